@@ -1,0 +1,447 @@
+//! Credential encryption: an AES-256-GCM envelope under per-tenant data keys, which are
+//! themselves stored wrapped by the master key.
+//!
+//! Envelope text: `ime1.<key version>.<nonce b64url>.<ciphertext+tag b64url>`. Every seal draws
+//! a fresh random 96-bit nonce. The associated data names the tenant, the integration and the
+//! key version, so a ciphertext copied to another row or tenant (or relabelled with another
+//! version) fails to open instead of decrypting under the wrong owner.
+
+use std::collections::BTreeMap;
+
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use rand::RngCore;
+use zeroize::Zeroizing;
+
+use crate::domain::{IntegrationId, TenantId};
+
+const ENVELOPE_PREFIX: &str = "ime1";
+const WRAP_PREFIX: &str = "imk1";
+const NONCE_LEN: usize = 12;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    #[error("the master key must be 32 bytes encoded in base64")]
+    InvalidMasterKey,
+    #[error("the envelope is malformed")]
+    MalformedEnvelope,
+    #[error("no data key version {0} exists for this tenant")]
+    UnknownKeyVersion(u32),
+    /// Wrong key, tampered ciphertext, or ciphertext moved to another row or tenant: GCM cannot
+    /// tell these apart, and neither should the message.
+    #[error("the ciphertext could not be authenticated")]
+    Authentication,
+}
+
+/// The key that wraps the tenants' data keys. Zeroized on drop.
+#[derive(Clone)]
+pub struct MasterKey(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey([REDACTED])")
+    }
+}
+
+impl MasterKey {
+    pub fn generate() -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(bytes.as_mut());
+        Self(bytes)
+    }
+
+    pub fn from_base64(encoded: &str) -> Result<Self, CryptoError> {
+        let decoded = Zeroizing::new(
+            STANDARD
+                .decode(encoded.trim())
+                .map_err(|_| CryptoError::InvalidMasterKey)?,
+        );
+        let bytes: [u8; 32] = decoded
+            .as_slice()
+            .try_into()
+            .map_err(|_| CryptoError::InvalidMasterKey)?;
+        Ok(Self(Zeroizing::new(bytes)))
+    }
+
+    pub fn to_base64(&self) -> Zeroizing<String> {
+        Zeroizing::new(STANDARD.encode(self.0.as_ref()))
+    }
+
+    /// Derives an independent secret for another purpose (JWT signing in standalone mode),
+    /// so one stored key is enough and the purposes cannot be confused.
+    pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"integration-manager/v1"), self.0.as_ref());
+        let mut out = Zeroizing::new([0u8; 32]);
+        hk.expand(purpose.as_bytes(), out.as_mut())
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        out
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.0.as_ref()))
+    }
+
+    /// Wraps a tenant data key. The associated data binds it to its tenant and version.
+    pub fn wrap(&self, tenant: TenantId, key: &DataKey) -> String {
+        let aad = wrap_aad(tenant, key.version);
+        let (nonce, ciphertext) = seal(&self.cipher(), key.bytes.as_ref(), aad.as_bytes());
+        format!(
+            "{WRAP_PREFIX}.{}.{}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(ciphertext)
+        )
+    }
+
+    pub fn unwrap(
+        &self,
+        tenant: TenantId,
+        version: u32,
+        wrapped: &str,
+    ) -> Result<DataKey, CryptoError> {
+        let mut parts = wrapped.split('.');
+        let (Some(WRAP_PREFIX), Some(nonce), Some(ciphertext), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(CryptoError::MalformedEnvelope);
+        };
+        let plaintext = open(
+            &self.cipher(),
+            nonce,
+            ciphertext,
+            wrap_aad(tenant, version).as_bytes(),
+        )?;
+        let bytes: [u8; 32] = plaintext
+            .as_slice()
+            .try_into()
+            .map_err(|_| CryptoError::MalformedEnvelope)?;
+        Ok(DataKey {
+            version,
+            bytes: Zeroizing::new(bytes),
+        })
+    }
+}
+
+fn wrap_aad(tenant: TenantId, version: u32) -> String {
+    format!("integration-manager/tenant-key/v1|tenant={tenant}|version={version}")
+}
+
+fn credentials_aad(tenant: TenantId, integration: IntegrationId, version: u32) -> String {
+    format!(
+        "integration-manager/credentials/v1|tenant={tenant}|integration={integration}|key={version}"
+    )
+}
+
+fn seal(cipher: &Aes256Gcm, plaintext: &[u8], aad: &[u8]) -> ([u8; NONCE_LEN], Vec<u8>) {
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let ciphertext = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .expect("AES-GCM encryption of a small buffer cannot fail");
+    (nonce.into(), ciphertext)
+}
+
+fn open(
+    cipher: &Aes256Gcm,
+    nonce_b64: &str,
+    ciphertext_b64: &str,
+    aad: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let nonce = URL_SAFE_NO_PAD
+        .decode(nonce_b64)
+        .map_err(|_| CryptoError::MalformedEnvelope)?;
+    if nonce.len() != NONCE_LEN {
+        return Err(CryptoError::MalformedEnvelope);
+    }
+    let ciphertext = URL_SAFE_NO_PAD
+        .decode(ciphertext_b64)
+        .map_err(|_| CryptoError::MalformedEnvelope)?;
+    cipher
+        .decrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad,
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| CryptoError::Authentication)
+}
+
+/// One version of a tenant's data key.
+pub struct DataKey {
+    version: u32,
+    bytes: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DataKey(v{}, [REDACTED])", self.version)
+    }
+}
+
+impl DataKey {
+    pub fn generate(version: u32) -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(bytes.as_mut());
+        Self { version, bytes }
+    }
+
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.bytes.as_ref()))
+    }
+
+    pub fn seal(&self, tenant: TenantId, integration: IntegrationId, plaintext: &[u8]) -> String {
+        let aad = credentials_aad(tenant, integration, self.version);
+        let (nonce, ciphertext) = seal(&self.cipher(), plaintext, aad.as_bytes());
+        format!(
+            "{ENVELOPE_PREFIX}.{}.{}.{}",
+            self.version,
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(ciphertext)
+        )
+    }
+}
+
+/// The parts of an envelope, parsed but not opened.
+struct Envelope<'a> {
+    version: u32,
+    nonce: &'a str,
+    ciphertext: &'a str,
+}
+
+impl<'a> Envelope<'a> {
+    fn parse(text: &'a str) -> Result<Self, CryptoError> {
+        let mut parts = text.split('.');
+        let (Some(ENVELOPE_PREFIX), Some(version), Some(nonce), Some(ciphertext), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(CryptoError::MalformedEnvelope);
+        };
+        let version = version
+            .parse()
+            .map_err(|_| CryptoError::MalformedEnvelope)?;
+        Ok(Self {
+            version,
+            nonce,
+            ciphertext,
+        })
+    }
+}
+
+/// The key version an envelope was sealed with.
+pub fn envelope_key_version(envelope: &str) -> Result<u32, CryptoError> {
+    Envelope::parse(envelope).map(|parsed| parsed.version)
+}
+
+/// All of one tenant's data keys, unwrapped. New seals use the newest version; opening picks the
+/// version named in the envelope, so rotation never strands old ciphertexts.
+#[derive(Debug, Default)]
+pub struct TenantKeyring {
+    keys: BTreeMap<u32, DataKey>,
+}
+
+impl TenantKeyring {
+    pub fn new(keys: impl IntoIterator<Item = DataKey>) -> Self {
+        Self {
+            keys: keys.into_iter().map(|key| (key.version, key)).collect(),
+        }
+    }
+
+    pub fn current(&self) -> Option<&DataKey> {
+        self.keys.values().next_back()
+    }
+
+    pub fn current_version(&self) -> u32 {
+        self.current().map_or(0, DataKey::version)
+    }
+
+    pub fn insert(&mut self, key: DataKey) {
+        self.keys.insert(key.version, key);
+    }
+
+    pub fn open(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        envelope: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let parsed = Envelope::parse(envelope)?;
+        let key = self
+            .keys
+            .get(&parsed.version)
+            .ok_or(CryptoError::UnknownKeyVersion(parsed.version))?;
+        open(
+            &key.cipher(),
+            parsed.nonce,
+            parsed.ciphertext,
+            credentials_aad(tenant, integration, parsed.version).as_bytes(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn ids() -> (TenantId, IntegrationId) {
+        (Uuid::new_v4(), Uuid::new_v4())
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_for_its_own_row() {
+        let (tenant, integration) = ids();
+        let ring = TenantKeyring::new([DataKey::generate(1)]);
+        let envelope = ring
+            .current()
+            .unwrap()
+            .seal(tenant, integration, b"{\"apiKey\":\"k\"}");
+        assert!(envelope.starts_with("ime1.1."));
+        let opened = ring.open(tenant, integration, &envelope).unwrap();
+        assert_eq!(opened.as_slice(), b"{\"apiKey\":\"k\"}");
+    }
+
+    #[test]
+    fn a_ciphertext_moved_to_another_row_or_tenant_fails_to_open() {
+        let (tenant, integration) = ids();
+        let ring = TenantKeyring::new([DataKey::generate(1)]);
+        let envelope = ring.current().unwrap().seal(tenant, integration, b"secret");
+        assert_eq!(
+            ring.open(tenant, Uuid::new_v4(), &envelope).unwrap_err(),
+            CryptoError::Authentication
+        );
+        assert_eq!(
+            ring.open(Uuid::new_v4(), integration, &envelope)
+                .unwrap_err(),
+            CryptoError::Authentication
+        );
+    }
+
+    #[test]
+    fn a_tampered_ciphertext_fails_to_open() {
+        let (tenant, integration) = ids();
+        let ring = TenantKeyring::new([DataKey::generate(1)]);
+        let envelope = ring.current().unwrap().seal(tenant, integration, b"secret");
+        let mut parts: Vec<String> = envelope.split('.').map(str::to_owned).collect();
+        let mut raw = URL_SAFE_NO_PAD.decode(&parts[3]).unwrap();
+        raw[0] ^= 0x01;
+        parts[3] = URL_SAFE_NO_PAD.encode(raw);
+        assert_eq!(
+            ring.open(tenant, integration, &parts.join("."))
+                .unwrap_err(),
+            CryptoError::Authentication
+        );
+        // Relabelling the version is tampering too: the version is in the associated data.
+        let mut ring2 = TenantKeyring::new([DataKey::generate(1)]);
+        ring2.insert(DataKey::generate(2));
+        let sealed = ring2.current().unwrap().seal(tenant, integration, b"x");
+        let relabelled = sealed.replacen("ime1.2.", "ime1.1.", 1);
+        assert_eq!(
+            ring2.open(tenant, integration, &relabelled).unwrap_err(),
+            CryptoError::Authentication
+        );
+        assert_eq!(
+            ring.open(tenant, integration, "ime1.x.y").unwrap_err(),
+            CryptoError::MalformedEnvelope
+        );
+    }
+
+    #[test]
+    fn another_tenants_key_cannot_open_a_ciphertext() {
+        let (tenant, integration) = ids();
+        let mine = TenantKeyring::new([DataKey::generate(1)]);
+        let theirs = TenantKeyring::new([DataKey::generate(1)]);
+        let envelope = mine.current().unwrap().seal(tenant, integration, b"secret");
+        assert_eq!(
+            theirs.open(tenant, integration, &envelope).unwrap_err(),
+            CryptoError::Authentication
+        );
+    }
+
+    #[test]
+    fn old_versions_still_open_after_a_new_key_is_added() {
+        let (tenant, integration) = ids();
+        let mut ring = TenantKeyring::new([DataKey::generate(1)]);
+        let old = ring.current().unwrap().seal(tenant, integration, b"old");
+        ring.insert(DataKey::generate(2));
+        assert_eq!(ring.current_version(), 2);
+        assert_eq!(
+            ring.open(tenant, integration, &old).unwrap().as_slice(),
+            b"old"
+        );
+        let missing = TenantKeyring::new([DataKey::generate(2)]);
+        assert_eq!(
+            missing.open(tenant, integration, &old).unwrap_err(),
+            CryptoError::UnknownKeyVersion(1)
+        );
+    }
+
+    #[test]
+    fn one_hundred_thousand_encryptions_never_reuse_a_nonce() {
+        let (tenant, integration) = ids();
+        let key = DataKey::generate(1);
+        let mut nonces = HashSet::with_capacity(100_000);
+        for _ in 0..100_000 {
+            let envelope = key.seal(tenant, integration, b"k");
+            let nonce = envelope.split('.').nth(2).unwrap().to_owned();
+            assert!(nonces.insert(nonce), "nonce reused");
+        }
+        assert_eq!(nonces.len(), 100_000);
+    }
+
+    #[test]
+    fn wrapped_data_keys_are_bound_to_tenant_and_version() {
+        let master = MasterKey::generate();
+        let tenant = Uuid::new_v4();
+        let key = DataKey::generate(3);
+        let wrapped = master.wrap(tenant, &key);
+        let unwrapped = master.unwrap(tenant, 3, &wrapped).unwrap();
+        let (t, i) = ids();
+        let envelope = key.seal(t, i, b"x");
+        assert_eq!(
+            TenantKeyring::new([unwrapped])
+                .open(t, i, &envelope)
+                .unwrap()
+                .as_slice(),
+            b"x"
+        );
+        assert!(master.unwrap(Uuid::new_v4(), 3, &wrapped).is_err());
+        assert!(master.unwrap(tenant, 4, &wrapped).is_err());
+        assert!(MasterKey::generate().unwrap(tenant, 3, &wrapped).is_err());
+    }
+
+    #[test]
+    fn master_keys_must_be_thirty_two_bytes_of_base64() {
+        let key = MasterKey::generate();
+        let encoded = key.to_base64();
+        assert!(MasterKey::from_base64(&encoded).is_ok());
+        assert_eq!(
+            MasterKey::from_base64("c2hvcnQ=").unwrap_err(),
+            CryptoError::InvalidMasterKey
+        );
+        assert_eq!(
+            MasterKey::from_base64("not base64!").unwrap_err(),
+            CryptoError::InvalidMasterKey
+        );
+        assert_eq!(format!("{key:?}"), "MasterKey([REDACTED])");
+        assert_ne!(key.derive("a").as_ref(), key.derive("b").as_ref());
+    }
+}

@@ -1,0 +1,482 @@
+//! The seed's integration model, typed, with its validation rules stated once.
+//!
+//! The JSON shape follows the seed (camelCase; `config.shopId` / `config.adAccountId`) and never
+//! contains credentials: a [`Credentials`] value has no `Serialize` and its `Debug` is redacted.
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::error::{CoreError, CoreResult};
+
+pub type TenantId = Uuid;
+pub type UserId = Uuid;
+pub type IntegrationId = Uuid;
+
+pub const NAME_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Provider {
+    MetaAds,
+    PancakePos,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MetaAds => "META_ADS",
+            Self::PancakePos => "PANCAKE_POS",
+        }
+    }
+
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::MetaAds => "Meta Ads",
+            Self::PancakePos => "Pancake POS",
+        }
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = CoreError;
+
+    fn from_str(value: &str) -> CoreResult<Self> {
+        match value {
+            "META_ADS" => Ok(Self::MetaAds),
+            "PANCAKE_POS" => Ok(Self::PancakePos),
+            other => Err(CoreError::validation(format!(
+                "Unknown provider \"{other}\". Use META_ADS or PANCAKE_POS."
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IntegrationStatus {
+    Pending,
+    Active,
+    Error,
+    Disabled,
+}
+
+impl IntegrationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Active => "ACTIVE",
+            Self::Error => "ERROR",
+            Self::Disabled => "DISABLED",
+        }
+    }
+}
+
+impl std::str::FromStr for IntegrationStatus {
+    type Err = CoreError;
+
+    fn from_str(value: &str) -> CoreResult<Self> {
+        match value {
+            "PENDING" => Ok(Self::Pending),
+            "ACTIVE" => Ok(Self::Active),
+            "ERROR" => Ok(Self::Error),
+            "DISABLED" => Ok(Self::Disabled),
+            other => Err(CoreError::validation(format!(
+                "Unknown status \"{other}\"."
+            ))),
+        }
+    }
+}
+
+/// Provider-specific, non-secret configuration. Serialized untagged, so the JSON is exactly the
+/// seed's `{"shopId": "123"}` or `{"adAccountId": "act_123"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntegrationConfig {
+    #[serde(rename_all = "camelCase")]
+    PancakePos { shop_id: String },
+    #[serde(rename_all = "camelCase")]
+    MetaAds { ad_account_id: String },
+}
+
+impl IntegrationConfig {
+    pub fn provider(&self) -> Provider {
+        match self {
+            Self::PancakePos { .. } => Provider::PancakePos,
+            Self::MetaAds { .. } => Provider::MetaAds,
+        }
+    }
+
+    /// The provider-side id the uniqueness rules are about (shop id or ad account id).
+    pub fn external_id(&self) -> &str {
+        match self {
+            Self::PancakePos { shop_id } => shop_id,
+            Self::MetaAds { ad_account_id } => ad_account_id,
+        }
+    }
+
+    /// Checks the id's format for its provider and returns it in canonical form.
+    pub fn validated(self) -> CoreResult<Self> {
+        match self {
+            Self::PancakePos { shop_id } => Ok(Self::PancakePos {
+                shop_id: validate_shop_id(&shop_id)?,
+            }),
+            Self::MetaAds { ad_account_id } => Ok(Self::MetaAds {
+                ad_account_id: validate_ad_account_id(&ad_account_id)?,
+            }),
+        }
+    }
+
+    pub(crate) fn from_stored(provider: Provider, json: &str) -> CoreResult<Self> {
+        let config: Self = serde_json::from_str(json)
+            .map_err(|err| CoreError::internal("stored integration config", &err))?;
+        if config.provider() != provider {
+            return Err(CoreError::internal(
+                "stored integration config",
+                &"config does not match provider",
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// Pancake shop ids are positive integers (the API's `SHOP_ID` path segment).
+pub fn validate_shop_id(raw: &str) -> CoreResult<String> {
+    let trimmed = raw.trim();
+    let valid = !trimmed.is_empty()
+        && trimmed.len() <= 19
+        && trimmed.bytes().all(|b| b.is_ascii_digit())
+        && trimmed.parse::<i64>().is_ok_and(|id| id > 0);
+    if valid {
+        Ok(trimmed.trim_start_matches('0').to_owned())
+    } else {
+        Err(CoreError::validation(format!(
+            "\"{}\" is not a Pancake POS shop id: it must be a positive whole number such as 6036602.",
+            truncate_for_message(trimmed)
+        )))
+    }
+}
+
+/// Meta ad account ids are `act_` followed by digits; the bare number is accepted and prefixed.
+pub fn validate_ad_account_id(raw: &str) -> CoreResult<String> {
+    let trimmed = raw.trim();
+    let digits = trimmed.strip_prefix("act_").unwrap_or(trimmed);
+    let valid = !digits.is_empty()
+        && digits.len() <= 24
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.bytes().any(|b| b != b'0');
+    if valid {
+        Ok(format!("act_{digits}"))
+    } else {
+        Err(CoreError::validation(format!(
+            "\"{}\" is not a Meta ad account id: it looks like act_1234567890.",
+            truncate_for_message(trimmed)
+        )))
+    }
+}
+
+fn truncate_for_message(value: &str) -> String {
+    const LIMIT: usize = 40;
+    if value.chars().count() <= LIMIT {
+        value.to_owned()
+    } else {
+        let head: String = value.chars().take(LIMIT).collect();
+        format!("{head}…")
+    }
+}
+
+/// Trims and checks a name: 1–200 characters (characters, not bytes: Vietnamese names are
+/// multi-byte).
+pub fn validate_name(raw: &str) -> CoreResult<String> {
+    let trimmed = raw.trim();
+    let chars = trimmed.chars().count();
+    if chars == 0 {
+        return Err(CoreError::validation("Name is required."));
+    }
+    if chars > NAME_MAX_CHARS {
+        return Err(CoreError::validation(format!(
+            "Name is too long: {chars} characters, at most {NAME_MAX_CHARS}."
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(CoreError::validation(
+            "Name must not contain control characters.",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Trims a description; an empty one is no description. At most 1,000 characters.
+pub fn validate_description(raw: Option<&str>) -> CoreResult<Option<String>> {
+    let Some(trimmed) = raw.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    let chars = trimmed.chars().count();
+    if chars > DESCRIPTION_MAX_CHARS {
+        return Err(CoreError::validation(format!(
+            "Description is too long: {chars} characters, at most {DESCRIPTION_MAX_CHARS}."
+        )));
+    }
+    Ok(Some(trimmed.to_owned()))
+}
+
+/// A provider secret. Deliberately neither `Serialize` nor a revealing `Debug`; the value is
+/// zeroized on drop by `SecretString`.
+pub enum Credentials {
+    PancakePos { api_key: SecretString },
+    MetaAds { access_token: SecretString },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials::{:?}([REDACTED])", self.provider())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredCredentials {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<String>,
+}
+
+impl Credentials {
+    pub fn pancake(api_key: SecretString) -> Self {
+        Self::PancakePos { api_key }
+    }
+
+    pub fn meta(access_token: SecretString) -> Self {
+        Self::MetaAds { access_token }
+    }
+
+    /// Builds the provider's credential from a bare secret.
+    pub fn for_provider(provider: Provider, secret: SecretString) -> Self {
+        match provider {
+            Provider::PancakePos => Self::pancake(secret),
+            Provider::MetaAds => Self::meta(secret),
+        }
+    }
+
+    pub fn provider(&self) -> Provider {
+        match self {
+            Self::PancakePos { .. } => Provider::PancakePos,
+            Self::MetaAds { .. } => Provider::MetaAds,
+        }
+    }
+
+    pub fn secret(&self) -> &SecretString {
+        match self {
+            Self::PancakePos { api_key } => api_key,
+            Self::MetaAds { access_token } => access_token,
+        }
+    }
+
+    pub fn validate(&self) -> CoreResult<()> {
+        let (label, max) = match self {
+            Self::PancakePos { .. } => ("API key", 512),
+            Self::MetaAds { .. } => ("Access token", 4_096),
+        };
+        let secret = self.secret().expose_secret();
+        if secret.trim().is_empty() {
+            return Err(CoreError::validation(format!("{label} is required.")));
+        }
+        if secret.len() > max {
+            return Err(CoreError::validation(format!(
+                "{label} is too long to be valid (at most {max} characters)."
+            )));
+        }
+        if secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(CoreError::validation(format!(
+                "{label} contains spaces or line breaks; paste it again without them."
+            )));
+        }
+        Ok(())
+    }
+
+    /// `••••a1b2`: enough to recognise a key, never enough to use it. Short secrets show no
+    /// characters at all, since four of eight would give half the key away.
+    pub fn hint(&self) -> String {
+        let secret = self.secret().expose_secret();
+        let chars: Vec<char> = secret.chars().collect();
+        if chars.len() < 12 {
+            return "••••".to_owned();
+        }
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("••••{tail}")
+    }
+
+    /// The plaintext that the crypto layer seals. Zeroized when dropped.
+    pub(crate) fn to_plaintext(&self) -> Zeroizing<Vec<u8>> {
+        let stored = match self {
+            Self::PancakePos { api_key } => StoredCredentials {
+                api_key: Some(api_key.expose_secret().to_owned()),
+                access_token: None,
+            },
+            Self::MetaAds { access_token } => StoredCredentials {
+                api_key: None,
+                access_token: Some(access_token.expose_secret().to_owned()),
+            },
+        };
+        let bytes = serde_json::to_vec(&stored).expect("credentials always serialize");
+        let StoredCredentials {
+            api_key,
+            access_token,
+        } = stored;
+        drop(api_key.map(Zeroizing::new));
+        drop(access_token.map(Zeroizing::new));
+        Zeroizing::new(bytes)
+    }
+
+    pub(crate) fn from_plaintext(provider: Provider, plaintext: &[u8]) -> CoreResult<Self> {
+        let stored: StoredCredentials = serde_json::from_slice(plaintext)
+            .map_err(|_| CoreError::internal("stored credentials", &"not valid JSON"))?;
+        let StoredCredentials {
+            api_key,
+            access_token,
+        } = stored;
+        match (provider, api_key, access_token) {
+            (Provider::PancakePos, Some(key), None) => Ok(Self::pancake(SecretString::from(key))),
+            (Provider::MetaAds, None, Some(token)) => Ok(Self::meta(SecretString::from(token))),
+            (_, key, token) => {
+                drop(key.map(Zeroizing::new));
+                drop(token.map(Zeroizing::new));
+                Err(CoreError::internal(
+                    "stored credentials",
+                    &"credentials do not match provider",
+                ))
+            }
+        }
+    }
+}
+
+/// An integration as every caller sees it. No credentials, only their hint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Integration {
+    pub id: IntegrationId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub provider: Provider,
+    pub description: Option<String>,
+    pub status: IntegrationStatus,
+    pub enabled: bool,
+    pub config: IntegrationConfig,
+    pub credentials_hint: String,
+    /// Why the last connection test or sync failed; cleared by the next success.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Increases on every change: optimistic concurrency for edits, and later replication.
+    pub version: i64,
+}
+
+/// What a caller supplies to create an integration.
+#[derive(Debug)]
+pub struct NewIntegration {
+    pub name: String,
+    pub description: Option<String>,
+    pub credentials: Credentials,
+    pub config: IntegrationConfig,
+}
+
+/// An edit. `None` leaves a field as it is; `description: Some(None)` clears it.
+/// `expected_version`, when given, makes the edit fail with `STALE_EDIT` if the integration
+/// changed since the caller read it.
+#[derive(Debug, Default)]
+pub struct IntegrationUpdate {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub credentials: Option<Credentials>,
+    pub config: Option<IntegrationConfig>,
+    pub expected_version: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_counted_in_characters() {
+        assert_eq!(
+            validate_name("  Shop thời trang ").unwrap(),
+            "Shop thời trang"
+        );
+        let two_hundred_vietnamese = "ờ".repeat(200);
+        assert!(validate_name(&two_hundred_vietnamese).is_ok());
+        let err = validate_name(&"ờ".repeat(201)).unwrap_err();
+        assert!(err.to_string().contains("201 characters"), "{err}");
+        assert!(validate_name("   ").is_err());
+    }
+
+    #[test]
+    fn descriptions_are_optional_and_bounded() {
+        assert_eq!(validate_description(Some("   ")).unwrap(), None);
+        assert_eq!(validate_description(None).unwrap(), None);
+        assert!(validate_description(Some(&"a".repeat(1_000))).is_ok());
+        assert!(validate_description(Some(&"a".repeat(1_001))).is_err());
+    }
+
+    #[test]
+    fn shop_ids_must_be_positive_integers() {
+        assert_eq!(validate_shop_id(" 6036602 ").unwrap(), "6036602");
+        assert_eq!(validate_shop_id("007").unwrap(), "7");
+        for bad in ["", "0", "-1", "12a", "1.5", "99999999999999999999"] {
+            assert!(validate_shop_id(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn ad_account_ids_are_normalised_to_the_act_prefix() {
+        assert_eq!(validate_ad_account_id("act_123456").unwrap(), "act_123456");
+        assert_eq!(validate_ad_account_id("123456").unwrap(), "act_123456");
+        for bad in ["", "act_", "act_abc", "act_000", "acct_1"] {
+            assert!(validate_ad_account_id(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn config_serializes_to_the_seed_field_names() {
+        let pancake = IntegrationConfig::PancakePos {
+            shop_id: "123".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&pancake).unwrap(),
+            r#"{"shopId":"123"}"#
+        );
+        let meta: IntegrationConfig = serde_json::from_str(r#"{"adAccountId":"act_9"}"#).unwrap();
+        assert_eq!(meta.provider(), Provider::MetaAds);
+    }
+
+    #[test]
+    fn hints_show_only_the_last_four_characters_of_long_secrets() {
+        let long = Credentials::pancake(SecretString::from("0123456789abcdef0123456789a1b2"));
+        assert_eq!(long.hint(), "••••a1b2");
+        let short = Credentials::pancake(SecretString::from("abcdefgh"));
+        assert_eq!(short.hint(), "••••");
+        assert!(!format!("{long:?}").contains("a1b2"));
+    }
+
+    #[test]
+    fn credentials_round_trip_through_their_plaintext() {
+        let creds = Credentials::meta(SecretString::from("EAAB-token"));
+        let plain = creds.to_plaintext();
+        let back = Credentials::from_plaintext(Provider::MetaAds, &plain).unwrap();
+        assert_eq!(back.secret().expose_secret(), "EAAB-token");
+        assert!(Credentials::from_plaintext(Provider::PancakePos, &plain).is_err());
+    }
+
+    #[test]
+    fn secrets_with_whitespace_are_refused() {
+        let creds = Credentials::pancake(SecretString::from("abc def"));
+        assert!(creds.validate().is_err());
+        assert!(Credentials::pancake(SecretString::from(""))
+            .validate()
+            .is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! The one error type that leaves the core.
+//!
+//! Every operation returns [`CoreError`]. At the boundary (Tauri command, CLI) it becomes an
+//! [`ErrorPayload`]: a stable [`ErrorCode`] the UI and scripts switch on, and a message a shop
+//! owner can act on. Internal causes (SQL, crypto) are logged by the layer that saw them and
+//! replaced by a safe message here, so nothing secret can travel out inside an error.
+
+use serde::Serialize;
+
+/// The closed set of error codes. Adding one is an interface change: the UI's generated types
+/// and the CLI's exit codes follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    Validation,
+    NotFound,
+    Conflict,
+    StaleEdit,
+    Unauthenticated,
+    RateLimited,
+    ProviderError,
+    DatabaseUnavailable,
+    Configuration,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validation => "VALIDATION",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::StaleEdit => "STALE_EDIT",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::ProviderError => "PROVIDER_ERROR",
+            Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::Configuration => "CONFIGURATION",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("This integration was changed by someone else since you opened it. Reload it and apply your change again.")]
+    StaleEdit,
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    /// A provider (Pancake POS, Meta) refused or failed. `provider_code` is the provider layer's
+    /// own stable code, e.g. `PROVIDER_AUTH_REJECTED`; the message is already redacted.
+    #[error("{message}")]
+    Provider {
+        provider_code: String,
+        message: String,
+    },
+    #[error("The database cannot be reached. Check the connection and try again.")]
+    DatabaseUnavailable,
+    #[error("{0}")]
+    Configuration(String),
+    /// Something that should not happen. The detail was logged; the user sees a generic message.
+    #[error(
+        "Something went wrong inside Integration Manager. The details were written to the log."
+    )]
+    Internal,
+}
+
+impl CoreError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Validation(_) => ErrorCode::Validation,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::StaleEdit => ErrorCode::StaleEdit,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Provider { .. } => ErrorCode::ProviderError,
+            Self::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            Self::Configuration(_) => ErrorCode::Configuration,
+            Self::Internal => ErrorCode::Internal,
+        }
+    }
+
+    pub fn payload(&self) -> ErrorPayload {
+        ErrorPayload {
+            code: self.code(),
+            provider_code: match self {
+                Self::Provider { provider_code, .. } => Some(provider_code.clone()),
+                _ => None,
+            },
+            message: self.to_string(),
+        }
+    }
+
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
+        Self::Validation(message.into())
+    }
+
+    pub(crate) fn integration_not_found() -> Self {
+        Self::NotFound("Integration not found.".into())
+    }
+
+    /// Logs the real cause (which may be an SQL or crypto error) and returns the safe error.
+    pub(crate) fn internal(context: &str, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(context, %cause, "internal error");
+        Self::Internal
+    }
+}
+
+/// What crosses the IPC and CLI boundary: `{code, message}` and, for provider failures, the
+/// provider's own code.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorPayload {
+    pub code: ErrorCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_code: Option<String>,
+    pub message: String,
+}
+
+pub type CoreResult<T> = Result<T, CoreError>;

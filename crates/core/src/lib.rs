@@ -1,0 +1,24 @@
+//! Integration Manager's core: everything with a rule in it, with no Tauri and no GTK.
+//!
+//! The desktop app (`src-tauri`) and the CLI (`crates/cli`) are thin adapters over [`Core`]: each
+//! operation is declared once in [`service`] and takes a verified [`Session`].
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod error;
+pub mod master_key;
+pub mod provider;
+pub mod service;
+pub mod store;
+
+pub use auth::{Session, TokenPair};
+pub use config::{CoreConfig, DatabaseTarget};
+pub use domain::{
+    Credentials, Integration, IntegrationConfig, IntegrationId, IntegrationStatus,
+    IntegrationUpdate, NewIntegration, Provider,
+};
+pub use error::{CoreError, CoreResult, ErrorCode, ErrorPayload};
+pub use provider::{ConnectionCheck, ProviderFailure, ProviderGateway};
+pub use service::{Account, ConnectionTestResult, Core, KeyRotation, SignedIn};

@@ -1,0 +1,735 @@
+//! The operations: each declared once here, called alike by the Tauri commands, the CLI and the
+//! tests. Every integration operation takes a verified [`Session`] and uses only its tenant.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::auth::{
+    self, login_delay_secs, sha256_hex, validate_email, validate_new_password, Session,
+    TokenConfig, TokenIssuer, TokenPair, BAD_CREDENTIALS, LOGIN_FAILURE_WINDOW_SECS,
+};
+use crate::crypto::{envelope_key_version, DataKey, MasterKey, TenantKeyring};
+use crate::domain::{
+    validate_description, validate_name, Credentials, Integration, IntegrationConfig,
+    IntegrationId, IntegrationStatus, IntegrationUpdate, NewIntegration, TenantId,
+};
+use crate::error::{CoreError, CoreResult};
+use crate::provider::ProviderGateway;
+use crate::store::{
+    Constraint, IntegrationRecord, Reencryption, RefreshTokenRecord, Store, StoreError,
+    TenantKeyRecord, TenantRecord, UserRecord,
+};
+
+pub const META_ADS_EXISTS: &str =
+    "Integration with provider META_ADS already exists for this tenant";
+
+/// A successful sign-up, sign-in or refresh.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub session: Session,
+    pub tokens: TokenPair,
+}
+
+/// Who is signed in, for `whoami` and the UI's header.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub tenant_id: TenantId,
+    pub tenant_name: String,
+    pub user_id: Uuid,
+    pub email: String,
+}
+
+/// The result of a connection test: the integration as it now is, and what the provider said.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionTestResult {
+    pub integration: Integration,
+    pub success: bool,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRotation {
+    pub key_version: u32,
+    pub reencrypted: usize,
+}
+
+pub struct Core {
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    tokens: TokenIssuer,
+    providers: Arc<dyn ProviderGateway>,
+}
+
+/// Maps a store failure to what the user hears. Conflicts on the named rules keep the seed's
+/// wording; anything unexpected is logged and reported generically.
+fn store_err(err: StoreError) -> CoreError {
+    match err {
+        StoreError::Unavailable(detail) => {
+            tracing::warn!(%detail, "database unavailable");
+            CoreError::DatabaseUnavailable
+        }
+        StoreError::Conflict(Constraint::OneMetaAdsPerTenant) => {
+            CoreError::Conflict(META_ADS_EXISTS.into())
+        }
+        StoreError::Conflict(Constraint::PancakeShopPerTenant) => CoreError::Conflict(
+            "This Pancake POS store is already connected. Each store can be connected once.".into(),
+        ),
+        StoreError::Conflict(Constraint::UserEmail) => CoreError::Conflict(
+            "An account with this email already exists. Sign in instead.".into(),
+        ),
+        StoreError::Conflict(Constraint::TenantKeyVersion) => CoreError::Conflict(
+            "Another key rotation finished first; nothing was changed. Run it again if needed."
+                .into(),
+        ),
+        StoreError::Stale => CoreError::StaleEdit,
+        other => CoreError::internal("store", &other),
+    }
+}
+
+impl Core {
+    pub fn new(
+        store: Arc<dyn Store>,
+        master: MasterKey,
+        token_config: TokenConfig,
+        providers: Arc<dyn ProviderGateway>,
+    ) -> Self {
+        Self {
+            store,
+            master,
+            tokens: TokenIssuer::new(token_config),
+            providers,
+        }
+    }
+
+    pub fn store_kind(&self) -> &'static str {
+        self.store.kind()
+    }
+
+    // ---------------------------------------------------------------- auth
+
+    /// Creates a tenant (workspace) and its owner, and signs the owner in.
+    pub async fn sign_up(
+        &self,
+        tenant_name: &str,
+        email: &str,
+        password: &SecretString,
+    ) -> CoreResult<SignedIn> {
+        let tenant_name = validate_name(tenant_name)
+            .map_err(|_| CoreError::validation("Workspace name is required (1–200 characters)."))?;
+        let email = validate_email(email)?;
+        validate_new_password(password)?;
+        let password_hash = auth::hash_password(password).await?;
+        let now = Utc::now();
+        let tenant = TenantRecord {
+            id: Uuid::new_v4(),
+            name: tenant_name,
+            created_at: now,
+        };
+        let owner = UserRecord {
+            id: Uuid::new_v4(),
+            tenant_id: tenant.id,
+            email,
+            password_hash,
+            created_at: now,
+        };
+        self.store
+            .create_tenant_with_owner(&tenant, &owner)
+            .await
+            .map_err(store_err)?;
+        self.issue(&owner, Uuid::new_v4()).await
+    }
+
+    /// Email + password. Unknown email and wrong password get the same answer; after
+    /// [`auth::FREE_LOGIN_FAILURES`] recent failures each attempt must wait longer.
+    pub async fn sign_in(&self, email: &str, password: &SecretString) -> CoreResult<SignedIn> {
+        let normalized = email.trim().to_lowercase();
+        let email_hash = sha256_hex(&normalized);
+        let now = Utc::now();
+        let throttle = self
+            .store
+            .login_throttle(&email_hash)
+            .await
+            .map_err(store_err)?;
+        let recent = throttle
+            .last_failure_at
+            .is_some_and(|at| (now - at).num_seconds() < LOGIN_FAILURE_WINDOW_SECS);
+        if recent {
+            let wait = login_delay_secs(throttle.failures) as i64;
+            let since = throttle
+                .last_failure_at
+                .map_or(0, |at| (now - at).num_seconds());
+            if wait > since {
+                return Err(CoreError::RateLimited {
+                    retry_after_secs: (wait - since) as u64,
+                });
+            }
+        } else if throttle.failures > 0 {
+            self.store
+                .clear_login_failures(&email_hash)
+                .await
+                .map_err(store_err)?;
+        }
+
+        let user = self
+            .store
+            .find_user_by_email(&normalized)
+            .await
+            .map_err(store_err)?;
+        let verified =
+            auth::verify_password(password, user.as_ref().map(|u| u.password_hash.as_str())).await;
+        match user {
+            Some(user) if verified => {
+                self.store
+                    .clear_login_failures(&email_hash)
+                    .await
+                    .map_err(store_err)?;
+                self.issue(&user, Uuid::new_v4()).await
+            }
+            _ => {
+                self.store
+                    .record_login_failure(&email_hash, now)
+                    .await
+                    .map_err(store_err)?;
+                Err(CoreError::Unauthenticated(BAD_CREDENTIALS.into()))
+            }
+        }
+    }
+
+    async fn issue(&self, user: &UserRecord, family: Uuid) -> CoreResult<SignedIn> {
+        let now = Utc::now();
+        let (access_token, access_expires_at) =
+            self.tokens
+                .issue_access(user.id, user.tenant_id, &user.email, now);
+        let (refresh_token, refresh_expires_at) =
+            self.tokens
+                .issue_refresh(user.id, user.tenant_id, family, now);
+        self.store
+            .insert_refresh_token(&RefreshTokenRecord {
+                id: Uuid::new_v4(),
+                tenant_id: user.tenant_id,
+                user_id: user.id,
+                family_id: family,
+                token_hash: sha256_hex(refresh_token.expose_secret()),
+                expires_at: refresh_expires_at,
+                used_at: None,
+                revoked_at: None,
+            })
+            .await
+            .map_err(store_err)?;
+        Ok(SignedIn {
+            session: auth::session_for(user.id, user.tenant_id, &user.email, access_expires_at),
+            tokens: TokenPair {
+                access_token,
+                refresh_token,
+                access_expires_at,
+                refresh_expires_at,
+            },
+        })
+    }
+
+    /// Trades a refresh token for a new pair. The old token is spent; presenting a spent or
+    /// revoked token again ends every session descended from the same sign-in.
+    pub async fn refresh(&self, refresh_token: &SecretString) -> CoreResult<SignedIn> {
+        let claims = self.tokens.verify_refresh(refresh_token)?;
+        let hash = sha256_hex(refresh_token.expose_secret());
+        let ended = || CoreError::Unauthenticated("This session has ended. Sign in again.".into());
+        let record = self
+            .store
+            .find_refresh_token(&hash)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(ended)?;
+        if record.tenant_id != claims.tid || record.user_id != claims.sub {
+            return Err(ended());
+        }
+        if record.used_at.is_some() || record.revoked_at.is_some() {
+            tracing::warn!(family = %record.family_id, "refresh token reused; revoking its family");
+            self.store
+                .revoke_refresh_family(record.tenant_id, record.family_id)
+                .await
+                .map_err(store_err)?;
+            return Err(ended());
+        }
+        if record.expires_at <= Utc::now() {
+            return Err(ended());
+        }
+        let user = self
+            .store
+            .get_user(record.tenant_id, record.user_id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(ended)?;
+        let now = Utc::now();
+        let (access_token, access_expires_at) =
+            self.tokens
+                .issue_access(user.id, user.tenant_id, &user.email, now);
+        let (new_refresh, refresh_expires_at) =
+            self.tokens
+                .issue_refresh(user.id, user.tenant_id, record.family_id, now);
+        let successor = RefreshTokenRecord {
+            id: Uuid::new_v4(),
+            tenant_id: user.tenant_id,
+            user_id: user.id,
+            family_id: record.family_id,
+            token_hash: sha256_hex(new_refresh.expose_secret()),
+            expires_at: refresh_expires_at,
+            used_at: None,
+            revoked_at: None,
+        };
+        let rotated = self
+            .store
+            .rotate_refresh_token(&record, &successor)
+            .await
+            .map_err(store_err)?;
+        if !rotated {
+            // Someone spent it between our read and our write: that is a reuse too.
+            self.store
+                .revoke_refresh_family(record.tenant_id, record.family_id)
+                .await
+                .map_err(store_err)?;
+            return Err(ended());
+        }
+        Ok(SignedIn {
+            session: auth::session_for(user.id, user.tenant_id, &user.email, access_expires_at),
+            tokens: TokenPair {
+                access_token,
+                refresh_token: new_refresh,
+                access_expires_at,
+                refresh_expires_at,
+            },
+        })
+    }
+
+    /// Revokes the refresh token's whole family. Signing out twice is not an error.
+    pub async fn sign_out(&self, refresh_token: &SecretString) -> CoreResult<()> {
+        let hash = sha256_hex(refresh_token.expose_secret());
+        if let Some(record) = self
+            .store
+            .find_refresh_token(&hash)
+            .await
+            .map_err(store_err)?
+        {
+            self.store
+                .revoke_refresh_family(record.tenant_id, record.family_id)
+                .await
+                .map_err(store_err)?;
+        }
+        Ok(())
+    }
+
+    /// Verifies an access token: the only way, besides signing in, to get a [`Session`].
+    pub fn verify(&self, access_token: &SecretString) -> CoreResult<Session> {
+        self.tokens.verify_access(access_token)
+    }
+
+    pub async fn whoami(&self, session: &Session) -> CoreResult<Account> {
+        let tenant = self
+            .store
+            .get_tenant(session.tenant_id())
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| CoreError::Unauthenticated("This workspace no longer exists.".into()))?;
+        Ok(Account {
+            tenant_id: tenant.id,
+            tenant_name: tenant.name,
+            user_id: session.user_id(),
+            email: session.email().to_owned(),
+        })
+    }
+
+    // ---------------------------------------------------------------- keys
+
+    /// The tenant's data keys, creating version 1 on first use.
+    async fn keyring(&self, tenant: TenantId) -> CoreResult<TenantKeyring> {
+        let mut records = self.store.tenant_keys(tenant).await.map_err(store_err)?;
+        if records.is_empty() {
+            let key = DataKey::generate(1);
+            let record = TenantKeyRecord {
+                version: 1,
+                wrapped_key: self.master.wrap(tenant, &key),
+            };
+            match self.store.insert_tenant_key(tenant, &record).await {
+                Ok(()) | Err(StoreError::Conflict(Constraint::TenantKeyVersion)) => {}
+                Err(err) => return Err(store_err(err)),
+            }
+            records = self.store.tenant_keys(tenant).await.map_err(store_err)?;
+        }
+        let mut keys = Vec::with_capacity(records.len());
+        for record in records {
+            let key = self
+                .master
+                .unwrap(tenant, record.version, &record.wrapped_key)
+                .map_err(|_| {
+                    CoreError::Configuration(
+                        "The master key does not match this database: stored credentials cannot \
+                         be opened. Set the INTEGRATIONS_MASTER_KEY this database was created with."
+                            .into(),
+                    )
+                })?;
+            keys.push(key);
+        }
+        Ok(TenantKeyring::new(keys))
+    }
+
+    fn seal(
+        keyring: &TenantKeyring,
+        tenant: TenantId,
+        id: IntegrationId,
+        credentials: &Credentials,
+    ) -> CoreResult<String> {
+        let key = keyring
+            .current()
+            .ok_or_else(|| CoreError::internal("sealing credentials", &"no tenant key"))?;
+        Ok(key.seal(tenant, id, &credentials.to_plaintext()))
+    }
+
+    fn open(keyring: &TenantKeyring, record: &IntegrationRecord) -> CoreResult<Credentials> {
+        let plaintext = keyring
+            .open(record.tenant_id, record.id, &record.credentials)
+            .map_err(|err| CoreError::internal("opening credentials", &err))?;
+        Credentials::from_plaintext(record.provider, &plaintext)
+    }
+
+    /// Re-seals every credential of the tenant under a new key version, in one transaction:
+    /// interrupted, it leaves everything as it was (old keys are kept, so nothing is stranded).
+    pub async fn rotate_keys(&self, session: &Session) -> CoreResult<KeyRotation> {
+        let tenant = session.tenant_id();
+        let keyring = self.keyring(tenant).await?;
+        let new_key = DataKey::generate(keyring.current_version() + 1);
+        let records = self
+            .store
+            .list_integrations(tenant)
+            .await
+            .map_err(store_err)?;
+        let mut reencryptions = Vec::with_capacity(records.len());
+        for record in &records {
+            let credentials = Self::open(&keyring, record)?;
+            reencryptions.push(Reencryption {
+                integration_id: record.id,
+                old: record.credentials.clone(),
+                new: new_key.seal(tenant, record.id, &credentials.to_plaintext()),
+            });
+        }
+        let key_record = TenantKeyRecord {
+            version: new_key.version(),
+            wrapped_key: self.master.wrap(tenant, &new_key),
+        };
+        self.store
+            .rotate_tenant_key(tenant, &key_record, &reencryptions)
+            .await
+            .map_err(|err| {
+                match err {
+                StoreError::Stale => CoreError::Conflict(
+                    "An integration changed during key rotation; nothing was changed. Run it again."
+                        .into(),
+                ),
+                other => store_err(other),
+            }
+            })?;
+        Ok(KeyRotation {
+            key_version: new_key.version(),
+            reencrypted: reencryptions.len(),
+        })
+    }
+
+    /// Which key version each of the tenant's credentials is sealed with (for `status` and
+    /// rotation checks).
+    pub async fn credential_key_versions(&self, session: &Session) -> CoreResult<Vec<u32>> {
+        let records = self
+            .store
+            .list_integrations(session.tenant_id())
+            .await
+            .map_err(store_err)?;
+        records
+            .iter()
+            .map(|record| {
+                envelope_key_version(&record.credentials)
+                    .map_err(|err| CoreError::internal("reading envelope", &err))
+            })
+            .collect()
+    }
+
+    // ---------------------------------------------------------------- integrations
+
+    pub async fn list(&self, session: &Session) -> CoreResult<Vec<Integration>> {
+        let records = self
+            .store
+            .list_integrations(session.tenant_id())
+            .await
+            .map_err(store_err)?;
+        records.into_iter().map(to_integration).collect()
+    }
+
+    pub async fn get(&self, session: &Session, id: IntegrationId) -> CoreResult<Integration> {
+        to_integration(self.record(session, id).await?)
+    }
+
+    async fn record(&self, session: &Session, id: IntegrationId) -> CoreResult<IntegrationRecord> {
+        self.store
+            .get_integration(session.tenant_id(), id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(CoreError::integration_not_found)
+    }
+
+    pub async fn create(&self, session: &Session, new: NewIntegration) -> CoreResult<Integration> {
+        let name = validate_name(&new.name)?;
+        let description = validate_description(new.description.as_deref())?;
+        let config = new.config.validated()?;
+        new.credentials.validate()?;
+        if config.provider() != new.credentials.provider() {
+            return Err(CoreError::validation(
+                "The credentials and the configuration are for different providers.",
+            ));
+        }
+        let tenant = session.tenant_id();
+        let keyring = self.keyring(tenant).await?;
+        let id = Uuid::new_v4();
+        let now = Utc::now();
+        let record = IntegrationRecord {
+            id,
+            tenant_id: tenant,
+            name,
+            provider: config.provider(),
+            description,
+            credentials: Self::seal(&keyring, tenant, id, &new.credentials)?,
+            credentials_hint: new.credentials.hint(),
+            config: serde_json::to_string(&config).expect("config always serializes"),
+            external_id: config.external_id().to_owned(),
+            status: IntegrationStatus::Pending,
+            enabled: false,
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+            last_sync_at: None,
+            version: 0,
+        };
+        let stored = self
+            .store
+            .insert_integration(&record)
+            .await
+            .map_err(|err| match err {
+                StoreError::Conflict(Constraint::PancakeShopPerTenant) => {
+                    CoreError::Conflict(format!(
+                        "This store (Pancake POS shop {}) is already connected.",
+                        config.external_id()
+                    ))
+                }
+                other => store_err(other),
+            })?;
+        tracing::info!(integration = %stored.id, provider = stored.provider.as_str(), "integration created");
+        to_integration(stored)
+    }
+
+    /// Read, change, write if unchanged meanwhile. Without an expected version a lost race is
+    /// retried on the fresh row; with one, it is the caller's stale edit.
+    async fn mutate<F>(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+        expected_version: Option<i64>,
+        mut change: F,
+    ) -> CoreResult<Integration>
+    where
+        F: FnMut(&mut IntegrationRecord) -> CoreResult<()>,
+    {
+        const ATTEMPTS: usize = 5;
+        for _ in 0..ATTEMPTS {
+            let current = self.record(session, id).await?;
+            if expected_version.is_some_and(|expected| expected != current.version) {
+                return Err(CoreError::StaleEdit);
+            }
+            let mut next = current.clone();
+            change(&mut next)?;
+            match self.store.update_integration(&next, current.version).await {
+                Ok(stored) => return to_integration(stored),
+                Err(StoreError::Stale) if expected_version.is_none() => continue,
+                Err(StoreError::Conflict(Constraint::PancakeShopPerTenant)) => {
+                    return Err(CoreError::Conflict(format!(
+                        "This store (Pancake POS shop {}) is already connected.",
+                        next.external_id
+                    )))
+                }
+                Err(err) => return Err(store_err(err)),
+            }
+        }
+        Err(CoreError::StaleEdit)
+    }
+
+    pub async fn update(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+        update: IntegrationUpdate,
+    ) -> CoreResult<Integration> {
+        let name = update.name.as_deref().map(validate_name).transpose()?;
+        let description = update
+            .description
+            .as_ref()
+            .map(|text| validate_description(text.as_deref()))
+            .transpose()?;
+        let config = update
+            .config
+            .map(IntegrationConfig::validated)
+            .transpose()?;
+        if let Some(credentials) = &update.credentials {
+            credentials.validate()?;
+        }
+        let keyring = match update.credentials {
+            Some(_) => Some(self.keyring(session.tenant_id()).await?),
+            None => None,
+        };
+        let credentials = update.credentials;
+        self.mutate(session, id, update.expected_version, |record| {
+            if let Some(name) = &name {
+                record.name = name.clone();
+            }
+            if let Some(description) = &description {
+                record.description = description.clone();
+            }
+            let mut needs_retest = false;
+            if let Some(config) = &config {
+                if config.provider() != record.provider {
+                    return Err(CoreError::validation(format!(
+                        "This is a {} integration; its provider cannot be changed.",
+                        record.provider.display_name()
+                    )));
+                }
+                if config.external_id() != record.external_id {
+                    needs_retest = true;
+                }
+                record.config = serde_json::to_string(config).expect("config always serializes");
+                record.external_id = config.external_id().to_owned();
+            }
+            if let (Some(credentials), Some(keyring)) = (&credentials, &keyring) {
+                if credentials.provider() != record.provider {
+                    return Err(CoreError::validation(format!(
+                        "These credentials are not for {}.",
+                        record.provider.display_name()
+                    )));
+                }
+                record.credentials = Self::seal(keyring, record.tenant_id, record.id, credentials)?;
+                record.credentials_hint = credentials.hint();
+                needs_retest = true;
+            }
+            if needs_retest && record.status != IntegrationStatus::Disabled {
+                record.status = IntegrationStatus::Pending;
+                record.last_error = None;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn delete(&self, session: &Session, id: IntegrationId) -> CoreResult<()> {
+        let deleted = self
+            .store
+            .delete_integration(session.tenant_id(), id)
+            .await
+            .map_err(store_err)?;
+        if deleted {
+            tracing::info!(integration = %id, "integration deleted");
+            Ok(())
+        } else {
+            Err(CoreError::integration_not_found())
+        }
+    }
+
+    /// Enabled, and PENDING until the next successful test.
+    pub async fn enable(&self, session: &Session, id: IntegrationId) -> CoreResult<Integration> {
+        self.mutate(session, id, None, |record| {
+            record.enabled = true;
+            record.status = IntegrationStatus::Pending;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn disable(&self, session: &Session, id: IntegrationId) -> CoreResult<Integration> {
+        self.mutate(session, id, None, |record| {
+            record.enabled = false;
+            record.status = IntegrationStatus::Disabled;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Asks the provider whether the stored credentials reach the configured shop or account.
+    /// A pass sets ACTIVE and clears the last error; a failure sets ERROR and stores the
+    /// provider's (redacted) message. A disabled integration stays DISABLED either way.
+    pub async fn test_connection(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+    ) -> CoreResult<ConnectionTestResult> {
+        let record = self.record(session, id).await?;
+        let keyring = self.keyring(session.tenant_id()).await?;
+        let credentials = Self::open(&keyring, &record)?;
+        let config = IntegrationConfig::from_stored(record.provider, &record.config)?;
+        let outcome = self.providers.test_connection(&credentials, &config).await;
+        drop(credentials);
+        let integration = self
+            .mutate(session, id, None, |record| {
+                let disabled = record.status == IntegrationStatus::Disabled;
+                match &outcome {
+                    Ok(_) => {
+                        record.last_error = None;
+                        if !disabled {
+                            record.status = IntegrationStatus::Active;
+                        }
+                    }
+                    Err(failure) => {
+                        record.last_error = Some(failure.message.clone());
+                        if !disabled {
+                            record.status = IntegrationStatus::Error;
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(match outcome {
+            Ok(check) => ConnectionTestResult {
+                integration,
+                success: true,
+                message: check.detail,
+                provider_code: None,
+            },
+            Err(failure) => ConnectionTestResult {
+                integration,
+                success: false,
+                message: failure.message,
+                provider_code: Some(failure.code),
+            },
+        })
+    }
+}
+
+fn to_integration(record: IntegrationRecord) -> CoreResult<Integration> {
+    let config = IntegrationConfig::from_stored(record.provider, &record.config)?;
+    Ok(Integration {
+        id: record.id,
+        tenant_id: record.tenant_id,
+        name: record.name,
+        provider: record.provider,
+        description: record.description,
+        status: record.status,
+        enabled: record.enabled,
+        config,
+        credentials_hint: record.credentials_hint,
+        last_error: record.last_error,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        last_sync_at: record.last_sync_at,
+        version: record.version,
+    })
+}

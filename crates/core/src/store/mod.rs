@@ -1,0 +1,188 @@
+//! The persistence boundary: one trait, two implementations (PostgreSQL for shared mode, SQLite
+//! for standalone mode and later the offline mirror), one behavioural test suite for both.
+//!
+//! Every tenant-scoped method takes the tenant from the caller's verified session (the service
+//! passes `session.tenant_id()`); the PostgreSQL implementation additionally sets it per
+//! transaction for row-level security, so a forgotten `WHERE tenant_id` cannot leak rows.
+//! Records here hold ciphertext only; the service seals and opens.
+
+mod postgres;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{IntegrationId, IntegrationStatus, Provider, TenantId, UserId};
+
+/// Named database rules whose violation the user should hear about in their own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// `integrations_one_meta_ads_per_tenant`
+    OneMetaAdsPerTenant,
+    /// `integrations_pancake_shop_per_tenant`
+    PancakeShopPerTenant,
+    /// `users_email_unique`
+    UserEmail,
+    /// `tenant_keys` primary key: another process rotated at the same time.
+    TenantKeyVersion,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("constraint violated: {0:?}")]
+    Conflict(Constraint),
+    /// The row's version differs from the expected one (or the row is gone).
+    #[error("the row changed since it was read")]
+    Stale,
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+pub struct TenantRecord {
+    pub id: TenantId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub email: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshTokenRecord {
+    pub id: uuid::Uuid,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    /// All tokens descended from one sign-in; a reused token revokes the whole family.
+    pub family_id: uuid::Uuid,
+    /// SHA-256 of the token; the token itself is never stored.
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TenantKeyRecord {
+    pub version: u32,
+    pub wrapped_key: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoginThrottle {
+    pub failures: u32,
+    pub last_failure_at: Option<DateTime<Utc>>,
+}
+
+/// An integration row as stored: ciphertext, never plaintext credentials.
+#[derive(Debug, Clone)]
+pub struct IntegrationRecord {
+    pub id: IntegrationId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub provider: Provider,
+    pub description: Option<String>,
+    pub credentials: String,
+    pub credentials_hint: String,
+    /// JSON of [`crate::domain::IntegrationConfig`].
+    pub config: String,
+    /// The shop id or ad account id: what the uniqueness rules are about.
+    pub external_id: String,
+    pub status: IntegrationStatus,
+    pub enabled: bool,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+/// A credential re-sealed under a new key, applied only if the row still holds `old`.
+#[derive(Debug, Clone)]
+pub struct Reencryption {
+    pub integration_id: IntegrationId,
+    pub old: String,
+    pub new: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend, for messages and `status`.
+    fn kind(&self) -> &'static str;
+
+    // Tenants and users.
+    async fn create_tenant_with_owner(
+        &self,
+        tenant: &TenantRecord,
+        owner: &UserRecord,
+    ) -> StoreResult<()>;
+    async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>>;
+    /// The one lookup that crosses tenants: signing in by email (case-insensitive).
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+    async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>>;
+
+    // Refresh tokens.
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
+    /// Finds a token by its hash alone: the caller proves possession of the token.
+    async fn find_refresh_token(&self, token_hash: &str)
+        -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Marks the token used and stores its successor, atomically and only if it was still
+    /// unused and unrevoked. Returns false if someone used it first (a reuse).
+    async fn rotate_refresh_token(
+        &self,
+        used: &RefreshTokenRecord,
+        successor: &RefreshTokenRecord,
+    ) -> StoreResult<bool>;
+    async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()>;
+
+    // Sign-in throttling, keyed by a hash of the email (not tenant data).
+    async fn login_throttle(&self, email_hash: &str) -> StoreResult<LoginThrottle>;
+    async fn record_login_failure(&self, email_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()>;
+
+    // Tenant data keys.
+    async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>>;
+    async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()>;
+    /// Key rotation in one transaction: the new key and every re-sealed credential, or nothing.
+    async fn rotate_tenant_key(
+        &self,
+        tenant: TenantId,
+        key: &TenantKeyRecord,
+        reencryptions: &[Reencryption],
+    ) -> StoreResult<()>;
+
+    // Integrations.
+    async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>>;
+    async fn get_integration(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<Option<IntegrationRecord>>;
+    async fn insert_integration(
+        &self,
+        record: &IntegrationRecord,
+    ) -> StoreResult<IntegrationRecord>;
+    /// Writes every mutable field of `record` if the stored version is still `expected_version`.
+    async fn update_integration(
+        &self,
+        record: &IntegrationRecord,
+        expected_version: i64,
+    ) -> StoreResult<IntegrationRecord>;
+    /// Returns whether a row was deleted.
+    async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool>;
+}

@@ -1,0 +1,568 @@
+//! Standalone mode (the default) and, later, the offline mirror: one SQLite file in the data
+//! directory. SQLite has no row-level security, so every statement names the tenant.
+//!
+//! Writes start with a write (the row-version counter) so the transaction takes SQLite's write
+//! lock at once; concurrent writers then queue on `busy_timeout` instead of failing on a lock
+//! upgrade.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use super::{
+    Constraint, IntegrationRecord, LoginThrottle, Reencryption, RefreshTokenRecord, Store,
+    StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
+};
+use crate::domain::{IntegrationId, TenantId, UserId};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+const INTEGRATION_COLUMNS: &str = "tenant_id, id, name, provider, description, credentials, \
+     credentials_hint, config, external_id, status, enabled, last_error, created_at, updated_at, \
+     last_sync_at, row_version";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(text: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| StoreError::Database(format!("unexpected stored time {text:?}")))
+}
+
+fn parse_uuid(text: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(text)
+        .map_err(|_| StoreError::Database(format!("unexpected stored id {text:?}")))
+}
+
+fn parse_enum<T: FromStr>(value: &str) -> StoreResult<T> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Database(format!("unexpected stored value {value:?}")))
+}
+
+fn map_err(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) => {
+            if db.is_unique_violation() {
+                // SQLite names the columns, not the index.
+                let message = db.message();
+                return if message.contains("integrations.external_id") {
+                    StoreError::Conflict(Constraint::PancakeShopPerTenant)
+                } else if message.contains("integrations.tenant_id") {
+                    StoreError::Conflict(Constraint::OneMetaAdsPerTenant)
+                } else if message.contains("users.") || message.contains("index 'users_email") {
+                    StoreError::Conflict(Constraint::UserEmail)
+                } else if message.contains("tenant_keys.") {
+                    StoreError::Conflict(Constraint::TenantKeyVersion)
+                } else {
+                    StoreError::Database(message.to_owned())
+                };
+            }
+            StoreError::Database(db.message().to_owned())
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(err.to_string())
+        }
+        _ => StoreError::Database(err.to_string()),
+    }
+}
+
+fn integration_from_row(row: &SqliteRow) -> StoreResult<IntegrationRecord> {
+    let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+    let opt_ts = |value: Option<String>| value.as_deref().map(parse_ts).transpose();
+    Ok(IntegrationRecord {
+        tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
+        id: parse_uuid(row.try_get("id").map_err(get)?)?,
+        name: row.try_get("name").map_err(get)?,
+        provider: parse_enum(row.try_get::<&str, _>("provider").map_err(get)?)?,
+        description: row.try_get("description").map_err(get)?,
+        credentials: row.try_get("credentials").map_err(get)?,
+        credentials_hint: row.try_get("credentials_hint").map_err(get)?,
+        config: row.try_get("config").map_err(get)?,
+        external_id: row.try_get("external_id").map_err(get)?,
+        status: parse_enum(row.try_get::<&str, _>("status").map_err(get)?)?,
+        enabled: row.try_get("enabled").map_err(get)?,
+        last_error: row.try_get("last_error").map_err(get)?,
+        created_at: parse_ts(row.try_get("created_at").map_err(get)?)?,
+        updated_at: parse_ts(row.try_get("updated_at").map_err(get)?)?,
+        last_sync_at: opt_ts(row.try_get("last_sync_at").map_err(get)?)?,
+        version: row.try_get("row_version").map_err(get)?,
+    })
+}
+
+fn user_from_row(row: &SqliteRow) -> StoreResult<UserRecord> {
+    let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+    Ok(UserRecord {
+        id: parse_uuid(row.try_get("id").map_err(get)?)?,
+        tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
+        email: row.try_get("email").map_err(get)?,
+        password_hash: row.try_get("password_hash").map_err(get)?,
+        created_at: parse_ts(row.try_get("created_at").map_err(get)?)?,
+    })
+}
+
+fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshTokenRecord> {
+    let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+    let opt_ts = |value: Option<String>| value.as_deref().map(parse_ts).transpose();
+    Ok(RefreshTokenRecord {
+        id: parse_uuid(row.try_get("id").map_err(get)?)?,
+        tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
+        user_id: parse_uuid(row.try_get("user_id").map_err(get)?)?,
+        family_id: parse_uuid(row.try_get("family_id").map_err(get)?)?,
+        token_hash: row.try_get("token_hash").map_err(get)?,
+        expires_at: parse_ts(row.try_get("expires_at").map_err(get)?)?,
+        used_at: opt_ts(row.try_get("used_at").map_err(get)?)?,
+        revoked_at: opt_ts(row.try_get("revoked_at").map_err(get)?)?,
+    })
+}
+
+/// Takes the next global row version; as the first statement of a transaction it also takes
+/// the write lock.
+async fn next_row_version(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<i64> {
+    sqlx::query_scalar(
+        "UPDATE row_version_counter SET value = value + 1 WHERE id = 1 RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(map_err)
+}
+
+async fn insert_refresh(
+    tx: &mut Transaction<'static, Sqlite>,
+    token: &RefreshTokenRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (tenant_id, id, user_id, family_id, token_hash, expires_at, \
+         created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token.tenant_id.to_string())
+    .bind(token.id.to_string())
+    .bind(token.user_id.to_string())
+    .bind(token.family_id.to_string())
+    .bind(&token.token_hash)
+    .bind(ts(token.expires_at))
+    .bind(ts(Utc::now()))
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|err| StoreError::Unavailable(format!("{}: {err}", path.display())))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|err| StoreError::Migration(err.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool.begin().await.map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_tenant_with_owner(
+        &self,
+        tenant: &TenantRecord,
+        owner: &UserRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(tenant.id.to_string())
+            .bind(&tenant.name)
+            .bind(ts(tenant.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
+             VALUES (?, ?, ?, ?, 'OWNER', ?)",
+        )
+        .bind(owner.tenant_id.to_string())
+        .bind(owner.id.to_string())
+        .bind(&owner.email)
+        .bind(&owner.password_hash)
+        .bind(ts(owner.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
+        let row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|row| {
+            let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+            Ok(TenantRecord {
+                id: parse_uuid(row.try_get("id").map_err(get)?)?,
+                name: row.try_get("name").map_err(get)?,
+                created_at: parse_ts(row.try_get("created_at").map_err(get)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, email, password_hash, created_at FROM users \
+             WHERE lower(email) = ?",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, email, password_hash, created_at FROM users \
+             WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_refresh(&mut tx, token).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, user_id, family_id, token_hash, expires_at, used_at, \
+             revoked_at FROM refresh_tokens WHERE token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.as_ref().map(refresh_from_row).transpose()
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        used: &RefreshTokenRecord,
+        successor: &RefreshTokenRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let marked = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = ? WHERE tenant_id = ? AND id = ? \
+             AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(ts(Utc::now()))
+        .bind(used.tenant_id.to_string())
+        .bind(used.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        if marked != 1 {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        insert_refresh(&mut tx, successor).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn revoke_refresh_family(&self, tenant: TenantId, family: Uuid) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE tenant_id = ? AND family_id = ? \
+             AND revoked_at IS NULL",
+        )
+        .bind(ts(Utc::now()))
+        .bind(tenant.to_string())
+        .bind(family.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn login_throttle(&self, email_hash: &str) -> StoreResult<LoginThrottle> {
+        let row = sqlx::query(
+            "SELECT failures, last_failure_at FROM login_throttle WHERE email_hash = ?",
+        )
+        .bind(email_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        match row {
+            Some(row) => {
+                let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+                Ok(LoginThrottle {
+                    failures: row.try_get::<i64, _>("failures").map_err(get)?.max(0) as u32,
+                    last_failure_at: Some(parse_ts(row.try_get("last_failure_at").map_err(get)?)?),
+                })
+            }
+            None => Ok(LoginThrottle::default()),
+        }
+    }
+
+    async fn record_login_failure(&self, email_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO login_throttle (email_hash, failures, last_failure_at) VALUES (?, 1, ?) \
+             ON CONFLICT (email_hash) DO UPDATE SET failures = failures + 1, \
+             last_failure_at = excluded.last_failure_at",
+        )
+        .bind(email_hash)
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_throttle WHERE email_hash = ?")
+            .bind(email_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
+        let rows = sqlx::query(
+            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = ? ORDER BY version",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+                Ok(TenantKeyRecord {
+                    version: row.try_get::<i64, _>("version").map_err(get)? as u32,
+                    wrapped_key: row.try_get("wrapped_key").map_err(get)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(tenant.to_string())
+        .bind(i64::from(key.version))
+        .bind(&key.wrapped_key)
+        .bind(ts(Utc::now()))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn rotate_tenant_key(
+        &self,
+        tenant: TenantId,
+        key: &TenantKeyRecord,
+        reencryptions: &[Reencryption],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(tenant.to_string())
+        .bind(i64::from(key.version))
+        .bind(&key.wrapped_key)
+        .bind(ts(Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for change in reencryptions {
+            let version = next_row_version(&mut tx).await?;
+            let updated = sqlx::query(
+                "UPDATE integrations SET credentials = ?, row_version = ?, updated_at = ? \
+                 WHERE tenant_id = ? AND id = ? AND credentials = ?",
+            )
+            .bind(&change.new)
+            .bind(version)
+            .bind(ts(Utc::now()))
+            .bind(tenant.to_string())
+            .bind(change.integration_id.to_string())
+            .bind(&change.old)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            if updated != 1 {
+                return Err(StoreError::Stale);
+            }
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? \
+             ORDER BY created_at, id"
+        ))
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(integration_from_row).collect()
+    }
+
+    async fn get_integration(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<Option<IntegrationRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? AND id = ?"
+        ))
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.as_ref().map(integration_from_row).transpose()
+    }
+
+    async fn insert_integration(
+        &self,
+        record: &IntegrationRecord,
+    ) -> StoreResult<IntegrationRecord> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
+             credentials_hint, config, external_id, status, enabled, last_error, created_at, \
+             updated_at, last_sync_at, row_version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15) \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(record.tenant_id.to_string())
+        .bind(record.id.to_string())
+        .bind(&record.name)
+        .bind(record.provider.as_str())
+        .bind(&record.description)
+        .bind(&record.credentials)
+        .bind(&record.credentials_hint)
+        .bind(&record.config)
+        .bind(&record.external_id)
+        .bind(record.status.as_str())
+        .bind(record.enabled)
+        .bind(&record.last_error)
+        .bind(ts(record.created_at))
+        .bind(record.last_sync_at.map(ts))
+        .bind(version)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        integration_from_row(&row)
+    }
+
+    async fn update_integration(
+        &self,
+        record: &IntegrationRecord,
+        expected_version: i64,
+    ) -> StoreResult<IntegrationRecord> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = sqlx::query(&format!(
+            "UPDATE integrations SET name = ?1, description = ?2, credentials = ?3, \
+             credentials_hint = ?4, config = ?5, external_id = ?6, status = ?7, enabled = ?8, \
+             last_error = ?9, last_sync_at = ?10, updated_at = ?11, row_version = ?12 \
+             WHERE tenant_id = ?13 AND id = ?14 AND row_version = ?15 \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(&record.name)
+        .bind(&record.description)
+        .bind(&record.credentials)
+        .bind(&record.credentials_hint)
+        .bind(&record.config)
+        .bind(&record.external_id)
+        .bind(record.status.as_str())
+        .bind(record.enabled)
+        .bind(&record.last_error)
+        .bind(record.last_sync_at.map(ts))
+        .bind(ts(Utc::now()))
+        .bind(version)
+        .bind(record.tenant_id.to_string())
+        .bind(record.id.to_string())
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(row) = row else {
+            tx.rollback().await.map_err(map_err)?;
+            return Err(StoreError::Stale);
+        };
+        let updated = integration_from_row(&row)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(updated)
+    }
+
+    async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
+        let deleted = sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        Ok(deleted == 1)
+    }
+}
