@@ -8,7 +8,7 @@ use std::time::Duration;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
@@ -145,6 +145,8 @@ impl TokenIssuer {
         email: &str,
         now: DateTime<Utc>,
     ) -> (SecretString, DateTime<Utc>) {
+        // JWT times are whole seconds; the session must say exactly what the token says.
+        let now = now.trunc_subsecs(0);
         let expires_at = now + self.config.access_ttl;
         let claims = AccessClaims {
             sub: user,
@@ -171,6 +173,7 @@ impl TokenIssuer {
         family: Uuid,
         now: DateTime<Utc>,
     ) -> (SecretString, DateTime<Utc>) {
+        let now = now.trunc_subsecs(0);
         let expires_at = now + self.config.refresh_ttl;
         let claims = RefreshClaims {
             sub: user,

@@ -630,6 +630,19 @@ impl Core {
         .await
     }
 
+    /// The integration's decrypted credentials, for the core's own provider calls (tests,
+    /// discovery, sync). `Credentials` cannot be serialized, so they cannot reach the UI by
+    /// accident; never log them.
+    pub async fn credentials(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+    ) -> CoreResult<Credentials> {
+        let record = self.record(session, id).await?;
+        let keyring = self.keyring(session.tenant_id()).await?;
+        Self::open(&keyring, &record)
+    }
+
     pub async fn delete(&self, session: &Session, id: IntegrationId) -> CoreResult<()> {
         let deleted = self
             .store

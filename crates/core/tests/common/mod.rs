@@ -1,0 +1,211 @@
+//! Test harness: a real PostgreSQL database per test (as an ordinary role, so row-level security
+//! applies) and a real SQLite file per test. `TEST_DATABASE_URL` names the server's maintenance
+//! database; `scripts/test.sh` sets it up.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use integrations_core::store::{PostgresStore, SqliteStore, Store};
+use integrations_core::{
+    ConnectionCheck, Core, CoreConfig, Credentials, IntegrationConfig, ProviderFailure,
+    ProviderGateway,
+};
+use secrecy::SecretString;
+use sqlx::Connection;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+pub fn test_database_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_DATABASE_URL is not set. Run the suite with scripts/test.sh, or point it at a \
+             PostgreSQL maintenance database reachable by a role with CREATEDB."
+        )
+    })
+}
+
+/// Creates an empty database on the test server and returns its URL.
+pub async fn fresh_postgres_url() -> String {
+    let admin_url = test_database_url();
+    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let (base, _) = admin_url.rsplit_once('/').expect("URL has a database name");
+    format!("{base}/{name}")
+}
+
+/// A provider gateway for tests that must not reach any provider.
+pub struct NoProviderCalls;
+
+#[async_trait]
+impl ProviderGateway for NoProviderCalls {
+    async fn test_connection(
+        &self,
+        _credentials: &Credentials,
+        _config: &IntegrationConfig,
+    ) -> Result<ConnectionCheck, ProviderFailure> {
+        panic!("this test must not call a provider")
+    }
+}
+
+pub struct TestEnv {
+    pub core: Core,
+    pub backend: Backend,
+    pub pg: Option<PostgresStore>,
+    pub sqlite: Option<SqliteStore>,
+    pub config: CoreConfig,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with_providers(backend, Arc::new(NoProviderCalls)).await
+    }
+
+    pub async fn with_providers(backend: Backend, providers: Arc<dyn ProviderGateway>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+        let (pg, sqlite) = match backend {
+            Backend::Postgres => {
+                let url = fresh_postgres_url().await;
+                config.database = integrations_core::DatabaseTarget::Postgres {
+                    url: SecretString::from(url.clone()),
+                };
+                let master = integrations_core::crypto::MasterKey::generate();
+                config.master_key = Some(SecretString::from(master.to_base64().to_string()));
+                (Some(PostgresStore::connect(&url).await.unwrap()), None)
+            }
+            Backend::Sqlite => {
+                let path = dir.path().join(integrations_core::config::DATABASE_FILE);
+                (None, Some(SqliteStore::open(&path).await.unwrap()))
+            }
+        };
+        let core = config.open(providers).await.unwrap();
+        Self {
+            core,
+            backend,
+            pg,
+            sqlite,
+            config,
+            dir,
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        match (&self.pg, &self.sqlite) {
+            (Some(pg), _) => pg,
+            (_, Some(sqlite)) => sqlite,
+            _ => unreachable!(),
+        }
+    }
+
+    /// Every text value of every row of a table, as one string: for "is the secret anywhere?"
+    pub async fn dump_table(&self, table: &str) -> String {
+        match self.backend {
+            Backend::Postgres => {
+                let pool = self.pg.as_ref().unwrap().pool();
+                let mut conn = pool.acquire().await.unwrap();
+                // Disable RLS for this dump only: the test role owns the tables, and owners may
+                // ALTER their tables. This proves what is physically stored, not what RLS shows.
+                sqlx::query("BEGIN").execute(&mut *conn).await.unwrap();
+                sqlx::query(&format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                sqlx::query(&format!("ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                let rows: Vec<(String,)> =
+                    sqlx::query_as(&format!("SELECT t::text FROM {table} t"))
+                        .fetch_all(&mut *conn)
+                        .await
+                        .unwrap();
+                sqlx::query("ROLLBACK").execute(&mut *conn).await.unwrap();
+                rows.into_iter()
+                    .map(|(row,)| row)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+            Backend::Sqlite => {
+                let pool = self.sqlite.as_ref().unwrap().pool();
+                let columns: Vec<(String,)> =
+                    sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
+                let concat = columns
+                    .iter()
+                    .map(|(name,)| format!("coalesce(CAST({name} AS TEXT), '')"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                let rows: Vec<(String,)> = sqlx::query_as(&format!("SELECT {concat} FROM {table}"))
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                rows.into_iter()
+                    .map(|(row,)| row)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+        }
+    }
+
+    /// Runs raw SQL as the tenant (for tests that tamper with stored rows).
+    pub async fn exec_as_tenant(&self, tenant: uuid::Uuid, sql: &str) {
+        match self.backend {
+            Backend::Postgres => {
+                let pool = self.pg.as_ref().unwrap().pool();
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                    .bind(tenant.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query(sql).execute(&mut *tx).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            Backend::Sqlite => {
+                sqlx::query(sql)
+                    .execute(self.sqlite.as_ref().unwrap().pool())
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// Runs each listed async test function once per backend, as `postgres::name` and
+/// `sqlite::name`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+            )*
+        }
+    };
+}

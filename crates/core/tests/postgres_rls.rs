@@ -1,0 +1,198 @@
+//! Shared mode's isolation, proved under the store: row-level security is forced on every tenant
+//! table and the test role is an ordinary one, so the policies really decide what is seen.
+
+mod common;
+
+use common::{fresh_postgres_url, Backend, TestEnv};
+use integrations_core::store::PostgresStore;
+use integrations_core::{
+    CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig, NewIntegration,
+};
+use secrecy::SecretString;
+use sqlx::Row;
+
+const TENANT_TABLES: [&str; 5] = [
+    "tenants",
+    "users",
+    "refresh_tokens",
+    "tenant_keys",
+    "integrations",
+];
+
+async fn seeded() -> (
+    TestEnv,
+    integrations_core::Session,
+    integrations_core::Session,
+) {
+    let env = TestEnv::new(Backend::Postgres).await;
+    let password = SecretString::from("mật khẩu 123");
+    let a = env
+        .core
+        .sign_up("A", "a@shop.vn", &password)
+        .await
+        .unwrap()
+        .session;
+    let b = env
+        .core
+        .sign_up("B", "b@shop.vn", &password)
+        .await
+        .unwrap()
+        .session;
+    for (session, shop) in [(&a, "1"), (&b, "2")] {
+        env.core
+            .create(
+                session,
+                NewIntegration {
+                    name: "Shop thời trang".into(),
+                    description: None,
+                    credentials: Credentials::pancake(SecretString::from("key-0123456789abcdef")),
+                    config: IntegrationConfig::PancakePos {
+                        shop_id: shop.into(),
+                    },
+                },
+            )
+            .await
+            .unwrap();
+    }
+    (env, a, b)
+}
+
+#[tokio::test]
+async fn the_test_role_is_neither_superuser_nor_bypassrls() {
+    let store = PostgresStore::connect(&fresh_postgres_url().await)
+        .await
+        .unwrap();
+    let row =
+        sqlx::query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert!(!row.get::<bool, _>("rolsuper"));
+    assert!(!row.get::<bool, _>("rolbypassrls"));
+}
+
+#[tokio::test]
+async fn row_level_security_is_forced_on_every_tenant_table() {
+    let store = PostgresStore::connect(&fresh_postgres_url().await)
+        .await
+        .unwrap();
+    for table in TENANT_TABLES {
+        let row = sqlx::query(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1",
+        )
+        .bind(table)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert!(
+            row.get::<bool, _>("relrowsecurity"),
+            "{table} has RLS disabled"
+        );
+        assert!(
+            row.get::<bool, _>("relforcerowsecurity"),
+            "{table} does not FORCE RLS"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_query_with_no_tenant_set_sees_no_rows() {
+    let (env, _a, _b) = seeded().await;
+    let pool = env.pg.as_ref().unwrap().pool();
+    for table in TENANT_TABLES {
+        let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 0, "{table} shows rows with no tenant set");
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_sees_only_its_own_rows_even_when_asking_for_others() {
+    let (env, a, b) = seeded().await;
+    let pool = env.pg.as_ref().unwrap().pool();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(a.tenant_id().to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let visible: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT tenant_id FROM integrations")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(visible, vec![a.tenant_id()]);
+    let others: i64 = sqlx::query_scalar("SELECT count(*) FROM integrations WHERE tenant_id = $1")
+        .bind(b.tenant_id())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(others, 0);
+    // Writing a row for another tenant is refused by the policy's WITH CHECK.
+    let err = sqlx::query("UPDATE integrations SET tenant_id = $1")
+        .bind(b.tenant_id())
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    tx.rollback().await.unwrap();
+    // And deleting "everything" as A leaves B's rows alone.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(a.tenant_id().to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM integrations")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(env.core.list(&b).await.unwrap().len(), 1);
+    assert!(env.core.list(&a).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_reported_as_unavailable() {
+    // Bind a port, then free it: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+    config.database = DatabaseTarget::Postgres {
+        url: SecretString::from(format!("postgres://u:SECRET-PW@127.0.0.1:{port}/db")),
+    };
+    config.master_key = Some(SecretString::from(
+        integrations_core::crypto::MasterKey::generate()
+            .to_base64()
+            .to_string(),
+    ));
+    let err = config
+        .open(std::sync::Arc::new(common::NoProviderCalls))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), ErrorCode::DatabaseUnavailable);
+    assert!(!err.to_string().contains("SECRET-PW"));
+    assert!(!format!("{config:?}").contains("SECRET-PW"));
+}
+
+#[tokio::test]
+async fn shared_mode_without_a_master_key_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+    config.database = DatabaseTarget::Postgres {
+        url: SecretString::from(fresh_postgres_url().await),
+    };
+    let err = config
+        .open(std::sync::Arc::new(common::NoProviderCalls))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), ErrorCode::Configuration);
+    assert!(err.to_string().contains("INTEGRATIONS_MASTER_KEY"));
+}
