@@ -378,8 +378,8 @@ async fn another_tenant_reaches_nothing_through_any_operation(backend: Backend) 
         .unwrap();
 
     assert!(env.core.list(&intruder).await.unwrap().is_empty());
-    let not_found = |result: Result<_, CoreError>| {
-        let err = result.err().expect("cross-tenant call must fail");
+    let not_found = |result: Result<(), CoreError>| {
+        let err = result.expect_err("cross-tenant call must fail");
         assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
     };
     not_found(env.core.get(&intruder, target.id).await.map(|_| ()));
