@@ -1,0 +1,372 @@
+//! In-process fake Pancake POS and Meta Graph API servers.
+//!
+//! They answer like the real APIs as described in `shared/reference/` (envelopes, paging,
+//! error bodies and statuses, rate limits, usage headers) with seeded, deterministic data
+//! generated lazily (tens of thousands of orders per shop, months of daily insights), so tests,
+//! demos and benchmarks run offline. Both bind `127.0.0.1:0` by default.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let pancake = integrations_fake_servers::start_pancake(Default::default()).await.unwrap();
+//! let meta = integrations_fake_servers::start_meta(Default::default()).await.unwrap();
+//! println!("{} {}", pancake.base_url, meta.base_url);
+//! # }
+//! ```
+//!
+//! # Scenarios
+//!
+//! The credential selects the behaviour. Only the part before the first `:` counts, so tests
+//! can make keys unique (`rate-limited-then-ok:test-7`) and "once per key" scenarios stay
+//! independent.
+//!
+//! Pancake POS (`?api_key=`; base URL ends in `/api/v1`):
+//!
+//! | key | behaviour |
+//! |---|---|
+//! | `one-shop` | one shop, 6036602 "Shop thời trang"; full data under it |
+//! | `three-shops` | 6036602 "Shop thời trang", 7012345 "Mỹ phẩm Hà Nội", 8024680 "Giày dép Sài Gòn" |
+//! | `duplicate-shops` | the three shops, 6036602 listed twice |
+//! | `data-shops` | like `three-shops` but the list is under `data` instead of `shops` |
+//! | `no-shops` | `{success:true, shops:[]}` |
+//! | `rejected` (and any unknown key) | 403 `{success:false,message:"api_key is invalid",error_code:105}` |
+//! | `no-permission` | `/shops` like `one-shop`; shop endpoints 403 "Insufficient permissions" |
+//! | `slow` | like `one-shop` after [`FakeConfig::slow_delay`] |
+//! | `rate-limited-then-ok` | first request per key: 429 + `Retry-After` + error_code 106; then `one-shop` |
+//! | `rate-limited` | always 429 / 106 |
+//! | `server-error` | always 500 |
+//! | `server-error-then-ok` | first request per key: 500; then `one-shop` |
+//! | `malformed` | 200 with invalid JSON |
+//! | `truncated` | 200, `Content-Length` of the full body, connection cut half-way |
+//! | `success-false-200` | 200 `{success:false,message:"Missing access_token",error_code:101}` |
+//!
+//! Meta (`Authorization: Bearer`; base URL is the origin, versions v25.0–v27.0 are served,
+//! older ones answer code 2635 "deprecated version"):
+//!
+//! | token | behaviour |
+//! |---|---|
+//! | `meta-one-account` | `act_1234567890` (ACTIVE, VND, Asia/Ho_Chi_Minh) with 12 ads and daily insights |
+//! | `meta-many-accounts` | 57 accounts (3 pages of 25), mixed statuses; the first is `act_1234567890` |
+//! | `meta-no-accounts` | no accounts |
+//! | `meta-expired` | 400 code 190 subcode 463 |
+//! | `meta-disabled-account` | `act_2222222222`, account_status 2 |
+//! | `meta-grace-period` | `act_3333333333`, account_status 9 |
+//! | `meta-rate-limited-then-ok` | first request per token: 400 code 80004 (17 on `/me`) with usage headers and `estimated_time_to_regain_access` 1 minute; then `meta-one-account` |
+//! | `meta-high-usage` | like `meta-one-account`, usage headers at 95 % |
+//! | `meta-server-error` | always 500 code 1 |
+//! | `meta-malformed` | 200 with invalid JSON |
+//! | `meta-report-fails` | like `meta-one-account`, async reports end `Job Failed` |
+//! | anything else | 400 code 190 without subcode ("Invalid OAuth access token") |
+//!
+//! Fixture ids: Pancake shops above; the fashion shop's orders carry `ad_id`s of the 12 ads of
+//! `act_1234567890` (about a third of its online orders). See [`data`].
+
+pub mod data;
+mod meta;
+mod pancake;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Data volume, timing and limits of a fake server.
+#[derive(Debug, Clone)]
+pub struct FakeConfig {
+    /// Seed of all generated data.
+    pub seed: u64,
+    /// Orders generated per shop.
+    pub orders_per_shop: u32,
+    /// Days of history (orders and insights) ending at `end_time`.
+    pub days: u32,
+    /// The fixture "now".
+    pub end_time: DateTime<Utc>,
+    /// Added to every answer (to simulate the slow order endpoint).
+    pub latency: Duration,
+    /// Requests per second above which the server answers 429 (`None`: no limit).
+    pub rate_limit_per_sec: Option<u32>,
+    /// Delay of the `slow` scenario.
+    pub slow_delay: Duration,
+    /// `Retry-After` seconds sent with 429s.
+    pub retry_after_secs: u64,
+    /// Address to bind (port 0 = random).
+    pub bind: SocketAddr,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            orders_per_shop: 30_000,
+            days: 180,
+            end_time: data::default_end(),
+            latency: Duration::ZERO,
+            rate_limit_per_sec: None,
+            slow_delay: Duration::from_secs(5),
+            retry_after_secs: 1,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+impl FakeConfig {
+    /// First instant of the fixture history.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.end_time - chrono::Duration::days(i64::from(self.days.max(1)))
+    }
+
+    pub(crate) fn span_seconds(&self) -> u64 {
+        u64::from(self.days.max(1)) * 86_400
+    }
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Raw query string.
+    pub query: String,
+    /// Headers as `(lower-case name, value)`.
+    pub headers: Vec<(String, String)>,
+    /// Status answered.
+    pub status: u16,
+}
+
+/// Counters and the request log.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    requests: Mutex<Vec<RecordedRequest>>,
+    /// Keys/tokens that already had their one failure.
+    once: Mutex<std::collections::HashSet<String>>,
+    window: Mutex<Option<(Instant, u32)>>,
+}
+
+impl Stats {
+    pub(crate) fn record(&self, r: RecordedRequest) {
+        if let Ok(mut v) = self.requests.lock() {
+            v.push(r);
+        }
+    }
+
+    /// True the first time `key` is seen.
+    pub(crate) fn first_time(&self, key: &str) -> bool {
+        self.once
+            .lock()
+            .map(|mut s| s.insert(key.to_owned()))
+            .unwrap_or(false)
+    }
+
+    /// True when this request is over the per-second limit.
+    pub(crate) fn over_limit(&self, limit: Option<u32>) -> bool {
+        let Some(limit) = limit else { return false };
+        let Ok(mut w) = self.window.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        match w.as_mut() {
+            Some((start, count)) if now.duration_since(*start) < Duration::from_secs(1) => {
+                *count += 1;
+                *count > limit
+            }
+            _ => {
+                *w = Some((now, 1));
+                1 > limit
+            }
+        }
+    }
+}
+
+/// A running fake server. Dropping it stops the server.
+#[derive(Debug)]
+pub struct FakeHandle {
+    addr: SocketAddr,
+    stats: Arc<Stats>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl FakeHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.stats
+            .requests
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Number of requests so far.
+    pub fn request_count(&self) -> usize {
+        self.requests().len()
+    }
+
+    /// Number of answers with `status`.
+    pub fn status_count(&self, status: u16) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.status == status)
+            .count()
+    }
+
+    /// Requests whose path ends with `suffix`.
+    pub fn path_count(&self, suffix: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path.ends_with(suffix))
+            .count()
+    }
+
+    /// True when `needle` appears in any request's query string.
+    pub fn seen_in_query(&self, needle: &str) -> bool {
+        self.requests().iter().any(|r| r.query.contains(needle))
+    }
+
+    /// True when `needle` appears in any request header value.
+    pub fn seen_in_headers(&self, needle: &str) -> bool {
+        self.requests()
+            .iter()
+            .any(|r| r.headers.iter().any(|(_, v)| v.contains(needle)))
+    }
+
+    /// Stop the server and wait for it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// The fake Pancake POS server.
+#[derive(Debug)]
+pub struct FakePancake {
+    /// Base URL to give the client, e.g. `http://127.0.0.1:41234/api/v1`.
+    pub base_url: String,
+    /// Counters, log and lifetime.
+    pub handle: FakeHandle,
+}
+
+/// The fake Graph API server.
+#[derive(Debug)]
+pub struct FakeMeta {
+    /// Origin to give the client, e.g. `http://127.0.0.1:41235`.
+    pub base_url: String,
+    /// Counters, log and lifetime.
+    pub handle: FakeHandle,
+}
+
+async fn serve(
+    bind: SocketAddr,
+    make: impl FnOnce(String, Arc<Stats>) -> axum::Router,
+) -> std::io::Result<(String, FakeHandle)> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let origin = format!("http://{addr}");
+    let stats = Arc::new(Stats::default());
+    let app = make(origin.clone(), stats.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok((
+        origin,
+        FakeHandle {
+            addr,
+            stats,
+            shutdown: Some(tx),
+            task: Some(task),
+        },
+    ))
+}
+
+/// Start a fake Pancake POS server.
+pub async fn start_pancake(config: FakeConfig) -> std::io::Result<FakePancake> {
+    let bind = config.bind;
+    let (origin, handle) = serve(bind, |_, stats| {
+        pancake::router(Arc::new(pancake::State { config, stats }))
+    })
+    .await?;
+    Ok(FakePancake {
+        base_url: format!("{origin}/api/v1"),
+        handle,
+    })
+}
+
+/// Start a fake Graph API server.
+pub async fn start_meta(config: FakeConfig) -> std::io::Result<FakeMeta> {
+    let bind = config.bind;
+    let (origin, handle) = serve(bind, |origin, stats| {
+        meta::router(Arc::new(meta::State {
+            config,
+            stats,
+            origin,
+            reports: Mutex::new(HashMap::new()),
+        }))
+    })
+    .await?;
+    Ok(FakeMeta {
+        base_url: origin,
+        handle,
+    })
+}
+
+/// Shortcut: both servers with default data.
+pub async fn start() -> std::io::Result<(FakePancake, FakeMeta)> {
+    Ok((
+        start_pancake(FakeConfig::default()).await?,
+        start_meta(FakeConfig::default()).await?,
+    ))
+}
+
+pub(crate) fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}

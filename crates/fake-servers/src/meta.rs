@@ -1,0 +1,440 @@
+//! The fake Graph API (see the crate docs for the token scenarios).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State as AxState;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use base64::Engine;
+use chrono::{Duration, NaiveDate};
+use serde_json::{json, Value};
+
+use crate::data::{self, AD_ACCOUNT_ID};
+use crate::{header_pairs, param, query_pairs, FakeConfig, RecordedRequest, Stats};
+
+const SUPPORTED_VERSIONS: [&str; 3] = ["v25.0", "v26.0", "v27.0"];
+
+pub(crate) struct Report {
+    account: String,
+    since: NaiveDate,
+    until: NaiveDate,
+    polls: u32,
+    fails: bool,
+}
+
+pub(crate) struct State {
+    pub config: FakeConfig,
+    pub stats: Arc<Stats>,
+    pub origin: String,
+    pub reports: Mutex<HashMap<String, Report>>,
+}
+
+pub(crate) fn router(state: Arc<State>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+async fn handle(
+    AxState(s): AxState<Arc<State>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let query = uri.query().unwrap_or("").to_owned();
+    let mut pairs = query_pairs(&query);
+    if method == Method::POST {
+        pairs.extend(url::form_urlencoded::parse(&body).into_owned());
+    }
+    let response = answer(&s, &method, uri.path(), &pairs, &headers).await;
+    s.stats.record(RecordedRequest {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query,
+        headers: header_pairs(&headers),
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+fn graph_error(status: StatusCode, code: i64, subcode: Option<i64>, message: &str) -> Response {
+    let mut err = json!({
+        "message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AxTrAcE1d2e3F4"
+    });
+    if let Some(sc) = subcode {
+        err["error_subcode"] = json!(sc);
+    }
+    if code == 1 || code == 2 {
+        err["is_transient"] = json!(true);
+    }
+    ok_json(status, json!({ "error": err }))
+}
+
+fn ok_json(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn account(id: &str, name: &str, status: i64) -> Value {
+    json!({
+        "id": id, "account_id": id.trim_start_matches("act_"), "name": name,
+        "account_status": status, "currency": "VND", "timezone_name": "Asia/Ho_Chi_Minh"
+    })
+}
+
+fn many_accounts() -> Vec<Value> {
+    let statuses = [1, 1, 1, 2, 3, 9, 101, 1, 7];
+    let mut v = vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)];
+    for n in 1..57 {
+        v.push(account(
+            &format!("act_20000{n:05}"),
+            &format!("Tài khoản quảng cáo số {n}"),
+            statuses[n % statuses.len()],
+        ));
+    }
+    v
+}
+
+fn usage_headers(r: &mut Response, pct: u32, regain_minutes: u32) {
+    let h = r.headers_mut();
+    let app = json!({"call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2});
+    let buc = json!({ AD_ACCOUNT_ID.trim_start_matches("act_"): [{
+        "type": "ads_insights", "call_count": pct, "total_cputime": pct / 2,
+        "total_time": pct / 2, "estimated_time_to_regain_access": regain_minutes
+    }]});
+    let acc = json!({"acc_id_util_pct": pct, "reset_time_duration": 0,
+                     "ads_api_access_tier": "standard_access"});
+    for (name, v) in [
+        ("x-app-usage", app),
+        ("x-business-use-case-usage", buc),
+        ("x-ad-account-usage", acc),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&v.to_string()) {
+            h.insert(name, v);
+        }
+    }
+}
+
+fn encode_cursor(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn decode_cursor(c: &str) -> Option<usize> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()?;
+    String::from_utf8(raw)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
+}
+
+/// A cursor page with a `paging.next` full URL pointing back at this server.
+fn cursor_page(
+    s: &State,
+    path: &str,
+    pairs: &[(String, String)],
+    total: usize,
+    max_limit: usize,
+    row: impl Fn(usize) -> Value,
+) -> Value {
+    let limit = param(pairs, "limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(25usize)
+        .clamp(1, max_limit);
+    let offset = param(pairs, "after").and_then(decode_cursor).unwrap_or(0);
+    let end = (offset + limit).min(total);
+    let rows: Vec<Value> = (offset..end).map(row).collect();
+    let mut body = json!({ "data": rows });
+    if total > 0 {
+        body["paging"] =
+            json!({"cursors": {"before": encode_cursor(offset), "after": encode_cursor(end)}});
+        if end < total {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in pairs
+                .iter()
+                .filter(|(k, _)| k != "after" && k != "access_token")
+            {
+                ser.append_pair(k, v);
+            }
+            ser.append_pair("after", &encode_cursor(end));
+            body["paging"]["next"] = json!(format!("{}{}?{}", s.origin, path, ser.finish()));
+        }
+    }
+    body
+}
+
+fn insights_rows(cfg: &FakeConfig, since: NaiveDate, until: NaiveDate) -> Vec<(NaiveDate, usize)> {
+    let mut out = Vec::new();
+    let mut day = since;
+    while day <= until {
+        for (i, ad) in data::ads().iter().enumerate() {
+            if data::ad_active_on(cfg, ad, day) {
+                out.push((day, i));
+            }
+        }
+        day += Duration::days(1);
+    }
+    out
+}
+
+fn time_range(cfg: &FakeConfig, pairs: &[(String, String)]) -> Option<(NaiveDate, NaiveDate)> {
+    match param(pairs, "time_range") {
+        Some(tr) => {
+            let v: Value = serde_json::from_str(tr).ok()?;
+            let d = |k: &str| NaiveDate::parse_from_str(v.get(k)?.as_str()?, "%Y-%m-%d").ok();
+            Some((d("since")?, d("until")?))
+        }
+        None => {
+            let until = cfg.end_time.date_naive();
+            Some((until - Duration::days(6), until))
+        }
+    }
+}
+
+async fn answer(
+    s: &State,
+    method: &Method,
+    path: &str,
+    pairs: &[(String, String)],
+    headers: &HeaderMap,
+) -> Response {
+    let cfg = &s.config;
+    let segs: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let Some((version, rest)) = segs.split_first() else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            None,
+            "Unsupported get request.",
+        );
+    };
+    if !SUPPORTED_VERSIONS.contains(version) {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            2635,
+            None,
+            "(#2635) You are calling a deprecated version of the Ads API. Please update to the \
+             latest version: v27.0.",
+        );
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let Some(token) = bearer.or_else(|| param(pairs, "access_token").map(str::to_owned)) else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            104,
+            None,
+            "An access token is required to request this resource.",
+        );
+    };
+    if s.stats.over_limit(cfg.rate_limit_per_sec) {
+        let mut r = graph_error(
+            StatusCode::BAD_REQUEST,
+            4,
+            None,
+            "(#4) Application request limit reached",
+        );
+        usage_headers(&mut r, 100, 0);
+        return r;
+    }
+    if !cfg.latency.is_zero() {
+        tokio::time::sleep(cfg.latency).await;
+    }
+    let scenario = token.split(':').next().unwrap_or("");
+    let accounts: Vec<Value> = match scenario {
+        "meta-one-account"
+        | "meta-rate-limited-then-ok"
+        | "meta-high-usage"
+        | "meta-report-fails" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
+        "meta-many-accounts" => many_accounts(),
+        "meta-no-accounts" => Vec::new(),
+        "meta-disabled-account" => vec![account("act_2222222222", "Tài khoản bị vô hiệu hóa", 2)],
+        "meta-grace-period" => vec![account("act_3333333333", "Tài khoản chờ thanh toán", 9)],
+        "meta-expired" => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                190,
+                Some(463),
+                "Error validating access token: Session has expired on Tuesday, 30-Jun-26 \
+                 10:00:00 PDT. The current time is Wednesday, 01-Jul-26 01:00:00 PDT.",
+            )
+        }
+        "meta-server-error" => {
+            return graph_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                1,
+                None,
+                "An unknown error occurred",
+            )
+        }
+        "meta-malformed" => {
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"data\": [{\"id\": ",
+            )
+                .into_response()
+        }
+        _ => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                190,
+                None,
+                "Invalid OAuth access token - Cannot parse access token",
+            )
+        }
+    };
+    if scenario == "meta-rate-limited-then-ok" && s.stats.first_time(&token) {
+        let mut r = if rest.first() == Some(&"me") {
+            graph_error(
+                StatusCode::BAD_REQUEST,
+                17,
+                Some(2446079),
+                "(#17) User request limit reached",
+            )
+        } else {
+            graph_error(
+                StatusCode::BAD_REQUEST,
+                80004,
+                Some(2446079),
+                "(#80004) There have been too many calls to this ad-account. Wait a bit and try \
+                 again.",
+            )
+        };
+        usage_headers(&mut r, 100, 1);
+        return r;
+    }
+    let pct = if scenario == "meta-high-usage" { 95 } else { 3 };
+    let find = |id: &str| accounts.iter().find(|a| a["id"] == id).cloned();
+    let not_reachable = |id: &str| {
+        graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            Some(33),
+            &format!(
+                "Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded \
+                 due to missing permissions, or does not support this operation."
+            ),
+        )
+    };
+    let mut response = match (method, rest) {
+        (&Method::GET, ["me"]) => ok_json(
+            StatusCode::OK,
+            json!({"id": "10000000001", "name": "Nguyễn Văn Quảng Cáo"}),
+        ),
+        (&Method::GET, ["me", "adaccounts"]) => {
+            let body = // Ad-account lists are served 25 at a time whatever the limit, so discovery pages.
+            cursor_page(s, path, pairs, accounts.len(), 25, |i| accounts[i].clone());
+            ok_json(StatusCode::OK, body)
+        }
+        (&Method::GET, [id]) if id.starts_with("act_") => match find(id) {
+            Some(a) => ok_json(StatusCode::OK, a),
+            None => not_reachable(id),
+        },
+        (_, [id, "insights"]) if id.starts_with("act_") => {
+            if find(id).is_none() {
+                return not_reachable(id);
+            }
+            let Some((since, until)) = time_range(cfg, pairs) else {
+                return graph_error(
+                    StatusCode::BAD_REQUEST,
+                    100,
+                    None,
+                    "(#100) Invalid time_range",
+                );
+            };
+            let has_ads = *id == AD_ACCOUNT_ID;
+            if method == Method::POST {
+                let mut reports = s.reports.lock().unwrap_or_else(|e| e.into_inner());
+                let run_id = format!("60230000{:04}", reports.len() + 1);
+                reports.insert(
+                    run_id.clone(),
+                    Report {
+                        account: id.to_string(),
+                        since,
+                        until,
+                        polls: 0,
+                        fails: scenario == "meta-report-fails" || !has_ads,
+                    },
+                );
+                ok_json(StatusCode::OK, json!({ "report_run_id": run_id }))
+            } else if (until - since).num_days() > 400 {
+                graph_error(
+                    StatusCode::BAD_REQUEST,
+                    100,
+                    Some(1487742),
+                    "Please reduce the amount of data you're asking for, then retry your request",
+                )
+            } else {
+                let rows = if has_ads {
+                    insights_rows(cfg, since, until)
+                } else {
+                    Vec::new()
+                };
+                let ads = data::ads();
+                let body = cursor_page(s, path, pairs, rows.len(), 5000, |i| {
+                    data::insights_row(cfg, &ads[rows[i].1], rows[i].0)
+                });
+                ok_json(StatusCode::OK, body)
+            }
+        }
+        (&Method::GET, [run_id]) => {
+            let mut reports = s.reports.lock().unwrap_or_else(|e| e.into_inner());
+            match reports.get_mut(*run_id) {
+                Some(r) => {
+                    r.polls += 1;
+                    let (status, pct_done) = match (r.polls, r.fails) {
+                        (1, _) => ("Job Running", 40),
+                        (_, true) => ("Job Failed", 40),
+                        _ => ("Job Completed", 100),
+                    };
+                    ok_json(
+                        StatusCode::OK,
+                        json!({"id": run_id, "account_id": r.account.trim_start_matches("act_"),
+                               "async_status": status, "async_percent_completion": pct_done}),
+                    )
+                }
+                None => not_reachable(run_id),
+            }
+        }
+        (&Method::GET, [run_id, "insights"]) => {
+            let range = {
+                let reports = s.reports.lock().unwrap_or_else(|e| e.into_inner());
+                reports
+                    .get(*run_id)
+                    .map(|r| (r.since, r.until, r.polls >= 2 && !r.fails))
+            };
+            match range {
+                Some((since, until, true)) => {
+                    let rows = insights_rows(cfg, since, until);
+                    let ads = data::ads();
+                    let body = cursor_page(s, path, pairs, rows.len(), 5000, |i| {
+                        data::insights_row(cfg, &ads[rows[i].1], rows[i].0)
+                    });
+                    ok_json(StatusCode::OK, body)
+                }
+                Some(_) => graph_error(StatusCode::BAD_REQUEST, 100, None, "Report is not ready"),
+                None => not_reachable(run_id),
+            }
+        }
+        _ => graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            None,
+            "(#100) Unsupported request.",
+        ),
+    };
+    usage_headers(&mut response, pct, 0);
+    response
+}

@@ -1,0 +1,99 @@
+//! The fakes on their own: deterministic data, paging, envelopes, the binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
+use serde_json::Value;
+
+async fn get(url: &str, bearer: Option<&str>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn two_servers_with_the_same_seed_serve_the_same_orders() {
+    let a = start_pancake(FakeConfig::default()).await.unwrap();
+    let b = start_pancake(FakeConfig::default()).await.unwrap();
+    let path = "/shops/6036602/orders?api_key=one-shop&page_size=40&page_number=3";
+    let (sa, pa) = get(&format!("{}{path}", a.base_url), None).await;
+    let (_, pb) = get(&format!("{}{path}", b.base_url), None).await;
+    assert_eq!(sa, 200);
+    assert_eq!(pa, pb);
+    assert_eq!(pa["data"].as_array().unwrap().len(), 40);
+    assert_eq!(pa["page_number"], 3);
+    assert!(
+        pa["total_entries"].as_u64().unwrap() > 25_000,
+        "tens of thousands per shop"
+    );
+}
+
+#[tokio::test]
+async fn pancake_errors_use_the_documented_envelopes() {
+    let f = start_pancake(FakeConfig::default()).await.unwrap();
+    let (s, body) = get(&format!("{}/shops?api_key=nope", f.base_url), None).await;
+    assert_eq!((s, body["error_code"].as_i64()), (403, Some(105)));
+    let (s, body) = get(&format!("{}/shops?api_key=rate-limited", f.base_url), None).await;
+    assert_eq!((s, body["error_code"].as_i64()), (429, Some(106)));
+    let (s, body) = get(
+        &format!("{}/shops?api_key=success-false-200", f.base_url),
+        None,
+    )
+    .await;
+    assert_eq!((s, body["success"].as_bool()), (200, Some(false)));
+    assert_eq!(f.handle.status_count(403), 1);
+}
+
+#[tokio::test]
+async fn graph_next_links_point_back_at_the_fake() {
+    let f = start_meta(FakeConfig::default()).await.unwrap();
+    let url = format!("{}/v27.0/me/adaccounts?limit=25", f.base_url);
+    let (s, body) = get(&url, Some("meta-many-accounts")).await;
+    assert_eq!(s, 200);
+    let next = body["paging"]["next"].as_str().unwrap();
+    assert!(next.starts_with(&f.base_url));
+    let (_, page2) = get(next, Some("meta-many-accounts")).await;
+    assert_eq!(page2["data"].as_array().unwrap().len(), 25);
+    let (s, err) = get(&url, Some("meta-expired")).await;
+    assert_eq!((s, err["error"]["code"].as_i64()), (400, Some(190)));
+    assert_eq!(err["error"]["error_subcode"].as_i64(), Some(463));
+}
+
+#[tokio::test]
+async fn a_request_rate_above_the_limit_is_answered_429() {
+    let config = FakeConfig {
+        rate_limit_per_sec: Some(3),
+        ..FakeConfig::default()
+    };
+    let f = start_pancake(config).await.unwrap();
+    for _ in 0..6 {
+        get(&format!("{}/shops?api_key=one-shop", f.base_url), None).await;
+    }
+    assert!(f.handle.status_count(429) >= 2);
+}
+
+#[test]
+fn the_binary_prints_both_base_urls_as_one_json_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-servers"))
+        .args(["--seed", "7"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert!(v["pancake_base_url"].as_str().unwrap().ends_with("/api/v1"));
+    assert!(v["meta_base_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+}

@@ -1,0 +1,28 @@
+//! Provider clients for Integration Manager: Pancake POS (shops, orders, catalogue, stock) and
+//! the Meta Marketing API (ad accounts, daily insights).
+//!
+//! Both clients take their credential per call as a [`secrecy::SecretString`] and never let it
+//! reach an error, a log line or a logged URL; both retry 429, 5xx and network failures with
+//! bounded exponential backoff (full jitter) and honour the server's requested waits; both map
+//! every failure to one [`ProviderError`] with a stable code and a message a shop owner can act
+//! on. Base URLs are configurable so tests run against `integrations-fake-servers`.
+
+pub mod error;
+pub mod http;
+pub mod meta;
+pub mod pancake;
+pub mod redact;
+mod values;
+
+pub use error::{Provider, ProviderError, ProviderResult};
+pub use http::{HttpSettings, RecordingSleeper, Sleeper, TokioSleeper};
+pub use meta::{
+    account_status_name, normalize_ad_account_id, AdAccount, AdInsightRow, InsightsQuery,
+    MetaClient, ReportPolling, Usage, META_DEFAULT_BASE_URL, META_DEFAULT_VERSION,
+};
+pub use pancake::{
+    InventoryMovement, OrderTimeField, OrdersQuery, Page, PancakeClient, PancakeOrder,
+    PancakeOrderItem, PancakeShop, PancakeVariation, PancakeWarehouse, VariationStock,
+    PANCAKE_DEFAULT_BASE_URL,
+};
+pub use values::{currency_exponent, decimal_to_minor_units, parse_pancake_timestamp};

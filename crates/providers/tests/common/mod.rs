@@ -1,0 +1,66 @@
+//! Helpers shared by the provider integration tests.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
+use integrations_providers::{HttpSettings, MetaClient, PancakeClient, RecordingSleeper};
+use secrecy::SecretString;
+
+/// Fast settings: three attempts, a recording sleeper (no real waits), short timeouts.
+pub fn fast_settings() -> (HttpSettings, RecordingSleeper) {
+    let sleeper = RecordingSleeper::new();
+    let settings = HttpSettings {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(10),
+        max_attempts: 3,
+        base_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        ..HttpSettings::default()
+    }
+    .with_sleeper(Arc::new(sleeper.clone()));
+    (settings, sleeper)
+}
+
+pub fn small_config() -> FakeConfig {
+    FakeConfig {
+        orders_per_shop: 3_000,
+        days: 90,
+        ..FakeConfig::default()
+    }
+}
+
+pub async fn pancake() -> (FakePancake, PancakeClient, RecordingSleeper) {
+    pancake_with(small_config(), fast_settings()).await
+}
+
+pub async fn pancake_with(
+    config: FakeConfig,
+    (settings, sleeper): (HttpSettings, RecordingSleeper),
+) -> (FakePancake, PancakeClient, RecordingSleeper) {
+    let fake = start_pancake(config).await.expect("fake pancake starts");
+    let client = PancakeClient::new(&fake.base_url, settings).expect("client");
+    (fake, client, sleeper)
+}
+
+pub async fn meta() -> (FakeMeta, MetaClient, RecordingSleeper) {
+    let fake = start_meta(small_config()).await.expect("fake meta starts");
+    let (settings, sleeper) = fast_settings();
+    let client = MetaClient::new(&fake.base_url, "v27.0", settings).expect("client");
+    (fake, client, sleeper)
+}
+
+pub fn key(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+/// A local port with nothing listening.
+pub async fn closed_port() -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    port
+}

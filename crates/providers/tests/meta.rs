@@ -1,0 +1,330 @@
+//! The real Meta client against the fake Graph API, one test per scenario.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use common::{closed_port, fast_settings, key, meta};
+use integrations_fake_servers::{data::ads, start_meta};
+use integrations_providers::{InsightsQuery, MetaClient, ReportPolling};
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[tokio::test]
+async fn one_account_is_discovered_with_its_fields_and_the_token_only_in_the_header() {
+    let (fake, client, _) = meta().await;
+    let accounts = client
+        .discover_ad_accounts(&key("meta-one-account:tok-81"))
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 1);
+    let a = &accounts[0];
+    assert_eq!(
+        (a.id.as_str(), a.account_id.as_str()),
+        ("act_1234567890", "1234567890")
+    );
+    assert_eq!(a.name, "Shop thời trang - Quảng cáo");
+    assert_eq!((a.account_status, a.currency.as_str()), (1, "VND"));
+    assert_eq!(a.timezone_name, "Asia/Ho_Chi_Minh");
+    assert!(!fake.handle.seen_in_query("tok-81"));
+    assert!(fake
+        .handle
+        .seen_in_headers("Bearer meta-one-account:tok-81"));
+    assert!(fake.handle.requests()[0]
+        .path
+        .starts_with("/v27.0/me/adaccounts"));
+}
+
+#[tokio::test]
+async fn many_accounts_are_discovered_across_pages() {
+    let (fake, client, _) = meta().await;
+    let accounts = client
+        .discover_ad_accounts(&key("meta-many-accounts"))
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 57);
+    assert_eq!(
+        fake.handle.request_count(),
+        3,
+        "pages of 25 followed through paging.next"
+    );
+    let ids: std::collections::HashSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids.len(), 57);
+    assert!(fake
+        .handle
+        .requests()
+        .iter()
+        .all(|r| !r.query.contains("access_token")));
+    assert!(accounts.iter().any(|a| a.account_status == 2));
+}
+
+#[tokio::test]
+async fn no_accounts_gives_an_empty_list() {
+    let (_fake, client, _) = meta().await;
+    assert!(client
+        .discover_ad_accounts(&key("meta-no-accounts"))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_token_asks_to_reconnect_and_is_not_retried() {
+    let (fake, client, _) = meta().await;
+    let err = client
+        .test_connection(&key("meta-expired"), "act_1234567890")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_TOKEN_EXPIRED");
+    assert!(err.is_auth_failure());
+    assert_eq!(
+        err.to_string(),
+        "The Meta access token has expired or was revoked. Reconnect Meta Ads with a new token."
+    );
+    assert_eq!(fake.handle.request_count(), 1);
+}
+
+#[tokio::test]
+async fn an_unparseable_token_is_rejected() {
+    let (_fake, client, _) = meta().await;
+    let err = client
+        .discover_ad_accounts(&key("garbage"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_AUTH_REJECTED");
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_named_in_the_message() {
+    let (_fake, client, _) = meta().await;
+    let err = client
+        .test_connection(&key("meta-disabled-account"), "2222222222")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_ACCOUNT_INACTIVE");
+    assert_eq!(
+        err.to_string(),
+        "The ad account act_2222222222 is DISABLED (account_status 2); only ACTIVE accounts \
+         deliver ads."
+    );
+}
+
+#[tokio::test]
+async fn a_grace_period_account_connects_with_a_warning() {
+    let (_fake, client, _) = meta().await;
+    let a = client
+        .test_connection(&key("meta-grace-period"), "act_3333333333")
+        .await
+        .unwrap();
+    assert_eq!(a.status_name(), "IN_GRACE_PERIOD");
+    assert!(a.status_warning().unwrap().contains("payment"));
+}
+
+#[tokio::test]
+async fn an_unshared_account_is_not_reachable() {
+    let (_fake, client, _) = meta().await;
+    let err = client
+        .test_connection(&key("meta-one-account"), "act_999")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_ACCOUNT_NOT_REACHABLE");
+    assert!(err.to_string().contains("act_999"));
+}
+
+#[tokio::test]
+async fn test_connection_accepts_an_active_account() {
+    let (_fake, client, _) = meta().await;
+    let a = client
+        .test_connection(&key("meta-one-account"), "act_1234567890")
+        .await
+        .unwrap();
+    assert_eq!(a.status_name(), "ACTIVE");
+    assert!(a.status_warning().is_none());
+}
+
+#[tokio::test]
+async fn a_rate_limit_waits_for_the_regain_time_then_succeeds() {
+    let (fake, client, sleeper) = meta().await;
+    let a = client
+        .test_connection(&key("meta-rate-limited-then-ok"), "act_1234567890")
+        .await
+        .unwrap();
+    assert_eq!(a.account_status, 1);
+    assert_eq!(fake.handle.status_count(400), 1);
+    assert_eq!(fake.handle.status_count(200), 1);
+    assert_eq!(
+        sleeper.slept(),
+        [Duration::from_secs(60)],
+        "estimated_time_to_regain_access=1"
+    );
+}
+
+#[tokio::test]
+async fn high_usage_makes_the_client_pause_before_the_next_request() {
+    let (_fake, client, sleeper) = meta().await;
+    let t = key("meta-high-usage");
+    client.test_connection(&t, "act_1234567890").await.unwrap();
+    assert!(sleeper.slept().is_empty());
+    client.test_connection(&t, "act_1234567890").await.unwrap();
+    assert_eq!(sleeper.slept(), [Duration::from_secs(10)]);
+}
+
+#[tokio::test]
+async fn server_errors_exhaust_the_attempts() {
+    let (fake, client, sleeper) = meta().await;
+    let err = client
+        .discover_ad_accounts(&key("meta-server-error"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
+    assert_eq!(fake.handle.status_count(500), 3);
+    assert_eq!(sleeper.slept().len(), 2);
+}
+
+#[tokio::test]
+async fn a_malformed_graph_answer_is_reported() {
+    let (_fake, client, _) = meta().await;
+    let err = client
+        .discover_ad_accounts(&key("meta-malformed"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_MALFORMED_RESPONSE");
+}
+
+#[tokio::test]
+async fn an_expired_api_version_says_to_update_the_app() {
+    let fake = start_meta(common::small_config()).await.unwrap();
+    let (settings, _) = fast_settings();
+    let client = MetaClient::new(&fake.base_url, "v18.0", settings).unwrap();
+    let err = client
+        .test_connection(&key("meta-one-account"), "act_1234567890")
+        .await;
+    let err = err.unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_API_VERSION_EXPIRED");
+    assert!(err.to_string().contains("v18.0"));
+    assert!(!err.is_auth_failure());
+}
+
+#[tokio::test]
+async fn an_unreachable_graph_api_is_reported() {
+    let port = closed_port().await;
+    let (settings, _) = fast_settings();
+    let client = MetaClient::new(format!("http://127.0.0.1:{port}"), "v27.0", settings).unwrap();
+    let err = client
+        .discover_ad_accounts(&key("meta-one-account"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_UNREACHABLE");
+}
+
+#[tokio::test]
+async fn insights_are_paged_and_follow_the_purchase_rule() {
+    let (fake, client, _) = meta().await;
+    let mut q = InsightsQuery::new(
+        "act_1234567890",
+        day("2026-06-01"),
+        day("2026-06-14"),
+        "VND",
+    );
+    q.limit = 25;
+    let rows = client.insights(&key("meta-one-account"), &q).await.unwrap();
+    assert_eq!(rows.len(), 14 * ads().len());
+    assert_eq!(fake.handle.request_count(), rows.len().div_ceil(25));
+    assert!(!fake.handle.seen_in_query("access_token"));
+    let mut fallback = 0;
+    for r in &rows {
+        assert_eq!(r.spend_minor, r.spend.parse::<i64>().unwrap());
+        assert_eq!(r.currency_exponent, 0);
+        let actions = r.raw["actions"].as_array().unwrap();
+        let find = |t: &str| {
+            actions
+                .iter()
+                .find(|a| a["action_type"] == t)
+                .map(|a| a["value"].as_str().unwrap())
+        };
+        match find("omni_purchase") {
+            Some(v) => assert_eq!(r.purchases.to_string(), v),
+            None => {
+                fallback += 1;
+                assert_eq!(r.purchase_action_type.as_deref(), Some("purchase"));
+                assert_eq!(r.purchases.to_string(), find("purchase").unwrap());
+            }
+        }
+        assert!(r.campaign_name.is_some() && r.adset_name.is_some());
+    }
+    assert!(
+        fallback > 0,
+        "some rows exercise the fallback to `purchase`"
+    );
+}
+
+#[tokio::test]
+async fn long_ranges_use_the_async_report_flow() {
+    let (fake, client, sleeper) = meta().await;
+    let client = client.with_report_polling(ReportPolling {
+        interval: Duration::from_millis(250),
+        ..ReportPolling::default()
+    });
+    let q = InsightsQuery::new(
+        "act_1234567890",
+        day("2026-04-02"),
+        day("2026-06-30"),
+        "VND",
+    );
+    assert!(q.days() > 30);
+    let rows = client.insights(&key("meta-one-account"), &q).await.unwrap();
+    let reqs = fake.handle.requests();
+    assert_eq!(reqs.iter().filter(|r| r.method == "POST").count(), 1);
+    let polls = reqs
+        .iter()
+        .filter(|r| r.path.starts_with("/v27.0/60230000"))
+        .count();
+    assert!(polls >= 3, "two polls and at least one page, got {polls}");
+    assert_eq!(sleeper.slept(), [Duration::from_millis(250)]);
+    assert!(rows.len() > 800, "{}", rows.len());
+    let first = rows.iter().map(|r| r.date_start).min().unwrap();
+    assert!(first >= day("2026-04-02"));
+}
+
+#[tokio::test]
+async fn a_failed_report_job_is_an_error() {
+    let (_fake, client, _) = meta().await;
+    let q = InsightsQuery::new(
+        "act_1234567890",
+        day("2026-01-01"),
+        day("2026-06-30"),
+        "VND",
+    );
+    let err = client
+        .insights(&key("meta-report-fails"), &q)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
+    assert!(err.to_string().contains("Job Failed"));
+}
+
+#[tokio::test]
+async fn next_links_on_another_origin_are_rebuilt_from_the_cursor() {
+    let fake = start_meta(common::small_config()).await.unwrap();
+    // The fake writes next links with 127.0.0.1; the client is configured with localhost,
+    // so every next link looks foreign and must be rebuilt from the `after` cursor.
+    let base = fake.base_url.replace("127.0.0.1", "localhost");
+    let (settings, _) = fast_settings();
+    let client = MetaClient::new(base, "v27.0", settings).unwrap();
+    let mut q = InsightsQuery::new(
+        "act_1234567890",
+        day("2026-06-01"),
+        day("2026-06-05"),
+        "VND",
+    );
+    q.limit = 7;
+    let rows = client
+        .insights_sync(&key("meta-one-account"), &q)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 5 * ads().len());
+    assert_eq!(fake.handle.request_count(), rows.len().div_ceil(7));
+}
