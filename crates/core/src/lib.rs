@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod gateway;
 pub mod master_key;
 pub mod provider;
 pub mod service;
@@ -20,5 +21,6 @@ pub use domain::{
     IntegrationUpdate, NewIntegration, Provider,
 };
 pub use error::{CoreError, CoreResult, ErrorCode, ErrorPayload};
+pub use gateway::gateway_from_env;
 pub use provider::{ConnectionCheck, ProviderFailure, ProviderGateway};
 pub use service::{Account, ConnectionTestResult, Core, KeyRotation, SignedIn};

@@ -1,0 +1,91 @@
+//! The real [`ProviderGateway`]: Pancake POS and Meta Ads over their HTTP clients
+//! (`integrations-providers`), configured from the environment (`PANCAKE_POS_BASE_URL`,
+//! `META_GRAPH_BASE_URL`, `META_GRAPH_VERSION`) so tests and demos can point them at the fake
+//! servers.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use integrations_providers::{HttpSettings, MetaClient, PancakeClient, ProviderError};
+
+use crate::domain::{Credentials, IntegrationConfig};
+use crate::error::{CoreError, CoreResult};
+use crate::provider::{ConnectionCheck, ProviderFailure, ProviderGateway};
+
+pub struct HttpProviders {
+    pub pancake: PancakeClient,
+    pub meta: MetaClient,
+}
+
+impl HttpProviders {
+    pub fn from_env() -> CoreResult<Self> {
+        Self::from_env_with(HttpSettings::default())
+    }
+
+    pub fn from_env_with(settings: HttpSettings) -> CoreResult<Self> {
+        let configuration = |err: ProviderError| CoreError::Configuration(err.to_string());
+        Ok(Self {
+            pancake: PancakeClient::from_env(settings.clone()).map_err(configuration)?,
+            meta: MetaClient::from_env(settings).map_err(configuration)?,
+        })
+    }
+}
+
+/// The gateway the app and the CLI use.
+pub fn gateway_from_env() -> CoreResult<Arc<dyn ProviderGateway>> {
+    Ok(Arc::new(HttpProviders::from_env()?))
+}
+
+impl From<ProviderError> for ProviderFailure {
+    fn from(err: ProviderError) -> Self {
+        Self {
+            code: err.code().to_owned(),
+            auth_failure: err.is_auth_failure(),
+            message: err.to_string(),
+        }
+    }
+}
+
+#[async_trait]
+impl ProviderGateway for HttpProviders {
+    async fn test_connection(
+        &self,
+        credentials: &Credentials,
+        config: &IntegrationConfig,
+    ) -> Result<ConnectionCheck, ProviderFailure> {
+        match (credentials, config) {
+            (Credentials::PancakePos { api_key }, IntegrationConfig::PancakePos { shop_id }) => {
+                // The id was validated as a positive integer when it was stored.
+                let shop_id: i64 = shop_id.parse().map_err(|_| ProviderFailure {
+                    code: "PROVIDER_INVALID_CONFIG".into(),
+                    message: format!("The shop id {shop_id} is not a number."),
+                    auth_failure: false,
+                })?;
+                let shop = self.pancake.test_connection(api_key, shop_id).await?;
+                Ok(ConnectionCheck {
+                    detail: format!("Connected to {} (shop {}).", shop.name, shop.id),
+                })
+            }
+            (
+                Credentials::MetaAds { access_token },
+                IntegrationConfig::MetaAds { ad_account_id },
+            ) => {
+                let account = self
+                    .meta
+                    .test_connection(access_token, ad_account_id)
+                    .await?;
+                let mut detail = format!("Connected to {} ({}).", account.name, account.id);
+                if let Some(warning) = account.status_warning() {
+                    detail = format!("{detail} {warning}");
+                }
+                Ok(ConnectionCheck { detail })
+            }
+            _ => Err(ProviderFailure {
+                code: "PROVIDER_INVALID_CONFIG".into(),
+                message: "The credentials and the configuration are for different providers."
+                    .into(),
+                auth_failure: false,
+            }),
+        }
+    }
+}
