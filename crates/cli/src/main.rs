@@ -1,0 +1,587 @@
+//! `integrations`: the same core as the desktop app, for scripts and headless use.
+//!
+//! Secrets (passwords, API keys, tokens) are read from standard input, never from argv, where
+//! other users and shell histories could see them. The signed-in session's tokens are kept in a
+//! user-only file in the data directory. Errors go to stderr as `{"error":{code,message}}` with
+//! an exit code per kind (see [`exit_code`]).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use integrations_core::{
+    Core, CoreConfig, CoreError, Credentials, ErrorCode, Integration, IntegrationConfig,
+    IntegrationUpdate, NewIntegration, Provider, Session,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+const SESSION_FILE: &str = "cli-session.json";
+
+#[derive(Parser)]
+#[command(
+    name = "integrations",
+    version,
+    about = "Manage Meta Ads and Pancake POS integrations"
+)]
+struct Cli {
+    /// Print machine-readable JSON (the seed's camelCase field names; never credentials).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+enum ProviderArg {
+    PancakePos,
+    MetaAds,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(value: ProviderArg) -> Self {
+        match value {
+            ProviderArg::PancakePos => Provider::PancakePos,
+            ProviderArg::MetaAds => Provider::MetaAds,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a workspace (tenant) and its owner; the password is read from stdin.
+    Signup {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Sign in; the password is read from stdin.
+    Login {
+        #[arg(long)]
+        email: String,
+    },
+    /// Sign out and forget the stored session.
+    Logout,
+    /// Who is signed in, and to which workspace.
+    Whoami,
+    /// Mode, database and session state.
+    Status,
+    /// List the workspace's integrations.
+    List,
+    /// Show one integration.
+    Show {
+        id: Uuid,
+    },
+    /// Create an integration; the API key or access token is read from stdin.
+    Create {
+        #[arg(long, value_enum)]
+        provider: ProviderArg,
+        #[arg(long, conflicts_with = "ad_account_id")]
+        shop_id: Option<String>,
+        #[arg(long)]
+        ad_account_id: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Change name, description, configuration or (with --credentials-stdin) the secret.
+    Update {
+        id: Uuid,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, conflicts_with = "clear_description")]
+        description: Option<String>,
+        #[arg(long)]
+        clear_description: bool,
+        #[arg(long, conflicts_with = "ad_account_id")]
+        shop_id: Option<String>,
+        #[arg(long)]
+        ad_account_id: Option<String>,
+        /// Read a new API key / access token from stdin.
+        #[arg(long)]
+        credentials_stdin: bool,
+        /// Refuse the edit if the integration changed since this version was read.
+        #[arg(long)]
+        expected_version: Option<i64>,
+    },
+    /// Delete an integration (asks for --yes).
+    Delete {
+        id: Uuid,
+        #[arg(long)]
+        yes: bool,
+    },
+    Enable {
+        id: Uuid,
+    },
+    Disable {
+        id: Uuid,
+    },
+    /// Test the connection with the provider.
+    Test {
+        id: Uuid,
+    },
+    /// Re-encrypt all of the workspace's credentials under a new key version.
+    RotateKeys,
+}
+
+/// Distinct exit codes per kind of failure, for scripts.
+fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::Internal => 1,
+        ErrorCode::Validation => 2,
+        ErrorCode::NotFound => 3,
+        ErrorCode::Conflict | ErrorCode::StaleEdit => 4,
+        ErrorCode::Unauthenticated | ErrorCode::RateLimited => 5,
+        ErrorCode::ProviderError => 6,
+        ErrorCode::DatabaseUnavailable => 7,
+        ErrorCode::Configuration => 8,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("INTEGRATIONS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let payload = serde_json::json!({ "error": err.payload() });
+            let _ = writeln!(std::io::stderr(), "{payload}");
+            ExitCode::from(exit_code(err.code()))
+        }
+    }
+}
+
+/// The session file: tokens only, in a user-only file.
+#[derive(Serialize, Deserialize)]
+struct StoredSession {
+    access_token: String,
+    refresh_token: String,
+}
+
+fn session_path(config: &CoreConfig) -> PathBuf {
+    config.data_dir.join(SESSION_FILE)
+}
+
+fn save_session(path: &Path, tokens: &integrations_core::TokenPair) -> Result<(), CoreError> {
+    let stored = StoredSession {
+        access_token: tokens.access_token.expose_secret().to_owned(),
+        refresh_token: tokens.refresh_token.expose_secret().to_owned(),
+    };
+    let text = SecretString::from(serde_json::to_string(&stored).expect("session serializes"));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            CoreError::Configuration(format!("Cannot create {}: {err}", dir.display()))
+        })?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(text.expose_secret().as_bytes()))
+        .map_err(|err| CoreError::Configuration(format!("Cannot write {}: {err}", path.display())))
+}
+
+fn load_session(path: &Path) -> Option<(SecretString, SecretString)> {
+    let text = SecretString::from(std::fs::read_to_string(path).ok()?);
+    let stored: StoredSession = serde_json::from_str(text.expose_secret()).ok()?;
+    Some((
+        SecretString::from(stored.access_token),
+        SecretString::from(stored.refresh_token),
+    ))
+}
+
+/// Reads a secret: the whole of stdin when piped (trailing newline removed), or a hidden prompt
+/// on a terminal.
+fn read_secret(prompt: &str) -> Result<SecretString, CoreError> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt)
+            .map(SecretString::from)
+            .map_err(|err| {
+                CoreError::Validation(format!("Could not read from the terminal: {err}"))
+            });
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|err| CoreError::Validation(format!("Could not read standard input: {err}")))?;
+    let trimmed = text.trim_end_matches(['\r', '\n']).to_owned();
+    let secret = SecretString::from(trimmed);
+    drop(SecretString::from(text));
+    Ok(secret)
+}
+
+/// The verified session, refreshing (and re-saving) the tokens when the access token expired.
+async fn signed_in(core: &Core, config: &CoreConfig) -> Result<Session, CoreError> {
+    let path = session_path(config);
+    let (access, refresh) = load_session(&path).ok_or_else(|| {
+        CoreError::Unauthenticated(
+            "Not signed in. Run `integrations login --email E` (password on stdin).".into(),
+        )
+    })?;
+    match core.verify(&access) {
+        Ok(session) => Ok(session),
+        Err(_) => {
+            let refreshed = core.refresh(&refresh).await?;
+            save_session(&path, &refreshed.tokens)?;
+            Ok(refreshed.session)
+        }
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("output serializes")
+    );
+}
+
+fn when(at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(
+        || "never".to_owned(),
+        |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+fn print_integration(integration: &Integration) {
+    println!("{}  {}", integration.id, integration.name);
+    println!("  provider     {}", integration.provider.as_str());
+    println!("  status       {}", integration.status.as_str());
+    println!("  enabled      {}", integration.enabled);
+    match &integration.config {
+        IntegrationConfig::PancakePos { shop_id } => println!("  shop id      {shop_id}"),
+        IntegrationConfig::MetaAds { ad_account_id } => println!("  ad account   {ad_account_id}"),
+    }
+    println!("  credentials  {}", integration.credentials_hint);
+    if let Some(description) = &integration.description {
+        println!("  description  {description}");
+    }
+    println!("  last sync    {}", when(integration.last_sync_at));
+    if let Some(error) = &integration.last_error {
+        println!("  last error   {error}");
+    }
+    println!("  version      {}", integration.version);
+}
+
+fn config_from(
+    provider: Provider,
+    shop_id: Option<String>,
+    ad_account_id: Option<String>,
+) -> Result<IntegrationConfig, CoreError> {
+    match provider {
+        Provider::PancakePos => {
+            if ad_account_id.is_some() {
+                return Err(CoreError::Validation(
+                    "--ad-account-id is for META_ADS.".into(),
+                ));
+            }
+            let shop_id = shop_id.ok_or_else(|| {
+                CoreError::Validation("--shop-id is required for PANCAKE_POS.".into())
+            })?;
+            Ok(IntegrationConfig::PancakePos { shop_id })
+        }
+        Provider::MetaAds => {
+            if shop_id.is_some() {
+                return Err(CoreError::Validation(
+                    "--shop-id is for PANCAKE_POS.".into(),
+                ));
+            }
+            let ad_account_id = ad_account_id.ok_or_else(|| {
+                CoreError::Validation("--ad-account-id is required for META_ADS.".into())
+            })?;
+            Ok(IntegrationConfig::MetaAds { ad_account_id })
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CoreError> {
+    let config = CoreConfig::from_env()?;
+    let core = config.open(integrations_core::gateway_from_env()?).await?;
+    let json = cli.json;
+    match cli.command {
+        Command::Signup { tenant, email } => {
+            let password = read_secret("Password: ")?;
+            let signed_in = core.sign_up(&tenant, &email, &password).await?;
+            save_session(&session_path(&config), &signed_in.tokens)?;
+            let account = core.whoami(&signed_in.session).await?;
+            if json {
+                print_json(&account);
+            } else {
+                println!(
+                    "Created workspace \"{}\"; signed in as {}.",
+                    account.tenant_name, account.email
+                );
+            }
+        }
+        Command::Login { email } => {
+            let password = read_secret("Password: ")?;
+            let signed_in = core.sign_in(&email, &password).await?;
+            save_session(&session_path(&config), &signed_in.tokens)?;
+            let account = core.whoami(&signed_in.session).await?;
+            if json {
+                print_json(&account);
+            } else {
+                println!(
+                    "Signed in to \"{}\" as {}.",
+                    account.tenant_name, account.email
+                );
+            }
+        }
+        Command::Logout => {
+            let path = session_path(&config);
+            if let Some((_, refresh)) = load_session(&path) {
+                core.sign_out(&refresh).await?;
+            }
+            let _ = std::fs::remove_file(&path);
+            if json {
+                print_json(&serde_json::json!({ "signedOut": true }));
+            } else {
+                println!("Signed out.");
+            }
+        }
+        Command::Whoami => {
+            let session = signed_in(&core, &config).await?;
+            let account = core.whoami(&session).await?;
+            if json {
+                print_json(&account);
+            } else {
+                println!(
+                    "{} in workspace \"{}\" ({})",
+                    account.email, account.tenant_name, account.tenant_id
+                );
+            }
+        }
+        Command::Status => {
+            let signed_in_as = match signed_in(&core, &config).await {
+                Ok(session) => Some(session.email().to_owned()),
+                Err(_) => None,
+            };
+            let status = serde_json::json!({
+                "mode": config.mode(),
+                "database": core.store_kind(),
+                "online": true,
+                "dataDir": config.data_dir,
+                "signedInAs": signed_in_as,
+            });
+            if json {
+                print_json(&status);
+            } else {
+                println!("mode      {} ({})", config.mode(), core.store_kind());
+                println!("online    yes");
+                println!("data dir  {}", config.data_dir.display());
+                println!("signed in {}", signed_in_as.unwrap_or_else(|| "no".into()));
+            }
+        }
+        Command::List => {
+            let session = signed_in(&core, &config).await?;
+            let integrations = core.list(&session).await?;
+            if json {
+                print_json(&integrations);
+            } else if integrations.is_empty() {
+                println!("No integrations yet. Connect one with `integrations create`.");
+            } else {
+                println!(
+                    "{:<36}  {:<30}  {:<11}  {:<8}  {:<7}  LAST SYNC",
+                    "ID", "NAME", "PROVIDER", "STATUS", "ENABLED"
+                );
+                for integration in &integrations {
+                    let name: String = integration.name.chars().take(30).collect();
+                    println!(
+                        "{:<36}  {:<30}  {:<11}  {:<8}  {:<7}  {}",
+                        integration.id,
+                        name,
+                        integration.provider.as_str(),
+                        integration.status.as_str(),
+                        if integration.enabled { "yes" } else { "no" },
+                        when(integration.last_sync_at)
+                    );
+                }
+            }
+        }
+        Command::Show { id } => {
+            let session = signed_in(&core, &config).await?;
+            let integration = core.get(&session, id).await?;
+            if json {
+                print_json(&integration);
+            } else {
+                print_integration(&integration);
+            }
+        }
+        Command::Create {
+            provider,
+            shop_id,
+            ad_account_id,
+            name,
+            description,
+        } => {
+            let session = signed_in(&core, &config).await?;
+            let provider = Provider::from(provider);
+            let config = config_from(provider, shop_id, ad_account_id)?;
+            let secret = read_secret(match provider {
+                Provider::PancakePos => "Pancake POS API key: ",
+                Provider::MetaAds => "Meta access token: ",
+            })?;
+            let name = name.unwrap_or_else(|| match &config {
+                IntegrationConfig::PancakePos { shop_id } => {
+                    format!("Pancake POS {}", shop_id.trim())
+                }
+                IntegrationConfig::MetaAds { .. } => "Meta Ads".to_owned(),
+            });
+            let created = core
+                .create(
+                    &session,
+                    NewIntegration {
+                        name,
+                        description,
+                        credentials: Credentials::for_provider(provider, secret),
+                        config,
+                    },
+                )
+                .await?;
+            if json {
+                print_json(&created);
+            } else {
+                println!("Created:");
+                print_integration(&created);
+            }
+        }
+        Command::Update {
+            id,
+            name,
+            description,
+            clear_description,
+            shop_id,
+            ad_account_id,
+            credentials_stdin,
+            expected_version,
+        } => {
+            let session = signed_in(&core, &config).await?;
+            let current = core.get(&session, id).await?;
+            let config = match (shop_id, ad_account_id) {
+                (None, None) => None,
+                (shop_id, ad_account_id) => {
+                    Some(config_from(current.provider, shop_id, ad_account_id)?)
+                }
+            };
+            let credentials = if credentials_stdin {
+                let secret = read_secret("New secret: ")?;
+                Some(Credentials::for_provider(current.provider, secret))
+            } else {
+                None
+            };
+            let description = if clear_description {
+                Some(None)
+            } else {
+                description.map(Some)
+            };
+            let updated = core
+                .update(
+                    &session,
+                    id,
+                    IntegrationUpdate {
+                        name,
+                        description,
+                        credentials,
+                        config,
+                        expected_version,
+                    },
+                )
+                .await?;
+            if json {
+                print_json(&updated);
+            } else {
+                println!("Updated:");
+                print_integration(&updated);
+            }
+        }
+        Command::Delete { id, yes } => {
+            let session = signed_in(&core, &config).await?;
+            let integration = core.get(&session, id).await?;
+            if !yes {
+                return Err(CoreError::Validation(format!(
+                    "Deleting \"{}\" cannot be undone. Run again with --yes to confirm.",
+                    integration.name
+                )));
+            }
+            core.delete(&session, id).await?;
+            if json {
+                print_json(&serde_json::json!({ "deleted": id }));
+            } else {
+                println!("Deleted \"{}\".", integration.name);
+            }
+        }
+        Command::Enable { id } | Command::Disable { id } => {
+            let session = signed_in(&core, &config).await?;
+            let enable = matches!(cli.command, Command::Enable { .. });
+            let integration = if enable {
+                core.enable(&session, id).await?
+            } else {
+                core.disable(&session, id).await?
+            };
+            if json {
+                print_json(&integration);
+            } else {
+                println!(
+                    "\"{}\" is now {} (status {}).",
+                    integration.name,
+                    if integration.enabled {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    },
+                    integration.status.as_str()
+                );
+            }
+        }
+        Command::Test { id } => {
+            let session = signed_in(&core, &config).await?;
+            let result = core.test_connection(&session, id).await?;
+            if json {
+                print_json(&result);
+            } else {
+                println!(
+                    "{} \"{}\": {}",
+                    if result.success { "PASSED" } else { "FAILED" },
+                    result.integration.name,
+                    result.message
+                );
+            }
+            if !result.success {
+                return Err(CoreError::Provider {
+                    provider_code: result.provider_code.unwrap_or_default(),
+                    message: result.message,
+                });
+            }
+        }
+        Command::RotateKeys => {
+            let session = signed_in(&core, &config).await?;
+            let rotation = core.rotate_keys(&session).await?;
+            if json {
+                print_json(&rotation);
+            } else {
+                println!(
+                    "Re-encrypted {} credential(s) under key version {}.",
+                    rotation.reencrypted, rotation.key_version
+                );
+            }
+        }
+    }
+    Ok(())
+}

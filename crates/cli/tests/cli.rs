@@ -1,0 +1,355 @@
+//! The `integrations` binary end to end: real core, real SQLite file (and PostgreSQL), the real
+//! Pancake client against the fake Pancake server. Secrets go in on stdin only and never come
+//! back out on stdout or stderr.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeHandle};
+use serde_json::Value;
+use sqlx::Connection;
+
+const PASSWORD: &str = "mật khẩu 123";
+const SECRET_KEY: &str = "one-shop:SECRET-KEY-DO-NOT-LEAK-1234";
+const REJECTED_KEY: &str = "rejected:SECRET-KEY-DO-NOT-LEAK-5678";
+
+struct Cli {
+    data_dir: tempfile::TempDir,
+    envs: Vec<(String, String)>,
+    transcript: std::cell::RefCell<String>,
+}
+
+impl Cli {
+    fn new(envs: Vec<(String, String)>) -> Self {
+        Self {
+            data_dir: tempfile::tempdir().unwrap(),
+            envs,
+            transcript: Default::default(),
+        }
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_integrations"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("INTEGRATIONS_DATA_DIR", self.data_dir.path())
+            .env("INTEGRATIONS_NO_KEYCHAIN", "1")
+            .env("INTEGRATIONS_LOG", "debug")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in &self.envs {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        {
+            let mut input = child.stdin.take().unwrap();
+            if let Some(text) = stdin {
+                writeln!(input, "{text}").unwrap();
+            }
+        }
+        let output = child.wait_with_output().unwrap();
+        let mut transcript = self.transcript.borrow_mut();
+        transcript.push_str(&String::from_utf8_lossy(&output.stdout));
+        transcript.push_str(&String::from_utf8_lossy(&output.stderr));
+        output
+    }
+
+    fn ok_json(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        let output = self.run(args, stdin);
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str], stdin: Option<&str>, exit: i32, code: &str) -> Value {
+        let output = self.run(args, stdin);
+        assert_eq!(
+            output.status.code(),
+            Some(exit),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let line = stderr.lines().last().unwrap();
+        let error: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(error["error"]["code"], code, "{line}");
+        assert!(error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+        error
+    }
+
+    fn assert_no_secret_leaked(&self) {
+        let transcript = self.transcript.borrow();
+        for secret in ["SECRET-KEY-DO-NOT-LEAK", PASSWORD] {
+            assert!(
+                !transcript.contains(secret),
+                "a secret reached the CLI's output"
+            );
+        }
+    }
+}
+
+fn create_pancake<'a>(shop: &'a str, name: &'a str) -> Vec<&'a str> {
+    vec![
+        "--json",
+        "create",
+        "--provider",
+        "PANCAKE_POS",
+        "--shop-id",
+        shop,
+        "--name",
+        name,
+    ]
+}
+
+async fn full_flow(cli: Cli) {
+    let account = cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop thời trang",
+            "--email",
+            "chu@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    assert_eq!(account["tenantName"], "Shop thời trang");
+    assert_eq!(
+        cli.ok_json(&["--json", "whoami"], None)["email"],
+        "chu@shop.vn"
+    );
+
+    let created = cli.ok_json(
+        &create_pancake("6036602", "Shop thời trang"),
+        Some(SECRET_KEY),
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    for field in [
+        "id",
+        "name",
+        "provider",
+        "description",
+        "status",
+        "enabled",
+        "config",
+        "createdAt",
+        "updatedAt",
+        "lastSyncAt",
+        "credentialsHint",
+    ] {
+        assert!(created.get(field).is_some(), "missing {field}: {created}");
+    }
+    assert!(created.get("credentials").is_none());
+    assert_eq!(created["status"], "PENDING");
+    assert_eq!(created["enabled"], false);
+    assert_eq!(created["config"]["shopId"], "6036602");
+    assert_eq!(created["credentialsHint"], "••••1234");
+
+    let listed = cli.ok_json(&["--json", "list"], None);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["name"], "Shop thời trang");
+
+    let tested = cli.ok_json(&["--json", "test", &id], None);
+    assert_eq!(tested["success"], true);
+    assert_eq!(tested["integration"]["status"], "ACTIVE");
+
+    let enabled = cli.ok_json(&["--json", "enable", &id], None);
+    assert_eq!(enabled["enabled"], true);
+    assert_eq!(enabled["status"], "PENDING");
+    let disabled = cli.ok_json(&["--json", "disable", &id], None);
+    assert_eq!(disabled["status"], "DISABLED");
+
+    let version = disabled["version"].as_i64().unwrap().to_string();
+    let updated = cli.ok_json(
+        &[
+            "--json",
+            "update",
+            &id,
+            "--description",
+            "Cửa hàng quận 1",
+            "--expected-version",
+            &version,
+        ],
+        None,
+    );
+    assert_eq!(updated["description"], "Cửa hàng quận 1");
+    // The same expected version again is a stale edit.
+    cli.fails(
+        &["update", &id, "--name", "x", "--expected-version", &version],
+        None,
+        4,
+        "STALE_EDIT",
+    );
+
+    // A rejected key: the test fails with the provider's code, the error is stored, no secret.
+    let other = cli.ok_json(
+        &create_pancake("7012345", "Mỹ phẩm Hà Nội"),
+        Some(REJECTED_KEY),
+    );
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let error = cli.fails(&["test", &other_id], None, 6, "PROVIDER_ERROR");
+    assert_eq!(error["error"]["providerCode"], "PROVIDER_AUTH_REJECTED");
+    let shown = cli.ok_json(&["--json", "show", &other_id], None);
+    assert_eq!(shown["status"], "ERROR");
+    assert!(shown["lastError"].as_str().unwrap().contains("rejected"));
+
+    // Replacing the secret via stdin fixes it.
+    cli.ok_json(
+        &["--json", "update", &other_id, "--credentials-stdin"],
+        Some("three-shops"),
+    );
+    assert_eq!(
+        cli.ok_json(&["--json", "test", &other_id], None)["success"],
+        true
+    );
+
+    // Validation, conflict and not-found have their own exit codes.
+    cli.fails(
+        &create_pancake("abc", "Bad"),
+        Some(SECRET_KEY),
+        2,
+        "VALIDATION",
+    );
+    cli.fails(
+        &create_pancake("6036602", "Again"),
+        Some(SECRET_KEY),
+        4,
+        "CONFLICT",
+    );
+    cli.ok_json(
+        &[
+            "--json",
+            "create",
+            "--provider",
+            "META_ADS",
+            "--ad-account-id",
+            "act_1234567890",
+        ],
+        Some("meta-one-account"),
+    );
+    let meta_again = cli.fails(
+        &[
+            "create",
+            "--provider",
+            "META_ADS",
+            "--ad-account-id",
+            "act_1",
+        ],
+        Some("meta-one-account"),
+        4,
+        "CONFLICT",
+    );
+    assert_eq!(
+        meta_again["error"]["message"],
+        "Integration with provider META_ADS already exists for this tenant"
+    );
+
+    let rotation = cli.ok_json(&["--json", "rotate-keys"], None);
+    assert_eq!(rotation["keyVersion"], 2);
+    assert_eq!(rotation["reencrypted"], 3);
+    // Credentials still work after rotation.
+    assert_eq!(cli.ok_json(&["--json", "test", &id], None)["success"], true);
+
+    cli.fails(&["delete", &id], None, 2, "VALIDATION");
+    cli.ok_json(&["--json", "delete", &id, "--yes"], None);
+    cli.fails(&["show", &id], None, 3, "NOT_FOUND");
+    cli.fails(
+        &["show", &uuid::Uuid::new_v4().to_string()],
+        None,
+        3,
+        "NOT_FOUND",
+    );
+
+    // Wrong password and sign-out.
+    cli.fails(
+        &["login", "--email", "chu@shop.vn"],
+        Some("wrong password"),
+        5,
+        "UNAUTHENTICATED",
+    );
+    cli.ok_json(
+        &["--json", "login", "--email", "chu@shop.vn"],
+        Some(PASSWORD),
+    );
+    cli.ok_json(&["--json", "logout"], None);
+    cli.fails(&["list"], None, 5, "UNAUTHENTICATED");
+
+    cli.assert_no_secret_leaked();
+}
+
+async fn fake_envs() -> (Vec<(String, String)>, FakeHandle, FakeHandle) {
+    let config = FakeConfig {
+        orders_per_shop: 10,
+        days: 3,
+        ..FakeConfig::default()
+    };
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let meta = start_meta(config).await.unwrap();
+    let envs = vec![
+        ("PANCAKE_POS_BASE_URL".to_owned(), pancake.base_url.clone()),
+        ("META_GRAPH_BASE_URL".to_owned(), meta.base_url.clone()),
+    ];
+    (envs, pancake.handle, meta.handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_create_and_test_flow_works_on_the_embedded_database() {
+    let (envs, _pancake, _meta) = fake_envs().await;
+    let cli = Cli::new(envs);
+    full_flow(cli).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_create_and_test_flow_works_on_shared_postgresql() {
+    let (mut envs, _pancake, _meta) = fake_envs().await;
+    let admin_url =
+        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
+    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    envs.push(("DATABASE_URL".into(), format!("{base}/{name}")));
+    envs.push((
+        "INTEGRATIONS_MASTER_KEY".into(),
+        "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
+    ));
+    full_flow(Cli::new(envs)).await;
+}
+
+#[test]
+fn an_unreachable_database_has_its_own_exit_code() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cli = Cli::new(vec![
+        (
+            "DATABASE_URL".into(),
+            format!("postgres://u:SECRET-KEY-DO-NOT-LEAK@127.0.0.1:{port}/db"),
+        ),
+        (
+            "INTEGRATIONS_MASTER_KEY".into(),
+            "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
+        ),
+    ]);
+    cli.fails(&["list"], None, 7, "DATABASE_UNAVAILABLE");
+    cli.assert_no_secret_leaked();
+}
+
+#[test]
+fn a_bad_master_key_is_a_configuration_error() {
+    let cli = Cli::new(vec![("INTEGRATIONS_MASTER_KEY".into(), "too-short".into())]);
+    cli.fails(&["list"], None, 8, "CONFIGURATION");
+}
