@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use integrations_core::{
-    Core, CoreConfig, CoreError, Credentials, ErrorCode, Integration, IntegrationConfig,
-    IntegrationUpdate, NewIntegration, Provider, Session,
+    AdAccountChoice, ConnectOutcome, Core, CoreConfig, CoreError, Credentials, ErrorCode,
+    Integration, IntegrationConfig, IntegrationUpdate, NewIntegration, Provider, Session,
+    ShopChoice,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,14 @@ enum Command {
     Show {
         id: Uuid,
     },
-    /// Create an integration; the API key or access token is read from stdin.
+    /// List the shops (Pancake) or ad accounts (Meta) a key reaches; the secret is read from stdin.
+    Discover {
+        #[arg(long, value_enum)]
+        provider: ProviderArg,
+    },
+    /// Create an integration; the API key or access token is read from stdin. Without
+    /// --shop-id / --ad-account-id the key's shops or ad accounts are discovered: one is created
+    /// at once, named after it; several make the command fail listing the choices.
     Create {
         #[arg(long, value_enum)]
         provider: ProviderArg,
@@ -141,6 +149,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::ProviderError => 6,
         ErrorCode::DatabaseUnavailable => 7,
         ErrorCode::Configuration => 8,
+        ErrorCode::ChoiceRequired => 9,
     }
 }
 
@@ -278,6 +287,44 @@ fn print_integration(integration: &Integration) {
         println!("  last error   {error}");
     }
     println!("  version      {}", integration.version);
+}
+
+fn secret_prompt(provider: Provider) -> &'static str {
+    match provider {
+        Provider::PancakePos => "Pancake POS API key: ",
+        Provider::MetaAds => "Meta access token: ",
+    }
+}
+
+fn shop_lines(shops: &[ShopChoice]) -> String {
+    shops
+        .iter()
+        .map(|shop| {
+            let mark = if shop.already_connected {
+                "  (already connected)"
+            } else {
+                ""
+            };
+            format!("{:<12} {}{mark}\n", shop.id, shop.name)
+        })
+        .collect()
+}
+
+fn account_lines(accounts: &[AdAccountChoice]) -> String {
+    accounts
+        .iter()
+        .map(|account| {
+            let mark = if account.already_connected {
+                "  (already connected)"
+            } else {
+                ""
+            };
+            format!(
+                "{:<22} {}  [{} {}]{mark}\n",
+                account.id, account.name, account.status_name, account.currency
+            )
+        })
+        .collect()
 }
 
 fn config_from(
@@ -424,26 +471,98 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 print_integration(&integration);
             }
         }
+        Command::Discover { provider } => {
+            let session = signed_in(&core, &config).await?;
+            let provider = Provider::from(provider);
+            let secret = read_secret(secret_prompt(provider))?;
+            match provider {
+                Provider::PancakePos => {
+                    let shops = core.discover_shops(&session, &secret).await?;
+                    if json {
+                        print_json(&shops);
+                    } else {
+                        print!("{}", shop_lines(&shops));
+                    }
+                }
+                Provider::MetaAds => {
+                    let accounts = core.discover_ad_accounts(&session, &secret).await?;
+                    if json {
+                        print_json(&accounts);
+                    } else {
+                        print!("{}", account_lines(&accounts));
+                    }
+                }
+            }
+        }
         Command::Create {
             provider,
             shop_id,
             ad_account_id,
-            name,
+            name: None,
             description,
         } => {
+            // No name: the provider is asked, which checks the key (and the id, if given) and
+            // names the integration after the shop or ad account.
+            let session = signed_in(&core, &config).await?;
+            let provider = Provider::from(provider);
+            let secret = read_secret(secret_prompt(provider))?;
+            let outcome = match provider {
+                Provider::PancakePos => {
+                    if ad_account_id.is_some() {
+                        return Err(CoreError::Validation(
+                            "--ad-account-id is for META_ADS.".into(),
+                        ));
+                    }
+                    core.connect_pancake(&session, secret, description, shop_id.as_deref())
+                        .await?
+                }
+                Provider::MetaAds => {
+                    if shop_id.is_some() {
+                        return Err(CoreError::Validation(
+                            "--shop-id is for PANCAKE_POS.".into(),
+                        ));
+                    }
+                    core.connect_meta(&session, secret, description, ad_account_id.as_deref())
+                        .await?
+                }
+            };
+            let created = match outcome {
+                ConnectOutcome::Created { integration } => integration,
+                ConnectOutcome::ChooseShop { shops } => {
+                    return Err(CoreError::ChoiceRequired(format!(
+                        "This API key reaches {} shops; choose one with --shop-id:\n{}",
+                        shops.len(),
+                        shop_lines(&shops).trim_end()
+                    )))
+                }
+                ConnectOutcome::ChooseAdAccount { accounts } => {
+                    return Err(CoreError::ChoiceRequired(format!(
+                        "This token reaches {} ad accounts; choose one with --ad-account-id:\n{}",
+                        accounts.len(),
+                        account_lines(&accounts).trim_end()
+                    )))
+                }
+            };
+            if json {
+                print_json(&created);
+            } else {
+                println!("Created:");
+                print_integration(&created);
+            }
+        }
+        Command::Create {
+            provider,
+            shop_id,
+            ad_account_id,
+            name: Some(name),
+            description,
+        } => {
+            // Id and name both given: created as told, without asking the provider (scripting);
+            // `integrations test` checks it afterwards.
             let session = signed_in(&core, &config).await?;
             let provider = Provider::from(provider);
             let config = config_from(provider, shop_id, ad_account_id)?;
-            let secret = read_secret(match provider {
-                Provider::PancakePos => "Pancake POS API key: ",
-                Provider::MetaAds => "Meta access token: ",
-            })?;
-            let name = name.unwrap_or_else(|| match &config {
-                IntegrationConfig::PancakePos { shop_id } => {
-                    format!("Pancake POS {}", shop_id.trim())
-                }
-                IntegrationConfig::MetaAds { .. } => "Meta Ads".to_owned(),
-            });
+            let secret = read_secret(secret_prompt(provider))?;
             let created = core
                 .create(
                     &session,

@@ -353,3 +353,129 @@ fn a_bad_master_key_is_a_configuration_error() {
     let cli = Cli::new(vec![("INTEGRATIONS_MASTER_KEY".into(), "too-short".into())]);
     cli.fails(&["list"], None, 8, "CONFIGURATION");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_without_an_id_discovers_names_and_asks_when_there_are_several() {
+    let (envs, _pancake, _meta) = fake_envs().await;
+    let cli = Cli::new(envs);
+    cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop",
+            "--email",
+            "a@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+
+    let one = cli.ok_json(
+        &["--json", "create", "--provider", "PANCAKE_POS"],
+        Some("one-shop"),
+    );
+    assert_eq!(one["name"], "Shop thời trang");
+    assert_eq!(one["config"]["shopId"], "6036602");
+
+    let shops = cli.ok_json(
+        &["--json", "discover", "--provider", "PANCAKE_POS"],
+        Some("three-shops"),
+    );
+    let names: Vec<&str> = shops
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Shop thời trang", "Mỹ phẩm Hà Nội", "Giày dép Sài Gòn"]
+    );
+    assert_eq!(shops[0]["alreadyConnected"], true);
+
+    let choice = cli.fails(
+        &["create", "--provider", "PANCAKE_POS"],
+        Some("three-shops"),
+        9,
+        "CHOICE_REQUIRED",
+    );
+    let message = choice["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("7012345") && message.contains("Mỹ phẩm Hà Nội"),
+        "{message}"
+    );
+    assert!(message.contains("(already connected)"), "{message}");
+
+    let chosen = cli.ok_json(
+        &[
+            "--json",
+            "create",
+            "--provider",
+            "PANCAKE_POS",
+            "--shop-id",
+            "7012345",
+            "--description",
+            "Chi nhánh",
+        ],
+        Some("three-shops"),
+    );
+    assert_eq!(chosen["name"], "Mỹ phẩm Hà Nội");
+    assert_eq!(chosen["description"], "Chi nhánh");
+    let id = chosen["id"].as_str().unwrap();
+    assert_eq!(
+        cli.ok_json(&["--json", "test", id], None)["integration"]["status"],
+        "ACTIVE"
+    );
+
+    let none = cli.fails(
+        &["create", "--provider", "PANCAKE_POS"],
+        Some("no-shops"),
+        6,
+        "PROVIDER_ERROR",
+    );
+    assert_eq!(none["error"]["providerCode"], "PROVIDER_NO_SHOP_ACCESS");
+
+    let meta = cli.ok_json(
+        &["--json", "create", "--provider", "META_ADS"],
+        Some("meta-one-account"),
+    );
+    assert_eq!(meta["config"]["adAccountId"], "act_1234567890");
+    let accounts = cli.ok_json(
+        &["--json", "discover", "--provider", "META_ADS"],
+        Some("meta-many-accounts"),
+    );
+    assert_eq!(accounts.as_array().unwrap().len(), 57);
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_pancake_is_a_provider_error_not_a_crash() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cli = Cli::new(vec![(
+        "PANCAKE_POS_BASE_URL".into(),
+        format!("http://127.0.0.1:{port}/api/v1"),
+    )]);
+    cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop",
+            "--email",
+            "a@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    let err = cli.fails(
+        &["create", "--provider", "PANCAKE_POS"],
+        Some(SECRET_KEY),
+        6,
+        "PROVIDER_ERROR",
+    );
+    assert_eq!(err["error"]["providerCode"], "PROVIDER_UNREACHABLE");
+    cli.assert_no_secret_leaked();
+}

@@ -15,6 +15,8 @@ pub enum ErrorCode {
     Validation,
     NotFound,
     Conflict,
+    /// The create flow found several shops / ad accounts and needs the caller to pick one.
+    ChoiceRequired,
     StaleEdit,
     Unauthenticated,
     RateLimited,
@@ -30,6 +32,7 @@ impl ErrorCode {
             Self::Validation => "VALIDATION",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
+            Self::ChoiceRequired => "CHOICE_REQUIRED",
             Self::StaleEdit => "STALE_EDIT",
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::RateLimited => "RATE_LIMITED",
@@ -49,6 +52,8 @@ pub enum CoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    ChoiceRequired(String),
     #[error("This integration was changed by someone else since you opened it. Reload it and apply your change again.")]
     StaleEdit,
     #[error("{0}")]
@@ -79,6 +84,7 @@ impl CoreError {
             Self::Validation(_) => ErrorCode::Validation,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
+            Self::ChoiceRequired(_) => ErrorCode::ChoiceRequired,
             Self::StaleEdit => ErrorCode::StaleEdit,
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::RateLimited { .. } => ErrorCode::RateLimited,

@@ -10,7 +10,10 @@ use integrations_providers::{HttpSettings, MetaClient, PancakeClient, ProviderEr
 
 use crate::domain::{Credentials, IntegrationConfig};
 use crate::error::{CoreError, CoreResult};
-use crate::provider::{ConnectionCheck, ProviderFailure, ProviderGateway};
+use crate::provider::{
+    ConnectionCheck, DiscoveredAdAccount, DiscoveredShop, ProviderFailure, ProviderGateway,
+};
+use secrecy::SecretString;
 
 pub struct HttpProviders {
     pub pancake: PancakeClient,
@@ -87,5 +90,39 @@ impl ProviderGateway for HttpProviders {
                 auth_failure: false,
             }),
         }
+    }
+
+    async fn discover_shops(
+        &self,
+        api_key: &SecretString,
+    ) -> Result<Vec<DiscoveredShop>, ProviderFailure> {
+        let shops = self.pancake.discover_shops(api_key).await?;
+        Ok(shops
+            .into_iter()
+            .map(|shop| DiscoveredShop {
+                id: shop.id.to_string(),
+                name: shop.name,
+                avatar_url: shop.avatar_url,
+            })
+            .collect())
+    }
+
+    async fn discover_ad_accounts(
+        &self,
+        access_token: &SecretString,
+    ) -> Result<Vec<DiscoveredAdAccount>, ProviderFailure> {
+        let accounts = self.meta.discover_ad_accounts(access_token).await?;
+        Ok(accounts
+            .into_iter()
+            .map(|account| DiscoveredAdAccount {
+                status_name: account.status_name().to_owned(),
+                active: account.delivers_ads(),
+                id: account.id,
+                name: account.name,
+                account_status: account.account_status,
+                currency: account.currency,
+                timezone_name: account.timezone_name,
+            })
+            .collect())
     }
 }

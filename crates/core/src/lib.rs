@@ -22,5 +22,10 @@ pub use domain::{
 };
 pub use error::{CoreError, CoreResult, ErrorCode, ErrorPayload};
 pub use gateway::gateway_from_env;
-pub use provider::{ConnectionCheck, ProviderFailure, ProviderGateway};
-pub use service::{Account, ConnectionTestResult, Core, KeyRotation, SignedIn};
+pub use provider::{
+    ConnectionCheck, DiscoveredAdAccount, DiscoveredShop, ProviderFailure, ProviderGateway,
+};
+pub use service::{
+    Account, AdAccountChoice, ConnectOutcome, ConnectionTestResult, Core, KeyRotation, ShopChoice,
+    SignedIn,
+};

@@ -5,6 +5,7 @@
 //! configured shop or ad account. Implementations must never put a secret into a failure.
 
 use async_trait::async_trait;
+use secrecy::SecretString;
 
 use crate::domain::{Credentials, IntegrationConfig};
 
@@ -25,6 +26,28 @@ pub struct ConnectionCheck {
     pub detail: String,
 }
 
+/// A Pancake shop an API key reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredShop {
+    pub id: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+}
+
+/// A Meta ad account an access token reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredAdAccount {
+    /// `act_<digits>`.
+    pub id: String,
+    pub name: String,
+    pub account_status: i64,
+    pub status_name: String,
+    /// Whether the account delivers ads (ACTIVE, or IN_GRACE_PERIOD).
+    pub active: bool,
+    pub currency: String,
+    pub timezone_name: String,
+}
+
 #[async_trait]
 pub trait ProviderGateway: Send + Sync {
     async fn test_connection(
@@ -32,4 +55,16 @@ pub trait ProviderGateway: Send + Sync {
         credentials: &Credentials,
         config: &IntegrationConfig,
     ) -> Result<ConnectionCheck, ProviderFailure>;
+
+    /// The shops a Pancake POS API key can see (`GET /shops`), de-duplicated.
+    async fn discover_shops(
+        &self,
+        api_key: &SecretString,
+    ) -> Result<Vec<DiscoveredShop>, ProviderFailure>;
+
+    /// The ad accounts a Meta access token reaches (`/me/adaccounts`, all pages).
+    async fn discover_ad_accounts(
+        &self,
+        access_token: &SecretString,
+    ) -> Result<Vec<DiscoveredAdAccount>, ProviderFailure>;
 }

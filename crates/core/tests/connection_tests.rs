@@ -3,60 +3,11 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use common::{Backend, TestEnv};
-use integrations_core::gateway::HttpProviders;
+use common::{with_fakes, Backend};
 use integrations_core::{
-    Credentials, IntegrationConfig, IntegrationStatus, IntegrationUpdate, NewIntegration, Session,
+    Credentials, IntegrationConfig, IntegrationStatus, IntegrationUpdate, NewIntegration,
 };
-use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
-use integrations_providers::{HttpSettings, MetaClient, PancakeClient};
 use secrecy::SecretString;
-
-struct Fakes {
-    env: TestEnv,
-    pancake: FakePancake,
-    _meta: FakeMeta,
-    session: Session,
-}
-
-async fn with_fakes(backend: Backend) -> Fakes {
-    let config = FakeConfig {
-        orders_per_shop: 10,
-        days: 3,
-        ..FakeConfig::default()
-    };
-    let pancake = start_pancake(config.clone()).await.unwrap();
-    let meta = start_meta(config).await.unwrap();
-    let settings = HttpSettings {
-        base_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        ..HttpSettings::default()
-    };
-    let providers = HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, settings.clone()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", settings).unwrap(),
-    };
-    let env = TestEnv::with_providers(backend, Arc::new(providers)).await;
-    let session = env
-        .core
-        .sign_up(
-            "Shop thời trang",
-            "chu@shop.vn",
-            &SecretString::from("mật khẩu 123"),
-        )
-        .await
-        .unwrap()
-        .session;
-    Fakes {
-        env,
-        pancake,
-        _meta: meta,
-        session,
-    }
-}
 
 fn pancake(key: &str, shop: &str) -> NewIntegration {
     NewIntegration {

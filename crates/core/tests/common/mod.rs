@@ -8,9 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use integrations_core::store::{PostgresStore, SqliteStore, Store};
 use integrations_core::{
-    ConnectionCheck, Core, CoreConfig, Credentials, IntegrationConfig, ProviderFailure,
-    ProviderGateway,
+    ConnectionCheck, Core, CoreConfig, Credentials, DiscoveredAdAccount, DiscoveredShop,
+    IntegrationConfig, ProviderFailure, ProviderGateway, Session,
 };
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
+use integrations_providers::{HttpSettings, MetaClient, PancakeClient};
 use secrecy::SecretString;
 use sqlx::Connection;
 
@@ -56,6 +58,68 @@ impl ProviderGateway for NoProviderCalls {
         _config: &IntegrationConfig,
     ) -> Result<ConnectionCheck, ProviderFailure> {
         panic!("this test must not call a provider")
+    }
+
+    async fn discover_shops(
+        &self,
+        _api_key: &SecretString,
+    ) -> Result<Vec<DiscoveredShop>, ProviderFailure> {
+        panic!("this test must not call a provider")
+    }
+
+    async fn discover_ad_accounts(
+        &self,
+        _access_token: &SecretString,
+    ) -> Result<Vec<DiscoveredAdAccount>, ProviderFailure> {
+        panic!("this test must not call a provider")
+    }
+}
+
+/// A test environment whose core talks, through the real clients, to fake Pancake and Graph
+/// servers on 127.0.0.1, with a signed-in workspace.
+pub struct WithFakes {
+    pub env: TestEnv,
+    pub pancake: FakePancake,
+    pub meta: FakeMeta,
+    pub session: Session,
+}
+
+pub fn fast_http() -> HttpSettings {
+    HttpSettings {
+        base_backoff: std::time::Duration::from_millis(1),
+        max_backoff: std::time::Duration::from_millis(5),
+        ..HttpSettings::default()
+    }
+}
+
+pub async fn with_fakes(backend: Backend) -> WithFakes {
+    let config = FakeConfig {
+        orders_per_shop: 10,
+        days: 3,
+        ..FakeConfig::default()
+    };
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let meta = start_meta(config).await.unwrap();
+    let providers = integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
+    };
+    let env = TestEnv::with_providers(backend, Arc::new(providers)).await;
+    let session = env
+        .core
+        .sign_up(
+            "Shop thời trang",
+            "chu@shop.vn",
+            &SecretString::from("mật khẩu 123"),
+        )
+        .await
+        .unwrap()
+        .session;
+    WithFakes {
+        env,
+        pancake,
+        meta,
+        session,
     }
 }
 

@@ -1,0 +1,247 @@
+//! The discovery-driven create flow (the seed's two-step wizard) through the real clients and
+//! the fake servers, on both stores.
+
+mod common;
+
+use common::{with_fakes, Backend};
+use integrations_core::service::META_ADS_EXISTS;
+use integrations_core::{ConnectOutcome, ErrorCode, Integration, IntegrationConfig};
+use secrecy::SecretString;
+
+fn created(outcome: ConnectOutcome) -> Integration {
+    match outcome {
+        ConnectOutcome::Created { integration } => integration,
+        other => panic!("expected a created integration, got {other:?}"),
+    }
+}
+
+fn key(text: &str) -> SecretString {
+    SecretString::from(text)
+}
+
+async fn one_shop_is_created_at_once_and_named_after_the_shop(backend: Backend) {
+    let f = with_fakes(backend).await;
+    let outcome = f
+        .env
+        .core
+        .connect_pancake(
+            &f.session,
+            key("one-shop"),
+            Some("Cửa hàng chính".into()),
+            None,
+        )
+        .await
+        .unwrap();
+    let integration = created(outcome);
+    assert_eq!(integration.name, "Shop thời trang");
+    assert_eq!(
+        integration.config,
+        IntegrationConfig::PancakePos {
+            shop_id: "6036602".into()
+        }
+    );
+    assert_eq!(integration.description.as_deref(), Some("Cửa hàng chính"));
+    // The same key again: the only shop is already connected.
+    let err = f
+        .env
+        .core
+        .connect_pancake(&f.session, key("one-shop"), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    assert!(err.to_string().contains("already connected"), "{err}");
+}
+
+async fn several_shops_are_offered_with_connected_ones_marked(backend: Backend) {
+    let f = with_fakes(backend).await;
+    f.env
+        .core
+        .connect_pancake(&f.session, key("one-shop"), None, None)
+        .await
+        .unwrap();
+    let outcome = f
+        .env
+        .core
+        .connect_pancake(&f.session, key("three-shops"), None, None)
+        .await
+        .unwrap();
+    let ConnectOutcome::ChooseShop { shops } = outcome else {
+        panic!("expected a choice")
+    };
+    let names: Vec<&str> = shops.iter().map(|shop| shop.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Shop thời trang", "Mỹ phẩm Hà Nội", "Giày dép Sài Gòn"]
+    );
+    let connected: Vec<bool> = shops.iter().map(|shop| shop.already_connected).collect();
+    assert_eq!(connected, [true, false, false]);
+    assert!(
+        f.env.core.list(&f.session).await.unwrap().len() == 1,
+        "nothing created yet"
+    );
+
+    let chosen = f
+        .env
+        .core
+        .connect_pancake(&f.session, key("three-shops"), None, Some("7012345"))
+        .await
+        .unwrap();
+    assert_eq!(created(chosen).name, "Mỹ phẩm Hà Nội");
+    let refused = f
+        .env
+        .core
+        .connect_pancake(&f.session, key("three-shops"), None, Some("6036602"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Conflict);
+    let unreachable = f
+        .env
+        .core
+        .connect_pancake(&f.session, key("three-shops"), None, Some("999"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unreachable.payload().provider_code.as_deref(),
+        Some("PROVIDER_SHOP_NOT_REACHABLE")
+    );
+    f.env
+        .core
+        .connect_pancake(&f.session, key("three-shops"), None, Some("8024680"))
+        .await
+        .unwrap();
+    let all = f
+        .env
+        .core
+        .connect_pancake(&f.session, key("three-shops"), None, None)
+        .await
+        .unwrap_err();
+    assert!(all.to_string().contains("All 3 stores"), "{all}");
+}
+
+async fn keys_that_reach_nothing_get_their_own_messages_and_store_nothing(backend: Backend) {
+    let f = with_fakes(backend).await;
+    let cases = [
+        ("no-shops", "PROVIDER_NO_SHOP_ACCESS"),
+        ("rejected", "PROVIDER_AUTH_REJECTED"),
+        ("malformed", "PROVIDER_MALFORMED_RESPONSE"),
+        ("success-false-200", "PROVIDER_AUTH_REJECTED"),
+    ];
+    for (api_key, expected) in cases {
+        let err = f
+            .env
+            .core
+            .connect_pancake(&f.session, key(api_key), None, None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ProviderError, "{api_key}: {err}");
+        assert_eq!(
+            err.payload().provider_code.as_deref(),
+            Some(expected),
+            "{api_key}: {err}"
+        );
+    }
+    let invalid = f
+        .env
+        .core
+        .connect_pancake(&f.session, key("has space"), None, None)
+        .await;
+    assert_eq!(invalid.unwrap_err().code(), ErrorCode::Validation);
+    assert!(f.env.core.list(&f.session).await.unwrap().is_empty());
+}
+
+async fn meta_discovery_creates_one_and_refuses_a_second_before_calling_meta(backend: Backend) {
+    let f = with_fakes(backend).await;
+    let integration = created(
+        f.env
+            .core
+            .connect_meta(&f.session, key("meta-one-account"), None, None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        integration.config,
+        IntegrationConfig::MetaAds {
+            ad_account_id: "act_1234567890".into()
+        }
+    );
+    let calls = f.meta.handle.request_count();
+    let err = f
+        .env
+        .core
+        .connect_meta(&f.session, key("meta-many-accounts"), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), META_ADS_EXISTS);
+    assert_eq!(
+        f.meta.handle.request_count(),
+        calls,
+        "no call to Meta for a refused create"
+    );
+}
+
+async fn many_ad_accounts_across_pages_are_offered(backend: Backend) {
+    let f = with_fakes(backend).await;
+    let outcome = f
+        .env
+        .core
+        .connect_meta(&f.session, key("meta-many-accounts"), None, None)
+        .await
+        .unwrap();
+    let ConnectOutcome::ChooseAdAccount { accounts } = outcome else {
+        panic!("expected a choice")
+    };
+    assert_eq!(accounts.len(), 57);
+    let pick = accounts[30].id.clone();
+    let chosen = f
+        .env
+        .core
+        .connect_meta(&f.session, key("meta-many-accounts"), None, Some(&pick))
+        .await
+        .unwrap();
+    assert_eq!(
+        created(chosen).config,
+        IntegrationConfig::MetaAds {
+            ad_account_id: pick
+        }
+    );
+}
+
+async fn meta_tokens_that_reach_nothing_say_why(backend: Backend) {
+    let f = with_fakes(backend).await;
+    for (token, expected) in [
+        ("meta-no-accounts", "PROVIDER_NO_AD_ACCOUNTS"),
+        ("meta-expired", "PROVIDER_TOKEN_EXPIRED"),
+    ] {
+        let err = f
+            .env
+            .core
+            .connect_meta(&f.session, key(token), None, None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.payload().provider_code.as_deref(),
+            Some(expected),
+            "{token}: {err}"
+        );
+    }
+    let other = f
+        .env
+        .core
+        .connect_meta(&f.session, key("meta-one-account"), None, Some("act_42"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        other.payload().provider_code.as_deref(),
+        Some("PROVIDER_ACCOUNT_NOT_REACHABLE")
+    );
+    assert!(f.env.core.list(&f.session).await.unwrap().is_empty());
+}
+
+on_both_stores!(
+    one_shop_is_created_at_once_and_named_after_the_shop,
+    several_shops_are_offered_with_connected_ones_marked,
+    keys_that_reach_nothing_get_their_own_messages_and_store_nothing,
+    meta_discovery_creates_one_and_refuses_a_second_before_calling_meta,
+    many_ad_accounts_across_pages_are_offered,
+    meta_tokens_that_reach_nothing_say_why,
+);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite: the README's test command, and what CI runs (.ci/run calls it).
+# Installs what is missing, starts PostgreSQL with the ordinary test role, then checks format
+# and lints, builds the UI and the desktop app, and runs every test (Rust and UI).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+cd "$ROOT"
+
+started=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$1" "$(( $(date +%s) - started ))" >&2; }
+
+step "Dependencies"
+install_system_packages test
+ensure_rust
+ensure_node
+ensure_ui_packages
+
+step "PostgreSQL"
+TEST_DATABASE_URL=$("$ROOT/scripts/ensure-postgres.sh")
+export TEST_DATABASE_URL
+# Databases left by earlier runs (each test makes its own `it_*` database).
+psql "$TEST_DATABASE_URL" -qAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'it\_%'" \
+  | while read -r db; do psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null; done
+
+step "Format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "UI: type check, build, unit tests"
+npm --prefix ui run build
+npm --prefix ui test
+
+step "Desktop app build (UI embedded)"
+npm --prefix ui run tauri -- build --debug --no-bundle --ci
+
+step "Rust tests (core on PostgreSQL and SQLite, providers against fake servers, CLI, shell)"
+cargo test --workspace --locked
+
+step "Done in $(( $(date +%s) - started ))s"
