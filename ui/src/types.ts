@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'VALIDATION'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'CHOICE_REQUIRED'
   | 'STALE_EDIT'
   | 'UNAUTHENTICATED'
   | 'RATE_LIMITED'
