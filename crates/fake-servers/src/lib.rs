@@ -38,6 +38,7 @@
 //! | `malformed` | 200 with invalid JSON |
 //! | `truncated` | 200, `Content-Length` of the full body, connection cut half-way |
 //! | `success-false-200` | 200 `{success:false,message:"Missing access_token",error_code:101}` |
+//! | `echo-key` | 400 `{success:false,message,error_code:100}` whose message quotes the whole key from character [`ECHO_OFFSET`] on |
 //!
 //! Meta (`Authorization: Bearer`; base URL is the origin, versions v25.0–v27.0 are served,
 //! older ones answer code 2635 "deprecated version"):
@@ -55,6 +56,9 @@
 //! | `meta-server-error` | always 500 code 1 |
 //! | `meta-malformed` | 200 with invalid JSON |
 //! | `meta-report-fails` | like `meta-one-account`, async reports end `Job Failed` |
+//! | `meta-echo-token` | 400 code 190 whose message quotes the whole token from character [`ECHO_OFFSET`] on |
+//! | `meta-paging-loop` | like `meta-one-account`, but `/me/adaccounts` answers every page with the same `paging.next` and no cursors, forever |
+//! | `meta-report-500-once` | like `meta-one-account`, but the first report `POST` per token creates the job and then answers 500 code 2 |
 //! | anything else | 400 code 190 without subcode ("Invalid OAuth access token") |
 //!
 //! Fixture ids: Pancake shops above; the fashion shop's orders carry `ad_id`s of the 12 ads of
@@ -344,6 +348,26 @@ pub async fn start() -> std::io::Result<(FakePancake, FakeMeta)> {
         start_pancake(FakeConfig::default()).await?,
         start_meta(FakeConfig::default()).await?,
     ))
+}
+
+/// Where [`echo_message`] starts quoting the credential: ten characters before the 300-character
+/// cut clients apply to upstream messages, so a client that cuts before redacting keeps a
+/// prefix of the credential.
+pub const ECHO_OFFSET: usize = 290;
+
+/// An upstream error message that quotes `credential` verbatim from character [`ECHO_OFFSET`]
+/// on (the text before it is plain ASCII).
+pub fn echo_message(credential: &str) -> String {
+    const LEAD: &str = " sent: ";
+    let mut text = String::from("The request could not be processed.");
+    while text.len() < ECHO_OFFSET {
+        text.push_str(" Please check the request parameters and try again.");
+    }
+    text.truncate(ECHO_OFFSET - LEAD.len());
+    text.push_str(LEAD);
+    text.push_str(credential);
+    text.push_str(" (not accepted)");
+    text
 }
 
 pub(crate) fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {

@@ -256,7 +256,9 @@ async fn answer(
         "meta-one-account"
         | "meta-rate-limited-then-ok"
         | "meta-high-usage"
-        | "meta-report-fails" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
+        | "meta-report-fails"
+        | "meta-paging-loop"
+        | "meta-report-500-once" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
         "meta-many-accounts" => many_accounts(),
         "meta-no-accounts" => Vec::new(),
         "meta-disabled-account" => vec![account("act_2222222222", "Tài khoản bị vô hiệu hóa", 2)],
@@ -268,6 +270,14 @@ async fn answer(
                 Some(463),
                 "Error validating access token: Session has expired on Tuesday, 30-Jun-26 \
                  10:00:00 PDT. The current time is Wednesday, 01-Jul-26 01:00:00 PDT.",
+            )
+        }
+        "meta-echo-token" => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                190,
+                None,
+                &crate::echo_message(&token),
             )
         }
         "meta-server-error" => {
@@ -333,6 +343,15 @@ async fn answer(
             StatusCode::OK,
             json!({"id": "10000000001", "name": "Nguyễn Văn Quảng Cáo"}),
         ),
+        (&Method::GET, ["me", "adaccounts"]) if scenario == "meta-paging-loop" => {
+            // The same `next` on every page and no cursors: a client that only watches the
+            // cursors pages forever.
+            let next = format!("{}{}?limit=25&page=again", s.origin, path);
+            ok_json(
+                StatusCode::OK,
+                json!({"data": accounts.clone(), "paging": {"next": next}}),
+            )
+        }
         (&Method::GET, ["me", "adaccounts"]) => {
             let body = // Ad-account lists are served 25 at a time whatever the limit, so discovery pages.
             cursor_page(s, path, pairs, accounts.len(), 25, |i| accounts[i].clone());
@@ -368,6 +387,18 @@ async fn answer(
                         fails: scenario == "meta-report-fails" || !has_ads,
                     },
                 );
+                if scenario == "meta-report-500-once"
+                    && s.stats.first_time(&format!("report-post:{token}"))
+                {
+                    // The job exists now, but the client is told the request failed: posting
+                    // again would start a second job.
+                    return graph_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        2,
+                        None,
+                        "An unexpected error has occurred. Please retry your request later.",
+                    );
+                }
                 ok_json(StatusCode::OK, json!({ "report_run_id": run_id }))
             } else if (until - since).num_days() > 400 {
                 graph_error(

@@ -124,6 +124,12 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
         )
             .into_response(),
         "truncated" => return truncated(shops_body(&SHOPS, "shops").to_string()),
+        "echo-key" => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                json!({"success": false, "message": crate::echo_message(&key), "error_code": 100}),
+            )
+        }
         "success-false-200" => {
             return json_response(
                 StatusCode::OK,

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
+use integrations_fake_servers::{echo_message, start_meta, start_pancake, FakeConfig, ECHO_OFFSET};
 use serde_json::Value;
 
 async fn get(url: &str, bearer: Option<&str>) -> (u16, Value) {
@@ -62,6 +62,58 @@ async fn graph_next_links_point_back_at_the_fake() {
     let (s, err) = get(&url, Some("meta-expired")).await;
     assert_eq!((s, err["error"]["code"].as_i64()), (400, Some(190)));
     assert_eq!(err["error"]["error_subcode"].as_i64(), Some(463));
+}
+
+#[tokio::test]
+async fn echo_scenarios_quote_the_credential_from_the_offset() {
+    let m = echo_message("echo-key:abc");
+    assert_eq!(m.find("echo-key:abc"), Some(ECHO_OFFSET));
+    assert!(m.is_ascii());
+
+    let p = start_pancake(FakeConfig::default()).await.unwrap();
+    let (s, body) = get(&format!("{}/shops?api_key=echo-key:k1", p.base_url), None).await;
+    assert_eq!((s, body["success"].as_bool()), (400, Some(false)));
+    let msg = body["message"].as_str().unwrap();
+    assert_eq!(msg.find("echo-key:k1"), Some(ECHO_OFFSET));
+
+    let f = start_meta(FakeConfig::default()).await.unwrap();
+    let url = format!("{}/v27.0/me/adaccounts", f.base_url);
+    let (s, err) = get(&url, Some("meta-echo-token:t1")).await;
+    assert_eq!((s, err["error"]["code"].as_i64()), (400, Some(190)));
+    let msg = err["error"]["message"].as_str().unwrap();
+    assert_eq!(msg.find("meta-echo-token:t1"), Some(ECHO_OFFSET));
+}
+
+#[tokio::test]
+async fn the_paging_loop_scenario_repeats_its_next_link_without_cursors() {
+    let f = start_meta(FakeConfig::default()).await.unwrap();
+    let url = format!("{}/v27.0/me/adaccounts?limit=25", f.base_url);
+    let (s, first) = get(&url, Some("meta-paging-loop")).await;
+    assert_eq!(s, 200);
+    let next = first["paging"]["next"].as_str().unwrap().to_owned();
+    assert!(first["paging"].get("cursors").is_none());
+    let (_, second) = get(&next, Some("meta-paging-loop")).await;
+    assert_eq!(second["paging"]["next"].as_str(), Some(next.as_str()));
+}
+
+#[tokio::test]
+async fn the_report_post_fails_once_per_token_after_creating_the_job() {
+    let f = start_meta(FakeConfig::default()).await.unwrap();
+    let url = format!(
+        "{}/v27.0/act_1234567890/insights?level=ad&time_increment=1",
+        f.base_url
+    );
+    let post = || {
+        reqwest::Client::new()
+            .post(&url)
+            .bearer_auth("meta-report-500-once:t1")
+            .send()
+    };
+    let first = post().await.unwrap();
+    assert_eq!(first.status().as_u16(), 500);
+    let second: Value = post().await.unwrap().json().await.unwrap();
+    // The failed POST had created job 1 already.
+    assert_eq!(second["report_run_id"], "602300000002");
 }
 
 #[tokio::test]

@@ -243,15 +243,18 @@ impl ProviderError {
         )
     }
 
-    /// Replace every occurrence of `secret` in the free-text fields with `[REDACTED]`.
+    /// Mask `secret` in the free-text fields with `[REDACTED]`: every whole occurrence, every
+    /// run of its first 8+ characters and a cut-off leading part (4+ characters) at the end of
+    /// a field (see [`crate::redact::mask_secret`]).
     ///
-    /// Defence in depth: upstream messages should never echo a credential, but if one did, it
-    /// must not leave the client.
+    /// Defence in depth: upstream messages should never echo a credential, but if one did, no
+    /// piece of it may leave the client. The clients also mask upstream text before cutting it
+    /// to length, so a cut cannot split an echo.
     pub fn scrub_secret(self, secret: &str) -> Self {
         if secret.is_empty() {
             return self;
         }
-        let fix = |s: String| crate::redact::scrub(&s.replace(secret, crate::redact::REDACTED));
+        let fix = |s: String| crate::redact::scrub(&crate::redact::mask_secret(&s, secret));
         match self {
             ProviderError::AuthRejected { provider, detail } => ProviderError::AuthRejected {
                 provider,
@@ -343,5 +346,28 @@ mod tests {
         }
         .scrub_secret("abc123secret");
         assert!(!format!("{e} {e:?}").contains("abc123secret"));
+    }
+
+    #[test]
+    fn scrubbing_removes_a_cut_off_prefix_of_the_secret() {
+        let secret = "meta-echo-token:Hs4Nd9Qe2Vb6Yc";
+        let e = ProviderError::AuthRejected {
+            provider: Provider::MetaAds,
+            detail: Some("Invalid OAuth access token, you sent: meta-echo-".into()),
+        }
+        .scrub_secret(secret);
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("meta-e"), "{text}");
+        assert!(text.contains("you sent: [REDACTED]"), "{text}");
+        let e = ProviderError::Upstream {
+            provider: Provider::PancakePos,
+            status: Some(400),
+            detail: "seen meta-echo-tok… and meta-echo-token:Hs4 twice".into(),
+        }
+        .scrub_secret(secret);
+        assert_eq!(
+            e.to_string(),
+            "Pancake POS reported an error (HTTP 400): seen [REDACTED]… and [REDACTED] twice"
+        );
     }
 }

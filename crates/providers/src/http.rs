@@ -161,6 +161,22 @@ pub(crate) enum Verdict<T> {
     Fail(ProviderError),
 }
 
+/// When the retry loop may send a request again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// Whenever the verdict says so (idempotent requests).
+    Always,
+    /// Only when the previous attempt surely never reached the server (a connect error).
+    OnlyIfNotSent,
+}
+
+/// A transport failure of one attempt.
+struct TransportFailure<T> {
+    verdict: Verdict<T>,
+    /// False only when the connection could not be opened, so nothing was sent.
+    maybe_sent: bool,
+}
+
 /// A reqwest client plus the retry loop for one provider.
 pub(crate) struct HttpCore {
     pub client: reqwest::Client,
@@ -205,12 +221,36 @@ impl HttpCore {
 
     /// Send the request built by `make` until `interpret` accepts or rejects an answer, or the
     /// attempts run out. `label` names the call in logs and must hold no secret (a method and
-    /// a path without query).
+    /// a path without query). For idempotent requests only (GET).
     pub async fn execute<T>(
         &self,
         label: &str,
         make: impl Fn() -> reqwest::RequestBuilder,
         interpret: impl Fn(RawResponse) -> Verdict<T>,
+    ) -> ProviderResult<T> {
+        self.run(label, make, interpret, Resend::Always).await
+    }
+
+    /// Like [`Self::execute`] for a request that must not be repeated once it may have reached
+    /// the server (a POST that creates something): it is resent only after a connect error,
+    /// when nothing was sent. Any answer, a timeout or a connection lost mid-way is final,
+    /// even when it would otherwise be retried.
+    pub async fn execute_unrepeatable<T>(
+        &self,
+        label: &str,
+        make: impl Fn() -> reqwest::RequestBuilder,
+        interpret: impl Fn(RawResponse) -> Verdict<T>,
+    ) -> ProviderResult<T> {
+        self.run(label, make, interpret, Resend::OnlyIfNotSent)
+            .await
+    }
+
+    async fn run<T>(
+        &self,
+        label: &str,
+        make: impl Fn() -> reqwest::RequestBuilder,
+        interpret: impl Fn(RawResponse) -> Verdict<T>,
+        resend: Resend,
     ) -> ProviderResult<T> {
         let max = self.settings.max_attempts.max(1);
         let mut attempt = 0;
@@ -225,9 +265,9 @@ impl HttpCore {
                 self.settings.sleeper.sleep(pause).await;
             }
             tracing::debug!(provider = %self.provider, request = label, attempt, "sending");
-            let verdict = match self.send_once(make()).await {
-                Ok(raw) => interpret(raw),
-                Err(e) => e,
+            let (verdict, maybe_sent) = match self.send_once(make()).await {
+                Ok(raw) => (interpret(raw), true),
+                Err(failure) => (failure.verdict, failure.maybe_sent),
             };
             let (error, wait) = match verdict {
                 Verdict::Done(v) => return Ok(v),
@@ -237,6 +277,14 @@ impl HttpCore {
                         "request failed"
                     );
                     return Err(e);
+                }
+                Verdict::Retry { error, .. } if maybe_sent && resend == Resend::OnlyIfNotSent => {
+                    tracing::warn!(
+                        provider = %self.provider, request = label, attempt, code = error.code(),
+                        "not resending: the request may have reached the server and is not safe \
+                         to repeat"
+                    );
+                    return Err(error);
                 }
                 Verdict::Retry { error, wait } => (error, wait),
             };
@@ -266,21 +314,23 @@ impl HttpCore {
         }
     }
 
-    /// One round trip; transport failures come back as a ready-made verdict.
+    /// One round trip; transport failures come back as a ready-made verdict, with whether the
+    /// request may have reached the server.
     async fn send_once<T>(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<RawResponse, Verdict<T>> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| self.transport_verdict(e))?;
+    ) -> Result<RawResponse, TransportFailure<T>> {
+        let response = request.send().await.map_err(|e| TransportFailure {
+            // Only a failure to open the connection proves that nothing was sent.
+            maybe_sent: !e.is_connect(),
+            verdict: self.transport_verdict(e),
+        })?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_verdict(e))?;
+        let body = response.bytes().await.map_err(|e| TransportFailure {
+            maybe_sent: true,
+            verdict: self.transport_verdict(e),
+        })?;
         Ok(RawResponse {
             status,
             headers,

@@ -3,7 +3,9 @@
 //!
 //! Both clients take their credential per call as a [`secrecy::SecretString`] and never let it
 //! reach an error, a log line or a logged URL; both retry 429, 5xx and network failures with
-//! bounded exponential backoff (full jitter) and honour the server's requested waits; both map
+//! bounded exponential backoff (full jitter) and honour the server's requested waits (the one
+//! non-idempotent call, Meta's async report POST, is resent only when the connection could not
+//! be opened); both map
 //! every failure to one [`ProviderError`] with a stable code and a message a shop owner can act
 //! on. Base URLs are configurable so tests run against `integrations-fake-servers`.
 

@@ -31,8 +31,9 @@ const ACCOUNT_FIELDS: &str = "id,account_id,name,account_status,currency,timezon
 /// Insights fields requested per ad and day.
 pub const INSIGHTS_FIELDS: &str = "date_start,date_stop,account_id,campaign_id,campaign_name,\
 adset_id,adset_name,ad_id,ad_name,spend,impressions,clicks,reach,actions,action_values";
-/// Safety stop for cursor loops.
-const MAX_PAGES: usize = 10_000;
+/// Safety stop for paging: at the default 500 rows a page this is half a million rows; a
+/// server that keeps answering past it is treated as broken rather than followed.
+const MAX_PAGES: usize = 1_000;
 
 /// An ad account the token reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -517,9 +518,11 @@ impl MetaClient {
             url.query_pairs_mut().extend_pairs(query.params());
             let label = format!("POST {}", url.path());
             let ctx = Ctx::Account(&id);
+            // Not idempotent: every POST that reaches Meta starts a report job, so it is
+            // resent only when the connection could not even be opened.
             let started = self
                 .http
-                .execute(
+                .execute_unrepeatable(
                     &label,
                     || {
                         self.http
@@ -527,7 +530,7 @@ impl MetaClient {
                             .post(url.clone())
                             .bearer_auth(token.expose_secret())
                     },
-                    |raw| self.interpret(raw, ctx),
+                    |raw| self.interpret(raw, ctx, token.expose_secret()),
                 )
                 .await?;
             let run_id = str_at(&started, "report_run_id")
@@ -602,7 +605,7 @@ impl MetaClient {
                         .get(url.clone())
                         .bearer_auth(token.expose_secret())
                 },
-                |raw| self.interpret(raw, ctx),
+                |raw| self.interpret(raw, ctx, token.expose_secret()),
             )
             .await
     }
@@ -617,6 +620,10 @@ impl MetaClient {
         let mut rows = Vec::new();
         let mut url = first;
         let mut seen_cursors = std::collections::HashSet::new();
+        // Every URL fetched so far: a `paging.next` that leads back to one of them (with or
+        // without cursors) would loop.
+        let mut seen_urls = std::collections::HashSet::new();
+        seen_urls.insert(url.as_str().to_owned());
         for _ in 0..MAX_PAGES {
             let mut body = self.get(token, &url, ctx).await?;
             match body.get_mut("data").map(Value::take) {
@@ -638,6 +645,9 @@ impl MetaClient {
             url = self
                 .next_url(next, &url, after)
                 .ok_or_else(|| malformed("a `paging.next` link could not be followed"))?;
+            if !seen_urls.insert(url.as_str().to_owned()) {
+                return Err(malformed("the `paging.next` link repeated itself"));
+            }
         }
         Err(malformed("too many pages"))
     }
@@ -676,8 +686,9 @@ impl MetaClient {
         Some(u)
     }
 
-    /// Decide what a Graph answer means (reference §Errors, §Rate-limit headers).
-    fn interpret(&self, raw: RawResponse, ctx: Ctx<'_>) -> Verdict<Value> {
+    /// Decide what a Graph answer means (reference §Errors, §Rate-limit headers). `secret` is
+    /// the token, masked out of Meta's message before it is cut to length.
+    fn interpret(&self, raw: RawResponse, ctx: Ctx<'_>, secret: &str) -> Verdict<Value> {
         let usage = Usage::from_headers(&raw.headers);
         let status = raw.status;
         let parsed = parse_json(M, &raw.body);
@@ -719,12 +730,8 @@ impl MetaClient {
         };
         let code = i64_at(&err, "code").unwrap_or(0);
         let subcode = i64_at(&err, "error_subcode");
-        let message = str_at(&err, "message").map(|m| {
-            crate::redact::scrub(&m)
-                .chars()
-                .take(300)
-                .collect::<String>()
-        });
+        let message =
+            str_at(&err, "message").map(|m| crate::redact::clean_upstream_text(&m, secret, 300));
         let is_transient = err.get("is_transient").and_then(Value::as_bool) == Some(true);
         let lower = message.as_deref().unwrap_or("").to_ascii_lowercase();
         // UNCERTAIN: the exact answer to an expired version is not in the reference; Meta's

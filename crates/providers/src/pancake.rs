@@ -720,7 +720,9 @@ impl PancakeClient {
             self.http.client.get(u)
         };
         self.http
-            .execute(&label, make, |raw| interpret(raw, shop_id))
+            .execute(&label, make, |raw| {
+                interpret(raw, shop_id, api_key.expose_secret())
+            })
             .await
     }
 }
@@ -745,7 +747,8 @@ fn malformed(detail: &str) -> ProviderError {
 }
 
 /// Decide what a Pancake answer means (reference §Errors and limits).
-fn interpret(raw: RawResponse, shop_id: Option<i64>) -> Verdict<Value> {
+/// `secret` is the key, masked out of upstream messages before they are cut to length.
+fn interpret(raw: RawResponse, shop_id: Option<i64>, secret: &str) -> Verdict<Value> {
     let status = raw.status;
     let wait = retry_after(&raw.headers);
     if status.as_u16() == 429 {
@@ -762,7 +765,7 @@ fn interpret(raw: RawResponse, shop_id: Option<i64>) -> Verdict<Value> {
         let detail = parsed
             .as_ref()
             .ok()
-            .and_then(upstream_message)
+            .and_then(|b| upstream_message(b, secret))
             .unwrap_or_else(|| "the server had a problem".to_owned());
         return Verdict::Retry {
             error: ProviderError::Upstream {
@@ -795,7 +798,7 @@ fn interpret(raw: RawResponse, shop_id: Option<i64>) -> Verdict<Value> {
         return Verdict::Done(body);
     }
     let code = i64_at(&body, "error_code");
-    let message = upstream_message(&body);
+    let message = upstream_message(&body, secret);
     let error = match code {
         // 105: invalid or disabled key; 101: "Missing access_token" (legacy form, HTTP 200).
         Some(101 | 102 | 105) => ProviderError::AuthRejected {
@@ -839,8 +842,9 @@ fn interpret(raw: RawResponse, shop_id: Option<i64>) -> Verdict<Value> {
     Verdict::Fail(error)
 }
 
-fn upstream_message(body: &Value) -> Option<String> {
+/// The upstream explanation, with `secret` masked before the text is cut to 300 characters.
+fn upstream_message(body: &Value, secret: &str) -> Option<String> {
     str_at(body, "message")
         .or_else(|| str_at(body, "error"))
-        .map(|m| crate::redact::scrub(&m).chars().take(300).collect())
+        .map(|m| crate::redact::clean_upstream_text(&m, secret, 300))
 }

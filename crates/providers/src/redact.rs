@@ -91,6 +91,75 @@ pub fn scrub(text: &str) -> String {
     out
 }
 
+/// Shortest run of the secret's leading characters that is masked wherever it appears.
+const MIN_MASKED_RUN: usize = 8;
+/// Shortest leading part of the secret that is masked when a text ends with it (a cut-off
+/// echo).
+const MIN_MASKED_TAIL: usize = 4;
+
+/// Replace `secret` in `text` with [`REDACTED`], together with the partial echoes a cut can
+/// leave behind: any run of the secret's first 8 or more characters (extended for as long as
+/// the text keeps following the secret), and a leading part of 4 or more characters at the
+/// very end of the text.
+///
+/// Apply it before cutting upstream text to length; it also cleans text that was cut already.
+pub fn mask_secret(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = text.replace(secret, REDACTED);
+    // ends[k - 1] = byte length of the first k characters of the secret.
+    let ends: Vec<usize> = secret
+        .char_indices()
+        .skip(1)
+        .map(|(i, _)| i)
+        .chain(std::iter::once(secret.len()))
+        .collect();
+    if ends.len() >= MIN_MASKED_RUN {
+        let head = &secret[..ends[MIN_MASKED_RUN - 1]];
+        let mut masked = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(pos) = rest.find(head) {
+            masked.push_str(&rest[..pos]);
+            masked.push_str(REDACTED);
+            let run = &rest[pos..];
+            rest = &run[common_prefix_len(run, secret)..];
+        }
+        masked.push_str(rest);
+        out = masked;
+    }
+    for k in (MIN_MASKED_TAIL..ends.len()).rev() {
+        let prefix = &secret[..ends[k - 1]];
+        if out.ends_with(prefix) {
+            out.truncate(out.len() - prefix.len());
+            out.push_str(REDACTED);
+            break;
+        }
+    }
+    out
+}
+
+/// Byte length of the longest common leading part of `a` and `b`, on a character boundary.
+fn common_prefix_len(a: &str, b: &str) -> usize {
+    a.chars()
+        .zip(b.chars())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum()
+}
+
+/// Upstream text made fit for an error: `secret` masked ([`mask_secret`]), credential pairs
+/// scrubbed ([`scrub`]), then cut to `max_chars` characters. Masking comes first so that a
+/// cut through an echoed secret cannot keep a piece of it.
+pub fn clean_upstream_text(text: &str, secret: &str, max_chars: usize) -> String {
+    let cut: String = scrub(&mask_secret(text, secret))
+        .chars()
+        .take(max_chars)
+        .collect();
+    // A cut can still end inside a credential that `scrub` did not know as one.
+    mask_secret(&cut, secret)
+}
+
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -133,5 +202,45 @@ mod tests {
         assert!(s.contains("x=1"));
         assert_eq!(scrub("Shop thời trang"), "Shop thời trang");
         assert_eq!(scrub("monkey=1"), "monkey=1");
+    }
+
+    #[test]
+    fn mask_secret_removes_whole_runs_and_cut_off_prefixes() {
+        let secret = "echo-key:Zq8Wv3Lm5Tx1Rp7K";
+        // The whole secret.
+        assert_eq!(
+            mask_secret(&format!("a {secret} b"), secret),
+            "a [REDACTED] b"
+        );
+        // A cut at the end leaves its first 10 characters, or only 4.
+        assert_eq!(mask_secret("sent: echo-key:Z", secret), "sent: [REDACTED]");
+        assert_eq!(mask_secret("sent: echo", secret), "sent: [REDACTED]");
+        // The first 8+ characters anywhere, extended while the text follows the secret.
+        assert_eq!(
+            mask_secret("x echo-key:Zq8W… y echo-key z", secret),
+            "x [REDACTED]… y [REDACTED] z"
+        );
+        // Unrelated text and short coincidences stay.
+        assert_eq!(mask_secret("the key is bad", secret), "the key is bad");
+        assert_eq!(mask_secret("ech", secret), "ech");
+        assert_eq!(mask_secret("anything", ""), "anything");
+        // Multi-byte secrets are cut on character boundaries.
+        assert_eq!(mask_secret("… khóa-bí", "khóa-bí-mật-123"), "… [REDACTED]");
+    }
+
+    #[test]
+    fn upstream_text_is_masked_before_it_is_cut() {
+        let secret = "echo-key:Zq8Wv3Lm5Tx1Rp7K";
+        let text = format!("{}{secret} rest", "x".repeat(290));
+        let cleaned = clean_upstream_text(&text, secret, 300);
+        assert_eq!(cleaned, format!("{}[REDACTED]", "x".repeat(290)));
+        // Cutting first, as the old code did, keeps `echo-key:Z`.
+        let old: String = scrub(&text).chars().take(300).collect();
+        assert!(old.ends_with("echo-key:Z"));
+        // A credential pair is still scrubbed, and the cut is in characters.
+        assert_eq!(
+            clean_upstream_text("token=abc ờ ờ ờ", secret, 18),
+            "token=[REDACTED] ờ"
+        );
     }
 }

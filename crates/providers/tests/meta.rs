@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use common::{closed_port, fast_settings, key, meta};
 use integrations_fake_servers::{data::ads, start_meta};
-use integrations_providers::{InsightsQuery, MetaClient, ReportPolling};
+use integrations_providers::{InsightsQuery, MetaClient, ProviderError, ReportPolling};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -327,4 +327,82 @@ async fn next_links_on_another_origin_are_rebuilt_from_the_cursor() {
         .unwrap();
     assert_eq!(rows.len(), 5 * ads().len());
     assert_eq!(fake.handle.request_count(), rows.len().div_ceil(7));
+}
+
+#[tokio::test]
+async fn a_next_link_that_repeats_without_cursors_stops_with_a_malformed_error() {
+    let (fake, client, _) = meta().await;
+    let err = client
+        .discover_ad_accounts(&key("meta-paging-loop"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_MALFORMED_RESPONSE");
+    assert!(err.to_string().contains("repeated"), "{err}");
+    assert_eq!(
+        fake.handle.request_count(),
+        2,
+        "the first page, then the repeated link once"
+    );
+}
+
+#[tokio::test]
+async fn a_report_post_that_fails_with_500_is_not_sent_twice() {
+    let (fake, client, sleeper) = meta().await;
+    let q = InsightsQuery::new(
+        "act_1234567890",
+        day("2026-04-02"),
+        day("2026-06-30"),
+        "VND",
+    );
+    let err = client
+        .insights_async(&key("meta-report-500-once"), &q)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
+    assert!(
+        matches!(
+            err,
+            ProviderError::Upstream {
+                status: Some(500),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.is_transient(),
+        "the caller may run the sync again later"
+    );
+    let posts = fake
+        .handle
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(posts, 1, "a report POST that reached Meta is never resent");
+    assert_eq!(fake.handle.request_count(), 1, "no poll without a run id");
+    assert!(sleeper.slept().is_empty(), "no retry backoff");
+}
+
+#[tokio::test]
+async fn a_report_post_that_cannot_connect_is_retried() {
+    let port = closed_port().await;
+    let (settings, sleeper) = fast_settings();
+    let client = MetaClient::new(format!("http://127.0.0.1:{port}"), "v27.0", settings).unwrap();
+    let q = InsightsQuery::new(
+        "act_1234567890",
+        day("2026-04-02"),
+        day("2026-06-30"),
+        "VND",
+    );
+    let err = client
+        .insights_async(&key("meta-one-account"), &q)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_UNREACHABLE");
+    assert_eq!(
+        sleeper.slept().len(),
+        2,
+        "nothing was sent, so all three attempts are made"
+    );
 }

@@ -40,6 +40,56 @@ fn assert_clean(what: &str, err: &integrations_providers::ProviderError) {
     );
 }
 
+/// The first run of six or more characters of `secret` found in `text`, if any.
+fn secret_fragment(text: &str, secret: &str) -> Option<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .windows(6)
+        .map(|w| w.iter().collect::<String>())
+        .find(|w| text.contains(w.as_str()))
+}
+
+fn assert_no_fragment(what: &str, err: &integrations_providers::ProviderError, secret: &str) {
+    for text in [err.to_string(), format!("{err:?}")] {
+        if let Some(f) = secret_fragment(&text, secret) {
+            panic!("{what}: `{f}` of the secret survives in: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_pancake_message_echoing_the_key_across_the_cut_leaks_no_fragment() {
+    let secret = "echo-key:Zq8Wv3Lm5Tx1Rp7K";
+    let (fake, client, _) = pancake_with(small_config(), fast_settings()).await;
+    let err = client.discover_shops(&key(secret)).await.unwrap_err();
+    // The fake did echo the key right across the 300-character cut.
+    assert_eq!(fake.handle.status_count(400), 1);
+    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
+    assert!(err
+        .to_string()
+        .contains("Please check the request parameters"));
+    assert_no_fragment("pancake echo", &err, secret);
+}
+
+#[tokio::test]
+async fn a_meta_message_echoing_the_token_across_the_cut_leaks_no_fragment() {
+    let secret = "meta-echo-token:Hs4Nd9Qe2Vb6Yc";
+    let meta = start_meta(small_config()).await.unwrap();
+    let (settings, _) = fast_settings();
+    let client = MetaClient::new(&meta.base_url, "v27.0", settings).unwrap();
+    let t = key(secret);
+    let err = client.discover_ad_accounts(&t).await.unwrap_err();
+    assert_eq!(meta.handle.status_count(400), 1);
+    assert_eq!(err.code(), "PROVIDER_AUTH_REJECTED");
+    assert!(format!("{err:?}").contains("Please check the request parameters"));
+    assert_no_fragment("meta echo (discovery)", &err, secret);
+    let err = client
+        .test_connection(&t, "act_1234567890")
+        .await
+        .unwrap_err();
+    assert_no_fragment("meta echo (account)", &err, secret);
+}
+
 #[tokio::test]
 async fn no_error_or_log_line_ever_contains_the_key_or_token() {
     let buffer = Buffer::default();
