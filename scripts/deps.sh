@@ -16,7 +16,7 @@ BUILD_PACKAGES=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libdbus-1-dev
 )
-TEST_PACKAGES=(postgresql xvfb xauth dbus-daemon webkit2gtk-driver imagemagick)
+TEST_PACKAGES=(postgresql xvfb xauth dbus-daemon webkit2gtk-driver imagemagick chromium)
 
 APT_UPDATED=0
 apt_install() {

@@ -26,14 +26,24 @@ step "Format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "UI: type check, build, unit tests"
+step "UI: type check, build, unit tests, browser tests (Chromium, IPC mocked)"
 npm --prefix ui run build
 npm --prefix ui test
+npm --prefix ui run test:e2e
 
 step "Desktop app build (UI embedded)"
 npm --prefix ui run tauri -- build --debug --no-bundle --ci
 
 step "Rust tests (core on PostgreSQL and SQLite, providers against fake servers, CLI, shell)"
 cargo test --workspace --locked
+
+step "Generated TypeScript bindings match the Rust types"
+# `cargo test` has just rewritten ui/src/bindings from the Rust types; any difference from the
+# committed files means the UI was built against stale shapes.
+if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
+  git status --short -- ui/src/bindings >&2
+  echo "ui/src/bindings is out of date: run cargo test and commit the result." >&2
+  exit 1
+fi
 
 step "Done in $(( $(date +%s) - started ))s"

@@ -4,11 +4,23 @@
 /// The app's own commands. Each gets `allow-<name>`/`deny-<name>` permissions generated into
 /// `gen/`; the webview can only call the ones a capability grants.
 const COMMANDS: &[&str] = &[
+    "app_status",
+    "configure_database",
+    "get_preferences",
+    "set_preferences",
     "sign_up",
     "sign_in",
     "sign_out",
     "current_account",
     "list_integrations",
+    "get_integration",
+    "connect_pancake",
+    "connect_meta",
+    "update_integration",
+    "delete_integration",
+    "enable_integration",
+    "disable_integration",
+    "test_connection",
 ];
 
 fn main() {

@@ -1,18 +1,27 @@
 //! The Tauri commands: each takes the state, gets the session, calls one core function and maps
-//! the error to an [`ErrorPayload`]. Passwords become [`SecretString`]s on arrival; nothing
-//! returned here holds a token or a password.
+//! the error to an [`ErrorPayload`]. Secrets (passwords, API keys, tokens, a database URL, a
+//! master key) arrive as `SecretString`s and nothing returned here holds one.
 
-use integrations_core::{Account, Core, ErrorCode, ErrorPayload, Integration, SignedIn};
+use integrations_core::{
+    Account, ConnectOutcome, ConnectionTestResult, Core, CoreError, ErrorCode, ErrorPayload,
+    Integration, IntegrationId, IntegrationPatch, SignedIn,
+};
 use secrecy::SecretString;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
-use crate::state::AppState;
+use crate::preferences::{self, Preferences};
+use crate::state::{AppState, AppStatus};
 
 type CommandResult<T> = Result<T, ErrorPayload>;
 
+fn payload(err: CoreError) -> ErrorPayload {
+    err.payload()
+}
+
 /// Keeps a new sign-in and answers with its account. A previous session in this window is
 /// revoked on the way; failing to revoke it must not fail the new sign-in.
-async fn start_session(
+async fn start_session<R: Runtime>(
+    app: &AppHandle<R>,
     state: &AppState,
     core: &Core,
     signed_in: SignedIn,
@@ -21,50 +30,89 @@ async fn start_session(
     if let Some(previous) = state.replace_session(signed_in).await {
         let _ = core.sign_out(&previous.refresh_token).await;
     }
-    core.whoami(&session).await.map_err(|err| err.payload())
+    preferences::remember_email(app, &state.preferences_file().await, session.email());
+    core.whoami(&session).await.map_err(payload)
+}
+
+#[tauri::command]
+pub async fn app_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
+    Ok(state.status().await)
+}
+
+/// First run or settings: the embedded database (`postgresUrl: null`) or a shared PostgreSQL.
+/// The new database is opened before the choice is saved, so a wrong URL changes nothing.
+#[tauri::command]
+pub async fn configure_database(
+    state: State<'_, AppState>,
+    postgres_url: Option<SecretString>,
+    master_key: Option<SecretString>,
+) -> CommandResult<AppStatus> {
+    let config = state.config().await.ok_or_else(|| {
+        payload(CoreError::Configuration(
+            "The database cannot be changed in this window.".into(),
+        ))
+    })?;
+    let next = config
+        .with_database_choice(postgres_url, master_key)
+        .map_err(payload)?;
+    state.switch_database(next).await.map_err(payload)?;
+    Ok(state.status().await)
+}
+
+#[tauri::command]
+pub async fn get_preferences<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CommandResult<Preferences> {
+    Ok(preferences::load(&app, &state.preferences_file().await))
+}
+
+#[tauri::command]
+pub async fn set_preferences<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    preferences: Preferences,
+) -> CommandResult<Preferences> {
+    let file = state.preferences_file().await;
+    preferences::save(&app, &file, &preferences).map_err(payload)?;
+    Ok(preferences::load(&app, &file))
 }
 
 /// Creates a workspace and its owner, and signs the owner in.
 #[tauri::command]
-pub async fn sign_up(
+pub async fn sign_up<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     tenant_name: String,
     email: String,
-    password: String,
+    password: SecretString,
 ) -> CommandResult<Account> {
-    let password = SecretString::from(password);
-    let core = state.core()?;
+    let core = state.core().await?;
     let signed_in = core
         .sign_up(&tenant_name, &email, &password)
         .await
-        .map_err(|err| err.payload())?;
-    start_session(&state, core, signed_in).await
+        .map_err(payload)?;
+    start_session(&app, &state, &core, signed_in).await
 }
 
 #[tauri::command]
-pub async fn sign_in(
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     email: String,
-    password: String,
+    password: SecretString,
 ) -> CommandResult<Account> {
-    let password = SecretString::from(password);
-    let core = state.core()?;
-    let signed_in = core
-        .sign_in(&email, &password)
-        .await
-        .map_err(|err| err.payload())?;
-    start_session(&state, core, signed_in).await
+    let core = state.core().await?;
+    let signed_in = core.sign_in(&email, &password).await.map_err(payload)?;
+    start_session(&app, &state, &core, signed_in).await
 }
 
 /// Forgets the session and revokes its refresh token. Signing out when signed out is not an error.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
-    let core = state.core()?;
+    let core = state.core().await?;
     match state.take_session().await {
-        Some(tokens) => core
-            .sign_out(&tokens.refresh_token)
-            .await
-            .map_err(|err| err.payload()),
+        Some(tokens) => core.sign_out(&tokens.refresh_token).await.map_err(payload),
         None => Ok(()),
     }
 }
@@ -73,21 +121,135 @@ pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
 /// tell "sign in" from "the app is misconfigured".
 #[tauri::command]
 pub async fn current_account(state: State<'_, AppState>) -> CommandResult<Option<Account>> {
-    let core = state.core()?;
+    let core = state.core().await?;
     let session = match state.session().await {
         Ok(session) => session,
         Err(payload) if payload.code == ErrorCode::Unauthenticated => return Ok(None),
         Err(payload) => return Err(payload),
     };
-    core.whoami(&session)
-        .await
-        .map(Some)
-        .map_err(|err| err.payload())
+    core.whoami(&session).await.map(Some).map_err(payload)
 }
 
 #[tauri::command]
 pub async fn list_integrations(state: State<'_, AppState>) -> CommandResult<Vec<Integration>> {
     let session = state.session().await?;
-    let core = state.core()?;
-    core.list(&session).await.map_err(|err| err.payload())
+    state.core().await?.list(&session).await.map_err(payload)
+}
+
+#[tauri::command]
+pub async fn get_integration(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+) -> CommandResult<Integration> {
+    let session = state.session().await?;
+    state.core().await?.get(&session, id).await.map_err(payload)
+}
+
+/// The Pancake wizard: the key goes to Pancake from the core, never from the web UI.
+#[tauri::command]
+pub async fn connect_pancake(
+    state: State<'_, AppState>,
+    api_key: SecretString,
+    description: Option<String>,
+    shop_id: Option<String>,
+) -> CommandResult<ConnectOutcome> {
+    let session = state.session().await?;
+    state
+        .core()
+        .await?
+        .connect_pancake(&session, api_key, description, shop_id.as_deref())
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+pub async fn connect_meta(
+    state: State<'_, AppState>,
+    access_token: SecretString,
+    description: Option<String>,
+    ad_account_id: Option<String>,
+) -> CommandResult<ConnectOutcome> {
+    let session = state.session().await?;
+    state
+        .core()
+        .await?
+        .connect_meta(
+            &session,
+            access_token,
+            description,
+            ad_account_id.as_deref(),
+        )
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+pub async fn update_integration(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+    update: IntegrationPatch,
+) -> CommandResult<Integration> {
+    let session = state.session().await?;
+    state
+        .core()
+        .await?
+        .update_from_patch(&session, id, update)
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+pub async fn delete_integration(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+) -> CommandResult<()> {
+    let session = state.session().await?;
+    state
+        .core()
+        .await?
+        .delete(&session, id)
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+pub async fn enable_integration(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+) -> CommandResult<Integration> {
+    let session = state.session().await?;
+    state
+        .core()
+        .await?
+        .enable(&session, id)
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+pub async fn disable_integration(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+) -> CommandResult<Integration> {
+    let session = state.session().await?;
+    state
+        .core()
+        .await?
+        .disable(&session, id)
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+) -> CommandResult<ConnectionTestResult> {
+    let session = state.session().await?;
+    state
+        .core()
+        .await?
+        .test_connection(&session, id)
+        .await
+        .map_err(payload)
 }

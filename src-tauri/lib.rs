@@ -4,40 +4,92 @@
 //! tests exercise the same command table as the app.
 
 mod commands;
+mod preferences;
+mod redact;
 mod state;
 
 use integrations_core::CoreError;
 use tauri::{Builder, Manager, Runtime};
 
-pub use state::AppState;
+pub use state::{AppState, AppStatus};
 
-/// Registers the app's commands. Each also needs an `allow-…` permission (see `build.rs` and
-/// `capabilities/default.json`) before the webview may call it.
+/// Registers the app's commands and the store plugin they use. Each command also needs an
+/// `allow-…` permission (see `build.rs` and `capabilities/default.json`) before the webview may
+/// call it.
 pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::sign_up,
-        commands::sign_in,
-        commands::sign_out,
-        commands::current_account,
-        commands::list_integrations,
-    ])
+    builder
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::configure_database,
+            commands::get_preferences,
+            commands::set_preferences,
+            commands::sign_up,
+            commands::sign_in,
+            commands::sign_out,
+            commands::current_account,
+            commands::list_integrations,
+            commands::get_integration,
+            commands::connect_pancake,
+            commands::connect_meta,
+            commands::update_integration,
+            commands::delete_integration,
+            commands::enable_integration,
+            commands::disable_integration,
+            commands::test_connection,
+        ])
+}
+
+/// Logs to the platform log directory and stdout, every line passed through [`redact::redact`].
+fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_log::{Target, TargetKind};
+    tauri_plugin_log::Builder::new()
+        .targets([
+            Target::new(TargetKind::LogDir { file_name: None }),
+            Target::new(TargetKind::Stdout),
+        ])
+        .level(log::LevelFilter::Info)
+        .format(|out, message, record| {
+            out.finish(format_args!(
+                "[{}][{}] {}",
+                record.level(),
+                record.target(),
+                redact::redact(&message.to_string())
+            ))
+        })
+        .build()
 }
 
 /// Builds and runs the app on any runtime. The core is opened before the window shows; if that
 /// fails the window opens anyway and every command reports why.
 pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
+    // Single-instance first: a second launch focuses the running window instead.
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.set_focus();
+        }
+    }));
     with_commands(builder)
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let handle = app.handle().clone();
-            let opened = tauri::async_runtime::block_on(async move {
-                let config = state::config_with_data_dir(|| {
+            let state = tauri::async_runtime::block_on(async move {
+                let providers = match integrations_core::gateway_from_env() {
+                    Ok(providers) => providers,
+                    Err(err) => return AppState::from_result(Err(err)),
+                };
+                match state::app_config(|| {
                     handle.path().app_data_dir().map_err(|err| {
                         CoreError::Configuration(format!("The app has no data directory: {err}"))
                     })
-                })?;
-                config.open(integrations_core::gateway_from_env()?).await
+                }) {
+                    Ok(config) => AppState::open(config, providers).await,
+                    Err(err) => AppState::from_result(Err(err)),
+                }
             });
-            app.manage(AppState::from_result(opened));
+            app.manage(state);
             Ok(())
         })
         .run(context)

@@ -1,27 +1,52 @@
-//! The one managed object: the core and the signed-in session.
+//! The one managed object: the core, the configuration it was opened with, and the session.
 //!
 //! Invariant: the token pair never leaves Rust memory. Commands get a verified [`Session`] from
 //! [`AppState::session`], which refreshes the access token when it is about to expire; nothing
 //! that holds a token is `Serialize`, so it cannot be returned to the webview by mistake.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use integrations_core::config::DATABASE_FILE;
 use integrations_core::{
-    Core, CoreConfig, CoreError, CoreResult, DatabaseTarget, ErrorCode, ErrorPayload, Session,
+    Core, CoreConfig, CoreError, CoreResult, ErrorCode, ErrorPayload, ProviderGateway, Session,
     SignedIn, TokenPair,
 };
+use serde::Serialize;
 use tokio::sync::RwLock;
+use ts_rs::TS;
 
 /// Refresh the access token when it has less than this left, so a command never starts with a
 /// token that expires halfway through.
 const REFRESH_MARGIN: Duration = Duration::seconds(60);
 
+/// What the first screen needs to know before anyone signs in.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppStatus {
+    /// `standalone` (embedded SQLite) or `shared` (PostgreSQL).
+    #[ts(type = "\"standalone\" | \"shared\"")]
+    pub mode: String,
+    /// No database was chosen yet: the UI asks embedded-or-shared first.
+    pub first_run: bool,
+    pub data_dir: String,
+    /// Why the core could not be opened, if it could not.
+    pub core_error: Option<ErrorPayload>,
+}
+
+type OpenedCore = Result<Arc<Core>, ErrorPayload>;
+
 pub struct AppState {
     /// The core, or why it could not be opened (bad configuration, database unreachable). The
     /// window still opens on failure, and every command answers with this payload.
-    core: Result<Core, ErrorPayload>,
+    core: RwLock<OpenedCore>,
+    config: RwLock<Option<CoreConfig>>,
+    /// Decided before the core first opened (opening creates the embedded database file);
+    /// cleared once a database is chosen.
+    first_run: RwLock<bool>,
+    /// Kept to open another database; `None` for states built around a ready core (tests).
+    providers: Option<Arc<dyn ProviderGateway>>,
     session: RwLock<Option<(Session, TokenPair)>>,
 }
 
@@ -33,13 +58,73 @@ impl AppState {
     /// Keeps the core, or why it could not be opened, which every command will then report.
     pub fn from_result(core: CoreResult<Core>) -> Self {
         Self {
-            core: core.map_err(|err| err.payload()),
+            core: RwLock::new(core.map(Arc::new).map_err(|err| err.payload())),
+            config: RwLock::new(None),
+            first_run: RwLock::new(false),
+            providers: None,
             session: RwLock::new(None),
         }
     }
 
-    pub fn core(&self) -> Result<&Core, ErrorPayload> {
-        self.core.as_ref().map_err(Clone::clone)
+    /// Opens the core for `config` (which may fail: the state then reports why) and remembers
+    /// the configuration so the database can be switched later.
+    pub async fn open(config: CoreConfig, providers: Arc<dyn ProviderGateway>) -> Self {
+        let first_run = config.is_first_run();
+        let opened = config.open(providers.clone()).await;
+        Self {
+            core: RwLock::new(opened.map(Arc::new).map_err(|err| err.payload())),
+            config: RwLock::new(Some(config)),
+            first_run: RwLock::new(first_run),
+            providers: Some(providers),
+            session: RwLock::new(None),
+        }
+    }
+
+    pub async fn core(&self) -> Result<Arc<Core>, ErrorPayload> {
+        self.core.read().await.clone()
+    }
+
+    pub async fn status(&self) -> AppStatus {
+        let config = self.config.read().await;
+        AppStatus {
+            mode: config
+                .as_ref()
+                .map_or("standalone", CoreConfig::mode)
+                .to_owned(),
+            first_run: *self.first_run.read().await,
+            data_dir: config
+                .as_ref()
+                .map(|config| config.data_dir.display().to_string())
+                .unwrap_or_default(),
+            core_error: self.core.read().await.as_ref().err().cloned(),
+        }
+    }
+
+    /// Switches to another database: opens it first, and only then saves the choice, drops the
+    /// old core and ends the session (it belonged to the other database).
+    pub async fn switch_database(&self, next: CoreConfig) -> CoreResult<()> {
+        let providers = self.providers.clone().ok_or_else(|| {
+            CoreError::Configuration("The database cannot be changed in this window.".into())
+        })?;
+        let core = next.open(providers).await?;
+        next.save_database_choice()?;
+        *self.core.write().await = Ok(Arc::new(core));
+        *self.config.write().await = Some(next);
+        *self.first_run.write().await = false;
+        self.session.write().await.take();
+        Ok(())
+    }
+
+    /// The preferences file: next to the data in use, or the store's default place.
+    pub async fn preferences_file(&self) -> PathBuf {
+        match self.config.read().await.as_ref() {
+            Some(config) => config.data_dir.join(crate::preferences::STORE_FILE),
+            None => PathBuf::from(crate::preferences::STORE_FILE),
+        }
+    }
+
+    pub async fn config(&self) -> Option<CoreConfig> {
+        self.config.read().await.clone()
     }
 
     /// Keeps a fresh sign-in, returning the token pair it replaces (to be revoked).
@@ -60,7 +145,7 @@ impl AppState {
     /// The signed-in session, refreshed first if the access token is expired or about to be.
     /// A refresh the core rejects ends the session here too.
     pub async fn session(&self) -> Result<Session, ErrorPayload> {
-        let core = self.core()?;
+        let core = self.core().await?;
         if let Some((session, tokens)) = self.session.read().await.as_ref() {
             if is_fresh(tokens) {
                 return Ok(session.clone());
@@ -98,19 +183,15 @@ pub fn sign_in_first() -> ErrorPayload {
     CoreError::Unauthenticated("Sign in first.".into()).payload()
 }
 
-/// The core's configuration from the environment, except that the data directory defaults to
-/// the app's own (`$XDG_DATA_HOME/vn.integrationmanager.desktop` on Linux) rather than the CLI's.
-pub fn config_with_data_dir(
-    app_data_dir: impl FnOnce() -> CoreResult<PathBuf>,
-) -> CoreResult<CoreConfig> {
+/// The core's configuration from the environment and the app's saved database choice, with the
+/// data directory defaulting to the app's own (`$XDG_DATA_HOME/vn.integrationmanager.desktop` on
+/// Linux) rather than the CLI's.
+pub fn app_config(app_data_dir: impl FnOnce() -> CoreResult<PathBuf>) -> CoreResult<CoreConfig> {
     let mut config = CoreConfig::from_env()?;
     let dir_from_env = std::env::var_os("INTEGRATIONS_DATA_DIR").is_some_and(|dir| !dir.is_empty());
     if !dir_from_env {
-        let data_dir = app_data_dir()?;
-        if let DatabaseTarget::Sqlite { path } = &mut config.database {
-            *path = data_dir.join(DATABASE_FILE);
-        }
-        config.data_dir = data_dir;
+        config = config.with_data_dir(app_data_dir()?);
     }
+    config.apply_saved_database()?;
     Ok(config)
 }

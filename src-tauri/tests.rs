@@ -53,8 +53,8 @@ fn app_on(
         config.access_ttl = ttl;
     }
     let gateway = integrations_core::gateway_from_env().expect("default provider gateway");
-    let core = tauri::async_runtime::block_on(config.open(gateway)).expect("core opens");
-    app_with(AppState::new(core))
+    let state = tauri::async_runtime::block_on(AppState::open(config, gateway));
+    app_with(state)
 }
 
 /// Calls a command as the webview would; `Ok` is the JSON answer, `Err` the error payload.
@@ -199,4 +199,197 @@ fn validation_errors_cross_the_boundary_as_code_and_message() {
         "{err}"
     );
     assert!(err.get("providerCode").is_none());
+}
+
+/// An app whose core talks to fake Pancake and Graph servers through the real clients.
+fn app_with_fakes(
+    dir: &TempDir,
+) -> (
+    App<MockRuntime>,
+    WebviewWindow<MockRuntime>,
+    integrations_fake_servers::FakePancake,
+    integrations_fake_servers::FakeMeta,
+) {
+    use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
+    use integrations_providers::{HttpSettings, MetaClient, PancakeClient};
+    let config = FakeConfig {
+        orders_per_shop: 10,
+        days: 3,
+        ..FakeConfig::default()
+    };
+    let (pancake, meta) = tauri::async_runtime::block_on(async {
+        (
+            start_pancake(config.clone()).await.unwrap(),
+            start_meta(config).await.unwrap(),
+        )
+    });
+    let providers = integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, HttpSettings::default()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", HttpSettings::default()).unwrap(),
+    };
+    let mut core_config = CoreConfig::standalone(dir.0.clone());
+    core_config.use_keychain = false;
+    let state =
+        tauri::async_runtime::block_on(AppState::open(core_config, std::sync::Arc::new(providers)));
+    let (app, window) = app_with(state);
+    (app, window, pancake, meta)
+}
+
+#[test]
+fn every_integration_operation_runs_through_the_command_layer_without_echoing_secrets() {
+    let dir = TempDir::new();
+    let (_app, window, _pancake, _meta) = app_with_fakes(&dir);
+    let status = call(&window, "app_status", json!({})).unwrap();
+    assert_eq!(status["mode"], "standalone");
+    assert_eq!(status["coreError"], Value::Null);
+    sign_up(&window);
+    let mut transcript = String::new();
+
+    let one = call(
+        &window,
+        "connect_pancake",
+        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
+    )
+    .unwrap();
+    assert_eq!(one["outcome"], "created");
+    assert_eq!(one["integration"]["name"], "Shop thời trang");
+    let id = one["integration"]["id"].as_str().unwrap().to_owned();
+    transcript.push_str(&one.to_string());
+
+    let several = call(
+        &window,
+        "connect_pancake",
+        json!({ "apiKey": "three-shops", "description": "Chi nhánh", "shopId": null }),
+    )
+    .unwrap();
+    assert_eq!(several["outcome"], "chooseShop");
+    assert_eq!(several["shops"][0]["alreadyConnected"], true);
+    let chosen = call(
+        &window,
+        "connect_pancake",
+        json!({ "apiKey": "three-shops", "description": "Chi nhánh", "shopId": "7012345" }),
+    )
+    .unwrap();
+    assert_eq!(chosen["integration"]["name"], "Mỹ phẩm Hà Nội");
+
+    let tested = call(&window, "test_connection", json!({ "id": id })).unwrap();
+    assert_eq!(tested["success"], true);
+    assert_eq!(tested["integration"]["status"], "ACTIVE");
+    transcript.push_str(&tested.to_string());
+
+    let version = tested["integration"]["version"].as_i64().unwrap();
+    let update = json!({ "id": id, "update": {
+        "name": "Shop thời trang Q1", "description": null,
+        "secret": "one-shop:NEW-SECRET-5678", "expectedVersion": version } });
+    let updated = call(&window, "update_integration", update.clone()).unwrap();
+    assert_eq!(updated["name"], "Shop thời trang Q1");
+    assert_eq!(updated["description"], Value::Null);
+    assert_eq!(updated["status"], "PENDING");
+    transcript.push_str(&updated.to_string());
+    let stale = call(&window, "update_integration", update).unwrap_err();
+    assert_eq!(stale["code"], "STALE_EDIT");
+
+    let wrong_config = json!({ "id": id, "update": { "adAccountId": "act_1" } });
+    let err = call(&window, "update_integration", wrong_config).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+
+    assert_eq!(
+        call(&window, "enable_integration", json!({ "id": id })).unwrap()["enabled"],
+        true
+    );
+    assert_eq!(
+        call(&window, "disable_integration", json!({ "id": id })).unwrap()["status"],
+        "DISABLED"
+    );
+
+    let meta = call(
+        &window,
+        "connect_meta",
+        json!({ "accessToken": "meta-one-account", "description": null, "adAccountId": null }),
+    )
+    .unwrap();
+    assert_eq!(
+        meta["integration"]["config"]["adAccountId"],
+        "act_1234567890"
+    );
+
+    call(&window, "delete_integration", json!({ "id": id })).unwrap();
+    let gone = call(&window, "get_integration", json!({ "id": id })).unwrap_err();
+    assert_eq!(gone["code"], "NOT_FOUND");
+    let listed = call(&window, "list_integrations", json!({})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    transcript.push_str(&listed.to_string());
+
+    for secret in ["SECRET-KEY-1234", "NEW-SECRET-5678", PASSWORD] {
+        assert!(
+            !transcript.contains(secret),
+            "{secret} came back to the webview"
+        );
+    }
+}
+
+#[test]
+fn preferences_round_trip_and_remember_the_last_email() {
+    let dir = TempDir::new();
+    let (_app, window) = app_on(&dir, None);
+    sign_up(&window);
+    let saved = call(
+        &window,
+        "set_preferences",
+        json!({ "preferences": { "language": "vi", "theme": "dark", "lastEmail": "chu@shop.vn" } }),
+    )
+    .unwrap();
+    assert_eq!(saved["language"], "vi");
+    assert_eq!(saved["theme"], "dark");
+    let loaded = call(&window, "get_preferences", json!({})).unwrap();
+    assert_eq!(loaded, saved);
+    let bad = call(
+        &window,
+        "set_preferences",
+        json!({ "preferences": { "language": "fr", "theme": "dark" } }),
+    );
+    assert!(bad.is_err(), "an unknown language is refused");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_refused_and_changes_nothing() {
+    let dir = TempDir::new();
+    let (_app, window) = app_on(&dir, None);
+    assert_eq!(
+        call(&window, "app_status", json!({})).unwrap()["firstRun"],
+        true
+    );
+    sign_up(&window);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let key = integrations_core::crypto::MasterKey::generate().to_base64();
+    let args = json!({
+        "postgresUrl": format!("postgres://app:SECRET-PW@127.0.0.1:{port}/integrations"),
+        "masterKey": key.as_str(),
+    });
+    let err = call(&window, "configure_database", args).unwrap_err();
+    assert_eq!(err["code"], "DATABASE_UNAVAILABLE");
+    assert!(!err.to_string().contains("SECRET-PW"));
+    // Still on the embedded database, still signed in.
+    let status = call(&window, "app_status", json!({})).unwrap();
+    assert_eq!(status["mode"], "standalone");
+    assert_eq!(
+        call(&window, "list_integrations", json!({})).unwrap(),
+        json!([])
+    );
+    let bad = json!({ "postgresUrl": "mysql://x", "masterKey": null });
+    assert_eq!(
+        call(&window, "configure_database", bad).unwrap_err()["code"],
+        "VALIDATION"
+    );
+    // Choosing the embedded database explicitly keeps the data and saves the choice.
+    let embedded = json!({ "postgresUrl": null, "masterKey": null });
+    let status = call(&window, "configure_database", embedded).unwrap();
+    assert_eq!(status["mode"], "standalone");
+    assert_eq!(status["firstRun"], false);
+    assert!(dir.0.join("database.json").exists());
 }

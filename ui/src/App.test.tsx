@@ -1,90 +1,111 @@
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { App } from './App';
-import { BackendError, type Backend } from './backend';
-import type { Account } from './types';
-
-const account: Account = {
-  tenantId: 't-1',
-  tenantName: 'Shop thời trang',
-  userId: 'u-1',
-  email: 'chu@shop.vn',
-};
-
-function fakeBackend(overrides: Partial<Backend> = {}): Backend {
-  return {
-    signUp: vi.fn(async () => account),
-    signIn: vi.fn(async () => account),
-    signOut: vi.fn(async () => undefined),
-    currentAccount: vi.fn(async () => null),
-    listIntegrations: vi.fn(async () => []),
-    ...overrides,
-  };
-}
+import { Root } from './App';
+import { BackendError } from './backend';
+import { account, readyStatus } from './test/fakeBackend';
+import { api } from './test/render';
 
 describe('App', () => {
-  it('creates a workspace and lands on the empty integrations list', async () => {
-    const api = fakeBackend();
-    const user = userEvent.setup();
-    render(<App api={api} />);
+  afterEach(() => vi.unstubAllGlobals());
 
-    await user.click(await screen.findByRole('tab', { name: 'Create workspace' }));
+  it('on first run chooses the embedded database, then creates a workspace and lands on the empty list', async () => {
+    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
+    api.configureDatabase.mockResolvedValue(readyStatus);
+    api.signUp.mockResolvedValue(account);
+    const user = userEvent.setup();
+    render(<Root />);
+
+    expect(await screen.findByRole('radio', { name: /Use the embedded database \(recommended\)/ })).toBeChecked();
+    await user.click(screen.getByRole('button', { name: 'Continue' }));
+    expect(api.configureDatabase).toHaveBeenCalledWith({ postgresUrl: null, masterKey: null });
+
+    // No email remembered yet: the form opens on "Create workspace".
+    expect(await screen.findByRole('tab', { name: 'Create workspace' })).toHaveAttribute('aria-selected', 'true');
     await user.type(screen.getByLabelText('Workspace name'), 'Shop thời trang');
     await user.type(screen.getByLabelText('Email'), 'chu@shop.vn');
     await user.type(screen.getByLabelText('Password'), 'mật khẩu dài');
     await user.click(screen.getByRole('button', { name: 'Create workspace' }));
 
-    expect(api.signUp).toHaveBeenCalledWith({
-      tenantName: 'Shop thời trang',
-      email: 'chu@shop.vn',
-      password: 'mật khẩu dài',
-    });
+    expect(api.signUp).toHaveBeenCalledWith({ tenantName: 'Shop thời trang', email: 'chu@shop.vn', password: 'mật khẩu dài' });
     expect(await screen.findByText('No integrations yet')).toBeInTheDocument();
-    expect(screen.getByText('Shop thời trang')).toBeInTheDocument();
+    expect(screen.getByTestId('workspace-name')).toHaveTextContent('Shop thời trang');
+    expect(screen.getByText('chu@shop.vn')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
   });
 
-  it('shows the error payload inline when signing in fails', async () => {
-    const api = fakeBackend({
-      signIn: vi.fn(async () => {
-        throw new BackendError({ code: 'UNAUTHENTICATED', message: 'Incorrect email or password.' });
-      }),
-    });
+  it('treats the shared PostgreSQL URL and master key as secrets and shows a configuration error inline', async () => {
+    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
+    api.configureDatabase.mockRejectedValue(
+      new BackendError({ code: 'CONFIGURATION', message: 'The master key must be at least 32 characters.' }),
+    );
     const user = userEvent.setup();
-    render(<App api={api} />);
+    render(<Root />);
 
-    await user.type(await screen.findByLabelText('Email'), 'chu@shop.vn');
+    await user.click(await screen.findByRole('radio', { name: /Connect to a shared PostgreSQL/ }));
+    expect(screen.getByLabelText('Master key')).toHaveAttribute('type', 'password');
+    expect(screen.getByLabelText('PostgreSQL URL')).toHaveAttribute('type', 'password');
+    await user.type(screen.getByLabelText('PostgreSQL URL'), 'postgres://u:p@db/x');
+    await user.type(screen.getByLabelText('Master key'), 'short');
+    await user.click(screen.getByRole('button', { name: 'Continue' }));
+
+    expect(api.configureDatabase).toHaveBeenCalledWith({ postgresUrl: 'postgres://u:p@db/x', masterKey: 'short' });
+    expect(await screen.findByRole('alert')).toHaveTextContent('The master key must be at least 32 characters.');
+  });
+
+  it('prefills the last signed-in email and shows a failed sign-in inline', async () => {
+    api.getPreferences.mockResolvedValue({ language: 'en', theme: 'light', lastEmail: 'chu@shop.vn' });
+    api.signIn.mockRejectedValue(new BackendError({ code: 'UNAUTHENTICATED', message: 'Incorrect email or password.' }));
+    const user = userEvent.setup();
+    render(<Root />);
+
+    expect(await screen.findByLabelText('Email')).toHaveValue('chu@shop.vn');
     await user.type(screen.getByLabelText('Password'), 'wrong password');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
 
+    expect(api.signIn).toHaveBeenCalledWith({ email: 'chu@shop.vn', password: 'wrong password' });
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('Incorrect email or password.');
     expect(alert).toHaveAttribute('data-code', 'UNAUTHENTICATED');
   });
 
   it('switches between the two forms with the arrow keys, as tabs do', async () => {
+    api.getPreferences.mockResolvedValue({ language: 'en', theme: 'light', lastEmail: 'chu@shop.vn' });
     const user = userEvent.setup();
-    render(<App api={fakeBackend()} />);
-    await screen.findByRole('tab', { name: 'Sign in' });
-
-    await user.tab();
-    expect(screen.getByRole('tab', { name: 'Sign in' })).toHaveFocus();
+    render(<Root />);
+    const signIn = await screen.findByRole('tab', { name: 'Sign in' });
+    signIn.focus();
     await user.keyboard('{ArrowRight}');
     expect(screen.getByRole('tab', { name: 'Create workspace' })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('tab', { name: 'Create workspace' })).toHaveFocus();
     expect(screen.getByRole('form', { name: 'Create workspace' })).toBeInTheDocument();
-    await user.tab();
-    expect(screen.getByLabelText('Workspace name')).toHaveFocus();
   });
 
   it('explains why it cannot start when the core failed to open', async () => {
-    const api = fakeBackend({
-      currentAccount: vi.fn(async () => {
-        throw { code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached.' };
-      }),
+    api.appStatus.mockResolvedValue({
+      ...readyStatus,
+      coreError: { code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached.' },
     });
-    render(<App api={api} />);
+    render(<Root />);
     expect(await screen.findByRole('alert')).toHaveTextContent('The database cannot be reached.');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+
+  it('speaks Vietnamese by default when the system language is Vietnamese', async () => {
+    vi.stubGlobal('navigator', { ...navigator, language: 'vi-VN' });
+    api.getPreferences.mockResolvedValue({ language: null, theme: 'system', lastEmail: null });
+    render(<Root />);
+    expect(await screen.findByRole('tab', { name: 'Tạo không gian làm việc' })).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Đăng nhập' })).toBeInTheDocument();
+    expect(document.documentElement.lang).toBe('vi');
+  });
+
+  it('returns to sign-in with the notice when the session has ended', async () => {
+    api.currentAccount.mockResolvedValue(account);
+    api.listIntegrations.mockRejectedValue(new BackendError({ code: 'UNAUTHENTICATED', message: 'Your session has ended. Sign in again.' }));
+    render(<Root />);
+    expect(await screen.findByText('Your session has ended. Sign in again.')).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
   });
 });

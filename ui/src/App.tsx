@@ -1,76 +1,189 @@
-import { useCallback, useEffect, useState } from 'react';
+//! The app's states: starting → first run (choose a database) → signed out → signed in, and
+//! inside the signed-in shell a small state-based router (list, connect, edit, settings).
 
-import { backend as defaultBackend, toBackendError, type Backend } from './backend';
-import { AuthScreen } from './components/AuthScreen';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+
+import { backend, toBackendError } from './backend';
+import { AuthScreen, WelcomeCard } from './components/AuthScreen';
+import { ConnectWizard } from './components/ConnectWizard';
+import { EditIntegration } from './components/EditIntegration';
 import { ErrorAlert } from './components/ErrorAlert';
-import { IntegrationsScreen } from './components/IntegrationsScreen';
-import type { Account, ErrorPayload } from './types';
+import { FirstRunScreen } from './components/FirstRunScreen';
+import { Header } from './components/Header';
+import { IntegrationsPage } from './components/IntegrationsPage';
+import { LanguageSelect, SettingsPage } from './components/SettingsPage';
+import { ToastProvider } from './components/Toasts';
+import { PreferencesProvider, usePreferences } from './i18n';
+import { SessionContext, type Session } from './session';
+import type { Account, AppStatus, ErrorPayload, Provider } from './types';
 
 type View =
   | { view: 'starting' }
   /** The core could not open (configuration, database): nothing else can work. */
   | { view: 'unavailable'; error: ErrorPayload }
+  | { view: 'first-run' }
   | { view: 'signed-out'; notice?: string }
   | { view: 'signed-in'; account: Account };
 
-export function App({ api = defaultBackend }: { api?: Backend }) {
+export type Page =
+  | { page: 'list' }
+  | { page: 'connect'; provider: Provider }
+  | { page: 'edit'; id: string }
+  | { page: 'settings' };
+
+/** The app with its providers: preferences (language, theme) and toasts. */
+export function Root() {
+  return (
+    <PreferencesProvider>
+      <ToastProvider>
+        <App />
+      </ToastProvider>
+    </PreferencesProvider>
+  );
+}
+
+export function App() {
+  const { t, preferences, replace } = usePreferences();
   const [view, setView] = useState<View>({ view: 'starting' });
+  const [status, setStatus] = useState<AppStatus | null>(null);
+
+  const toAccount = useCallback(async () => {
+    const account = await backend.currentAccount();
+    // Remembered so that a later sign-in (e.g. after the session ends) is prefilled.
+    if (account) replace((p) => ({ ...p, lastEmail: account.email }));
+    setView(account ? { view: 'signed-in', account } : { view: 'signed-out' });
+  }, [replace]);
 
   const start = useCallback(() => {
     setView({ view: 'starting' });
-    api.currentAccount().then(
-      (account) => setView(account ? { view: 'signed-in', account } : { view: 'signed-out' }),
-      (err: unknown) => setView({ view: 'unavailable', error: toBackendError(err) }),
-    );
-  }, [api]);
+    void (async () => {
+      try {
+        const [appStatus, prefs] = await Promise.all([
+          backend.appStatus(),
+          backend.getPreferences().catch(() => null),
+        ]);
+        if (prefs) replace(prefs);
+        setStatus(appStatus);
+        if (appStatus.firstRun) return setView({ view: 'first-run' });
+        if (appStatus.coreError) return setView({ view: 'unavailable', error: appStatus.coreError });
+        await toAccount();
+      } catch (err) {
+        setView({ view: 'unavailable', error: toBackendError(err) });
+      }
+    })();
+  }, [replace, toAccount]);
 
   useEffect(start, [start]);
+
+  const signedIn = useCallback(
+    (account: Account) => {
+      replace((p) => ({ ...p, lastEmail: account.email }));
+      setView({ view: 'signed-in', account });
+    },
+    [replace],
+  );
 
   const signOut = useCallback(() => {
     // The session is gone from the app whatever the answer; a failed revocation changes nothing
     // the user can act on.
-    api.signOut().catch(() => undefined);
+    backend.signOut().catch(() => undefined);
     setView({ view: 'signed-out' });
-  }, [api]);
+  }, []);
 
-  const sessionEnded = useCallback((notice: string) => setView({ view: 'signed-out', notice }), []);
+  const corner = <LanguageSelect />;
 
   switch (view.view) {
     case 'starting':
       return (
-        <main className="centered" aria-busy="true">
-          <p role="status">Starting Integration Manager…</p>
+        <main className="flex min-h-screen items-center justify-center" aria-busy="true">
+          <p role="status" className="text-muted">
+            {t('app.starting')}
+          </p>
         </main>
       );
     case 'unavailable':
       return (
-        <main className="centered">
-          <div className="auth-card">
-            <h1 className="brand">Integration Manager cannot start</h1>
-            <ErrorAlert error={view.error}>
-              <button type="button" onClick={start}>
-                Try again
-              </button>
-            </ErrorAlert>
-          </div>
-        </main>
+        <WelcomeCard corner={corner}>
+          <h2 className="mt-0 mb-3 text-lg">{t('app.cannotStart')}</h2>
+          <ErrorAlert error={view.error}>
+            <button type="button" className="btn btn-sm" onClick={start}>
+              {t('common.tryAgain')}
+            </button>
+            <button type="button" className="btn btn-sm" onClick={() => setView({ view: 'first-run' })}>
+              {t('app.chooseDatabase')}
+            </button>
+          </ErrorAlert>
+        </WelcomeCard>
+      );
+    case 'first-run':
+      return (
+        <FirstRunScreen
+          corner={corner}
+          onConfigured={(appStatus) => {
+            setStatus(appStatus);
+            toAccount().catch((err: unknown) => setView({ view: 'unavailable', error: toBackendError(err) }));
+          }}
+        />
       );
     case 'signed-out':
       return (
-        <AuthScreen
-          api={api}
-          notice={view.notice}
-          onSignedIn={(account) => setView({ view: 'signed-in', account })}
-        />
+        <AuthScreen corner={corner} notice={view.notice} lastEmail={preferences.lastEmail} onSignedIn={signedIn} />
       );
     case 'signed-in':
       return (
-        <IntegrationsScreen
-          api={api}
+        <SignedIn
           account={view.account}
+          status={status}
           onSignOut={signOut}
-          onSessionEnded={sessionEnded}
+          onSessionEnded={(notice) => setView({ view: 'signed-out', notice })}
         />
       );
   }
+}
+
+function SignedIn({
+  account,
+  status,
+  onSignOut,
+  onSessionEnded,
+}: {
+  account: Account;
+  status: AppStatus | null;
+  onSignOut: () => void;
+  onSessionEnded: (notice: string) => void;
+}) {
+  const [page, setPage] = useState<Page>({ page: 'list' });
+  const session = useMemo<Session>(() => ({ account, ended: onSessionEnded }), [account, onSessionEnded]);
+  const toList = useCallback(() => setPage({ page: 'list' }), []);
+
+  // Each page starts at the top, like a new window would.
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [page]);
+
+  return (
+    <SessionContext.Provider value={session}>
+      <div className="min-h-screen">
+        <Header
+          account={account}
+          onHome={toList}
+          onSettings={() => setPage({ page: 'settings' })}
+          onSignOut={onSignOut}
+        />
+        <main className="mx-auto max-w-[84rem] px-6 py-8">
+          {page.page === 'list' && (
+            <IntegrationsPage
+              onConnect={(provider) => setPage({ page: 'connect', provider })}
+              onEdit={(integration) => setPage({ page: 'edit', id: integration.id })}
+            />
+          )}
+          {page.page === 'connect' && (
+            <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
+          )}
+          {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
+          {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
+        </main>
+      </div>
+    </SessionContext.Provider>
+  );
 }

@@ -3,7 +3,17 @@
 
 import { invoke } from '@tauri-apps/api/core';
 
-import type { Account, ErrorCode, ErrorPayload, Integration } from './types';
+import type {
+  Account,
+  AppStatus,
+  ConnectOutcome,
+  ConnectionTestResult,
+  ErrorCode,
+  ErrorPayload,
+  Integration,
+  IntegrationPatch,
+  Preferences,
+} from './types';
 
 /** A command failed. `code` is one of the core's closed set; `message` is safe to show. */
 export class BackendError extends Error implements ErrorPayload {
@@ -54,12 +64,48 @@ export interface SignInInput {
   password: string;
 }
 
+export interface DatabaseChoice {
+  /** Both null: the embedded database. */
+  postgresUrl: string | null;
+  masterKey: string | null;
+}
+
+export interface ConnectPancakeInput {
+  apiKey: string;
+  description: string | null;
+  /** null on the first call; the chosen shop after a `chooseShop` outcome. */
+  shopId: string | null;
+}
+
+export interface ConnectMetaInput {
+  accessToken: string;
+  description: string | null;
+  /** null on the first call; the chosen account after a `chooseAdAccount` outcome. */
+  adAccountId: string | null;
+}
+
+/** Every command of the core, snake_case names, camelCase arguments. */
 export const backend = {
+  appStatus: () => call<AppStatus>('app_status'),
+  configureDatabase: (choice: DatabaseChoice) => call<AppStatus>('configure_database', { ...choice }),
+  getPreferences: () => call<Preferences>('get_preferences'),
+  setPreferences: (preferences: Preferences) => call<Preferences>('set_preferences', { preferences }),
+
   signUp: (input: SignUpInput) => call<Account>('sign_up', { ...input }),
   signIn: (input: SignInInput) => call<Account>('sign_in', { ...input }),
-  signOut: () => call<void>('sign_out'),
+  signOut: () => call<null>('sign_out'),
   currentAccount: () => call<Account | null>('current_account'),
+
   listIntegrations: () => call<Integration[]>('list_integrations'),
+  getIntegration: (id: string) => call<Integration>('get_integration', { id }),
+  connectPancake: (input: ConnectPancakeInput) => call<ConnectOutcome>('connect_pancake', { ...input }),
+  connectMeta: (input: ConnectMetaInput) => call<ConnectOutcome>('connect_meta', { ...input }),
+  updateIntegration: (id: string, update: IntegrationPatch) =>
+    call<Integration>('update_integration', { id, update }),
+  deleteIntegration: (id: string) => call<null>('delete_integration', { id }),
+  enableIntegration: (id: string) => call<Integration>('enable_integration', { id }),
+  disableIntegration: (id: string) => call<Integration>('disable_integration', { id }),
+  testConnection: (id: string) => call<ConnectionTestResult>('test_connection', { id }),
 };
 
 export type Backend = typeof backend;

@@ -1,52 +1,25 @@
-// The shapes that cross the IPC boundary, mirroring `integrations_core` (serde camelCase).
-// TODO: generate these from the Rust types and fail CI on drift (see STYLE.md, practice 5).
+// The shapes that cross the IPC boundary. They are GENERATED from the Rust types by ts-rs into
+// `./bindings/` whenever `cargo test` runs, and CI fails if the committed files differ, so the
+// UI cannot drift from the core. Components import from here, never from `./bindings` directly.
 
-/** The closed set of error codes in `integrations_core::ErrorCode`. */
-export type ErrorCode =
-  | 'VALIDATION'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'CHOICE_REQUIRED'
-  | 'STALE_EDIT'
-  | 'UNAUTHENTICATED'
-  | 'RATE_LIMITED'
-  | 'PROVIDER_ERROR'
-  | 'DATABASE_UNAVAILABLE'
-  | 'CONFIGURATION'
-  | 'INTERNAL';
+export type { Account } from './bindings/Account';
+export type { AdAccountChoice } from './bindings/AdAccountChoice';
+export type { AppStatus } from './bindings/AppStatus';
+export type { ConnectionTestResult } from './bindings/ConnectionTestResult';
+export type { ConnectOutcome } from './bindings/ConnectOutcome';
+export type { ErrorCode } from './bindings/ErrorCode';
+export type { ErrorPayload } from './bindings/ErrorPayload';
+export type { Integration } from './bindings/Integration';
+export type { IntegrationConfig } from './bindings/IntegrationConfig';
+export type { IntegrationPatch } from './bindings/IntegrationPatch';
+export type { IntegrationStatus } from './bindings/IntegrationStatus';
+export type { Language } from './bindings/Language';
+export type { Preferences } from './bindings/Preferences';
+export type { Provider } from './bindings/Provider';
+export type { ShopChoice } from './bindings/ShopChoice';
+export type { Theme } from './bindings/Theme';
 
-/** `integrations_core::ErrorPayload`: what every failed command rejects with. */
-export interface ErrorPayload {
-  code: ErrorCode;
-  providerCode?: string;
-  message: string;
-}
+import type { AppStatus } from './bindings/AppStatus';
 
-export interface Account {
-  tenantId: string;
-  tenantName: string;
-  userId: string;
-  email: string;
-}
-
-export type Provider = 'META_ADS' | 'PANCAKE_POS';
-export type IntegrationStatus = 'PENDING' | 'ACTIVE' | 'ERROR' | 'DISABLED';
-
-export type IntegrationConfig = { shopId: string } | { adAccountId: string };
-
-export interface Integration {
-  id: string;
-  tenantId: string;
-  name: string;
-  provider: Provider;
-  description: string | null;
-  status: IntegrationStatus;
-  enabled: boolean;
-  config: IntegrationConfig;
-  credentialsHint: string;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lastSyncAt: string | null;
-  version: number;
-}
+/** Where the core keeps its data: the embedded database or a shared PostgreSQL. */
+export type DatabaseMode = AppStatus['mode'];

@@ -20,6 +20,28 @@ use crate::service::Core;
 use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
 
 pub const DATABASE_FILE: &str = "integrations.db";
+/// The database chosen in the app (first run or settings), kept next to the data. It can hold a
+/// PostgreSQL password and the master key, so it is written readable only by the user.
+pub const DATABASE_SETTINGS_FILE: &str = "database.json";
+
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SavedDatabase {
+    postgres_url: Option<String>,
+    master_key: Option<String>,
+}
+
+impl Drop for SavedDatabase {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        if let Some(url) = self.postgres_url.as_mut() {
+            url.zeroize();
+        }
+        if let Some(key) = self.master_key.as_mut() {
+            key.zeroize();
+        }
+    }
+}
 
 #[derive(Clone)]
 pub enum DatabaseTarget {
@@ -52,6 +74,8 @@ pub struct CoreConfig {
     pub refresh_ttl: Duration,
     /// Whether the standalone master key may go to the OS keychain.
     pub use_keychain: bool,
+    /// `DATABASE_URL` was set: the environment wins over a database chosen in the app.
+    pub database_from_env: bool,
 }
 
 /// The platform's per-user data directory for the app.
@@ -92,6 +116,7 @@ impl CoreConfig {
             },
         };
         Ok(Self {
+            database_from_env: matches!(database, DatabaseTarget::Postgres { .. }),
             database,
             master_key: env_secret("INTEGRATIONS_MASTER_KEY"),
             jwt_secret: env_secret("JWT_SECRET"),
@@ -116,7 +141,128 @@ impl CoreConfig {
             access_ttl: DEFAULT_ACCESS_TTL,
             refresh_ttl: DEFAULT_REFRESH_TTL,
             use_keychain: false,
+            database_from_env: false,
         }
+    }
+
+    /// Points the configuration at another data directory (the desktop app's own), keeping an
+    /// environment-given database.
+    pub fn with_data_dir(mut self, data_dir: PathBuf) -> Self {
+        if let DatabaseTarget::Sqlite { path } = &mut self.database {
+            *path = data_dir.join(DATABASE_FILE);
+        }
+        self.data_dir = data_dir;
+        self
+    }
+
+    /// True before anyone chose a database here: no `DATABASE_URL`, no saved choice and no
+    /// embedded database file yet. The app then asks embedded-or-shared first.
+    pub fn is_first_run(&self) -> bool {
+        !self.database_from_env
+            && !self.data_dir.join(DATABASE_SETTINGS_FILE).exists()
+            && !self.data_dir.join(DATABASE_FILE).exists()
+    }
+
+    /// Applies the database saved by [`Self::save_database_choice`], unless the environment
+    /// named one.
+    pub fn apply_saved_database(&mut self) -> CoreResult<()> {
+        if self.database_from_env {
+            return Ok(());
+        }
+        let path = self.data_dir.join(DATABASE_SETTINGS_FILE);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        let text = zeroize::Zeroizing::new(text);
+        let saved: SavedDatabase = serde_json::from_str(&text).map_err(|_| {
+            CoreError::Configuration(format!(
+                "The database settings in {} are damaged.",
+                path.display()
+            ))
+        })?;
+        self.apply_choice(
+            saved.postgres_url.clone().map(SecretString::from),
+            saved.master_key.clone().map(SecretString::from),
+        );
+        Ok(())
+    }
+
+    fn apply_choice(
+        &mut self,
+        postgres_url: Option<SecretString>,
+        master_key: Option<SecretString>,
+    ) {
+        match postgres_url {
+            Some(url) => {
+                self.database = DatabaseTarget::Postgres { url };
+                if master_key.is_some() {
+                    self.master_key = master_key;
+                }
+            }
+            None => {
+                self.database = DatabaseTarget::Sqlite {
+                    path: self.data_dir.join(DATABASE_FILE),
+                };
+                // The embedded database has its own key (environment, keychain or key file),
+                // never the shared database's.
+                self.master_key = env_secret("INTEGRATIONS_MASTER_KEY");
+            }
+        }
+    }
+
+    /// The configuration with a database chosen in the app: `None` is the embedded database.
+    /// Open it (to prove it works) before saving it with [`Self::save_database_choice`].
+    pub fn with_database_choice(
+        &self,
+        postgres_url: Option<SecretString>,
+        master_key: Option<SecretString>,
+    ) -> CoreResult<Self> {
+        if self.database_from_env {
+            return Err(CoreError::Configuration(
+                "DATABASE_URL is set in the environment, which overrides the choice made here."
+                    .into(),
+            ));
+        }
+        if let Some(url) = &postgres_url {
+            let text = url.expose_secret();
+            if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
+                return Err(CoreError::Validation(
+                    "A shared database URL starts with postgres:// (e.g. \
+                     postgres://user:password@server:5432/integrations)."
+                        .into(),
+                ));
+            }
+        }
+        let mut next = self.clone();
+        next.apply_choice(postgres_url, master_key);
+        Ok(next)
+    }
+
+    /// Remembers the database in use so the next start opens it again.
+    pub fn save_database_choice(&self) -> CoreResult<()> {
+        let saved = match &self.database {
+            DatabaseTarget::Sqlite { .. } => SavedDatabase::default(),
+            DatabaseTarget::Postgres { url } => SavedDatabase {
+                postgres_url: Some(url.expose_secret().to_owned()),
+                // A key from the environment stays there; only one typed into the app is kept.
+                master_key: self
+                    .master_key
+                    .as_ref()
+                    .map(|key| key.expose_secret().to_owned())
+                    .filter(|key| {
+                        env_secret("INTEGRATIONS_MASTER_KEY")
+                            .is_none_or(|env| env.expose_secret() != key)
+                    }),
+            },
+        };
+        std::fs::create_dir_all(&self.data_dir).map_err(|err| {
+            CoreError::Configuration(format!(
+                "Cannot create the data directory {}: {err}",
+                self.data_dir.display()
+            ))
+        })?;
+        let text = zeroize::Zeroizing::new(serde_json::to_vec(&saved).expect("settings serialize"));
+        master_key::write_private(&self.data_dir.join(DATABASE_SETTINGS_FILE), &text)
     }
 
     pub fn mode(&self) -> &'static str {
@@ -196,5 +342,63 @@ fn open_err(err: StoreError) -> CoreError {
             "The database could not be prepared (migration failed): {detail}"
         )),
         other => CoreError::internal("opening the store", &other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_chosen_in_the_app_is_saved_privately_and_used_next_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = CoreConfig::standalone(dir.path().to_path_buf());
+        assert!(config.is_first_run());
+        let shared = config
+            .with_database_choice(
+                Some(SecretString::from(
+                    "postgres://u:SECRET-PW@db.shop.vn/integrations",
+                )),
+                Some(SecretString::from("a2V5")),
+            )
+            .unwrap();
+        shared.save_database_choice().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(dir.path().join(DATABASE_SETTINGS_FILE)).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        }
+        assert!(!format!("{shared:?}").contains("SECRET-PW"));
+
+        let mut next_start = CoreConfig::standalone(dir.path().to_path_buf());
+        assert!(!next_start.is_first_run());
+        next_start.apply_saved_database().unwrap();
+        assert_eq!(next_start.mode(), "shared");
+        assert_eq!(
+            next_start.master_key.as_ref().unwrap().expose_secret(),
+            "a2V5"
+        );
+
+        // Back to the embedded database.
+        next_start
+            .with_database_choice(None, None)
+            .unwrap()
+            .save_database_choice()
+            .unwrap();
+        let mut third = CoreConfig::standalone(dir.path().to_path_buf());
+        third.apply_saved_database().unwrap();
+        assert_eq!(third.mode(), "standalone");
+    }
+
+    #[test]
+    fn a_url_that_is_not_postgres_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = CoreConfig::standalone(dir.path().to_path_buf());
+        let err = config
+            .with_database_choice(Some(SecretString::from("mysql://x")), None)
+            .err()
+            .unwrap();
+        assert_eq!(err.code(), crate::ErrorCode::Validation);
     }
 }

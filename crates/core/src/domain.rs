@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -18,8 +19,9 @@ pub type IntegrationId = Uuid;
 pub const NAME_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
 pub enum Provider {
     MetaAds,
     PancakePos,
@@ -55,8 +57,9 @@ impl std::str::FromStr for Provider {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
 pub enum IntegrationStatus {
     Pending,
     Active,
@@ -93,8 +96,9 @@ impl std::str::FromStr for IntegrationStatus {
 
 /// Provider-specific, non-secret configuration. Serialized untagged, so the JSON is exactly the
 /// seed's `{"shopId": "123"}` or `{"adAccountId": "act_123"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(untagged)]
+#[ts(export)]
 pub enum IntegrationConfig {
     #[serde(rename_all = "camelCase")]
     PancakePos { shop_id: String },
@@ -355,8 +359,9 @@ impl Credentials {
 }
 
 /// An integration as every caller sees it. No credentials, only their hint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Integration {
     pub id: IntegrationId,
     pub tenant_id: TenantId,
@@ -373,6 +378,7 @@ pub struct Integration {
     pub updated_at: DateTime<Utc>,
     pub last_sync_at: Option<DateTime<Utc>>,
     /// Increases on every change: optimistic concurrency for edits, and later replication.
+    #[ts(type = "number")]
     pub version: i64,
 }
 
@@ -395,6 +401,49 @@ pub struct IntegrationUpdate {
     pub credentials: Option<Credentials>,
     pub config: Option<IntegrationConfig>,
     pub expected_version: Option<i64>,
+}
+
+/// An edit as the UI sends it: the provider's secret and id as plain fields, checked against
+/// the integration's provider by [`crate::Core::update_from_patch`]. `description: null` clears
+/// it; an absent field is left as it is.
+#[derive(Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct IntegrationPatch {
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[ts(optional, type = "string | null")]
+    pub description: Option<Option<String>>,
+    /// A new API key (Pancake) or access token (Meta). Never sent back.
+    #[ts(optional, type = "string")]
+    pub secret: Option<SecretString>,
+    #[ts(optional)]
+    pub shop_id: Option<String>,
+    #[ts(optional)]
+    pub ad_account_id: Option<String>,
+    #[ts(optional, type = "number")]
+    pub expected_version: Option<i64>,
+}
+
+impl std::fmt::Debug for IntegrationPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegrationPatch")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .field("shop_id", &self.shop_id)
+            .field("ad_account_id", &self.ad_account_id)
+            .field("expected_version", &self.expected_version)
+            .finish()
+    }
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, via `default`).
+fn present_or_null<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]

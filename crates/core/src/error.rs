@@ -6,11 +6,13 @@
 //! replaced by a safe message here, so nothing secret can travel out inside an error.
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// The closed set of error codes. Adding one is an interface change: the UI's generated types
 /// and the CLI's exit codes follow it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
 pub enum ErrorCode {
     Validation,
     NotFound,
@@ -123,11 +125,13 @@ impl CoreError {
 
 /// What crosses the IPC and CLI boundary: `{code, message}` and, for provider failures, the
 /// provider's own code.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ErrorPayload {
     pub code: ErrorCode,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub provider_code: Option<String>,
     pub message: String,
 }

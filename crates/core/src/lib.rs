@@ -17,8 +17,8 @@ pub mod store;
 pub use auth::{Session, TokenPair};
 pub use config::{CoreConfig, DatabaseTarget};
 pub use domain::{
-    Credentials, Integration, IntegrationConfig, IntegrationId, IntegrationStatus,
-    IntegrationUpdate, NewIntegration, Provider,
+    Credentials, Integration, IntegrationConfig, IntegrationId, IntegrationPatch,
+    IntegrationStatus, IntegrationUpdate, NewIntegration, Provider,
 };
 pub use error::{CoreError, CoreResult, ErrorCode, ErrorPayload};
 pub use gateway::gateway_from_env;

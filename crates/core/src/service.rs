@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::auth::{
@@ -36,8 +37,9 @@ pub struct SignedIn {
 }
 
 /// Who is signed in, for `whoami` and the UI's header.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Account {
     pub tenant_id: TenantId,
     pub tenant_name: String,
@@ -46,26 +48,30 @@ pub struct Account {
 }
 
 /// The result of a connection test: the integration as it now is, and what the provider said.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ConnectionTestResult {
     pub integration: Integration,
     pub success: bool,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub provider_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct KeyRotation {
     pub key_version: u32,
     pub reencrypted: usize,
 }
 
 /// A shop offered by the Pancake create flow.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ShopChoice {
     pub id: String,
     pub name: String,
@@ -75,11 +81,13 @@ pub struct ShopChoice {
 }
 
 /// An ad account offered by the Meta create flow.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct AdAccountChoice {
     pub id: String,
     pub name: String,
+    #[ts(type = "number")]
     pub account_status: i64,
     pub status_name: String,
     pub active: bool,
@@ -90,8 +98,9 @@ pub struct AdAccountChoice {
 
 /// What the discovery-driven create flow did: created the integration, or needs the user to
 /// choose among several shops / ad accounts.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 #[serde(tag = "outcome", rename_all = "camelCase")]
+#[ts(export)]
 pub enum ConnectOutcome {
     Created { integration: Integration },
     ChooseShop { shops: Vec<ShopChoice> },
@@ -886,6 +895,46 @@ impl Core {
         let record = self.record(session, id).await?;
         let keyring = self.keyring(session.tenant_id()).await?;
         Self::open(&keyring, &record)
+    }
+
+    /// [`Self::update`] from the UI's wire shape: the secret and the id are typed by the
+    /// integration's own provider.
+    pub async fn update_from_patch(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+        patch: crate::domain::IntegrationPatch,
+    ) -> CoreResult<Integration> {
+        let provider = self.record(session, id).await?.provider;
+        let config = match (provider, patch.shop_id, patch.ad_account_id) {
+            (_, None, None) => None,
+            (crate::domain::Provider::PancakePos, Some(shop_id), None) => {
+                Some(IntegrationConfig::PancakePos { shop_id })
+            }
+            (crate::domain::Provider::MetaAds, None, Some(ad_account_id)) => {
+                Some(IntegrationConfig::MetaAds { ad_account_id })
+            }
+            _ => {
+                return Err(CoreError::validation(format!(
+                    "A {} integration is configured with {}.",
+                    provider.display_name(),
+                    match provider {
+                        crate::domain::Provider::PancakePos => "a shop id",
+                        crate::domain::Provider::MetaAds => "an ad account id",
+                    }
+                )))
+            }
+        };
+        let update = IntegrationUpdate {
+            name: patch.name,
+            description: patch.description,
+            credentials: patch
+                .secret
+                .map(|secret| Credentials::for_provider(provider, secret)),
+            config,
+            expected_version: patch.expected_version,
+        };
+        self.update(session, id, update).await
     }
 
     pub async fn delete(&self, session: &Session, id: IntegrationId) -> CoreResult<()> {

@@ -1,26 +1,63 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 
-import { toBackendError, type Backend } from '../backend';
+import { backend, toBackendError } from '../backend';
+import { useT, type MessageKey } from '../i18n';
 import type { Account, ErrorPayload } from '../types';
 import { ErrorAlert } from './ErrorAlert';
+import { Field } from './Field';
 
 type Mode = 'sign-in' | 'sign-up';
 
-const MODES: { id: Mode; label: string }[] = [
-  { id: 'sign-in', label: 'Sign in' },
-  { id: 'sign-up', label: 'Create workspace' },
+const MODES: { id: Mode; label: MessageKey }[] = [
+  { id: 'sign-in', label: 'auth.signIn' },
+  { id: 'sign-up', label: 'auth.signUp' },
 ];
 
 interface Props {
-  api: Backend;
   onSignedIn: (account: Account) => void;
+  /** Prefills the sign-in email; with none, the form opens on "Create workspace". */
+  lastEmail: string | null;
   /** Shown above the form, e.g. "your session has ended". */
   notice?: string;
+  /** Extra controls in the corner (language). */
+  corner?: ReactNode;
+}
+
+/** A centred card used by the screens before sign-in. */
+export function WelcomeCard({ children, corner }: { children: ReactNode; corner?: ReactNode }) {
+  const t = useT();
+  return (
+    <main className="relative flex min-h-screen items-center justify-center px-4 py-10">
+      {corner && <div className="absolute top-4 right-4">{corner}</div>}
+      <div className="card w-full max-w-[30rem] p-8">
+        <div className="mb-6 flex items-center gap-3">
+          <Logo />
+          <div>
+            <h1 className="m-0 text-xl">{t('app.name')}</h1>
+            <p className="m-0 text-sm text-muted">{t('app.tagline')}</p>
+          </div>
+        </div>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+export function Logo() {
+  return (
+    <span
+      aria-hidden="true"
+      className="inline-flex h-9 w-9 flex-none items-center justify-center rounded-[10px] bg-accent text-lg font-bold text-white"
+    >
+      ⇄
+    </span>
+  );
 }
 
 /** Sign in, or create a workspace; one form at a time, switched by two tabs. */
-export function AuthScreen({ api, onSignedIn, notice }: Props) {
-  const [mode, setMode] = useState<Mode>('sign-in');
+export function AuthScreen({ onSignedIn, lastEmail, notice, corner }: Props) {
+  const t = useT();
+  const [mode, setMode] = useState<Mode>(lastEmail ? 'sign-in' : 'sign-up');
   // The ARIA tabs pattern: one tab in the Tab order, arrow keys move between tabs.
   const onTabKey = (event: KeyboardEvent<HTMLDivElement>) => {
     if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(event.key)) return;
@@ -34,36 +71,40 @@ export function AuthScreen({ api, onSignedIn, notice }: Props) {
     document.getElementById(`tab-${MODES[next].id}`)?.focus();
   };
   return (
-    <main className="auth">
-      <div className="auth-card">
-        <h1 className="brand">Integration Manager</h1>
-        <p className="tagline">Meta Ads and Pancake POS for your shop, in one place.</p>
-        <div className="tabs" role="tablist" aria-label="Account" onKeyDown={onTabKey}>
-          {MODES.map(({ id, label }) => (
-            <button
-              key={id}
-              type="button"
-              role="tab"
-              id={`tab-${id}`}
-              aria-selected={mode === id}
-              aria-controls="panel-auth"
-              tabIndex={mode === id ? 0 : -1}
-              onClick={() => setMode(id)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
-        <div role="tabpanel" id="panel-auth" aria-labelledby={`tab-${mode}`}>
-          {notice && <p className="notice">{notice}</p>}
-          {mode === 'sign-in' ? (
-            <SignInForm key="sign-in" api={api} onSignedIn={onSignedIn} />
-          ) : (
-            <SignUpForm key="sign-up" api={api} onSignedIn={onSignedIn} />
-          )}
-        </div>
+    <WelcomeCard corner={corner}>
+      <div
+        className="mb-5 grid grid-cols-2 gap-1 rounded-[10px] border border-line bg-subtle p-1"
+        role="tablist"
+        aria-label={t('auth.tabs')}
+        onKeyDown={onTabKey}
+      >
+        {MODES.map(({ id, label }) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`tab-${id}`}
+            aria-selected={mode === id}
+            aria-controls="panel-auth"
+            tabIndex={mode === id ? 0 : -1}
+            className={`rounded-lg px-3 py-1.5 text-sm font-medium ${
+              mode === id ? 'bg-surface font-semibold shadow-sm' : 'text-muted'
+            }`}
+            onClick={() => setMode(id)}
+          >
+            {t(label)}
+          </button>
+        ))}
       </div>
-    </main>
+      <div role="tabpanel" id="panel-auth" aria-labelledby={`tab-${mode}`}>
+        {notice && <p className="mt-0 mb-4 rounded-lg bg-accent-soft px-3 py-2 text-sm">{notice}</p>}
+        {mode === 'sign-in' ? (
+          <SignInForm key="sign-in" onSignedIn={onSignedIn} lastEmail={lastEmail} />
+        ) : (
+          <SignUpForm key="sign-up" onSignedIn={onSignedIn} />
+        )}
+      </div>
+    </WelcomeCard>
   );
 }
 
@@ -84,102 +125,88 @@ function useSubmit(onSignedIn: (account: Account) => void) {
   return { pending, error, submit };
 }
 
-function Field(props: {
-  label: string;
-  name: string;
-  type: string;
-  autoComplete: string;
-  value: string;
-  onChange: (value: string) => void;
-  hint?: string;
-  minLength?: number;
-}) {
-  const id = useId();
-  const hintId = `${id}-hint`;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      <input
-        id={id}
-        name={props.name}
-        type={props.type}
-        autoComplete={props.autoComplete}
-        value={props.value}
-        required
-        minLength={props.minLength}
-        aria-describedby={props.hint ? hintId : undefined}
-        onChange={(event) => props.onChange(event.target.value)}
-      />
-      {props.hint && (
-        <p className="hint" id={hintId}>
-          {props.hint}
-        </p>
-      )}
-    </div>
-  );
-}
-
-function SignInForm({ api, onSignedIn }: Omit<Props, 'notice'>) {
-  const [email, setEmail] = useState('');
+function SignInForm({ onSignedIn, lastEmail }: { onSignedIn: Props['onSignedIn']; lastEmail: string | null }) {
+  const t = useT();
+  const [email, setEmail] = useState(lastEmail ?? '');
   const [password, setPassword] = useState('');
   const { pending, error, submit } = useSubmit(onSignedIn);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    void submit(() => api.signIn({ email, password }));
+    void submit(() => backend.signIn({ email, password }));
   };
   return (
-    <form onSubmit={onSubmit} aria-label="Sign in">
-      <Field label="Email" name="email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+    <form onSubmit={onSubmit} aria-label={t('auth.signIn')} className="flex flex-col gap-4">
       <Field
-        label="Password"
+        label={t('auth.email')}
+        name="email"
+        type="email"
+        autoComplete="username"
+        required
+        value={email}
+        onChange={setEmail}
+      />
+      <Field
+        label={t('auth.password')}
         name="password"
         type="password"
         autoComplete="current-password"
+        required
+        autoFocus={Boolean(lastEmail)}
         value={password}
         onChange={setPassword}
       />
       {error && <ErrorAlert error={error} />}
-      <button type="submit" className="primary" disabled={pending}>
-        {pending ? 'Signing in…' : 'Sign in'}
+      <button type="submit" className="btn btn-primary w-full py-2" disabled={pending}>
+        {pending ? t('auth.signingIn') : t('auth.signIn')}
       </button>
     </form>
   );
 }
 
-function SignUpForm({ api, onSignedIn }: Omit<Props, 'notice'>) {
+function SignUpForm({ onSignedIn }: { onSignedIn: Props['onSignedIn'] }) {
+  const t = useT();
   const [tenantName, setTenantName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { pending, error, submit } = useSubmit(onSignedIn);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    void submit(() => api.signUp({ tenantName, email, password }));
+    void submit(() => backend.signUp({ tenantName, email, password }));
   };
   return (
-    <form onSubmit={onSubmit} aria-label="Create workspace">
+    <form onSubmit={onSubmit} aria-label={t('auth.signUp')} className="flex flex-col gap-4">
       <Field
-        label="Workspace name"
+        label={t('auth.workspaceName')}
         name="tenantName"
-        type="text"
         autoComplete="organization"
+        required
         value={tenantName}
         onChange={setTenantName}
-        hint="Usually your shop's name, e.g. Shop thời trang Hà Nội."
+        hint={t('auth.workspaceNameHint')}
       />
-      <Field label="Email" name="email" type="email" autoComplete="username" value={email} onChange={setEmail} />
       <Field
-        label="Password"
+        label={t('auth.email')}
+        name="email"
+        type="email"
+        autoComplete="username"
+        required
+        value={email}
+        onChange={setEmail}
+      />
+      <Field
+        label={t('auth.password')}
         name="password"
         type="password"
         autoComplete="new-password"
+        required
+        minLength={8}
         value={password}
         onChange={setPassword}
-        minLength={8}
-        hint="At least 8 characters."
+        hint={t('auth.passwordHint')}
       />
       {error && <ErrorAlert error={error} />}
-      <button type="submit" className="primary" disabled={pending}>
-        {pending ? 'Creating workspace…' : 'Create workspace'}
+      <button type="submit" className="btn btn-primary w-full py-2" disabled={pending}>
+        {pending ? t('auth.signingUp') : t('auth.signUp')}
       </button>
     </form>
   );

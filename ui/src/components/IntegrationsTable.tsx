@@ -1,70 +1,133 @@
-import type { Integration, Provider } from '../types';
+import { usePreferences } from '../i18n';
+import type { Integration } from '../types';
+import type { Busy } from './ProviderCards';
 import { StatusBadge } from './StatusBadge';
+import { Switch } from './Switch';
 
-const PROVIDER_NAMES: Record<Provider, string> = {
-  META_ADS: 'Meta Ads',
-  PANCAKE_POS: 'Pancake POS',
-};
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-function formatDate(iso: string | null): string {
-  if (!iso) return 'Never';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
+interface Props {
+  integrations: Integration[];
+  busy?: Record<string, Busy | undefined>;
+  onEdit?: (integration: Integration) => void;
+  onTest?: (integration: Integration) => void;
+  onToggle?: (integration: Integration, enabled: boolean) => void;
+  onDelete?: (integration: Integration) => void;
 }
 
-export function IntegrationsTable({ integrations }: { integrations: Integration[] }) {
+const noop = () => undefined;
+
+/** "All Integrations": every integration of the workspace, with its actions. */
+export function IntegrationsTable({
+  integrations,
+  busy = {},
+  onEdit = noop,
+  onTest = noop,
+  onToggle = noop,
+  onDelete = noop,
+}: Props) {
+  const { t, formatDate } = usePreferences();
   if (integrations.length === 0) {
     return (
-      <div className="empty-state">
-        <h2>No integrations yet</h2>
-        <p>Connect a Pancake POS shop or a Meta Ads account to see it here.</p>
+      <div className="card flex flex-col items-center gap-1 px-6 py-10 text-center">
+        <span aria-hidden="true" className="mb-2 text-3xl text-muted">
+          ⇄
+        </span>
+        <h3 className="m-0 text-base">{t('list.empty')}</h3>
+        <p className="m-0 max-w-md text-sm text-muted">{t('list.emptyHint')}</p>
       </div>
     );
   }
   return (
-    <div className="table-wrap">
-      <table className="integrations">
-        <caption className="visually-hidden">Integrations in this workspace</caption>
+    <div className="card overflow-x-auto">
+      <table className="data-table">
+        <caption className="visually-hidden">{t('list.all')}</caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Provider</th>
-            <th scope="col">Status</th>
-            <th scope="col">Enabled</th>
-            <th scope="col">Last sync</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Credentials</th>
+            <th scope="col">{t('table.name')}</th>
+            <th scope="col">{t('table.provider')}</th>
+            <th scope="col">{t('table.status')}</th>
+            <th scope="col">{t('table.enabled')}</th>
+            <th scope="col">{t('table.lastSync')}</th>
+            <th scope="col">{t('table.lastError')}</th>
+            <th scope="col" className="text-right">
+              {t('table.actions')}
+            </th>
           </tr>
         </thead>
         <tbody>
-          {integrations.map((integration) => (
-            <tr key={integration.id}>
-              <th scope="row">
-                {integration.name}
-                {integration.description && (
-                  <span className="description">{integration.description}</span>
-                )}
-              </th>
-              <td>{PROVIDER_NAMES[integration.provider]}</td>
-              <td>
-                <StatusBadge status={integration.status} />
-              </td>
-              <td>{integration.enabled ? 'Yes' : 'No'}</td>
-              <td>
-                {integration.lastSyncAt ? (
-                  <time dateTime={integration.lastSyncAt}>{formatDate(integration.lastSyncAt)}</time>
-                ) : (
-                  'Never'
-                )}
-              </td>
-              <td className="last-error">{integration.lastError ?? '—'}</td>
-              <td>
-                <code>{integration.credentialsHint}</code>
-              </td>
-            </tr>
-          ))}
+          {integrations.map((integration) => {
+            const rowBusy = busy[integration.id];
+            return (
+              <tr key={integration.id}>
+                <th scope="row" className="max-w-[17rem] font-normal">
+                  <span className="block truncate font-semibold" title={integration.name}>
+                    {integration.name}
+                  </span>
+                  {integration.description && (
+                    <span className="block truncate text-xs text-muted" title={integration.description}>
+                      {integration.description}
+                    </span>
+                  )}
+                </th>
+                <td className="whitespace-nowrap">{t(`provider.${integration.provider}`)}</td>
+                <td>
+                  <StatusBadge status={integration.status} />
+                </td>
+                <td>
+                  <Switch
+                    checked={integration.enabled}
+                    label={t('table.enabledFor', { name: integration.name })}
+                    disabled={rowBusy === 'toggle'}
+                    onChange={(enabled) => onToggle(integration, enabled)}
+                  />
+                </td>
+                <td className="min-w-[7.5rem] text-muted">
+                  {integration.lastSyncAt ? (
+                    <time dateTime={integration.lastSyncAt}>{formatDate(integration.lastSyncAt)}</time>
+                  ) : (
+                    t('table.never')
+                  )}
+                </td>
+                <td className="max-w-[12rem]">
+                  {integration.lastError ? (
+                    <span className="block truncate text-danger" title={integration.lastError}>
+                      {integration.lastError}
+                    </span>
+                  ) : (
+                    <span className="text-muted">{t('table.noError')}</span>
+                  )}
+                </td>
+                <td className="text-right whitespace-nowrap">
+                  <div className="inline-flex gap-1">
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-sm"
+                      aria-label={t('table.editFor', { name: integration.name })}
+                      onClick={() => onEdit(integration)}
+                    >
+                      {t('common.edit')}
+                    </button>
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-sm"
+                      aria-label={t('table.testFor', { name: integration.name })}
+                      disabled={rowBusy === 'test'}
+                      onClick={() => onTest(integration)}
+                    >
+                      {rowBusy === 'test' ? t('common.testing') : t('table.test')}
+                    </button>
+                    <button
+                      type="button"
+                      className="btn btn-ghost-danger btn-sm"
+                      aria-label={t('table.deleteFor', { name: integration.name })}
+                      onClick={() => onDelete(integration)}
+                    >
+                      {t('common.delete')}
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -1,5 +1,23 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
-import { afterEach } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
+
+import { backend } from '../backend';
+import { resetFakeBackend, type FakeBackend } from './fakeBackend';
+
+// Every test sees a mocked `backend` (never `invoke`); BackendError and friends stay real.
+vi.mock('../backend', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../backend')>();
+  const { makeFakeBackend } = await import('./fakeBackend');
+  return { ...actual, backend: makeFakeBackend() };
+});
+
+// jsdom has no scrolling; pages scroll to the top when they change.
+window.scrollTo = () => undefined;
+
+beforeEach(() => {
+  resetFakeBackend(backend as unknown as FakeBackend);
+  delete document.documentElement.dataset.theme;
+});
 
 afterEach(cleanup);

@@ -1,0 +1,241 @@
+// An in-page stand-in for the Rust core, behind `mockIPC`: the same commands, argument shapes,
+// outcomes and error payloads, with the core's rules (sessions, one Meta Ads per workspace, one
+// integration per store, discovery outcomes by key, row versions for stale edits).
+// Loaded as an init script (plain script, no imports); `installFakeCore(seed)` is called after it.
+
+/* exported installFakeCore */
+function installFakeCore(seed) {
+  const now = () => new Date().toISOString();
+  const state = {
+    configured: Boolean(seed.configured),
+    mode: 'standalone',
+    prefs: Object.assign({ language: null, theme: 'system', lastEmail: null }, seed.prefs || {}),
+    users: (seed.users || []).map((u, i) => Object.assign({ userId: 'u-' + (i + 1), tenantId: 't-' + (i + 1) }, u)),
+    session: null,
+    integrations: [],
+    nextId: 1,
+    calls: [],
+  };
+  if (seed.session) state.session = state.users.find((u) => u.email === seed.session) || null;
+
+  const SHOPS = {
+    'one-shop': [{ id: '101', name: 'Shop thời trang' }],
+    'three-shops': [
+      { id: '101', name: 'Shop thời trang' },
+      { id: '102', name: 'Mỹ phẩm Hà Nội' },
+      { id: '103', name: 'Giày dép Sài Gòn' },
+    ],
+  };
+  const ACCOUNTS = {
+    'one-account': [{ id: 'act_1001', name: 'Shop thời trang Ads', accountStatus: 1, statusName: 'ACTIVE', active: true, currency: 'VND', timezoneName: 'Asia/Ho_Chi_Minh' }],
+    'two-accounts': [
+      { id: 'act_1001', name: 'Shop thời trang Ads', accountStatus: 1, statusName: 'ACTIVE', active: true, currency: 'VND', timezoneName: 'Asia/Ho_Chi_Minh' },
+      { id: 'act_1002', name: 'Tài khoản cũ', accountStatus: 2, statusName: 'DISABLED', active: false, currency: 'USD', timezoneName: 'America/Los_Angeles' },
+    ],
+  };
+
+  const fail = (code, message, providerCode) => {
+    const error = { code, message };
+    if (providerCode) error.providerCode = providerCode;
+    throw error;
+  };
+  const hint = (secret) => '••••' + secret.slice(-4);
+  const account = () => {
+    if (!state.session) fail('UNAUTHENTICATED', 'Your session has ended. Sign in again.');
+    const u = state.session;
+    return { tenantId: u.tenantId, tenantName: u.tenantName, userId: u.userId, email: u.email };
+  };
+  const mine = () => state.integrations.filter((i) => i.tenantId === account().tenantId);
+  const find = (id) => mine().find((i) => i.id === id) || fail('NOT_FOUND', 'The integration no longer exists.');
+  const pub = (i) => {
+    const copy = Object.assign({}, i);
+    delete copy.secret;
+    return copy;
+  };
+  const create = (provider, name, description, config, secret, extra) => {
+    const stamp = now();
+    const integration = Object.assign(
+      {
+        id: 'int-' + state.nextId++,
+        tenantId: account().tenantId,
+        name,
+        provider,
+        description,
+        status: 'ACTIVE',
+        enabled: true,
+        config,
+        credentialsHint: hint(secret),
+        lastError: null,
+        createdAt: stamp,
+        updatedAt: stamp,
+        lastSyncAt: null,
+        version: 1,
+        secret,
+      },
+      extra || {},
+    );
+    state.integrations.push(integration);
+    return integration;
+  };
+  const touch = (i) => {
+    i.version += 1;
+    i.updatedAt = now();
+  };
+  for (const s of seed.integrations || []) {
+    const owner = state.users.find((u) => u.email === s.owner) || state.users[0];
+    const saved = state.session;
+    state.session = owner;
+    create(s.provider, s.name, s.description || null, s.config, s.secret || 'seed-key-0000', s.extra);
+    state.session = saved;
+  }
+
+  const commands = {
+    app_status: () => ({
+      mode: state.mode,
+      firstRun: !state.configured,
+      dataDir: '/home/chu/.local/share/vn.integration-manager',
+      coreError: null,
+    }),
+    configure_database: ({ postgresUrl, masterKey }) => {
+      if (postgresUrl !== null && !/^postgres(ql)?:\/\//.test(postgresUrl))
+        fail('CONFIGURATION', 'The PostgreSQL URL must start with postgres://.');
+      if (postgresUrl !== null && (masterKey || '').length < 32)
+        fail('CONFIGURATION', 'The master key must be at least 32 characters.');
+      state.configured = true;
+      state.mode = postgresUrl ? 'shared' : 'standalone';
+      return commands.app_status();
+    },
+    get_preferences: () => Object.assign({}, state.prefs),
+    set_preferences: ({ preferences }) => {
+      state.prefs = Object.assign({}, preferences);
+      return Object.assign({}, state.prefs);
+    },
+    sign_up: ({ tenantName, email, password }) => {
+      if (!tenantName.trim()) fail('VALIDATION', 'Enter a workspace name.');
+      if (password.length < 8) fail('VALIDATION', 'The password must be at least 8 characters.');
+      if (state.users.some((u) => u.email === email)) fail('CONFLICT', 'An account with this email already exists.');
+      const n = state.users.length + 1;
+      const user = { userId: 'u-' + n, tenantId: 't-' + n, tenantName, email, password };
+      state.users.push(user);
+      state.session = user;
+      state.prefs.lastEmail = email;
+      return account();
+    },
+    sign_in: ({ email, password }) => {
+      const user = state.users.find((u) => u.email === email && u.password === password);
+      if (!user) fail('UNAUTHENTICATED', 'Incorrect email or password.');
+      state.session = user;
+      state.prefs.lastEmail = email;
+      return account();
+    },
+    sign_out: () => {
+      state.session = null;
+      return null;
+    },
+    current_account: () => (state.session ? account() : null),
+    list_integrations: () => mine().map(pub),
+    get_integration: ({ id }) => pub(find(id)),
+    connect_pancake: ({ apiKey, description, shopId }) => {
+      account();
+      if (apiKey === 'rejected')
+        fail('PROVIDER_ERROR', 'Pancake POS rejected the API key. Check it in Pancake POS → Settings → Advanced.', 'PROVIDER_AUTH_REJECTED');
+      const shops = SHOPS[apiKey];
+      if (!shops) fail('PROVIDER_ERROR', 'Invalid API response: the key has no access to any shop.', 'PROVIDER_INVALID_RESPONSE');
+      const connected = (id) => mine().some((i) => i.provider === 'PANCAKE_POS' && i.config.shopId === id);
+      const choices = shops.map((s) => ({ id: s.id, name: s.name, avatarUrl: 'https://statics.pancake.vn/' + s.id + '.png', alreadyConnected: connected(s.id) }));
+      let shop;
+      if (shopId === null) {
+        if (shops.length > 1) return { outcome: 'chooseShop', shops: choices };
+        shop = shops[0];
+      } else {
+        shop = shops.find((s) => s.id === shopId) || fail('VALIDATION', 'This API key has no access to that shop.');
+      }
+      if (connected(shop.id)) fail('CONFLICT', 'This store is already connected.');
+      return { outcome: 'created', integration: pub(create('PANCAKE_POS', shop.name, description, { shopId: shop.id }, apiKey)) };
+    },
+    connect_meta: ({ accessToken, description, adAccountId }) => {
+      if (mine().some((i) => i.provider === 'META_ADS'))
+        fail('CONFLICT', 'Only one Meta Ads integration is allowed per workspace. Delete the existing one first.');
+      if (accessToken === 'rejected')
+        fail('PROVIDER_ERROR', 'Meta rejected the access token (it may have expired). Create a new token and try again.', 'PROVIDER_AUTH_REJECTED');
+      const accounts = ACCOUNTS[accessToken] || fail('PROVIDER_ERROR', 'This token has no ad accounts.', 'PROVIDER_INVALID_RESPONSE');
+      const choices = accounts.map((a) => Object.assign({ alreadyConnected: false }, a));
+      let chosen;
+      if (adAccountId === null) {
+        if (accounts.length > 1) return { outcome: 'chooseAdAccount', accounts: choices };
+        chosen = accounts[0];
+      } else {
+        chosen = accounts.find((a) => a.id === adAccountId) || fail('VALIDATION', 'This token has no access to that ad account.');
+      }
+      return { outcome: 'created', integration: pub(create('META_ADS', chosen.name, description, { adAccountId: chosen.id }, accessToken)) };
+    },
+    update_integration: ({ id, update }) => {
+      const i = find(id);
+      if (update.expectedVersion !== undefined && update.expectedVersion !== i.version)
+        fail('STALE_EDIT', 'The integration was changed elsewhere; reload it and try again.');
+      if (update.name !== undefined) {
+        if (!update.name.trim()) fail('VALIDATION', 'The name cannot be empty.');
+        i.name = update.name;
+      }
+      if (update.description !== undefined) i.description = update.description;
+      if (update.secret !== undefined) {
+        i.secret = update.secret;
+        i.credentialsHint = hint(update.secret);
+      }
+      if (update.shopId !== undefined) i.config = { shopId: update.shopId };
+      if (update.adAccountId !== undefined) i.config = { adAccountId: update.adAccountId };
+      touch(i);
+      return pub(i);
+    },
+    delete_integration: ({ id }) => {
+      const i = find(id);
+      state.integrations = state.integrations.filter((x) => x !== i);
+      return null;
+    },
+    enable_integration: ({ id }) => {
+      const i = find(id);
+      i.enabled = true;
+      i.status = i.lastError ? 'ERROR' : 'ACTIVE';
+      touch(i);
+      return pub(i);
+    },
+    disable_integration: ({ id }) => {
+      const i = find(id);
+      i.enabled = false;
+      i.status = 'DISABLED';
+      touch(i);
+      return pub(i);
+    },
+    test_connection: ({ id }) => {
+      const i = find(id);
+      const provider = i.provider === 'META_ADS' ? 'Meta' : 'Pancake POS';
+      const ok = !i.secret.includes('bad');
+      i.lastError = ok ? null : provider + ' rejected the API key.';
+      if (i.enabled) i.status = ok ? 'ACTIVE' : 'ERROR';
+      touch(i);
+      return ok
+        ? { integration: pub(i), success: true, message: provider + ' answered for “' + i.name + '”.' }
+        : { integration: pub(i), success: false, message: i.lastError, providerCode: 'PROVIDER_AUTH_REJECTED' };
+    },
+  };
+
+  window.__fake = {
+    state,
+    /** Someone else edits the integration: its version moves on. */
+    editElsewhere(name, patch) {
+      const i = state.integrations.find((x) => x.name === name);
+      Object.assign(i, patch);
+      touch(i);
+    },
+  };
+
+  // eslint-disable-next-line no-undef
+  mockIPC(async (cmd, args) => {
+    state.calls.push({ cmd, args });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const command = commands[cmd];
+    if (!command) throw { code: 'INTERNAL', message: 'unmocked command ' + cmd };
+    // Deep copies both ways, as serialisation across IPC would.
+    return JSON.parse(JSON.stringify(command(JSON.parse(JSON.stringify(args || {}))) ?? null));
+  });
+}

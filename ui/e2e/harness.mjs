@@ -1,0 +1,117 @@
+// Shared by the browser tests: serves the BUILT UI with `vite preview` (started and stopped
+// here), launches Debian's Chromium through playwright-core, and opens pages whose IPC is
+// answered by fake-core.js through @tauri-apps/api/mocks (see shared/reference/tauri-on-linux.md §7).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+export const uiDir = join(here, '..');
+export const screenshotDir = join(here, 'screenshots');
+const PORT = 4173;
+export const baseUrl = `http://127.0.0.1:${PORT}/`;
+
+// mocks.js has no imports and one trailing `export {...}`: without it, it runs as a plain script.
+const mocks = readFileSync(require.resolve('@tauri-apps/api/mocks').replace(/\.cjs$/, '.js'), 'utf8').replace(
+  /^export \{[^}]*\};?\s*$/m,
+  '',
+);
+const fakeCore = readFileSync(join(here, 'fake-core.js'), 'utf8');
+
+async function waitForServer(url, server, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`vite preview exited with ${server.exitCode}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`vite preview did not answer on ${url}`);
+}
+
+/** Starts `vite preview` and Chromium; returns what the tests need and a `stop()`. */
+export async function startHarness() {
+  if (!existsSync(join(uiDir, 'dist', 'index.html')))
+    throw new Error('ui/dist is missing: run `npm run build` before `npm run test:e2e`.');
+  mkdirSync(screenshotDir, { recursive: true });
+  const server = spawn(
+    process.execPath,
+    [join(uiDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
+    { cwd: uiDir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let serverLog = '';
+  server.stdout.on('data', (chunk) => (serverLog += chunk));
+  server.stderr.on('data', (chunk) => (serverLog += chunk));
+  try {
+    await waitForServer(baseUrl, server);
+  } catch (error) {
+    server.kill('SIGTERM');
+    throw new Error(`${error.message}\n${serverLog}`);
+  }
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  return {
+    browser,
+    async stop() {
+      await browser.close().catch(() => undefined);
+      server.kill('SIGTERM');
+    },
+  };
+}
+
+/**
+ * A fresh page (own context: own storage) running the app against the fake core.
+ * `seed`: { configured, users: [{email, password, tenantName}], session: email, prefs, integrations }.
+ */
+export async function openApp(browser, { seed = {}, locale = 'en-US', colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ locale, colorScheme, viewport: { width: 1200, height: 800 }, deviceScaleFactor: 1 });
+  context.setDefaultTimeout(5000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  // Any request leaving the preview server would break the CSP in the real app.
+  page.on('request', (request) => {
+    if (!request.url().startsWith(baseUrl) && !request.url().startsWith('data:')) problems.push(`external request: ${request.url()}`);
+  });
+  await page.addInitScript({ content: `${mocks}\n${fakeCore}\ninstallFakeCore(${JSON.stringify(seed)});` });
+  await page.goto(baseUrl);
+  return { page, context, problems };
+}
+
+export async function shot(page, name) {
+  await page.waitForTimeout(250); // let transitions settle
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** Polls until `check` returns truthy (or throws its last failure). */
+export async function eventually(check, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = new Error('condition still false');
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

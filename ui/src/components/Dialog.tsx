@@ -1,0 +1,73 @@
+//! An accessible modal dialog: labelled by its title, focus moved inside and trapped there,
+//! Escape and the backdrop close it, focus returns to where it was.
+
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
+
+const FOCUSABLE =
+  'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+interface Props {
+  title: string;
+  onClose: () => void;
+  children: (ids: { descriptionId: string }) => ReactNode;
+  /** The element focused first (e.g. the safe choice); defaults to the first focusable. */
+  initialFocus?: React.RefObject<HTMLElement | null>;
+  role?: 'dialog' | 'alertdialog';
+}
+
+export function Dialog({ title, onClose, children, initialFocus, role = 'dialog' }: Props) {
+  const titleId = useId();
+  const descriptionId = useId();
+  const panel = useRef<HTMLDivElement>(null);
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    const first = initialFocus?.current ?? panel.current?.querySelector<HTMLElement>(FOCUSABLE);
+    (first ?? panel.current)?.focus();
+    return () => previous?.focus?.();
+  }, [initialFocus]);
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      onCloseRef.current();
+      return;
+    }
+    if (event.key !== 'Tab' || !panel.current) return;
+    const items = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)];
+    if (items.length === 0) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
+
+  return createPortal(
+    <div className="fixed inset-0 z-40 flex items-center justify-center p-4" onKeyDown={onKeyDown}>
+      <div className="backdrop absolute inset-0" aria-hidden="true" onClick={() => onCloseRef.current()} />
+      <div
+        ref={panel}
+        role={role}
+        aria-modal="true"
+        aria-labelledby={titleId}
+        aria-describedby={descriptionId}
+        tabIndex={-1}
+        className="card relative w-full max-w-md p-6 shadow-2xl"
+      >
+        <h2 id={titleId} className="m-0 mb-2 text-lg">
+          {title}
+        </h2>
+        {children({ descriptionId })}
+      </div>
+    </div>,
+    document.body,
+  );
+}

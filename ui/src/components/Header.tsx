@@ -1,0 +1,44 @@
+import { useT } from '../i18n';
+import type { Account } from '../types';
+import { Logo } from './AuthScreen';
+
+/** The app header: brand, workspace and account, settings, sign out. No sidebar. */
+export function Header({
+  account,
+  onHome,
+  onSettings,
+  onSignOut,
+}: {
+  account: Account;
+  onHome: () => void;
+  onSettings: () => void;
+  onSignOut: () => void;
+}) {
+  const t = useT();
+  return (
+    <header className="sticky top-0 z-30 border-b border-line bg-surface/90 backdrop-blur">
+      <div className="mx-auto flex h-14 max-w-[84rem] items-center gap-4 px-6">
+        <button type="button" className="flex items-center gap-2.5 rounded-lg" onClick={onHome}>
+          <Logo />
+          <span className="text-left leading-tight">
+            <span className="block text-sm font-semibold" data-testid="workspace-name">
+              {account.tenantName}
+            </span>
+            <span className="block text-xs text-muted">{t('app.name')}</span>
+          </span>
+        </button>
+        <div className="ml-auto flex items-center gap-2">
+          <span className="mr-2 hidden text-sm text-muted sm:inline" title={t('header.account', { email: account.email })}>
+            {account.email}
+          </span>
+          <button type="button" className="btn btn-ghost btn-sm" onClick={onSettings}>
+            <span aria-hidden="true">⚙</span> {t('header.settings')}
+          </button>
+          <button type="button" className="btn btn-sm" onClick={onSignOut}>
+            {t('header.signOut')}
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}

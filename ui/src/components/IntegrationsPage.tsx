@@ -1,0 +1,197 @@
+//! The main screen: the two provider cards, then "All Integrations". Test, enable/disable and
+//! delete happen here and report through toasts; the list is refreshed from what the core
+//! returns, never guessed.
+
+import { useCallback, useEffect, useState } from 'react';
+
+import { backend } from '../backend';
+import { useT } from '../i18n';
+import { useBackendError } from '../session';
+import type { ErrorPayload, Integration, Provider } from '../types';
+import { DeleteDialog } from './DeleteDialog';
+import { ErrorAlert } from './ErrorAlert';
+import { IntegrationsTable } from './IntegrationsTable';
+import { MetaCard, PancakeCard, type Busy } from './ProviderCards';
+import { useToast } from './Toasts';
+
+type Load =
+  | { state: 'loading' }
+  | { state: 'loaded'; integrations: Integration[] }
+  | { state: 'failed'; error: ErrorPayload };
+
+interface Props {
+  onConnect: (provider: Provider) => void;
+  onEdit: (integration: Integration) => void;
+}
+
+export function IntegrationsPage({ onConnect, onEdit }: Props) {
+  const t = useT();
+  const notify = useToast();
+  const asError = useBackendError();
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [busy, setBusy] = useState<Record<string, Busy | undefined>>({});
+  const [deleting, setDeleting] = useState<Integration | null>(null);
+
+  const refresh = useCallback(() => {
+    setLoad({ state: 'loading' });
+    backend.listIntegrations().then(
+      (integrations) => setLoad({ state: 'loaded', integrations }),
+      (err: unknown) => setLoad({ state: 'failed', error: asError(err) }),
+    );
+  }, [asError]);
+
+  useEffect(refresh, [refresh]);
+
+  const replace = (updated: Integration) =>
+    setLoad((current) =>
+      current.state === 'loaded'
+        ? { ...current, integrations: current.integrations.map((i) => (i.id === updated.id ? updated : i)) }
+        : current,
+    );
+  const remove = (id: string) =>
+    setLoad((current) =>
+      current.state === 'loaded'
+        ? { ...current, integrations: current.integrations.filter((i) => i.id !== id) }
+        : current,
+    );
+
+  /** Runs one action on one integration, marking it busy; failures become an error toast. */
+  const run = async (integration: Integration, kind: Busy, action: () => Promise<void>) => {
+    setBusy((b) => ({ ...b, [integration.id]: kind }));
+    try {
+      await action();
+    } catch (err) {
+      notify('error', asError(err).message);
+    } finally {
+      setBusy((b) => ({ ...b, [integration.id]: undefined }));
+    }
+  };
+
+  const onTest = (integration: Integration) =>
+    void run(integration, 'test', async () => {
+      const result = await backend.testConnection(integration.id);
+      replace(result.integration);
+      notify(
+        result.success ? 'success' : 'error',
+        t(result.success ? 'toast.testPassed' : 'toast.testFailed', { message: result.message }),
+      );
+    });
+
+  const onToggle = (integration: Integration, enabled: boolean) =>
+    void run(integration, 'toggle', async () => {
+      const updated = await (enabled
+        ? backend.enableIntegration(integration.id)
+        : backend.disableIntegration(integration.id));
+      replace(updated);
+      notify('success', t(enabled ? 'toast.enabled' : 'toast.disabled', { name: updated.name }));
+    });
+
+  const confirmDelete = async () => {
+    if (!deleting) return;
+    const integration = deleting;
+    await run(integration, 'delete', async () => {
+      await backend.deleteIntegration(integration.id);
+      remove(integration.id);
+      notify('success', t('delete.done', { name: integration.name }));
+    });
+    setDeleting(null);
+  };
+
+  const integrations = load.state === 'loaded' ? load.integrations : [];
+  const meta = integrations.find((i) => i.provider === 'META_ADS');
+  const stores = integrations.filter((i) => i.provider === 'PANCAKE_POS');
+
+  return (
+    <div className="flex flex-col gap-6" aria-busy={load.state === 'loading'}>
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="m-0 text-2xl">{t('list.title')}</h1>
+          <p className="m-0 mt-1 text-sm text-muted">{t('list.lead')}</p>
+        </div>
+        <button type="button" className="btn" onClick={refresh} disabled={load.state === 'loading'}>
+          ↻ {t('list.refresh')}
+        </button>
+      </div>
+
+      {load.state === 'failed' && (
+        <ErrorAlert error={load.error}>
+          <button type="button" className="btn btn-sm" onClick={refresh}>
+            {t('common.tryAgain')}
+          </button>
+        </ErrorAlert>
+      )}
+
+      {load.state === 'loading' && <Skeleton label={t('list.loading')} />}
+
+      {load.state === 'loaded' && (
+        <>
+          <div className="grid gap-4 md:grid-cols-2">
+            <MetaCard
+              integration={meta}
+              busy={meta ? busy[meta.id] : undefined}
+              onConnect={() => onConnect('META_ADS')}
+              onEdit={onEdit}
+              onTest={onTest}
+              onToggle={onToggle}
+            />
+            <PancakeCard stores={stores} onConnect={() => onConnect('PANCAKE_POS')} />
+          </div>
+          <section aria-labelledby="all-integrations" className="flex flex-col gap-3">
+            <div className="flex items-center gap-2">
+              <h2 id="all-integrations" className="m-0 text-lg">
+                {t('list.all')}
+              </h2>
+              {integrations.length > 0 && (
+                <span className="badge badge-plain" aria-hidden="true">
+                  {integrations.length}
+                </span>
+              )}
+            </div>
+            <IntegrationsTable
+              integrations={integrations}
+              busy={busy}
+              onEdit={onEdit}
+              onTest={onTest}
+              onToggle={onToggle}
+              onDelete={setDeleting}
+            />
+          </section>
+        </>
+      )}
+
+      {deleting && (
+        <DeleteDialog integration={deleting} onCancel={() => setDeleting(null)} onConfirm={confirmDelete} />
+      )}
+    </div>
+  );
+}
+
+function Skeleton({ label }: { label: string }) {
+  return (
+    <div className="flex flex-col gap-6">
+      <p role="status" className="visually-hidden">
+        {label}
+      </p>
+      <div className="grid gap-4 md:grid-cols-2" aria-hidden="true">
+        {[0, 1].map((i) => (
+          <div key={i} className="card flex flex-col gap-3 p-5">
+            <div className="flex gap-3">
+              <div className="skeleton h-10 w-10" />
+              <div className="flex flex-1 flex-col gap-2">
+                <div className="skeleton h-4 w-1/3" />
+                <div className="skeleton h-3 w-2/3" />
+              </div>
+            </div>
+            <div className="skeleton h-16 w-full" />
+            <div className="skeleton h-8 w-40" />
+          </div>
+        ))}
+      </div>
+      <div className="card flex flex-col gap-3 p-5" aria-hidden="true">
+        {[0, 1, 2].map((i) => (
+          <div key={i} className="skeleton h-6 w-full" />
+        ))}
+      </div>
+    </div>
+  );
+}

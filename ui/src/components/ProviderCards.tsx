@@ -1,0 +1,163 @@
+//! The two provider cards above the table: Meta Ads (at most one per workspace) on the left,
+//! Pancake POS (one integration per store) on the right.
+
+import type { ReactNode } from 'react';
+
+import { useT } from '../i18n';
+import type { Integration } from '../types';
+import { StatusBadge } from './StatusBadge';
+
+export type Busy = 'test' | 'toggle' | 'delete';
+
+function ProviderMark({ provider }: { provider: 'meta' | 'pancake' }) {
+  return (
+    <span
+      aria-hidden="true"
+      className="inline-flex h-10 w-10 flex-none items-center justify-center rounded-xl text-lg font-bold text-white"
+      style={{ background: provider === 'meta' ? 'var(--meta)' : 'var(--pancake)' }}
+    >
+      {provider === 'meta' ? '∞' : 'P'}
+    </span>
+  );
+}
+
+function CardShell({
+  provider,
+  title,
+  description,
+  badge,
+  children,
+  labelId,
+}: {
+  provider: 'meta' | 'pancake';
+  title: string;
+  description: string;
+  badge: ReactNode;
+  children: ReactNode;
+  labelId: string;
+}) {
+  return (
+    <section className="card flex flex-col gap-4 p-5" aria-labelledby={labelId}>
+      <div className="flex items-start gap-3">
+        <ProviderMark provider={provider} />
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <h2 id={labelId} className="m-0 text-base">
+              {title}
+            </h2>
+            {badge}
+          </div>
+          <p className="m-0 mt-0.5 text-sm text-muted">{description}</p>
+        </div>
+      </div>
+      {children}
+    </section>
+  );
+}
+
+export function MetaCard({
+  integration,
+  busy,
+  onConnect,
+  onEdit,
+  onTest,
+  onToggle,
+}: {
+  integration: Integration | undefined;
+  busy?: Busy;
+  onConnect: () => void;
+  onEdit: (integration: Integration) => void;
+  onTest: (integration: Integration) => void;
+  onToggle: (integration: Integration, enabled: boolean) => void;
+}) {
+  const t = useT();
+  return (
+    <CardShell
+      provider="meta"
+      labelId="card-meta"
+      title={t('provider.META_ADS')}
+      description={t('meta.description')}
+      badge={<StatusBadge status={integration ? integration.status : null} />}
+    >
+      {integration ? (
+        <>
+          <dl className="m-0 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 rounded-lg bg-subtle px-4 py-3 text-sm">
+            <dt className="text-muted">{t('table.name')}</dt>
+            <dd className="m-0 truncate font-semibold" title={integration.name}>
+              {integration.name}
+            </dd>
+            <dt className="text-muted">{t('meta.adAccount')}</dt>
+            <dd className="m-0 font-mono text-[0.85rem]">
+              {'adAccountId' in integration.config ? integration.config.adAccountId : '—'}
+            </dd>
+          </dl>
+          <div className="mt-auto flex flex-wrap gap-2">
+            <button type="button" className="btn" onClick={() => onEdit(integration)}>
+              {t('common.edit')}
+            </button>
+            <button type="button" className="btn" disabled={busy === 'test'} onClick={() => onTest(integration)}>
+              {busy === 'test' ? t('common.testing') : t('common.test')}
+            </button>
+            <button
+              type="button"
+              className="btn"
+              disabled={busy === 'toggle'}
+              onClick={() => onToggle(integration, !integration.enabled)}
+            >
+              {integration.enabled ? t('common.disable') : t('common.enable')}
+            </button>
+          </div>
+        </>
+      ) : (
+        <>
+          <p className="m-0 text-sm text-muted">{t('meta.onlyOne')}</p>
+          <div className="mt-auto">
+            <button type="button" className="btn btn-primary" onClick={onConnect}>
+              {t('meta.connect')}
+            </button>
+          </div>
+        </>
+      )}
+    </CardShell>
+  );
+}
+
+export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onConnect: () => void }) {
+  const t = useT();
+  const count = stores.length;
+  const summary =
+    count === 0 ? t('pancake.noStores')
+    : t(count === 1 ? 'pancake.storeCountOne' : 'pancake.storeCountMany', { count });
+  return (
+    <CardShell
+      provider="pancake"
+      labelId="card-pancake"
+      title={t('provider.PANCAKE_POS')}
+      description={t('pancake.description')}
+      badge={<span className="badge badge-plain" data-testid="store-count">{summary}</span>}
+    >
+      {count > 0 && (
+        <ul className="m-0 flex list-none flex-wrap gap-1.5 p-0" aria-label={summary}>
+          {stores.slice(0, 6).map((store) => (
+            <li key={store.id} className="max-w-[14rem] truncate rounded-md bg-subtle px-2 py-0.5 text-sm" title={store.name}>
+              {store.name}
+            </li>
+          ))}
+          {count > 6 && <li className="px-1 text-sm text-muted">+{count - 6}</li>}
+        </ul>
+      )}
+      <div className="mt-auto">
+        <button type="button" className={count === 0 ? 'btn btn-primary' : 'btn'} onClick={onConnect}>
+          {count === 0 ? (
+            t('pancake.connect')
+          ) : (
+            <>
+              <span aria-hidden="true">+</span>
+              {t('pancake.addStore')}
+            </>
+          )}
+        </button>
+      </div>
+    </CardShell>
+  );
+}
