@@ -114,6 +114,25 @@ fn provider_err(failure: ProviderFailure) -> CoreError {
     }
 }
 
+/// The throttling rule: failures older than the window are forgotten; after
+/// [`auth::FREE_LOGIN_FAILURES`] each attempt must wait twice as long as the one before.
+fn login_policy(
+    current: &crate::store::LoginThrottle,
+    now: chrono::DateTime<Utc>,
+) -> Result<u32, u64> {
+    let since = current
+        .last_failure_at
+        .map_or(i64::MAX, |at| (now - at).num_seconds().max(0));
+    if since >= LOGIN_FAILURE_WINDOW_SECS {
+        return Ok(1);
+    }
+    let wait = login_delay_secs(current.failures) as i64;
+    if wait > since {
+        return Err((wait - since) as u64);
+    }
+    Ok(current.failures.saturating_add(1))
+}
+
 pub struct Core {
     store: Arc<dyn Store>,
     master: MasterKey,
@@ -205,32 +224,16 @@ impl Core {
     pub async fn sign_in(&self, email: &str, password: &SecretString) -> CoreResult<SignedIn> {
         let normalized = email.trim().to_lowercase();
         let email_hash = sha256_hex(&normalized);
-        let now = Utc::now();
-        let throttle = self
+        // The attempt is counted before the password is checked, in the same atomic step as
+        // the decision, so parallel guesses cannot share one stale count.
+        let reservation = self
             .store
-            .login_throttle(&email_hash)
+            .reserve_login_attempt(&email_hash, Utc::now(), login_policy)
             .await
             .map_err(store_err)?;
-        let recent = throttle
-            .last_failure_at
-            .is_some_and(|at| (now - at).num_seconds() < LOGIN_FAILURE_WINDOW_SECS);
-        if recent {
-            let wait = login_delay_secs(throttle.failures) as i64;
-            let since = throttle
-                .last_failure_at
-                .map_or(0, |at| (now - at).num_seconds());
-            if wait > since {
-                return Err(CoreError::RateLimited {
-                    retry_after_secs: (wait - since) as u64,
-                });
-            }
-        } else if throttle.failures > 0 {
-            self.store
-                .clear_login_failures(&email_hash)
-                .await
-                .map_err(store_err)?;
+        if let Err(retry_after_secs) = reservation {
+            return Err(CoreError::RateLimited { retry_after_secs });
         }
-
         let user = self
             .store
             .find_user_by_email(&normalized)
@@ -246,13 +249,7 @@ impl Core {
                     .map_err(store_err)?;
                 self.issue(&user, Uuid::new_v4()).await
             }
-            _ => {
-                self.store
-                    .record_login_failure(&email_hash, now)
-                    .await
-                    .map_err(store_err)?;
-                Err(CoreError::Unauthenticated(BAD_CREDENTIALS.into()))
-            }
+            _ => Err(CoreError::Unauthenticated(BAD_CREDENTIALS.into())),
         }
     }
 

@@ -690,6 +690,45 @@ async fn unknown_email_and_wrong_password_read_the_same_and_failures_slow_down(b
     env.core.sign_in("other@shop.vn", &password).await.unwrap();
 }
 
+async fn parallel_guesses_cannot_share_one_stale_failure_count(backend: Backend) {
+    let env = Arc::new(TestEnv::new(backend).await);
+    let password = SecretString::from("mật khẩu 123");
+    env.core
+        .sign_up("Shop", "owner@shop.vn", &password)
+        .await
+        .unwrap();
+    let guesses = (0..20).map(|i| {
+        let env = env.clone();
+        tokio::spawn(async move {
+            env.core
+                .sign_in("owner@shop.vn", &SecretString::from(format!("guess {i}")))
+                .await
+                .unwrap_err()
+                .code()
+        })
+    });
+    let codes: Vec<ErrorCode> = futures::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let checked = codes
+        .iter()
+        .filter(|code| **code == ErrorCode::Unauthenticated)
+        .count();
+    let refused = codes
+        .iter()
+        .filter(|code| **code == ErrorCode::RateLimited)
+        .count();
+    // Five free attempts, then each must wait 1 s, 2 s, 4 s…: a burst gets a handful checked
+    // at most, never all twenty.
+    assert!(
+        checked <= 7,
+        "{checked} of 20 parallel guesses reached the password check"
+    );
+    assert_eq!(checked + refused, 20);
+}
+
 async fn sign_up_checks_its_input(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let short = env
@@ -727,4 +766,5 @@ on_both_stores!(
     sign_in_refresh_and_sign_out,
     unknown_email_and_wrong_password_read_the_same_and_failures_slow_down,
     sign_up_checks_its_input,
+    parallel_guesses_cannot_share_one_stale_failure_count,
 );

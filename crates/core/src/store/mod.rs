@@ -83,6 +83,10 @@ pub struct TenantKeyRecord {
     pub wrapped_key: String,
 }
 
+/// The sign-in throttling rule, stated once in the service: `Ok(failures to store)` or
+/// `Err(seconds to wait)`.
+pub type LoginPolicy = fn(&LoginThrottle, DateTime<Utc>) -> Result<u32, u64>;
+
 #[derive(Debug, Clone, Default)]
 pub struct LoginThrottle {
     pub failures: u32,
@@ -151,8 +155,17 @@ pub trait Store: Send + Sync {
     async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()>;
 
     // Sign-in throttling, keyed by a hash of the email (not tenant data).
-    async fn login_throttle(&self, email_hash: &str) -> StoreResult<LoginThrottle>;
-    async fn record_login_failure(&self, email_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Counts a sign-in attempt as a failure before the password is checked, atomically with the
+    /// decision whether it may happen at all: `decide` sees the current state (under a row lock
+    /// or SQLite's write lock) and returns the failure count to store, or the seconds to wait.
+    /// Concurrent attempts therefore cannot all slip through on the same old count.
+    async fn reserve_login_attempt(
+        &self,
+        email_hash: &str,
+        at: DateTime<Utc>,
+        decide: LoginPolicy,
+    ) -> StoreResult<Result<(), u64>>;
+    /// A successful sign-in forgets the failures.
     async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()>;
 
     // Tenant data keys.

@@ -14,8 +14,8 @@ use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::{
-    Constraint, IntegrationRecord, LoginThrottle, Reencryption, RefreshTokenRecord, Store,
-    StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
+    Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, Reencryption, RefreshTokenRecord,
+    Store, StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -342,35 +342,54 @@ impl Store for PostgresStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn login_throttle(&self, email_hash: &str) -> StoreResult<LoginThrottle> {
-        let row = sqlx::query(
-            "SELECT failures, last_failure_at FROM login_throttle WHERE email_hash = $1",
-        )
-        .bind(email_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(match row {
-            Some(row) => LoginThrottle {
-                failures: row.try_get::<i32, _>("failures").unwrap_or(0).max(0) as u32,
-                last_failure_at: row.try_get("last_failure_at").ok(),
-            },
-            None => LoginThrottle::default(),
-        })
-    }
-
-    async fn record_login_failure(&self, email_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn reserve_login_attempt(
+        &self,
+        email_hash: &str,
+        at: DateTime<Utc>,
+        decide: LoginPolicy,
+    ) -> StoreResult<Result<(), u64>> {
+        let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO login_throttle (email_hash, failures, last_failure_at) VALUES ($1, 1, $2) \
-             ON CONFLICT (email_hash) DO UPDATE SET failures = login_throttle.failures + 1, \
-             last_failure_at = EXCLUDED.last_failure_at",
+            "INSERT INTO login_throttle (email_hash, failures, last_failure_at) \
+             VALUES ($1, 0, 'epoch') ON CONFLICT (email_hash) DO NOTHING",
         )
         .bind(email_hash)
-        .bind(at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        Ok(())
+        let row = sqlx::query(
+            "SELECT failures, last_failure_at FROM login_throttle WHERE email_hash = $1 \
+             FOR UPDATE",
+        )
+        .bind(email_hash)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let current = LoginThrottle {
+            failures: row.try_get::<i32, _>("failures").map_err(get)?.max(0) as u32,
+            last_failure_at: Some(row.try_get("last_failure_at").map_err(get)?),
+        };
+        match decide(&current, at) {
+            Ok(failures) => {
+                sqlx::query(
+                    "UPDATE login_throttle SET failures = $2, last_failure_at = $3 \
+                     WHERE email_hash = $1",
+                )
+                .bind(email_hash)
+                .bind(failures as i32)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(Ok(()))
+            }
+            Err(wait) => {
+                tx.rollback().await.map_err(map_err)?;
+                Ok(Err(wait))
+            }
+        }
     }
 
     async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {

@@ -19,8 +19,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::{
-    Constraint, IntegrationRecord, LoginThrottle, Reencryption, RefreshTokenRecord, Store,
-    StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
+    Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, Reencryption, RefreshTokenRecord,
+    Store, StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -73,6 +73,11 @@ fn map_err(err: sqlx::Error) -> StoreError {
                 } else {
                     StoreError::Database(message.to_owned())
                 };
+            }
+            // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds the
+            // file; the user should retry, not read about an internal error.
+            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) {
+                return StoreError::Unavailable(db.message().to_owned());
             }
             StoreError::Database(db.message().to_owned())
         }
@@ -333,38 +338,55 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn login_throttle(&self, email_hash: &str) -> StoreResult<LoginThrottle> {
+    async fn reserve_login_attempt(
+        &self,
+        email_hash: &str,
+        at: DateTime<Utc>,
+        decide: LoginPolicy,
+    ) -> StoreResult<Result<(), u64>> {
+        // The first statement writes, so the transaction holds SQLite's write lock while it
+        // reads and decides: concurrent attempts queue behind it.
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO login_throttle (email_hash, failures, last_failure_at) \
+             VALUES (?, 0, ?) ON CONFLICT (email_hash) DO UPDATE SET failures = failures",
+        )
+        .bind(email_hash)
+        .bind(ts(DateTime::<Utc>::UNIX_EPOCH))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let row = sqlx::query(
             "SELECT failures, last_failure_at FROM login_throttle WHERE email_hash = ?",
         )
         .bind(email_hash)
-        .fetch_optional(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        match row {
-            Some(row) => {
-                let get = |err: sqlx::Error| StoreError::Database(err.to_string());
-                Ok(LoginThrottle {
-                    failures: row.try_get::<i64, _>("failures").map_err(get)?.max(0) as u32,
-                    last_failure_at: Some(parse_ts(row.try_get("last_failure_at").map_err(get)?)?),
-                })
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let current = LoginThrottle {
+            failures: row.try_get::<i64, _>("failures").map_err(get)?.max(0) as u32,
+            last_failure_at: Some(parse_ts(row.try_get("last_failure_at").map_err(get)?)?),
+        };
+        match decide(&current, at) {
+            Ok(failures) => {
+                sqlx::query(
+                    "UPDATE login_throttle SET failures = ?, last_failure_at = ? WHERE email_hash = ?",
+                )
+                .bind(i64::from(failures))
+                .bind(ts(at))
+                .bind(email_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(Ok(()))
             }
-            None => Ok(LoginThrottle::default()),
+            Err(wait) => {
+                tx.rollback().await.map_err(map_err)?;
+                Ok(Err(wait))
+            }
         }
-    }
-
-    async fn record_login_failure(&self, email_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO login_throttle (email_hash, failures, last_failure_at) VALUES (?, 1, ?) \
-             ON CONFLICT (email_hash) DO UPDATE SET failures = failures + 1, \
-             last_failure_at = excluded.last_failure_at",
-        )
-        .bind(email_hash)
-        .bind(ts(at))
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {
