@@ -68,7 +68,7 @@ pub fn load_or_create(data_dir: &Path, use_keychain: bool) -> CoreResult<LoadedM
         _ => {}
     }
 
-    // First run (or a data dir from before the marker existed).
+    // First run (or a data dir whose marker was lost).
     let key_path = data_dir.join(KEY_FILE);
     if key_path.exists() {
         let key = read_key_file(&key_path)?;
@@ -77,6 +77,23 @@ pub fn load_or_create(data_dir: &Path, use_keychain: bool) -> CoreResult<LoadedM
             key,
             source: MasterKeySource::File,
         });
+    }
+    if use_keychain {
+        if let Some(key) = keychain_read(data_dir)? {
+            write_private(&location_path, b"keychain")?;
+            return Ok(LoadedMasterKey {
+                key,
+                source: MasterKeySource::Keychain,
+            });
+        }
+    }
+    // A database without its key must not get a new one: everything sealed would be lost.
+    if data_dir.join(crate::config::DATABASE_FILE).exists() {
+        return Err(CoreError::Configuration(format!(
+            "The master key for the database in {} is missing (no key file and none in the OS \
+             keychain). Restore master.key or set INTEGRATIONS_MASTER_KEY.",
+            data_dir.display()
+        )));
     }
     let key = MasterKey::generate();
     if use_keychain && keychain_store(data_dir, &key) {
@@ -110,7 +127,7 @@ fn read_key_file(path: &Path) -> CoreResult<MasterKey> {
 }
 
 /// Writes a file that only the current user can read (0600 on Unix), replacing it atomically.
-pub(crate) fn write_private(path: &Path, contents: &[u8]) -> CoreResult<()> {
+pub fn write_private(path: &Path, contents: &[u8]) -> CoreResult<()> {
     let tmp: PathBuf = path.with_extension("tmp");
     let result = (|| {
         let mut options = fs::OpenOptions::new();
@@ -121,6 +138,12 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> CoreResult<()> {
             options.mode(0o600);
         }
         let mut file = options.open(&tmp)?;
+        // `mode` applies only when the file is created: a leftover temp file keeps its own.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
         file.write_all(contents)?;
         file.sync_all()?;
         fs::rename(&tmp, path)
@@ -205,6 +228,18 @@ mod tests {
             fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(),
             "garbage"
         );
+    }
+
+    #[test]
+    fn a_database_whose_key_is_missing_gets_no_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        load_or_create(dir.path(), false).unwrap();
+        fs::write(dir.path().join(crate::config::DATABASE_FILE), b"").unwrap();
+        fs::remove_file(dir.path().join(KEY_FILE)).unwrap();
+        fs::remove_file(dir.path().join(LOCATION_FILE)).unwrap();
+        let err = load_or_create(dir.path(), false).err().unwrap();
+        assert!(err.to_string().contains("missing"), "{err}");
+        assert!(!dir.path().join(KEY_FILE).exists());
     }
 
     #[test]

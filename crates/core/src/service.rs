@@ -975,14 +975,21 @@ impl Core {
         session: &Session,
         id: IntegrationId,
     ) -> CoreResult<ConnectionTestResult> {
-        let record = self.record(session, id).await?;
+        let tested = self.record(session, id).await?;
         let keyring = self.keyring(session.tenant_id()).await?;
-        let credentials = Self::open(&keyring, &record)?;
-        let config = IntegrationConfig::from_stored(record.provider, &record.config)?;
+        let credentials = Self::open(&keyring, &tested)?;
+        let config = IntegrationConfig::from_stored(tested.provider, &tested.config)?;
         let outcome = self.providers.test_connection(&credentials, &config).await;
         drop(credentials);
         let integration = self
             .mutate(session, id, None, |record| {
+                // Credentials or shop changed while the provider was asked: this result is
+                // about what was there before, so it must not mark the new ones ACTIVE/ERROR.
+                if record.credentials != tested.credentials
+                    || record.external_id != tested.external_id
+                {
+                    return Ok(());
+                }
                 let disabled = record.status == IntegrationStatus::Disabled;
                 match &outcome {
                     Ok(_) => {

@@ -236,3 +236,129 @@ on_both_stores!(
     an_expired_meta_token_asks_to_reconnect,
     an_active_meta_account_passes,
 );
+
+/// Holds a connection test inside the provider call until the test says go, so an edit can
+/// land while the provider is being asked.
+struct HeldGateway {
+    inner: integrations_core::gateway::HttpProviders,
+    called: tokio::sync::mpsc::UnboundedSender<()>,
+    release: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<()>>,
+}
+
+#[async_trait::async_trait]
+impl integrations_core::ProviderGateway for HeldGateway {
+    async fn test_connection(
+        &self,
+        credentials: &Credentials,
+        config: &IntegrationConfig,
+    ) -> Result<integrations_core::ConnectionCheck, integrations_core::ProviderFailure> {
+        let result = self.inner.test_connection(credentials, config).await;
+        self.called.send(()).unwrap();
+        self.release.lock().await.recv().await;
+        result
+    }
+
+    async fn discover_shops(
+        &self,
+        api_key: &SecretString,
+    ) -> Result<Vec<integrations_core::DiscoveredShop>, integrations_core::ProviderFailure> {
+        self.inner.discover_shops(api_key).await
+    }
+
+    async fn discover_ad_accounts(
+        &self,
+        token: &SecretString,
+    ) -> Result<Vec<integrations_core::DiscoveredAdAccount>, integrations_core::ProviderFailure>
+    {
+        self.inner.discover_ad_accounts(token).await
+    }
+}
+
+async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Backend) {
+    use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
+    let config = FakeConfig {
+        orders_per_shop: 10,
+        days: 3,
+        ..FakeConfig::default()
+    };
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let meta = start_meta(config).await.unwrap();
+    let (called_tx, mut called_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (release_tx, release_rx) = tokio::sync::mpsc::unbounded_channel();
+    let gateway = HeldGateway {
+        inner: integrations_core::gateway::HttpProviders {
+            pancake: integrations_providers::PancakeClient::new(
+                &pancake.base_url,
+                common::fast_http(),
+            )
+            .unwrap(),
+            meta: integrations_providers::MetaClient::new(
+                &meta.base_url,
+                "v27.0",
+                common::fast_http(),
+            )
+            .unwrap(),
+        },
+        called: called_tx,
+        release: tokio::sync::Mutex::new(release_rx),
+    };
+    let env = std::sync::Arc::new(
+        common::TestEnv::with_providers(backend, std::sync::Arc::new(gateway)).await,
+    );
+    let session = env
+        .core
+        .sign_up("Shop", "chu@shop.vn", &SecretString::from("mật khẩu 123"))
+        .await
+        .unwrap()
+        .session;
+    // The old key is rejected by Pancake; while that answer is in flight, the key is replaced.
+    let created = env
+        .core
+        .create(&session, pancake_integration("rejected", "6036602"))
+        .await
+        .unwrap();
+    let running = {
+        let env = env.clone();
+        let session = session.clone();
+        tokio::spawn(async move { env.core.test_connection(&session, created.id).await })
+    };
+    called_rx.recv().await.unwrap();
+    env.core
+        .update(
+            &session,
+            created.id,
+            IntegrationUpdate {
+                credentials: Some(Credentials::pancake(SecretString::from("one-shop"))),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    release_tx.send(()).unwrap();
+    let result = running.await.unwrap().unwrap();
+    assert!(!result.success, "the old key was tested and rejected");
+    assert_eq!(
+        result.integration.status,
+        IntegrationStatus::Pending,
+        "the new key is untested"
+    );
+    assert_eq!(result.integration.last_error, None);
+}
+
+fn pancake_integration(key: &str, shop: &str) -> NewIntegration {
+    pancake(key, shop)
+}
+
+mod held {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres() {
+        a_test_result_does_not_judge_credentials_replaced_meanwhile(Backend::Postgres).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_sqlite() {
+        a_test_result_does_not_judge_credentials_replaced_meanwhile(Backend::Sqlite).await
+    }
+}

@@ -150,12 +150,17 @@ impl TestEnv {
                 config.master_key = Some(SecretString::from(master.to_base64().to_string()));
                 (Some(PostgresStore::connect(&url).await.unwrap()), None)
             }
-            Backend::Sqlite => {
-                let path = dir.path().join(integrations_core::config::DATABASE_FILE);
-                (None, Some(SqliteStore::open(&path).await.unwrap()))
-            }
+            Backend::Sqlite => (None, None),
         };
         let core = config.open(providers).await.unwrap();
+        // A second handle on the same file, opened after the core made it (and its key).
+        let sqlite = match backend {
+            Backend::Sqlite => {
+                let path = dir.path().join(integrations_core::config::DATABASE_FILE);
+                Some(SqliteStore::open(&path).await.unwrap())
+            }
+            Backend::Postgres => sqlite,
+        };
         Self {
             core,
             backend,
