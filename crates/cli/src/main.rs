@@ -195,17 +195,32 @@ fn save_session(path: &Path, tokens: &integrations_core::TokenPair) -> Result<()
             CoreError::Configuration(format!("Cannot create {}: {err}", dir.display()))
         })?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    // Written to a temp file and renamed: a reader never sees half a session.
+    integrations_core::master_key::write_private(path, text.expose_secret().as_bytes())
+}
+
+/// Serialises the refresh of the stored session between CLI processes: two commands run at
+/// once with an expired access token would otherwise both spend the same refresh token, and
+/// the second would look like a stolen token's reuse and end the session.
+fn lock_session(path: &Path) -> Result<std::fs::File, CoreError> {
+    let lock_path = path.with_extension("lock");
+    if let Some(dir) = lock_path.parent() {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            CoreError::Configuration(format!("Cannot create {}: {err}", dir.display()))
+        })?;
     }
-    options
-        .open(path)
-        .and_then(|mut file| file.write_all(text.expose_secret().as_bytes()))
-        .map_err(|err| CoreError::Configuration(format!("Cannot write {}: {err}", path.display())))
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|err| {
+            CoreError::Configuration(format!("Cannot open {}: {err}", lock_path.display()))
+        })?;
+    file.lock().map_err(|err| {
+        CoreError::Configuration(format!("Cannot lock {}: {err}", lock_path.display()))
+    })?;
+    Ok(file)
 }
 
 fn load_session(path: &Path) -> Option<(SecretString, SecretString)> {
@@ -240,6 +255,8 @@ fn read_secret(prompt: &str) -> Result<SecretString, CoreError> {
 /// The verified session, refreshing (and re-saving) the tokens when the access token expired.
 async fn signed_in(core: &Core, config: &CoreConfig) -> Result<Session, CoreError> {
     let path = session_path(config);
+    // Held until the session is verified or refreshed and saved; released on drop.
+    let _lock = lock_session(&path)?;
     let (access, refresh) = load_session(&path).ok_or_else(|| {
         CoreError::Unauthenticated(
             "Not signed in. Run `integrations login --email E` (password on stdin).".into(),

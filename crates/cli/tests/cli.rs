@@ -479,3 +479,51 @@ async fn an_unreachable_pancake_is_a_provider_error_not_a_crash() {
     assert_eq!(err["error"]["providerCode"], "PROVIDER_UNREACHABLE");
     cli.assert_no_secret_leaked();
 }
+
+#[test]
+fn commands_run_at_once_after_the_access_token_lapsed_all_keep_the_session() {
+    let cli = Cli::new(vec![]);
+    cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop",
+            "--email",
+            "a@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    // An access token that no longer verifies: every command must refresh first.
+    let session_file = cli.data_dir.path().join("cli-session.json");
+    let mut stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&session_file).unwrap()).unwrap();
+    stored["access_token"] = Value::String("expired.or.tampered".into());
+    std::fs::write(&session_file, stored.to_string()).unwrap();
+
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_integrations"))
+                .args(["--json", "list"])
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("INTEGRATIONS_DATA_DIR", cli.data_dir.path())
+                .env("INTEGRATIONS_NO_KEYCHAIN", "1")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "a parallel command lost the session: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // And the session is still good afterwards.
+    cli.ok_json(&["--json", "whoami"], None);
+}
