@@ -31,9 +31,6 @@ npm --prefix ui run build
 npm --prefix ui test
 npm --prefix ui run test:e2e
 
-step "Desktop app build (UI embedded)"
-npm --prefix ui run tauri -- build --debug --no-bundle --ci
-
 step "Rust tests (core on PostgreSQL and SQLite, providers against fake servers, CLI, shell)"
 cargo test --workspace --locked
 
@@ -45,5 +42,12 @@ if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
   echo "ui/src/bindings is out of date: run cargo test and commit the result." >&2
   exit 1
 fi
+
+# Built after `cargo test`, which would otherwise replace the binary with one that has no UI.
+step "Desktop app build (UI embedded)"
+npm --prefix ui run tauri -- build --debug --no-bundle --ci
+
+step "Desktop app end to end (WebDriver, Xvfb)"
+"$ROOT/scripts/desktop-e2e.sh"
 
 step "Done in $(( $(date +%s) - started ))s"
