@@ -168,17 +168,7 @@ async fn an_expired_meta_token_asks_to_reconnect(backend: Backend) {
     let created = f
         .env
         .core
-        .create(
-            &f.session,
-            NewIntegration {
-                name: "Meta Ads".into(),
-                description: None,
-                credentials: Credentials::meta(SecretString::from("meta-expired")),
-                config: IntegrationConfig::MetaAds {
-                    ad_account_id: "act_1234567890".into(),
-                },
-            },
-        )
+        .create(&f.session, meta("meta-expired", "act_1234567890"))
         .await
         .unwrap();
     let result = f
@@ -204,17 +194,7 @@ async fn an_active_meta_account_passes(backend: Backend) {
     let created = f
         .env
         .core
-        .create(
-            &f.session,
-            NewIntegration {
-                name: "Meta Ads".into(),
-                description: None,
-                credentials: Credentials::meta(SecretString::from("meta-one-account")),
-                config: IntegrationConfig::MetaAds {
-                    ad_account_id: "1234567890".into(),
-                },
-            },
-        )
+        .create(&f.session, meta("meta-one-account", "1234567890"))
         .await
         .unwrap();
     let result = f
@@ -281,19 +261,19 @@ async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Ba
         days: 3,
         ..FakeConfig::default()
     };
-    let pancake = start_pancake(config.clone()).await.unwrap();
-    let meta = start_meta(config).await.unwrap();
+    let pancake_server = start_pancake(config.clone()).await.unwrap();
+    let meta_server = start_meta(config).await.unwrap();
     let (called_tx, mut called_rx) = tokio::sync::mpsc::unbounded_channel();
     let (release_tx, release_rx) = tokio::sync::mpsc::unbounded_channel();
     let gateway = HeldGateway {
         inner: integrations_core::gateway::HttpProviders {
             pancake: integrations_providers::PancakeClient::new(
-                &pancake.base_url,
+                &pancake_server.base_url,
                 common::fast_http(),
             )
             .unwrap(),
             meta: integrations_providers::MetaClient::new(
-                &meta.base_url,
+                &meta_server.base_url,
                 "v27.0",
                 common::fast_http(),
             )
@@ -314,7 +294,7 @@ async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Ba
     // The old key is rejected by Pancake; while that answer is in flight, the key is replaced.
     let created = env
         .core
-        .create(&session, pancake_integration("rejected", "6036602"))
+        .create(&session, pancake("rejected", "6036602"))
         .await
         .unwrap();
     let running = {
@@ -345,8 +325,15 @@ async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Ba
     assert_eq!(result.integration.last_error, None);
 }
 
-fn pancake_integration(key: &str, shop: &str) -> NewIntegration {
-    pancake(key, shop)
+fn meta(token: &str, ad_account_id: &str) -> NewIntegration {
+    NewIntegration {
+        name: "Meta Ads".into(),
+        description: None,
+        credentials: Credentials::meta(SecretString::from(token)),
+        config: IntegrationConfig::MetaAds {
+            ad_account_id: ad_account_id.into(),
+        },
+    }
 }
 
 mod held {
