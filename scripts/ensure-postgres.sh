@@ -22,12 +22,19 @@ fi
 cluster=$(pg_lsclusters --no-header 2>/dev/null | sort -k1,1V | tail -n 1)
 if [ -z "$cluster" ]; then
   version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
-  as_root pg_createcluster "$version" main >/dev/null
+  as_root pg_createcluster "$version" main >&2
   cluster=$(pg_lsclusters --no-header | sort -k1,1V | tail -n 1)
 fi
 read -r version name port status _ <<<"$cluster"
 if [ "$status" != "online" ]; then
-  as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$name" start
+  # Its chatter ("Removed stale pid file." after a killed server) goes to stderr: stdout is
+  # reserved for the URL, which callers capture.
+  # A server killed a moment ago may still hold its socket lock: try again for a few seconds.
+  for attempt in 1 2 3 4 5 6; do
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$name" start >&2 && break
+    [ "$attempt" = 6 ] && exit 1
+    sleep 1
+  done
 fi
 
 for _ in $(seq 1 50); do

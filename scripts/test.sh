@@ -18,6 +18,10 @@ ensure_ui_packages
 step "PostgreSQL"
 TEST_DATABASE_URL=$("$ROOT/scripts/ensure-postgres.sh")
 export TEST_DATABASE_URL
+if ! [[ "$TEST_DATABASE_URL" =~ ^postgres://[^[:space:]]+$ ]]; then
+  echo "ensure-postgres.sh printed something other than one URL: $TEST_DATABASE_URL" >&2
+  exit 1
+fi
 # Databases left by earlier runs (each test makes its own `it_*` database).
 psql "$TEST_DATABASE_URL" -qAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'it\_%'" \
   | while read -r db; do psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null; done
