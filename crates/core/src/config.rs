@@ -6,6 +6,7 @@
 //! configures nothing.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,11 +16,14 @@ use crate::auth::{parse_duration, TokenConfig, DEFAULT_ACCESS_TTL, DEFAULT_REFRE
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, CoreResult};
 use crate::master_key::{self, MasterKeySource};
+use crate::mirror::SharedStore;
 use crate::provider::ProviderGateway;
 use crate::service::Core;
-use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
+use crate::store::{SqliteStore, Store, StoreError};
 
 pub const DATABASE_FILE: &str = "integrations.db";
+/// Shared mode's local copy of the signed-in tenant's rows, in the data directory.
+pub const MIRROR_FILE: &str = "mirror.db";
 /// The database chosen in the app (first run or settings), kept next to the data. It can hold a
 /// PostgreSQL password and the master key, so it is written readable only by the user.
 pub const DATABASE_SETTINGS_FILE: &str = "database.json";
@@ -311,25 +315,49 @@ impl CoreConfig {
     pub async fn open(&self, providers: Arc<dyn ProviderGateway>) -> CoreResult<Core> {
         let (master, source) = self.master_key()?;
         tracing::info!(mode = self.mode(), key_source = ?source, "opening core");
-        let store: Arc<dyn Store> = match &self.database {
-            DatabaseTarget::Sqlite { path } => {
-                std::fs::create_dir_all(&self.data_dir).map_err(|err| {
-                    CoreError::Configuration(format!(
-                        "Cannot create the data directory {}: {err}",
-                        self.data_dir.display()
-                    ))
-                })?;
-                Arc::new(SqliteStore::open(path).await.map_err(open_err)?)
-            }
-            DatabaseTarget::Postgres { url } => Arc::new(
-                PostgresStore::connect(url.expose_secret())
-                    .await
-                    .map_err(open_err)?,
-            ),
-        };
+        std::fs::create_dir_all(&self.data_dir).map_err(|err| {
+            CoreError::Configuration(format!(
+                "Cannot create the data directory {}: {err}",
+                self.data_dir.display()
+            ))
+        })?;
         let tokens = self.token_config(&master);
-        Ok(Core::new(store, master, tokens, providers))
+        match &self.database {
+            DatabaseTarget::Sqlite { path } => {
+                let store: Arc<dyn Store> =
+                    Arc::new(SqliteStore::open(path).await.map_err(open_err)?);
+                Ok(Core::new(store, master, tokens, providers))
+            }
+            DatabaseTarget::Postgres { url } => {
+                let shared = SharedStore::open(
+                    url.expose_secret(),
+                    &self.data_dir.join(MIRROR_FILE),
+                    &server_fingerprint(url.expose_secret())?,
+                )
+                .await
+                .map_err(open_err)?;
+                Ok(Core::new_shared(
+                    Arc::new(shared),
+                    master,
+                    tokens,
+                    providers,
+                ))
+            }
+        }
     }
+}
+
+/// Names the server and database a mirror belongs to, without the user name or password.
+fn server_fingerprint(url: &str) -> CoreResult<String> {
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)
+        .map_err(|_| CoreError::Configuration("The PostgreSQL URL is not valid.".into()))?;
+    let identity = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    );
+    Ok(crate::auth::sha256_hex(&identity))
 }
 
 fn open_err(err: StoreError) -> CoreError {

@@ -440,7 +440,7 @@ impl std::fmt::Debug for IntegrationPatch {
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, via `default`).
-fn present_or_null<'de, D: Deserializer<'de>>(
+pub(crate) fn present_or_null<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(deserializer).map(Some)

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     RateLimited,
     ProviderError,
     DatabaseUnavailable,
+    /// Shared mode with the server out of reach, for an operation that needs it.
+    Offline,
     Configuration,
     Internal,
 }
@@ -40,6 +42,7 @@ impl ErrorCode {
             Self::RateLimited => "RATE_LIMITED",
             Self::ProviderError => "PROVIDER_ERROR",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::Offline => "OFFLINE",
             Self::Configuration => "CONFIGURATION",
             Self::Internal => "INTERNAL",
         }
@@ -71,6 +74,9 @@ pub enum CoreError {
     },
     #[error("The database cannot be reached. Check the connection and try again.")]
     DatabaseUnavailable,
+    /// Shared mode, offline: what was asked needs the server. The message says what and why.
+    #[error("{0}")]
+    Offline(String),
     #[error("{0}")]
     Configuration(String),
     /// Something that should not happen. The detail was logged; the user sees a generic message.
@@ -92,6 +98,7 @@ impl CoreError {
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Provider { .. } => ErrorCode::ProviderError,
             Self::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            Self::Offline(_) => ErrorCode::Offline,
             Self::Configuration(_) => ErrorCode::Configuration,
             Self::Internal => ErrorCode::Internal,
         }

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod gateway;
 pub mod master_key;
+pub mod mirror;
 pub mod provider;
 pub mod service;
 pub mod store;
@@ -22,6 +23,10 @@ pub use domain::{
 };
 pub use error::{CoreError, CoreResult, ErrorCode, ErrorPayload};
 pub use gateway::gateway_from_env;
+pub use mirror::{
+    ChangeConflict, ConflictChoice, Connectivity, LinkMode, OfflineChange, QueuedChange,
+    SharedStore,
+};
 pub use provider::{
     ConnectionCheck, DiscoveredAdAccount, DiscoveredShop, ProviderFailure, ProviderGateway,
 };

@@ -20,6 +20,7 @@ use crate::domain::{
     NewIntegration, TenantId,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::mirror::{ConflictChoice, Connectivity, LinkMode, SharedStore};
 use crate::provider::{ProviderFailure, ProviderGateway};
 use crate::store::{
     Constraint, IntegrationRecord, Reencryption, RefreshTokenRecord, Store, StoreError,
@@ -135,6 +136,9 @@ fn login_policy(
 
 pub struct Core {
     store: Arc<dyn Store>,
+    /// The same store as `store` in shared mode, for what only shared mode has (the link to
+    /// the server, the mirror, the outbox).
+    shared: Option<Arc<SharedStore>>,
     master: MasterKey,
     tokens: TokenIssuer,
     providers: Arc<dyn ProviderGateway>,
@@ -162,8 +166,17 @@ fn store_err(err: StoreError) -> CoreError {
                 .into(),
         ),
         StoreError::Stale => CoreError::StaleEdit,
+        StoreError::Offline => CoreError::Offline(offline_message("This")),
         other => CoreError::internal("store", &other),
     }
+}
+
+/// What the user reads when something needs the server while it cannot be reached.
+fn offline_message(action: &str) -> String {
+    format!(
+        "{action} needs the shared database, which cannot be reached right now. You are working \
+         offline from the copy on this computer; try again when the connection is back."
+    )
 }
 
 impl Core {
@@ -175,10 +188,122 @@ impl Core {
     ) -> Self {
         Self {
             store,
+            shared: None,
             master,
             tokens: TokenIssuer::new(token_config),
             providers,
         }
+    }
+
+    /// Shared mode: PostgreSQL with the local mirror. Start [`SharedStore::run`] (the app) or
+    /// call [`Self::check_link`] (a CLI command) so it finds the server.
+    pub fn new_shared(
+        shared: Arc<SharedStore>,
+        master: MasterKey,
+        token_config: TokenConfig,
+        providers: Arc<dyn ProviderGateway>,
+    ) -> Self {
+        Self {
+            store: shared.clone(),
+            shared: Some(shared),
+            master,
+            tokens: TokenIssuer::new(token_config),
+            providers,
+        }
+    }
+
+    /// The shared-mode store, for the app to run its link in the background.
+    pub fn shared_store(&self) -> Option<Arc<SharedStore>> {
+        self.shared.clone()
+    }
+
+    /// One probe of the server: outbox applied and mirror pulled if it answers.
+    pub async fn check_link(&self) -> LinkMode {
+        match &self.shared {
+            Some(shared) => shared.tick().await,
+            None => LinkMode::Standalone,
+        }
+    }
+
+    fn is_offline(&self) -> bool {
+        self.shared
+            .as_ref()
+            .is_some_and(|shared| shared.mode() == LinkMode::Offline)
+    }
+
+    /// Refuses at once, with a reason, what cannot work offline.
+    fn require_online(&self, action: &str) -> CoreResult<()> {
+        if self.is_offline() {
+            return Err(CoreError::Offline(offline_message(action)));
+        }
+        Ok(())
+    }
+
+    /// Where the data comes from, the mirror's age, and this tenant's queued offline edits.
+    pub async fn connectivity(&self, session: Option<&Session>) -> CoreResult<Connectivity> {
+        let Some(shared) = &self.shared else {
+            return Ok(Connectivity {
+                mode: LinkMode::Standalone,
+                mirror_as_of: None,
+                data_version: 0,
+                pending: Vec::new(),
+                conflicts: Vec::new(),
+            });
+        };
+        let snapshot = *shared.subscribe().borrow();
+        let (mirror_as_of, pending, conflicts) = match session {
+            Some(session) => {
+                let tenant = session.tenant_id();
+                let (pending, conflicts) = shared.queued(tenant).await.map_err(store_err)?;
+                let conflicts = conflicts
+                    .into_iter()
+                    .map(|(mut conflict, server)| {
+                        conflict.server = server.map(to_integration).transpose()?;
+                        Ok(conflict)
+                    })
+                    .collect::<CoreResult<Vec<_>>>()?;
+                let as_of = shared.mirror_as_of(tenant).await.map_err(store_err)?;
+                (as_of, pending, conflicts)
+            }
+            None => (None, Vec::new(), Vec::new()),
+        };
+        Ok(Connectivity {
+            mode: snapshot.mode,
+            mirror_as_of,
+            data_version: snapshot.data_version,
+            pending,
+            conflicts,
+        })
+    }
+
+    /// Settles a conflict between an offline edit and the server's version.
+    pub async fn resolve_conflict(
+        &self,
+        session: &Session,
+        seq: i64,
+        choice: ConflictChoice,
+    ) -> CoreResult<Connectivity> {
+        let Some(shared) = &self.shared else {
+            return Err(CoreError::NotFound("There is no such conflict.".into()));
+        };
+        if choice == ConflictChoice::Mine {
+            self.require_online("Keeping your offline change")?;
+        }
+        let found = shared
+            .resolve(session.tenant_id(), seq, choice)
+            .await
+            .map_err(|err| match err {
+                StoreError::Offline => {
+                    CoreError::Offline(offline_message("Keeping your offline change"))
+                }
+                other => store_err(other),
+            })?;
+        if !found {
+            return Err(CoreError::NotFound(
+                "This conflict was already settled.".into(),
+            ));
+        }
+        self.connectivity(Some(session)).await
     }
 
     pub fn store_kind(&self) -> &'static str {
@@ -249,6 +374,11 @@ impl Core {
                     .map_err(store_err)?;
                 self.issue(&user, Uuid::new_v4()).await
             }
+            // Offline, only accounts used on this computer before are in the mirror: say so
+            // rather than calling a good password wrong.
+            None if self.is_offline() => Err(CoreError::Offline(offline_message(
+                "Signing in with an account not used on this computer before",
+            ))),
             _ => Err(CoreError::Unauthenticated(BAD_CREDENTIALS.into())),
         }
     }
@@ -274,6 +404,10 @@ impl Core {
             })
             .await
             .map_err(store_err)?;
+        if let Err(err) = self.store.remember_signed_in(user).await {
+            // Signing in worked; only offline sign-in later will not. Not worth failing for.
+            tracing::warn!(error = %err, "could not keep the user for offline sign-in");
+        }
         Ok(SignedIn {
             session: auth::session_for(user.id, user.tenant_id, &user.email, access_expires_at),
             tokens: TokenPair {
@@ -451,6 +585,7 @@ impl Core {
     /// Re-seals every credential of the tenant under a new key version, in one transaction:
     /// interrupted, it leaves everything as it was (old keys are kept, so nothing is stranded).
     pub async fn rotate_keys(&self, session: &Session) -> CoreResult<KeyRotation> {
+        self.require_online("Rotating the encryption keys")?;
         let tenant = session.tenant_id();
         let keyring = self.keyring(tenant).await?;
         let new_key = DataKey::generate(keyring.current_version() + 1);
@@ -516,6 +651,7 @@ impl Core {
         session: &Session,
         api_key: &SecretString,
     ) -> CoreResult<Vec<ShopChoice>> {
+        self.require_online("Looking up your stores")?;
         Credentials::pancake(api_key.clone()).validate()?;
         let shops = self
             .providers
@@ -542,6 +678,7 @@ impl Core {
         session: &Session,
         access_token: &SecretString,
     ) -> CoreResult<Vec<AdAccountChoice>> {
+        self.require_online("Looking up your ad accounts")?;
         Credentials::meta(access_token.clone()).validate()?;
         let accounts = self
             .providers
@@ -593,6 +730,7 @@ impl Core {
         description: Option<String>,
         shop_id: Option<&str>,
     ) -> CoreResult<ConnectOutcome> {
+        self.require_online("Connecting a store")?;
         let description = validate_description(description.as_deref())?;
         let wanted = shop_id.map(validate_shop_id).transpose()?;
         let shops = self.discover_shops(session, &api_key).await?;
@@ -658,6 +796,7 @@ impl Core {
         description: Option<String>,
         ad_account_id: Option<&str>,
     ) -> CoreResult<ConnectOutcome> {
+        self.require_online("Connecting Meta Ads")?;
         let description = validate_description(description.as_deref())?;
         let wanted = ad_account_id.map(validate_ad_account_id).transpose()?;
         if !self
@@ -733,6 +872,7 @@ impl Core {
     }
 
     pub async fn create(&self, session: &Session, new: NewIntegration) -> CoreResult<Integration> {
+        self.require_online("Adding an integration")?;
         let name = validate_name(&new.name)?;
         let description = validate_description(new.description.as_deref())?;
         let config = new.config.validated()?;
@@ -835,6 +975,9 @@ impl Core {
         if let Some(credentials) = &update.credentials {
             credentials.validate()?;
         }
+        if update.credentials.is_some() {
+            self.require_online("Changing credentials")?;
+        }
         let keyring = match update.credentials {
             Some(_) => Some(self.keyring(session.tenant_id()).await?),
             None => None,
@@ -935,6 +1078,7 @@ impl Core {
     }
 
     pub async fn delete(&self, session: &Session, id: IntegrationId) -> CoreResult<()> {
+        self.require_online("Deleting an integration")?;
         let deleted = self
             .store
             .delete_integration(session.tenant_id(), id)
@@ -975,6 +1119,7 @@ impl Core {
         session: &Session,
         id: IntegrationId,
     ) -> CoreResult<ConnectionTestResult> {
+        self.require_online("Testing a connection")?;
         let tested = self.record(session, id).await?;
         let keyring = self.keyring(session.tenant_id()).await?;
         let credentials = Self::open(&keyring, &tested)?;

@@ -154,7 +154,7 @@ async fn a_tenant_sees_only_its_own_rows_even_when_asking_for_others() {
 }
 
 #[tokio::test]
-async fn an_unreachable_server_is_reported_as_unavailable() {
+async fn an_unreachable_server_means_offline_with_no_secret_in_any_message() {
     // Bind a port, then free it: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -171,12 +171,26 @@ async fn an_unreachable_server_is_reported_as_unavailable() {
             .to_base64()
             .to_string(),
     ));
-    let err = config
+    // Shared mode opens on its mirror whatever the server does, and finds it gone.
+    let core = config
         .open(std::sync::Arc::new(common::NoProviderCalls))
         .await
-        .err()
         .unwrap();
-    assert_eq!(err.code(), ErrorCode::DatabaseUnavailable);
+    assert_eq!(
+        core.check_link().await,
+        integrations_core::LinkMode::Offline
+    );
+    let err = core
+        .sign_up("Shop", "a@shop.vn", &SecretString::from("mật khẩu 123"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline);
+    assert!(!err.to_string().contains("SECRET-PW"));
+    let err = core
+        .sign_in("a@shop.vn", &SecretString::from("mật khẩu 123"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline);
     assert!(!err.to_string().contains("SECRET-PW"));
     assert!(!format!("{config:?}").contains("SECRET-PW"));
 }

@@ -43,6 +43,9 @@ pub enum StoreError {
     Database(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// Shared mode with the server out of reach, for a write that cannot be queued.
+    #[error("the shared database cannot be reached")]
+    Offline,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -124,6 +127,38 @@ pub struct Reencryption {
     pub new: String,
 }
 
+/// Where a mirror's last pull stopped: the highest row version it saw and the snapshot xmin of
+/// that pull (rows written by transactions still running then are read again next time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PullCursor {
+    pub last_version: i64,
+    pub horizon: i64,
+}
+
+/// What changed for one tenant on the server since a [`PullCursor`].
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    pub tenant: Option<TenantRecord>,
+    pub keys: Vec<TenantKeyRecord>,
+    pub integrations: Vec<IntegrationRecord>,
+    pub deleted_integrations: Vec<IntegrationId>,
+    pub cursor: PullCursor,
+}
+
+/// An offline edit in the mirror's outbox. `change` is the JSON of
+/// [`crate::mirror::OfflineChange`].
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub tenant_id: TenantId,
+    pub integration_id: IntegrationId,
+    pub integration_name: String,
+    pub change: String,
+    pub base_version: i64,
+    pub conflict: bool,
+    pub queued_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Which backend, for messages and `status`.
@@ -198,4 +233,10 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<IntegrationRecord>;
     /// Returns whether a row was deleted.
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool>;
+
+    /// Called once a user has proven their password. Shared mode keeps that user (and their
+    /// workspace) in the mirror so they can sign in offline; other stores have nothing to do.
+    async fn remember_signed_in(&self, _user: &UserRecord) -> StoreResult<()> {
+        Ok(())
+    }
 }

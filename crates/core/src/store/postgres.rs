@@ -14,8 +14,8 @@ use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::{
-    Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, Reencryption, RefreshTokenRecord,
-    Store, StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
+    Changes, Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, PullCursor, Reencryption,
+    RefreshTokenRecord, Store, StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -31,6 +31,121 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// A pool that connects on first use and runs no migrations yet: shared mode starts on the
+    /// mirror without waiting for the server, and migrates once it answers (see [`Self::migrate`]).
+    pub fn connect_lazy(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|_| StoreError::Unavailable("the PostgreSQL URL is not valid".into()))?
+            .application_name("integration-manager");
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_lazy_with(options);
+        Ok(Self { pool })
+    }
+
+    /// Everything of `tenant` written since `cursor`, read from one snapshot.
+    pub async fn pull_changes(&self, tenant: TenantId, cursor: PullCursor) -> StoreResult<Changes> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        set_local(&mut tx, "app.tenant_id", &tenant.to_string()).await?;
+        let horizon: i64 =
+            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let since = |table: &str, columns: &str| {
+            format!(
+                "SELECT {columns} FROM {table} WHERE tenant_id = $1 \
+                 AND (row_version > $2 OR write_xid >= $3::bigint::text::xid8)"
+            )
+        };
+        let rows = sqlx::query(&since("integrations", INTEGRATION_COLUMNS))
+            .bind(tenant)
+            .bind(cursor.last_version)
+            .bind(cursor.horizon)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let integrations = rows
+            .iter()
+            .map(integration_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let tombstones = sqlx::query(&format!(
+            "{} AND table_name = 'integrations'",
+            since("tombstones", "row_id, row_version")
+        ))
+        .bind(tenant)
+        .bind(cursor.last_version)
+        .bind(cursor.horizon)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let mut last_version = cursor.last_version;
+        let mut deleted_integrations = Vec::with_capacity(tombstones.len());
+        for row in &tombstones {
+            deleted_integrations.push(row.try_get::<Uuid, _>("row_id").map_err(get)?);
+            last_version = last_version.max(row.try_get::<i64, _>("row_version").map_err(get)?);
+        }
+        for record in &integrations {
+            last_version = last_version.max(record.version);
+        }
+        // Small and rarely changed: sent whole every time.
+        let tenant_row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE id = $1")
+            .bind(tenant)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let tenant_record = tenant_row
+            .map(|row| {
+                Ok::<_, StoreError>(TenantRecord {
+                    id: row.try_get("id").map_err(get)?,
+                    name: row.try_get("name").map_err(get)?,
+                    created_at: row.try_get("created_at").map_err(get)?,
+                })
+            })
+            .transpose()?;
+        let keys = sqlx::query(
+            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = $1 ORDER BY version",
+        )
+        .bind(tenant)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|row| {
+            Ok(TenantKeyRecord {
+                version: row.try_get::<i32, _>("version").map_err(get)? as u32,
+                wrapped_key: row.try_get("wrapped_key").map_err(get)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Changes {
+            tenant: tenant_record,
+            keys,
+            integrations,
+            deleted_integrations,
+            cursor: PullCursor {
+                last_version,
+                horizon,
+            },
+        })
+    }
+
+    /// One round trip: does the server answer?
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     /// Connects and applies pending migrations. `acquire_timeout` is short so that a server
     /// that went away is reported within seconds rather than hanging the UI.
     pub async fn connect(url: &str) -> StoreResult<Self> {

@@ -19,8 +19,9 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::{
-    Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, Reencryption, RefreshTokenRecord,
-    Store, StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
+    Changes, Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, OutboxEntry, PullCursor,
+    Reencryption, RefreshTokenRecord, Store, StoreError, StoreResult, TenantKeyRecord,
+    TenantRecord, UserRecord,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -586,5 +587,354 @@ impl Store for SqliteStore {
             .map_err(map_err)?
             .rows_affected();
         Ok(deleted == 1)
+    }
+}
+
+// ------------------------------------------------------------------ the offline mirror
+//
+// In shared mode this file holds a copy of the signed-in tenant's rows, exactly as the server
+// has them (row versions and credential ciphertext included), plus the outbox of edits made
+// offline. The methods below are the mirror's own: the `Store` methods above serve its reads.
+
+const MIRRORED_TABLES: &[&str] = &[
+    "integrations",
+    "tenant_keys",
+    "refresh_tokens",
+    "users",
+    "tenants",
+    "mirror_state",
+    "login_throttle",
+];
+
+fn outbox_from_row(row: &SqliteRow) -> StoreResult<OutboxEntry> {
+    let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+    Ok(OutboxEntry {
+        seq: row.try_get("seq").map_err(get)?,
+        tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
+        integration_id: parse_uuid(row.try_get("integration_id").map_err(get)?)?,
+        integration_name: row.try_get("integration_name").map_err(get)?,
+        change: row.try_get("change").map_err(get)?,
+        base_version: row.try_get("base_version").map_err(get)?,
+        conflict: row.try_get::<&str, _>("state").map_err(get)? == "CONFLICT",
+        queued_at: parse_ts(row.try_get("queued_at").map_err(get)?)?,
+    })
+}
+
+/// Writes the server's copy of a row, replacing the mirror's unless the mirror already holds a
+/// newer version. `OR REPLACE` also removes a row that a uniqueness rule says this one replaces
+/// (a store reconnected under a new integration): the server is the truth. Rows of a tenant
+/// the mirror does not hold (not the signed-in one) are left out.
+async fn put_mirrored_integration(
+    tx: &mut Transaction<'static, Sqlite>,
+    record: &IntegrationRecord,
+) -> StoreResult<bool> {
+    let written = sqlx::query(
+        "INSERT OR REPLACE INTO integrations (tenant_id, id, name, provider, description, \
+         credentials, credentials_hint, config, external_id, status, enabled, last_error, \
+         created_at, updated_at, last_sync_at, row_version) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 \
+         WHERE NOT EXISTS (SELECT 1 FROM integrations WHERE id = ?2 AND row_version >= ?16) \
+         AND EXISTS (SELECT 1 FROM tenants WHERE id = ?1)",
+    )
+    .bind(record.tenant_id.to_string())
+    .bind(record.id.to_string())
+    .bind(&record.name)
+    .bind(record.provider.as_str())
+    .bind(&record.description)
+    .bind(&record.credentials)
+    .bind(&record.credentials_hint)
+    .bind(&record.config)
+    .bind(&record.external_id)
+    .bind(record.status.as_str())
+    .bind(record.enabled)
+    .bind(&record.last_error)
+    .bind(ts(record.created_at))
+    .bind(ts(record.updated_at))
+    .bind(record.last_sync_at.map(ts))
+    .bind(record.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected();
+    Ok(written > 0)
+}
+
+impl SqliteStore {
+    /// Ties this file to one server. A file that mirrored another server is emptied first (its
+    /// outbox too: those edits were for rows this server does not have). Returns whether it was.
+    pub async fn bind_mirror(&self, server: &str) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT server FROM mirror_meta WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let wiped = match current.as_deref() {
+            Some(same) if same == server => false,
+            previous => {
+                for table in MIRRORED_TABLES.iter().chain(&["outbox"]) {
+                    sqlx::query(&format!("DELETE FROM {table}"))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                sqlx::query("INSERT OR REPLACE INTO mirror_meta (id, server) VALUES (1, ?)")
+                    .bind(server)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                previous.is_some()
+            }
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(wiped)
+    }
+
+    pub async fn mirror_cursor(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<(PullCursor, Option<DateTime<Utc>>)> {
+        let row = sqlx::query(
+            "SELECT last_version, horizon, as_of FROM mirror_state WHERE tenant_id = ?",
+        )
+        .bind(tenant.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let Some(row) = row else {
+            return Ok((PullCursor::default(), None));
+        };
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let as_of: Option<String> = row.try_get("as_of").map_err(get)?;
+        Ok((
+            PullCursor {
+                last_version: row.try_get("last_version").map_err(get)?,
+                horizon: row.try_get("horizon").map_err(get)?,
+            },
+            as_of.as_deref().map(parse_ts).transpose()?,
+        ))
+    }
+
+    /// Applies one pull in one transaction and moves the cursor. Returns how many rows
+    /// actually changed (a re-read row the mirror already has does not count).
+    pub async fn apply_pull(
+        &self,
+        tenant: TenantId,
+        changes: &Changes,
+        as_of: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        let mut changed = 0;
+        if let Some(record) = &changes.tenant {
+            sqlx::query(
+                "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            )
+            .bind(record.id.to_string())
+            .bind(&record.name)
+            .bind(ts(record.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        for key in &changes.keys {
+            sqlx::query(
+                "INSERT OR IGNORE INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(tenant.to_string())
+            .bind(key.version as i64)
+            .bind(&key.wrapped_key)
+            .bind(ts(as_of))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        // Deletes first: a row removed on the server may hold a shop id that a row arriving in
+        // the same pull now holds.
+        for id in &changes.deleted_integrations {
+            changed += sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected() as usize;
+        }
+        for record in &changes.integrations {
+            if record.tenant_id == tenant && put_mirrored_integration(&mut tx, record).await? {
+                changed += 1;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO mirror_state (tenant_id, last_version, horizon, as_of) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET \
+             last_version = excluded.last_version, horizon = excluded.horizon, \
+             as_of = excluded.as_of",
+        )
+        .bind(tenant.to_string())
+        .bind(changes.cursor.last_version)
+        .bind(changes.cursor.horizon)
+        .bind(ts(as_of))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(changed)
+    }
+
+    /// The server's copy of one row after a write made online, so the mirror need not wait
+    /// for the next pull.
+    pub async fn put_integration_copy(&self, record: &IntegrationRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        put_mirrored_integration(&mut tx, record).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    pub async fn remove_integration_copy(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<()> {
+        self.delete_integration(tenant, id).await.map(|_| ())
+    }
+
+    /// Keeps a user who just proved their password (and their workspace) for offline sign-in,
+    /// and drops every other workspace's mirrored rows: the file mirrors the signed-in tenant.
+    /// Outboxes are kept: they hold edits their authors made and expect to reach the server.
+    pub async fn remember_user(&self, tenant: &TenantRecord, user: &UserRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        for table in [
+            "integrations",
+            "tenant_keys",
+            "refresh_tokens",
+            "users",
+            "mirror_state",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id <> ?"))
+                .bind(tenant.id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        sqlx::query("DELETE FROM tenants WHERE id <> ?")
+            .bind(tenant.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        )
+        .bind(tenant.id.to_string())
+        .bind(&tenant.name)
+        .bind(ts(tenant.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        // Another user of this workspace may have used the same email before it moved.
+        sqlx::query("DELETE FROM users WHERE lower(email) = lower(?) AND id <> ?")
+            .bind(&user.email)
+            .bind(user.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
+             VALUES (?, ?, ?, ?, 'OWNER', ?) ON CONFLICT (tenant_id, id) DO UPDATE SET \
+             email = excluded.email, password_hash = excluded.password_hash",
+        )
+        .bind(user.tenant_id.to_string())
+        .bind(user.id.to_string())
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(ts(user.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    pub async fn outbox_push(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        integration_name: &str,
+        change: &str,
+        base_version: i64,
+        queued_at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO outbox (tenant_id, integration_id, integration_name, change, \
+             base_version, queued_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .bind(integration_name)
+        .bind(change)
+        .bind(base_version)
+        .bind(ts(queued_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    /// The outbox in the order it must be applied; all tenants when `tenant` is `None`.
+    pub async fn outbox(&self, tenant: Option<TenantId>) -> StoreResult<Vec<OutboxEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, tenant_id, integration_id, integration_name, change, base_version, \
+             state, queued_at FROM outbox WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY seq",
+        )
+        .bind(tenant.map(|t| t.to_string()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    pub async fn outbox_mark_conflict(&self, seq: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox SET state = 'CONFLICT' WHERE seq = ?")
+            .bind(seq)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Removes an entry the server has accepted (or the user has let go). Later entries for the
+    /// same integration were queued on top of the same base version; with `applied_as` they
+    /// move onto the version the server gave, in the same transaction, so a crash between two
+    /// entries cannot turn the second into a false conflict.
+    pub async fn outbox_done(
+        &self,
+        entry: &OutboxEntry,
+        applied_as: Option<i64>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        sqlx::query("DELETE FROM outbox WHERE seq = ?")
+            .bind(entry.seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if let Some(version) = applied_as {
+            sqlx::query(
+                "UPDATE outbox SET base_version = ? WHERE tenant_id = ? AND integration_id = ? \
+                 AND base_version = ? AND state = 'PENDING' AND seq > ?",
+            )
+            .bind(version)
+            .bind(entry.tenant_id.to_string())
+            .bind(entry.integration_id.to_string())
+            .bind(entry.base_version)
+            .bind(entry.seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
     }
 }

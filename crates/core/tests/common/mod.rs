@@ -3,6 +3,8 @@
 //! database; `scripts/test.sh` sets it up.
 #![allow(dead_code)]
 
+pub mod own_postgres;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -153,6 +155,10 @@ impl TestEnv {
             Backend::Sqlite => (None, None),
         };
         let core = config.open(providers).await.unwrap();
+        if backend == Backend::Postgres {
+            // Shared mode starts on its mirror until the server answers; find it now.
+            assert_eq!(core.check_link().await, integrations_core::LinkMode::Online);
+        }
         // A second handle on the same file, opened after the core made it (and its key).
         let sqlite = match backend {
             Backend::Sqlite => {

@@ -1,0 +1,489 @@
+//! Shared mode against a real PostgreSQL that the tests stop and start: the mirror serves reads
+//! while the server is gone, offline edits survive a restart of the app and are applied when it
+//! returns, conflicts are kept for the user, deletes and other clients' changes reach the
+//! mirror, and the pull never skips a row committed out of order.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::own_postgres::OwnPostgres;
+use common::NoProviderCalls;
+use integrations_core::store::{PostgresStore, PullCursor, Store};
+use integrations_core::{
+    ConflictChoice, Core, CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig,
+    IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session,
+};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+const EMAIL: &str = "chu@shop.vn";
+const PASSWORD: &str = "mật khẩu 123";
+const PANCAKE_KEY: &str = "pk_live_SECRET_6036602_abcdef";
+
+/// One app (or CLI) installation: its own data directory, hence its own mirror.
+async fn client(url: &str, data_dir: &Path, master_key: &str) -> Core {
+    let mut config = CoreConfig::standalone(data_dir.to_path_buf());
+    config.database = DatabaseTarget::Postgres {
+        url: SecretString::from(url.to_owned()),
+    };
+    config.master_key = Some(SecretString::from(master_key.to_owned()));
+    config.open(Arc::new(NoProviderCalls)).await.unwrap()
+}
+
+fn master_key() -> String {
+    integrations_core::crypto::MasterKey::generate()
+        .to_base64()
+        .to_string()
+}
+
+async fn sign_in(core: &Core) -> Session {
+    core.sign_in(EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session
+}
+
+fn pancake(name: &str, shop: &str) -> NewIntegration {
+    NewIntegration {
+        name: name.into(),
+        description: Some("Cửa hàng ở TP. Hồ Chí Minh".into()),
+        credentials: Credentials::pancake(SecretString::from(PANCAKE_KEY)),
+        config: IntegrationConfig::PancakePos {
+            shop_id: shop.into(),
+        },
+    }
+}
+
+fn rename(name: &str) -> IntegrationUpdate {
+    IntegrationUpdate {
+        name: Some(name.into()),
+        ..IntegrationUpdate::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server() {
+    let pg = OwnPostgres::start().await;
+    let key = master_key();
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+
+    // Client A creates the workspace and three integrations, and mirrors them.
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let session = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let fashion = a
+        .create(&session, pancake("Shop thời trang", "6036602"))
+        .await
+        .unwrap();
+    let cosmetics = a
+        .create(&session, pancake("Mỹ phẩm Hà Nội", "7012345"))
+        .await
+        .unwrap();
+    let shoes = a
+        .create(&session, pancake("Giày dép Sài Gòn", "8024680"))
+        .await
+        .unwrap();
+    a.enable(&session, fashion.id).await.unwrap();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let before = a.connectivity(Some(&session)).await.unwrap();
+    assert_eq!(before.mode, LinkMode::Online);
+    assert!(before.mirror_as_of.is_some(), "the mirror has caught up");
+
+    // Credentials are in the mirror exactly as on the server: the same ciphertext, no key.
+    let server_rows = a.list(&session).await.unwrap();
+    let mirror_file = dir_a.path().join(integrations_core::config::MIRROR_FILE);
+    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
+        .await
+        .unwrap();
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+    for row in &server_rows {
+        let on_server = server
+            .get_integration(session.tenant_id(), row.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let mirrored = mirror
+            .get_integration(session.tenant_id(), row.id)
+            .await
+            .unwrap()
+            .expect("mirrored");
+        assert_eq!(mirrored.credentials, on_server.credentials);
+        assert_eq!(mirrored.version, on_server.version);
+        assert!(mirrored.credentials.starts_with("ime1."));
+    }
+    drop(mirror);
+    server.pool().close().await;
+
+    // The server goes away.
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let offline_list = a.list(&session).await.unwrap();
+    assert_eq!(offline_list.len(), 3, "review works from the mirror");
+    assert_eq!(
+        a.get(&session, cosmetics.id).await.unwrap().name,
+        "Mỹ phẩm Hà Nội"
+    );
+
+    // What needs the server is refused with a reason; nothing is changed by trying.
+    let err = a
+        .create(&session, pancake("Cửa hàng mới", "9999999"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline);
+    assert!(err.to_string().contains("cannot be reached"), "{err}");
+    assert_eq!(
+        a.delete(&session, shoes.id).await.unwrap_err().code(),
+        ErrorCode::Offline
+    );
+    assert_eq!(
+        a.test_connection(&session, shoes.id)
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::Offline
+    );
+    let new_key = IntegrationUpdate {
+        credentials: Some(Credentials::pancake(SecretString::from(
+            "pk_new_key_123456",
+        ))),
+        ..IntegrationUpdate::default()
+    };
+    assert_eq!(
+        a.update(&session, shoes.id, new_key)
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::Offline
+    );
+
+    // What may change offline is queued and shows at once.
+    let disabled = a.disable(&session, fashion.id).await.unwrap();
+    assert!(!disabled.enabled);
+    assert_eq!(disabled.status, IntegrationStatus::Disabled);
+    let renamed = a
+        .update(
+            &session,
+            cosmetics.id,
+            rename("Mỹ phẩm Hà Nội – chi nhánh 2"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Mỹ phẩm Hà Nội – chi nhánh 2");
+    let described = a
+        .update(
+            &session,
+            cosmetics.id,
+            IntegrationUpdate {
+                description: Some(None),
+                ..IntegrationUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(described.description, None);
+    assert_eq!(described.name, "Mỹ phẩm Hà Nội – chi nhánh 2");
+    let queued = a.connectivity(Some(&session)).await.unwrap();
+    assert_eq!(queued.mode, LinkMode::Offline);
+    assert_eq!(queued.pending.len(), 3);
+    assert!(queued.conflicts.is_empty());
+
+    // The app restarts while still offline: the outbox and the mirror are still there, and the
+    // user can sign in offline.
+    drop(a);
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    let listed_at_start = a.list(&session).await.unwrap();
+    assert_eq!(
+        listed_at_start.len(),
+        3,
+        "the mirror is shown at once on start"
+    );
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let wrong = a
+        .sign_in(EMAIL, &SecretString::from("sai mật khẩu"))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), ErrorCode::Unauthenticated);
+    let unknown = a
+        .sign_in("khac@shop.vn", &SecretString::from(PASSWORD))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), ErrorCode::Offline, "{unknown}");
+    let session = sign_in(&a).await;
+    let after_restart = a.list(&session).await.unwrap();
+    let find = |id: Uuid| after_restart.iter().find(|i| i.id == id).unwrap().clone();
+    assert!(!find(fashion.id).enabled);
+    assert_eq!(find(cosmetics.id).name, "Mỹ phẩm Hà Nội – chi nhánh 2");
+    assert_eq!(
+        a.connectivity(Some(&session)).await.unwrap().pending.len(),
+        3
+    );
+
+    // The server returns; before A notices, B renames the same integration there.
+    pg.start_again();
+    let b = client(&pg.url(), dir_b.path(), &key).await;
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let session_b = sign_in(&b).await;
+    b.update(
+        &session_b,
+        cosmetics.id,
+        rename("Mỹ phẩm – đổi tên từ máy B"),
+    )
+    .await
+    .unwrap();
+
+    // A reconnects: the edit nobody else touched lands; the conflicting one is kept for the
+    // user, with both versions, and the server's version is not overwritten.
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let on_server = b.get(&session_b, fashion.id).await.unwrap();
+    assert!(!on_server.enabled);
+    assert_eq!(on_server.status, IntegrationStatus::Disabled);
+    let state = a.connectivity(Some(&session)).await.unwrap();
+    assert_eq!(state.mode, LinkMode::Online);
+    assert!(state.pending.is_empty(), "{:?}", state.pending);
+    assert_eq!(
+        state.conflicts.len(),
+        2,
+        "both edits of that integration wait"
+    );
+    let first = &state.conflicts[0];
+    assert_eq!(first.integration_id, cosmetics.id);
+    assert_eq!(
+        first.mine.name.as_deref(),
+        Some("Mỹ phẩm Hà Nội – chi nhánh 2")
+    );
+    assert_eq!(
+        first.server.as_ref().unwrap().name,
+        "Mỹ phẩm – đổi tên từ máy B"
+    );
+    assert_eq!(
+        b.get(&session_b, cosmetics.id).await.unwrap().name,
+        "Mỹ phẩm – đổi tên từ máy B"
+    );
+
+    // The user keeps their name, then lets the server's description stand.
+    let state = a
+        .resolve_conflict(&session, first.seq, ConflictChoice::Mine)
+        .await
+        .unwrap();
+    assert_eq!(state.conflicts.len(), 1);
+    let second = state.conflicts[0].clone();
+    assert_eq!(second.mine.description, Some(None));
+    let state = a
+        .resolve_conflict(&session, second.seq, ConflictChoice::Server)
+        .await
+        .unwrap();
+    assert!(state.conflicts.is_empty());
+    let settled = b.get(&session_b, cosmetics.id).await.unwrap();
+    assert_eq!(settled.name, "Mỹ phẩm Hà Nội – chi nhánh 2");
+    assert_eq!(
+        settled.description.as_deref(),
+        Some("Cửa hàng ở TP. Hồ Chí Minh")
+    );
+    assert_eq!(
+        a.resolve_conflict(&session, second.seq, ConflictChoice::Server)
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+
+    // B deletes one and renames another: both reach A's mirror with the next pull.
+    b.delete(&session_b, shoes.id).await.unwrap();
+    b.update(&session_b, fashion.id, rename("Thời trang nữ"))
+        .await
+        .unwrap();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
+        .await
+        .unwrap();
+    let mirrored = mirror.list_integrations(session.tenant_id()).await.unwrap();
+    assert_eq!(mirrored.len(), 2);
+    assert!(
+        mirrored.iter().all(|i| i.id != shoes.id),
+        "the delete reached the mirror"
+    );
+    assert_eq!(
+        mirrored.iter().find(|i| i.id == fashion.id).unwrap().name,
+        "Thời trang nữ"
+    );
+
+    // And offline again, the mirror shows exactly that.
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let names: Vec<String> = a
+        .list(&session)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(names, vec!["Thời trang nữ", "Mỹ phẩm Hà Nội – chi nhánh 2"]);
+
+    // No secret in the mirror file, the outbox or the server's tables: only ciphertext.
+    let bytes = std::fs::read(&mirror_file).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains(PANCAKE_KEY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_background_link_notices_the_server_leave_and_return_and_pulls_others_changes() {
+    let pg = OwnPostgres::start().await;
+    let key = master_key();
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    let shared = a.shared_store().expect("shared mode");
+    let mut watch = shared.subscribe();
+    let link = tokio::spawn(shared.clone().run());
+
+    let wait_for = |watch: &mut tokio::sync::watch::Receiver<_>, mode: LinkMode| {
+        let mut watch = watch.clone();
+        async move {
+            tokio::time::timeout(
+                Duration::from_secs(30),
+                watch.wait_for(|s: &integrations_core::mirror::LinkSnapshot| s.mode == mode),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("the link never became {mode:?}"))
+            .unwrap()
+            .data_version
+        }
+    };
+    wait_for(&mut watch, LinkMode::Online).await;
+    let session = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let fashion = a
+        .create(&session, pancake("Shop thời trang", "6036602"))
+        .await
+        .unwrap();
+
+    // Another client's edit arrives in A's mirror by itself.
+    let b = client(&pg.url(), dir_b.path(), &key).await;
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let session_b = sign_in(&b).await;
+    b.update(&session_b, fashion.id, rename("Thời trang – từ máy B"))
+        .await
+        .unwrap();
+    let mirror_file = dir_a.path().join(integrations_core::config::MIRROR_FILE);
+    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
+        .await
+        .unwrap();
+    let mut changes = watch.clone();
+    let arrived = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let row = mirror
+                .get_integration(session.tenant_id(), fashion.id)
+                .await
+                .unwrap();
+            if row.is_some_and(|r| r.name == "Thời trang – từ máy B") {
+                break;
+            }
+            changes.changed().await.unwrap();
+        }
+    })
+    .await;
+    assert!(arrived.is_ok(), "B's edit never reached A's mirror");
+
+    // The server stops: the link goes offline by itself, and reads keep working.
+    let stopped_at = Instant::now();
+    pg.stop();
+    wait_for(&mut watch, LinkMode::Offline).await;
+    println!(
+        "server loss noticed after {} ms",
+        stopped_at.elapsed().as_millis()
+    );
+    assert_eq!(
+        a.list(&session).await.unwrap()[0].name,
+        "Thời trang – từ máy B"
+    );
+    a.disable(&session, fashion.id).await.unwrap();
+
+    // It comes back: online again without a restart, and the queued edit is applied.
+    pg.start_again();
+    wait_for(&mut watch, LinkMode::Online).await;
+    let state = a.connectivity(Some(&session)).await.unwrap();
+    assert!(state.pending.is_empty() && state.conflicts.is_empty());
+    assert!(!b.get(&session_b, fashion.id).await.unwrap().enabled);
+    link.abort();
+}
+
+/// Row versions are drawn when a row is written but become visible at commit, so a pull can see
+/// a later version before an earlier one. The pull must still deliver the earlier one next time.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
+    let url = common::fresh_postgres_url().await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = client(&url, dir.path(), &master_key()).await;
+    assert_eq!(core.check_link().await, LinkMode::Online);
+    let store = core.shared_store().unwrap().server().clone();
+    let session = core
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let tenant = session.tenant_id();
+    let early = core
+        .create(&session, pancake("Shop thời trang", "6036602"))
+        .await
+        .unwrap();
+    let late = core
+        .create(&session, pancake("Mỹ phẩm Hà Nội", "7012345"))
+        .await
+        .unwrap();
+    let first = store
+        .pull_changes(tenant, PullCursor::default())
+        .await
+        .unwrap();
+    assert_eq!(first.integrations.len(), 2);
+
+    // A transaction draws a version for `early` and stays open...
+    let mut slow = store.pool().begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE integrations SET name = 'Chậm' WHERE id = $1")
+        .bind(early.id)
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    // ...while `late` gets a higher version and commits.
+    core.update(&session, late.id, rename("Nhanh"))
+        .await
+        .unwrap();
+    let second = store.pull_changes(tenant, first.cursor).await.unwrap();
+    let names: Vec<&str> = second
+        .integrations
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["Nhanh"]);
+    assert!(second.cursor.last_version > first.cursor.last_version);
+
+    slow.commit().await.unwrap();
+    let third = store.pull_changes(tenant, second.cursor).await.unwrap();
+    assert!(
+        third
+            .integrations
+            .iter()
+            .any(|i| i.id == early.id && i.name == "Chậm"),
+        "the early version committed late was skipped"
+    );
+
+    // Deletes come as tombstones, by the same rule.
+    core.delete(&session, late.id).await.unwrap();
+    let fourth = store.pull_changes(tenant, third.cursor).await.unwrap();
+    assert_eq!(fourth.deleted_integrations, vec![late.id]);
+}
