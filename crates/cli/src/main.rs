@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use integrations_core::{
-    AdAccountChoice, ConnectOutcome, Core, CoreConfig, CoreError, Credentials, ErrorCode,
-    Integration, IntegrationConfig, IntegrationUpdate, NewIntegration, Provider, Session,
-    ShopChoice,
+    AdAccountChoice, ConflictChoice, ConnectOutcome, Core, CoreConfig, CoreError, Credentials,
+    ErrorCode, Integration, IntegrationConfig, IntegrationUpdate, LinkMode, NewIntegration,
+    OfflineChange, Provider, Session, ShopChoice,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -136,6 +136,21 @@ enum Command {
     },
     /// Re-encrypt all of the workspace's credentials under a new key version.
     RotateKeys,
+    /// Settle a conflict between an edit made offline and the server's version (see `status`).
+    Resolve {
+        /// The conflict's number, as `status` lists it.
+        seq: i64,
+        #[arg(long, value_enum)]
+        keep: KeepArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeepArg {
+    /// Apply my offline change on top of the server's version.
+    Mine,
+    /// Drop my offline change.
+    Server,
 }
 
 /// Distinct exit codes per kind of failure, for scripts.
@@ -147,7 +162,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Conflict | ErrorCode::StaleEdit => 4,
         ErrorCode::Unauthenticated | ErrorCode::RateLimited => 5,
         ErrorCode::ProviderError => 6,
-        ErrorCode::DatabaseUnavailable => 7,
+        ErrorCode::DatabaseUnavailable | ErrorCode::Offline => 7,
         ErrorCode::Configuration => 8,
         ErrorCode::ChoiceRequired => 9,
     }
@@ -286,6 +301,33 @@ fn when(at: Option<DateTime<Utc>>) -> String {
     )
 }
 
+fn ago(secs: i64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s ago"),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+fn describe_change(change: &OfflineChange) -> String {
+    let mut parts = Vec::new();
+    if let Some(name) = &change.name {
+        parts.push(format!("name → \"{name}\""));
+    }
+    match &change.description {
+        Some(Some(text)) => parts.push(format!("description → \"{text}\"")),
+        Some(None) => parts.push("description cleared".to_owned()),
+        None => {}
+    }
+    match change.enabled {
+        Some(true) => parts.push("turned on".to_owned()),
+        Some(false) => parts.push("turned off".to_owned()),
+        None => {}
+    }
+    format!("({})", parts.join(", "))
+}
+
 fn print_integration(integration: &Integration) {
     println!("{}  {}", integration.id, integration.name);
     println!("  provider     {}", integration.provider.as_str());
@@ -378,6 +420,14 @@ fn config_from(
 async fn run(cli: Cli) -> Result<(), CoreError> {
     let config = CoreConfig::from_env()?;
     let core = config.open(integrations_core::gateway_from_env()?).await?;
+    // Shared mode: find the server (applying edits queued offline, refreshing the mirror of the
+    // signed-in workspace) or settle for the mirror. A no-op on the embedded database.
+    if let Some((access, _)) = load_session(&session_path(&config)) {
+        if let Ok(session) = core.verify(&access) {
+            core.follow(Some(&session));
+        }
+    }
+    core.check_link().await;
     let json = cli.json;
     match cli.command {
         Command::Signup { tenant, email } => {
@@ -433,24 +483,86 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
         }
         Command::Status => {
-            let signed_in_as = match signed_in(&core, &config).await {
-                Ok(session) => Some(session.email().to_owned()),
-                Err(_) => None,
-            };
+            let session = signed_in(&core, &config).await.ok();
+            let link = core.connectivity(session.as_ref()).await?;
+            let age_secs = link
+                .mirror_as_of
+                .map(|at| (Utc::now() - at).num_seconds().max(0));
             let status = serde_json::json!({
                 "mode": config.mode(),
                 "database": core.store_kind(),
-                "online": true,
+                "connection": link.mode,
+                "online": matches!(link.mode, LinkMode::Online | LinkMode::Standalone),
+                "mirrorAsOf": link.mirror_as_of,
+                "mirrorAgeSeconds": age_secs,
+                "pending": link.pending,
+                "conflicts": link.conflicts,
                 "dataDir": config.data_dir,
-                "signedInAs": signed_in_as,
+                "signedInAs": session.as_ref().map(|s| s.email().to_owned()),
             });
             if json {
                 print_json(&status);
             } else {
-                println!("mode      {} ({})", config.mode(), core.store_kind());
-                println!("online    yes");
-                println!("data dir  {}", config.data_dir.display());
-                println!("signed in {}", signed_in_as.unwrap_or_else(|| "no".into()));
+                println!("mode        {} ({})", config.mode(), core.store_kind());
+                let mirror = match (link.mirror_as_of, age_secs) {
+                    (Some(at), Some(age)) => format!("as of {} ({})", when(Some(at)), ago(age)),
+                    _ => "never filled".to_owned(),
+                };
+                match link.mode {
+                    LinkMode::Standalone => {
+                        println!("connection  local database, always available")
+                    }
+                    LinkMode::Online | LinkMode::Connecting => {
+                        println!("connection  online; mirror {mirror}")
+                    }
+                    LinkMode::Offline => println!(
+                        "connection  OFFLINE: the server cannot be reached; showing the mirror \
+                         {mirror}"
+                    ),
+                }
+                if !link.pending.is_empty() {
+                    println!(
+                        "queued      {} change(s) waiting for the server",
+                        link.pending.len()
+                    );
+                }
+                for conflict in &link.conflicts {
+                    println!(
+                        "conflict    #{} {}: your offline change {} meets a newer version on \
+                         the server; settle it with `integrations resolve {} --keep mine|server`",
+                        conflict.seq,
+                        conflict.integration_name,
+                        describe_change(&conflict.mine),
+                        conflict.seq
+                    );
+                }
+                println!("data dir    {}", config.data_dir.display());
+                println!(
+                    "signed in   {}",
+                    session
+                        .as_ref()
+                        .map_or_else(|| "no".into(), |s| s.email().to_owned())
+                );
+            }
+        }
+        Command::Resolve { seq, keep } => {
+            let session = signed_in(&core, &config).await?;
+            let choice = match keep {
+                KeepArg::Mine => ConflictChoice::Mine,
+                KeepArg::Server => ConflictChoice::Server,
+            };
+            let link = core.resolve_conflict(&session, seq, choice).await?;
+            if json {
+                print_json(&link);
+            } else {
+                println!(
+                    "Settled: {}. {} conflict(s) left.",
+                    match choice {
+                        ConflictChoice::Mine => "your offline change was applied",
+                        ConflictChoice::Server => "the server's version stands",
+                    },
+                    link.conflicts.len()
+                );
             }
         }
         Command::List => {

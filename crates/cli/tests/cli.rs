@@ -6,6 +6,9 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeHandle};
+
+#[path = "../../core/tests/common/own_postgres.rs"]
+mod own_postgres;
 use serde_json::Value;
 use sqlx::Connection;
 
@@ -76,7 +79,11 @@ impl Cli {
             String::from_utf8_lossy(&output.stderr)
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let line = stderr.lines().last().unwrap();
+        // The error is one JSON line; debug logs from database threads may still follow it.
+        let line = stderr
+            .lines()
+            .rfind(|line| line.starts_with("{\"error\""))
+            .unwrap_or_else(|| panic!("{args:?}: no JSON error line on stderr:\n{stderr}"));
         let error: Value = serde_json::from_str(line).unwrap();
         assert_eq!(error["error"]["code"], code, "{line}");
         assert!(error["error"]["message"]
@@ -328,7 +335,7 @@ async fn the_whole_create_and_test_flow_works_on_shared_postgresql() {
 }
 
 #[test]
-fn an_unreachable_database_has_its_own_exit_code() {
+fn an_unreachable_database_means_offline_with_its_own_exit_code() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -344,7 +351,78 @@ fn an_unreachable_database_has_its_own_exit_code() {
             "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
         ),
     ]);
-    cli.fails(&["list"], None, 7, "DATABASE_UNAVAILABLE");
+    let status = cli.ok_json(&["--json", "status"], None);
+    assert_eq!(status["connection"], "OFFLINE");
+    assert_eq!(status["online"], false);
+    assert!(status["mirrorAsOf"].is_null(), "nothing was ever mirrored");
+    cli.fails(
+        &["signup", "--tenant", "Shop", "--email", "a@shop.vn"],
+        Some(PASSWORD),
+        7,
+        "OFFLINE",
+    );
+    cli.assert_no_secret_leaked();
+}
+
+/// The CLI shares the mirror and the outbox with the app: a real PostgreSQL of the test's own,
+/// stopped and started between commands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_the_cli_reads_the_mirror_queues_edits_and_applies_them_when_the_server_returns() {
+    let pg = own_postgres::OwnPostgres::start().await;
+    let (mut envs, _pancake, _meta) = fake_envs().await;
+    envs.push(("DATABASE_URL".into(), pg.url()));
+    envs.push((
+        "INTEGRATIONS_MASTER_KEY".into(),
+        "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
+    ));
+    let cli = Cli::new(envs);
+    cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop thời trang",
+            "--email",
+            "chu@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    let created = cli.ok_json(
+        &create_pancake("6036602", "Shop thời trang"),
+        Some(SECRET_KEY),
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    let online = cli.ok_json(&["--json", "status"], None);
+    assert_eq!(online["connection"], "ONLINE");
+    assert!(online["mirrorAsOf"].is_string());
+
+    pg.stop();
+    let offline = cli.ok_json(&["--json", "status"], None);
+    assert_eq!(offline["connection"], "OFFLINE");
+    assert!(offline["mirrorAgeSeconds"].as_i64().is_some());
+    let human = cli.run(&["status"], None);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("OFFLINE"));
+    let listed = cli.ok_json(&["--json", "list"], None);
+    assert_eq!(listed[0]["name"], "Shop thời trang");
+    let disabled = cli.ok_json(&["--json", "disable", &id], None);
+    assert_eq!(disabled["status"], "DISABLED");
+    cli.fails(
+        &create_pancake("7012345", "Mỹ phẩm Hà Nội"),
+        Some(SECRET_KEY),
+        7,
+        "OFFLINE",
+    );
+    let queued = cli.ok_json(&["--json", "status"], None);
+    assert_eq!(queued["pending"].as_array().unwrap().len(), 1);
+
+    pg.start_again();
+    let back = cli.ok_json(&["--json", "status"], None);
+    assert_eq!(back["connection"], "ONLINE");
+    assert_eq!(back["pending"].as_array().unwrap().len(), 0);
+    // Online again, `show` reads the server: the edit queued offline is there.
+    let shown = cli.ok_json(&["--json", "show", &id], None);
+    assert_eq!(shown["enabled"], false);
+    assert_eq!(shown["status"], "DISABLED");
     cli.assert_no_secret_leaked();
 }
 

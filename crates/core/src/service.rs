@@ -217,6 +217,13 @@ impl Core {
         self.shared.clone()
     }
 
+    /// Mirror this session's workspace (shared mode; nothing to do otherwise).
+    pub fn follow(&self, session: Option<&Session>) {
+        if let Some(shared) = &self.shared {
+            shared.follow(session.map(Session::tenant_id));
+        }
+    }
+
     /// One probe of the server: outbox applied and mirror pulled if it answers.
     pub async fn check_link(&self) -> LinkMode {
         match &self.shared {

@@ -2,7 +2,7 @@
 //! start (the shared test server cannot be stopped without breaking every other test).
 //! As root (CI) the server runs as the `postgres` user, since PostgreSQL refuses to run as root.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use sqlx::Connection;
@@ -150,10 +150,6 @@ impl OwnPostgres {
                 "stop",
             ],
         );
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
     }
 }
 
