@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "enable_integration",
     "disable_integration",
     "test_connection",
+    "connectivity_status",
+    "resolve_conflict",
 ];
 
 fn main() {

@@ -3,8 +3,8 @@
 //! master key) arrive as `SecretString`s and nothing returned here holds one.
 
 use integrations_core::{
-    Account, ConnectOutcome, ConnectionTestResult, Core, CoreError, ErrorCode, ErrorPayload,
-    Integration, IntegrationId, IntegrationPatch, SignedIn,
+    Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,
+    ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch, SignedIn,
 };
 use secrecy::SecretString;
 use tauri::{AppHandle, Runtime, State};
@@ -250,6 +250,29 @@ pub async fn test_connection(
         .core()
         .await?
         .test_connection(&session, id)
+        .await
+        .map_err(payload)
+}
+
+/// Where the data comes from (standalone, online, offline), the mirror's age and the edits
+/// queued offline; polled by the UI. Before sign-in, only the mode.
+#[tauri::command]
+pub async fn connectivity_status(state: State<'_, AppState>) -> CommandResult<Connectivity> {
+    let core = state.core().await?;
+    let session = state.session().await.ok();
+    core.connectivity(session.as_ref()).await.map_err(payload)
+}
+
+/// Settles a conflict between an offline edit and the server's version.
+#[tauri::command]
+pub async fn resolve_conflict(
+    state: State<'_, AppState>,
+    seq: i64,
+    keep: ConflictChoice,
+) -> CommandResult<Connectivity> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.resolve_conflict(&session, seq, keep)
         .await
         .map_err(payload)
 }

@@ -37,6 +37,8 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::enable_integration,
             commands::disable_integration,
             commands::test_connection,
+            commands::connectivity_status,
+            commands::resolve_conflict,
         ])
 }
 

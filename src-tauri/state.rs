@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use integrations_core::{
-    Core, CoreConfig, CoreError, CoreResult, ErrorCode, ErrorPayload, ProviderGateway, Session,
-    SignedIn, TokenPair,
+    Core, CoreConfig, CoreError, CoreResult, ErrorCode, ErrorPayload, LinkMode, ProviderGateway,
+    Session, SignedIn, TokenPair,
 };
 use serde::Serialize;
 use tokio::sync::RwLock;
@@ -48,6 +48,22 @@ pub struct AppState {
     /// Kept to open another database; `None` for states built around a ready core (tests).
     providers: Option<Arc<dyn ProviderGateway>>,
     session: RwLock<Option<(Session, TokenPair)>>,
+    /// Shared mode's background link (probe, outbox, pulls), replaced with the core.
+    link: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+/// Starts shared mode's link in the background; nothing for the embedded database.
+fn start_link(core: &OpenedCore) -> Option<tauri::async_runtime::JoinHandle<()>> {
+    let shared = core.as_ref().ok()?.shared_store()?;
+    Some(tauri::async_runtime::spawn(shared.run()))
+}
+
+impl Drop for AppState {
+    fn drop(&mut self) {
+        if let Some(link) = self.link.lock().expect("link lock").take() {
+            link.abort();
+        }
+    }
 }
 
 impl AppState {
@@ -57,8 +73,10 @@ impl AppState {
 
     /// Keeps the core, or why it could not be opened, which every command will then report.
     pub fn from_result(core: CoreResult<Core>) -> Self {
+        let core = core.map(Arc::new).map_err(|err| err.payload());
         Self {
-            core: RwLock::new(core.map(Arc::new).map_err(|err| err.payload())),
+            link: std::sync::Mutex::new(start_link(&core)),
+            core: RwLock::new(core),
             config: RwLock::new(None),
             first_run: RwLock::new(false),
             providers: None,
@@ -70,9 +88,14 @@ impl AppState {
     /// the configuration so the database can be switched later.
     pub async fn open(config: CoreConfig, providers: Arc<dyn ProviderGateway>) -> Self {
         let first_run = config.is_first_run();
-        let opened = config.open(providers.clone()).await;
+        let opened = config
+            .open(providers.clone())
+            .await
+            .map(Arc::new)
+            .map_err(|err| err.payload());
         Self {
-            core: RwLock::new(opened.map(Arc::new).map_err(|err| err.payload())),
+            link: std::sync::Mutex::new(start_link(&opened)),
+            core: RwLock::new(opened),
             config: RwLock::new(Some(config)),
             first_run: RwLock::new(first_run),
             providers: Some(providers),
@@ -107,8 +130,18 @@ impl AppState {
             CoreError::Configuration("The database cannot be changed in this window.".into())
         })?;
         let core = next.open(providers).await?;
+        // Shared mode would open on an empty mirror whatever the URL: a server that does not
+        // answer now is more likely a wrong URL than an outage, so nothing is switched.
+        if core.check_link().await == LinkMode::Offline {
+            return Err(CoreError::DatabaseUnavailable);
+        }
         next.save_database_choice()?;
-        *self.core.write().await = Ok(Arc::new(core));
+        let core: OpenedCore = Ok(Arc::new(core));
+        let link = start_link(&core);
+        if let Some(old) = std::mem::replace(&mut *self.link.lock().expect("link lock"), link) {
+            old.abort();
+        }
+        *self.core.write().await = core;
         *self.config.write().await = Some(next);
         *self.first_run.write().await = false;
         self.session.write().await.take();
@@ -129,6 +162,9 @@ impl AppState {
 
     /// Keeps a fresh sign-in, returning the token pair it replaces (to be revoked).
     pub async fn replace_session(&self, signed_in: SignedIn) -> Option<TokenPair> {
+        if let Ok(core) = self.core().await {
+            core.follow(Some(&signed_in.session));
+        }
         let previous = self
             .session
             .write()
@@ -139,6 +175,9 @@ impl AppState {
 
     /// Forgets the session, returning its tokens (to be revoked).
     pub async fn take_session(&self) -> Option<TokenPair> {
+        if let Ok(core) = self.core().await {
+            core.follow(None);
+        }
         self.session.write().await.take().map(|(_, tokens)| tokens)
     }
 

@@ -393,3 +393,98 @@ fn a_database_that_cannot_be_opened_is_refused_and_changes_nothing() {
     assert_eq!(status["firstRun"], false);
     assert!(dir.0.join("database.json").exists());
 }
+
+#[path = "../crates/core/tests/common/own_postgres.rs"]
+mod own_postgres;
+
+#[test]
+fn standalone_is_never_offline_and_has_no_conflicts() {
+    let dir = TempDir::new();
+    let (_app, window) = app_on(&dir, None);
+    sign_up(&window);
+    let status = call(&window, "connectivity_status", json!({})).unwrap();
+    assert_eq!(status["mode"], "STANDALONE");
+    assert_eq!(status["pending"], json!([]));
+    let err = call(
+        &window,
+        "resolve_conflict",
+        json!({ "seq": 1, "keep": "MINE" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "NOT_FOUND");
+}
+
+/// Shared mode through the command layer, on a PostgreSQL the test stops and starts: the
+/// background link notices, reads come from the mirror, what needs the server is refused with
+/// OFFLINE, an on/off switch is queued and lands when the server returns.
+#[test]
+fn offline_the_commands_serve_the_mirror_queue_edits_and_refuse_the_rest() {
+    use integrations_core::{Credentials, IntegrationConfig, LinkMode, NewIntegration};
+    use secrecy::SecretString;
+
+    let pg = tauri::async_runtime::block_on(own_postgres::OwnPostgres::start());
+    let dir = TempDir::new();
+    let (app, window) = app_on(&dir, None);
+    let key = integrations_core::crypto::MasterKey::generate().to_base64();
+    let args = json!({ "postgresUrl": pg.url(), "masterKey": key.as_str() });
+    let status = call(&window, "configure_database", args).unwrap();
+    assert_eq!(status["mode"], "shared");
+    sign_up(&window);
+
+    let core = tauri::async_runtime::block_on(app.state::<AppState>().core()).unwrap();
+    let shared = core.shared_store().expect("shared mode");
+    let wait_for = |mode: LinkMode| {
+        let mut watch = shared.subscribe();
+        tauri::async_runtime::block_on(async move {
+            tokio::time::timeout(Duration::from_secs(30), watch.wait_for(|s| s.mode == mode))
+                .await
+                .unwrap_or_else(|_| panic!("never {mode:?}"))
+                .map(|_| ())
+                .unwrap();
+        });
+    };
+    wait_for(LinkMode::Online);
+    let session = tauri::async_runtime::block_on(app.state::<AppState>().session()).unwrap();
+    let created = tauri::async_runtime::block_on(core.create(
+        &session,
+        NewIntegration {
+            name: "Shop thời trang".into(),
+            description: None,
+            credentials: Credentials::pancake(SecretString::from("pk_SECRET-KEY-DO-NOT-LEAK")),
+            config: IntegrationConfig::PancakePos {
+                shop_id: "6036602".into(),
+            },
+        },
+    ))
+    .unwrap();
+    let id = created.id.to_string();
+    tauri::async_runtime::block_on(core.enable(&session, created.id)).unwrap();
+    let online = call(&window, "connectivity_status", json!({})).unwrap();
+    assert_eq!(online["mode"], "ONLINE");
+
+    pg.stop();
+    wait_for(LinkMode::Offline);
+    let offline = call(&window, "connectivity_status", json!({})).unwrap();
+    assert_eq!(offline["mode"], "OFFLINE");
+    assert!(offline["mirrorAsOf"].is_string());
+    let listed = call(&window, "list_integrations", json!({})).unwrap();
+    assert_eq!(listed[0]["name"], "Shop thời trang");
+    let refused = call(&window, "delete_integration", json!({ "id": id })).unwrap_err();
+    assert_eq!(refused["code"], "OFFLINE");
+    let refused = call(&window, "test_connection", json!({ "id": id })).unwrap_err();
+    assert_eq!(refused["code"], "OFFLINE");
+    let disabled = call(&window, "disable_integration", json!({ "id": id })).unwrap();
+    assert_eq!(disabled["enabled"], false);
+    let queued = call(&window, "connectivity_status", json!({})).unwrap();
+    assert_eq!(queued["pending"][0]["change"], json!({ "enabled": false }));
+    assert!(!queued.to_string().contains("SECRET-KEY-DO-NOT-LEAK"));
+
+    pg.start_again();
+    wait_for(LinkMode::Online);
+    let back = call(&window, "connectivity_status", json!({})).unwrap();
+    assert_eq!(back["mode"], "ONLINE");
+    assert_eq!(back["pending"], json!([]));
+    let on_server = call(&window, "get_integration", json!({ "id": id })).unwrap();
+    assert_eq!(on_server["enabled"], false);
+    assert_eq!(on_server["status"], "DISABLED");
+}

@@ -2,13 +2,29 @@
 // outcomes and error payloads, with the core's rules (sessions, one Meta Ads per workspace, one
 // integration per store, discovery outcomes by key, row versions for stale edits).
 // Loaded as an init script (plain script, no imports); `installFakeCore(seed)` is called after it.
+//
+// Shared mode (seed `shared: true`): `state.integrations` is the local mirror. Offline
+// (`window.__fakeCore.goOffline()` or seed `link: 'OFFLINE'`), names, descriptions and on/off are
+// applied to the mirror and queued in `state.outbox`; everything that needs the server fails
+// with OFFLINE. `goOnline()` sends the outbox: a change whose integration was also changed (or
+// deleted) on the server meanwhile (`editOnServer` / `deleteOnServer`) becomes a conflict.
 
 /* exported installFakeCore */
 function installFakeCore(seed) {
   const now = () => new Date().toISOString();
   const state = {
     configured: Boolean(seed.configured),
-    mode: 'standalone',
+    mode: seed.shared ? 'shared' : 'standalone',
+    link: seed.shared ? seed.link || 'ONLINE' : 'STANDALONE',
+    mirrorAsOf: seed.mirrorAsOf === undefined ? (seed.shared ? now() : null) : seed.mirrorAsOf,
+    dataVersion: 1,
+    outbox: [],
+    conflicts: [],
+    /** Integration id → what the server did to it while we were offline: a patch, or 'deleted'. */
+    serverEdits: {},
+    /** Integration id → the server's version before the first offline edit to it. */
+    serverCopies: {},
+    nextSeq: 1,
     prefs: Object.assign({ language: null, theme: 'system', lastEmail: null }, seed.prefs || {}),
     users: (seed.users || []).map((u, i) => Object.assign({ userId: 'u-' + (i + 1), tenantId: 't-' + (i + 1) }, u)),
     session: null,
@@ -89,6 +105,44 @@ function installFakeCore(seed) {
     state.session = saved;
   }
 
+  const offline = () => state.link === 'OFFLINE';
+  const needsServer = () => {
+    if (offline()) fail('OFFLINE', 'You are offline: this needs the shared database. Try again when the connection returns.');
+  };
+  const moved = () => {
+    state.dataVersion += 1;
+  };
+  /** Offline: the change is applied to the mirror (version unchanged) and waits in the outbox. */
+  const queue = (i, change) => {
+    if (!state.serverCopies[i.id]) state.serverCopies[i.id] = Object.assign({}, i);
+    state.outbox.push({ seq: state.nextSeq++, integrationId: i.id, integrationName: i.name, change, queuedAt: now() });
+    moved();
+  };
+  const applyChange = (i, change) => {
+    if (change.name !== undefined) i.name = change.name;
+    if (change.description !== undefined) i.description = change.description;
+    if (change.enabled !== undefined) {
+      i.enabled = change.enabled;
+      i.status = change.enabled ? (i.lastError ? 'ERROR' : 'ACTIVE') : 'DISABLED';
+    }
+  };
+  const connectivity = () => {
+    account();
+    const pick = ({ seq, integrationId, integrationName, queuedAt }) => ({ seq, integrationId, integrationName, queuedAt });
+    return {
+      mode: state.link,
+      mirrorAsOf: state.mirrorAsOf,
+      dataVersion: state.mode === 'shared' ? state.dataVersion : 0,
+      pending: state.outbox.map((q) => Object.assign(pick(q), { change: q.change })),
+      conflicts: state.conflicts.map((c) => Object.assign(pick(c), { mine: c.mine, server: c.server ? pub(c.server) : null })),
+    };
+  };
+  for (const c of seed.conflicts || []) {
+    const i = state.integrations.find((x) => x.name === c.name);
+    const server = c.server === null ? null : Object.assign({}, i, c.server, { version: i.version + 1 });
+    state.conflicts.push({ seq: state.nextSeq++, integrationId: i.id, integrationName: i.name, mine: c.mine, server, queuedAt: c.queuedAt || now() });
+  }
+
   const commands = {
     app_status: () => ({
       mode: state.mode,
@@ -103,6 +157,8 @@ function installFakeCore(seed) {
         fail('CONFIGURATION', 'The master key must be at least 32 characters.');
       state.configured = true;
       state.mode = postgresUrl ? 'shared' : 'standalone';
+      state.link = postgresUrl ? 'ONLINE' : 'STANDALONE';
+      state.mirrorAsOf = postgresUrl ? now() : null;
       return commands.app_status();
     },
     get_preferences: () => Object.assign({}, state.prefs),
@@ -137,6 +193,7 @@ function installFakeCore(seed) {
     get_integration: ({ id }) => pub(find(id)),
     connect_pancake: ({ apiKey, description, shopId }) => {
       account();
+      needsServer();
       if (apiKey === 'rejected')
         fail('PROVIDER_ERROR', 'Pancake POS rejected the API key. Check it in Pancake POS → Settings → Advanced.', 'PROVIDER_AUTH_REJECTED');
       const shops = SHOPS[apiKey];
@@ -154,6 +211,7 @@ function installFakeCore(seed) {
       return { outcome: 'created', integration: pub(create('PANCAKE_POS', shop.name, description, { shopId: shop.id }, apiKey)) };
     },
     connect_meta: ({ accessToken, description, adAccountId }) => {
+      needsServer();
       if (mine().some((i) => i.provider === 'META_ADS'))
         fail('CONFLICT', 'Only one Meta Ads integration is allowed per workspace. Delete the existing one first.');
       if (accessToken === 'rejected')
@@ -173,6 +231,16 @@ function installFakeCore(seed) {
       const i = find(id);
       if (update.expectedVersion !== undefined && update.expectedVersion !== i.version)
         fail('STALE_EDIT', 'The integration was changed elsewhere; reload it and try again.');
+      if (offline()) {
+        if (update.secret !== undefined || update.shopId !== undefined || update.adAccountId !== undefined) needsServer();
+        if (update.name !== undefined && !update.name.trim()) fail('VALIDATION', 'The name cannot be empty.');
+        const change = {};
+        if (update.name !== undefined) change.name = update.name;
+        if (update.description !== undefined) change.description = update.description;
+        queue(i, change);
+        applyChange(i, change);
+        return pub(i);
+      }
       if (update.name !== undefined) {
         if (!update.name.trim()) fail('VALIDATION', 'The name cannot be empty.');
         i.name = update.name;
@@ -189,11 +257,17 @@ function installFakeCore(seed) {
     },
     delete_integration: ({ id }) => {
       const i = find(id);
+      needsServer();
       state.integrations = state.integrations.filter((x) => x !== i);
       return null;
     },
     enable_integration: ({ id }) => {
       const i = find(id);
+      if (offline()) {
+        queue(i, { enabled: true });
+        applyChange(i, { enabled: true });
+        return pub(i);
+      }
       i.enabled = true;
       i.status = i.lastError ? 'ERROR' : 'ACTIVE';
       touch(i);
@@ -201,6 +275,11 @@ function installFakeCore(seed) {
     },
     disable_integration: ({ id }) => {
       const i = find(id);
+      if (offline()) {
+        queue(i, { enabled: false });
+        applyChange(i, { enabled: false });
+        return pub(i);
+      }
       i.enabled = false;
       i.status = 'DISABLED';
       touch(i);
@@ -208,6 +287,7 @@ function installFakeCore(seed) {
     },
     test_connection: ({ id }) => {
       const i = find(id);
+      needsServer();
       const provider = i.provider === 'META_ADS' ? 'Meta' : 'Pancake POS';
       const ok = !i.secret.includes('bad');
       i.lastError = ok ? null : provider + ' rejected the API key.';
@@ -217,15 +297,77 @@ function installFakeCore(seed) {
         ? { integration: pub(i), success: true, message: provider + ' answered for “' + i.name + '”.' }
         : { integration: pub(i), success: false, message: i.lastError, providerCode: 'PROVIDER_AUTH_REJECTED' };
     },
+    connectivity_status: () => connectivity(),
+    resolve_conflict: ({ seq, keep }) => {
+      const c = state.conflicts.find((x) => x.seq === seq) || fail('NOT_FOUND', 'This conflict was already settled.');
+      needsServer();
+      if (keep !== 'MINE' && keep !== 'SERVER') fail('VALIDATION', 'Choose MINE or SERVER.');
+      if (keep === 'MINE') {
+        if (!c.server) fail('NOT_FOUND', 'The integration was deleted on the server.');
+        const i = find(c.integrationId);
+        applyChange(i, c.mine);
+        touch(i);
+      }
+      state.conflicts = state.conflicts.filter((x) => x !== c);
+      moved();
+      return connectivity();
+    },
   };
 
-  window.__fake = {
+  window.__fake = window.__fakeCore = {
     state,
     /** Someone else edits the integration: its version moves on. */
     editElsewhere(name, patch) {
       const i = state.integrations.find((x) => x.name === name);
       Object.assign(i, patch);
       touch(i);
+    },
+    /** The server stops answering: reads come from the mirror, some edits are queued. */
+    goOffline() {
+      state.link = 'OFFLINE';
+      moved();
+    },
+    /** The server answers again: the outbox is sent, in order; clashes become conflicts. */
+    goOnline() {
+      const ids = new Set(state.outbox.map((q) => q.integrationId).concat(Object.keys(state.serverEdits)));
+      for (const id of ids) {
+        const queued = state.outbox.filter((q) => q.integrationId === id);
+        const edit = state.serverEdits[id];
+        const index = state.integrations.findIndex((x) => x.id === id);
+        if (index < 0) continue;
+        if (edit === undefined) {
+          // Accepted: the mirror already shows the changes; the server counts one version each.
+          for (let n = 0; n < queued.length; n++) touch(state.integrations[index]);
+          continue;
+        }
+        // The mirror catches up with the server's version; my changes wait in conflicts.
+        let server = null;
+        if (edit === 'deleted') {
+          state.integrations.splice(index, 1);
+        } else {
+          server = Object.assign({}, state.serverCopies[id] || state.integrations[index], edit);
+          touch(server);
+          state.integrations[index] = server;
+        }
+        for (const q of queued)
+          state.conflicts.push({ seq: q.seq, integrationId: id, integrationName: q.integrationName, mine: q.change, server: server && Object.assign({}, server), queuedAt: q.queuedAt });
+      }
+      state.outbox = [];
+      state.serverEdits = {};
+      state.serverCopies = {};
+      state.link = 'ONLINE';
+      state.mirrorAsOf = now();
+      moved();
+    },
+    /** While offline, someone changes the integration on the server. */
+    editOnServer(name, patch) {
+      const i = state.integrations.find((x) => x.name === name);
+      state.serverEdits[i.id] = Object.assign(state.serverEdits[i.id] || {}, patch);
+    },
+    /** While offline, someone deletes the integration on the server. */
+    deleteOnServer(name) {
+      const i = state.integrations.find((x) => x.name === name);
+      state.serverEdits[i.id] = 'deleted';
     },
   };
 

@@ -74,10 +74,14 @@ export async function startHarness() {
 
 /**
  * A fresh page (own context: own storage) running the app against the fake core.
- * `seed`: { configured, users: [{email, password, tenantName}], session: email, prefs, integrations }.
+ * `seed`: { configured, users: [{email, password, tenantName}], session: email, prefs, integrations,
+ * shared, link, mirrorAsOf, conflicts } (see fake-core.js). `timezoneId`: the system time zone.
  */
-export async function openApp(browser, { seed = {}, locale = 'en-US', colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ locale, colorScheme, viewport: { width: 1200, height: 800 }, deviceScaleFactor: 1 });
+export async function openApp(
+  browser,
+  { seed = {}, locale = 'en-US', colorScheme = 'light', timezoneId = undefined, viewport = { width: 1200, height: 800 } } = {},
+) {
+  const context = await browser.newContext({ locale, colorScheme, timezoneId, viewport, deviceScaleFactor: 1 });
   context.setDefaultTimeout(5000);
   const page = await context.newPage();
   const problems = [];
@@ -94,9 +98,9 @@ export async function openApp(browser, { seed = {}, locale = 'en-US', colorSchem
   return { page, context, problems };
 }
 
-export async function shot(page, name) {
+export async function shot(page, name, { fullPage = true } = {}) {
   await page.waitForTimeout(250); // let transitions settle
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
 }
 
 /** Polls until `check` returns truthy (or throws its last failure). */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { Root } from './App';
 import { BackendError } from './backend';
-import { account, readyStatus } from './test/fakeBackend';
+import { account, connectivity, integration, readyStatus } from './test/fakeBackend';
 import { api } from './test/render';
 
 describe('App', () => {
@@ -107,5 +107,25 @@ describe('App', () => {
     render(<Root />);
     expect(await screen.findByText('Your session has ended. Sign in again.')).toBeInTheDocument();
     expect(screen.getByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
+  });
+
+  it('in shared mode shows the offline banner on every page once signed in, and asks no more after sign-out', async () => {
+    api.appStatus.mockResolvedValue({ ...readyStatus, mode: 'shared' });
+    api.currentAccount.mockResolvedValue(account);
+    api.listIntegrations.mockResolvedValue([integration({ name: 'Shop thời trang' })]);
+    api.connectivityStatus.mockResolvedValue(connectivity({ mode: 'OFFLINE', mirrorAsOf: null, dataVersion: 4 }));
+    const user = userEvent.setup();
+    render(<Root />);
+    expect(await screen.findByText('Offline — never synced with the server')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Test Shop thời trang' })).toBeDisabled();
+    await user.click(screen.getByRole('button', { name: /Settings/ }));
+    expect(screen.getByText('Offline — never synced with the server')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
+    const calls = api.connectivityStatus.mock.calls.length;
+    window.dispatchEvent(new Event('focus'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.connectivityStatus.mock.calls.length).toBe(calls);
   });
 });

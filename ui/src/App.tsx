@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 
 import { backend, toBackendError } from './backend';
 import { AuthScreen, WelcomeCard } from './components/AuthScreen';
+import { ConnectivityBanner } from './components/ConnectivityBanner';
 import { ConnectWizard } from './components/ConnectWizard';
 import { EditIntegration } from './components/EditIntegration';
 import { ErrorAlert } from './components/ErrorAlert';
@@ -14,6 +15,7 @@ import { IntegrationsPage } from './components/IntegrationsPage';
 import { LanguageSelect, SettingsPage } from './components/SettingsPage';
 import { ToastProvider } from './components/Toasts';
 import { PreferencesProvider, usePreferences } from './i18n';
+import { ConnectivityProvider } from './connectivity';
 import { SessionContext, type Session } from './session';
 import type { Account, AppStatus, ErrorPayload, Provider } from './types';
 
@@ -163,27 +165,30 @@ function SignedIn({
 
   return (
     <SessionContext.Provider value={session}>
-      <div className="min-h-screen">
-        <Header
-          account={account}
-          onHome={toList}
-          onSettings={() => setPage({ page: 'settings' })}
-          onSignOut={onSignOut}
-        />
-        <main className="mx-auto max-w-[84rem] px-6 py-8">
-          {page.page === 'list' && (
-            <IntegrationsPage
-              onConnect={(provider) => setPage({ page: 'connect', provider })}
-              onEdit={(integration) => setPage({ page: 'edit', id: integration.id })}
-            />
-          )}
-          {page.page === 'connect' && (
-            <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
-          )}
-          {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
-          {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
-        </main>
-      </div>
+      <ConnectivityProvider>
+        <div className="min-h-screen">
+          <Header
+            account={account}
+            onHome={toList}
+            onSettings={() => setPage({ page: 'settings' })}
+            onSignOut={onSignOut}
+          />
+          <main className="mx-auto max-w-[84rem] px-6 py-8">
+            <ConnectivityBanner />
+            {page.page === 'list' && (
+              <IntegrationsPage
+                onConnect={(provider) => setPage({ page: 'connect', provider })}
+                onEdit={(integration) => setPage({ page: 'edit', id: integration.id })}
+              />
+            )}
+            {page.page === 'connect' && (
+              <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
+            )}
+            {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
+            {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
+          </main>
+        </div>
+      </ConnectivityProvider>
     </SessionContext.Provider>
   );
 }

@@ -6,8 +6,10 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   Account,
   AppStatus,
+  ConflictChoice,
   ConnectOutcome,
   ConnectionTestResult,
+  Connectivity,
   ErrorCode,
   ErrorPayload,
   Integration,
@@ -106,6 +108,12 @@ export const backend = {
   enableIntegration: (id: string) => call<Integration>('enable_integration', { id }),
   disableIntegration: (id: string) => call<Integration>('disable_integration', { id }),
   testConnection: (id: string) => call<ConnectionTestResult>('test_connection', { id }),
+
+  /** Shared mode: reachable or not, the mirror's age, the outbox and its conflicts. */
+  connectivityStatus: () => call<Connectivity>('connectivity_status'),
+  /** Settles one conflict; answers with the connectivity as it is afterwards. */
+  resolveConflict: (seq: number, keep: ConflictChoice) =>
+    call<Connectivity>('resolve_conflict', { seq, keep }),
 };
 
 export type Backend = typeof backend;

@@ -5,8 +5,11 @@
 export type { Account } from './bindings/Account';
 export type { AdAccountChoice } from './bindings/AdAccountChoice';
 export type { AppStatus } from './bindings/AppStatus';
+export type { ChangeConflict } from './bindings/ChangeConflict';
+export type { ConflictChoice } from './bindings/ConflictChoice';
 export type { ConnectionTestResult } from './bindings/ConnectionTestResult';
 export type { ConnectOutcome } from './bindings/ConnectOutcome';
+export type { Connectivity } from './bindings/Connectivity';
 export type { ErrorCode } from './bindings/ErrorCode';
 export type { ErrorPayload } from './bindings/ErrorPayload';
 export type { Integration } from './bindings/Integration';
@@ -14,8 +17,11 @@ export type { IntegrationConfig } from './bindings/IntegrationConfig';
 export type { IntegrationPatch } from './bindings/IntegrationPatch';
 export type { IntegrationStatus } from './bindings/IntegrationStatus';
 export type { Language } from './bindings/Language';
+export type { LinkMode } from './bindings/LinkMode';
+export type { OfflineChange } from './bindings/OfflineChange';
 export type { Preferences } from './bindings/Preferences';
 export type { Provider } from './bindings/Provider';
+export type { QueuedChange } from './bindings/QueuedChange';
 export type { ShopChoice } from './bindings/ShopChoice';
 export type { Theme } from './bindings/Theme';
 

@@ -4,4 +4,4 @@
  * The closed set of error codes. Adding one is an interface change: the UI's generated types
  * and the CLI's exit codes follow it.
  */
-export type ErrorCode = "VALIDATION" | "NOT_FOUND" | "CONFLICT" | "CHOICE_REQUIRED" | "STALE_EDIT" | "UNAUTHENTICATED" | "RATE_LIMITED" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "CONFIGURATION" | "INTERNAL";
+export type ErrorCode = "VALIDATION" | "NOT_FOUND" | "CONFLICT" | "CHOICE_REQUIRED" | "STALE_EDIT" | "UNAUTHENTICATED" | "RATE_LIMITED" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "OFFLINE" | "CONFIGURATION" | "INTERNAL";

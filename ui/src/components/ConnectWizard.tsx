@@ -1,10 +1,12 @@
 //! The discovery wizard, the same for both providers: step 1 takes the secret (and an optional
 //! description) and asks the core to connect; the core either creates the integration (one shop
 //! or ad account) or answers with the choices, shown in step 2 with the connected ones disabled.
+//! Discovery needs the server: offline, the wizard says so and cannot be submitted.
 
 import { useState, type FormEvent } from 'react';
 
 import { backend } from '../backend';
+import { useConnectivity } from '../connectivity';
 import { useT } from '../i18n';
 import { useBackendError } from '../session';
 import type { AdAccountChoice, ConnectOutcome, ErrorPayload, Integration, Provider, ShopChoice } from '../types';
@@ -32,6 +34,7 @@ export function ConnectWizard({ provider, onDone, onCancel }: Props) {
   const [chosen, setChosen] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ErrorPayload | null>(null);
+  const { offline, refresh: refreshConnectivity } = useConnectivity();
 
   const connect = async (choiceId: string | null) => {
     setPending(true);
@@ -56,14 +59,16 @@ export function ConnectWizard({ provider, onDone, onCancel }: Props) {
           break;
       }
     } catch (err) {
-      setError(asError(err));
+      const failure = asError(err);
+      setError(failure);
+      if (failure.code === 'OFFLINE') refreshConnectivity();
     }
     setPending(false);
   };
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (choices && !chosen) return;
+    if (offline || (choices && !chosen)) return;
     void connect(choices ? chosen : null);
   };
 
@@ -173,6 +178,11 @@ export function ConnectWizard({ provider, onDone, onCancel }: Props) {
           </>
         )}
         {error && <ErrorAlert error={error} />}
+        {offline && (
+          <p className="m-0 rounded-lg bg-subtle px-3 py-2 text-sm text-muted" id="wizard-offline">
+            {t('connectivity.wizardOffline')}
+          </p>
+        )}
         <div className="flex flex-wrap justify-end gap-2 border-t border-line pt-4">
           {choices ? (
             <button
@@ -189,7 +199,13 @@ export function ConnectWizard({ provider, onDone, onCancel }: Props) {
           <button type="button" className="btn" onClick={onCancel}>
             {t('common.cancel')}
           </button>
-          <button type="submit" className="btn btn-primary" disabled={pending || (choices !== null && !chosen)}>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={pending || offline || (choices !== null && !chosen)}
+            title={offline ? t('connectivity.needsServer') : undefined}
+            aria-describedby={offline ? 'wizard-offline' : undefined}
+          >
             {pending ? t('wizard.creating') : t('wizard.create')}
           </button>
         </div>

@@ -1,10 +1,13 @@
 //! Edit one integration. The saved secret is never sent to the UI: only its hint is shown, and a
 //! new secret replaces it only if typed. Save sends the version the form was loaded from, so a
-//! concurrent change fails with STALE_EDIT instead of being overwritten.
+//! concurrent change fails with STALE_EDIT instead of being overwritten. Offline, only the name
+//! and description can change (the core queues them); the secret and the shop / ad account id
+//! need the server and are disabled.
 
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 
 import { backend } from '../backend';
+import { useConnectivity, useDataChanged } from '../connectivity';
 import { useT } from '../i18n';
 import { useBackendError } from '../session';
 import type { ErrorPayload, Integration, IntegrationPatch } from '../types';
@@ -28,6 +31,10 @@ interface Form {
 
 function configId(integration: Integration): string {
   return 'shopId' in integration.config ? integration.config.shopId : integration.config.adAccountId;
+}
+
+function sameForm(a: Form, b: Form): boolean {
+  return a.name === b.name && a.description === b.description && a.secret === b.secret && a.configId === b.configId;
 }
 
 function formOf(integration: Integration): Form {
@@ -62,6 +69,11 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
   const [loadError, setLoadError] = useState<ErrorPayload | null>(null);
   const [error, setError] = useState<ErrorPayload | null>(null);
   const [pending, setPending] = useState(false);
+  const { offline, refresh: refreshConnectivity } = useConnectivity();
+  const formRef = useRef(form);
+  useEffect(() => {
+    formRef.current = form;
+  });
 
   const load = useCallback(() => {
     setLoadError(null);
@@ -76,6 +88,23 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
   }, [id, asError]);
 
   useEffect(load, [load]);
+
+  // The data moved underneath (e.g. a queued edit reached the server): take the new version, but
+  // only while the form is untouched; an edit in progress is never overwritten.
+  useDataChanged(() => {
+    const shown = integration;
+    if (!shown || pending) return;
+    const untouched = () => formRef.current !== null && sameForm(formRef.current, formOf(shown));
+    if (!untouched()) return;
+    backend.getIntegration(id).then(
+      (loaded) => {
+        if (!untouched()) return;
+        setIntegration(loaded);
+        setForm(formOf(loaded));
+      },
+      () => undefined,
+    );
+  });
 
   const back = (
     <button type="button" className="btn btn-ghost btn-sm -ml-2" onClick={onCancel}>
@@ -121,11 +150,14 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
         ...patch,
         expectedVersion: integration.version,
       });
-      notify('success', t('edit.saved', { name: saved.name }));
+      notify('success', t(offline ? 'edit.savedOffline' : 'edit.saved', { name: saved.name }));
+      refreshConnectivity();
       onDone(saved);
     } catch (err) {
-      setError(asError(err));
+      const error = asError(err);
+      setError(error);
       setPending(false);
+      if (error.code === 'OFFLINE') refreshConnectivity();
     }
   };
 
@@ -145,7 +177,18 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
         <Field label={t('edit.name')} required value={form.name} onChange={set('name')} />
         <Field label={t('edit.description')} optional value={form.description} onChange={set('description')} />
 
-        <fieldset className="m-0 flex flex-col gap-3 rounded-xl border border-line p-4">
+        {offline && (
+          <p className="m-0 -mb-1 rounded-lg bg-subtle px-3 py-2 text-sm text-muted" id="edit-offline">
+            {t('connectivity.editOffline')}
+          </p>
+        )}
+
+        <fieldset
+          className="m-0 flex flex-col gap-3 rounded-xl border border-line p-4 disabled:opacity-60"
+          disabled={offline}
+          title={offline ? t('connectivity.needsServer') : undefined}
+          aria-describedby={offline ? 'edit-offline' : undefined}
+        >
           <legend className="px-1 text-sm font-semibold">{t('edit.credentials')}</legend>
           <p className="m-0 flex items-center gap-2 text-sm">
             <span className="text-muted">{isMeta ? t('edit.currentAccessToken') : t('edit.currentApiKey')}:</span>
@@ -164,7 +207,12 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
           />
         </fieldset>
 
-        <fieldset className="m-0 flex flex-col gap-3 rounded-xl border border-line p-4">
+        <fieldset
+          className="m-0 flex flex-col gap-3 rounded-xl border border-line p-4 disabled:opacity-60"
+          disabled={offline}
+          title={offline ? t('connectivity.needsServer') : undefined}
+          aria-describedby={offline ? 'edit-offline' : undefined}
+        >
           <legend className="px-1 text-sm font-semibold">{t('edit.config')}</legend>
           <Field
             label={isMeta ? t('edit.adAccountId') : t('edit.shopId')}

@@ -1,13 +1,16 @@
 //! The main screen: the two provider cards, then "All Integrations". Test, enable/disable and
 //! delete happen here and report through toasts; the list is refreshed from what the core
-//! returns, never guessed.
+//! returns, never guessed. In shared mode it also reloads (quietly) whenever the core says the
+//! data moved, and shows the offline edits that wait for a decision above everything else.
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { backend } from '../backend';
+import { useConnectivity, useDataChanged } from '../connectivity';
 import { useT } from '../i18n';
 import { useBackendError } from '../session';
 import type { ErrorPayload, Integration, Provider } from '../types';
+import { ConflictsPanel } from './ConflictsPanel';
 import { DeleteDialog } from './DeleteDialog';
 import { ErrorAlert } from './ErrorAlert';
 import { IntegrationsTable } from './IntegrationsTable';
@@ -31,16 +34,39 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [busy, setBusy] = useState<Record<string, Busy | undefined>>({});
   const [deleting, setDeleting] = useState<Integration | null>(null);
+  const { offline, refresh: refreshConnectivity } = useConnectivity();
+  /** Only the answer to the latest request is shown, whatever order they come back in. */
+  const latest = useRef(0);
 
   const refresh = useCallback(() => {
+    const request = ++latest.current;
     setLoad({ state: 'loading' });
     backend.listIntegrations().then(
-      (integrations) => setLoad({ state: 'loaded', integrations }),
-      (err: unknown) => setLoad({ state: 'failed', error: asError(err) }),
+      (integrations) => {
+        if (request === latest.current) setLoad({ state: 'loaded', integrations });
+      },
+      (err: unknown) => {
+        const error = asError(err);
+        if (request === latest.current) setLoad({ state: 'failed', error });
+      },
     );
   }, [asError]);
 
   useEffect(refresh, [refresh]);
+
+  // The data moved underneath (mirror pulled, queued edit applied, went offline or online): reload
+  // in place, keeping the list on screen. A failure here keeps what is shown; Refresh says more.
+  useDataChanged(() => {
+    const request = ++latest.current;
+    backend.listIntegrations().then(
+      (integrations) => {
+        if (request === latest.current) setLoad({ state: 'loaded', integrations });
+      },
+      (err: unknown) => {
+        asError(err);
+      },
+    );
+  });
 
   const replace = (updated: Integration) =>
     setLoad((current) =>
@@ -61,7 +87,9 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
     try {
       await action();
     } catch (err) {
-      notify('error', asError(err).message);
+      const error = asError(err);
+      notify('error', error.message);
+      if (error.code === 'OFFLINE') refreshConnectivity();
     } finally {
       setBusy((b) => ({ ...b, [integration.id]: undefined }));
     }
@@ -83,7 +111,12 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
         ? backend.enableIntegration(integration.id)
         : backend.disableIntegration(integration.id));
       replace(updated);
-      notify('success', t(enabled ? 'toast.enabled' : 'toast.disabled', { name: updated.name }));
+      // Offline, the core queued it: say so, and fetch the outbox so the row shows it waits.
+      const message = offline
+        ? enabled ? 'toast.enabledOffline' : 'toast.disabledOffline'
+        : enabled ? 'toast.enabled' : 'toast.disabled';
+      notify('success', t(message, { name: updated.name }));
+      refreshConnectivity();
     });
 
   const confirmDelete = async () => {
@@ -112,6 +145,8 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
           ↻ {t('list.refresh')}
         </button>
       </div>
+
+      <ConflictsPanel />
 
       {load.state === 'failed' && (
         <ErrorAlert error={load.error}>

@@ -1,6 +1,8 @@
+import { useConnectivity } from '../connectivity';
 import { usePreferences } from '../i18n';
 import type { Integration } from '../types';
 import type { Busy } from './ProviderCards';
+import { QueuedBadge } from './QueuedBadge';
 import { StatusBadge } from './StatusBadge';
 import { Switch } from './Switch';
 
@@ -15,7 +17,11 @@ interface Props {
 
 const noop = () => undefined;
 
-/** "All Integrations": every integration of the workspace, with its actions. */
+/**
+ * "All Integrations": every integration of the workspace, with its actions. Offline, the actions
+ * that need the server (test, delete) are disabled and say why; rows whose edit waits in the
+ * outbox are marked.
+ */
 export function IntegrationsTable({
   integrations,
   busy = {},
@@ -25,6 +31,8 @@ export function IntegrationsTable({
   onDelete = noop,
 }: Props) {
   const { t, formatDate } = usePreferences();
+  const { offline, queuedIds } = useConnectivity();
+  const needsServer = offline ? t('connectivity.needsServer') : undefined;
   if (integrations.length === 0) {
     return (
       <div className="card flex flex-col items-center gap-1 px-6 py-10 text-center">
@@ -70,7 +78,10 @@ export function IntegrationsTable({
                 </th>
                 <td className="whitespace-nowrap">{t(`provider.${integration.provider}`)}</td>
                 <td>
-                  <StatusBadge status={integration.status} />
+                  <span className="flex flex-wrap items-center gap-1.5">
+                    <StatusBadge status={integration.status} />
+                    {queuedIds.has(integration.id) && <QueuedBadge />}
+                  </span>
                 </td>
                 <td>
                   <Switch
@@ -110,7 +121,8 @@ export function IntegrationsTable({
                       type="button"
                       className="btn btn-ghost btn-sm"
                       aria-label={t('table.testFor', { name: integration.name })}
-                      disabled={rowBusy === 'test'}
+                      disabled={rowBusy === 'test' || offline}
+                      title={needsServer}
                       onClick={() => onTest(integration)}
                     >
                       {rowBusy === 'test' ? t('common.testing') : t('table.test')}
@@ -119,6 +131,8 @@ export function IntegrationsTable({
                       type="button"
                       className="btn btn-ghost-danger btn-sm"
                       aria-label={t('table.deleteFor', { name: integration.name })}
+                      disabled={offline}
+                      title={needsServer}
                       onClick={() => onDelete(integration)}
                     >
                       {t('common.delete')}

@@ -3,8 +3,10 @@
 
 import type { ReactNode } from 'react';
 
+import { useConnectivity } from '../connectivity';
 import { useT } from '../i18n';
 import type { Integration } from '../types';
+import { ClockIcon, QueuedBadge } from './QueuedBadge';
 import { StatusBadge } from './StatusBadge';
 
 export type Busy = 'test' | 'toggle' | 'delete';
@@ -18,6 +20,16 @@ function ProviderMark({ provider }: { provider: 'meta' | 'pancake' }) {
     >
       {provider === 'meta' ? '∞' : 'P'}
     </span>
+  );
+}
+
+/** Under a button that needs the server, while offline: why it cannot be used now. */
+export function NeedsServer({ id }: { id: string }) {
+  const t = useT();
+  return (
+    <p id={id} className="m-0 mt-2 text-xs text-muted">
+      {t('connectivity.needsServer')}
+    </p>
   );
 }
 
@@ -71,13 +83,20 @@ export function MetaCard({
   onToggle: (integration: Integration, enabled: boolean) => void;
 }) {
   const t = useT();
+  const { offline, queuedIds } = useConnectivity();
+  const needsServer = offline ? t('connectivity.needsServer') : undefined;
   return (
     <CardShell
       provider="meta"
       labelId="card-meta"
       title={t('provider.META_ADS')}
       description={t('meta.description')}
-      badge={<StatusBadge status={integration ? integration.status : null} />}
+      badge={
+        <span className="flex flex-wrap items-center gap-1.5">
+          {integration && queuedIds.has(integration.id) && <QueuedBadge />}
+          <StatusBadge status={integration ? integration.status : null} />
+        </span>
+      }
     >
       {integration ? (
         <>
@@ -95,7 +114,13 @@ export function MetaCard({
             <button type="button" className="btn" onClick={() => onEdit(integration)}>
               {t('common.edit')}
             </button>
-            <button type="button" className="btn" disabled={busy === 'test'} onClick={() => onTest(integration)}>
+            <button
+              type="button"
+              className="btn"
+              disabled={busy === 'test' || offline}
+              title={needsServer}
+              onClick={() => onTest(integration)}
+            >
               {busy === 'test' ? t('common.testing') : t('common.test')}
             </button>
             <button
@@ -112,9 +137,17 @@ export function MetaCard({
         <>
           <p className="m-0 text-sm text-muted">{t('meta.onlyOne')}</p>
           <div className="mt-auto">
-            <button type="button" className="btn btn-primary" onClick={onConnect}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={offline}
+              title={needsServer}
+              aria-describedby={offline ? 'meta-needs-server' : undefined}
+              onClick={onConnect}
+            >
               {t('meta.connect')}
             </button>
+            {offline && <NeedsServer id="meta-needs-server" />}
           </div>
         </>
       )}
@@ -124,6 +157,7 @@ export function MetaCard({
 
 export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onConnect: () => void }) {
   const t = useT();
+  const { offline, queuedIds } = useConnectivity();
   const count = stores.length;
   const summary =
     count === 0 ? t('pancake.noStores')
@@ -139,15 +173,32 @@ export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onCo
       {count > 0 && (
         <ul className="m-0 flex list-none flex-wrap gap-1.5 p-0" aria-label={summary}>
           {stores.slice(0, 6).map((store) => (
-            <li key={store.id} className="max-w-[14rem] truncate rounded-md bg-subtle px-2 py-0.5 text-sm" title={store.name}>
-              {store.name}
+            <li
+              key={store.id}
+              className="flex max-w-[14rem] items-center gap-1 rounded-md bg-subtle px-2 py-0.5 text-sm"
+              title={store.name}
+            >
+              <span className="truncate">{store.name}</span>
+              {queuedIds.has(store.id) && (
+                <span className="flex-none text-accent" title={t('connectivity.queued')}>
+                  <ClockIcon className="h-3 w-3" />
+                  <span className="visually-hidden">{t('connectivity.queued')}</span>
+                </span>
+              )}
             </li>
           ))}
           {count > 6 && <li className="px-1 text-sm text-muted">+{count - 6}</li>}
         </ul>
       )}
       <div className="mt-auto">
-        <button type="button" className={count === 0 ? 'btn btn-primary' : 'btn'} onClick={onConnect}>
+        <button
+          type="button"
+          className={count === 0 ? 'btn btn-primary' : 'btn'}
+          disabled={offline}
+          title={offline ? t('connectivity.needsServer') : undefined}
+          aria-describedby={offline ? 'pancake-needs-server' : undefined}
+          onClick={onConnect}
+        >
           {count === 0 ? (
             t('pancake.connect')
           ) : (
@@ -157,6 +208,7 @@ export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onCo
             </>
           )}
         </button>
+        {offline && <NeedsServer id="pancake-needs-server" />}
       </div>
     </CardShell>
   );

@@ -156,6 +156,48 @@ export const en = {
   'toast.enabled': 'Enabled “{name}”.',
   'toast.disabled': 'Disabled “{name}”.',
 
+  'toast.enabledOffline': 'Turned on “{name}”; it will be sent when the connection returns.',
+  'toast.disabledOffline': 'Turned off “{name}”; it will be sent when the connection returns.',
+  'edit.savedOffline': 'Saved “{name}”; it will be sent when the connection returns.',
+
+  'connectivity.offline': 'Offline — data as of {date}',
+  'connectivity.offlineNever': 'Offline — never synced with the server',
+  'connectivity.reconnecting':
+    'Reconnecting automatically. Changes to names, descriptions and on/off are saved and sent when the connection returns.',
+  'connectivity.pendingOne': '{count} change waiting to be sent',
+  'connectivity.pendingMany': '{count} changes waiting to be sent',
+  'connectivity.connecting': 'Connecting to the shared database… showing saved data as of {date}',
+  'connectivity.connectingNever': 'Connecting to the shared database…',
+  'connectivity.sendingOne': 'Sending {count} queued change…',
+  'connectivity.sendingMany': 'Sending {count} queued changes…',
+  'connectivity.needsServer': 'Needs the server — you are offline',
+  'connectivity.queued': 'Waiting to sync',
+  'connectivity.wizardOffline':
+    'You are offline. Connecting a new integration needs the server; try again when the connection returns.',
+  'connectivity.editOffline': 'Needs the server — you are offline. The name and description can still be changed.',
+
+  'conflicts.title': 'Changes that need your decision',
+  'conflicts.lead':
+    'These edits were made offline, and the same integration was changed on the server meanwhile. Choose which version to keep.',
+  'conflicts.mine': 'Your change (offline)',
+  'conflicts.server': 'Now on the server',
+  'conflicts.deleted': 'Deleted on the server',
+  'conflicts.deletedHint': 'Your change cannot be applied to an integration that no longer exists.',
+  'conflicts.noDescription': 'No description',
+  'conflicts.madeAt': 'Changed {date}',
+  'conflicts.keepMine': 'Keep mine',
+  'conflicts.keepServer': 'Keep server’s',
+  'conflicts.discard': 'Discard my change',
+  'conflicts.keptMine': 'Kept your change to “{name}”.',
+  'conflicts.keptServer': 'Kept the server’s version of “{name}”.',
+  'conflicts.discarded': 'Discarded your change to “{name}”.',
+
+  'change.name': 'Name → “{name}”',
+  'change.description': 'Description → “{description}”',
+  'change.descriptionCleared': 'Description cleared',
+  'change.turnedOn': 'Turned on',
+  'change.turnedOff': 'Turned off',
+
   'settings.title': 'Settings',
   'settings.lead': 'These apply to this computer only.',
   'settings.language': 'Language',

@@ -158,6 +158,48 @@ export const vi: Messages = {
   'toast.enabled': 'Đã bật “{name}”.',
   'toast.disabled': 'Đã tắt “{name}”.',
 
+  'toast.enabledOffline': 'Đã bật “{name}”; thay đổi sẽ được gửi khi có kết nối trở lại.',
+  'toast.disabledOffline': 'Đã tắt “{name}”; thay đổi sẽ được gửi khi có kết nối trở lại.',
+  'edit.savedOffline': 'Đã lưu “{name}”; thay đổi sẽ được gửi khi có kết nối trở lại.',
+
+  'connectivity.offline': 'Ngoại tuyến — dữ liệu tính đến {date}',
+  'connectivity.offlineNever': 'Ngoại tuyến — chưa từng đồng bộ với máy chủ',
+  'connectivity.reconnecting':
+    'Đang kết nối lại tự động. Thay đổi về tên, mô tả và bật/tắt vẫn được lưu và sẽ gửi đi khi có kết nối trở lại.',
+  'connectivity.pendingOne': '{count} thay đổi đang chờ gửi',
+  'connectivity.pendingMany': '{count} thay đổi đang chờ gửi',
+  'connectivity.connecting': 'Đang kết nối tới cơ sở dữ liệu dùng chung… đang hiển thị dữ liệu đã lưu tính đến {date}',
+  'connectivity.connectingNever': 'Đang kết nối tới cơ sở dữ liệu dùng chung…',
+  'connectivity.sendingOne': 'Đang gửi {count} thay đổi đang chờ…',
+  'connectivity.sendingMany': 'Đang gửi {count} thay đổi đang chờ…',
+  'connectivity.needsServer': 'Cần kết nối máy chủ — bạn đang ngoại tuyến',
+  'connectivity.queued': 'Chờ đồng bộ',
+  'connectivity.wizardOffline':
+    'Bạn đang ngoại tuyến. Kết nối tích hợp mới cần có máy chủ; hãy thử lại khi có kết nối trở lại.',
+  'connectivity.editOffline': 'Cần kết nối máy chủ — bạn đang ngoại tuyến. Vẫn có thể đổi tên và mô tả.',
+
+  'conflicts.title': 'Thay đổi cần bạn quyết định',
+  'conflicts.lead':
+    'Các thay đổi này được thực hiện khi ngoại tuyến, trong lúc đó chính tích hợp này đã được sửa trên máy chủ. Hãy chọn phiên bản muốn giữ.',
+  'conflicts.mine': 'Thay đổi của bạn (khi ngoại tuyến)',
+  'conflicts.server': 'Hiện tại trên máy chủ',
+  'conflicts.deleted': 'Đã bị xoá trên máy chủ',
+  'conflicts.deletedHint': 'Không thể áp dụng thay đổi của bạn cho một tích hợp không còn tồn tại.',
+  'conflicts.noDescription': 'Không có mô tả',
+  'conflicts.madeAt': 'Thay đổi lúc {date}',
+  'conflicts.keepMine': 'Giữ thay đổi của tôi',
+  'conflicts.keepServer': 'Giữ bản trên máy chủ',
+  'conflicts.discard': 'Bỏ thay đổi của tôi',
+  'conflicts.keptMine': 'Đã giữ thay đổi của bạn cho “{name}”.',
+  'conflicts.keptServer': 'Đã giữ bản trên máy chủ của “{name}”.',
+  'conflicts.discarded': 'Đã bỏ thay đổi của bạn cho “{name}”.',
+
+  'change.name': 'Tên → “{name}”',
+  'change.description': 'Mô tả → “{description}”',
+  'change.descriptionCleared': 'Đã xoá mô tả',
+  'change.turnedOn': 'Đã bật',
+  'change.turnedOff': 'Đã tắt',
+
   'settings.title': 'Cài đặt',
   'settings.lead': 'Chỉ áp dụng cho máy tính này.',
   'settings.language': 'Ngôn ngữ',

@@ -4,7 +4,7 @@
 import { vi, type Mock } from 'vitest';
 
 import type { Backend } from '../backend';
-import type { Account, AppStatus, Integration, Preferences } from '../types';
+import type { Account, AppStatus, Connectivity, Integration, Preferences } from '../types';
 
 export type FakeBackend = { [K in keyof Backend]: Mock<Backend[K]> };
 
@@ -46,6 +46,11 @@ export function integration(overrides: Partial<Integration> = {}): Integration {
   };
 }
 
+/** Shared mode's answer to `connectivity_status`; standalone unless overridden. */
+export function connectivity(overrides: Partial<Connectivity> = {}): Connectivity {
+  return { mode: 'STANDALONE', mirrorAsOf: null, dataVersion: 0, pending: [], conflicts: [], ...overrides };
+}
+
 function unmocked(name: string) {
   return () => Promise.reject(new Error(`backend.${name} is not mocked in this test`));
 }
@@ -69,6 +74,8 @@ export function makeFakeBackend(): FakeBackend {
     enableIntegration: vi.fn(),
     disableIntegration: vi.fn(),
     testConnection: vi.fn(),
+    connectivityStatus: vi.fn(),
+    resolveConflict: vi.fn(),
   };
 }
 
@@ -84,4 +91,5 @@ export function resetFakeBackend(api: FakeBackend) {
   api.currentAccount.mockResolvedValue(null);
   api.signOut.mockResolvedValue(null);
   api.listIntegrations.mockResolvedValue([]);
+  api.connectivityStatus.mockResolvedValue(connectivity());
 }
