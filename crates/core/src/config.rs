@@ -22,8 +22,12 @@ use crate::service::Core;
 use crate::store::{SqliteStore, Store, StoreError};
 
 pub const DATABASE_FILE: &str = "integrations.db";
-/// Shared mode's local copy of the signed-in tenant's rows, in the data directory.
-pub const MIRROR_FILE: &str = "mirror.db";
+/// Shared mode's local copy of the signed-in tenant's rows, in the data directory: one file per
+/// server and database, so switching servers (or trying a wrong URL) never empties another's
+/// mirror or its queued edits.
+pub fn mirror_file_name(url: &str) -> CoreResult<String> {
+    Ok(format!("mirror-{}.db", &server_fingerprint(url)?[..16]))
+}
 /// The database chosen in the app (first run or settings), kept next to the data. It can hold a
 /// PostgreSQL password and the master key, so it is written readable only by the user.
 pub const DATABASE_SETTINGS_FILE: &str = "database.json";
@@ -331,7 +335,7 @@ impl CoreConfig {
             DatabaseTarget::Postgres { url } => {
                 let shared = SharedStore::open(
                     url.expose_secret(),
-                    &self.data_dir.join(MIRROR_FILE),
+                    &self.data_dir.join(mirror_file_name(url.expose_secret())?),
                     &server_fingerprint(url.expose_secret())?,
                 )
                 .await

@@ -51,6 +51,20 @@ impl From<ProviderError> for ProviderFailure {
 
 #[async_trait]
 impl ProviderGateway for HttpProviders {
+    fn sync_clients(&self) -> Option<crate::sync::SyncClients> {
+        let settings = HttpSettings {
+            max_attempts: 1,
+            ..HttpSettings::default()
+        };
+        match (
+            self.pancake.with_settings(settings.clone()),
+            self.meta.with_settings(settings),
+        ) {
+            (Ok(pancake), Ok(meta)) => Some(crate::sync::SyncClients { pancake, meta }),
+            _ => None,
+        }
+    }
+
     async fn test_connection(
         &self,
         credentials: &Credentials,

@@ -14,6 +14,7 @@ pub mod mirror;
 pub mod provider;
 pub mod service;
 pub mod store;
+pub mod sync;
 
 pub use auth::{Session, TokenPair};
 pub use config::{CoreConfig, DatabaseTarget};
@@ -33,4 +34,7 @@ pub use provider::{
 pub use service::{
     Account, AdAccountChoice, ConnectOutcome, ConnectionTestResult, Core, KeyRotation, ShopChoice,
     SignedIn,
+};
+pub use sync::{
+    SyncClients, SyncOutcome, SyncProgress, SyncRun, SyncSchedule, SyncSettings, SyncTrigger,
 };

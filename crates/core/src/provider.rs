@@ -50,6 +50,12 @@ pub struct DiscoveredAdAccount {
 
 #[async_trait]
 pub trait ProviderGateway: Send + Sync {
+    /// Clients for the sync engine, which paces and retries requests itself (so they must not
+    /// retry on their own). `None`: this gateway cannot sync (test doubles).
+    fn sync_clients(&self) -> Option<crate::sync::SyncClients> {
+        None
+    }
+
     async fn test_connection(
         &self,
         credentials: &Credentials,

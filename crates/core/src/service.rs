@@ -26,6 +26,7 @@ use crate::store::{
     Constraint, IntegrationRecord, Reencryption, RefreshTokenRecord, Store, StoreError,
     TenantKeyRecord, TenantRecord, UserRecord,
 };
+use crate::sync::{SyncProgress, SyncSettings};
 
 pub const META_ADS_EXISTS: &str =
     "Integration with provider META_ADS already exists for this tenant";
@@ -135,18 +136,20 @@ fn login_policy(
 }
 
 pub struct Core {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// The same store as `store` in shared mode, for what only shared mode has (the link to
     /// the server, the mirror, the outbox).
     shared: Option<Arc<SharedStore>>,
     master: MasterKey,
     tokens: TokenIssuer,
-    providers: Arc<dyn ProviderGateway>,
+    pub(crate) providers: Arc<dyn ProviderGateway>,
+    pub(crate) sync_settings: SyncSettings,
+    pub(crate) sync_events: tokio::sync::broadcast::Sender<SyncProgress>,
 }
 
 /// Maps a store failure to what the user hears. Conflicts on the named rules keep the seed's
 /// wording; anything unexpected is logged and reported generically.
-fn store_err(err: StoreError) -> CoreError {
+pub(crate) fn store_err(err: StoreError) -> CoreError {
     match err {
         StoreError::Unavailable(detail) => {
             tracing::warn!(%detail, "database unavailable");
@@ -160,6 +163,11 @@ fn store_err(err: StoreError) -> CoreError {
         ),
         StoreError::Conflict(Constraint::UserEmail) => CoreError::Conflict(
             "An account with this email already exists. Sign in instead.".into(),
+        ),
+        StoreError::Conflict(Constraint::DeletedOnServer) => CoreError::Conflict(
+            "This integration was deleted on the server, so your offline change has nothing to \
+             apply to. Keep the server's version to let it go."
+                .into(),
         ),
         StoreError::Conflict(Constraint::TenantKeyVersion) => CoreError::Conflict(
             "Another key rotation finished first; nothing was changed. Run it again if needed."
@@ -192,6 +200,8 @@ impl Core {
             master,
             tokens: TokenIssuer::new(token_config),
             providers,
+            sync_settings: SyncSettings::default(),
+            sync_events: tokio::sync::broadcast::channel(256).0,
         }
     }
 
@@ -209,7 +219,15 @@ impl Core {
             master,
             tokens: TokenIssuer::new(token_config),
             providers,
+            sync_settings: SyncSettings::default(),
+            sync_events: tokio::sync::broadcast::channel(256).0,
         }
+    }
+
+    /// The sync engine's knobs (tests and the benchmark tighten them).
+    pub fn with_sync_settings(mut self, settings: SyncSettings) -> Self {
+        self.sync_settings = settings;
+        self
     }
 
     /// The shared-mode store, for the app to run its link in the background.
@@ -232,14 +250,14 @@ impl Core {
         }
     }
 
-    fn is_offline(&self) -> bool {
+    pub(crate) fn is_offline(&self) -> bool {
         self.shared
             .as_ref()
             .is_some_and(|shared| shared.mode() == LinkMode::Offline)
     }
 
     /// Refuses at once, with a reason, what cannot work offline.
-    fn require_online(&self, action: &str) -> CoreResult<()> {
+    pub(crate) fn require_online(&self, action: &str) -> CoreResult<()> {
         if self.is_offline() {
             return Err(CoreError::Offline(offline_message(action)));
         }
@@ -398,6 +416,10 @@ impl Core {
         let (refresh_token, refresh_expires_at) =
             self.tokens
                 .issue_refresh(user.id, user.tenant_id, family, now);
+        if let Err(err) = self.store.remember_signed_in(user).await {
+            // Signing in worked; only offline sign-in later will not. Not worth failing for.
+            tracing::warn!(error = %err, "could not keep the user for offline sign-in");
+        }
         self.store
             .insert_refresh_token(&RefreshTokenRecord {
                 id: Uuid::new_v4(),
@@ -411,10 +433,6 @@ impl Core {
             })
             .await
             .map_err(store_err)?;
-        if let Err(err) = self.store.remember_signed_in(user).await {
-            // Signing in worked; only offline sign-in later will not. Not worth failing for.
-            tracing::warn!(error = %err, "could not keep the user for offline sign-in");
-        }
         Ok(SignedIn {
             session: auth::session_for(user.id, user.tenant_id, &user.email, access_expires_at),
             tokens: TokenPair {
@@ -539,7 +557,7 @@ impl Core {
     // ---------------------------------------------------------------- keys
 
     /// The tenant's data keys, creating version 1 on first use.
-    async fn keyring(&self, tenant: TenantId) -> CoreResult<TenantKeyring> {
+    pub(crate) async fn keyring(&self, tenant: TenantId) -> CoreResult<TenantKeyring> {
         let mut records = self.store.tenant_keys(tenant).await.map_err(store_err)?;
         if records.is_empty() {
             let key = DataKey::generate(1);
@@ -582,7 +600,10 @@ impl Core {
         Ok(key.seal(tenant, id, &credentials.to_plaintext()))
     }
 
-    fn open(keyring: &TenantKeyring, record: &IntegrationRecord) -> CoreResult<Credentials> {
+    pub(crate) fn open(
+        keyring: &TenantKeyring,
+        record: &IntegrationRecord,
+    ) -> CoreResult<Credentials> {
         let plaintext = keyring
             .open(record.tenant_id, record.id, &record.credentials)
             .map_err(|err| CoreError::internal("opening credentials", &err))?;
@@ -935,6 +956,22 @@ impl Core {
         session: &Session,
         id: IntegrationId,
         expected_version: Option<i64>,
+        change: F,
+    ) -> CoreResult<Integration>
+    where
+        F: FnMut(&mut IntegrationRecord) -> CoreResult<()>,
+    {
+        self.mutate_in(session.tenant_id(), id, expected_version, change)
+            .await
+    }
+
+    /// [`Self::mutate`] for the core's own work on a tenant's behalf (a sync run claimed from
+    /// the queue has a tenant, not a session).
+    pub(crate) async fn mutate_in<F>(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        expected_version: Option<i64>,
         mut change: F,
     ) -> CoreResult<Integration>
     where
@@ -942,7 +979,12 @@ impl Core {
     {
         const ATTEMPTS: usize = 5;
         for _ in 0..ATTEMPTS {
-            let current = self.record(session, id).await?;
+            let current = self
+                .store
+                .get_integration(tenant, id)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(CoreError::integration_not_found)?;
             if expected_version.is_some_and(|expected| expected != current.version) {
                 return Err(CoreError::StaleEdit);
             }
@@ -1177,7 +1219,7 @@ impl Core {
     }
 }
 
-fn to_integration(record: IntegrationRecord) -> CoreResult<Integration> {
+pub(crate) fn to_integration(record: IntegrationRecord) -> CoreResult<Integration> {
     let config = IntegrationConfig::from_stored(record.provider, &record.config)?;
     Ok(Integration {
         id: record.id,

@@ -99,7 +99,9 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
 
     // Credentials are in the mirror exactly as on the server: the same ciphertext, no key.
     let server_rows = a.list(&session).await.unwrap();
-    let mirror_file = dir_a.path().join(integrations_core::config::MIRROR_FILE);
+    let mirror_file = dir_a
+        .path()
+        .join(integrations_core::config::mirror_file_name(&pg.url()).unwrap());
     let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
         .await
         .unwrap();
@@ -375,7 +377,9 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
     b.update(&session_b, fashion.id, rename("Thời trang – từ máy B"))
         .await
         .unwrap();
-    let mirror_file = dir_a.path().join(integrations_core::config::MIRROR_FILE);
+    let mirror_file = dir_a
+        .path()
+        .join(integrations_core::config::mirror_file_name(&pg.url()).unwrap());
     let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
         .await
         .unwrap();
@@ -486,4 +490,60 @@ async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
     core.delete(&session, late.id).await.unwrap();
     let fourth = store.pull_changes(tenant, third.cursor).await.unwrap();
     assert_eq!(fourth.deleted_integrations, vec![late.id]);
+}
+
+/// Three edits of one integration made offline land in order on reconnect, with no false
+/// conflict; the session keeps refreshing offline (its refresh token is mirrored).
+#[tokio::test(flavor = "multi_thread")]
+async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline() {
+    let pg = OwnPostgres::start().await;
+    let key = master_key();
+    let dir = tempfile::tempdir().unwrap();
+    let a = client(&pg.url(), dir.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let signed_in = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    let session = signed_in.session.clone();
+    let shop = a
+        .create(&session, pancake("Shop thời trang", "6036602"))
+        .await
+        .unwrap();
+    a.enable(&session, shop.id).await.unwrap();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    a.update(&session, shop.id, rename("Shop thoi trang"))
+        .await
+        .unwrap();
+    a.update(&session, shop.id, rename("Shop thời trang – Quận 1"))
+        .await
+        .unwrap();
+    a.disable(&session, shop.id).await.unwrap();
+    // An hour later the access token needs refreshing: the mirror knows the refresh token.
+    let refreshed = a.refresh(&signed_in.tokens.refresh_token).await.unwrap();
+    assert_eq!(refreshed.session.tenant_id(), session.tenant_id());
+
+    pg.start_again();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let state = a.connectivity(Some(&session)).await.unwrap();
+    assert!(state.conflicts.is_empty(), "{:?}", state.conflicts);
+    assert!(state.pending.is_empty());
+    let on_server = a.get(&session, shop.id).await.unwrap();
+    assert_eq!(on_server.name, "Shop thời trang – Quận 1");
+    assert!(!on_server.enabled);
+
+    // A wrong URL for another server leaves this server's mirror and outbox alone.
+    let other = client("postgres://app:app@127.0.0.1:1/other", dir.path(), &key).await;
+    assert_eq!(other.check_link().await, LinkMode::Offline);
+    pg.stop();
+    let again = client(&pg.url(), dir.path(), &key).await;
+    assert_eq!(again.check_link().await, LinkMode::Offline);
+    let session = sign_in(&again).await;
+    assert_eq!(
+        again.list(&session).await.unwrap()[0].name,
+        "Shop thời trang – Quận 1"
+    );
 }

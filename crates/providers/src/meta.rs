@@ -397,6 +397,17 @@ impl MetaClient {
         )
     }
 
+    /// The same origin, version and polling with other HTTP settings (e.g. no in-client
+    /// retries, for a caller that paces and retries itself).
+    pub fn with_settings(&self, settings: HttpSettings) -> ProviderResult<Self> {
+        Ok(Self {
+            base: self.base.clone(),
+            version: self.version.clone(),
+            http: HttpCore::new(M, settings)?,
+            polling: self.polling,
+        })
+    }
+
     /// This client with another report polling policy.
     pub fn with_report_polling(mut self, polling: ReportPolling) -> Self {
         self.polling = polling;

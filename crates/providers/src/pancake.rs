@@ -440,6 +440,15 @@ impl PancakeClient {
         Self::new(base, settings)
     }
 
+    /// The same base URL with other HTTP settings (e.g. no in-client retries, for a caller
+    /// that paces and retries itself).
+    pub fn with_settings(&self, settings: HttpSettings) -> ProviderResult<Self> {
+        Ok(Self {
+            base: self.base.clone(),
+            http: HttpCore::new(P, settings)?,
+        })
+    }
+
     /// The base URL (holds no secret).
     pub fn base_url(&self) -> &Url {
         &self.base

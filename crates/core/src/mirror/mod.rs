@@ -27,13 +27,18 @@ pub use types::{
 
 use crate::domain::{IntegrationId, IntegrationStatus, TenantId, UserId};
 use crate::store::{
-    IntegrationRecord, LoginPolicy, OutboxEntry, PostgresStore, Reencryption, RefreshTokenRecord,
-    SqliteStore, Store, StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
+    ClaimScope, ClaimedJob, IntegrationRecord, JobInfo, LoginPolicy, OutboxEntry, PostgresStore,
+    Reencryption, RefreshTokenRecord, SqliteStore, Store, StoreError, StoreResult, SyncBatch,
+    SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord, UserRecord,
 };
 
-/// How long one probe or pull may take before the server counts as gone. With
-/// [`PULL_INTERVAL`] this bounds how late a lost server is noticed (under 3 s).
+/// How long the one-round-trip probe may take before the server counts as gone. With
+/// [`PULL_INTERVAL`] this bounds how late a lost server is noticed (about 2 s).
 const PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
+/// Any other call to the server (a pull, a flush, a user's read or write) may take this long
+/// before the server counts as gone: several round trips, on a far-away server too, but never
+/// the minutes a silently dropped connection would otherwise hang.
+const CALL_TIMEOUT: Duration = Duration::from_secs(8);
 /// How often the mirror is refreshed while online: another client's edit shows within this.
 const PULL_INTERVAL: Duration = Duration::from_secs(1);
 /// Retry delays while offline: 1 s, doubling up to this.
@@ -58,6 +63,9 @@ pub struct SharedStore {
     followed: Mutex<Option<TenantId>>,
     /// Wakes the background loop early (a write just failed, a user asked to retry).
     wake: Notify,
+    /// Queuing an edit and applying the outbox never interleave (in this process), so an edit
+    /// cannot slip between a flush's read of the outbox and its end.
+    outbox_lock: tokio::sync::Mutex<()>,
 }
 
 fn is_unavailable(err: &StoreError) -> bool {
@@ -74,6 +82,17 @@ impl SharedStore {
     ) -> StoreResult<Self> {
         let server = PostgresStore::connect_lazy(url)?;
         let mirror = SqliteStore::open(mirror_path).await?;
+        // It holds the signed-in user's password hash and refresh tokens: owner only.
+        #[cfg(unix)]
+        for suffix in ["", "-wal", "-shm"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mut path = mirror_path.as_os_str().to_owned();
+            path.push(suffix);
+            if std::path::Path::new(&path).exists() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|err| StoreError::Database(format!("mirror permissions: {err}")))?;
+            }
+        }
         if mirror.bind_mirror(server_fingerprint).await? {
             tracing::warn!("the mirror held another server's data; it was emptied");
         }
@@ -89,6 +108,7 @@ impl SharedStore {
             data_version: AtomicU64::new(0),
             followed: Mutex::new(None),
             wake: Notify::new(),
+            outbox_lock: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -163,7 +183,11 @@ impl SharedStore {
     where
         F: std::future::Future<Output = StoreResult<T>>,
     {
-        match tokio::time::timeout(PROBE_TIMEOUT, call).await {
+        bounded(CALL_TIMEOUT, call).await
+    }
+
+    async fn ping(&self, server: &PostgresStore) -> StoreResult<()> {
+        match tokio::time::timeout(PROBE_TIMEOUT, server.ping()).await {
             Ok(result) => result,
             Err(_) => Err(StoreError::Unavailable(
                 "the server did not answer in time".into(),
@@ -176,7 +200,7 @@ impl SharedStore {
     pub async fn tick(&self) -> LinkMode {
         let was = self.mode();
         let reached = match self.ready().await {
-            Ok(server) => self.probe(server.ping()).await,
+            Ok(server) => self.ping(server).await,
             Err(err) => Err(err),
         };
         if let Err(err) = reached {
@@ -188,7 +212,16 @@ impl SharedStore {
             }
             return LinkMode::Offline;
         }
-        if was != LinkMode::Online {
+        // Queued edits go first, before the app says online (and again on every tick while any
+        // wait: one queued while the last flush ran must not wait for the next outage).
+        let waiting = match self.mirror.outbox(None).await {
+            Ok(entries) => entries.iter().any(|entry| !entry.conflict),
+            Err(err) => {
+                tracing::error!(error = %err, "reading the outbox failed");
+                false
+            }
+        };
+        if waiting {
             if let Err(err) = self.flush_outbox().await {
                 if is_unavailable(&err) {
                     self.set_mode(LinkMode::Offline);
@@ -196,6 +229,8 @@ impl SharedStore {
                 }
                 tracing::error!(error = %err, "applying the outbox failed");
             }
+        }
+        if was != LinkMode::Online {
             self.set_mode(LinkMode::Online);
         }
         if let Some(tenant) = self.followed() {
@@ -266,6 +301,7 @@ impl SharedStore {
         next: &IntegrationRecord,
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord> {
+        let _guard = self.outbox_lock.lock().await;
         let current = self
             .overlaid(next.tenant_id)
             .await?
@@ -301,6 +337,7 @@ impl SharedStore {
     /// the one it was made on becomes a conflict (and holds back later edits of the same
     /// integration); an edit the server already shows (a retry after a lost answer) is done.
     pub async fn flush_outbox(&self) -> StoreResult<()> {
+        let _guard = self.outbox_lock.lock().await;
         let entries = self.mirror.outbox(None).await?;
         if entries.is_empty() {
             return Ok(());
@@ -311,7 +348,8 @@ impl SharedStore {
             .filter(|entry| entry.conflict)
             .map(|entry| entry.integration_id)
             .collect();
-        // Bases move as earlier edits land; re-read them from the outbox after each one.
+        // Edits of one integration were all queued on the version the mirror had; each one that
+        // lands moves the next onto the version the server gave it (followed as a chain).
         let mut rebased: std::collections::HashMap<(IntegrationId, i64), i64> =
             std::collections::HashMap::new();
         for mut entry in entries.into_iter().filter(|entry| !entry.conflict) {
@@ -321,7 +359,7 @@ impl SharedStore {
                 self.bump();
                 continue;
             }
-            if let Some(version) = rebased.get(&(entry.integration_id, entry.base_version)) {
+            while let Some(version) = rebased.get(&(entry.integration_id, entry.base_version)) {
                 entry.base_version = *version;
             }
             let change = parse_change(&entry)?;
@@ -337,13 +375,10 @@ impl SharedStore {
                 let mut wanted = on_server.clone();
                 apply_change(&mut wanted, &change, on_server.updated_at);
                 if same_fields(&wanted, &on_server) {
-                    self.mirror
-                        .outbox_done(&entry, Some(on_server.version))
-                        .await?;
-                    rebased.insert(
-                        (entry.integration_id, entry.base_version),
-                        on_server.version,
-                    );
+                    // Already there (an earlier attempt landed but its answer was lost, or
+                    // someone made the same change). Done, but later edits are not moved onto
+                    // a version this client may not have made: they meet it as conflicts.
+                    self.mirror.outbox_done(&entry, None).await?;
                 } else {
                     tracing::info!(integration = %entry.integration_id, "offline edit conflicts");
                     self.mirror.outbox_mark_conflict(entry.seq).await?;
@@ -359,7 +394,7 @@ impl SharedStore {
                 .await
             {
                 Ok(stored) => {
-                    self.mirror.put_integration_copy(&stored).await?;
+                    self.copy_to_mirror(&stored).await;
                     self.mirror
                         .outbox_done(&entry, Some(stored.version))
                         .await?;
@@ -374,6 +409,25 @@ impl SharedStore {
             self.bump();
         }
         Ok(())
+    }
+
+    /// The server's copy of a row it just wrote. The write has happened whatever the mirror
+    /// does, so a mirror failure is logged, not reported: the next pull brings the row.
+    async fn copy_to_mirror(&self, stored: &IntegrationRecord) {
+        if let Err(err) = self.mirror.put_integration_copy(stored).await {
+            tracing::warn!(error = %err, "could not copy a written row into the mirror");
+        }
+    }
+
+    /// Whether an integration has edits waiting in the outbox (new edits then queue behind
+    /// them rather than overtake them).
+    async fn has_pending(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
+        Ok(self
+            .mirror
+            .outbox(Some(tenant))
+            .await?
+            .iter()
+            .any(|entry| entry.integration_id == id))
     }
 
     /// The outbox of one tenant as the UI shows it: pending edits, and conflicts each with the
@@ -462,21 +516,25 @@ impl SharedStore {
                     })?;
                 match current {
                     // Deleted on the server: there is nothing to apply "mine" to.
-                    None => self.mirror.outbox_done(&entry, None).await?,
+                    None => {
+                        return Err(StoreError::Conflict(
+                            crate::store::Constraint::DeletedOnServer,
+                        ))
+                    }
                     Some(current) => {
                         let mut next = current.clone();
                         apply_change(&mut next, &change, Utc::now());
                         let stored = self
                             .probe(server.update_integration(&next, current.version))
                             .await?;
-                        self.mirror.put_integration_copy(&stored).await?;
+                        self.copy_to_mirror(&stored).await;
                         self.mirror.outbox_done(&entry, None).await?;
                     }
                 }
             }
         }
         self.bump();
-        // Edits queued after this one were waiting behind it.
+        // Pending edits of other integrations may have waited for the server meanwhile.
         if self.mode() == LinkMode::Online {
             if let Err(err) = self.flush_outbox().await {
                 if is_unavailable(&err) {
@@ -487,6 +545,19 @@ impl SharedStore {
             }
         }
         Ok(true)
+    }
+}
+
+/// A server call that may not hang: past `limit` the server counts as gone.
+async fn bounded<T, F>(limit: Duration, call: F) -> StoreResult<T>
+where
+    F: std::future::Future<Output = StoreResult<T>>,
+{
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Unavailable(
+            "the server did not answer in time".into(),
+        )),
     }
 }
 
@@ -552,7 +623,7 @@ macro_rules! read {
     ($self:ident, $method:ident($($arg:expr),*)) => {{
         if $self.mode() == LinkMode::Online {
             match $self.ready().await {
-                Ok(server) => match server.$method($($arg),*).await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
                     Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
                     other => return other,
                 },
@@ -571,7 +642,7 @@ macro_rules! server_first {
     ($self:ident, $method:ident($($arg:expr),*)) => {{
         if $self.mode() != LinkMode::Offline {
             match $self.ready().await {
-                Ok(server) => match server.$method($($arg),*).await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
                     Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
                     other => return other,
                 },
@@ -590,7 +661,7 @@ macro_rules! server_only {
             return Err(StoreError::Offline);
         }
         match $self.ready().await {
-            Ok(server) => match server.$method($($arg),*).await {
+            Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
                 Err(StoreError::Unavailable(detail)) => {
                     $self.lost(&detail);
                     Err(StoreError::Offline)
@@ -604,6 +675,114 @@ macro_rules! server_only {
             Err(err) => Err(err),
         }
     }};
+}
+
+/// Syncing needs the server: the providers' data goes to PostgreSQL, and reaches this
+/// computer's mirror by the pull like every other row. History reads fall back to the mirror.
+#[async_trait]
+impl SyncStore for SharedStore {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        server_only!(self, claim_job(worker, scope, now, lease_until))
+    }
+
+    async fn extend_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        run: uuid::Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        server_only!(self, extend_lease(job, worker, run, until))
+    }
+
+    async fn release_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        server_only!(self, release_job(job, worker, next_run_at))
+    }
+
+    async fn request_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<bool> {
+        server_only!(self, request_sync(tenant, integration))
+    }
+
+    async fn set_sync_interval(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        minutes: i32,
+    ) -> StoreResult<bool> {
+        server_only!(self, set_sync_interval(tenant, integration, minutes))
+    }
+
+    async fn job_info(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<JobInfo>> {
+        read!(self, job_info(tenant, integration))
+    }
+
+    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        server_only!(self, insert_run(run))
+    }
+
+    async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        server_only!(self, update_run(run))
+    }
+
+    async fn interrupt_run(&self, tenant: TenantId, run: uuid::Uuid) -> StoreResult<()> {
+        server_only!(self, interrupt_run(tenant, run))
+    }
+
+    async fn runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRunRecord>> {
+        read!(self, runs(tenant, integration, limit))
+    }
+
+    async fn cursor(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        stream: &str,
+    ) -> StoreResult<Option<String>> {
+        server_only!(self, cursor(tenant, integration, stream))
+    }
+
+    async fn write_batch(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        batch: SyncBatch<'_>,
+        checkpoint: Option<(&str, &str)>,
+    ) -> StoreResult<usize> {
+        server_only!(self, write_batch(tenant, integration, batch, checkpoint))
+    }
+
+    async fn synced_count(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        table: SyncedTable,
+    ) -> StoreResult<i64> {
+        read!(self, synced_count(tenant, integration, table))
+    }
 }
 
 #[async_trait]
@@ -633,7 +812,25 @@ impl Store for SharedStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
-        server_first!(self, insert_refresh_token(token))
+        if self.mode() != LinkMode::Offline {
+            match self.ready().await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.insert_refresh_token(token)).await
+                {
+                    Ok(()) => {
+                        // Kept here too, so the session can be refreshed while offline.
+                        if let Err(err) = self.mirror.insert_refresh_token(token).await {
+                            tracing::debug!(error = %err, "refresh token not mirrored");
+                        }
+                        return Ok(());
+                    }
+                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                    Err(err) => return Err(err),
+                },
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        self.mirror.insert_refresh_token(token).await
     }
 
     async fn find_refresh_token(
@@ -648,7 +845,33 @@ impl Store for SharedStore {
         used: &RefreshTokenRecord,
         successor: &RefreshTokenRecord,
     ) -> StoreResult<bool> {
-        server_first!(self, rotate_refresh_token(used, successor))
+        if self.mode() != LinkMode::Offline {
+            match self.ready().await {
+                Ok(server) => {
+                    match bounded(CALL_TIMEOUT, server.rotate_refresh_token(used, successor)).await
+                    {
+                        Ok(rotated) => {
+                            if rotated {
+                                let mirrored =
+                                    match self.mirror.rotate_refresh_token(used, successor).await {
+                                        Ok(true) => Ok(()),
+                                        _ => self.mirror.insert_refresh_token(successor).await,
+                                    };
+                                if let Err(err) = mirrored {
+                                    tracing::debug!(error = %err, "refresh token not mirrored");
+                                }
+                            }
+                            return Ok(rotated);
+                        }
+                        Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                        Err(err) => return Err(err),
+                    }
+                }
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        self.mirror.rotate_refresh_token(used, successor).await
     }
 
     async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()> {
@@ -690,7 +913,7 @@ impl Store for SharedStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
         if self.mode() == LinkMode::Online {
             match self.ready().await {
-                Ok(server) => match server.list_integrations(tenant).await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.list_integrations(tenant)).await {
                     Err(StoreError::Unavailable(detail)) => self.lost(&detail),
                     other => return other,
                 },
@@ -708,7 +931,8 @@ impl Store for SharedStore {
     ) -> StoreResult<Option<IntegrationRecord>> {
         if self.mode() != LinkMode::Offline {
             match self.ready().await {
-                Ok(server) => match server.get_integration(tenant, id).await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.get_integration(tenant, id)).await
+                {
                     Err(StoreError::Unavailable(detail)) => self.lost(&detail),
                     other => return other,
                 },
@@ -728,7 +952,7 @@ impl Store for SharedStore {
         record: &IntegrationRecord,
     ) -> StoreResult<IntegrationRecord> {
         let stored: IntegrationRecord = server_only!(self, insert_integration(record))?;
-        self.mirror.put_integration_copy(&stored).await?;
+        self.copy_to_mirror(&stored).await;
         self.bump();
         Ok(stored)
     }
@@ -738,11 +962,18 @@ impl Store for SharedStore {
         record: &IntegrationRecord,
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord> {
-        if self.mode() != LinkMode::Offline {
+        if self.mode() != LinkMode::Offline
+            && !self.has_pending(record.tenant_id, record.id).await?
+        {
             match self.ready().await {
-                Ok(server) => match server.update_integration(record, expected_version).await {
+                Ok(server) => match bounded(
+                    CALL_TIMEOUT,
+                    server.update_integration(record, expected_version),
+                )
+                .await
+                {
                     Ok(stored) => {
-                        self.mirror.put_integration_copy(&stored).await?;
+                        self.copy_to_mirror(&stored).await;
                         self.bump();
                         return Ok(stored);
                     }
@@ -759,7 +990,9 @@ impl Store for SharedStore {
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
         let deleted: bool = server_only!(self, delete_integration(tenant, id))?;
-        self.mirror.remove_integration_copy(tenant, id).await?;
+        if let Err(err) = self.mirror.remove_integration_copy(tenant, id).await {
+            tracing::warn!(error = %err, "could not remove a deleted row from the mirror");
+        }
         self.bump();
         Ok(deleted)
     }

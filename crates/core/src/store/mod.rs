@@ -28,6 +28,8 @@ pub enum Constraint {
     UserEmail,
     /// `tenant_keys` primary key: another process rotated at the same time.
     TenantKeyVersion,
+    /// An offline edit's integration was deleted on the server meanwhile.
+    DeletedOnServer,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,8 +161,191 @@ pub struct OutboxEntry {
     pub queued_at: DateTime<Utc>,
 }
 
+/// A job claimed by a worker: this integration is its to sync until `lease_until`.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub tenant_id: TenantId,
+    pub integration_id: IntegrationId,
+    pub interval_minutes: i32,
+    /// Asked for with "Sync now" (rather than due by schedule).
+    pub requested: bool,
+    /// A run of an earlier claim that ended without releasing (its worker died).
+    pub abandoned_run: Option<uuid::Uuid>,
+}
+
+/// Which jobs a worker may claim.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClaimScope {
+    /// Only this tenant's (the desktop app syncs its signed-in workspace).
+    pub tenant: Option<TenantId>,
+    /// Only this integration, due or not (`integrations sync ID`, "Sync now").
+    pub integration: Option<IntegrationId>,
+}
+
+/// An integration's place in the queue, for display.
+#[derive(Debug, Clone)]
+pub struct JobInfo {
+    pub interval_minutes: i32,
+    pub next_run_at: DateTime<Utc>,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub claimed_by: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+}
+
+/// One sync run as stored.
+#[derive(Debug, Clone)]
+pub struct SyncRunRecord {
+    pub id: uuid::Uuid,
+    pub tenant_id: TenantId,
+    pub integration_id: IntegrationId,
+    /// `SCHEDULE` or `MANUAL`.
+    pub trigger: String,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `INTERRUPTED`.
+    pub outcome: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Records written per stream.
+    pub counts: std::collections::BTreeMap<String, i64>,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+    pub worker: String,
+}
+
+/// Rows fetched from a provider, written together with the stream's checkpoint.
+#[derive(Debug, Clone, Copy)]
+pub enum SyncBatch<'a> {
+    Orders {
+        shop_id: i64,
+        orders: &'a [integrations_providers::PancakeOrder],
+    },
+    Variations {
+        shop_id: i64,
+        variations: &'a [integrations_providers::PancakeVariation],
+    },
+    Insights {
+        currency: &'a str,
+        rows: &'a [integrations_providers::AdInsightRow],
+    },
+}
+
+impl SyncBatch<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Orders { orders, .. } => orders.len(),
+            Self::Variations { variations, .. } => variations.len(),
+            Self::Insights { rows, .. } => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The sync engine's persistence: the job queue, run history, checkpoints and synced rows.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait SyncStore: Send + Sync {
+    /// Claims one job in scope that is due (or requested, or the one named) and not leased,
+    /// skipping jobs another worker holds: PostgreSQL `FOR UPDATE SKIP LOCKED`, SQLite's write
+    /// lock. Jobs exist only for enabled integrations.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>>;
+    /// Keeps the lease while the run goes on; false if the job was lost (disabled meanwhile).
+    async fn extend_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        run: uuid::Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Ends the claim and schedules the next run.
+    async fn release_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// "Sync now": false if the integration has no job (it is not enabled).
+    async fn request_sync(&self, tenant: TenantId, integration: IntegrationId)
+        -> StoreResult<bool>;
+    async fn set_sync_interval(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        minutes: i32,
+    ) -> StoreResult<bool>;
+    async fn job_info(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<JobInfo>>;
+
+    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()>;
+    /// Writes the outcome, end, counts and error of a run.
+    async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()>;
+    /// Marks a run that lost its worker as INTERRUPTED (if it still says RUNNING).
+    async fn interrupt_run(&self, tenant: TenantId, run: uuid::Uuid) -> StoreResult<()>;
+    /// Newest first.
+    async fn runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRunRecord>>;
+
+    async fn cursor(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        stream: &str,
+    ) -> StoreResult<Option<String>>;
+    /// Upserts the rows on their natural keys and, in the same transaction, moves the stream's
+    /// checkpoint (`Some((stream, cursor_json))`). Returns the rows written.
+    async fn write_batch(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        batch: SyncBatch<'_>,
+        checkpoint: Option<(&str, &str)>,
+    ) -> StoreResult<usize>;
+    /// Rows of a synced table for one integration (`pancake_orders`, …), for status and tests.
+    async fn synced_count(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        table: SyncedTable,
+    ) -> StoreResult<i64>;
+}
+
+/// The synced tables, named so no caller builds SQL from a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncedTable {
+    PancakeOrders,
+    PancakeVariations,
+    PancakeStock,
+    MetaAds,
+    MetaAdInsights,
+}
+
+impl SyncedTable {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PancakeOrders => "pancake_orders",
+            Self::PancakeVariations => "pancake_variations",
+            Self::PancakeStock => "pancake_stock",
+            Self::MetaAds => "meta_ads",
+            Self::MetaAdInsights => "meta_ad_insights",
+        }
+    }
+}
+
+#[async_trait]
+pub trait Store: SyncStore + Send + Sync {
     /// Which backend, for messages and `status`.
     fn kind(&self) -> &'static str;
 

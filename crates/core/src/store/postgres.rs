@@ -14,8 +14,9 @@ use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::{
-    Changes, Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, PullCursor, Reencryption,
-    RefreshTokenRecord, Store, StoreError, StoreResult, TenantKeyRecord, TenantRecord, UserRecord,
+    Changes, ClaimScope, ClaimedJob, Constraint, IntegrationRecord, JobInfo, LoginPolicy,
+    LoginThrottle, PullCursor, Reencryption, RefreshTokenRecord, Store, StoreError, StoreResult,
+    SyncBatch, SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord, UserRecord,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -700,4 +701,613 @@ impl Store for PostgresStore {
         tx.commit().await.map_err(map_err)?;
         Ok(deleted == 1)
     }
+}
+
+// ------------------------------------------------------------------ sync
+
+fn run_from_row(row: &PgRow) -> StoreResult<SyncRunRecord> {
+    let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+    let counts: serde_json::Value = row.try_get("counts").map_err(get)?;
+    Ok(SyncRunRecord {
+        id: row.try_get("id").map_err(get)?,
+        tenant_id: row.try_get("tenant_id").map_err(get)?,
+        integration_id: row.try_get("integration_id").map_err(get)?,
+        trigger: row.try_get("trigger").map_err(get)?,
+        outcome: row.try_get("outcome").map_err(get)?,
+        started_at: row.try_get("started_at").map_err(get)?,
+        finished_at: row.try_get("finished_at").map_err(get)?,
+        counts: serde_json::from_value(counts).unwrap_or_default(),
+        error: row.try_get("error").map_err(get)?,
+        error_code: row.try_get("error_code").map_err(get)?,
+        worker: row.try_get("worker").map_err(get)?,
+    })
+}
+
+async fn write_checkpoint(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    checkpoint: Option<(&str, &str)>,
+) -> StoreResult<()> {
+    if let Some((stream, cursor)) = checkpoint {
+        sqlx::query(
+            "INSERT INTO sync_cursors (tenant_id, integration_id, stream, cursor, updated_at) \
+             VALUES ($1, $2, $3, $4::jsonb, now()) ON CONFLICT (tenant_id, integration_id, stream) \
+             DO UPDATE SET cursor = excluded.cursor, updated_at = now()",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(stream)
+        .bind(cursor)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+fn items_json(order: &integrations_providers::PancakeOrder) -> String {
+    serde_json::Value::Array(
+        order
+            .items
+            .iter()
+            .map(|item| {
+                serde_json::json!({
+                    "variationId": item.variation_id,
+                    "productId": item.product_id,
+                    "name": item.name,
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "price": item.price,
+                    "bonus": item.is_bonus_product,
+                })
+            })
+            .collect(),
+    )
+    .to_string()
+}
+
+#[async_trait]
+impl SyncStore for PostgresStore {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        let row = sqlx::query(
+            "WITH candidate AS ( \
+                SELECT tenant_id, integration_id FROM sync_jobs \
+                WHERE (lease_until IS NULL OR lease_until < $2) \
+                  AND ($3::uuid IS NULL OR tenant_id = $3) \
+                  AND ($4::uuid IS NULL OR integration_id = $4) \
+                  AND ($4::uuid IS NOT NULL OR next_run_at <= $2 OR requested_at IS NOT NULL) \
+                ORDER BY requested_at ASC NULLS LAST, next_run_at \
+                LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             UPDATE sync_jobs j SET claimed_by = $1, lease_until = $5 FROM candidate c \
+             WHERE j.tenant_id = c.tenant_id AND j.integration_id = c.integration_id \
+             RETURNING j.tenant_id, j.integration_id, j.interval_minutes, \
+                       j.requested_at IS NOT NULL AS requested, j.run_id",
+        )
+        .bind(worker)
+        .bind(now)
+        .bind(scope.tenant)
+        .bind(scope.integration)
+        .bind(lease_until)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        row.map(|row| {
+            Ok(ClaimedJob {
+                tenant_id: row.try_get("tenant_id").map_err(get)?,
+                integration_id: row.try_get("integration_id").map_err(get)?,
+                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
+                requested: row.try_get("requested").map_err(get)?,
+                abandoned_run: row.try_get("run_id").map_err(get)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn extend_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        run: Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET lease_until = $4, run_id = $5 \
+             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+        )
+        .bind(job.tenant_id)
+        .bind(job.integration_id)
+        .bind(worker)
+        .bind(until)
+        .bind(run)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn release_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
+             requested_at = NULL, next_run_at = $4 \
+             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+        )
+        .bind(job.tenant_id)
+        .bind(job.integration_id)
+        .bind(worker)
+        .bind(next_run_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn request_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET requested_at = now() WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn set_sync_interval(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        minutes: i32,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET next_run_at = next_run_at - make_interval(mins => interval_minutes) \
+             + make_interval(mins => $3), interval_minutes = $3 \
+             WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(minutes)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn job_info(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<JobInfo>> {
+        let row = sqlx::query(
+            "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
+             FROM sync_jobs WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        row.map(|row| {
+            Ok(JobInfo {
+                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
+                next_run_at: row.try_get("next_run_at").map_err(get)?,
+                requested_at: row.try_get("requested_at").map_err(get)?,
+                claimed_by: row.try_get("claimed_by").map_err(get)?,
+                lease_until: row.try_get("lease_until").map_err(get)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(run.tenant_id).await?;
+        sqlx::query(
+            "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, started_at, \
+             finished_at, counts, error, error_code, worker) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(run.tenant_id)
+        .bind(run.id)
+        .bind(run.integration_id)
+        .bind(&run.trigger)
+        .bind(&run.outcome)
+        .bind(run.started_at)
+        .bind(run.finished_at)
+        .bind(serde_json::to_value(&run.counts).unwrap_or_default())
+        .bind(&run.error)
+        .bind(&run.error_code)
+        .bind(&run.worker)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(run.tenant_id).await?;
+        sqlx::query(
+            "UPDATE sync_runs SET outcome = $3, finished_at = $4, counts = $5, error = $6, \
+             error_code = $7 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(run.tenant_id)
+        .bind(run.id)
+        .bind(&run.outcome)
+        .bind(run.finished_at)
+        .bind(serde_json::to_value(&run.counts).unwrap_or_default())
+        .bind(&run.error)
+        .bind(&run.error_code)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn interrupt_run(&self, tenant: TenantId, run: Uuid) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        sqlx::query(
+            "UPDATE sync_runs SET outcome = 'INTERRUPTED', finished_at = now(), \
+             error = 'The sync stopped before it finished (the app or worker was closed); the \
+             next run resumed from the last saved point.' \
+             WHERE tenant_id = $1 AND id = $2 AND outcome = 'RUNNING'",
+        )
+        .bind(tenant)
+        .bind(run)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRunRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, \
+             counts, error, error_code, worker FROM sync_runs \
+             WHERE tenant_id = $1 AND integration_id = $2 ORDER BY started_at DESC, id LIMIT $3",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        rows.iter().map(run_from_row).collect()
+    }
+
+    async fn cursor(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        stream: &str,
+    ) -> StoreResult<Option<String>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let cursor: Option<String> = sqlx::query_scalar(
+            "SELECT cursor::text FROM sync_cursors \
+             WHERE tenant_id = $1 AND integration_id = $2 AND stream = $3",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(stream)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(cursor)
+    }
+
+    async fn write_batch(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        batch: SyncBatch<'_>,
+        checkpoint: Option<(&str, &str)>,
+    ) -> StoreResult<usize> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let written = match batch {
+            SyncBatch::Orders { shop_id, orders } => {
+                write_orders(&mut tx, tenant, integration, shop_id, orders).await?
+            }
+            SyncBatch::Variations {
+                shop_id,
+                variations,
+            } => write_variations(&mut tx, tenant, integration, shop_id, variations).await?,
+            SyncBatch::Insights { currency, rows } => {
+                write_insights(&mut tx, tenant, integration, currency, rows).await?
+            }
+        };
+        write_checkpoint(&mut tx, tenant, integration, checkpoint).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(written)
+    }
+
+    async fn synced_count(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        table: SyncedTable,
+    ) -> StoreResult<i64> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let count: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {} WHERE tenant_id = $1 AND integration_id = $2",
+            table.name()
+        ))
+        .bind(tenant)
+        .bind(integration)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(count)
+    }
+}
+
+/// One statement per batch: arrays unnested server-side, upserted on the natural key, keeping
+/// the newer version of an order (a late page must not undo a fresher one).
+async fn write_orders(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    shop_id: i64,
+    orders: &[integrations_providers::PancakeOrder],
+) -> StoreResult<usize> {
+    if orders.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let statuses: Vec<i32> = orders.iter().map(|o| o.status as i32).collect();
+    let inserted: Vec<Option<DateTime<Utc>>> = orders.iter().map(|o| o.inserted_at).collect();
+    let updated: Vec<Option<DateTime<Utc>>> = orders.iter().map(|o| o.updated_at).collect();
+    let totals: Vec<i64> = orders.iter().map(|o| o.total_price).collect();
+    let discounts: Vec<i64> = orders.iter().map(|o| o.total_discount).collect();
+    let shipping: Vec<i64> = orders.iter().map(|o| o.shipping_fee).collect();
+    let cod: Vec<i64> = orders.iter().map(|o| o.cod).collect();
+    let currency: Vec<Option<String>> = orders.iter().map(|o| o.order_currency.clone()).collect();
+    let ad_ids: Vec<Option<String>> = orders.iter().map(|o| o.ad_id.clone()).collect();
+    let pages: Vec<Option<String>> = orders.iter().map(|o| o.page_id.clone()).collect();
+    let utm_source: Vec<Option<String>> = orders.iter().map(|o| o.utm_source.clone()).collect();
+    let utm_campaign: Vec<Option<String>> = orders.iter().map(|o| o.utm_campaign.clone()).collect();
+    let at_shop: Vec<Option<bool>> = orders.iter().map(|o| o.received_at_shop).collect();
+    let items: Vec<String> = orders.iter().map(items_json).collect();
+    let result = sqlx::query(
+        "INSERT INTO pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
+         inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, \
+         page_id, utm_source, utm_campaign, received_at_shop, items) \
+         SELECT $1, $2, $3, t.order_id, t.status, t.inserted_at, t.updated_at, t.total_price, \
+                t.total_discount, t.shipping_fee, t.cod, t.currency, t.ad_id, t.page_id, \
+                t.utm_source, t.utm_campaign, t.received_at_shop, t.items::jsonb \
+         FROM UNNEST($4::bigint[], $5::int[], $6::timestamptz[], $7::timestamptz[], \
+                     $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], \
+                     $13::text[], $14::text[], $15::text[], $16::text[], $17::boolean[], \
+                     $18::text[]) \
+              AS t(order_id, status, inserted_at, updated_at, total_price, total_discount, \
+                   shipping_fee, cod, currency, ad_id, page_id, utm_source, utm_campaign, \
+                   received_at_shop, items) \
+         ON CONFLICT (tenant_id, shop_id, order_id) DO UPDATE SET \
+             integration_id = excluded.integration_id, status = excluded.status, \
+             inserted_at = excluded.inserted_at, updated_at = excluded.updated_at, \
+             total_price = excluded.total_price, total_discount = excluded.total_discount, \
+             shipping_fee = excluded.shipping_fee, cod = excluded.cod, \
+             currency = excluded.currency, ad_id = excluded.ad_id, page_id = excluded.page_id, \
+             utm_source = excluded.utm_source, utm_campaign = excluded.utm_campaign, \
+             received_at_shop = excluded.received_at_shop, items = excluded.items \
+         WHERE pancake_orders.updated_at IS NULL OR excluded.updated_at IS NULL \
+            OR excluded.updated_at >= pancake_orders.updated_at",
+    )
+    .bind(tenant)
+    .bind(integration)
+    .bind(shop_id)
+    .bind(&ids)
+    .bind(&statuses)
+    .bind(&inserted)
+    .bind(&updated)
+    .bind(&totals)
+    .bind(&discounts)
+    .bind(&shipping)
+    .bind(&cod)
+    .bind(&currency)
+    .bind(&ad_ids)
+    .bind(&pages)
+    .bind(&utm_source)
+    .bind(&utm_campaign)
+    .bind(&at_shop)
+    .bind(&items)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(result.rows_affected() as usize)
+}
+
+async fn write_variations(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    shop_id: i64,
+    variations: &[integrations_providers::PancakeVariation],
+) -> StoreResult<usize> {
+    if variations.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<String> = variations.iter().map(|v| v.id.clone()).collect();
+    let products: Vec<Option<String>> = variations.iter().map(|v| v.product_id.clone()).collect();
+    let names: Vec<Option<String>> = variations.iter().map(|v| v.product_name.clone()).collect();
+    let skus: Vec<Option<String>> = variations.iter().map(|v| v.display_id.clone()).collect();
+    let prices: Vec<i64> = variations.iter().map(|v| v.retail_price).collect();
+    let remain: Vec<i64> = variations.iter().map(|v| v.remain_quantity).collect();
+    let hidden: Vec<bool> = variations.iter().map(|v| v.is_hidden).collect();
+    let updated: Vec<Option<DateTime<Utc>>> = variations.iter().map(|v| v.updated_at).collect();
+    let written = sqlx::query(
+        "INSERT INTO pancake_variations (tenant_id, integration_id, shop_id, variation_id, \
+         product_id, product_name, sku, retail_price, remain_quantity, is_hidden, updated_at) \
+         SELECT $1, $2, $3, t.* FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], \
+         $8::bigint[], $9::bigint[], $10::boolean[], $11::timestamptz[]) AS t \
+         ON CONFLICT (tenant_id, shop_id, variation_id) DO UPDATE SET \
+             integration_id = excluded.integration_id, product_id = excluded.product_id, \
+             product_name = excluded.product_name, sku = excluded.sku, \
+             retail_price = excluded.retail_price, remain_quantity = excluded.remain_quantity, \
+             is_hidden = excluded.is_hidden, updated_at = excluded.updated_at",
+    )
+    .bind(tenant)
+    .bind(integration)
+    .bind(shop_id)
+    .bind(&ids)
+    .bind(&products)
+    .bind(&names)
+    .bind(&skus)
+    .bind(&prices)
+    .bind(&remain)
+    .bind(&hidden)
+    .bind(&updated)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected() as usize;
+    // Stock is the variation's current picture: replace it whole.
+    sqlx::query(
+        "DELETE FROM pancake_stock WHERE tenant_id = $1 AND shop_id = $2 \
+         AND variation_id = ANY($3::text[])",
+    )
+    .bind(tenant)
+    .bind(shop_id)
+    .bind(&ids)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    let mut stock_variation = Vec::new();
+    let mut stock_warehouse = Vec::new();
+    let mut stock_remain = Vec::new();
+    for variation in variations {
+        for stock in &variation.stock {
+            stock_variation.push(variation.id.clone());
+            stock_warehouse.push(stock.warehouse_id.clone());
+            stock_remain.push(stock.remain_quantity);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO pancake_stock (tenant_id, integration_id, shop_id, variation_id, \
+         warehouse_id, remain_quantity) \
+         SELECT $1, $2, $3, t.* FROM UNNEST($4::text[], $5::text[], $6::bigint[]) AS t \
+         ON CONFLICT (tenant_id, shop_id, variation_id, warehouse_id) DO UPDATE SET \
+             remain_quantity = excluded.remain_quantity",
+    )
+    .bind(tenant)
+    .bind(integration)
+    .bind(shop_id)
+    .bind(&stock_variation)
+    .bind(&stock_warehouse)
+    .bind(&stock_remain)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(written)
+}
+
+async fn write_insights(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    currency: &str,
+    rows: &[integrations_providers::AdInsightRow],
+) -> StoreResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    // The names of each ad, once per batch (the last row wins: the newest day).
+    let mut ads: std::collections::BTreeMap<&str, &integrations_providers::AdInsightRow> =
+        std::collections::BTreeMap::new();
+    for row in rows {
+        ads.insert(row.ad_id.as_str(), row);
+    }
+    let ad_ids: Vec<String> = ads.keys().map(|id| (*id).to_owned()).collect();
+    let ad_names: Vec<Option<String>> = ads.values().map(|r| r.ad_name.clone()).collect();
+    let adset_ids: Vec<Option<String>> = ads.values().map(|r| r.adset_id.clone()).collect();
+    let adset_names: Vec<Option<String>> = ads.values().map(|r| r.adset_name.clone()).collect();
+    let campaign_ids: Vec<Option<String>> = ads.values().map(|r| r.campaign_id.clone()).collect();
+    let campaign_names: Vec<Option<String>> =
+        ads.values().map(|r| r.campaign_name.clone()).collect();
+    sqlx::query(
+        "INSERT INTO meta_ads (tenant_id, integration_id, ad_id, ad_name, adset_id, adset_name, \
+         campaign_id, campaign_name) \
+         SELECT $1, $2, t.* FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[]) AS t \
+         ON CONFLICT (tenant_id, ad_id) DO UPDATE SET integration_id = excluded.integration_id, \
+             ad_name = excluded.ad_name, adset_id = excluded.adset_id, \
+             adset_name = excluded.adset_name, campaign_id = excluded.campaign_id, \
+             campaign_name = excluded.campaign_name \
+         WHERE (meta_ads.ad_name, meta_ads.adset_id, meta_ads.adset_name, meta_ads.campaign_id, \
+                meta_ads.campaign_name) IS DISTINCT FROM (excluded.ad_name, excluded.adset_id, \
+                excluded.adset_name, excluded.campaign_id, excluded.campaign_name)",
+    )
+    .bind(tenant)
+    .bind(integration)
+    .bind(&ad_ids)
+    .bind(&ad_names)
+    .bind(&adset_ids)
+    .bind(&adset_names)
+    .bind(&campaign_ids)
+    .bind(&campaign_names)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.ad_id.clone()).collect();
+    let days: Vec<chrono::NaiveDate> = rows.iter().map(|r| r.date_start).collect();
+    let spend: Vec<i64> = rows.iter().map(|r| r.spend_minor).collect();
+    let impressions: Vec<i64> = rows.iter().map(|r| r.impressions).collect();
+    let clicks: Vec<i64> = rows.iter().map(|r| r.clicks).collect();
+    let reach: Vec<i64> = rows.iter().map(|r| r.reach).collect();
+    let purchases: Vec<i64> = rows.iter().map(|r| r.purchases).collect();
+    let value: Vec<i64> = rows.iter().map(|r| r.purchase_value_minor).collect();
+    let written = sqlx::query(
+        "INSERT INTO meta_ad_insights (tenant_id, integration_id, currency, ad_id, day, \
+         spend_minor, impressions, clicks, reach, purchases, purchase_value_minor) \
+         SELECT $1, $2, $3, t.* FROM UNNEST($4::text[], $5::date[], $6::bigint[], $7::bigint[], \
+         $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[]) AS t \
+         ON CONFLICT (tenant_id, ad_id, day) DO UPDATE SET \
+             integration_id = excluded.integration_id, currency = excluded.currency, \
+             spend_minor = excluded.spend_minor, impressions = excluded.impressions, \
+             clicks = excluded.clicks, reach = excluded.reach, purchases = excluded.purchases, \
+             purchase_value_minor = excluded.purchase_value_minor",
+    )
+    .bind(tenant)
+    .bind(integration)
+    .bind(currency)
+    .bind(&ids)
+    .bind(&days)
+    .bind(&spend)
+    .bind(&impressions)
+    .bind(&clicks)
+    .bind(&reach)
+    .bind(&purchases)
+    .bind(&value)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected() as usize;
+    Ok(written)
 }

@@ -19,9 +19,10 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::{
-    Changes, Constraint, IntegrationRecord, LoginPolicy, LoginThrottle, OutboxEntry, PullCursor,
-    Reencryption, RefreshTokenRecord, Store, StoreError, StoreResult, TenantKeyRecord,
-    TenantRecord, UserRecord,
+    Changes, ClaimScope, ClaimedJob, Constraint, IntegrationRecord, JobInfo, LoginPolicy,
+    LoginThrottle, OutboxEntry, PullCursor, Reencryption, RefreshTokenRecord, Store, StoreError,
+    StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord,
+    UserRecord,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -936,5 +937,533 @@ impl SqliteStore {
             .map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)
+    }
+}
+
+// ------------------------------------------------------------------ sync
+
+fn run_from_row(row: &SqliteRow) -> StoreResult<SyncRunRecord> {
+    let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+    let opt_ts = |value: Option<String>| value.as_deref().map(parse_ts).transpose();
+    let counts: String = row.try_get("counts").map_err(get)?;
+    Ok(SyncRunRecord {
+        id: parse_uuid(row.try_get("id").map_err(get)?)?,
+        tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
+        integration_id: parse_uuid(row.try_get("integration_id").map_err(get)?)?,
+        trigger: row.try_get("trigger").map_err(get)?,
+        outcome: row.try_get("outcome").map_err(get)?,
+        started_at: parse_ts(row.try_get("started_at").map_err(get)?)?,
+        finished_at: opt_ts(row.try_get("finished_at").map_err(get)?)?,
+        counts: serde_json::from_str(&counts).unwrap_or_default(),
+        error: row.try_get("error").map_err(get)?,
+        error_code: row.try_get("error_code").map_err(get)?,
+        worker: row.try_get("worker").map_err(get)?,
+    })
+}
+
+fn order_items_json(order: &integrations_providers::PancakeOrder) -> String {
+    serde_json::Value::Array(
+        order
+            .items
+            .iter()
+            .map(|item| {
+                serde_json::json!({
+                    "variationId": item.variation_id,
+                    "productId": item.product_id,
+                    "name": item.name,
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "price": item.price,
+                    "bonus": item.is_bonus_product,
+                })
+            })
+            .collect(),
+    )
+    .to_string()
+}
+
+#[async_trait]
+impl SyncStore for SqliteStore {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        let row = sqlx::query(
+            "UPDATE sync_jobs SET claimed_by = ?1, lease_until = ?5 \
+             WHERE rowid = ( \
+                SELECT rowid FROM sync_jobs \
+                WHERE (lease_until IS NULL OR lease_until < ?2) \
+                  AND (?3 IS NULL OR tenant_id = ?3) \
+                  AND (?4 IS NULL OR integration_id = ?4) \
+                  AND (?4 IS NOT NULL OR next_run_at <= ?2 OR requested_at IS NOT NULL) \
+                ORDER BY requested_at IS NULL, requested_at, next_run_at LIMIT 1) \
+             RETURNING tenant_id, integration_id, interval_minutes, \
+                       requested_at IS NOT NULL AS requested, run_id",
+        )
+        .bind(worker)
+        .bind(ts(now))
+        .bind(scope.tenant.map(|t| t.to_string()))
+        .bind(scope.integration.map(|i| i.to_string()))
+        .bind(ts(lease_until))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        row.map(|row| {
+            let run: Option<String> = row.try_get("run_id").map_err(get)?;
+            Ok(ClaimedJob {
+                tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
+                integration_id: parse_uuid(row.try_get("integration_id").map_err(get)?)?,
+                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
+                requested: row.try_get("requested").map_err(get)?,
+                abandoned_run: run.as_deref().map(parse_uuid).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn extend_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        run: Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET lease_until = ?4, run_id = ?5 \
+             WHERE tenant_id = ?1 AND integration_id = ?2 AND claimed_by = ?3",
+        )
+        .bind(job.tenant_id.to_string())
+        .bind(job.integration_id.to_string())
+        .bind(worker)
+        .bind(ts(until))
+        .bind(run.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn release_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
+             requested_at = NULL, next_run_at = ?4 \
+             WHERE tenant_id = ?1 AND integration_id = ?2 AND claimed_by = ?3",
+        )
+        .bind(job.tenant_id.to_string())
+        .bind(job.integration_id.to_string())
+        .bind(worker)
+        .bind(ts(next_run_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn request_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET requested_at = ? WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(ts(Utc::now()))
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn set_sync_interval(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        minutes: i32,
+    ) -> StoreResult<bool> {
+        let Some(info) = self.job_info(tenant, integration).await? else {
+            return Ok(false);
+        };
+        let next = info.next_run_at - chrono::Duration::minutes(info.interval_minutes.into())
+            + chrono::Duration::minutes(minutes.into());
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET interval_minutes = ?, next_run_at = ? \
+             WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(minutes)
+        .bind(ts(next))
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn job_info(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<JobInfo>> {
+        let row = sqlx::query(
+            "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
+             FROM sync_jobs WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let opt_ts = |value: Option<String>| value.as_deref().map(parse_ts).transpose();
+        row.map(|row| {
+            Ok(JobInfo {
+                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
+                next_run_at: parse_ts(row.try_get("next_run_at").map_err(get)?)?,
+                requested_at: opt_ts(row.try_get("requested_at").map_err(get)?)?,
+                claimed_by: row.try_get("claimed_by").map_err(get)?,
+                lease_until: opt_ts(row.try_get("lease_until").map_err(get)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        sqlx::query(
+            "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, started_at, \
+             finished_at, counts, error, error_code, worker, row_version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(run.tenant_id.to_string())
+        .bind(run.id.to_string())
+        .bind(run.integration_id.to_string())
+        .bind(&run.trigger)
+        .bind(&run.outcome)
+        .bind(ts(run.started_at))
+        .bind(run.finished_at.map(ts))
+        .bind(serde_json::to_string(&run.counts).unwrap_or_default())
+        .bind(&run.error)
+        .bind(&run.error_code)
+        .bind(&run.worker)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        sqlx::query(
+            "UPDATE sync_runs SET outcome = ?, finished_at = ?, counts = ?, error = ?, \
+             error_code = ?, row_version = ? WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(&run.outcome)
+        .bind(run.finished_at.map(ts))
+        .bind(serde_json::to_string(&run.counts).unwrap_or_default())
+        .bind(&run.error)
+        .bind(&run.error_code)
+        .bind(version)
+        .bind(run.tenant_id.to_string())
+        .bind(run.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn interrupt_run(&self, tenant: TenantId, run: Uuid) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        sqlx::query(
+            "UPDATE sync_runs SET outcome = 'INTERRUPTED', finished_at = ?, row_version = ?, \
+             error = 'The sync stopped before it finished (the app or worker was closed); the \
+             next run resumed from the last saved point.' \
+             WHERE tenant_id = ? AND id = ? AND outcome = 'RUNNING'",
+        )
+        .bind(ts(Utc::now()))
+        .bind(version)
+        .bind(tenant.to_string())
+        .bind(run.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRunRecord>> {
+        let rows = sqlx::query(
+            "SELECT tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, \
+             counts, error, error_code, worker FROM sync_runs \
+             WHERE tenant_id = ? AND integration_id = ? ORDER BY started_at DESC, id LIMIT ?",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(run_from_row).collect()
+    }
+
+    async fn cursor(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        stream: &str,
+    ) -> StoreResult<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT cursor FROM sync_cursors \
+             WHERE tenant_id = ? AND integration_id = ? AND stream = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .bind(stream)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn write_batch(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        batch: SyncBatch<'_>,
+        checkpoint: Option<(&str, &str)>,
+    ) -> StoreResult<usize> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let tenant_text = tenant.to_string();
+        let integration_text = integration.to_string();
+        let mut written = 0;
+        match batch {
+            SyncBatch::Orders { shop_id, orders } => {
+                for order in orders {
+                    written += sqlx::query(
+                        "INSERT INTO pancake_orders (tenant_id, integration_id, shop_id, \
+                         order_id, status, inserted_at, updated_at, total_price, total_discount, \
+                         shipping_fee, cod, currency, ad_id, page_id, utm_source, utm_campaign, \
+                         received_at_shop, items, row_version) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+                                 ?15, ?16, ?17, ?18, ?19) \
+                         ON CONFLICT (tenant_id, shop_id, order_id) DO UPDATE SET \
+                             integration_id = excluded.integration_id, status = excluded.status, \
+                             inserted_at = excluded.inserted_at, updated_at = excluded.updated_at, \
+                             total_price = excluded.total_price, \
+                             total_discount = excluded.total_discount, \
+                             shipping_fee = excluded.shipping_fee, cod = excluded.cod, \
+                             currency = excluded.currency, ad_id = excluded.ad_id, \
+                             page_id = excluded.page_id, utm_source = excluded.utm_source, \
+                             utm_campaign = excluded.utm_campaign, \
+                             received_at_shop = excluded.received_at_shop, \
+                             items = excluded.items, row_version = excluded.row_version \
+                         WHERE pancake_orders.updated_at IS NULL OR excluded.updated_at IS NULL \
+                            OR excluded.updated_at >= pancake_orders.updated_at",
+                    )
+                    .bind(&tenant_text)
+                    .bind(&integration_text)
+                    .bind(shop_id)
+                    .bind(order.id)
+                    .bind(order.status)
+                    .bind(order.inserted_at.map(ts))
+                    .bind(order.updated_at.map(ts))
+                    .bind(order.total_price)
+                    .bind(order.total_discount)
+                    .bind(order.shipping_fee)
+                    .bind(order.cod)
+                    .bind(&order.order_currency)
+                    .bind(&order.ad_id)
+                    .bind(&order.page_id)
+                    .bind(&order.utm_source)
+                    .bind(&order.utm_campaign)
+                    .bind(order.received_at_shop)
+                    .bind(order_items_json(order))
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected() as usize;
+                }
+            }
+            SyncBatch::Variations {
+                shop_id,
+                variations,
+            } => {
+                for variation in variations {
+                    written += sqlx::query(
+                        "INSERT INTO pancake_variations (tenant_id, integration_id, shop_id, \
+                         variation_id, product_id, product_name, sku, retail_price, \
+                         remain_quantity, is_hidden, updated_at, row_version) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (tenant_id, shop_id, variation_id) DO UPDATE SET \
+                             integration_id = excluded.integration_id, \
+                             product_id = excluded.product_id, \
+                             product_name = excluded.product_name, sku = excluded.sku, \
+                             retail_price = excluded.retail_price, \
+                             remain_quantity = excluded.remain_quantity, \
+                             is_hidden = excluded.is_hidden, updated_at = excluded.updated_at, \
+                             row_version = excluded.row_version",
+                    )
+                    .bind(&tenant_text)
+                    .bind(&integration_text)
+                    .bind(shop_id)
+                    .bind(&variation.id)
+                    .bind(&variation.product_id)
+                    .bind(&variation.product_name)
+                    .bind(&variation.display_id)
+                    .bind(variation.retail_price)
+                    .bind(variation.remain_quantity)
+                    .bind(variation.is_hidden)
+                    .bind(variation.updated_at.map(ts))
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected() as usize;
+                    sqlx::query(
+                        "DELETE FROM pancake_stock WHERE tenant_id = ? AND shop_id = ? \
+                         AND variation_id = ?",
+                    )
+                    .bind(&tenant_text)
+                    .bind(shop_id)
+                    .bind(&variation.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    for stock in &variation.stock {
+                        sqlx::query(
+                            "INSERT OR REPLACE INTO pancake_stock (tenant_id, integration_id, \
+                             shop_id, variation_id, warehouse_id, remain_quantity, row_version) \
+                             VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        )
+                        .bind(&tenant_text)
+                        .bind(&integration_text)
+                        .bind(shop_id)
+                        .bind(&variation.id)
+                        .bind(&stock.warehouse_id)
+                        .bind(stock.remain_quantity)
+                        .bind(version)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    }
+                }
+            }
+            SyncBatch::Insights { currency, rows } => {
+                for row in rows {
+                    sqlx::query(
+                        "INSERT INTO meta_ads (tenant_id, integration_id, ad_id, ad_name, \
+                         adset_id, adset_name, campaign_id, campaign_name, row_version) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (tenant_id, ad_id) DO UPDATE SET \
+                             integration_id = excluded.integration_id, \
+                             ad_name = excluded.ad_name, adset_id = excluded.adset_id, \
+                             adset_name = excluded.adset_name, \
+                             campaign_id = excluded.campaign_id, \
+                             campaign_name = excluded.campaign_name, \
+                             row_version = excluded.row_version",
+                    )
+                    .bind(&tenant_text)
+                    .bind(&integration_text)
+                    .bind(&row.ad_id)
+                    .bind(&row.ad_name)
+                    .bind(&row.adset_id)
+                    .bind(&row.adset_name)
+                    .bind(&row.campaign_id)
+                    .bind(&row.campaign_name)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    written += sqlx::query(
+                        "INSERT INTO meta_ad_insights (tenant_id, integration_id, ad_id, day, \
+                         currency, spend_minor, impressions, clicks, reach, purchases, \
+                         purchase_value_minor, row_version) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (tenant_id, ad_id, day) DO UPDATE SET \
+                             integration_id = excluded.integration_id, \
+                             currency = excluded.currency, spend_minor = excluded.spend_minor, \
+                             impressions = excluded.impressions, clicks = excluded.clicks, \
+                             reach = excluded.reach, purchases = excluded.purchases, \
+                             purchase_value_minor = excluded.purchase_value_minor, \
+                             row_version = excluded.row_version",
+                    )
+                    .bind(&tenant_text)
+                    .bind(&integration_text)
+                    .bind(&row.ad_id)
+                    .bind(row.date_start.format("%Y-%m-%d").to_string())
+                    .bind(currency)
+                    .bind(row.spend_minor)
+                    .bind(row.impressions)
+                    .bind(row.clicks)
+                    .bind(row.reach)
+                    .bind(row.purchases)
+                    .bind(row.purchase_value_minor)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected() as usize;
+                }
+            }
+        }
+        if let Some((stream, cursor)) = checkpoint {
+            sqlx::query(
+                "INSERT INTO sync_cursors (tenant_id, integration_id, stream, cursor, updated_at) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, integration_id, stream) \
+                 DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+            )
+            .bind(&tenant_text)
+            .bind(&integration_text)
+            .bind(stream)
+            .bind(cursor)
+            .bind(ts(Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(written)
+    }
+
+    async fn synced_count(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        table: SyncedTable,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {} WHERE tenant_id = ? AND integration_id = ?",
+            table.name()
+        ))
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
     }
 }
