@@ -230,6 +230,10 @@ impl Core {
         self
     }
 
+    pub fn set_sync_settings(&mut self, settings: SyncSettings) {
+        self.sync_settings = settings;
+    }
+
     /// The shared-mode store, for the app to run its link in the background.
     pub fn shared_store(&self) -> Option<Arc<SharedStore>> {
         self.shared.clone()

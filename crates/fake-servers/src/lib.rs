@@ -39,6 +39,7 @@
 //! | `truncated` | 200, `Content-Length` of the full body, connection cut half-way |
 //! | `success-false-200` | 200 `{success:false,message:"Missing access_token",error_code:101}` |
 //! | `echo-key` | 400 `{success:false,message,error_code:100}` whose message quotes the whole key from character [`ECHO_OFFSET`] on |
+//! | `disabled-mid-sync` | like `one-shop`, but from the third order-list request per key on: 403 / 105 (the key was disabled) |
 //!
 //! Meta (`Authorization: Bearer`; base URL is the origin, versions v25.0–v27.0 are served,
 //! older ones answer code 2635 "deprecated version"):
@@ -59,6 +60,7 @@
 //! | `meta-echo-token` | 400 code 190 whose message quotes the whole token from character [`ECHO_OFFSET`] on |
 //! | `meta-paging-loop` | like `meta-one-account`, but `/me/adaccounts` answers every page with the same `paging.next` and no cursors, forever |
 //! | `meta-report-500-once` | like `meta-one-account`, but the first report `POST` per token creates the job and then answers 500 code 2 |
+//! | `meta-expires-mid-sync` | like `meta-one-account`, but from the second insights request per token on: 400 code 190 subcode 463 (expired) |
 //! | anything else | 400 code 190 without subcode ("Invalid OAuth access token") |
 //!
 //! Fixture ids: Pancake shops above; the fashion shop's orders carry `ad_id`s of the 12 ads of
@@ -148,6 +150,8 @@ pub(crate) struct Stats {
     requests: Mutex<Vec<RecordedRequest>>,
     /// Keys/tokens that already had their one failure.
     once: Mutex<std::collections::HashSet<String>>,
+    /// Requests seen per key, for scenarios that change after a number of calls.
+    hits: Mutex<std::collections::HashMap<String, u32>>,
     window: Mutex<Option<(Instant, u32)>>,
 }
 
@@ -159,6 +163,18 @@ impl Stats {
     }
 
     /// True the first time `key` is seen.
+    /// Counts one more call for `key` and returns the count (1 for the first).
+    pub(crate) fn hit(&self, key: &str) -> u32 {
+        self.hits
+            .lock()
+            .map(|mut hits| {
+                let count = hits.entry(key.to_owned()).or_default();
+                *count += 1;
+                *count
+            })
+            .unwrap_or(1)
+    }
+
     pub(crate) fn first_time(&self, key: &str) -> bool {
         self.once
             .lock()

@@ -258,7 +258,8 @@ async fn answer(
         | "meta-high-usage"
         | "meta-report-fails"
         | "meta-paging-loop"
-        | "meta-report-500-once" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
+        | "meta-report-500-once"
+        | "meta-expires-mid-sync" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
         "meta-many-accounts" => many_accounts(),
         "meta-no-accounts" => Vec::new(),
         "meta-disabled-account" => vec![account("act_2222222222", "Tài khoản bị vô hiệu hóa", 2)],
@@ -364,6 +365,16 @@ async fn answer(
         (_, [id, "insights"]) if id.starts_with("act_") => {
             if find(id).is_none() {
                 return not_reachable(id);
+            }
+            // The token expires while a sync reads its second window of insights.
+            if scenario == "meta-expires-mid-sync" && s.stats.hit(&token) >= 2 {
+                return graph_error(
+                    StatusCode::BAD_REQUEST,
+                    190,
+                    Some(463),
+                    "Error validating access token: Session has expired on Wednesday, \
+                     25-Nov-26 04:00:00 PST.",
+                );
             }
             let Some((since, until)) = time_range(cfg, pairs) else {
                 return graph_error(

@@ -109,7 +109,12 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
     }
     let scenario = key.split(':').next().unwrap_or("");
     let shops: Vec<ShopDef> = match scenario {
-        "one-shop" | "slow" | "rate-limited-then-ok" | "server-error-then-ok" | "no-permission" => {
+        "one-shop"
+        | "slow"
+        | "rate-limited-then-ok"
+        | "server-error-then-ok"
+        | "no-permission"
+        | "disabled-mid-sync" => {
             vec![SHOPS[0]]
         }
         "three-shops" | "data-shops" => SHOPS.to_vec(),
@@ -144,6 +149,14 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
         }
     };
     match scenario {
+        // The key is disabled in Pancake while a sync pages through orders: the third order
+        // page and everything after it is refused.
+        "disabled-mid-sync" if path.ends_with("/orders") && s.stats.hit(&key) >= 3 => {
+            return json_response(
+                StatusCode::FORBIDDEN,
+                json!({"success": false, "message": "api_key is invalid", "error_code": 105}),
+            )
+        }
         "slow" => tokio::time::sleep(cfg.slow_delay).await,
         "rate-limited-then-ok" if s.stats.first_time(&key) => return rate_limited(cfg),
         "server-error-then-ok" if s.stats.first_time(&key) => return server_error(),

@@ -284,3 +284,24 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// Ends every sync lease now, as if the workers holding them had died long ago.
+pub async fn expire_leases(env: &TestEnv) {
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    match env.backend {
+        Backend::Postgres => {
+            sqlx::query("UPDATE sync_jobs SET lease_until = $1 WHERE lease_until IS NOT NULL")
+                .bind(past)
+                .execute(env.pg.as_ref().unwrap().pool())
+                .await
+                .unwrap();
+        }
+        Backend::Sqlite => {
+            sqlx::query("UPDATE sync_jobs SET lease_until = ? WHERE lease_until IS NOT NULL")
+                .bind(past.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                .execute(env.sqlite.as_ref().unwrap().pool())
+                .await
+                .unwrap();
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The sync engine against the fake Pancake and Graph servers, on both stores: every row
+//! exactly once, resumption after a crash, a 429 storm, a credential that dies mid-sync, and
+//! two workers racing for one integration.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use common::{fast_http, Backend, TestEnv};
+use integrations_core::store::{ClaimScope, SyncedTable};
+use integrations_core::{
+    Credentials, IntegrationConfig, IntegrationStatus, NewIntegration, Session, SyncOutcome,
+    SyncSettings,
+};
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
+use integrations_providers::{InsightsQuery, MetaClient, PancakeClient};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+const ORDERS: u32 = 450;
+const DAYS: u32 = 20;
+
+struct Fixture {
+    env: TestEnv,
+    pancake: FakePancake,
+    meta: FakeMeta,
+    session: Session,
+}
+
+fn fake_config() -> FakeConfig {
+    FakeConfig {
+        orders_per_shop: ORDERS,
+        days: DAYS,
+        // The data ends now, so a sync "up to now" covers all of it.
+        end_time: Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    }
+}
+
+fn settings() -> SyncSettings {
+    SyncSettings {
+        order_backfill: chrono::Duration::days(i64::from(DAYS) + 4),
+        order_window: chrono::Duration::days(7),
+        order_page_size: 25,
+        variation_page_size: 10,
+        meta_backfill_days: 20,
+        meta_window_days: 7,
+        initial_concurrency: 2,
+        max_concurrency: 6,
+        retry_backoff: Duration::from_millis(20),
+        ..SyncSettings::default()
+    }
+}
+
+async fn fixture_with(backend: Backend, config: FakeConfig) -> Fixture {
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let meta = start_meta(config).await.unwrap();
+    let providers = integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
+    };
+    let mut env = TestEnv::with_providers(backend, Arc::new(providers)).await;
+    env.core.set_sync_settings(settings());
+    let session = env
+        .core
+        .sign_up(
+            "Shop thời trang",
+            "chu@shop.vn",
+            &SecretString::from("mật khẩu 123"),
+        )
+        .await
+        .unwrap()
+        .session;
+    Fixture {
+        env,
+        pancake,
+        meta,
+        session,
+    }
+}
+
+async fn fixture(backend: Backend) -> Fixture {
+    fixture_with(backend, fake_config()).await
+}
+
+impl Fixture {
+    async fn pancake(&self, key: &str) -> Uuid {
+        let created = self
+            .env
+            .core
+            .create(
+                &self.session,
+                NewIntegration {
+                    name: "Shop thời trang".into(),
+                    description: None,
+                    credentials: Credentials::pancake(SecretString::from(key)),
+                    config: IntegrationConfig::PancakePos {
+                        shop_id: "6036602".into(),
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        self.env
+            .core
+            .enable(&self.session, created.id)
+            .await
+            .unwrap();
+        created.id
+    }
+
+    async fn meta(&self, token: &str) -> Uuid {
+        let created = self
+            .env
+            .core
+            .create(
+                &self.session,
+                NewIntegration {
+                    name: "Quảng cáo Meta".into(),
+                    description: None,
+                    credentials: Credentials::meta(SecretString::from(token)),
+                    config: IntegrationConfig::MetaAds {
+                        ad_account_id: "act_1234567890".into(),
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        self.env
+            .core
+            .enable(&self.session, created.id)
+            .await
+            .unwrap();
+        created.id
+    }
+
+    async fn count(&self, id: Uuid, table: SyncedTable) -> i64 {
+        self.env
+            .store()
+            .synced_count(self.session.tenant_id(), id, table)
+            .await
+            .unwrap()
+    }
+
+    /// What the fake serves for the whole backfill in one plain request per page, read with
+    /// an independent client: the number the sync must end up with.
+    async fn meta_rows_expected(&self, token: &str) -> usize {
+        let client = MetaClient::new(&self.meta.base_url, "v27.0", fast_http()).unwrap();
+        let today = Utc::now()
+            .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            .date_naive();
+        let since = today - chrono::Duration::days(settings().meta_backfill_days - 1);
+        client
+            .insights_sync(
+                &SecretString::from(token),
+                &InsightsQuery::new("act_1234567890", since, today, "VND"),
+            )
+            .await
+            .unwrap()
+            .len()
+    }
+}
+
+async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
+    let f = fixture(backend).await;
+    let shop = f.pancake("one-shop:exact").await;
+    let ads = f.meta("meta-one-account:exact").await;
+    let mut progress = f.env.core.subscribe_sync();
+
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, shop, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    assert_eq!(
+        f.count(shop, SyncedTable::PancakeOrders).await,
+        i64::from(ORDERS)
+    );
+    assert!(f.count(shop, SyncedTable::PancakeVariations).await > 0);
+    assert!(f.count(shop, SyncedTable::PancakeStock).await > 0);
+    assert!(run.counts["orders"] >= i64::from(ORDERS));
+    // Several windows and pages went out, more than one at a time.
+    assert!(f.pancake.handle.path_count("/orders") > (ORDERS / 25) as usize);
+
+    // Progress came as it went, and the last event says how it ended.
+    let mut last = None;
+    while let Ok(event) = progress.try_recv() {
+        if event.integration_id == shop {
+            last = Some(event);
+        }
+    }
+    assert_eq!(last.unwrap().outcome, Some(SyncOutcome::Succeeded));
+
+    // The integration follows the run.
+    let after = f.env.core.get(&f.session, shop).await.unwrap();
+    assert_eq!(after.status, IntegrationStatus::Active);
+    assert!(after.last_sync_at.is_some());
+    let history = f.env.core.sync_history(&f.session, shop, 10).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].counts, run.counts);
+
+    // A second run re-reads only the overlap: nothing doubles.
+    let requests_before = f.pancake.handle.path_count("/orders");
+    let again = f
+        .env
+        .core
+        .sync_integration(&f.session, shop, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, SyncOutcome::Succeeded);
+    assert_eq!(
+        f.count(shop, SyncedTable::PancakeOrders).await,
+        i64::from(ORDERS)
+    );
+    assert!(f.pancake.handle.path_count("/orders") - requests_before < 5);
+
+    // Meta: every ad-day of the backfill, once, with exact money.
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, ads, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    let expected = f.meta_rows_expected("meta-one-account:exact").await;
+    assert!(expected > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+}
+
+async fn a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows(backend: Backend) {
+    let f = fixture_with(
+        backend,
+        FakeConfig {
+            latency: Duration::from_millis(30),
+            ..fake_config()
+        },
+    )
+    .await;
+    let shop = f.pancake("one-shop:resume").await;
+    let mut progress = f.env.core.subscribe_sync();
+    let core = &f.env.core;
+    let session = f.session.clone();
+    // The first run is cut off (as by a crash) once a few pages are stored.
+    let first = async {
+        core.sync_integration(&session, shop, "worker-that-dies")
+            .await
+    };
+    let stop = async {
+        loop {
+            let event = progress.recv().await.unwrap();
+            if event.integration_id == shop && event.stream == "orders" && event.done >= 4 {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = first => panic!("the first run should have been cut off"),
+        _ = stop => {}
+    }
+    let stored = f.count(shop, SyncedTable::PancakeOrders).await;
+    assert!(stored > 0 && stored < i64::from(ORDERS), "stored {stored}");
+
+    // Its lease runs out (made to, rather than waited for), and another worker takes over.
+    common::expire_leases(&f.env).await;
+    let resumed = core
+        .sync_integration(&f.session, shop, "worker-two")
+        .await
+        .unwrap();
+    assert_eq!(
+        resumed.outcome,
+        SyncOutcome::Succeeded,
+        "{:?}",
+        resumed.error
+    );
+    assert_eq!(
+        f.count(shop, SyncedTable::PancakeOrders).await,
+        i64::from(ORDERS)
+    );
+    // It went on from the checkpoint instead of starting over.
+    assert!(resumed.counts["orders"] < i64::from(ORDERS) + 25 * 3);
+    let history = core.sync_history(&f.session, shop, 10).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].outcome, SyncOutcome::Interrupted);
+    assert_eq!(history[0].outcome, SyncOutcome::Succeeded);
+}
+
+async fn a_429_storm_slows_the_sync_down_but_loses_nothing(backend: Backend) {
+    let f = fixture_with(
+        backend,
+        FakeConfig {
+            rate_limit_per_sec: Some(15),
+            retry_after_secs: 0,
+            ..fake_config()
+        },
+    )
+    .await;
+    let shop = f.pancake("one-shop:storm").await;
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, shop, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    assert!(f.pancake.handle.status_count(429) > 0, "the storm happened");
+    assert_eq!(
+        f.count(shop, SyncedTable::PancakeOrders).await,
+        i64::from(ORDERS)
+    );
+}
+
+async fn a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect(backend: Backend) {
+    let f = fixture(backend).await;
+    let ads = f.meta("meta-expires-mid-sync:t1").await;
+    let mut progress = f.env.core.subscribe_sync();
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, ads, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Failed);
+    assert_eq!(run.error_code.as_deref(), Some("PROVIDER_TOKEN_EXPIRED"));
+    // The window read before the token died is kept.
+    assert!(f.count(ads, SyncedTable::MetaAdInsights).await > 0);
+    let after = f.env.core.get(&f.session, ads).await.unwrap();
+    assert_eq!(after.status, IntegrationStatus::Error);
+    assert!(after.last_error.unwrap().contains("Reconnect"));
+    let mut last = None;
+    while let Ok(event) = progress.try_recv() {
+        last = Some(event);
+    }
+    let last = last.unwrap();
+    assert_eq!(last.outcome, Some(SyncOutcome::Failed));
+    assert_eq!(last.error_code.as_deref(), Some("PROVIDER_TOKEN_EXPIRED"));
+
+    let shop = f.pancake("disabled-mid-sync:k1").await;
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, shop, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Failed);
+    assert_eq!(run.error_code.as_deref(), Some("PROVIDER_AUTH_REJECTED"));
+    assert!(!run.error.unwrap().contains("disabled-mid-sync:k1"));
+    let after = f.env.core.get(&f.session, shop).await.unwrap();
+    assert_eq!(after.status, IntegrationStatus::Error);
+}
+
+async fn two_workers_racing_for_one_integration_run_it_once(backend: Backend) {
+    let f = fixture_with(
+        backend,
+        FakeConfig {
+            latency: Duration::from_millis(20),
+            ..fake_config()
+        },
+    )
+    .await;
+    let shop = f.pancake("one-shop:race").await;
+    let scope = ClaimScope {
+        tenant: Some(f.session.tenant_id()),
+        integration: Some(shop),
+    };
+    let core = &f.env.core;
+    let (a, b) = tokio::join!(
+        core.run_next_job("worker-a", scope),
+        core.run_next_job("worker-b", scope)
+    );
+    let ran: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(ran.len(), 1, "exactly one worker ran it");
+    assert_eq!(ran[0].outcome, SyncOutcome::Succeeded);
+    assert_eq!(
+        core.sync_history(&f.session, shop, 10).await.unwrap().len(),
+        1
+    );
+}
+
+async fn only_enabled_integrations_have_a_schedule(backend: Backend) {
+    let f = fixture(backend).await;
+    let shop = f.pancake("one-shop:schedule").await;
+    let schedule = f
+        .env
+        .core
+        .sync_schedule(&f.session, shop)
+        .await
+        .unwrap()
+        .expect("enabled: scheduled");
+    assert_eq!(schedule.interval_minutes, 60);
+    let changed = f
+        .env
+        .core
+        .set_sync_interval(&f.session, shop, 30)
+        .await
+        .unwrap();
+    assert_eq!(changed.interval_minutes, 30);
+    assert_eq!(
+        f.env
+            .core
+            .set_sync_interval(&f.session, shop, 1)
+            .await
+            .unwrap_err()
+            .code(),
+        integrations_core::ErrorCode::Validation
+    );
+    f.env.core.disable(&f.session, shop).await.unwrap();
+    assert!(f
+        .env
+        .core
+        .sync_schedule(&f.session, shop)
+        .await
+        .unwrap()
+        .is_none());
+    let err = f
+        .env
+        .core
+        .sync_integration(&f.session, shop, "test-worker")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), integrations_core::ErrorCode::Validation);
+    // Nothing was fetched for a disabled integration.
+    assert_eq!(f.pancake.handle.path_count("/orders"), 0);
+    let _ = &f.meta;
+}
+
+on_both_stores!(
+    every_order_and_insight_is_stored_exactly_once,
+    a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows,
+    a_429_storm_slows_the_sync_down_but_loses_nothing,
+    a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect,
+    two_workers_racing_for_one_integration_run_it_once,
+    only_enabled_integrations_have_a_schedule,
+);
