@@ -23,6 +23,12 @@ const COMMANDS: &[&str] = &[
     "test_connection",
     "connectivity_status",
     "resolve_conflict",
+    "sync_now",
+    "sync_all",
+    "sync_activity",
+    "sync_history",
+    "sync_schedule",
+    "set_sync_interval",
 ];
 
 fn main() {

@@ -4,7 +4,8 @@
 
 use integrations_core::{
     Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,
-    ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch, SignedIn,
+    ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch, SignedIn, SyncProgress,
+    SyncRun, SyncSchedule,
 };
 use secrecy::SecretString;
 use tauri::{AppHandle, Runtime, State};
@@ -273,6 +274,71 @@ pub async fn resolve_conflict(
     let core = state.core().await?;
     let session = state.session().await?;
     core.resolve_conflict(&session, seq, keep)
+        .await
+        .map_err(payload)
+}
+
+/// "Sync now" for one integration: asks the scheduler, which starts it at once (here or on
+/// another computer); progress comes through `sync_activity`.
+#[tauri::command]
+pub async fn sync_now(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+) -> CommandResult<SyncSchedule> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.request_sync(&session, id).await.map_err(payload)
+}
+
+/// "Sync all now": every enabled integration. Answers how many were asked.
+#[tauri::command]
+pub async fn sync_all(state: State<'_, AppState>) -> CommandResult<usize> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.request_sync_all(&session).await.map_err(payload)
+}
+
+/// The syncs running now (or just finished) with their progress.
+#[tauri::command]
+pub async fn sync_activity(state: State<'_, AppState>) -> CommandResult<Vec<SyncProgress>> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    Ok(core.sync_activity(&session))
+}
+
+#[tauri::command]
+pub async fn sync_history(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+    limit: Option<i64>,
+) -> CommandResult<Vec<SyncRun>> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.sync_history(&session, id, limit.unwrap_or(50))
+        .await
+        .map_err(payload)
+}
+
+/// The schedule, or null while the integration is turned off.
+#[tauri::command]
+pub async fn sync_schedule(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+) -> CommandResult<Option<SyncSchedule>> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.sync_schedule(&session, id).await.map_err(payload)
+}
+
+#[tauri::command]
+pub async fn set_sync_interval(
+    state: State<'_, AppState>,
+    id: IntegrationId,
+    minutes: i32,
+) -> CommandResult<SyncSchedule> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.set_sync_interval(&session, id, minutes)
         .await
         .map_err(payload)
 }

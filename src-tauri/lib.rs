@@ -39,6 +39,12 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::test_connection,
             commands::connectivity_status,
             commands::resolve_conflict,
+            commands::sync_now,
+            commands::sync_all,
+            commands::sync_activity,
+            commands::sync_history,
+            commands::sync_schedule,
+            commands::set_sync_interval,
         ])
 }
 

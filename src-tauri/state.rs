@@ -48,20 +48,62 @@ pub struct AppState {
     /// Kept to open another database; `None` for states built around a ready core (tests).
     providers: Option<Arc<dyn ProviderGateway>>,
     session: RwLock<Option<(Session, TokenPair)>>,
-    /// Shared mode's background link (probe, outbox, pulls), replaced with the core.
-    link: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// The core's background tasks (shared mode's link; the sync scheduler), replaced with
+    /// the core.
+    link: std::sync::Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>,
+    /// The signed-in workspace, which the scheduler syncs.
+    signed_in_tenant: tokio::sync::watch::Sender<Option<uuid::Uuid>>,
 }
 
-/// Starts shared mode's link in the background; nothing for the embedded database.
-fn start_link(core: &OpenedCore) -> Option<tauri::async_runtime::JoinHandle<()>> {
-    let shared = core.as_ref().ok()?.shared_store()?;
-    Some(tauri::async_runtime::spawn(shared.run()))
+/// Starts the core's background work: shared mode's link, and the scheduler that syncs the
+/// signed-in workspace's due integrations (every 30 s, and at once on "Sync now").
+fn start_link(
+    core: &OpenedCore,
+    tenant: tokio::sync::watch::Receiver<Option<uuid::Uuid>>,
+) -> Vec<tauri::async_runtime::JoinHandle<()>> {
+    let Ok(core) = core.as_ref() else {
+        return Vec::new();
+    };
+    let mut tasks = Vec::new();
+    if let Some(shared) = core.shared_store() {
+        tasks.push(tauri::async_runtime::spawn(shared.run()));
+    }
+    tasks.push(tauri::async_runtime::spawn(scheduler(core.clone(), tenant)));
+    tasks
+}
+
+async fn scheduler(core: Arc<Core>, mut tenant: tokio::sync::watch::Receiver<Option<uuid::Uuid>>) {
+    let worker = format!(
+        "app:{}:{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    loop {
+        let current = *tenant.borrow_and_update();
+        if let Some(tenant) = current {
+            let scope = integrations_core::store::ClaimScope {
+                tenant: Some(tenant),
+                integration: None,
+            };
+            match core.run_due_jobs(&worker, scope, 2).await {
+                Ok(runs) if !runs.is_empty() => log::info!("synced {} integration(s)", runs.len()),
+                Ok(_) => {}
+                Err(err) if err.code() == ErrorCode::Offline => {}
+                Err(err) => log::warn!("scheduled sync: {err}"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            _ = core.sync_requested() => {}
+            _ = tenant.changed() => {}
+        }
+    }
 }
 
 impl Drop for AppState {
     fn drop(&mut self) {
-        if let Some(link) = self.link.lock().expect("link lock").take() {
-            link.abort();
+        for task in self.link.lock().expect("link lock").drain(..) {
+            task.abort();
         }
     }
 }
@@ -74,8 +116,10 @@ impl AppState {
     /// Keeps the core, or why it could not be opened, which every command will then report.
     pub fn from_result(core: CoreResult<Core>) -> Self {
         let core = core.map(Arc::new).map_err(|err| err.payload());
+        let (signed_in_tenant, tenant) = tokio::sync::watch::channel(None);
         Self {
-            link: std::sync::Mutex::new(start_link(&core)),
+            link: std::sync::Mutex::new(start_link(&core, tenant)),
+            signed_in_tenant,
             core: RwLock::new(core),
             config: RwLock::new(None),
             first_run: RwLock::new(false),
@@ -93,8 +137,10 @@ impl AppState {
             .await
             .map(Arc::new)
             .map_err(|err| err.payload());
+        let (signed_in_tenant, tenant) = tokio::sync::watch::channel(None);
         Self {
-            link: std::sync::Mutex::new(start_link(&opened)),
+            link: std::sync::Mutex::new(start_link(&opened, tenant)),
+            signed_in_tenant,
             core: RwLock::new(opened),
             config: RwLock::new(Some(config)),
             first_run: RwLock::new(first_run),
@@ -137,14 +183,15 @@ impl AppState {
         }
         next.save_database_choice()?;
         let core: OpenedCore = Ok(Arc::new(core));
-        let link = start_link(&core);
-        if let Some(old) = std::mem::replace(&mut *self.link.lock().expect("link lock"), link) {
+        let link = start_link(&core, self.signed_in_tenant.subscribe());
+        for old in std::mem::replace(&mut *self.link.lock().expect("link lock"), link) {
             old.abort();
         }
         *self.core.write().await = core;
         *self.config.write().await = Some(next);
         *self.first_run.write().await = false;
         self.session.write().await.take();
+        self.signed_in_tenant.send_replace(None);
         Ok(())
     }
 
@@ -165,6 +212,8 @@ impl AppState {
         if let Ok(core) = self.core().await {
             core.follow(Some(&signed_in.session));
         }
+        self.signed_in_tenant
+            .send_replace(Some(signed_in.session.tenant_id()));
         let previous = self
             .session
             .write()
@@ -178,6 +227,7 @@ impl AppState {
         if let Ok(core) = self.core().await {
             core.follow(None);
         }
+        self.signed_in_tenant.send_replace(None);
         self.session.write().await.take().map(|(_, tokens)| tokens)
     }
 

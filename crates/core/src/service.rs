@@ -145,6 +145,12 @@ pub struct Core {
     pub(crate) providers: Arc<dyn ProviderGateway>,
     pub(crate) sync_settings: SyncSettings,
     pub(crate) sync_events: tokio::sync::broadcast::Sender<SyncProgress>,
+    /// The latest progress of each sync this core ran lately, per tenant, for polling UIs.
+    pub(crate) sync_activity: std::sync::Mutex<
+        std::collections::HashMap<IntegrationId, (TenantId, std::time::Instant, SyncProgress)>,
+    >,
+    /// Wakes the in-app scheduler ("Sync now").
+    pub(crate) sync_wake: tokio::sync::Notify,
 }
 
 /// Maps a store failure to what the user hears. Conflicts on the named rules keep the seed's
@@ -202,6 +208,8 @@ impl Core {
             providers,
             sync_settings: SyncSettings::default(),
             sync_events: tokio::sync::broadcast::channel(256).0,
+            sync_activity: Default::default(),
+            sync_wake: tokio::sync::Notify::new(),
         }
     }
 
@@ -221,6 +229,8 @@ impl Core {
             providers,
             sync_settings: SyncSettings::default(),
             sync_events: tokio::sync::broadcast::channel(256).0,
+            sync_activity: Default::default(),
+            sync_wake: tokio::sync::Notify::new(),
         }
     }
 

@@ -138,18 +138,21 @@ impl RunContext<'_> {
     }
 
     fn progress(&self, stream: &str, done: u32, total: u32) {
-        let _ = self.core.sync_events.send(SyncProgress {
-            integration_id: self.integration(),
-            run_id: self.run_id,
-            integration_name: self.integration_name.clone(),
-            stream: stream.to_owned(),
-            records: self.total_records(),
-            done,
-            total,
-            outcome: None,
-            error: None,
-            error_code: None,
-        });
+        self.core.publish(
+            self.tenant(),
+            SyncProgress {
+                integration_id: self.integration(),
+                run_id: self.run_id,
+                integration_name: self.integration_name.clone(),
+                stream: stream.to_owned(),
+                records: self.total_records(),
+                done,
+                total,
+                outcome: None,
+                error: None,
+                error_code: None,
+            },
+        );
     }
 
     /// Stores a batch with its checkpoint, and renews the lease now and then.
@@ -243,7 +246,85 @@ impl RunContext<'_> {
     }
 }
 
+/// How long a finished sync stays in [`Core::sync_activity`], so a polling UI sees how it ended.
+const FINISHED_VISIBLE: std::time::Duration = std::time::Duration::from_secs(20);
+
 impl Core {
+    fn publish(&self, tenant: TenantId, progress: SyncProgress) {
+        self.sync_activity.lock().expect("activity lock").insert(
+            progress.integration_id,
+            (tenant, Instant::now(), progress.clone()),
+        );
+        let _ = self.sync_events.send(progress);
+    }
+
+    /// The syncs of this workspace running now (or finished in the last seconds), with their
+    /// latest progress: what progress bars show.
+    pub fn sync_activity(&self, session: &Session) -> Vec<SyncProgress> {
+        let mut activity = self.sync_activity.lock().expect("activity lock");
+        activity.retain(|_, (_, at, progress)| {
+            progress.outcome.is_none() || at.elapsed() < FINISHED_VISIBLE
+        });
+        let mut list: Vec<SyncProgress> = activity
+            .values()
+            .filter(|(tenant, _, _)| *tenant == session.tenant_id())
+            .map(|(_, _, progress)| progress.clone())
+            .collect();
+        list.sort_by(|a, b| a.integration_name.cmp(&b.integration_name));
+        list
+    }
+
+    /// Claims and runs due jobs in `scope`, up to `parallel` at a time, until none is due.
+    /// Returns the runs. The app's scheduler and `integrations worker` call this in a loop.
+    pub async fn run_due_jobs(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        parallel: usize,
+    ) -> CoreResult<Vec<SyncRun>> {
+        let mut runs = Vec::new();
+        loop {
+            let batch = futures::future::join_all(
+                (0..parallel.max(1)).map(|_| self.run_next_job(worker, scope)),
+            )
+            .await;
+            let mut ran_any = false;
+            for result in batch {
+                if let Some(run) = result? {
+                    ran_any = true;
+                    runs.push(run);
+                }
+            }
+            if !ran_any {
+                return Ok(runs);
+            }
+        }
+    }
+
+    /// Resolves when "Sync now" asked for work (the in-app scheduler sleeps on this).
+    pub async fn sync_requested(&self) {
+        self.sync_wake.notified().await;
+    }
+
+    /// "Sync all now": asks every enabled integration of the workspace to sync.
+    pub async fn request_sync_all(&self, session: &Session) -> CoreResult<usize> {
+        self.require_online("Syncing")?;
+        let mut asked = 0;
+        for integration in self.list(session).await? {
+            if integration.enabled
+                && self
+                    .store
+                    .request_sync(session.tenant_id(), integration.id)
+                    .await
+                    .map_err(store_err)?
+            {
+                asked += 1;
+            }
+        }
+        self.sync_wake.notify_one();
+        Ok(asked)
+    }
+
     /// Progress of every sync this core runs, as it happens.
     pub fn subscribe_sync(&self) -> tokio::sync::broadcast::Receiver<SyncProgress> {
         self.sync_events.subscribe()
@@ -322,6 +403,7 @@ impl Core {
                 "Turn this integration on first: only enabled integrations sync.".into(),
             ));
         }
+        self.sync_wake.notify_one();
         self.sync_schedule(session, id)
             .await?
             .ok_or_else(CoreError::integration_not_found)
@@ -482,18 +564,21 @@ impl Core {
             "sync finished"
         );
         let run = SyncRun::from(run);
-        let _ = self.sync_events.send(SyncProgress {
-            integration_id: job.integration_id,
-            run_id: run.id,
-            integration_name: record.name,
-            stream: String::new(),
-            records: run.counts.values().sum(),
-            done: 1,
-            total: 1,
-            outcome: Some(run.outcome),
-            error: run.error.clone(),
-            error_code: run.error_code.clone(),
-        });
+        self.publish(
+            tenant,
+            SyncProgress {
+                integration_id: job.integration_id,
+                run_id: run.id,
+                integration_name: record.name,
+                stream: String::new(),
+                records: run.counts.values().sum(),
+                done: 1,
+                total: 1,
+                outcome: Some(run.outcome),
+                error: run.error.clone(),
+                error_code: run.error_code.clone(),
+            },
+        );
         Ok(run)
     }
 
