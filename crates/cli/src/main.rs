@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use integrations_core::{
     AdAccountChoice, ConflictChoice, ConnectOutcome, Core, CoreConfig, CoreError, Credentials,
     ErrorCode, Integration, IntegrationConfig, IntegrationUpdate, LinkMode, NewIntegration,
-    OfflineChange, Provider, Session, ShopChoice,
+    OfflineChange, Provider, Session, ShopChoice, SyncOutcome, SyncRun,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -136,6 +136,32 @@ enum Command {
     },
     /// Re-encrypt all of the workspace's credentials under a new key version.
     RotateKeys,
+    /// Sync one integration now and wait for it, printing progress to stderr.
+    Sync {
+        id: Uuid,
+    },
+    /// Run the scheduler headless (a server deployment): sync every workspace's due
+    /// integrations, several at a time, until stopped. Needs no sign-in.
+    Worker {
+        /// Integrations synced at the same time.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// Run what is due now, then exit (for cron or a test).
+        #[arg(long)]
+        once: bool,
+    },
+    /// The sync runs of an integration, newest first.
+    History {
+        id: Uuid,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Show an integration's sync schedule, or change it with --every MINUTES.
+    Schedule {
+        id: Uuid,
+        #[arg(long)]
+        every: Option<i32>,
+    },
     /// Settle a conflict between an edit made offline and the server's version (see `status`).
     Resolve {
         /// The conflict's number, as `status` lists it.
@@ -299,6 +325,35 @@ fn when(at: Option<DateTime<Utc>>) -> String {
         || "never".to_owned(),
         |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
     )
+}
+
+/// Names this process in the job queue: which machine and process holds a sync.
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cli".into());
+    format!("{host}:{}", std::process::id())
+}
+
+fn print_run(run: &SyncRun) {
+    let counts: Vec<String> = run
+        .counts
+        .iter()
+        .map(|(stream, count)| format!("{stream}={count}"))
+        .collect();
+    println!(
+        "{}  {:<11}  {:<8}  started {}  {}{}",
+        run.id,
+        run.outcome.as_str(),
+        match run.trigger {
+            integrations_core::SyncTrigger::Manual => "manual",
+            integrations_core::SyncTrigger::Schedule => "schedule",
+        },
+        run.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        counts.join(" "),
+        run.error
+            .as_deref()
+            .map(|e| format!("\n  error: {e}"))
+            .unwrap_or_default()
+    );
 }
 
 fn ago(secs: i64) -> String {
@@ -543,6 +598,113 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                         .as_ref()
                         .map_or_else(|| "no".into(), |s| s.email().to_owned())
                 );
+            }
+        }
+        Command::Sync { id } => {
+            let session = signed_in(&core, &config).await?;
+            let mut progress = core.subscribe_sync();
+            let printer = tokio::spawn(async move {
+                while let Ok(event) = progress.recv().await {
+                    if event.integration_id != id || event.outcome.is_some() {
+                        continue;
+                    }
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "progress {} {}/{} records={}",
+                        if event.stream.is_empty() {
+                            "start"
+                        } else {
+                            &event.stream
+                        },
+                        event.done,
+                        event.total,
+                        event.records
+                    );
+                }
+            });
+            let run = core.sync_integration(&session, id, &worker_name()).await;
+            printer.abort();
+            let run = run?;
+            if json {
+                print_json(&run);
+            } else {
+                print_run(&run);
+            }
+            if run.outcome != SyncOutcome::Succeeded {
+                return Err(CoreError::Provider {
+                    provider_code: run
+                        .error_code
+                        .clone()
+                        .unwrap_or_else(|| "PROVIDER_UPSTREAM_ERROR".into()),
+                    message: run
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| "The sync failed.".into()),
+                });
+            }
+        }
+        Command::Worker { parallel, once } => {
+            let worker = worker_name();
+            let scope = integrations_core::store::ClaimScope::default();
+            loop {
+                core.check_link().await;
+                match core.run_due_jobs(&worker, scope, parallel).await {
+                    Ok(runs) => {
+                        for run in &runs {
+                            if json {
+                                println!(
+                                    "{}",
+                                    serde_json::to_string(run).expect("a run serializes")
+                                );
+                            } else {
+                                print_run(run);
+                            }
+                        }
+                    }
+                    Err(err) if once => return Err(err),
+                    Err(err) => tracing::warn!(error = %err, "worker round failed"),
+                }
+                if once {
+                    break;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(15)) => {}
+                    _ = tokio::signal::ctrl_c() => break,
+                }
+            }
+        }
+        Command::History { id, limit } => {
+            let session = signed_in(&core, &config).await?;
+            let runs = core.sync_history(&session, id, limit).await?;
+            if json {
+                print_json(&runs);
+            } else if runs.is_empty() {
+                println!("No sync has run yet. Start one with `integrations sync {id}`.");
+            } else {
+                for run in &runs {
+                    print_run(run);
+                }
+            }
+        }
+        Command::Schedule { id, every } => {
+            let session = signed_in(&core, &config).await?;
+            let schedule = match every {
+                Some(minutes) => Some(core.set_sync_interval(&session, id, minutes).await?),
+                None => core.sync_schedule(&session, id).await?,
+            };
+            if json {
+                print_json(&schedule);
+            } else {
+                match schedule {
+                    Some(s) => println!(
+                        "every {} min; next run {}{}{}",
+                        s.interval_minutes,
+                        when(Some(s.next_run_at)),
+                        if s.requested { "; sync requested" } else { "" },
+                        if s.running { "; running now" } else { "" }
+                    ),
+                    None => println!("Not scheduled: the integration is turned off."),
+                }
             }
         }
         Command::Resolve { seq, keep } => {

@@ -605,3 +605,125 @@ fn commands_run_at_once_after_the_access_token_lapsed_all_keep_the_session() {
     // And the session is still good afterwards.
     cli.ok_json(&["--json", "whoami"], None);
 }
+
+/// `kill -9` of the process running a sync, part-way: the next run (after the dead worker's
+/// lease runs out) resumes from the checkpoint and ends with exactly the fake's orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
+    use std::io::BufRead;
+    const ORDERS: u32 = 600;
+    let config = FakeConfig {
+        orders_per_shop: ORDERS,
+        days: 10,
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
+        latency: std::time::Duration::from_millis(40),
+        ..FakeConfig::default()
+    };
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let meta = start_meta(config).await.unwrap();
+    let admin_url =
+        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
+    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let cli = Cli::new(vec![
+        ("PANCAKE_POS_BASE_URL".into(), pancake.base_url.clone()),
+        ("META_GRAPH_BASE_URL".into(), meta.base_url.clone()),
+        ("DATABASE_URL".into(), url.clone()),
+        (
+            "INTEGRATIONS_MASTER_KEY".into(),
+            "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
+        ),
+        ("INTEGRATIONS_SYNC_BACKFILL_DAYS".into(), "14".into()),
+    ]);
+    let account = cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop thời trang",
+            "--email",
+            "chu@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    let created = cli.ok_json(
+        &create_pancake("6036602", "Shop thời trang"),
+        Some("one-shop:SECRET-KEY-DO-NOT-LEAK-kill"),
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    cli.ok_json(&["--json", "enable", &id], None);
+
+    // Start a sync and kill it hard once a few pages are stored.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_integrations"));
+    command
+        .args(["sync", &id])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("INTEGRATIONS_DATA_DIR", cli.data_dir.path())
+        .env("INTEGRATIONS_NO_KEYCHAIN", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (key, value) in &cli.envs {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    tokio::task::block_in_place(|| {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("progress orders ") {
+                let done: u32 = rest.split('/').next().unwrap().parse().unwrap();
+                if done >= 3 {
+                    break;
+                }
+            }
+        }
+    });
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let tenant = account["tenantId"].as_str().unwrap().to_owned();
+    let count = || async {
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        let mut tx = sqlx::Connection::begin(&mut conn).await.unwrap();
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(&tenant)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pancake_orders")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        n
+    };
+    let after_kill = count().await;
+    assert!(
+        after_kill > 0 && after_kill < i64::from(ORDERS),
+        "{after_kill}"
+    );
+
+    // The dead process's lease runs out (made to, not waited for); the next run resumes.
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE sync_jobs SET lease_until = now() - interval '1 hour'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let run = cli.ok_json(&["--json", "sync", &id], None);
+    assert_eq!(run["outcome"], "SUCCEEDED");
+    assert_eq!(count().await, i64::from(ORDERS));
+    assert!(run["counts"]["orders"].as_i64().unwrap() < i64::from(ORDERS));
+    let history = cli.ok_json(&["--json", "history", &id], None);
+    assert_eq!(history[0]["outcome"], "SUCCEEDED");
+    assert_eq!(history[1]["outcome"], "INTERRUPTED");
+    let schedule = cli.ok_json(&["--json", "schedule", &id, "--every", "30"], None);
+    assert_eq!(schedule["intervalMinutes"], 30);
+    cli.assert_no_secret_leaked();
+}

@@ -330,7 +330,8 @@ impl CoreConfig {
             DatabaseTarget::Sqlite { path } => {
                 let store: Arc<dyn Store> =
                     Arc::new(SqliteStore::open(path).await.map_err(open_err)?);
-                Ok(Core::new(store, master, tokens, providers))
+                Ok(Core::new(store, master, tokens, providers)
+                    .with_sync_settings(crate::sync::SyncSettings::from_env()))
             }
             DatabaseTarget::Postgres { url } => {
                 let shared = SharedStore::open(
@@ -340,12 +341,10 @@ impl CoreConfig {
                 )
                 .await
                 .map_err(open_err)?;
-                Ok(Core::new_shared(
-                    Arc::new(shared),
-                    master,
-                    tokens,
-                    providers,
-                ))
+                Ok(
+                    Core::new_shared(Arc::new(shared), master, tokens, providers)
+                        .with_sync_settings(crate::sync::SyncSettings::from_env()),
+                )
             }
         }
     }

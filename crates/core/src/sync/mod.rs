@@ -205,3 +205,26 @@ impl Default for SyncSettings {
         }
     }
 }
+
+impl SyncSettings {
+    /// The defaults, with `INTEGRATIONS_SYNC_BACKFILL_DAYS` (history read by a first sync, for
+    /// orders and insights) and `INTEGRATIONS_SYNC_LOOKBACK_DAYS` (insight days re-read on
+    /// every sync) applied when set to a positive number.
+    pub fn from_env() -> Self {
+        let days = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|value| value.trim().parse::<i64>().ok())
+                .filter(|days| (1..=3650).contains(days))
+        };
+        let mut settings = Self::default();
+        if let Some(backfill) = days("INTEGRATIONS_SYNC_BACKFILL_DAYS") {
+            settings.order_backfill = chrono::Duration::days(backfill);
+            settings.meta_backfill_days = backfill;
+        }
+        if let Some(lookback) = days("INTEGRATIONS_SYNC_LOOKBACK_DAYS") {
+            settings.meta_lookback_days = lookback;
+        }
+        settings
+    }
+}

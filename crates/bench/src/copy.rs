@@ -1,0 +1,350 @@
+//! The ceiling: the rows the engine syncs, built straight from the fakes' data, written with one
+//! raw `COPY ... FROM STDIN` per table in one transaction. And the engine's own write path
+//! (`write_batch`, one transaction per page) fed from memory, without any HTTP.
+//!
+//! `COPY FROM` is refused on tables with row-level security in force, so the transaction that
+//! sets the tenant also lifts `FORCE ROW LEVEL SECURITY` (the bench's role owns the tables) and
+//! puts it back before it commits; triggers and indexes work as for the engine.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use integrations_core::store::{PostgresStore, SyncBatch, SyncStore};
+use integrations_fake_servers::data;
+use integrations_fake_servers::FakeConfig;
+use integrations_providers::{AdInsightRow, PancakeOrder};
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::setup::SHOP_ID;
+
+/// Bytes of COPY data sent per message batch.
+const CHUNK: usize = 1 << 20;
+
+/// Every order of the fake shop (removed ones too, as the engine asks for them), as the
+/// client parses them; the raw JSON is dropped (it is not stored).
+pub fn fixture_orders(config: &FakeConfig) -> anyhow::Result<Vec<PancakeOrder>> {
+    let shop = data::shop(SHOP_ID).ok_or_else(|| anyhow::anyhow!("no fake shop {SHOP_ID}"))?;
+    (1..=u64::from(config.orders_per_shop))
+        .map(|id| {
+            let mut order = PancakeOrder::from_value(data::order_json(config, shop, id))
+                .map_err(anyhow::Error::msg)?;
+            order.raw = serde_json::Value::Null;
+            Ok(order)
+        })
+        .collect()
+}
+
+/// Every daily insights row of the fake ad account over its whole history.
+pub fn fixture_insights(config: &FakeConfig) -> anyhow::Result<Vec<AdInsightRow>> {
+    let mut rows = Vec::new();
+    let mut day = config.start().date_naive();
+    while day <= config.end_time.date_naive() {
+        for ad in data::ads() {
+            if data::ad_active_on(config, ad, day) {
+                let mut row = AdInsightRow::from_value(data::insights_row(config, ad, day), "VND")
+                    .map_err(anyhow::Error::msg)?;
+                row.raw = serde_json::Value::Null;
+                rows.push(row);
+            }
+        }
+        day = day.succ_opt().unwrap_or(day + chrono::Duration::days(1));
+    }
+    Ok(rows)
+}
+
+/// The engine's write path alone: `write_batch` per page of `page_size`, each with a checkpoint,
+/// one after the other. Returns the rows written.
+pub async fn write_path_orders(
+    store: &PostgresStore,
+    tenant: Uuid,
+    integration: Uuid,
+    orders: &[PancakeOrder],
+    page_size: usize,
+) -> anyhow::Result<usize> {
+    let mut written = 0;
+    for (page, rows) in orders.chunks(page_size.max(1)).enumerate() {
+        let cursor = format!(
+            r#"{{"watermark":null,"window":{{"nextPage":{}}}}}"#,
+            page + 2
+        );
+        written += store
+            .write_batch(
+                tenant,
+                integration,
+                SyncBatch::Orders {
+                    shop_id: SHOP_ID,
+                    orders: rows,
+                },
+                Some(("orders", &cursor)),
+            )
+            .await?;
+    }
+    Ok(written)
+}
+
+/// The engine's write path alone for insights, in windows of `window_rows` rows.
+pub async fn write_path_insights(
+    store: &PostgresStore,
+    tenant: Uuid,
+    integration: Uuid,
+    rows: &[AdInsightRow],
+    window_rows: usize,
+) -> anyhow::Result<usize> {
+    let mut written = 0;
+    for window in rows.chunks(window_rows.max(1)) {
+        let through = window.last().map(|row| row.date_start);
+        let cursor = serde_json::json!({ "through": through }).to_string();
+        written += store
+            .write_batch(
+                tenant,
+                integration,
+                SyncBatch::Insights {
+                    currency: "VND",
+                    rows: window,
+                },
+                Some(("insights", &cursor)),
+            )
+            .await?;
+    }
+    Ok(written)
+}
+
+/// `COPY pancake_orders` of all `orders` in one transaction. Returns the rows copied.
+pub async fn copy_orders(
+    store: &PostgresStore,
+    tenant: Uuid,
+    integration: Uuid,
+    orders: &[PancakeOrder],
+) -> anyhow::Result<u64> {
+    let mut tx = tenant_tx(store, tenant, "pancake_orders").await?;
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
+             inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, \
+             ad_id, page_id, utm_source, utm_campaign, received_at_shop, items) FROM STDIN",
+        )
+        .await?;
+    let (tenant, integration) = (tenant.to_string(), integration.to_string());
+    let mut line = Line::default();
+    for order in orders {
+        line.text(&tenant);
+        line.text(&integration);
+        line.value(SHOP_ID);
+        line.value(order.id);
+        line.value(order.status as i32);
+        line.time(order.inserted_at);
+        line.time(order.updated_at);
+        line.value(order.total_price);
+        line.value(order.total_discount);
+        line.value(order.shipping_fee);
+        line.value(order.cod);
+        line.opt_text(order.order_currency.as_deref());
+        line.opt_text(order.ad_id.as_deref());
+        line.opt_text(order.page_id.as_deref());
+        line.opt_text(order.utm_source.as_deref());
+        line.opt_text(order.utm_campaign.as_deref());
+        match order.received_at_shop {
+            Some(at_shop) => line.value(if at_shop { "t" } else { "f" }),
+            None => line.null(),
+        }
+        line.text(&items_json(order));
+        line.end();
+        if line.buf.len() >= CHUNK {
+            copy.send(line.buf.as_bytes()).await?;
+            line.buf.clear();
+        }
+    }
+    copy.send(line.buf.as_bytes()).await?;
+    let copied = copy.finish().await?;
+    finish(tx, "pancake_orders").await?;
+    Ok(copied)
+}
+
+/// `COPY meta_ads` (the ads named by the rows) and `COPY meta_ad_insights` in one transaction.
+/// Returns the insights rows copied.
+pub async fn copy_insights(
+    store: &PostgresStore,
+    tenant: Uuid,
+    integration: Uuid,
+    rows: &[AdInsightRow],
+) -> anyhow::Result<u64> {
+    let mut tx = tenant_tx(store, tenant, "meta_ad_insights").await?;
+    lift_force(&mut tx, "meta_ads").await?;
+    let (tenant, integration) = (tenant.to_string(), integration.to_string());
+
+    let mut ads = std::collections::BTreeMap::new();
+    for row in rows {
+        ads.insert(row.ad_id.as_str(), row);
+    }
+    let mut line = Line::default();
+    for (ad_id, row) in ads {
+        line.text(&tenant);
+        line.text(&integration);
+        line.text(ad_id);
+        line.opt_text(row.ad_name.as_deref());
+        line.opt_text(row.adset_id.as_deref());
+        line.opt_text(row.adset_name.as_deref());
+        line.opt_text(row.campaign_id.as_deref());
+        line.opt_text(row.campaign_name.as_deref());
+        line.end();
+    }
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY meta_ads (tenant_id, integration_id, ad_id, ad_name, adset_id, adset_name, \
+             campaign_id, campaign_name) FROM STDIN",
+        )
+        .await?;
+    copy.send(line.buf.as_bytes()).await?;
+    copy.finish().await?;
+    line.buf.clear();
+
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY meta_ad_insights (tenant_id, integration_id, currency, ad_id, day, spend_minor, \
+             impressions, clicks, reach, purchases, purchase_value_minor) FROM STDIN",
+        )
+        .await?;
+    for row in rows {
+        line.text(&tenant);
+        line.text(&integration);
+        line.value("VND");
+        line.text(&row.ad_id);
+        line.day(row.date_start);
+        line.value(row.spend_minor);
+        line.value(row.impressions);
+        line.value(row.clicks);
+        line.value(row.reach);
+        line.value(row.purchases);
+        line.value(row.purchase_value_minor);
+        line.end();
+        if line.buf.len() >= CHUNK {
+            copy.send(line.buf.as_bytes()).await?;
+            line.buf.clear();
+        }
+    }
+    copy.send(line.buf.as_bytes()).await?;
+    let copied = copy.finish().await?;
+    restore_force(&mut tx, "meta_ads").await?;
+    finish(tx, "meta_ad_insights").await?;
+    Ok(copied)
+}
+
+/// A transaction as the tenant (`app.tenant_id`, as the store sets it), with `table` open to COPY.
+async fn tenant_tx(
+    store: &PostgresStore,
+    tenant: Uuid,
+    table: &str,
+) -> anyhow::Result<Transaction<'static, Postgres>> {
+    let mut tx = store.pool().begin().await?;
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await?;
+    lift_force(&mut tx, table).await?;
+    Ok(tx)
+}
+
+async fn finish(mut tx: Transaction<'static, Postgres>, table: &str) -> anyhow::Result<()> {
+    restore_force(&mut tx, table).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn lift_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> anyhow::Result<()> {
+    sqlx::query(&format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn restore_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> anyhow::Result<()> {
+    sqlx::query(&format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The `items` JSON exactly as the store writes it.
+fn items_json(order: &PancakeOrder) -> String {
+    serde_json::Value::Array(
+        order
+            .items
+            .iter()
+            .map(|item| {
+                serde_json::json!({
+                    "variationId": item.variation_id,
+                    "productId": item.product_id,
+                    "name": item.name,
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "price": item.price,
+                    "bonus": item.is_bonus_product,
+                })
+            })
+            .collect(),
+    )
+    .to_string()
+}
+
+/// Rows in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
+#[derive(Default)]
+struct Line {
+    buf: String,
+    fields: usize,
+}
+
+impl Line {
+    fn separate(&mut self) {
+        if self.fields > 0 {
+            self.buf.push('\t');
+        }
+        self.fields += 1;
+    }
+
+    fn value(&mut self, value: impl std::fmt::Display) {
+        self.separate();
+        let _ = write!(self.buf, "{value}");
+    }
+
+    fn null(&mut self) {
+        self.separate();
+        self.buf.push_str("\\N");
+    }
+
+    fn text(&mut self, text: &str) {
+        self.separate();
+        for c in text.chars() {
+            match c {
+                '\\' => self.buf.push_str("\\\\"),
+                '\t' => self.buf.push_str("\\t"),
+                '\n' => self.buf.push_str("\\n"),
+                '\r' => self.buf.push_str("\\r"),
+                c => self.buf.push(c),
+            }
+        }
+    }
+
+    fn opt_text(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => self.text(text),
+            None => self.null(),
+        }
+    }
+
+    fn time(&mut self, time: Option<DateTime<Utc>>) {
+        match time {
+            Some(time) => self.value(time.format("%Y-%m-%d %H:%M:%S%.6f+00")),
+            None => self.null(),
+        }
+    }
+
+    fn day(&mut self, day: NaiveDate) {
+        self.value(day.format("%Y-%m-%d"));
+    }
+
+    fn end(&mut self) {
+        self.buf.push('\n');
+        self.fields = 0;
+    }
+}

@@ -1,0 +1,430 @@
+//! `sync-bench`: how fast the sync engine moves Pancake orders and Meta insights from the fake
+//! servers into PostgreSQL, next to a raw `COPY` of the same rows into the same tables (the
+//! ceiling); and, against a fake that answers slowly and rate-limits, how much its concurrent
+//! paging gains over one request at a time.
+//!
+//! Each run creates its own database `bench_<uuid>` next to `TEST_DATABASE_URL` (or
+//! `--database-url`, a maintenance database reachable by a role with CREATEDB) and drops it at
+//! the end. Figures are printed, never asserted: this is not a test.
+
+mod copy;
+mod setup;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use clap::{Parser, ValueEnum};
+use integrations_core::store::SyncedTable;
+use integrations_core::SyncSettings;
+use integrations_fake_servers::{FakeConfig, FakeHandle};
+use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::Layer as _;
+
+use setup::{Bench, Database, EngineFigures, LastRun};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sync-bench",
+    about = "Sync throughput of the engine against the fake servers, next to a raw COPY"
+)]
+struct Args {
+    /// Orders synced with the instant fake.
+    #[arg(long, default_value_t = 100_000)]
+    orders: u32,
+    /// Meta insights rows (12 ads × days) synced with the instant fake.
+    #[arg(long, default_value_t = 100_000)]
+    insights: u32,
+    /// Days of order history the instant fake spreads the orders over (synced in 7-day windows).
+    #[arg(long, default_value_t = 365)]
+    days: u32,
+    /// Orders per page (the engine's `order_page_size`) with the instant fake.
+    #[arg(long, default_value_t = 100)]
+    page_size: u32,
+    /// Most requests in flight (the engine's `max_concurrency`).
+    #[arg(long, default_value_t = SyncSettings::default().max_concurrency)]
+    max_concurrency: usize,
+    /// Delay the slow fake adds to every answer, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    delay_ms: u64,
+    /// Requests per second above which the slow fake answers 429 (0: no limit).
+    #[arg(long, default_value_t = 8)]
+    rate_limit: u32,
+    /// Orders synced with the slow fake.
+    #[arg(long, default_value_t = 20_000)]
+    slow_orders: u32,
+    /// Days of order history of the slow fake.
+    #[arg(long, default_value_t = 30)]
+    slow_days: u32,
+    /// Orders per page with the slow fake.
+    #[arg(long, default_value_t = 100)]
+    slow_page_size: u32,
+    /// Insights rows synced with the slow fake.
+    #[arg(long, default_value_t = 10_000)]
+    slow_insights: u32,
+    /// Which scenarios to run.
+    #[arg(long, value_enum, default_value_t = Only::All)]
+    only: Only,
+    /// A maintenance database of the PostgreSQL server to bench on.
+    #[arg(long, env = "TEST_DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Only {
+    All,
+    Instant,
+    Slow,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let last_run = LastRun::default();
+    // Engine logs on stderr only when RUST_LOG asks; the end-of-run figures are always caught.
+    let logs = std::env::var_os("RUST_LOG").map(|_| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(EnvFilter::from_default_env())
+    });
+    tracing_subscriber::registry()
+        .with(
+            last_run
+                .clone()
+                .with_filter(Targets::new().with_target("integrations_core", tracing::Level::INFO)),
+        )
+        .with(logs)
+        .init();
+
+    let database = match Database::create(&args.database_url).await {
+        Ok(database) => database,
+        Err(err) => {
+            eprintln!("sync-bench: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = run(&args, &database.url, &last_run).await;
+    let dropped = database.drop_now().await;
+    let mut code = ExitCode::SUCCESS;
+    for err in [result.err(), dropped.err()].into_iter().flatten() {
+        eprintln!("sync-bench: {err:#}");
+        code = ExitCode::FAILURE;
+    }
+    code
+}
+
+async fn run(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> {
+    print_machine(url).await?;
+    if args.only != Only::Slow {
+        instant(args, url).await?;
+    }
+    if args.only != Only::Instant {
+        slow(args, url, last_run).await?;
+    }
+    Ok(())
+}
+
+async fn print_machine(url: &str) -> anyhow::Result<()> {
+    let store = integrations_core::store::PostgresStore::connect(url).await?;
+    let (version, commit): (String, String) = sqlx::query_as(
+        "SELECT current_setting('server_version'), current_setting('synchronous_commit')",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    println!(
+        "machine: {cores} cores; PostgreSQL {version} on this host (synchronous_commit={commit})"
+    );
+    Ok(())
+}
+
+/// The Meta fake has 12 ads, started 0, 10 and 20 days into its history by campaign: the days
+/// of history that give about `rows` daily rows.
+fn meta_days(rows: u32) -> u32 {
+    (rows + 120).div_ceil(12).saturating_sub(1).max(21)
+}
+
+fn fake(orders: u32, days: u32) -> FakeConfig {
+    FakeConfig {
+        orders_per_shop: orders,
+        days,
+        // The data ends now, so a sync "up to now" covers all of it.
+        end_time: Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    }
+}
+
+fn settings(order_days: u32, meta_days: u32, page_size: u32, args: &Args) -> SyncSettings {
+    SyncSettings {
+        order_backfill: chrono::Duration::days(i64::from(order_days) + 2),
+        order_page_size: page_size,
+        meta_backfill_days: i64::from(meta_days) + 2,
+        max_concurrency: args.max_concurrency,
+        ..SyncSettings::default()
+    }
+}
+
+/// One line of the instant table.
+struct Measure {
+    what: &'static str,
+    rows: u64,
+    took: Duration,
+}
+
+impl Measure {
+    fn rate(&self) -> f64 {
+        self.rows as f64 / self.took.as_secs_f64().max(1e-9)
+    }
+}
+
+async fn timed<T>(
+    future: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<(T, Duration)> {
+    let started = Instant::now();
+    let value = future.await?;
+    Ok((value, started.elapsed()))
+}
+
+async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
+    let pancake = fake(args.orders, args.days);
+    let meta_days = meta_days(args.insights);
+    let meta = fake(0, meta_days);
+    let settings = settings(args.days, meta_days, args.page_size, args);
+    let window_rows = (settings.meta_window_days * 12) as usize;
+    let bench = Bench::start(url, pancake.clone(), meta.clone(), settings, "instant").await?;
+    println!(
+        "\n## Instant fake: {} orders over {} days (pages of {}, 7-day windows), \
+         {} days of insights for 12 ads (30-day windows); up to {} requests in flight",
+        args.orders, args.days, args.page_size, meta_days, args.max_concurrency
+    );
+
+    // Orders. The ceiling goes first, into the emptier table: the ratio errs against the engine.
+    let orders = copy::fixture_orders(&pancake)?;
+    let (tenant, id) = bench.fresh_tenant("copy-orders", false).await?;
+    let (copied, copy_took) = timed(copy::copy_orders(&bench.store, tenant, id, &orders)).await?;
+    let id = bench.pancake_integration(&bench.session, true).await?;
+    let (_, sync_took) = timed(bench.sync(id)).await?;
+    let synced = bench
+        .stored(bench.session.tenant_id(), id, SyncedTable::PancakeOrders)
+        .await?;
+    let (tenant, id) = bench.fresh_tenant("write-orders", false).await?;
+    let page = args.page_size as usize;
+    let (written, write_took) = timed(copy::write_path_orders(
+        &bench.store,
+        tenant,
+        id,
+        &orders,
+        page,
+    ))
+    .await?;
+    drop(orders);
+    let order_lines = [
+        Measure {
+            what: "orders: COPY (ceiling)",
+            rows: copied,
+            took: copy_took,
+        },
+        Measure {
+            what: "orders: engine sync",
+            rows: synced as u64,
+            took: sync_took,
+        },
+        Measure {
+            what: "orders: write path only",
+            rows: written as u64,
+            took: write_took,
+        },
+    ];
+
+    // Insights.
+    let rows = copy::fixture_insights(&meta)?;
+    let (tenant, id) = bench.fresh_tenant("copy-insights", true).await?;
+    let (copied, copy_took) = timed(copy::copy_insights(&bench.store, tenant, id, &rows)).await?;
+    let id = bench.meta_integration(&bench.session, true).await?;
+    let (_, sync_took) = timed(bench.sync(id)).await?;
+    let synced = bench
+        .stored(bench.session.tenant_id(), id, SyncedTable::MetaAdInsights)
+        .await?;
+    let (tenant, id) = bench.fresh_tenant("write-insights", true).await?;
+    let (written, write_took) = timed(copy::write_path_insights(
+        &bench.store,
+        tenant,
+        id,
+        &rows,
+        window_rows,
+    ))
+    .await?;
+    let insight_lines = [
+        Measure {
+            what: "insights: COPY (ceiling)",
+            rows: copied,
+            took: copy_took,
+        },
+        Measure {
+            what: "insights: engine sync",
+            rows: synced as u64,
+            took: sync_took,
+        },
+        Measure {
+            what: "insights: write path only",
+            rows: written as u64,
+            took: write_took,
+        },
+    ];
+
+    println!(
+        "\n| {:<27} | {:>8} | {:>8} | {:>9} | {:>7} |",
+        "run", "rows", "seconds", "rows/s", "of COPY"
+    );
+    println!(
+        "|{:-<29}|{:->10}|{:->10}|{:->11}|{:->9}|",
+        ":", ":", ":", ":", ":"
+    );
+    for lines in [&order_lines, &insight_lines] {
+        let ceiling = lines[0].rate();
+        for line in lines.iter() {
+            println!(
+                "| {:<27} | {:>8} | {:>8.2} | {:>9} | {:>7} |",
+                line.what,
+                line.rows,
+                line.took.as_secs_f64(),
+                thousands(line.rate()),
+                format!("{:.0} %", 100.0 * line.rate() / ceiling),
+            );
+        }
+    }
+    println!(
+        "\n(engine sync: HTTP from the in-process fake, parsing, paging and writing, as \
+         `sync_integration` runs it; write path only: the same rows from memory through \
+         `write_batch`, one transaction per page of {page} orders or {window_rows} insights rows.)"
+    );
+    Ok(())
+}
+
+/// Requests a fake answered, by kind, since `before`.
+struct Answers {
+    ok: usize,
+    limited: usize,
+}
+
+fn answers(handle: &FakeHandle, limited_status: u16, before: usize) -> Answers {
+    let requests = handle.requests();
+    let new = &requests[before.min(requests.len())..];
+    Answers {
+        ok: new.iter().filter(|r| r.status == 200).count(),
+        limited: new.iter().filter(|r| r.status == limited_status).count(),
+    }
+}
+
+async fn slow(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> {
+    let delay = Duration::from_millis(args.delay_ms);
+    let limit = (args.rate_limit > 0).then_some(args.rate_limit);
+    let meta_days = meta_days(args.slow_insights);
+    let slow_fake = |orders, days| FakeConfig {
+        latency: delay,
+        rate_limit_per_sec: limit,
+        retry_after_secs: 1,
+        ..fake(orders, days)
+    };
+    let settings = settings(args.slow_days, meta_days, args.slow_page_size, args);
+    let bench = Bench::start(
+        url,
+        slow_fake(args.slow_orders, args.slow_days),
+        slow_fake(0, meta_days),
+        settings,
+        "slow",
+    )
+    .await?;
+    println!(
+        "\n## Slow fake: {} ms per answer, 429 above {} requests/s (Retry-After 1 s); \
+         {} orders over {} days in pages of {}, {} days of insights; up to {} in flight",
+        args.delay_ms,
+        limit.map_or("no".to_owned(), |l| l.to_string()),
+        args.slow_orders,
+        args.slow_days,
+        args.slow_page_size,
+        meta_days,
+        args.max_concurrency
+    );
+
+    let mut lines = Vec::new();
+    let id = bench.pancake_integration(&bench.session, true).await?;
+    let before = bench.pancake.handle.request_count();
+    last_run.take();
+    let (_, took) = timed(bench.sync(id)).await?;
+    let figures = last_run.take().unwrap_or_default();
+    let rows = bench
+        .stored(bench.session.tenant_id(), id, SyncedTable::PancakeOrders)
+        .await?;
+    let seen = answers(&bench.pancake.handle, 429, before);
+    lines.push(("orders", rows, seen, took, figures));
+
+    let id = bench.meta_integration(&bench.session, true).await?;
+    let before = bench.meta.handle.request_count();
+    let (_, took) = timed(bench.sync(id)).await?;
+    let figures = last_run.take().unwrap_or_default();
+    let rows = bench
+        .stored(bench.session.tenant_id(), id, SyncedTable::MetaAdInsights)
+        .await?;
+    // The Graph fake says "slow down" as Meta does: 400 with code 4, not 429.
+    let seen = answers(&bench.meta.handle, 400, before);
+    lines.push(("insights", rows, seen, took, figures));
+
+    println!(
+        "\n| {:<8} | {:>6} | {:>11} | {:>12} | {:>6} | {:>12} | {:>8} | {:>10} | {:>9} |",
+        "stream",
+        "rows",
+        "answers 200",
+        "rate-limited",
+        "wall s",
+        "sequential s",
+        "speed-up",
+        "peak limit",
+        "throttled"
+    );
+    println!(
+        "|{:-<10}|{:->8}|{:->13}|{:->14}|{:->8}|{:->14}|{:->10}|{:->12}|{:->11}|",
+        ":", ":", ":", ":", ":", ":", ":", ":", ":"
+    );
+    for (stream, rows, seen, took, figures) in lines {
+        let EngineFigures {
+            peak_concurrency,
+            throttled,
+        } = figures;
+        let sequential = delay.as_secs_f64() * seen.ok as f64;
+        println!(
+            "| {:<8} | {:>6} | {:>11} | {:>12} | {:>6.1} | {:>12.1} | {:>8} | {:>10} | {:>9} |",
+            stream,
+            rows,
+            seen.ok,
+            seen.limited,
+            took.as_secs_f64(),
+            sequential,
+            format!("{:.1}×", sequential / took.as_secs_f64().max(1e-9)),
+            peak_concurrency,
+            throttled,
+        );
+    }
+    println!(
+        "\n(sequential s: the answers 200 × {} ms, one request at a time without a single \
+         rate-limit; rate-limited: 429s from the Pancake fake, 400 code 4 from the Graph fake; \
+         peak limit and throttled: the engine's own end-of-run figures.)",
+        args.delay_ms
+    );
+    Ok(())
+}
+
+/// `47619.3` → `47,619`.
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,269 @@
+//! The bench's own PostgreSQL database, a core in shared mode on it whose provider clients talk
+//! to in-process fake servers, and the engine's end-of-run figures read from its tracing event.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context as _};
+use integrations_core::gateway::HttpProviders;
+use integrations_core::store::{PostgresStore, SyncStore, SyncedTable};
+use integrations_core::{
+    Core, CoreConfig, Credentials, DatabaseTarget, IntegrationConfig, LinkMode, NewIntegration,
+    Session, SyncOutcome, SyncRun, SyncSettings,
+};
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
+use integrations_providers::{HttpSettings, MetaClient, PancakeClient};
+use secrecy::SecretString;
+use sqlx::Connection;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::Context;
+use uuid::Uuid;
+
+/// The fake fashion shop, the one key `one-shop:*` reaches.
+pub const SHOP_ID: i64 = 6036602;
+pub const PANCAKE_KEY: &str = "one-shop:bench";
+pub const META_TOKEN: &str = "meta-one-account:bench";
+pub const AD_ACCOUNT: &str = "act_1234567890";
+
+/// A database `bench_<uuid>` made for one run and dropped at its end.
+pub struct Database {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl Database {
+    /// Creates an empty database next to `admin_url` (a maintenance database reachable by a
+    /// role with CREATEDB).
+    pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        let name = format!("bench_{}", Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .context("connecting to the maintenance database")?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .context("creating the bench database")?;
+        admin.close().await.ok();
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .context("the database URL has no database name")?;
+        Ok(Self {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        })
+    }
+
+    /// Drops the database, ending any connection still open on it.
+    pub async fn drop_now(self) -> anyhow::Result<()> {
+        let mut admin = sqlx::PgConnection::connect(&self.admin_url).await?;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await
+        .context("dropping the bench database")?;
+        admin.close().await.ok();
+        Ok(())
+    }
+}
+
+/// One scenario's world: fakes with their configuration, a core on the bench database that
+/// reaches them, and a signed-in workspace.
+pub struct Bench {
+    pub core: Core,
+    pub session: Session,
+    pub pancake: FakePancake,
+    pub meta: FakeMeta,
+    pub store: PostgresStore,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    pub async fn start(
+        database_url: &str,
+        pancake_config: FakeConfig,
+        meta_config: FakeConfig,
+        settings: SyncSettings,
+        label: &str,
+    ) -> anyhow::Result<Self> {
+        let pancake = start_pancake(pancake_config).await?;
+        let meta = start_meta(meta_config).await?;
+        let providers = HttpProviders {
+            pancake: PancakeClient::new(&pancake.base_url, HttpSettings::default())?,
+            meta: MetaClient::new(&meta.base_url, "v27.0", HttpSettings::default())?,
+        };
+        let dir = tempfile::tempdir()?;
+        let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+        config.database = DatabaseTarget::Postgres {
+            url: SecretString::from(database_url.to_owned()),
+        };
+        let master = integrations_core::crypto::MasterKey::generate();
+        config.master_key = Some(SecretString::from(master.to_base64().to_string()));
+        let mut core = config.open(Arc::new(providers)).await?;
+        // Shared mode starts on its mirror until the server answers; find it now.
+        if core.check_link().await != LinkMode::Online {
+            bail!("the core did not reach PostgreSQL");
+        }
+        core.set_sync_settings(settings);
+        let session = sign_up(&core, label).await?;
+        let store = PostgresStore::connect(database_url).await?;
+        Ok(Self {
+            core,
+            session,
+            pancake,
+            meta,
+            store,
+            _dir: dir,
+        })
+    }
+
+    /// A Pancake integration of `session`'s workspace for the fake shop; enabled ones sync.
+    pub async fn pancake_integration(
+        &self,
+        session: &Session,
+        enabled: bool,
+    ) -> anyhow::Result<Uuid> {
+        let new = NewIntegration {
+            name: "Shop thời trang".into(),
+            description: None,
+            credentials: Credentials::pancake(SecretString::from(PANCAKE_KEY)),
+            config: IntegrationConfig::PancakePos {
+                shop_id: SHOP_ID.to_string(),
+            },
+        };
+        self.integration(session, new, enabled).await
+    }
+
+    /// A Meta Ads integration of `session`'s workspace for the fake ad account.
+    pub async fn meta_integration(&self, session: &Session, enabled: bool) -> anyhow::Result<Uuid> {
+        let new = NewIntegration {
+            name: "Quảng cáo Meta".into(),
+            description: None,
+            credentials: Credentials::meta(SecretString::from(META_TOKEN)),
+            config: IntegrationConfig::MetaAds {
+                ad_account_id: AD_ACCOUNT.into(),
+            },
+        };
+        self.integration(session, new, enabled).await
+    }
+
+    async fn integration(
+        &self,
+        session: &Session,
+        new: NewIntegration,
+        enabled: bool,
+    ) -> anyhow::Result<Uuid> {
+        let created = self.core.create(session, new).await?;
+        if enabled {
+            self.core.enable(session, created.id).await?;
+        }
+        Ok(created.id)
+    }
+
+    /// A new workspace with one (disabled) integration, for writes that bypass the engine: its
+    /// rows collide with nothing already stored.
+    pub async fn fresh_tenant(&self, label: &str, meta: bool) -> anyhow::Result<(Uuid, Uuid)> {
+        let session = sign_up(&self.core, label).await?;
+        let id = if meta {
+            self.meta_integration(&session, false).await?
+        } else {
+            self.pancake_integration(&session, false).await?
+        };
+        Ok((session.tenant_id(), id))
+    }
+
+    /// "Sync now" through the real engine; fails unless the run succeeded.
+    pub async fn sync(&self, id: Uuid) -> anyhow::Result<SyncRun> {
+        let run = self
+            .core
+            .sync_integration(&self.session, id, "sync-bench")
+            .await?;
+        if run.outcome != SyncOutcome::Succeeded {
+            bail!(
+                "the sync ended {:?}: {}",
+                run.outcome,
+                run.error.unwrap_or_default()
+            );
+        }
+        Ok(run)
+    }
+
+    /// Rows of `table` stored for one integration.
+    pub async fn stored(
+        &self,
+        tenant: Uuid,
+        integration: Uuid,
+        table: SyncedTable,
+    ) -> anyhow::Result<i64> {
+        Ok(self.store.synced_count(tenant, integration, table).await?)
+    }
+}
+
+async fn sign_up(core: &Core, label: &str) -> anyhow::Result<Session> {
+    Ok(core
+        .sign_up(
+            &format!("Bench {label}"),
+            &format!("bench-{label}@example.vn"),
+            &SecretString::from("bench mật khẩu 123"),
+        )
+        .await?
+        .session)
+}
+
+/// What the engine reports when a run ends (`peak_concurrency`, `throttled` on its
+/// "sync finished" event): the highest concurrency limit reached and the slow-down answers seen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineFigures {
+    pub peak_concurrency: u64,
+    pub throttled: u64,
+}
+
+/// A tracing layer that keeps the figures of the last finished run.
+#[derive(Clone, Default)]
+pub struct LastRun(Arc<Mutex<Option<EngineFigures>>>);
+
+impl LastRun {
+    /// The figures of the run that finished last, cleared for the next one.
+    pub fn take(&self) -> Option<EngineFigures> {
+        self.0.lock().ok().and_then(|mut last| last.take())
+    }
+}
+
+#[derive(Default)]
+struct Figures {
+    peak: Option<u64>,
+    throttled: Option<u64>,
+}
+
+impl Visit for Figures {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "peak_concurrency" => self.peak = Some(value),
+            "throttled" => self.throttled = Some(value),
+            _ => {}
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record_u64(field, value.max(0) as u64);
+    }
+
+    fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LastRun {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        let mut figures = Figures::default();
+        event.record(&mut figures);
+        if let (Some(peak_concurrency), Some(throttled)) = (figures.peak, figures.throttled) {
+            if let Ok(mut last) = self.0.lock() {
+                *last = Some(EngineFigures {
+                    peak_concurrency,
+                    throttled,
+                });
+            }
+        }
+    }
+}
