@@ -7,6 +7,7 @@ mod commands;
 mod preferences;
 mod redact;
 mod state;
+mod tray;
 
 use integrations_core::CoreError;
 use tauri::{Builder, Manager, Runtime};
@@ -73,14 +74,23 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
     // Single-instance first: a second launch focuses the running window instead.
     let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.set_focus();
-        }
+        // Also the way back to a window closed into the tray where no tray is shown.
+        tray::show_main_window(app);
     }));
     with_commands(builder)
         .plugin(log_plugin())
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        // Closing the window keeps the app (and its scheduled syncs) running in the tray;
+        // "Quit" in the tray menu ends it.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" && tray::is_installed() {
+                    let _ = window.hide();
+                    api.prevent_close();
+                }
+            }
+        })
         .setup(|app| {
             let handle = app.handle().clone();
             let state = tauri::async_runtime::block_on(async move {
@@ -98,6 +108,12 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
                 }
             });
             app.manage(state);
+            if std::env::var_os("INTEGRATIONS_NO_TRAY").is_none() {
+                if let Err(err) = tray::install(app.handle()) {
+                    // No tray on this desktop: the app still works, closing ends it.
+                    log::warn!("no system tray: {err}");
+                }
+            }
             Ok(())
         })
         .run(context)

@@ -222,6 +222,11 @@ impl AppState {
         previous.map(|(_, tokens)| tokens)
     }
 
+    /// Whether someone is signed in (without refreshing anything).
+    pub async fn is_signed_in(&self) -> bool {
+        self.session.read().await.is_some()
+    }
+
     /// Forgets the session, returning its tokens (to be revoked).
     pub async fn take_session(&self) -> Option<TokenPair> {
         if let Ok(core) = self.core().await {

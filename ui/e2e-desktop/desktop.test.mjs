@@ -159,7 +159,7 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
   const row = (name) =>
     browser.$(`//table//tr[th//span[normalize-space()=${xpathString(name)}]]`);
   const statusIn = (name) =>
-    browser.$(`//table//tr[th//span[normalize-space()=${xpathString(name)}]]/td[2]/span[contains(@class,'badge')]`);
+    browser.$(`//table//tr[th//span[normalize-space()=${xpathString(name)}]]/td[2]//span[contains(@class,'badge')][1]`);
   const storeCount = () => browser.$('[data-testid="store-count"]');
   const toastWith = (text) =>
     browser.$(`//*[@role='region'][@aria-label='Notifications']//p[contains(normalize-space(), ${xpathString(text)})]`);

@@ -8,6 +8,14 @@
 // applied to the mirror and queued in `state.outbox`; everything that needs the server fails
 // with OFFLINE. `goOnline()` sends the outbox: a change whose integration was also changed (or
 // deleted) on the server meanwhile (`editOnServer` / `deleteOnServer`) becomes a conflict.
+//
+// Syncs: `sync_now` / `sync_all` only ask (as the core's scheduler does); each `sync_activity`
+// poll then moves every asked or running sync one step on, so a run takes a few polls and is
+// the same every time (see SYNC_PLANS). A secret containing "expired" makes the provider refuse
+// the credential mid-run: the run FAILS and the integration goes to ERROR ("… Reconnect …").
+// `holdSyncs(steps)` keeps runs from going past that many steps (for pictures of a run in
+// progress), `releaseSyncs()` lets them go on. Seed `runs` fill the history; seed integrations
+// may carry `schedule: {intervalMinutes, nextRunAt}`. Scheduled runs never start by themselves.
 
 /* exported installFakeCore */
 function installFakeCore(seed) {
@@ -31,6 +39,17 @@ function installFakeCore(seed) {
     integrations: [],
     nextId: 1,
     calls: [],
+    /** Integration id → {intervalMinutes, nextRunAt, requested}; only enabled ones sync. */
+    schedules: {},
+    /** Every run, oldest first; `tenantId` kept beside the SyncRun fields. */
+    runs: [],
+    /** Integration id → the run going on: {run, steps, step, started}. */
+    active: {},
+    /** Integration id → {progress, at}: the latest progress, as `sync_activity` lists it. */
+    activity: {},
+    nextRun: 1,
+    /** Runs stop after this many steps while set (holdSyncs). */
+    holdAt: null,
   };
   if (seed.session) state.session = state.users.find((u) => u.email === seed.session) || null;
 
@@ -91,6 +110,8 @@ function installFakeCore(seed) {
       extra || {},
     );
     state.integrations.push(integration);
+    const base = new Date(integration.lastSyncAt || stamp).getTime();
+    state.schedules[integration.id] = { intervalMinutes: 60, nextRunAt: new Date(base + 60 * 60000).toISOString(), requested: false };
     return integration;
   };
   const touch = (i) => {
@@ -101,8 +122,24 @@ function installFakeCore(seed) {
     const owner = state.users.find((u) => u.email === s.owner) || state.users[0];
     const saved = state.session;
     state.session = owner;
-    create(s.provider, s.name, s.description || null, s.config, s.secret || 'seed-key-0000', s.extra);
+    const made = create(s.provider, s.name, s.description || null, s.config, s.secret || 'seed-key-0000', s.extra);
+    if (s.schedule) Object.assign(state.schedules[made.id], s.schedule);
     state.session = saved;
+  }
+  for (const r of seed.runs || []) {
+    const i = state.integrations.find((x) => x.name === r.name);
+    state.runs.push({
+      id: 'run-seed-' + state.nextRun++,
+      integrationId: i.id,
+      tenantId: i.tenantId,
+      trigger: r.trigger || 'SCHEDULE',
+      outcome: r.outcome || 'SUCCEEDED',
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt === undefined ? r.startedAt : r.finishedAt,
+      counts: r.counts || {},
+      error: r.error || null,
+      errorCode: r.errorCode || null,
+    });
   }
 
   const offline = () => state.link === 'OFFLINE';
@@ -142,6 +179,113 @@ function installFakeCore(seed) {
     const server = c.server === null ? null : Object.assign({}, i, c.server, { version: i.version + 1 });
     state.conflicts.push({ seq: state.nextSeq++, integrationId: i.id, integrationName: i.name, mine: c.mine, server, queuedAt: c.queuedAt || now() });
   }
+
+  // ---- Syncs ------------------------------------------------------------------------------------
+
+  /** What each poll adds: the stream, its done/total, and the records per stream. */
+  const SYNC_PLANS = {
+    PANCAKE_POS: [
+      { stream: 'orders', done: 1, total: 3, add: { orders: 150 } },
+      { stream: 'orders', done: 2, total: 3, add: { orders: 150 } },
+      { stream: 'orders', done: 3, total: 3, add: { orders: 150 } },
+      { stream: 'variations', done: 1, total: 1, add: { variations: 30, stock: 60 } },
+    ],
+    META_ADS: [
+      { stream: 'insights', done: 1, total: 4, add: { insights: 60 } },
+      { stream: 'insights', done: 2, total: 4, add: { insights: 60 } },
+      { stream: 'insights', done: 3, total: 4, add: { insights: 60 } },
+      { stream: 'insights', done: 4, total: 4, add: { insights: 60, ads: 12 } },
+    ],
+  };
+  /** A refused credential: after the first step, the provider says no. */
+  const REFUSED = {
+    PANCAKE_POS: 'Pancake POS rejected the API key (HTTP 401).',
+    META_ADS: 'Meta rejected the access token (it may have expired).',
+  };
+  const FINISHED_VISIBLE_MS = 20000;
+
+  const scheduleOf = (i) => {
+    if (!i.enabled) return null;
+    const s = state.schedules[i.id];
+    return { integrationId: i.id, intervalMinutes: s.intervalMinutes, nextRunAt: s.nextRunAt, requested: s.requested, running: Boolean(state.active[i.id]) };
+  };
+  const publicRun = (run) => {
+    const copy = Object.assign({}, run);
+    delete copy.tenantId;
+    return copy;
+  };
+  /** What progress reports of a run going on: its id and the counts so far. */
+  const going = (i) => ({ id: state.active[i.id].run.id, counts: state.active[i.id].counts });
+  const publish = (i, run, step, extra) => {
+    const records = Object.values(run.counts).reduce((a, b) => a + b, 0);
+    state.activity[i.id] = {
+      at: Date.now(),
+      progress: Object.assign(
+        { integrationId: i.id, runId: run.id, integrationName: i.name, stream: step ? step.stream : '', records,
+          done: step ? step.done : 0, total: step ? step.total : 0, outcome: null, error: null, errorCode: null },
+        extra || {},
+      ),
+    };
+  };
+  const startRun = (i) => {
+    const s = state.schedules[i.id];
+    s.requested = false;
+    const run = { id: 'run-' + state.nextRun++, integrationId: i.id, tenantId: i.tenantId, trigger: 'MANUAL', outcome: 'RUNNING',
+      startedAt: now(), finishedAt: null, counts: {}, error: null, errorCode: null };
+    state.runs.push(run);
+    // Like the core, the stored run gets its counts when it ends; progress counts as it goes.
+    state.active[i.id] = { run, step: 0, steps: SYNC_PLANS[i.provider], counts: {} };
+    publish(i, going(i), null);
+  };
+  const finishRun = (i, active, failure) => {
+    const run = active.run;
+    const finished = now();
+    run.finishedAt = finished;
+    run.counts = active.counts;
+    run.outcome = failure ? 'FAILED' : 'SUCCEEDED';
+    if (failure) {
+      run.error = failure.message;
+      run.errorCode = failure.code;
+      i.lastError = failure.message + ' Reconnect this integration with new credentials.';
+      if (i.enabled) i.status = 'ERROR';
+    } else {
+      i.lastSyncAt = finished;
+      i.lastError = null;
+      if (i.enabled) i.status = 'ACTIVE';
+    }
+    touch(i);
+    moved();
+    const s = state.schedules[i.id];
+    s.nextRunAt = new Date(Date.parse(finished) + s.intervalMinutes * 60000).toISOString();
+    delete state.active[i.id];
+    publish(i, run, { stream: '', done: 1, total: 1 }, { outcome: run.outcome, error: run.error, errorCode: run.errorCode });
+  };
+  /** One poll's worth of work: running syncs take one step, asked ones start. */
+  const advanceSyncs = () => {
+    for (const id of Object.keys(state.active)) {
+      const i = state.integrations.find((x) => x.id === id);
+      const active = state.active[id];
+      if (!i) {
+        delete state.active[id];
+        continue;
+      }
+      if (state.holdAt !== null && active.step >= state.holdAt) continue;
+      if (active.step >= active.steps.length) {
+        finishRun(i, active, null);
+        continue;
+      }
+      if (active.step === 1 && i.secret.includes('expired')) {
+        finishRun(i, active, { message: REFUSED[i.provider], code: 'PROVIDER_AUTH_REJECTED' });
+        continue;
+      }
+      const step = active.steps[active.step++];
+      for (const [stream, n] of Object.entries(step.add)) active.counts[stream] = (active.counts[stream] || 0) + n;
+      publish(i, going(i), step);
+    }
+    for (const i of state.integrations) {
+      if (i.enabled && state.schedules[i.id].requested && !state.active[i.id] && !offline()) startRun(i);
+    }
+  };
 
   const commands = {
     app_status: () => ({
@@ -297,6 +441,54 @@ function installFakeCore(seed) {
         ? { integration: pub(i), success: true, message: provider + ' answered for “' + i.name + '”.' }
         : { integration: pub(i), success: false, message: i.lastError, providerCode: 'PROVIDER_AUTH_REJECTED' };
     },
+    sync_now: ({ id }) => {
+      const i = find(id);
+      needsServer();
+      if (!i.enabled) fail('VALIDATION', 'Turn this integration on first: only enabled integrations sync.');
+      state.schedules[i.id].requested = true;
+      return scheduleOf(i);
+    },
+    sync_all: () => {
+      account();
+      needsServer();
+      let asked = 0;
+      for (const i of mine()) {
+        if (!i.enabled) continue;
+        state.schedules[i.id].requested = true;
+        asked += 1;
+      }
+      return asked;
+    },
+    sync_activity: () => {
+      const tenant = account().tenantId;
+      advanceSyncs();
+      const mineIds = new Set(state.integrations.filter((i) => i.tenantId === tenant).map((i) => i.id));
+      return Object.entries(state.activity)
+        .filter(([id, a]) => mineIds.has(id) && (a.progress.outcome === null || Date.now() - a.at < FINISHED_VISIBLE_MS))
+        .map(([, a]) => a.progress)
+        .sort((a, b) => a.integrationName.localeCompare(b.integrationName));
+    },
+    sync_history: ({ id, limit }) => {
+      const i = find(id);
+      return state.runs
+        .filter((r) => r.integrationId === i.id)
+        .slice()
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+        .slice(0, Math.min(Math.max(limit || 50, 1), 500))
+        .map(publicRun);
+    },
+    sync_schedule: ({ id }) => scheduleOf(find(id)),
+    set_sync_interval: ({ id, minutes }) => {
+      const i = find(id);
+      if (!Number.isInteger(minutes) || minutes < 5 || minutes > 10080)
+        fail('VALIDATION', 'The sync interval must be between 5 minutes and 7 days.');
+      needsServer();
+      if (!i.enabled) fail('VALIDATION', 'Turn this integration on first: only enabled integrations have a schedule.');
+      const s = state.schedules[i.id];
+      s.intervalMinutes = minutes;
+      s.nextRunAt = new Date(Date.parse(i.lastSyncAt || now()) + minutes * 60000).toISOString();
+      return scheduleOf(i);
+    },
     connectivity_status: () => connectivity(),
     resolve_conflict: ({ seq, keep }) => {
       const c = state.conflicts.find((x) => x.seq === seq) || fail('NOT_FOUND', 'This conflict was already settled.');
@@ -363,6 +555,13 @@ function installFakeCore(seed) {
     editOnServer(name, patch) {
       const i = state.integrations.find((x) => x.name === name);
       state.serverEdits[i.id] = Object.assign(state.serverEdits[i.id] || {}, patch);
+    },
+    /** Runs stop after `steps` steps (0: right after starting) until `releaseSyncs()`. */
+    holdSyncs(steps) {
+      state.holdAt = steps;
+    },
+    releaseSyncs() {
+      state.holdAt = null;
     },
     /** While offline, someone deletes the integration on the server. */
     deleteOnServer(name) {

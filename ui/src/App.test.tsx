@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { Root } from './App';
 import { BackendError } from './backend';
-import { account, connectivity, integration, readyStatus } from './test/fakeBackend';
+import { account, connectivity, integration, progress, readyStatus } from './test/fakeBackend';
 import { api } from './test/render';
 
 describe('App', () => {
@@ -127,5 +127,21 @@ describe('App', () => {
     window.dispatchEvent(new Event('focus'));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(api.connectivityStatus.mock.calls.length).toBe(calls);
+  });
+
+  it('asks for sync progress every second while a sync runs, and no more after sign-out', async () => {
+    api.currentAccount.mockResolvedValue(account);
+    const shop = integration({ name: 'Shop thời trang' });
+    api.listIntegrations.mockResolvedValue([shop]);
+    api.syncActivity.mockResolvedValue([progress({ integrationId: shop.id, stream: 'orders', records: 10, done: 1, total: 3 })]);
+    const user = userEvent.setup();
+    render(<Root />);
+    expect(await screen.findByRole('progressbar', { name: 'Syncing Shop thời trang' })).toBeInTheDocument();
+    await vi.waitFor(() => expect(api.syncActivity).toHaveBeenCalledTimes(2), { timeout: 2000 });
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
+    const calls = api.syncActivity.mock.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(api.syncActivity.mock.calls.length).toBe(calls);
   });
 });

@@ -17,6 +17,7 @@ import { ToastProvider } from './components/Toasts';
 import { PreferencesProvider, usePreferences } from './i18n';
 import { ConnectivityProvider } from './connectivity';
 import { SessionContext, type Session } from './session';
+import { SyncProvider } from './sync';
 import type { Account, AppStatus, ErrorPayload, Provider } from './types';
 
 type View =
@@ -166,28 +167,30 @@ function SignedIn({
   return (
     <SessionContext.Provider value={session}>
       <ConnectivityProvider>
-        <div className="min-h-screen">
-          <Header
-            account={account}
-            onHome={toList}
-            onSettings={() => setPage({ page: 'settings' })}
-            onSignOut={onSignOut}
-          />
-          <main className="mx-auto max-w-[84rem] px-6 py-8">
-            <ConnectivityBanner />
-            {page.page === 'list' && (
-              <IntegrationsPage
-                onConnect={(provider) => setPage({ page: 'connect', provider })}
-                onEdit={(integration) => setPage({ page: 'edit', id: integration.id })}
-              />
-            )}
-            {page.page === 'connect' && (
-              <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
-            )}
-            {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
-            {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
-          </main>
-        </div>
+        <SyncProvider>
+          <div className="min-h-screen">
+            <Header
+              account={account}
+              onHome={toList}
+              onSettings={() => setPage({ page: 'settings' })}
+              onSignOut={onSignOut}
+            />
+            <main className="mx-auto max-w-[84rem] px-6 py-8">
+              <ConnectivityBanner />
+              {page.page === 'list' && (
+                <IntegrationsPage
+                  onConnect={(provider) => setPage({ page: 'connect', provider })}
+                  onEdit={(integration) => setPage({ page: 'edit', id: integration.id })}
+                />
+              )}
+              {page.page === 'connect' && (
+                <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
+              )}
+              {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
+              {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
+            </main>
+          </div>
+        </SyncProvider>
       </ConnectivityProvider>
     </SessionContext.Provider>
   );

@@ -15,6 +15,9 @@ import type {
   Integration,
   IntegrationPatch,
   Preferences,
+  SyncProgress,
+  SyncRun,
+  SyncSchedule,
 } from './types';
 
 /** A command failed. `code` is one of the core's closed set; `message` is safe to show. */
@@ -114,6 +117,25 @@ export const backend = {
   /** Settles one conflict; answers with the connectivity as it is afterwards. */
   resolveConflict: (seq: number, keep: ConflictChoice) =>
     call<Connectivity>('resolve_conflict', { seq, keep }),
+
+  /**
+   * "Sync now": asks the scheduler, which starts the run within a moment (here, or on another
+   * computer in shared mode); its progress shows in `syncActivity`. VALIDATION while the
+   * integration is off, OFFLINE while the server cannot be reached.
+   */
+  syncNow: (id: string) => call<SyncSchedule>('sync_now', { id }),
+  /** "Sync all now": every enabled integration; answers how many were asked. */
+  syncAll: () => call<number>('sync_all'),
+  /** The syncs running now, or finished in the last ~20 s, each with its latest progress. */
+  syncActivity: () => call<SyncProgress[]>('sync_activity'),
+  /** Runs of one integration, newest first (the core's default limit is 50). */
+  syncHistory: (id: string, limit?: number) =>
+    call<SyncRun[]>('sync_history', limit === undefined ? { id } : { id, limit }),
+  /** null while the integration is turned off. */
+  syncSchedule: (id: string) => call<SyncSchedule | null>('sync_schedule', { id }),
+  /** 5 to 10080 minutes (VALIDATION otherwise); needs the server. */
+  setSyncInterval: (id: string, minutes: number) =>
+    call<SyncSchedule>('set_sync_interval', { id, minutes }),
 };
 
 export type Backend = typeof backend;

@@ -23,6 +23,11 @@ export type { Preferences } from './bindings/Preferences';
 export type { Provider } from './bindings/Provider';
 export type { QueuedChange } from './bindings/QueuedChange';
 export type { ShopChoice } from './bindings/ShopChoice';
+export type { SyncOutcome } from './bindings/SyncOutcome';
+export type { SyncProgress } from './bindings/SyncProgress';
+export type { SyncRun } from './bindings/SyncRun';
+export type { SyncSchedule } from './bindings/SyncSchedule';
+export type { SyncTrigger } from './bindings/SyncTrigger';
 export type { Theme } from './bindings/Theme';
 
 import type { AppStatus } from './bindings/AppStatus';

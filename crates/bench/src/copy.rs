@@ -110,6 +110,20 @@ pub async fn write_path_insights(
     Ok(written)
 }
 
+/// Turns the row-version trigger (`<table>_touch`) of a synced table off or on again: for
+/// measuring what it costs, never left off.
+pub async fn set_touch_trigger(
+    store: &PostgresStore,
+    table: &str,
+    enabled: bool,
+) -> anyhow::Result<()> {
+    let action = if enabled { "ENABLE" } else { "DISABLE" };
+    sqlx::query(&format!("ALTER TABLE {table} {action} TRIGGER {table}_touch"))
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
 /// `COPY pancake_orders` of all `orders` in one transaction. Returns the rows copied.
 pub async fn copy_orders(
     store: &PostgresStore,

@@ -8,6 +8,7 @@
 //! the end. Figures are printed, never asserted: this is not a test.
 
 mod copy;
+mod fetch;
 mod setup;
 
 use std::process::ExitCode;
@@ -64,9 +65,17 @@ struct Args {
     /// Insights rows synced with the slow fake.
     #[arg(long, default_value_t = 10_000)]
     slow_insights: u32,
+    /// Also run the write path with one thing changed at a time (bigger transactions, no row
+    /// trigger, no items JSON, two writers), to see what its time goes to.
+    #[arg(long)]
+    diagnose: bool,
     /// Which scenarios to run.
     #[arg(long, value_enum, default_value_t = Only::All)]
     only: Only,
+    /// Session settings for every connection to the bench database, as libpq's `options`
+    /// (e.g. `-c synchronous_commit=off`, to see what the commits cost).
+    #[arg(long)]
+    pg_options: Option<String>,
     /// A maintenance database of the PostgreSQL server to bench on.
     #[arg(long, env = "TEST_DATABASE_URL", hide_env_values = true)]
     database_url: String,
@@ -105,7 +114,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = run(&args, &database.url, &last_run).await;
+    let url = match &args.pg_options {
+        Some(options) => format!("{}?options={}", database.url, url_encode(options)),
+        None => database.url.clone(),
+    };
+    let result = run(&args, &url, &last_run).await;
     let dropped = database.drop_now().await;
     let mut code = ExitCode::SUCCESS;
     for err in [result.err(), dropped.err()].into_iter().flatten() {
@@ -174,6 +187,14 @@ struct Measure {
 }
 
 impl Measure {
+    fn new(what: &'static str, rows: impl TryInto<u64>, took: Duration) -> Self {
+        Self {
+            what,
+            rows: rows.try_into().unwrap_or(0),
+            took,
+        }
+    }
+
     fn rate(&self) -> f64 {
         self.rows as f64 / self.took.as_secs_f64().max(1e-9)
     }
@@ -192,8 +213,9 @@ async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
     let meta_days = meta_days(args.insights);
     let meta = fake(0, meta_days);
     let settings = settings(args.days, meta_days, args.page_size, args);
+    let page = args.page_size as usize;
     let window_rows = (settings.meta_window_days * 12) as usize;
-    let bench = Bench::start(url, pancake.clone(), meta.clone(), settings, "instant").await?;
+    let bench = Bench::start(url, pancake.clone(), meta.clone(), settings.clone(), "instant").await?;
     println!(
         "\n## Instant fake: {} orders over {} days (pages of {}, 7-day windows), \
          {} days of insights for 12 ads (30-day windows); up to {} requests in flight",
@@ -202,91 +224,59 @@ async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
 
     // Orders. The ceiling goes first, into the emptier table: the ratio errs against the engine.
     let orders = copy::fixture_orders(&pancake)?;
+    let mut order_lines = Vec::new();
     let (tenant, id) = bench.fresh_tenant("copy-orders", false).await?;
-    let (copied, copy_took) = timed(copy::copy_orders(&bench.store, tenant, id, &orders)).await?;
+    let (copied, took) = timed(copy::copy_orders(&bench.store, tenant, id, &orders)).await?;
+    order_lines.push(Measure::new("orders: COPY (ceiling)", copied, took));
     let id = bench.pancake_integration(&bench.session, true).await?;
-    let (_, sync_took) = timed(bench.sync(id)).await?;
+    let (_, took) = timed(bench.sync(id)).await?;
     let synced = bench
         .stored(bench.session.tenant_id(), id, SyncedTable::PancakeOrders)
         .await?;
+    order_lines.push(Measure::new("orders: engine sync", synced, took));
     let (tenant, id) = bench.fresh_tenant("write-orders", false).await?;
-    let page = args.page_size as usize;
-    let (written, write_took) = timed(copy::write_path_orders(
-        &bench.store,
-        tenant,
-        id,
-        &orders,
-        page,
-    ))
-    .await?;
+    let writing = copy::write_path_orders(&bench.store, tenant, id, &orders, page);
+    let (written, took) = timed(writing).await?;
+    order_lines.push(Measure::new("orders: write path only", written, took));
+    let (fetched, took) = timed(fetch::orders(&bench.pancake.base_url, &settings)).await?;
+    order_lines.push(Measure::new("orders: fetch only, no DB", fetched, took));
+    if args.diagnose {
+        diagnose_orders(&bench, &orders, page, &mut order_lines).await?;
+    }
     drop(orders);
-    let order_lines = [
-        Measure {
-            what: "orders: COPY (ceiling)",
-            rows: copied,
-            took: copy_took,
-        },
-        Measure {
-            what: "orders: engine sync",
-            rows: synced as u64,
-            took: sync_took,
-        },
-        Measure {
-            what: "orders: write path only",
-            rows: written as u64,
-            took: write_took,
-        },
-    ];
 
     // Insights.
     let rows = copy::fixture_insights(&meta)?;
+    let mut insight_lines = Vec::new();
     let (tenant, id) = bench.fresh_tenant("copy-insights", true).await?;
-    let (copied, copy_took) = timed(copy::copy_insights(&bench.store, tenant, id, &rows)).await?;
+    let (copied, took) = timed(copy::copy_insights(&bench.store, tenant, id, &rows)).await?;
+    insight_lines.push(Measure::new("insights: COPY (ceiling)", copied, took));
     let id = bench.meta_integration(&bench.session, true).await?;
-    let (_, sync_took) = timed(bench.sync(id)).await?;
+    let (_, took) = timed(bench.sync(id)).await?;
     let synced = bench
         .stored(bench.session.tenant_id(), id, SyncedTable::MetaAdInsights)
         .await?;
+    insight_lines.push(Measure::new("insights: engine sync", synced, took));
     let (tenant, id) = bench.fresh_tenant("write-insights", true).await?;
-    let (written, write_took) = timed(copy::write_path_insights(
-        &bench.store,
-        tenant,
-        id,
-        &rows,
-        window_rows,
-    ))
-    .await?;
-    let insight_lines = [
-        Measure {
-            what: "insights: COPY (ceiling)",
-            rows: copied,
-            took: copy_took,
-        },
-        Measure {
-            what: "insights: engine sync",
-            rows: synced as u64,
-            took: sync_took,
-        },
-        Measure {
-            what: "insights: write path only",
-            rows: written as u64,
-            took: write_took,
-        },
-    ];
+    let writing = copy::write_path_insights(&bench.store, tenant, id, &rows, window_rows);
+    let (written, took) = timed(writing).await?;
+    insight_lines.push(Measure::new("insights: write path only", written, took));
+    let (fetched, took) = timed(fetch::insights(&bench.meta.base_url, &settings)).await?;
+    insight_lines.push(Measure::new("insights: fetch only, no DB", fetched, took));
+    if args.diagnose {
+        diagnose_insights(&bench, &rows, window_rows, &mut insight_lines).await?;
+    }
 
     println!(
-        "\n| {:<27} | {:>8} | {:>8} | {:>9} | {:>7} |",
+        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>7} |",
         "run", "rows", "seconds", "rows/s", "of COPY"
     );
-    println!(
-        "|{:-<29}|{:->10}|{:->10}|{:->11}|{:->9}|",
-        ":", ":", ":", ":", ":"
-    );
+    println!("|{:-<40}|{:->9}|{:->9}|{:->10}|{:->9}|", ":", ":", ":", ":", ":");
     for lines in [&order_lines, &insight_lines] {
         let ceiling = lines[0].rate();
         for line in lines.iter() {
             println!(
-                "| {:<27} | {:>8} | {:>8.2} | {:>9} | {:>7} |",
+                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>7} |",
                 line.what,
                 line.rows,
                 line.took.as_secs_f64(),
@@ -296,10 +286,89 @@ async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
         }
     }
     println!(
-        "\n(engine sync: HTTP from the in-process fake, parsing, paging and writing, as \
-         `sync_integration` runs it; write path only: the same rows from memory through \
-         `write_batch`, one transaction per page of {page} orders or {window_rows} insights rows.)"
+        "\n(engine sync: `sync_integration` end to end, HTTP from the in-process fake included; \
+         write path only: the same rows from memory through the store's `write_batch`, one \
+         transaction per page of {page} orders or {window_rows} insights rows; fetch only: the \
+         engine's requests with the real clients, parsed and dropped.)"
     );
+    Ok(())
+}
+
+/// The write path with one thing changed at a time: bigger transactions, no row trigger, no
+/// items JSON, two writers at once.
+async fn diagnose_orders(
+    bench: &Bench,
+    orders: &[integrations_providers::PancakeOrder],
+    page: usize,
+    lines: &mut Vec<Measure>,
+) -> anyhow::Result<()> {
+    for size in [1_000, 10_000] {
+        let (tenant, id) = bench.fresh_tenant(&format!("orders-{size}"), false).await?;
+        let writing = copy::write_path_orders(&bench.store, tenant, id, orders, size);
+        let (written, took) = timed(writing).await?;
+        let what = if size == 1_000 {
+            "orders: write path, pages of 1,000"
+        } else {
+            "orders: write path, pages of 10,000"
+        };
+        lines.push(Measure::new(what, written, took));
+    }
+
+    let (tenant, id) = bench.fresh_tenant("orders-no-trigger", false).await?;
+    copy::set_touch_trigger(&bench.store, "pancake_orders", false).await?;
+    let writing = copy::write_path_orders(&bench.store, tenant, id, orders, page);
+    let result = timed(writing).await;
+    copy::set_touch_trigger(&bench.store, "pancake_orders", true).await?;
+    let (written, took) = result?;
+    lines.push(Measure::new("orders: write path, no row trigger", written, took));
+
+    let bare: Vec<_> = orders
+        .iter()
+        .map(|order| integrations_providers::PancakeOrder {
+            items: Vec::new(),
+            ..order.clone()
+        })
+        .collect();
+    let (tenant, id) = bench.fresh_tenant("orders-no-items", false).await?;
+    let writing = copy::write_path_orders(&bench.store, tenant, id, &bare, page);
+    let (written, took) = timed(writing).await?;
+    lines.push(Measure::new("orders: write path, items '[]'", written, took));
+    drop(bare);
+
+    let (first, second) = orders.split_at(orders.len() / 2);
+    let (tenant_a, id_a) = bench.fresh_tenant("orders-writer-a", false).await?;
+    let (tenant_b, id_b) = bench.fresh_tenant("orders-writer-b", false).await?;
+    let (both, took) = timed(async {
+        let (a, b) = tokio::join!(
+            copy::write_path_orders(&bench.store, tenant_a, id_a, first, page),
+            copy::write_path_orders(&bench.store, tenant_b, id_b, second, page),
+        );
+        Ok(a? + b?)
+    })
+    .await?;
+    lines.push(Measure::new("orders: write path, 2 writers", both, took));
+    Ok(())
+}
+
+async fn diagnose_insights(
+    bench: &Bench,
+    rows: &[integrations_providers::AdInsightRow],
+    window_rows: usize,
+    lines: &mut Vec<Measure>,
+) -> anyhow::Result<()> {
+    let (tenant, id) = bench.fresh_tenant("insights-big", true).await?;
+    let big = window_rows * 10;
+    let writing = copy::write_path_insights(&bench.store, tenant, id, rows, big);
+    let (written, took) = timed(writing).await?;
+    lines.push(Measure::new("insights: write path, 10× windows", written, took));
+
+    let (tenant, id) = bench.fresh_tenant("insights-no-trigger", true).await?;
+    copy::set_touch_trigger(&bench.store, "meta_ad_insights", false).await?;
+    let writing = copy::write_path_insights(&bench.store, tenant, id, rows, window_rows);
+    let result = timed(writing).await;
+    copy::set_touch_trigger(&bench.store, "meta_ad_insights", true).await?;
+    let (written, took) = result?;
+    lines.push(Measure::new("insights: write path, no row trigger", written, took));
     Ok(())
 }
 
@@ -414,6 +483,18 @@ async fn slow(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> 
         args.delay_ms
     );
     Ok(())
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// `47619.3` → `47,619`.

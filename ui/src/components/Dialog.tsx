@@ -14,9 +14,24 @@ interface Props {
   /** The element focused first (e.g. the safe choice); defaults to the first focusable. */
   initialFocus?: React.RefObject<HTMLElement | null>;
   role?: 'dialog' | 'alertdialog';
+  /** 'lg' for dialogs with a table (sync history); scrolls inside when taller than the window. */
+  size?: 'md' | 'lg';
+  /** Shown under the title, e.g. the integration a dialog is about. */
+  subtitle?: string;
+  /** Adds a ✕ button with this accessible name to the title row. */
+  closeLabel?: string;
 }
 
-export function Dialog({ title, onClose, children, initialFocus, role = 'dialog' }: Props) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  initialFocus,
+  role = 'dialog',
+  size = 'md',
+  subtitle,
+  closeLabel,
+}: Props) {
   const titleId = useId();
   const descriptionId = useId();
   const panel = useRef<HTMLDivElement>(null);
@@ -60,11 +75,28 @@ export function Dialog({ title, onClose, children, initialFocus, role = 'dialog'
         aria-labelledby={titleId}
         aria-describedby={descriptionId}
         tabIndex={-1}
-        className="card relative w-full max-w-md p-6 shadow-2xl"
+        className={`card relative w-full p-6 shadow-2xl ${
+          size === 'lg' ? 'max-h-[calc(100vh-2rem)] max-w-5xl overflow-y-auto' : 'max-w-md'
+        }`}
       >
-        <h2 id={titleId} className="m-0 mb-2 text-lg">
-          {title}
-        </h2>
+        <div className="mb-2 flex items-start gap-3">
+          <div className="min-w-0 flex-1">
+            <h2 id={titleId} className="m-0 text-lg">
+              {title}
+            </h2>
+            {subtitle && <p className="m-0 mt-0.5 truncate text-sm text-muted">{subtitle}</p>}
+          </div>
+          {closeLabel && (
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm -mt-1 -mr-2 flex-none"
+              aria-label={closeLabel}
+              onClick={() => onCloseRef.current()}
+            >
+              <span aria-hidden="true">✕</span>
+            </button>
+          )}
+        </div>
         {children({ descriptionId })}
       </div>
     </div>,

@@ -2,6 +2,8 @@
 //! delete happen here and report through toasts; the list is refreshed from what the core
 //! returns, never guessed. In shared mode it also reloads (quietly) whenever the core says the
 //! data moved, and shows the offline edits that wait for a decision above everything else.
+//! Syncs are asked for here ("Sync all now", each row's "Sync now"); when one ends the list is
+//! reloaded quietly, so its last sync, status and last error are the core's.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 
@@ -9,12 +11,15 @@ import { backend } from '../backend';
 import { useConnectivity, useDataChanged } from '../connectivity';
 import { useT } from '../i18n';
 import { useBackendError } from '../session';
+import { useSync, useSyncFinished } from '../sync';
 import type { ErrorPayload, Integration, Provider } from '../types';
 import { ConflictsPanel } from './ConflictsPanel';
 import { DeleteDialog } from './DeleteDialog';
 import { ErrorAlert } from './ErrorAlert';
 import { IntegrationsTable } from './IntegrationsTable';
 import { MetaCard, PancakeCard, type Busy } from './ProviderCards';
+import { SyncHistoryDialog } from './SyncHistoryDialog';
+import { SyncIcon } from './SyncProgressBar';
 import { useToast } from './Toasts';
 
 type Load =
@@ -34,7 +39,9 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [busy, setBusy] = useState<Record<string, Busy | undefined>>({});
   const [deleting, setDeleting] = useState<Integration | null>(null);
+  const [historyId, setHistoryId] = useState<string | null>(null);
   const { offline, refresh: refreshConnectivity } = useConnectivity();
+  const sync = useSync();
   /** Only the answer to the latest request is shown, whatever order they come back in. */
   const latest = useRef(0);
 
@@ -54,9 +61,10 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
 
   useEffect(refresh, [refresh]);
 
-  // The data moved underneath (mirror pulled, queued edit applied, went offline or online): reload
-  // in place, keeping the list on screen. A failure here keeps what is shown; Refresh says more.
-  useDataChanged(() => {
+  // The data moved underneath (mirror pulled, queued edit applied, went offline or online, a sync
+  // ended): reload in place, keeping the list on screen. A failure here keeps what is shown;
+  // Refresh says more.
+  const reloadQuietly = () => {
     const request = ++latest.current;
     backend.listIntegrations().then(
       (integrations) => {
@@ -66,7 +74,9 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
         asError(err);
       },
     );
-  });
+  };
+  useDataChanged(reloadQuietly);
+  useSyncFinished(reloadQuietly);
 
   const replace = (updated: Integration) =>
     setLoad((current) =>
@@ -133,6 +143,13 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
   const integrations = load.state === 'loaded' ? load.integrations : [];
   const meta = integrations.find((i) => i.provider === 'META_ADS');
   const stores = integrations.filter((i) => i.provider === 'PANCAKE_POS');
+  const history = historyId ? integrations.find((i) => i.id === historyId) : undefined;
+  const anyEnabled = integrations.some((i) => i.enabled);
+  const syncAllReason = offline
+    ? t('connectivity.needsServer')
+    : load.state === 'loaded' && !anyEnabled
+      ? t('sync.noneEnabled')
+      : undefined;
 
   return (
     <div className="flex flex-col gap-6" aria-busy={load.state === 'loading'}>
@@ -141,9 +158,23 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
           <h1 className="m-0 text-2xl">{t('list.title')}</h1>
           <p className="m-0 mt-1 text-sm text-muted">{t('list.lead')}</p>
         </div>
-        <button type="button" className="btn" onClick={refresh} disabled={load.state === 'loading'}>
-          ↻ {t('list.refresh')}
-        </button>
+        <div className="flex flex-wrap gap-2">
+          <button type="button" className="btn" onClick={refresh} disabled={load.state === 'loading'}>
+            ↻ {t('list.refresh')}
+          </button>
+          {integrations.length > 0 && (
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={sync.askingAll || syncAllReason !== undefined}
+              title={syncAllReason}
+              onClick={() => sync.syncAll(integrations)}
+            >
+              <SyncIcon className="h-4 w-4" spinning={sync.askingAll} />
+              {sync.askingAll ? t('sync.asking') : t('sync.all')}
+            </button>
+          )}
+        </div>
       </div>
 
       <ConflictsPanel />
@@ -168,6 +199,7 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
               onEdit={onEdit}
               onTest={onTest}
               onToggle={onToggle}
+              onHistory={(integration) => setHistoryId(integration.id)}
             />
             <PancakeCard stores={stores} onConnect={() => onConnect('PANCAKE_POS')} />
           </div>
@@ -189,10 +221,13 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
               onTest={onTest}
               onToggle={onToggle}
               onDelete={setDeleting}
+              onHistory={(integration) => setHistoryId(integration.id)}
             />
           </section>
         </>
       )}
+
+      {history && <SyncHistoryDialog integration={history} onClose={() => setHistoryId(null)} />}
 
       {deleting && (
         <DeleteDialog integration={deleting} onCancel={() => setDeleting(null)} onConfirm={confirmDelete} />

@@ -1,10 +1,13 @@
 import { useConnectivity } from '../connectivity';
 import { usePreferences } from '../i18n';
+import { syncOf, useSync } from '../sync';
 import type { Integration } from '../types';
 import type { Busy } from './ProviderCards';
 import { QueuedBadge } from './QueuedBadge';
 import { StatusBadge } from './StatusBadge';
 import { Switch } from './Switch';
+import { SyncNowButton } from './SyncNowButton';
+import { SyncProgressBar } from './SyncProgressBar';
 
 interface Props {
   integrations: Integration[];
@@ -13,14 +16,15 @@ interface Props {
   onTest?: (integration: Integration) => void;
   onToggle?: (integration: Integration, enabled: boolean) => void;
   onDelete?: (integration: Integration) => void;
+  onHistory?: (integration: Integration) => void;
 }
 
 const noop = () => undefined;
 
 /**
  * "All Integrations": every integration of the workspace, with its actions. Offline, the actions
- * that need the server (test, delete) are disabled and say why; rows whose edit waits in the
- * outbox are marked.
+ * that need the server (sync, test, delete) are disabled and say why; rows whose edit waits in
+ * the outbox are marked. While an integration syncs, its last-sync cell shows the progress.
  */
 export function IntegrationsTable({
   integrations,
@@ -29,9 +33,11 @@ export function IntegrationsTable({
   onTest = noop,
   onToggle = noop,
   onDelete = noop,
+  onHistory = noop,
 }: Props) {
   const { t, formatDate } = usePreferences();
   const { offline, queuedIds } = useConnectivity();
+  const sync = useSync();
   const needsServer = offline ? t('connectivity.needsServer') : undefined;
   if (integrations.length === 0) {
     return (
@@ -64,14 +70,15 @@ export function IntegrationsTable({
         <tbody>
           {integrations.map((integration) => {
             const rowBusy = busy[integration.id];
+            const syncing = syncOf(sync, integration.id);
             return (
               <tr key={integration.id}>
-                <th scope="row" className="max-w-[17rem] font-normal">
-                  <span className="block truncate font-semibold" title={integration.name}>
+                <th scope="row" className="font-normal">
+                  <span className="block max-w-[12.5rem] truncate font-semibold" title={integration.name}>
                     {integration.name}
                   </span>
                   {integration.description && (
-                    <span className="block truncate text-xs text-muted" title={integration.description}>
+                    <span className="block max-w-[12.5rem] truncate text-xs text-muted" title={integration.description}>
                       {integration.description}
                     </span>
                   )}
@@ -91,14 +98,23 @@ export function IntegrationsTable({
                     onChange={(enabled) => onToggle(integration, enabled)}
                   />
                 </td>
-                <td className="min-w-[7.5rem] text-muted">
-                  {integration.lastSyncAt ? (
-                    <time dateTime={integration.lastSyncAt}>{formatDate(integration.lastSyncAt)}</time>
-                  ) : (
-                    t('table.never')
-                  )}
+                <td className="text-muted">
+                  <div className="flex items-center gap-1">
+                    <div className="min-w-0 flex-1">
+                      {syncing.busy ? (
+                        <SyncProgressBar name={integration.name} progress={syncing.progress} className="text-fg" />
+                      ) : integration.lastSyncAt ? (
+                        <time className="whitespace-nowrap" dateTime={integration.lastSyncAt}>
+                          {formatDate(integration.lastSyncAt)}
+                        </time>
+                      ) : (
+                        <span className="whitespace-nowrap">{t('table.never')}</span>
+                      )}
+                    </div>
+                    <SyncNowButton integration={integration} className="btn btn-ghost btn-sm flex-none" iconOnly />
+                  </div>
                 </td>
-                <td className="max-w-[12rem]">
+                <td className="max-w-[8.5rem]">
                   {integration.lastError ? (
                     <span className="block truncate text-danger" title={integration.lastError}>
                       {integration.lastError}
@@ -108,7 +124,15 @@ export function IntegrationsTable({
                   )}
                 </td>
                 <td className="text-right whitespace-nowrap">
-                  <div className="inline-flex gap-1">
+                  <div className="row-actions inline-flex gap-0.5">
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-sm"
+                      aria-label={t('sync.historyFor', { name: integration.name })}
+                      onClick={() => onHistory(integration)}
+                    >
+                      {t('sync.history')}
+                    </button>
                     <button
                       type="button"
                       className="btn btn-ghost btn-sm"

@@ -4,10 +4,13 @@
 import type { ReactNode } from 'react';
 
 import { useConnectivity } from '../connectivity';
-import { useT } from '../i18n';
+import { usePreferences, useT } from '../i18n';
+import { syncOf, useSync } from '../sync';
 import type { Integration } from '../types';
 import { ClockIcon, QueuedBadge } from './QueuedBadge';
 import { StatusBadge } from './StatusBadge';
+import { SyncNowButton } from './SyncNowButton';
+import { SyncIcon, SyncProgressBar } from './SyncProgressBar';
 
 export type Busy = 'test' | 'toggle' | 'delete';
 
@@ -74,6 +77,7 @@ export function MetaCard({
   onEdit,
   onTest,
   onToggle,
+  onHistory = () => undefined,
 }: {
   integration: Integration | undefined;
   busy?: Busy;
@@ -81,9 +85,12 @@ export function MetaCard({
   onEdit: (integration: Integration) => void;
   onTest: (integration: Integration) => void;
   onToggle: (integration: Integration, enabled: boolean) => void;
+  onHistory?: (integration: Integration) => void;
 }) {
-  const t = useT();
+  const { t, formatDate } = usePreferences();
   const { offline, queuedIds } = useConnectivity();
+  const sync = useSync();
+  const syncing = integration ? syncOf(sync, integration.id) : null;
   const needsServer = offline ? t('connectivity.needsServer') : undefined;
   return (
     <CardShell
@@ -109,8 +116,26 @@ export function MetaCard({
             <dd className="m-0 font-mono text-[0.85rem]">
               {'adAccountId' in integration.config ? integration.config.adAccountId : '—'}
             </dd>
+            <dt className="text-muted">{t('table.lastSync')}</dt>
+            <dd className="m-0 flex flex-wrap items-center gap-x-2" data-testid="meta-last-sync">
+              {integration.lastSyncAt ? (
+                <time dateTime={integration.lastSyncAt}>{formatDate(integration.lastSyncAt)}</time>
+              ) : (
+                <span className="text-muted">{t('table.never')}</span>
+              )}
+              <button
+                type="button"
+                className="btn btn-ghost btn-sm -my-1 text-accent"
+                aria-label={t('sync.historyFor', { name: integration.name })}
+                onClick={() => onHistory(integration)}
+              >
+                {t('sync.history')}
+              </button>
+            </dd>
           </dl>
+          {syncing?.busy && <SyncProgressBar name={integration.name} progress={syncing.progress} />}
           <div className="mt-auto flex flex-wrap gap-2">
+            <SyncNowButton integration={integration} />
             <button type="button" className="btn" onClick={() => onEdit(integration)}>
               {t('common.edit')}
             </button>
@@ -158,6 +183,7 @@ export function MetaCard({
 export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onConnect: () => void }) {
   const t = useT();
   const { offline, queuedIds } = useConnectivity();
+  const sync = useSync();
   const count = stores.length;
   const summary =
     count === 0 ? t('pancake.noStores')
@@ -179,6 +205,12 @@ export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onCo
               title={store.name}
             >
               <span className="truncate">{store.name}</span>
+              {syncOf(sync, store.id).busy && (
+                <span className="flex-none text-accent" title={t('sync.syncing')} data-testid="chip-syncing">
+                  <SyncIcon className="h-3 w-3" spinning />
+                  <span className="visually-hidden">{t('sync.syncing')}</span>
+                </span>
+              )}
               {queuedIds.has(store.id) && (
                 <span className="flex-none text-accent" title={t('connectivity.queued')}>
                   <ClockIcon className="h-3 w-3" />

@@ -17,4 +17,12 @@ describe('dictionaries', () => {
     expect(t('pancake.addStore')).toBe('Thêm cửa hàng khác');
     expect(translator('en')('delete.confirm', { name: 'Shop thời trang' })).toBe('Delete “Shop thời trang”? This cannot be undone.');
   });
+
+  it('name the sync streams and the history the way a Vietnamese shop owner says them', () => {
+    const t = translator('vi');
+    expect([t('stream.orders'), t('stream.variations'), t('stream.insights')]).toEqual(['Đơn hàng', 'Sản phẩm', 'Số liệu quảng cáo']);
+    expect(t('history.title')).toBe('Lịch sử đồng bộ');
+    expect(t('history.summary', { every: '60 phút', time: '14:05' })).toBe('Mỗi 60 phút · lần tới lúc 14:05');
+    expect(translator('en')('history.summary', { every: '60 minutes', time: '14:05' })).toBe('Every 60 minutes · next at 14:05');
+  });
 });

@@ -70,6 +70,10 @@ interface PreferencesContextValue {
   resolvedTheme: 'light' | 'dark';
   t: Translate;
   formatDate: (iso: string) => string;
+  /** The time of day alone, e.g. 14:05 (vi) or 2:05 PM (en). */
+  formatTime: (iso: string) => string;
+  /** A count with the language's grouping: 1.234 (vi), 1,234 (en). */
+  formatNumber: (value: number) => string;
   /** Replace the preferences without saving (e.g. as loaded from the core). */
   replace: Dispatch<SetStateAction<Preferences>>;
 }
@@ -109,10 +113,20 @@ export function PreferencesProvider({
     },
     [dateFormat],
   );
+  const timeFormat = useMemo(() => new Intl.DateTimeFormat(LOCALES[language], { timeStyle: 'short' }), [language]);
+  const formatTime = useCallback(
+    (iso: string) => {
+      const date = new Date(iso);
+      return Number.isNaN(date.getTime()) ? iso : timeFormat.format(date);
+    },
+    [timeFormat],
+  );
+  const numberFormat = useMemo(() => new Intl.NumberFormat(LOCALES[language]), [language]);
+  const formatNumber = useCallback((value: number) => numberFormat.format(value), [numberFormat]);
 
   const value = useMemo(
-    () => ({ preferences, language, resolvedTheme, t, formatDate, replace }),
-    [preferences, language, resolvedTheme, t, formatDate],
+    () => ({ preferences, language, resolvedTheme, t, formatDate, formatTime, formatNumber, replace }),
+    [preferences, language, resolvedTheme, t, formatDate, formatTime, formatNumber],
   );
   return <PreferencesContext.Provider value={value}>{children}</PreferencesContext.Provider>;
 }

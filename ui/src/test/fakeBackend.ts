@@ -4,7 +4,16 @@
 import { vi, type Mock } from 'vitest';
 
 import type { Backend } from '../backend';
-import type { Account, AppStatus, Connectivity, Integration, Preferences } from '../types';
+import type {
+  Account,
+  AppStatus,
+  Connectivity,
+  Integration,
+  Preferences,
+  SyncProgress,
+  SyncRun,
+  SyncSchedule,
+} from '../types';
 
 export type FakeBackend = { [K in keyof Backend]: Mock<Backend[K]> };
 
@@ -51,6 +60,50 @@ export function connectivity(overrides: Partial<Connectivity> = {}): Connectivit
   return { mode: 'STANDALONE', mirrorAsOf: null, dataVersion: 0, pending: [], conflicts: [], ...overrides };
 }
 
+/** One progress event of `sync_activity`; running unless `outcome` is given. */
+export function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {
+  return {
+    integrationId: 'i-1',
+    runId: 'run-1',
+    integrationName: 'Shop thời trang',
+    stream: 'orders',
+    records: 0,
+    done: 0,
+    total: 0,
+    outcome: null,
+    error: null,
+    errorCode: null,
+    ...overrides,
+  };
+}
+
+/** One finished run of `sync_history`. */
+export function syncRun(overrides: Partial<SyncRun> = {}): SyncRun {
+  return {
+    id: 'run-1',
+    integrationId: 'i-1',
+    trigger: 'SCHEDULE',
+    outcome: 'SUCCEEDED',
+    startedAt: '2025-06-02T07:00:00Z',
+    finishedAt: '2025-06-02T07:01:12Z',
+    counts: { orders: 450, variations: 30, stock: 60 },
+    error: null,
+    errorCode: null,
+    ...overrides,
+  };
+}
+
+export function schedule(overrides: Partial<SyncSchedule> = {}): SyncSchedule {
+  return {
+    integrationId: 'i-1',
+    intervalMinutes: 60,
+    nextRunAt: '2025-06-02T08:00:00Z',
+    requested: false,
+    running: false,
+    ...overrides,
+  };
+}
+
 function unmocked(name: string) {
   return () => Promise.reject(new Error(`backend.${name} is not mocked in this test`));
 }
@@ -76,6 +129,12 @@ export function makeFakeBackend(): FakeBackend {
     testConnection: vi.fn(),
     connectivityStatus: vi.fn(),
     resolveConflict: vi.fn(),
+    syncNow: vi.fn(),
+    syncAll: vi.fn(),
+    syncActivity: vi.fn(),
+    syncHistory: vi.fn(),
+    syncSchedule: vi.fn(),
+    setSyncInterval: vi.fn(),
   };
 }
 
@@ -92,4 +151,5 @@ export function resetFakeBackend(api: FakeBackend) {
   api.signOut.mockResolvedValue(null);
   api.listIntegrations.mockResolvedValue([]);
   api.connectivityStatus.mockResolvedValue(connectivity());
+  api.syncActivity.mockResolvedValue([]);
 }

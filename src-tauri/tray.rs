@@ -1,0 +1,604 @@
+//! The system tray: an icon for the overall state (all good / syncing / error / offline), a
+//! tooltip, and a menu listing each integration with its status and last sync, then "Sync all
+//! now", "Open" and "Quit". What the tray shows is computed by [`tray_model`] from the core's
+//! state alone, so it is unit-tested without a display; [`install`] only draws it.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use integrations_core::{Integration, IntegrationStatus, LinkMode, SyncOutcome, SyncProgress};
+
+use crate::preferences::Language;
+
+/// The icon's state, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayState {
+    SignedOut,
+    Offline,
+    Error,
+    Syncing,
+    AllGood,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayItem {
+    pub integration_id: uuid::Uuid,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayModel {
+    pub state: TrayState,
+    pub tooltip: String,
+    pub items: Vec<TrayItem>,
+    pub sync_all_label: String,
+    pub sync_all_enabled: bool,
+    pub open_label: String,
+    pub quit_label: String,
+}
+
+/// Times are shown in Vietnam's time zone, where the shops are.
+const ZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+fn status_label(status: IntegrationStatus, language: Language) -> &'static str {
+    match (status, language) {
+        (IntegrationStatus::Active, Language::En) => "Active",
+        (IntegrationStatus::Pending, Language::En) => "Pending",
+        (IntegrationStatus::Error, Language::En) => "Error",
+        (IntegrationStatus::Disabled, Language::En) => "Off",
+        (IntegrationStatus::Active, Language::Vi) => "Đang hoạt động",
+        (IntegrationStatus::Pending, Language::Vi) => "Chờ kiểm tra",
+        (IntegrationStatus::Error, Language::Vi) => "Lỗi",
+        (IntegrationStatus::Disabled, Language::Vi) => "Đã tắt",
+    }
+}
+
+fn last_sync(at: Option<DateTime<Utc>>, now: DateTime<Utc>, language: Language) -> String {
+    let Some(at) = at else {
+        return match language {
+            Language::En => "never synced".into(),
+            Language::Vi => "chưa đồng bộ".into(),
+        };
+    };
+    let local = at.with_timezone(&ZONE);
+    let today = now.with_timezone(&ZONE).date_naive() == local.date_naive();
+    let when = if today {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%d/%m %H:%M").to_string()
+    };
+    match language {
+        Language::En => format!("synced {when}"),
+        Language::Vi => format!("đồng bộ {when}"),
+    }
+}
+
+/// What the tray shows for this state of the app. `integrations` is `None` before sign-in.
+pub fn tray_model(
+    integrations: Option<&[Integration]>,
+    activity: &[SyncProgress],
+    mode: LinkMode,
+    mirror_as_of: Option<DateTime<Utc>>,
+    language: Language,
+    now: DateTime<Utc>,
+) -> TrayModel {
+    let (sync_all_label, open_label, quit_label) = match language {
+        Language::En => ("Sync all now", "Open Integration Manager", "Quit"),
+        Language::Vi => ("Đồng bộ tất cả ngay", "Mở Integration Manager", "Thoát"),
+    };
+    let Some(integrations) = integrations else {
+        return TrayModel {
+            state: TrayState::SignedOut,
+            tooltip: match language {
+                Language::En => "Integration Manager — not signed in".into(),
+                Language::Vi => "Integration Manager — chưa đăng nhập".into(),
+            },
+            items: Vec::new(),
+            sync_all_label: sync_all_label.into(),
+            sync_all_enabled: false,
+            open_label: open_label.into(),
+            quit_label: quit_label.into(),
+        };
+    };
+    let running: Vec<&SyncProgress> = activity.iter().filter(|p| p.outcome.is_none()).collect();
+    let failing: Vec<&Integration> = integrations
+        .iter()
+        .filter(|i| i.enabled && i.status == IntegrationStatus::Error)
+        .collect();
+    let state = if mode == LinkMode::Offline {
+        TrayState::Offline
+    } else if !running.is_empty() {
+        TrayState::Syncing
+    } else if !failing.is_empty()
+        || activity
+            .iter()
+            .any(|p| p.outcome == Some(SyncOutcome::Failed))
+    {
+        TrayState::Error
+    } else {
+        TrayState::AllGood
+    };
+    let tooltip = match (state, language) {
+        (TrayState::Offline, Language::En) => format!(
+            "Integration Manager — offline, data as of {}",
+            mirror_as_of.map_or_else(
+                || "never".to_owned(),
+                |at| at.with_timezone(&ZONE).format("%d/%m %H:%M").to_string()
+            )
+        ),
+        (TrayState::Offline, Language::Vi) => format!(
+            "Integration Manager — ngoại tuyến, dữ liệu tính đến {}",
+            mirror_as_of.map_or_else(
+                || "chưa có".to_owned(),
+                |at| at.with_timezone(&ZONE).format("%d/%m %H:%M").to_string()
+            )
+        ),
+        (TrayState::Syncing, language) => {
+            let names: Vec<&str> = running
+                .iter()
+                .map(|p| p.integration_name.as_str())
+                .collect();
+            match language {
+                Language::En => format!("Syncing {}", names.join(", ")),
+                Language::Vi => format!("Đang đồng bộ {}", names.join(", ")),
+            }
+        }
+        (TrayState::Error, Language::En) => format!(
+            "Integration Manager — {} integration(s) need attention",
+            failing.len().max(1)
+        ),
+        (TrayState::Error, Language::Vi) => format!(
+            "Integration Manager — {} tích hợp cần xử lý",
+            failing.len().max(1)
+        ),
+        (_, Language::En) => format!(
+            "Integration Manager — all good ({} integrations)",
+            integrations.len()
+        ),
+        (_, Language::Vi) => format!(
+            "Integration Manager — mọi thứ ổn ({} tích hợp)",
+            integrations.len()
+        ),
+    };
+    let items = integrations
+        .iter()
+        .map(|integration| {
+            let syncing = running.iter().find(|p| p.integration_id == integration.id);
+            let detail = match syncing {
+                Some(progress) if progress.total > 0 => match language {
+                    Language::En => format!("syncing {}%", progress.done * 100 / progress.total),
+                    Language::Vi => {
+                        format!("đang đồng bộ {}%", progress.done * 100 / progress.total)
+                    }
+                },
+                Some(_) => match language {
+                    Language::En => "syncing".to_owned(),
+                    Language::Vi => "đang đồng bộ".to_owned(),
+                },
+                None => last_sync(integration.last_sync_at, now, language),
+            };
+            TrayItem {
+                integration_id: integration.id,
+                label: format!(
+                    "{} — {} · {}",
+                    integration.name,
+                    status_label(integration.status, language),
+                    detail
+                ),
+            }
+        })
+        .collect();
+    TrayModel {
+        state,
+        tooltip,
+        items,
+        sync_all_label: sync_all_label.into(),
+        sync_all_enabled: mode != LinkMode::Offline && integrations.iter().any(|i| i.enabled),
+        open_label: open_label.into(),
+        quit_label: quit_label.into(),
+    }
+}
+
+/// A 32×32 round icon in the state's colour, drawn here so the tray needs no image files.
+pub fn icon_rgba(state: TrayState) -> (Vec<u8>, u32, u32) {
+    const SIZE: u32 = 32;
+    let (r, g, b) = match state {
+        TrayState::AllGood => (0x16, 0xa3, 0x4a),
+        TrayState::Syncing => (0x4f, 0x46, 0xe5),
+        TrayState::Error => (0xdc, 0x26, 0x26),
+        TrayState::Offline | TrayState::SignedOut => (0x9c, 0xa3, 0xaf),
+    };
+    let mut rgba = Vec::with_capacity((SIZE * SIZE * 4) as usize);
+    let centre = (SIZE as f32 - 1.0) / 2.0;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let distance = ((x as f32 - centre).powi(2) + (y as f32 - centre).powi(2)).sqrt();
+            // Anti-aliased edge over the last pixel of the radius.
+            let alpha = (14.5 - distance).clamp(0.0, 1.0);
+            rgba.extend_from_slice(&[r, g, b, (alpha * 255.0) as u8]);
+        }
+    }
+    (rgba, SIZE, SIZE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use integrations_core::IntegrationConfig;
+
+    fn integration(name: &str, status: IntegrationStatus, synced: Option<&str>) -> Integration {
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
+        Integration {
+            id: uuid::Uuid::new_v4(),
+            tenant_id: uuid::Uuid::nil(),
+            name: name.into(),
+            provider: integrations_core::Provider::PancakePos,
+            description: None,
+            status,
+            enabled: status != IntegrationStatus::Disabled,
+            config: IntegrationConfig::PancakePos {
+                shop_id: "6036602".into(),
+            },
+            credentials_hint: "••••a1b2".into(),
+            last_error: None,
+            created_at: at,
+            updated_at: at,
+            last_sync_at: synced.map(|t| DateTime::parse_from_rfc3339(t).unwrap().to_utc()),
+            version: 1,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
+    }
+
+    fn running(integration: &Integration, done: u32, total: u32) -> SyncProgress {
+        SyncProgress {
+            integration_id: integration.id,
+            run_id: uuid::Uuid::new_v4(),
+            integration_name: integration.name.clone(),
+            stream: "orders".into(),
+            records: 100,
+            done,
+            total,
+            outcome: None,
+            error: None,
+            error_code: None,
+        }
+    }
+
+    #[test]
+    fn each_integration_is_listed_with_status_and_last_sync_in_vietnam_time() {
+        let list = vec![
+            integration(
+                "Shop thời trang",
+                IntegrationStatus::Active,
+                Some("2026-11-25T03:42:00Z"),
+            ),
+            integration("Mỹ phẩm Hà Nội", IntegrationStatus::Pending, None),
+        ];
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Online,
+            None,
+            Language::Vi,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::AllGood);
+        assert_eq!(
+            model.items[0].label,
+            "Shop thời trang — Đang hoạt động · đồng bộ 10:42"
+        );
+        assert_eq!(
+            model.items[1].label,
+            "Mỹ phẩm Hà Nội — Chờ kiểm tra · chưa đồng bộ"
+        );
+        assert_eq!(model.sync_all_label, "Đồng bộ tất cả ngay");
+        assert!(model.sync_all_enabled);
+        assert!(model.tooltip.contains("2 tích hợp"));
+    }
+
+    #[test]
+    fn a_running_sync_shows_as_syncing_with_its_progress() {
+        let list = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Active,
+            Some("2026-11-24T03:42:00Z"),
+        )];
+        let activity = vec![running(&list[0], 3, 12)];
+        let model = tray_model(
+            Some(&list),
+            &activity,
+            LinkMode::Online,
+            None,
+            Language::En,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Syncing);
+        assert_eq!(model.tooltip, "Syncing Shop thời trang");
+        assert_eq!(
+            model.items[0].label,
+            "Shop thời trang — Active · syncing 25%"
+        );
+    }
+
+    #[test]
+    fn an_integration_in_error_or_a_failed_sync_turns_the_icon_red() {
+        let list = vec![
+            integration("Shop thời trang", IntegrationStatus::Active, None),
+            integration("Quảng cáo Meta", IntegrationStatus::Error, None),
+        ];
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Online,
+            None,
+            Language::En,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Error);
+        assert_eq!(
+            model.tooltip,
+            "Integration Manager — 1 integration(s) need attention"
+        );
+        let ok = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Active,
+            None,
+        )];
+        let mut failed = running(&ok[0], 1, 1);
+        failed.outcome = Some(SyncOutcome::Failed);
+        let model = tray_model(
+            Some(&ok),
+            &[failed],
+            LinkMode::Online,
+            None,
+            Language::En,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Error);
+    }
+
+    #[test]
+    fn offline_wins_and_says_how_old_the_data_is_and_sync_all_is_disabled() {
+        let list = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Error,
+            None,
+        )];
+        let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 1, 5, 0).unwrap();
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Offline,
+            Some(as_of),
+            Language::Vi,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Offline);
+        assert_eq!(
+            model.tooltip,
+            "Integration Manager — ngoại tuyến, dữ liệu tính đến 25/11 08:05"
+        );
+        assert!(!model.sync_all_enabled);
+    }
+
+    #[test]
+    fn before_sign_in_there_is_nothing_to_list() {
+        let model = tray_model(None, &[], LinkMode::Standalone, None, Language::En, now());
+        assert_eq!(model.state, TrayState::SignedOut);
+        assert!(model.items.is_empty());
+        assert!(!model.sync_all_enabled);
+    }
+
+    #[test]
+    fn icons_differ_by_state_and_are_round() {
+        let (good, w, h) = icon_rgba(TrayState::AllGood);
+        let (bad, _, _) = icon_rgba(TrayState::Error);
+        assert_eq!((w, h), (32, 32));
+        assert_ne!(good, bad);
+        // Corners transparent, centre opaque.
+        assert_eq!(good[3], 0);
+        let centre = ((16 * 32 + 16) * 4 + 3) as usize;
+        assert_eq!(good[centre], 255);
+    }
+}
+
+// ------------------------------------------------------------------ drawing (needs a display)
+
+use std::collections::HashSet;
+
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::state::AppState;
+
+const OPEN: &str = "open";
+const SYNC_ALL: &str = "sync-all";
+const QUIT: &str = "quit";
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>, model: &TrayModel) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    for item in &model.items {
+        menu.append(&MenuItem::with_id(
+            app,
+            format!("integration:{}", item.integration_id),
+            &item.label,
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    if !model.items.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    menu.append(&MenuItem::with_id(
+        app,
+        SYNC_ALL,
+        &model.sync_all_label,
+        model.sync_all_enabled,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        OPEN,
+        &model.open_label,
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        QUIT,
+        &model.quit_label,
+        true,
+        None::<&str>,
+    )?)?;
+    Ok(menu)
+}
+
+fn icon(state: TrayState) -> Image<'static> {
+    let (rgba, width, height) = icon_rgba(state);
+    Image::new_owned(rgba, width, height)
+}
+
+pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+fn language<R: Runtime>(app: &AppHandle<R>, file: &std::path::Path) -> Language {
+    crate::preferences::load(app, file)
+        .language
+        .unwrap_or_else(|| {
+            let locale = std::env::var("LANG").unwrap_or_default();
+            if locale.starts_with("vi") {
+                Language::Vi
+            } else {
+                Language::En
+            }
+        })
+}
+
+static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a tray exists to reopen the window from (else closing the window quits).
+pub fn is_installed() -> bool {
+    INSTALLED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Creates the tray and keeps it current: every 2 s it recomputes [`tray_model`] from the core
+/// and redraws what changed, and sends a notification for each sync that failed.
+pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let initial = tray_model(
+        None,
+        &[],
+        LinkMode::Standalone,
+        None,
+        Language::En,
+        Utc::now(),
+    );
+    let tray = TrayIconBuilder::with_id("main")
+        .icon(icon(initial.state))
+        .tooltip(&initial.tooltip)
+        .menu(&build_menu(app, &initial)?)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            QUIT => app.exit(0),
+            SYNC_ALL => {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = app.state::<AppState>();
+                    if let (Ok(core), Ok(session)) = (state.core().await, state.session().await) {
+                        if let Err(err) = core.request_sync_all(&session).await {
+                            log::warn!("sync all from the tray: {err}");
+                        }
+                    }
+                });
+            }
+            _ => show_main_window(app),
+        })
+        .build(app)?;
+    INSTALLED.store(true, std::sync::atomic::Ordering::SeqCst);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut shown = initial;
+        let mut notified: HashSet<uuid::Uuid> = HashSet::new();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let model = current_model(&app, &mut notified).await;
+            if model != shown {
+                redraw(&app, &tray, &model);
+                shown = model;
+            }
+        }
+    });
+    Ok(())
+}
+
+fn redraw<R: Runtime>(app: &AppHandle<R>, tray: &TrayIcon<R>, model: &TrayModel) {
+    if let Ok(menu) = build_menu(app, model) {
+        let _ = tray.set_menu(Some(menu));
+    }
+    let _ = tray.set_tooltip(Some(&model.tooltip));
+    let _ = tray.set_icon(Some(icon(model.state)));
+}
+
+async fn current_model<R: Runtime>(
+    app: &AppHandle<R>,
+    notified: &mut HashSet<uuid::Uuid>,
+) -> TrayModel {
+    let state = app.state::<AppState>();
+    let language = language(app, &state.preferences_file().await);
+    let core = state.core().await.ok();
+    let session = match &core {
+        Some(_) if state.is_signed_in().await => state.session().await.ok(),
+        _ => None,
+    };
+    let (Some(core), Some(session)) = (core, session) else {
+        return tray_model(None, &[], LinkMode::Standalone, None, language, Utc::now());
+    };
+    let integrations = core.list(&session).await.ok();
+    let activity = core.sync_activity(&session);
+    let (mode, as_of) = match core.connectivity(Some(&session)).await {
+        Ok(link) => (link.mode, link.mirror_as_of),
+        Err(_) => (LinkMode::Standalone, None),
+    };
+    for progress in &activity {
+        if progress.outcome == Some(SyncOutcome::Failed) && notified.insert(progress.run_id) {
+            notify_failure(app, progress, language);
+        }
+    }
+    tray_model(
+        integrations.as_deref(),
+        &activity,
+        mode,
+        as_of,
+        language,
+        Utc::now(),
+    )
+}
+
+/// A native notification for a failed sync; an expired or refused credential says to reconnect.
+fn notify_failure<R: Runtime>(app: &AppHandle<R>, progress: &SyncProgress, language: Language) {
+    let reconnect = matches!(
+        progress.error_code.as_deref(),
+        Some("PROVIDER_AUTH_REJECTED" | "PROVIDER_TOKEN_EXPIRED")
+    );
+    let title = match (reconnect, language) {
+        (true, Language::En) => format!("Reconnect {}", progress.integration_name),
+        (true, Language::Vi) => format!("Cần kết nối lại {}", progress.integration_name),
+        (false, Language::En) => format!("Sync failed: {}", progress.integration_name),
+        (false, Language::Vi) => format!("Đồng bộ thất bại: {}", progress.integration_name),
+    };
+    let body = progress.error.clone().unwrap_or_default();
+    if let Err(err) = app.notification().builder().title(title).body(body).show() {
+        log::warn!("notification not shown: {err}");
+    }
+}

@@ -1,0 +1,187 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+
+import { BackendError } from './backend';
+import { IntegrationsPage } from './components/IntegrationsPage';
+import { FAST_POLL_MS, SLOW_POLL_MS, SyncProvider } from './sync';
+import { integration, progress, schedule } from './test/fakeBackend';
+import { api, renderWithProviders } from './test/render';
+import type { SyncProgress } from './types';
+
+const wait = (ms: number) => act(() => new Promise((resolve) => setTimeout(resolve, ms)));
+
+const shop = integration({ id: 'shop-1', name: 'Shop thời trang', lastSyncAt: '2025-06-02T08:15:00Z' });
+const shoes = integration({ id: 'shop-2', name: 'Giày dép Sài Gòn' });
+const off = integration({ id: 'shop-3', name: 'Mỹ phẩm Hà Nội', enabled: false, status: 'DISABLED' });
+
+const running = (records: number, done: number, total = 3): SyncProgress =>
+  progress({ integrationId: 'shop-1', runId: 'run-9', integrationName: 'Shop thời trang', stream: 'orders', records, done, total });
+const succeeded = progress({
+  integrationId: 'shop-1', runId: 'run-9', integrationName: 'Shop thời trang', stream: '', records: 1234, done: 1, total: 1,
+  outcome: 'SUCCEEDED',
+});
+
+/** `sync_activity` answers these in turn, then the last one forever; the call times are kept. */
+function answers(list: SyncProgress[][]) {
+  const times: number[] = [];
+  api.syncActivity.mockImplementation(async () => {
+    times.push(Date.now());
+    return list[Math.min(times.length - 1, list.length - 1)];
+  });
+  return times;
+}
+
+function renderPage(options: { fastMs?: number; slowMs?: number; language?: 'en' | 'vi' } = {}) {
+  const { fastMs = 20, slowMs = 300, language = 'en' } = options;
+  const user = userEvent.setup();
+  const view = renderWithProviders(
+    <SyncProvider fastMs={fastMs} slowMs={slowMs}>
+      <IntegrationsPage onConnect={vi.fn()} onEdit={vi.fn()} />
+    </SyncProvider>,
+    { language },
+  );
+  return { user, ...view };
+}
+
+describe('SyncProvider', () => {
+  it('polls every second while syncing and every five seconds otherwise, by default', () => {
+    expect([FAST_POLL_MS, SLOW_POLL_MS]).toEqual([1000, 5000]);
+  });
+
+  it('polls fast while a run goes and slowly once idle, announces the end once and reloads the list once', async () => {
+    const times = answers([[running(150, 1)], [running(300, 2)], [running(450, 3)], [succeeded]]);
+    api.listIntegrations
+      .mockResolvedValueOnce([shop, shoes])
+      .mockResolvedValue([{ ...shop, lastSyncAt: '2025-06-02T09:30:00Z' }, shoes]);
+    renderPage({ fastMs: 20, slowMs: 1500 });
+
+    const row = within(await screen.findByRole('row', { name: /Shop thời trang/ }));
+    const bar = await row.findByRole('progressbar', { name: 'Syncing Shop thời trang' });
+    expect(bar).toHaveAttribute('aria-valuemax', '3');
+    expect(await screen.findByText('Synced “Shop thời trang”: 1,234 records.')).toBeInTheDocument();
+    expect(row.queryByRole('progressbar')).not.toBeInTheDocument();
+    // The list is reloaded once, quietly, and shows the new last sync.
+    await waitFor(() => expect(api.listIntegrations).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(row.getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('dateTime', '2025-06-02T09:30:00Z'));
+
+    // Fast while running (20 ms), slow once idle (1.5 s); the finished run is not announced twice.
+    // (Generous bounds: this machine may be busy.)
+    const callsAtEnd = times.length;
+    await wait(1700);
+    expect(times.length - callsAtEnd).toBeGreaterThanOrEqual(1);
+    expect(times.length - callsAtEnd).toBeLessThanOrEqual(2);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(Math.max(...gaps.slice(0, 3))).toBeLessThan(700);
+    expect(gaps[gaps.length - 1]).toBeGreaterThanOrEqual(1450);
+    expect(screen.getAllByText('Synced “Shop thời trang”: 1,234 records.')).toHaveLength(1);
+    expect(api.listIntegrations).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not announce a run that had already ended before the first answer', async () => {
+    answers([[succeeded]]);
+    api.listIntegrations.mockResolvedValue([shop]);
+    renderPage();
+    await screen.findByRole('table');
+    await wait(100);
+    expect(screen.queryByText(/Synced/)).not.toBeInTheDocument();
+    expect(api.listIntegrations).toHaveBeenCalledTimes(1);
+  });
+
+  it('Sync now: "Starting…" until the run shows, then its progress; polls fast meanwhile', async () => {
+    let started = false;
+    const times: number[] = [];
+    api.syncActivity.mockImplementation(async () => {
+      times.push(Date.now());
+      return started ? [running(300, 2)] : [];
+    });
+    api.listIntegrations.mockResolvedValue([shop, shoes]);
+    api.syncNow.mockResolvedValue(schedule({ integrationId: 'shop-1', requested: true }));
+    const { user } = renderPage({ slowMs: 5000 });
+    await user.click(await screen.findByRole('button', { name: 'Sync now: Shop thời trang' }));
+    expect(api.syncNow).toHaveBeenCalledWith('shop-1');
+
+    const row = within(screen.getByRole('row', { name: /Shop thời trang/ }));
+    const bar = row.getByRole('progressbar', { name: 'Syncing Shop thời trang' });
+    expect(bar).not.toHaveAttribute('aria-valuenow');
+    expect(bar).toHaveAttribute('data-indeterminate', 'true');
+    expect(row.getByText('Starting…')).toBeInTheDocument();
+    expect(row.getByRole('button', { name: 'Syncing Shop thời trang' })).toBeDisabled();
+    // Not started yet, yet polled every 20 ms rather than every 5 s.
+    const before = times.length;
+    await wait(150);
+    expect(times.length - before).toBeGreaterThanOrEqual(3);
+
+    started = true;
+    await waitFor(() => expect(row.getByText('· 300 records')).toBeInTheDocument());
+    expect(row.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '2');
+    expect(within(screen.getByRole('row', { name: /Giày dép/ })).queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it('a refused Sync now says why and frees the button', async () => {
+    api.listIntegrations.mockResolvedValue([shop]);
+    api.syncNow.mockRejectedValue(
+      new BackendError({ code: 'VALIDATION', message: 'Turn this integration on first: only enabled integrations sync.' }),
+    );
+    const { user } = renderPage();
+    await user.click(await screen.findByRole('button', { name: 'Sync now: Shop thời trang' }));
+    expect(await screen.findByText('Turn this integration on first: only enabled integrations sync.')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Sync now: Shop thời trang' })).toBeEnabled();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it('a failed run says why in an error toast, in Vietnamese', async () => {
+    answers([
+      [running(60, 1)],
+      [progress({ integrationId: 'shop-1', runId: 'run-9', integrationName: 'Shop thời trang', stream: '', outcome: 'FAILED',
+        error: 'Pancake POS rejected the API key.', errorCode: 'PROVIDER_AUTH_REJECTED' })],
+    ]);
+    api.listIntegrations.mockResolvedValue([shop]);
+    renderPage({ language: 'vi' });
+    const toast = await screen.findByText('Đồng bộ “Shop thời trang” thất bại: Pancake POS rejected the API key.');
+    expect(toast.closest('[data-kind]')).toHaveAttribute('data-kind', 'error');
+  });
+
+  it('Sync all asks the core, says how many, and shows each as starting', async () => {
+    api.listIntegrations.mockResolvedValue([shop, shoes, off]);
+    api.syncAll.mockResolvedValue(2);
+    const { user } = renderPage({ slowMs: 5000 });
+    await user.click(await screen.findByRole('button', { name: 'Sync all now' }));
+    expect(api.syncAll).toHaveBeenCalledTimes(1);
+    expect(await screen.findByText('Syncing 2 integrations…')).toBeInTheDocument();
+    expect(screen.getAllByRole('progressbar')).toHaveLength(2);
+    expect(within(screen.getByRole('row', { name: /Mỹ phẩm/ })).queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it('Sync all with nothing turned on says so', async () => {
+    api.listIntegrations.mockResolvedValue([shop]);
+    api.syncAll.mockResolvedValue(0);
+    const { user } = renderPage();
+    await user.click(await screen.findByRole('button', { name: 'Sync all now' }));
+    expect(await screen.findByText('Nothing to sync: every integration is turned off.')).toBeInTheDocument();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it('never has two calls in flight, and stops when signed out (unmounted)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    api.syncActivity.mockImplementation(async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      inFlight -= 1;
+      return [running(150, 1)];
+    });
+    api.listIntegrations.mockResolvedValue([shop, shoes]);
+    api.syncNow.mockResolvedValue(schedule());
+    const { user, unmount } = renderPage({ fastMs: 1 });
+    await user.click(await screen.findByRole('button', { name: 'Sync now: Giày dép Sài Gòn' }));
+    await wait(150);
+    expect(most).toBe(1);
+    unmount();
+    await wait(50);
+    const calls = api.syncActivity.mock.calls.length;
+    await wait(150);
+    expect(api.syncActivity.mock.calls.length).toBe(calls);
+  });
+});
