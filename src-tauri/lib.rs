@@ -108,6 +108,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
                 }
             });
             app.manage(state);
+            forward_sync_progress(app.handle().clone());
             if std::env::var_os("INTEGRATIONS_NO_TRAY").is_none() {
                 if let Err(err) = tray::install(app.handle()) {
                     // No tray on this desktop: the app still works, closing ends it.
@@ -118,6 +119,33 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
         })
         .run(context)
         .expect("error while running Integration Manager");
+}
+
+/// Sends the core's sync progress to the web view as `sync-progress` events (the UI also polls
+/// `sync_activity`, so a missed event only delays a bar). Follows the core across a database
+/// switch.
+fn forward_sync_progress<R: Runtime>(app: tauri::AppHandle<R>) {
+    use tauri::Emitter;
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let state = app.state::<AppState>();
+            let Ok(core) = state.core().await else {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                continue;
+            };
+            let mut events = core.subscribe_sync();
+            drop(core);
+            loop {
+                match events.recv().await {
+                    Ok(progress) => {
+                        let _ = app.emit("sync-progress", progress);
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }
+    });
 }
 
 pub fn run() {

@@ -2,6 +2,7 @@
 // `invoke` directly, so every command name and argument shape lives here.
 
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 
 import type {
   Account,
@@ -128,6 +129,18 @@ export const backend = {
   syncAll: () => call<number>('sync_all'),
   /** The syncs running now, or finished in the last ~20 s, each with its latest progress. */
   syncActivity: () => call<SyncProgress[]>('sync_activity'),
+  /**
+   * Calls `handler` on each progress event the core emits (`sync-progress`), so bars move at
+   * once instead of at the next poll. Resolves to an unsubscribe function; where events are
+   * not available (a test double) it resolves to a no-op and polling alone keeps things moving.
+   */
+  onSyncProgress: async (handler: (progress: SyncProgress) => void): Promise<() => void> => {
+    try {
+      return await listen<SyncProgress>('sync-progress', (event) => handler(event.payload));
+    } catch {
+      return () => undefined;
+    }
+  },
   /** Runs of one integration, newest first (the core's default limit is 50). */
   syncHistory: (id: string, limit?: number) =>
     call<SyncRun[]>('sync_history', limit === undefined ? { id } : { id, limit }),

@@ -237,10 +237,17 @@ export function SyncProvider({
     };
     pollNow.current = () => void poll();
     void poll();
+    // The core's progress events make the next poll happen now rather than on the timer.
+    let unlisten: () => void = () => undefined;
+    void backend.onSyncProgress(() => void poll()).then((stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    });
     return () => {
       stopped = true;
       window.clearTimeout(timer);
       pollNow.current = () => undefined;
+      unlisten();
     };
   }, [fastMs, slowMs, take]);
 

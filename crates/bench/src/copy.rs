@@ -118,9 +118,11 @@ pub async fn set_touch_trigger(
     enabled: bool,
 ) -> anyhow::Result<()> {
     let action = if enabled { "ENABLE" } else { "DISABLE" };
-    sqlx::query(&format!("ALTER TABLE {table} {action} TRIGGER {table}_touch"))
-        .execute(store.pool())
-        .await?;
+    sqlx::query(&format!(
+        "ALTER TABLE {table} {action} TRIGGER {table}_touch"
+    ))
+    .execute(store.pool())
+    .await?;
     Ok(())
 }
 

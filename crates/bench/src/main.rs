@@ -131,7 +131,7 @@ async fn main() -> ExitCode {
 async fn run(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> {
     print_machine(url).await?;
     if args.only != Only::Slow {
-        instant(args, url).await?;
+        instant(args, url, last_run).await?;
     }
     if args.only != Only::Instant {
         slow(args, url, last_run).await?;
@@ -208,14 +208,21 @@ async fn timed<T>(
     Ok((value, started.elapsed()))
 }
 
-async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
+async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> {
     let pancake = fake(args.orders, args.days);
     let meta_days = meta_days(args.insights);
     let meta = fake(0, meta_days);
     let settings = settings(args.days, meta_days, args.page_size, args);
     let page = args.page_size as usize;
     let window_rows = (settings.meta_window_days * 12) as usize;
-    let bench = Bench::start(url, pancake.clone(), meta.clone(), settings.clone(), "instant").await?;
+    let bench = Bench::start(
+        url,
+        pancake.clone(),
+        meta.clone(),
+        settings.clone(),
+        "instant",
+    )
+    .await?;
     println!(
         "\n## Instant fake: {} orders over {} days (pages of {}, 7-day windows), \
          {} days of insights for 12 ads (30-day windows); up to {} requests in flight",
@@ -229,7 +236,9 @@ async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
     let (copied, took) = timed(copy::copy_orders(&bench.store, tenant, id, &orders)).await?;
     order_lines.push(Measure::new("orders: COPY (ceiling)", copied, took));
     let id = bench.pancake_integration(&bench.session, true).await?;
+    last_run.take();
     let (_, took) = timed(bench.sync(id)).await?;
+    let order_figures = last_run.take().unwrap_or_default();
     let synced = bench
         .stored(bench.session.tenant_id(), id, SyncedTable::PancakeOrders)
         .await?;
@@ -271,7 +280,10 @@ async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
         "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>7} |",
         "run", "rows", "seconds", "rows/s", "of COPY"
     );
-    println!("|{:-<40}|{:->9}|{:->9}|{:->10}|{:->9}|", ":", ":", ":", ":", ":");
+    println!(
+        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->9}|",
+        ":", ":", ":", ":", ":"
+    );
     for lines in [&order_lines, &insight_lines] {
         let ceiling = lines[0].rate();
         for line in lines.iter() {
@@ -289,7 +301,9 @@ async fn instant(args: &Args, url: &str) -> anyhow::Result<()> {
         "\n(engine sync: `sync_integration` end to end, HTTP from the in-process fake included; \
          write path only: the same rows from memory through the store's `write_batch`, one \
          transaction per page of {page} orders or {window_rows} insights rows; fetch only: the \
-         engine's requests with the real clients, parsed and dropped.)"
+         engine's requests with the real clients, parsed and dropped.)\n\
+         engine, orders: peak concurrency limit {}, throttled {}",
+        order_figures.peak_concurrency, order_figures.throttled
     );
     Ok(())
 }
@@ -320,7 +334,11 @@ async fn diagnose_orders(
     let result = timed(writing).await;
     copy::set_touch_trigger(&bench.store, "pancake_orders", true).await?;
     let (written, took) = result?;
-    lines.push(Measure::new("orders: write path, no row trigger", written, took));
+    lines.push(Measure::new(
+        "orders: write path, no row trigger",
+        written,
+        took,
+    ));
 
     let bare: Vec<_> = orders
         .iter()
@@ -332,8 +350,40 @@ async fn diagnose_orders(
     let (tenant, id) = bench.fresh_tenant("orders-no-items", false).await?;
     let writing = copy::write_path_orders(&bench.store, tenant, id, &bare, page);
     let (written, took) = timed(writing).await?;
-    lines.push(Measure::new("orders: write path, items '[]'", written, took));
+    lines.push(Measure::new(
+        "orders: write path, items '[]'",
+        written,
+        took,
+    ));
     drop(bare);
+
+    // The provider side without HTTP: what the fake spends making the pages' JSON, and what the
+    // client spends parsing it (both share this machine's cores with the database).
+    let shop = integrations_fake_servers::data::shop(setup::SHOP_ID)
+        .ok_or_else(|| anyhow::anyhow!("no fake shop"))?;
+    let config = &bench.pancake_config;
+    let started = Instant::now();
+    let bodies: Vec<String> = (1..=u64::from(config.orders_per_shop))
+        .map(|id| integrations_fake_servers::data::order_json(config, shop, id).to_string())
+        .collect();
+    lines.push(Measure::new(
+        "orders: fake makes the JSON, no HTTP",
+        bodies.len(),
+        started.elapsed(),
+    ));
+    let started = Instant::now();
+    let mut parsed = 0;
+    for body in &bodies {
+        let value: serde_json::Value = serde_json::from_str(body)?;
+        integrations_providers::PancakeOrder::from_value(value).map_err(anyhow::Error::msg)?;
+        parsed += 1;
+    }
+    lines.push(Measure::new(
+        "orders: client parses it, no HTTP",
+        parsed,
+        started.elapsed(),
+    ));
+    drop(bodies);
 
     let (first, second) = orders.split_at(orders.len() / 2);
     let (tenant_a, id_a) = bench.fresh_tenant("orders-writer-a", false).await?;
@@ -360,7 +410,11 @@ async fn diagnose_insights(
     let big = window_rows * 10;
     let writing = copy::write_path_insights(&bench.store, tenant, id, rows, big);
     let (written, took) = timed(writing).await?;
-    lines.push(Measure::new("insights: write path, 10× windows", written, took));
+    lines.push(Measure::new(
+        "insights: write path, 10× windows",
+        written,
+        took,
+    ));
 
     let (tenant, id) = bench.fresh_tenant("insights-no-trigger", true).await?;
     copy::set_touch_trigger(&bench.store, "meta_ad_insights", false).await?;
@@ -368,7 +422,11 @@ async fn diagnose_insights(
     let result = timed(writing).await;
     copy::set_touch_trigger(&bench.store, "meta_ad_insights", true).await?;
     let (written, took) = result?;
-    lines.push(Measure::new("insights: write path, no row trigger", written, took));
+    lines.push(Measure::new(
+        "insights: write path, no row trigger",
+        written,
+        took,
+    ));
     Ok(())
 }
 

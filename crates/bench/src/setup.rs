@@ -77,6 +77,7 @@ pub struct Bench {
     pub pancake: FakePancake,
     pub meta: FakeMeta,
     pub store: PostgresStore,
+    pub pancake_config: FakeConfig,
     _dir: tempfile::TempDir,
 }
 
@@ -88,7 +89,7 @@ impl Bench {
         settings: SyncSettings,
         label: &str,
     ) -> anyhow::Result<Self> {
-        let pancake = start_pancake(pancake_config).await?;
+        let pancake = start_pancake(pancake_config.clone()).await?;
         let meta = start_meta(meta_config).await?;
         let providers = HttpProviders {
             pancake: PancakeClient::new(&pancake.base_url, HttpSettings::default())?,
@@ -115,6 +116,7 @@ impl Bench {
             pancake,
             meta,
             store,
+            pancake_config,
             _dir: dir,
         })
     }

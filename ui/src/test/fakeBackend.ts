@@ -132,6 +132,7 @@ export function makeFakeBackend(): FakeBackend {
     syncNow: vi.fn(),
     syncAll: vi.fn(),
     syncActivity: vi.fn(),
+    onSyncProgress: vi.fn(),
     syncHistory: vi.fn(),
     syncSchedule: vi.fn(),
     setSyncInterval: vi.fn(),
@@ -152,4 +153,5 @@ export function resetFakeBackend(api: FakeBackend) {
   api.listIntegrations.mockResolvedValue([]);
   api.connectivityStatus.mockResolvedValue(connectivity());
   api.syncActivity.mockResolvedValue([]);
+  api.onSyncProgress.mockResolvedValue(() => undefined);
 }
