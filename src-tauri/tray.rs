@@ -220,191 +220,6 @@ pub fn icon_rgba(state: TrayState) -> (Vec<u8>, u32, u32) {
     (rgba, SIZE, SIZE)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use integrations_core::IntegrationConfig;
-
-    fn integration(name: &str, status: IntegrationStatus, synced: Option<&str>) -> Integration {
-        let at = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
-        Integration {
-            id: uuid::Uuid::new_v4(),
-            tenant_id: uuid::Uuid::nil(),
-            name: name.into(),
-            provider: integrations_core::Provider::PancakePos,
-            description: None,
-            status,
-            enabled: status != IntegrationStatus::Disabled,
-            config: IntegrationConfig::PancakePos {
-                shop_id: "6036602".into(),
-            },
-            credentials_hint: "••••a1b2".into(),
-            last_error: None,
-            created_at: at,
-            updated_at: at,
-            last_sync_at: synced.map(|t| DateTime::parse_from_rfc3339(t).unwrap().to_utc()),
-            version: 1,
-        }
-    }
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
-    }
-
-    fn running(integration: &Integration, done: u32, total: u32) -> SyncProgress {
-        SyncProgress {
-            integration_id: integration.id,
-            run_id: uuid::Uuid::new_v4(),
-            integration_name: integration.name.clone(),
-            stream: "orders".into(),
-            records: 100,
-            done,
-            total,
-            outcome: None,
-            error: None,
-            error_code: None,
-        }
-    }
-
-    #[test]
-    fn each_integration_is_listed_with_status_and_last_sync_in_vietnam_time() {
-        let list = vec![
-            integration(
-                "Shop thời trang",
-                IntegrationStatus::Active,
-                Some("2026-11-25T03:42:00Z"),
-            ),
-            integration("Mỹ phẩm Hà Nội", IntegrationStatus::Pending, None),
-        ];
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Online,
-            None,
-            Language::Vi,
-            now(),
-        );
-        assert_eq!(model.state, TrayState::AllGood);
-        assert_eq!(
-            model.items[0].label,
-            "Shop thời trang — Đang hoạt động · đồng bộ 10:42"
-        );
-        assert_eq!(
-            model.items[1].label,
-            "Mỹ phẩm Hà Nội — Chờ kiểm tra · chưa đồng bộ"
-        );
-        assert_eq!(model.sync_all_label, "Đồng bộ tất cả ngay");
-        assert!(model.sync_all_enabled);
-        assert!(model.tooltip.contains("2 tích hợp"));
-    }
-
-    #[test]
-    fn a_running_sync_shows_as_syncing_with_its_progress() {
-        let list = vec![integration(
-            "Shop thời trang",
-            IntegrationStatus::Active,
-            Some("2026-11-24T03:42:00Z"),
-        )];
-        let activity = vec![running(&list[0], 3, 12)];
-        let model = tray_model(
-            Some(&list),
-            &activity,
-            LinkMode::Online,
-            None,
-            Language::En,
-            now(),
-        );
-        assert_eq!(model.state, TrayState::Syncing);
-        assert_eq!(model.tooltip, "Syncing Shop thời trang");
-        assert_eq!(
-            model.items[0].label,
-            "Shop thời trang — Active · syncing 25%"
-        );
-    }
-
-    #[test]
-    fn an_integration_in_error_or_a_failed_sync_turns_the_icon_red() {
-        let list = vec![
-            integration("Shop thời trang", IntegrationStatus::Active, None),
-            integration("Quảng cáo Meta", IntegrationStatus::Error, None),
-        ];
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Online,
-            None,
-            Language::En,
-            now(),
-        );
-        assert_eq!(model.state, TrayState::Error);
-        assert_eq!(
-            model.tooltip,
-            "Integration Manager — 1 integration(s) need attention"
-        );
-        let ok = vec![integration(
-            "Shop thời trang",
-            IntegrationStatus::Active,
-            None,
-        )];
-        let mut failed = running(&ok[0], 1, 1);
-        failed.outcome = Some(SyncOutcome::Failed);
-        let model = tray_model(
-            Some(&ok),
-            &[failed],
-            LinkMode::Online,
-            None,
-            Language::En,
-            now(),
-        );
-        assert_eq!(model.state, TrayState::Error);
-    }
-
-    #[test]
-    fn offline_wins_and_says_how_old_the_data_is_and_sync_all_is_disabled() {
-        let list = vec![integration(
-            "Shop thời trang",
-            IntegrationStatus::Error,
-            None,
-        )];
-        let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 1, 5, 0).unwrap();
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Offline,
-            Some(as_of),
-            Language::Vi,
-            now(),
-        );
-        assert_eq!(model.state, TrayState::Offline);
-        assert_eq!(
-            model.tooltip,
-            "Integration Manager — ngoại tuyến, dữ liệu tính đến 25/11 08:05"
-        );
-        assert!(!model.sync_all_enabled);
-    }
-
-    #[test]
-    fn before_sign_in_there_is_nothing_to_list() {
-        let model = tray_model(None, &[], LinkMode::Standalone, None, Language::En, now());
-        assert_eq!(model.state, TrayState::SignedOut);
-        assert!(model.items.is_empty());
-        assert!(!model.sync_all_enabled);
-    }
-
-    #[test]
-    fn icons_differ_by_state_and_are_round() {
-        let (good, w, h) = icon_rgba(TrayState::AllGood);
-        let (bad, _, _) = icon_rgba(TrayState::Error);
-        assert_eq!((w, h), (32, 32));
-        assert_ne!(good, bad);
-        // Corners transparent, centre opaque.
-        assert_eq!(good[3], 0);
-        let centre = ((16 * 32 + 16) * 4 + 3) as usize;
-        assert_eq!(good[centre], 255);
-    }
-}
-
 // ------------------------------------------------------------------ drawing (needs a display)
 
 use std::collections::HashSet;
@@ -600,5 +415,190 @@ fn notify_failure<R: Runtime>(app: &AppHandle<R>, progress: &SyncProgress, langu
     let body = progress.error.clone().unwrap_or_default();
     if let Err(err) = app.notification().builder().title(title).body(body).show() {
         log::warn!("notification not shown: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use integrations_core::IntegrationConfig;
+
+    fn integration(name: &str, status: IntegrationStatus, synced: Option<&str>) -> Integration {
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
+        Integration {
+            id: uuid::Uuid::new_v4(),
+            tenant_id: uuid::Uuid::nil(),
+            name: name.into(),
+            provider: integrations_core::Provider::PancakePos,
+            description: None,
+            status,
+            enabled: status != IntegrationStatus::Disabled,
+            config: IntegrationConfig::PancakePos {
+                shop_id: "6036602".into(),
+            },
+            credentials_hint: "••••a1b2".into(),
+            last_error: None,
+            created_at: at,
+            updated_at: at,
+            last_sync_at: synced.map(|t| DateTime::parse_from_rfc3339(t).unwrap().to_utc()),
+            version: 1,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
+    }
+
+    fn running(integration: &Integration, done: u32, total: u32) -> SyncProgress {
+        SyncProgress {
+            integration_id: integration.id,
+            run_id: uuid::Uuid::new_v4(),
+            integration_name: integration.name.clone(),
+            stream: "orders".into(),
+            records: 100,
+            done,
+            total,
+            outcome: None,
+            error: None,
+            error_code: None,
+        }
+    }
+
+    #[test]
+    fn each_integration_is_listed_with_status_and_last_sync_in_vietnam_time() {
+        let list = vec![
+            integration(
+                "Shop thời trang",
+                IntegrationStatus::Active,
+                Some("2026-11-25T03:42:00Z"),
+            ),
+            integration("Mỹ phẩm Hà Nội", IntegrationStatus::Pending, None),
+        ];
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Online,
+            None,
+            Language::Vi,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::AllGood);
+        assert_eq!(
+            model.items[0].label,
+            "Shop thời trang — Đang hoạt động · đồng bộ 10:42"
+        );
+        assert_eq!(
+            model.items[1].label,
+            "Mỹ phẩm Hà Nội — Chờ kiểm tra · chưa đồng bộ"
+        );
+        assert_eq!(model.sync_all_label, "Đồng bộ tất cả ngay");
+        assert!(model.sync_all_enabled);
+        assert!(model.tooltip.contains("2 tích hợp"));
+    }
+
+    #[test]
+    fn a_running_sync_shows_as_syncing_with_its_progress() {
+        let list = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Active,
+            Some("2026-11-24T03:42:00Z"),
+        )];
+        let activity = vec![running(&list[0], 3, 12)];
+        let model = tray_model(
+            Some(&list),
+            &activity,
+            LinkMode::Online,
+            None,
+            Language::En,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Syncing);
+        assert_eq!(model.tooltip, "Syncing Shop thời trang");
+        assert_eq!(
+            model.items[0].label,
+            "Shop thời trang — Active · syncing 25%"
+        );
+    }
+
+    #[test]
+    fn an_integration_in_error_or_a_failed_sync_turns_the_icon_red() {
+        let list = vec![
+            integration("Shop thời trang", IntegrationStatus::Active, None),
+            integration("Quảng cáo Meta", IntegrationStatus::Error, None),
+        ];
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Online,
+            None,
+            Language::En,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Error);
+        assert_eq!(
+            model.tooltip,
+            "Integration Manager — 1 integration(s) need attention"
+        );
+        let ok = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Active,
+            None,
+        )];
+        let mut failed = running(&ok[0], 1, 1);
+        failed.outcome = Some(SyncOutcome::Failed);
+        let model = tray_model(
+            Some(&ok),
+            &[failed],
+            LinkMode::Online,
+            None,
+            Language::En,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Error);
+    }
+
+    #[test]
+    fn offline_wins_and_says_how_old_the_data_is_and_sync_all_is_disabled() {
+        let list = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Error,
+            None,
+        )];
+        let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 1, 5, 0).unwrap();
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Offline,
+            Some(as_of),
+            Language::Vi,
+            now(),
+        );
+        assert_eq!(model.state, TrayState::Offline);
+        assert_eq!(
+            model.tooltip,
+            "Integration Manager — ngoại tuyến, dữ liệu tính đến 25/11 08:05"
+        );
+        assert!(!model.sync_all_enabled);
+    }
+
+    #[test]
+    fn before_sign_in_there_is_nothing_to_list() {
+        let model = tray_model(None, &[], LinkMode::Standalone, None, Language::En, now());
+        assert_eq!(model.state, TrayState::SignedOut);
+        assert!(model.items.is_empty());
+        assert!(!model.sync_all_enabled);
+    }
+
+    #[test]
+    fn icons_differ_by_state_and_are_round() {
+        let (good, w, h) = icon_rgba(TrayState::AllGood);
+        let (bad, _, _) = icon_rgba(TrayState::Error);
+        assert_eq!((w, h), (32, 32));
+        assert_ne!(good, bad);
+        // Corners transparent, centre opaque.
+        assert_eq!(good[3], 0);
+        let centre = ((16 * 32 + 16) * 4 + 3) as usize;
+        assert_eq!(good[centre], 255);
     }
 }
