@@ -727,3 +727,68 @@ async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
     assert_eq!(schedule["intervalMinutes"], 30);
     cli.assert_no_secret_leaked();
 }
+
+/// The headless worker syncs what is due in every workspace and exits with `--once`; only
+/// enabled integrations sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_syncs_due_enabled_integrations() {
+    let config = FakeConfig {
+        orders_per_shop: 120,
+        days: 5,
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    };
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let meta = start_meta(config).await.unwrap();
+    let cli = Cli::new(vec![
+        ("PANCAKE_POS_BASE_URL".into(), pancake.base_url.clone()),
+        ("META_GRAPH_BASE_URL".into(), meta.base_url.clone()),
+        ("INTEGRATIONS_SYNC_BACKFILL_DAYS".into(), "7".into()),
+    ]);
+    cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop thời trang",
+            "--email",
+            "chu@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    let on = cli.ok_json(
+        &create_pancake("6036602", "Shop thời trang"),
+        Some("one-shop:SECRET-KEY-DO-NOT-LEAK-w1"),
+    );
+    let off = cli.ok_json(
+        &create_pancake("7012345", "Mỹ phẩm Hà Nội"),
+        Some("three-shops:SECRET-KEY-DO-NOT-LEAK-w2"),
+    );
+    let on_id = on["id"].as_str().unwrap().to_owned();
+    cli.ok_json(&["--json", "enable", &on_id], None);
+
+    let output = cli.run(&["--json", "worker", "--once"], None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let runs: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(runs.len(), 1, "only the enabled integration ran");
+    assert_eq!(runs[0]["integrationId"], on["id"]);
+    assert_eq!(runs[0]["outcome"], "SUCCEEDED");
+    assert_eq!(runs[0]["counts"]["orders"], 120);
+    let shown = cli.ok_json(&["--json", "show", &on_id], None);
+    assert!(shown["lastSyncAt"].is_string());
+    assert_eq!(shown["status"], "ACTIVE");
+    let history = cli.ok_json(&["--json", "history", off["id"].as_str().unwrap()], None);
+    assert_eq!(history, serde_json::json!([]));
+    // Nothing is due any more: a second round does nothing.
+    let again = cli.run(&["--json", "worker", "--once"], None);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).trim().is_empty());
+    cli.assert_no_secret_leaked();
+}
