@@ -80,12 +80,17 @@ async fn scheduler(core: Arc<Core>, mut tenant: tokio::sync::watch::Receiver<Opt
     );
     loop {
         let current = *tenant.borrow_and_update();
-        if let Some(tenant) = current {
+        if let Some(signed_in) = current {
             let scope = integrations_core::store::ClaimScope {
-                tenant: Some(tenant),
+                tenant: Some(signed_in),
                 integration: None,
             };
-            match core.run_due_jobs(&worker, scope, 2).await {
+            // Signing out (or switching workspace) stops claiming at once.
+            let round = tokio::select! {
+                round = core.run_due_jobs(&worker, scope, 2) => round,
+                _ = tenant.changed() => continue,
+            };
+            match round {
                 Ok(runs) if !runs.is_empty() => log::info!("synced {} integration(s)", runs.len()),
                 Ok(_) => {}
                 Err(err) if err.code() == ErrorCode::Offline => {}
@@ -183,6 +188,9 @@ impl AppState {
         }
         next.save_database_choice()?;
         let core: OpenedCore = Ok(Arc::new(core));
+        // The old workspace's session ends with the old database: nobody is signed in to the
+        // new one yet, so its scheduler starts idle.
+        self.signed_in_tenant.send_replace(None);
         let link = start_link(&core, self.signed_in_tenant.subscribe());
         for old in std::mem::replace(&mut *self.link.lock().expect("link lock"), link) {
             old.abort();

@@ -344,7 +344,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let mut shown = initial;
-        let mut notified: HashSet<uuid::Uuid> = HashSet::new();
+        let mut notified: HashSet<(uuid::Uuid, Option<String>)> = HashSet::new();
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let model = current_model(&app, &mut notified).await;
@@ -367,7 +367,7 @@ fn redraw<R: Runtime>(app: &AppHandle<R>, tray: &TrayIcon<R>, model: &TrayModel)
 
 async fn current_model<R: Runtime>(
     app: &AppHandle<R>,
-    notified: &mut HashSet<uuid::Uuid>,
+    notified: &mut HashSet<(uuid::Uuid, Option<String>)>,
 ) -> TrayModel {
     let state = app.state::<AppState>();
     let language = language(app, &state.preferences_file().await);
@@ -386,8 +386,19 @@ async fn current_model<R: Runtime>(
         Err(_) => (LinkMode::Standalone, None),
     };
     for progress in &activity {
-        if progress.outcome == Some(SyncOutcome::Failed) && notified.insert(progress.run_id) {
-            notify_failure(app, progress, language);
+        match progress.outcome {
+            // One notification per integration and kind of failure, until it syncs again: a
+            // dead token retried every hour does not ring every hour.
+            Some(SyncOutcome::Failed) => {
+                let kind = (progress.integration_id, progress.error_code.clone());
+                if notified.insert(kind) {
+                    notify_failure(app, progress, language);
+                }
+            }
+            Some(SyncOutcome::Succeeded) => {
+                notified.retain(|(id, _)| *id != progress.integration_id);
+            }
+            _ => {}
         }
     }
     tray_model(

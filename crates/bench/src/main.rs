@@ -66,7 +66,8 @@ struct Args {
     #[arg(long, default_value_t = 10_000)]
     slow_insights: u32,
     /// Also run the write path with one thing changed at a time (bigger transactions, no row
-    /// trigger, no items JSON, two writers), to see what its time goes to.
+    /// trigger, no items JSON, two writers) and the fake's and the client's JSON work without
+    /// HTTP, to see where the time goes.
     #[arg(long)]
     diagnose: bool,
     /// Which scenarios to run.
@@ -115,7 +116,10 @@ async fn main() -> ExitCode {
         }
     };
     let url = match &args.pg_options {
-        Some(options) => format!("{}?options={}", database.url, url_encode(options)),
+        Some(options) => {
+            let joint = if database.url.contains('?') { '&' } else { '?' };
+            format!("{}{joint}options={}", database.url, url_encode(options))
+        }
         None => database.url.clone(),
     };
     let result = run(&args, &url, &last_run).await;
@@ -537,7 +541,8 @@ async fn slow(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> 
     println!(
         "\n(sequential s: the answers 200 × {} ms, one request at a time without a single \
          rate-limit; rate-limited: 429s from the Pancake fake, 400 code 4 from the Graph fake; \
-         peak limit and throttled: the engine's own end-of-run figures.)",
+         peak limit and throttled: the engine's own end-of-run figures; the limit is a ceiling, \
+         and insights windows go one at a time whatever it is.)",
         args.delay_ms
     );
     Ok(())

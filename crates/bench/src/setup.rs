@@ -44,12 +44,18 @@ impl Database {
             .await
             .context("creating the bench database")?;
         admin.close().await.ok();
-        let (base, _) = admin_url
+        let (path, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
+        let (base, _) = path
             .rsplit_once('/')
             .context("the database URL has no database name")?;
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
         Ok(Self {
             admin_url: admin_url.to_owned(),
-            url: format!("{base}/{name}"),
+            url: format!("{base}/{name}{query}"),
             name,
         })
     }

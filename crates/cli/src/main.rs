@@ -328,9 +328,11 @@ fn when(at: Option<DateTime<Utc>>) -> String {
 }
 
 /// Names this process in the job queue: which machine and process holds a sync.
+/// Unique per process even where HOSTNAME is unset or PIDs repeat (containers, cloned VMs).
 fn worker_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cli".into());
-    format!("{host}:{}", std::process::id())
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &nonce[..8])
 }
 
 fn print_run(run: &SyncRun) {
@@ -646,9 +648,17 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         Command::Worker { parallel, once } => {
             let worker = worker_name();
             let scope = integrations_core::store::ClaimScope::default();
+            // One Ctrl-C listener for the whole life of the worker: it also interrupts a round
+            // in progress (whose jobs are then taken over when their leases run out).
+            let stop = tokio::signal::ctrl_c();
+            tokio::pin!(stop);
             loop {
                 core.check_link().await;
-                match core.run_due_jobs(&worker, scope, parallel).await {
+                let round = tokio::select! {
+                    round = core.run_due_jobs(&worker, scope, parallel) => round,
+                    _ = &mut stop => break,
+                };
+                match round {
                     Ok(runs) => {
                         for run in &runs {
                             if json {
@@ -669,7 +679,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(15)) => {}
-                    _ = tokio::signal::ctrl_c() => break,
+                    _ = &mut stop => break,
                 }
             }
         }

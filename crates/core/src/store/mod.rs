@@ -171,6 +171,8 @@ pub struct ClaimedJob {
     pub requested: bool,
     /// A run of an earlier claim that ended without releasing (its worker died).
     pub abandoned_run: Option<uuid::Uuid>,
+    /// When it was claimed: a "Sync now" asked after this survives the release.
+    pub claimed_at: DateTime<Utc>,
 }
 
 /// Which jobs a worker may claim.

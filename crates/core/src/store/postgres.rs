@@ -806,6 +806,7 @@ impl SyncStore for PostgresStore {
                 interval_minutes: row.try_get("interval_minutes").map_err(get)?,
                 requested: row.try_get("requested").map_err(get)?,
                 abandoned_run: row.try_get("run_id").map_err(get)?,
+                claimed_at: now,
             })
         })
         .transpose()
@@ -842,13 +843,14 @@ impl SyncStore for PostgresStore {
     ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
-             requested_at = NULL, next_run_at = $4 \
+             requested_at = CASE WHEN requested_at > $5 THEN requested_at END, next_run_at = $4 \
              WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
         )
         .bind(job.tenant_id)
         .bind(job.integration_id)
         .bind(worker)
         .bind(next_run_at)
+        .bind(job.claimed_at)
         .execute(&self.pool)
         .await
         .map_err(map_err)?;
@@ -1080,6 +1082,9 @@ async fn write_orders(
     if orders.is_empty() {
         return Ok(0);
     }
+    // One statement cannot touch a row twice: a page that repeats an order keeps its newest.
+    let orders = newest_per_key(orders, |o| o.id, |o| o.updated_at);
+    let orders = orders.as_slice();
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let statuses: Vec<i32> = orders.iter().map(|o| o.status as i32).collect();
     let inserted: Vec<Option<DateTime<Utc>>> = orders.iter().map(|o| o.inserted_at).collect();
@@ -1094,7 +1099,7 @@ async fn write_orders(
     let utm_source: Vec<Option<String>> = orders.iter().map(|o| o.utm_source.clone()).collect();
     let utm_campaign: Vec<Option<String>> = orders.iter().map(|o| o.utm_campaign.clone()).collect();
     let at_shop: Vec<Option<bool>> = orders.iter().map(|o| o.received_at_shop).collect();
-    let items: Vec<String> = orders.iter().map(items_json).collect();
+    let items: Vec<String> = orders.iter().map(|o| items_json(o)).collect();
     let result = sqlx::query(
         "INSERT INTO pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
          inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, \
@@ -1142,6 +1147,28 @@ async fn write_orders(
     .await
     .map_err(map_err)?;
     Ok(result.rows_affected() as usize)
+}
+
+/// The rows with each key once: the one with the newest `at`, else the last seen.
+fn newest_per_key<'a, T, K: Ord>(
+    rows: &'a [T],
+    key: impl Fn(&T) -> K,
+    at: impl Fn(&T) -> Option<DateTime<Utc>>,
+) -> Vec<&'a T> {
+    let mut chosen: std::collections::BTreeMap<K, &'a T> = std::collections::BTreeMap::new();
+    for row in rows {
+        match chosen.entry(key(row)) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(row);
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                if at(row) >= at(slot.get()) {
+                    slot.insert(row);
+                }
+            }
+        }
+    }
+    chosen.into_values().collect()
 }
 
 async fn write_variations(
@@ -1275,6 +1302,8 @@ async fn write_insights(
     .execute(&mut **tx)
     .await
     .map_err(map_err)?;
+    let rows = newest_per_key(rows, |r| (r.ad_id.clone(), r.date_start), |_| None);
+    let rows = rows.as_slice();
     let ids: Vec<String> = rows.iter().map(|r| r.ad_id.clone()).collect();
     let days: Vec<chrono::NaiveDate> = rows.iter().map(|r| r.date_start).collect();
     let spend: Vec<i64> = rows.iter().map(|r| r.spend_minor).collect();

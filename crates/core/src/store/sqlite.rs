@@ -1023,6 +1023,7 @@ impl SyncStore for SqliteStore {
                 interval_minutes: row.try_get("interval_minutes").map_err(get)?,
                 requested: row.try_get("requested").map_err(get)?,
                 abandoned_run: run.as_deref().map(parse_uuid).transpose()?,
+                claimed_at: now,
             })
         })
         .transpose()
@@ -1059,13 +1060,14 @@ impl SyncStore for SqliteStore {
     ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
-             requested_at = NULL, next_run_at = ?4 \
+             requested_at = CASE WHEN requested_at > ?5 THEN requested_at END, next_run_at = ?4 \
              WHERE tenant_id = ?1 AND integration_id = ?2 AND claimed_by = ?3",
         )
         .bind(job.tenant_id.to_string())
         .bind(job.integration_id.to_string())
         .bind(worker)
         .bind(ts(next_run_at))
+        .bind(ts(job.claimed_at))
         .execute(&self.pool)
         .await
         .map_err(map_err)?;

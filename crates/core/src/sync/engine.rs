@@ -246,6 +246,9 @@ impl RunContext<'_> {
     }
 }
 
+const LEASE_LOST: &str =
+    "This sync lost its claim (the integration was turned off, or another worker took it over).";
+
 /// How long a finished sync stays in [`Core::sync_activity`], so a polling UI sees how it ended.
 const FINISHED_VISIBLE: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -282,22 +285,30 @@ impl Core {
         scope: ClaimScope,
         parallel: usize,
     ) -> CoreResult<Vec<SyncRun>> {
+        // A slot that frees up takes the next due job at once; a long backfill in one slot
+        // does not hold the others back.
         let mut runs = Vec::new();
-        loop {
-            let batch = futures::future::join_all(
-                (0..parallel.max(1)).map(|_| self.run_next_job(worker, scope)),
-            )
-            .await;
-            let mut ran_any = false;
-            for result in batch {
-                if let Some(run) = result? {
-                    ran_any = true;
+        let mut slots = FuturesUnordered::new();
+        for _ in 0..parallel.max(1) {
+            slots.push(self.run_next_job(worker, scope));
+        }
+        let mut first_error = None;
+        while let Some(result) = slots.next().await {
+            match result {
+                Ok(Some(run)) => {
                     runs.push(run);
+                    slots.push(self.run_next_job(worker, scope));
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(error = %err, "a sync job failed to run");
+                    first_error.get_or_insert(err);
                 }
             }
-            if !ran_any {
-                return Ok(runs);
-            }
+        }
+        match first_error {
+            Some(err) if runs.is_empty() => Err(err),
+            _ => Ok(runs),
         }
     }
 
@@ -472,7 +483,21 @@ impl Core {
             .ok_or_else(CoreError::integration_not_found)
     }
 
+    /// Runs a claimed job; whatever happens, the claim is given back (a failure before the run
+    /// could start retries in a few minutes rather than when the lease runs out).
     async fn execute(&self, job: ClaimedJob, worker: &str) -> CoreResult<SyncRun> {
+        let result = self.execute_claimed(&job, worker).await;
+        if result.is_err() {
+            let retry = Utc::now() + chrono::Duration::minutes(5);
+            if let Err(err) = self.store.release_job(&job, worker, retry).await {
+                tracing::warn!(error = %err, "could not release a sync job after a failure");
+            }
+        }
+        result
+    }
+
+    async fn execute_claimed(&self, job: &ClaimedJob, worker: &str) -> CoreResult<SyncRun> {
+        let job = job.clone();
         let tenant = job.tenant_id;
         if let Some(abandoned) = job.abandoned_run {
             self.store
@@ -528,7 +553,35 @@ impl Core {
             .map_err(store_err)?;
         tracing::info!(integration = %job.integration_id, run = %run.id, "sync started");
         ctx.progress("", 0, 0);
-        let result = self.run_streams(&ctx, &record).await;
+        // The lease is renewed on a clock of its own, so a slow page or a long Meta report
+        // cannot let it lapse while the run is alive; losing it stops the run.
+        let heartbeat = async {
+            let every = (self.sync_settings.lease / 3)
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(30))
+                .max(std::time::Duration::from_millis(100));
+            loop {
+                tokio::time::sleep(every).await;
+                match self
+                    .store
+                    .extend_lease(&job, worker, run.id, Utc::now() + self.sync_settings.lease)
+                    .await
+                {
+                    Ok(true) => *ctx.last_lease.lock().expect("lease lock") = Instant::now(),
+                    Ok(false) => return LEASE_LOST,
+                    Err(err) => tracing::warn!(error = %err, "could not renew a sync lease"),
+                }
+            }
+        };
+        let result = tokio::select! {
+            result = self.run_streams(&ctx, &record) => result,
+            lost = heartbeat => Err(Failure {
+                message: lost.into(),
+                code: None,
+                reconnect: false,
+            }),
+        };
+        let lease_lost = matches!(&result, Err(failure) if failure.message == LEASE_LOST);
         let finished = Utc::now();
         run.finished_at = Some(finished);
         run.counts = ctx.counts.lock().expect("counts lock").clone();
@@ -542,6 +595,11 @@ impl Core {
             }
         }
         self.store.update_run(&run).await.map_err(store_err)?;
+        if lease_lost {
+            // Another worker holds the job now (or it was turned off): its run speaks for the
+            // integration, not this one.
+            return Ok(SyncRun::from(run));
+        }
         self.record_outcome(tenant, &job, failure.as_ref(), finished)
             .await?;
         // A failed run comes back sooner than the schedule, unless the user must act first.
@@ -690,6 +748,11 @@ impl Core {
         let settings = &self.sync_settings;
         let mut cursor: OrdersCursor = self.load_cursor(ctx, STREAM).await?;
         let sync_start = Utc::now();
+        // A window no longer than the overlap would never move forward.
+        let order_window = settings
+            .order_window
+            .max(settings.order_overlap * 2)
+            .max(chrono::Duration::minutes(1));
         let mut done_pages = 0u32;
         let mut known_pages = 0u32;
         loop {
@@ -702,7 +765,7 @@ impl Core {
                     };
                     OrdersWindow {
                         start,
-                        end: (start + settings.order_window).min(sync_start),
+                        end: (start + order_window).min(sync_start),
                         next_page: 1,
                     }
                 }
@@ -735,33 +798,63 @@ impl Core {
                 first_page
             });
             known_pages += total.saturating_sub(first_page) + 1;
-            let mut stored = BTreeSet::new();
-            let mut frontier = first_page;
-            let mut pending = vec![(first_page, first)];
-            let mut next_to_fetch = first_page + 1;
-            let mut in_flight = FuturesUnordered::new();
-            loop {
-                for (page, rows) in pending.drain(..) {
+            // Fetching and storing overlap: one side keeps requests in flight (and reads their
+            // answers) while the other commits pages, in whatever order they arrive.
+            let (pages_tx, mut pages_rx) =
+                tokio::sync::mpsc::channel(settings.max_concurrency.max(1));
+            let fetcher = async {
+                // Owned here, so the channel closes when fetching ends.
+                let pages_tx = pages_tx;
+                let mut next_to_fetch = first_page + 1;
+                let mut in_flight = FuturesUnordered::new();
+                loop {
+                    while next_to_fetch <= total && in_flight.len() < settings.max_concurrency {
+                        in_flight.push(fetch(next_to_fetch));
+                        next_to_fetch += 1;
+                    }
+                    let Some((page, result)) = in_flight.next().await else {
+                        return;
+                    };
+                    let failed = result.is_err();
+                    if let Ok(rows) = &result {
+                        if rows.total_pages.is_none()
+                            && rows.has_more()
+                            && next_to_fetch <= page + 1
+                        {
+                            // Without a page count, one page at a time.
+                            in_flight.push(fetch(page + 1));
+                            next_to_fetch = page + 2;
+                        }
+                    }
+                    // The storer stopped (it failed): stop asking.
+                    if pages_tx.send((page, result)).await.is_err() || failed {
+                        return;
+                    }
+                }
+            };
+            let storer = async {
+                let mut stored = BTreeSet::new();
+                let mut frontier = first_page;
+                let mut next = Some((first_page, first));
+                loop {
+                    let (page, rows) = match next.take() {
+                        Some(item) => item,
+                        None => match pages_rx.recv().await {
+                            Some((page, result)) => (page, result?),
+                            None => return Ok::<(), Failure>(()),
+                        },
+                    };
                     stored.insert(page);
                     while stored.remove(&frontier) {
                         frontier += 1;
                     }
-                    // A page can end the window early (fewer pages than announced).
-                    let window_done = frontier > total
-                        || (!rows.has_more() && frontier > page && rows.total_pages.is_none());
-                    let checkpoint = if window_done && in_flight.is_empty() {
-                        OrdersCursor {
-                            watermark: Some(window.end),
-                            window: None,
-                        }
-                    } else {
-                        OrdersCursor {
-                            watermark: cursor.watermark,
-                            window: Some(OrdersWindow {
-                                next_page: frontier,
-                                ..window
-                            }),
-                        }
+                    // Pages before `frontier` are all stored: a resumed run starts there.
+                    let checkpoint = OrdersCursor {
+                        watermark: cursor.watermark,
+                        window: Some(OrdersWindow {
+                            next_page: frontier,
+                            ..window
+                        }),
                     };
                     let written = ctx
                         .store(
@@ -776,21 +869,10 @@ impl Core {
                     ctx.count(STREAM, written);
                     done_pages += 1;
                     ctx.progress(STREAM, done_pages, known_pages);
-                    if rows.total_pages.is_none() && rows.has_more() && next_to_fetch <= page + 1 {
-                        // Without a page count, go one page at a time.
-                        in_flight.push(fetch(page + 1));
-                        next_to_fetch = page + 2;
-                    }
                 }
-                while next_to_fetch <= total && in_flight.len() < settings.max_concurrency {
-                    in_flight.push(fetch(next_to_fetch));
-                    next_to_fetch += 1;
-                }
-                match in_flight.next().await {
-                    Some((page, result)) => pending.push((page, result?)),
-                    None => break,
-                }
-            }
+            };
+            let ((), stored) = futures::join!(fetcher, storer);
+            stored?;
             // Whatever the pages said, the window is complete now.
             cursor = OrdersCursor {
                 watermark: Some(window.end),
@@ -827,7 +909,8 @@ impl Core {
             let rows = ctx
                 .call(|| client.variations_page(api_key, shop_id, page, size))
                 .await?;
-            let more = rows.has_more();
+            // An empty page ends the pass whatever the page count says.
+            let more = rows.has_more() && !rows.data.is_empty();
             let checkpoint = PagesCursor {
                 next_page: more.then_some(page + 1),
             };
@@ -874,31 +957,53 @@ impl Core {
             None => today - chrono::Duration::days(settings.meta_backfill_days - 1),
         }
         .min(today);
+        // Meta keeps insights for 37 months and refuses older start dates.
+        let oldest = today - chrono::Duration::days(37 * 30);
+        since = since.max(oldest);
         let window_days = settings.meta_window_days.max(1);
         let total = ((today - since).num_days() / window_days + 1) as u32;
         let mut done = 0;
         let mut ads = BTreeSet::new();
-        while since <= today {
-            let until = (since + chrono::Duration::days(window_days - 1)).min(today);
-            let query = InsightsQuery::new(ad_account_id, since, until, &account.currency);
-            let rows = ctx.call(|| client.insights(token, &query)).await?;
-            ads.extend(rows.iter().map(|row| row.ad_id.clone()));
-            cursor.through = Some(cursor.through.map_or(until, |through| through.max(until)));
-            let written = ctx
-                .store(
-                    STREAM,
-                    SyncBatch::Insights {
-                        currency: &account.currency,
-                        rows: &rows,
-                    },
-                    &cursor,
-                )
-                .await?;
-            ctx.count(STREAM, written);
-            done += 1;
-            ctx.progress(STREAM, done, total);
-            since = until + chrono::Duration::days(1);
-        }
+        // The next window is fetched while the last one is stored; windows stay in order, so
+        // the checkpoint only ever moves forward.
+        let (windows_tx, mut windows_rx) = tokio::sync::mpsc::channel(1);
+        let fetcher = async {
+            // Owned here, so the channel closes when fetching ends.
+            let windows_tx = windows_tx;
+            while since <= today {
+                let until = (since + chrono::Duration::days(window_days - 1)).min(today);
+                let query = InsightsQuery::new(ad_account_id, since, until, &account.currency);
+                let result = ctx.call(|| client.insights(token, &query)).await;
+                let failed = result.is_err();
+                if windows_tx.send((until, result)).await.is_err() || failed {
+                    return;
+                }
+                since = until + chrono::Duration::days(1);
+            }
+        };
+        let storer = async {
+            while let Some((until, result)) = windows_rx.recv().await {
+                let rows = result?;
+                ads.extend(rows.iter().map(|row| row.ad_id.clone()));
+                cursor.through = Some(cursor.through.map_or(until, |through| through.max(until)));
+                let written = ctx
+                    .store(
+                        STREAM,
+                        SyncBatch::Insights {
+                            currency: &account.currency,
+                            rows: &rows,
+                        },
+                        &cursor,
+                    )
+                    .await?;
+                ctx.count(STREAM, written);
+                done += 1;
+                ctx.progress(STREAM, done, total);
+            }
+            Ok::<(), Failure>(())
+        };
+        let ((), stored) = futures::join!(fetcher, storer);
+        stored?;
         ctx.count("ads", ads.len());
         Ok(())
     }

@@ -27,6 +27,8 @@ struct State {
     clean_in_round: usize,
     best: Option<Duration>,
     peak: usize,
+    /// When the limit was last cut: one burst of 429s is one signal, not many.
+    last_cut: Option<std::time::Instant>,
 }
 
 /// A slot for one request; returned (or swallowed, if the limit shrank) on drop.
@@ -61,6 +63,7 @@ impl AdaptiveLimit {
                 clean_in_round: 0,
                 best: None,
                 peak: initial,
+                last_cut: None,
             }),
             throttled: AtomicU64::new(0),
         }
@@ -97,10 +100,12 @@ impl AdaptiveLimit {
     /// A request answered well in `latency`.
     pub fn succeeded(&self, latency: Duration) {
         let mut state = self.state.lock().expect("limit lock");
-        let best = *state.best.get_or_insert(latency);
-        if latency < best {
-            state.best = Some(latency);
-        }
+        // The best latency creeps up a little with every answer, so one unusually quick
+        // answer (an empty page) does not make every normal one look slow for ever.
+        let best = state
+            .best
+            .map_or(latency, |best| latency.min(best.mul_f64(1.02)));
+        state.best = Some(best);
         if latency > best * SLOW_FACTOR && best > Duration::from_millis(5) {
             let target = (state.limit * 3 / 4).max(state.min);
             self.shrink_to(&mut state, target);
@@ -124,12 +129,20 @@ impl AdaptiveLimit {
     pub fn throttle(&self) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
         let mut state = self.state.lock().expect("limit lock");
+        let round = state
+            .best
+            .unwrap_or(Duration::from_millis(250))
+            .max(Duration::from_millis(250));
+        if state.last_cut.is_some_and(|at| at.elapsed() < round) {
+            return;
+        }
         let target = (state.limit / 2).max(state.min);
         self.shrink_to(&mut state, target);
     }
 
     fn shrink_to(&self, state: &mut State, target: usize) {
         state.clean_in_round = 0;
+        state.last_cut = Some(std::time::Instant::now());
         if target >= state.limit {
             return;
         }
@@ -186,10 +199,11 @@ mod tests {
         let again: Vec<_> = futures::future::join_all((0..4).map(|_| limit.acquire())).await;
         assert!(limit.permits.try_acquire().is_err());
         drop(again);
+        // A burst of 429s in one round counts once.
         limit.throttle();
         limit.throttle();
-        limit.throttle();
-        assert_eq!(limit.limit(), 1, "never below one");
+        assert_eq!(limit.limit(), 4);
+        assert_eq!(limit.throttled(), 3);
     }
 
     #[tokio::test]
