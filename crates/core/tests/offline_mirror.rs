@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::own_postgres::OwnPostgres;
 use common::NoProviderCalls;
-use integrations_core::store::{PostgresStore, PullCursor, Store};
+use integrations_core::store::{PostgresStore, PullCursor, Store, SyncStore};
 use integrations_core::{
     ConflictChoice, Core, CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig,
     IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session,
@@ -513,8 +513,34 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
     a.enable(&session, shop.id).await.unwrap();
     assert_eq!(a.check_link().await, LinkMode::Online);
 
+    // A worker somewhere records a sync run: it reaches the mirror for offline review.
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+    let run_id = Uuid::new_v4();
+    server
+        .insert_run(&integrations_core::store::SyncRunRecord {
+            id: run_id,
+            tenant_id: session.tenant_id(),
+            integration_id: shop.id,
+            trigger: "SCHEDULE".into(),
+            outcome: "SUCCEEDED".into(),
+            started_at: chrono::Utc::now(),
+            finished_at: Some(chrono::Utc::now()),
+            counts: [("orders".to_owned(), 450)].into_iter().collect(),
+            error: None,
+            error_code: None,
+            worker: "worker-elsewhere".into(),
+        })
+        .await
+        .unwrap();
+    server.pool().close().await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+
     pg.stop();
     assert_eq!(a.check_link().await, LinkMode::Offline);
+    let history = a.sync_history(&session, shop.id, 10).await.unwrap();
+    assert_eq!(history.len(), 1, "sync history is reviewable offline");
+    assert_eq!(history[0].id, run_id);
+    assert_eq!(history[0].counts["orders"], 450);
     a.update(&session, shop.id, rename("Shop thoi trang"))
         .await
         .unwrap();

@@ -144,6 +144,9 @@ pub struct Changes {
     pub keys: Vec<TenantKeyRecord>,
     pub integrations: Vec<IntegrationRecord>,
     pub deleted_integrations: Vec<IntegrationId>,
+    /// Sync history, so it can be reviewed offline.
+    pub sync_runs: Vec<SyncRunRecord>,
+    pub deleted_sync_runs: Vec<uuid::Uuid>,
     pub cursor: PullCursor,
 }
 

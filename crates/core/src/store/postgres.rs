@@ -75,9 +75,20 @@ impl PostgresStore {
             .iter()
             .map(integration_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
+        let run_rows = sqlx::query(&since(
+            "sync_runs",
+            "tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, counts, \
+             error, error_code, worker, row_version",
+        ))
+        .bind(tenant)
+        .bind(cursor.last_version)
+        .bind(cursor.horizon)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let tombstones = sqlx::query(&format!(
-            "{} AND table_name = 'integrations'",
-            since("tombstones", "row_id, row_version")
+            "{} AND table_name IN ('integrations', 'sync_runs')",
+            since("tombstones", "table_name, row_id, row_version")
         ))
         .bind(tenant)
         .bind(cursor.last_version)
@@ -88,9 +99,20 @@ impl PostgresStore {
         let get = |err: sqlx::Error| StoreError::Database(err.to_string());
         let mut last_version = cursor.last_version;
         let mut deleted_integrations = Vec::with_capacity(tombstones.len());
+        let mut deleted_sync_runs = Vec::new();
         for row in &tombstones {
-            deleted_integrations.push(row.try_get::<Uuid, _>("row_id").map_err(get)?);
+            let id = row.try_get::<Uuid, _>("row_id").map_err(get)?;
+            if row.try_get::<&str, _>("table_name").map_err(get)? == "sync_runs" {
+                deleted_sync_runs.push(id);
+            } else {
+                deleted_integrations.push(id);
+            }
             last_version = last_version.max(row.try_get::<i64, _>("row_version").map_err(get)?);
+        }
+        let mut sync_runs = Vec::with_capacity(run_rows.len());
+        for row in &run_rows {
+            last_version = last_version.max(row.try_get::<i64, _>("row_version").map_err(get)?);
+            sync_runs.push(run_from_row(row)?);
         }
         for record in &integrations {
             last_version = last_version.max(record.version);
@@ -131,6 +153,8 @@ impl PostgresStore {
             keys,
             integrations,
             deleted_integrations,
+            sync_runs,
+            deleted_sync_runs,
             cursor: PullCursor {
                 last_version,
                 horizon,

@@ -629,13 +629,48 @@ async fn put_mirrored_integration(
     tx: &mut Transaction<'static, Sqlite>,
     record: &IntegrationRecord,
 ) -> StoreResult<bool> {
-    let written = sqlx::query(
-        "INSERT OR REPLACE INTO integrations (tenant_id, id, name, provider, description, \
-         credentials, credentials_hint, config, external_id, status, enabled, last_error, \
-         created_at, updated_at, last_sync_at, row_version) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 \
-         WHERE NOT EXISTS (SELECT 1 FROM integrations WHERE id = ?2 AND row_version >= ?16) \
-         AND EXISTS (SELECT 1 FROM tenants WHERE id = ?1)",
+    let newer_here: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM integrations WHERE id = ? AND row_version >= ?")
+            .bind(record.id.to_string())
+            .bind(record.version)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_err)?;
+    let tenant_known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM tenants WHERE id = ?")
+        .bind(record.tenant_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    if newer_here.is_some() || tenant_known.is_none() {
+        return Ok(false);
+    }
+    // A row the server replaced under a uniqueness rule (the one Meta Ads account, a store
+    // reconnected as a new integration) gives way: the server is the truth.
+    sqlx::query(
+        "DELETE FROM integrations WHERE tenant_id = ?1 AND id <> ?2 AND provider = ?3 \
+         AND (?3 = 'META_ADS' OR external_id = ?4)",
+    )
+    .bind(record.tenant_id.to_string())
+    .bind(record.id.to_string())
+    .bind(record.provider.as_str())
+    .bind(&record.external_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    // An upsert, not INSERT OR REPLACE: a replace deletes first, and the delete would take the
+    // integration's mirrored sync history with it.
+    sqlx::query(
+        "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
+         credentials_hint, config, external_id, status, enabled, last_error, created_at, \
+         updated_at, last_sync_at, row_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name, \
+             description = excluded.description, credentials = excluded.credentials, \
+             credentials_hint = excluded.credentials_hint, config = excluded.config, \
+             external_id = excluded.external_id, status = excluded.status, \
+             enabled = excluded.enabled, last_error = excluded.last_error, \
+             updated_at = excluded.updated_at, last_sync_at = excluded.last_sync_at, \
+             row_version = excluded.row_version",
     )
     .bind(record.tenant_id.to_string())
     .bind(record.id.to_string())
@@ -655,9 +690,8 @@ async fn put_mirrored_integration(
     .bind(record.version)
     .execute(&mut **tx)
     .await
-    .map_err(map_err)?
-    .rows_affected();
-    Ok(written > 0)
+    .map_err(map_err)?;
+    Ok(true)
 }
 
 impl SqliteStore {
@@ -768,6 +802,49 @@ impl SqliteStore {
             if record.tenant_id == tenant && put_mirrored_integration(&mut tx, record).await? {
                 changed += 1;
             }
+        }
+        for id in &changes.deleted_sync_runs {
+            changed += sqlx::query("DELETE FROM sync_runs WHERE tenant_id = ? AND id = ?")
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected() as usize;
+        }
+        for run in changes
+            .sync_runs
+            .iter()
+            .filter(|run| run.tenant_id == tenant)
+        {
+            // Only runs of integrations the mirror holds (they all are, after the loop above).
+            changed += sqlx::query(
+                "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, \
+                 started_at, finished_at, counts, error, error_code, worker) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+                 WHERE EXISTS (SELECT 1 FROM integrations WHERE tenant_id = ?1 AND id = ?3) \
+                 ON CONFLICT (tenant_id, id) DO UPDATE SET outcome = excluded.outcome, \
+                     finished_at = excluded.finished_at, counts = excluded.counts, \
+                     error = excluded.error, error_code = excluded.error_code \
+                 WHERE sync_runs.outcome IS NOT excluded.outcome \
+                    OR sync_runs.finished_at IS NOT excluded.finished_at \
+                    OR sync_runs.counts IS NOT excluded.counts",
+            )
+            .bind(tenant.to_string())
+            .bind(run.id.to_string())
+            .bind(run.integration_id.to_string())
+            .bind(&run.trigger)
+            .bind(&run.outcome)
+            .bind(ts(run.started_at))
+            .bind(run.finished_at.map(ts))
+            .bind(serde_json::to_string(&run.counts).unwrap_or_default())
+            .bind(&run.error)
+            .bind(&run.error_code)
+            .bind(&run.worker)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected() as usize;
         }
         sqlx::query(
             "INSERT INTO mirror_state (tenant_id, last_version, horizon, as_of) \
