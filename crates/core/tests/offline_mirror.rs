@@ -532,11 +532,64 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
         })
         .await
         .unwrap();
+    // ...and the synced data itself, which the analytics read offline.
+    let orders: Vec<integrations_providers::PancakeOrder> = (1..=3)
+        .map(|id| {
+            integrations_providers::PancakeOrder::from_value(serde_json::json!({
+                "id": id, "shop_id": 6036602, "status": 3,
+                "inserted_at": "2026-11-24T16:30:00", "updated_at": "2026-11-24T17:00:00",
+                "total_price": 1_250_000, "total_discount": 0, "shipping_fee": 30_000,
+                "cod": 1_280_000, "order_currency": "VND", "ad_id": "120210000000000001",
+                "items": [{"variation_id": "v1", "quantity": 1,
+                           "variation_info": {"name": "Áo dài lụa", "retail_price": 1_250_000}}]
+            }))
+            .unwrap()
+        })
+        .collect();
+    server
+        .write_batch(
+            session.tenant_id(),
+            shop.id,
+            integrations_core::store::SyncBatch::Orders {
+                shop_id: 6036602,
+                orders: &orders,
+            },
+            None,
+        )
+        .await
+        .unwrap();
     server.pool().close().await;
     assert_eq!(a.check_link().await, LinkMode::Online);
 
     pg.stop();
     assert_eq!(a.check_link().await, LinkMode::Offline);
+    assert_eq!(
+        a.shared_store()
+            .unwrap()
+            .synced_count(
+                session.tenant_id(),
+                shop.id,
+                integrations_core::store::SyncedTable::PancakeOrders
+            )
+            .await
+            .unwrap(),
+        3,
+        "synced orders are in the mirror"
+    );
+    let mirror_file = dir
+        .path()
+        .join(integrations_core::config::mirror_file_name(&pg.url()).unwrap());
+    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
+        .await
+        .unwrap();
+    let (updated_at, items): (String, String) =
+        sqlx::query_as("SELECT updated_at, items FROM pancake_orders WHERE order_id = 1")
+            .fetch_one(mirror.pool())
+            .await
+            .unwrap();
+    // Stored exactly as the embedded database stores its own (RFC 3339, microseconds, Z).
+    assert_eq!(updated_at, "2026-11-24T17:00:00.000000Z");
+    assert!(items.contains("Áo dài lụa"));
     let history = a.sync_history(&session, shop.id, 10).await.unwrap();
     assert_eq!(history.len(), 1, "sync history is reviewable offline");
     assert_eq!(history[0].id, run_id);

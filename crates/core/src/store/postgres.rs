@@ -75,6 +75,7 @@ impl PostgresStore {
             .iter()
             .map(integration_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
+        let mut max_synced = cursor.last_version;
         let run_rows = sqlx::query(&since(
             "sync_runs",
             "tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, counts, \
@@ -86,6 +87,37 @@ impl PostgresStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(map_err)?;
+        let mut synced = Vec::new();
+        for (table, columns) in super::MIRRORED_SYNC_TABLES {
+            let fields: Vec<String> = columns
+                .iter()
+                .map(|(name, kind)| {
+                    let value = match kind {
+                        super::ColumnKind::Uuid | super::ColumnKind::Json => format!("{name}::text"),
+                        super::ColumnKind::Timestamp => format!(
+                            "to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                        ),
+                        super::ColumnKind::Date => format!("to_char({name}, 'YYYY-MM-DD')"),
+                        _ => (*name).to_owned(),
+                    };
+                    format!("'{name}', {value}")
+                })
+                .collect();
+            let rows: Vec<(serde_json::Value, i64)> = sqlx::query_as(&since(
+                table,
+                &format!("jsonb_build_object({}), row_version", fields.join(", ")),
+            ))
+            .bind(tenant)
+            .bind(cursor.last_version)
+            .bind(cursor.horizon)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            for (row, version) in rows {
+                synced.push((*table, row));
+                max_synced = max_synced.max(version);
+            }
+        }
         let tombstones = sqlx::query(&format!(
             "{} AND table_name IN ('integrations', 'sync_runs')",
             since("tombstones", "table_name, row_id, row_version")
@@ -97,7 +129,7 @@ impl PostgresStore {
         .await
         .map_err(map_err)?;
         let get = |err: sqlx::Error| StoreError::Database(err.to_string());
-        let mut last_version = cursor.last_version;
+        let mut last_version = max_synced;
         let mut deleted_integrations = Vec::with_capacity(tombstones.len());
         let mut deleted_sync_runs = Vec::new();
         for row in &tombstones {
@@ -155,6 +187,7 @@ impl PostgresStore {
             deleted_integrations,
             sync_runs,
             deleted_sync_runs,
+            synced,
             cursor: PullCursor {
                 last_version,
                 horizon,

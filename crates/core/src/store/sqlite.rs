@@ -694,6 +694,48 @@ async fn put_mirrored_integration(
     Ok(true)
 }
 
+/// One synced row from the server, upserted whole (only for integrations the mirror holds).
+async fn put_mirrored_synced_row(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: TenantId,
+    table: &str,
+    row: &serde_json::Value,
+) -> StoreResult<usize> {
+    let Some((_, columns)) = super::MIRRORED_SYNC_TABLES
+        .iter()
+        .find(|(name, _)| *name == table)
+    else {
+        return Ok(0);
+    };
+    if row.get("tenant_id").and_then(|v| v.as_str()) != Some(tenant.to_string().as_str()) {
+        return Ok(0);
+    }
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT OR REPLACE INTO {table} ({}) SELECT {} \
+         WHERE EXISTS (SELECT 1 FROM integrations WHERE tenant_id = ?1 AND id = ?2)",
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for (name, kind) in columns.iter() {
+        let value = row.get(*name).unwrap_or(&serde_json::Value::Null);
+        query = match (kind, value) {
+            (_, serde_json::Value::Null) => query.bind(None::<String>),
+            (super::ColumnKind::Int, value) => query.bind(value.as_i64()),
+            (super::ColumnKind::Bool, value) => query.bind(value.as_bool()),
+            (_, serde_json::Value::String(text)) => query.bind(text.clone()),
+            (_, other) => query.bind(other.to_string()),
+        };
+    }
+    Ok(query
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected() as usize)
+}
+
 impl SqliteStore {
     /// Ties this file to one server. A file that mirrored another server is emptied first (its
     /// outbox too: those edits were for rows this server does not have). Returns whether it was.
@@ -802,6 +844,9 @@ impl SqliteStore {
             if record.tenant_id == tenant && put_mirrored_integration(&mut tx, record).await? {
                 changed += 1;
             }
+        }
+        for (table, row) in &changes.synced {
+            changed += put_mirrored_synced_row(&mut tx, tenant, table, row).await?;
         }
         for id in &changes.deleted_sync_runs {
             changed += sqlx::query("DELETE FROM sync_runs WHERE tenant_id = ? AND id = ?")
