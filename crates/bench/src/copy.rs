@@ -164,7 +164,7 @@ pub async fn copy_orders(
             Some(at_shop) => line.value(if at_shop { "t" } else { "f" }),
             None => line.null(),
         }
-        line.text(&items_json(order));
+        line.text(&integrations_core::store::order_items_json(order));
         line.end();
         if line.buf.len() >= CHUNK {
             copy.send(line.buf.as_bytes()).await?;
@@ -279,28 +279,6 @@ async fn restore_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> 
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// The `items` JSON exactly as the store writes it.
-fn items_json(order: &PancakeOrder) -> String {
-    serde_json::Value::Array(
-        order
-            .items
-            .iter()
-            .map(|item| {
-                serde_json::json!({
-                    "variationId": item.variation_id,
-                    "productId": item.product_id,
-                    "name": item.name,
-                    "sku": item.sku,
-                    "quantity": item.quantity,
-                    "price": item.price,
-                    "bonus": item.is_bonus_product,
-                })
-            })
-            .collect(),
-    )
-    .to_string()
 }
 
 /// Rows in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.

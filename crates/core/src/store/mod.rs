@@ -437,6 +437,28 @@ pub trait SyncStore: Send + Sync {
     ) -> StoreResult<i64>;
 }
 
+/// An order's lines as stored (`items`): the same JSON from both stores and the benchmark.
+pub fn order_items_json(order: &integrations_providers::PancakeOrder) -> String {
+    serde_json::Value::Array(
+        order
+            .items
+            .iter()
+            .map(|item| {
+                serde_json::json!({
+                    "variationId": item.variation_id,
+                    "productId": item.product_id,
+                    "name": item.name,
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "price": item.price,
+                    "bonus": item.is_bonus_product,
+                })
+            })
+            .collect(),
+    )
+    .to_string()
+}
+
 /// The synced tables, named so no caller builds SQL from a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncedTable {

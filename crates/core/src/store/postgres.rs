@@ -803,27 +803,6 @@ async fn write_checkpoint(
     Ok(())
 }
 
-fn items_json(order: &integrations_providers::PancakeOrder) -> String {
-    serde_json::Value::Array(
-        order
-            .items
-            .iter()
-            .map(|item| {
-                serde_json::json!({
-                    "variationId": item.variation_id,
-                    "productId": item.product_id,
-                    "name": item.name,
-                    "sku": item.sku,
-                    "quantity": item.quantity,
-                    "price": item.price,
-                    "bonus": item.is_bonus_product,
-                })
-            })
-            .collect(),
-    )
-    .to_string()
-}
-
 #[async_trait]
 impl SyncStore for PostgresStore {
     async fn claim_job(
@@ -1156,7 +1135,7 @@ async fn write_orders(
     let utm_source: Vec<Option<String>> = orders.iter().map(|o| o.utm_source.clone()).collect();
     let utm_campaign: Vec<Option<String>> = orders.iter().map(|o| o.utm_campaign.clone()).collect();
     let at_shop: Vec<Option<bool>> = orders.iter().map(|o| o.received_at_shop).collect();
-    let items: Vec<String> = orders.iter().map(|o| items_json(o)).collect();
+    let items: Vec<String> = orders.iter().map(|o| super::order_items_json(o)).collect();
     let result = sqlx::query(
         "INSERT INTO pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
          inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, \

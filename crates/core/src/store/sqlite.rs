@@ -1083,27 +1083,6 @@ fn run_from_row(row: &SqliteRow) -> StoreResult<SyncRunRecord> {
     })
 }
 
-fn order_items_json(order: &integrations_providers::PancakeOrder) -> String {
-    serde_json::Value::Array(
-        order
-            .items
-            .iter()
-            .map(|item| {
-                serde_json::json!({
-                    "variationId": item.variation_id,
-                    "productId": item.product_id,
-                    "name": item.name,
-                    "sku": item.sku,
-                    "quantity": item.quantity,
-                    "price": item.price,
-                    "bonus": item.is_bonus_product,
-                })
-            })
-            .collect(),
-    )
-    .to_string()
-}
-
 #[async_trait]
 impl SyncStore for SqliteStore {
     async fn claim_job(
@@ -1425,7 +1404,7 @@ impl SyncStore for SqliteStore {
                     .bind(&order.utm_source)
                     .bind(&order.utm_campaign)
                     .bind(order.received_at_shop)
-                    .bind(order_items_json(order))
+                    .bind(super::order_items_json(order))
                     .bind(version)
                     .execute(&mut *tx)
                     .await
