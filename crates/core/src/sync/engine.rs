@@ -602,12 +602,17 @@ impl Core {
         }
         self.record_outcome(tenant, &job, failure.as_ref(), finished)
             .await?;
-        // A failed run comes back sooner than the schedule, unless the user must act first.
+        // A failed run comes back sooner than the schedule; one the user must act on first (new
+        // credentials) waits a day rather than knock with a dead key every hour ("Sync now"
+        // after reconnecting runs at once).
         let next = match &failure {
-            Some(failure) if !failure.reconnect => {
+            Some(failure) if failure.reconnect => {
+                finished + chrono::Duration::minutes(i64::from(job.interval_minutes).max(24 * 60))
+            }
+            Some(_) => {
                 finished + chrono::Duration::minutes(i64::from(job.interval_minutes).min(15))
             }
-            _ => finished + chrono::Duration::minutes(job.interval_minutes.into()),
+            None => finished + chrono::Duration::minutes(job.interval_minutes.into()),
         };
         self.store
             .release_job(&job, worker, next)
