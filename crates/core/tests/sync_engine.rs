@@ -341,6 +341,15 @@ async fn a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect(backen
     let after = f.env.core.get(&f.session, ads).await.unwrap();
     assert_eq!(after.status, IntegrationStatus::Error);
     assert!(after.last_error.unwrap().contains("Reconnect"));
+    // It does not knock with the dead token every hour: the next try is a day away.
+    let schedule = f
+        .env
+        .core
+        .sync_schedule(&f.session, ads)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(schedule.next_run_at > Utc::now() + chrono::Duration::hours(23));
     let mut last = None;
     while let Ok(event) = progress.try_recv() {
         last = Some(event);
