@@ -35,8 +35,9 @@ struct Args {
     /// Orders synced with the instant fake.
     #[arg(long, default_value_t = 100_000)]
     orders: u32,
-    /// Meta insights rows (12 ads × days) synced with the instant fake.
-    #[arg(long, default_value_t = 100_000)]
+    /// Meta insights rows (12 ads × days) synced with the instant fake. Meta keeps 37 months of
+    /// insights and the engine reads no further back, so at most about 13,300 rows.
+    #[arg(long, default_value_t = 13_000)]
     insights: u32,
     /// Days of order history the instant fake spreads the orders over (synced in 7-day windows).
     #[arg(long, default_value_t = 365)]

@@ -63,13 +63,25 @@ impl Database {
     /// Drops the database, ending any connection still open on it.
     pub async fn drop_now(self) -> anyhow::Result<()> {
         let mut admin = sqlx::PgConnection::connect(&self.admin_url).await?;
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ))
-        .execute(&mut admin)
-        .await
-        .context("dropping the bench database")?;
+        // An autovacuum worker (the server's own role, which FORCE may not end) can be busy in
+        // the database right after a big load: try again for a few seconds.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let dropped = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin)
+            .await;
+            match dropped {
+                Ok(_) => break,
+                Err(_) if attempt < 10 => {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+                Err(err) => return Err(err).context("dropping the bench database"),
+            }
+        }
         admin.close().await.ok();
         Ok(())
     }
