@@ -31,21 +31,28 @@ impl Cli {
         }
     }
 
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+    /// The binary with this test's environment only (data dir, no keychain, the envs given).
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_integrations"));
         command
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("INTEGRATIONS_DATA_DIR", self.data_dir.path())
-            .env("INTEGRATIONS_NO_KEYCHAIN", "1")
+            .env("INTEGRATIONS_NO_KEYCHAIN", "1");
+        for (key, value) in &self.envs {
+            command.env(key, value);
+        }
+        command
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = self.command(args);
+        command
             .env("INTEGRATIONS_LOG", "debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (key, value) in &self.envs {
-            command.env(key, value);
-        }
         let mut child = command.spawn().unwrap();
         {
             let mut input = child.stdin.take().unwrap();
@@ -660,20 +667,13 @@ async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
     cli.ok_json(&["--json", "enable", &id], None);
 
     // Start a sync and kill it hard once a few pages are stored.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_integrations"));
-    command
-        .args(["sync", &id])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("INTEGRATIONS_DATA_DIR", cli.data_dir.path())
-        .env("INTEGRATIONS_NO_KEYCHAIN", "1")
+    let mut child = cli
+        .command(&["sync", &id])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (key, value) in &cli.envs {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().unwrap();
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let stderr = child.stderr.take().unwrap();
     tokio::task::block_in_place(|| {
         for line in std::io::BufReader::new(stderr).lines() {
