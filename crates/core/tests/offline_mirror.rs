@@ -33,6 +33,18 @@ async fn client(url: &str, data_dir: &Path, master_key: &str) -> Core {
     config.open(Arc::new(NoProviderCalls)).await.unwrap()
 }
 
+/// The client's mirror file for this server, and a handle on it (as a second reader).
+async fn open_mirror(
+    data_dir: &Path,
+    url: &str,
+) -> (std::path::PathBuf, integrations_core::store::SqliteStore) {
+    let file = data_dir.join(integrations_core::config::mirror_file_name(url).unwrap());
+    let mirror = integrations_core::store::SqliteStore::open(&file)
+        .await
+        .unwrap();
+    (file, mirror)
+}
+
 fn master_key() -> String {
     integrations_core::crypto::MasterKey::generate()
         .to_base64()
@@ -99,12 +111,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
 
     // Credentials are in the mirror exactly as on the server: the same ciphertext, no key.
     let server_rows = a.list(&session).await.unwrap();
-    let mirror_file = dir_a
-        .path()
-        .join(integrations_core::config::mirror_file_name(&pg.url()).unwrap());
-    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
-        .await
-        .unwrap();
+    let (mirror_file, mirror) = open_mirror(dir_a.path(), &pg.url()).await;
     let server = PostgresStore::connect(&pg.url()).await.unwrap();
     for row in &server_rows {
         let on_server = server
@@ -303,9 +310,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .await
         .unwrap();
     assert_eq!(a.check_link().await, LinkMode::Online);
-    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
-        .await
-        .unwrap();
+    let (_, mirror) = open_mirror(dir_a.path(), &pg.url()).await;
     let mirrored = mirror.list_integrations(session.tenant_id()).await.unwrap();
     assert_eq!(mirrored.len(), 2);
     assert!(
@@ -377,12 +382,7 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
     b.update(&session_b, fashion.id, rename("Thời trang – từ máy B"))
         .await
         .unwrap();
-    let mirror_file = dir_a
-        .path()
-        .join(integrations_core::config::mirror_file_name(&pg.url()).unwrap());
-    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
-        .await
-        .unwrap();
+    let (_, mirror) = open_mirror(dir_a.path(), &pg.url()).await;
     let mut changes = watch.clone();
     let arrived = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
@@ -576,12 +576,7 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
         3,
         "synced orders are in the mirror"
     );
-    let mirror_file = dir
-        .path()
-        .join(integrations_core::config::mirror_file_name(&pg.url()).unwrap());
-    let mirror = integrations_core::store::SqliteStore::open(&mirror_file)
-        .await
-        .unwrap();
+    let (_, mirror) = open_mirror(dir.path(), &pg.url()).await;
     let (updated_at, items): (String, String) =
         sqlx::query_as("SELECT updated_at, items FROM pancake_orders WHERE order_id = 1")
             .fetch_one(mirror.pool())
