@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "sync_all",
     "sync_activity",
     "sync_history",
+    "analytics_report",
+    "export_report",
     "sync_schedule",
     "set_sync_interval",
 ];

@@ -2,6 +2,7 @@
 //! the error to an [`ErrorPayload`]. Secrets (passwords, API keys, tokens, a database URL, a
 //! master key) arrive as `SecretString`s and nothing returned here holds one.
 
+use integrations_core::analytics::{Report, ReportQuery};
 use integrations_core::{
     Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,
     ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch, SignedIn, SyncProgress,
@@ -341,4 +342,48 @@ pub async fn set_sync_interval(
     core.set_sync_interval(&session, id, minutes)
         .await
         .map_err(payload)
+}
+
+/// The analytics report: ad spend against sales for a range of days.
+#[tauri::command]
+pub async fn analytics_report(
+    state: State<'_, AppState>,
+    query: ReportQuery,
+) -> CommandResult<Report> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.report(&session, &query).await.map_err(payload)
+}
+
+/// Saves the report's table as CSV in the Downloads folder (`INTEGRATIONS_EXPORT_DIR` when set)
+/// and answers with the file's path.
+#[tauri::command]
+pub async fn export_report<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    query: ReportQuery,
+) -> CommandResult<String> {
+    use tauri::Manager;
+    let core = state.core().await?;
+    let session = state.session().await?;
+    let report = core.report(&session, &query).await.map_err(payload)?;
+    let dir = match std::env::var_os("INTEGRATIONS_EXPORT_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => app
+            .path()
+            .download_dir()
+            .or_else(|_| app.path().home_dir())
+            .map_err(|_| {
+                payload(CoreError::Configuration(
+                    "There is no Downloads folder to save the CSV in.".into(),
+                ))
+            })?,
+    };
+    let path = integrations_core::analytics::save_report_csv(&report, &dir).map_err(|err| {
+        payload(CoreError::Configuration(format!(
+            "The CSV could not be saved in {}: {err}.",
+            dir.display()
+        )))
+    })?;
+    Ok(path.display().to_string())
 }

@@ -44,6 +44,8 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::sync_all,
             commands::sync_activity,
             commands::sync_history,
+            commands::analytics_report,
+            commands::export_report,
             commands::sync_schedule,
             commands::set_sync_interval,
         ])

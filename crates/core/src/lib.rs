@@ -3,6 +3,7 @@
 //! The desktop app (`src-tauri`) and the CLI (`crates/cli`) are thin adapters over [`Core`]: each
 //! operation is declared once in [`service`] and takes a verified [`Session`].
 
+pub mod analytics;
 pub mod auth;
 pub mod config;
 pub mod crypto;

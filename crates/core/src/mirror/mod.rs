@@ -25,11 +25,12 @@ pub use types::{
     ChangeConflict, ConflictChoice, Connectivity, LinkMode, OfflineChange, QueuedChange,
 };
 
+use crate::analytics::{AdRecord, AggregateKey, InsightAggregate, OrderAggregate, OrderFilter};
 use crate::domain::{IntegrationId, IntegrationStatus, TenantId, UserId};
 use crate::store::{
     ClaimScope, ClaimedJob, IntegrationRecord, JobInfo, LoginPolicy, OutboxEntry, PostgresStore,
-    Reencryption, RefreshTokenRecord, SqliteStore, Store, StoreError, StoreResult, SyncBatch,
-    SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord, UserRecord,
+    Reencryption, RefreshTokenRecord, ReportStore, SqliteStore, Store, StoreError, StoreResult,
+    SyncBatch, SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord, UserRecord,
 };
 
 /// How long the one-round-trip probe may take before the server counts as gone. With
@@ -782,6 +783,33 @@ impl SyncStore for SharedStore {
         table: SyncedTable,
     ) -> StoreResult<i64> {
         read!(self, synced_count(tenant, integration, table))
+    }
+}
+
+/// Reports read the server while it answers and the mirror's copy of the synced rows otherwise.
+#[async_trait]
+impl ReportStore for SharedStore {
+    async fn report_orders(
+        &self,
+        tenant: TenantId,
+        filter: &OrderFilter,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<OrderAggregate>> {
+        read!(self, report_orders(tenant, filter, key))
+    }
+
+    async fn report_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<InsightAggregate>> {
+        read!(self, report_insights(tenant, from, to, key))
+    }
+
+    async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
+        read!(self, report_ads(tenant))
     }
 }
 

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use crate::analytics::{AdRecord, AggregateKey, InsightAggregate, OrderAggregate, OrderFilter};
 use crate::domain::{IntegrationId, IntegrationStatus, Provider, TenantId, UserId};
 
 /// Named database rules whose violation the user should hear about in their own words.
@@ -437,6 +438,28 @@ pub trait SyncStore: Send + Sync {
     ) -> StoreResult<i64>;
 }
 
+/// The sums the analytics report is built from (see [`crate::analytics`] for the rules).
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Counted orders created within the plan's days, summed by local day or by ad id.
+    async fn report_orders(
+        &self,
+        tenant: TenantId,
+        filter: &OrderFilter,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<OrderAggregate>>;
+    /// Daily insights of the days `from..=to`, summed by day or by ad id.
+    async fn report_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<InsightAggregate>>;
+    /// Every synced Meta ad with its campaign.
+    async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>>;
+}
+
 /// An order's lines as stored (`items`): the same JSON from both stores and the benchmark.
 pub fn order_items_json(order: &integrations_providers::PancakeOrder) -> String {
     serde_json::Value::Array(
@@ -482,7 +505,7 @@ impl SyncedTable {
 }
 
 #[async_trait]
-pub trait Store: SyncStore + Send + Sync {
+pub trait Store: SyncStore + ReportStore + Send + Sync {
     /// Which backend, for messages and `status`.
     fn kind(&self) -> &'static str;
 

@@ -15,8 +15,13 @@ use uuid::Uuid;
 
 use super::{
     Changes, ClaimScope, ClaimedJob, Constraint, IntegrationRecord, JobInfo, LoginPolicy,
-    LoginThrottle, PullCursor, Reencryption, RefreshTokenRecord, Store, StoreError, StoreResult,
-    SyncBatch, SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord, UserRecord,
+    LoginThrottle, PullCursor, Reencryption, RefreshTokenRecord, ReportStore, Store, StoreError,
+    StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord,
+    UserRecord,
+};
+use crate::analytics::{
+    counted_status_sql, AdRecord, AggregateKey, Dialect, InsightAggregate, OrderAggregate,
+    OrderFilter, REVENUE_SQL,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -1375,4 +1380,114 @@ async fn write_insights(
     .map_err(map_err)?
     .rows_affected() as usize;
     Ok(written)
+}
+
+#[async_trait]
+impl ReportStore for PostgresStore {
+    async fn report_orders(
+        &self,
+        tenant: TenantId,
+        filter: &OrderFilter,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<OrderAggregate>> {
+        let key_sql = match key {
+            AggregateKey::Day => filter.days.day_sql(Dialect::Postgres, "inserted_at"),
+            AggregateKey::Ad => "ad_id".to_string(),
+        };
+        let sql = format!(
+            "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL})::bigint AS revenue, \
+                    count(*) AS orders \
+             FROM pancake_orders \
+             WHERE tenant_id = $1 AND inserted_at >= $2 AND inserted_at < $3 AND {} \
+               AND ($4::uuid IS NULL OR integration_id = $4) \
+             GROUP BY 1, 2",
+            counted_status_sql()
+        );
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(&sql)
+            .bind(tenant)
+            .bind(filter.days.start)
+            .bind(filter.days.end)
+            .bind(filter.store)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(OrderAggregate {
+                    key: row.try_get("key").map_err(map_err)?,
+                    currency: row.try_get("currency").map_err(map_err)?,
+                    revenue_minor: row.try_get("revenue").map_err(map_err)?,
+                    orders: row.try_get("orders").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn report_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<InsightAggregate>> {
+        let key_sql = match key {
+            AggregateKey::Day => "to_char(day, 'YYYY-MM-DD')",
+            AggregateKey::Ad => "ad_id",
+        };
+        let sql = format!(
+            "SELECT {key_sql} AS key, currency, sum(spend_minor)::bigint AS spend, \
+                    sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks, \
+                    sum(purchases)::bigint AS purchases, \
+                    sum(purchase_value_minor)::bigint AS purchase_value \
+             FROM meta_ad_insights \
+             WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 \
+             GROUP BY 1, 2"
+        );
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(&sql)
+            .bind(tenant)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        rows.iter().map(insight_aggregate).collect()
+    }
+
+    async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT ad_id, ad_name, campaign_id, campaign_name FROM meta_ads WHERE tenant_id = $1",
+        )
+        .bind(tenant)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AdRecord {
+                    ad_id: row.try_get("ad_id").map_err(map_err)?,
+                    ad_name: row.try_get("ad_name").map_err(map_err)?,
+                    campaign_id: row.try_get("campaign_id").map_err(map_err)?,
+                    campaign_name: row.try_get("campaign_name").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn insight_aggregate(row: &PgRow) -> StoreResult<InsightAggregate> {
+    Ok(InsightAggregate {
+        key: row.try_get("key").map_err(map_err)?,
+        currency: row.try_get("currency").map_err(map_err)?,
+        spend_minor: row.try_get("spend").map_err(map_err)?,
+        impressions: row.try_get("impressions").map_err(map_err)?,
+        clicks: row.try_get("clicks").map_err(map_err)?,
+        purchases: row.try_get("purchases").map_err(map_err)?,
+        purchase_value_minor: row.try_get("purchase_value").map_err(map_err)?,
+    })
 }

@@ -20,9 +20,13 @@ use uuid::Uuid;
 
 use super::{
     Changes, ClaimScope, ClaimedJob, Constraint, IntegrationRecord, JobInfo, LoginPolicy,
-    LoginThrottle, OutboxEntry, PullCursor, Reencryption, RefreshTokenRecord, Store, StoreError,
-    StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord, TenantRecord,
-    UserRecord,
+    LoginThrottle, OutboxEntry, PullCursor, Reencryption, RefreshTokenRecord, ReportStore, Store,
+    StoreError, StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable, TenantKeyRecord,
+    TenantRecord, UserRecord,
+};
+use crate::analytics::{
+    counted_status_sql, AdRecord, AggregateKey, Dialect, InsightAggregate, OrderAggregate,
+    OrderFilter, REVENUE_SQL,
 };
 use crate::domain::{IntegrationId, TenantId, UserId};
 
@@ -1568,5 +1572,108 @@ impl SyncStore for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl ReportStore for SqliteStore {
+    async fn report_orders(
+        &self,
+        tenant: TenantId,
+        filter: &OrderFilter,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<OrderAggregate>> {
+        let key_sql = match key {
+            AggregateKey::Day => filter.days.day_sql(Dialect::Sqlite, "inserted_at"),
+            AggregateKey::Ad => "ad_id".to_string(),
+        };
+        let sql = format!(
+            "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL}) AS revenue, \
+                    count(*) AS orders \
+             FROM pancake_orders \
+             WHERE tenant_id = ?1 AND inserted_at >= ?2 AND inserted_at < ?3 AND {} \
+               AND (?4 IS NULL OR integration_id = ?4) \
+             GROUP BY 1, 2",
+            counted_status_sql()
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(ts(filter.days.start))
+            .bind(ts(filter.days.end))
+            .bind(filter.store.map(|id| id.to_string()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(OrderAggregate {
+                    key: row.try_get("key").map_err(map_err)?,
+                    currency: row.try_get("currency").map_err(map_err)?,
+                    revenue_minor: row.try_get("revenue").map_err(map_err)?,
+                    orders: row.try_get("orders").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn report_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<InsightAggregate>> {
+        let key_sql = match key {
+            AggregateKey::Day => "day",
+            AggregateKey::Ad => "ad_id",
+        };
+        let sql = format!(
+            "SELECT {key_sql} AS key, currency, sum(spend_minor) AS spend, \
+                    sum(impressions) AS impressions, sum(clicks) AS clicks, \
+                    sum(purchases) AS purchases, sum(purchase_value_minor) AS purchase_value \
+             FROM meta_ad_insights \
+             WHERE tenant_id = ? AND day BETWEEN ? AND ? \
+             GROUP BY 1, 2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(from.format("%Y-%m-%d").to_string())
+            .bind(to.format("%Y-%m-%d").to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(InsightAggregate {
+                    key: row.try_get("key").map_err(map_err)?,
+                    currency: row.try_get("currency").map_err(map_err)?,
+                    spend_minor: row.try_get("spend").map_err(map_err)?,
+                    impressions: row.try_get("impressions").map_err(map_err)?,
+                    clicks: row.try_get("clicks").map_err(map_err)?,
+                    purchases: row.try_get("purchases").map_err(map_err)?,
+                    purchase_value_minor: row.try_get("purchase_value").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
+        let rows = sqlx::query(
+            "SELECT ad_id, ad_name, campaign_id, campaign_name FROM meta_ads WHERE tenant_id = ?",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AdRecord {
+                    ad_id: row.try_get("ad_id").map_err(map_err)?,
+                    ad_name: row.try_get("ad_name").map_err(map_err)?,
+                    campaign_id: row.try_get("campaign_id").map_err(map_err)?,
+                    campaign_name: row.try_get("campaign_name").map_err(map_err)?,
+                })
+            })
+            .collect()
     }
 }

@@ -1,0 +1,699 @@
+//! Ad spend against sales: the report behind the dashboard and `integrations report`.
+//!
+//! The rules are stated here once and both stores run them:
+//! - **Which orders are revenue**: [`COUNTED_STATUSES`], every status on the way to the customer
+//!   or delivered. Canceled (6), deleted (7), returning (4), partly returned (15), returned (5)
+//!   and codes Pancake has not documented are left out.
+//! - **How much**: [`REVENUE_SQL`], the goods value after the order's discount, without shipping.
+//!   Shops that leave catalogue prices at 0 have `total_price` 0 and the money only in `cod`;
+//!   for those the cash to collect less the shipping fee is used.
+//! - **On which day**: the order's creation (`inserted_at`) in the report's time zone, the
+//!   tenant's (Asia/Ho_Chi_Minh unless asked otherwise). Meta reports its days in the ad
+//!   account's time zone and they are taken as they are.
+//! - **Meta purchases**: `omni_purchase` when Meta sends it, else `purchase`, chosen when the
+//!   rows are synced (summing the types would count a purchase twice).
+
+pub mod days;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use days::{DayPlan, Dialect};
+
+/// Pancake order statuses that count as sales: new (0), waiting for confirmation (17),
+/// restocking (11), purchased (20), confirmed (1), waiting for printing (12), printed (13),
+/// packing (8), waiting for pick-up (9), shipped (2), received (3), money collected (16).
+pub const COUNTED_STATUSES: [i64; 12] = [0, 17, 11, 20, 1, 12, 13, 8, 9, 2, 3, 16];
+
+/// An order's revenue in minor units, as SQL both stores understand.
+pub const REVENUE_SQL: &str = "CASE WHEN total_price > 0 \
+     THEN CASE WHEN total_price > total_discount THEN total_price - total_discount ELSE 0 END \
+     ELSE CASE WHEN cod > shipping_fee THEN cod - shipping_fee ELSE 0 END END";
+
+/// The report's time zone when none is asked for.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Ho_Chi_Minh";
+
+/// The longest range a report covers: Meta keeps 37 months of insights.
+pub const MAX_REPORT_DAYS: i64 = 1_130;
+
+/// The SQL condition selecting counted orders.
+pub fn counted_status_sql() -> String {
+    let codes: Vec<String> = COUNTED_STATUSES.iter().map(i64::to_string).collect();
+    format!("status IN ({})", codes.join(", "))
+}
+
+/// What the rows of a report are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ReportGrouping {
+    Day,
+    Campaign,
+    Ad,
+}
+
+impl std::str::FromStr for ReportGrouping {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "day" => Ok(Self::Day),
+            "campaign" => Ok(Self::Campaign),
+            "ad" => Ok(Self::Ad),
+            other => Err(format!(
+                "unknown grouping {other:?}: use day, campaign or ad"
+            )),
+        }
+    }
+}
+
+/// What the user asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReportQuery {
+    /// First day, inclusive.
+    #[ts(type = "string")]
+    pub from: NaiveDate,
+    /// Last day, inclusive.
+    #[ts(type = "string")]
+    pub to: NaiveDate,
+    /// One Pancake store (its integration id); all stores when absent.
+    #[ts(optional)]
+    pub store: Option<uuid::Uuid>,
+    pub by: ReportGrouping,
+    /// IANA time zone; [`DEFAULT_TIME_ZONE`] when absent.
+    #[ts(optional)]
+    pub time_zone: Option<String>,
+}
+
+/// The figures of one row (or of the whole range). Money is in minor units of the currency.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReportMetrics {
+    #[ts(type = "number")]
+    pub spend_minor: i64,
+    #[ts(type = "number")]
+    pub impressions: i64,
+    #[ts(type = "number")]
+    pub clicks: i64,
+    /// Purchases Meta attributes to the ads.
+    #[ts(type = "number")]
+    pub meta_purchases: i64,
+    /// Purchase value Meta attributes to the ads.
+    #[ts(type = "number")]
+    pub meta_purchase_value_minor: i64,
+    /// Revenue of the counted Pancake orders.
+    #[ts(type = "number")]
+    pub revenue_minor: i64,
+    #[ts(type = "number")]
+    pub orders: i64,
+    /// Revenue ÷ orders, rounded to the minor unit; null without orders.
+    #[ts(type = "number | null")]
+    pub average_order_value_minor: Option<i64>,
+    /// Meta purchase value ÷ spend; null without spend.
+    pub roas_meta: Option<f64>,
+    /// POS revenue ÷ spend; null without spend or when the two are in different currencies.
+    pub roas_pos: Option<f64>,
+}
+
+impl ReportMetrics {
+    fn add_insight(&mut self, row: &InsightAggregate) {
+        self.spend_minor += row.spend_minor;
+        self.impressions += row.impressions;
+        self.clicks += row.clicks;
+        self.meta_purchases += row.purchases;
+        self.meta_purchase_value_minor += row.purchase_value_minor;
+    }
+
+    fn add_orders(&mut self, row: &OrderAggregate) {
+        self.revenue_minor += row.revenue_minor;
+        self.orders += row.orders;
+    }
+
+    fn finish(&mut self, comparable: bool) {
+        self.average_order_value_minor = (self.orders > 0).then(|| {
+            // Half up, in integers: money stays exact.
+            (2 * self.revenue_minor + self.orders) / (2 * self.orders)
+        });
+        let ratio =
+            |value: i64| (self.spend_minor > 0).then(|| value as f64 / self.spend_minor as f64);
+        self.roas_meta = ratio(self.meta_purchase_value_minor);
+        self.roas_pos = if comparable {
+            ratio(self.revenue_minor)
+        } else {
+            None
+        };
+    }
+}
+
+/// What a row stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ReportRowKind {
+    Day,
+    Campaign,
+    Ad,
+    /// Orders naming an ad that is not among the synced Meta ads (another account, or not
+    /// synced yet).
+    UnknownAd,
+    /// Orders that name no ad.
+    NoAd,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReportRow {
+    pub kind: ReportRowKind,
+    /// The day (`YYYY-MM-DD`), campaign id or ad id; empty for the rows without one.
+    pub key: String,
+    /// Campaign or ad name as Meta has it.
+    pub name: Option<String>,
+    /// For ads: their campaign's name.
+    pub campaign_name: Option<String>,
+    pub metrics: ReportMetrics,
+}
+
+/// Something the reader of the figures must know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum ReportWarning {
+    /// One store was chosen, but Meta spend belongs to the whole ad account.
+    SpendIsAccountWide,
+    /// Spend and sales are in different currencies: POS ROAS is not computed.
+    CurrenciesDiffer { spend: String, revenue: String },
+    /// Orders in several currencies were added together.
+    SeveralOrderCurrencies { currencies: Vec<String> },
+}
+
+/// Where the figures came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum ReportSource {
+    /// The embedded database.
+    Local,
+    /// The shared server.
+    Server,
+    /// The local copy of the server, while it is out of reach.
+    Mirror {
+        #[serde(rename = "asOf")]
+        #[ts(rename = "asOf")]
+        as_of: Option<DateTime<Utc>>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Report {
+    #[ts(type = "string")]
+    pub from: NaiveDate,
+    #[ts(type = "string")]
+    pub to: NaiveDate,
+    pub time_zone: String,
+    pub by: ReportGrouping,
+    pub store: Option<uuid::Uuid>,
+    /// The ad account's currency; null without spend.
+    pub spend_currency: Option<String>,
+    /// The orders' currency; null without orders.
+    pub revenue_currency: Option<String>,
+    pub rows: Vec<ReportRow>,
+    pub totals: ReportMetrics,
+    pub warnings: Vec<ReportWarning>,
+    pub source: ReportSource,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Counted orders, summed by the requested key (the local day, or the ad id; `None` for
+/// orders without one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderAggregate {
+    pub key: Option<String>,
+    pub currency: Option<String>,
+    pub revenue_minor: i64,
+    pub orders: i64,
+}
+
+/// Daily insights, summed by the requested key (the day, or the ad id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsightAggregate {
+    pub key: String,
+    pub currency: String,
+    pub spend_minor: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub purchases: i64,
+    pub purchase_value_minor: i64,
+}
+
+/// A synced Meta ad with its ad set and campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdRecord {
+    pub ad_id: String,
+    pub ad_name: Option<String>,
+    pub campaign_id: Option<String>,
+    pub campaign_name: Option<String>,
+}
+
+/// How the store groups the rows it sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateKey {
+    Day,
+    Ad,
+}
+
+/// The orders one report reads.
+#[derive(Debug, Clone)]
+pub struct OrderFilter {
+    pub days: DayPlan,
+    pub store: Option<uuid::Uuid>,
+}
+
+/// Puts the report together from what the store summed. Pure, so the rules above are tested
+/// without a database and the two stores only have to agree on sums.
+pub fn build_report(
+    query: &ReportQuery,
+    time_zone: &str,
+    orders: &[OrderAggregate],
+    insights: &[InsightAggregate],
+    ads: &[AdRecord],
+    source: ReportSource,
+) -> Report {
+    let spend_currencies: BTreeSet<&str> = insights.iter().map(|r| r.currency.as_str()).collect();
+    let order_currencies: BTreeSet<&str> = orders
+        .iter()
+        .filter_map(|r| r.currency.as_deref())
+        .collect();
+    let spend_currency = spend_currencies.iter().next().map(|c| c.to_string());
+    let revenue_currency = order_currencies.iter().next().map(|c| c.to_string());
+    let mut warnings = Vec::new();
+    if query.store.is_some() {
+        warnings.push(ReportWarning::SpendIsAccountWide);
+    }
+    if order_currencies.len() > 1 {
+        warnings.push(ReportWarning::SeveralOrderCurrencies {
+            currencies: order_currencies.iter().map(|c| c.to_string()).collect(),
+        });
+    }
+    let comparable = match (&spend_currency, &revenue_currency) {
+        (Some(spend), Some(revenue)) if spend != revenue => {
+            warnings.push(ReportWarning::CurrenciesDiffer {
+                spend: spend.clone(),
+                revenue: revenue.clone(),
+            });
+            false
+        }
+        _ => order_currencies.len() <= 1,
+    };
+
+    let mut totals = ReportMetrics::default();
+    insights.iter().for_each(|row| totals.add_insight(row));
+    orders.iter().for_each(|row| totals.add_orders(row));
+    totals.finish(comparable);
+
+    let mut rows = match query.by {
+        ReportGrouping::Day => day_rows(query, orders, insights),
+        ReportGrouping::Ad | ReportGrouping::Campaign => ad_rows(query.by, orders, insights, ads),
+    };
+    rows.iter_mut()
+        .for_each(|row| row.metrics.finish(comparable));
+
+    Report {
+        from: query.from,
+        to: query.to,
+        time_zone: time_zone.to_string(),
+        by: query.by,
+        store: query.store,
+        spend_currency,
+        revenue_currency,
+        rows,
+        totals,
+        warnings,
+        source,
+        generated_at: Utc::now(),
+    }
+}
+
+/// Every day of the range, in order, empty days included (a chart needs the gaps).
+fn day_rows(
+    query: &ReportQuery,
+    orders: &[OrderAggregate],
+    insights: &[InsightAggregate],
+) -> Vec<ReportRow> {
+    let mut by_day: BTreeMap<String, ReportMetrics> = query
+        .from
+        .iter_days()
+        .take_while(|day| *day <= query.to)
+        .map(|day| (day.format("%Y-%m-%d").to_string(), ReportMetrics::default()))
+        .collect();
+    for row in insights {
+        if let Some(metrics) = by_day.get_mut(&row.key) {
+            metrics.add_insight(row);
+        }
+    }
+    for row in orders {
+        if let Some(metrics) = row.key.as_ref().and_then(|day| by_day.get_mut(day)) {
+            metrics.add_orders(row);
+        }
+    }
+    by_day
+        .into_iter()
+        .map(|(key, metrics)| ReportRow {
+            kind: ReportRowKind::Day,
+            key,
+            name: None,
+            campaign_name: None,
+            metrics,
+        })
+        .collect()
+}
+
+/// Campaigns or ads with spend or attributed sales, most spend first; then the sales from ads
+/// Meta did not report, and the sales no ad brought.
+fn ad_rows(
+    by: ReportGrouping,
+    orders: &[OrderAggregate],
+    insights: &[InsightAggregate],
+    ads: &[AdRecord],
+) -> Vec<ReportRow> {
+    let ads: HashMap<&str, &AdRecord> = ads.iter().map(|ad| (ad.ad_id.as_str(), ad)).collect();
+    let mut known: BTreeMap<String, ReportRow> = BTreeMap::new();
+    let mut unknown: BTreeMap<String, ReportRow> = BTreeMap::new();
+    let mut no_ad = ReportRow {
+        kind: ReportRowKind::NoAd,
+        key: String::new(),
+        name: None,
+        campaign_name: None,
+        metrics: ReportMetrics::default(),
+    };
+    let row_of = |ad_id: &str| -> (String, ReportRow) {
+        let ad = ads.get(ad_id);
+        match by {
+            ReportGrouping::Campaign => {
+                let key = ad.and_then(|a| a.campaign_id.clone()).unwrap_or_default();
+                let name = ad.and_then(|a| a.campaign_name.clone());
+                let row = ReportRow {
+                    kind: ReportRowKind::Campaign,
+                    key: key.clone(),
+                    name,
+                    campaign_name: None,
+                    metrics: ReportMetrics::default(),
+                };
+                (key, row)
+            }
+            _ => {
+                let row = ReportRow {
+                    kind: ReportRowKind::Ad,
+                    key: ad_id.to_string(),
+                    name: ad.and_then(|a| a.ad_name.clone()),
+                    campaign_name: ad.and_then(|a| a.campaign_name.clone()),
+                    metrics: ReportMetrics::default(),
+                };
+                (ad_id.to_string(), row)
+            }
+        }
+    };
+    for row in insights {
+        let (key, fresh) = row_of(&row.key);
+        known.entry(key).or_insert(fresh).metrics.add_insight(row);
+    }
+    for row in orders {
+        match row.key.as_deref() {
+            None => no_ad.metrics.add_orders(row),
+            Some(ad_id) if ads.contains_key(ad_id) => {
+                let (key, fresh) = row_of(ad_id);
+                known.entry(key).or_insert(fresh).metrics.add_orders(row);
+            }
+            Some(ad_id) => {
+                // One row per unknown ad when listing ads; one row for them all by campaign.
+                let key = match by {
+                    ReportGrouping::Ad => ad_id.to_string(),
+                    _ => String::new(),
+                };
+                unknown
+                    .entry(key.clone())
+                    .or_insert_with(|| ReportRow {
+                        kind: ReportRowKind::UnknownAd,
+                        key,
+                        name: None,
+                        campaign_name: None,
+                        metrics: ReportMetrics::default(),
+                    })
+                    .metrics
+                    .add_orders(row);
+            }
+        }
+    }
+    let by_weight = |a: &ReportRow, b: &ReportRow| {
+        (b.metrics.spend_minor, b.metrics.revenue_minor)
+            .cmp(&(a.metrics.spend_minor, a.metrics.revenue_minor))
+            .then_with(|| a.key.cmp(&b.key))
+    };
+    let mut rows: Vec<ReportRow> = known.into_values().collect();
+    rows.sort_by(by_weight);
+    let mut unknown: Vec<ReportRow> = unknown.into_values().collect();
+    unknown.sort_by(by_weight);
+    rows.extend(unknown);
+    if no_ad.metrics.orders > 0 {
+        rows.push(no_ad);
+    }
+    rows
+}
+
+/// Checks the query and settles its time zone.
+pub fn validate(query: &ReportQuery) -> Result<chrono_tz::Tz, String> {
+    if query.from > query.to {
+        return Err(format!(
+            "The range starts ({}) after it ends ({}).",
+            query.from, query.to
+        ));
+    }
+    let days = (query.to - query.from).num_days() + 1;
+    if days > MAX_REPORT_DAYS {
+        return Err(format!(
+            "The range covers {days} days; a report covers at most {MAX_REPORT_DAYS} (Meta keeps 37 months)."
+        ));
+    }
+    let name = query.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE);
+    name.parse::<chrono_tz::Tz>().map_err(|_| {
+        format!("Unknown time zone {name:?}; use an IANA name such as Asia/Ho_Chi_Minh.")
+    })
+}
+
+/// The CSV of a report's table: UTF-8 with a byte-order mark, so spreadsheet apps read
+/// Vietnamese names correctly. Money in the currency's units with a dot for decimals, ratios
+/// to two places; empty cells where a figure does not exist.
+pub fn report_csv(report: &Report) -> String {
+    let spend_exponent = exponent(report.spend_currency.as_deref());
+    let revenue_exponent = exponent(report.revenue_currency.as_deref());
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    let first = match report.by {
+        ReportGrouping::Day => "day",
+        ReportGrouping::Campaign => "campaign_id",
+        ReportGrouping::Ad => "ad_id",
+    };
+    let spend_unit = report.spend_currency.clone().unwrap_or_default();
+    let revenue_unit = report.revenue_currency.clone().unwrap_or_default();
+    let header = [
+        first.to_string(),
+        "name".into(),
+        "campaign".into(),
+        format!("spend {spend_unit}").trim().to_string(),
+        "impressions".into(),
+        "clicks".into(),
+        "meta_purchases".into(),
+        format!("meta_purchase_value {spend_unit}")
+            .trim()
+            .to_string(),
+        format!("pos_revenue {revenue_unit}").trim().to_string(),
+        "pos_orders".into(),
+        format!("average_order_value {revenue_unit}")
+            .trim()
+            .to_string(),
+        "roas_meta".into(),
+        "roas_pos".into(),
+    ];
+    writer.write_record(&header).expect("writing to memory");
+    let line = |label: String, name: String, campaign: String, m: &ReportMetrics| {
+        vec![
+            label,
+            name,
+            campaign,
+            minor_to_decimal(m.spend_minor, spend_exponent),
+            m.impressions.to_string(),
+            m.clicks.to_string(),
+            m.meta_purchases.to_string(),
+            minor_to_decimal(m.meta_purchase_value_minor, spend_exponent),
+            minor_to_decimal(m.revenue_minor, revenue_exponent),
+            m.orders.to_string(),
+            m.average_order_value_minor
+                .map(|v| minor_to_decimal(v, revenue_exponent))
+                .unwrap_or_default(),
+            m.roas_meta.map(|r| format!("{r:.2}")).unwrap_or_default(),
+            m.roas_pos.map(|r| format!("{r:.2}")).unwrap_or_default(),
+        ]
+    };
+    for row in &report.rows {
+        let (label, name) = match row.kind {
+            ReportRowKind::UnknownAd if row.key.is_empty() => {
+                (String::new(), "Ads not in Meta".to_string())
+            }
+            ReportRowKind::UnknownAd => (row.key.clone(), "Ad not in Meta".to_string()),
+            ReportRowKind::NoAd => (String::new(), "No ad".to_string()),
+            _ => (row.key.clone(), row.name.clone().unwrap_or_default()),
+        };
+        let record = line(
+            label,
+            name,
+            row.campaign_name.clone().unwrap_or_default(),
+            &row.metrics,
+        );
+        writer.write_record(&record).expect("writing to memory");
+    }
+    let total = line("total".into(), String::new(), String::new(), &report.totals);
+    writer.write_record(&total).expect("writing to memory");
+    let body = String::from_utf8(writer.into_inner().expect("writing to memory"))
+        .expect("CSV of UTF-8 text");
+    format!("\u{feff}{body}")
+}
+
+/// Saves the report's CSV in `dir` under a name saying what it holds, never over an earlier
+/// export (`… (2).csv`). Returns the file written.
+pub fn save_report_csv(
+    report: &Report,
+    dir: &std::path::Path,
+) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let by = match report.by {
+        ReportGrouping::Day => "by-day",
+        ReportGrouping::Campaign => "by-campaign",
+        ReportGrouping::Ad => "by-ad",
+    };
+    let stem = format!("ad-spend-vs-sales_{}_{}_{by}", report.from, report.to);
+    let content = report_csv(report);
+    for attempt in 1..1000 {
+        let name = match attempt {
+            1 => format!("{stem}.csv"),
+            n => format!("{stem} ({n}).csv"),
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(content.as_bytes())?;
+                return Ok(path);
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "too many exports of this report in the folder",
+    ))
+}
+
+fn exponent(currency: Option<&str>) -> u32 {
+    currency
+        .map(integrations_providers::currency_exponent)
+        .unwrap_or(0)
+}
+
+/// `1234567` with exponent 2 → `12345.67`; exact, no floating point.
+pub fn minor_to_decimal(minor: i64, exponent: u32) -> String {
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let scale = 10_i64.pow(exponent);
+    let sign = if minor < 0 { "-" } else { "" };
+    let magnitude = minor.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        magnitude / scale as u64,
+        magnitude % scale as u64,
+        width = exponent as usize
+    )
+}
+
+impl crate::service::Core {
+    /// The report for `query`, from the server, the embedded database or (offline) the mirror.
+    pub async fn report(
+        &self,
+        session: &crate::auth::Session,
+        query: &ReportQuery,
+    ) -> crate::error::CoreResult<Report> {
+        use crate::error::CoreError;
+        use crate::service::store_err;
+
+        let zone = validate(query).map_err(CoreError::Validation)?;
+        let tenant = session.tenant_id();
+        if let Some(store) = query.store {
+            let record = self
+                .store
+                .get_integration(tenant, store)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| CoreError::NotFound("There is no such store.".into()))?;
+            if record.provider != crate::domain::Provider::PancakePos {
+                return Err(CoreError::Validation(format!(
+                    "“{}” is not a Pancake POS store.",
+                    record.name
+                )));
+            }
+        }
+        let key = match query.by {
+            ReportGrouping::Day => AggregateKey::Day,
+            ReportGrouping::Campaign | ReportGrouping::Ad => AggregateKey::Ad,
+        };
+        let filter = OrderFilter {
+            days: DayPlan::new(zone, query.from, query.to),
+            store: query.store,
+        };
+        let orders = self
+            .store
+            .report_orders(tenant, &filter, key)
+            .await
+            .map_err(store_err)?;
+        let insights = self
+            .store
+            .report_insights(tenant, query.from, query.to, key)
+            .await
+            .map_err(store_err)?;
+        let ads = match key {
+            AggregateKey::Day => Vec::new(),
+            AggregateKey::Ad => self.store.report_ads(tenant).await.map_err(store_err)?,
+        };
+        let source = match self.shared_store() {
+            None => ReportSource::Local,
+            Some(shared) if shared.mode() == crate::mirror::LinkMode::Online => {
+                ReportSource::Server
+            }
+            Some(shared) => ReportSource::Mirror {
+                as_of: shared.mirror_as_of(tenant).await.map_err(store_err)?,
+            },
+        };
+        Ok(build_report(
+            query,
+            zone.name(),
+            &orders,
+            &insights,
+            &ads,
+            source,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,265 @@
+use super::*;
+
+fn query(by: ReportGrouping) -> ReportQuery {
+    ReportQuery {
+        from: "2026-11-01".parse().unwrap(),
+        to: "2026-11-03".parse().unwrap(),
+        store: None,
+        by,
+        time_zone: None,
+    }
+}
+
+fn orders(key: Option<&str>, revenue: i64, count: i64) -> OrderAggregate {
+    OrderAggregate {
+        key: key.map(str::to_string),
+        currency: Some("VND".into()),
+        revenue_minor: revenue,
+        orders: count,
+    }
+}
+
+fn insight(key: &str, spend: i64, value: i64) -> InsightAggregate {
+    InsightAggregate {
+        key: key.into(),
+        currency: "VND".into(),
+        spend_minor: spend,
+        impressions: 1000,
+        clicks: 10,
+        purchases: 1,
+        purchase_value_minor: value,
+    }
+}
+
+fn ad(id: &str, campaign: &str) -> AdRecord {
+    AdRecord {
+        ad_id: id.into(),
+        ad_name: Some(format!("Quảng cáo {id}")),
+        campaign_id: Some(campaign.into()),
+        campaign_name: Some(format!("Chiến dịch {campaign}")),
+    }
+}
+
+#[test]
+fn every_day_of_the_range_has_a_row_and_ratios_follow_the_sums() {
+    let report = build_report(
+        &query(ReportGrouping::Day),
+        DEFAULT_TIME_ZONE,
+        &[
+            orders(Some("2026-11-01"), 300_000, 2),
+            orders(Some("2026-11-03"), 100_001, 3),
+        ],
+        &[insight("2026-11-01", 100_000, 250_000)],
+        &[],
+        ReportSource::Local,
+    );
+    let days: Vec<&str> = report.rows.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(days, ["2026-11-01", "2026-11-02", "2026-11-03"]);
+    let first = &report.rows[0].metrics;
+    assert_eq!(first.roas_pos, Some(3.0));
+    assert_eq!(first.roas_meta, Some(2.5));
+    assert_eq!(first.average_order_value_minor, Some(150_000));
+    let empty = &report.rows[1].metrics;
+    assert_eq!(
+        (empty.roas_pos, empty.average_order_value_minor),
+        (None, None)
+    );
+    // 100,001 / 3 = 33,333.67 rounds half up to 33,334.
+    assert_eq!(
+        report.rows[2].metrics.average_order_value_minor,
+        Some(33_334)
+    );
+    assert_eq!(report.rows[2].metrics.roas_pos, None, "no spend that day");
+    assert_eq!(report.totals.revenue_minor, 400_001);
+    assert_eq!(report.totals.orders, 5);
+    assert_eq!(report.totals.spend_minor, 100_000);
+}
+
+#[test]
+fn campaigns_gather_their_ads_and_unknown_and_missing_ads_have_rows_of_their_own() {
+    let ads = [ad("a1", "c1"), ad("a2", "c1"), ad("a3", "c2")];
+    let insights = [
+        insight("a1", 100_000, 400_000),
+        insight("a2", 50_000, 0),
+        insight("a3", 300_000, 100_000),
+    ];
+    let sales = [
+        orders(Some("a1"), 200_000, 1),
+        orders(Some("a2"), 100_000, 1),
+        orders(Some("a9"), 70_000, 1),
+        orders(Some("a8"), 30_000, 2),
+        orders(None, 999_000, 4),
+    ];
+    let report = build_report(
+        &query(ReportGrouping::Campaign),
+        DEFAULT_TIME_ZONE,
+        &sales,
+        &insights,
+        &ads,
+        ReportSource::Local,
+    );
+    let rows: Vec<(ReportRowKind, &str, i64, i64)> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.kind,
+                r.key.as_str(),
+                r.metrics.spend_minor,
+                r.metrics.revenue_minor,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (ReportRowKind::Campaign, "c2", 300_000, 0),
+            (ReportRowKind::Campaign, "c1", 150_000, 300_000),
+            (ReportRowKind::UnknownAd, "", 0, 100_000),
+            (ReportRowKind::NoAd, "", 0, 999_000),
+        ]
+    );
+    assert_eq!(report.rows[1].name.as_deref(), Some("Chiến dịch c1"));
+    assert_eq!(report.rows[1].metrics.meta_purchase_value_minor, 400_000);
+    assert_eq!(report.rows[2].metrics.orders, 3);
+
+    let by_ad = build_report(
+        &query(ReportGrouping::Ad),
+        DEFAULT_TIME_ZONE,
+        &sales,
+        &insights,
+        &ads,
+        ReportSource::Local,
+    );
+    let unknown: Vec<&str> = by_ad
+        .rows
+        .iter()
+        .filter(|r| r.kind == ReportRowKind::UnknownAd)
+        .map(|r| r.key.as_str())
+        .collect();
+    assert_eq!(
+        unknown,
+        ["a9", "a8"],
+        "one row per unknown ad, most revenue first"
+    );
+    let a1 = by_ad.rows.iter().find(|r| r.key == "a1").unwrap();
+    assert_eq!(a1.campaign_name.as_deref(), Some("Chiến dịch c1"));
+    assert_eq!(a1.metrics.roas_pos, Some(2.0));
+    assert_eq!(a1.metrics.roas_meta, Some(4.0));
+}
+
+#[test]
+fn spend_and_sales_in_different_currencies_get_no_pos_roas_and_a_warning() {
+    let mut spend = insight("2026-11-01", 1_000, 0);
+    spend.currency = "USD".into();
+    let mut q = query(ReportGrouping::Day);
+    q.store = Some(uuid::Uuid::nil());
+    let report = build_report(
+        &q,
+        DEFAULT_TIME_ZONE,
+        &[orders(Some("2026-11-01"), 500_000, 1)],
+        &[spend],
+        &[],
+        ReportSource::Local,
+    );
+    assert_eq!(report.totals.roas_pos, None);
+    assert_eq!(report.totals.roas_meta, Some(0.0));
+    assert_eq!(
+        report.warnings,
+        [
+            ReportWarning::SpendIsAccountWide,
+            ReportWarning::CurrenciesDiffer {
+                spend: "USD".into(),
+                revenue: "VND".into()
+            }
+        ]
+    );
+}
+
+#[test]
+fn the_csv_starts_with_a_bom_and_keeps_vietnamese_and_exact_money() {
+    let mut spend = insight("a1", 12_345, 0);
+    spend.currency = "USD".into();
+    let report = build_report(
+        &query(ReportGrouping::Ad),
+        DEFAULT_TIME_ZONE,
+        &[orders(Some("a1"), 1_234_567, 2), orders(None, 5, 1)],
+        &[spend],
+        &[ad("a1", "c1")],
+        ReportSource::Local,
+    );
+    let csv = report_csv(&report);
+    assert!(csv.starts_with('\u{feff}'));
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "ad_id,name,campaign,spend USD,impressions,clicks,meta_purchases,meta_purchase_value USD,\
+         pos_revenue VND,pos_orders,average_order_value VND,roas_meta,roas_pos"
+    );
+    assert_eq!(
+        lines[1],
+        "a1,Quảng cáo a1,Chiến dịch c1,123.45,1000,10,1,0.00,1234567,2,617284,0.00,"
+    );
+    assert_eq!(lines[2], ",No ad,,0.00,0,0,0,0.00,5,1,5,,");
+    assert!(lines[3].starts_with("total,,,123.45,"), "{}", lines[3]);
+}
+
+#[test]
+fn money_in_minor_units_becomes_an_exact_decimal() {
+    assert_eq!(minor_to_decimal(1_234_567, 0), "1234567");
+    assert_eq!(minor_to_decimal(1_234_567, 2), "12345.67");
+    assert_eq!(minor_to_decimal(5, 2), "0.05");
+    assert_eq!(minor_to_decimal(-5, 3), "-0.005");
+    assert_eq!(minor_to_decimal(i64::MIN, 2), "-92233720368547758.08");
+}
+
+#[test]
+fn queries_are_checked() {
+    let mut q = query(ReportGrouping::Day);
+    assert_eq!(validate(&q).unwrap(), chrono_tz::Asia::Ho_Chi_Minh);
+    q.time_zone = Some("Mars/Olympus".into());
+    assert!(validate(&q).unwrap_err().contains("Unknown time zone"));
+    q.time_zone = None;
+    q.from = "2026-11-04".parse().unwrap();
+    assert!(validate(&q).unwrap_err().contains("after it ends"));
+    q.from = "2020-01-01".parse().unwrap();
+    assert!(validate(&q).unwrap_err().contains("at most"));
+}
+
+#[test]
+fn the_status_rule_leaves_out_cancellations_deletions_and_returns() {
+    for excluded in [4, 5, 6, 7, 15, 19] {
+        assert!(!COUNTED_STATUSES.contains(&excluded), "{excluded}");
+    }
+    assert_eq!(
+        counted_status_sql(),
+        "status IN (0, 17, 11, 20, 1, 12, 13, 8, 9, 2, 3, 16)"
+    );
+}
+
+#[test]
+fn exports_never_overwrite_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = build_report(
+        &query(ReportGrouping::Campaign),
+        DEFAULT_TIME_ZONE,
+        &[orders(None, 5, 1)],
+        &[],
+        &[],
+        ReportSource::Local,
+    );
+    let first = save_report_csv(&report, dir.path()).unwrap();
+    let second = save_report_csv(&report, dir.path()).unwrap();
+    assert_eq!(
+        first.file_name().unwrap(),
+        "ad-spend-vs-sales_2026-11-01_2026-11-03_by-campaign.csv"
+    );
+    assert_eq!(
+        second.file_name().unwrap(),
+        "ad-spend-vs-sales_2026-11-01_2026-11-03_by-campaign (2).csv"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&second).unwrap(),
+        report_csv(&report)
+    );
+}
