@@ -1,0 +1,5 @@
+-- The analytics report reads a tenant's orders by creation time across all stores: a covering
+-- index, so the range scan never reads the table (orders carry their items as wide JSON).
+CREATE INDEX pancake_orders_report ON pancake_orders
+    (tenant_id, inserted_at, status, integration_id, ad_id, currency, total_price,
+     total_discount, shipping_fee, cod);
