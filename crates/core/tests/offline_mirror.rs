@@ -560,9 +560,36 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
         .unwrap();
     server.pool().close().await;
     assert_eq!(a.check_link().await, LinkMode::Online);
+    // Three orders created at 23:30 on 24 November in Vietnam, from an ad Meta has not reported.
+    let report_query = integrations_core::analytics::ReportQuery {
+        from: "2026-11-24".parse().unwrap(),
+        to: "2026-11-24".parse().unwrap(),
+        store: None,
+        by: integrations_core::analytics::ReportGrouping::Ad,
+        time_zone: None,
+    };
+    let online = a.report(&session, &report_query).await.unwrap();
+    assert_eq!(
+        online.source,
+        integrations_core::analytics::ReportSource::Server
+    );
+    assert_eq!(online.totals.revenue_minor, 3 * 1_250_000);
 
     pg.stop();
     assert_eq!(a.check_link().await, LinkMode::Offline);
+    let offline = a.report(&session, &report_query).await.unwrap();
+    let integrations_core::analytics::ReportSource::Mirror { as_of } = offline.source else {
+        panic!("offline figures come from the mirror: {:?}", offline.source);
+    };
+    assert!(as_of.is_some(), "the mirror's age is known");
+    assert_eq!(
+        offline.rows, online.rows,
+        "the mirror gives the server's figures"
+    );
+    assert_eq!(
+        offline.rows[0].kind,
+        integrations_core::analytics::ReportRowKind::UnknownAd
+    );
     assert_eq!(
         a.shared_store()
             .unwrap()
