@@ -11,6 +11,10 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
+use integrations_core::analytics::{
+    minor_to_decimal, report_csv, Report, ReportGrouping, ReportQuery, ReportRowKind, ReportSource,
+    ReportWarning,
+};
 use integrations_core::{
     AdAccountChoice, ConflictChoice, ConnectOutcome, Core, CoreConfig, CoreError, Credentials,
     ErrorCode, Integration, IntegrationConfig, IntegrationUpdate, LinkMode, NewIntegration,
@@ -162,6 +166,27 @@ enum Command {
         #[arg(long)]
         every: Option<i32>,
     },
+    /// Ad spend against sales for a range of days (in the workspace's time zone), by day,
+    /// campaign or ad; all stores or one. Offline it reads the local copy and says how old it is.
+    Report {
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day (inclusive), YYYY-MM-DD.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// One Pancake store: its integration id.
+        #[arg(long)]
+        store: Option<Uuid>,
+        #[arg(long, value_enum, default_value = "day")]
+        by: ByArg,
+        /// The table as CSV (UTF-8 with BOM, for spreadsheet apps) on stdout.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// IANA time zone of the days (default Asia/Ho_Chi_Minh).
+        #[arg(long)]
+        tz: Option<String>,
+    },
     /// Settle a conflict between an edit made offline and the server's version (see `status`).
     Resolve {
         /// The conflict's number, as `status` lists it.
@@ -169,6 +194,23 @@ enum Command {
         #[arg(long, value_enum)]
         keep: KeepArg,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ByArg {
+    Day,
+    Campaign,
+    Ad,
+}
+
+impl From<ByArg> for ReportGrouping {
+    fn from(value: ByArg) -> Self {
+        match value {
+            ByArg::Day => ReportGrouping::Day,
+            ByArg::Campaign => ReportGrouping::Campaign,
+            ByArg::Ad => ReportGrouping::Ad,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -333,6 +375,131 @@ fn worker_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cli".into());
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     format!("{host}:{}:{}", std::process::id(), &nonce[..8])
+}
+
+/// Thousands separators on an exact amount: minor units of `currency` (`123456789` USD →
+/// `1,234,567.89`), or a plain count without one.
+fn money(minor: i64, currency: Option<&str>) -> String {
+    let exponent = currency.map_or(0, integrations_providers::currency_exponent);
+    let plain = minor_to_decimal(minor, exponent);
+    let (sign, digits) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |d| ("-", d));
+    let (whole, fraction) = digits
+        .split_once('.')
+        .map_or((digits, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let fraction = fraction.map(|f| format!(".{f}")).unwrap_or_default();
+    format!("{sign}{grouped}{fraction}")
+}
+
+fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}×"))
+}
+
+fn print_report(report: &Report) {
+    let scope = if report.store.is_some() {
+        "one store"
+    } else {
+        "all stores"
+    };
+    println!(
+        "Ad spend against sales, {} to {} ({}), {scope}",
+        report.from, report.to, report.time_zone
+    );
+    if let ReportSource::Mirror { as_of } = &report.source {
+        println!(
+            "Offline: figures from the local copy as of {}.",
+            when(*as_of)
+        );
+    }
+    for warning in &report.warnings {
+        match warning {
+            ReportWarning::SpendIsAccountWide => {
+                println!("Note: spend is the whole ad account's, not this store's.")
+            }
+            ReportWarning::CurrenciesDiffer { spend, revenue } => println!(
+                "Note: spend is in {spend} and sales in {revenue}; POS ROAS is not computed."
+            ),
+            ReportWarning::SeveralOrderCurrencies { currencies } => println!(
+                "Note: orders in several currencies ({}) are added together.",
+                currencies.join(", ")
+            ),
+        }
+    }
+    let spend = report.spend_currency.as_deref();
+    let revenue = report.revenue_currency.as_deref();
+    let unit = |label: &str, currency: Option<&str>| match currency {
+        Some(c) => format!("{label} ({c})"),
+        None => label.to_owned(),
+    };
+    let first = match report.by {
+        ReportGrouping::Day => "Day",
+        ReportGrouping::Campaign => "Campaign",
+        ReportGrouping::Ad => "Ad",
+    };
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(vec![
+        first.to_owned(),
+        unit("Spend", spend),
+        "Impr.".into(),
+        "Clicks".into(),
+        "Meta purch.".into(),
+        unit("Meta value", spend),
+        unit("POS revenue", revenue),
+        "Orders".into(),
+        unit("AOV", revenue),
+        "ROAS Meta".into(),
+        "ROAS POS".into(),
+    ]);
+    let cells = |label: String, m: &integrations_core::analytics::ReportMetrics| {
+        vec![
+            label,
+            money(m.spend_minor, spend),
+            money(m.impressions, None),
+            money(m.clicks, None),
+            money(m.meta_purchases, None),
+            money(m.meta_purchase_value_minor, spend),
+            money(m.revenue_minor, revenue),
+            money(m.orders, None),
+            m.average_order_value_minor
+                .map_or_else(|| "–".to_owned(), |v| money(v, revenue)),
+            ratio(m.roas_meta),
+            ratio(m.roas_pos),
+        ]
+    };
+    for row in &report.rows {
+        let label = match row.kind {
+            ReportRowKind::Day => row.key.clone(),
+            ReportRowKind::Campaign if row.key.is_empty() => "(no campaign)".to_owned(),
+            ReportRowKind::Campaign => row.name.clone().unwrap_or_else(|| row.key.clone()),
+            ReportRowKind::Ad => {
+                let name = row.name.clone().unwrap_or_else(|| row.key.clone());
+                match &row.campaign_name {
+                    Some(campaign) => format!("{name} · {campaign}"),
+                    None => name,
+                }
+            }
+            ReportRowKind::UnknownAd if row.key.is_empty() => "Ads not in Meta".to_owned(),
+            ReportRowKind::UnknownAd => format!("Ad not in Meta: {}", row.key),
+            ReportRowKind::NoAd => "Orders without an ad".to_owned(),
+        };
+        table.add_row(cells(label, &row.metrics));
+    }
+    table.add_row(cells("Total".to_owned(), &report.totals));
+    for index in 1..11 {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(comfy_table::CellAlignment::Right);
+        }
+    }
+    println!("{table}");
 }
 
 fn print_run(run: &SyncRun) {
@@ -694,6 +861,31 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 for run in &runs {
                     print_run(run);
                 }
+            }
+        }
+        Command::Report {
+            from,
+            to,
+            store,
+            by,
+            csv,
+            tz,
+        } => {
+            let session = signed_in(&core, &config).await?;
+            let query = ReportQuery {
+                from,
+                to,
+                store,
+                by: by.into(),
+                time_zone: tz,
+            };
+            let report = core.report(&session, &query).await?;
+            if json {
+                print_json(&report);
+            } else if csv {
+                print!("{}", report_csv(&report));
+            } else {
+                print_report(&report);
             }
         }
         Command::Schedule { id, every } => {

@@ -792,3 +792,163 @@ async fn the_worker_syncs_due_enabled_integrations() {
     assert!(String::from_utf8_lossy(&again.stdout).trim().is_empty());
     cli.assert_no_secret_leaked();
 }
+
+/// `report` on the embedded database: a text table with Vietnamese names and exact money, the
+/// same figures as JSON, and a CSV with a BOM; a reversed range is a clear validation error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_prints_the_table_the_json_and_the_csv() {
+    use integrations_core::store::{SyncBatch, SyncStore};
+    let (envs, _pancake, _meta) = fake_envs().await;
+    let cli = Cli::new(envs);
+    let account = cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop thời trang",
+            "--email",
+            "chu@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
+    let shop = cli.ok_json(&create_pancake("101", "Cửa hàng Hà Nội"), Some(SECRET_KEY));
+    let shop_id: uuid::Uuid = shop["id"].as_str().unwrap().parse().unwrap();
+    let ads = cli.ok_json(
+        &[
+            "--json",
+            "create",
+            "--provider",
+            "META_ADS",
+            "--ad-account-id",
+            "act_1234567890",
+            "--name",
+            "Quảng cáo Meta",
+        ],
+        Some("EAAB-SECRET-KEY-DO-NOT-LEAK-9"),
+    );
+    let ads_id: uuid::Uuid = ads["id"].as_str().unwrap().parse().unwrap();
+
+    let store = integrations_core::store::SqliteStore::open(
+        &cli.data_dir
+            .path()
+            .join(integrations_core::config::DATABASE_FILE),
+    )
+    .await
+    .unwrap();
+    let orders: Vec<integrations_providers::PancakeOrder> = [
+        // 23:30 in Vietnam on the last day: counted on it.
+        (1, "2026-11-03T16:30:00", 3, 1_234_567, Some("a1")),
+        (2, "2026-11-02T03:00:00", 6, 999_999, Some("a1")), // canceled
+        (3, "2026-11-02T04:00:00", 1, 500_000, None),
+    ]
+    .into_iter()
+    .map(
+        |(id, created, status, price, ad): (i64, &str, i64, i64, Option<&str>)| {
+            integrations_providers::PancakeOrder::from_value(serde_json::json!({
+                "id": id, "shop_id": 101, "status": status, "inserted_at": created,
+                "updated_at": created, "total_price": price, "total_discount": 0,
+                "shipping_fee": 30_000, "cod": price + 30_000, "order_currency": "VND",
+                "ad_id": ad, "items": []
+            }))
+            .unwrap()
+        },
+    )
+    .collect();
+    store
+        .write_batch(
+            tenant,
+            shop_id,
+            SyncBatch::Orders {
+                shop_id: 101,
+                orders: &orders,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let insight = integrations_providers::AdInsightRow::from_value(
+        serde_json::json!({
+            "date_start": "2026-11-02", "date_stop": "2026-11-02", "ad_id": "a1",
+            "ad_name": "Áo dài lụa – video", "campaign_id": "c1", "campaign_name": "Khuyến mãi Tết",
+            "spend": "617284", "impressions": "12000", "clicks": "340",
+            "actions": [{"action_type": "purchase", "value": "2"}],
+            "action_values": [{"action_type": "purchase", "value": "1500000"}]
+        }),
+        "VND",
+    )
+    .unwrap();
+    store
+        .write_batch(
+            tenant,
+            ads_id,
+            SyncBatch::Insights {
+                currency: "VND",
+                rows: &[insight],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    store.pool().close().await;
+
+    let range = ["--from", "2026-11-01", "--to", "2026-11-03"];
+    let text = cli.run(
+        &[&["report", "--by", "campaign"][..], &range[..]].concat(),
+        None,
+    );
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("2026-11-01 to 2026-11-03 (Asia/Ho_Chi_Minh), all stores"),
+        "{text}"
+    );
+    let campaign = text
+        .lines()
+        .find(|l| l.contains("Khuyến mãi Tết"))
+        .expect(&text);
+    for figure in ["617,284", "1,500,000", "1,234,567", "2.43×", "2.00×"] {
+        assert!(campaign.contains(figure), "{figure} in {campaign}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Orders without an ad") && l.contains("500,000")),
+        "{text}"
+    );
+
+    let json = cli.ok_json(
+        &[
+            &["--json", "report", "--store", &shop_id.to_string()][..],
+            &range[..],
+        ]
+        .concat(),
+        None,
+    );
+    assert_eq!(json["totals"]["revenueMinor"], 1_734_567);
+    assert_eq!(json["totals"]["orders"], 2);
+    assert_eq!(json["rows"].as_array().unwrap().len(), 3, "one row per day");
+    assert_eq!(json["warnings"][0]["kind"], "spendIsAccountWide");
+
+    let csv = cli.run(
+        &[&["report", "--by", "ad", "--csv"][..], &range[..]].concat(),
+        None,
+    );
+    assert!(csv.status.success());
+    assert!(csv
+        .stdout
+        .starts_with("\u{feff}ad_id,name,campaign,spend VND".as_bytes()));
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.contains("a1,Áo dài lụa – video,Khuyến mãi Tết,617284,12000,340,2,1500000,1234567,1,1234567,2.43,2.00"), "{csv}");
+
+    cli.fails(
+        &["report", "--from", "2026-11-03", "--to", "2026-11-01"],
+        None,
+        2,
+        "VALIDATION",
+    );
+    cli.assert_no_secret_leaked();
+}
