@@ -488,3 +488,41 @@ fn offline_the_commands_serve_the_mirror_queue_edits_and_refuse_the_rest() {
     assert_eq!(on_server["enabled"], false);
     assert_eq!(on_server["status"], "DISABLED");
 }
+
+/// The report and its CSV export through the command layer: the query's JSON shape, a clear
+/// validation error, and a CSV with a BOM in the export folder, never over an earlier one.
+#[test]
+fn the_report_and_its_csv_export_run_through_the_command_layer() {
+    let dir = TempDir::new();
+    let exports = TempDir::new();
+    // Only export_report reads it, and only this test calls export_report.
+    std::env::set_var("INTEGRATIONS_EXPORT_DIR", &exports.0);
+    let (_app, window) = app_on(&dir, None);
+    sign_up(&window);
+    let query = json!({ "from": "2026-11-01", "to": "2026-11-30", "by": "campaign" });
+
+    let report = call(&window, "analytics_report", json!({ "query": query })).unwrap();
+    assert_eq!(report["timeZone"], "Asia/Ho_Chi_Minh");
+    assert_eq!(report["source"]["kind"], "local");
+    assert_eq!(report["totals"]["revenueMinor"], 0);
+    assert_eq!(report["rows"], json!([]));
+
+    let first = call(&window, "export_report", json!({ "query": query })).unwrap();
+    let second = call(&window, "export_report", json!({ "query": query })).unwrap();
+    let first = PathBuf::from(first.as_str().unwrap());
+    assert_eq!(first.parent().unwrap(), exports.0);
+    assert_ne!(second.as_str().unwrap(), first.to_str().unwrap());
+    let csv = std::fs::read_to_string(&first).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}campaign_id,name,campaign,"),
+        "{csv}"
+    );
+
+    let reversed = json!({ "from": "2026-11-30", "to": "2026-11-01", "by": "day" });
+    let err = call(&window, "analytics_report", json!({ "query": reversed })).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert!(
+        err["message"].as_str().unwrap().contains("after it ends"),
+        "{err}"
+    );
+}
