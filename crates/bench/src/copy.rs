@@ -6,9 +6,7 @@
 //! sets the tenant also lifts `FORCE ROW LEVEL SECURITY` (the bench's role owns the tables) and
 //! puts it back before it commits; triggers and indexes work as for the engine.
 
-use std::fmt::Write as _;
-
-use chrono::{DateTime, NaiveDate, Utc};
+use integrations_bench::copy_text::Line;
 use integrations_core::store::{PostgresStore, SyncBatch, SyncStore};
 use integrations_fake_servers::data;
 use integrations_fake_servers::FakeConfig;
@@ -279,66 +277,4 @@ async fn restore_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> 
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// Rows in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
-#[derive(Default)]
-struct Line {
-    buf: String,
-    fields: usize,
-}
-
-impl Line {
-    fn separate(&mut self) {
-        if self.fields > 0 {
-            self.buf.push('\t');
-        }
-        self.fields += 1;
-    }
-
-    fn value(&mut self, value: impl std::fmt::Display) {
-        self.separate();
-        let _ = write!(self.buf, "{value}");
-    }
-
-    fn null(&mut self) {
-        self.separate();
-        self.buf.push_str("\\N");
-    }
-
-    fn text(&mut self, text: &str) {
-        self.separate();
-        for c in text.chars() {
-            match c {
-                '\\' => self.buf.push_str("\\\\"),
-                '\t' => self.buf.push_str("\\t"),
-                '\n' => self.buf.push_str("\\n"),
-                '\r' => self.buf.push_str("\\r"),
-                c => self.buf.push(c),
-            }
-        }
-    }
-
-    fn opt_text(&mut self, text: Option<&str>) {
-        match text {
-            Some(text) => self.text(text),
-            None => self.null(),
-        }
-    }
-
-    fn time(&mut self, time: Option<DateTime<Utc>>) {
-        match time {
-            Some(time) => self.value(time.format("%Y-%m-%d %H:%M:%S%.6f+00")),
-            None => self.null(),
-        }
-    }
-
-    fn day(&mut self, day: NaiveDate) {
-        self.value(day.format("%Y-%m-%d"));
-    }
-
-    fn end(&mut self) {
-        self.buf.push('\n');
-        self.fields = 0;
-    }
 }

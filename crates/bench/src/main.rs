@@ -24,7 +24,8 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer as _;
 
-use setup::{Bench, Database, EngineFigures, LastRun};
+use integrations_bench::database::Database;
+use setup::{Bench, EngineFigures, LastRun};
 
 #[derive(Parser, Debug)]
 #[command(

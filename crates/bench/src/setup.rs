@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use integrations_core::gateway::HttpProviders;
 use integrations_core::store::{PostgresStore, SyncStore, SyncedTable};
 use integrations_core::{
@@ -13,7 +13,6 @@ use integrations_core::{
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use integrations_providers::{HttpSettings, MetaClient, PancakeClient};
 use secrecy::SecretString;
-use sqlx::Connection;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::Context;
 use uuid::Uuid;
@@ -23,69 +22,6 @@ pub const SHOP_ID: i64 = 6036602;
 pub const PANCAKE_KEY: &str = "one-shop:bench";
 pub const META_TOKEN: &str = "meta-one-account:bench";
 pub const AD_ACCOUNT: &str = "act_1234567890";
-
-/// A database `bench_<uuid>` made for one run and dropped at its end.
-pub struct Database {
-    admin_url: String,
-    name: String,
-    pub url: String,
-}
-
-impl Database {
-    /// Creates an empty database next to `admin_url` (a maintenance database reachable by a
-    /// role with CREATEDB).
-    pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
-        let name = format!("bench_{}", Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url)
-            .await
-            .context("connecting to the maintenance database")?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .context("creating the bench database")?;
-        admin.close().await.ok();
-        let (path, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
-        let (base, _) = path
-            .rsplit_once('/')
-            .context("the database URL has no database name")?;
-        let query = if query.is_empty() {
-            String::new()
-        } else {
-            format!("?{query}")
-        };
-        Ok(Self {
-            admin_url: admin_url.to_owned(),
-            url: format!("{base}/{name}{query}"),
-            name,
-        })
-    }
-
-    /// Drops the database, ending any connection still open on it.
-    pub async fn drop_now(self) -> anyhow::Result<()> {
-        let mut admin = sqlx::PgConnection::connect(&self.admin_url).await?;
-        // An autovacuum worker (the server's own role, which FORCE may not end) can be busy in
-        // the database right after a big load: try again for a few seconds.
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let dropped = sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut admin)
-            .await;
-            match dropped {
-                Ok(_) => break,
-                Err(_) if attempt < 10 => {
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                }
-                Err(err) => return Err(err).context("dropping the bench database"),
-            }
-        }
-        admin.close().await.ok();
-        Ok(())
-    }
-}
 
 /// One scenario's world: fakes with their configuration, a core on the bench database that
 /// reaches them, and a signed-in workspace.
