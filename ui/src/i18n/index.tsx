@@ -23,6 +23,11 @@ export type { MessageKey } from './en';
 const DICTIONARIES: Record<Language, Messages> = { en, vi };
 const LOCALES: Record<Language, string> = { en: 'en-US', vi: 'vi-VN' };
 
+/** The Intl locale of a language: en-US, vi-VN. */
+export function localeOf(language: Language): string {
+  return LOCALES[language];
+}
+
 export const DEFAULT_PREFERENCES: Preferences = { language: null, theme: 'system', lastEmail: null };
 
 /** Vietnamese when the OS language is Vietnamese, else English. */
