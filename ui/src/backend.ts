@@ -16,6 +16,8 @@ import type {
   Integration,
   IntegrationPatch,
   Preferences,
+  Report,
+  ReportQuery,
   SyncProgress,
   SyncRun,
   SyncSchedule,
@@ -149,6 +151,14 @@ export const backend = {
   /** 5 to 10080 minutes (VALIDATION otherwise); needs the server. */
   setSyncInterval: (id: string, minutes: number) =>
     call<SyncSchedule>('set_sync_interval', { id, minutes }),
+
+  /**
+   * Ad spend against sales for a range of days, by day, campaign or ad (days in the query's time
+   * zone, Asia/Ho_Chi_Minh when absent). VALIDATION for a backwards or too long range.
+   */
+  analyticsReport: (query: ReportQuery) => call<Report>('analytics_report', { query }),
+  /** Saves the same report's table as CSV (UTF-8 with BOM) in Downloads; answers with its path. */
+  exportReport: (query: ReportQuery) => call<string>('export_report', { query }),
 };
 
 export type Backend = typeof backend;

@@ -34,3 +34,12 @@ import type { AppStatus } from './bindings/AppStatus';
 
 /** Where the core keeps its data: the embedded database or a shared PostgreSQL. */
 export type DatabaseMode = AppStatus['mode'];
+
+export type { Report } from './bindings/Report';
+export type { ReportGrouping } from './bindings/ReportGrouping';
+export type { ReportMetrics } from './bindings/ReportMetrics';
+export type { ReportQuery } from './bindings/ReportQuery';
+export type { ReportRow } from './bindings/ReportRow';
+export type { ReportRowKind } from './bindings/ReportRowKind';
+export type { ReportSource } from './bindings/ReportSource';
+export type { ReportWarning } from './bindings/ReportWarning';

@@ -136,6 +136,8 @@ export function makeFakeBackend(): FakeBackend {
     syncHistory: vi.fn(),
     syncSchedule: vi.fn(),
     setSyncInterval: vi.fn(),
+    analyticsReport: vi.fn(),
+    exportReport: vi.fn(),
   };
 }
 
