@@ -144,4 +144,37 @@ describe('App', () => {
     await new Promise((resolve) => setTimeout(resolve, 1300));
     expect(api.syncActivity.mock.calls.length).toBe(calls);
   });
+
+  it('opens the analytics from the header, and reloads its report when the data moves', async () => {
+    api.appStatus.mockResolvedValue({ ...readyStatus, mode: 'shared' });
+    api.currentAccount.mockResolvedValue(account);
+    api.listIntegrations.mockResolvedValue([integration({ name: 'Cửa hàng Hà Nội' })]);
+    api.connectivityStatus.mockResolvedValue(connectivity({ mode: 'ONLINE', dataVersion: 4 }));
+    const zero = { spendMinor: 0, impressions: 0, clicks: 0, metaPurchases: 0, metaPurchaseValueMinor: 0, revenueMinor: 0,
+      orders: 0, averageOrderValueMinor: null, roasMeta: null, roasPos: null };
+    api.analyticsReport.mockImplementation(async (query) => ({
+      ...query, store: null, timeZone: 'Asia/Ho_Chi_Minh', spendCurrency: null, revenueCurrency: null, rows: [],
+      totals: zero, warnings: [], source: { kind: 'server' }, generatedAt: '2026-11-24T18:30:00Z',
+    }));
+    const user = userEvent.setup();
+    render(<Root />);
+    const nav = await screen.findByRole('navigation', { name: 'Pages' });
+    const [integrations, analytics] = ['Integrations', 'Analytics'].map((name) => screen.getByRole('button', { name }));
+    expect(integrations).toHaveAttribute('aria-current', 'page');
+    expect(nav).toContainElement(analytics);
+
+    await user.click(analytics);
+    expect(await screen.findByRole('heading', { name: 'Analytics' })).toBeInTheDocument();
+    expect(analytics).toHaveAttribute('aria-current', 'page');
+    expect(await screen.findByText('No data in this range')).toBeInTheDocument();
+    expect(api.analyticsReport).toHaveBeenCalledTimes(1);
+
+    // Another computer synced: the core's data version moves, the report is asked again.
+    api.connectivityStatus.mockResolvedValue(connectivity({ mode: 'ONLINE', dataVersion: 5 }));
+    window.dispatchEvent(new Event('focus'));
+    await vi.waitFor(() => expect(api.analyticsReport).toHaveBeenCalledTimes(2));
+
+    await user.click(integrations);
+    expect(await screen.findByRole('heading', { name: 'Integrations' })).toBeInTheDocument();
+  });
 });

@@ -1,9 +1,11 @@
 //! The app's states: starting → first run (choose a database) → signed out → signed in, and
-//! inside the signed-in shell a small state-based router (list, connect, edit, settings).
+//! inside the signed-in shell a small state-based router (list, connect, edit, analytics,
+//! settings).
 
 import { useCallback, useEffect, useMemo, useState } from 'react';
 
 import { backend, toBackendError } from './backend';
+import { AnalyticsPage } from './components/AnalyticsPage';
 import { AuthScreen, WelcomeCard } from './components/AuthScreen';
 import { ConnectivityBanner } from './components/ConnectivityBanner';
 import { ConnectWizard } from './components/ConnectWizard';
@@ -32,6 +34,7 @@ export type Page =
   | { page: 'list' }
   | { page: 'connect'; provider: Provider }
   | { page: 'edit'; id: string }
+  | { page: 'analytics' }
   | { page: 'settings' };
 
 /** The app with its providers: preferences (language, theme) and toasts. */
@@ -171,7 +174,9 @@ function SignedIn({
           <div className="min-h-screen">
             <Header
               account={account}
+              current={page.page === 'analytics' ? 'analytics' : page.page === 'settings' ? null : 'integrations'}
               onHome={toList}
+              onAnalytics={() => setPage({ page: 'analytics' })}
               onSettings={() => setPage({ page: 'settings' })}
               onSignOut={onSignOut}
             />
@@ -187,6 +192,7 @@ function SignedIn({
                 <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
               )}
               {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
+              {page.page === 'analytics' && <AnalyticsPage />}
               {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
             </main>
           </div>

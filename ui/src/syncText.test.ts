@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { translator } from './i18n';
-import { durationText, everyText, intervalOption, orderedCounts, recordsText, streamLabel } from './syncText';
+import { agoText, durationText, everyText, intervalOption, orderedCounts, recordsText, streamLabel } from './syncText';
 
 const en = translator('en');
 const vi = translator('vi');
@@ -30,5 +30,21 @@ describe('sync wording', () => {
   it('groups thousands the way each language does', () => {
     expect(recordsText(vi, (n) => new Intl.NumberFormat('vi-VN').format(n), 1234)).toBe('1.234 bản ghi');
     expect(recordsText(en, (n) => new Intl.NumberFormat('en-US').format(n), 1234)).toBe('1,234 records');
+  });
+});
+
+describe('agoText', () => {
+  const now = Date.parse('2026-11-24T18:30:00Z');
+  it('says how long ago, in each language, for the middle of a sentence', () => {
+    expect(agoText('en', '2026-11-24T18:25:00Z', now)).toBe('5 minutes ago');
+    expect(agoText('vi', '2026-11-24T18:25:00Z', now)).toBe('5 phút trước');
+    expect(agoText('en', '2026-11-24T15:30:00Z', now)).toBe('3 hours ago');
+    expect(agoText('en', '2026-11-23T18:00:00Z', now)).toBe('yesterday');
+    expect(agoText('vi', '2026-11-23T18:00:00Z', now)).toBe('hôm qua');
+    expect(agoText('en', '2026-11-20T18:30:00Z', now)).toBe('4 days ago');
+  });
+
+  it('takes a clock a little ahead as now', () => {
+    expect(agoText('en', '2026-11-24T18:30:20Z', now)).toBe('now');
   });
 });

@@ -2,7 +2,8 @@
 //! (1.234 in Vietnamese), intervals and durations. Pure, so both the progress bars and the
 //! history dialog (and their tests) say the same thing.
 
-import type { MessageKey, Translate } from './i18n';
+import { localeOf, type MessageKey, type Translate } from './i18n';
+import type { Language } from './types';
 
 /** The streams the core knows, in the order a run goes through them. */
 const STREAM_ORDER = ['orders', 'variations', 'stock', 'insights', 'ads'];
@@ -60,4 +61,27 @@ export function durationText(t: Translate, startedAt: string, finishedAt: string
 /** Whether two instants fall on the same day where the user is. */
 export function sameLocalDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/**
+ * How long ago `iso` was, in words: "5 minutes ago" / "5 phút trước", "yesterday" / "hôm qua".
+ * A time a little in the future (another computer's clock) counts as now. Meant for the middle
+ * of a sentence, so Vietnamese's capitalised "Hôm qua" comes back as "hôm qua".
+ */
+export function agoText(language: Language, iso: string, now: number = Date.now()): string {
+  const then = new Date(iso).getTime();
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  const format = new Intl.RelativeTimeFormat(localeOf(language), { numeric: 'auto' });
+  const minutes = Math.round(seconds / 60);
+  const hours = Math.round(minutes / 60);
+  const text =
+    seconds < 60
+      ? format.format(-seconds, 'second')
+      : minutes < 60
+        ? format.format(-minutes, 'minute')
+        : hours < 24
+          ? format.format(-hours, 'hour')
+          : format.format(-Math.round(hours / 24), 'day');
+  return language === 'vi' ? text.charAt(0).toLocaleLowerCase('vi') + text.slice(1) : text;
 }

@@ -2,15 +2,22 @@ import { useT } from '../i18n';
 import type { Account } from '../types';
 import { Logo } from './AuthScreen';
 
-/** The app header: brand, workspace and account, settings, sign out. No sidebar. */
+/** Which of the header's pages is shown; none for the settings. */
+export type Section = 'integrations' | 'analytics' | null;
+
+/** The app header: brand, the pages (integrations, analytics), account, settings, sign out. No sidebar. */
 export function Header({
   account,
+  current,
   onHome,
+  onAnalytics,
   onSettings,
   onSignOut,
 }: {
   account: Account;
+  current: Section;
   onHome: () => void;
+  onAnalytics: () => void;
   onSettings: () => void;
   onSignOut: () => void;
 }) {
@@ -27,6 +34,24 @@ export function Header({
             <span className="block text-xs text-muted">{t('app.name')}</span>
           </span>
         </button>
+        <nav aria-label={t('nav.label')} className="ml-4 flex items-center gap-1">
+          <button
+            type="button"
+            className="nav-link"
+            aria-current={current === 'integrations' ? 'page' : undefined}
+            onClick={onHome}
+          >
+            {t('nav.integrations')}
+          </button>
+          <button
+            type="button"
+            className="nav-link"
+            aria-current={current === 'analytics' ? 'page' : undefined}
+            onClick={onAnalytics}
+          >
+            {t('nav.analytics')}
+          </button>
+        </nav>
         <div className="ml-auto flex items-center gap-2">
           <span className="mr-2 hidden text-sm text-muted sm:inline" title={t('header.account', { email: account.email })}>
             {account.email}
