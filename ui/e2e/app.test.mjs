@@ -175,7 +175,8 @@ describe('a shop owner’s first day', () => {
     await role(page, 'radio', 'Tiếng Việt').check();
     await role(page, 'heading', 'Cài đặt').waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'vi');
-    await role(page, 'button', 'Tích hợp').click();
+    // The settings page's way back (the header has a link of the same name).
+    await role(page.getByRole('main'), 'button', 'Tích hợp').click();
     await role(page, 'heading', 'Tích hợp').waitFor();
     await role(page, 'button', 'Thêm cửa hàng khác').waitFor();
     await role(page, 'button', 'Kết nối Meta Ads').waitFor();
@@ -189,7 +190,8 @@ describe('a shop owner’s first day', () => {
     await role(page, 'radio', 'Tối').check();
     await eventually(async () => (await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark');
     await shot(page, '11-settings-dark');
-    await role(page, 'button', 'Tích hợp').click();
+    // The settings page's way back (the header has a link of the same name).
+    await role(page.getByRole('main'), 'button', 'Tích hợp').click();
     await role(page, 'heading', 'Tất cả tích hợp').waitFor();
     await shot(page, '12-list-dark-vi');
   });

@@ -16,6 +16,14 @@
 // `holdSyncs(steps)` keeps runs from going past that many steps (for pictures of a run in
 // progress), `releaseSyncs()` lets them go on. Seed `runs` fill the history; seed integrations
 // may carry `schedule: {intervalMinutes, nextRunAt}`. Scheduled runs never start by themselves.
+//
+// Analytics: `analytics_report` sums a small fixture the way the core does (REPORT_ADS: three
+// campaigns of a VND ad account; orders of every Pancake store of the workspace, most of them
+// attributed to those ads, some to an ad Meta does not know, some to none). The figures of a day
+// depend only on the day and the store's place in the list, so every run shows the same numbers;
+// days after today (Asia/Ho_Chi_Minh) and before REPORT_HISTORY_DAYS ago are empty. Seed
+// `analytics: 'empty'` makes every report empty. `export_report` answers with the path a CSV
+// would have in ~/Downloads and keeps the query in `state.exports`.
 
 /* exported installFakeCore */
 function installFakeCore(seed) {
@@ -50,6 +58,8 @@ function installFakeCore(seed) {
     nextRun: 1,
     /** Runs stop after this many steps while set (holdSyncs). */
     holdAt: null,
+    /** Every export_report: {stem, path, query}. */
+    exports: [],
   };
   if (seed.session) state.session = state.users.find((u) => u.email === seed.session) || null;
 
@@ -287,6 +297,160 @@ function installFakeCore(seed) {
     }
   };
 
+
+  // ---- Analytics -------------------------------------------------------------------------------
+
+  /** The synced Meta ads: daily spend (VND, before the day's wobble), CTR, conversion, basket. */
+  const REPORT_ADS = [
+    { adId: '120210000101', adName: 'Áo dài Tết – video 15s', campaignId: '120200000001', campaignName: 'Khuyến mãi Tết',
+      spend: 1450000, ctr: 0.024, cvr: 0.026, basket: 690000 },
+    { adId: '120210000102', adName: 'Combo quà Tết – carousel', campaignId: '120200000001', campaignName: 'Khuyến mãi Tết',
+      spend: 980000, ctr: 0.019, cvr: 0.022, basket: 540000 },
+    { adId: '120210000201', adName: 'Giày thể thao giảm 50%', campaignId: '120200000002', campaignName: 'Xả kho cuối năm',
+      spend: 760000, ctr: 0.027, cvr: 0.02, basket: 390000 },
+    { adId: '120210000301', adName: 'Video giới thiệu cửa hàng', campaignId: '120200000003', campaignName: 'Nhận diện thương hiệu',
+      spend: 420000, ctr: 0.011, cvr: 0.005, basket: 450000 },
+  ];
+  /** An ad id some orders carry that is not among the synced ads (an old account's). */
+  const UNKNOWN_AD = '120219999001';
+  const REPORT_HISTORY_DAYS = 120;
+  const REPORT_ZONE = 'Asia/Ho_Chi_Minh';
+
+  /** 0.6 … 1.4, fixed for a given text. */
+  const wobble = (text) => {
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return 0.6 + ((h >>> 0) % 8001) / 10000;
+  };
+  const thousands = (value) => Math.round(value / 1000) * 1000;
+  const dayOf = (date, zone) => {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(date);
+    const get = (t) => parts.find((p) => p.type === t).value;
+    return get('year') + '-' + get('month') + '-' + get('day');
+  };
+  const addDays = (day, n) => {
+    const [y, m, d] = day.split('-').map(Number);
+    return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+  };
+  const isDay = (text) => typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text) && addDays(text, 0) === text;
+
+  /** One ad's insight row for one day (account-wide, as Meta reports it). */
+  const insightOf = (ad, day) => {
+    const spend = thousands(ad.spend * wobble(day + ad.adId));
+    const impressions = Math.round(spend / 85);
+    const clicks = Math.round(impressions * ad.ctr * wobble(day + ad.adId + 'c'));
+    const purchases = Math.round(clicks * ad.cvr * wobble(day + ad.adId + 'p'));
+    return { spend, impressions, clicks, purchases, purchaseValue: purchases * ad.basket };
+  };
+  /** One store's orders of one day, by the ad they name (null: none). */
+  const ordersOf = (storeIndex, day) => {
+    const share = storeIndex === 0 ? 0.6 : 0.4 / Math.max(1, storeIndex);
+    const out = [];
+    for (const ad of REPORT_ADS) {
+      const n = Math.round(insightOf(ad, day).purchases * share * 1.15 * wobble(day + ad.adId + 's' + storeIndex));
+      if (n > 0) out.push({ ad: ad.adId, orders: n, revenue: thousands(n * ad.basket * wobble(day + ad.adId + 'r' + storeIndex)) });
+    }
+    const unknown = Math.round(wobble(day + 'u' + storeIndex) * 1.5 - 0.7);
+    if (unknown > 0) out.push({ ad: UNKNOWN_AD, orders: unknown, revenue: thousands(unknown * 510000 * wobble(day + 'ur' + storeIndex)) });
+    const organic = Math.round(5 * wobble(day + 'o' + storeIndex) * (storeIndex === 0 ? 1 : 0.7));
+    out.push({ ad: null, orders: organic, revenue: thousands(organic * 360000 * wobble(day + 'or' + storeIndex)) });
+    return out;
+  };
+
+  const blankMetrics = () => ({ spendMinor: 0, impressions: 0, clicks: 0, metaPurchases: 0, metaPurchaseValueMinor: 0,
+    revenueMinor: 0, orders: 0, averageOrderValueMinor: null, roasMeta: null, roasPos: null });
+  const addInsight = (m, i) => {
+    m.spendMinor += i.spend;
+    m.impressions += i.impressions;
+    m.clicks += i.clicks;
+    m.metaPurchases += i.purchases;
+    m.metaPurchaseValueMinor += i.purchaseValue;
+  };
+  const addOrders = (m, o) => {
+    m.revenueMinor += o.revenue;
+    m.orders += o.orders;
+  };
+  const finish = (m) => {
+    m.averageOrderValueMinor = m.orders > 0 ? Math.floor((2 * m.revenueMinor + m.orders) / (2 * m.orders)) : null;
+    m.roasMeta = m.spendMinor > 0 ? m.metaPurchaseValueMinor / m.spendMinor : null;
+    m.roasPos = m.spendMinor > 0 ? m.revenueMinor / m.spendMinor : null;
+    return m;
+  };
+
+  const analyticsReport = (query) => {
+    const tenant = account().tenantId;
+    const { from, to, store, by } = query;
+    if (!isDay(from) || !isDay(to)) fail('VALIDATION', 'Days are written YYYY-MM-DD.');
+    if (from > to) fail('VALIDATION', 'The range starts (' + from + ') after it ends (' + to + ').');
+    const stores = state.integrations.filter((i) => i.tenantId === tenant && i.provider === 'PANCAKE_POS');
+    if (store !== undefined) {
+      const chosen = state.integrations.find((i) => i.tenantId === tenant && i.id === store) || fail('NOT_FOUND', 'There is no such store.');
+      if (chosen.provider !== 'PANCAKE_POS') fail('VALIDATION', '“' + chosen.name + '” is not a Pancake POS store.');
+    }
+    const today = dayOf(new Date(), REPORT_ZONE);
+    const first = addDays(today, -REPORT_HISTORY_DAYS);
+    const days = [];
+    for (let day = from; day <= to; day = addDays(day, 1)) {
+      days.push(day);
+      if (days.length > 1130) fail('VALIDATION', 'The range covers more than 1130 days; a report covers at most 1130 (Meta keeps 37 months).');
+    }
+    const hasData = (day) => seed.analytics !== 'empty' && day >= first && day <= today;
+    const totals = blankMetrics();
+    const rows = [];
+    const byKey = new Map();
+    const unknown = new Map();
+    const noAd = { kind: 'noAd', key: '', name: null, campaignName: null, metrics: blankMetrics() };
+    const rowFor = (adId) => {
+      const ad = REPORT_ADS.find((a) => a.adId === adId);
+      const key = by === 'campaign' ? ad.campaignId : ad.adId;
+      if (!byKey.has(key))
+        byKey.set(key, by === 'campaign'
+          ? { kind: 'campaign', key, name: ad.campaignName, campaignName: null, metrics: blankMetrics() }
+          : { kind: 'ad', key, name: ad.adName, campaignName: ad.campaignName, metrics: blankMetrics() });
+      return byKey.get(key);
+    };
+    let anySpend = false;
+    let anyOrder = false;
+    for (const day of days) {
+      const dayRow = { kind: 'day', key: day, name: null, campaignName: null, metrics: blankMetrics() };
+      if (by === 'day') rows.push(dayRow);
+      if (!hasData(day)) continue;
+      for (const ad of REPORT_ADS) {
+        const insight = insightOf(ad, day);
+        anySpend = anySpend || insight.spend > 0;
+        addInsight(totals, insight);
+        addInsight(by === 'day' ? dayRow.metrics : rowFor(ad.adId).metrics, insight);
+      }
+      stores.forEach((s, index) => {
+        if (store !== undefined && s.id !== store) return;
+        for (const o of ordersOf(index, day)) {
+          anyOrder = true;
+          addOrders(totals, o);
+          if (by === 'day') addOrders(dayRow.metrics, o);
+          else if (o.ad === null) addOrders(noAd.metrics, o);
+          else if (o.ad === UNKNOWN_AD) {
+            const key = by === 'ad' ? o.ad : '';
+            if (!unknown.has(key)) unknown.set(key, { kind: 'unknownAd', key, name: null, campaignName: null, metrics: blankMetrics() });
+            addOrders(unknown.get(key).metrics, o);
+          } else addOrders(rowFor(o.ad).metrics, o);
+        }
+      });
+    }
+    if (by !== 'day') {
+      const weight = (a, b) => b.metrics.spendMinor - a.metrics.spendMinor || b.metrics.revenueMinor - a.metrics.revenueMinor || (a.key < b.key ? -1 : 1);
+      rows.push(...Array.from(byKey.values()).sort(weight), ...Array.from(unknown.values()).sort(weight));
+      if (noAd.metrics.orders > 0) rows.push(noAd);
+    }
+    rows.forEach((r) => finish(r.metrics));
+    const source = state.mode !== 'shared' ? { kind: 'local' } : offline() ? { kind: 'mirror', asOf: state.mirrorAsOf } : { kind: 'server' };
+    return {
+      from, to, timeZone: query.timeZone || REPORT_ZONE, by, store: store === undefined ? null : store,
+      spendCurrency: anySpend ? 'VND' : null, revenueCurrency: anyOrder ? 'VND' : null,
+      rows, totals: finish(totals), warnings: store !== undefined ? [{ kind: 'spendIsAccountWide' }] : [],
+      source, generatedAt: now(),
+    };
+  };
+
   const commands = {
     app_status: () => ({
       mode: state.mode,
@@ -488,6 +652,15 @@ function installFakeCore(seed) {
       s.intervalMinutes = minutes;
       s.nextRunAt = new Date(Date.parse(i.lastSyncAt || now()) + minutes * 60000).toISOString();
       return scheduleOf(i);
+    },
+    analytics_report: ({ query }) => analyticsReport(query),
+    export_report: ({ query }) => {
+      const report = analyticsReport(query);
+      const stem = 'ad-spend-vs-sales_' + report.from + '_' + report.to + '_by-' + report.by;
+      const taken = state.exports.filter((e) => e.stem === stem).length;
+      const path = '/home/chu/Downloads/' + stem + (taken ? ' (' + (taken + 1) + ')' : '') + '.csv';
+      state.exports.push({ stem, path, query });
+      return path;
     },
     connectivity_status: () => connectivity(),
     resolve_conflict: ({ seq, keep }) => {

@@ -75,14 +75,24 @@ export async function startHarness() {
 /**
  * A fresh page (own context: own storage) running the app against the fake core.
  * `seed`: { configured, users: [{email, password, tenantName}], session: email, prefs, integrations,
- * shared, link, mirrorAsOf, conflicts } (see fake-core.js). `timezoneId`: the system time zone.
+ * shared, link, mirrorAsOf, conflicts, analytics } (see fake-core.js). `timezoneId`: the system
+ * time zone. `fixedTime`: what `Date.now()` says, always (timers still run), for pictures and
+ * ranges that must not depend on the day the tests run.
  */
 export async function openApp(
   browser,
-  { seed = {}, locale = 'en-US', colorScheme = 'light', timezoneId = undefined, viewport = { width: 1200, height: 800 } } = {},
+  {
+    seed = {},
+    locale = 'en-US',
+    colorScheme = 'light',
+    timezoneId = undefined,
+    viewport = { width: 1200, height: 800 },
+    fixedTime = undefined,
+  } = {},
 ) {
   const context = await browser.newContext({ locale, colorScheme, timezoneId, viewport, deviceScaleFactor: 1 });
   context.setDefaultTimeout(5000);
+  if (fixedTime !== undefined) await context.clock.setFixedTime(fixedTime);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
