@@ -86,15 +86,16 @@ impl DayPlan {
         }
     }
 
-    /// An SQL expression naming the local day (`YYYY-MM-DD` text) of the timestamp `column`,
-    /// valid for rows already limited to `start..end`.
+    /// An SQL expression for the local day of the timestamp `column`, valid for rows already
+    /// limited to `start..end`: `YYYY-MM-DD` text in SQLite, a `date` in PostgreSQL (whose
+    /// planner groups dates by hashing, where it would sort the same days as text).
     ///
     /// The literals are formatted here from dates, instants and integers, never from user
     /// text, so splicing them into the statement cannot inject anything.
     pub fn day_sql(&self, dialect: Dialect, column: &str) -> String {
         let expr = |day: SpanDay| match day {
             SpanDay::Offset(seconds) => dialect.shifted_date(column, seconds),
-            SpanDay::Fixed(date) => format!("'{}'", date.format("%Y-%m-%d")),
+            SpanDay::Fixed(date) => dialect.date(date),
         };
         let (last, earlier) = self.spans.split_last().expect("a plan has a day");
         if earlier.is_empty() {
@@ -131,12 +132,18 @@ impl Dialect {
         }
     }
 
+    fn date(self, date: NaiveDate) -> String {
+        match self {
+            Dialect::Postgres => format!("DATE '{}'", date.format("%Y-%m-%d")),
+            Dialect::Sqlite => format!("'{}'", date.format("%Y-%m-%d")),
+        }
+    }
+
     fn shifted_date(self, column: &str, seconds: i32) -> String {
         match self {
-            Dialect::Postgres => format!(
-                "to_char(({column} AT TIME ZONE 'UTC') + make_interval(secs => {seconds}), \
-                 'YYYY-MM-DD')"
-            ),
+            Dialect::Postgres => {
+                format!("(({column} AT TIME ZONE 'UTC') + make_interval(secs => {seconds}))::date")
+            }
             Dialect::Sqlite => format!("date({column}, '{seconds:+} seconds')"),
         }
     }
@@ -194,7 +201,7 @@ mod tests {
             sql.starts_with("CASE WHEN t < '2026-03-08T05:00:00.000000Z'::timestamptz"),
             "{sql}"
         );
-        assert!(sql.contains("THEN '2026-03-08'"), "{sql}");
+        assert!(sql.contains("THEN DATE '2026-03-08'"), "{sql}");
     }
 
     #[test]

@@ -661,20 +661,20 @@ impl crate::service::Core {
             days: DayPlan::new(zone, query.from, query.to),
             store: query.store,
         };
-        let orders = self
-            .store
-            .report_orders(tenant, &filter, key)
-            .await
-            .map_err(store_err)?;
-        let insights = self
-            .store
-            .report_insights(tenant, query.from, query.to, key)
-            .await
-            .map_err(store_err)?;
-        let ads = match key {
-            AggregateKey::Day => Vec::new(),
-            AggregateKey::Ad => self.store.report_ads(tenant).await.map_err(store_err)?,
+        // The three reads are independent: side by side, a report takes the slowest, not the sum.
+        let ads = async {
+            match key {
+                AggregateKey::Day => Ok(Vec::new()),
+                AggregateKey::Ad => self.store.report_ads(tenant).await,
+            }
         };
+        let (orders, insights, ads) = futures::try_join!(
+            self.store.report_orders(tenant, &filter, key),
+            self.store
+                .report_insights(tenant, query.from, query.to, key),
+            ads,
+        )
+        .map_err(store_err)?;
         let source = match self.shared_store() {
             None => ReportSource::Local,
             Some(shared) if shared.mode() == crate::mirror::LinkMode::Online => {

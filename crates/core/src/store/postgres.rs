@@ -1390,9 +1390,13 @@ impl ReportStore for PostgresStore {
         filter: &OrderFilter,
         key: AggregateKey,
     ) -> StoreResult<Vec<OrderAggregate>> {
-        let key_sql = match key {
-            AggregateKey::Day => filter.days.day_sql(Dialect::Postgres, "inserted_at"),
-            AggregateKey::Ad => "ad_id".to_string(),
+        // Grouped on the date itself and formatted per group, not per row.
+        let (group, key_sql) = match key {
+            AggregateKey::Day => {
+                let day = filter.days.day_sql(Dialect::Postgres, "inserted_at");
+                (day.clone(), format!("to_char({day}, 'YYYY-MM-DD')"))
+            }
+            AggregateKey::Ad => ("ad_id".to_string(), "ad_id".to_string()),
         };
         let sql = format!(
             "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL})::bigint AS revenue, \
@@ -1400,7 +1404,7 @@ impl ReportStore for PostgresStore {
              FROM pancake_orders \
              WHERE tenant_id = $1 AND inserted_at >= $2 AND inserted_at < $3 AND {} \
                AND ($4::uuid IS NULL OR integration_id = $4) \
-             GROUP BY 1, 2",
+             GROUP BY {group}, currency",
             counted_status_sql()
         );
         let mut tx = self.tenant_tx(tenant).await?;
@@ -1432,9 +1436,9 @@ impl ReportStore for PostgresStore {
         to: chrono::NaiveDate,
         key: AggregateKey,
     ) -> StoreResult<Vec<InsightAggregate>> {
-        let key_sql = match key {
-            AggregateKey::Day => "to_char(day, 'YYYY-MM-DD')",
-            AggregateKey::Ad => "ad_id",
+        let (group, key_sql) = match key {
+            AggregateKey::Day => ("day", "to_char(day, 'YYYY-MM-DD')"),
+            AggregateKey::Ad => ("ad_id", "ad_id"),
         };
         let sql = format!(
             "SELECT {key_sql} AS key, currency, sum(spend_minor)::bigint AS spend, \
@@ -1443,7 +1447,7 @@ impl ReportStore for PostgresStore {
                     sum(purchase_value_minor)::bigint AS purchase_value \
              FROM meta_ad_insights \
              WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 \
-             GROUP BY 1, 2"
+             GROUP BY {group}, currency"
         );
         let mut tx = self.tenant_tx(tenant).await?;
         let rows = sqlx::query(&sql)
