@@ -446,6 +446,7 @@ function installFakeCore(seed) {
     return {
       from, to, timeZone: query.timeZone || REPORT_ZONE, by, store: store === undefined ? null : store,
       spendCurrency: anySpend ? 'VND' : null, revenueCurrency: anyOrder ? 'VND' : null,
+      spendExponent: 0, revenueExponent: 0,
       rows, totals: finish(totals), warnings: store !== undefined ? [{ kind: 'spendIsAccountWide' }] : [],
       source, generatedAt: now(),
     };

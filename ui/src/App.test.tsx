@@ -153,7 +153,8 @@ describe('App', () => {
     const zero = { spendMinor: 0, impressions: 0, clicks: 0, metaPurchases: 0, metaPurchaseValueMinor: 0, revenueMinor: 0,
       orders: 0, averageOrderValueMinor: null, roasMeta: null, roasPos: null };
     api.analyticsReport.mockImplementation(async (query) => ({
-      ...query, store: null, timeZone: 'Asia/Ho_Chi_Minh', spendCurrency: null, revenueCurrency: null, rows: [],
+      ...query, store: null, timeZone: 'Asia/Ho_Chi_Minh', spendCurrency: null, revenueCurrency: null,
+      spendExponent: 0, revenueExponent: 0, rows: [],
       totals: zero, warnings: [], source: { kind: 'server' }, generatedAt: '2026-11-24T18:30:00Z',
     }));
     const user = userEvent.setup();

@@ -377,10 +377,9 @@ fn worker_name() -> String {
     format!("{host}:{}:{}", std::process::id(), &nonce[..8])
 }
 
-/// Thousands separators on an exact amount: minor units of `currency` (`123456789` USD →
-/// `1,234,567.89`), or a plain count without one.
-fn money(minor: i64, currency: Option<&str>) -> String {
-    let exponent = currency.map_or(0, integrations_providers::currency_exponent);
+/// Thousands separators on an exact amount in minor units (`123456789` with exponent 2 →
+/// `1,234,567.89`), or on a count (exponent 0).
+fn money(minor: i64, exponent: u32) -> String {
     let plain = minor_to_decimal(minor, exponent);
     let (sign, digits) = plain
         .strip_prefix('-')
@@ -435,6 +434,7 @@ fn print_report(report: &Report) {
     }
     let spend = report.spend_currency.as_deref();
     let revenue = report.revenue_currency.as_deref();
+    let (spend_exp, revenue_exp) = (report.spend_exponent, report.revenue_exponent);
     let unit = |label: &str, currency: Option<&str>| match currency {
         Some(c) => format!("{label} ({c})"),
         None => label.to_owned(),
@@ -462,15 +462,15 @@ fn print_report(report: &Report) {
     let cells = |label: String, m: &integrations_core::analytics::ReportMetrics| {
         vec![
             label,
-            money(m.spend_minor, spend),
-            money(m.impressions, None),
-            money(m.clicks, None),
-            money(m.meta_purchases, None),
-            money(m.meta_purchase_value_minor, spend),
-            money(m.revenue_minor, revenue),
-            money(m.orders, None),
+            money(m.spend_minor, spend_exp),
+            money(m.impressions, 0),
+            money(m.clicks, 0),
+            money(m.meta_purchases, 0),
+            money(m.meta_purchase_value_minor, spend_exp),
+            money(m.revenue_minor, revenue_exp),
+            money(m.orders, 0),
             m.average_order_value_minor
-                .map_or_else(|| "–".to_owned(), |v| money(v, revenue)),
+                .map_or_else(|| "–".to_owned(), |v| money(v, revenue_exp)),
             ratio(m.roas_meta),
             ratio(m.roas_pos),
         ]

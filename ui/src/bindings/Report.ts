@@ -13,4 +13,13 @@ spendCurrency: string | null,
 /**
  * The orders' currency; null without orders.
  */
-revenueCurrency: string | null, rows: Array<ReportRow>, totals: ReportMetrics, warnings: Array<ReportWarning>, source: ReportSource, generatedAt: string, };
+revenueCurrency: string | null, 
+/**
+ * Decimal digits of the spend currency's minor unit (0 for VND): money fields are minor
+ * units, and this says where the point goes.
+ */
+spendExponent: number, 
+/**
+ * The same for the orders' currency.
+ */
+revenueExponent: number, rows: Array<ReportRow>, totals: ReportMetrics, warnings: Array<ReportWarning>, source: ReportSource, generatedAt: string, };

@@ -43,8 +43,8 @@ interface Point {
 export function topRows(report: Report): ReportRow[] {
   const weight = (row: ReportRow) =>
     Math.max(
-      minorToMajor(row.metrics.spendMinor, report.spendCurrency),
-      minorToMajor(row.metrics.revenueMinor, report.revenueCurrency),
+      minorToMajor(row.metrics.spendMinor, report.spendExponent),
+      minorToMajor(row.metrics.revenueMinor, report.revenueExponent),
     );
   return report.rows
     .filter((row) => weight(row) > 0 || row.metrics.metaPurchaseValueMinor > 0)
@@ -59,16 +59,17 @@ export function AnalyticsChart({ report, summary }: { report: Report; summary: s
   const colors = PALETTE[resolvedTheme];
   const locale = localeOf(language);
   const compact = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
-  const { spendCurrency, revenueCurrency } = report;
+  const { spendCurrency, revenueCurrency, spendExponent, revenueExponent } = report;
   /** Spend and revenue on one axis only when they are the same money. */
   const twoAxes = spendCurrency !== null && revenueCurrency !== null && spendCurrency !== revenueCurrency;
   const currencyOf = (series: Series) => (series === 'revenue' ? revenueCurrency : spendCurrency);
+  const exponentOf = (series: Series) => (series === 'revenue' ? revenueExponent : spendExponent);
 
   const point = (label: string, row: ReportRow): Point => ({
     label,
-    spend: minorToMajor(row.metrics.spendMinor, spendCurrency),
-    metaValue: minorToMajor(row.metrics.metaPurchaseValueMinor, spendCurrency),
-    revenue: minorToMajor(row.metrics.revenueMinor, revenueCurrency),
+    spend: minorToMajor(row.metrics.spendMinor, spendExponent),
+    metaValue: minorToMajor(row.metrics.metaPurchaseValueMinor, spendExponent),
+    revenue: minorToMajor(row.metrics.revenueMinor, revenueExponent),
     minor: {
       spend: row.metrics.spendMinor,
       metaValue: row.metrics.metaPurchaseValueMinor,
@@ -87,7 +88,7 @@ export function AnalyticsChart({ report, summary }: { report: Report; summary: s
         const series = item.dataKey as Series;
         const currency = currencyOf(series);
         const minor = (item.payload as Point | undefined)?.minor[series];
-        return [currency && minor !== undefined ? formatMoney(minor, currency, language) : String(value), names[series]];
+        return [currency && minor !== undefined ? formatMoney(minor, currency, exponentOf(series), language) : String(value), names[series]];
       }}
       contentStyle={{
         background: 'var(--surface)',

@@ -50,6 +50,8 @@ function report(overrides: Partial<Report> = {}): Report {
     store: null,
     spendCurrency: 'VND',
     revenueCurrency: 'VND',
+    spendExponent: 0,
+    revenueExponent: 0,
     rows: [
       { kind: 'day', key: '2026-11-24', name: null, campaignName: null, metrics: metrics({ spendMinor: 600000, orders: 50, revenueMinor: 2500000 }) },
       { kind: 'day', key: '2026-11-25', name: null, campaignName: null, metrics: metrics({ spendMinor: 634567, orders: 70, revenueMinor: 2932100 }) },
@@ -197,6 +199,7 @@ describe('AnalyticsPage', () => {
       report({
         store: 'store-hn',
         spendCurrency: 'USD',
+        spendExponent: 2,
         totals: { ...totals, roasPos: null },
         warnings: [{ kind: 'spendIsAccountWide' }, { kind: 'currenciesDiffer', spend: 'USD', revenue: 'VND' }],
       }),

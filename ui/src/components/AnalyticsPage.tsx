@@ -55,17 +55,19 @@ function useFigures(report: Report | null) {
   return useMemo(() => {
     const ratio = new Intl.NumberFormat(localeOf(language), { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     const none = t('analytics.none');
-    const money = (minor: number | null, currency: string | null | undefined) =>
-      minor === null || !currency ? none : formatMoney(minor, currency, language);
+    const money = (minor: number | null, currency: string | null | undefined, exponent: number) =>
+      minor === null || !currency ? none : formatMoney(minor, currency, exponent, language);
     const spend = report?.spendCurrency;
     const revenue = report?.revenueCurrency;
+    const spendExponent = report?.spendExponent ?? 0;
+    const revenueExponent = report?.revenueExponent ?? 0;
     return {
       count: (value: number) => formatNumber(value),
-      spend: (minor: number) => money(minor, spend),
-      revenue: (minor: number | null) => money(minor, revenue),
+      spend: (minor: number) => money(minor, spend, spendExponent),
+      revenue: (minor: number | null) => money(minor, revenue, revenueExponent),
       roas: (value: number | null) => (value === null ? none : t('analytics.roas', { value: ratio.format(value) })),
     };
-  }, [t, language, formatNumber, report?.spendCurrency, report?.revenueCurrency]);
+  }, [t, language, formatNumber, report?.spendCurrency, report?.revenueCurrency, report?.spendExponent, report?.revenueExponent]);
 }
 
 function rangeText(language: Language, range: Range): string {

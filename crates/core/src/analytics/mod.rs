@@ -225,6 +225,11 @@ pub struct Report {
     pub spend_currency: Option<String>,
     /// The orders' currency; null without orders.
     pub revenue_currency: Option<String>,
+    /// Decimal digits of the spend currency's minor unit (0 for VND): money fields are minor
+    /// units, and this says where the point goes.
+    pub spend_exponent: u32,
+    /// The same for the orders' currency.
+    pub revenue_exponent: u32,
     pub rows: Vec<ReportRow>,
     pub totals: ReportMetrics,
     pub warnings: Vec<ReportWarning>,
@@ -332,6 +337,8 @@ pub fn build_report(
         time_zone: time_zone.to_string(),
         by: query.by,
         store: query.store,
+        spend_exponent: exponent(spend_currency.as_deref()),
+        revenue_exponent: exponent(revenue_currency.as_deref()),
         spend_currency,
         revenue_currency,
         rows,
@@ -492,8 +499,7 @@ pub fn validate(query: &ReportQuery) -> Result<chrono_tz::Tz, String> {
 /// Vietnamese names correctly. Money in the currency's units with a dot for decimals, ratios
 /// to two places; empty cells where a figure does not exist.
 pub fn report_csv(report: &Report) -> String {
-    let spend_exponent = exponent(report.spend_currency.as_deref());
-    let revenue_exponent = exponent(report.revenue_currency.as_deref());
+    let (spend_exponent, revenue_exponent) = (report.spend_exponent, report.revenue_exponent);
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     let first = match report.by {
         ReportGrouping::Day => "day",
