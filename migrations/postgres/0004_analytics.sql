@@ -7,3 +7,6 @@ CREATE INDEX pancake_orders_report ON pancake_orders (tenant_id, inserted_at)
 -- The same for the insights the report sums per day or per ad.
 CREATE INDEX meta_ad_insights_report ON meta_ad_insights (tenant_id, day)
     INCLUDE (currency, ad_id, spend_minor, impressions, clicks, purchases, purchase_value_minor);
+
+-- The workspace's time zone: the days of its reports. Vietnam unless the owner changes it.
+ALTER TABLE tenants ADD COLUMN time_zone text NOT NULL DEFAULT 'Asia/Ho_Chi_Minh';

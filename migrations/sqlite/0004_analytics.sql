@@ -8,3 +8,6 @@ CREATE INDEX pancake_orders_report ON pancake_orders
 CREATE INDEX meta_ad_insights_report ON meta_ad_insights
     (tenant_id, day, currency, ad_id, spend_minor, impressions, clicks, purchases,
      purchase_value_minor);
+
+-- The workspace's time zone: the days of its reports. Vietnam unless the owner changes it.
+ALTER TABLE tenants ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Asia/Ho_Chi_Minh';

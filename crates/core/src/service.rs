@@ -45,6 +45,8 @@ pub struct SignedIn {
 pub struct Account {
     pub tenant_id: TenantId,
     pub tenant_name: String,
+    /// The workspace's time zone (IANA), the days of its reports.
+    pub time_zone: String,
     pub user_id: Uuid,
     pub email: String,
 }
@@ -368,6 +370,7 @@ impl Core {
             id: Uuid::new_v4(),
             name: tenant_name,
             created_at: now,
+            time_zone: crate::analytics::DEFAULT_TIME_ZONE.to_owned(),
         };
         let owner = UserRecord {
             id: Uuid::new_v4(),
@@ -563,9 +566,27 @@ impl Core {
         Ok(Account {
             tenant_id: tenant.id,
             tenant_name: tenant.name,
+            time_zone: tenant.time_zone,
             user_id: session.user_id(),
             email: session.email().to_owned(),
         })
+    }
+
+    /// Sets the workspace's time zone (an IANA name such as `Asia/Ho_Chi_Minh`): the days its
+    /// reports are counted in. Needs the server in shared mode.
+    pub async fn set_time_zone(&self, session: &Session, time_zone: &str) -> CoreResult<Account> {
+        let zone: chrono_tz::Tz = time_zone.trim().parse().map_err(|_| {
+            CoreError::Validation(format!(
+                "Unknown time zone {:?}; use an IANA name such as Asia/Ho_Chi_Minh.",
+                time_zone.trim()
+            ))
+        })?;
+        self.require_online("Changing the workspace's time zone")?;
+        self.store
+            .set_tenant_time_zone(session.tenant_id(), zone.name())
+            .await
+            .map_err(store_err)?;
+        self.whoami(session).await
     }
 
     // ---------------------------------------------------------------- keys

@@ -504,7 +504,58 @@ async fn bad_queries_get_clear_errors(backend: Backend) {
     );
 }
 
+/// The workspace's time zone decides the days when the query names none.
+async fn the_workspace_time_zone_sets_the_days(backend: Backend) {
+    let f = fixture(backend).await;
+    let account = f.env.core.whoami(&f.session).await.unwrap();
+    assert_eq!(
+        account.time_zone, "Asia/Ho_Chi_Minh",
+        "a new workspace is in Vietnam"
+    );
+    let account = f.env.core.set_time_zone(&f.session, " UTC ").await.unwrap();
+    assert_eq!(account.time_zone, "UTC");
+    let report = f.report(query(ReportGrouping::Day)).await;
+    assert_eq!(report.time_zone, "UTC");
+    let revenue: Vec<i64> = report
+        .rows
+        .iter()
+        .map(|r| r.metrics.revenue_minor)
+        .collect();
+    assert_eq!(revenue, [100_000, 275_000, 1_145_000]);
+
+    let err = f
+        .env
+        .core
+        .set_time_zone(&f.session, "Sài Gòn")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), integrations_core::ErrorCode::Validation);
+    assert!(err.to_string().contains("Unknown time zone"), "{err}");
+    assert_eq!(
+        f.env.core.whoami(&f.session).await.unwrap().time_zone,
+        "UTC"
+    );
+
+    let other = f
+        .env
+        .core
+        .sign_up(
+            "Cửa hàng khác",
+            "khac@shop.vn",
+            &SecretString::from("mật khẩu 456"),
+        )
+        .await
+        .unwrap()
+        .session;
+    let theirs = f.env.core.whoami(&other).await.unwrap();
+    assert_eq!(
+        theirs.time_zone, "Asia/Ho_Chi_Minh",
+        "another workspace keeps its own"
+    );
+}
+
 on_both_stores!(
+    the_workspace_time_zone_sets_the_days,
     totals_follow_the_rules,
     days_are_local_and_the_last_evening_counts,
     campaigns_and_ads_meet_their_sales,

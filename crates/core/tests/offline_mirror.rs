@@ -568,7 +568,11 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
         by: integrations_core::analytics::ReportGrouping::Ad,
         time_zone: None,
     };
+    // The workspace moves to Bangkok (same offset): the mirror learns it with the next pull.
+    a.set_time_zone(&session, "Asia/Bangkok").await.unwrap();
+    assert_eq!(a.check_link().await, LinkMode::Online);
     let online = a.report(&session, &report_query).await.unwrap();
+    assert_eq!(online.time_zone, "Asia/Bangkok");
     assert_eq!(
         online.source,
         integrations_core::analytics::ReportSource::Server
@@ -582,6 +586,12 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
         panic!("offline figures come from the mirror: {:?}", offline.source);
     };
     assert!(as_of.is_some(), "the mirror's age is known");
+    assert_eq!(
+        offline.time_zone, "Asia/Bangkok",
+        "the workspace's zone is mirrored"
+    );
+    let err = a.set_time_zone(&session, "UTC").await.unwrap_err();
+    assert_eq!(err.code(), integrations_core::ErrorCode::Offline);
     assert_eq!(
         offline.rows, online.rows,
         "the mirror gives the server's figures"

@@ -3,4 +3,8 @@
 /**
  * Who is signed in, for `whoami` and the UI's header.
  */
-export type Account = { tenantId: string, tenantName: string, userId: string, email: string, };
+export type Account = { tenantId: string, tenantName: string, 
+/**
+ * The workspace's time zone (IANA), the days of its reports.
+ */
+timeZone: string, userId: string, email: string, };

@@ -18,6 +18,6 @@ to: string,
  */
 store?: string, by: ReportGrouping, 
 /**
- * IANA time zone; [`DEFAULT_TIME_ZONE`] when absent.
+ * IANA time zone; the workspace's when absent.
  */
 timeZone?: string, };

@@ -451,7 +451,11 @@ async fn breakdown(
     );
     for shape in shapes {
         let query = &shape.query;
-        let zone = integrations_core::analytics::validate(query).map_err(anyhow::Error::msg)?;
+        let zone = integrations_core::analytics::validate(
+            query,
+            integrations_core::analytics::DEFAULT_TIME_ZONE,
+        )
+        .map_err(anyhow::Error::msg)?;
         let key = match query.by {
             ReportGrouping::Day => AggregateKey::Day,
             ReportGrouping::Campaign | ReportGrouping::Ad => AggregateKey::Ad,

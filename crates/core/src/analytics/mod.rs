@@ -7,8 +7,8 @@
 //! - **How much**: [`REVENUE_SQL`], the goods value after the order's discount, without shipping.
 //!   Shops that leave catalogue prices at 0 have `total_price` 0 and the money only in `cod`;
 //!   for those the cash to collect less the shipping fee is used.
-//! - **On which day**: the order's creation (`inserted_at`) in the report's time zone, the
-//!   tenant's (Asia/Ho_Chi_Minh unless asked otherwise). Meta reports its days in the ad
+//! - **On which day**: the order's creation (`inserted_at`) in the report's time zone: the
+//!   workspace's (Asia/Ho_Chi_Minh until its owner changes it) unless the query names one. Meta reports its days in the ad
 //!   account's time zone and they are taken as they are.
 //! - **Meta purchases**: `omni_purchase` when Meta sends it, else `purchase`, chosen when the
 //!   rows are synced (summing the types would count a purchase twice).
@@ -33,7 +33,7 @@ pub const REVENUE_SQL: &str = "CASE WHEN total_price > 0 \
      THEN CASE WHEN total_price > total_discount THEN total_price - total_discount ELSE 0 END \
      ELSE CASE WHEN cod > shipping_fee THEN cod - shipping_fee ELSE 0 END END";
 
-/// The report's time zone when none is asked for.
+/// A new workspace's time zone.
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Ho_Chi_Minh";
 
 /// The longest range a report covers: Meta keeps 37 months of insights.
@@ -85,7 +85,7 @@ pub struct ReportQuery {
     #[ts(optional)]
     pub store: Option<uuid::Uuid>,
     pub by: ReportGrouping,
-    /// IANA time zone; [`DEFAULT_TIME_ZONE`] when absent.
+    /// IANA time zone; the workspace's when absent.
     #[ts(optional)]
     pub time_zone: Option<String>,
 }
@@ -475,8 +475,8 @@ fn ad_rows(
     rows
 }
 
-/// Checks the query and settles its time zone.
-pub fn validate(query: &ReportQuery) -> Result<chrono_tz::Tz, String> {
+/// Checks the query and settles its time zone: the query's, else `default` (the workspace's).
+pub fn validate(query: &ReportQuery, default: &str) -> Result<chrono_tz::Tz, String> {
     if query.from > query.to {
         return Err(format!(
             "The range starts ({}) after it ends ({}).",
@@ -489,7 +489,7 @@ pub fn validate(query: &ReportQuery) -> Result<chrono_tz::Tz, String> {
             "The range covers {days} days; a report covers at most {MAX_REPORT_DAYS} (Meta keeps 37 months)."
         ));
     }
-    let name = query.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE);
+    let name = query.time_zone.as_deref().unwrap_or(default);
     name.parse::<chrono_tz::Tz>().map_err(|_| {
         format!("Unknown time zone {name:?}; use an IANA name such as Asia/Ho_Chi_Minh.")
     })
@@ -643,8 +643,12 @@ impl crate::service::Core {
         use crate::error::CoreError;
         use crate::service::store_err;
 
-        let zone = validate(query).map_err(CoreError::Validation)?;
         let tenant = session.tenant_id();
+        let workspace_zone = match &query.time_zone {
+            Some(_) => String::new(),
+            None => self.whoami(session).await?.time_zone,
+        };
+        let zone = validate(query, &workspace_zone).map_err(CoreError::Validation)?;
         if let Some(store) = query.store {
             let record = self
                 .store

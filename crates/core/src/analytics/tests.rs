@@ -216,14 +216,23 @@ fn money_in_minor_units_becomes_an_exact_decimal() {
 #[test]
 fn queries_are_checked() {
     let mut q = query(ReportGrouping::Day);
-    assert_eq!(validate(&q).unwrap(), chrono_tz::Asia::Ho_Chi_Minh);
+    assert_eq!(
+        validate(&q, DEFAULT_TIME_ZONE).unwrap(),
+        chrono_tz::Asia::Ho_Chi_Minh
+    );
     q.time_zone = Some("Mars/Olympus".into());
-    assert!(validate(&q).unwrap_err().contains("Unknown time zone"));
+    assert!(validate(&q, DEFAULT_TIME_ZONE)
+        .unwrap_err()
+        .contains("Unknown time zone"));
     q.time_zone = None;
     q.from = "2026-11-04".parse().unwrap();
-    assert!(validate(&q).unwrap_err().contains("after it ends"));
+    assert!(validate(&q, DEFAULT_TIME_ZONE)
+        .unwrap_err()
+        .contains("after it ends"));
     q.from = "2020-01-01".parse().unwrap();
-    assert!(validate(&q).unwrap_err().contains("at most"));
+    assert!(validate(&q, DEFAULT_TIME_ZONE)
+        .unwrap_err()
+        .contains("at most"));
 }
 
 #[test]

@@ -831,6 +831,11 @@ impl Store for SharedStore {
         read!(self, get_tenant(tenant))
     }
 
+    /// The next pull brings the change to the mirror (tenants travel whole on every pull).
+    async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
+        server_only!(self, set_tenant_time_zone(tenant, time_zone))
+    }
+
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         server_first!(self, find_user_by_email(email))
     }

@@ -58,6 +58,8 @@ pub struct TenantRecord {
     pub id: TenantId,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// IANA name; the days of the workspace's reports.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone)]
@@ -516,6 +518,7 @@ pub trait Store: SyncStore + ReportStore + Send + Sync {
         owner: &UserRecord,
     ) -> StoreResult<()>;
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>>;
+    async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()>;
     /// The one lookup that crosses tenants: signing in by email (case-insensitive).
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
     async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>>;

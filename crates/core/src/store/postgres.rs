@@ -155,17 +155,19 @@ impl PostgresStore {
             last_version = last_version.max(record.version);
         }
         // Small and rarely changed: sent whole every time.
-        let tenant_row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE id = $1")
-            .bind(tenant)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let tenant_row =
+            sqlx::query("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
         let tenant_record = tenant_row
             .map(|row| {
                 Ok::<_, StoreError>(TenantRecord {
                     id: row.try_get("id").map_err(get)?,
                     name: row.try_get("name").map_err(get)?,
                     created_at: row.try_get("created_at").map_err(get)?,
+                    time_zone: row.try_get("time_zone").map_err(get)?,
                 })
             })
             .transpose()?;
@@ -385,13 +387,16 @@ impl Store for PostgresStore {
         owner: &UserRecord,
     ) -> StoreResult<()> {
         let mut tx = self.tenant_tx(tenant.id).await?;
-        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(tenant.id)
-            .bind(&tenant.name)
-            .bind(tenant.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, created_at, time_zone) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant.id)
+        .bind(&tenant.name)
+        .bind(tenant.created_at)
+        .bind(&tenant.time_zone)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         sqlx::query(
             "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
              VALUES ($1, $2, $3, $4, 'OWNER', $5)",
@@ -409,7 +414,7 @@ impl Store for PostgresStore {
 
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
-        let row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE id = $1")
+        let row = sqlx::query("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
             .bind(tenant)
             .fetch_optional(&mut *tx)
             .await
@@ -421,9 +426,21 @@ impl Store for PostgresStore {
                 id: row.try_get("id").map_err(get)?,
                 name: row.try_get("name").map_err(get)?,
                 created_at: row.try_get("created_at").map_err(get)?,
+                time_zone: row.try_get("time_zone").map_err(get)?,
             })
         })
         .transpose()
+    }
+
+    async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1")
+            .bind(tenant)
+            .bind(time_zone)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {

@@ -219,10 +219,11 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
-        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?)")
             .bind(tenant.id.to_string())
             .bind(&tenant.name)
             .bind(ts(tenant.created_at))
+            .bind(&tenant.time_zone)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -242,7 +243,7 @@ impl Store for SqliteStore {
     }
 
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
-        let row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE id = ?")
+        let row = sqlx::query("SELECT id, name, created_at, time_zone FROM tenants WHERE id = ?")
             .bind(tenant.to_string())
             .fetch_optional(&self.pool)
             .await
@@ -253,9 +254,22 @@ impl Store for SqliteStore {
                 id: parse_uuid(row.try_get("id").map_err(get)?)?,
                 name: row.try_get("name").map_err(get)?,
                 created_at: parse_ts(row.try_get("created_at").map_err(get)?)?,
+                time_zone: row.try_get("time_zone").map_err(get)?,
             })
         })
         .transpose()
+    }
+
+    async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        sqlx::query("UPDATE tenants SET time_zone = ? WHERE id = ?")
+            .bind(time_zone)
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -810,12 +824,14 @@ impl SqliteStore {
         let mut changed = 0;
         if let Some(record) = &changes.tenant {
             sqlx::query(
-                "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                     time_zone = excluded.time_zone",
             )
             .bind(record.id.to_string())
             .bind(&record.name)
             .bind(ts(record.created_at))
+            .bind(&record.time_zone)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -954,12 +970,13 @@ impl SqliteStore {
             .await
             .map_err(map_err)?;
         sqlx::query(
-            "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone",
         )
         .bind(tenant.id.to_string())
         .bind(&tenant.name)
         .bind(ts(tenant.created_at))
+        .bind(&tenant.time_zone)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
