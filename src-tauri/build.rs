@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "sync_history",
     "analytics_report",
     "export_report",
+    "set_time_zone",
     "sync_schedule",
     "set_sync_interval",
 ];

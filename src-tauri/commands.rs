@@ -387,3 +387,16 @@ pub async fn export_report<R: Runtime>(
     })?;
     Ok(path.display().to_string())
 }
+
+/// Sets the workspace's time zone (the days of its reports) and answers with the account.
+#[tauri::command]
+pub async fn set_time_zone(
+    state: State<'_, AppState>,
+    time_zone: String,
+) -> CommandResult<Account> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.set_time_zone(&session, &time_zone)
+        .await
+        .map_err(payload)
+}

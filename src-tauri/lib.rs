@@ -46,6 +46,7 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::sync_history,
             commands::analytics_report,
             commands::export_report,
+            commands::set_time_zone,
             commands::sync_schedule,
             commands::set_sync_interval,
         ])

@@ -518,6 +518,21 @@ fn the_report_and_its_csv_export_run_through_the_command_layer() {
         "{csv}"
     );
 
+    let account = call(
+        &window,
+        "set_time_zone",
+        json!({ "timeZone": "Asia/Bangkok" }),
+    )
+    .unwrap();
+    assert_eq!(account["timeZone"], "Asia/Bangkok");
+    let report = call(&window, "analytics_report", json!({ "query": query })).unwrap();
+    assert_eq!(
+        report["timeZone"], "Asia/Bangkok",
+        "the workspace's zone is the default"
+    );
+    let err = call(&window, "set_time_zone", json!({ "timeZone": "Hà Nội" })).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+
     let reversed = json!({ "from": "2026-11-30", "to": "2026-11-01", "by": "day" });
     let err = call(&window, "analytics_report", json!({ "query": reversed })).unwrap_err();
     assert_eq!(err["code"], "VALIDATION");
