@@ -74,6 +74,12 @@ enum Command {
     Logout,
     /// Who is signed in, and to which workspace.
     Whoami,
+    /// Show the workspace, or set its time zone (the days of its reports) with --time-zone.
+    Workspace {
+        /// IANA name, e.g. Asia/Ho_Chi_Minh.
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
     /// Mode, database and session state.
     Status,
     /// List the workspace's integrations.
@@ -183,7 +189,7 @@ enum Command {
         /// The table as CSV (UTF-8 with BOM, for spreadsheet apps) on stdout.
         #[arg(long, conflicts_with = "json")]
         csv: bool,
-        /// IANA time zone of the days (default Asia/Ho_Chi_Minh).
+        /// IANA time zone of the days (default: the workspace's, see `workspace`).
         #[arg(long)]
         tz: Option<String>,
     },
@@ -703,6 +709,21 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 println!(
                     "{} in workspace \"{}\" ({})",
                     account.email, account.tenant_name, account.tenant_id
+                );
+            }
+        }
+        Command::Workspace { time_zone } => {
+            let session = signed_in(&core, &config).await?;
+            let account = match time_zone {
+                Some(zone) => core.set_time_zone(&session, &zone).await?,
+                None => core.whoami(&session).await?,
+            };
+            if json {
+                print_json(&account);
+            } else {
+                println!(
+                    "workspace \"{}\" ({}); time zone {}",
+                    account.tenant_name, account.tenant_id, account.time_zone
                 );
             }
         }

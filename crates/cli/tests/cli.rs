@@ -944,6 +944,21 @@ async fn report_prints_the_table_the_json_and_the_csv() {
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(csv.contains("a1,Áo dài lụa – video,Khuyến mãi Tết,617284,12000,340,2,1500000,1234567,1,1234567,2.43,2.00"), "{csv}");
 
+    // In UTC the 23:30 order is still on 3 November, and the canceled one stays out.
+    let workspace = cli.ok_json(&["--json", "workspace", "--time-zone", "UTC"], None);
+    assert_eq!(workspace["timeZone"], "UTC");
+    let utc = cli.ok_json(&[&["--json", "report"][..], &range[..]].concat(), None);
+    assert_eq!(utc["timeZone"], "UTC");
+    assert_eq!(utc["totals"]["revenueMinor"], 1_734_567);
+    let shown = cli.run(&["workspace"], None);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("time zone UTC"));
+    cli.fails(
+        &["workspace", "--time-zone", "Hà Nội"],
+        None,
+        2,
+        "VALIDATION",
+    );
+
     cli.fails(
         &["report", "--from", "2026-11-03", "--to", "2026-11-01"],
         None,
