@@ -239,7 +239,7 @@ pub struct Report {
 
 /// Counted orders, summed by the requested key (the local day, or the ad id; `None` for
 /// orders without one).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderAggregate {
     pub key: Option<String>,
     pub currency: Option<String>,
@@ -248,7 +248,7 @@ pub struct OrderAggregate {
 }
 
 /// Daily insights, summed by the requested key (the day, or the ad id).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct InsightAggregate {
     pub key: String,
     pub currency: String,
@@ -260,7 +260,7 @@ pub struct InsightAggregate {
 }
 
 /// A synced Meta ad with its ad set and campaign.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AdRecord {
     pub ad_id: String,
     pub ad_name: Option<String>,

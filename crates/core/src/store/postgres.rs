@@ -1416,7 +1416,7 @@ impl ReportStore for PostgresStore {
             AggregateKey::Ad => ("ad_id".to_string(), "ad_id".to_string()),
         };
         let sql = format!(
-            "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL})::bigint AS revenue, \
+            "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL})::bigint AS revenue_minor, \
                     count(*) AS orders \
              FROM pancake_orders \
              WHERE tenant_id = $1 AND inserted_at >= $2 AND inserted_at < $3 AND {} \
@@ -1425,7 +1425,7 @@ impl ReportStore for PostgresStore {
             counted_status_sql()
         );
         let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query_as(&sql)
             .bind(tenant)
             .bind(filter.days.start)
             .bind(filter.days.end)
@@ -1434,16 +1434,7 @@ impl ReportStore for PostgresStore {
             .await
             .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(OrderAggregate {
-                    key: row.try_get("key").map_err(map_err)?,
-                    currency: row.try_get("currency").map_err(map_err)?,
-                    revenue_minor: row.try_get("revenue").map_err(map_err)?,
-                    orders: row.try_get("orders").map_err(map_err)?,
-                })
-            })
-            .collect()
+        Ok(rows)
     }
 
     async fn report_insights(
@@ -1458,16 +1449,16 @@ impl ReportStore for PostgresStore {
             AggregateKey::Ad => ("ad_id", "ad_id"),
         };
         let sql = format!(
-            "SELECT {key_sql} AS key, currency, sum(spend_minor)::bigint AS spend, \
+            "SELECT {key_sql} AS key, currency, sum(spend_minor)::bigint AS spend_minor, \
                     sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks, \
                     sum(purchases)::bigint AS purchases, \
-                    sum(purchase_value_minor)::bigint AS purchase_value \
+                    sum(purchase_value_minor)::bigint AS purchase_value_minor \
              FROM meta_ad_insights \
              WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 \
              GROUP BY {group}, currency"
         );
         let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query_as(&sql)
             .bind(tenant)
             .bind(from)
             .bind(to)
@@ -1475,12 +1466,12 @@ impl ReportStore for PostgresStore {
             .await
             .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
-        rows.iter().map(insight_aggregate).collect()
+        Ok(rows)
     }
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query(
+        let rows = sqlx::query_as(
             "SELECT ad_id, ad_name, campaign_id, campaign_name FROM meta_ads WHERE tenant_id = $1",
         )
         .bind(tenant)
@@ -1488,27 +1479,6 @@ impl ReportStore for PostgresStore {
         .await
         .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(AdRecord {
-                    ad_id: row.try_get("ad_id").map_err(map_err)?,
-                    ad_name: row.try_get("ad_name").map_err(map_err)?,
-                    campaign_id: row.try_get("campaign_id").map_err(map_err)?,
-                    campaign_name: row.try_get("campaign_name").map_err(map_err)?,
-                })
-            })
-            .collect()
+        Ok(rows)
     }
-}
-
-fn insight_aggregate(row: &PgRow) -> StoreResult<InsightAggregate> {
-    Ok(InsightAggregate {
-        key: row.try_get("key").map_err(map_err)?,
-        currency: row.try_get("currency").map_err(map_err)?,
-        spend_minor: row.try_get("spend").map_err(map_err)?,
-        impressions: row.try_get("impressions").map_err(map_err)?,
-        clicks: row.try_get("clicks").map_err(map_err)?,
-        purchases: row.try_get("purchases").map_err(map_err)?,
-        purchase_value_minor: row.try_get("purchase_value").map_err(map_err)?,
-    })
 }

@@ -1605,7 +1605,7 @@ impl ReportStore for SqliteStore {
             AggregateKey::Ad => "ad_id".to_string(),
         };
         let sql = format!(
-            "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL}) AS revenue, \
+            "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL}) AS revenue_minor, \
                     count(*) AS orders \
              FROM pancake_orders \
              WHERE tenant_id = ?1 AND inserted_at >= ?2 AND inserted_at < ?3 AND {} \
@@ -1613,24 +1613,14 @@ impl ReportStore for SqliteStore {
              GROUP BY 1, 2",
             counted_status_sql()
         );
-        let rows = sqlx::query(&sql)
+        sqlx::query_as(&sql)
             .bind(tenant.to_string())
             .bind(ts(filter.days.start))
             .bind(ts(filter.days.end))
             .bind(filter.store.map(|id| id.to_string()))
             .fetch_all(&self.pool)
             .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(OrderAggregate {
-                    key: row.try_get("key").map_err(map_err)?,
-                    currency: row.try_get("currency").map_err(map_err)?,
-                    revenue_minor: row.try_get("revenue").map_err(map_err)?,
-                    orders: row.try_get("orders").map_err(map_err)?,
-                })
-            })
-            .collect()
+            .map_err(map_err)
     }
 
     async fn report_insights(
@@ -1645,52 +1635,30 @@ impl ReportStore for SqliteStore {
             AggregateKey::Ad => "ad_id",
         };
         let sql = format!(
-            "SELECT {key_sql} AS key, currency, sum(spend_minor) AS spend, \
+            "SELECT {key_sql} AS key, currency, sum(spend_minor) AS spend_minor, \
                     sum(impressions) AS impressions, sum(clicks) AS clicks, \
-                    sum(purchases) AS purchases, sum(purchase_value_minor) AS purchase_value \
+                    sum(purchases) AS purchases, \
+                    sum(purchase_value_minor) AS purchase_value_minor \
              FROM meta_ad_insights \
              WHERE tenant_id = ? AND day BETWEEN ? AND ? \
              GROUP BY 1, 2"
         );
-        let rows = sqlx::query(&sql)
+        sqlx::query_as(&sql)
             .bind(tenant.to_string())
             .bind(from.format("%Y-%m-%d").to_string())
             .bind(to.format("%Y-%m-%d").to_string())
             .fetch_all(&self.pool)
             .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(InsightAggregate {
-                    key: row.try_get("key").map_err(map_err)?,
-                    currency: row.try_get("currency").map_err(map_err)?,
-                    spend_minor: row.try_get("spend").map_err(map_err)?,
-                    impressions: row.try_get("impressions").map_err(map_err)?,
-                    clicks: row.try_get("clicks").map_err(map_err)?,
-                    purchases: row.try_get("purchases").map_err(map_err)?,
-                    purchase_value_minor: row.try_get("purchase_value").map_err(map_err)?,
-                })
-            })
-            .collect()
+            .map_err(map_err)
     }
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT ad_id, ad_name, campaign_id, campaign_name FROM meta_ads WHERE tenant_id = ?",
         )
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
         .await
-        .map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(AdRecord {
-                    ad_id: row.try_get("ad_id").map_err(map_err)?,
-                    ad_name: row.try_get("ad_name").map_err(map_err)?,
-                    campaign_id: row.try_get("campaign_id").map_err(map_err)?,
-                    campaign_name: row.try_get("campaign_name").map_err(map_err)?,
-                })
-            })
-            .collect()
+        .map_err(map_err)
     }
 }
