@@ -137,33 +137,30 @@ async fn fixture(backend: Backend) -> Fixture {
         .unwrap()
         .session;
     let tenant = session.tenant_id();
-    let hanoi = integration(
-        &env,
-        &session,
-        "Cửa hàng Hà Nội",
-        IntegrationConfig::PancakePos {
-            shop_id: "101".into(),
-        },
-    )
-    .await;
-    let saigon = integration(
-        &env,
-        &session,
-        "Cửa hàng Sài Gòn",
-        IntegrationConfig::PancakePos {
-            shop_id: "202".into(),
-        },
-    )
-    .await;
-    let meta = integration(
-        &env,
-        &session,
-        "Quảng cáo Meta",
-        IntegrationConfig::MetaAds {
-            ad_account_id: "act_1234567890".into(),
-        },
-    )
-    .await;
+    let mut ids = Vec::new();
+    for (name, config) in [
+        (
+            "Cửa hàng Hà Nội",
+            IntegrationConfig::PancakePos {
+                shop_id: "101".into(),
+            },
+        ),
+        (
+            "Cửa hàng Sài Gòn",
+            IntegrationConfig::PancakePos {
+                shop_id: "202".into(),
+            },
+        ),
+        (
+            "Quảng cáo Meta",
+            IntegrationConfig::MetaAds {
+                ad_account_id: "act_1234567890".into(),
+            },
+        ),
+    ] {
+        ids.push(integration(&env, &session, name, config).await);
+    }
+    let [hanoi, saigon, meta]: [Uuid; 3] = ids.try_into().unwrap();
 
     let hanoi_orders = [
         order(
