@@ -99,6 +99,21 @@ impl Cli {
         error
     }
 
+    /// Creates the test's workspace and signs in; answers the account as JSON.
+    fn sign_up(&self) -> Value {
+        self.ok_json(
+            &[
+                "--json",
+                "signup",
+                "--tenant",
+                "Shop thời trang",
+                "--email",
+                "chu@shop.vn",
+            ],
+            Some(PASSWORD),
+        )
+    }
+
     fn assert_no_secret_leaked(&self) {
         let transcript = self.transcript.borrow();
         for secret in ["SECRET-KEY-DO-NOT-LEAK", PASSWORD] {
@@ -124,17 +139,7 @@ fn create_pancake<'a>(shop: &'a str, name: &'a str) -> Vec<&'a str> {
 }
 
 async fn full_flow(cli: Cli) {
-    let account = cli.ok_json(
-        &[
-            "--json",
-            "signup",
-            "--tenant",
-            "Shop thời trang",
-            "--email",
-            "chu@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    let account = cli.sign_up();
     assert_eq!(account["tenantName"], "Shop thời trang");
     assert_eq!(
         cli.ok_json(&["--json", "whoami"], None)["email"],
@@ -383,17 +388,7 @@ async fn offline_the_cli_reads_the_mirror_queues_edits_and_applies_them_when_the
         "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
     ));
     let cli = Cli::new(envs);
-    cli.ok_json(
-        &[
-            "--json",
-            "signup",
-            "--tenant",
-            "Shop thời trang",
-            "--email",
-            "chu@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    cli.sign_up();
     let created = cli.ok_json(
         &create_pancake("6036602", "Shop thời trang"),
         Some(SECRET_KEY),
@@ -648,17 +643,7 @@ async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
         ),
         ("INTEGRATIONS_SYNC_BACKFILL_DAYS".into(), "14".into()),
     ]);
-    let account = cli.ok_json(
-        &[
-            "--json",
-            "signup",
-            "--tenant",
-            "Shop thời trang",
-            "--email",
-            "chu@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    let account = cli.sign_up();
     let created = cli.ok_json(
         &create_pancake("6036602", "Shop thời trang"),
         Some("one-shop:SECRET-KEY-DO-NOT-LEAK-kill"),
@@ -745,17 +730,7 @@ async fn the_worker_syncs_due_enabled_integrations() {
         ("META_GRAPH_BASE_URL".into(), meta.base_url.clone()),
         ("INTEGRATIONS_SYNC_BACKFILL_DAYS".into(), "7".into()),
     ]);
-    cli.ok_json(
-        &[
-            "--json",
-            "signup",
-            "--tenant",
-            "Shop thời trang",
-            "--email",
-            "chu@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    cli.sign_up();
     let on = cli.ok_json(
         &create_pancake("6036602", "Shop thời trang"),
         Some("one-shop:SECRET-KEY-DO-NOT-LEAK-w1"),
@@ -800,17 +775,7 @@ async fn report_prints_the_table_the_json_and_the_csv() {
     use integrations_core::store::{SyncBatch, SyncStore};
     let (envs, _pancake, _meta) = fake_envs().await;
     let cli = Cli::new(envs);
-    let account = cli.ok_json(
-        &[
-            "--json",
-            "signup",
-            "--tenant",
-            "Shop thời trang",
-            "--email",
-            "chu@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    let account = cli.sign_up();
     let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
     let shop = cli.ok_json(&create_pancake("101", "Cửa hàng Hà Nội"), Some(SECRET_KEY));
     let shop_id: uuid::Uuid = shop["id"].as_str().unwrap().parse().unwrap();
