@@ -21,9 +21,13 @@
 // campaigns of a VND ad account; orders of every Pancake store of the workspace, most of them
 // attributed to those ads, some to an ad Meta does not know, some to none). The figures of a day
 // depend only on the day and the store's place in the list, so every run shows the same numbers;
-// days after today (Asia/Ho_Chi_Minh) and before REPORT_HISTORY_DAYS ago are empty. Seed
+// days after today (in the report's time zone) and before REPORT_HISTORY_DAYS ago are empty. Seed
 // `analytics: 'empty'` makes every report empty. `export_report` answers with the path a CSV
 // would have in ~/Downloads and keeps the query in `state.exports`.
+//
+// Time zones: every workspace has one (Asia/Ho_Chi_Minh unless a seed user names another with
+// `timeZone`); reports count days in it unless the query names another. `set_time_zone` checks the
+// name against the browser's Intl (VALIDATION) and needs the server (OFFLINE), as the core does.
 
 /* exported installFakeCore */
 function installFakeCore(seed) {
@@ -44,6 +48,8 @@ function installFakeCore(seed) {
     prefs: Object.assign({ language: null, theme: 'system', lastEmail: null }, seed.prefs || {}),
     users: (seed.users || []).map((u, i) => Object.assign({ userId: 'u-' + (i + 1), tenantId: 't-' + (i + 1) }, u)),
     session: null,
+    /** Tenant id → its time zone (the days of its reports); DEFAULT_ZONE when not set. */
+    zones: {},
     integrations: [],
     nextId: 1,
     calls: [],
@@ -60,6 +66,19 @@ function installFakeCore(seed) {
     holdAt: null,
     /** Every export_report: {stem, path, query}. */
     exports: [],
+  };
+  const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
+  for (const u of state.users) if (u.timeZone) state.zones[u.tenantId] = u.timeZone;
+  const zoneOf = (tenantId) => state.zones[tenantId] || DEFAULT_ZONE;
+  /** An IANA name the browser knows (as the core asks chrono-tz). */
+  const knownZone = (name) => {
+    if (typeof name !== 'string' || !name.trim() || /^[+-]?\d/.test(name.trim())) return false;
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: name.trim() });
+      return true;
+    } catch {
+      return false;
+    }
   };
   if (seed.session) state.session = state.users.find((u) => u.email === seed.session) || null;
 
@@ -88,7 +107,7 @@ function installFakeCore(seed) {
   const account = () => {
     if (!state.session) fail('UNAUTHENTICATED', 'Your session has ended. Sign in again.');
     const u = state.session;
-    return { tenantId: u.tenantId, tenantName: u.tenantName, userId: u.userId, email: u.email };
+    return { tenantId: u.tenantId, tenantName: u.tenantName, timeZone: zoneOf(u.tenantId), userId: u.userId, email: u.email };
   };
   const mine = () => state.integrations.filter((i) => i.tenantId === account().tenantId);
   const find = (id) => mine().find((i) => i.id === id) || fail('NOT_FOUND', 'The integration no longer exists.');
@@ -314,7 +333,6 @@ function installFakeCore(seed) {
   /** An ad id some orders carry that is not among the synced ads (an old account's). */
   const UNKNOWN_AD = '120219999001';
   const REPORT_HISTORY_DAYS = 120;
-  const REPORT_ZONE = 'Asia/Ho_Chi_Minh';
 
   /** 0.6 … 1.4, fixed for a given text. */
   const wobble = (text) => {
@@ -387,7 +405,10 @@ function installFakeCore(seed) {
       const chosen = state.integrations.find((i) => i.tenantId === tenant && i.id === store) || fail('NOT_FOUND', 'There is no such store.');
       if (chosen.provider !== 'PANCAKE_POS') fail('VALIDATION', '“' + chosen.name + '” is not a Pancake POS store.');
     }
-    const today = dayOf(new Date(), REPORT_ZONE);
+    if (query.timeZone !== undefined && !knownZone(query.timeZone))
+      fail('VALIDATION', 'Unknown time zone ' + JSON.stringify(String(query.timeZone)) + '; use an IANA name such as Asia/Ho_Chi_Minh.');
+    const zone = query.timeZone || zoneOf(tenant);
+    const today = dayOf(new Date(), zone);
     const first = addDays(today, -REPORT_HISTORY_DAYS);
     const days = [];
     for (let day = from; day <= to; day = addDays(day, 1)) {
@@ -444,7 +465,7 @@ function installFakeCore(seed) {
     rows.forEach((r) => finish(r.metrics));
     const source = state.mode !== 'shared' ? { kind: 'local' } : offline() ? { kind: 'mirror', asOf: state.mirrorAsOf } : { kind: 'server' };
     return {
-      from, to, timeZone: query.timeZone || REPORT_ZONE, by, store: store === undefined ? null : store,
+      from, to, timeZone: zone, by, store: store === undefined ? null : store,
       spendCurrency: anySpend ? 'VND' : null, revenueCurrency: anyOrder ? 'VND' : null,
       spendExponent: 0, revenueExponent: 0,
       rows, totals: finish(totals), warnings: store !== undefined ? [{ kind: 'spendIsAccountWide' }] : [],
@@ -498,6 +519,14 @@ function installFakeCore(seed) {
       return null;
     },
     current_account: () => (state.session ? account() : null),
+    set_time_zone: ({ timeZone }) => {
+      const tenant = account().tenantId;
+      if (!knownZone(timeZone))
+        fail('VALIDATION', 'Unknown time zone ' + JSON.stringify(String(timeZone ?? '').trim()) + '; use an IANA name such as Asia/Ho_Chi_Minh.');
+      needsServer();
+      state.zones[tenant] = timeZone.trim();
+      return account();
+    },
     list_integrations: () => mine().map(pub),
     get_integration: ({ id }) => pub(find(id)),
     connect_pancake: ({ apiKey, description, shopId }) => {

@@ -74,7 +74,7 @@ export async function startHarness() {
 
 /**
  * A fresh page (own context: own storage) running the app against the fake core.
- * `seed`: { configured, users: [{email, password, tenantName}], session: email, prefs, integrations,
+ * `seed`: { configured, users: [{email, password, tenantName, timeZone?}], session: email, prefs, integrations,
  * shared, link, mirrorAsOf, conflicts, analytics } (see fake-core.js). `timezoneId`: the system
  * time zone. `fixedTime`: what `Date.now()` says, always (timers still run), for pictures and
  * ranges that must not depend on the day the tests run.

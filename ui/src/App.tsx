@@ -2,7 +2,7 @@
 //! inside the signed-in shell a small state-based router (list, connect, edit, analytics,
 //! settings).
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { backend, toBackendError } from './backend';
 import { AnalyticsPage } from './components/AnalyticsPage';
@@ -142,6 +142,7 @@ export function App() {
           status={status}
           onSignOut={signOut}
           onSessionEnded={(notice) => setView({ view: 'signed-out', notice })}
+          onAccountChanged={(next) => setView({ view: 'signed-in', account: next })}
         />
       );
   }
@@ -152,14 +153,29 @@ function SignedIn({
   status,
   onSignOut,
   onSessionEnded,
+  onAccountChanged,
 }: {
   account: Account;
   status: AppStatus | null;
   onSignOut: () => void;
   onSessionEnded: (notice: string) => void;
+  onAccountChanged: (account: Account) => void;
 }) {
   const [page, setPage] = useState<Page>({ page: 'list' });
-  const session = useMemo<Session>(() => ({ account, ended: onSessionEnded }), [account, onSessionEnded]);
+  // The callbacks are new on each render of App; the session only changes with the account, so
+  // pages that depend on it (useBackendError) do not reload for nothing.
+  const callbacks = useRef({ onSessionEnded, onAccountChanged });
+  useEffect(() => {
+    callbacks.current = { onSessionEnded, onAccountChanged };
+  });
+  const session = useMemo<Session>(
+    () => ({
+      account,
+      ended: (notice) => callbacks.current.onSessionEnded(notice),
+      updated: (next) => callbacks.current.onAccountChanged(next),
+    }),
+    [account],
+  );
   const toList = useCallback(() => setPage({ page: 'list' }), []);
 
   // Each page starts at the top, like a new window would.

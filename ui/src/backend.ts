@@ -103,6 +103,12 @@ export const backend = {
   signIn: (input: SignInInput) => call<Account>('sign_in', { ...input }),
   signOut: () => call<null>('sign_out'),
   currentAccount: () => call<Account | null>('current_account'),
+  /**
+   * The workspace's time zone (an IANA name): the days its reports are counted in. Answers with
+   * the account as it is afterwards. VALIDATION for an unknown name; OFFLINE while the server
+   * cannot be reached (shared mode).
+   */
+  setTimeZone: (timeZone: string) => call<Account>('set_time_zone', { timeZone }),
 
   listIntegrations: () => call<Integration[]>('list_integrations'),
   getIntegration: (id: string) => call<Integration>('get_integration', { id }),
@@ -154,7 +160,7 @@ export const backend = {
 
   /**
    * Ad spend against sales for a range of days, by day, campaign or ad (days in the query's time
-   * zone, Asia/Ho_Chi_Minh when absent). VALIDATION for a backwards or too long range.
+   * zone, the workspace's when absent; `report.timeZone` says which). VALIDATION for a backwards or too long range.
    */
   analyticsReport: (query: ReportQuery) => call<Report>('analytics_report', { query }),
   /** Saves the same report's table as CSV (UTF-8 with BOM) in Downloads; answers with its path. */

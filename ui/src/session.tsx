@@ -9,6 +9,8 @@ export interface Session {
   account: Account;
   /** The core refused the session (UNAUTHENTICATED): back to the sign-in screen. */
   ended: (message: string) => void;
+  /** The core answered with a newer account (e.g. after `set_time_zone`): the whole app takes it. */
+  updated: (account: Account) => void;
 }
 
 export const SessionContext = createContext<Session | null>(null);

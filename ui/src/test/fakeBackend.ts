@@ -20,6 +20,7 @@ export type FakeBackend = { [K in keyof Backend]: Mock<Backend[K]> };
 export const account: Account = {
   tenantId: 't-1',
   tenantName: 'Shop thời trang',
+  timeZone: 'Asia/Ho_Chi_Minh',
   userId: 'u-1',
   email: 'chu@shop.vn',
 };
@@ -138,6 +139,7 @@ export function makeFakeBackend(): FakeBackend {
     setSyncInterval: vi.fn(),
     analyticsReport: vi.fn(),
     exportReport: vi.fn(),
+    setTimeZone: vi.fn(),
   };
 }
 
