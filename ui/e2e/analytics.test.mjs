@@ -153,6 +153,67 @@ describe('Analytics, in English', () => {
   });
 });
 
+describe('The workspace’s time zone', () => {
+  it('is chosen in Settings, and the dashboard counts its days in it (screenshot of the settings)', async () => {
+    const { page, problems } = await openApp(harness.browser, {
+      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
+      timezoneId: 'Asia/Ho_Chi_Minh',
+      fixedTime: NOW,
+    });
+    await role(page, 'heading', 'All Integrations').waitFor();
+    await role(page, 'button', 'Settings').click();
+    const zone = page.getByLabel('Time zone', { exact: true });
+    await zone.waitFor();
+    assert.equal(await zone.inputValue(), 'Asia/Ho_Chi_Minh');
+    assert.equal(await zone.locator('option').first().textContent(), 'Asia/Ho_Chi_Minh (GMT+7)');
+    await page.getByText('Days in reports are counted in this time zone.').waitFor();
+    await shot(page, '28-settings-time-zone');
+
+    await zone.selectOption('America/Los_Angeles');
+    await page.getByText('Time zone set to America/Los_Angeles.').waitFor();
+    assert.deepEqual(await calls(page, 'set_time_zone'), [{ timeZone: 'America/Los_Angeles' }]);
+    assert.equal(await zone.inputValue(), 'America/Los_Angeles');
+    await shot(page, '28-settings-time-zone-saved');
+
+    // A name the core does not know: refused, and the select shows the zone the workspace has.
+    const refused = await page.evaluate(() =>
+      window.__TAURI_INTERNALS__.invoke('set_time_zone', { timeZone: 'Hà Nội' }).catch((e) => e.code + ': ' + e.message),
+    );
+    assert.equal(refused, 'VALIDATION: Unknown time zone "Hà Nội"; use an IANA name such as Asia/Ho_Chi_Minh.');
+
+    // In Los Angeles it is still the 24th: the ranges end there, and the label says whose days.
+    await role(page, 'navigation', 'Pages').getByRole('button', { name: 'Analytics' }).click();
+    await eventually(async () => (await page.getByTestId('analytics-time-zone').textContent()) === 'Days in America/Los_Angeles');
+    await eventually(async () => (await rowHeaders(page)).length === 30);
+    assert.deepEqual(await lastQuery(page), { from: '2026-10-26', to: '2026-11-24', by: 'day' });
+    await role(page, 'radio', 'Last 7 days').check();
+    await eventually(async () => (await lastQuery(page))?.from === '2026-11-18');
+    assert.deepEqual(await lastQuery(page), { from: '2026-11-18', to: '2026-11-24', by: 'day' });
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
+  it('cannot be changed while the shared server is out of reach', async () => {
+    const { page, problems } = await openApp(harness.browser, {
+      seed: seed({ shared: true, link: 'OFFLINE', prefs: { language: 'vi', theme: 'light', lastEmail: owner.email } }),
+      timezoneId: 'Asia/Ho_Chi_Minh',
+      fixedTime: NOW,
+    });
+    await role(page, 'button', 'Cài đặt').click();
+    const zone = page.getByLabel('Múi giờ', { exact: true });
+    await zone.waitFor();
+    await eventually(() => zone.isDisabled());
+    await page.getByText('Đổi múi giờ cần kết nối máy chủ — bạn đang ngoại tuyến. Hãy thử lại khi có kết nối.').waitFor();
+    await shot(page, '28-settings-time-zone-offline-vi');
+    const refused = await page.evaluate(() =>
+      window.__TAURI_INTERNALS__.invoke('set_time_zone', { timeZone: 'Asia/Bangkok' }).catch((e) => e.code),
+    );
+    assert.equal(refused, 'OFFLINE');
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+});
+
 describe('Analytics offline', () => {
   it('says the figures come from the local copy, and how old it is', async () => {
     const { page, problems } = await openApp(harness.browser, {

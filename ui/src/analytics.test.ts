@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { addDays, isDay, presetRange, rangeProblem, reportQuery, rowLabel, todayIn } from './analytics';
+import { addDays, isDay, presetRange, rangeProblem, reportQuery, rowLabel, todayIn, workspaceToday } from './analytics';
 import { translator } from './i18n';
 import type { ReportRow } from './types';
 
@@ -14,6 +14,14 @@ describe('todayIn', () => {
     expect(todayIn('UTC', now)).toBe('2026-11-24');
     expect(todayIn('Asia/Ho_Chi_Minh', new Date('2026-11-24T16:59:59Z'))).toBe('2026-11-24');
     expect(todayIn('Asia/Ho_Chi_Minh', new Date('2026-11-24T17:00:00Z'))).toBe('2026-11-25');
+    expect(todayIn('America/Los_Angeles', now)).toBe('2026-11-24');
+  });
+
+  it('is the workspace’s today, or Vietnam’s when the browser does not know the zone', () => {
+    const now = new Date('2026-11-24T18:30:00Z');
+    expect(workspaceToday('America/Los_Angeles', now)).toBe('2026-11-24');
+    expect(workspaceToday('Asia/Tokyo', now)).toBe('2026-11-25');
+    expect(workspaceToday('Mars/Olympus_Mons', now)).toBe('2026-11-25');
   });
 });
 

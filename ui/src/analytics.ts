@@ -1,12 +1,13 @@
 //! The dashboard's ranges and labels, pure so they are tested without a page. Days are the
-//! report's: calendar days in Asia/Ho_Chi_Minh (the core's default time zone, which the UI does
-//! not override), so "today" is Vietnam's today whatever the computer's clock zone says.
+//! report's: calendar days in the workspace's time zone (the core's default for a query that
+//! names none, which the UI never does), so "today" is the workspace's today whatever the
+//! computer's clock zone says.
 
 import type { Translate } from './i18n';
 import type { ReportMetrics, ReportQuery, ReportRow } from './types';
 
-/** The core's default report time zone; the UI asks for none and computes "today" in it. */
-export const REPORT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+/** A new workspace's time zone; "today" falls back to it if the browser does not know the workspace's. */
+export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
 export type Preset = 'last7' | 'last30' | 'last90' | 'thisMonth' | 'custom';
 export const PRESETS: Preset[] = ['last7', 'last30', 'last90', 'thisMonth', 'custom'];
@@ -28,6 +29,18 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
+/**
+ * Today in the workspace's time zone. The core knows every IANA name; should this browser not
+ * know one (an older ICU), the default zone is the nearest guess rather than a broken page.
+ */
+export function workspaceToday(timeZone: string, now: Date = new Date()): string {
+  try {
+    return todayIn(timeZone, now);
+  } catch {
+    return todayIn(DEFAULT_TIME_ZONE, now);
+  }
+}
+
 /** `addDays('2026-03-01', -1)` → `'2026-02-28'`; calendar arithmetic, no time zone involved. */
 export function addDays(day: string, days: number): string {
   const [y, m, d] = day.split('-').map(Number);
@@ -38,7 +51,7 @@ export function isDay(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && addDays(value, 0) === value;
 }
 
-/** The days a preset covers, ending today (`today` in the report's time zone). */
+/** The days a preset covers, ending today (`today` in the workspace's time zone). */
 export function presetRange(preset: Exclude<Preset, 'custom'>, today: string): Range {
   switch (preset) {
     case 'last7':
@@ -59,7 +72,7 @@ export function rangeProblem(t: Translate, range: Range): string | null {
   return null;
 }
 
-/** The query as the core takes it: no time zone (the core's default is the report's), no empty store. */
+/** The query as the core takes it: no time zone (the core's default is the workspace's), no empty store. */
 export function reportQuery(range: Range, by: ReportQuery['by'], store: string): ReportQuery {
   return store ? { from: range.from, to: range.to, store, by } : { from: range.from, to: range.to, by };
 }

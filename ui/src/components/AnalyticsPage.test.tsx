@@ -3,13 +3,14 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from '../backend';
-import { integration } from '../test/fakeBackend';
+import { useSession } from '../session';
+import { account, integration } from '../test/fakeBackend';
 import { api, renderWithProviders } from '../test/render';
 import type { Report, ReportMetrics, ReportRow } from '../types';
 import { AnalyticsPage } from './AnalyticsPage';
 
 const NBSP = '\u00a0';
-/** 18:30 UTC on the 24th is 01:30 on the 25th in Vietnam: "today" is the 25th. */
+/** 18:30 UTC on the 24th is 01:30 on the 25th in Vietnam: "today" is the 25th (10:30 on the 24th in Los Angeles). */
 const NOW = new Date('2026-11-24T18:30:00Z');
 
 function metrics(overrides: Partial<ReportMetrics> = {}): ReportMetrics {
@@ -109,6 +110,16 @@ function setup(language: 'en' | 'vi' = 'en', connectivity = {}) {
   return { user };
 }
 
+/** Stands for the settings page: hands the session a new account, as set_time_zone's answer. */
+function ZoneChanger({ timeZone }: { timeZone: string }) {
+  const { account: current, updated } = useSession();
+  return (
+    <button type="button" onClick={() => updated({ ...current, timeZone })}>
+      Move to {timeZone}
+    </button>
+  );
+}
+
 beforeEach(() => {
   // Only Date is faked: timers stay real, so waiting for the page works as usual.
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -141,6 +152,40 @@ describe('AnalyticsPage', () => {
     await waitFor(() => expect(lastQuery()).toEqual({ from: '2026-08-28', to: '2026-11-25', by: 'day' }));
     await user.click(screen.getByRole('radio', { name: 'This month' }));
     await waitFor(() => expect(lastQuery()).toEqual({ from: '2026-11-01', to: '2026-11-25', by: 'day' }));
+  });
+
+  it('counts the presets in the workspace’s zone: in Los Angeles it is still the 24th', async () => {
+    const la = { ...account, timeZone: 'America/Los_Angeles' };
+    api.analyticsReport.mockResolvedValue(report({ from: '2026-10-26', to: '2026-11-24', timeZone: 'America/Los_Angeles' }));
+    const user = userEvent.setup();
+    renderWithProviders(<AnalyticsPage />, {}, undefined, {}, { account: la });
+    // Before the core answers, the label already names the workspace's zone.
+    expect(screen.getByTestId('analytics-time-zone')).toHaveTextContent('Days in America/Los_Angeles');
+    await screen.findByRole('table');
+    expect(lastQuery()).toEqual({ from: '2026-10-26', to: '2026-11-24', by: 'day' });
+    await user.click(screen.getByRole('radio', { name: 'Last 7 days' }));
+    await waitFor(() => expect(lastQuery()).toEqual({ from: '2026-11-18', to: '2026-11-24', by: 'day' }));
+    await user.click(screen.getByRole('radio', { name: 'This month' }));
+    await waitFor(() => expect(lastQuery()).toEqual({ from: '2026-11-01', to: '2026-11-24', by: 'day' }));
+    expect(screen.getByTestId('analytics-time-zone')).toHaveTextContent('Days in America/Los_Angeles');
+  });
+
+  it('asks again when the workspace’s zone changes, even for the same days', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(
+      <>
+        <AnalyticsPage />
+        <ZoneChanger timeZone="Asia/Bangkok" />
+      </>,
+    );
+    await screen.findByRole('table');
+    expect(api.analyticsReport).toHaveBeenCalledTimes(1);
+    api.analyticsReport.mockResolvedValue(report({ timeZone: 'Asia/Bangkok' }));
+    // Bangkok is Vietnam's offset: the same days, but the core counts them in another zone.
+    await user.click(screen.getByRole('button', { name: 'Move to Asia/Bangkok' }));
+    await waitFor(() => expect(screen.getByTestId('analytics-time-zone')).toHaveTextContent('Days in Asia/Bangkok'));
+    expect(api.analyticsReport).toHaveBeenCalledTimes(2);
+    expect(lastQuery()).toEqual({ from: '2026-10-27', to: '2026-11-25', by: 'day' });
   });
 
   it('shows the totals as cards, money exact and ROAS with two decimals', async () => {

@@ -1,6 +1,6 @@
 //! The analytics dashboard: Meta ad spend against the stores' sales for a range of days, by day,
 //! campaign or ad. The core does the sums (analytics_report); this page picks the range (days in
-//! Asia/Ho_Chi_Minh, the report's time zone), the store and the grouping, and shows the totals,
+//! the workspace's time zone, the report's), the store and the grouping, and shows the totals,
 //! a chart and the table, with the core's warnings and where the figures came from. Money is
 //! always shown from the exact minor units (money.ts). "Export CSV" has the core write the same
 //! table to the Downloads folder.
@@ -9,14 +9,13 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, 
 
 import {
   PRESETS,
-  REPORT_TIME_ZONE,
   dayDate,
   isEmpty,
   presetRange,
   rangeProblem,
   reportQuery,
   rowLabel,
-  todayIn,
+  workspaceToday,
   type Preset,
   type Range,
 } from '../analytics';
@@ -24,7 +23,7 @@ import { backend } from '../backend';
 import { useDataChanged } from '../connectivity';
 import { localeOf, usePreferences, type MessageKey } from '../i18n';
 import { formatMoney } from '../money';
-import { useBackendError } from '../session';
+import { useBackendError, useSession } from '../session';
 import { useSyncFinished } from '../sync';
 import { agoText } from '../syncText';
 import type {
@@ -100,8 +99,10 @@ export function AnalyticsPage() {
   const { t, language } = usePreferences();
   const notify = useToast();
   const asError = useBackendError();
+  // The core counts days in the workspace's zone; "today" must be that zone's today too.
+  const { timeZone } = useSession().account;
 
-  const today = todayIn(REPORT_TIME_ZONE);
+  const today = workspaceToday(timeZone);
   const [preset, setPreset] = useState<Preset>('last30');
   const [custom, setCustom] = useState<Range>(() => presetRange('last30', today));
   const [store, setStore] = useState('');
@@ -115,6 +116,8 @@ export function AnalyticsPage() {
   const range = preset === 'custom' ? custom : presetRange(preset, today);
   const problem = preset === 'custom' ? rangeProblem(t, custom) : null;
   const query: ReportQuery | null = problem ? null : reportQuery(range, by, store);
+  // The zone is not part of the query (the core takes the workspace's), but a new zone is a new
+  // report even for the same days: fetchReport depends on it too.
   const queryKey = query ? JSON.stringify(query) : null;
 
   const fetchReport = useCallback(
@@ -133,7 +136,8 @@ export function AnalyticsPage() {
         },
       );
     },
-    [queryKey, asError],
+    // timeZone: see queryKey.
+    [queryKey, asError, timeZone],
   );
   useEffect(() => fetchReport(false), [fetchReport]);
 
@@ -205,7 +209,7 @@ export function AnalyticsPage() {
         store={storeIsGone ? '' : store}
         stores={stores}
         onStore={setStore}
-        timeZone={report?.timeZone ?? REPORT_TIME_ZONE}
+        timeZone={report?.timeZone ?? timeZone}
       />
 
       {report?.source.kind === 'mirror' && (

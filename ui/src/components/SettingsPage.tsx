@@ -1,11 +1,72 @@
-//! Language and theme. A change applies at once and is saved through the core; if saving fails
-//! the change stays for this session and the error is shown.
+//! Language and theme (this computer's). A change applies at once and is saved through the core;
+//! if saving fails the change stays for this session and the error is shown.
+//!
+//! The workspace's time zone (everyone's): the days its reports are counted in. It is the core's,
+//! so a change shows only once the core took it; it needs the server in shared mode.
 
-import { useState } from 'react';
+import { useId, useMemo, useState, type ReactNode } from 'react';
 
-import { backend, toBackendError } from '../backend';
+import { backend, toBackendError, type BackendError } from '../backend';
+import { useConnectivity } from '../connectivity';
 import { usePreferences, type MessageKey } from '../i18n';
+import { useBackendError, useSession } from '../session';
 import type { AppStatus, Language, Preferences, Theme } from '../types';
+import { ErrorAlert } from './ErrorAlert';
+import { useToast } from './Toasts';
+
+/** Where most workspaces are: shown first, so Vietnam's zone is never hunted for. */
+export const COMMON_TIME_ZONES = [
+  'Asia/Ho_Chi_Minh',
+  'Asia/Bangkok',
+  'Asia/Jakarta',
+  'Asia/Singapore',
+  'Asia/Manila',
+  'Asia/Kuala_Lumpur',
+  'UTC',
+];
+
+/** The name this browser files a zone under (e.g. Asia/Saigon for Asia/Ho_Chi_Minh), or null. */
+function canonicalZone(zone: string): string | null {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The select's two groups: the common zones (and the current one, should the list not have it),
+ * then every other IANA zone the browser knows, without second names of the common ones.
+ */
+export function timeZoneOptions(current: string): { common: string[]; all: string[] } {
+  const supported = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const taken = new Set<string>(COMMON_TIME_ZONES);
+  for (const zone of COMMON_TIME_ZONES) {
+    const canonical = canonicalZone(zone);
+    if (canonical) taken.add(canonical);
+  }
+  const all = supported.filter((zone) => !taken.has(zone));
+  const common = COMMON_TIME_ZONES.includes(current) || all.includes(current) ? COMMON_TIME_ZONES : [current, ...COMMON_TIME_ZONES];
+  return { common, all };
+}
+
+const offsets = new Map<string, string>();
+/** "Asia/Ho_Chi_Minh (GMT+7)": the name the core stores, and today's offset to recognise it by. */
+function zoneLabel(zone: string): string {
+  let offset = offsets.get(zone);
+  if (offset === undefined) {
+    try {
+      offset =
+        new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'shortOffset' })
+          .formatToParts(new Date())
+          .find((part) => part.type === 'timeZoneName')?.value ?? '';
+    } catch {
+      offset = '';
+    }
+    offsets.set(zone, offset);
+  }
+  return offset ? `${zone} (${offset})` : zone;
+}
 
 function Segmented<T extends string>({
   legend,
@@ -103,8 +164,106 @@ export function SettingsPanel({ status }: { status?: AppStatus | null }) {
   );
 }
 
+/** The workspace's time zone, saved through the core on change. */
+function WorkspaceSettings() {
+  const { t } = usePreferences();
+  const { account, updated } = useSession();
+  const asError = useBackendError();
+  const notify = useToast();
+  const { offline, refresh: refreshConnectivity } = useConnectivity();
+  /** The zone being saved: shown in the select until the core answers. */
+  const [saving, setSaving] = useState<string | null>(null);
+  const [error, setError] = useState<BackendError | null>(null);
+  const id = useId();
+  const { common, all } = useMemo(() => timeZoneOptions(account.timeZone), [account.timeZone]);
+
+  const change = async (zone: string) => {
+    if (saving !== null || zone === account.timeZone) return;
+    setSaving(zone);
+    setError(null);
+    try {
+      const next = await backend.setTimeZone(zone);
+      updated(next);
+      notify('success', t('settings.timeZoneSaved', { zone: next.timeZone }));
+    } catch (err) {
+      // The select goes back to the workspace's zone, which did not change.
+      const failure = asError(err);
+      setError(failure);
+      if (failure.code === 'OFFLINE') refreshConnectivity();
+    } finally {
+      setSaving(null);
+    }
+  };
+
+  const describedBy = [`${id}-hint`, offline ? `${id}-offline` : null].filter(Boolean).join(' ');
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="field">
+        <label htmlFor={id}>{t('settings.timeZone')}</label>
+        <div className="flex items-center gap-3">
+          <select
+            id={id}
+            className="input max-w-sm disabled:cursor-not-allowed disabled:bg-subtle disabled:opacity-70"
+            value={saving ?? account.timeZone}
+            disabled={offline}
+            title={offline ? t('connectivity.needsServer') : undefined}
+            aria-describedby={describedBy}
+            aria-busy={saving !== null || undefined}
+            onChange={(event) => void change(event.target.value)}
+          >
+            <optgroup label={t('settings.timeZoneCommon')}>
+              {common.map((zone) => (
+                <option key={zone} value={zone}>
+                  {zoneLabel(zone)}
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label={t('settings.timeZoneAll')}>
+              {all.map((zone) => (
+                <option key={zone} value={zone}>
+                  {zoneLabel(zone)}
+                </option>
+              ))}
+            </optgroup>
+          </select>
+          {saving !== null && (
+            <span role="status" className="text-sm text-muted">
+              {t('settings.timeZoneSaving')}
+            </span>
+          )}
+        </div>
+        <p className="hint" id={`${id}-hint`}>
+          {t('settings.timeZoneHint')}
+        </p>
+      </div>
+      {offline && (
+        <p className="m-0 rounded-lg bg-subtle px-3 py-2 text-sm text-muted" id={`${id}-offline`}>
+          {t('settings.timeZoneOffline')}
+        </p>
+      )}
+      {error && <ErrorAlert error={error} message={t('settings.timeZoneFailed', { message: error.message })} />}
+    </div>
+  );
+}
+
+function SettingsSection({ title, lead, children }: { title: string; lead: string; children: ReactNode }) {
+  const id = useId();
+  return (
+    <section className="card flex flex-col gap-5 p-6" aria-labelledby={id}>
+      <div>
+        <h2 className="m-0 text-lg" id={id}>
+          {title}
+        </h2>
+        <p className="m-0 mt-0.5 text-sm text-muted">{lead}</p>
+      </div>
+      {children}
+    </section>
+  );
+}
+
 export function SettingsPage({ status, onBack }: { status?: AppStatus | null; onBack: () => void }) {
   const { t } = usePreferences();
+  const { account } = useSession();
   return (
     <div className="mx-auto flex w-full max-w-2xl flex-col gap-5">
       <div>
@@ -112,11 +271,13 @@ export function SettingsPage({ status, onBack }: { status?: AppStatus | null; on
           <span aria-hidden="true">←</span> {t('list.title')}
         </button>
         <h1 className="m-0 mt-2 text-2xl">{t('settings.title')}</h1>
-        <p className="m-0 mt-1 text-sm text-muted">{t('settings.lead')}</p>
       </div>
-      <section className="card p-6" aria-label={t('settings.title')}>
+      <SettingsSection title={t('settings.computer')} lead={t('settings.lead')}>
         <SettingsPanel status={status} />
-      </section>
+      </SettingsSection>
+      <SettingsSection title={t('settings.workspace')} lead={t('settings.workspaceLead', { name: account.tenantName })}>
+        <WorkspaceSettings />
+      </SettingsSection>
     </div>
   );
 }

@@ -345,6 +345,17 @@ export const en = {
   'settings.database': 'Database',
   'settings.databaseStandalone': 'Embedded database',
   'settings.databaseShared': 'Shared PostgreSQL',
+  'settings.computer': 'This computer',
+  'settings.workspace': 'Workspace',
+  'settings.workspaceLead': 'These apply to everyone in {name}.',
+  'settings.timeZone': 'Time zone',
+  'settings.timeZoneHint': 'Days in reports are counted in this time zone.',
+  'settings.timeZoneCommon': 'Common',
+  'settings.timeZoneAll': 'All time zones',
+  'settings.timeZoneSaving': 'Saving…',
+  'settings.timeZoneSaved': 'Time zone set to {zone}.',
+  'settings.timeZoneFailed': 'Could not change the time zone: {message}',
+  'settings.timeZoneOffline': 'Changing the time zone needs the server — you are offline. Try again when the connection returns.',
 };
 
 export type MessageKey = keyof typeof en;
