@@ -88,6 +88,14 @@ describe('Analytics, in English', () => {
     assert.ok(box.width > 900 && box.height >= 280, `chart is ${box.width}×${box.height}`);
     // Seven bars of spend were drawn.
     assert.equal(await chart.locator('.recharts-bar-rectangle').count(), 7);
+    // Hovering a day shows its exact amounts (drawn under the app's frozen prototype too).
+    await chart.locator('.recharts-bar-rectangle').first().hover();
+    const tip = page.locator('.recharts-tooltip-wrapper');
+    await eventually(async () => /₫/.test((await tip.textContent()) ?? ''));
+    const tipText = await tip.textContent();
+    assert.match(tipText, /^11\/19/);
+    assert.match(tipText, /Spend : ₫3,863,000/);
+    assert.match(tipText, /POS revenue : ₫26,155,000/);
   });
 
   it('groups by ad and by campaign, naming the orders Meta cannot explain', async () => {

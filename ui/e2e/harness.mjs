@@ -103,7 +103,12 @@ export async function openApp(
   page.on('request', (request) => {
     if (!request.url().startsWith(baseUrl) && !request.url().startsWith('data:')) problems.push(`external request: ${request.url()}`);
   });
-  await page.addInitScript({ content: `${mocks}\n${fakeCore}\ninstallFakeCore(${JSON.stringify(seed)});` });
+  // The desktop app runs with Tauri's `freezePrototype`: Object.prototype is frozen before any
+  // page script, so a library that assigns e.g. `toString` on a plain object throws there. The
+  // browser tests freeze it the same way, or they would pass where the app shows a blank page.
+  await page.addInitScript({
+    content: `${mocks}\n${fakeCore}\ninstallFakeCore(${JSON.stringify(seed)});\nObject.freeze(Object.prototype);`,
+  });
   await page.goto(baseUrl);
   return { page, context, problems };
 }
