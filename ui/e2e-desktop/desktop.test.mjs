@@ -10,7 +10,8 @@
 //
 // Flow: first run (embedded database) → create a workspace → connect Pancake with a one-shop key
 // (auto-created, named after the shop) → add another store with a three-shop key (choose one) →
-// enable it (stores are created switched off) → test its connection → disable it → delete it.
+// enable it (stores are created switched off) → test its connection → disable it → delete it →
+// the analytics page, empty → the workspace's time zone changed in Settings, followed by it.
 // Screenshots go to e2e-desktop/screenshots/ (emptied at the start of each run).
 
 import assert from 'node:assert/strict';
@@ -375,6 +376,27 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await row(FIRST_SHOP).waitForDisplayed({ timeout: UI_TIMEOUT });
     await waitText(storeCount(), '1 store connected', 'Pancake card');
     assert.equal(await row(SECOND_SHOP).isExisting(), false, 'the deleted store stays deleted');
+  });
+
+  step('analytics: the report from the embedded database, in the workspace time zone', async () => {
+    await browser.$(`//nav//button[normalize-space()='Analytics']`).click();
+    await heading('Analytics').waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'the analytics page never opened' });
+    // Nothing is synced yet: the report answers, empty, in the workspace's time zone.
+    await browser
+      .$(`//*[normalize-space()='No data in this range']`)
+      .waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'the report never answered' });
+    await waitText(browser.$('[data-testid="analytics-time-zone"]'), 'Days in Asia/Ho_Chi_Minh', 'time zone label');
+    assert.equal(await button('Export CSV').isEnabled(), false, 'nothing to export');
+    await screenshot('analytics-empty');
+
+    // The workspace moves to Bangkok in Settings; the report's days follow.
+    await button('⚙ Settings').click();
+    const zone = browser.$(`//select[@id=//label[normalize-space()='Time zone']/@for]`);
+    await zone.waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no time zone setting' });
+    await zone.selectByAttribute('value', 'Asia/Bangkok');
+    await toastWith('Time zone set to Asia/Bangkok.').waitForDisplayed({ timeout: UI_TIMEOUT });
+    await browser.$(`//nav//button[normalize-space()='Analytics']`).click();
+    await waitText(browser.$('[data-testid="analytics-time-zone"]'), 'Days in Asia/Bangkok', 'time zone label');
   });
 });
 
