@@ -318,6 +318,20 @@ impl Fixture {
     async fn report(&self, query: ReportQuery) -> Report {
         self.env.core.report(&self.session, &query).await.unwrap()
     }
+
+    /// A second workspace on the same database, with no data of its own.
+    async fn other_workspace(&self) -> Session {
+        self.env
+            .core
+            .sign_up(
+                "Cửa hàng khác",
+                "khac@shop.vn",
+                &SecretString::from("mật khẩu 456"),
+            )
+            .await
+            .unwrap()
+            .session
+    }
 }
 
 /// (key, spend, Meta purchase value, revenue, orders) of each row.
@@ -477,17 +491,7 @@ async fn bad_queries_get_clear_errors(backend: Backend) {
     assert_eq!(err.code(), integrations_core::ErrorCode::NotFound);
 
     // Another workspace sees none of these figures.
-    let other = f
-        .env
-        .core
-        .sign_up(
-            "Cửa hàng khác",
-            "khac@shop.vn",
-            &SecretString::from("mật khẩu 456"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let other = f.other_workspace().await;
     let report = f
         .env
         .core
@@ -533,17 +537,7 @@ async fn the_workspace_time_zone_sets_the_days(backend: Backend) {
         "UTC"
     );
 
-    let other = f
-        .env
-        .core
-        .sign_up(
-            "Cửa hàng khác",
-            "khac@shop.vn",
-            &SecretString::from("mật khẩu 456"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let other = f.other_workspace().await;
     let theirs = f.env.core.whoami(&other).await.unwrap();
     assert_eq!(
         theirs.time_zone, "Asia/Ho_Chi_Minh",
