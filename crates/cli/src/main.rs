@@ -436,6 +436,13 @@ fn print_report(report: &Report) {
                 "Note: orders in several currencies ({}) are added together.",
                 currencies.join(", ")
             ),
+            ReportWarning::SeveralSpendCurrencies { currencies } => println!(
+                "Note: spend in several currencies ({}) is added together; no ROAS.",
+                currencies.join(", ")
+            ),
+            ReportWarning::OrderCurrencyAssumed { currency } => println!(
+                "Note: the orders carry no currency; taken to be {currency}, the ad account's."
+            ),
         }
     }
     let spend = report.spend_currency.as_deref();

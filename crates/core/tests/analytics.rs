@@ -545,7 +545,47 @@ async fn the_workspace_time_zone_sets_the_days(backend: Backend) {
     );
 }
 
+/// SQLite reads fractions of a second to the millisecond: an order in the last tenth of a
+/// millisecond of the range's last day must still count on that day, as in PostgreSQL.
+async fn the_last_instant_of_the_last_day_counts_on_it(backend: Backend) {
+    let f = fixture(backend).await;
+    let late = order(
+        8,
+        101,
+        "2026-11-03T16:59:59.999900",
+        3,
+        [10_000, 0, 0, 10_000],
+        None,
+    );
+    f.env
+        .store()
+        .write_batch(
+            f.session.tenant_id(),
+            f.hanoi,
+            SyncBatch::Orders {
+                shop_id: 101,
+                orders: &[late],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let report = f.report(query(ReportGrouping::Day)).await;
+    let last = report.rows.last().unwrap();
+    assert_eq!(last.key, "2026-11-03");
+    assert_eq!(
+        (last.metrics.revenue_minor, last.metrics.orders),
+        (355_000, 3)
+    );
+    let rows: i64 = report.rows.iter().map(|r| r.metrics.revenue_minor).sum();
+    assert_eq!(
+        rows, report.totals.revenue_minor,
+        "the rows add up to the total"
+    );
+}
+
 on_both_stores!(
+    the_last_instant_of_the_last_day_counts_on_it,
     the_workspace_time_zone_sets_the_days,
     totals_follow_the_rules,
     days_are_local_and_the_last_evening_counts,

@@ -21,7 +21,7 @@ revenueMinor: number, orders: number,
  */
 averageOrderValueMinor: number | null, 
 /**
- * Meta purchase value ÷ spend; null without spend.
+ * Meta purchase value ÷ spend; null without spend or with spend in several currencies.
  */
 roasMeta: number | null, 
 /**

@@ -3,4 +3,4 @@
 /**
  * Something the reader of the figures must know.
  */
-export type ReportWarning = { "kind": "spendIsAccountWide" } | { "kind": "currenciesDiffer", spend: string, revenue: string, } | { "kind": "severalOrderCurrencies", currencies: Array<string>, };
+export type ReportWarning = { "kind": "spendIsAccountWide" } | { "kind": "currenciesDiffer", spend: string, revenue: string, } | { "kind": "severalOrderCurrencies", currencies: Array<string>, } | { "kind": "severalSpendCurrencies", currencies: Array<string>, } | { "kind": "orderCurrencyAssumed", currency: string, };

@@ -144,7 +144,9 @@ impl Dialect {
             Dialect::Postgres => {
                 format!("(({column} AT TIME ZONE 'UTC') + make_interval(secs => {seconds}))::date")
             }
-            Dialect::Sqlite => format!("date({column}, '{seconds:+} seconds')"),
+            // Whole seconds first: SQLite reads fractions to the millisecond only, and would
+            // round 23:59:59.9999 up into the next day.
+            Dialect::Sqlite => format!("date(substr({column}, 1, 19), '{seconds:+} seconds')"),
         }
     }
 }
@@ -175,7 +177,7 @@ mod tests {
         );
         assert_eq!(
             plan.day_sql(Dialect::Sqlite, "inserted_at"),
-            "date(inserted_at, '+25200 seconds')"
+            "date(substr(inserted_at, 1, 19), '+25200 seconds')"
         );
     }
 

@@ -115,7 +115,7 @@ pub struct ReportMetrics {
     /// Revenue ÷ orders, rounded to the minor unit; null without orders.
     #[ts(type = "number | null")]
     pub average_order_value_minor: Option<i64>,
-    /// Meta purchase value ÷ spend; null without spend.
+    /// Meta purchase value ÷ spend; null without spend or with spend in several currencies.
     pub roas_meta: Option<f64>,
     /// POS revenue ÷ spend; null without spend or when the two are in different currencies.
     pub roas_pos: Option<f64>,
@@ -135,20 +135,25 @@ impl ReportMetrics {
         self.orders += row.orders;
     }
 
-    fn finish(&mut self, comparable: bool) {
+    fn finish(&mut self, ratios: Ratios) {
         self.average_order_value_minor = (self.orders > 0).then(|| {
             // Half up, in integers: money stays exact.
             (2 * self.revenue_minor + self.orders) / (2 * self.orders)
         });
-        let ratio =
-            |value: i64| (self.spend_minor > 0).then(|| value as f64 / self.spend_minor as f64);
-        self.roas_meta = ratio(self.meta_purchase_value_minor);
-        self.roas_pos = if comparable {
-            ratio(self.revenue_minor)
-        } else {
-            None
+        let ratio = |ok: bool, value: i64| {
+            (ok && self.spend_minor > 0).then(|| value as f64 / self.spend_minor as f64)
         };
+        self.roas_meta = ratio(ratios.meta, self.meta_purchase_value_minor);
+        self.roas_pos = ratio(ratios.pos, self.revenue_minor);
     }
+}
+
+/// Which ROAS the money allows: Meta's needs one spend currency, the POS one the same currency
+/// on both sides.
+#[derive(Debug, Clone, Copy)]
+struct Ratios {
+    meta: bool,
+    pos: bool,
 }
 
 /// What a row stands for.
@@ -191,6 +196,10 @@ pub enum ReportWarning {
     CurrenciesDiffer { spend: String, revenue: String },
     /// Orders in several currencies were added together.
     SeveralOrderCurrencies { currencies: Vec<String> },
+    /// Spend in several currencies (the ad account was changed): added together, no ROAS.
+    SeveralSpendCurrencies { currencies: Vec<String> },
+    /// The orders carry no currency: taken to be the ad account's.
+    OrderCurrencyAssumed { currency: String },
 }
 
 /// Where the figures came from.
@@ -297,15 +306,35 @@ pub fn build_report(
         .iter()
         .filter_map(|r| r.currency.as_deref())
         .collect();
-    let spend_currency = spend_currencies.iter().next().map(|c| c.to_string());
-    let revenue_currency = order_currencies.iter().next().map(|c| c.to_string());
+    let spend_currency = spend_currencies.first().map(|c| c.to_string());
     let mut warnings = Vec::new();
     if query.store.is_some() {
         warnings.push(ReportWarning::SpendIsAccountWide);
     }
+    // Orders without a currency count in the others' currency; when none has one, in the ad
+    // account's (Pancake leaves it out for some shops), said as an assumption.
+    let revenue_currency = match order_currencies.first() {
+        Some(currency) => Some(currency.to_string()),
+        None if !orders.is_empty() => {
+            if let Some(currency) = &spend_currency {
+                warnings.push(ReportWarning::OrderCurrencyAssumed {
+                    currency: currency.clone(),
+                });
+            }
+            spend_currency.clone()
+        }
+        None => None,
+    };
+    let list = |set: &BTreeSet<&str>| set.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let spend_consistent = spend_currencies.len() <= 1;
+    if !spend_consistent {
+        warnings.push(ReportWarning::SeveralSpendCurrencies {
+            currencies: list(&spend_currencies),
+        });
+    }
     if order_currencies.len() > 1 {
         warnings.push(ReportWarning::SeveralOrderCurrencies {
-            currencies: order_currencies.iter().map(|c| c.to_string()).collect(),
+            currencies: list(&order_currencies),
         });
     }
     let comparable = match (&spend_currency, &revenue_currency) {
@@ -316,20 +345,23 @@ pub fn build_report(
             });
             false
         }
-        _ => order_currencies.len() <= 1,
+        _ => spend_consistent && order_currencies.len() <= 1,
+    };
+    let ratios = Ratios {
+        meta: spend_consistent,
+        pos: comparable,
     };
 
     let mut totals = ReportMetrics::default();
     insights.iter().for_each(|row| totals.add_insight(row));
     orders.iter().for_each(|row| totals.add_orders(row));
-    totals.finish(comparable);
+    totals.finish(ratios);
 
     let mut rows = match query.by {
         ReportGrouping::Day => day_rows(query, orders, insights),
         ReportGrouping::Ad | ReportGrouping::Campaign => ad_rows(query.by, orders, insights, ads),
     };
-    rows.iter_mut()
-        .for_each(|row| row.metrics.finish(comparable));
+    rows.iter_mut().for_each(|row| row.metrics.finish(ratios));
 
     Report {
         from: query.from,
@@ -483,6 +515,14 @@ pub fn validate(query: &ReportQuery, default: &str) -> Result<chrono_tz::Tz, Str
             query.from, query.to
         ));
     }
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+    let latest = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a date");
+    if query.from < earliest || query.to > latest {
+        return Err(format!(
+            "Reports cover days from {earliest} to {latest}; {} to {} is outside.",
+            query.from, query.to
+        ));
+    }
     let days = (query.to - query.from).num_days() + 1;
     if days > MAX_REPORT_DAYS {
         return Err(format!(
@@ -557,9 +597,9 @@ pub fn report_csv(report: &Report) -> String {
             _ => (row.key.clone(), row.name.clone().unwrap_or_default()),
         };
         let record = line(
-            label,
-            name,
-            row.campaign_name.clone().unwrap_or_default(),
+            inert(label),
+            inert(name),
+            inert(row.campaign_name.clone().unwrap_or_default()),
             &row.metrics,
         );
         writer.write_record(&record).expect("writing to memory");
@@ -609,6 +649,17 @@ pub fn save_report_csv(
         std::io::ErrorKind::AlreadyExists,
         "too many exports of this report in the folder",
     ))
+}
+
+/// Text from Meta (ad and campaign names, ids) made inert for spreadsheet apps: a cell that
+/// starts like a formula (`=`, `+`, `-`, `@`, tab, carriage return) would be run when the CSV is
+/// opened, so it gets a leading apostrophe, which they show as text.
+fn inert(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
 }
 
 fn exponent(currency: Option<&str>) -> u32 {
@@ -672,25 +723,35 @@ impl crate::service::Core {
             store: query.store,
         };
         // The three reads are independent: side by side, a report takes the slowest, not the sum.
-        let ads = async {
-            match key {
-                AggregateKey::Day => Ok(Vec::new()),
-                AggregateKey::Ad => self.store.report_ads(tenant).await,
-            }
+        let read = || async {
+            let ads = async {
+                match key {
+                    AggregateKey::Day => Ok(Vec::new()),
+                    AggregateKey::Ad => self.store.report_ads(tenant).await,
+                }
+            };
+            futures::try_join!(
+                self.store.report_orders(tenant, &filter, key),
+                self.store
+                    .report_insights(tenant, query.from, query.to, key),
+                ads,
+            )
+            .map_err(store_err)
         };
-        let (orders, insights, ads) = futures::try_join!(
-            self.store.report_orders(tenant, &filter, key),
-            self.store
-                .report_insights(tenant, query.from, query.to, key),
-            ads,
-        )
-        .map_err(store_err)?;
-        let source = match self.shared_store() {
-            None => ReportSource::Local,
-            Some(shared) if shared.mode() == crate::mirror::LinkMode::Online => {
-                ReportSource::Server
-            }
-            Some(shared) => ReportSource::Mirror {
+        let mode = || self.shared_store().map(|shared| shared.mode());
+        // In shared mode each read goes to the server or the mirror on its own: if the link
+        // changed meanwhile the figures may mix both, so they are read again, all from one side.
+        let before = mode();
+        let (mut orders, mut insights, mut ads) = read().await?;
+        let mut after = mode();
+        if after != before {
+            (orders, insights, ads) = read().await?;
+            after = mode();
+        }
+        let source = match (after, self.shared_store()) {
+            (None, _) | (_, None) => ReportSource::Local,
+            (Some(crate::mirror::LinkMode::Online), _) => ReportSource::Server,
+            (Some(_), Some(shared)) => ReportSource::Mirror {
                 as_of: shared.mirror_as_of(tenant).await.map_err(store_err)?,
             },
         };

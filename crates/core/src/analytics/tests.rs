@@ -272,3 +272,83 @@ fn exports_never_overwrite_each_other() {
         report_csv(&report)
     );
 }
+
+#[test]
+fn spend_in_several_currencies_gets_no_roas_and_orders_without_one_take_the_accounts() {
+    let mut usd = insight("2026-11-01", 1_000, 5_000);
+    usd.currency = "USD".into();
+    let report = build_report(
+        &query(ReportGrouping::Day),
+        DEFAULT_TIME_ZONE,
+        &[orders(Some("2026-11-01"), 500_000, 1)],
+        &[insight("2026-11-01", 100_000, 200_000), usd],
+        &[],
+        ReportSource::Local,
+    );
+    assert_eq!(
+        (report.totals.roas_meta, report.totals.roas_pos),
+        (None, None)
+    );
+    assert!(report
+        .warnings
+        .contains(&ReportWarning::SeveralSpendCurrencies {
+            currencies: vec!["USD".into(), "VND".into()]
+        }));
+
+    let mut unknown = orders(Some("2026-11-01"), 300_000, 1);
+    unknown.currency = None;
+    let report = build_report(
+        &query(ReportGrouping::Day),
+        DEFAULT_TIME_ZONE,
+        &[unknown],
+        &[insight("2026-11-01", 100_000, 0)],
+        &[],
+        ReportSource::Local,
+    );
+    assert_eq!(report.revenue_currency.as_deref(), Some("VND"));
+    assert_eq!(report.totals.roas_pos, Some(3.0));
+    assert_eq!(
+        report.warnings,
+        [ReportWarning::OrderCurrencyAssumed {
+            currency: "VND".into()
+        }]
+    );
+}
+
+#[test]
+fn names_that_look_like_formulas_stay_text_in_the_csv() {
+    let mut evil = ad("a1", "c1");
+    evil.ad_name = Some("=HYPERLINK(\"http://x\",\"Bấm\")".into());
+    evil.campaign_name = Some("+Tết, \"sale\"".into());
+    let report = build_report(
+        &query(ReportGrouping::Ad),
+        DEFAULT_TIME_ZONE,
+        &[],
+        &[insight("a1", -5, 0)],
+        &[evil],
+        ReportSource::Local,
+    );
+    let csv = report_csv(&report);
+    let line = csv.lines().nth(1).unwrap();
+    assert!(
+        line.starts_with(
+            "a1,\"'=HYPERLINK(\"\"http://x\"\",\"\"Bấm\"\")\",\"'+Tết, \"\"sale\"\"\",-5,"
+        ),
+        "{line}"
+    );
+}
+
+#[test]
+fn days_outside_two_thousand_to_twenty_one_hundred_are_refused() {
+    let mut q = query(ReportGrouping::Day);
+    q.to = "2101-01-01".parse().unwrap();
+    q.from = "2100-12-30".parse().unwrap();
+    assert!(validate(&q, DEFAULT_TIME_ZONE)
+        .unwrap_err()
+        .contains("outside"));
+    q.from = NaiveDate::MIN;
+    q.to = NaiveDate::MIN;
+    assert!(validate(&q, DEFAULT_TIME_ZONE)
+        .unwrap_err()
+        .contains("outside"));
+}
