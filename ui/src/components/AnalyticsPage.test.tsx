@@ -1,10 +1,12 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { useState, type ReactNode } from 'react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from '../backend';
 import { useSession } from '../session';
-import { account, integration } from '../test/fakeBackend';
+import { ConnectivityContext, connectivityState } from '../connectivity';
+import { account, connectivity, integration } from '../test/fakeBackend';
 import { api, renderWithProviders } from '../test/render';
 import type { Report, ReportMetrics, ReportRow } from '../types';
 import { AnalyticsPage } from './AnalyticsPage';
@@ -132,7 +134,60 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A data change on demand (a sync ended, the mirror was pulled): what the page reloads on. */
+function DataChanges({ children }: { children: ReactNode }) {
+  const [revision, setRevision] = useState(0);
+  return (
+    <>
+      <button type="button" onClick={() => setRevision((r) => r + 1)}>
+        Data changed
+      </button>
+      <ConnectivityContext.Provider value={connectivityState(connectivity(), { dataRevision: revision })}>
+        {children}
+      </ConnectivityContext.Provider>
+    </>
+  );
+}
+
 describe('AnalyticsPage', () => {
+  it('keeps waiting for the range asked for when the data changes meanwhile', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(
+      <DataChanges>
+        <AnalyticsPage />
+      </DataChanges>,
+      { language: 'en' },
+    );
+    await screen.findByRole('table');
+    let answer: (report: Report) => void = () => undefined;
+    api.analyticsReport.mockImplementationOnce(() => new Promise<Report>((resolve) => (answer = resolve)));
+    // Were the background reload to go out, it would fail and leave the page waiting forever.
+    api.analyticsReport.mockRejectedValue(new BackendError({ code: 'OFFLINE', message: 'The server is out of reach.' }));
+    await user.click(screen.getByRole('radio', { name: 'Last 7 days' }));
+    await user.click(screen.getByRole('button', { name: 'Data changed' }));
+    answer(report({ totals: { ...totals, orders: 777 } }));
+    await waitFor(() => expect(kpiValue('Orders')).toBe('777'));
+    expect(api.analyticsReport).toHaveBeenCalledTimes(2);
+  });
+
+  it('asks for all stores again once the chosen store is deleted', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(
+      <DataChanges>
+        <AnalyticsPage />
+      </DataChanges>,
+      { language: 'en' },
+    );
+    await screen.findByRole('table');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Store' }), 'Cửa hàng Hà Nội');
+    await waitFor(() => expect(lastQuery()?.store).toBe('store-hn'));
+    // Someone deletes the store; the next data change brings the shorter list.
+    api.listIntegrations.mockResolvedValue([ads, saigon]);
+    await user.click(screen.getByRole('button', { name: 'Data changed' }));
+    await waitFor(() => expect(lastQuery()).toEqual({ from: '2026-10-27', to: '2026-11-25', by: 'day' }));
+    expect(screen.getByRole('combobox', { name: 'Store' })).toHaveValue('');
+  });
+
   it('asks for the last 30 days ending today in Vietnam, where it is already the next day', async () => {
     setup();
     expect(screen.getByRole('status')).toHaveTextContent('Loading the report…');

@@ -54,8 +54,10 @@ function useFigures(report: Report | null) {
   return useMemo(() => {
     const ratio = new Intl.NumberFormat(localeOf(language), { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     const none = t('analytics.none');
+    // Without a currency (orders that name none, and no ad account to take one from) the
+    // amount is still shown, as a plain number.
     const money = (minor: number | null, currency: string | null | undefined, exponent: number) =>
-      minor === null || !currency ? none : formatMoney(minor, currency, exponent, language);
+      minor === null ? none : currency ? formatMoney(minor, currency, exponent, language) : formatNumber(minor);
     const spend = report?.spendCurrency;
     const revenue = report?.revenueCurrency;
     const spendExponent = report?.spendExponent ?? 0;
@@ -92,6 +94,10 @@ function warningText(t: ReturnType<typeof usePreferences>['t'], warning: ReportW
       return t('analytics.warn.currenciesDiffer', { spend: warning.spend, revenue: warning.revenue });
     case 'severalOrderCurrencies':
       return t('analytics.warn.severalOrderCurrencies', { currencies: warning.currencies.join(', ') });
+    case 'severalSpendCurrencies':
+      return t('analytics.warn.severalSpendCurrencies', { currencies: warning.currencies.join(', ') });
+    case 'orderCurrencyAssumed':
+      return t('analytics.warn.orderCurrencyAssumed', { currency: warning.currency });
   }
 }
 
@@ -112,10 +118,16 @@ export function AnalyticsPage() {
   const [exporting, setExporting] = useState(false);
   /** Only the answer to the latest request is shown, whatever order they come back in. */
   const latest = useRef(0);
+  /** A report the user asked for is on its way: background reloads wait rather than replace it. */
+  const asked = useRef(false);
 
+  // A store deleted meanwhile is no longer asked for: the select shows "All stores" and the
+  // query says the same.
+  const storeIsGone = store !== '' && stores.length > 0 && !stores.some((s) => s.id === store);
+  const chosenStore = storeIsGone ? '' : store;
   const range = preset === 'custom' ? custom : presetRange(preset, today);
   const problem = preset === 'custom' ? rangeProblem(t, custom) : null;
-  const query: ReportQuery | null = problem ? null : reportQuery(range, by, store);
+  const query: ReportQuery | null = problem ? null : reportQuery(range, by, chosenStore);
   // The zone is not part of the query (the core takes the workspace's), but a new zone is a new
   // report even for the same days: fetchReport depends on it too.
   const queryKey = query ? JSON.stringify(query) : null;
@@ -123,16 +135,26 @@ export function AnalyticsPage() {
   const fetchReport = useCallback(
     (quietly: boolean) => {
       if (!queryKey) return;
+      // A background reload must not take the place of the answer the user waits for: that one
+      // is newer than the data change anyway, and its failure would otherwise go unseen.
+      if (quietly && asked.current) return;
       const request = ++latest.current;
-      if (!quietly) setLoad((current) => ({ state: 'loading', report: 'report' in current ? current.report : null }));
+      if (!quietly) {
+        asked.current = true;
+        setLoad((current) => ({ state: 'loading', report: 'report' in current ? current.report : null }));
+      }
       backend.analyticsReport(JSON.parse(queryKey) as ReportQuery).then(
         (report) => {
-          if (request === latest.current) setLoad({ state: 'loaded', report });
+          if (request !== latest.current) return;
+          asked.current = false;
+          setLoad({ state: 'loaded', report });
         },
         (err: unknown) => {
           const error = asError(err);
+          if (request !== latest.current) return;
+          asked.current = false;
           // A failed quiet reload keeps the figures on screen; Try again / a new range says more.
-          if (request === latest.current && !quietly) setLoad({ state: 'failed', error });
+          if (!quietly) setLoad({ state: 'failed', error });
         },
       );
     },
@@ -180,7 +202,6 @@ export function AnalyticsPage() {
   const report = 'report' in load ? load.report : null;
   const busy = load.state === 'loading';
   const empty = report !== null && isEmpty(report.totals);
-  const storeIsGone = store !== '' && stores.length > 0 && !stores.some((s) => s.id === store);
 
   return (
     <div className="flex flex-col gap-5" aria-busy={busy}>
@@ -206,7 +227,7 @@ export function AnalyticsPage() {
         custom={custom}
         onCustom={setCustom}
         problem={problem}
-        store={storeIsGone ? '' : store}
+        store={chosenStore}
         stores={stores}
         onStore={setStore}
         timeZone={report?.timeZone ?? timeZone}

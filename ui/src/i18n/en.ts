@@ -94,6 +94,8 @@ export const en = {
   'analytics.warn.spendIsAccountWide': 'Spend is for the whole ad account, not this store.',
   'analytics.warn.currenciesDiffer': 'POS ROAS is not shown: spend is in {spend}, sales in {revenue}.',
   'analytics.warn.severalOrderCurrencies': 'Orders are in several currencies ({currencies}); their revenue is added as it is.',
+  'analytics.warn.severalSpendCurrencies': 'Spend is in several currencies ({currencies}), added as it is; ROAS is not shown.',
+  'analytics.warn.orderCurrencyAssumed': 'The orders carry no currency; they are taken to be in {currency}, like the ad account.',
   'analytics.kpis': 'Totals',
   'analytics.spend': 'Spend',
   'analytics.impressions': 'Impressions',

@@ -96,6 +96,8 @@ export const vi: Messages = {
   'analytics.warn.spendIsAccountWide': 'Chi phí quảng cáo là của cả tài khoản quảng cáo, không riêng cửa hàng này.',
   'analytics.warn.currenciesDiffer': 'Không hiển thị ROAS (POS): chi phí tính bằng {spend}, doanh số bằng {revenue}.',
   'analytics.warn.severalOrderCurrencies': 'Đơn hàng có nhiều loại tiền ({currencies}); doanh thu được cộng nguyên như vậy.',
+  'analytics.warn.severalSpendCurrencies': 'Chi phí quảng cáo có nhiều loại tiền ({currencies}), được cộng nguyên như vậy; không hiển thị ROAS.',
+  'analytics.warn.orderCurrencyAssumed': 'Đơn hàng không ghi loại tiền; được coi là {currency}, như tài khoản quảng cáo.',
   'analytics.kpis': 'Tổng cộng',
   'analytics.spend': 'Chi phí quảng cáo',
   'analytics.impressions': 'Lượt hiển thị',
