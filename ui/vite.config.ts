@@ -60,6 +60,9 @@ function underFrozenPrototype(): Plugin {
 
 export default defineConfig({
   plugins: [underFrozenPrototype(), react(), tailwindcss()],
+  // The dev server pre-bundles dependencies without the plugins above: patch them there too, or
+  // `tauri dev` shows the blank window the build no longer does.
+  optimizeDeps: { rolldownOptions: { plugins: [underFrozenPrototype()] } },
   clearScreen: false,
   server: { port: 1420, strictPort: true },
   envPrefix: ['VITE_', 'TAURI_ENV_'],
