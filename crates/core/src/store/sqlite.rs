@@ -145,6 +145,25 @@ fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshTokenRecord> {
 
 /// Takes the next global row version; as the first statement of a transaction it also takes
 /// the write lock.
+/// The mirror's copy of its workspace, as the server has it (a pull, or a sign-in).
+async fn upsert_tenant_copy(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: &TenantRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone",
+    )
+    .bind(tenant.id.to_string())
+    .bind(&tenant.name)
+    .bind(ts(tenant.created_at))
+    .bind(&tenant.time_zone)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
 async fn next_row_version(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<i64> {
     sqlx::query_scalar(
         "UPDATE row_version_counter SET value = value + 1 WHERE id = 1 RETURNING value",
@@ -823,18 +842,7 @@ impl SqliteStore {
         next_row_version(&mut tx).await?;
         let mut changed = 0;
         if let Some(record) = &changes.tenant {
-            sqlx::query(
-                "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-                     time_zone = excluded.time_zone",
-            )
-            .bind(record.id.to_string())
-            .bind(&record.name)
-            .bind(ts(record.created_at))
-            .bind(&record.time_zone)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            upsert_tenant_copy(&mut tx, record).await?;
         }
         for key in &changes.keys {
             sqlx::query(
@@ -969,17 +977,7 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        sqlx::query(
-            "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone",
-        )
-        .bind(tenant.id.to_string())
-        .bind(&tenant.name)
-        .bind(ts(tenant.created_at))
-        .bind(&tenant.time_zone)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        upsert_tenant_copy(&mut tx, tenant).await?;
         // Another user of this workspace may have used the same email before it moved.
         sqlx::query("DELETE FROM users WHERE lower(email) = lower(?) AND id <> ?")
             .bind(&user.email)
