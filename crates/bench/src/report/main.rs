@@ -20,8 +20,7 @@ use anyhow::{bail, Context as _};
 use clap::Parser;
 use integrations_bench::database::Database;
 use integrations_core::analytics::{
-    build_report, AggregateKey, DayPlan, OrderFilter, Report, ReportGrouping, ReportQuery,
-    ReportSource,
+    build_report, AggregateKey, Report, ReportGrouping, ReportQuery, ReportSource,
 };
 use integrations_core::gateway::HttpProviders;
 use integrations_core::store::{PostgresStore, ReportStore, SqliteStore, SyncStore, SyncedTable};
@@ -456,14 +455,7 @@ async fn breakdown(
             integrations_core::analytics::DEFAULT_TIME_ZONE,
         )
         .map_err(anyhow::Error::msg)?;
-        let key = match query.by {
-            ReportGrouping::Day => AggregateKey::Day,
-            ReportGrouping::Campaign | ReportGrouping::Ad => AggregateKey::Ad,
-        };
-        let filter = OrderFilter {
-            days: DayPlan::new(zone, query.from, query.to),
-            store: query.store,
-        };
+        let (key, filter) = integrations_core::analytics::plan(query, zone);
         let mut steps: [Vec<f64>; 4] = Default::default();
         for _ in 0..repeat.max(1) {
             let started = Instant::now();

@@ -507,6 +507,19 @@ fn ad_rows(
     rows
 }
 
+/// What the store is asked for a (validated) query: the grouping of its sums and the orders.
+pub fn plan(query: &ReportQuery, zone: chrono_tz::Tz) -> (AggregateKey, OrderFilter) {
+    let key = match query.by {
+        ReportGrouping::Day => AggregateKey::Day,
+        ReportGrouping::Campaign | ReportGrouping::Ad => AggregateKey::Ad,
+    };
+    let filter = OrderFilter {
+        days: DayPlan::new(zone, query.from, query.to),
+        store: query.store,
+    };
+    (key, filter)
+}
+
 /// Checks the query and settles its time zone: the query's, else `default` (the workspace's).
 pub fn validate(query: &ReportQuery, default: &str) -> Result<chrono_tz::Tz, String> {
     if query.from > query.to {
@@ -714,14 +727,7 @@ impl crate::service::Core {
                 )));
             }
         }
-        let key = match query.by {
-            ReportGrouping::Day => AggregateKey::Day,
-            ReportGrouping::Campaign | ReportGrouping::Ad => AggregateKey::Ad,
-        };
-        let filter = OrderFilter {
-            days: DayPlan::new(zone, query.from, query.to),
-            store: query.store,
-        };
+        let (key, filter) = plan(query, zone);
         // The three reads are independent: side by side, a report takes the slowest, not the sum.
         let read = || async {
             let ads = async {
