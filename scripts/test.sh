@@ -22,9 +22,13 @@ if ! [[ "$TEST_DATABASE_URL" =~ ^postgres://[^[:space:]]+$ ]]; then
   echo "ensure-postgres.sh printed something other than one URL: $TEST_DATABASE_URL" >&2
   exit 1
 fi
-# Databases left by earlier runs (each test makes its own `it_*` database).
+# Databases left by earlier runs (each test makes its own `it_*` database). One still in use
+# belongs to a test running elsewhere on this machine (another checkout's suite): PostgreSQL
+# refuses to drop it, and it is left alone.
 psql "$TEST_DATABASE_URL" -qAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'it\_%'" \
-  | while read -r db; do psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null; done
+  | while read -r db; do
+      psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    done
 
 step "Format and lints"
 cargo fmt --all -- --check
