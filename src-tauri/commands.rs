@@ -135,7 +135,12 @@ pub async fn current_account(state: State<'_, AppState>) -> CommandResult<Option
 #[tauri::command]
 pub async fn list_integrations(state: State<'_, AppState>) -> CommandResult<Vec<Integration>> {
     let session = state.session().await?;
-    state.core().await?.list(&session).await.map_err(payload)
+    state
+        .core()
+        .await?
+        .list_integrations(&session)
+        .await
+        .map_err(payload)
 }
 
 #[tauri::command]
@@ -144,7 +149,12 @@ pub async fn get_integration(
     id: IntegrationId,
 ) -> CommandResult<Integration> {
     let session = state.session().await?;
-    state.core().await?.get(&session, id).await.map_err(payload)
+    state
+        .core()
+        .await?
+        .get_integration(&session, id)
+        .await
+        .map_err(payload)
 }
 
 /// The Pancake wizard: the key goes to Pancake from the core, never from the web UI.
@@ -209,7 +219,7 @@ pub async fn delete_integration(
     state
         .core()
         .await?
-        .delete(&session, id)
+        .delete_integration(&session, id)
         .await
         .map_err(payload)
 }
@@ -223,7 +233,7 @@ pub async fn enable_integration(
     state
         .core()
         .await?
-        .enable(&session, id)
+        .enable_integration(&session, id)
         .await
         .map_err(payload)
 }
@@ -237,7 +247,7 @@ pub async fn disable_integration(
     state
         .core()
         .await?
-        .disable(&session, id)
+        .disable_integration(&session, id)
         .await
         .map_err(payload)
 }
@@ -288,7 +298,7 @@ pub async fn sync_now(
 ) -> CommandResult<SyncSchedule> {
     let core = state.core().await?;
     let session = state.session().await?;
-    core.request_sync(&session, id).await.map_err(payload)
+    core.sync_now(&session, id).await.map_err(payload)
 }
 
 /// "Sync all now": every enabled integration. Answers how many were asked.
@@ -296,7 +306,7 @@ pub async fn sync_now(
 pub async fn sync_all(state: State<'_, AppState>) -> CommandResult<usize> {
     let core = state.core().await?;
     let session = state.session().await?;
-    core.request_sync_all(&session).await.map_err(payload)
+    core.sync_all(&session).await.map_err(payload)
 }
 
 /// The syncs running now (or just finished) with their progress.

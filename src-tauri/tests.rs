@@ -445,7 +445,7 @@ fn offline_the_commands_serve_the_mirror_queue_edits_and_refuse_the_rest() {
     };
     wait_for(LinkMode::Online);
     let session = tauri::async_runtime::block_on(app.state::<AppState>().session()).unwrap();
-    let created = tauri::async_runtime::block_on(core.create(
+    let created = tauri::async_runtime::block_on(core.create_integration(
         &session,
         NewIntegration {
             name: "Shop thời trang".into(),
@@ -458,7 +458,7 @@ fn offline_the_commands_serve_the_mirror_queue_edits_and_refuse_the_rest() {
     ))
     .unwrap();
     let id = created.id.to_string();
-    tauri::async_runtime::block_on(core.enable(&session, created.id)).unwrap();
+    tauri::async_runtime::block_on(core.enable_integration(&session, created.id)).unwrap();
     let online = call(&window, "connectivity_status", json!({})).unwrap();
     assert_eq!(online["mode"], "ONLINE");
 

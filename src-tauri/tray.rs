@@ -331,7 +331,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                 tauri::async_runtime::spawn(async move {
                     let state = app.state::<AppState>();
                     if let (Ok(core), Ok(session)) = (state.core().await, state.session().await) {
-                        if let Err(err) = core.request_sync_all(&session).await {
+                        if let Err(err) = core.sync_all(&session).await {
                             log::warn!("sync all from the tray: {err}");
                         }
                     }
@@ -379,7 +379,7 @@ async fn current_model<R: Runtime>(
     let (Some(core), Some(session)) = (core, session) else {
         return tray_model(None, &[], LinkMode::Standalone, None, language, Utc::now());
     };
-    let integrations = core.list(&session).await.ok();
+    let integrations = core.list_integrations(&session).await.ok();
     let activity = core.sync_activity(&session);
     let (mode, as_of) = match core.connectivity(Some(&session)).await {
         Ok(link) => (link.mode, link.mirror_as_of),

@@ -111,9 +111,9 @@ impl Bench {
         new: NewIntegration,
         enabled: bool,
     ) -> anyhow::Result<Uuid> {
-        let created = self.core.create(session, new).await?;
+        let created = self.core.create_integration(session, new).await?;
         if enabled {
-            self.core.enable(session, created.id).await?;
+            self.core.enable_integration(session, created.id).await?;
         }
         Ok(created.id)
     }

@@ -959,7 +959,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         }
         Command::List => {
             let session = signed_in(&core, &config).await?;
-            let integrations = core.list(&session).await?;
+            let integrations = core.list_integrations(&session).await?;
             if json {
                 print_json(&integrations);
             } else if integrations.is_empty() {
@@ -985,7 +985,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         }
         Command::Show { id } => {
             let session = signed_in(&core, &config).await?;
-            let integration = core.get(&session, id).await?;
+            let integration = core.get_integration(&session, id).await?;
             if json {
                 print_json(&integration);
             } else {
@@ -1085,7 +1085,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             let config = config_from(provider, shop_id, ad_account_id)?;
             let secret = read_secret(secret_prompt(provider))?;
             let created = core
-                .create(
+                .create_integration(
                     &session,
                     NewIntegration {
                         name,
@@ -1113,7 +1113,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             expected_version,
         } => {
             let session = signed_in(&core, &config).await?;
-            let current = core.get(&session, id).await?;
+            let current = core.get_integration(&session, id).await?;
             let config = match (shop_id, ad_account_id) {
                 (None, None) => None,
                 (shop_id, ad_account_id) => {
@@ -1132,7 +1132,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 description.map(Some)
             };
             let updated = core
-                .update(
+                .update_integration(
                     &session,
                     id,
                     IntegrationUpdate {
@@ -1153,14 +1153,14 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         }
         Command::Delete { id, yes } => {
             let session = signed_in(&core, &config).await?;
-            let integration = core.get(&session, id).await?;
+            let integration = core.get_integration(&session, id).await?;
             if !yes {
                 return Err(CoreError::Validation(format!(
                     "Deleting \"{}\" cannot be undone. Run again with --yes to confirm.",
                     integration.name
                 )));
             }
-            core.delete(&session, id).await?;
+            core.delete_integration(&session, id).await?;
             if json {
                 print_json(&serde_json::json!({ "deleted": id }));
             } else {
@@ -1171,9 +1171,9 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             let session = signed_in(&core, &config).await?;
             let enable = matches!(cli.command, Command::Enable { .. });
             let integration = if enable {
-                core.enable(&session, id).await?
+                core.enable_integration(&session, id).await?
             } else {
-                core.disable(&session, id).await?
+                core.disable_integration(&session, id).await?
             };
             if json {
                 print_json(&integration);

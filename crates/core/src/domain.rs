@@ -19,6 +19,10 @@ pub type IntegrationId = Uuid;
 pub const NAME_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
 
+/// The seed's words for its one-Meta-Ads-per-workspace rule.
+pub const META_ADS_EXISTS: &str =
+    "Integration with provider META_ADS already exists for this tenant";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[ts(export)]

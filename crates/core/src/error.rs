@@ -123,6 +123,15 @@ impl CoreError {
         Self::NotFound("Integration not found.".into())
     }
 
+    /// Shared mode, offline: `action` needs the server.
+    pub(crate) fn offline(action: &str) -> Self {
+        Self::Offline(format!(
+            "{action} needs the shared database, which cannot be reached right now. You are \
+             working offline from the copy on this computer; try again when the connection is \
+             back."
+        ))
+    }
+
     /// Logs the real cause (which may be an SQL or crypto error) and returns the safe error.
     pub(crate) fn internal(context: &str, cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(context, %cause, "internal error");

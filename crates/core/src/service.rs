@@ -28,8 +28,7 @@ use crate::store::{
 };
 use crate::sync::{SyncProgress, SyncSettings};
 
-pub const META_ADS_EXISTS: &str =
-    "Integration with provider META_ADS already exists for this tenant";
+pub use crate::domain::META_ADS_EXISTS;
 
 /// A successful sign-up, sign-in or refresh.
 #[derive(Debug)]
@@ -155,46 +154,6 @@ pub struct Core {
     pub(crate) sync_wake: tokio::sync::Notify,
 }
 
-/// Maps a store failure to what the user hears. Conflicts on the named rules keep the seed's
-/// wording; anything unexpected is logged and reported generically.
-pub(crate) fn store_err(err: StoreError) -> CoreError {
-    match err {
-        StoreError::Unavailable(detail) => {
-            tracing::warn!(%detail, "database unavailable");
-            CoreError::DatabaseUnavailable
-        }
-        StoreError::Conflict(Constraint::OneMetaAdsPerTenant) => {
-            CoreError::Conflict(META_ADS_EXISTS.into())
-        }
-        StoreError::Conflict(Constraint::PancakeShopPerTenant) => CoreError::Conflict(
-            "This Pancake POS store is already connected. Each store can be connected once.".into(),
-        ),
-        StoreError::Conflict(Constraint::UserEmail) => CoreError::Conflict(
-            "An account with this email already exists. Sign in instead.".into(),
-        ),
-        StoreError::Conflict(Constraint::DeletedOnServer) => CoreError::Conflict(
-            "This integration was deleted on the server, so your offline change has nothing to \
-             apply to. Keep the server's version to let it go."
-                .into(),
-        ),
-        StoreError::Conflict(Constraint::TenantKeyVersion) => CoreError::Conflict(
-            "Another key rotation finished first; nothing was changed. Run it again if needed."
-                .into(),
-        ),
-        StoreError::Stale => CoreError::StaleEdit,
-        StoreError::Offline => CoreError::Offline(offline_message("This")),
-        other => CoreError::internal("store", &other),
-    }
-}
-
-/// What the user reads when something needs the server while it cannot be reached.
-fn offline_message(action: &str) -> String {
-    format!(
-        "{action} needs the shared database, which cannot be reached right now. You are working \
-         offline from the copy on this computer; try again when the connection is back."
-    )
-}
-
 impl Core {
     pub fn new(
         store: Arc<dyn Store>,
@@ -275,7 +234,7 @@ impl Core {
     /// Refuses at once, with a reason, what cannot work offline.
     pub(crate) fn require_online(&self, action: &str) -> CoreResult<()> {
         if self.is_offline() {
-            return Err(CoreError::Offline(offline_message(action)));
+            return Err(CoreError::offline(action));
         }
         Ok(())
     }
@@ -295,7 +254,7 @@ impl Core {
         let (mirror_as_of, pending, conflicts) = match session {
             Some(session) => {
                 let tenant = session.tenant_id();
-                let (pending, conflicts) = shared.queued(tenant).await.map_err(store_err)?;
+                let (pending, conflicts) = shared.queued(tenant).await?;
                 let conflicts = conflicts
                     .into_iter()
                     .map(|(mut conflict, server)| {
@@ -303,7 +262,7 @@ impl Core {
                         Ok(conflict)
                     })
                     .collect::<CoreResult<Vec<_>>>()?;
-                let as_of = shared.mirror_as_of(tenant).await.map_err(store_err)?;
+                let as_of = shared.mirror_as_of(tenant).await?;
                 (as_of, pending, conflicts)
             }
             None => (None, Vec::new(), Vec::new()),
@@ -334,10 +293,8 @@ impl Core {
             .resolve(session.tenant_id(), seq, choice)
             .await
             .map_err(|err| match err {
-                StoreError::Offline => {
-                    CoreError::Offline(offline_message("Keeping your offline change"))
-                }
-                other => store_err(other),
+                StoreError::Offline => CoreError::offline("Keeping your offline change"),
+                other => other.into(),
             })?;
         if !found {
             return Err(CoreError::NotFound(
@@ -379,10 +336,7 @@ impl Core {
             password_hash,
             created_at: now,
         };
-        self.store
-            .create_tenant_with_owner(&tenant, &owner)
-            .await
-            .map_err(store_err)?;
+        self.store.create_tenant_with_owner(&tenant, &owner).await?;
         self.issue(&owner, Uuid::new_v4()).await
     }
 
@@ -396,31 +350,23 @@ impl Core {
         let reservation = self
             .store
             .reserve_login_attempt(&email_hash, Utc::now(), login_policy)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if let Err(retry_after_secs) = reservation {
             return Err(CoreError::RateLimited { retry_after_secs });
         }
-        let user = self
-            .store
-            .find_user_by_email(&normalized)
-            .await
-            .map_err(store_err)?;
+        let user = self.store.find_user_by_email(&normalized).await?;
         let verified =
             auth::verify_password(password, user.as_ref().map(|u| u.password_hash.as_str())).await;
         match user {
             Some(user) if verified => {
-                self.store
-                    .clear_login_failures(&email_hash)
-                    .await
-                    .map_err(store_err)?;
+                self.store.clear_login_failures(&email_hash).await?;
                 self.issue(&user, Uuid::new_v4()).await
             }
             // Offline, only accounts used on this computer before are in the mirror: say so
             // rather than calling a good password wrong.
-            None if self.is_offline() => Err(CoreError::Offline(offline_message(
+            None if self.is_offline() => Err(CoreError::offline(
                 "Signing in with an account not used on this computer before",
-            ))),
+            )),
             _ => Err(CoreError::Unauthenticated(BAD_CREDENTIALS.into())),
         }
     }
@@ -448,8 +394,7 @@ impl Core {
                 used_at: None,
                 revoked_at: None,
             })
-            .await
-            .map_err(store_err)?;
+            .await?;
         Ok(SignedIn {
             session: auth::session_for(user.id, user.tenant_id, &user.email, access_expires_at),
             tokens: TokenPair {
@@ -470,8 +415,7 @@ impl Core {
         let record = self
             .store
             .find_refresh_token(&hash)
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or_else(ended)?;
         if record.tenant_id != claims.tid || record.user_id != claims.sub {
             return Err(ended());
@@ -480,8 +424,7 @@ impl Core {
             tracing::warn!(family = %record.family_id, "refresh token reused; revoking its family");
             self.store
                 .revoke_refresh_family(record.tenant_id, record.family_id)
-                .await
-                .map_err(store_err)?;
+                .await?;
             return Err(ended());
         }
         if record.expires_at <= Utc::now() {
@@ -490,8 +433,7 @@ impl Core {
         let user = self
             .store
             .get_user(record.tenant_id, record.user_id)
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or_else(ended)?;
         let now = Utc::now();
         let (access_token, access_expires_at) =
@@ -510,17 +452,12 @@ impl Core {
             used_at: None,
             revoked_at: None,
         };
-        let rotated = self
-            .store
-            .rotate_refresh_token(&record, &successor)
-            .await
-            .map_err(store_err)?;
+        let rotated = self.store.rotate_refresh_token(&record, &successor).await?;
         if !rotated {
             // Someone spent it between our read and our write: that is a reuse too.
             self.store
                 .revoke_refresh_family(record.tenant_id, record.family_id)
-                .await
-                .map_err(store_err)?;
+                .await?;
             return Err(ended());
         }
         Ok(SignedIn {
@@ -537,16 +474,10 @@ impl Core {
     /// Revokes the refresh token's whole family. Signing out twice is not an error.
     pub async fn sign_out(&self, refresh_token: &SecretString) -> CoreResult<()> {
         let hash = sha256_hex(refresh_token.expose_secret());
-        if let Some(record) = self
-            .store
-            .find_refresh_token(&hash)
-            .await
-            .map_err(store_err)?
-        {
+        if let Some(record) = self.store.find_refresh_token(&hash).await? {
             self.store
                 .revoke_refresh_family(record.tenant_id, record.family_id)
-                .await
-                .map_err(store_err)?;
+                .await?;
         }
         Ok(())
     }
@@ -560,8 +491,7 @@ impl Core {
         let tenant = self
             .store
             .get_tenant(session.tenant_id())
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or_else(|| CoreError::Unauthenticated("This workspace no longer exists.".into()))?;
         Ok(Account {
             tenant_id: tenant.id,
@@ -584,8 +514,7 @@ impl Core {
         self.require_online("Changing the workspace's time zone")?;
         self.store
             .set_tenant_time_zone(session.tenant_id(), zone.name())
-            .await
-            .map_err(store_err)?;
+            .await?;
         self.whoami(session).await
     }
 
@@ -593,7 +522,7 @@ impl Core {
 
     /// The tenant's data keys, creating version 1 on first use.
     pub(crate) async fn keyring(&self, tenant: TenantId) -> CoreResult<TenantKeyring> {
-        let mut records = self.store.tenant_keys(tenant).await.map_err(store_err)?;
+        let mut records = self.store.tenant_keys(tenant).await?;
         if records.is_empty() {
             let key = DataKey::generate(1);
             let record = TenantKeyRecord {
@@ -602,9 +531,9 @@ impl Core {
             };
             match self.store.insert_tenant_key(tenant, &record).await {
                 Ok(()) | Err(StoreError::Conflict(Constraint::TenantKeyVersion)) => {}
-                Err(err) => return Err(store_err(err)),
+                Err(err) => return Err(err.into()),
             }
-            records = self.store.tenant_keys(tenant).await.map_err(store_err)?;
+            records = self.store.tenant_keys(tenant).await?;
         }
         let mut keys = Vec::with_capacity(records.len());
         for record in records {
@@ -652,11 +581,7 @@ impl Core {
         let tenant = session.tenant_id();
         let keyring = self.keyring(tenant).await?;
         let new_key = DataKey::generate(keyring.current_version() + 1);
-        let records = self
-            .store
-            .list_integrations(tenant)
-            .await
-            .map_err(store_err)?;
+        let records = self.store.list_integrations(tenant).await?;
         let mut reencryptions = Vec::with_capacity(records.len());
         for record in &records {
             let credentials = Self::open(&keyring, record)?;
@@ -679,7 +604,7 @@ impl Core {
                     "An integration changed during key rotation; nothing was changed. Run it again."
                         .into(),
                 ),
-                other => store_err(other),
+                other => other.into(),
             }
             })?;
         Ok(KeyRotation {
@@ -691,11 +616,7 @@ impl Core {
     /// Which key version each of the tenant's credentials is sealed with (for `status` and
     /// rotation checks).
     pub async fn credential_key_versions(&self, session: &Session) -> CoreResult<Vec<u32>> {
-        let records = self
-            .store
-            .list_integrations(session.tenant_id())
-            .await
-            .map_err(store_err)?;
+        let records = self.store.list_integrations(session.tenant_id()).await?;
         records
             .iter()
             .map(|record| {
@@ -771,11 +692,7 @@ impl Core {
         session: &Session,
         provider: crate::domain::Provider,
     ) -> CoreResult<std::collections::HashSet<String>> {
-        let records = self
-            .store
-            .list_integrations(session.tenant_id())
-            .await
-            .map_err(store_err)?;
+        let records = self.store.list_integrations(session.tenant_id()).await?;
         Ok(records
             .into_iter()
             .filter(|record| record.provider == provider)
@@ -838,7 +755,7 @@ impl Core {
             chosen.name.clone()
         };
         let integration = self
-            .create(
+            .create_integration(
                 session,
                 NewIntegration {
                     name,
@@ -896,7 +813,7 @@ impl Core {
             chosen.name.clone()
         };
         let integration = self
-            .create(
+            .create_integration(
                 session,
                 NewIntegration {
                     name,
@@ -913,28 +830,31 @@ impl Core {
 
     // ---------------------------------------------------------------- integrations
 
-    pub async fn list(&self, session: &Session) -> CoreResult<Vec<Integration>> {
-        let records = self
-            .store
-            .list_integrations(session.tenant_id())
-            .await
-            .map_err(store_err)?;
+    pub async fn list_integrations(&self, session: &Session) -> CoreResult<Vec<Integration>> {
+        let records = self.store.list_integrations(session.tenant_id()).await?;
         records.into_iter().map(to_integration).collect()
     }
 
-    pub async fn get(&self, session: &Session, id: IntegrationId) -> CoreResult<Integration> {
+    pub async fn get_integration(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+    ) -> CoreResult<Integration> {
         to_integration(self.record(session, id).await?)
     }
 
     async fn record(&self, session: &Session, id: IntegrationId) -> CoreResult<IntegrationRecord> {
         self.store
             .get_integration(session.tenant_id(), id)
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or_else(CoreError::integration_not_found)
     }
 
-    pub async fn create(&self, session: &Session, new: NewIntegration) -> CoreResult<Integration> {
+    pub async fn create_integration(
+        &self,
+        session: &Session,
+        new: NewIntegration,
+    ) -> CoreResult<Integration> {
         self.require_online("Adding an integration")?;
         let name = validate_name(&new.name)?;
         let description = validate_description(new.description.as_deref())?;
@@ -978,7 +898,7 @@ impl Core {
                         config.external_id()
                     ))
                 }
-                other => store_err(other),
+                other => other.into(),
             })?;
         tracing::info!(integration = %stored.id, provider = stored.provider.as_str(), "integration created");
         to_integration(stored)
@@ -1017,8 +937,7 @@ impl Core {
             let current = self
                 .store
                 .get_integration(tenant, id)
-                .await
-                .map_err(store_err)?
+                .await?
                 .ok_or_else(CoreError::integration_not_found)?;
             if expected_version.is_some_and(|expected| expected != current.version) {
                 return Err(CoreError::StaleEdit);
@@ -1034,13 +953,13 @@ impl Core {
                         next.external_id
                     )))
                 }
-                Err(err) => return Err(store_err(err)),
+                Err(err) => return Err(err.into()),
             }
         }
         Err(CoreError::StaleEdit)
     }
 
-    pub async fn update(
+    pub async fn update_integration(
         &self,
         session: &Session,
         id: IntegrationId,
@@ -1121,8 +1040,8 @@ impl Core {
         Self::open(&keyring, &record)
     }
 
-    /// [`Self::update`] from the UI's wire shape: the secret and the id are typed by the
-    /// integration's own provider.
+    /// [`Self::update_integration`] from the UI's wire shape: the secret and the id are typed by
+    /// the integration's own provider.
     pub async fn update_from_patch(
         &self,
         session: &Session,
@@ -1158,16 +1077,15 @@ impl Core {
             config,
             expected_version: patch.expected_version,
         };
-        self.update(session, id, update).await
+        self.update_integration(session, id, update).await
     }
 
-    pub async fn delete(&self, session: &Session, id: IntegrationId) -> CoreResult<()> {
+    pub async fn delete_integration(&self, session: &Session, id: IntegrationId) -> CoreResult<()> {
         self.require_online("Deleting an integration")?;
         let deleted = self
             .store
             .delete_integration(session.tenant_id(), id)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if deleted {
             tracing::info!(integration = %id, "integration deleted");
             Ok(())
@@ -1177,7 +1095,11 @@ impl Core {
     }
 
     /// Enabled, and PENDING until the next successful test.
-    pub async fn enable(&self, session: &Session, id: IntegrationId) -> CoreResult<Integration> {
+    pub async fn enable_integration(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+    ) -> CoreResult<Integration> {
         self.mutate(session, id, None, |record| {
             record.enabled = true;
             record.status = IntegrationStatus::Pending;
@@ -1186,7 +1108,11 @@ impl Core {
         .await
     }
 
-    pub async fn disable(&self, session: &Session, id: IntegrationId) -> CoreResult<Integration> {
+    pub async fn disable_integration(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+    ) -> CoreResult<Integration> {
         self.mutate(session, id, None, |record| {
             record.enabled = false;
             record.status = IntegrationStatus::Disabled;

@@ -58,7 +58,7 @@ async fn integration(
         IntegrationConfig::MetaAds { .. } => Credentials::meta(SecretString::from("EAAB_test")),
     };
     env.core
-        .create(
+        .create_integration(
             session,
             NewIntegration {
                 name: name.into(),

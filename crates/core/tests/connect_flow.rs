@@ -76,7 +76,13 @@ async fn several_shops_are_offered_with_connected_ones_marked(backend: Backend) 
     let connected: Vec<bool> = shops.iter().map(|shop| shop.already_connected).collect();
     assert_eq!(connected, [true, false, false]);
     assert!(
-        f.env.core.list(&f.session).await.unwrap().len() == 1,
+        f.env
+            .core
+            .list_integrations(&f.session)
+            .await
+            .unwrap()
+            .len()
+            == 1,
         "nothing created yet"
     );
 
@@ -146,7 +152,13 @@ async fn keys_that_reach_nothing_get_their_own_messages_and_store_nothing(backen
         .connect_pancake(&f.session, key("has space"), None, None)
         .await;
     assert_eq!(invalid.unwrap_err().code(), ErrorCode::Validation);
-    assert!(f.env.core.list(&f.session).await.unwrap().is_empty());
+    assert!(f
+        .env
+        .core
+        .list_integrations(&f.session)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn meta_discovery_creates_one_and_refuses_a_second_before_calling_meta(backend: Backend) {
@@ -234,7 +246,13 @@ async fn meta_tokens_that_reach_nothing_say_why(backend: Backend) {
         other.payload().provider_code.as_deref(),
         Some("PROVIDER_ACCOUNT_NOT_REACHABLE")
     );
-    assert!(f.env.core.list(&f.session).await.unwrap().is_empty());
+    assert!(f
+        .env
+        .core
+        .list_integrations(&f.session)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 on_both_stores!(

@@ -25,7 +25,7 @@ async fn a_passing_test_sets_active(backend: Backend) {
     let created = f
         .env
         .core
-        .create(&f.session, pancake("one-shop", "6036602"))
+        .create_integration(&f.session, pancake("one-shop", "6036602"))
         .await
         .unwrap();
     let result = f
@@ -51,7 +51,7 @@ async fn a_rejected_key_sets_error_with_a_safe_message(backend: Backend) {
     let created = f
         .env
         .core
-        .create(&f.session, pancake(key, "6036602"))
+        .create_integration(&f.session, pancake(key, "6036602"))
         .await
         .unwrap();
     let result = f
@@ -76,7 +76,7 @@ async fn a_rejected_key_sets_error_with_a_safe_message(backend: Backend) {
         .await
         .contains("SECRET-KEY-DO-NOT-LEAK"));
     // The list shows the error too.
-    let listed = f.env.core.list(&f.session).await.unwrap();
+    let listed = f.env.core.list_integrations(&f.session).await.unwrap();
     assert_eq!(listed[0].last_error.as_deref(), Some(last_error.as_str()));
 }
 
@@ -85,7 +85,7 @@ async fn a_shop_the_key_cannot_reach_is_named(backend: Backend) {
     let created = f
         .env
         .core
-        .create(&f.session, pancake("one-shop", "42"))
+        .create_integration(&f.session, pancake("one-shop", "42"))
         .await
         .unwrap();
     let result = f
@@ -107,7 +107,7 @@ async fn fixing_the_key_clears_the_error_after_a_new_test(backend: Backend) {
     let created = f
         .env
         .core
-        .create(&f.session, pancake("no-shops", "6036602"))
+        .create_integration(&f.session, pancake("no-shops", "6036602"))
         .await
         .unwrap();
     let failed = f
@@ -123,7 +123,7 @@ async fn fixing_the_key_clears_the_error_after_a_new_test(backend: Backend) {
     let updated = f
         .env
         .core
-        .update(
+        .update_integration(
             &f.session,
             created.id,
             IntegrationUpdate {
@@ -149,10 +149,14 @@ async fn a_disabled_integration_stays_disabled_whatever_the_test_says(backend: B
     let created = f
         .env
         .core
-        .create(&f.session, pancake("one-shop", "6036602"))
+        .create_integration(&f.session, pancake("one-shop", "6036602"))
         .await
         .unwrap();
-    f.env.core.disable(&f.session, created.id).await.unwrap();
+    f.env
+        .core
+        .disable_integration(&f.session, created.id)
+        .await
+        .unwrap();
     let result = f
         .env
         .core
@@ -168,7 +172,7 @@ async fn an_expired_meta_token_asks_to_reconnect(backend: Backend) {
     let created = f
         .env
         .core
-        .create(&f.session, meta("meta-expired", "act_1234567890"))
+        .create_integration(&f.session, meta("meta-expired", "act_1234567890"))
         .await
         .unwrap();
     let result = f
@@ -194,7 +198,7 @@ async fn an_active_meta_account_passes(backend: Backend) {
     let created = f
         .env
         .core
-        .create(&f.session, meta("meta-one-account", "1234567890"))
+        .create_integration(&f.session, meta("meta-one-account", "1234567890"))
         .await
         .unwrap();
     let result = f
@@ -294,7 +298,7 @@ async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Ba
     // The old key is rejected by Pancake; while that answer is in flight, the key is replaced.
     let created = env
         .core
-        .create(&session, pancake("rejected", "6036602"))
+        .create_integration(&session, pancake("rejected", "6036602"))
         .await
         .unwrap();
     let running = {
@@ -304,7 +308,7 @@ async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Ba
     };
     called_rx.recv().await.unwrap();
     env.core
-        .update(
+        .update_integration(
             &session,
             created.id,
             IntegrationUpdate {

@@ -92,25 +92,25 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .unwrap()
         .session;
     let fashion = a
-        .create(&session, pancake("Shop thời trang", "6036602"))
+        .create_integration(&session, pancake("Shop thời trang", "6036602"))
         .await
         .unwrap();
     let cosmetics = a
-        .create(&session, pancake("Mỹ phẩm Hà Nội", "7012345"))
+        .create_integration(&session, pancake("Mỹ phẩm Hà Nội", "7012345"))
         .await
         .unwrap();
     let shoes = a
-        .create(&session, pancake("Giày dép Sài Gòn", "8024680"))
+        .create_integration(&session, pancake("Giày dép Sài Gòn", "8024680"))
         .await
         .unwrap();
-    a.enable(&session, fashion.id).await.unwrap();
+    a.enable_integration(&session, fashion.id).await.unwrap();
     assert_eq!(a.check_link().await, LinkMode::Online);
     let before = a.connectivity(Some(&session)).await.unwrap();
     assert_eq!(before.mode, LinkMode::Online);
     assert!(before.mirror_as_of.is_some(), "the mirror has caught up");
 
     // Credentials are in the mirror exactly as on the server: the same ciphertext, no key.
-    let server_rows = a.list(&session).await.unwrap();
+    let server_rows = a.list_integrations(&session).await.unwrap();
     let (mirror_file, mirror) = open_mirror(dir_a.path(), &pg.url()).await;
     let server = PostgresStore::connect(&pg.url()).await.unwrap();
     for row in &server_rows {
@@ -134,22 +134,28 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     // The server goes away.
     pg.stop();
     assert_eq!(a.check_link().await, LinkMode::Offline);
-    let offline_list = a.list(&session).await.unwrap();
+    let offline_list = a.list_integrations(&session).await.unwrap();
     assert_eq!(offline_list.len(), 3, "review works from the mirror");
     assert_eq!(
-        a.get(&session, cosmetics.id).await.unwrap().name,
+        a.get_integration(&session, cosmetics.id)
+            .await
+            .unwrap()
+            .name,
         "Mỹ phẩm Hà Nội"
     );
 
     // What needs the server is refused with a reason; nothing is changed by trying.
     let err = a
-        .create(&session, pancake("Cửa hàng mới", "9999999"))
+        .create_integration(&session, pancake("Cửa hàng mới", "9999999"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Offline);
     assert!(err.to_string().contains("cannot be reached"), "{err}");
     assert_eq!(
-        a.delete(&session, shoes.id).await.unwrap_err().code(),
+        a.delete_integration(&session, shoes.id)
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::Offline
     );
     assert_eq!(
@@ -166,7 +172,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         ..IntegrationUpdate::default()
     };
     assert_eq!(
-        a.update(&session, shoes.id, new_key)
+        a.update_integration(&session, shoes.id, new_key)
             .await
             .unwrap_err()
             .code(),
@@ -174,11 +180,11 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     );
 
     // What may change offline is queued and shows at once.
-    let disabled = a.disable(&session, fashion.id).await.unwrap();
+    let disabled = a.disable_integration(&session, fashion.id).await.unwrap();
     assert!(!disabled.enabled);
     assert_eq!(disabled.status, IntegrationStatus::Disabled);
     let renamed = a
-        .update(
+        .update_integration(
             &session,
             cosmetics.id,
             rename("Mỹ phẩm Hà Nội – chi nhánh 2"),
@@ -187,7 +193,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .unwrap();
     assert_eq!(renamed.name, "Mỹ phẩm Hà Nội – chi nhánh 2");
     let described = a
-        .update(
+        .update_integration(
             &session,
             cosmetics.id,
             IntegrationUpdate {
@@ -208,7 +214,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     // user can sign in offline.
     drop(a);
     let a = client(&pg.url(), dir_a.path(), &key).await;
-    let listed_at_start = a.list(&session).await.unwrap();
+    let listed_at_start = a.list_integrations(&session).await.unwrap();
     assert_eq!(
         listed_at_start.len(),
         3,
@@ -226,7 +232,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .unwrap_err();
     assert_eq!(unknown.code(), ErrorCode::Offline, "{unknown}");
     let session = sign_in(&a).await;
-    let after_restart = a.list(&session).await.unwrap();
+    let after_restart = a.list_integrations(&session).await.unwrap();
     let find = |id: Uuid| after_restart.iter().find(|i| i.id == id).unwrap().clone();
     assert!(!find(fashion.id).enabled);
     assert_eq!(find(cosmetics.id).name, "Mỹ phẩm Hà Nội – chi nhánh 2");
@@ -240,7 +246,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     let b = client(&pg.url(), dir_b.path(), &key).await;
     assert_eq!(b.check_link().await, LinkMode::Online);
     let session_b = sign_in(&b).await;
-    b.update(
+    b.update_integration(
         &session_b,
         cosmetics.id,
         rename("Mỹ phẩm – đổi tên từ máy B"),
@@ -251,7 +257,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     // A reconnects: the edit nobody else touched lands; the conflicting one is kept for the
     // user, with both versions, and the server's version is not overwritten.
     assert_eq!(a.check_link().await, LinkMode::Online);
-    let on_server = b.get(&session_b, fashion.id).await.unwrap();
+    let on_server = b.get_integration(&session_b, fashion.id).await.unwrap();
     assert!(!on_server.enabled);
     assert_eq!(on_server.status, IntegrationStatus::Disabled);
     let state = a.connectivity(Some(&session)).await.unwrap();
@@ -273,7 +279,10 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         "Mỹ phẩm – đổi tên từ máy B"
     );
     assert_eq!(
-        b.get(&session_b, cosmetics.id).await.unwrap().name,
+        b.get_integration(&session_b, cosmetics.id)
+            .await
+            .unwrap()
+            .name,
         "Mỹ phẩm – đổi tên từ máy B"
     );
 
@@ -290,7 +299,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .await
         .unwrap();
     assert!(state.conflicts.is_empty());
-    let settled = b.get(&session_b, cosmetics.id).await.unwrap();
+    let settled = b.get_integration(&session_b, cosmetics.id).await.unwrap();
     assert_eq!(settled.name, "Mỹ phẩm Hà Nội – chi nhánh 2");
     assert_eq!(
         settled.description.as_deref(),
@@ -305,8 +314,8 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     );
 
     // B deletes one and renames another: both reach A's mirror with the next pull.
-    b.delete(&session_b, shoes.id).await.unwrap();
-    b.update(&session_b, fashion.id, rename("Thời trang nữ"))
+    b.delete_integration(&session_b, shoes.id).await.unwrap();
+    b.update_integration(&session_b, fashion.id, rename("Thời trang nữ"))
         .await
         .unwrap();
     assert_eq!(a.check_link().await, LinkMode::Online);
@@ -326,7 +335,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     pg.stop();
     assert_eq!(a.check_link().await, LinkMode::Offline);
     let names: Vec<String> = a
-        .list(&session)
+        .list_integrations(&session)
         .await
         .unwrap()
         .into_iter()
@@ -371,7 +380,7 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
         .unwrap()
         .session;
     let fashion = a
-        .create(&session, pancake("Shop thời trang", "6036602"))
+        .create_integration(&session, pancake("Shop thời trang", "6036602"))
         .await
         .unwrap();
 
@@ -379,7 +388,7 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
     let b = client(&pg.url(), dir_b.path(), &key).await;
     assert_eq!(b.check_link().await, LinkMode::Online);
     let session_b = sign_in(&b).await;
-    b.update(&session_b, fashion.id, rename("Thời trang – từ máy B"))
+    b.update_integration(&session_b, fashion.id, rename("Thời trang – từ máy B"))
         .await
         .unwrap();
     let (_, mirror) = open_mirror(dir_a.path(), &pg.url()).await;
@@ -408,17 +417,22 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
         stopped_at.elapsed().as_millis()
     );
     assert_eq!(
-        a.list(&session).await.unwrap()[0].name,
+        a.list_integrations(&session).await.unwrap()[0].name,
         "Thời trang – từ máy B"
     );
-    a.disable(&session, fashion.id).await.unwrap();
+    a.disable_integration(&session, fashion.id).await.unwrap();
 
     // It comes back: online again without a restart, and the queued edit is applied.
     pg.start_again();
     wait_for(&mut watch, LinkMode::Online).await;
     let state = a.connectivity(Some(&session)).await.unwrap();
     assert!(state.pending.is_empty() && state.conflicts.is_empty());
-    assert!(!b.get(&session_b, fashion.id).await.unwrap().enabled);
+    assert!(
+        !b.get_integration(&session_b, fashion.id)
+            .await
+            .unwrap()
+            .enabled
+    );
     link.abort();
 }
 
@@ -438,11 +452,11 @@ async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
         .session;
     let tenant = session.tenant_id();
     let early = core
-        .create(&session, pancake("Shop thời trang", "6036602"))
+        .create_integration(&session, pancake("Shop thời trang", "6036602"))
         .await
         .unwrap();
     let late = core
-        .create(&session, pancake("Mỹ phẩm Hà Nội", "7012345"))
+        .create_integration(&session, pancake("Mỹ phẩm Hà Nội", "7012345"))
         .await
         .unwrap();
     let first = store
@@ -464,7 +478,7 @@ async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
         .await
         .unwrap();
     // ...while `late` gets a higher version and commits.
-    core.update(&session, late.id, rename("Nhanh"))
+    core.update_integration(&session, late.id, rename("Nhanh"))
         .await
         .unwrap();
     let second = store.pull_changes(tenant, first.cursor).await.unwrap();
@@ -487,7 +501,7 @@ async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
     );
 
     // Deletes come as tombstones, by the same rule.
-    core.delete(&session, late.id).await.unwrap();
+    core.delete_integration(&session, late.id).await.unwrap();
     let fourth = store.pull_changes(tenant, third.cursor).await.unwrap();
     assert_eq!(fourth.deleted_integrations, vec![late.id]);
 }
@@ -507,10 +521,10 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
         .unwrap();
     let session = signed_in.session.clone();
     let shop = a
-        .create(&session, pancake("Shop thời trang", "6036602"))
+        .create_integration(&session, pancake("Shop thời trang", "6036602"))
         .await
         .unwrap();
-    a.enable(&session, shop.id).await.unwrap();
+    a.enable_integration(&session, shop.id).await.unwrap();
     assert_eq!(a.check_link().await, LinkMode::Online);
 
     // A worker somewhere records a sync run: it reaches the mirror for offline review.
@@ -626,13 +640,13 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
     assert_eq!(history.len(), 1, "sync history is reviewable offline");
     assert_eq!(history[0].id, run_id);
     assert_eq!(history[0].counts["orders"], 450);
-    a.update(&session, shop.id, rename("Shop thoi trang"))
+    a.update_integration(&session, shop.id, rename("Shop thoi trang"))
         .await
         .unwrap();
-    a.update(&session, shop.id, rename("Shop thời trang – Quận 1"))
+    a.update_integration(&session, shop.id, rename("Shop thời trang – Quận 1"))
         .await
         .unwrap();
-    a.disable(&session, shop.id).await.unwrap();
+    a.disable_integration(&session, shop.id).await.unwrap();
     // An hour later the access token needs refreshing: the mirror knows the refresh token.
     let refreshed = a.refresh(&signed_in.tokens.refresh_token).await.unwrap();
     assert_eq!(refreshed.session.tenant_id(), session.tenant_id());
@@ -642,7 +656,7 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
     let state = a.connectivity(Some(&session)).await.unwrap();
     assert!(state.conflicts.is_empty(), "{:?}", state.conflicts);
     assert!(state.pending.is_empty());
-    let on_server = a.get(&session, shop.id).await.unwrap();
+    let on_server = a.get_integration(&session, shop.id).await.unwrap();
     assert_eq!(on_server.name, "Shop thời trang – Quận 1");
     assert!(!on_server.enabled);
 
@@ -654,7 +668,7 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
     assert_eq!(again.check_link().await, LinkMode::Offline);
     let session = sign_in(&again).await;
     assert_eq!(
-        again.list(&session).await.unwrap()[0].name,
+        again.list_integrations(&session).await.unwrap()[0].name,
         "Shop thời trang – Quận 1"
     );
 }

@@ -40,7 +40,7 @@ async fn seeded() -> (
         .session;
     for (session, shop) in [(&a, "1"), (&b, "2")] {
         env.core
-            .create(
+            .create_integration(
                 session,
                 NewIntegration {
                     name: "Shop thời trang".into(),
@@ -164,8 +164,8 @@ async fn a_tenant_sees_only_its_own_rows_even_when_asking_for_others() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(env.core.list(&b).await.unwrap().len(), 1);
-    assert!(env.core.list(&a).await.unwrap().is_empty());
+    assert_eq!(env.core.list_integrations(&b).await.unwrap().len(), 1);
+    assert!(env.core.list_integrations(&a).await.unwrap().is_empty());
 }
 
 #[tokio::test]

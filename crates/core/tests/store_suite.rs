@@ -51,7 +51,7 @@ async fn create_gives_pending_disabled_and_only_a_hint(backend: Backend) {
     let session = workspace(&env.core, "Shop thời trang").await;
     let created = env
         .core
-        .create(&session, pancake("6036602", "  Shop thời trang "))
+        .create_integration(&session, pancake("6036602", "  Shop thời trang "))
         .await
         .unwrap();
     assert_eq!(created.name, "Shop thời trang");
@@ -64,7 +64,11 @@ async fn create_gives_pending_disabled_and_only_a_hint(backend: Backend) {
     assert_eq!(json["config"]["shopId"], "6036602");
     assert!(json.get("credentials").is_none());
     assert!(!json.to_string().contains(PANCAKE_KEY));
-    let fetched = env.core.get(&session, created.id).await.unwrap();
+    let fetched = env
+        .core
+        .get_integration(&session, created.id)
+        .await
+        .unwrap();
     assert_eq!(fetched, created);
 }
 
@@ -73,15 +77,15 @@ async fn list_update_and_delete_round_trip(backend: Backend) {
     let session = workspace(&env.core, "Tenant").await;
     let first = env
         .core
-        .create(&session, pancake("1", "Mỹ phẩm Hà Nội"))
+        .create_integration(&session, pancake("1", "Mỹ phẩm Hà Nội"))
         .await
         .unwrap();
     let second = env
         .core
-        .create(&session, pancake("2", "Giày dép Sài Gòn"))
+        .create_integration(&session, pancake("2", "Giày dép Sài Gòn"))
         .await
         .unwrap();
-    let listed = env.core.list(&session).await.unwrap();
+    let listed = env.core.list_integrations(&session).await.unwrap();
     assert_eq!(
         listed.iter().map(|i| i.id).collect::<Vec<_>>(),
         vec![first.id, second.id]
@@ -89,7 +93,7 @@ async fn list_update_and_delete_round_trip(backend: Backend) {
 
     let updated = env
         .core
-        .update(
+        .update_integration(
             &session,
             first.id,
             IntegrationUpdate {
@@ -105,12 +109,23 @@ async fn list_update_and_delete_round_trip(backend: Backend) {
     assert!(updated.version > first.version);
     assert!(updated.updated_at >= first.updated_at);
 
-    env.core.delete(&session, first.id).await.unwrap();
-    let err = env.core.get(&session, first.id).await.unwrap_err();
+    env.core
+        .delete_integration(&session, first.id)
+        .await
+        .unwrap();
+    let err = env
+        .core
+        .get_integration(&session, first.id)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
-    let err = env.core.delete(&session, first.id).await.unwrap_err();
+    let err = env
+        .core
+        .delete_integration(&session, first.id)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
-    assert_eq!(env.core.list(&session).await.unwrap().len(), 1);
+    assert_eq!(env.core.list_integrations(&session).await.unwrap().len(), 1);
 }
 
 async fn invalid_input_gets_clear_messages_and_stores_nothing(backend: Backend) {
@@ -144,17 +159,30 @@ async fn invalid_input_gets_clear_messages_and_stores_nothing(backend: Backend) 
         ),
     ];
     for (input, expected) in cases {
-        let err = env.core.create(&session, input).await.unwrap_err();
+        let err = env
+            .core
+            .create_integration(&session, input)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::Validation, "{err}");
         assert!(err.to_string().contains(expected), "{err} lacks {expected}");
     }
-    assert!(env.core.list(&session).await.unwrap().is_empty());
+    assert!(env
+        .core
+        .list_integrations(&session)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn meta_ads_is_limited_to_one_per_tenant(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let session = workspace(&env.core, "Tenant").await;
-    let first = env.core.create(&session, meta("123456")).await.unwrap();
+    let first = env
+        .core
+        .create_integration(&session, meta("123456"))
+        .await
+        .unwrap();
     assert_eq!(
         first.config,
         IntegrationConfig::MetaAds {
@@ -163,14 +191,17 @@ async fn meta_ads_is_limited_to_one_per_tenant(backend: Backend) {
     );
     let err = env
         .core
-        .create(&session, meta("act_999"))
+        .create_integration(&session, meta("act_999"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
     assert_eq!(err.to_string(), META_ADS_EXISTS);
     // Another tenant has its own allowance.
     let other = workspace(&env.core, "Other").await;
-    env.core.create(&other, meta("act_999")).await.unwrap();
+    env.core
+        .create_integration(&other, meta("act_999"))
+        .await
+        .unwrap();
 }
 
 async fn ten_concurrent_meta_creates_leave_exactly_one(backend: Backend) {
@@ -181,7 +212,7 @@ async fn ten_concurrent_meta_creates_leave_exactly_one(backend: Backend) {
         let session = session.clone();
         tokio::spawn(async move {
             env.core
-                .create(&session, meta(&format!("act_{}", 100 + i)))
+                .create_integration(&session, meta(&format!("act_{}", 100 + i)))
                 .await
         })
     });
@@ -196,7 +227,7 @@ async fn ten_concurrent_meta_creates_leave_exactly_one(backend: Backend) {
         assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
         assert_eq!(err.to_string(), META_ADS_EXISTS);
     }
-    let metas = env.core.list(&session).await.unwrap();
+    let metas = env.core.list_integrations(&session).await.unwrap();
     assert_eq!(
         metas
             .iter()
@@ -210,12 +241,12 @@ async fn a_pancake_shop_connects_once_per_tenant(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let session = workspace(&env.core, "Tenant").await;
     env.core
-        .create(&session, pancake("6036602", "Shop thời trang"))
+        .create_integration(&session, pancake("6036602", "Shop thời trang"))
         .await
         .unwrap();
     let err = env
         .core
-        .create(&session, pancake("6036602", "Again"))
+        .create_integration(&session, pancake("6036602", "Again"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
@@ -223,29 +254,29 @@ async fn a_pancake_shop_connects_once_per_tenant(backend: Backend) {
     // Leading zeros are the same shop.
     let err = env
         .core
-        .create(&session, pancake("06036602", "Again"))
+        .create_integration(&session, pancake("06036602", "Again"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
     // Several different shops are fine, and so is the same shop in another tenant.
     env.core
-        .create(&session, pancake("42", "Mỹ phẩm"))
+        .create_integration(&session, pancake("42", "Mỹ phẩm"))
         .await
         .unwrap();
     let other = workspace(&env.core, "Other").await;
     env.core
-        .create(&other, pancake("6036602", "Shop thời trang"))
+        .create_integration(&other, pancake("6036602", "Shop thời trang"))
         .await
         .unwrap();
     // Moving a store onto an already connected shop is refused too.
     let third = env
         .core
-        .create(&session, pancake("43", "Giày dép"))
+        .create_integration(&session, pancake("43", "Giày dép"))
         .await
         .unwrap();
     let err = env
         .core
-        .update(
+        .update_integration(
             &session,
             third.id,
             IntegrationUpdate {
@@ -265,16 +296,28 @@ async fn enable_and_disable_follow_the_status_rules(backend: Backend) {
     let session = workspace(&env.core, "Tenant").await;
     let created = env
         .core
-        .create(&session, pancake("7", "Shop"))
+        .create_integration(&session, pancake("7", "Shop"))
         .await
         .unwrap();
-    let enabled = env.core.enable(&session, created.id).await.unwrap();
+    let enabled = env
+        .core
+        .enable_integration(&session, created.id)
+        .await
+        .unwrap();
     assert!(enabled.enabled);
     assert_eq!(enabled.status, IntegrationStatus::Pending);
-    let disabled = env.core.disable(&session, created.id).await.unwrap();
+    let disabled = env
+        .core
+        .disable_integration(&session, created.id)
+        .await
+        .unwrap();
     assert!(!disabled.enabled);
     assert_eq!(disabled.status, IntegrationStatus::Disabled);
-    let again = env.core.enable(&session, created.id).await.unwrap();
+    let again = env
+        .core
+        .enable_integration(&session, created.id)
+        .await
+        .unwrap();
     assert_eq!(again.status, IntegrationStatus::Pending);
     assert!(again.version > disabled.version);
 }
@@ -284,12 +327,12 @@ async fn a_stale_edit_is_refused_and_loses_nothing(backend: Backend) {
     let session = workspace(&env.core, "Tenant").await;
     let created = env
         .core
-        .create(&session, pancake("7", "Shop"))
+        .create_integration(&session, pancake("7", "Shop"))
         .await
         .unwrap();
     let first_edit = env
         .core
-        .update(
+        .update_integration(
             &session,
             created.id,
             IntegrationUpdate {
@@ -302,7 +345,7 @@ async fn a_stale_edit_is_refused_and_loses_nothing(backend: Backend) {
         .unwrap();
     let err = env
         .core
-        .update(
+        .update_integration(
             &session,
             created.id,
             IntegrationUpdate {
@@ -315,7 +358,10 @@ async fn a_stale_edit_is_refused_and_loses_nothing(backend: Backend) {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::StaleEdit);
     assert_eq!(
-        env.core.get(&session, created.id).await.unwrap(),
+        env.core
+            .get_integration(&session, created.id)
+            .await
+            .unwrap(),
         first_edit
     );
 }
@@ -325,13 +371,16 @@ async fn changing_credentials_reseals_them_and_asks_for_a_new_test(backend: Back
     let session = workspace(&env.core, "Tenant").await;
     let created = env
         .core
-        .create(&session, pancake("7", "Shop"))
+        .create_integration(&session, pancake("7", "Shop"))
         .await
         .unwrap();
-    env.core.enable(&session, created.id).await.unwrap();
+    env.core
+        .enable_integration(&session, created.id)
+        .await
+        .unwrap();
     let updated = env
         .core
-        .update(
+        .update_integration(
             &session,
             created.id,
             IntegrationUpdate {
@@ -352,7 +401,7 @@ async fn changing_credentials_reseals_them_and_asks_for_a_new_test(backend: Back
     );
     let err = env
         .core
-        .update(
+        .update_integration(
             &session,
             created.id,
             IntegrationUpdate {
@@ -373,19 +422,29 @@ async fn another_tenant_reaches_nothing_through_any_operation(backend: Backend) 
     let intruder = workspace(&env.core, "Intruder").await;
     let target = env
         .core
-        .create(&owner, pancake("7", "Shop thời trang"))
+        .create_integration(&owner, pancake("7", "Shop thời trang"))
         .await
         .unwrap();
 
-    assert!(env.core.list(&intruder).await.unwrap().is_empty());
+    assert!(env
+        .core
+        .list_integrations(&intruder)
+        .await
+        .unwrap()
+        .is_empty());
     let not_found = |result: Result<(), CoreError>| {
         let err = result.expect_err("cross-tenant call must fail");
         assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
     };
-    not_found(env.core.get(&intruder, target.id).await.map(|_| ()));
     not_found(
         env.core
-            .update(
+            .get_integration(&intruder, target.id)
+            .await
+            .map(|_| ()),
+    );
+    not_found(
+        env.core
+            .update_integration(
                 &intruder,
                 target.id,
                 IntegrationUpdate {
@@ -396,8 +455,18 @@ async fn another_tenant_reaches_nothing_through_any_operation(backend: Backend) 
             .await
             .map(|_| ()),
     );
-    not_found(env.core.enable(&intruder, target.id).await.map(|_| ()));
-    not_found(env.core.disable(&intruder, target.id).await.map(|_| ()));
+    not_found(
+        env.core
+            .enable_integration(&intruder, target.id)
+            .await
+            .map(|_| ()),
+    );
+    not_found(
+        env.core
+            .disable_integration(&intruder, target.id)
+            .await
+            .map(|_| ()),
+    );
     not_found(
         env.core
             .test_connection(&intruder, target.id)
@@ -405,14 +474,17 @@ async fn another_tenant_reaches_nothing_through_any_operation(backend: Backend) 
             .map(|_| ()),
     );
     not_found(env.core.credentials(&intruder, target.id).await.map(|_| ()));
-    not_found(env.core.delete(&intruder, target.id).await);
+    not_found(env.core.delete_integration(&intruder, target.id).await);
     // The intruder's own key rotation touches only its own (empty) set.
     assert_eq!(
         env.core.rotate_keys(&intruder).await.unwrap().reencrypted,
         0
     );
 
-    assert_eq!(env.core.get(&owner, target.id).await.unwrap(), target);
+    assert_eq!(
+        env.core.get_integration(&owner, target.id).await.unwrap(),
+        target
+    );
     let secret = env.core.credentials(&owner, target.id).await.unwrap();
     assert_eq!(secret.secret().expose_secret(), PANCAKE_KEY);
 }
@@ -421,10 +493,13 @@ async fn no_secret_is_stored_in_plaintext(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let session = workspace(&env.core, "Tenant").await;
     env.core
-        .create(&session, pancake("7", "Shop"))
+        .create_integration(&session, pancake("7", "Shop"))
         .await
         .unwrap();
-    env.core.create(&session, meta("act_1")).await.unwrap();
+    env.core
+        .create_integration(&session, meta("act_1"))
+        .await
+        .unwrap();
     let signed_in = env
         .core
         .sign_in(session.email(), &SecretString::from("mật khẩu 123"))
@@ -458,8 +533,16 @@ async fn no_secret_is_stored_in_plaintext(backend: Backend) {
 async fn a_ciphertext_moved_to_another_row_does_not_open(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let session = workspace(&env.core, "Tenant").await;
-    let a = env.core.create(&session, pancake("1", "A")).await.unwrap();
-    let b = env.core.create(&session, pancake("2", "B")).await.unwrap();
+    let a = env
+        .core
+        .create_integration(&session, pancake("1", "A"))
+        .await
+        .unwrap();
+    let b = env
+        .core
+        .create_integration(&session, pancake("2", "B"))
+        .await
+        .unwrap();
     env.exec_as_tenant(
         session.tenant_id(),
         &format!(
@@ -477,8 +560,16 @@ async fn a_ciphertext_moved_to_another_row_does_not_open(backend: Backend) {
 async fn key_rotation_reseals_everything_under_a_new_version(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let session = workspace(&env.core, "Tenant").await;
-    let a = env.core.create(&session, pancake("1", "A")).await.unwrap();
-    let m = env.core.create(&session, meta("act_5")).await.unwrap();
+    let a = env
+        .core
+        .create_integration(&session, pancake("1", "A"))
+        .await
+        .unwrap();
+    let m = env
+        .core
+        .create_integration(&session, meta("act_5"))
+        .await
+        .unwrap();
     assert_eq!(
         env.core.credential_key_versions(&session).await.unwrap(),
         vec![1, 1]
@@ -495,7 +586,10 @@ async fn key_rotation_reseals_everything_under_a_new_version(backend: Backend) {
     let meta_secret = env.core.credentials(&session, m.id).await.unwrap();
     assert_eq!(meta_secret.secret().expose_secret(), META_TOKEN);
     // New credentials after rotation use the new key.
-    env.core.create(&session, pancake("3", "C")).await.unwrap();
+    env.core
+        .create_integration(&session, pancake("3", "C"))
+        .await
+        .unwrap();
     assert_eq!(
         env.core.credential_key_versions(&session).await.unwrap(),
         vec![2, 2, 2]
@@ -522,12 +616,12 @@ async fn an_interrupted_rotation_changes_nothing(backend: Backend) {
     let session = workspace(&env.core, "Tenant").await;
     let good = env
         .core
-        .create(&session, pancake("1", "Good"))
+        .create_integration(&session, pancake("1", "Good"))
         .await
         .unwrap();
     let broken = env
         .core
-        .create(&session, pancake("2", "Broken"))
+        .create_integration(&session, pancake("2", "Broken"))
         .await
         .unwrap();
     // One row cannot be opened (its ciphertext belongs to another row): rotation must stop

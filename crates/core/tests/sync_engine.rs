@@ -90,7 +90,7 @@ impl Fixture {
         let created = self
             .env
             .core
-            .create(
+            .create_integration(
                 &self.session,
                 NewIntegration {
                     name: "Shop thời trang".into(),
@@ -105,7 +105,7 @@ impl Fixture {
             .unwrap();
         self.env
             .core
-            .enable(&self.session, created.id)
+            .enable_integration(&self.session, created.id)
             .await
             .unwrap();
         created.id
@@ -115,7 +115,7 @@ impl Fixture {
         let created = self
             .env
             .core
-            .create(
+            .create_integration(
                 &self.session,
                 NewIntegration {
                     name: "Quảng cáo Meta".into(),
@@ -130,7 +130,7 @@ impl Fixture {
             .unwrap();
         self.env
             .core
-            .enable(&self.session, created.id)
+            .enable_integration(&self.session, created.id)
             .await
             .unwrap();
         created.id
@@ -196,7 +196,7 @@ async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
     assert_eq!(last.unwrap().outcome, Some(SyncOutcome::Succeeded));
 
     // The integration follows the run.
-    let after = f.env.core.get(&f.session, shop).await.unwrap();
+    let after = f.env.core.get_integration(&f.session, shop).await.unwrap();
     assert_eq!(after.status, IntegrationStatus::Active);
     assert!(after.last_sync_at.is_some());
     let history = f.env.core.sync_history(&f.session, shop, 10).await.unwrap();
@@ -338,7 +338,7 @@ async fn a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect(backen
     assert_eq!(run.error_code.as_deref(), Some("PROVIDER_TOKEN_EXPIRED"));
     // The window read before the token died is kept.
     assert!(f.count(ads, SyncedTable::MetaAdInsights).await > 0);
-    let after = f.env.core.get(&f.session, ads).await.unwrap();
+    let after = f.env.core.get_integration(&f.session, ads).await.unwrap();
     assert_eq!(after.status, IntegrationStatus::Error);
     assert!(after.last_error.unwrap().contains("Reconnect"));
     // It does not knock with the dead token every hour: the next try is a day away.
@@ -368,7 +368,7 @@ async fn a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect(backen
     assert_eq!(run.outcome, SyncOutcome::Failed);
     assert_eq!(run.error_code.as_deref(), Some("PROVIDER_AUTH_REJECTED"));
     assert!(!run.error.unwrap().contains("disabled-mid-sync:k1"));
-    let after = f.env.core.get(&f.session, shop).await.unwrap();
+    let after = f.env.core.get_integration(&f.session, shop).await.unwrap();
     assert_eq!(after.status, IntegrationStatus::Error);
 }
 
@@ -427,7 +427,11 @@ async fn only_enabled_integrations_have_a_schedule(backend: Backend) {
             .code(),
         integrations_core::ErrorCode::Validation
     );
-    f.env.core.disable(&f.session, shop).await.unwrap();
+    f.env
+        .core
+        .disable_integration(&f.session, shop)
+        .await
+        .unwrap();
     assert!(f
         .env
         .core

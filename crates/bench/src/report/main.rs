@@ -198,10 +198,10 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
                 shop_id: (fixture::FIRST_SHOP_ID + i as i64).to_string(),
             },
         };
-        stores.push(core.create(&session, new).await?.id);
+        stores.push(core.create_integration(&session, new).await?.id);
     }
     let meta = core
-        .create(
+        .create_integration(
             &session,
             NewIntegration {
                 name: "Quảng cáo Meta – chuỗi cửa hàng".into(),

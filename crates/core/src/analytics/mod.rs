@@ -705,7 +705,6 @@ impl crate::service::Core {
         query: &ReportQuery,
     ) -> crate::error::CoreResult<Report> {
         use crate::error::CoreError;
-        use crate::service::store_err;
 
         let tenant = session.tenant_id();
         let workspace_zone = match &query.time_zone {
@@ -717,8 +716,7 @@ impl crate::service::Core {
             let record = self
                 .store
                 .get_integration(tenant, store)
-                .await
-                .map_err(store_err)?
+                .await?
                 .ok_or_else(|| CoreError::NotFound("There is no such store.".into()))?;
             if record.provider != crate::domain::Provider::PancakePos {
                 return Err(CoreError::Validation(format!(
@@ -742,7 +740,6 @@ impl crate::service::Core {
                     .report_insights(tenant, query.from, query.to, key),
                 ads,
             )
-            .map_err(store_err)
         };
         let mode = || self.shared_store().map(|shared| shared.mode());
         // In shared mode each read goes to the server or the mirror on its own: if the link
@@ -758,7 +755,7 @@ impl crate::service::Core {
             (None, _) | (_, None) => ReportSource::Local,
             (Some(crate::mirror::LinkMode::Online), _) => ReportSource::Server,
             (Some(_), Some(shared)) => ReportSource::Mirror {
-                as_of: shared.mirror_as_of(tenant).await.map_err(store_err)?,
+                as_of: shared.mirror_as_of(tenant).await?,
             },
         };
         Ok(build_report(

@@ -16,7 +16,10 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::analytics::{AdRecord, AggregateKey, InsightAggregate, OrderAggregate, OrderFilter};
-use crate::domain::{IntegrationId, IntegrationStatus, Provider, TenantId, UserId};
+use crate::domain::{
+    IntegrationId, IntegrationStatus, Provider, TenantId, UserId, META_ADS_EXISTS,
+};
+use crate::error::CoreError;
 
 /// Named database rules whose violation the user should hear about in their own words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,42 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What the user hears of a store failure. Conflicts on the named rules keep the seed's
+/// wording; anything unexpected is logged and reported generically.
+impl From<StoreError> for CoreError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                CoreError::DatabaseUnavailable
+            }
+            StoreError::Conflict(Constraint::OneMetaAdsPerTenant) => {
+                CoreError::Conflict(META_ADS_EXISTS.into())
+            }
+            StoreError::Conflict(Constraint::PancakeShopPerTenant) => CoreError::Conflict(
+                "This Pancake POS store is already connected. Each store can be connected once."
+                    .into(),
+            ),
+            StoreError::Conflict(Constraint::UserEmail) => CoreError::Conflict(
+                "An account with this email already exists. Sign in instead.".into(),
+            ),
+            StoreError::Conflict(Constraint::DeletedOnServer) => CoreError::Conflict(
+                "This integration was deleted on the server, so your offline change has nothing \
+                 to apply to. Keep the server's version to let it go."
+                    .into(),
+            ),
+            StoreError::Conflict(Constraint::TenantKeyVersion) => CoreError::Conflict(
+                "Another key rotation finished first; nothing was changed. Run it again if \
+                 needed."
+                    .into(),
+            ),
+            StoreError::Stale => CoreError::StaleEdit,
+            StoreError::Offline => CoreError::offline("This"),
+            other => CoreError::internal("store", &other),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct TenantRecord {

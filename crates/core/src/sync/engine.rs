@@ -22,7 +22,7 @@ use super::{
 use crate::auth::Session;
 use crate::domain::{Credentials, IntegrationConfig, IntegrationId, IntegrationStatus, TenantId};
 use crate::error::{CoreError, CoreResult};
-use crate::service::{store_err, Core};
+use crate::service::Core;
 use crate::store::{
     ClaimScope, ClaimedJob, IntegrationRecord, StoreError, SyncBatch, SyncRunRecord,
 };
@@ -64,7 +64,7 @@ impl From<CoreError> for Failure {
 
 impl From<StoreError> for Failure {
     fn from(err: StoreError) -> Self {
-        store_err(err).into()
+        CoreError::from(err).into()
     }
 }
 
@@ -318,16 +318,15 @@ impl Core {
     }
 
     /// "Sync all now": asks every enabled integration of the workspace to sync.
-    pub async fn request_sync_all(&self, session: &Session) -> CoreResult<usize> {
+    pub async fn sync_all(&self, session: &Session) -> CoreResult<usize> {
         self.require_online("Syncing")?;
         let mut asked = 0;
-        for integration in self.list(session).await? {
+        for integration in self.list_integrations(session).await? {
             if integration.enabled
                 && self
                     .store
                     .request_sync(session.tenant_id(), integration.id)
-                    .await
-                    .map_err(store_err)?
+                    .await?
             {
                 asked += 1;
             }
@@ -352,8 +351,7 @@ impl Core {
         let claimed = self
             .store
             .claim_job(worker, scope, now, now + self.sync_settings.lease)
-            .await
-            .map_err(store_err)?;
+            .await?;
         match claimed {
             Some(job) => self.execute(job, worker).await.map(Some),
             None => Ok(None),
@@ -371,18 +369,14 @@ impl Core {
         let record = self
             .store
             .get_integration(session.tenant_id(), id)
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or_else(CoreError::integration_not_found)?;
         if !record.enabled {
             return Err(CoreError::Validation(
                 "Turn this integration on first: only enabled integrations sync.".into(),
             ));
         }
-        self.store
-            .request_sync(session.tenant_id(), id)
-            .await
-            .map_err(store_err)?;
+        self.store.request_sync(session.tenant_id(), id).await?;
         let scope = ClaimScope {
             tenant: Some(session.tenant_id()),
             integration: Some(id),
@@ -398,17 +392,9 @@ impl Core {
     }
 
     /// Asks for a sync at the next chance, by whichever worker comes first.
-    pub async fn request_sync(
-        &self,
-        session: &Session,
-        id: IntegrationId,
-    ) -> CoreResult<SyncSchedule> {
+    pub async fn sync_now(&self, session: &Session, id: IntegrationId) -> CoreResult<SyncSchedule> {
         self.require_online("Syncing")?;
-        let requested = self
-            .store
-            .request_sync(session.tenant_id(), id)
-            .await
-            .map_err(store_err)?;
+        let requested = self.store.request_sync(session.tenant_id(), id).await?;
         if !requested {
             return Err(CoreError::Validation(
                 "Turn this integration on first: only enabled integrations sync.".into(),
@@ -430,8 +416,7 @@ impl Core {
         let runs = self
             .store
             .runs(session.tenant_id(), id, limit.clamp(1, 500))
-            .await
-            .map_err(store_err)?;
+            .await?;
         Ok(runs.into_iter().map(SyncRun::from).collect())
     }
 
@@ -441,11 +426,7 @@ impl Core {
         session: &Session,
         id: IntegrationId,
     ) -> CoreResult<Option<SyncSchedule>> {
-        let info = self
-            .store
-            .job_info(session.tenant_id(), id)
-            .await
-            .map_err(store_err)?;
+        let info = self.store.job_info(session.tenant_id(), id).await?;
         Ok(info.map(|info| SyncSchedule {
             integration_id: id,
             interval_minutes: info.interval_minutes,
@@ -471,8 +452,7 @@ impl Core {
         let set = self
             .store
             .set_sync_interval(session.tenant_id(), id, minutes)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if !set {
             return Err(CoreError::Validation(
                 "Turn this integration on first: only enabled integrations have a schedule.".into(),
@@ -500,16 +480,12 @@ impl Core {
         let job = job.clone();
         let tenant = job.tenant_id;
         if let Some(abandoned) = job.abandoned_run {
-            self.store
-                .interrupt_run(tenant, abandoned)
-                .await
-                .map_err(store_err)?;
+            self.store.interrupt_run(tenant, abandoned).await?;
         }
         let Some(record) = self
             .store
             .get_integration(tenant, job.integration_id)
-            .await
-            .map_err(store_err)?
+            .await?
         else {
             return Err(CoreError::integration_not_found());
         };
@@ -532,7 +508,7 @@ impl Core {
             error_code: None,
             worker: worker.to_owned(),
         };
-        self.store.insert_run(&run).await.map_err(store_err)?;
+        self.store.insert_run(&run).await?;
         let ctx = RunContext {
             core: self,
             job: &job,
@@ -549,8 +525,7 @@ impl Core {
         // The run id goes on the job at once, so a takeover can close this run.
         self.store
             .extend_lease(&job, worker, run.id, Utc::now() + self.sync_settings.lease)
-            .await
-            .map_err(store_err)?;
+            .await?;
         tracing::info!(integration = %job.integration_id, run = %run.id, "sync started");
         ctx.progress("", 0, 0);
         // The lease is renewed on a clock of its own, so a slow page or a long Meta report
@@ -594,7 +569,7 @@ impl Core {
                 run.error_code = failure.code.clone();
             }
         }
-        self.store.update_run(&run).await.map_err(store_err)?;
+        self.store.update_run(&run).await?;
         if lease_lost {
             // Another worker holds the job now (or it was turned off): its run speaks for the
             // integration, not this one.
@@ -614,10 +589,7 @@ impl Core {
             }
             None => finished + chrono::Duration::minutes(job.interval_minutes.into()),
         };
-        self.store
-            .release_job(&job, worker, next)
-            .await
-            .map_err(store_err)?;
+        self.store.release_job(&job, worker, next).await?;
         tracing::info!(
             integration = %job.integration_id,
             run = %run.id,
