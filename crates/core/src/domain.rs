@@ -61,6 +61,15 @@ impl std::str::FromStr for Provider {
     }
 }
 
+/// For reading the stored text.
+impl TryFrom<String> for Provider {
+    type Error = CoreError;
+
+    fn try_from(value: String) -> CoreResult<Self> {
+        value.parse()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[ts(export)]
@@ -95,6 +104,15 @@ impl std::str::FromStr for IntegrationStatus {
                 "Unknown status \"{other}\"."
             ))),
         }
+    }
+}
+
+/// For reading the stored text.
+impl TryFrom<String> for IntegrationStatus {
+    type Error = CoreError;
+
+    fn try_from(value: String) -> CoreResult<Self> {
+        value.parse()
     }
 }
 

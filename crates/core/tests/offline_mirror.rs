@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::own_postgres::OwnPostgres;
 use common::NoProviderCalls;
-use integrations_core::store::{PostgresStore, PullCursor, Store, SyncStore};
+use integrations_core::store::prelude::*;
+use integrations_core::store::{PostgresStore, PullCursor};
 use integrations_core::{
     ConflictChoice, Core, CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig,
     IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session,

@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use integrations_bench::copy_text::Line;
-use integrations_core::analytics::{COUNTED_STATUSES, DEFAULT_TIME_ZONE};
+use integrations_core::analytics::DEFAULT_TIME_ZONE;
 use integrations_core::store::PostgresStore;
+use integrations_core::store::COUNTED_STATUSES;
 use uuid::Uuid;
 
 /// Bytes of COPY data sent per message.

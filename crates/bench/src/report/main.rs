@@ -20,10 +20,12 @@ use anyhow::{bail, Context as _};
 use clap::Parser;
 use integrations_bench::database::Database;
 use integrations_core::analytics::{
-    build_report, AggregateKey, Report, ReportGrouping, ReportQuery, ReportSource,
+    build_report, Report, ReportGrouping, ReportQuery, ReportSource,
 };
 use integrations_core::gateway::HttpProviders;
-use integrations_core::store::{PostgresStore, ReportStore, SqliteStore, SyncStore, SyncedTable};
+use integrations_core::store::{
+    AggregateKey, PostgresStore, ReportStore, SqliteStore, SyncStore, SyncedTable,
+};
 use integrations_core::{
     Core, CoreConfig, Credentials, DatabaseTarget, IntegrationConfig, LinkMode, NewIntegration,
     Session,

@@ -1,10 +1,11 @@
 //! Ad spend against sales: the report behind the dashboard and `integrations report`.
 //!
-//! The rules are stated here once and both stores run them:
-//! - **Which orders are revenue**: [`COUNTED_STATUSES`], every status on the way to the customer
-//!   or delivered. Canceled (6), deleted (7), returning (4), partly returned (15), returned (5)
-//!   and codes Pancake has not documented are left out.
-//! - **How much**: [`REVENUE_SQL`], the goods value after the order's discount, without shipping.
+//! The rules are stated once and both stores run them:
+//! - **Which orders are revenue**: [`crate::store::COUNTED_STATUSES`], every status on the way
+//!   to the customer or delivered. Canceled (6), deleted (7), returning (4), partly returned
+//!   (15), returned (5) and codes Pancake has not documented are left out.
+//! - **How much**: [`crate::store::REVENUE_SQL`], the goods value after the order's discount,
+//!   without shipping.
 //!   Shops that leave catalogue prices at 0 have `total_price` 0 and the money only in `cod`;
 //!   for those the cash to collect less the shipping fee is used.
 //! - **On which day**: the order's creation (`inserted_at`) in the report's time zone: the
@@ -13,37 +14,21 @@
 //! - **Meta purchases**: `omni_purchase` when Meta sends it, else `purchase`, chosen when the
 //!   rows are synced (summing the types would count a purchase twice).
 
-pub mod days;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use days::{DayPlan, Dialect};
-
-/// Pancake order statuses that count as sales: new (0), waiting for confirmation (17),
-/// restocking (11), purchased (20), confirmed (1), waiting for printing (12), printed (13),
-/// packing (8), waiting for pick-up (9), shipped (2), received (3), money collected (16).
-pub const COUNTED_STATUSES: [i64; 12] = [0, 17, 11, 20, 1, 12, 13, 8, 9, 2, 3, 16];
-
-/// An order's revenue in minor units, as SQL both stores understand.
-pub const REVENUE_SQL: &str = "CASE WHEN total_price > 0 \
-     THEN CASE WHEN total_price > total_discount THEN total_price - total_discount ELSE 0 END \
-     ELSE CASE WHEN cod > shipping_fee THEN cod - shipping_fee ELSE 0 END END";
+use crate::store::{
+    AdRecord, AggregateKey, DayPlan, InsightAggregate, OrderAggregate, OrderFilter,
+};
 
 /// A new workspace's time zone.
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Ho_Chi_Minh";
 
 /// The longest range a report covers: Meta keeps 37 months of insights.
 pub const MAX_REPORT_DAYS: i64 = 1_130;
-
-/// The SQL condition selecting counted orders.
-pub fn counted_status_sql() -> String {
-    let codes: Vec<String> = COUNTED_STATUSES.iter().map(i64::to_string).collect();
-    format!("status IN ({})", codes.join(", "))
-}
 
 /// What the rows of a report are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -244,51 +229,6 @@ pub struct Report {
     pub warnings: Vec<ReportWarning>,
     pub source: ReportSource,
     pub generated_at: DateTime<Utc>,
-}
-
-/// Counted orders, summed by the requested key (the local day, or the ad id; `None` for
-/// orders without one).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct OrderAggregate {
-    pub key: Option<String>,
-    pub currency: Option<String>,
-    pub revenue_minor: i64,
-    pub orders: i64,
-}
-
-/// Daily insights, summed by the requested key (the day, or the ad id).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct InsightAggregate {
-    pub key: String,
-    pub currency: String,
-    pub spend_minor: i64,
-    pub impressions: i64,
-    pub clicks: i64,
-    pub purchases: i64,
-    pub purchase_value_minor: i64,
-}
-
-/// A synced Meta ad with its ad set and campaign.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct AdRecord {
-    pub ad_id: String,
-    pub ad_name: Option<String>,
-    pub campaign_id: Option<String>,
-    pub campaign_name: Option<String>,
-}
-
-/// How the store groups the rows it sums.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AggregateKey {
-    Day,
-    Ad,
-}
-
-/// The orders one report reads.
-#[derive(Debug, Clone)]
-pub struct OrderFilter {
-    pub days: DayPlan,
-    pub store: Option<uuid::Uuid>,
 }
 
 /// Puts the report together from what the store summed. Pure, so the rules above are tested

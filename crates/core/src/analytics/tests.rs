@@ -236,17 +236,6 @@ fn queries_are_checked() {
 }
 
 #[test]
-fn the_status_rule_leaves_out_cancellations_deletions_and_returns() {
-    for excluded in [4, 5, 6, 7, 15, 19] {
-        assert!(!COUNTED_STATUSES.contains(&excluded), "{excluded}");
-    }
-    assert_eq!(
-        counted_status_sql(),
-        "status IN (0, 17, 11, 20, 1, 12, 13, 8, 9, 2, 3, 16)"
-    );
-}
-
-#[test]
 fn exports_never_overwrite_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let report = build_report(

@@ -2,8 +2,10 @@
 //! from a plan made here with the time zone database, so SQLite (which has none) and
 //! PostgreSQL group orders into exactly the same days.
 
-use chrono::{DateTime, Duration, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
+
+use super::Dialect;
 
 /// The instants a range of local days covers, and how to name the day of any instant in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,43 +113,6 @@ impl DayPlan {
         }
         sql.push_str(&format!(" ELSE {} END", expr(last.day)));
         sql
-    }
-}
-
-/// The two SQL dialects the stores speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Postgres,
-    Sqlite,
-}
-
-impl Dialect {
-    /// An instant literal comparable with the dialect's stored timestamps (SQLite stores the
-    /// same RFC 3339 text, so text order is time order).
-    pub fn instant(self, at: DateTime<Utc>) -> String {
-        let text = at.to_rfc3339_opts(SecondsFormat::Micros, true);
-        match self {
-            Dialect::Postgres => format!("'{text}'::timestamptz"),
-            Dialect::Sqlite => format!("'{text}'"),
-        }
-    }
-
-    fn date(self, date: NaiveDate) -> String {
-        match self {
-            Dialect::Postgres => format!("DATE '{}'", date.format("%Y-%m-%d")),
-            Dialect::Sqlite => format!("'{}'", date.format("%Y-%m-%d")),
-        }
-    }
-
-    fn shifted_date(self, column: &str, seconds: i32) -> String {
-        match self {
-            Dialect::Postgres => {
-                format!("(({column} AT TIME ZONE 'UTC') + make_interval(secs => {seconds}))::date")
-            }
-            // Whole seconds first: SQLite reads fractions to the millisecond only, and would
-            // round 23:59:59.9999 up into the next day.
-            Dialect::Sqlite => format!("date(substr({column}, 1, 19), '{seconds:+} seconds')"),
-        }
     }
 }
 

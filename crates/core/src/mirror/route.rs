@@ -1,0 +1,463 @@
+//! Where each store call goes in shared mode: to the server while it answers, to the mirror
+//! when it does not, queued in the outbox (offline edits) or refused ([`StoreError::Offline`]).
+//! One `impl` per store concern, each method one routing rule.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{bounded, LinkMode, SharedStore, CALL_TIMEOUT};
+use crate::domain::{IntegrationId, TenantId, UserId};
+use crate::store::prelude::*;
+use crate::store::{
+    AdRecord, AggregateKey, ClaimScope, ClaimedJob, InsightAggregate, IntegrationRecord, JobInfo,
+    LoginPolicy, OrderAggregate, OrderFilter, Reencryption, RefreshTokenRecord, StoreError,
+    StoreResult, SyncBatch, SyncRunRecord, SyncedTable, TenantKeyRecord, TenantRecord, UserRecord,
+};
+
+/// Reads: the server while online, the mirror otherwise (and when the server just failed).
+macro_rules! read {
+    ($self:ident, $method:ident($($arg:expr),*)) => {{
+        if $self.mode() == LinkMode::Online {
+            match $self.ready().await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
+                    Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
+                    other => return other,
+                },
+                Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        $self.mirror.$method($($arg),*).await
+    }};
+}
+
+/// The server unless it is known to be gone, else the mirror: sign-in and session bookkeeping
+/// (so signing in right after start asks the server, and offline sign-in works), and the reads
+/// an edit is based on (so an edit made while still connecting starts from the server's row).
+macro_rules! server_first {
+    ($self:ident, $method:ident($($arg:expr),*)) => {{
+        if $self.mode() != LinkMode::Offline {
+            match $self.ready().await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
+                    Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
+                    other => return other,
+                },
+                Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        $self.mirror.$method($($arg),*).await
+    }};
+}
+
+/// Writes that only the server may take.
+macro_rules! server_only {
+    ($self:ident, $method:ident($($arg:expr),*)) => {{
+        if $self.mode() == LinkMode::Offline {
+            return Err(StoreError::Offline);
+        }
+        match $self.ready().await {
+            Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
+                Err(StoreError::Unavailable(detail)) => {
+                    $self.lost(&detail);
+                    Err(StoreError::Offline)
+                }
+                other => other,
+            },
+            Err(StoreError::Unavailable(detail)) => {
+                $self.lost(&detail);
+                Err(StoreError::Offline)
+            }
+            Err(err) => Err(err),
+        }
+    }};
+}
+
+/// Sign-in and sessions ask the server first; a session can be refreshed, and a known user
+/// sign in, offline from the mirror.
+#[async_trait]
+impl AccountStore for SharedStore {
+    async fn create_tenant_with_owner(
+        &self,
+        tenant: &TenantRecord,
+        owner: &UserRecord,
+    ) -> StoreResult<()> {
+        server_only!(self, create_tenant_with_owner(tenant, owner))
+    }
+
+    async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
+        read!(self, get_tenant(tenant))
+    }
+
+    /// The next pull brings the change to the mirror (tenants travel whole on every pull).
+    async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
+        server_only!(self, set_tenant_time_zone(tenant, time_zone))
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        server_first!(self, find_user_by_email(email))
+    }
+
+    async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>> {
+        server_first!(self, get_user(tenant, user))
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        if self.mode() != LinkMode::Offline {
+            match self.ready().await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.insert_refresh_token(token)).await
+                {
+                    Ok(()) => {
+                        // Kept here too, so the session can be refreshed while offline.
+                        if let Err(err) = self.mirror.insert_refresh_token(token).await {
+                            tracing::debug!(error = %err, "refresh token not mirrored");
+                        }
+                        return Ok(());
+                    }
+                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                    Err(err) => return Err(err),
+                },
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        self.mirror.insert_refresh_token(token).await
+    }
+
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        server_first!(self, find_refresh_token(token_hash))
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        used: &RefreshTokenRecord,
+        successor: &RefreshTokenRecord,
+    ) -> StoreResult<bool> {
+        if self.mode() != LinkMode::Offline {
+            match self.ready().await {
+                Ok(server) => {
+                    match bounded(CALL_TIMEOUT, server.rotate_refresh_token(used, successor)).await
+                    {
+                        Ok(rotated) => {
+                            if rotated {
+                                let mirrored =
+                                    match self.mirror.rotate_refresh_token(used, successor).await {
+                                        Ok(true) => Ok(()),
+                                        _ => self.mirror.insert_refresh_token(successor).await,
+                                    };
+                                if let Err(err) = mirrored {
+                                    tracing::debug!(error = %err, "refresh token not mirrored");
+                                }
+                            }
+                            return Ok(rotated);
+                        }
+                        Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                        Err(err) => return Err(err),
+                    }
+                }
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        self.mirror.rotate_refresh_token(used, successor).await
+    }
+
+    async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()> {
+        // Revoke locally too: a session ended offline must not come back from the mirror.
+        self.mirror.revoke_refresh_family(tenant, family).await?;
+        server_first!(self, revoke_refresh_family(tenant, family))
+    }
+
+    async fn reserve_login_attempt(
+        &self,
+        email_hash: &str,
+        at: DateTime<Utc>,
+        decide: LoginPolicy,
+    ) -> StoreResult<Result<(), u64>> {
+        server_first!(self, reserve_login_attempt(email_hash, at, decide))
+    }
+
+    async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {
+        server_first!(self, clear_login_failures(email_hash))
+    }
+
+    async fn remember_signed_in(&self, user: &UserRecord) -> StoreResult<()> {
+        self.follow(Some(user.tenant_id));
+        if self.mode() == LinkMode::Offline {
+            return Ok(());
+        }
+        let tenant = match self.ready().await {
+            Ok(server) => server.get_tenant(user.tenant_id).await,
+            Err(err) => Err(err),
+        };
+        match tenant {
+            Ok(Some(tenant)) => self.mirror.remember_user(&tenant, user).await,
+            Ok(None) => Ok(()),
+            Err(StoreError::Unavailable(detail)) => {
+                self.lost(&detail);
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+#[async_trait]
+impl KeyStore for SharedStore {
+    async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
+        server_first!(self, tenant_keys(tenant))
+    }
+
+    async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
+        server_only!(self, insert_tenant_key(tenant, key))
+    }
+
+    async fn rotate_tenant_key(
+        &self,
+        tenant: TenantId,
+        key: &TenantKeyRecord,
+        reencryptions: &[Reencryption],
+    ) -> StoreResult<()> {
+        server_only!(self, rotate_tenant_key(tenant, key, reencryptions))
+    }
+}
+
+/// Reads from the server or the mirror with the outbox on top; edits offline are queued when
+/// they may be (name, description, on/off), everything else needs the server.
+#[async_trait]
+impl IntegrationStore for SharedStore {
+    async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
+        if self.mode() == LinkMode::Online {
+            match self.ready().await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.list_integrations(tenant)).await {
+                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                    other => return other,
+                },
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        self.overlaid(tenant).await
+    }
+
+    async fn get_integration(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<Option<IntegrationRecord>> {
+        if self.mode() != LinkMode::Offline {
+            match self.ready().await {
+                Ok(server) => match bounded(CALL_TIMEOUT, server.get_integration(tenant, id)).await
+                {
+                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                    other => return other,
+                },
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(self
+            .overlaid(tenant)
+            .await?
+            .into_iter()
+            .find(|record| record.id == id))
+    }
+
+    async fn insert_integration(
+        &self,
+        record: &IntegrationRecord,
+    ) -> StoreResult<IntegrationRecord> {
+        let stored: IntegrationRecord = server_only!(self, insert_integration(record))?;
+        self.copy_to_mirror(&stored).await;
+        self.bump();
+        Ok(stored)
+    }
+
+    async fn update_integration(
+        &self,
+        record: &IntegrationRecord,
+        expected_version: i64,
+    ) -> StoreResult<IntegrationRecord> {
+        if self.mode() != LinkMode::Offline
+            && !self.has_pending(record.tenant_id, record.id).await?
+        {
+            match self.ready().await {
+                Ok(server) => match bounded(
+                    CALL_TIMEOUT,
+                    server.update_integration(record, expected_version),
+                )
+                .await
+                {
+                    Ok(stored) => {
+                        self.copy_to_mirror(&stored).await;
+                        self.bump();
+                        return Ok(stored);
+                    }
+                    // Whether it landed is unknown; queued, it is applied once or found done.
+                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                    Err(err) => return Err(err),
+                },
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        self.queue_update(record, expected_version).await
+    }
+
+    async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
+        let deleted: bool = server_only!(self, delete_integration(tenant, id))?;
+        if let Err(err) = self.mirror.remove_integration_copy(tenant, id).await {
+            tracing::warn!(error = %err, "could not remove a deleted row from the mirror");
+        }
+        self.bump();
+        Ok(deleted)
+    }
+}
+
+/// Syncing needs the server: the providers' data goes to PostgreSQL, and reaches this
+/// computer's mirror by the pull like every other row.
+#[async_trait]
+impl JobStore for SharedStore {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        server_only!(self, claim_job(worker, scope, now, lease_until))
+    }
+
+    async fn extend_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        run: uuid::Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        server_only!(self, extend_lease(job, worker, run, until))
+    }
+
+    async fn release_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        server_only!(self, release_job(job, worker, next_run_at))
+    }
+
+    async fn request_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<bool> {
+        server_only!(self, request_sync(tenant, integration))
+    }
+
+    async fn set_sync_interval(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        minutes: i32,
+    ) -> StoreResult<bool> {
+        server_only!(self, set_sync_interval(tenant, integration, minutes))
+    }
+
+    async fn job_info(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<JobInfo>> {
+        read!(self, job_info(tenant, integration))
+    }
+}
+
+/// Runs and rows are written on the server; history reads fall back to the mirror.
+#[async_trait]
+impl SyncStore for SharedStore {
+    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        server_only!(self, insert_run(run))
+    }
+
+    async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        server_only!(self, update_run(run))
+    }
+
+    async fn interrupt_run(&self, tenant: TenantId, run: uuid::Uuid) -> StoreResult<()> {
+        server_only!(self, interrupt_run(tenant, run))
+    }
+
+    async fn runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRunRecord>> {
+        read!(self, runs(tenant, integration, limit))
+    }
+
+    async fn cursor(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        stream: &str,
+    ) -> StoreResult<Option<String>> {
+        server_only!(self, cursor(tenant, integration, stream))
+    }
+
+    async fn write_batch(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        batch: SyncBatch<'_>,
+        checkpoint: Option<(&str, &str)>,
+    ) -> StoreResult<usize> {
+        server_only!(self, write_batch(tenant, integration, batch, checkpoint))
+    }
+
+    async fn synced_count(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        table: SyncedTable,
+    ) -> StoreResult<i64> {
+        read!(self, synced_count(tenant, integration, table))
+    }
+}
+
+/// Reports read the server while it answers and the mirror's copy of the synced rows otherwise.
+#[async_trait]
+impl ReportStore for SharedStore {
+    async fn report_orders(
+        &self,
+        tenant: TenantId,
+        filter: &OrderFilter,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<OrderAggregate>> {
+        read!(self, report_orders(tenant, filter, key))
+    }
+
+    async fn report_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+    ) -> StoreResult<Vec<InsightAggregate>> {
+        read!(self, report_insights(tenant, from, to, key))
+    }
+
+    async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
+        read!(self, report_ads(tenant))
+    }
+}
+
+impl Store for SharedStore {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+}

@@ -1,0 +1,75 @@
+//! How a store fails, and what the user hears of it.
+
+use crate::domain::META_ADS_EXISTS;
+use crate::error::CoreError;
+
+/// Named database rules whose violation the user should hear about in their own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// `integrations_one_meta_ads_per_tenant`
+    OneMetaAdsPerTenant,
+    /// `integrations_pancake_shop_per_tenant`
+    PancakeShopPerTenant,
+    /// `users_email_unique`
+    UserEmail,
+    /// `tenant_keys` primary key: another process rotated at the same time.
+    TenantKeyVersion,
+    /// An offline edit's integration was deleted on the server meanwhile.
+    DeletedOnServer,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("constraint violated: {0:?}")]
+    Conflict(Constraint),
+    /// The row's version differs from the expected one (or the row is gone).
+    #[error("the row changed since it was read")]
+    Stale,
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// Shared mode with the server out of reach, for a write that cannot be queued.
+    #[error("the shared database cannot be reached")]
+    Offline,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What the user hears of a store failure. Conflicts on the named rules keep the seed's
+/// wording; anything unexpected is logged and reported generically.
+impl From<StoreError> for CoreError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                CoreError::DatabaseUnavailable
+            }
+            StoreError::Conflict(Constraint::OneMetaAdsPerTenant) => {
+                CoreError::Conflict(META_ADS_EXISTS.into())
+            }
+            StoreError::Conflict(Constraint::PancakeShopPerTenant) => CoreError::Conflict(
+                "This Pancake POS store is already connected. Each store can be connected once."
+                    .into(),
+            ),
+            StoreError::Conflict(Constraint::UserEmail) => CoreError::Conflict(
+                "An account with this email already exists. Sign in instead.".into(),
+            ),
+            StoreError::Conflict(Constraint::DeletedOnServer) => CoreError::Conflict(
+                "This integration was deleted on the server, so your offline change has nothing \
+                 to apply to. Keep the server's version to let it go."
+                    .into(),
+            ),
+            StoreError::Conflict(Constraint::TenantKeyVersion) => CoreError::Conflict(
+                "Another key rotation finished first; nothing was changed. Run it again if \
+                 needed."
+                    .into(),
+            ),
+            StoreError::Stale => CoreError::StaleEdit,
+            StoreError::Offline => CoreError::offline("This"),
+            other => CoreError::internal("store", &other),
+        }
+    }
+}

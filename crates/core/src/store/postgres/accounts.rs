@@ -1,0 +1,243 @@
+//! Workspaces, users, sessions and sign-in throttling.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Row, Transaction};
+use uuid::Uuid;
+
+use super::{map_err, set_local, PostgresStore};
+use crate::domain::{TenantId, UserId};
+use crate::store::{
+    AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, StoreError, StoreResult,
+    TenantRecord, UserRecord,
+};
+
+async fn insert_refresh(
+    tx: &mut Transaction<'static, Postgres>,
+    token: &RefreshTokenRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (tenant_id, id, user_id, family_id, token_hash, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token.tenant_id)
+    .bind(token.id)
+    .bind(token.user_id)
+    .bind(token.family_id)
+    .bind(&token.token_hash)
+    .bind(token.expires_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl AccountStore for PostgresStore {
+    async fn create_tenant_with_owner(
+        &self,
+        tenant: &TenantRecord,
+        owner: &UserRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(tenant.id).await?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, created_at, time_zone) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant.id)
+        .bind(&tenant.name)
+        .bind(tenant.created_at)
+        .bind(&tenant.time_zone)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
+             VALUES ($1, $2, $3, $4, 'OWNER', $5)",
+        )
+        .bind(owner.tenant_id)
+        .bind(owner.id)
+        .bind(&owner.email)
+        .bind(&owner.password_hash)
+        .bind(owner.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let row =
+            sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1")
+            .bind(tenant)
+            .bind(time_zone)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        let normalized = email.trim().to_lowercase();
+        let mut tx = self.begin().await?;
+        set_local(&mut tx, "app.login_email", &normalized).await?;
+        let row = sqlx::query_as(
+            "SELECT id, tenant_id, email, password_hash, created_at FROM users \
+             WHERE lower(email) = $1",
+        )
+        .bind(&normalized)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let row = sqlx::query_as(
+            "SELECT id, tenant_id, email, password_hash, created_at FROM users \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(token.tenant_id).await?;
+        insert_refresh(&mut tx, token).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        let mut tx = self.begin().await?;
+        set_local(&mut tx, "app.refresh_token_hash", token_hash).await?;
+        let row = sqlx::query_as(
+            "SELECT id, tenant_id, user_id, family_id, token_hash, expires_at, used_at, \
+             revoked_at FROM refresh_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        used: &RefreshTokenRecord,
+        successor: &RefreshTokenRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.tenant_tx(used.tenant_id).await?;
+        let marked = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = now() WHERE tenant_id = $1 AND id = $2 \
+             AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(used.tenant_id)
+        .bind(used.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        if marked != 1 {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        insert_refresh(&mut tx, successor).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn revoke_refresh_family(&self, tenant: TenantId, family: Uuid) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 \
+             AND family_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(family)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn reserve_login_attempt(
+        &self,
+        email_hash: &str,
+        at: DateTime<Utc>,
+        decide: LoginPolicy,
+    ) -> StoreResult<Result<(), u64>> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO login_throttle (email_hash, failures, last_failure_at) \
+             VALUES ($1, 0, 'epoch') ON CONFLICT (email_hash) DO NOTHING",
+        )
+        .bind(email_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let row = sqlx::query(
+            "SELECT failures, last_failure_at FROM login_throttle WHERE email_hash = $1 \
+             FOR UPDATE",
+        )
+        .bind(email_hash)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let current = LoginThrottle {
+            failures: row.try_get::<i32, _>("failures").map_err(get)?.max(0) as u32,
+            last_failure_at: Some(row.try_get("last_failure_at").map_err(get)?),
+        };
+        match decide(&current, at) {
+            Ok(failures) => {
+                sqlx::query(
+                    "UPDATE login_throttle SET failures = $2, last_failure_at = $3 \
+                     WHERE email_hash = $1",
+                )
+                .bind(email_hash)
+                .bind(failures as i32)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(Ok(()))
+            }
+            Err(wait) => {
+                tx.rollback().await.map_err(map_err)?;
+                Ok(Err(wait))
+            }
+        }
+    }
+
+    async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1")
+            .bind(email_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

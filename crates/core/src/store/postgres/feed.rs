@@ -1,0 +1,145 @@
+//! The server's side of the mirror feed: everything of one tenant written since a cursor.
+
+use sqlx::{FromRow, Row};
+use uuid::Uuid;
+
+use super::integrations::INTEGRATION_COLUMNS;
+use super::{map_err, set_local, PostgresStore};
+use crate::domain::TenantId;
+use crate::store::{
+    Changes, ColumnKind, IntegrationRecord, PullCursor, StoreError, StoreResult, SyncRunRecord,
+    TenantKeyRecord, TenantRecord, MIRRORED_SYNC_TABLES,
+};
+
+impl PostgresStore {
+    /// Everything of `tenant` written since `cursor`, read from one snapshot.
+    pub async fn pull_changes(&self, tenant: TenantId, cursor: PullCursor) -> StoreResult<Changes> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        set_local(&mut tx, "app.tenant_id", &tenant.to_string()).await?;
+        let horizon: i64 =
+            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let since = |table: &str, columns: &str| {
+            format!(
+                "SELECT {columns} FROM {table} WHERE tenant_id = $1 \
+                 AND (row_version > $2 OR write_xid >= $3::bigint::text::xid8)"
+            )
+        };
+        let integrations: Vec<IntegrationRecord> =
+            sqlx::query_as(&since("integrations", INTEGRATION_COLUMNS))
+                .bind(tenant)
+                .bind(cursor.last_version)
+                .bind(cursor.horizon)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let mut max_synced = cursor.last_version;
+        let run_rows = sqlx::query(&since(
+            "sync_runs",
+            "tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, counts, \
+             error, error_code, worker, row_version",
+        ))
+        .bind(tenant)
+        .bind(cursor.last_version)
+        .bind(cursor.horizon)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut synced = Vec::new();
+        for (table, columns) in MIRRORED_SYNC_TABLES {
+            let fields: Vec<String> = columns
+                .iter()
+                .map(|(name, kind)| {
+                    let value = match kind {
+                        ColumnKind::Uuid | ColumnKind::Json => format!("{name}::text"),
+                        ColumnKind::Timestamp => format!(
+                            "to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                        ),
+                        ColumnKind::Date => format!("to_char({name}, 'YYYY-MM-DD')"),
+                        _ => (*name).to_owned(),
+                    };
+                    format!("'{name}', {value}")
+                })
+                .collect();
+            let rows: Vec<(serde_json::Value, i64)> = sqlx::query_as(&since(
+                table,
+                &format!("jsonb_build_object({}), row_version", fields.join(", ")),
+            ))
+            .bind(tenant)
+            .bind(cursor.last_version)
+            .bind(cursor.horizon)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            for (row, version) in rows {
+                synced.push((*table, row));
+                max_synced = max_synced.max(version);
+            }
+        }
+        let tombstones = sqlx::query(&format!(
+            "{} AND table_name IN ('integrations', 'sync_runs')",
+            since("tombstones", "table_name, row_id, row_version")
+        ))
+        .bind(tenant)
+        .bind(cursor.last_version)
+        .bind(cursor.horizon)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let mut last_version = max_synced;
+        let mut deleted_integrations = Vec::with_capacity(tombstones.len());
+        let mut deleted_sync_runs = Vec::new();
+        for row in &tombstones {
+            let id = row.try_get::<Uuid, _>("row_id").map_err(get)?;
+            if row.try_get::<&str, _>("table_name").map_err(get)? == "sync_runs" {
+                deleted_sync_runs.push(id);
+            } else {
+                deleted_integrations.push(id);
+            }
+            last_version = last_version.max(row.try_get::<i64, _>("row_version").map_err(get)?);
+        }
+        let mut sync_runs = Vec::with_capacity(run_rows.len());
+        for row in &run_rows {
+            last_version = last_version.max(row.try_get::<i64, _>("row_version").map_err(get)?);
+            sync_runs.push(SyncRunRecord::from_row(row).map_err(get)?);
+        }
+        for record in &integrations {
+            last_version = last_version.max(record.version);
+        }
+        // Small and rarely changed: sent whole every time.
+        let tenant_record: Option<TenantRecord> =
+            sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let keys: Vec<TenantKeyRecord> = sqlx::query_as(
+            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = $1 ORDER BY version",
+        )
+        .bind(tenant)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Changes {
+            tenant: tenant_record,
+            keys,
+            integrations,
+            deleted_integrations,
+            sync_runs,
+            deleted_sync_runs,
+            synced,
+            cursor: PullCursor {
+                last_version,
+                horizon,
+            },
+        })
+    }
+}

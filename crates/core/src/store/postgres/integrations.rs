@@ -1,0 +1,126 @@
+//! Integrations.
+
+use async_trait::async_trait;
+
+use super::{map_err, PostgresStore};
+use crate::domain::{IntegrationId, TenantId};
+use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult};
+
+pub(super) const INTEGRATION_COLUMNS: &str =
+    "tenant_id, id, name, provider, description, credentials, \
+     credentials_hint, config::text AS config, external_id, status, enabled, last_error, \
+     created_at, updated_at, last_sync_at, row_version";
+
+#[async_trait]
+impl IntegrationStore for PostgresStore {
+    async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query_as(&format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 \
+             ORDER BY created_at, id"
+        ))
+        .bind(tenant)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(rows)
+    }
+
+    async fn get_integration(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<Option<IntegrationRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let row = sqlx::query_as(&format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn insert_integration(
+        &self,
+        record: &IntegrationRecord,
+    ) -> StoreResult<IntegrationRecord> {
+        let mut tx = self.tenant_tx(record.tenant_id).await?;
+        let row = sqlx::query_as(&format!(
+            "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
+             credentials_hint, config, external_id, status, enabled, last_error, created_at, \
+             updated_at, last_sync_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $13, $14) \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(record.tenant_id)
+        .bind(record.id)
+        .bind(&record.name)
+        .bind(record.provider.as_str())
+        .bind(&record.description)
+        .bind(&record.credentials)
+        .bind(&record.credentials_hint)
+        .bind(&record.config)
+        .bind(&record.external_id)
+        .bind(record.status.as_str())
+        .bind(record.enabled)
+        .bind(&record.last_error)
+        .bind(record.created_at)
+        .bind(record.last_sync_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn update_integration(
+        &self,
+        record: &IntegrationRecord,
+        expected_version: i64,
+    ) -> StoreResult<IntegrationRecord> {
+        let mut tx = self.tenant_tx(record.tenant_id).await?;
+        let row = sqlx::query_as(&format!(
+            "UPDATE integrations SET name = $3, description = $4, credentials = $5, \
+             credentials_hint = $6, config = $7::jsonb, external_id = $8, status = $9, \
+             enabled = $10, last_error = $11, last_sync_at = $12 \
+             WHERE tenant_id = $1 AND id = $2 AND row_version = $13 \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(record.tenant_id)
+        .bind(record.id)
+        .bind(&record.name)
+        .bind(&record.description)
+        .bind(&record.credentials)
+        .bind(&record.credentials_hint)
+        .bind(&record.config)
+        .bind(&record.external_id)
+        .bind(record.status.as_str())
+        .bind(record.enabled)
+        .bind(&record.last_error)
+        .bind(record.last_sync_at)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        row.ok_or(StoreError::Stale)
+    }
+
+    async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let deleted = sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        tx.commit().await.map_err(map_err)?;
+        Ok(deleted == 1)
+    }
+}

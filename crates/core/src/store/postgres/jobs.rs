@@ -1,0 +1,155 @@
+//! The sync queue: claims as leases with `FOR UPDATE SKIP LOCKED`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{map_err, PostgresStore};
+use crate::domain::{IntegrationId, TenantId};
+use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreError, StoreResult};
+
+#[async_trait]
+impl JobStore for PostgresStore {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        let row = sqlx::query(
+            "WITH candidate AS ( \
+                SELECT tenant_id, integration_id FROM sync_jobs \
+                WHERE (lease_until IS NULL OR lease_until < $2) \
+                  AND ($3::uuid IS NULL OR tenant_id = $3) \
+                  AND ($4::uuid IS NULL OR integration_id = $4) \
+                  AND ($4::uuid IS NOT NULL OR next_run_at <= $2 OR requested_at IS NOT NULL) \
+                ORDER BY requested_at ASC NULLS LAST, next_run_at \
+                LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             UPDATE sync_jobs j SET claimed_by = $1, lease_until = $5 FROM candidate c \
+             WHERE j.tenant_id = c.tenant_id AND j.integration_id = c.integration_id \
+             RETURNING j.tenant_id, j.integration_id, j.interval_minutes, \
+                       j.requested_at IS NOT NULL AS requested, j.run_id",
+        )
+        .bind(worker)
+        .bind(now)
+        .bind(scope.tenant)
+        .bind(scope.integration)
+        .bind(lease_until)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        row.map(|row| {
+            Ok(ClaimedJob {
+                tenant_id: row.try_get("tenant_id").map_err(get)?,
+                integration_id: row.try_get("integration_id").map_err(get)?,
+                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
+                requested: row.try_get("requested").map_err(get)?,
+                abandoned_run: row.try_get("run_id").map_err(get)?,
+                claimed_at: now,
+            })
+        })
+        .transpose()
+    }
+
+    async fn extend_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        run: Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET lease_until = $4, run_id = $5 \
+             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+        )
+        .bind(job.tenant_id)
+        .bind(job.integration_id)
+        .bind(worker)
+        .bind(until)
+        .bind(run)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn release_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
+             requested_at = CASE WHEN requested_at > $5 THEN requested_at END, next_run_at = $4 \
+             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+        )
+        .bind(job.tenant_id)
+        .bind(job.integration_id)
+        .bind(worker)
+        .bind(next_run_at)
+        .bind(job.claimed_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn request_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET requested_at = now() WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn set_sync_interval(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        minutes: i32,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET next_run_at = next_run_at - make_interval(mins => interval_minutes) \
+             + make_interval(mins => $3), interval_minutes = $3 \
+             WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(minutes)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn job_info(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<JobInfo>> {
+        sqlx::query_as(
+            "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
+             FROM sync_jobs WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+}

@@ -1,0 +1,73 @@
+//! Data keys, and key rotation in one transaction.
+
+use async_trait::async_trait;
+
+use super::{map_err, PostgresStore};
+use crate::domain::TenantId;
+use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRecord};
+
+#[async_trait]
+impl KeyStore for PostgresStore {
+    async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let keys = sqlx::query_as(
+            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = $1 ORDER BY version",
+        )
+        .bind(tenant)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(keys)
+    }
+
+    async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        sqlx::query(
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key) VALUES ($1, $2, $3)",
+        )
+        .bind(tenant)
+        .bind(key.version as i32)
+        .bind(&key.wrapped_key)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn rotate_tenant_key(
+        &self,
+        tenant: TenantId,
+        key: &TenantKeyRecord,
+        reencryptions: &[Reencryption],
+    ) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        sqlx::query(
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key) VALUES ($1, $2, $3)",
+        )
+        .bind(tenant)
+        .bind(key.version as i32)
+        .bind(&key.wrapped_key)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for change in reencryptions {
+            let updated = sqlx::query(
+                "UPDATE integrations SET credentials = $4 \
+                 WHERE tenant_id = $1 AND id = $2 AND credentials = $3",
+            )
+            .bind(tenant)
+            .bind(change.integration_id)
+            .bind(&change.old)
+            .bind(&change.new)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            if updated != 1 {
+                return Err(StoreError::Stale);
+            }
+        }
+        tx.commit().await.map_err(map_err)
+    }
+}

@@ -1,0 +1,149 @@
+//! Shared mode: PostgreSQL, the source of truth, with row-level security.
+//!
+//! Each tenant-scoped call runs in a transaction that first sets `app.tenant_id` (local to the
+//! transaction), so the FORCEd policies in `migrations/postgres` decide what is visible. The
+//! explicit `tenant_id` predicates in the SQL are a second fence, not the only one.
+
+mod accounts;
+mod feed;
+mod integrations;
+mod jobs;
+mod keys;
+mod report;
+mod rows;
+mod sync;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use super::{Constraint, Store, StoreError, StoreResult};
+use crate::domain::TenantId;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// A pool that connects on first use and runs no migrations yet: shared mode starts on the
+    /// mirror without waiting for the server, and migrates once it answers (see [`Self::migrate`]).
+    pub fn connect_lazy(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|_| StoreError::Unavailable("the PostgreSQL URL is not valid".into()))?
+            .application_name("integration-manager");
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_lazy_with(options);
+        Ok(Self { pool })
+    }
+    /// One round trip: does the server answer?
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Connects and applies pending migrations. `acquire_timeout` is short so that a server
+    /// that went away is reported within seconds rather than hanging the UI.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|_| StoreError::Unavailable("the PostgreSQL URL is not valid".into()))?
+            .application_name("integration-manager");
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(options)
+            .await
+            .map_err(map_err)?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await.map_err(|err| match err {
+            sqlx::migrate::MigrateError::Execute(inner) => match map_err(inner) {
+                StoreError::Unavailable(msg) => StoreError::Unavailable(msg),
+                other => StoreError::Migration(other.to_string()),
+            },
+            other => StoreError::Migration(other.to_string()),
+        })
+    }
+
+    /// The pool, for tests that must look under the store (RLS checks, ciphertext checks).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(map_err)
+    }
+
+    async fn tenant_tx(&self, tenant: TenantId) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.begin().await?;
+        set_local(&mut tx, "app.tenant_id", &tenant.to_string()).await?;
+        Ok(tx)
+    }
+}
+
+async fn set_local(
+    tx: &mut Transaction<'static, Postgres>,
+    setting: &str,
+    value: &str,
+) -> StoreResult<()> {
+    sqlx::query("SELECT set_config($1, $2, true)")
+        .bind(setting)
+        .bind(value)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+fn map_err(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) => {
+            if db.is_unique_violation() {
+                return match db.constraint() {
+                    Some("integrations_one_meta_ads_per_tenant") => {
+                        StoreError::Conflict(Constraint::OneMetaAdsPerTenant)
+                    }
+                    Some("integrations_pancake_shop_per_tenant") => {
+                        StoreError::Conflict(Constraint::PancakeShopPerTenant)
+                    }
+                    Some("users_email_unique") => StoreError::Conflict(Constraint::UserEmail),
+                    Some("tenant_keys_pkey") => StoreError::Conflict(Constraint::TenantKeyVersion),
+                    _ => StoreError::Database(db.message().to_owned()),
+                };
+            }
+            let code = db.code().unwrap_or_default();
+            // Class 08: connection exceptions; 57P0x: the server is shutting down or starting.
+            if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
+                StoreError::Unavailable(db.message().to_owned())
+            } else {
+                StoreError::Database(db.message().to_owned())
+            }
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => StoreError::Unavailable(err.to_string()),
+        _ => StoreError::Database(err.to_string()),
+    }
+}
+
+impl Store for PostgresStore {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+}

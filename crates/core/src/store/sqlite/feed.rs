@@ -1,0 +1,383 @@
+//! The mirror's side of the feed: a copy of the signed-in tenant's rows, exactly as the server
+//! has them (row versions and credential ciphertext included), kept up to date by pulls. The
+//! reads go through the ordinary store traits; the methods here are the mirror's own.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{map_err, next_row_version, parse_ts, ts, SqliteStore};
+use crate::domain::{IntegrationId, TenantId};
+use crate::store::{
+    Changes, ColumnKind, IntegrationRecord, IntegrationStore, PullCursor, StoreError, StoreResult,
+    TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
+};
+
+const MIRRORED_TABLES: &[&str] = &[
+    "integrations",
+    "tenant_keys",
+    "refresh_tokens",
+    "users",
+    "tenants",
+    "mirror_state",
+    "login_throttle",
+];
+
+/// The mirror's copy of its workspace, as the server has it (a pull, or a sign-in).
+async fn upsert_tenant_copy(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: &TenantRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone",
+    )
+    .bind(tenant.id.to_string())
+    .bind(&tenant.name)
+    .bind(ts(tenant.created_at))
+    .bind(&tenant.time_zone)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Writes the server's copy of a row, replacing the mirror's unless the mirror already holds a
+/// newer version. `OR REPLACE` also removes a row that a uniqueness rule says this one replaces
+/// (a store reconnected under a new integration): the server is the truth. Rows of a tenant
+/// the mirror does not hold (not the signed-in one) are left out.
+async fn put_mirrored_integration(
+    tx: &mut Transaction<'static, Sqlite>,
+    record: &IntegrationRecord,
+) -> StoreResult<bool> {
+    let newer_here: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM integrations WHERE id = ? AND row_version >= ?")
+            .bind(record.id.to_string())
+            .bind(record.version)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_err)?;
+    let tenant_known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM tenants WHERE id = ?")
+        .bind(record.tenant_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    if newer_here.is_some() || tenant_known.is_none() {
+        return Ok(false);
+    }
+    // A row the server replaced under a uniqueness rule (the one Meta Ads account, a store
+    // reconnected as a new integration) gives way: the server is the truth.
+    sqlx::query(
+        "DELETE FROM integrations WHERE tenant_id = ?1 AND id <> ?2 AND provider = ?3 \
+         AND (?3 = 'META_ADS' OR external_id = ?4)",
+    )
+    .bind(record.tenant_id.to_string())
+    .bind(record.id.to_string())
+    .bind(record.provider.as_str())
+    .bind(&record.external_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    // An upsert, not INSERT OR REPLACE: a replace deletes first, and the delete would take the
+    // integration's mirrored sync history with it.
+    sqlx::query(
+        "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
+         credentials_hint, config, external_id, status, enabled, last_error, created_at, \
+         updated_at, last_sync_at, row_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name, \
+             description = excluded.description, credentials = excluded.credentials, \
+             credentials_hint = excluded.credentials_hint, config = excluded.config, \
+             external_id = excluded.external_id, status = excluded.status, \
+             enabled = excluded.enabled, last_error = excluded.last_error, \
+             updated_at = excluded.updated_at, last_sync_at = excluded.last_sync_at, \
+             row_version = excluded.row_version",
+    )
+    .bind(record.tenant_id.to_string())
+    .bind(record.id.to_string())
+    .bind(&record.name)
+    .bind(record.provider.as_str())
+    .bind(&record.description)
+    .bind(&record.credentials)
+    .bind(&record.credentials_hint)
+    .bind(&record.config)
+    .bind(&record.external_id)
+    .bind(record.status.as_str())
+    .bind(record.enabled)
+    .bind(&record.last_error)
+    .bind(ts(record.created_at))
+    .bind(ts(record.updated_at))
+    .bind(record.last_sync_at.map(ts))
+    .bind(record.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(true)
+}
+
+/// One synced row from the server, upserted whole (only for integrations the mirror holds).
+async fn put_mirrored_synced_row(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: TenantId,
+    table: &str,
+    row: &serde_json::Value,
+) -> StoreResult<usize> {
+    let Some((_, columns)) = MIRRORED_SYNC_TABLES.iter().find(|(name, _)| *name == table) else {
+        return Ok(0);
+    };
+    if row.get("tenant_id").and_then(|v| v.as_str()) != Some(tenant.to_string().as_str()) {
+        return Ok(0);
+    }
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT OR REPLACE INTO {table} ({}) SELECT {} \
+         WHERE EXISTS (SELECT 1 FROM integrations WHERE tenant_id = ?1 AND id = ?2)",
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for (name, kind) in columns.iter() {
+        let value = row.get(*name).unwrap_or(&serde_json::Value::Null);
+        query = match (kind, value) {
+            (_, serde_json::Value::Null) => query.bind(None::<String>),
+            (ColumnKind::Int, value) => query.bind(value.as_i64()),
+            (ColumnKind::Bool, value) => query.bind(value.as_bool()),
+            (_, serde_json::Value::String(text)) => query.bind(text.clone()),
+            (_, other) => query.bind(other.to_string()),
+        };
+    }
+    Ok(query
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected() as usize)
+}
+
+impl SqliteStore {
+    /// Ties this file to one server. A file that mirrored another server is emptied first (its
+    /// outbox too: those edits were for rows this server does not have). Returns whether it was.
+    pub async fn bind_mirror(&self, server: &str) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT server FROM mirror_meta WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let wiped = match current.as_deref() {
+            Some(same) if same == server => false,
+            previous => {
+                for table in MIRRORED_TABLES.iter().chain(&["outbox"]) {
+                    sqlx::query(&format!("DELETE FROM {table}"))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                sqlx::query("INSERT OR REPLACE INTO mirror_meta (id, server) VALUES (1, ?)")
+                    .bind(server)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                previous.is_some()
+            }
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(wiped)
+    }
+
+    pub async fn mirror_cursor(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<(PullCursor, Option<DateTime<Utc>>)> {
+        let row = sqlx::query(
+            "SELECT last_version, horizon, as_of FROM mirror_state WHERE tenant_id = ?",
+        )
+        .bind(tenant.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let Some(row) = row else {
+            return Ok((PullCursor::default(), None));
+        };
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        let as_of: Option<String> = row.try_get("as_of").map_err(get)?;
+        Ok((
+            PullCursor {
+                last_version: row.try_get("last_version").map_err(get)?,
+                horizon: row.try_get("horizon").map_err(get)?,
+            },
+            as_of.as_deref().map(parse_ts).transpose()?,
+        ))
+    }
+
+    /// Applies one pull in one transaction and moves the cursor. Returns how many rows
+    /// actually changed (a re-read row the mirror already has does not count).
+    pub async fn apply_pull(
+        &self,
+        tenant: TenantId,
+        changes: &Changes,
+        as_of: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        let mut changed = 0;
+        if let Some(record) = &changes.tenant {
+            upsert_tenant_copy(&mut tx, record).await?;
+        }
+        for key in &changes.keys {
+            sqlx::query(
+                "INSERT OR IGNORE INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(tenant.to_string())
+            .bind(key.version as i64)
+            .bind(&key.wrapped_key)
+            .bind(ts(as_of))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        // Deletes first: a row removed on the server may hold a shop id that a row arriving in
+        // the same pull now holds.
+        for id in &changes.deleted_integrations {
+            changed += sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected() as usize;
+        }
+        for record in &changes.integrations {
+            if record.tenant_id == tenant && put_mirrored_integration(&mut tx, record).await? {
+                changed += 1;
+            }
+        }
+        for (table, row) in &changes.synced {
+            changed += put_mirrored_synced_row(&mut tx, tenant, table, row).await?;
+        }
+        for id in &changes.deleted_sync_runs {
+            changed += sqlx::query("DELETE FROM sync_runs WHERE tenant_id = ? AND id = ?")
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected() as usize;
+        }
+        for run in changes
+            .sync_runs
+            .iter()
+            .filter(|run| run.tenant_id == tenant)
+        {
+            // Only runs of integrations the mirror holds (they all are, after the loop above).
+            changed += sqlx::query(
+                "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, \
+                 started_at, finished_at, counts, error, error_code, worker) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+                 WHERE EXISTS (SELECT 1 FROM integrations WHERE tenant_id = ?1 AND id = ?3) \
+                 ON CONFLICT (tenant_id, id) DO UPDATE SET outcome = excluded.outcome, \
+                     finished_at = excluded.finished_at, counts = excluded.counts, \
+                     error = excluded.error, error_code = excluded.error_code \
+                 WHERE sync_runs.outcome IS NOT excluded.outcome \
+                    OR sync_runs.finished_at IS NOT excluded.finished_at \
+                    OR sync_runs.counts IS NOT excluded.counts",
+            )
+            .bind(tenant.to_string())
+            .bind(run.id.to_string())
+            .bind(run.integration_id.to_string())
+            .bind(&run.trigger)
+            .bind(&run.outcome)
+            .bind(ts(run.started_at))
+            .bind(run.finished_at.map(ts))
+            .bind(serde_json::to_string(&run.counts).unwrap_or_default())
+            .bind(&run.error)
+            .bind(&run.error_code)
+            .bind(&run.worker)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected() as usize;
+        }
+        sqlx::query(
+            "INSERT INTO mirror_state (tenant_id, last_version, horizon, as_of) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET \
+             last_version = excluded.last_version, horizon = excluded.horizon, \
+             as_of = excluded.as_of",
+        )
+        .bind(tenant.to_string())
+        .bind(changes.cursor.last_version)
+        .bind(changes.cursor.horizon)
+        .bind(ts(as_of))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(changed)
+    }
+
+    /// The server's copy of one row after a write made online, so the mirror need not wait
+    /// for the next pull.
+    pub async fn put_integration_copy(&self, record: &IntegrationRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        put_mirrored_integration(&mut tx, record).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    pub async fn remove_integration_copy(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<()> {
+        self.delete_integration(tenant, id).await.map(|_| ())
+    }
+
+    /// Keeps a user who just proved their password (and their workspace) for offline sign-in,
+    /// and drops every other workspace's mirrored rows: the file mirrors the signed-in tenant.
+    /// Outboxes are kept: they hold edits their authors made and expect to reach the server.
+    pub async fn remember_user(&self, tenant: &TenantRecord, user: &UserRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        for table in [
+            "integrations",
+            "tenant_keys",
+            "refresh_tokens",
+            "users",
+            "mirror_state",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id <> ?"))
+                .bind(tenant.id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        sqlx::query("DELETE FROM tenants WHERE id <> ?")
+            .bind(tenant.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        upsert_tenant_copy(&mut tx, tenant).await?;
+        // Another user of this workspace may have used the same email before it moved.
+        sqlx::query("DELETE FROM users WHERE lower(email) = lower(?) AND id <> ?")
+            .bind(&user.email)
+            .bind(user.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
+             VALUES (?, ?, ?, ?, 'OWNER', ?) ON CONFLICT (tenant_id, id) DO UPDATE SET \
+             email = excluded.email, password_hash = excluded.password_hash",
+        )
+        .bind(user.tenant_id.to_string())
+        .bind(user.id.to_string())
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(ts(user.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+}

@@ -1,0 +1,128 @@
+//! Integrations.
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use super::{map_err, next_row_version, ts, SqliteStore};
+use crate::domain::{IntegrationId, TenantId};
+use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult};
+
+pub(super) const INTEGRATION_COLUMNS: &str =
+    "tenant_id, id, name, provider, description, credentials, \
+     credentials_hint, config, external_id, status, enabled, last_error, created_at, updated_at, \
+     last_sync_at, row_version";
+
+#[async_trait]
+impl IntegrationStore for SqliteStore {
+    async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
+        sqlx::query_as(&format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? \
+             ORDER BY created_at, id"
+        ))
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_integration(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<Option<IntegrationRecord>> {
+        sqlx::query_as(&format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? AND id = ?"
+        ))
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn insert_integration(
+        &self,
+        record: &IntegrationRecord,
+    ) -> StoreResult<IntegrationRecord> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = sqlx::query_as(&format!(
+            "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
+             credentials_hint, config, external_id, status, enabled, last_error, created_at, \
+             updated_at, last_sync_at, row_version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15) \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(record.tenant_id.to_string())
+        .bind(record.id.to_string())
+        .bind(&record.name)
+        .bind(record.provider.as_str())
+        .bind(&record.description)
+        .bind(&record.credentials)
+        .bind(&record.credentials_hint)
+        .bind(&record.config)
+        .bind(&record.external_id)
+        .bind(record.status.as_str())
+        .bind(record.enabled)
+        .bind(&record.last_error)
+        .bind(ts(record.created_at))
+        .bind(record.last_sync_at.map(ts))
+        .bind(version)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn update_integration(
+        &self,
+        record: &IntegrationRecord,
+        expected_version: i64,
+    ) -> StoreResult<IntegrationRecord> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = sqlx::query_as(&format!(
+            "UPDATE integrations SET name = ?1, description = ?2, credentials = ?3, \
+             credentials_hint = ?4, config = ?5, external_id = ?6, status = ?7, enabled = ?8, \
+             last_error = ?9, last_sync_at = ?10, updated_at = ?11, row_version = ?12 \
+             WHERE tenant_id = ?13 AND id = ?14 AND row_version = ?15 \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(&record.name)
+        .bind(&record.description)
+        .bind(&record.credentials)
+        .bind(&record.credentials_hint)
+        .bind(&record.config)
+        .bind(&record.external_id)
+        .bind(record.status.as_str())
+        .bind(record.enabled)
+        .bind(&record.last_error)
+        .bind(record.last_sync_at.map(ts))
+        .bind(ts(Utc::now()))
+        .bind(version)
+        .bind(record.tenant_id.to_string())
+        .bind(record.id.to_string())
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(row) = row else {
+            tx.rollback().await.map_err(map_err)?;
+            return Err(StoreError::Stale);
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
+        let deleted = sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        Ok(deleted == 1)
+    }
+}

@@ -1,0 +1,163 @@
+//! The sync queue: claims as leases under SQLite's write lock.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{map_err, next_row_version, parse_uuid, ts, SqliteStore};
+use crate::domain::{IntegrationId, TenantId};
+use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreError, StoreResult};
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        scope: ClaimScope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        let row = sqlx::query(
+            "UPDATE sync_jobs SET claimed_by = ?1, lease_until = ?5 \
+             WHERE rowid = ( \
+                SELECT rowid FROM sync_jobs \
+                WHERE (lease_until IS NULL OR lease_until < ?2) \
+                  AND (?3 IS NULL OR tenant_id = ?3) \
+                  AND (?4 IS NULL OR integration_id = ?4) \
+                  AND (?4 IS NOT NULL OR next_run_at <= ?2 OR requested_at IS NOT NULL) \
+                ORDER BY requested_at IS NULL, requested_at, next_run_at LIMIT 1) \
+             RETURNING tenant_id, integration_id, interval_minutes, \
+                       requested_at IS NOT NULL AS requested, run_id",
+        )
+        .bind(worker)
+        .bind(ts(now))
+        .bind(scope.tenant.map(|t| t.to_string()))
+        .bind(scope.integration.map(|i| i.to_string()))
+        .bind(ts(lease_until))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        row.map(|row| {
+            let run: Option<String> = row.try_get("run_id").map_err(get)?;
+            Ok(ClaimedJob {
+                tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
+                integration_id: parse_uuid(row.try_get("integration_id").map_err(get)?)?,
+                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
+                requested: row.try_get("requested").map_err(get)?,
+                abandoned_run: run.as_deref().map(parse_uuid).transpose()?,
+                claimed_at: now,
+            })
+        })
+        .transpose()
+    }
+
+    async fn extend_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        run: Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET lease_until = ?4, run_id = ?5 \
+             WHERE tenant_id = ?1 AND integration_id = ?2 AND claimed_by = ?3",
+        )
+        .bind(job.tenant_id.to_string())
+        .bind(job.integration_id.to_string())
+        .bind(worker)
+        .bind(ts(until))
+        .bind(run.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn release_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
+             requested_at = CASE WHEN requested_at > ?5 THEN requested_at END, next_run_at = ?4 \
+             WHERE tenant_id = ?1 AND integration_id = ?2 AND claimed_by = ?3",
+        )
+        .bind(job.tenant_id.to_string())
+        .bind(job.integration_id.to_string())
+        .bind(worker)
+        .bind(ts(next_run_at))
+        .bind(ts(job.claimed_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn request_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET requested_at = ? WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(ts(Utc::now()))
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn set_sync_interval(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        minutes: i32,
+    ) -> StoreResult<bool> {
+        let Some(info) = self.job_info(tenant, integration).await? else {
+            return Ok(false);
+        };
+        let next = info.next_run_at - chrono::Duration::minutes(info.interval_minutes.into())
+            + chrono::Duration::minutes(minutes.into());
+        let updated = sqlx::query(
+            "UPDATE sync_jobs SET interval_minutes = ?, next_run_at = ? \
+             WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(minutes)
+        .bind(ts(next))
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn job_info(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<JobInfo>> {
+        sqlx::query_as(
+            "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
+             FROM sync_jobs WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+}

@@ -1,0 +1,77 @@
+//! Data keys, and key rotation in one transaction.
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use super::{map_err, next_row_version, ts, SqliteStore};
+use crate::domain::TenantId;
+use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRecord};
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
+        sqlx::query_as(
+            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = ? ORDER BY version",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(tenant.to_string())
+        .bind(i64::from(key.version))
+        .bind(&key.wrapped_key)
+        .bind(ts(Utc::now()))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn rotate_tenant_key(
+        &self,
+        tenant: TenantId,
+        key: &TenantKeyRecord,
+        reencryptions: &[Reencryption],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(tenant.to_string())
+        .bind(i64::from(key.version))
+        .bind(&key.wrapped_key)
+        .bind(ts(Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for change in reencryptions {
+            let version = next_row_version(&mut tx).await?;
+            let updated = sqlx::query(
+                "UPDATE integrations SET credentials = ?, row_version = ?, updated_at = ? \
+                 WHERE tenant_id = ? AND id = ? AND credentials = ?",
+            )
+            .bind(&change.new)
+            .bind(version)
+            .bind(ts(Utc::now()))
+            .bind(tenant.to_string())
+            .bind(change.integration_id.to_string())
+            .bind(&change.old)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            if updated != 1 {
+                return Err(StoreError::Stale);
+            }
+        }
+        tx.commit().await.map_err(map_err)
+    }
+}

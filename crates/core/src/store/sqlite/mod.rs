@@ -1,0 +1,130 @@
+//! Standalone mode (the default) and the offline mirror: one SQLite file in the data
+//! directory. SQLite has no row-level security, so every statement names the tenant.
+//!
+//! Writes start with a write (the row-version counter) so the transaction takes SQLite's write
+//! lock at once; concurrent writers then queue on `busy_timeout` instead of failing on a lock
+//! upgrade.
+
+mod accounts;
+mod feed;
+mod integrations;
+mod jobs;
+mod keys;
+mod outbox;
+mod report;
+mod rows;
+mod sync;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+use uuid::Uuid;
+
+use super::{Constraint, Store, StoreError, StoreResult};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(text: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| StoreError::Database(format!("unexpected stored time {text:?}")))
+}
+
+fn parse_uuid(text: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(text)
+        .map_err(|_| StoreError::Database(format!("unexpected stored id {text:?}")))
+}
+
+fn map_err(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) => {
+            if db.is_unique_violation() {
+                // SQLite names the columns, not the index.
+                let message = db.message();
+                return if message.contains("integrations.external_id") {
+                    StoreError::Conflict(Constraint::PancakeShopPerTenant)
+                } else if message.contains("integrations.tenant_id") {
+                    StoreError::Conflict(Constraint::OneMetaAdsPerTenant)
+                } else if message.contains("users.") || message.contains("index 'users_email") {
+                    StoreError::Conflict(Constraint::UserEmail)
+                } else if message.contains("tenant_keys.") {
+                    StoreError::Conflict(Constraint::TenantKeyVersion)
+                } else {
+                    StoreError::Database(message.to_owned())
+                };
+            }
+            // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds the
+            // file; the user should retry, not read about an internal error.
+            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) {
+                return StoreError::Unavailable(db.message().to_owned());
+            }
+            StoreError::Database(db.message().to_owned())
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(err.to_string())
+        }
+        _ => StoreError::Database(err.to_string()),
+    }
+}
+
+/// Takes the next global row version; as the first statement of a transaction it also takes
+/// the write lock.
+async fn next_row_version(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<i64> {
+    sqlx::query_scalar(
+        "UPDATE row_version_counter SET value = value + 1 WHERE id = 1 RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(map_err)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|err| StoreError::Unavailable(format!("{}: {err}", path.display())))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|err| StoreError::Migration(err.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool.begin().await.map_err(map_err)
+    }
+}
+
+impl Store for SqliteStore {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+}

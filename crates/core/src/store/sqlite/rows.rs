@@ -1,0 +1,241 @@
+//! The synced rows, one statement per row (SQLite has no arrays to unnest), upserted on the
+//! natural keys with the batch's row version; and the stream's checkpoint, in the same
+//! transaction.
+
+use chrono::Utc;
+use sqlx::{Sqlite, Transaction};
+
+use super::{map_err, ts};
+use crate::domain::{IntegrationId, TenantId};
+use crate::store::{order_items_json, StoreResult};
+
+/// Orders, keeping the newer version of each (a late page must not undo a fresher one).
+pub(super) async fn write_orders(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    version: i64,
+    shop_id: i64,
+    orders: &[integrations_providers::PancakeOrder],
+) -> StoreResult<usize> {
+    let tenant_text = tenant.to_string();
+    let integration_text = integration.to_string();
+    let mut written = 0;
+    for order in orders {
+        written += sqlx::query(
+            "INSERT INTO pancake_orders (tenant_id, integration_id, shop_id, \
+             order_id, status, inserted_at, updated_at, total_price, total_discount, \
+             shipping_fee, cod, currency, ad_id, page_id, utm_source, utm_campaign, \
+             received_at_shop, items, row_version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+                     ?15, ?16, ?17, ?18, ?19) \
+             ON CONFLICT (tenant_id, shop_id, order_id) DO UPDATE SET \
+                 integration_id = excluded.integration_id, status = excluded.status, \
+                 inserted_at = excluded.inserted_at, updated_at = excluded.updated_at, \
+                 total_price = excluded.total_price, \
+                 total_discount = excluded.total_discount, \
+                 shipping_fee = excluded.shipping_fee, cod = excluded.cod, \
+                 currency = excluded.currency, ad_id = excluded.ad_id, \
+                 page_id = excluded.page_id, utm_source = excluded.utm_source, \
+                 utm_campaign = excluded.utm_campaign, \
+                 received_at_shop = excluded.received_at_shop, \
+                 items = excluded.items, row_version = excluded.row_version \
+             WHERE pancake_orders.updated_at IS NULL OR excluded.updated_at IS NULL \
+                OR excluded.updated_at >= pancake_orders.updated_at",
+        )
+        .bind(&tenant_text)
+        .bind(&integration_text)
+        .bind(shop_id)
+        .bind(order.id)
+        .bind(order.status)
+        .bind(order.inserted_at.map(ts))
+        .bind(order.updated_at.map(ts))
+        .bind(order.total_price)
+        .bind(order.total_discount)
+        .bind(order.shipping_fee)
+        .bind(order.cod)
+        .bind(&order.order_currency)
+        .bind(&order.ad_id)
+        .bind(&order.page_id)
+        .bind(&order.utm_source)
+        .bind(&order.utm_campaign)
+        .bind(order.received_at_shop)
+        .bind(order_items_json(order))
+        .bind(version)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected() as usize;
+    }
+    Ok(written)
+}
+
+/// Variations, each with its stock per warehouse replaced whole.
+pub(super) async fn write_variations(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    version: i64,
+    shop_id: i64,
+    variations: &[integrations_providers::PancakeVariation],
+) -> StoreResult<usize> {
+    let tenant_text = tenant.to_string();
+    let integration_text = integration.to_string();
+    let mut written = 0;
+    for variation in variations {
+        written += sqlx::query(
+            "INSERT INTO pancake_variations (tenant_id, integration_id, shop_id, \
+             variation_id, product_id, product_name, sku, retail_price, \
+             remain_quantity, is_hidden, updated_at, row_version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (tenant_id, shop_id, variation_id) DO UPDATE SET \
+                 integration_id = excluded.integration_id, \
+                 product_id = excluded.product_id, \
+                 product_name = excluded.product_name, sku = excluded.sku, \
+                 retail_price = excluded.retail_price, \
+                 remain_quantity = excluded.remain_quantity, \
+                 is_hidden = excluded.is_hidden, updated_at = excluded.updated_at, \
+                 row_version = excluded.row_version",
+        )
+        .bind(&tenant_text)
+        .bind(&integration_text)
+        .bind(shop_id)
+        .bind(&variation.id)
+        .bind(&variation.product_id)
+        .bind(&variation.product_name)
+        .bind(&variation.display_id)
+        .bind(variation.retail_price)
+        .bind(variation.remain_quantity)
+        .bind(variation.is_hidden)
+        .bind(variation.updated_at.map(ts))
+        .bind(version)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected() as usize;
+        sqlx::query(
+            "DELETE FROM pancake_stock WHERE tenant_id = ? AND shop_id = ? \
+             AND variation_id = ?",
+        )
+        .bind(&tenant_text)
+        .bind(shop_id)
+        .bind(&variation.id)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        for stock in &variation.stock {
+            sqlx::query(
+                "INSERT OR REPLACE INTO pancake_stock (tenant_id, integration_id, \
+                 shop_id, variation_id, warehouse_id, remain_quantity, row_version) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&tenant_text)
+            .bind(&integration_text)
+            .bind(shop_id)
+            .bind(&variation.id)
+            .bind(&stock.warehouse_id)
+            .bind(stock.remain_quantity)
+            .bind(version)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        }
+    }
+    Ok(written)
+}
+
+/// Daily insights, and the names of their ads, ad sets and campaigns.
+pub(super) async fn write_insights(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    version: i64,
+    currency: &str,
+    rows: &[integrations_providers::AdInsightRow],
+) -> StoreResult<usize> {
+    let tenant_text = tenant.to_string();
+    let integration_text = integration.to_string();
+    let mut written = 0;
+    for row in rows {
+        sqlx::query(
+            "INSERT INTO meta_ads (tenant_id, integration_id, ad_id, ad_name, \
+             adset_id, adset_name, campaign_id, campaign_name, row_version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (tenant_id, ad_id) DO UPDATE SET \
+                 integration_id = excluded.integration_id, \
+                 ad_name = excluded.ad_name, adset_id = excluded.adset_id, \
+                 adset_name = excluded.adset_name, \
+                 campaign_id = excluded.campaign_id, \
+                 campaign_name = excluded.campaign_name, \
+                 row_version = excluded.row_version",
+        )
+        .bind(&tenant_text)
+        .bind(&integration_text)
+        .bind(&row.ad_id)
+        .bind(&row.ad_name)
+        .bind(&row.adset_id)
+        .bind(&row.adset_name)
+        .bind(&row.campaign_id)
+        .bind(&row.campaign_name)
+        .bind(version)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        written += sqlx::query(
+            "INSERT INTO meta_ad_insights (tenant_id, integration_id, ad_id, day, \
+             currency, spend_minor, impressions, clicks, reach, purchases, \
+             purchase_value_minor, row_version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (tenant_id, ad_id, day) DO UPDATE SET \
+                 integration_id = excluded.integration_id, \
+                 currency = excluded.currency, spend_minor = excluded.spend_minor, \
+                 impressions = excluded.impressions, clicks = excluded.clicks, \
+                 reach = excluded.reach, purchases = excluded.purchases, \
+                 purchase_value_minor = excluded.purchase_value_minor, \
+                 row_version = excluded.row_version",
+        )
+        .bind(&tenant_text)
+        .bind(&integration_text)
+        .bind(&row.ad_id)
+        .bind(row.date_start.format("%Y-%m-%d").to_string())
+        .bind(currency)
+        .bind(row.spend_minor)
+        .bind(row.impressions)
+        .bind(row.clicks)
+        .bind(row.reach)
+        .bind(row.purchases)
+        .bind(row.purchase_value_minor)
+        .bind(version)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected() as usize;
+    }
+    Ok(written)
+}
+
+pub(super) async fn write_checkpoint(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    checkpoint: Option<(&str, &str)>,
+) -> StoreResult<()> {
+    let tenant_text = tenant.to_string();
+    let integration_text = integration.to_string();
+    if let Some((stream, cursor)) = checkpoint {
+        sqlx::query(
+            "INSERT INTO sync_cursors (tenant_id, integration_id, stream, cursor, updated_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, integration_id, stream) \
+             DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+        )
+        .bind(&tenant_text)
+        .bind(&integration_text)
+        .bind(stream)
+        .bind(cursor)
+        .bind(ts(Utc::now()))
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
