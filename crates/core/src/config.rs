@@ -298,7 +298,11 @@ impl CoreConfig {
                     .into(),
             ));
         }
-        let loaded = master_key::load_or_create(&self.data_dir, self.use_keychain)?;
+        let loaded = master_key::load_or_create(
+            &self.data_dir,
+            &self.data_dir.join(DATABASE_FILE),
+            self.use_keychain,
+        )?;
         Ok((loaded.key, loaded.source))
     }
 

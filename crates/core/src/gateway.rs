@@ -12,6 +12,7 @@ use crate::domain::{Credentials, IntegrationConfig};
 use crate::error::{CoreError, CoreResult};
 use crate::provider::{
     ConnectionCheck, DiscoveredAdAccount, DiscoveredShop, ProviderFailure, ProviderGateway,
+    SyncClients,
 };
 use secrecy::SecretString;
 
@@ -51,7 +52,7 @@ impl From<ProviderError> for ProviderFailure {
 
 #[async_trait]
 impl ProviderGateway for HttpProviders {
-    fn sync_clients(&self) -> Option<crate::sync::SyncClients> {
+    fn sync_clients(&self) -> Option<SyncClients> {
         let settings = HttpSettings {
             max_attempts: 1,
             ..HttpSettings::default()
@@ -60,7 +61,7 @@ impl ProviderGateway for HttpProviders {
             self.pancake.with_settings(settings.clone()),
             self.meta.with_settings(settings),
         ) {
-            (Ok(pancake), Ok(meta)) => Some(crate::sync::SyncClients { pancake, meta }),
+            (Ok(pancake), Ok(meta)) => Some(SyncClients { pancake, meta }),
             _ => None,
         }
     }

@@ -2,6 +2,18 @@
 //!
 //! The desktop app (`src-tauri`) and the CLI (`crates/cli`) are thin adapters over [`Core`]: each
 //! operation is declared once in [`service`] and takes a verified [`Session`].
+//!
+//! The modules depend on each other one way, each only on those before it (checked by
+//! `tests/module_layers.rs`):
+//!
+//! 1. [`error`], then [`domain`]: the error type and the integration model with its rules.
+//! 2. [`crypto`], [`auth`], [`master_key`], [`provider`] and [`gateway`]: sealing, tokens, the
+//!    master key's home, the provider seam and its HTTP implementation.
+//! 3. [`store`]: persistence, a trait per concern, PostgreSQL and SQLite.
+//! 4. [`mirror`]: shared mode's store, the server with a local copy and an outbox.
+//! 5. [`sync`] (the engine) and [`analytics`] (the report, pure): built on the store's traits.
+//! 6. [`service`]: [`Core`], the operations.
+//! 7. [`config`]: the environment and the data directory, opening a [`Core`].
 
 pub mod analytics;
 pub mod auth;
@@ -31,11 +43,10 @@ pub use mirror::{
 };
 pub use provider::{
     ConnectionCheck, DiscoveredAdAccount, DiscoveredShop, ProviderFailure, ProviderGateway,
+    SyncClients,
 };
 pub use service::{
     Account, AdAccountChoice, ConnectOutcome, ConnectionTestResult, Core, KeyRotation, ShopChoice,
     SignedIn,
 };
-pub use sync::{
-    SyncClients, SyncOutcome, SyncProgress, SyncRun, SyncSchedule, SyncSettings, SyncTrigger,
-};
+pub use sync::{SyncOutcome, SyncProgress, SyncRun, SyncSchedule, SyncSettings, SyncTrigger};

@@ -31,9 +31,14 @@ pub struct LoadedMasterKey {
     pub source: MasterKeySource,
 }
 
-/// Loads the standalone master key, creating it on first run.
+/// Loads the standalone master key, creating it on first run. `database` is the embedded
+/// database the key seals for: if it exists without its key, no new key is made.
 /// `use_keychain` is false in tests and headless runs that must not touch the user's keychain.
-pub fn load_or_create(data_dir: &Path, use_keychain: bool) -> CoreResult<LoadedMasterKey> {
+pub fn load_or_create(
+    data_dir: &Path,
+    database: &Path,
+    use_keychain: bool,
+) -> CoreResult<LoadedMasterKey> {
     fs::create_dir_all(data_dir).map_err(|err| {
         CoreError::Configuration(format!(
             "Cannot create the data directory {}: {err}",
@@ -88,7 +93,7 @@ pub fn load_or_create(data_dir: &Path, use_keychain: bool) -> CoreResult<LoadedM
         }
     }
     // A database without its key must not get a new one: everything sealed would be lost.
-    if data_dir.join(crate::config::DATABASE_FILE).exists() {
+    if database.exists() {
         return Err(CoreError::Configuration(format!(
             "The master key for the database in {} is missing (no key file and none in the OS \
              keychain). Restore master.key or set INTEGRATIONS_MASTER_KEY.",
@@ -198,6 +203,15 @@ fn keychain_read(_data_dir: &Path) -> CoreResult<Option<MasterKey>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As the configuration calls it: the embedded database beside the key.
+    fn load_or_create(data_dir: &Path, use_keychain: bool) -> CoreResult<LoadedMasterKey> {
+        super::load_or_create(
+            data_dir,
+            &data_dir.join(crate::config::DATABASE_FILE),
+            use_keychain,
+        )
+    }
 
     #[test]
     fn first_run_creates_a_user_only_key_file_and_later_runs_reuse_it() {

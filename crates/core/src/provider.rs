@@ -5,6 +5,7 @@
 //! configured shop or ad account. Implementations must never put a secret into a failure.
 
 use async_trait::async_trait;
+use integrations_providers::{MetaClient, PancakeClient};
 use secrecy::SecretString;
 
 use crate::domain::{Credentials, IntegrationConfig};
@@ -48,11 +49,17 @@ pub struct DiscoveredAdAccount {
     pub timezone_name: String,
 }
 
+/// Provider clients for syncing, without in-client retries: the sync engine paces and retries.
+pub struct SyncClients {
+    pub pancake: PancakeClient,
+    pub meta: MetaClient,
+}
+
 #[async_trait]
 pub trait ProviderGateway: Send + Sync {
     /// Clients for the sync engine, which paces and retries requests itself (so they must not
     /// retry on their own). `None`: this gateway cannot sync (test doubles).
-    fn sync_clients(&self) -> Option<crate::sync::SyncClients> {
+    fn sync_clients(&self) -> Option<SyncClients> {
         None
     }
 

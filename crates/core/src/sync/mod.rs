@@ -11,9 +11,16 @@
 //! - **One worker per integration.** Jobs are claimed as leases (`FOR UPDATE SKIP LOCKED` in
 //!   PostgreSQL), so apps and headless workers share the work without doing it twice, and a
 //!   dead worker's job is taken over when its lease runs out.
+//!
+//! `engine` runs one claimed job from a small context (store, provider clients, settings,
+//! progress board) and credentials the service opened; `streams` hold each provider's
+//! streams. The service (`service/sync.rs`) claims jobs and decides what a run means for the
+//! integration. Dependencies: `store`, `provider`, `domain`, `error`; never the service.
 
-mod engine;
+pub(crate) mod engine;
 mod limit;
+mod progress;
+mod streams;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -23,8 +30,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-pub use engine::SyncClients;
 pub use limit::AdaptiveLimit;
+pub(crate) use progress::ProgressBoard;
 
 use crate::store::SyncRunRecord;
 

@@ -1,0 +1,100 @@
+//! The operations: each declared once here, called alike by the Tauri commands, the CLI and the
+//! tests. Every integration operation takes a verified [`Session`](crate::auth::Session) and
+//! uses only its tenant.
+//!
+//! One file per concern, each an `impl Core` block: `link` (shared mode's server), `auth`
+//! (accounts and sessions), `keys` (data keys), `connect` (discovery, create flows, connection
+//! tests), `integrations`, `sync` (the queue and the engine's runs) and `report`. The service
+//! uses everything below it (store, mirror, sync engine, analytics, providers) and nothing
+//! above (`config` opens it).
+
+mod auth;
+mod connect;
+mod integrations;
+mod keys;
+mod link;
+mod report;
+mod sync;
+
+use std::sync::Arc;
+
+pub use auth::{Account, SignedIn};
+pub use connect::{AdAccountChoice, ConnectOutcome, ConnectionTestResult, ShopChoice};
+pub use keys::KeyRotation;
+
+pub use crate::domain::META_ADS_EXISTS;
+
+use crate::auth::{TokenConfig, TokenIssuer};
+use crate::crypto::MasterKey;
+use crate::mirror::SharedStore;
+use crate::provider::ProviderGateway;
+use crate::store::Store;
+use crate::sync::{ProgressBoard, SyncSettings};
+
+pub struct Core {
+    store: Arc<dyn Store>,
+    /// The same store as `store` in shared mode, for what only shared mode has (the link to
+    /// the server, the mirror, the outbox).
+    shared: Option<Arc<SharedStore>>,
+    master: MasterKey,
+    tokens: TokenIssuer,
+    providers: Arc<dyn ProviderGateway>,
+    sync_settings: SyncSettings,
+    /// Progress of the syncs this core runs, as events and as the latest state per integration.
+    sync_progress: ProgressBoard,
+    /// Wakes the in-app scheduler ("Sync now").
+    sync_wake: tokio::sync::Notify,
+}
+
+impl Core {
+    pub fn new(
+        store: Arc<dyn Store>,
+        master: MasterKey,
+        token_config: TokenConfig,
+        providers: Arc<dyn ProviderGateway>,
+    ) -> Self {
+        Self {
+            store,
+            shared: None,
+            master,
+            tokens: TokenIssuer::new(token_config),
+            providers,
+            sync_settings: SyncSettings::default(),
+            sync_progress: ProgressBoard::default(),
+            sync_wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Shared mode: PostgreSQL with the local mirror. Start [`SharedStore::run`] (the app) or
+    /// call [`Self::check_link`] (a CLI command) so it finds the server.
+    pub fn new_shared(
+        shared: Arc<SharedStore>,
+        master: MasterKey,
+        token_config: TokenConfig,
+        providers: Arc<dyn ProviderGateway>,
+    ) -> Self {
+        Self {
+            shared: Some(shared.clone()),
+            ..Self::new(shared, master, token_config, providers)
+        }
+    }
+
+    /// The sync engine's knobs (tests and the benchmark tighten them).
+    pub fn with_sync_settings(mut self, settings: SyncSettings) -> Self {
+        self.sync_settings = settings;
+        self
+    }
+
+    pub fn set_sync_settings(&mut self, settings: SyncSettings) {
+        self.sync_settings = settings;
+    }
+
+    /// The shared-mode store, for the app to run its link in the background.
+    pub fn shared_store(&self) -> Option<Arc<SharedStore>> {
+        self.shared.clone()
+    }
+
+    pub fn store_kind(&self) -> &'static str {
+        self.store.kind()
+    }
+}
