@@ -1,0 +1,231 @@
+//! The command line: every subcommand, flag and default. These are contracts (scripts call
+//! them).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use integrations_core::analytics::ReportGrouping;
+use integrations_core::{ConflictChoice, Provider};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "integrations",
+    version,
+    about = "Manage Meta Ads and Pancake POS integrations"
+)]
+pub struct Cli {
+    /// Print machine-readable JSON (the seed's camelCase field names; never credentials).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a workspace (tenant) and its owner; the password is read from stdin.
+    Signup {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Sign in; the password is read from stdin.
+    Login {
+        #[arg(long)]
+        email: String,
+    },
+    /// Sign out and forget the stored session.
+    Logout,
+    /// Who is signed in, and to which workspace.
+    Whoami,
+    /// Show the workspace, or set its time zone (the days of its reports) with --time-zone.
+    Workspace {
+        /// IANA name, e.g. Asia/Ho_Chi_Minh.
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+    /// Mode, database and session state.
+    Status,
+    /// List the workspace's integrations.
+    List,
+    /// Show one integration.
+    Show {
+        id: Uuid,
+    },
+    /// List the shops (Pancake) or ad accounts (Meta) a key reaches; the secret is read from stdin.
+    Discover {
+        #[arg(long, value_enum)]
+        provider: ProviderArg,
+    },
+    /// Create an integration; the API key or access token is read from stdin. Without
+    /// --shop-id / --ad-account-id the key's shops or ad accounts are discovered: one is created
+    /// at once, named after it; several make the command fail listing the choices.
+    Create(CreateArgs),
+    /// Change name, description, configuration or (with --credentials-stdin) the secret.
+    Update(UpdateArgs),
+    /// Delete an integration (asks for --yes).
+    Delete {
+        id: Uuid,
+        #[arg(long)]
+        yes: bool,
+    },
+    Enable {
+        id: Uuid,
+    },
+    Disable {
+        id: Uuid,
+    },
+    /// Test the connection with the provider.
+    Test {
+        id: Uuid,
+    },
+    /// Re-encrypt all of the workspace's credentials under a new key version.
+    RotateKeys,
+    /// Sync one integration now and wait for it, printing progress to stderr.
+    Sync {
+        id: Uuid,
+    },
+    /// Run the scheduler headless (a server deployment): sync every workspace's due
+    /// integrations, several at a time, until stopped. Needs no sign-in.
+    Worker {
+        /// Integrations synced at the same time.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// Run what is due now, then exit (for cron or a test).
+        #[arg(long)]
+        once: bool,
+    },
+    /// The sync runs of an integration, newest first.
+    History {
+        id: Uuid,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Show an integration's sync schedule, or change it with --every MINUTES.
+    Schedule {
+        id: Uuid,
+        #[arg(long)]
+        every: Option<i32>,
+    },
+    /// Ad spend against sales for a range of days (in the workspace's time zone), by day,
+    /// campaign or ad; all stores or one. Offline it reads the local copy and says how old it is.
+    Report(ReportArgs),
+    /// Settle a conflict between an edit made offline and the server's version (see `status`).
+    Resolve {
+        /// The conflict's number, as `status` lists it.
+        seq: i64,
+        #[arg(long, value_enum)]
+        keep: KeepArg,
+    },
+}
+
+#[derive(Args)]
+pub struct CreateArgs {
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    #[command(flatten)]
+    pub ids: ProviderIds,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Args)]
+pub struct UpdateArgs {
+    pub id: Uuid,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, conflicts_with = "clear_description")]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub clear_description: bool,
+    #[command(flatten)]
+    pub ids: ProviderIds,
+    /// Read a new API key / access token from stdin.
+    #[arg(long)]
+    pub credentials_stdin: bool,
+    /// Refuse the edit if the integration changed since this version was read.
+    #[arg(long)]
+    pub expected_version: Option<i64>,
+}
+
+/// The provider's own id of what an integration connects: a Pancake shop or a Meta ad account.
+#[derive(Args)]
+pub struct ProviderIds {
+    #[arg(long, conflicts_with = "ad_account_id")]
+    pub shop_id: Option<String>,
+    #[arg(long)]
+    pub ad_account_id: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// First day, YYYY-MM-DD.
+    #[arg(long)]
+    pub from: chrono::NaiveDate,
+    /// Last day (inclusive), YYYY-MM-DD.
+    #[arg(long)]
+    pub to: chrono::NaiveDate,
+    /// One Pancake store: its integration id.
+    #[arg(long)]
+    pub store: Option<Uuid>,
+    #[arg(long, value_enum, default_value = "day")]
+    pub by: ByArg,
+    /// The table as CSV (UTF-8 with BOM, for spreadsheet apps) on stdout.
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// IANA time zone of the days (default: the workspace's, see `workspace`).
+    #[arg(long)]
+    pub tz: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProviderArg {
+    PancakePos,
+    MetaAds,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(value: ProviderArg) -> Self {
+        match value {
+            ProviderArg::PancakePos => Provider::PancakePos,
+            ProviderArg::MetaAds => Provider::MetaAds,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ByArg {
+    Day,
+    Campaign,
+    Ad,
+}
+
+impl From<ByArg> for ReportGrouping {
+    fn from(value: ByArg) -> Self {
+        match value {
+            ByArg::Day => ReportGrouping::Day,
+            ByArg::Campaign => ReportGrouping::Campaign,
+            ByArg::Ad => ReportGrouping::Ad,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum KeepArg {
+    /// Apply my offline change on top of the server's version.
+    Mine,
+    /// Drop my offline change.
+    Server,
+}
+
+impl From<KeepArg> for ConflictChoice {
+    fn from(value: KeepArg) -> Self {
+        match value {
+            KeepArg::Mine => ConflictChoice::Mine,
+            KeepArg::Server => ConflictChoice::Server,
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! Everything the CLI writes: JSON (`--json`) or text for people on stdout, and failures on
+//! stderr as `{"error":{code,message}}` with an exit code per kind of failure.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use integrations_core::analytics::{
+    minor_to_decimal, Report, ReportGrouping, ReportMetrics, ReportRowKind, ReportSource,
+    ReportWarning,
+};
+use integrations_core::{
+    AdAccountChoice, CoreError, CoreResult, ErrorCode, Integration, IntegrationConfig,
+    OfflineChange, ShopChoice, SyncRun, SyncTrigger,
+};
+use serde::Serialize;
+
+/// Distinct exit codes per kind of failure, for scripts.
+pub fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::Internal => 1,
+        ErrorCode::Validation => 2,
+        ErrorCode::NotFound => 3,
+        ErrorCode::Conflict | ErrorCode::StaleEdit => 4,
+        ErrorCode::Unauthenticated | ErrorCode::RateLimited => 5,
+        ErrorCode::ProviderError => 6,
+        ErrorCode::DatabaseUnavailable | ErrorCode::Offline => 7,
+        ErrorCode::Configuration => 8,
+        ErrorCode::ChoiceRequired => 9,
+    }
+}
+
+/// Writes the failure to stderr as one JSON line and answers the exit code for its kind.
+pub fn failure(err: &CoreError) -> ExitCode {
+    let payload = serde_json::json!({ "error": err.payload() });
+    let _ = writeln!(std::io::stderr(), "{payload}");
+    ExitCode::from(exit_code(err.code()))
+}
+
+/// How results go to stdout: as JSON with `--json`, otherwise as text for people.
+#[derive(Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// `value` as JSON with `--json`; otherwise whatever `text` prints of it. The last step of
+    /// a subcommand, hence the (always `Ok`) result.
+    pub fn show<T: Serialize + ?Sized>(self, value: &T, text: impl FnOnce(&T)) -> CoreResult<()> {
+        if self.json {
+            print_json(value);
+        } else {
+            text(value);
+        }
+        Ok(())
+    }
+
+    /// `value` as JSON with `--json`; otherwise the one line `text` makes of it.
+    pub fn line<T: Serialize + ?Sized>(
+        self,
+        value: &T,
+        text: impl FnOnce(&T) -> String,
+    ) -> CoreResult<()> {
+        self.show(value, |value| println!("{}", text(value)))
+    }
+}
+
+pub fn print_json<T: Serialize + ?Sized>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("output serializes")
+    );
+}
+
+pub fn when(at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(
+        || "never".to_owned(),
+        |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+pub fn ago(secs: i64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s ago"),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+/// Thousands separators on an exact amount in minor units (`123456789` with exponent 2 →
+/// `1,234,567.89`), or on a count (exponent 0).
+fn money(minor: i64, exponent: u32) -> String {
+    let plain = minor_to_decimal(minor, exponent);
+    let (sign, digits) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |d| ("-", d));
+    let (whole, fraction) = digits
+        .split_once('.')
+        .map_or((digits, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let fraction = fraction.map(|f| format!(".{f}")).unwrap_or_default();
+    format!("{sign}{grouped}{fraction}")
+}
+
+fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}×"))
+}
+
+pub fn print_integration(integration: &Integration) {
+    println!("{}  {}", integration.id, integration.name);
+    println!("  provider     {}", integration.provider.as_str());
+    println!("  status       {}", integration.status.as_str());
+    println!("  enabled      {}", integration.enabled);
+    match &integration.config {
+        IntegrationConfig::PancakePos { shop_id } => println!("  shop id      {shop_id}"),
+        IntegrationConfig::MetaAds { ad_account_id } => println!("  ad account   {ad_account_id}"),
+    }
+    println!("  credentials  {}", integration.credentials_hint);
+    if let Some(description) = &integration.description {
+        println!("  description  {description}");
+    }
+    println!("  last sync    {}", when(integration.last_sync_at));
+    if let Some(error) = &integration.last_error {
+        println!("  last error   {error}");
+    }
+    println!("  version      {}", integration.version);
+}
+
+/// The integrations as a table, one line each.
+pub fn print_integration_table(integrations: &[Integration]) {
+    println!(
+        "{:<36}  {:<30}  {:<11}  {:<8}  {:<7}  LAST SYNC",
+        "ID", "NAME", "PROVIDER", "STATUS", "ENABLED"
+    );
+    for integration in integrations {
+        let name: String = integration.name.chars().take(30).collect();
+        println!(
+            "{:<36}  {:<30}  {:<11}  {:<8}  {:<7}  {}",
+            integration.id,
+            name,
+            integration.provider.as_str(),
+            integration.status.as_str(),
+            if integration.enabled { "yes" } else { "no" },
+            when(integration.last_sync_at)
+        );
+    }
+}
+
+fn connected_mark(already_connected: bool) -> &'static str {
+    if already_connected {
+        "  (already connected)"
+    } else {
+        ""
+    }
+}
+
+pub fn shop_lines(shops: &[ShopChoice]) -> String {
+    shops
+        .iter()
+        .map(|shop| {
+            let mark = connected_mark(shop.already_connected);
+            format!("{:<12} {}{mark}\n", shop.id, shop.name)
+        })
+        .collect()
+}
+
+pub fn account_lines(accounts: &[AdAccountChoice]) -> String {
+    accounts
+        .iter()
+        .map(|account| {
+            let mark = connected_mark(account.already_connected);
+            format!(
+                "{:<22} {}  [{} {}]{mark}\n",
+                account.id, account.name, account.status_name, account.currency
+            )
+        })
+        .collect()
+}
+
+pub fn print_run(run: &SyncRun) {
+    let counts: Vec<String> = run
+        .counts
+        .iter()
+        .map(|(stream, count)| format!("{stream}={count}"))
+        .collect();
+    println!(
+        "{}  {:<11}  {:<8}  started {}  {}{}",
+        run.id,
+        run.outcome.as_str(),
+        match run.trigger {
+            SyncTrigger::Manual => "manual",
+            SyncTrigger::Schedule => "schedule",
+        },
+        run.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        counts.join(" "),
+        run.error
+            .as_deref()
+            .map(|e| format!("\n  error: {e}"))
+            .unwrap_or_default()
+    );
+}
+
+pub fn describe_change(change: &OfflineChange) -> String {
+    let mut parts = Vec::new();
+    if let Some(name) = &change.name {
+        parts.push(format!("name → \"{name}\""));
+    }
+    match &change.description {
+        Some(Some(text)) => parts.push(format!("description → \"{text}\"")),
+        Some(None) => parts.push("description cleared".to_owned()),
+        None => {}
+    }
+    match change.enabled {
+        Some(true) => parts.push("turned on".to_owned()),
+        Some(false) => parts.push("turned off".to_owned()),
+        None => {}
+    }
+    format!("({})", parts.join(", "))
+}
+
+pub fn print_report(report: &Report) {
+    let scope = if report.store.is_some() {
+        "one store"
+    } else {
+        "all stores"
+    };
+    println!(
+        "Ad spend against sales, {} to {} ({}), {scope}",
+        report.from, report.to, report.time_zone
+    );
+    if let ReportSource::Mirror { as_of } = &report.source {
+        println!(
+            "Offline: figures from the local copy as of {}.",
+            when(*as_of)
+        );
+    }
+    for warning in &report.warnings {
+        println!("Note: {}", warning_text(warning));
+    }
+    println!("{}", report_table(report));
+}
+
+fn warning_text(warning: &ReportWarning) -> String {
+    match warning {
+        ReportWarning::SpendIsAccountWide => {
+            "spend is the whole ad account's, not this store's.".to_owned()
+        }
+        ReportWarning::CurrenciesDiffer { spend, revenue } => {
+            format!("spend is in {spend} and sales in {revenue}; POS ROAS is not computed.")
+        }
+        ReportWarning::SeveralOrderCurrencies { currencies } => format!(
+            "orders in several currencies ({}) are added together.",
+            currencies.join(", ")
+        ),
+        ReportWarning::SeveralSpendCurrencies { currencies } => format!(
+            "spend in several currencies ({}) is added together; no ROAS.",
+            currencies.join(", ")
+        ),
+        ReportWarning::OrderCurrencyAssumed { currency } => {
+            format!("the orders carry no currency; taken to be {currency}, the ad account's.")
+        }
+    }
+}
+
+fn report_table(report: &Report) -> comfy_table::Table {
+    let spend = report.spend_currency.as_deref();
+    let revenue = report.revenue_currency.as_deref();
+    let (spend_exp, revenue_exp) = (report.spend_exponent, report.revenue_exponent);
+    let unit = |label: &str, currency: Option<&str>| match currency {
+        Some(c) => format!("{label} ({c})"),
+        None => label.to_owned(),
+    };
+    let first = match report.by {
+        ReportGrouping::Day => "Day",
+        ReportGrouping::Campaign => "Campaign",
+        ReportGrouping::Ad => "Ad",
+    };
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(vec![
+        first.to_owned(),
+        unit("Spend", spend),
+        "Impr.".into(),
+        "Clicks".into(),
+        "Meta purch.".into(),
+        unit("Meta value", spend),
+        unit("POS revenue", revenue),
+        "Orders".into(),
+        unit("AOV", revenue),
+        "ROAS Meta".into(),
+        "ROAS POS".into(),
+    ]);
+    let cells = |label: String, m: &ReportMetrics| {
+        vec![
+            label,
+            money(m.spend_minor, spend_exp),
+            money(m.impressions, 0),
+            money(m.clicks, 0),
+            money(m.meta_purchases, 0),
+            money(m.meta_purchase_value_minor, spend_exp),
+            money(m.revenue_minor, revenue_exp),
+            money(m.orders, 0),
+            m.average_order_value_minor
+                .map_or_else(|| "–".to_owned(), |v| money(v, revenue_exp)),
+            ratio(m.roas_meta),
+            ratio(m.roas_pos),
+        ]
+    };
+    for row in &report.rows {
+        let label = match row.kind {
+            ReportRowKind::Day => row.key.clone(),
+            ReportRowKind::Campaign if row.key.is_empty() => "(no campaign)".to_owned(),
+            ReportRowKind::Campaign => row.name.clone().unwrap_or_else(|| row.key.clone()),
+            ReportRowKind::Ad => {
+                let name = row.name.clone().unwrap_or_else(|| row.key.clone());
+                match &row.campaign_name {
+                    Some(campaign) => format!("{name} · {campaign}"),
+                    None => name,
+                }
+            }
+            ReportRowKind::UnknownAd if row.key.is_empty() => "Ads not in Meta".to_owned(),
+            ReportRowKind::UnknownAd => format!("Ad not in Meta: {}", row.key),
+            ReportRowKind::NoAd => "Orders without an ad".to_owned(),
+        };
+        table.add_row(cells(label, &row.metrics));
+    }
+    table.add_row(cells("Total".to_owned(), &report.totals));
+    for index in 1..11 {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(comfy_table::CellAlignment::Right);
+        }
+    }
+    table
+}
