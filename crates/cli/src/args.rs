@@ -1,5 +1,8 @@
 //! The command line: every subcommand, flag and default. These are contracts (scripts call
-//! them).
+//! them), so a subcommand renamed to its operation's name keeps its old name as an alias.
+//!
+//! A subcommand is named after the core operation it runs, without the `_integration(s)` the
+//! binary's name already says: `list` runs `list_integrations`, `get` runs `get_integration`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use integrations_core::analytics::ReportGrouping;
@@ -49,7 +52,8 @@ pub enum Command {
     /// List the workspace's integrations.
     List,
     /// Show one integration.
-    Show {
+    #[command(visible_alias = "show")]
+    Get {
         id: Uuid,
     },
     /// List the shops (Pancake) or ad accounts (Meta) a key reaches; the secret is read from stdin.
@@ -76,7 +80,8 @@ pub enum Command {
         id: Uuid,
     },
     /// Test the connection with the provider.
-    Test {
+    #[command(visible_alias = "test")]
+    TestConnection {
         id: Uuid,
     },
     /// Re-encrypt all of the workspace's credentials under a new key version.
@@ -96,13 +101,15 @@ pub enum Command {
         once: bool,
     },
     /// The sync runs of an integration, newest first.
-    History {
+    #[command(visible_alias = "history")]
+    SyncHistory {
         id: Uuid,
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
     /// Show an integration's sync schedule, or change it with --every MINUTES.
-    Schedule {
+    #[command(visible_alias = "schedule")]
+    SyncSchedule {
         id: Uuid,
         #[arg(long)]
         every: Option<i32>,
@@ -111,7 +118,8 @@ pub enum Command {
     /// campaign or ad; all stores or one. Offline it reads the local copy and says how old it is.
     Report(ReportArgs),
     /// Settle a conflict between an edit made offline and the server's version (see `status`).
-    Resolve {
+    #[command(visible_alias = "resolve")]
+    ResolveConflict {
         /// The conflict's number, as `status` lists it.
         seq: i64,
         #[arg(long, value_enum)]

@@ -326,6 +326,66 @@ async fn the_whole_create_and_test_flow_works_on_the_embedded_database() {
     full_flow(cli).await;
 }
 
+/// Each subcommand is named after its operation (`get` runs `get_integration`); the names it had
+/// before stay as aliases, answering exactly the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renamed_subcommands_answer_to_the_operation_name_and_to_the_old_one() {
+    let (envs, _pancake, _meta) = fake_envs().await;
+    let cli = Cli::new(envs);
+    cli.sign_up();
+    // The one shop the key reaches, named after it.
+    let created = cli.ok_json(
+        &["--json", "create", "--provider", "PANCAKE_POS"],
+        Some(SECRET_KEY),
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    cli.ok_json(&["--json", "enable", &id], None);
+
+    let tested = cli.ok_json(&["--json", "test-connection", &id], None);
+    assert_eq!(tested["success"], true);
+    assert_eq!(
+        cli.ok_json(&["--json", "test", &id], None)["integration"]["id"],
+        tested["integration"]["id"]
+    );
+    let got = cli.ok_json(&["--json", "get", &id], None);
+    assert_eq!(got["id"], created["id"]);
+    assert_eq!(cli.ok_json(&["--json", "show", &id], None), got);
+    let schedule = cli.ok_json(&["--json", "sync-schedule", &id, "--every", "45"], None);
+    assert_eq!(schedule["intervalMinutes"], 45);
+    assert_eq!(cli.ok_json(&["--json", "schedule", &id], None), schedule);
+    let history = cli.ok_json(&["--json", "sync-history", &id], None);
+    assert_eq!(history, serde_json::json!([]));
+    assert_eq!(cli.ok_json(&["--json", "history", &id], None), history);
+    for name in ["resolve-conflict", "resolve"] {
+        cli.fails(&[name, "1", "--keep", "mine"], None, 3, "NOT_FOUND");
+    }
+    cli.fails(
+        &["get", &uuid::Uuid::new_v4().to_string()],
+        None,
+        3,
+        "NOT_FOUND",
+    );
+
+    let help = cli.run(&["--help"], None);
+    let help = String::from_utf8_lossy(&help.stdout);
+    for (name, alias) in [
+        ("get", "show"),
+        ("test-connection", "test"),
+        ("sync-history", "history"),
+        ("sync-schedule", "schedule"),
+        ("resolve-conflict", "resolve"),
+    ] {
+        assert!(
+            help.lines().any(|line| {
+                line.split_whitespace().next() == Some(name)
+                    && line.ends_with(&format!("[alias: {alias}]"))
+            }),
+            "{name} [alias: {alias}] not in:\n{help}"
+        );
+    }
+    cli.assert_no_secret_leaked();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_create_and_test_flow_works_on_shared_postgresql() {
     let (mut envs, _pancake, _meta) = fake_envs().await;
