@@ -45,6 +45,15 @@ impl Provider {
             Self::PancakePos => "Pancake POS",
         }
     }
+
+    /// What names an integration of this provider at the provider, for messages: a Pancake
+    /// POS integration is one shop, a Meta Ads integration one ad account.
+    pub fn id_description(self) -> &'static str {
+        match self {
+            Self::PancakePos => "a shop id",
+            Self::MetaAds => "an ad account id",
+        }
+    }
 }
 
 impl std::str::FromStr for Provider {
@@ -144,6 +153,31 @@ impl IntegrationConfig {
         }
     }
 
+    /// The configuration of a `provider` integration from the ids a caller has: a Pancake POS
+    /// integration is configured by its shop id, a Meta Ads one by its ad account id (the rule
+    /// linking a provider to its id, stated once for the service, the CLI and the app).
+    /// `Ok(None)` when no id is given; the other provider's id is refused.
+    pub fn from_ids(
+        provider: Provider,
+        shop_id: Option<String>,
+        ad_account_id: Option<String>,
+    ) -> Result<Option<Self>, ForeignId> {
+        match (provider, shop_id, ad_account_id) {
+            (Provider::PancakePos, _, Some(_)) => Err(ForeignId {
+                owner: Provider::MetaAds,
+            }),
+            (Provider::MetaAds, Some(_), _) => Err(ForeignId {
+                owner: Provider::PancakePos,
+            }),
+            (Provider::PancakePos, shop_id, None) => {
+                Ok(shop_id.map(|shop_id| Self::PancakePos { shop_id }))
+            }
+            (Provider::MetaAds, None, ad_account_id) => {
+                Ok(ad_account_id.map(|ad_account_id| Self::MetaAds { ad_account_id }))
+            }
+        }
+    }
+
     /// Checks the id's format for its provider and returns it in canonical form.
     pub fn validated(self) -> CoreResult<Self> {
         match self {
@@ -167,6 +201,13 @@ impl IntegrationConfig {
         }
         Ok(config)
     }
+}
+
+/// An id of another provider than the integration's: `owner`'s (a shop id given for Meta Ads,
+/// an ad account id for Pancake POS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForeignId {
+    pub owner: Provider,
 }
 
 /// Pancake shop ids are positive integers (the API's `SHOP_ID` path segment).
@@ -522,6 +563,42 @@ mod tests {
         );
         let meta: IntegrationConfig = serde_json::from_str(r#"{"adAccountId":"act_9"}"#).unwrap();
         assert_eq!(meta.provider(), Provider::MetaAds);
+    }
+
+    #[test]
+    fn each_provider_is_configured_by_its_own_id_and_refuses_the_others() {
+        let pancake = IntegrationConfig::from_ids(Provider::PancakePos, Some("7".into()), None);
+        assert_eq!(
+            pancake,
+            Ok(Some(IntegrationConfig::PancakePos {
+                shop_id: "7".into()
+            }))
+        );
+        let meta = IntegrationConfig::from_ids(Provider::MetaAds, None, Some("act_1".into()));
+        assert_eq!(
+            meta,
+            Ok(Some(IntegrationConfig::MetaAds {
+                ad_account_id: "act_1".into()
+            }))
+        );
+        for provider in [Provider::PancakePos, Provider::MetaAds] {
+            assert_eq!(IntegrationConfig::from_ids(provider, None, None), Ok(None));
+        }
+        let both = |provider| {
+            IntegrationConfig::from_ids(provider, Some("7".into()), Some("act_1".into()))
+        };
+        assert_eq!(
+            both(Provider::PancakePos),
+            Err(ForeignId {
+                owner: Provider::MetaAds
+            })
+        );
+        assert_eq!(
+            both(Provider::MetaAds),
+            Err(ForeignId {
+                owner: Provider::PancakePos
+            })
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{bounded, LinkMode, SharedStore, CALL_TIMEOUT};
+use super::link::{bounded, CALL_TIMEOUT};
+use super::{LinkMode, SharedStore};
 use crate::domain::{IntegrationId, TenantId, UserId};
 use crate::store::prelude::*;
 use crate::store::{

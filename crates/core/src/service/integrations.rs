@@ -9,7 +9,7 @@ use crate::auth::Session;
 use crate::domain::{
     validate_description, validate_name, Credentials, Integration, IntegrationConfig,
     IntegrationId, IntegrationPatch, IntegrationStatus, IntegrationUpdate, NewIntegration,
-    Provider, TenantId,
+    TenantId,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::store::{Constraint, IntegrationRecord, StoreError};
@@ -238,25 +238,14 @@ impl Core {
         patch: IntegrationPatch,
     ) -> CoreResult<Integration> {
         let provider = self.record(session, id).await?.provider;
-        let config = match (provider, patch.shop_id, patch.ad_account_id) {
-            (_, None, None) => None,
-            (Provider::PancakePos, Some(shop_id), None) => {
-                Some(IntegrationConfig::PancakePos { shop_id })
-            }
-            (Provider::MetaAds, None, Some(ad_account_id)) => {
-                Some(IntegrationConfig::MetaAds { ad_account_id })
-            }
-            _ => {
-                return Err(CoreError::validation(format!(
+        let config = IntegrationConfig::from_ids(provider, patch.shop_id, patch.ad_account_id)
+            .map_err(|_| {
+                CoreError::validation(format!(
                     "A {} integration is configured with {}.",
                     provider.display_name(),
-                    match provider {
-                        Provider::PancakePos => "a shop id",
-                        Provider::MetaAds => "an ad account id",
-                    }
-                )))
-            }
-        };
+                    provider.id_description()
+                ))
+            })?;
         let update = IntegrationUpdate {
             name: patch.name,
             description: patch.description,
