@@ -55,18 +55,18 @@ pub async fn create(ctx: &Ctx, args: CreateArgs) -> CoreResult<()> {
     let created = match args.name {
         None => {
             let secret = read_provider_secret(provider)?;
-            refuse_other_providers_id(provider, &args.ids)?;
-            let (shop_id, ad_account_id) = (args.ids.shop_id, args.ids.ad_account_id);
+            // The provider's own id, if given; the other provider's is refused.
+            let wanted = ids_config(provider, args.ids)?;
+            let wanted = wanted.as_ref().map(IntegrationConfig::external_id);
             let outcome = match provider {
                 Provider::PancakePos => {
                     ctx.core
-                        .connect_pancake(&session, secret, args.description, shop_id.as_deref())
+                        .connect_pancake(&session, secret, args.description, wanted)
                         .await?
                 }
                 Provider::MetaAds => {
-                    let ad_account_id = ad_account_id.as_deref();
                     ctx.core
-                        .connect_meta(&session, secret, args.description, ad_account_id)
+                        .connect_meta(&session, secret, args.description, wanted)
                         .await?
                 }
             };
@@ -107,45 +107,41 @@ fn connected(outcome: ConnectOutcome) -> CoreResult<Integration> {
     }
 }
 
-/// `--shop-id` is Pancake's and `--ad-account-id` Meta's; the other one is refused.
-fn refuse_other_providers_id(provider: Provider, ids: &ProviderIds) -> CoreResult<()> {
-    match provider {
-        Provider::PancakePos if ids.ad_account_id.is_some() => Err(CoreError::Validation(
-            "--ad-account-id is for META_ADS.".into(),
-        )),
-        Provider::MetaAds if ids.shop_id.is_some() => Err(CoreError::Validation(
-            "--shop-id is for PANCAKE_POS.".into(),
-        )),
-        _ => Ok(()),
-    }
+/// `--shop-id` / `--ad-account-id` as the provider's configuration, by the domain's rule (a
+/// Pancake POS integration takes a shop id, Meta Ads an ad account id); the other provider's
+/// id is refused, naming its flag.
+fn ids_config(provider: Provider, ids: ProviderIds) -> CoreResult<Option<IntegrationConfig>> {
+    IntegrationConfig::from_ids(provider, ids.shop_id, ids.ad_account_id).map_err(|foreign| {
+        CoreError::Validation(format!(
+            "{} is for {}.",
+            id_flag(foreign.owner),
+            foreign.owner.as_str()
+        ))
+    })
 }
 
-/// The configuration `--shop-id` / `--ad-account-id` give: the provider's own id is required.
+/// The configuration the ids give: the provider's own id is required.
 fn config_from(provider: Provider, ids: ProviderIds) -> CoreResult<IntegrationConfig> {
-    refuse_other_providers_id(provider, &ids)?;
+    ids_config(provider, ids)?.ok_or_else(|| {
+        CoreError::Validation(format!(
+            "{} is required for {}.",
+            id_flag(provider),
+            provider.as_str()
+        ))
+    })
+}
+
+fn id_flag(provider: Provider) -> &'static str {
     match provider {
-        Provider::PancakePos => {
-            let shop_id = ids.shop_id.ok_or_else(|| {
-                CoreError::Validation("--shop-id is required for PANCAKE_POS.".into())
-            })?;
-            Ok(IntegrationConfig::PancakePos { shop_id })
-        }
-        Provider::MetaAds => {
-            let ad_account_id = ids.ad_account_id.ok_or_else(|| {
-                CoreError::Validation("--ad-account-id is required for META_ADS.".into())
-            })?;
-            Ok(IntegrationConfig::MetaAds { ad_account_id })
-        }
+        Provider::PancakePos => "--shop-id",
+        Provider::MetaAds => "--ad-account-id",
     }
 }
 
 pub async fn update(ctx: &Ctx, args: UpdateArgs) -> CoreResult<()> {
     let session = ctx.session().await?;
     let current = ctx.core.get_integration(&session, args.id).await?;
-    let config = match (&args.ids.shop_id, &args.ids.ad_account_id) {
-        (None, None) => None,
-        _ => Some(config_from(current.provider, args.ids)?),
-    };
+    let config = ids_config(current.provider, args.ids)?;
     let credentials = if args.credentials_stdin {
         let secret = read_secret("New secret: ")?;
         Some(Credentials::for_provider(current.provider, secret))
