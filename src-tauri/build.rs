@@ -1,38 +1,18 @@
 //! tauri-build for the root-level app package: the capabilities live under `src-tauri/`, and
-//! every app command is declared here so that it needs an explicit `allow-…` permission.
+//! every app command is declared to it, so that each needs an explicit `allow-…` permission.
 
-/// The app's own commands. Each gets `allow-<name>`/`deny-<name>` permissions generated into
-/// `gen/`; the webview can only call the ones a capability grants.
-const COMMANDS: &[&str] = &[
-    "app_status",
-    "configure_database",
-    "get_preferences",
-    "set_preferences",
-    "sign_up",
-    "sign_in",
-    "sign_out",
-    "current_account",
-    "list_integrations",
-    "get_integration",
-    "connect_pancake",
-    "connect_meta",
-    "update_integration",
-    "delete_integration",
-    "enable_integration",
-    "disable_integration",
-    "test_connection",
-    "connectivity_status",
-    "resolve_conflict",
-    "sync_now",
-    "sync_all",
-    "sync_activity",
-    "sync_history",
-    "analytics_report",
-    "export_report",
-    "set_time_zone",
-    "sync_schedule",
-    "set_sync_interval",
-];
+// The list of operations (`operations!`), shared with the app itself.
+include!("operations.rs");
+
+/// The names of the operations: each gets `allow-<name>`/`deny-<name>` permissions generated
+/// into `gen/`; the webview can only call the ones a capability grants.
+macro_rules! command_names {
+    ($($name:ident($($(#[$meta:meta])* $arg:ident: $ty:ty),* $(,)?) -> $answer:ty;)*) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+const COMMANDS: &[&str] = operations!(command_names);
 
 fn main() {
     // tauri-build only watches tauri.conf.json when a custom pattern is given: without this

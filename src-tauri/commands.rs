@@ -1,6 +1,9 @@
-//! The Tauri commands: each takes the state, gets the session, calls one core function and maps
-//! the error to an [`ErrorPayload`]. Secrets (passwords, API keys, tokens, a database URL, a
-//! master key) arrive as `SecretString`s and nothing returned here holds one.
+//! What each operation of `operations.rs` does in the app: each function takes the state (and
+//! the app, which few need), gets the session, calls one core function and maps the error to an
+//! [`ErrorPayload`]. Secrets (passwords, API keys, tokens, a database URL, a master key) arrive
+//! as `SecretString`s and nothing returned here holds one.
+//!
+//! The `#[tauri::command]`s themselves are generated from the list at the end of this file.
 
 use integrations_core::analytics::{Report, ReportQuery};
 use integrations_core::{
@@ -9,7 +12,7 @@ use integrations_core::{
     SyncRun, SyncSchedule,
 };
 use secrecy::SecretString;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Runtime};
 
 use crate::preferences::{self, Preferences};
 use crate::state::{AppState, AppStatus};
@@ -36,16 +39,15 @@ async fn start_session<R: Runtime>(
     core.whoami(&session).await.map_err(payload)
 }
 
-#[tauri::command]
-pub async fn app_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
+pub async fn app_status(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<AppStatus> {
     Ok(state.status().await)
 }
 
 /// First run or settings: the embedded database (`postgresUrl: null`) or a shared PostgreSQL.
 /// The new database is opened before the choice is saved, so a wrong URL changes nothing.
-#[tauri::command]
 pub async fn configure_database(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     postgres_url: Option<SecretString>,
     master_key: Option<SecretString>,
 ) -> CommandResult<AppStatus> {
@@ -61,30 +63,27 @@ pub async fn configure_database(
     Ok(state.status().await)
 }
 
-#[tauri::command]
-pub async fn get_preferences<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn get_preferences(
+    state: &AppState,
+    app: &AppHandle<impl Runtime>,
 ) -> CommandResult<Preferences> {
-    Ok(preferences::load(&app, &state.preferences_file().await))
+    Ok(preferences::load(app, &state.preferences_file().await))
 }
 
-#[tauri::command]
-pub async fn set_preferences<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn set_preferences(
+    state: &AppState,
+    app: &AppHandle<impl Runtime>,
     preferences: Preferences,
 ) -> CommandResult<Preferences> {
     let file = state.preferences_file().await;
-    preferences::save(&app, &file, &preferences).map_err(payload)?;
-    Ok(preferences::load(&app, &file))
+    preferences::save(app, &file, &preferences).map_err(payload)?;
+    Ok(preferences::load(app, &file))
 }
 
 /// Creates a workspace and its owner, and signs the owner in.
-#[tauri::command]
-pub async fn sign_up<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn sign_up(
+    state: &AppState,
+    app: &AppHandle<impl Runtime>,
     tenant_name: String,
     email: String,
     password: SecretString,
@@ -94,24 +93,22 @@ pub async fn sign_up<R: Runtime>(
         .sign_up(&tenant_name, &email, &password)
         .await
         .map_err(payload)?;
-    start_session(&app, &state, &core, signed_in).await
+    start_session(app, state, &core, signed_in).await
 }
 
-#[tauri::command]
-pub async fn sign_in<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn sign_in(
+    state: &AppState,
+    app: &AppHandle<impl Runtime>,
     email: String,
     password: SecretString,
 ) -> CommandResult<Account> {
     let core = state.core().await?;
     let signed_in = core.sign_in(&email, &password).await.map_err(payload)?;
-    start_session(&app, &state, &core, signed_in).await
+    start_session(app, state, &core, signed_in).await
 }
 
 /// Forgets the session and revokes its refresh token. Signing out when signed out is not an error.
-#[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
+pub async fn sign_out(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<()> {
     let core = state.core().await?;
     match state.take_session().await {
         Some(tokens) => core.sign_out(&tokens.refresh_token).await.map_err(payload),
@@ -121,8 +118,10 @@ pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
 
 /// Who is signed in, or `None`. Errors only when the core itself is unusable, so the UI can
 /// tell "sign in" from "the app is misconfigured".
-#[tauri::command]
-pub async fn current_account(state: State<'_, AppState>) -> CommandResult<Option<Account>> {
+pub async fn current_account(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+) -> CommandResult<Option<Account>> {
     let core = state.core().await?;
     let session = match state.session().await {
         Ok(session) => session,
@@ -132,8 +131,10 @@ pub async fn current_account(state: State<'_, AppState>) -> CommandResult<Option
     core.whoami(&session).await.map(Some).map_err(payload)
 }
 
-#[tauri::command]
-pub async fn list_integrations(state: State<'_, AppState>) -> CommandResult<Vec<Integration>> {
+pub async fn list_integrations(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+) -> CommandResult<Vec<Integration>> {
     let session = state.session().await?;
     state
         .core()
@@ -143,9 +144,9 @@ pub async fn list_integrations(state: State<'_, AppState>) -> CommandResult<Vec<
         .map_err(payload)
 }
 
-#[tauri::command]
 pub async fn get_integration(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Integration> {
     let session = state.session().await?;
@@ -158,9 +159,9 @@ pub async fn get_integration(
 }
 
 /// The Pancake wizard: the key goes to Pancake from the core, never from the web UI.
-#[tauri::command]
 pub async fn connect_pancake(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     api_key: SecretString,
     description: Option<String>,
     shop_id: Option<String>,
@@ -174,9 +175,9 @@ pub async fn connect_pancake(
         .map_err(payload)
 }
 
-#[tauri::command]
 pub async fn connect_meta(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     access_token: SecretString,
     description: Option<String>,
     ad_account_id: Option<String>,
@@ -195,9 +196,9 @@ pub async fn connect_meta(
         .map_err(payload)
 }
 
-#[tauri::command]
 pub async fn update_integration(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
     update: IntegrationPatch,
 ) -> CommandResult<Integration> {
@@ -210,9 +211,9 @@ pub async fn update_integration(
         .map_err(payload)
 }
 
-#[tauri::command]
 pub async fn delete_integration(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<()> {
     let session = state.session().await?;
@@ -224,9 +225,9 @@ pub async fn delete_integration(
         .map_err(payload)
 }
 
-#[tauri::command]
 pub async fn enable_integration(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Integration> {
     let session = state.session().await?;
@@ -238,9 +239,9 @@ pub async fn enable_integration(
         .map_err(payload)
 }
 
-#[tauri::command]
 pub async fn disable_integration(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Integration> {
     let session = state.session().await?;
@@ -252,9 +253,9 @@ pub async fn disable_integration(
         .map_err(payload)
 }
 
-#[tauri::command]
 pub async fn test_connection(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<ConnectionTestResult> {
     let session = state.session().await?;
@@ -268,17 +269,19 @@ pub async fn test_connection(
 
 /// Where the data comes from (standalone, online, offline), the mirror's age and the edits
 /// queued offline; polled by the UI. Before sign-in, only the mode.
-#[tauri::command]
-pub async fn connectivity_status(state: State<'_, AppState>) -> CommandResult<Connectivity> {
+pub async fn connectivity_status(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+) -> CommandResult<Connectivity> {
     let core = state.core().await?;
     let session = state.session().await.ok();
     core.connectivity(session.as_ref()).await.map_err(payload)
 }
 
 /// Settles a conflict between an offline edit and the server's version.
-#[tauri::command]
 pub async fn resolve_conflict(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     seq: i64,
     keep: ConflictChoice,
 ) -> CommandResult<Connectivity> {
@@ -291,9 +294,9 @@ pub async fn resolve_conflict(
 
 /// "Sync now" for one integration: asks the scheduler, which starts it at once (here or on
 /// another computer); progress comes through `sync_activity`.
-#[tauri::command]
 pub async fn sync_now(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<SyncSchedule> {
     let core = state.core().await?;
@@ -302,24 +305,25 @@ pub async fn sync_now(
 }
 
 /// "Sync all now": every enabled integration. Answers how many were asked.
-#[tauri::command]
-pub async fn sync_all(state: State<'_, AppState>) -> CommandResult<usize> {
+pub async fn sync_all(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<usize> {
     let core = state.core().await?;
     let session = state.session().await?;
     core.sync_all(&session).await.map_err(payload)
 }
 
 /// The syncs running now (or just finished) with their progress.
-#[tauri::command]
-pub async fn sync_activity(state: State<'_, AppState>) -> CommandResult<Vec<SyncProgress>> {
+pub async fn sync_activity(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+) -> CommandResult<Vec<SyncProgress>> {
     let core = state.core().await?;
     let session = state.session().await?;
     Ok(core.sync_activity(&session))
 }
 
-#[tauri::command]
 pub async fn sync_history(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
     limit: Option<i64>,
 ) -> CommandResult<Vec<SyncRun>> {
@@ -331,9 +335,9 @@ pub async fn sync_history(
 }
 
 /// The schedule, or null while the integration is turned off.
-#[tauri::command]
 pub async fn sync_schedule(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Option<SyncSchedule>> {
     let core = state.core().await?;
@@ -341,9 +345,9 @@ pub async fn sync_schedule(
     core.sync_schedule(&session, id).await.map_err(payload)
 }
 
-#[tauri::command]
 pub async fn set_sync_interval(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     id: IntegrationId,
     minutes: i32,
 ) -> CommandResult<SyncSchedule> {
@@ -355,9 +359,9 @@ pub async fn set_sync_interval(
 }
 
 /// The analytics report: ad spend against sales for a range of days.
-#[tauri::command]
-pub async fn analytics_report(
-    state: State<'_, AppState>,
+pub async fn report(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     query: ReportQuery,
 ) -> CommandResult<Report> {
     let core = state.core().await?;
@@ -367,10 +371,9 @@ pub async fn analytics_report(
 
 /// Saves the report's table as CSV in the Downloads folder (`INTEGRATIONS_EXPORT_DIR` when set)
 /// and answers with the file's path.
-#[tauri::command]
-pub async fn export_report<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn export_report(
+    state: &AppState,
+    app: &AppHandle<impl Runtime>,
     query: ReportQuery,
 ) -> CommandResult<String> {
     use tauri::Manager;
@@ -399,9 +402,9 @@ pub async fn export_report<R: Runtime>(
 }
 
 /// Sets the workspace's time zone (the days of its reports) and answers with the account.
-#[tauri::command]
 pub async fn set_time_zone(
-    state: State<'_, AppState>,
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
     time_zone: String,
 ) -> CommandResult<Account> {
     let core = state.core().await?;
@@ -410,3 +413,56 @@ pub async fn set_time_zone(
         .await
         .map_err(payload)
 }
+
+/// The `#[tauri::command]` of each operation: it takes what Tauri hands a command (the state,
+/// the app, the arguments by name) and calls the function of the same name above, so a function
+/// that is missing, or takes or answers other types than the list says, does not compile.
+macro_rules! tauri_commands {
+    ($($name:ident($($(#[$meta:meta])* $arg:ident: $ty:ty),* $(,)?) -> $answer:ty;)*) => {
+        mod ipc {
+            use super::*;
+            use tauri::State;
+
+            $(
+                #[tauri::command]
+                async fn $name<R: Runtime>(
+                    state: State<'_, AppState>,
+                    app: AppHandle<R>,
+                    $($arg: $ty),*
+                ) -> CommandResult<$answer> {
+                    super::$name(&state, &app, $($arg),*).await
+                }
+            )*
+
+            /// Every operation, for `Builder::invoke_handler`.
+            pub fn handler<R: Runtime>(
+            ) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+                tauri::generate_handler![$($name),*]
+            }
+        }
+
+        pub use ipc::handler;
+
+        /// The operations as the UI sees them: each one's arguments as a struct that ts-rs
+        /// writes out (camelCase, as Tauri reads them), and its answer.
+        #[cfg(test)]
+        pub(crate) mod typescript {
+            use super::*;
+
+            $(
+                #[derive(ts_rs::TS)]
+                #[ts(rename_all = "camelCase")]
+                #[allow(non_camel_case_types, dead_code)]
+                struct $name {
+                    $($(#[$meta])* $arg: $ty),*
+                }
+            )*
+
+            pub(crate) fn operations() -> Vec<crate::bindings::Operation> {
+                vec![$(crate::bindings::Operation::of::<$name, $answer>(stringify!($name))),*]
+            }
+        }
+    };
+}
+
+operations!(tauri_commands);

@@ -3,6 +3,12 @@
 //! [`run`] starts the real app; [`with_commands`] is the part a `MockRuntime` test reuses, so the
 //! tests exercise the same command table as the app.
 
+// The list of operations (`operations!`); `build.rs` includes the same file.
+#[macro_use]
+mod operations;
+
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod preferences;
 mod redact;
@@ -14,42 +20,13 @@ use tauri::{Builder, Manager, Runtime};
 
 pub use state::{AppState, AppStatus};
 
-/// Registers the app's commands and the store plugin they use. Each command also needs an
-/// `allow-…` permission (see `build.rs` and `capabilities/default.json`) before the webview may
-/// call it.
+/// Registers the app's commands (one per line of `operations.rs`) and the store plugin they
+/// use. Each command also needs its `allow-…` permission in `capabilities/default.json` before
+/// the webview may call it.
 pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
-        .invoke_handler(tauri::generate_handler![
-            commands::app_status,
-            commands::configure_database,
-            commands::get_preferences,
-            commands::set_preferences,
-            commands::sign_up,
-            commands::sign_in,
-            commands::sign_out,
-            commands::current_account,
-            commands::list_integrations,
-            commands::get_integration,
-            commands::connect_pancake,
-            commands::connect_meta,
-            commands::update_integration,
-            commands::delete_integration,
-            commands::enable_integration,
-            commands::disable_integration,
-            commands::test_connection,
-            commands::connectivity_status,
-            commands::resolve_conflict,
-            commands::sync_now,
-            commands::sync_all,
-            commands::sync_activity,
-            commands::sync_history,
-            commands::analytics_report,
-            commands::export_report,
-            commands::set_time_zone,
-            commands::sync_schedule,
-            commands::set_sync_interval,
-        ])
+        .invoke_handler(commands::handler())
 }
 
 /// Logs to the platform log directory and stdout, every line passed through [`redact::redact`].

@@ -501,7 +501,7 @@ fn the_report_and_its_csv_export_run_through_the_command_layer() {
     sign_up(&window);
     let query = json!({ "from": "2026-11-01", "to": "2026-11-30", "by": "campaign" });
 
-    let report = call(&window, "analytics_report", json!({ "query": query })).unwrap();
+    let report = call(&window, "report", json!({ "query": query })).unwrap();
     assert_eq!(report["timeZone"], "Asia/Ho_Chi_Minh");
     assert_eq!(report["source"]["kind"], "local");
     assert_eq!(report["totals"]["revenueMinor"], 0);
@@ -525,7 +525,7 @@ fn the_report_and_its_csv_export_run_through_the_command_layer() {
     )
     .unwrap();
     assert_eq!(account["timeZone"], "Asia/Bangkok");
-    let report = call(&window, "analytics_report", json!({ "query": query })).unwrap();
+    let report = call(&window, "report", json!({ "query": query })).unwrap();
     assert_eq!(
         report["timeZone"], "Asia/Bangkok",
         "the workspace's zone is the default"
@@ -534,7 +534,7 @@ fn the_report_and_its_csv_export_run_through_the_command_layer() {
     assert_eq!(err["code"], "VALIDATION");
 
     let reversed = json!({ "from": "2026-11-30", "to": "2026-11-01", "by": "day" });
-    let err = call(&window, "analytics_report", json!({ "query": reversed })).unwrap_err();
+    let err = call(&window, "report", json!({ "query": reversed })).unwrap_err();
     assert_eq!(err["code"], "VALIDATION");
     assert!(
         err["message"].as_str().unwrap().contains("after it ends"),

@@ -23,7 +23,7 @@ const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tenantName:
 const role = (scope, r, name) => scope.getByRole(r, { name, exact: true });
 const calls = (page, cmd) =>
   page.evaluate((c) => window.__fakeCore.state.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
-const lastQuery = async (page) => (await calls(page, 'analytics_report')).at(-1)?.query;
+const lastQuery = async (page) => (await calls(page, 'report')).at(-1)?.query;
 const kpi = async (page, name) => (await role(page, 'group', name).textContent()).slice(name.length);
 const rowHeaders = (page) => page.getByRole('table').locator('tbody th .row-name').allTextContents();
 
@@ -146,13 +146,13 @@ describe('Analytics, in English', () => {
   });
 
   it('refuses a custom range that ends before it starts, without asking the core', async () => {
-    const before = (await calls(page, 'analytics_report')).length;
+    const before = (await calls(page, 'report')).length;
     await role(page, 'radio', 'Custom').check();
     assert.equal(await page.getByLabel('From', { exact: true }).inputValue(), '2026-11-19');
     assert.equal(await page.getByLabel('To', { exact: true }).inputValue(), '2026-11-25');
     await page.getByLabel('From', { exact: true }).fill('2026-11-30');
     await page.getByRole('alert').getByText('The first day must not be after the last day.').waitFor();
-    assert.equal((await calls(page, 'analytics_report')).length, before);
+    assert.equal((await calls(page, 'report')).length, before);
     assert.ok(await role(page, 'button', 'Export CSV').isDisabled());
     await page.getByLabel('From', { exact: true }).fill('2026-11-01');
     await eventually(async () => (await lastQuery(page))?.from === '2026-11-01');

@@ -17,7 +17,7 @@
 // progress), `releaseSyncs()` lets them go on. Seed `runs` fill the history; seed integrations
 // may carry `schedule: {intervalMinutes, nextRunAt}`. Scheduled runs never start by themselves.
 //
-// Analytics: `analytics_report` sums a small fixture the way the core does (REPORT_ADS: three
+// Analytics: `report` sums a small fixture the way the core does (REPORT_ADS: three
 // campaigns of a VND ad account; orders of every Pancake store of the workspace, most of them
 // attributed to those ads, some to an ad Meta does not know, some to none). The figures of a day
 // depend only on the day and the store's place in the list, so every run shows the same numbers;
@@ -395,7 +395,7 @@ function installFakeCore(seed) {
     return m;
   };
 
-  const analyticsReport = (query) => {
+  const reportOf = (query) => {
     const tenant = account().tenantId;
     const { from, to, store, by } = query;
     if (!isDay(from) || !isDay(to)) fail('VALIDATION', 'Days are written YYYY-MM-DD.');
@@ -683,9 +683,9 @@ function installFakeCore(seed) {
       s.nextRunAt = new Date(Date.parse(i.lastSyncAt || now()) + minutes * 60000).toISOString();
       return scheduleOf(i);
     },
-    analytics_report: ({ query }) => analyticsReport(query),
+    report: ({ query }) => reportOf(query),
     export_report: ({ query }) => {
-      const report = analyticsReport(query);
+      const report = reportOf(query);
       const stem = 'ad-spend-vs-sales_' + report.from + '_' + report.to + '_by-' + report.by;
       const taken = state.exports.filter((e) => e.stem === stem).length;
       const path = '/home/chu/Downloads/' + stem + (taken ? ' (' + (taken + 1) + ')' : '') + '.csv';
@@ -711,6 +711,8 @@ function installFakeCore(seed) {
 
   window.__fake = window.__fakeCore = {
     state,
+    /** The commands it answers; a unit test holds them against the core's (bindings/Commands.ts). */
+    commandNames: Object.keys(commands),
     /** Someone else edits the integration: its version moves on. */
     editElsewhere(name, patch) {
       const i = state.integrations.find((x) => x.name === name);

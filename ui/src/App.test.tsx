@@ -152,7 +152,7 @@ describe('App', () => {
     api.connectivityStatus.mockResolvedValue(connectivity({ mode: 'ONLINE', dataVersion: 4 }));
     const zero = { spendMinor: 0, impressions: 0, clicks: 0, metaPurchases: 0, metaPurchaseValueMinor: 0, revenueMinor: 0,
       orders: 0, averageOrderValueMinor: null, roasMeta: null, roasPos: null };
-    api.analyticsReport.mockImplementation(async (query) => ({
+    api.report.mockImplementation(async (query) => ({
       ...query, store: null, timeZone: 'Asia/Ho_Chi_Minh', spendCurrency: null, revenueCurrency: null,
       spendExponent: 0, revenueExponent: 0, rows: [],
       totals: zero, warnings: [], source: { kind: 'server' }, generatedAt: '2026-11-24T18:30:00Z',
@@ -168,12 +168,12 @@ describe('App', () => {
     expect(await screen.findByRole('heading', { name: 'Analytics' })).toBeInTheDocument();
     expect(analytics).toHaveAttribute('aria-current', 'page');
     expect(await screen.findByText('No data in this range')).toBeInTheDocument();
-    expect(api.analyticsReport).toHaveBeenCalledTimes(1);
+    expect(api.report).toHaveBeenCalledTimes(1);
 
     // Another computer synced: the core's data version moves, the report is asked again.
     api.connectivityStatus.mockResolvedValue(connectivity({ mode: 'ONLINE', dataVersion: 5 }));
     window.dispatchEvent(new Event('focus'));
-    await vi.waitFor(() => expect(api.analyticsReport).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(api.report).toHaveBeenCalledTimes(2));
 
     await user.click(integrations);
     expect(await screen.findByRole('heading', { name: 'Integrations' })).toBeInTheDocument();

@@ -5,6 +5,7 @@
 export type { Account } from './bindings/Account';
 export type { AdAccountChoice } from './bindings/AdAccountChoice';
 export type { AppStatus } from './bindings/AppStatus';
+export type { Commands } from './bindings/Commands';
 export type { ChangeConflict } from './bindings/ChangeConflict';
 export type { ConflictChoice } from './bindings/ConflictChoice';
 export type { ConnectionTestResult } from './bindings/ConnectionTestResult';

@@ -100,7 +100,7 @@ const ads = integration({ id: 'meta-1', provider: 'META_ADS', name: 'Quảng cá
 
 /** A KPI card's figure, exactly as shown (no whitespace folding: vi-VN puts U+00A0 before ₫). */
 const kpiValue = (name: string) => screen.getByRole('group', { name }).lastElementChild?.textContent;
-const lastQuery = () => api.analyticsReport.mock.lastCall?.[0];
+const lastQuery = () => api.report.mock.lastCall?.[0];
 const rowHeaders = () =>
   within(screen.getByRole('table'))
     .getAllByRole('rowheader')
@@ -127,7 +127,7 @@ beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
   api.listIntegrations.mockResolvedValue([hanoi, ads, saigon]);
-  api.analyticsReport.mockResolvedValue(report());
+  api.report.mockResolvedValue(report());
 });
 
 afterEach(() => {
@@ -160,14 +160,14 @@ describe('AnalyticsPage', () => {
     );
     await screen.findByRole('table');
     let answer: (report: Report) => void = () => undefined;
-    api.analyticsReport.mockImplementationOnce(() => new Promise<Report>((resolve) => (answer = resolve)));
+    api.report.mockImplementationOnce(() => new Promise<Report>((resolve) => (answer = resolve)));
     // Were the background reload to go out, it would fail and leave the page waiting forever.
-    api.analyticsReport.mockRejectedValue(new BackendError({ code: 'OFFLINE', message: 'The server is out of reach.' }));
+    api.report.mockRejectedValue(new BackendError({ code: 'OFFLINE', message: 'The server is out of reach.' }));
     await user.click(screen.getByRole('radio', { name: 'Last 7 days' }));
     await user.click(screen.getByRole('button', { name: 'Data changed' }));
     answer(report({ totals: { ...totals, orders: 777 } }));
     await waitFor(() => expect(kpiValue('Orders')).toBe('777'));
-    expect(api.analyticsReport).toHaveBeenCalledTimes(2);
+    expect(api.report).toHaveBeenCalledTimes(2);
   });
 
   it('asks for all stores again once the chosen store is deleted', async () => {
@@ -193,7 +193,7 @@ describe('AnalyticsPage', () => {
     expect(screen.getByRole('status')).toHaveTextContent('Loading the report…');
     expect(screen.getByText('Analytics', { selector: 'h1' }).closest('[aria-busy]')).toHaveAttribute('aria-busy', 'true');
     await screen.findByRole('table');
-    expect(api.analyticsReport).toHaveBeenCalledTimes(1);
+    expect(api.report).toHaveBeenCalledTimes(1);
     expect(lastQuery()).toEqual({ from: '2026-10-27', to: '2026-11-25', by: 'day' });
     expect(screen.getByTestId('analytics-time-zone')).toHaveTextContent('Days in Asia/Ho_Chi_Minh');
   });
@@ -211,7 +211,7 @@ describe('AnalyticsPage', () => {
 
   it('counts the presets in the workspace’s zone: in Los Angeles it is still the 24th', async () => {
     const la = { ...account, timeZone: 'America/Los_Angeles' };
-    api.analyticsReport.mockResolvedValue(report({ from: '2026-10-26', to: '2026-11-24', timeZone: 'America/Los_Angeles' }));
+    api.report.mockResolvedValue(report({ from: '2026-10-26', to: '2026-11-24', timeZone: 'America/Los_Angeles' }));
     const user = userEvent.setup();
     renderWithProviders(<AnalyticsPage />, {}, undefined, {}, { account: la });
     // Before the core answers, the label already names the workspace's zone.
@@ -234,12 +234,12 @@ describe('AnalyticsPage', () => {
       </>,
     );
     await screen.findByRole('table');
-    expect(api.analyticsReport).toHaveBeenCalledTimes(1);
-    api.analyticsReport.mockResolvedValue(report({ timeZone: 'Asia/Bangkok' }));
+    expect(api.report).toHaveBeenCalledTimes(1);
+    api.report.mockResolvedValue(report({ timeZone: 'Asia/Bangkok' }));
     // Bangkok is Vietnam's offset: the same days, but the core counts them in another zone.
     await user.click(screen.getByRole('button', { name: 'Move to Asia/Bangkok' }));
     await waitFor(() => expect(screen.getByTestId('analytics-time-zone')).toHaveTextContent('Days in Asia/Bangkok'));
-    expect(api.analyticsReport).toHaveBeenCalledTimes(2);
+    expect(api.report).toHaveBeenCalledTimes(2);
     expect(lastQuery()).toEqual({ from: '2026-10-27', to: '2026-11-25', by: 'day' });
   });
 
@@ -275,13 +275,13 @@ describe('AnalyticsPage', () => {
   it('switches grouping and names the rows Meta cannot explain', async () => {
     const { user } = setup();
     await screen.findByRole('table');
-    api.analyticsReport.mockResolvedValue(byCampaign);
+    api.report.mockResolvedValue(byCampaign);
     await user.click(screen.getByRole('tab', { name: 'By campaign' }));
     expect(screen.getByRole('tab', { name: 'By campaign' })).toHaveAttribute('aria-selected', 'true');
     await waitFor(() => expect(rowHeaders()).toEqual(['Khuyến mãi Tết', '(no campaign)', 'Ads not in Meta', 'Orders without an ad', 'Total']));
     expect(lastQuery()).toEqual({ from: '2026-10-27', to: '2026-11-25', by: 'campaign' });
 
-    api.analyticsReport.mockResolvedValue(byAd);
+    api.report.mockResolvedValue(byAd);
     // Arrow keys move between the tabs, as tabs do.
     await user.keyboard('{ArrowRight}');
     await waitFor(() => expect(rowHeaders()).toEqual(['Áo dài Tết – video', 'Ad not in Meta: 120219999001', 'Orders without an ad', 'Total']));
@@ -295,7 +295,7 @@ describe('AnalyticsPage', () => {
     await screen.findByRole('table');
     const select = screen.getByRole('combobox', { name: 'Store' });
     expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['All stores', 'Cửa hàng Hà Nội', 'Cửa hàng Sài Gòn']);
-    api.analyticsReport.mockResolvedValue(
+    api.report.mockResolvedValue(
       report({
         store: 'store-hn',
         spendCurrency: 'USD',
@@ -315,13 +315,13 @@ describe('AnalyticsPage', () => {
   });
 
   it('says when the figures come from the offline copy, and how old it is', async () => {
-    api.analyticsReport.mockResolvedValue(report({ source: { kind: 'mirror', asOf: '2026-11-24T18:25:00Z' } }));
+    api.report.mockResolvedValue(report({ source: { kind: 'mirror', asOf: '2026-11-24T18:25:00Z' } }));
     setup();
     expect(await screen.findByTestId('analytics-source')).toHaveTextContent('Offline — figures from the local copy, updated 5 minutes ago');
   });
 
   it('says so when the offline copy was never filled', async () => {
-    api.analyticsReport.mockResolvedValue(report({ source: { kind: 'mirror', asOf: null } }));
+    api.report.mockResolvedValue(report({ source: { kind: 'mirror', asOf: null } }));
     setup('vi');
     expect(await screen.findByTestId('analytics-source')).toHaveTextContent('bản sao này chưa từng được cập nhật');
   });
@@ -344,18 +344,18 @@ describe('AnalyticsPage', () => {
   });
 
   it('shows an error with Try again', async () => {
-    api.analyticsReport
+    api.report
       .mockRejectedValueOnce(new BackendError({ code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached.' }))
       .mockResolvedValueOnce(report());
     const { user } = setup();
     expect(await screen.findByRole('alert')).toHaveTextContent('The database cannot be reached.');
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('table')).toBeInTheDocument();
-    expect(api.analyticsReport).toHaveBeenCalledTimes(2);
+    expect(api.report).toHaveBeenCalledTimes(2);
   });
 
   it('shows an empty state when the range has nothing', async () => {
-    api.analyticsReport.mockResolvedValue(report({ totals: metrics(), spendCurrency: null, revenueCurrency: null }));
+    api.report.mockResolvedValue(report({ totals: metrics(), spendCurrency: null, revenueCurrency: null }));
     setup();
     expect(await screen.findByText('No data in this range')).toBeInTheDocument();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
@@ -370,11 +370,11 @@ describe('AnalyticsPage', () => {
     const to = screen.getByLabelText('To');
     expect(from).toHaveValue('2026-10-27');
     expect(to).toHaveValue('2026-11-25');
-    const calls = api.analyticsReport.mock.calls.length;
+    const calls = api.report.mock.calls.length;
     fireEvent.change(from, { target: { value: '2026-12-01' } });
     expect(await screen.findByRole('alert')).toHaveTextContent('The first day must not be after the last day.');
     expect(from).toHaveAttribute('aria-invalid', 'true');
-    expect(api.analyticsReport).toHaveBeenCalledTimes(calls);
+    expect(api.report).toHaveBeenCalledTimes(calls);
     fireEvent.change(from, { target: { value: '2026-11-10' } });
     await waitFor(() => expect(lastQuery()).toEqual({ from: '2026-11-10', to: '2026-11-25', by: 'day' }));
   });

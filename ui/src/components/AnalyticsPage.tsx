@@ -1,5 +1,5 @@
 //! The analytics dashboard: Meta ad spend against the stores' sales for a range of days, by day,
-//! campaign or ad. The core does the sums (analytics_report); this page picks the range (days in
+//! campaign or ad. The core does the sums (`report`); this page picks the range (days in
 //! the workspace's time zone, the report's), the store and the grouping, and shows the totals,
 //! a chart and the table, with the core's warnings and where the figures came from. Money is
 //! always shown from the exact minor units (money.ts). "Export CSV" has the core write the same
@@ -143,7 +143,7 @@ export function AnalyticsPage() {
         asked.current = true;
         setLoad((current) => ({ state: 'loading', report: 'report' in current ? current.report : null }));
       }
-      backend.analyticsReport(JSON.parse(queryKey) as ReportQuery).then(
+      backend.report(JSON.parse(queryKey) as ReportQuery).then(
         (report) => {
           if (request !== latest.current) return;
           asked.current = false;

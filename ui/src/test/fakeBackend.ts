@@ -137,7 +137,7 @@ export function makeFakeBackend(): FakeBackend {
     syncHistory: vi.fn(),
     syncSchedule: vi.fn(),
     setSyncInterval: vi.fn(),
-    analyticsReport: vi.fn(),
+    report: vi.fn(),
     exportReport: vi.fn(),
     setTimeZone: vi.fn(),
   };
