@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { backend, toBackendError } from './backend';
-import { AnalyticsPage } from './components/AnalyticsPage';
+import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
 import { AuthScreen, WelcomeCard } from './components/AuthScreen';
 import { ConnectivityBanner } from './components/ConnectivityBanner';
 import { ConnectWizard } from './components/ConnectWizard';

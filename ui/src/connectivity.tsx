@@ -18,6 +18,7 @@ import {
 import { backend } from './backend';
 import { useBackendError } from './session';
 import type { Connectivity } from './types';
+import { usePoller } from './usePoller';
 
 export const POLL_INTERVAL_MS = 2000;
 
@@ -82,9 +83,8 @@ export function useDataChanged(onChange: () => void) {
 }
 
 /**
- * Polls `connectivity_status` while mounted (i.e. while signed in). One call at a time: the next
- * one is scheduled when the previous answered, and a focus or 'online' event during a call asks
- * for one more right after it.
+ * Polls `connectivity_status` while mounted (i.e. while signed in), one call at a time; a focus
+ * or 'online' event asks at once (or right after the call in flight).
  */
 export function ConnectivityProvider({
   children,
@@ -94,15 +94,9 @@ export function ConnectivityProvider({
   intervalMs?: number;
 }) {
   const asError = useBackendError();
-  const asErrorRef = useRef(asError);
-  useEffect(() => {
-    asErrorRef.current = asError;
-  });
-
   const [connectivity, setConnectivity] = useState<Connectivity>(STANDALONE);
   const [dataRevision, setDataRevision] = useState(0);
   const last = useRef<{ value: Connectivity; json: string } | null>(null);
-  const pollNow = useRef<() => void>(() => undefined);
 
   const take = useCallback((next: Connectivity, forceReload: boolean) => {
     const previous = last.current;
@@ -116,55 +110,29 @@ export function ConnectivityProvider({
     if (changed || forceReload) setDataRevision((r) => r + 1);
   }, []);
 
+  const refresh = usePoller({
+    fetch: () => backend.connectivityStatus(),
+    onAnswer: (next) => {
+      take(next, false);
+      return intervalMs;
+    },
+    // UNAUTHENTICATED ends the session (and unmounts this provider); anything else keeps the
+    // last answer on screen until the next tick.
+    onError: (err) => {
+      asError(err);
+      return intervalMs;
+    },
+  });
+
   useEffect(() => {
-    let stopped = false;
-    let inFlight = false;
-    let again = false;
-    let timer: number | undefined;
-
-    const poll = async () => {
-      if (stopped) return;
-      if (inFlight) {
-        again = true;
-        return;
-      }
-      window.clearTimeout(timer);
-      inFlight = true;
-      try {
-        const next = await backend.connectivityStatus();
-        if (!stopped) take(next, false);
-      } catch (err) {
-        // UNAUTHENTICATED ends the session (and unmounts this provider); anything else keeps the
-        // last answer on screen until the next tick.
-        if (!stopped) asErrorRef.current(err);
-      } finally {
-        inFlight = false;
-        if (!stopped) {
-          if (again) {
-            again = false;
-            void poll();
-          } else {
-            timer = window.setTimeout(() => void poll(), intervalMs);
-          }
-        }
-      }
-    };
-    pollNow.current = () => void poll();
-
-    const onWake = () => void poll();
-    window.addEventListener('focus', onWake);
-    window.addEventListener('online', onWake);
-    void poll();
+    window.addEventListener('focus', refresh);
+    window.addEventListener('online', refresh);
     return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-      window.removeEventListener('focus', onWake);
-      window.removeEventListener('online', onWake);
-      pollNow.current = () => undefined;
+      window.removeEventListener('focus', refresh);
+      window.removeEventListener('online', refresh);
     };
-  }, [intervalMs, take]);
+  }, [refresh]);
 
-  const refresh = useCallback(() => pollNow.current(), []);
   const accept = useCallback((next: Connectivity) => take(next, true), [take]);
 
   const value = useMemo(

@@ -23,6 +23,7 @@ import { usePreferences } from './i18n';
 import { useBackendError } from './session';
 import { recordsText } from './syncText';
 import type { Integration, SyncProgress } from './types';
+import { usePoller } from './usePoller';
 
 export const FAST_POLL_MS = 1000;
 export const SLOW_POLL_MS = 5000;
@@ -128,7 +129,6 @@ export function SyncProvider({
   const latest = useRef<{ list: Map<string, SyncProgress>; json: string }>({ list: new Map(), json: '[]' });
   /** Finished runs already announced; null until the first answer (runs that ended before are not news). */
   const announced = useRef<Set<string> | null>(null);
-  const pollNow = useRef<() => void>(() => undefined);
 
   // The latest render's helpers, for the poll loop (which is set up once).
   const helpers = useRef({ t, formatNumber, notify, asError });
@@ -201,55 +201,30 @@ export function SyncProvider({
     [announce, publishRequested, requestWaitMs],
   );
 
+  const pollNow = usePoller({
+    fetch: () => backend.syncActivity(),
+    onAnswer: (list) => (take(list) ? fastMs : slowMs),
+    // UNAUTHENTICATED ends the session (and unmounts this provider); anything else keeps the
+    // last answer on screen until the next tick.
+    onError: (err) => {
+      asError(err);
+      return pending.current.size > 0 ? fastMs : slowMs;
+    },
+  });
+
+  // The core's progress events make the next poll happen now rather than on the timer.
   useEffect(() => {
     let stopped = false;
-    let inFlight = false;
-    let again = false;
-    let timer: number | undefined;
-
-    const poll = async () => {
-      if (stopped) return;
-      if (inFlight) {
-        again = true;
-        return;
-      }
-      window.clearTimeout(timer);
-      inFlight = true;
-      let soon = pending.current.size > 0;
-      try {
-        const list = await backend.syncActivity();
-        if (!stopped) soon = take(list);
-      } catch (err) {
-        // UNAUTHENTICATED ends the session (and unmounts this provider); anything else keeps the
-        // last answer on screen until the next tick.
-        if (!stopped) helpers.current.asError(err);
-      } finally {
-        inFlight = false;
-        if (!stopped) {
-          if (again) {
-            again = false;
-            void poll();
-          } else {
-            timer = window.setTimeout(() => void poll(), soon ? fastMs : slowMs);
-          }
-        }
-      }
-    };
-    pollNow.current = () => void poll();
-    void poll();
-    // The core's progress events make the next poll happen now rather than on the timer.
     let unlisten: () => void = () => undefined;
-    void backend.onSyncProgress(() => void poll()).then((stop) => {
+    void backend.onSyncProgress(pollNow).then((stop) => {
       if (stopped) stop();
       else unlisten = stop;
     });
     return () => {
       stopped = true;
-      window.clearTimeout(timer);
-      pollNow.current = () => undefined;
       unlisten();
     };
-  }, [fastMs, slowMs, take]);
+  }, [pollNow]);
 
   const refused = useCallback(
     (err: unknown) => {
@@ -267,7 +242,7 @@ export function SyncProvider({
       pending.current.set(id, { at: Date.now(), knownRun: latest.current.list.get(id)?.runId ?? null });
       publishRequested();
       backend.syncNow(id).then(
-        () => pollNow.current(),
+        pollNow,
         (err: unknown) => {
           pending.current.delete(id);
           publishRequested();
@@ -275,7 +250,7 @@ export function SyncProvider({
         },
       );
     },
-    [publishRequested, refused],
+    [publishRequested, refused, pollNow],
   );
 
   const syncAll = useCallback(
@@ -300,13 +275,13 @@ export function SyncProvider({
             }
             publishRequested();
             say('info', tr(count === 1 ? 'sync.allAskedOne' : 'sync.allAskedMany', { count }));
-            pollNow.current();
+            pollNow();
           },
           refused,
         )
         .finally(() => setAskingAll(false));
     },
-    [publishRequested, refused],
+    [publishRequested, refused, pollNow],
   );
 
   const value = useMemo(

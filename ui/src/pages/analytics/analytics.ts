@@ -3,8 +3,8 @@
 //! names none, which the UI never does), so "today" is the workspace's today whatever the
 //! computer's clock zone says.
 
-import type { Translate } from './i18n';
-import type { ReportMetrics, ReportQuery, ReportRow } from './types';
+import type { Translate } from '../../i18n';
+import type { ReportMetrics, ReportQuery, ReportRow } from '../../types';
 
 /** A new workspace's time zone; "today" falls back to it if the browser does not know the workspace's. */
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';

@@ -3,12 +3,12 @@ import { useState, type ReactNode } from 'react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { BackendError } from '../backend';
-import { useSession } from '../session';
-import { ConnectivityContext, connectivityState } from '../connectivity';
-import { account, connectivity, integration } from '../test/fakeBackend';
-import { api, renderWithProviders } from '../test/render';
-import type { Report, ReportMetrics, ReportRow } from '../types';
+import { BackendError } from '../../backend';
+import { ConnectivityContext, connectivityState } from '../../connectivity';
+import { useSession } from '../../session';
+import { account, connectivity, integration } from '../../test/fakeBackend';
+import { api, renderWithProviders } from '../../test/render';
+import type { Report, ReportMetrics, ReportRow } from '../../types';
 import { AnalyticsPage } from './AnalyticsPage';
 
 const NBSP = '\u00a0';

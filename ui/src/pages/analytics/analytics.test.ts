@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { translator } from '../../i18n';
+import type { ReportRow } from '../../types';
 import { addDays, isDay, presetRange, rangeProblem, reportQuery, rowLabel, todayIn, workspaceToday } from './analytics';
-import { translator } from './i18n';
-import type { ReportRow } from './types';
 
 const t = translator('en');
 

@@ -15,10 +15,10 @@ import {
   YAxis,
 } from 'recharts';
 
-import { dayDate, rowLabel } from '../analytics';
-import { localeOf, usePreferences } from '../i18n';
-import { formatMoney, minorToMajor } from '../money';
-import type { Report, ReportRow } from '../types';
+import { localeOf, usePreferences } from '../../i18n';
+import { formatMoney, minorToMajor } from '../../money';
+import type { Report, ReportRow } from '../../types';
+import { dayDate, rowLabel } from './analytics';
 
 /** How many campaigns or ads the chart shows; the table lists them all. */
 export const CHART_TOP = 10;
