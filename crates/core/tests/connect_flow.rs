@@ -131,6 +131,8 @@ async fn keys_that_reach_nothing_get_their_own_messages_and_store_nothing(backen
         ("rejected", "PROVIDER_AUTH_REJECTED"),
         ("malformed", "PROVIDER_MALFORMED_RESPONSE"),
         ("success-false-200", "PROVIDER_AUTH_REJECTED"),
+        // A shop list that never ends is cut at the cap, not read into memory.
+        ("endless", "PROVIDER_RESPONSE_TOO_LARGE"),
     ];
     for (api_key, expected) in cases {
         let err = f

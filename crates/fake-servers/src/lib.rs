@@ -40,6 +40,8 @@
 //! | `success-false-200` | 200 `{success:false,message:"Missing access_token",error_code:101}` |
 //! | `echo-key` | 400 `{success:false,message,error_code:100}` whose message quotes the whole key from character [`ECHO_OFFSET`] on |
 //! | `disabled-mid-sync` | like `one-shop`, but from the third order-list request per key on: 403 / 105 (the key was disabled) |
+//! | `oversized` | like `one-shop`, but every 200 answer is padded (a `padding` string) to at least [`FakeConfig::oversized_body_bytes`], with its `Content-Length` |
+//! | `endless` | 200, a JSON list of shops that never ends, streamed without `Content-Length` |
 //!
 //! Meta (`Authorization: Bearer`; base URL is the origin, versions v25.0–v27.0 are served,
 //! older ones answer code 2635 "deprecated version"):
@@ -61,6 +63,8 @@
 //! | `meta-paging-loop` | like `meta-one-account`, but `/me/adaccounts` answers every page with the same `paging.next` and no cursors, forever |
 //! | `meta-report-500-once` | like `meta-one-account`, but the first report `POST` per token creates the job and then answers 500 code 2 |
 //! | `meta-expires-mid-sync` | like `meta-one-account`, but from the second insights request per token on: 400 code 190 subcode 463 (expired) |
+//! | `meta-oversized` | like `meta-one-account`, but every 200 answer is padded to at least [`FakeConfig::oversized_body_bytes`], with its `Content-Length` |
+//! | `meta-endless` | 200, a `data` list that never ends, streamed without `Content-Length` |
 //! | anything else | 400 code 190 without subcode ("Invalid OAuth access token") |
 //!
 //! Fixture ids: Pancake shops above; the fashion shop's orders carry `ad_id`s of the 12 ads of
@@ -76,6 +80,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -100,6 +105,9 @@ pub struct FakeConfig {
     pub retry_after_secs: u64,
     /// Address to bind (port 0 = random).
     pub bind: SocketAddr,
+    /// Size the `oversized` scenarios pad their answers to. The default is above the clients'
+    /// default cap for small answers (8 MiB) and below the one for pages (64 MiB).
+    pub oversized_body_bytes: usize,
 }
 
 impl Default for FakeConfig {
@@ -114,6 +122,7 @@ impl Default for FakeConfig {
             slow_delay: Duration::from_secs(5),
             retry_after_secs: 1,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            oversized_body_bytes: 9 * 1024 * 1024,
         }
     }
 }
@@ -384,6 +393,50 @@ pub fn echo_message(credential: &str) -> String {
     text.push_str(credential);
     text.push_str(" (not accepted)");
     text
+}
+
+/// `response` with its JSON object body grown to at least `bytes` by a `padding` string; the
+/// body stays valid JSON and is sent whole, with its `Content-Length`. Other answers (not a
+/// success, not an object) are returned as they are.
+pub(crate) async fn padded(
+    response: axum::response::Response,
+    bytes: usize,
+) -> axum::response::Response {
+    if !response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(raw) = axum::body::to_bytes(body, usize::MAX).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let mut value: serde_json::Value = match serde_json::from_slice(&raw) {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        _ => return axum::response::Response::from_parts(parts, axum::body::Body::from(raw)),
+    };
+    value["padding"] = serde_json::Value::String("x".repeat(bytes.saturating_sub(raw.len())));
+    let text = value.to_string();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(text))
+}
+
+/// A 200 JSON answer that opens with `head` and then repeats `item` forever, in chunks of about
+/// 64 KiB, without `Content-Length`: a client that reads until the end never gets there.
+pub(crate) fn endless(head: &'static str, item: &str) -> axum::response::Response {
+    let mut chunk = String::with_capacity(64 * 1024 + item.len());
+    while chunk.len() < 64 * 1024 {
+        chunk.push_str(item);
+        chunk.push(',');
+    }
+    let chunk = bytes::Bytes::from(chunk);
+    let head = bytes::Bytes::from_static(head.as_bytes());
+    let stream = futures_util::stream::iter(std::iter::once(head).chain(std::iter::repeat(chunk)))
+        .map(Ok::<_, std::io::Error>);
+    let mut response = axum::response::Response::new(axum::body::Body::from_stream(stream));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 pub(crate) fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {

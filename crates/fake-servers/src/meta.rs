@@ -48,7 +48,10 @@ async fn handle(
     if method == Method::POST {
         pairs.extend(url::form_urlencoded::parse(&body).into_owned());
     }
-    let response = answer(&s, &method, uri.path(), &pairs, &headers).await;
+    let mut response = answer(&s, &method, uri.path(), &pairs, &headers).await;
+    if scenario_of(&pairs, &headers) == Some("meta-oversized") {
+        response = crate::padded(response, s.config.oversized_body_bytes).await;
+    }
     s.stats.record(RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_owned(),
@@ -57,6 +60,16 @@ async fn handle(
         status: response.status().as_u16(),
     });
     response
+}
+
+/// The scenario part of the request's token, wherever it was sent.
+fn scenario_of<'a>(pairs: &'a [(String, String)], headers: &'a HeaderMap) -> Option<&'a str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| param(pairs, "access_token"))
+        .and_then(|token| token.split(':').next())
 }
 
 fn graph_error(status: StatusCode, code: i64, subcode: Option<i64>, message: &str) -> Response {
@@ -259,7 +272,8 @@ async fn answer(
         | "meta-report-fails"
         | "meta-paging-loop"
         | "meta-report-500-once"
-        | "meta-expires-mid-sync" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
+        | "meta-expires-mid-sync"
+        | "meta-oversized" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
         "meta-many-accounts" => many_accounts(),
         "meta-no-accounts" => Vec::new(),
         "meta-disabled-account" => vec![account("act_2222222222", "Tài khoản bị vô hiệu hóa", 2)],
@@ -287,6 +301,12 @@ async fn answer(
                 1,
                 None,
                 "An unknown error occurred",
+            )
+        }
+        "meta-endless" => {
+            return crate::endless(
+                "{\"data\": [",
+                "{\"id\": \"act_1234567890\", \"name\": \"Shop thời trang - Quảng cáo\"}",
             )
         }
         "meta-malformed" => {

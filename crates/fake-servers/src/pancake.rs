@@ -29,7 +29,11 @@ async fn handle(
     headers: HeaderMap,
 ) -> Response {
     let query = uri.query().unwrap_or("").to_owned();
-    let response = answer(&s, &method, uri.path(), &query).await;
+    let mut response = answer(&s, &method, uri.path(), &query).await;
+    let pairs = query_pairs(&query);
+    if param(&pairs, "api_key").is_some_and(|key| key.split(':').next() == Some("oversized")) {
+        response = crate::padded(response, s.config.oversized_body_bytes).await;
+    }
     s.stats.record(RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_owned(),
@@ -110,6 +114,7 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
     let scenario = key.split(':').next().unwrap_or("");
     let shops: Vec<ShopDef> = match scenario {
         "one-shop"
+        | "oversized"
         | "slow"
         | "rate-limited-then-ok"
         | "server-error-then-ok"
@@ -129,6 +134,12 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
         )
             .into_response(),
         "truncated" => return truncated(shops_body(&SHOPS, "shops").to_string()),
+        "endless" => {
+            return crate::endless(
+                "{\"success\": true, \"shops\": [",
+                "{\"id\": 6036602, \"name\": \"Shop thời trang\"}",
+            )
+        }
         "echo-key" => {
             return json_response(
                 StatusCode::BAD_REQUEST,

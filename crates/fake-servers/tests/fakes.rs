@@ -149,3 +149,72 @@ fn the_binary_prints_both_base_urls_as_one_json_line() {
         .unwrap()
         .starts_with("http://127.0.0.1:"));
 }
+
+#[tokio::test]
+async fn the_oversized_scenarios_pad_valid_json_and_announce_its_length() {
+    let config = FakeConfig {
+        oversized_body_bytes: 300 * 1024,
+        ..FakeConfig::default()
+    };
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let resp = reqwest::get(format!("{}/shops?api_key=oversized:1", pancake.base_url))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let announced = resp.content_length().expect("a Content-Length");
+    let body: Value = resp.json().await.unwrap();
+    assert!(announced >= 300 * 1024, "{announced}");
+    assert_eq!(body["shops"][0]["name"], "Shop thời trang");
+    assert!(body["padding"].as_str().unwrap().len() > 290 * 1024);
+
+    let meta = start_meta(config).await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!(
+            "{}/v27.0/act_1234567890?fields=id,name",
+            meta.base_url
+        ))
+        .bearer_auth("meta-oversized")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.content_length().unwrap() >= 300 * 1024);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["id"], "act_1234567890");
+}
+
+/// Reads `limit` bytes of an answer (or fewer, if it ends) and says whether it announced a
+/// length and whether it ended.
+async fn read_up_to(mut resp: reqwest::Response, limit: usize) -> (Option<u64>, usize, bool) {
+    let announced = resp.content_length();
+    let mut read = 0;
+    while read < limit {
+        match resp.chunk().await.unwrap() {
+            Some(chunk) => read += chunk.len(),
+            None => return (announced, read, true),
+        }
+    }
+    (announced, read, false)
+}
+
+#[tokio::test]
+async fn the_endless_scenarios_stream_without_a_length_and_do_not_end() {
+    let pancake = start_pancake(FakeConfig::default()).await.unwrap();
+    let resp = reqwest::get(format!("{}/shops?api_key=endless", pancake.base_url))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (announced, read, ended) = read_up_to(resp, 4 * 1024 * 1024).await;
+    assert_eq!(announced, None);
+    assert!(!ended && read >= 4 * 1024 * 1024);
+
+    let meta = start_meta(FakeConfig::default()).await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v27.0/me/adaccounts", meta.base_url))
+        .bearer_auth("meta-endless")
+        .send()
+        .await
+        .unwrap();
+    let (announced, read, ended) = read_up_to(resp, 1024 * 1024).await;
+    assert_eq!(announced, None);
+    assert!(!ended && read >= 1024 * 1024);
+}

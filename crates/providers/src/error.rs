@@ -139,6 +139,21 @@ pub enum ProviderError {
         /// What was wrong (never contains the body itself).
         detail: String,
     },
+    /// The answer was larger than the app reads for this kind of request (see
+    /// [`crate::BodyLimits`]): refused unread rather than held in memory. Not retried, since
+    /// asking again would bring the same body.
+    #[error(
+        "{provider} sent a response larger than the {} the app reads at once, so it was not \
+         read and nothing from it was saved. Try again later; if it keeps happening, the \
+         provider may have changed its API.",
+        human_bytes(*.limit_bytes)
+    )]
+    ResponseTooLarge {
+        /// Which provider.
+        provider: Provider,
+        /// The cap that was passed, in bytes.
+        limit_bytes: u64,
+    },
     /// Any other failure reported by the provider (5xx after retries, `success:false` with an
     /// unknown code, a failed report job…).
     #[error("{provider} reported an error{}: {detail}", status_suffix(*.status))]
@@ -190,6 +205,23 @@ fn retry_hint(retry_after: Option<Duration>) -> String {
     }
 }
 
+/// `64 MiB`, `512 KiB`, `900 bytes`: the cap as a person reads it.
+fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else if bytes >= KIB {
+        format!("{:.1} KiB", bytes as f64 / KIB as f64)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 fn status_suffix(status: Option<u16>) -> String {
     status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
 }
@@ -209,6 +241,7 @@ impl ProviderError {
             ProviderError::Unreachable { .. } => "PROVIDER_UNREACHABLE",
             ProviderError::Timeout { .. } => "PROVIDER_TIMEOUT",
             ProviderError::MalformedResponse { .. } => "PROVIDER_MALFORMED_RESPONSE",
+            ProviderError::ResponseTooLarge { .. } => "PROVIDER_RESPONSE_TOO_LARGE",
             ProviderError::Upstream { .. } => "PROVIDER_UPSTREAM_ERROR",
             ProviderError::ApiVersionExpired { .. } => "PROVIDER_API_VERSION_EXPIRED",
             ProviderError::InvalidConfig { .. } => "PROVIDER_INVALID_CONFIG",
@@ -335,6 +368,25 @@ mod tests {
         };
         assert_eq!(e.retry_after(), Some(Duration::from_secs(600)));
         assert!(e.to_string().contains("10 minutes"));
+    }
+
+    #[test]
+    fn an_oversized_response_names_the_cap_in_words() {
+        let e = ProviderError::ResponseTooLarge {
+            provider: Provider::PancakePos,
+            limit_bytes: 64 * 1024 * 1024,
+        };
+        assert_eq!(e.code(), "PROVIDER_RESPONSE_TOO_LARGE");
+        assert!(!e.is_transient() && !e.is_auth_failure());
+        assert!(
+            e.to_string()
+                .starts_with("Pancake POS sent a response larger than the 64 MiB the app reads"),
+            "{e}"
+        );
+        assert_eq!(human_bytes(512 * 1024), "512 KiB");
+        assert_eq!(human_bytes(1536 * 1024), "1.5 MiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+        assert_eq!(human_bytes(1500), "1.5 KiB");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Shared HTTP machinery: settings, bounded retries with exponential backoff and full jitter,
-//! `Retry-After`, an injectable sleeper (so tests never really wait), and the transport-error
-//! mapping that strips URLs out of reqwest errors.
+//! `Retry-After`, an injectable sleeper (so tests never really wait), bodies read up to a cap
+//! per kind of endpoint, and the transport-error mapping that strips URLs out of reqwest
+//! errors.
 
 use std::fmt;
 use std::future::Future;
@@ -58,6 +59,49 @@ impl Sleeper for RecordingSleeper {
     }
 }
 
+/// What an endpoint answers, which decides how large a body the client reads from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// A page of synced rows: orders, variations, stock movements, daily insights.
+    Page,
+    /// Everything else: shop and ad account lists, one account, a report's status.
+    Small,
+}
+
+/// The largest body read per [`BodyKind`], in bytes. A larger answer is refused with
+/// [`ProviderError::ResponseTooLarge`] as soon as its `Content-Length` says so, or as soon as
+/// the bytes read pass the cap when the body is streamed without one: memory stays bounded
+/// whatever the server sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// Cap of a [`BodyKind::Page`] body.
+    pub page: u64,
+    /// Cap of a [`BodyKind::Small`] body.
+    pub small: u64,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        // A Pancake order page of 500 orders with items and histories is a few MiB; the
+        // caps leave an order of magnitude of room and still bound what a broken or hostile
+        // server can make the app hold.
+        Self {
+            page: 64 * 1024 * 1024,
+            small: 8 * 1024 * 1024,
+        }
+    }
+}
+
+impl BodyLimits {
+    /// The cap for `kind`.
+    pub fn of(&self, kind: BodyKind) -> u64 {
+        match kind {
+            BodyKind::Page => self.page,
+            BodyKind::Small => self.small,
+        }
+    }
+}
+
 /// Timeouts, retry policy and rate-limit behaviour shared by both clients.
 #[derive(Clone)]
 pub struct HttpSettings {
@@ -81,6 +125,8 @@ pub struct HttpSettings {
     pub high_usage_percent: f64,
     /// The pause used when usage is high but Meta gave no regain time.
     pub high_usage_pause: Duration,
+    /// The largest body read from each kind of endpoint.
+    pub body_limits: BodyLimits,
     /// `User-Agent` header.
     pub user_agent: String,
     /// How the client waits between attempts.
@@ -98,6 +144,7 @@ impl Default for HttpSettings {
             max_retry_wait: Duration::from_secs(60),
             high_usage_percent: 90.0,
             high_usage_pause: Duration::from_secs(10),
+            body_limits: BodyLimits::default(),
             user_agent: concat!("integration-manager/", env!("CARGO_PKG_VERSION")).to_owned(),
             sleeper: Arc::new(TokioSleeper),
         }
@@ -115,6 +162,7 @@ impl fmt::Debug for HttpSettings {
             .field("max_retry_wait", &self.max_retry_wait)
             .field("high_usage_percent", &self.high_usage_percent)
             .field("high_usage_pause", &self.high_usage_pause)
+            .field("body_limits", &self.body_limits)
             .field("user_agent", &self.user_agent)
             .finish_non_exhaustive()
     }
@@ -221,14 +269,15 @@ impl HttpCore {
 
     /// Send the request built by `make` until `interpret` accepts or rejects an answer, or the
     /// attempts run out. `label` names the call in logs and must hold no secret (a method and
-    /// a path without query). For idempotent requests only (GET).
+    /// a path without query); `kind` sets the body cap. For idempotent requests only (GET).
     pub async fn execute<T>(
         &self,
         label: &str,
+        kind: BodyKind,
         make: impl Fn() -> reqwest::RequestBuilder,
         interpret: impl Fn(RawResponse) -> Verdict<T>,
     ) -> ProviderResult<T> {
-        self.run(label, make, interpret, Resend::Always).await
+        self.run(label, kind, make, interpret, Resend::Always).await
     }
 
     /// Like [`Self::execute`] for a request that must not be repeated once it may have reached
@@ -238,16 +287,18 @@ impl HttpCore {
     pub async fn execute_unrepeatable<T>(
         &self,
         label: &str,
+        kind: BodyKind,
         make: impl Fn() -> reqwest::RequestBuilder,
         interpret: impl Fn(RawResponse) -> Verdict<T>,
     ) -> ProviderResult<T> {
-        self.run(label, make, interpret, Resend::OnlyIfNotSent)
+        self.run(label, kind, make, interpret, Resend::OnlyIfNotSent)
             .await
     }
 
     async fn run<T>(
         &self,
         label: &str,
+        kind: BodyKind,
         make: impl Fn() -> reqwest::RequestBuilder,
         interpret: impl Fn(RawResponse) -> Verdict<T>,
         resend: Resend,
@@ -265,7 +316,7 @@ impl HttpCore {
                 self.settings.sleeper.sleep(pause).await;
             }
             tracing::debug!(provider = %self.provider, request = label, attempt, "sending");
-            let (verdict, maybe_sent) = match self.send_once(make()).await {
+            let (verdict, maybe_sent) = match self.send_once(label, kind, make()).await {
                 Ok(raw) => (interpret(raw), true),
                 Err(failure) => (failure.verdict, failure.maybe_sent),
             };
@@ -315,26 +366,57 @@ impl HttpCore {
     }
 
     /// One round trip; transport failures come back as a ready-made verdict, with whether the
-    /// request may have reached the server.
+    /// request may have reached the server. The body is read chunk by chunk up to the cap for
+    /// `kind`; a larger one ends the call at once (sending it again would fetch the same).
     async fn send_once<T>(
         &self,
+        label: &str,
+        kind: BodyKind,
         request: reqwest::RequestBuilder,
     ) -> Result<RawResponse, TransportFailure<T>> {
-        let response = request.send().await.map_err(|e| TransportFailure {
+        let mut response = request.send().await.map_err(|e| TransportFailure {
             // Only a failure to open the connection proves that nothing was sent.
             maybe_sent: !e.is_connect(),
             verdict: self.transport_verdict(e),
         })?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| TransportFailure {
+        let limit = self.settings.body_limits.of(kind);
+        let too_large = |read: u64| {
+            tracing::warn!(
+                provider = %self.provider, request = label, status = status.as_u16(),
+                limit_bytes = limit, read_bytes = read, "response body over the cap; not read"
+            );
+            TransportFailure {
+                maybe_sent: true,
+                verdict: Verdict::Fail(ProviderError::ResponseTooLarge {
+                    provider: self.provider,
+                    limit_bytes: limit,
+                }),
+            }
+        };
+        let announced = response.content_length();
+        if let Some(length) = announced.filter(|length| *length > limit) {
+            return Err(too_large(length));
+        }
+        // Dropping the response on the way out closes the connection: the rest of an
+        // oversized body is never read.
+        let capacity = announced.unwrap_or(0).min(limit).min(1024 * 1024);
+        let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| TransportFailure {
             maybe_sent: true,
             verdict: self.transport_verdict(e),
-        })?;
+        })? {
+            let read = body.len() as u64 + chunk.len() as u64;
+            if read > limit {
+                return Err(too_large(read));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(RawResponse {
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
     }
 

@@ -7,7 +7,9 @@
 //! non-idempotent call, Meta's async report POST, is resent only when the connection could not
 //! be opened); both map
 //! every failure to one [`ProviderError`] with a stable code and a message a shop owner can act
-//! on. Base URLs are configurable so tests run against `integrations-fake-servers`.
+//! on. No body is read past a cap per kind of endpoint ([`BodyLimits`]), so a huge or endless
+//! answer is an error, not an out-of-memory. Base URLs are configurable so tests run against
+//! `integrations-fake-servers`.
 
 pub mod error;
 pub mod http;
@@ -17,7 +19,7 @@ pub mod redact;
 mod values;
 
 pub use error::{Provider, ProviderError, ProviderResult};
-pub use http::{HttpSettings, RecordingSleeper, Sleeper, TokioSleeper};
+pub use http::{BodyKind, BodyLimits, HttpSettings, RecordingSleeper, Sleeper, TokioSleeper};
 pub use meta::{
     account_status_name, normalize_ad_account_id, AdAccount, AdInsightRow, InsightsQuery,
     MetaClient, ReportPolling, Usage, META_DEFAULT_BASE_URL, META_DEFAULT_VERSION,

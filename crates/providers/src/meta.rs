@@ -14,7 +14,9 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::{Provider, ProviderError, ProviderResult};
-use crate::http::{parse_json, retry_after, HttpCore, HttpSettings, RawResponse, Verdict};
+use crate::http::{
+    parse_json, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
+};
 use crate::values::{as_i64, currency_exponent, decimal_to_minor_units, i64_at, str_at};
 
 /// The production Graph API origin.
@@ -430,7 +432,9 @@ impl MetaClient {
             url.query_pairs_mut()
                 .append_pair("fields", ACCOUNT_FIELDS)
                 .append_pair("limit", "100");
-            let rows = self.get_all(token, url, Ctx::General).await?;
+            let rows = self
+                .get_all(token, url, Ctx::General, BodyKind::Small)
+                .await?;
             rows.iter()
                 .map(|r| AdAccount::from_value(r).map_err(|e| malformed(&e)))
                 .collect::<ProviderResult<Vec<_>>>()
@@ -450,7 +454,9 @@ impl MetaClient {
         let result = async {
             let mut url = self.url(&[&id])?;
             url.query_pairs_mut().append_pair("fields", ACCOUNT_FIELDS);
-            let body = self.get(token, &url, Ctx::Account(&id)).await?;
+            let body = self
+                .get(token, &url, Ctx::Account(&id), BodyKind::Small)
+                .await?;
             AdAccount::from_value(&body).map_err(|e| malformed(&e))
         }
         .await;
@@ -507,7 +513,9 @@ impl MetaClient {
         let result = async {
             let mut url = self.url(&[&id, "insights"])?;
             url.query_pairs_mut().extend_pairs(query.params());
-            let rows = self.get_all(token, url, Ctx::Account(&id)).await?;
+            let rows = self
+                .get_all(token, url, Ctx::Account(&id), BodyKind::Page)
+                .await?;
             parse_rows(rows, &query.currency)
         }
         .await;
@@ -535,6 +543,7 @@ impl MetaClient {
                 .http
                 .execute_unrepeatable(
                     &label,
+                    BodyKind::Small,
                     || {
                         self.http
                             .client
@@ -550,7 +559,9 @@ impl MetaClient {
             let mut url = self.url(&[&run_id, "insights"])?;
             url.query_pairs_mut()
                 .append_pair("limit", &query.limit.max(1).to_string());
-            let rows = self.get_all(token, url, Ctx::General).await?;
+            let rows = self
+                .get_all(token, url, Ctx::General, BodyKind::Page)
+                .await?;
             parse_rows(rows, &query.currency)
         }
         .await;
@@ -569,7 +580,7 @@ impl MetaClient {
                     .sleep(self.polling.interval)
                     .await;
             }
-            let body = self.get(token, &url, Ctx::General).await?;
+            let body = self.get(token, &url, Ctx::General, BodyKind::Small).await?;
             let status = str_at(&body, "async_status").unwrap_or_default();
             tracing::debug!(status = %status, poll, "report status");
             match status.as_str() {
@@ -603,11 +614,18 @@ impl MetaClient {
         Ok(url)
     }
 
-    async fn get(&self, token: &SecretString, url: &Url, ctx: Ctx<'_>) -> ProviderResult<Value> {
+    async fn get(
+        &self,
+        token: &SecretString,
+        url: &Url,
+        ctx: Ctx<'_>,
+        kind: BodyKind,
+    ) -> ProviderResult<Value> {
         let label = format!("GET {}", url.path());
         self.http
             .execute(
                 &label,
+                kind,
                 // The one place the token is exposed: the Authorization header (reqwest marks
                 // it sensitive).
                 || {
@@ -627,6 +645,7 @@ impl MetaClient {
         token: &SecretString,
         first: Url,
         ctx: Ctx<'_>,
+        kind: BodyKind,
     ) -> ProviderResult<Vec<Value>> {
         let mut rows = Vec::new();
         let mut url = first;
@@ -636,7 +655,7 @@ impl MetaClient {
         let mut seen_urls = std::collections::HashSet::new();
         seen_urls.insert(url.as_str().to_owned());
         for _ in 0..MAX_PAGES {
-            let mut body = self.get(token, &url, ctx).await?;
+            let mut body = self.get(token, &url, ctx, kind).await?;
             match body.get_mut("data").map(Value::take) {
                 Some(Value::Array(page)) => rows.extend(page),
                 _ => return Err(malformed("the answer has no `data` list")),

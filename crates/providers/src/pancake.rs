@@ -13,7 +13,9 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::{Provider, ProviderError, ProviderResult};
-use crate::http::{parse_json, retry_after, HttpCore, HttpSettings, RawResponse, Verdict};
+use crate::http::{
+    parse_json, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
+};
 use crate::values::{as_i64, bool_at, i64_at, str_at, time_at};
 
 /// The production base URL.
@@ -458,7 +460,9 @@ impl PancakeClient {
     #[tracing::instrument(skip_all)]
     pub async fn discover_shops(&self, api_key: &SecretString) -> ProviderResult<Vec<PancakeShop>> {
         let result = async {
-            let body = self.get_json(api_key, &["shops"], &[], None).await?;
+            let body = self
+                .get_json(api_key, &["shops"], &[], None, BodyKind::Small)
+                .await?;
             // `shops` per the spec; some clients defensively read `data`.
             let list = body
                 .get("shops")
@@ -629,7 +633,13 @@ impl PancakeClient {
         let result = async {
             let shop = shop_id.to_string();
             let body = self
-                .get_json(api_key, &["shops", &shop, "warehouses"], &[], Some(shop_id))
+                .get_json(
+                    api_key,
+                    &["shops", &shop, "warehouses"],
+                    &[],
+                    Some(shop_id),
+                    BodyKind::Small,
+                )
                 .await?;
             let rows = body
                 .get("data")
@@ -663,7 +673,9 @@ impl PancakeClient {
     ) -> ProviderResult<Page<T>> {
         let result = async {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            let mut body = self.get_json(api_key, &path, params, Some(shop_id)).await?;
+            let mut body = self
+                .get_json(api_key, &path, params, Some(shop_id), BodyKind::Page)
+                .await?;
             let page_number = body
                 .get("page_number")
                 .and_then(as_i64)
@@ -709,6 +721,7 @@ impl PancakeClient {
         path: &[&str],
         params: &[(String, String)],
         shop_id: Option<i64>,
+        kind: BodyKind,
     ) -> ProviderResult<Value> {
         let mut url = self.base.clone();
         url.path_segments_mut()
@@ -729,7 +742,7 @@ impl PancakeClient {
             self.http.client.get(u)
         };
         self.http
-            .execute(&label, make, |raw| {
+            .execute(&label, kind, make, |raw| {
                 interpret(raw, shop_id, api_key.expose_secret())
             })
             .await

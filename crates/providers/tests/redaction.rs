@@ -118,6 +118,8 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
         "success-false-200",
         "one-shop",
         "no-permission",
+        "oversized",
+        "endless",
     ] {
         let k = key(&format!("{scenario}:{SECRET}"));
         let err = match scenario {
@@ -171,6 +173,8 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
         "meta-report-fails",
         "unknown",
         "meta-one-account",
+        "meta-oversized",
+        "meta-endless",
     ] {
         let t = key(&format!("{scenario}:{SECRET}"));
         let err = match scenario {
@@ -199,12 +203,13 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
     codes.sort_unstable();
     codes.dedup();
     assert!(
-        codes.len() >= 11,
+        codes.len() >= 12,
         "many distinct error paths exercised: {codes:?}"
     );
 
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("retrying"), "logs were captured");
+    assert!(logs.contains("response body over the cap"), "{logs}");
     assert!(!logs.contains(SECRET), "a log line leaks the secret");
     assert!(
         !logs.contains("api_key="),
