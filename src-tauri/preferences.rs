@@ -43,6 +43,31 @@ pub struct Preferences {
     pub last_email: Option<String>,
 }
 
+impl Preferences {
+    /// The language the UI shows: the chosen one, else Vietnamese on a Vietnamese system and
+    /// English elsewhere (the rule of `systemLanguage` in `ui/src/i18n`). `system_locale` is a
+    /// locale name such as `vi_VN.UTF-8` or `en-US`.
+    pub fn language_shown(&self, system_locale: &str) -> Language {
+        self.language.unwrap_or_else(|| {
+            if system_locale.to_lowercase().starts_with("vi") {
+                Language::Vi
+            } else {
+                Language::En
+            }
+        })
+    }
+}
+
+/// The system's locale, for [`Preferences::language_shown`]: the messages locale in POSIX order
+/// (`LC_ALL`, `LC_MESSAGES`, `LANG`), where WebKitGTK's `navigator.language` comes from too.
+pub fn system_locale() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .unwrap_or_default()
+}
+
 /// The saved preferences; defaults when none were saved or the file cannot be read.
 pub fn load<R: Runtime>(app: &AppHandle<R>, file: &Path) -> Preferences {
     app.store(file)

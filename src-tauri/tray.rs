@@ -1,13 +1,16 @@
 //! The system tray: an icon for the overall state (all good / syncing / error / offline), a
 //! tooltip, and a menu listing each integration with its status and last sync, then "Sync all
 //! now", "Open" and "Quit". What the tray shows is computed by [`tray_model`] from the core's
-//! state alone, so it is unit-tested without a display; [`install`] only draws it.
+//! state alone, so it is unit-tested without a display; [`install`] only draws it. It speaks
+//! as the UI does: in the language the UI shows and in the workspace's time zone ([`Locale`]).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use integrations_core::{Integration, IntegrationStatus, LinkMode, SyncOutcome, SyncProgress};
+use integrations_core::{
+    Account, Integration, IntegrationStatus, LinkMode, SyncOutcome, SyncProgress,
+};
 
-use crate::preferences::Language;
+use crate::preferences::{Language, Preferences};
 
 /// The icon's state, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +39,33 @@ pub struct TrayModel {
     pub quit_label: String,
 }
 
-/// Times are shown in Vietnam's time zone, where the shops are.
-const ZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
+/// The language and time zone the tray writes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Locale {
+    pub language: Language,
+    /// Times are the workspace's, like the days of its reports.
+    pub zone: Tz,
+}
+
+impl Locale {
+    /// From the same sources as the UI: the language it shows (the one chosen in the app's
+    /// preferences, else the system's) and the signed-in workspace's time zone; before sign-in,
+    /// the zone a new workspace gets.
+    pub fn of(preferences: &Preferences, system_locale: &str, account: Option<&Account>) -> Self {
+        let default_zone = || {
+            integrations_core::analytics::DEFAULT_TIME_ZONE
+                .parse()
+                .expect("the default time zone is an IANA name")
+        };
+        Self {
+            language: preferences.language_shown(system_locale),
+            // The core only stores zones it can parse; the default covers one it later cannot.
+            zone: account
+                .and_then(|account| account.time_zone.parse().ok())
+                .unwrap_or_else(default_zone),
+        }
+    }
+}
 
 fn status_label(status: IntegrationStatus, language: Language) -> &'static str {
     match (status, language) {
@@ -52,21 +80,21 @@ fn status_label(status: IntegrationStatus, language: Language) -> &'static str {
     }
 }
 
-fn last_sync(at: Option<DateTime<Utc>>, now: DateTime<Utc>, language: Language) -> String {
+fn last_sync(at: Option<DateTime<Utc>>, now: DateTime<Utc>, locale: Locale) -> String {
     let Some(at) = at else {
-        return match language {
+        return match locale.language {
             Language::En => "never synced".into(),
             Language::Vi => "chưa đồng bộ".into(),
         };
     };
-    let local = at.with_timezone(&ZONE);
-    let today = now.with_timezone(&ZONE).date_naive() == local.date_naive();
+    let local = at.with_timezone(&locale.zone);
+    let today = now.with_timezone(&locale.zone).date_naive() == local.date_naive();
     let when = if today {
         local.format("%H:%M").to_string()
     } else {
         local.format("%d/%m %H:%M").to_string()
     };
-    match language {
+    match locale.language {
         Language::En => format!("synced {when}"),
         Language::Vi => format!("đồng bộ {when}"),
     }
@@ -78,9 +106,10 @@ pub fn tray_model(
     activity: &[SyncProgress],
     mode: LinkMode,
     mirror_as_of: Option<DateTime<Utc>>,
-    language: Language,
+    locale: Locale,
     now: DateTime<Utc>,
 ) -> TrayModel {
+    let language = locale.language;
     let (sync_all_label, open_label, quit_label) = match language {
         Language::En => ("Sync all now", "Open Integration Manager", "Quit"),
         Language::Vi => ("Đồng bộ tất cả ngay", "Mở Integration Manager", "Thoát"),
@@ -122,14 +151,20 @@ pub fn tray_model(
             "Integration Manager — offline, data as of {}",
             mirror_as_of.map_or_else(
                 || "never".to_owned(),
-                |at| at.with_timezone(&ZONE).format("%d/%m %H:%M").to_string()
+                |at| at
+                    .with_timezone(&locale.zone)
+                    .format("%d/%m %H:%M")
+                    .to_string()
             )
         ),
         (TrayState::Offline, Language::Vi) => format!(
             "Integration Manager — ngoại tuyến, dữ liệu tính đến {}",
             mirror_as_of.map_or_else(
                 || "chưa có".to_owned(),
-                |at| at.with_timezone(&ZONE).format("%d/%m %H:%M").to_string()
+                |at| at
+                    .with_timezone(&locale.zone)
+                    .format("%d/%m %H:%M")
+                    .to_string()
             )
         ),
         (TrayState::Syncing, language) => {
@@ -174,7 +209,7 @@ pub fn tray_model(
                     Language::En => "syncing".to_owned(),
                     Language::Vi => "đang đồng bộ".to_owned(),
                 },
-                None => last_sync(integration.last_sync_at, now, language),
+                None => last_sync(integration.last_sync_at, now, locale),
             };
             TrayItem {
                 integration_id: integration.id,
@@ -288,19 +323,6 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-fn language<R: Runtime>(app: &AppHandle<R>, file: &std::path::Path) -> Language {
-    crate::preferences::load(app, file)
-        .language
-        .unwrap_or_else(|| {
-            let locale = std::env::var("LANG").unwrap_or_default();
-            if locale.starts_with("vi") {
-                Language::Vi
-            } else {
-                Language::En
-            }
-        })
-}
-
 static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether a tray exists to reopen the window from (else closing the window quits).
@@ -311,14 +333,7 @@ pub fn is_installed() -> bool {
 /// Creates the tray and keeps it current: every 2 s it recomputes [`tray_model`] from the core
 /// and redraws what changed, and sends a notification for each sync that failed.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let initial = tray_model(
-        None,
-        &[],
-        LinkMode::Standalone,
-        None,
-        Language::En,
-        Utc::now(),
-    );
+    let initial = tauri::async_runtime::block_on(current_model(app, &mut HashSet::new()));
     let tray = TrayIconBuilder::with_id("main")
         .icon(icon(initial.state))
         .tooltip(&initial.tooltip)
@@ -370,15 +385,23 @@ async fn current_model<R: Runtime>(
     notified: &mut HashSet<(uuid::Uuid, Option<String>)>,
 ) -> TrayModel {
     let state = app.state::<AppState>();
-    let language = language(app, &state.preferences_file().await);
+    let preferences = crate::preferences::load(app, &state.preferences_file().await);
+    let system_locale = crate::preferences::system_locale();
     let core = state.core().await.ok();
     let session = match &core {
         Some(_) if state.is_signed_in().await => state.session().await.ok(),
         _ => None,
     };
     let (Some(core), Some(session)) = (core, session) else {
-        return tray_model(None, &[], LinkMode::Standalone, None, language, Utc::now());
+        let locale = Locale::of(&preferences, &system_locale, None);
+        return tray_model(None, &[], LinkMode::Standalone, None, locale, Utc::now());
     };
+    let locale = Locale::of(
+        &preferences,
+        &system_locale,
+        core.whoami(&session).await.ok().as_ref(),
+    );
+    let language = locale.language;
     let integrations = core.list_integrations(&session).await.ok();
     let activity = core.sync_activity(&session);
     let (mode, as_of) = match core.connectivity(Some(&session)).await {
@@ -406,7 +429,7 @@ async fn current_model<R: Runtime>(
         &activity,
         mode,
         as_of,
-        language,
+        locale,
         Utc::now(),
     )
 }
@@ -457,6 +480,14 @@ mod tests {
         }
     }
 
+    /// A workspace in Vietnam, the default.
+    fn vietnam(language: Language) -> Locale {
+        Locale {
+            language,
+            zone: chrono_tz::Asia::Ho_Chi_Minh,
+        }
+    }
+
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
     }
@@ -491,7 +522,7 @@ mod tests {
             &[],
             LinkMode::Online,
             None,
-            Language::Vi,
+            vietnam(Language::Vi),
             now(),
         );
         assert_eq!(model.state, TrayState::AllGood);
@@ -509,6 +540,115 @@ mod tests {
     }
 
     #[test]
+    fn times_are_the_workspace_s_even_when_that_moves_the_day() {
+        // 03:42 UTC on the 25th is 19:42 on the 24th in Los Angeles, where "now" (08:00 UTC) is
+        // already the 25th: the sync was yesterday there.
+        let list = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Active,
+            Some("2026-11-25T03:42:00Z"),
+        )];
+        let los_angeles = Locale {
+            language: Language::En,
+            zone: chrono_tz::America::Los_Angeles,
+        };
+        let model = tray_model(Some(&list), &[], LinkMode::Online, None, los_angeles, now());
+        assert_eq!(
+            model.items[0].label,
+            "Shop thời trang — Active · synced 24/11 19:42"
+        );
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Online,
+            None,
+            vietnam(Language::En),
+            now(),
+        );
+        assert_eq!(
+            model.items[0].label,
+            "Shop thời trang — Active · synced 10:42"
+        );
+
+        let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 1, 5, 0).unwrap();
+        let model = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Offline,
+            Some(as_of),
+            los_angeles,
+            now(),
+        );
+        assert_eq!(
+            model.tooltip,
+            "Integration Manager — offline, data as of 24/11 17:05"
+        );
+    }
+
+    fn account(time_zone: &str) -> Account {
+        Account {
+            tenant_id: uuid::Uuid::nil(),
+            tenant_name: "Shop thời trang".into(),
+            time_zone: time_zone.into(),
+            user_id: uuid::Uuid::nil(),
+            email: "chu@shop.vn".into(),
+        }
+    }
+
+    #[test]
+    fn the_tray_speaks_the_language_chosen_in_the_app_whatever_the_system_s() {
+        let chosen = |language| Preferences {
+            language: Some(language),
+            ..Preferences::default()
+        };
+        let signed_in = account("Asia/Ho_Chi_Minh");
+        let locale = Locale::of(&chosen(Language::En), "vi_VN.UTF-8", Some(&signed_in));
+        assert_eq!(locale.language, Language::En);
+        let locale = Locale::of(&chosen(Language::Vi), "en_US.UTF-8", Some(&signed_in));
+        assert_eq!(locale.language, Language::Vi);
+        let model = tray_model(None, &[], LinkMode::Standalone, None, locale, now());
+        assert_eq!(model.quit_label, "Thoát");
+    }
+
+    #[test]
+    fn with_no_language_chosen_the_tray_follows_the_system_as_the_ui_does() {
+        let none = Preferences::default();
+        for (system, language) in [
+            ("vi_VN.UTF-8", Language::Vi),
+            ("vi", Language::Vi),
+            ("VI-vn", Language::Vi),
+            ("en_US.UTF-8", Language::En),
+            ("fr_FR.UTF-8", Language::En),
+            ("", Language::En),
+        ] {
+            assert_eq!(
+                Locale::of(&none, system, None).language,
+                language,
+                "{system:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_time_zone_is_the_signed_in_workspace_s_and_vietnam_s_before_sign_in() {
+        let prefs = Preferences::default();
+        let zone = |account: Option<&Account>| Locale::of(&prefs, "en_US", account).zone;
+        assert_eq!(
+            zone(Some(&account("America/Los_Angeles"))),
+            chrono_tz::America::Los_Angeles
+        );
+        assert_eq!(
+            zone(Some(&account("Asia/Bangkok"))),
+            chrono_tz::Asia::Bangkok
+        );
+        assert_eq!(zone(None), chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(
+            zone(Some(&account("Not/A_Zone"))),
+            chrono_tz::Asia::Ho_Chi_Minh
+        );
+    }
+
+    #[test]
     fn a_running_sync_shows_as_syncing_with_its_progress() {
         let list = vec![integration(
             "Shop thời trang",
@@ -521,7 +661,7 @@ mod tests {
             &activity,
             LinkMode::Online,
             None,
-            Language::En,
+            vietnam(Language::En),
             now(),
         );
         assert_eq!(model.state, TrayState::Syncing);
@@ -543,7 +683,7 @@ mod tests {
             &[],
             LinkMode::Online,
             None,
-            Language::En,
+            vietnam(Language::En),
             now(),
         );
         assert_eq!(model.state, TrayState::Error);
@@ -563,7 +703,7 @@ mod tests {
             &[failed],
             LinkMode::Online,
             None,
-            Language::En,
+            vietnam(Language::En),
             now(),
         );
         assert_eq!(model.state, TrayState::Error);
@@ -582,7 +722,7 @@ mod tests {
             &[],
             LinkMode::Offline,
             Some(as_of),
-            Language::Vi,
+            vietnam(Language::Vi),
             now(),
         );
         assert_eq!(model.state, TrayState::Offline);
@@ -595,7 +735,14 @@ mod tests {
 
     #[test]
     fn before_sign_in_there_is_nothing_to_list() {
-        let model = tray_model(None, &[], LinkMode::Standalone, None, Language::En, now());
+        let model = tray_model(
+            None,
+            &[],
+            LinkMode::Standalone,
+            None,
+            vietnam(Language::En),
+            now(),
+        );
         assert_eq!(model.state, TrayState::SignedOut);
         assert!(model.items.is_empty());
         assert!(!model.sync_all_enabled);
