@@ -19,6 +19,7 @@ import { backend } from './backend';
 import { useBackendError } from './session';
 import type { Connectivity } from './types';
 import { usePoller } from './usePoller';
+import { useRevision } from './useRevision';
 
 export const POLL_INTERVAL_MS = 2000;
 
@@ -69,17 +70,7 @@ export function useConnectivity(): ConnectivityState {
 
 /** Calls `onChange` whenever the data may have changed since this component mounted. */
 export function useDataChanged(onChange: () => void) {
-  const { dataRevision } = useConnectivity();
-  const callback = useRef(onChange);
-  const seen = useRef(dataRevision);
-  useEffect(() => {
-    callback.current = onChange;
-  });
-  useEffect(() => {
-    if (seen.current === dataRevision) return;
-    seen.current = dataRevision;
-    callback.current();
-  }, [dataRevision]);
+  useRevision(useConnectivity().dataRevision, onChange);
 }
 
 /**

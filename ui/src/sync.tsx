@@ -24,6 +24,7 @@ import { useBackendError } from './session';
 import { recordsText } from './syncText';
 import type { Integration, SyncProgress } from './types';
 import { usePoller } from './usePoller';
+import { useRevision } from './useRevision';
 
 export const FAST_POLL_MS = 1000;
 export const SLOW_POLL_MS = 5000;
@@ -85,17 +86,7 @@ export function syncOf(state: SyncState, id: string): { progress: SyncProgress |
 
 /** Calls `onFinished` once for every run that ends while this component is mounted. */
 export function useSyncFinished(onFinished: () => void) {
-  const { finishedRevision } = useSync();
-  const callback = useRef(onFinished);
-  const seen = useRef(finishedRevision);
-  useEffect(() => {
-    callback.current = onFinished;
-  });
-  useEffect(() => {
-    if (seen.current === finishedRevision) return;
-    seen.current = finishedRevision;
-    callback.current();
-  }, [finishedRevision]);
+  useRevision(useSync().finishedRevision, onFinished);
 }
 
 interface Request {

@@ -1,5 +1,5 @@
 import { act, renderHook } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 
 import { usePoller, type Poll } from './usePoller';
 
@@ -17,6 +17,14 @@ function deferred<T>() {
 /** Lets timers due within `ms` fire and the promises they settle run. */
 const elapse = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
+/** Lets each wait pass in turn, and checks how many calls there were by the end of each. */
+async function expectCalls(fetch: Mock, steps: [wait: number, calls: number][]) {
+  for (const [wait, calls] of steps) {
+    await elapse(wait);
+    expect(fetch).toHaveBeenCalledTimes(calls);
+  }
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -30,14 +38,9 @@ describe('usePoller', () => {
     const fetch = vi.fn(async () => 'ONLINE');
     const onAnswer = vi.fn(() => 2000);
     renderHook(() => usePoller({ fetch, onAnswer, onError: () => 2000 }));
-    await elapse(0);
-    expect(fetch).toHaveBeenCalledTimes(1);
+    await expectCalls(fetch, [[0, 1]]);
     expect(onAnswer).toHaveBeenLastCalledWith('ONLINE');
-
-    await elapse(1999);
-    expect(fetch).toHaveBeenCalledTimes(1);
-    await elapse(1);
-    expect(fetch).toHaveBeenCalledTimes(2);
+    await expectCalls(fetch, [[1999, 1], [1, 2]]);
   });
 
   it('waits as long as each answer says: fast while something runs, slowly after', async () => {
@@ -45,14 +48,7 @@ describe('usePoller', () => {
     let call = 0;
     const fetch = vi.fn(async () => answers[Math.min(call++, answers.length - 1)]);
     renderHook(() => usePoller({ fetch, onAnswer: (a) => (a === 'running' ? 1000 : 5000), onError: () => 5000 }));
-    await elapse(0);
-    await elapse(1000);
-    await elapse(1000);
-    expect(fetch).toHaveBeenCalledTimes(3);
-    await elapse(4999);
-    expect(fetch).toHaveBeenCalledTimes(3);
-    await elapse(1);
-    expect(fetch).toHaveBeenCalledTimes(4);
+    await expectCalls(fetch, [[0, 1], [1000, 2], [1000, 3], [4999, 3], [1, 4]]);
   });
 
   it('never has two calls in flight: asking during a call asks once more right after it', async () => {
@@ -85,15 +81,10 @@ describe('usePoller', () => {
   it('asking now replaces the wait that was scheduled', async () => {
     const fetch = vi.fn(async () => 'x');
     const { result } = renderHook(() => usePoller({ fetch, onAnswer: () => 5000, onError: () => 5000 }));
-    await elapse(3000);
-    expect(fetch).toHaveBeenCalledTimes(1);
+    await expectCalls(fetch, [[3000, 1]]);
     await act(async () => result.current());
-    expect(fetch).toHaveBeenCalledTimes(2);
-    // The first answer's 5 s would end here; only the second one's counts.
-    await elapse(2000);
-    expect(fetch).toHaveBeenCalledTimes(2);
-    await elapse(3000);
-    expect(fetch).toHaveBeenCalledTimes(3);
+    // The first answer's 5 s would end 2 s later; only the second one's counts.
+    await expectCalls(fetch, [[0, 2], [2000, 2], [3000, 3]]);
   });
 
   it('a failed call goes to onError, whose wait is kept, and polling goes on', async () => {

@@ -17,6 +17,7 @@ import { ConflictsPanel } from './ConflictsPanel';
 import { DeleteDialog } from './DeleteDialog';
 import { ErrorAlert } from './ErrorAlert';
 import { IntegrationsTable } from './IntegrationsTable';
+import { LoadingFrame } from './LoadingFrame';
 import { MetaCard, PancakeCard, type Busy } from './ProviderCards';
 import { SyncHistoryDialog } from './SyncHistoryDialog';
 import { SyncIcon } from './SyncProgressBar';
@@ -238,10 +239,7 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
 
 function Skeleton({ label }: { label: string }) {
   return (
-    <div className="flex flex-col gap-6">
-      <p role="status" className="visually-hidden">
-        {label}
-      </p>
+    <LoadingFrame label={label}>
       <div className="grid gap-4 md:grid-cols-2" aria-hidden="true">
         {[0, 1].map((i) => (
           <div key={i} className="card flex flex-col gap-3 p-5">
@@ -262,6 +260,6 @@ function Skeleton({ label }: { label: string }) {
           <div key={i} className="skeleton h-6 w-full" />
         ))}
       </div>
-    </div>
+    </LoadingFrame>
   );
 }
