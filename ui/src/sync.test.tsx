@@ -1,6 +1,6 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from './backend';
 import { IntegrationsPage } from './components/IntegrationsPage';
@@ -45,38 +45,63 @@ function renderPage(options: { fastMs?: number; slowMs?: number; language?: 'en'
 }
 
 describe('SyncProvider', () => {
+  // Also after a test that timed out with fake timers on: the next one gets real ones.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('polls every second while syncing and every five seconds otherwise, by default', () => {
     expect([FAST_POLL_MS, SLOW_POLL_MS]).toEqual([1000, 5000]);
   });
 
   it('polls fast while a run goes and slowly once idle, announces the end once and reloads the list once', async () => {
+    // The poller's timers and clock are fake here: each wait between two calls is exactly the
+    // one the provider asked for, however busy the machine running the test is.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const times = answers([[running(150, 1)], [running(300, 2)], [running(450, 3)], [succeeded]]);
     api.listIntegrations
       .mockResolvedValueOnce([shop, shoes])
       .mockResolvedValue([{ ...shop, lastSyncAt: '2025-06-02T09:30:00Z' }, shoes]);
     renderPage({ fastMs: 20, slowMs: 1500 });
+    const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
-    const row = within(await screen.findByRole('row', { name: /Shop thời trang/ }));
-    const bar = await row.findByRole('progressbar', { name: 'Syncing Shop thời trang' });
+    await advance(0);
+    const row = within(screen.getByRole('row', { name: /Shop thời trang/ }));
+    const bar = row.getByRole('progressbar', { name: 'Syncing Shop thời trang' });
     expect(bar).toHaveAttribute('aria-valuemax', '3');
-    expect(await screen.findByText('Synced “Shop thời trang”: 1,234 records.')).toBeInTheDocument();
-    expect(row.queryByRole('progressbar')).not.toBeInTheDocument();
-    // The list is reloaded once, quietly, and shows the new last sync.
-    await waitFor(() => expect(api.listIntegrations).toHaveBeenCalledTimes(2));
-    await waitFor(() => expect(row.getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('dateTime', '2025-06-02T09:30:00Z'));
+    expect(bar).toHaveAttribute('aria-valuenow', '1');
+    expect(times).toHaveLength(1);
 
-    // Fast while running (20 ms), slow once idle (1.5 s); the finished run is not announced twice.
-    // (Generous bounds: this machine may be busy.)
-    const callsAtEnd = times.length;
-    await wait(1700);
-    expect(times.length - callsAtEnd).toBeGreaterThanOrEqual(1);
-    expect(times.length - callsAtEnd).toBeLessThanOrEqual(2);
+    // Fast while running: the next call 20 ms after each answer, not before.
+    await advance(19);
+    expect(times).toHaveLength(1);
+    await advance(1);
+    expect(times).toHaveLength(2);
+    expect(row.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '2');
+    await advance(20);
+    expect(row.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '3');
+    await advance(20);
+    expect(times).toHaveLength(4);
+
+    // The end: announced, the bar gone, the list reloaded once, quietly, with the new last sync.
+    expect(screen.getByText('Synced “Shop thời trang”: 1,234 records.')).toBeInTheDocument();
+    expect(row.queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(api.listIntegrations).toHaveBeenCalledTimes(2);
+    expect(row.getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('dateTime', '2025-06-02T09:30:00Z');
+
+    // Slow once idle: nothing for 1.5 s, then one call every 1.5 s; the finished run, still
+    // listed, is not announced again and does not reload the list again.
+    await advance(1499);
+    expect(times).toHaveLength(4);
+    await advance(1);
+    expect(times).toHaveLength(5);
+    await advance(1500);
+    expect(times).toHaveLength(6);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
-    expect(Math.max(...gaps.slice(0, 3))).toBeLessThan(700);
-    expect(gaps[gaps.length - 1]).toBeGreaterThanOrEqual(1450);
+    expect(gaps).toEqual([20, 20, 20, 1500, 1500]);
     expect(screen.getAllByText('Synced “Shop thời trang”: 1,234 records.')).toHaveLength(1);
     expect(api.listIntegrations).toHaveBeenCalledTimes(2);
-  });
+  }, 20_000);
 
   it('does not announce a run that had already ended before the first answer', async () => {
     answers([[succeeded]]);
