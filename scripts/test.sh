@@ -6,6 +6,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
 
+# A clean clone builds once: incremental state would only double what target/ holds.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
 started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$1" "$(( $(date +%s) - started ))" >&2; }
 
