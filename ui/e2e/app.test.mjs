@@ -263,7 +263,7 @@ describe('Meta Ads', () => {
     await card.getByRole('button', { name: 'Disable', exact: true }).waitFor();
     assert.equal(await role(page, 'button', 'Connect Meta Ads').count(), 0);
     assert.equal(await page.getByTestId('store-count').textContent(), '3 stores connected');
-    await page.getByText('Connected “Shop thời trang Ads”.').waitFor({ state: 'detached', timeout: 10000 });
+    await page.getByText('Connected “Shop thời trang Ads”.').waitFor({ state: 'detached' });
     await shot(page, '14-list');
   });
 

@@ -91,7 +91,9 @@ export async function openApp(
   } = {},
 ) {
   const context = await browser.newContext({ locale, colorScheme, timezoneId, viewport, deviceScaleFactor: 1 });
-  context.setDefaultTimeout(5000);
+  // Waits end when what they wait for happens; the limit only ends a test that would hang. A busy
+  // machine (CI, several builds at once) may take seconds to render, and must not fail a test.
+  context.setDefaultTimeout(30_000);
   if (fixedTime !== undefined) await context.clock.setFixedTime(fixedTime);
   const page = await context.newPage();
   const problems = [];
@@ -118,8 +120,8 @@ export async function shot(page, name, { fullPage = true } = {}) {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
 }
 
-/** Polls until `check` returns truthy (or throws its last failure). */
-export async function eventually(check, timeoutMs = 5000) {
+/** Polls until `check` returns truthy (or, should it never, throws its last failure). */
+export async function eventually(check, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {

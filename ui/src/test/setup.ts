@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
 
 import { backend } from '../backend';
@@ -11,6 +11,11 @@ vi.mock('../backend', async (importOriginal) => {
   const { makeFakeBackend } = await import('./fakeBackend');
   return { ...actual, backend: makeFakeBackend() };
 });
+
+// findBy… and waitFor wait for what the test expects; their limit only ends a test that would
+// hang. A busy machine (CI, several builds at once) can take seconds to render a page, and a
+// test must not fail for that: how fast the UI is belongs in a benchmark, not here.
+configure({ asyncUtilTimeout: 30_000 });
 
 // jsdom has no scrolling; pages scroll to the top when they change.
 window.scrollTo = () => undefined;
