@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -7,8 +7,14 @@ import { BackendError } from './backend';
 import { account, connectivity, integration, progress, readyStatus } from './test/fakeBackend';
 import { api } from './test/render';
 
+/** Lets `ms` pass on the fake clock (tests that poll turn it on): timers due fire, promises settle. */
+const elapse = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
+
 describe('App', () => {
-  afterEach(() => vi.unstubAllGlobals());
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
 
   it('on first run chooses the embedded database, then creates a workspace and lands on the empty list', async () => {
     api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
@@ -110,38 +116,46 @@ describe('App', () => {
   });
 
   it('in shared mode shows the offline banner on every page once signed in, and asks no more after sign-out', async () => {
+    vi.useFakeTimers();
     api.appStatus.mockResolvedValue({ ...readyStatus, mode: 'shared' });
     api.currentAccount.mockResolvedValue(account);
     api.listIntegrations.mockResolvedValue([integration({ name: 'Shop thời trang' })]);
     api.connectivityStatus.mockResolvedValue(connectivity({ mode: 'OFFLINE', mirrorAsOf: null, dataVersion: 4 }));
-    const user = userEvent.setup();
     render(<Root />);
-    expect(await screen.findByText('Offline — never synced with the server')).toBeInTheDocument();
+    await elapse(0);
+    expect(screen.getByText('Offline — never synced with the server')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Test Shop thời trang' })).toBeDisabled();
-    await user.click(screen.getByRole('button', { name: /Settings/ }));
+    fireEvent.click(screen.getByRole('button', { name: /Settings/ }));
     expect(screen.getByText('Offline — never synced with the server')).toBeInTheDocument();
 
-    await user.click(screen.getByRole('button', { name: 'Sign out' }));
-    expect(await screen.findByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    await elapse(0);
+    expect(screen.getByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
     const calls = api.connectivityStatus.mock.calls.length;
     window.dispatchEvent(new Event('focus'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await elapse(60_000);
     expect(api.connectivityStatus.mock.calls.length).toBe(calls);
   });
 
   it('asks for sync progress every second while a sync runs, and no more after sign-out', async () => {
+    vi.useFakeTimers();
     api.currentAccount.mockResolvedValue(account);
     const shop = integration({ name: 'Shop thời trang' });
     api.listIntegrations.mockResolvedValue([shop]);
     api.syncActivity.mockResolvedValue([progress({ integrationId: shop.id, stream: 'orders', records: 10, done: 1, total: 3 })]);
-    const user = userEvent.setup();
     render(<Root />);
-    expect(await screen.findByRole('progressbar', { name: 'Syncing Shop thời trang' })).toBeInTheDocument();
-    await vi.waitFor(() => expect(api.syncActivity).toHaveBeenCalledTimes(2), { timeout: 2000 });
-    await user.click(screen.getByRole('button', { name: 'Sign out' }));
-    expect(await screen.findByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
+    await elapse(0);
+    expect(screen.getByRole('progressbar', { name: 'Syncing Shop thời trang' })).toBeInTheDocument();
+    expect(api.syncActivity).toHaveBeenCalledTimes(1);
+    await elapse(999);
+    expect(api.syncActivity).toHaveBeenCalledTimes(1);
+    await elapse(1);
+    expect(api.syncActivity).toHaveBeenCalledTimes(2);
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    await elapse(0);
+    expect(screen.getByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
     const calls = api.syncActivity.mock.calls.length;
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await elapse(60_000);
     expect(api.syncActivity.mock.calls.length).toBe(calls);
   });
 
@@ -173,7 +187,7 @@ describe('App', () => {
     // Another computer synced: the core's data version moves, the report is asked again.
     api.connectivityStatus.mockResolvedValue(connectivity({ mode: 'ONLINE', dataVersion: 5 }));
     window.dispatchEvent(new Event('focus'));
-    await vi.waitFor(() => expect(api.report).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(api.report).toHaveBeenCalledTimes(2));
 
     await user.click(integrations);
     expect(await screen.findByRole('heading', { name: 'Integrations' })).toBeInTheDocument();

@@ -1,5 +1,5 @@
-import { act, screen, waitFor } from '@testing-library/react';
-import { describe, expect, it, vi } from 'vitest';
+import { act, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { IntegrationsPage } from './components/IntegrationsPage';
 import { ConnectivityProvider, useConnectivity } from './connectivity';
@@ -12,7 +12,27 @@ function Mode() {
   return <p data-testid="mode">{`${c.mode} ${c.dataVersion}`}</p>;
 }
 
-const wait = (ms: number) => act(() => new Promise((resolve) => setTimeout(resolve, ms)));
+// The clock is fake: when the core is asked is checked exactly, however busy the machine is.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Lets `ms` pass on the fake clock: the timers due fire, and the promises they settle run. */
+const elapse = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
+
+/** `connectivity_status` calls, as milliseconds since `start`. */
+function callTimes() {
+  const start = Date.now();
+  const times: number[] = [];
+  return {
+    record: () => times.push(Date.now() - start),
+    times,
+  };
+}
 
 describe('ConnectivityProvider', () => {
   it('polls, and reloads the list only when dataVersion or mode moves', async () => {
@@ -32,11 +52,17 @@ describe('ConnectivityProvider', () => {
         <IntegrationsPage onConnect={vi.fn()} onEdit={vi.fn()} />
       </ConnectivityProvider>,
     );
-    await waitFor(() => expect(screen.getByTestId('mode')).toHaveTextContent('ONLINE 2'));
-    await screen.findByRole('table');
-    // The first load, then one reload for CONNECTING → ONLINE and one for dataVersion 1 → 2.
-    await waitFor(() => expect(api.listIntegrations).toHaveBeenCalledTimes(3));
-    await wait(100);
+    // One answer every 20 ms: the first load, then one reload for CONNECTING → ONLINE (the
+    // third answer) and one for dataVersion 1 → 2 (the fifth), none for the answers in between.
+    const loadsAfter = [1, 1, 2, 2, 3];
+    for (const [i, loads] of loadsAfter.entries()) {
+      await elapse(i === 0 ? 0 : 20);
+      expect(screen.getByTestId('mode')).toHaveTextContent(`${answers[i].mode} ${answers[i].dataVersion}`);
+      expect(api.listIntegrations).toHaveBeenCalledTimes(loads);
+    }
+    expect(screen.getByRole('table')).toBeInTheDocument();
+    await elapse(1000);
+    expect(api.connectivityStatus).toHaveBeenCalledTimes(55);
     expect(api.listIntegrations).toHaveBeenCalledTimes(3);
     // The list stayed on screen while reloading.
     expect(screen.queryByText('Loading integrations…')).not.toBeInTheDocument();
@@ -45,7 +71,9 @@ describe('ConnectivityProvider', () => {
   it('never has two calls in flight, even when focus and online events pile up', async () => {
     let inFlight = 0;
     let most = 0;
+    const calls = callTimes();
     api.connectivityStatus.mockImplementation(async () => {
+      calls.record();
       inFlight += 1;
       most = Math.max(most, inFlight);
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -60,23 +88,31 @@ describe('ConnectivityProvider', () => {
     for (let i = 0; i < 5; i++) {
       window.dispatchEvent(new Event('focus'));
       window.dispatchEvent(new Event('online'));
-      await wait(5);
+      await elapse(5);
     }
-    await wait(100);
-    expect(api.connectivityStatus.mock.calls.length).toBeGreaterThan(2);
+    await elapse(100);
+    // The ten events during the first call (0–30 ms) make one more call, right after it; then
+    // one every 30 ms + 10 ms.
+    expect(calls.times).toEqual([0, 30, 70, 110]);
     expect(most).toBe(1);
   });
 
   it('asks at once when the window regains focus', async () => {
+    const calls = callTimes();
+    api.connectivityStatus.mockImplementation(async () => {
+      calls.record();
+      return connectivity();
+    });
     renderWithProviders(
       <ConnectivityProvider intervalMs={60_000}>
         <Mode />
       </ConnectivityProvider>,
     );
-    await waitFor(() => expect(api.connectivityStatus).toHaveBeenCalledTimes(1));
-    await wait(20);
+    await elapse(20);
+    expect(calls.times).toEqual([0]);
     window.dispatchEvent(new Event('focus'));
-    await waitFor(() => expect(api.connectivityStatus).toHaveBeenCalledTimes(2));
+    await elapse(0);
+    expect(calls.times).toEqual([0, 20]);
   });
 
   it('stops polling when unmounted (signed out)', async () => {
@@ -85,13 +121,12 @@ describe('ConnectivityProvider', () => {
         <Mode />
       </ConnectivityProvider>,
     );
-    await waitFor(() => expect(api.connectivityStatus.mock.calls.length).toBeGreaterThan(1));
+    await elapse(25);
+    expect(api.connectivityStatus).toHaveBeenCalledTimes(3);
     unmount();
-    await wait(20);
-    const calls = api.connectivityStatus.mock.calls.length;
     window.dispatchEvent(new Event('focus'));
-    await wait(60);
-    expect(api.connectivityStatus.mock.calls.length).toBe(calls);
+    await elapse(60_000);
+    expect(api.connectivityStatus).toHaveBeenCalledTimes(3);
   });
 
   it('keeps polling after a failed call', async () => {
@@ -103,6 +138,9 @@ describe('ConnectivityProvider', () => {
         <Mode />
       </ConnectivityProvider>,
     );
-    await waitFor(() => expect(screen.getByTestId('mode')).toHaveTextContent('OFFLINE 3'));
+    await elapse(0);
+    expect(screen.getByTestId('mode')).toHaveTextContent('STANDALONE 0');
+    await elapse(10);
+    expect(screen.getByTestId('mode')).toHaveTextContent('OFFLINE 3');
   });
 });

@@ -1,8 +1,8 @@
 // Offline, what needs the server is disabled and says why; what the core can queue stays usable.
 
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from '../backend';
 import { ConnectivityProvider } from '../connectivity';
@@ -145,29 +145,40 @@ describe('offline', () => {
 });
 
 describe('when the data moves underneath', () => {
+  // The clock is fake: the polls that bring the new versions happen exactly when the test says.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const elapse = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
+
   it('the edit form takes the new version while untouched, and never overwrites an edit in progress', async () => {
+    vi.useFakeTimers();
     let version = 1;
     api.connectivityStatus.mockImplementation(async () => connectivity({ mode: 'ONLINE', dataVersion: version }));
     api.getIntegration
       .mockResolvedValueOnce(shop)
       .mockResolvedValueOnce({ ...shop, name: 'Tên mới từ máy khác', version: 5 })
       .mockResolvedValue({ ...shop, name: 'Lại đổi từ máy khác', version: 6 });
-    const user = userEvent.setup();
     renderWithProviders(
       <ConnectivityProvider intervalMs={10}>
         <EditIntegration id="shop-1" onDone={vi.fn()} onCancel={vi.fn()} />
       </ConnectivityProvider>,
     );
-    const name = await screen.findByLabelText('Name');
+    await elapse(0);
+    const name = screen.getByLabelText('Name');
     expect(name).toHaveValue('Shop thời trang');
     version = 2;
-    await waitFor(() => expect(name).toHaveValue('Tên mới từ máy khác'));
+    await elapse(10);
+    expect(name).toHaveValue('Tên mới từ máy khác');
     expect(screen.getByText('Version 5', { exact: false })).toBeInTheDocument();
 
-    await user.type(name, '!');
+    fireEvent.change(name, { target: { value: 'Tên mới từ máy khác!' } });
     const calls = api.getIntegration.mock.calls.length;
+    const polls = api.connectivityStatus.mock.calls.length;
     version = 3;
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await elapse(1000);
+    // A hundred polls saw version 3, and the edit in progress was kept.
+    expect(api.connectivityStatus.mock.calls.length - polls).toBe(100);
     expect(name).toHaveValue('Tên mới từ máy khác!');
     expect(api.getIntegration.mock.calls.length).toBe(calls);
   });
