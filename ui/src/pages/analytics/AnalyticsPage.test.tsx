@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { useState, type ReactNode } from 'react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -101,6 +101,8 @@ const ads = integration({ id: 'meta-1', provider: 'META_ADS', name: 'Quảng cá
 /** A KPI card's figure, exactly as shown (no whitespace folding: vi-VN puts U+00A0 before ₫). */
 const kpiValue = (name: string) => screen.getByRole('group', { name }).lastElementChild?.textContent;
 const lastQuery = () => api.report.mock.lastCall?.[0];
+/** Lets the answers already given reach the page (fake timers only: no time passes). */
+const settle = () => act(() => vi.advanceTimersByTimeAsync(0));
 const rowHeaders = () =>
   within(screen.getByRole('table'))
     .getAllByRole('rowheader')
@@ -151,22 +153,33 @@ function DataChanges({ children }: { children: ReactNode }) {
 
 describe('AnalyticsPage', () => {
   it('keeps waiting for the range asked for when the data changes meanwhile', async () => {
-    const user = userEvent.setup();
+    // Every timer is fake here, not only Date: each step waits for the answers it needs, not on the clock.
+    vi.useFakeTimers();
+    vi.setSystemTime(NOW);
     renderWithProviders(
       <DataChanges>
         <AnalyticsPage />
       </DataChanges>,
       { language: 'en' },
     );
-    await screen.findByRole('table');
+    await settle();
+    expect(kpiValue('Orders')).toBe('120');
     let answer: (report: Report) => void = () => undefined;
     api.report.mockImplementationOnce(() => new Promise<Report>((resolve) => (answer = resolve)));
     // Were the background reload to go out, it would fail and leave the page waiting forever.
     api.report.mockRejectedValue(new BackendError({ code: 'OFFLINE', message: 'The server is out of reach.' }));
-    await user.click(screen.getByRole('radio', { name: 'Last 7 days' }));
-    await user.click(screen.getByRole('button', { name: 'Data changed' }));
+    fireEvent.click(screen.getByRole('radio', { name: 'Last 7 days' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Data changed' }));
+    await settle();
+    // The data change asked for nothing more: the page still waits for the range.
+    expect(api.report).toHaveBeenCalledTimes(2);
+    expect(lastQuery()).toEqual({ from: '2026-11-19', to: '2026-11-25', by: 'day' });
+    expect(screen.getByText('Analytics', { selector: 'h1' }).closest('[aria-busy]')).toHaveAttribute('aria-busy', 'true');
+
     answer(report({ totals: { ...totals, orders: 777 } }));
-    await waitFor(() => expect(kpiValue('Orders')).toBe('777'));
+    await settle();
+    expect(kpiValue('Orders')).toBe('777');
+    expect(screen.getByText('Analytics', { selector: 'h1' }).closest('[aria-busy]')).toHaveAttribute('aria-busy', 'false');
     expect(api.report).toHaveBeenCalledTimes(2);
   });
 
