@@ -63,7 +63,7 @@ export function ConnectivityBanner() {
   }
 
   return (
-    <div role="status" aria-live="polite" data-testid="connectivity">
+    <div role="status" aria-live="polite" data-testid="connectivity" data-mode={mode}>
       {content}
     </div>
   );
