@@ -115,8 +115,17 @@ export async function openApp(
   return { page, context, problems };
 }
 
+/** Takes the picture once every transition and finite animation has ended (spinners go on for ever). */
 export async function shot(page, name, { fullPage = true } = {}) {
-  await page.waitForTimeout(250); // let transitions settle
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+        // An element removed meanwhile cancels its animation: that one has ended too.
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
 }
 
