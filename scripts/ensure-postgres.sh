@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a local PostgreSQL is installed and running, with the ordinary role the tests use
-# (LOGIN CREATEDB, not superuser, no BYPASSRLS, so row-level security is really exercised).
+# (LOGIN CREATEDB CREATEROLE, not superuser, no BYPASSRLS, so row-level security is really
+# exercised). CREATEROLE is what `integrations admin init` needs: the tests run it to make the
+# workspace and server roles of their databases, as an operator's schema owner would.
 # Prints nothing but errors; idempotent. Needs root (or sudo) the first time.
 set -euo pipefail
 
@@ -46,9 +48,9 @@ as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -qAt >/dev/null <<SQL
 DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE') THEN
-    CREATE ROLE $ROLE LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS PASSWORD '$PASSWORD';
+    CREATE ROLE $ROLE LOGIN CREATEDB CREATEROLE NOSUPERUSER NOBYPASSRLS PASSWORD '$PASSWORD';
   ELSE
-    ALTER ROLE $ROLE LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS PASSWORD '$PASSWORD';
+    ALTER ROLE $ROLE LOGIN CREATEDB CREATEROLE NOSUPERUSER NOBYPASSRLS PASSWORD '$PASSWORD';
   END IF;
 END
 \$\$;

@@ -32,6 +32,15 @@ psql "$TEST_DATABASE_URL" -qAt -c "SELECT datname FROM pg_database WHERE datname
   | while read -r db; do
       psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
     done
+# Roles are cluster-wide: a test that made workspace roles for its database and then failed
+# leaves them. Their names start with the database's (`it_<hex>_…`); those whose database is
+# gone are dropped (workspace roles before the group roles they belong to).
+psql "$TEST_DATABASE_URL" -qAt -c "SELECT rolname FROM pg_roles r WHERE rolname LIKE 'it\_%' \
+    AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = left(r.rolname, 35)) \
+    ORDER BY rolname LIKE '%\_w\_%' DESC" \
+  | while read -r role; do
+      psql "$TEST_DATABASE_URL" -qc "DROP ROLE IF EXISTS \"$role\"" >/dev/null 2>&1 || true
+    done
 
 step "Format and lints"
 cargo fmt --all -- --check

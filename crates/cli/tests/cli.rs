@@ -757,6 +757,11 @@ async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
 
     // The dead process's lease runs out (made to, not waited for); the next run resumes.
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    // The test role owns the schema: a trusted session that may ask to see every workspace.
+    sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     sqlx::query("UPDATE sync_jobs SET lease_until = now() - interval '1 hour'")
         .execute(&mut conn)
         .await

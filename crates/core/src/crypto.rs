@@ -19,6 +19,13 @@ use crate::domain::{IntegrationId, TenantId};
 
 const ENVELOPE_PREFIX: &str = "ime1";
 const WRAP_PREFIX: &str = "imk1";
+/// A data key wrapped for the master key by a client, with its public half (see
+/// [`MasterPublicKey`]).
+const SEALED_PREFIX: &str = "imk2";
+/// A data key wrapped by a workspace key.
+const WORKSPACE_WRAP_PREFIX: &str = "imw1";
+/// A workspace key wrapped by the master key.
+const ESCROW_PREFIX: &str = "imx1";
 const NONCE_LEN: usize = 12;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -100,12 +107,10 @@ impl MasterKey {
         version: u32,
         wrapped: &str,
     ) -> Result<DataKey, CryptoError> {
-        let mut parts = wrapped.split('.');
-        let (Some(WRAP_PREFIX), Some(nonce), Some(ciphertext), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(CryptoError::MalformedEnvelope);
-        };
+        if wrapped.split('.').next() == Some(SEALED_PREFIX) {
+            return self.unwrap_sealed(tenant, version, wrapped);
+        }
+        let (nonce, ciphertext) = split_wrapped(wrapped, WRAP_PREFIX)?;
         let plaintext = open(
             &self.cipher(),
             nonce,
@@ -121,6 +126,257 @@ impl MasterKey {
             bytes: Zeroizing::new(bytes),
         })
     }
+}
+
+impl MasterKey {
+    /// A name for this key that reveals nothing about it: recorded by `admin init`, so a server
+    /// started with another key is told so instead of wrapping keys nobody else can open.
+    pub fn key_id(&self) -> String {
+        hex(&self.derive("master-key-id")[..12])
+    }
+
+    fn agreement_secret(&self) -> x25519_dalek::StaticSecret {
+        x25519_dalek::StaticSecret::from(*self.derive("master-x25519"))
+    }
+
+    /// The public half of the master key: clients wrap the data keys they create with it, so
+    /// the server can open them while the clients, which never hold the master key, cannot open
+    /// anyone else's.
+    pub fn public_key(&self) -> MasterPublicKey {
+        MasterPublicKey(x25519_dalek::PublicKey::from(&self.agreement_secret()).to_bytes())
+    }
+
+    /// A workspace key, wrapped so that the server can wrap new data keys for that workspace
+    /// too (key rotation on the server side).
+    pub fn escrow(&self, tenant: TenantId, key: &WorkspaceKey) -> String {
+        let aad = escrow_aad(tenant);
+        let (nonce, ciphertext) = seal(&self.cipher(), key.0.as_ref(), aad.as_bytes());
+        format!(
+            "{ESCROW_PREFIX}.{}.{}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(ciphertext)
+        )
+    }
+
+    pub fn open_escrow(
+        &self,
+        tenant: TenantId,
+        escrowed: &str,
+    ) -> Result<WorkspaceKey, CryptoError> {
+        let (nonce, ciphertext) = split_wrapped(escrowed, ESCROW_PREFIX)?;
+        let plaintext = open(
+            &self.cipher(),
+            nonce,
+            ciphertext,
+            escrow_aad(tenant).as_bytes(),
+        )?;
+        let bytes: [u8; 32] = plaintext
+            .as_slice()
+            .try_into()
+            .map_err(|_| CryptoError::MalformedEnvelope)?;
+        Ok(WorkspaceKey(Zeroizing::new(bytes)))
+    }
+
+    /// Opens a data key a client wrapped with [`MasterPublicKey::wrap`].
+    fn unwrap_sealed(
+        &self,
+        tenant: TenantId,
+        version: u32,
+        wrapped: &str,
+    ) -> Result<DataKey, CryptoError> {
+        let mut parts = wrapped.split('.');
+        let (Some(SEALED_PREFIX), Some(ephemeral), Some(nonce), Some(ciphertext), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(CryptoError::MalformedEnvelope);
+        };
+        let ephemeral: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(ephemeral)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or(CryptoError::MalformedEnvelope)?;
+        let secret = self.agreement_secret();
+        let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(ephemeral));
+        if !shared.was_contributory() {
+            return Err(CryptoError::Authentication);
+        }
+        let recipient = x25519_dalek::PublicKey::from(&secret).to_bytes();
+        let cipher = sealed_cipher(shared.as_bytes(), &ephemeral, &recipient);
+        let plaintext = open(
+            &cipher,
+            nonce,
+            ciphertext,
+            wrap_aad(tenant, version).as_bytes(),
+        )?;
+        data_key(version, &plaintext)
+    }
+}
+
+/// The master key's public half (X25519), kept in the database by `admin init`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct MasterPublicKey([u8; 32]);
+
+impl std::fmt::Debug for MasterPublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MasterPublicKey({})", self.to_base64())
+    }
+}
+
+impl MasterPublicKey {
+    pub fn to_base64(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    pub fn from_base64(text: &str) -> Result<Self, CryptoError> {
+        URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .map(Self)
+            .ok_or(CryptoError::InvalidMasterKey)
+    }
+
+    /// Wraps a data key so that only the master key opens it: an ephemeral X25519 agreement,
+    /// HKDF, then AES-256-GCM with the same associated data as [`MasterKey::wrap`].
+    pub fn wrap(&self, tenant: TenantId, key: &DataKey) -> String {
+        let ephemeral = x25519_dalek::EphemeralSecret::random_from_rng(OsRng);
+        let ephemeral_public = x25519_dalek::PublicKey::from(&ephemeral).to_bytes();
+        let shared = ephemeral.diffie_hellman(&x25519_dalek::PublicKey::from(self.0));
+        let cipher = sealed_cipher(shared.as_bytes(), &ephemeral_public, &self.0);
+        let aad = wrap_aad(tenant, key.version);
+        let (nonce, ciphertext) = seal(&cipher, key.bytes.as_ref(), aad.as_bytes());
+        format!(
+            "{SEALED_PREFIX}.{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(ephemeral_public),
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(ciphertext)
+        )
+    }
+}
+
+fn sealed_cipher(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) -> Aes256Gcm {
+    let mut salt = [0u8; 64];
+    salt[..32].copy_from_slice(ephemeral);
+    salt[32..].copy_from_slice(recipient);
+    let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(&salt), shared);
+    let mut key = Zeroizing::new([0u8; 32]);
+    hk.expand(b"integration-manager/sealed-for-master/v1", key.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key.as_ref()))
+}
+
+/// The key a workspace's clients hold (in the OS keychain, from the connection code): it opens
+/// that workspace's data keys and nothing else. Zeroized on drop, redacted in `Debug`.
+#[derive(Clone)]
+pub struct WorkspaceKey(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for WorkspaceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkspaceKey([REDACTED])")
+    }
+}
+
+impl WorkspaceKey {
+    pub fn generate() -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(bytes.as_mut());
+        Self(bytes)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| CryptoError::InvalidMasterKey)?;
+        Ok(Self(Zeroizing::new(bytes)))
+    }
+
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Names the key without revealing it: the server keeps the id of the current workspace key,
+    /// so a client can tell an out-of-date code from a damaged database.
+    pub fn key_id(&self) -> String {
+        hex(&self.derive("workspace-key-id")[..12])
+    }
+
+    /// An independent secret for another purpose (the workspace's session tokens).
+    pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(
+            Some(b"integration-manager/workspace/v1"),
+            self.0.as_ref(),
+        );
+        let mut out = Zeroizing::new([0u8; 32]);
+        hk.expand(purpose.as_bytes(), out.as_mut())
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        out
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.0.as_ref()))
+    }
+
+    pub fn wrap(&self, tenant: TenantId, key: &DataKey) -> String {
+        let aad = workspace_wrap_aad(tenant, key.version);
+        let (nonce, ciphertext) = seal(&self.cipher(), key.bytes.as_ref(), aad.as_bytes());
+        format!(
+            "{WORKSPACE_WRAP_PREFIX}.{}.{}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(ciphertext)
+        )
+    }
+
+    pub fn unwrap(
+        &self,
+        tenant: TenantId,
+        version: u32,
+        wrapped: &str,
+    ) -> Result<DataKey, CryptoError> {
+        let (nonce, ciphertext) = split_wrapped(wrapped, WORKSPACE_WRAP_PREFIX)?;
+        let plaintext = open(
+            &self.cipher(),
+            nonce,
+            ciphertext,
+            workspace_wrap_aad(tenant, version).as_bytes(),
+        )?;
+        data_key(version, &plaintext)
+    }
+}
+
+fn split_wrapped<'a>(wrapped: &'a str, prefix: &str) -> Result<(&'a str, &'a str), CryptoError> {
+    let mut parts = wrapped.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(found), Some(nonce), Some(ciphertext), None) if found == prefix => {
+            Ok((nonce, ciphertext))
+        }
+        _ => Err(CryptoError::MalformedEnvelope),
+    }
+}
+
+fn data_key(version: u32, plaintext: &[u8]) -> Result<DataKey, CryptoError> {
+    let bytes: [u8; 32] = plaintext
+        .try_into()
+        .map_err(|_| CryptoError::MalformedEnvelope)?;
+    Ok(DataKey {
+        version,
+        bytes: Zeroizing::new(bytes),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn workspace_wrap_aad(tenant: TenantId, version: u32) -> String {
+    format!("integration-manager/workspace-wrap/v1|tenant={tenant}|version={version}")
+}
+
+fn escrow_aad(tenant: TenantId) -> String {
+    format!("integration-manager/workspace-key-escrow/v1|tenant={tenant}")
 }
 
 fn wrap_aad(tenant: TenantId, version: u32) -> String {
@@ -426,6 +682,58 @@ mod tests {
         assert!(master.unwrap(Uuid::new_v4(), 3, &wrapped).is_err());
         assert!(master.unwrap(tenant, 4, &wrapped).is_err());
         assert!(MasterKey::generate().unwrap(tenant, 3, &wrapped).is_err());
+    }
+
+    #[test]
+    fn a_data_key_wrapped_twice_opens_with_either_key_and_no_other() {
+        let tenant = Uuid::new_v4();
+        let master = MasterKey::generate();
+        let workspace = WorkspaceKey::generate();
+        let key = DataKey::generate(3);
+        let envelope = key.seal(tenant, Uuid::nil(), b"secret");
+        let by_workspace = workspace.wrap(tenant, &key);
+        let by_master = master.public_key().wrap(tenant, &key);
+        assert!(by_master.starts_with("imk2."), "{by_master}");
+        for opened in [
+            workspace.unwrap(tenant, 3, &by_workspace).unwrap(),
+            master.unwrap(tenant, 3, &by_master).unwrap(),
+        ] {
+            let ring = TenantKeyring::new([opened]);
+            assert_eq!(
+                ring.open(tenant, Uuid::nil(), &envelope)
+                    .unwrap()
+                    .as_slice(),
+                b"secret"
+            );
+        }
+        // Another workspace's key, another master key, another tenant or version: refused.
+        let stranger = WorkspaceKey::generate();
+        assert!(stranger.unwrap(tenant, 3, &by_workspace).is_err());
+        assert!(MasterKey::generate().unwrap(tenant, 3, &by_master).is_err());
+        assert!(workspace.unwrap(Uuid::new_v4(), 3, &by_workspace).is_err());
+        assert!(master.unwrap(tenant, 4, &by_master).is_err());
+        // The workspace wrap is not a master wrap, nor the other way round.
+        assert!(master.unwrap(tenant, 3, &by_workspace).is_err());
+        assert!(workspace.unwrap(tenant, 3, &by_master).is_err());
+    }
+
+    #[test]
+    fn an_escrowed_workspace_key_opens_only_with_the_master_key_for_its_tenant() {
+        let tenant = Uuid::new_v4();
+        let master = MasterKey::generate();
+        let workspace = WorkspaceKey::generate();
+        let escrowed = master.escrow(tenant, &workspace);
+        let back = master.open_escrow(tenant, &escrowed).unwrap();
+        assert_eq!(back.key_id(), workspace.key_id());
+        assert!(master.open_escrow(Uuid::new_v4(), &escrowed).is_err());
+        assert!(MasterKey::generate()
+            .open_escrow(tenant, &escrowed)
+            .is_err());
+        assert_ne!(workspace.key_id(), WorkspaceKey::generate().key_id());
+        assert_eq!(
+            MasterPublicKey::from_base64(&master.public_key().to_base64()).unwrap(),
+            master.public_key()
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! 6. [`service`]: [`Core`], the operations.
 //! 7. [`config`]: the environment and the data directory, opening a [`Core`].
 
+pub mod admin;
 pub mod analytics;
 pub mod auth;
 pub mod config;
@@ -28,6 +29,7 @@ pub mod provider;
 pub mod service;
 pub mod store;
 pub mod sync;
+pub mod workspace;
 
 pub use auth::{Session, TokenPair};
 pub use config::{CoreConfig, DatabaseTarget};

@@ -16,6 +16,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("provider", &["domain", "error"]),
     ("gateway", &["provider", "domain", "error"]),
     ("store", &["domain", "error"]),
+    ("workspace", &["crypto", "domain", "error"]),
+    (
+        "admin",
+        &["workspace", "store", "auth", "crypto", "domain", "error"],
+    ),
     ("mirror", &["store", "domain", "error"]),
     ("sync", &["store", "provider", "domain", "error"]),
     ("analytics", &["store", "domain", "error"]),

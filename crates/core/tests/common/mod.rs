@@ -290,11 +290,19 @@ pub async fn expire_leases(env: &TestEnv) {
     let past = chrono::Utc::now() - chrono::Duration::hours(1);
     match env.backend {
         Backend::Postgres => {
-            sqlx::query("UPDATE sync_jobs SET lease_until = $1 WHERE lease_until IS NOT NULL")
-                .bind(past)
-                .execute(env.pg.as_ref().unwrap().pool())
+            // The test role owns the schema, a trusted session: it sees every workspace's jobs
+            // when it asks to.
+            let mut tx = env.pg.as_ref().unwrap().pool().begin().await.unwrap();
+            sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
+                .execute(&mut *tx)
                 .await
                 .unwrap();
+            sqlx::query("UPDATE sync_jobs SET lease_until = $1 WHERE lease_until IS NOT NULL")
+                .bind(past)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
         }
         Backend::Sqlite => {
             sqlx::query("UPDATE sync_jobs SET lease_until = ? WHERE lease_until IS NOT NULL")
@@ -304,4 +312,87 @@ pub async fn expire_leases(env: &TestEnv) {
                 .unwrap();
         }
     }
+}
+
+/// A shared server as an operator makes it: a fresh database, `admin init` run by the test role
+/// (the schema owner, with CREATEROLE) and a master key. Roles are cluster-wide, so
+/// [`SharedServer::cleanup`] drops the database and then every role made for it (their names
+/// start with the database's name); `scripts/test.sh` sweeps those of a test that panicked.
+pub struct SharedServer {
+    pub url: String,
+    pub database: String,
+    pub master: integrations_core::crypto::MasterKey,
+    pub admin: integrations_core::admin::Admin,
+    pub server_url: SecretString,
+}
+
+impl SharedServer {
+    pub async fn new() -> Self {
+        let url = fresh_postgres_url().await;
+        let database = url.rsplit('/').next().unwrap().to_owned();
+        let master = integrations_core::crypto::MasterKey::generate();
+        let admin = integrations_core::admin::Admin::connect(
+            &SecretString::from(url.clone()),
+            master.clone(),
+        )
+        .await
+        .unwrap();
+        let report = admin.init(Default::default()).await.unwrap();
+        assert_eq!(report.role_prefix, database);
+        Self {
+            url,
+            database,
+            master,
+            admin,
+            server_url: report
+                .server_url
+                .expect("a first init makes the server role"),
+        }
+    }
+
+    /// Creates a workspace and returns its code.
+    pub async fn workspace(
+        &self,
+        name: &str,
+        email: &str,
+    ) -> integrations_core::admin::IssuedAccess {
+        self.admin
+            .create_workspace(name, email, &SecretString::from("mật khẩu 123"))
+            .await
+            .unwrap()
+    }
+
+    /// Drops the database and the roles made for it. Every pool on it must be closed first.
+    pub async fn cleanup(self) {
+        drop(self.admin);
+        drop_database_and_roles(&self.database).await;
+    }
+}
+
+/// Drops a test database and every role named after it.
+pub async fn drop_database_and_roles(database: &str) {
+    let mut admin = sqlx::PgConnection::connect(&test_database_url())
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    // FORCE ends sessions still open on it (a pool dropped a moment ago closes in the
+    // background); the test role may end its own and its workspace roles' sessions.
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|err| panic!("dropping database {database}: {err}"));
+    let roles: Vec<String> = sqlx::query_scalar(
+        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1 || '\\_%' \
+         ORDER BY rolname LIKE '%\\_w\\_%' DESC, rolname",
+    )
+    .bind(database)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    for role in roles {
+        sqlx::query(&format!("DROP ROLE IF EXISTS \"{role}\""))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|err| panic!("dropping role {role}: {err}"));
+    }
+    admin.close().await.ok();
 }

@@ -191,7 +191,7 @@ impl AccountStore for PostgresStore {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO login_throttle (email_hash, failures, last_failure_at) \
-             VALUES ($1, 0, 'epoch') ON CONFLICT (email_hash) DO NOTHING",
+             VALUES ($1, 0, 'epoch') ON CONFLICT (scope, email_hash) DO NOTHING",
         )
         .bind(email_hash)
         .execute(&mut *tx)

@@ -18,6 +18,12 @@ impl JobStore for PostgresStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Option<ClaimedJob>> {
+        // A worker of the server claims across workspaces; a workspace's own scheduler (whose
+        // role sees only its rows anyway) within its own.
+        let mut tx = match scope.tenant {
+            Some(tenant) => self.tenant_tx(tenant).await?,
+            None => self.all_tenants_tx().await?,
+        };
         let row = sqlx::query(
             "WITH candidate AS ( \
                 SELECT tenant_id, integration_id FROM sync_jobs \
@@ -37,9 +43,10 @@ impl JobStore for PostgresStore {
         .bind(scope.tenant)
         .bind(scope.integration)
         .bind(lease_until)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
         let get = |err: sqlx::Error| StoreError::Database(err.to_string());
         row.map(|row| {
             Ok(ClaimedJob {
@@ -61,6 +68,7 @@ impl JobStore for PostgresStore {
         run: Uuid,
         until: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        let mut tx = self.tenant_tx(job.tenant_id).await?;
         let updated = sqlx::query(
             "UPDATE sync_jobs SET lease_until = $4, run_id = $5 \
              WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
@@ -70,10 +78,11 @@ impl JobStore for PostgresStore {
         .bind(worker)
         .bind(until)
         .bind(run)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?
         .rows_affected();
+        tx.commit().await.map_err(map_err)?;
         Ok(updated == 1)
     }
 
@@ -83,6 +92,7 @@ impl JobStore for PostgresStore {
         worker: &str,
         next_run_at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let mut tx = self.tenant_tx(job.tenant_id).await?;
         sqlx::query(
             "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
              requested_at = CASE WHEN requested_at > $5 THEN requested_at END, next_run_at = $4 \
@@ -93,10 +103,10 @@ impl JobStore for PostgresStore {
         .bind(worker)
         .bind(next_run_at)
         .bind(job.claimed_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        Ok(())
+        tx.commit().await.map_err(map_err)
     }
 
     async fn request_sync(
@@ -104,15 +114,17 @@ impl JobStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<bool> {
+        let mut tx = self.tenant_tx(tenant).await?;
         let updated = sqlx::query(
             "UPDATE sync_jobs SET requested_at = now() WHERE tenant_id = $1 AND integration_id = $2",
         )
         .bind(tenant)
         .bind(integration)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?
         .rows_affected();
+        tx.commit().await.map_err(map_err)?;
         Ok(updated == 1)
     }
 
@@ -122,6 +134,7 @@ impl JobStore for PostgresStore {
         integration: IntegrationId,
         minutes: i32,
     ) -> StoreResult<bool> {
+        let mut tx = self.tenant_tx(tenant).await?;
         let updated = sqlx::query(
             "UPDATE sync_jobs SET next_run_at = next_run_at - make_interval(mins => interval_minutes) \
              + make_interval(mins => $3), interval_minutes = $3 \
@@ -130,10 +143,11 @@ impl JobStore for PostgresStore {
         .bind(tenant)
         .bind(integration)
         .bind(minutes)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?
         .rows_affected();
+        tx.commit().await.map_err(map_err)?;
         Ok(updated == 1)
     }
 
@@ -142,14 +156,17 @@ impl JobStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<JobInfo>> {
-        sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant).await?;
+        let info = sqlx::query_as(
             "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
              FROM sync_jobs WHERE tenant_id = $1 AND integration_id = $2",
         )
         .bind(tenant)
         .bind(integration)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(map_err)
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(info)
     }
 }

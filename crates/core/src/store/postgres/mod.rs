@@ -68,14 +68,76 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// A pool for given options (the TLS rule and a connection code's role are applied by the
+    /// caller), connecting on first use.
+    pub fn connect_lazy_with(options: PgConnectOptions) -> Self {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_lazy_with(options.application_name("integration-manager"));
+        Self { pool }
+    }
+
+    /// Connects now, without migrating (the admin commands migrate explicitly).
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(options.application_name("integration-manager"))
+            .await
+            .map_err(map_err)?;
+        Ok(Self { pool })
+    }
+
+    /// The schema version this build needs: its newest migration.
+    pub fn expected_schema_version() -> i64 {
+        MIGRATOR
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Brings the schema up to date when this connection owns it (the admin, or a server-side
+    /// process started with the owner's URL). A workspace's or the server's role may not change
+    /// the schema: for them this checks that the operator has, and says what to do if not.
     pub async fn migrate(&self) -> StoreResult<()> {
+        let owns_schema: bool =
+            sqlx::query_scalar("SELECT has_schema_privilege('public', 'CREATE')")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
+        if !owns_schema {
+            return self.check_schema_version().await;
+        }
         MIGRATOR.run(&self.pool).await.map_err(|err| match err {
             sqlx::migrate::MigrateError::Execute(inner) => match map_err(inner) {
                 StoreError::Unavailable(msg) => StoreError::Unavailable(msg),
                 other => StoreError::Migration(other.to_string()),
             },
             other => StoreError::Migration(other.to_string()),
-        })
+        })?;
+        // Clients that may not migrate read the version from here (RLS: the owner is trusted).
+        sqlx::query("UPDATE server_identity SET schema_version = greatest(schema_version, $1)")
+            .bind(Self::expected_schema_version())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn check_schema_version(&self) -> StoreResult<()> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT schema_version FROM server_identity")
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap_or(None);
+        let needed = Self::expected_schema_version();
+        match found {
+            Some(version) if version >= needed => Ok(()),
+            _ => Err(StoreError::Migration(format!(
+                "the server's database is not up to date for this version of Integration                  Manager (it needs schema {needed}): ask its operator to run `integrations admin                  init`"
+            ))),
+        }
     }
 
     /// The pool, for tests that must look under the store (RLS checks, ciphertext checks).
@@ -90,6 +152,14 @@ impl PostgresStore {
     async fn tenant_tx(&self, tenant: TenantId) -> StoreResult<Transaction<'static, Postgres>> {
         let mut tx = self.begin().await?;
         set_local(&mut tx, "app.tenant_id", &tenant.to_string()).await?;
+        Ok(tx)
+    }
+
+    /// A transaction that sees every tenant: only the schema owner's and the server role's
+    /// sessions can (see `app_all_tenants()`); a workspace role still sees its own rows only.
+    async fn all_tenants_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.begin().await?;
+        set_local(&mut tx, "app.all_tenants", "on").await?;
         Ok(tx)
     }
 }
