@@ -117,6 +117,10 @@ pub enum Command {
     /// Ad spend against sales for a range of days (in the workspace's time zone), by day,
     /// campaign or ad; all stores or one. Offline it reads the local copy and says how old it is.
     Report(ReportArgs),
+    /// The operator's commands for a shared server, run on the server side with the schema
+    /// owner's DATABASE_URL (a role with CREATEROLE) and INTEGRATIONS_MASTER_KEY.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Settle a conflict between an edit made offline and the server's version (see `status`).
     #[command(visible_alias = "resolve")]
     ResolveConflict {
@@ -125,6 +129,54 @@ pub enum Command {
         #[arg(long, value_enum)]
         keep: KeepArg,
     },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Prepare the database: migrations, the workspace and server roles and their grants, and a
+    /// role and code for every workspace that has none (a database from before). Safe to run
+    /// again after an upgrade. Prints the worker's DATABASE_URL when it makes its role.
+    Init {
+        /// Start of every role name (default: the database's name).
+        #[arg(long)]
+        role_prefix: Option<String>,
+        /// The server as clients reach it, HOST or HOST:PORT (default: as DATABASE_URL has it).
+        #[arg(long)]
+        public_host: Option<String>,
+        /// TLS mode the codes carry: verify-full, verify-ca, require or disable (default:
+        /// verify-full for every host that is not this machine).
+        #[arg(long)]
+        tls: Option<String>,
+        /// A CA certificate (PEM) the codes carry, for a server certificate no public
+        /// authority signed.
+        #[arg(long)]
+        ca_file: Option<std::path::PathBuf>,
+        /// Give the server role a new password and print its URL again.
+        #[arg(long)]
+        new_server_password: bool,
+    },
+    /// Create a workspace and its owner (password on stdin) with a login role of its own; the
+    /// workspace's connection code is the last line of the output.
+    CreateWorkspace {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_email: String,
+        /// Also save the code in this file (readable by you only).
+        #[arg(long)]
+        code_file: Option<std::path::PathBuf>,
+    },
+    /// A new password and key for a workspace (its id, name or role): the old code stops
+    /// working at once. The new code is the last line of the output.
+    RotateWorkspaceAccess {
+        workspace: String,
+        #[arg(long)]
+        code_file: Option<std::path::PathBuf>,
+    },
+    /// The workspace's role can no longer log in; its open sessions end. Its data stays.
+    RevokeWorkspace { workspace: String },
+    /// Every workspace with its role and whether it has access.
+    ListWorkspaces,
 }
 
 #[derive(Args)]

@@ -41,6 +41,13 @@ fn main() -> ExitCode {
 
 /// Opens the core, finds the server, and runs the subcommand.
 async fn run(cli: Cli) -> CoreResult<()> {
+    let out = Output { json: cli.json };
+    // The operator's commands work on the server with the owner's connection, not on a
+    // workspace: no core, no session.
+    let command = match cli.command {
+        Command::Admin(admin) => return commands::admin::run(admin, out).await,
+        other => other,
+    };
     let config = CoreConfig::from_env()?;
     let core = config.open(integrations_core::gateway_from_env()?).await?;
     // Shared mode: find the server (applying edits queued offline, refreshing the mirror of the
@@ -51,12 +58,8 @@ async fn run(cli: Cli) -> CoreResult<()> {
         }
     }
     core.check_link().await;
-    let ctx = Ctx {
-        core,
-        config,
-        out: Output { json: cli.json },
-    };
-    match cli.command {
+    let ctx = Ctx { core, config, out };
+    match command {
         Command::Signup { tenant, email } => account::sign_up(&ctx, &tenant, &email).await,
         Command::Login { email } => account::login(&ctx, &email).await,
         Command::Logout => account::logout(&ctx).await,
@@ -79,5 +82,6 @@ async fn run(cli: Cli) -> CoreResult<()> {
         Command::SyncHistory { id, limit } => sync::sync_history(&ctx, id, limit).await,
         Command::SyncSchedule { id, every } => sync::sync_schedule(&ctx, id, every).await,
         Command::Report(args) => report::report(&ctx, args).await,
+        Command::Admin(_) => unreachable!("run above"),
     }
 }

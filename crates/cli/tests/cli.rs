@@ -9,6 +9,7 @@ use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeHandl
 
 #[path = "../../core/tests/common/own_postgres.rs"]
 mod own_postgres;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use sqlx::Connection;
 
@@ -996,4 +997,172 @@ async fn report_prints_the_table_the_json_and_the_csv() {
         "VALIDATION",
     );
     cli.assert_no_secret_leaked();
+}
+
+/// A fresh database on the test server, its owner URL, and a cleanup that drops it and the roles
+/// `admin init` made for it (role names start with the database's name).
+async fn fresh_shared_database() -> (String, String) {
+    let admin_url =
+        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
+    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    (format!("{base}/{name}"), name)
+}
+
+/// DROP DATABASE … WITH (FORCE) ends the sessions on it, but refuses while one of them is still
+/// starting or exiting (it has no role yet, or no longer): such a session is gone within moments,
+/// so the drop is tried again until it is.
+async fn drop_database_when_free(admin: &mut sqlx::PgConnection, name: &str) {
+    for attempt in 0.. {
+        match sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut *admin)
+            .await
+        {
+            Ok(_) => return,
+            Err(err)
+                if attempt < 100
+                    && err
+                        .as_database_error()
+                        .and_then(|db| db.code())
+                        .is_some_and(|code| code == "42501" || code == "55006") =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(err) => panic!("dropping database {name}: {err}"),
+        }
+    }
+}
+
+async fn drop_shared_database(name: &str) {
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    drop_database_when_free(&mut admin, name).await;
+    let roles: Vec<String> = sqlx::query_scalar(
+        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1 || '\\_%' \
+         ORDER BY rolname LIKE '%\\_w\\_%' DESC",
+    )
+    .bind(name)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    for role in roles {
+        sqlx::query(&format!("DROP ROLE \"{role}\""))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_makes_workspaces_whose_code_is_the_last_line_and_rotates_them() {
+    let (url, name) = fresh_shared_database().await;
+    let master = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
+    let cli = Cli::new(vec![
+        ("DATABASE_URL".into(), url.clone()),
+        ("INTEGRATIONS_MASTER_KEY".into(), master.into()),
+    ]);
+    // Without the master key: a configuration error, nothing done.
+    let keyless = Cli::new(vec![("DATABASE_URL".into(), url.clone())]);
+    keyless.fails(&["admin", "init"], None, 8, "CONFIGURATION");
+
+    let init = cli.ok_json(&["--json", "admin", "init"], None);
+    let server_url = init["serverUrl"].as_str().unwrap().to_owned();
+    assert!(server_url.contains(&format!("{name}_server")), "{init}");
+
+    let output = cli.run(
+        &[
+            "admin",
+            "create-workspace",
+            "--name",
+            "Shop thời trang",
+            "--owner-email",
+            "chu@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let code = stdout.lines().last().unwrap().to_owned();
+    assert!(code.starts_with("imc1."), "{stdout}");
+    let parsed =
+        integrations_core::workspace::ConnectionCode::parse(&SecretString::from(code.clone()))
+            .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for secret in [
+        code.as_str(),
+        parsed.password.expose_secret(),
+        master,
+        PASSWORD,
+    ] {
+        assert!(!stderr.contains(secret), "a secret reached the log");
+    }
+
+    // Bad input: a clear error, nothing saved.
+    cli.fails(
+        &[
+            "admin",
+            "create-workspace",
+            "--name",
+            "B",
+            "--owner-email",
+            "b@shop.vn",
+        ],
+        Some("short"),
+        2,
+        "VALIDATION",
+    );
+    cli.fails(
+        &["admin", "rotate-workspace-access", "no such workspace"],
+        None,
+        3,
+        "NOT_FOUND",
+    );
+    let listed = cli.ok_json(&["--json", "admin", "list-workspaces"], None);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["status"], "active");
+
+    let code_file = cli.data_dir.path().join("shop.code");
+    let rotated = cli.run(
+        &[
+            "admin",
+            "rotate-workspace-access",
+            "Shop thời trang",
+            "--code-file",
+            code_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(rotated.status.success());
+    let new_code = String::from_utf8(rotated.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_code, code);
+    assert_eq!(
+        std::fs::read_to_string(&code_file).unwrap().trim(),
+        new_code
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&code_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let revoked = cli.ok_json(
+        &["--json", "admin", "revoke-workspace", "Shop thời trang"],
+        None,
+    );
+    assert_eq!(revoked["status"], "revoked");
+    drop_shared_database(&name).await;
 }

@@ -385,3 +385,77 @@ async fn each_database_gets_roles_of_its_own_and_cleanup_drops_them() {
     second.cleanup().await;
     assert!(!role_exists(&b.role).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_syncs_every_workspace_with_the_server_role_and_the_master_key() {
+    use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
+    use integrations_providers::{MetaClient, PancakeClient};
+    let server = SharedServer::new().await;
+    let (owner_core, _owner_dir) = server_core(&server.url, &server.master).await;
+    // One integration in each workspace.
+    let mut integrations = Vec::new();
+    for (name, email) in [("A", "a@shop.vn"), ("B", "b@shop.vn")] {
+        let issued = server.workspace(name, email).await;
+        let session = owner_core
+            .sign_in(email, &SecretString::from(PASSWORD))
+            .await
+            .unwrap()
+            .session;
+        let mut shop = pancake("6036602");
+        shop.credentials = Credentials::pancake(SecretString::from("one-shop:worker"));
+        let created = owner_core.create_integration(&session, shop).await.unwrap();
+        owner_core
+            .enable_integration(&session, created.id)
+            .await
+            .unwrap();
+        drop(issued);
+        integrations.push(created.id);
+    }
+    drop(owner_core);
+
+    let config = FakeConfig {
+        orders_per_shop: 5,
+        days: 3,
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    };
+    let pancake_fake = start_pancake(config.clone()).await.unwrap();
+    let meta_fake = start_meta(config).await.unwrap();
+    let providers = integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake_fake.base_url, common::fast_http()).unwrap(),
+        meta: MetaClient::new(&meta_fake.base_url, "v27.0", common::fast_http()).unwrap(),
+    };
+    // The worker: the server role's URL from `admin init`, and the master key. No migration
+    // rights, no sign-in.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+    config.database = DatabaseTarget::Postgres {
+        url: server.server_url.clone(),
+    };
+    config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
+    let worker = config.open(Arc::new(providers)).await.unwrap();
+    assert_eq!(
+        worker.check_link().await,
+        integrations_core::LinkMode::Online
+    );
+    let runs = worker
+        .run_due_jobs("test-worker", Default::default(), 2)
+        .await
+        .unwrap();
+    let mut synced: Vec<_> = runs
+        .iter()
+        .map(|run| {
+            assert_eq!(
+                run.outcome,
+                integrations_core::SyncOutcome::Succeeded,
+                "{run:?}"
+            );
+            run.integration_id
+        })
+        .collect();
+    synced.sort();
+    integrations.sort();
+    assert_eq!(synced, integrations);
+    drop(worker);
+    server.cleanup().await;
+}

@@ -473,7 +473,7 @@ async fn a_workspace_role_cannot_become_another_role() {
         "ALTER TABLE integrations NO FORCE ROW LEVEL SECURITY".to_owned(),
         "DROP POLICY tenant_isolation ON integrations".to_owned(),
         "CREATE POLICY open_door ON integrations USING (true)".to_owned(),
-        format!("SELECT app_isolate_tenant_table('integrations')"),
+        "SELECT app_isolate_tenant_table('integrations')".to_owned(),
     ] {
         let err = sqlx::query(&statement).execute(&mut a).await.unwrap_err();
         assert!(

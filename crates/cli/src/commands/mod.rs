@@ -2,6 +2,7 @@
 //! prints the answer through [`Output`]; a failure is returned for `main` to report.
 
 pub mod account;
+pub mod admin;
 pub mod integrations;
 pub mod report;
 pub mod status;

@@ -416,6 +416,12 @@ impl Admin {
                 ),
             )
             .await?;
+            // Membership lets the owner end the server role's sessions (and drop it).
+            execute(
+                &mut tx,
+                &format!("GRANT {} TO CURRENT_USER", ident(&server_role)),
+            )
+            .await?;
             Some(password)
         } else if options.new_server_password {
             let password = random_password();

@@ -374,12 +374,27 @@ pub async fn drop_database_and_roles(database: &str) {
     let mut admin = sqlx::PgConnection::connect(&test_database_url())
         .await
         .expect("connect to TEST_DATABASE_URL");
-    // FORCE ends sessions still open on it (a pool dropped a moment ago closes in the
-    // background); the test role may end its own and its workspace roles' sessions.
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap_or_else(|err| panic!("dropping database {database}: {err}"));
+    // FORCE ends the sessions still open on it (a pool dropped a moment ago closes in the
+    // background), but refuses while one of them is starting or exiting (it has no role yet, or
+    // no longer): such a session is gone within moments, so the drop is tried again until then.
+    for attempt in 0.. {
+        match sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+        {
+            Ok(_) => break,
+            Err(err)
+                if attempt < 100
+                    && err
+                        .as_database_error()
+                        .and_then(|db| db.code())
+                        .is_some_and(|code| code == "42501" || code == "55006") =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(err) => panic!("dropping database {database}: {err}"),
+        }
+    }
     let roles: Vec<String> = sqlx::query_scalar(
         "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1 || '\\_%' \
          ORDER BY rolname LIKE '%\\_w\\_%' DESC, rolname",
