@@ -339,7 +339,7 @@ impl CoreConfig {
             }
             DatabaseTarget::Postgres { url } => {
                 let shared = SharedStore::open(
-                    url.expose_secret(),
+                    crate::workspace::tls::options_from_url(url.expose_secret())?,
                     &self.data_dir.join(mirror_file_name(url.expose_secret())?),
                     &server_fingerprint(url.expose_secret())?,
                 )

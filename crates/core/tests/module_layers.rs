@@ -46,6 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "provider",
             "master_key",
+            "workspace",
             "auth",
             "crypto",
             "sync",

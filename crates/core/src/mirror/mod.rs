@@ -53,11 +53,11 @@ impl SharedStore {
     /// Opens the mirror (creating it if needed) and prepares, without contacting it, the server
     /// connection: the mirror is usable at once, whether the server answers or not.
     pub async fn open(
-        url: &str,
+        server: sqlx::postgres::PgConnectOptions,
         mirror_path: &std::path::Path,
         server_fingerprint: &str,
     ) -> StoreResult<Self> {
-        let server = PostgresStore::connect_lazy(url)?;
+        let server = PostgresStore::connect_lazy_with(server);
         let mirror = SqliteStore::open(mirror_path).await?;
         // It holds the signed-in user's password hash and refresh tokens: owner only.
         #[cfg(unix)]

@@ -30,18 +30,6 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// A pool that connects on first use and runs no migrations yet: shared mode starts on the
-    /// mirror without waiting for the server, and migrates once it answers (see [`Self::migrate`]).
-    pub fn connect_lazy(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|_| StoreError::Unavailable("the PostgreSQL URL is not valid".into()))?
-            .application_name("integration-manager");
-        let pool = PgPoolOptions::new()
-            .max_connections(10)
-            .acquire_timeout(Duration::from_secs(2))
-            .connect_lazy_with(options);
-        Ok(Self { pool })
-    }
     /// One round trip: does the server answer?
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
@@ -68,8 +56,9 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// A pool for given options (the TLS rule and a connection code's role are applied by the
-    /// caller), connecting on first use.
+    /// A pool that connects on first use and runs no migrations yet: shared mode starts on the
+    /// mirror without waiting for the server, and migrates once it answers (see [`Self::migrate`]).
+    /// The options come with the TLS rule applied (`workspace::tls`, by the caller).
     pub fn connect_lazy_with(options: PgConnectOptions) -> Self {
         let pool = PgPoolOptions::new()
             .max_connections(10)
