@@ -34,7 +34,7 @@ pub fn save_session(path: &Path, tokens: &TokenPair) -> Result<(), CoreError> {
 }
 
 fn create_dir(dir: &Path) -> Result<(), CoreError> {
-    std::fs::create_dir_all(dir)
+    integrations_core::private_fs::create_dir_all(dir)
         .map_err(|err| CoreError::Configuration(format!("Cannot create {}: {err}", dir.display())))
 }
 
@@ -46,14 +46,16 @@ fn lock_session(path: &Path) -> Result<std::fs::File, CoreError> {
     if let Some(dir) = lock_path.parent() {
         create_dir(dir)?;
     }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|err| {
-            CoreError::Configuration(format!("Cannot open {}: {err}", lock_path.display()))
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(integrations_core::private_fs::FILE_MODE);
+    }
+    let file = options.open(&lock_path).map_err(|err| {
+        CoreError::Configuration(format!("Cannot open {}: {err}", lock_path.display()))
+    })?;
     file.lock().map_err(|err| {
         CoreError::Configuration(format!("Cannot lock {}: {err}", lock_path.display()))
     })?;

@@ -489,6 +489,71 @@ async fn offline_the_cli_reads_the_mirror_queues_edits_and_applies_them_when_the
     cli.assert_no_secret_leaked();
 }
 
+/// Under umask 000 (where the defaults would open everything to every user) the data
+/// directory, the embedded database, the key file and the session the CLI writes are private.
+#[cfg(unix)]
+#[test]
+fn the_cli_keeps_its_data_directory_and_files_private_under_any_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("fresh").join("data");
+    let run = |args: &[&str], stdin: &str| {
+        let output = Command::new("sh")
+            .args(["-c", "umask 000 && exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_integrations"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("INTEGRATIONS_DATA_DIR", &data)
+            .env("INTEGRATIONS_NO_KEYCHAIN", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                writeln!(child.stdin.take().unwrap(), "{stdin}")?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Shop",
+            "--email",
+            "a@shop.vn",
+        ],
+        PASSWORD,
+    );
+    // A signed-in command takes the session's lock file.
+    run(&["--json", "whoami"], "");
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&root.path().join("fresh")), 0o700);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        files.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    assert_eq!(mode(&data), 0o700);
+    for expected in [
+        "integrations.db",
+        "master.key",
+        "cli-session.json",
+        "cli-session.lock",
+    ] {
+        assert!(files.iter().any(|f| f == expected), "{files:?}");
+    }
+}
+
 #[test]
 fn a_bad_master_key_is_a_configuration_error() {
     let cli = Cli::new(vec![("INTEGRATIONS_MASTER_KEY".into(), "too-short".into())]);

@@ -263,7 +263,7 @@ impl CoreConfig {
                     }),
             },
         };
-        std::fs::create_dir_all(&self.data_dir).map_err(|err| {
+        crate::private_fs::create_dir_all(&self.data_dir).map_err(|err| {
             CoreError::Configuration(format!(
                 "Cannot create the data directory {}: {err}",
                 self.data_dir.display()
@@ -323,7 +323,7 @@ impl CoreConfig {
     pub async fn open(&self, providers: Arc<dyn ProviderGateway>) -> CoreResult<Core> {
         let (master, source) = self.master_key()?;
         tracing::info!(mode = self.mode(), key_source = ?source, "opening core");
-        std::fs::create_dir_all(&self.data_dir).map_err(|err| {
+        crate::private_fs::create_dir_all(&self.data_dir).map_err(|err| {
             CoreError::Configuration(format!(
                 "Cannot create the data directory {}: {err}",
                 self.data_dir.display()

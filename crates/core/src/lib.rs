@@ -6,7 +6,8 @@
 //! The modules depend on each other one way, each only on those before it (checked by
 //! `tests/module_layers.rs`):
 //!
-//! 1. [`error`], then [`domain`]: the error type and the integration model with its rules.
+//! 1. [`error`], then [`domain`]: the error type and the integration model with its rules;
+//!    [`private_fs`]: files and directories private from their creation.
 //! 2. [`crypto`], [`auth`], [`master_key`], [`provider`] and [`gateway`]: sealing, tokens, the
 //!    master key's home, the provider seam and its HTTP implementation.
 //! 3. [`store`]: persistence, a trait per concern, PostgreSQL and SQLite.
@@ -25,6 +26,7 @@ pub mod error;
 pub mod gateway;
 pub mod master_key;
 pub mod mirror;
+pub mod private_fs;
 pub mod provider;
 pub mod service;
 pub mod store;

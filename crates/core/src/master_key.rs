@@ -7,8 +7,7 @@
 //! a new key (which would make every stored credential unreadable).
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, CoreResult};
@@ -39,7 +38,7 @@ pub fn load_or_create(
     database: &Path,
     use_keychain: bool,
 ) -> CoreResult<LoadedMasterKey> {
-    fs::create_dir_all(data_dir).map_err(|err| {
+    crate::private_fs::create_dir_all(data_dir).map_err(|err| {
         CoreError::Configuration(format!(
             "Cannot create the data directory {}: {err}",
             data_dir.display()
@@ -131,29 +130,10 @@ fn read_key_file(path: &Path) -> CoreResult<MasterKey> {
     })
 }
 
-/// Writes a file that only the current user can read (0600 on Unix), replacing it atomically.
+/// Writes a file that only the current user can read (0600 on Unix, from its creation),
+/// replacing it atomically.
 pub fn write_private(path: &Path, contents: &[u8]) -> CoreResult<()> {
-    let tmp: PathBuf = path.with_extension("tmp");
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        // `mode` applies only when the file is created: a leftover temp file keeps its own.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(fs::Permissions::from_mode(0o600))?;
-        }
-        file.write_all(contents)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result
+    crate::private_fs::write(path, contents)
         .map_err(|err| CoreError::Configuration(format!("Cannot write {}: {err}", path.display())))
 }
 

@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("error", &[]),
     ("domain", &["error"]),
+    ("private_fs", &[]),
     ("crypto", &["domain", "error"]),
     ("auth", &["domain", "error"]),
-    ("master_key", &["crypto", "error"]),
+    ("master_key", &["crypto", "private_fs", "error"]),
     ("provider", &["domain", "error"]),
     ("gateway", &["provider", "domain", "error"]),
-    ("store", &["domain", "error"]),
+    ("store", &["domain", "private_fs", "error"]),
     ("workspace", &["crypto", "domain", "error"]),
     (
         "admin",
@@ -47,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "provider",
             "master_key",
             "workspace",
+            "private_fs",
             "auth",
             "crypto",
             "sync",

@@ -31,7 +31,7 @@ pub use types::{
 };
 
 use crate::domain::TenantId;
-use crate::store::{PostgresStore, SqliteStore, StoreError, StoreResult};
+use crate::store::{PostgresStore, SqliteStore, StoreResult};
 
 pub struct SharedStore {
     server: PostgresStore,
@@ -58,18 +58,9 @@ impl SharedStore {
         server_fingerprint: &str,
     ) -> StoreResult<Self> {
         let server = PostgresStore::connect_lazy_with(server);
+        // Private from its creation (SqliteStore::open): it holds the signed-in user's password
+        // hash and refresh tokens.
         let mirror = SqliteStore::open(mirror_path).await?;
-        // It holds the signed-in user's password hash and refresh tokens: owner only.
-        #[cfg(unix)]
-        for suffix in ["", "-wal", "-shm"] {
-            use std::os::unix::fs::PermissionsExt;
-            let mut path = mirror_path.as_os_str().to_owned();
-            path.push(suffix);
-            if std::path::Path::new(&path).exists() {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|err| StoreError::Database(format!("mirror permissions: {err}")))?;
-            }
-        }
         if mirror.bind_mirror(server_fingerprint).await? {
             tracing::warn!("the mirror held another server's data; it was emptied");
         }

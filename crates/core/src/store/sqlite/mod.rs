@@ -93,8 +93,12 @@ async fn next_row_version(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the database file and applies pending migrations. The file
+    /// (and so its `-wal` and `-shm`) is made 0600 before SQLite sees it: it holds password
+    /// hashes, refresh token hashes and sealed credentials.
     pub async fn open(path: &Path) -> StoreResult<Self> {
+        crate::private_fs::prepare_sqlite(path)
+            .map_err(|err| StoreError::Unavailable(format!("{}: {err}", path.display())))?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
