@@ -190,6 +190,9 @@ mod tests {
     #[tokio::test]
     async fn a_429_halves_the_limit_even_while_requests_are_in_flight() {
         let limit = AdaptiveLimit::new(8, 8);
+        // Answers take a minute, so a round is a minute: however slowly this test runs, the
+        // 429s below all come within the first cut's round.
+        limit.succeeded(Duration::from_secs(60));
         let held: Vec<_> = futures::future::join_all((0..8).map(|_| limit.acquire())).await;
         limit.throttle();
         assert_eq!(limit.limit(), 4);
