@@ -162,6 +162,10 @@ pub(crate) struct Stats {
     /// Requests seen per key, for scenarios that change after a number of calls.
     hits: Mutex<std::collections::HashMap<String, u32>>,
     window: Mutex<Option<(Instant, u32)>>,
+    /// Order pages asked for so far, and how many of them may be answered (`None`: all).
+    order_pages: Mutex<(usize, Option<usize>)>,
+    /// Wakes the order pages held back when they may go.
+    order_pages_released: tokio::sync::Notify,
 }
 
 impl Stats {
@@ -189,6 +193,30 @@ impl Stats {
             .lock()
             .map(|mut s| s.insert(key.to_owned()))
             .unwrap_or(false)
+    }
+
+    /// Waits while order pages are held back and this one (counted here) is past the limit.
+    pub(crate) async fn order_page_turn(&self) {
+        let turn = self
+            .order_pages
+            .lock()
+            .map(|mut pages| {
+                pages.0 += 1;
+                pages.0
+            })
+            .unwrap_or(0);
+        loop {
+            // Made before the check, so a release between the two is not missed.
+            let released = self.order_pages_released.notified();
+            let may_go = self
+                .order_pages
+                .lock()
+                .map_or(true, |pages| pages.1.is_none_or(|limit| turn <= limit));
+            if may_go {
+                return;
+            }
+            released.await;
+        }
     }
 
     /// True when this request is over the per-second limit.
@@ -224,6 +252,23 @@ impl FakeHandle {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Answers the next `pages` order pages asked for and holds back (leaves unanswered) every
+    /// one after them until [`FakeHandle::release_order_pages`]: a test stops a sync at a known
+    /// page instead of racing it.
+    pub fn hold_order_pages_after(&self, pages: usize) {
+        if let Ok(mut order_pages) = self.stats.order_pages.lock() {
+            order_pages.1 = Some(order_pages.0 + pages);
+        }
+    }
+
+    /// Answers the order pages held back, and all later ones.
+    pub fn release_order_pages(&self) {
+        if let Ok(mut order_pages) = self.stats.order_pages.lock() {
+            order_pages.1 = None;
+        }
+        self.stats.order_pages_released.notify_waiters();
     }
 
     /// Every request so far, in arrival order.

@@ -111,6 +111,9 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
     if !cfg.latency.is_zero() {
         tokio::time::sleep(cfg.latency).await;
     }
+    if path.ends_with("/orders") {
+        s.stats.order_page_turn().await;
+    }
     let scenario = key.split(':').next().unwrap_or("");
     let shops: Vec<ShopDef> = match scenario {
         "one-shop"
