@@ -23,9 +23,12 @@ pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Failed sign-ins allowed before each further attempt must wait.
 pub const FREE_LOGIN_FAILURES: u32 = 5;
-/// Failures older than this are forgotten.
-pub const LOGIN_FAILURE_WINDOW_SECS: i64 = 15 * 60;
-const MAX_LOGIN_DELAY_SECS: u64 = 15 * 60;
+/// The longest wait between two attempts: a day, however many failures came before.
+pub const MAX_LOGIN_DELAY_SECS: u64 = 24 * 60 * 60;
+/// Failures are forgotten after a successful sign-in, or after this long without a failed
+/// attempt. Much longer than the longest wait, so waiting out the delays never starts the
+/// count over: past the free attempts, a guesser gets about one try a day.
+pub const LOGIN_FAILURE_MEMORY_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// The one message for an unknown email and a wrong password, so neither can be told apart.
 pub const BAD_CREDENTIALS: &str = "Incorrect email or password.";
@@ -297,8 +300,9 @@ pub(crate) async fn verify_password(password: &SecretString, hash: Option<&str>)
     .unwrap_or(false)
 }
 
-/// How long the next attempt must wait after `failures` recent failures.
-pub(crate) fn login_delay_secs(failures: u32) -> u64 {
+/// How long the next attempt must wait after `failures` remembered failures: nothing for the
+/// first [`FREE_LOGIN_FAILURES`], then 1 s, doubling with each failure up to a day.
+pub fn login_delay_secs(failures: u32) -> u64 {
     if failures < FREE_LOGIN_FAILURES {
         return 0;
     }
@@ -473,7 +477,9 @@ mod tests {
         assert_eq!(login_delay_secs(4), 0);
         assert_eq!(login_delay_secs(5), 1);
         assert_eq!(login_delay_secs(8), 8);
-        assert_eq!(login_delay_secs(40), 900);
+        assert_eq!(login_delay_secs(21), 65_536);
+        assert_eq!(login_delay_secs(22), MAX_LOGIN_DELAY_SECS);
+        assert_eq!(login_delay_secs(u32::MAX), MAX_LOGIN_DELAY_SECS);
     }
 
     #[test]

@@ -63,7 +63,10 @@ pub enum CoreError {
     StaleEdit,
     #[error("{0}")]
     Unauthenticated(String),
-    #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
+    #[error(
+        "Too many failed sign-in attempts. Try again in {}.",
+        wait_in_words(*retry_after_secs)
+    )]
     RateLimited { retry_after_secs: u64 },
     /// A provider (Pancake POS, Meta) refused or failed. `provider_code` is the provider layer's
     /// own stable code, e.g. `PROVIDER_AUTH_REJECTED`; the message is already redacted.
@@ -153,3 +156,49 @@ pub struct ErrorPayload {
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+/// A wait as a person says it, rounded up so nobody tries too early: `1 second`, `40 seconds`,
+/// `3 minutes`, `2 hours`, `24 hours`.
+fn wait_in_words(secs: u64) -> String {
+    let (count, unit) = match secs {
+        0..=59 => (secs.max(1), "second"),
+        60..=3599 => (secs.div_ceil(60), "minute"),
+        _ => (secs.div_ceil(3600), "hour"),
+    };
+    if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_wait_reads_in_the_largest_unit_rounded_up() {
+        let message = |secs| {
+            CoreError::RateLimited {
+                retry_after_secs: secs,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            message(1),
+            "Too many failed sign-in attempts. Try again in 1 second."
+        );
+        assert_eq!(
+            message(40),
+            "Too many failed sign-in attempts. Try again in 40 seconds."
+        );
+        assert_eq!(
+            message(61),
+            "Too many failed sign-in attempts. Try again in 2 minutes."
+        );
+        assert_eq!(
+            message(86_400),
+            "Too many failed sign-in attempts. Try again in 24 hours."
+        );
+    }
+}

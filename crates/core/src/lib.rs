@@ -7,7 +7,8 @@
 //! `tests/module_layers.rs`):
 //!
 //! 1. [`error`], then [`domain`]: the error type and the integration model with its rules;
-//!    [`private_fs`]: files and directories private from their creation.
+//!    [`private_fs`]: files and directories private from their creation; [`clock`]: the time
+//!    the rules that count it read.
 //! 2. [`crypto`], [`auth`], [`master_key`], [`provider`] and [`gateway`]: sealing, tokens, the
 //!    master key's home, the provider seam and its HTTP implementation.
 //! 3. [`store`]: persistence, a trait per concern, PostgreSQL and SQLite.
@@ -19,6 +20,7 @@
 pub mod admin;
 pub mod analytics;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod domain;

@@ -5,6 +5,8 @@ mod common;
 use std::sync::Arc;
 
 use common::{Backend, TestEnv};
+use integrations_core::auth::{login_delay_secs, FREE_LOGIN_FAILURES, MAX_LOGIN_DELAY_SECS};
+use integrations_core::clock::ManualClock;
 use integrations_core::service::META_ADS_EXISTS;
 use integrations_core::{
     Core, CoreError, Credentials, ErrorCode, IntegrationConfig, IntegrationStatus,
@@ -823,6 +825,99 @@ async fn parallel_guesses_cannot_share_one_stale_failure_count(backend: Backend)
     assert_eq!(checked + refused, 20);
 }
 
+/// Moves the core's throttle clock and expects the next attempt's answer.
+async fn attempt(core: &Core, password: &str) -> Result<(), CoreError> {
+    core.sign_in("owner@shop.vn", &SecretString::from(password))
+        .await
+        .map(|_| ())
+}
+
+fn wait_of(result: Result<(), CoreError>) -> u64 {
+    match result {
+        Err(CoreError::RateLimited { retry_after_secs }) => retry_after_secs,
+        other => panic!("expected a wait, got {other:?}"),
+    }
+}
+
+async fn repeated_failures_wait_longer_each_time_and_waiting_never_resets_them(backend: Backend) {
+    let mut env = TestEnv::new(backend).await;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    env.core.set_clock(clock.clone());
+    env.core
+        .sign_up("Shop", "owner@shop.vn", &SecretString::from("mật khẩu 123"))
+        .await
+        .unwrap();
+    for _ in 0..FREE_LOGIN_FAILURES {
+        let err = attempt(&env.core, "sai mật khẩu").await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    }
+    // From here every failure doubles the wait: 1 s, 2 s, 4 s … up to a day, and serving a
+    // wait (even one longer than the old 15-minute window) only buys one more attempt.
+    let mut waits = Vec::new();
+    for failures in FREE_LOGIN_FAILURES..FREE_LOGIN_FAILURES + 20 {
+        let wait = wait_of(attempt(&env.core, "sai mật khẩu").await);
+        assert_eq!(wait, login_delay_secs(failures));
+        // Still limited one second before the wait ends, and with the right password too.
+        clock.advance(chrono::Duration::seconds(wait as i64 - 1));
+        assert_eq!(wait_of(attempt(&env.core, "mật khẩu 123").await), 1);
+        clock.advance(chrono::Duration::seconds(1));
+        let err = attempt(&env.core, "sai mật khẩu").await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unauthenticated);
+        waits.push(wait);
+    }
+    assert_eq!(&waits[..4], [1, 2, 4, 8]);
+    assert!(
+        waits.iter().any(|w| *w > 15 * 60),
+        "past the old cap: {waits:?}"
+    );
+    assert_eq!(waits.last(), Some(&MAX_LOGIN_DELAY_SECS));
+    assert_eq!(
+        wait_of(attempt(&env.core, "mật khẩu 123").await),
+        MAX_LOGIN_DELAY_SECS
+    );
+    let err = wait_of(attempt(&env.core, "mật khẩu 123").await);
+    assert_eq!(
+        err, MAX_LOGIN_DELAY_SECS,
+        "a refused attempt costs nothing more"
+    );
+
+    // The right password after the wait signs in and forgets the failures.
+    clock.advance(chrono::Duration::seconds(MAX_LOGIN_DELAY_SECS as i64));
+    attempt(&env.core, "mật khẩu 123").await.unwrap();
+    for _ in 0..FREE_LOGIN_FAILURES {
+        let err = attempt(&env.core, "sai mật khẩu").await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    }
+    assert_eq!(wait_of(attempt(&env.core, "sai mật khẩu").await), 1);
+}
+
+async fn a_quiet_week_forgets_the_failures(backend: Backend) {
+    let mut env = TestEnv::new(backend).await;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    env.core.set_clock(clock.clone());
+    env.core
+        .sign_up("Shop", "owner@shop.vn", &SecretString::from("mật khẩu 123"))
+        .await
+        .unwrap();
+    for failures in 0..FREE_LOGIN_FAILURES + 6 {
+        clock.advance(chrono::Duration::seconds(login_delay_secs(failures) as i64));
+        let err = attempt(&env.core, "sai mật khẩu").await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    }
+    assert_eq!(wait_of(attempt(&env.core, "sai mật khẩu").await), 64);
+    // Six days of quiet: the count is still there.
+    clock.advance(chrono::Duration::days(6));
+    attempt(&env.core, "sai mật khẩu").await.unwrap_err();
+    assert_eq!(wait_of(attempt(&env.core, "sai mật khẩu").await), 128);
+    // A full week without a failure: forgotten, the free attempts are back.
+    clock.advance(chrono::Duration::days(7));
+    for _ in 0..FREE_LOGIN_FAILURES {
+        let err = attempt(&env.core, "sai mật khẩu").await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    }
+    assert_eq!(wait_of(attempt(&env.core, "sai mật khẩu").await), 1);
+}
+
 async fn sign_up_checks_its_input(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let short = env
@@ -861,4 +956,6 @@ on_both_stores!(
     unknown_email_and_wrong_password_read_the_same_and_failures_slow_down,
     sign_up_checks_its_input,
     parallel_guesses_cannot_share_one_stale_failure_count,
+    repeated_failures_wait_longer_each_time_and_waiting_never_resets_them,
+    a_quiet_week_forgets_the_failures,
 );

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::Core;
 use crate::auth::{
     self, login_delay_secs, sha256_hex, validate_email, validate_new_password, Session, TokenPair,
-    BAD_CREDENTIALS, LOGIN_FAILURE_WINDOW_SECS,
+    BAD_CREDENTIALS, LOGIN_FAILURE_MEMORY_SECS,
 };
 use crate::domain::{validate_name, TenantId};
 use crate::error::{CoreError, CoreResult};
@@ -35,13 +35,15 @@ pub struct Account {
     pub email: String,
 }
 
-/// The throttling rule: failures older than the window are forgotten; after
-/// [`auth::FREE_LOGIN_FAILURES`] each attempt must wait twice as long as the one before.
+/// The throttling rule: after [`auth::FREE_LOGIN_FAILURES`] each attempt must wait twice as
+/// long as the one before, up to a day. Waiting out a delay does not reset the count (each
+/// attempt after it adds one more failure); only a successful sign-in or a quiet week of
+/// [`LOGIN_FAILURE_MEMORY_SECS`] forgets it.
 fn login_policy(current: &LoginThrottle, now: chrono::DateTime<Utc>) -> Result<u32, u64> {
     let since = current
         .last_failure_at
         .map_or(i64::MAX, |at| (now - at).num_seconds().max(0));
-    if since >= LOGIN_FAILURE_WINDOW_SECS {
+    if since >= LOGIN_FAILURE_MEMORY_SECS {
         return Ok(1);
     }
     let wait = login_delay_secs(current.failures) as i64;
@@ -91,7 +93,7 @@ impl Core {
         // the decision, so parallel guesses cannot share one stale count.
         let reservation = self
             .store
-            .reserve_login_attempt(&email_hash, Utc::now(), login_policy)
+            .reserve_login_attempt(&email_hash, self.clock.now(), login_policy)
             .await?;
         if let Err(retry_after_secs) = reservation {
             return Err(CoreError::RateLimited { retry_after_secs });

@@ -25,6 +25,7 @@ pub use keys::KeyRotation;
 pub use crate::domain::META_ADS_EXISTS;
 
 use crate::auth::{TokenConfig, TokenIssuer};
+use crate::clock::{Clock, SystemClock};
 use crate::crypto::MasterKey;
 use crate::mirror::SharedStore;
 use crate::provider::ProviderGateway;
@@ -44,6 +45,8 @@ pub struct Core {
     sync_progress: ProgressBoard,
     /// Wakes the in-app scheduler ("Sync now").
     sync_wake: tokio::sync::Notify,
+    /// The time the sign-in throttle counts in.
+    clock: Arc<dyn Clock>,
 }
 
 impl Core {
@@ -62,6 +65,7 @@ impl Core {
             sync_settings: SyncSettings::default(),
             sync_progress: ProgressBoard::default(),
             sync_wake: tokio::sync::Notify::new(),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -87,6 +91,17 @@ impl Core {
 
     pub fn set_sync_settings(&mut self, settings: SyncSettings) {
         self.sync_settings = settings;
+    }
+
+    /// Another clock for the sign-in throttle (tests move a [`crate::clock::ManualClock`]
+    /// instead of waiting hours).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
     }
 
     /// The shared-mode store, for the app to run its link in the background.
