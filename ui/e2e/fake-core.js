@@ -499,7 +499,7 @@ function installFakeCore(seed) {
     sign_up: ({ tenantName, email, password }) => {
       if (!tenantName.trim()) fail('VALIDATION', 'Enter a workspace name.');
       if (password.length < 8) fail('VALIDATION', 'The password must be at least 8 characters.');
-      if (state.users.some((u) => u.email === email)) fail('CONFLICT', 'An account with this email already exists.');
+      if (state.users.some((u) => u.email === email)) fail('VALIDATION', 'A workspace cannot be created with this email. If you already have an account, sign in; otherwise check the email or use another one.');
       const n = state.users.length + 1;
       const user = { userId: 'u-' + n, tenantId: 't-' + n, tenantName, email, password };
       state.users.push(user);

@@ -32,6 +32,11 @@ pub const LOGIN_FAILURE_MEMORY_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// The one message for an unknown email and a wrong password, so neither can be told apart.
 pub const BAD_CREDENTIALS: &str = "Incorrect email or password.";
+/// The same, offline (shared mode with the server out of reach), where only accounts that
+/// signed in on this computer before can sign in: said for both cases, so it tells nothing.
+pub const BAD_CREDENTIALS_OFFLINE: &str = "Incorrect email or password. While the shared \
+    database cannot be reached, only accounts that have signed in on this computer before can \
+    sign in.";
 
 /// Who is calling, proved by a token or a sign-in. Fields are private: only this module makes one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

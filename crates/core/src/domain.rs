@@ -19,6 +19,11 @@ pub type IntegrationId = Uuid;
 pub const NAME_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
 
+/// A sign-up whose email is taken. It does not say so: it reads as a refusal of the form, with
+/// the way forward for both the owner of the email and someone who mistyped theirs.
+pub const SIGN_UP_REFUSED: &str = "A workspace cannot be created with this email. If you \
+    already have an account, sign in; otherwise check the email or use another one.";
+
 /// The seed's words for its one-Meta-Ads-per-workspace rule.
 pub const META_ADS_EXISTS: &str =
     "Integration with provider META_ADS already exists for this tenant";

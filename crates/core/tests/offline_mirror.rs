@@ -231,7 +231,12 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .sign_in("khac@shop.vn", &SecretString::from(PASSWORD))
         .await
         .unwrap_err();
-    assert_eq!(unknown.code(), ErrorCode::Offline, "{unknown}");
+    // An email the mirror does not know reads exactly like a wrong password.
+    assert_eq!(unknown.payload(), wrong.payload());
+    assert_eq!(
+        unknown.to_string(),
+        integrations_core::auth::BAD_CREDENTIALS_OFFLINE
+    );
     let session = sign_in(&a).await;
     let after_restart = a.list_integrations(&session).await.unwrap();
     let find = |id: Uuid| after_restart.iter().find(|i| i.id == id).unwrap().clone();

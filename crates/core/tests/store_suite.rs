@@ -678,7 +678,7 @@ async fn sign_in_refresh_and_sign_out(backend: Backend) {
         .sign_up("Other", "chu@shop.vn", &password)
         .await
         .unwrap_err();
-    assert_eq!(duplicate.code(), ErrorCode::Conflict);
+    assert_eq!(duplicate.code(), ErrorCode::Validation);
 
     let signed_in = env.core.sign_in(" CHU@shop.vn ", &password).await.unwrap();
     assert_eq!(signed_in.session.tenant_id(), signed_up.session.tenant_id());
@@ -918,6 +918,49 @@ async fn a_quiet_week_forgets_the_failures(backend: Backend) {
     assert_eq!(wait_of(attempt(&env.core, "sai mật khẩu").await), 1);
 }
 
+async fn a_taken_email_is_refused_without_saying_that_it_has_an_account(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let password = SecretString::from("mật khẩu 123");
+    env.core
+        .sign_up("Shop thời trang", "chu@shop.vn", &password)
+        .await
+        .unwrap();
+    let taken = env
+        .core
+        .sign_up(
+            "Another",
+            " CHU@shop.vn",
+            &SecretString::from("mật khẩu khác 456"),
+        )
+        .await
+        .unwrap_err();
+    // The same code as the form's other refusals, and words that confirm nothing.
+    let malformed = env
+        .core
+        .sign_up("Another", "chu-at-shop.vn", &password)
+        .await
+        .unwrap_err();
+    assert_eq!(taken.code(), malformed.code());
+    assert_eq!(taken.code(), ErrorCode::Validation);
+    let message = taken.to_string();
+    assert_eq!(message, integrations_core::domain::SIGN_UP_REFUSED);
+    for telling in ["exist", "already has", "registered", "taken", "in use"] {
+        assert!(!message.contains(telling), "{message}");
+    }
+    // Nothing was made: the owner's password still signs in, the newcomer's does not.
+    let owner = env.core.sign_in("chu@shop.vn", &password).await.unwrap();
+    assert_eq!(
+        env.core.whoami(&owner.session).await.unwrap().tenant_name,
+        "Shop thời trang"
+    );
+    let newcomer = env
+        .core
+        .sign_in("chu@shop.vn", &SecretString::from("mật khẩu khác 456"))
+        .await
+        .unwrap_err();
+    assert_eq!(newcomer.code(), ErrorCode::Unauthenticated);
+}
+
 async fn sign_up_checks_its_input(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let short = env
@@ -958,4 +1001,5 @@ on_both_stores!(
     parallel_guesses_cannot_share_one_stale_failure_count,
     repeated_failures_wait_longer_each_time_and_waiting_never_resets_them,
     a_quiet_week_forgets_the_failures,
+    a_taken_email_is_refused_without_saying_that_it_has_an_account,
 );

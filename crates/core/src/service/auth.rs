@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::Core;
 use crate::auth::{
     self, login_delay_secs, sha256_hex, validate_email, validate_new_password, Session, TokenPair,
-    BAD_CREDENTIALS, LOGIN_FAILURE_MEMORY_SECS,
+    BAD_CREDENTIALS, BAD_CREDENTIALS_OFFLINE, LOGIN_FAILURE_MEMORY_SECS,
 };
 use crate::domain::{validate_name, TenantId};
 use crate::error::{CoreError, CoreResult};
@@ -55,6 +55,11 @@ fn login_policy(current: &LoginThrottle, now: chrono::DateTime<Utc>) -> Result<u
 
 impl Core {
     /// Creates a tenant (workspace) and its owner, and signs the owner in.
+    ///
+    /// An email that already has an account is refused with [`crate::domain::SIGN_UP_REFUSED`], a
+    /// validation error like the other refusals of the form's input, which never says that the
+    /// account exists; the password is hashed before the insert either way, so both answers
+    /// take as long.
     pub async fn sign_up(
         &self,
         tenant_name: &str,
@@ -106,11 +111,12 @@ impl Core {
                 self.store.clear_login_failures(&email_hash).await?;
                 self.issue(&user, Uuid::new_v4()).await
             }
-            // Offline, only accounts used on this computer before are in the mirror: say so
-            // rather than calling a good password wrong.
-            None if self.is_offline() => Err(CoreError::offline(
-                "Signing in with an account not used on this computer before",
-            )),
+            // Offline only the accounts used on this computer before are in the mirror. The
+            // answer says so for a wrong password and an unknown email alike (and both did the
+            // same password check), so it never tells which emails have accounts.
+            _ if self.is_offline() => {
+                Err(CoreError::Unauthenticated(BAD_CREDENTIALS_OFFLINE.into()))
+            }
             _ => Err(CoreError::Unauthenticated(BAD_CREDENTIALS.into())),
         }
     }

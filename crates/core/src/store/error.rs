@@ -1,6 +1,6 @@
 //! How a store fails, and what the user hears of it.
 
-use crate::domain::META_ADS_EXISTS;
+use crate::domain::{META_ADS_EXISTS, SIGN_UP_REFUSED};
 use crate::error::CoreError;
 
 /// Named database rules whose violation the user should hear about in their own words.
@@ -54,9 +54,10 @@ impl From<StoreError> for CoreError {
                 "This Pancake POS store is already connected. Each store can be connected once."
                     .into(),
             ),
-            StoreError::Conflict(Constraint::UserEmail) => CoreError::Conflict(
-                "An account with this email already exists. Sign in instead.".into(),
-            ),
+            // Worded so it never confirms that the email has an account (see `Core::sign_up`).
+            StoreError::Conflict(Constraint::UserEmail) => {
+                CoreError::Validation(SIGN_UP_REFUSED.into())
+            }
             StoreError::Conflict(Constraint::DeletedOnServer) => CoreError::Conflict(
                 "This integration was deleted on the server, so your offline change has nothing \
                  to apply to. Keep the server's version to let it go."
