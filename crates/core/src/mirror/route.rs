@@ -10,9 +10,10 @@ use super::{LinkMode, SharedStore};
 use crate::domain::{IntegrationId, TenantId, UserId};
 use crate::store::prelude::*;
 use crate::store::{
-    AdRecord, AggregateKey, ClaimScope, ClaimedJob, InsightAggregate, IntegrationRecord, JobInfo,
-    LoginPolicy, OrderAggregate, OrderFilter, Reencryption, RefreshTokenRecord, StoreError,
-    StoreResult, SyncBatch, SyncRunRecord, SyncedTable, TenantKeyRecord, TenantRecord, UserRecord,
+    AdRecord, AggregateKey, AlertRecord, ClaimScope, ClaimedJob, InsightAggregate,
+    IntegrationRecord, JobInfo, LoginPolicy, OrderAggregate, OrderFilter, Reencryption,
+    RefreshTokenRecord, StoreError, StoreResult, SyncBatch, SyncRunRecord, SyncedTable,
+    TenantKeyRecord, TenantRecord, TokenExpiryRecord, UserRecord,
 };
 
 /// Reads: the server while online, the mirror otherwise (and when the server just failed).
@@ -454,6 +455,85 @@ impl ReportStore for SharedStore {
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
         read!(self, report_ads(tenant))
+    }
+}
+
+/// Alerts are fired, cleared and dismissed on the server (so every computer of the workspace
+/// sees one episode once); reads fall back to the mirror, and offline the service computes the
+/// open alerts from the mirror's synced rows without storing them.
+#[async_trait]
+impl AlertStore for SharedStore {
+    async fn alerts(&self, tenant: TenantId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
+        read!(self, alerts(tenant, limit))
+    }
+
+    async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
+        read!(self, open_alerts(tenant))
+    }
+
+    async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
+        server_only!(self, fire_alert(alert))
+    }
+
+    async fn clear_alert(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        server_only!(self, clear_alert(tenant, id, at))
+    }
+
+    async fn dismiss_alert(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<AlertRecord>> {
+        server_only!(self, dismiss_alert(tenant, id, at))
+    }
+
+    async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
+        read!(self, alert_settings(tenant))
+    }
+
+    async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
+        server_only!(self, set_alert_settings(tenant, settings))
+    }
+
+    async fn last_order_at(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        read!(self, last_order_at(tenant, integration))
+    }
+
+    async fn orders_between(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        after: DateTime<Utc>,
+        through: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        read!(self, orders_between(tenant, integration, after, through))
+    }
+
+    async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
+        read!(self, token_expiries(tenant))
+    }
+
+    async fn record_token_expiry(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        expires_at: Option<DateTime<Utc>>,
+        checked_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        server_only!(
+            self,
+            record_token_expiry(tenant, integration, expires_at, checked_at)
+        )
     }
 }
 

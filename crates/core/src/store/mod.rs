@@ -4,7 +4,8 @@
 //! The concerns, each a trait with its records in a file of its own: [`AccountStore`]
 //! (workspaces, users, sessions, sign-in throttling), [`KeyStore`] (wrapped data keys),
 //! [`IntegrationStore`], [`JobStore`] (the sync queue), [`SyncStore`] (runs, checkpoints, synced
-//! rows), [`ReportStore`] (the report's sums and sales rules) and the mirror feed ([`Changes`],
+//! rows), [`ReportStore`] (the report's sums and sales rules), [`AlertStore`] (alerts, their
+//! thresholds and the facts their rules read) and the mirror feed ([`Changes`],
 //! the outbox). [`Store`] is their union, what the service holds; `prelude` brings them all into
 //! scope. Each dialect implements one concern per file under the same names:
 //! `postgres/<concern>.rs` and `sqlite/<concern>.rs`.
@@ -17,6 +18,7 @@
 //! Dependencies: the store knows `domain` and `error`, nothing above them.
 
 mod accounts;
+mod alerts;
 mod days;
 mod decode;
 mod error;
@@ -32,6 +34,7 @@ mod sync;
 pub use accounts::{
     AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, TenantRecord, UserRecord,
 };
+pub use alerts::{AlertRecord, AlertStore, TokenExpiryRecord};
 pub use days::{DayPlan, DaySpan, SpanDay};
 pub use error::{Constraint, StoreError, StoreResult};
 pub use feed::{Changes, ColumnKind, OutboxEntry, PullCursor, MIRRORED_SYNC_TABLES};
@@ -49,13 +52,22 @@ pub use sync::{order_items_json, SyncBatch, SyncRunRecord, SyncStore, SyncedTabl
 /// Every store trait, for callers that use several: `use integrations_core::store::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AccountStore, IntegrationStore, JobStore, KeyStore, ReportStore, Store, SyncStore,
+        AccountStore, AlertStore, IntegrationStore, JobStore, KeyStore, ReportStore, Store,
+        SyncStore,
     };
 }
 
 /// A whole store: what the service holds.
 pub trait Store:
-    AccountStore + KeyStore + IntegrationStore + JobStore + SyncStore + ReportStore + Send + Sync
+    AccountStore
+    + KeyStore
+    + IntegrationStore
+    + JobStore
+    + SyncStore
+    + ReportStore
+    + AlertStore
+    + Send
+    + Sync
 {
     /// Which backend, for messages and `status`.
     fn kind(&self) -> &'static str;

@@ -5,6 +5,7 @@
 //! explicit `tenant_id` predicates in the SQL are a second fence, not the only one.
 
 mod accounts;
+mod alerts;
 mod feed;
 mod integrations;
 mod jobs;

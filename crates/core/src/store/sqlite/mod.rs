@@ -6,6 +6,7 @@
 //! upgrade.
 
 mod accounts;
+mod alerts;
 mod feed;
 mod integrations;
 mod jobs;

@@ -1,0 +1,205 @@
+//! Alerts, their thresholds and the facts their rules read.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{map_err, next_row_version, ts, SqliteStore};
+use crate::domain::{IntegrationId, TenantId};
+use crate::store::alerts::ALERT_COLUMNS;
+use crate::store::{AlertRecord, AlertStore, StoreResult, TokenExpiryRecord};
+
+#[async_trait]
+impl AlertStore for SqliteStore {
+    async fn alerts(&self, tenant: TenantId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
+        sqlx::query_as(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = ? \
+             ORDER BY fired_at DESC, id LIMIT ?"
+        ))
+        .bind(tenant.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
+        sqlx::query_as(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = ? AND cleared_at IS NULL \
+             ORDER BY fired_at DESC, id"
+        ))
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        // The partial unique index refuses a second open episode; OR IGNORE makes that "not
+        // fired" rather than an error.
+        let fired = sqlx::query(
+            "INSERT OR IGNORE INTO alerts (tenant_id, id, rule, subject, integration_id, \
+             fired_at, details, row_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(alert.tenant_id.to_string())
+        .bind(alert.id.to_string())
+        .bind(&alert.rule)
+        .bind(&alert.subject)
+        .bind(alert.integration_id.map(|id| id.to_string()))
+        .bind(ts(alert.fired_at))
+        .bind(&alert.details)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        tx.commit().await.map_err(map_err)?;
+        Ok(fired == 1)
+    }
+
+    async fn clear_alert(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let cleared = sqlx::query(
+            "UPDATE alerts SET cleared_at = ?, row_version = ? \
+             WHERE tenant_id = ? AND id = ? AND cleared_at IS NULL",
+        )
+        .bind(ts(at))
+        .bind(version)
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        tx.commit().await.map_err(map_err)?;
+        Ok(cleared == 1)
+    }
+
+    async fn dismiss_alert(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<AlertRecord>> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = sqlx::query_as(&format!(
+            "UPDATE alerts SET dismissed_at = coalesce(dismissed_at, ?), row_version = ? \
+             WHERE tenant_id = ? AND id = ? RETURNING {ALERT_COLUMNS}"
+        ))
+        .bind(ts(at))
+        .bind(version)
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        sqlx::query(
+            "INSERT INTO alert_settings (tenant_id, settings, row_version) VALUES (?, ?, ?) \
+             ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, \
+             row_version = excluded.row_version",
+        )
+        .bind(tenant.to_string())
+        .bind(settings)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn last_order_at(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let at: Option<String> = sqlx::query_scalar(
+            "SELECT max(inserted_at) FROM pancake_orders \
+             WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        at.as_deref().map(super::parse_ts).transpose()
+    }
+
+    async fn orders_between(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        after: DateTime<Utc>,
+        through: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM pancake_orders WHERE tenant_id = ? AND integration_id = ? \
+             AND inserted_at > ? AND inserted_at <= ?",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .bind(ts(after))
+        .bind(ts(through))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
+        sqlx::query_as(
+            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = ?",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn record_token_expiry(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        expires_at: Option<DateTime<Utc>>,
+        checked_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        sqlx::query(
+            "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at, \
+             row_version) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, integration_id) \
+             DO UPDATE SET expires_at = excluded.expires_at, checked_at = excluded.checked_at, \
+             row_version = excluded.row_version",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .bind(expires_at.map(ts))
+        .bind(ts(checked_at))
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+}
