@@ -13,11 +13,13 @@
 //!    master key's home, the provider seam and its HTTP implementation.
 //! 3. [`store`]: persistence, a trait per concern, PostgreSQL and SQLite.
 //! 4. [`mirror`]: shared mode's store, the server with a local copy and an outbox.
-//! 5. [`sync`] (the engine) and [`analytics`] (the report, pure): built on the store's traits.
+//! 5. [`sync`] (the engine) and [`analytics`] (the report, pure): built on the store's traits;
+//!    then [`alerts`] (the rules, pure), which speaks of the report's figures.
 //! 6. [`service`]: [`Core`], the operations.
 //! 7. [`config`]: the environment and the data directory, opening a [`Core`].
 
 pub mod admin;
+pub mod alerts;
 pub mod analytics;
 pub mod auth;
 pub mod clock;

@@ -26,12 +26,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("mirror", &["store", "domain", "error"]),
     ("sync", &["store", "provider", "domain", "error"]),
     ("analytics", &["store", "domain", "error"]),
+    ("alerts", &["analytics", "store", "domain", "error"]),
     (
         "service",
         &[
             "mirror",
             "sync",
             "analytics",
+            "alerts",
             "store",
             "provider",
             "auth",

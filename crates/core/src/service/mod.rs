@@ -4,10 +4,11 @@
 //!
 //! One file per concern, each an `impl Core` block: `link` (shared mode's server), `auth`
 //! (accounts and sessions), `keys` (data keys), `connect` (discovery, create flows, connection
-//! tests), `integrations`, `sync` (the queue and the engine's runs) and `report`. The service
+//! tests), `integrations`, `sync` (the queue and the engine's runs), `report` and `alerts`. The service
 //! uses everything below it (store, mirror, sync engine, analytics, providers) and nothing
 //! above (`config` opens it).
 
+mod alerts;
 mod auth;
 mod connect;
 mod integrations;
@@ -47,6 +48,8 @@ pub struct Core {
     sync_wake: tokio::sync::Notify,
     /// The time the sign-in throttle counts in.
     clock: Arc<dyn Clock>,
+    /// Alerts as they fire (notifications, the tray's badge).
+    alert_events: tokio::sync::broadcast::Sender<crate::alerts::FiredAlert>,
 }
 
 impl Core {
@@ -66,6 +69,7 @@ impl Core {
             sync_progress: ProgressBoard::default(),
             sync_wake: tokio::sync::Notify::new(),
             clock: Arc::new(SystemClock),
+            alert_events: tokio::sync::broadcast::channel(64).0,
         }
     }
 

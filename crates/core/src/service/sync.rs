@@ -250,7 +250,9 @@ impl Core {
         }
         self.record_outcome(tenant, job, finished.failure.as_ref(), finished.finished)
             .await?;
-        engine::finish_job(&ctx, job, worker, record.name, finished).await
+        let run = engine::finish_job(&ctx, job, worker, record.name, finished).await?;
+        self.alerts_after_sync(tenant).await;
+        Ok(run)
     }
 
     /// lastSyncAt and status follow the run: a success proves the credential (ACTIVE); a
