@@ -64,6 +64,7 @@
 //! | `meta-report-500-once` | like `meta-one-account`, but the first report `POST` per token creates the job and then answers 500 code 2 |
 //! | `meta-expires-mid-sync` | like `meta-one-account`, but from the second insights request per token on: 400 code 190 subcode 463 (expired) |
 //! | `meta-oversized` | like `meta-one-account`, but every 200 answer is padded to at least [`FakeConfig::oversized_body_bytes`], with its `Content-Length` |
+//! | `meta-expires-soon` | like `meta-one-account`, but `debug_token` says the token expires in 3 days (every other token: `expires_at` 0, never) |
 //! | `meta-endless` | 200, a `data` list that never ends, streamed without `Content-Length` |
 //! | anything else | 400 code 190 without subcode ("Invalid OAuth access token") |
 //!

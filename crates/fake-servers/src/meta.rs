@@ -273,6 +273,7 @@ async fn answer(
         | "meta-paging-loop"
         | "meta-report-500-once"
         | "meta-expires-mid-sync"
+        | "meta-expires-soon"
         | "meta-oversized" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
         "meta-many-accounts" => many_accounts(),
         "meta-no-accounts" => Vec::new(),
@@ -364,6 +365,24 @@ async fn answer(
             StatusCode::OK,
             json!({"id": "10000000001", "name": "Nguyễn Văn Quảng Cáo"}),
         ),
+        (&Method::GET, ["debug_token"]) => {
+            // A user's long-lived token three days from expiry; every other scenario's token is a
+            // system user's, which does not expire (0).
+            let input = param(pairs, "input_token").unwrap_or_default();
+            let expires_at = if input.split(':').next() == Some("meta-expires-soon") {
+                (chrono::Utc::now() + Duration::days(3)).timestamp()
+            } else {
+                0
+            };
+            ok_json(
+                StatusCode::OK,
+                json!({"data": {
+                    "app_id": "1000000000001", "type": "USER", "application": "Integration Manager",
+                    "expires_at": expires_at, "data_access_expires_at": 0, "is_valid": true,
+                    "scopes": ["ads_read"], "user_id": "10000000001"
+                }}),
+            )
+        }
         (&Method::GET, ["me", "adaccounts"]) if scenario == "meta-paging-loop" => {
             // The same `next` on every page and no cursors: a client that only watches the
             // cursors pages forever.

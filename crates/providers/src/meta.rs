@@ -463,6 +463,37 @@ impl MetaClient {
         result.map_err(|e| e.scrub_secret(token.expose_secret()))
     }
 
+    /// When the token expires, as Graph's `debug_token` says: `None` for a token that does not
+    /// (a system user's, `expires_at` 0). Graph takes the token to inspect only as the
+    /// `input_token` query parameter: this is the one request that carries it in its URL (to
+    /// Graph alone, over TLS; the client never logs query strings, and errors are scrubbed of
+    /// it like every other answer).
+    #[tracing::instrument(skip_all)]
+    pub async fn token_expiry(
+        &self,
+        token: &SecretString,
+    ) -> ProviderResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let result = async {
+            let mut url = self.url(&["debug_token"])?;
+            url.query_pairs_mut()
+                .append_pair("input_token", token.expose_secret());
+            let body = self.get(token, &url, Ctx::General, BodyKind::Small).await?;
+            let expires = body
+                .get("data")
+                .and_then(|data| data.get("expires_at"))
+                .and_then(as_i64)
+                .ok_or_else(|| malformed("debug_token without data.expires_at"))?;
+            if expires <= 0 {
+                return Ok(None);
+            }
+            chrono::DateTime::from_timestamp(expires, 0)
+                .map(Some)
+                .ok_or_else(|| malformed("debug_token with an impossible expires_at"))
+        }
+        .await;
+        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+    }
+
     /// Check the token, that the account is reachable and that it delivers ads.
     ///
     /// IN_GRACE_PERIOD (9) is accepted (a warning is logged; see

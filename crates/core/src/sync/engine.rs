@@ -212,6 +212,18 @@ impl RunContext<'_> {
         }
     }
 
+    /// Keeps what Graph said of the token's expiry, for the token-expiring alert.
+    pub(super) async fn record_token_expiry(
+        &self,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(), RunFailure> {
+        self.sync
+            .store
+            .record_token_expiry(self.tenant(), self.integration(), expires_at, Utc::now())
+            .await?;
+        Ok(())
+    }
+
     /// The stream's checkpoint, or a fresh start if there is none (or it cannot be read).
     pub(super) async fn load_cursor<T: Default + for<'de> Deserialize<'de>>(
         &self,
@@ -419,7 +431,9 @@ async fn run_streams(
             pancake::sync_variations(ctx, &clients.pancake, api_key, shop_id).await
         }
         (Credentials::MetaAds { access_token }, IntegrationConfig::MetaAds { ad_account_id }) => {
-            meta::sync_insights(ctx, &clients.meta, access_token, ad_account_id).await
+            meta::sync_insights(ctx, &clients.meta, access_token, ad_account_id).await?;
+            meta::check_token(ctx, &clients.meta, access_token).await;
+            Ok(())
         }
         _ => Err(RunFailure {
             message: "The credentials and the configuration are for different providers.".into(),

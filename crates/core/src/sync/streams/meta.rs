@@ -86,3 +86,23 @@ pub(in crate::sync) async fn sync_insights(
     ctx.count("ads", ads.len());
     Ok(())
 }
+
+/// Asks Graph when the token expires and keeps the answer (the token-expiring alert reads it).
+/// After the insights, and never the run's failure: the data is in either way, and a token
+/// Graph refuses outright has already failed the run above.
+pub(in crate::sync) async fn check_token(
+    ctx: &RunContext<'_>,
+    client: &MetaClient,
+    token: &SecretString,
+) {
+    let checked = match ctx.call(|| client.token_expiry(token)).await {
+        Ok(expires_at) => ctx
+            .record_token_expiry(expires_at)
+            .await
+            .map_err(|f| f.message),
+        Err(err) => Err(err.to_string()),
+    };
+    if let Err(error) = checked {
+        tracing::warn!(%error, "the Meta token's expiry was not checked");
+    }
+}
