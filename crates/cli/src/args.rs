@@ -121,6 +121,13 @@ pub enum Command {
     /// owner's DATABASE_URL (a role with CREATEROLE) and INTEGRATIONS_MASTER_KEY.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// What needs attention: alerts fired after syncs (spend spike, ROAS drop, a store gone
+    /// quiet, a sync failing, a Meta token expiring), open ones and their history, newest
+    /// first. Offline, the open ones are computed from the local copy and marked so.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertsAction>,
+    },
     /// Settle a conflict between an edit made offline and the server's version (see `status`).
     #[command(visible_alias = "resolve")]
     ResolveConflict {
@@ -177,6 +184,13 @@ pub enum AdminCommand {
     RevokeWorkspace { workspace: String },
     /// Every workspace with its role and whether it has access.
     ListWorkspaces,
+}
+
+#[derive(Subcommand)]
+pub enum AlertsAction {
+    /// Dismiss an alert (it stays in the history, and does not fire again until its condition
+    /// has cleared).
+    Dismiss { id: Uuid },
 }
 
 #[derive(Args)]

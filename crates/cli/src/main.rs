@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use integrations_core::{CoreConfig, CoreResult};
 
-use args::{Cli, Command};
-use commands::{account, integrations, report, status, sync, Ctx};
+use args::{AlertsAction, Cli, Command};
+use commands::{account, alerts, integrations, report, status, sync, Ctx};
 use print::Output;
 
 fn main() -> ExitCode {
@@ -83,5 +83,9 @@ async fn run(cli: Cli) -> CoreResult<()> {
         Command::SyncSchedule { id, every } => sync::sync_schedule(&ctx, id, every).await,
         Command::Report(args) => report::report(&ctx, args).await,
         Command::Admin(_) => unreachable!("run above"),
+        Command::Alerts { action: None } => alerts::alerts(&ctx).await,
+        Command::Alerts {
+            action: Some(AlertsAction::Dismiss { id }),
+        } => alerts::dismiss(&ctx, id).await,
     }
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
+use integrations_core::alerts::{Alert, AlertDetails, AlertList};
 use integrations_core::analytics::{
     minor_to_decimal, Report, ReportGrouping, ReportMetrics, ReportRowKind, ReportSource,
     ReportWarning,
@@ -338,4 +339,121 @@ fn report_table(report: &Report) -> comfy_table::Table {
         }
     }
     table
+}
+
+pub fn print_alerts(list: &AlertList) {
+    if list.computed_offline {
+        println!(
+            "Offline: open alerts computed just now from the local copy; they can be dismissed \
+             once the server is back."
+        );
+    }
+    if list.alerts.is_empty() {
+        println!("No alerts.");
+        return;
+    }
+    println!("{} open, not dismissed.", list.unread);
+    for alert in &list.alerts {
+        println!("{}", alert_line(alert));
+    }
+}
+
+/// One alert in a line: its state, when it fired, what it says with its numbers, and its id.
+pub fn alert_line(alert: &Alert) -> String {
+    let state = match (alert.cleared_at, alert.dismissed_at) {
+        (Some(cleared), _) => format!("cleared {}", when(Some(cleared))),
+        (None, Some(_)) => "open, dismissed".to_owned(),
+        (None, None) if alert.computed_offline => "open (offline)".to_owned(),
+        (None, None) => "open".to_owned(),
+    };
+    let name = alert.integration_name.as_deref().unwrap_or("");
+    let what = match &alert.details {
+        AlertDetails::SpendSpike {
+            day,
+            currency,
+            exponent,
+            spend_minor,
+            median_minor,
+            threshold_percent,
+        } => format!(
+            "Spend spike on {day}: {} {currency}, above {threshold_percent}% of the 14-day \
+             median {} {currency}",
+            money(*spend_minor, *exponent),
+            money(*median_minor, *exponent)
+        ),
+        AlertDetails::RoasDrop {
+            from,
+            to,
+            roas,
+            previous_roas,
+            below_floor,
+            dropped,
+            floor_percent,
+            drop_percent,
+            ..
+        } => {
+            let mut why = Vec::new();
+            if *below_floor {
+                why.push(format!("below {:.2}", f64::from(*floor_percent) / 100.0));
+            }
+            if *dropped {
+                why.push(format!(
+                    "down {drop_percent}% or more on the week before ({})",
+                    ratio(*previous_roas)
+                ));
+            }
+            format!(
+                "ROAS (POS) {from} to {to}: {} — {}",
+                ratio(Some(*roas)),
+                why.join("; ")
+            )
+        }
+        AlertDetails::StoreQuiet {
+            last_order_at,
+            quiet_minutes,
+            usual_orders,
+        } => format!(
+            "{name} gone quiet: no order for {} h {} min (last {}); the same hours of the {} \
+             weeks before had {} orders",
+            quiet_minutes / 60,
+            quiet_minutes % 60,
+            when(Some(*last_order_at)),
+            usual_orders.len(),
+            usual_orders
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        AlertDetails::SyncFailing {
+            failing_since,
+            failed_runs,
+            last_error,
+            ..
+        } => format!(
+            "{name}: syncs failing since {} ({failed_runs} runs){}",
+            when(Some(*failing_since)),
+            last_error
+                .as_deref()
+                .map(|error| format!(": {error}"))
+                .unwrap_or_default()
+        ),
+        AlertDetails::TokenExpiring {
+            expires_at,
+            days_left,
+        } => format!(
+            "{name}: the Meta access token expires {} ({days_left} days left)",
+            when(Some(*expires_at))
+        ),
+    };
+    let report = alert
+        .report
+        .as_ref()
+        .map(|link| format!(" [report {} to {}]", link.from, link.to))
+        .unwrap_or_default();
+    format!(
+        "{state:<24} {}  {what}{report}  id {}",
+        when(Some(alert.fired_at)),
+        alert.id
+    )
 }
