@@ -1234,3 +1234,59 @@ async fn the_operator_makes_workspaces_whose_code_is_the_last_line_and_rotates_t
     assert_eq!(revoked["status"], "revoked");
     drop_shared_database(&name).await;
 }
+
+/// A Meta sync learns from Graph that the token expires in 3 days: `alerts` lists the alert with
+/// its numbers (text and JSON), `alerts dismiss` keeps it in the list as dismissed, an unknown id
+/// is NOT_FOUND, and the token appears nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_lists_what_a_sync_found_and_dismiss_keeps_it_in_the_history() {
+    let (envs, _pancake, _meta) = fake_envs().await;
+    let cli = Cli::new(envs);
+    cli.sign_up();
+    let empty = cli.ok_json(&["--json", "alerts"], None);
+    assert_eq!(empty["alerts"], serde_json::json!([]));
+    assert_eq!(empty["unread"], 0);
+    let ads = cli.ok_json(
+        &[
+            "--json",
+            "create",
+            "--provider",
+            "META_ADS",
+            "--ad-account-id",
+            "act_1234567890",
+            "--name",
+            "Quảng cáo Meta",
+        ],
+        Some("meta-expires-soon:SECRET-KEY-DO-NOT-LEAK-7"),
+    );
+    let id = ads["id"].as_str().unwrap();
+    cli.ok_json(&["--json", "enable", id], None);
+    cli.ok_json(&["--json", "sync", id], None);
+
+    let list = cli.ok_json(&["--json", "alerts"], None);
+    assert_eq!(list["unread"], 1);
+    assert_eq!(list["computedOffline"], false);
+    let alert = &list["alerts"][0];
+    assert_eq!(alert["rule"], "TOKEN_EXPIRING");
+    assert_eq!(alert["integrationId"], id);
+    assert_eq!(alert["integrationName"], "Quảng cáo Meta");
+    assert_eq!(alert["details"]["rule"], "TOKEN_EXPIRING");
+    assert!((2..=3).contains(&alert["details"]["daysLeft"].as_i64().unwrap()));
+    let text = cli.run(&["alerts"], None);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("1 open, not dismissed."), "{text}");
+    assert!(
+        text.contains("Quảng cáo Meta: the Meta access token expires"),
+        "{text}"
+    );
+
+    let alert_id = alert["id"].as_str().unwrap();
+    let dismissed = cli.ok_json(&["--json", "alerts", "dismiss", alert_id], None);
+    assert!(dismissed["dismissedAt"].is_string());
+    let list = cli.ok_json(&["--json", "alerts"], None);
+    assert_eq!(list["unread"], 0);
+    assert_eq!(list["alerts"].as_array().unwrap().len(), 1);
+    let unknown = uuid::Uuid::new_v4().to_string();
+    cli.fails(&["alerts", "dismiss", &unknown], None, 3, "NOT_FOUND");
+    cli.assert_no_secret_leaked();
+}

@@ -207,6 +207,7 @@ pub enum AlertDetails {
     },
     StoreQuiet {
         last_order_at: DateTime<Utc>,
+        #[ts(type = "number")]
         quiet_minutes: i64,
         /// Orders in the same stretch of each week before, the latest week first.
         #[ts(type = "Array<number>")]
@@ -221,6 +222,7 @@ pub enum AlertDetails {
     TokenExpiring {
         expires_at: DateTime<Utc>,
         /// Whole days left, rounded down; negative once it has expired.
+        #[ts(type = "number")]
         days_left: i64,
     },
 }
