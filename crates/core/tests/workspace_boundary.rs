@@ -118,8 +118,15 @@ async fn world() -> World {
 }
 
 /// An integration of each provider, synced (orders, variations, stock, ads, insights, runs,
-/// cursors, jobs), and one deleted (a tombstone).
+/// cursors, jobs, the token's expiry, alerts under thresholds of its own), and one deleted (a
+/// tombstone).
 async fn seed(core: &Core, session: &Session, shop_key: &str) {
+    // A ROAS floor no shop reaches: the syncs below leave an alert.
+    let thresholds = integrations_core::alerts::AlertSettings {
+        roas_floor_percent: 100_000,
+        ..Default::default()
+    };
+    core.set_alert_settings(session, thresholds).await.unwrap();
     let shop = core
         .create_integration(
             session,
