@@ -225,6 +225,14 @@ impl KeyStore for SharedStore {
     ) -> StoreResult<()> {
         server_only!(self, rotate_tenant_key(tenant, key, reencryptions))
     }
+
+    async fn master_public_key(&self) -> StoreResult<Option<String>> {
+        server_only!(self, master_public_key())
+    }
+
+    async fn workspace_escrow(&self, tenant: TenantId) -> StoreResult<Option<String>> {
+        server_only!(self, workspace_escrow(tenant))
+    }
 }
 
 /// Reads from the server or the mirror with the outbox on top; edits offline are queued when

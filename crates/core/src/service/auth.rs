@@ -66,6 +66,12 @@ impl Core {
         email: &str,
         password: &SecretString,
     ) -> CoreResult<SignedIn> {
+        if self.joined_workspace().is_some() {
+            return Err(CoreError::validation(
+                "Workspaces on a shared server are made by its operator (integrations admin \
+                 create-workspace). Sign in with the account you were given for this workspace.",
+            ));
+        }
         let tenant_name = validate_name(tenant_name)
             .map_err(|_| CoreError::validation("Workspace name is required (1–200 characters)."))?;
         let email = validate_email(email)?;

@@ -6,7 +6,9 @@ use ts_rs::TS;
 
 use super::Core;
 use crate::auth::Session;
-use crate::crypto::{envelope_key_version, DataKey, TenantKeyring};
+use crate::crypto::{
+    envelope_key_version, DataKey, MasterKey, MasterPublicKey, TenantKeyring, WorkspaceKey,
+};
 use crate::domain::{Credentials, IntegrationId, TenantId};
 use crate::error::{CoreError, CoreResult};
 use crate::store::{Constraint, IntegrationRecord, Reencryption, StoreError, TenantKeyRecord};
@@ -19,16 +21,32 @@ pub struct KeyRotation {
     pub reencrypted: usize,
 }
 
+/// What a core opens data keys with.
+pub(super) enum Keys {
+    /// Standalone mode, and shared mode's server side (the worker, the operator).
+    Master(MasterKey),
+    /// A client joined to one workspace of a shared server.
+    Workspace {
+        key: WorkspaceKey,
+        workspace: TenantId,
+    },
+}
+
+fn key_mismatch() -> CoreError {
+    CoreError::Configuration(
+        "This workspace's data keys do not open with the key this computer holds: its access \
+         was rotated. Ask the operator for a new connection code and join again."
+            .into(),
+    )
+}
+
 impl Core {
     /// The tenant's data keys, creating version 1 on first use.
     pub(super) async fn keyring(&self, tenant: TenantId) -> CoreResult<TenantKeyring> {
         let mut records = self.store.tenant_keys(tenant).await?;
         if records.is_empty() {
             let key = DataKey::generate(1);
-            let record = TenantKeyRecord {
-                version: 1,
-                wrapped_key: self.master.wrap(tenant, &key),
-            };
+            let record = self.wrap_new_key(tenant, &key).await?;
             match self.store.insert_tenant_key(tenant, &record).await {
                 Ok(()) | Err(StoreError::Conflict(Constraint::TenantKeyVersion)) => {}
                 Err(err) => return Err(err.into()),
@@ -37,19 +55,74 @@ impl Core {
         }
         let mut keys = Vec::with_capacity(records.len());
         for record in records {
-            let key = self
-                .master
-                .unwrap(tenant, record.version, &record.wrapped_key)
-                .map_err(|_| {
-                    CoreError::Configuration(
-                        "The master key does not match this database: stored credentials cannot \
-                         be opened. Set the INTEGRATIONS_MASTER_KEY this database was created with."
-                            .into(),
-                    )
-                })?;
+            let key = match &self.keys {
+                Keys::Master(master) => master
+                    .unwrap(tenant, record.version, &record.wrapped_key)
+                    .map_err(|_| {
+                        CoreError::Configuration(
+                            "The master key does not match this database: stored credentials \
+                             cannot be opened. Set the INTEGRATIONS_MASTER_KEY this database was \
+                             created with."
+                                .into(),
+                        )
+                    })?,
+                Keys::Workspace { key, workspace } => {
+                    if *workspace != tenant {
+                        return Err(CoreError::Unauthenticated(
+                            "This session belongs to another workspace than the one joined \
+                             here. Sign in again."
+                                .into(),
+                        ));
+                    }
+                    let wrapped = record
+                        .workspace_wrapped_key
+                        .as_deref()
+                        .ok_or_else(key_mismatch)?;
+                    key.unwrap(tenant, record.version, wrapped)
+                        .map_err(|_| key_mismatch())?
+                }
+            };
             keys.push(key);
         }
         Ok(TenantKeyring::new(keys))
+    }
+
+    /// A new data key, wrapped twice where there is a shared server: for the master key (by it,
+    /// or by its public half on a client) and for the workspace's key (by it, or, on the server
+    /// side, by the workspace key opened from its escrow).
+    async fn wrap_new_key(&self, tenant: TenantId, key: &DataKey) -> CoreResult<TenantKeyRecord> {
+        match &self.keys {
+            Keys::Master(master) => {
+                let workspace_wrapped_key = match self.store.workspace_escrow(tenant).await? {
+                    Some(escrowed) => Some(
+                        master
+                            .open_escrow(tenant, &escrowed)
+                            .map_err(|err| CoreError::internal("opening a workspace key", &err))?
+                            .wrap(tenant, key),
+                    ),
+                    None => None,
+                };
+                Ok(TenantKeyRecord {
+                    version: key.version(),
+                    wrapped_key: master.wrap(tenant, key),
+                    workspace_wrapped_key,
+                })
+            }
+            Keys::Workspace { key: own, .. } => {
+                let public = self.store.master_public_key().await?.ok_or_else(|| {
+                    CoreError::Configuration(
+                        "The server has not been prepared for shared use (admin init).".into(),
+                    )
+                })?;
+                let public = MasterPublicKey::from_base64(&public)
+                    .map_err(|err| CoreError::internal("reading the server's public key", &err))?;
+                Ok(TenantKeyRecord {
+                    version: key.version(),
+                    wrapped_key: public.wrap(tenant, key),
+                    workspace_wrapped_key: Some(own.wrap(tenant, key)),
+                })
+            }
+        }
     }
 
     pub(super) fn seal(
@@ -91,10 +164,7 @@ impl Core {
                 new: new_key.seal(tenant, record.id, &credentials.to_plaintext()),
             });
         }
-        let key_record = TenantKeyRecord {
-            version: new_key.version(),
-            wrapped_key: self.master.wrap(tenant, &new_key),
-        };
+        let key_record = self.wrap_new_key(tenant, &new_key).await?;
         self.store
             .rotate_tenant_key(tenant, &key_record, &reencryptions)
             .await

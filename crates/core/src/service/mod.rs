@@ -23,11 +23,14 @@ pub use auth::{Account, SignedIn};
 pub use connect::{AdAccountChoice, ConnectOutcome, ConnectionTestResult, ShopChoice};
 pub use keys::KeyRotation;
 
+use keys::Keys;
+
 pub use crate::domain::META_ADS_EXISTS;
 
 use crate::auth::{TokenConfig, TokenIssuer};
 use crate::clock::{Clock, SystemClock};
-use crate::crypto::MasterKey;
+use crate::crypto::{MasterKey, WorkspaceKey};
+use crate::domain::TenantId;
 use crate::mirror::SharedStore;
 use crate::provider::ProviderGateway;
 use crate::store::Store;
@@ -38,7 +41,9 @@ pub struct Core {
     /// The same store as `store` in shared mode, for what only shared mode has (the link to
     /// the server, the mirror, the outbox).
     shared: Option<Arc<SharedStore>>,
-    master: MasterKey,
+    /// What data keys are opened with: the master key (standalone, and shared mode's server
+    /// side) or a joined workspace's key.
+    keys: Keys,
     tokens: TokenIssuer,
     providers: Arc<dyn ProviderGateway>,
     sync_settings: SyncSettings,
@@ -59,18 +64,7 @@ impl Core {
         token_config: TokenConfig,
         providers: Arc<dyn ProviderGateway>,
     ) -> Self {
-        Self {
-            store,
-            shared: None,
-            master,
-            tokens: TokenIssuer::new(token_config),
-            providers,
-            sync_settings: SyncSettings::default(),
-            sync_progress: ProgressBoard::default(),
-            sync_wake: tokio::sync::Notify::new(),
-            clock: Arc::new(SystemClock),
-            alert_events: tokio::sync::broadcast::channel(64).0,
-        }
+        Self::with_keys(store, None, Keys::Master(master), token_config, providers)
     }
 
     /// Shared mode: PostgreSQL with the local mirror. Start [`SharedStore::run`] (the app) or
@@ -81,9 +75,60 @@ impl Core {
         token_config: TokenConfig,
         providers: Arc<dyn ProviderGateway>,
     ) -> Self {
+        Self::with_keys(
+            shared.clone(),
+            Some(shared),
+            Keys::Master(master),
+            token_config,
+            providers,
+        )
+    }
+
+    /// Shared mode as a workspace's client, joined with a connection code: the server sees to it
+    /// that this core reaches its workspace's rows only, and its key opens that workspace's data
+    /// keys only. It holds no master key.
+    pub fn new_workspace(
+        shared: Arc<SharedStore>,
+        key: WorkspaceKey,
+        workspace: TenantId,
+        token_config: TokenConfig,
+        providers: Arc<dyn ProviderGateway>,
+    ) -> Self {
+        Self::with_keys(
+            shared.clone(),
+            Some(shared),
+            Keys::Workspace { key, workspace },
+            token_config,
+            providers,
+        )
+    }
+
+    fn with_keys(
+        store: Arc<dyn Store>,
+        shared: Option<Arc<SharedStore>>,
+        keys: Keys,
+        token_config: TokenConfig,
+        providers: Arc<dyn ProviderGateway>,
+    ) -> Self {
         Self {
-            shared: Some(shared.clone()),
-            ..Self::new(shared, master, token_config, providers)
+            store,
+            shared,
+            keys,
+            tokens: TokenIssuer::new(token_config),
+            providers,
+            sync_settings: SyncSettings::default(),
+            sync_progress: ProgressBoard::default(),
+            sync_wake: tokio::sync::Notify::new(),
+            clock: Arc::new(SystemClock),
+            alert_events: tokio::sync::broadcast::channel(64).0,
+        }
+    }
+
+    /// The joined workspace, for a client of a shared server.
+    pub fn joined_workspace(&self) -> Option<TenantId> {
+        match &self.keys {
+            Keys::Workspace { workspace, .. } => Some(*workspace),
+            Keys::Master(_) => None,
         }
     }
 

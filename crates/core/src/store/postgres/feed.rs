@@ -121,7 +121,8 @@ impl PostgresStore {
                 .await
                 .map_err(map_err)?;
         let keys: Vec<TenantKeyRecord> = sqlx::query_as(
-            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = $1 ORDER BY version",
+            "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
+             WHERE tenant_id = $1 ORDER BY version",
         )
         .bind(tenant)
         .fetch_all(&mut *tx)

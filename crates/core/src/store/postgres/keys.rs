@@ -11,7 +11,8 @@ impl KeyStore for PostgresStore {
     async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
         let keys = sqlx::query_as(
-            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = $1 ORDER BY version",
+            "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
+             WHERE tenant_id = $1 ORDER BY version",
         )
         .bind(tenant)
         .fetch_all(&mut *tx)
@@ -24,11 +25,13 @@ impl KeyStore for PostgresStore {
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
         let mut tx = self.tenant_tx(tenant).await?;
         sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key) VALUES ($1, $2, $3)",
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key) \
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(tenant)
         .bind(key.version as i32)
         .bind(&key.wrapped_key)
+        .bind(&key.workspace_wrapped_key)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -43,11 +46,13 @@ impl KeyStore for PostgresStore {
     ) -> StoreResult<()> {
         let mut tx = self.tenant_tx(tenant).await?;
         sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key) VALUES ($1, $2, $3)",
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key) \
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(tenant)
         .bind(key.version as i32)
         .bind(&key.wrapped_key)
+        .bind(&key.workspace_wrapped_key)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -69,5 +74,29 @@ impl KeyStore for PostgresStore {
             }
         }
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn master_public_key(&self) -> StoreResult<Option<String>> {
+        // A database that `admin init` never prepared has no such table: no public key.
+        let found = sqlx::query_scalar("SELECT master_public_key FROM server_identity")
+            .fetch_optional(&self.pool)
+            .await;
+        match found {
+            Ok(key) => Ok(key),
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P01") => Ok(None),
+            Err(err) => Err(map_err(err)),
+        }
+    }
+
+    async fn workspace_escrow(&self, tenant: TenantId) -> StoreResult<Option<String>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let escrowed =
+            sqlx::query_scalar("SELECT escrowed_key FROM workspace_access WHERE tenant_id = $1")
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(escrowed)
     }
 }

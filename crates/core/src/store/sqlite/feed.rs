@@ -226,12 +226,16 @@ impl SqliteStore {
         }
         for key in &changes.keys {
             sqlx::query(
-                "INSERT OR IGNORE INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
-                 VALUES (?, ?, ?, ?)",
+                // A rotation of the workspace's access re-wraps every key: take the new wraps.
+                "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key, \
+                 created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, version) DO UPDATE \
+                 SET wrapped_key = excluded.wrapped_key, \
+                     workspace_wrapped_key = excluded.workspace_wrapped_key",
             )
             .bind(tenant.to_string())
             .bind(key.version as i64)
             .bind(&key.wrapped_key)
+            .bind(&key.workspace_wrapped_key)
             .bind(ts(as_of))
             .execute(&mut *tx)
             .await

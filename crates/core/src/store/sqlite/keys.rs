@@ -11,7 +11,8 @@ use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRec
 impl KeyStore for SqliteStore {
     async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
         sqlx::query_as(
-            "SELECT version, wrapped_key FROM tenant_keys WHERE tenant_id = ? ORDER BY version",
+            "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
+             WHERE tenant_id = ? ORDER BY version",
         )
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
@@ -21,12 +22,13 @@ impl KeyStore for SqliteStore {
 
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
-             VALUES (?, ?, ?, ?)",
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key, \
+             created_at) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(tenant.to_string())
         .bind(i64::from(key.version))
         .bind(&key.wrapped_key)
+        .bind(&key.workspace_wrapped_key)
         .bind(ts(Utc::now()))
         .execute(&self.pool)
         .await
@@ -42,12 +44,13 @@ impl KeyStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) \
-             VALUES (?, ?, ?, ?)",
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key, \
+             created_at) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(tenant.to_string())
         .bind(i64::from(key.version))
         .bind(&key.wrapped_key)
+        .bind(&key.workspace_wrapped_key)
         .bind(ts(Utc::now()))
         .execute(&mut *tx)
         .await
