@@ -20,6 +20,7 @@ use crate::mirror::SharedStore;
 use crate::provider::ProviderGateway;
 use crate::service::Core;
 use crate::store::{SqliteStore, Store, StoreError};
+use crate::workspace::{join, stored, ConnectionCode, JoinedWorkspace};
 
 pub const DATABASE_FILE: &str = "integrations.db";
 /// Shared mode's local copy of the signed-in tenant's rows, in the data directory: one file per
@@ -56,10 +57,15 @@ pub enum DatabaseTarget {
     Sqlite {
         path: PathBuf,
     },
-    /// The URL can hold a password: kept secret, never logged.
+    /// The URL can hold a password: kept secret, never logged. Shared mode's server side (the
+    /// worker, the operator), which holds the master key.
     Postgres {
         url: SecretString,
     },
+    /// Shared mode as a workspace's client, joined here with a connection code (see
+    /// [`CoreConfig::join`]). The code is read from the keychain (or its private file) only when
+    /// the core opens, so a locked keychain or a damaged code fails opening, not leaving.
+    Workspace,
 }
 
 impl std::fmt::Debug for DatabaseTarget {
@@ -67,6 +73,7 @@ impl std::fmt::Debug for DatabaseTarget {
         match self {
             Self::Sqlite { path } => write!(f, "Sqlite({})", path.display()),
             Self::Postgres { .. } => f.write_str("Postgres([REDACTED])"),
+            Self::Workspace => f.write_str("Workspace"),
         }
     }
 }
@@ -119,9 +126,7 @@ impl CoreConfig {
             .unwrap_or_else(default_data_dir);
         let database = match env_secret("DATABASE_URL") {
             Some(url) => DatabaseTarget::Postgres { url },
-            None => DatabaseTarget::Sqlite {
-                path: data_dir.join(DATABASE_FILE),
-            },
+            None => local_target(&data_dir),
         };
         Ok(Self {
             database_from_env: matches!(database, DatabaseTarget::Postgres { .. }),
@@ -156,8 +161,8 @@ impl CoreConfig {
     /// Points the configuration at another data directory (the desktop app's own), keeping an
     /// environment-given database.
     pub fn with_data_dir(mut self, data_dir: PathBuf) -> Self {
-        if let DatabaseTarget::Sqlite { path } = &mut self.database {
-            *path = data_dir.join(DATABASE_FILE);
+        if !self.database_from_env {
+            self.database = local_target(&data_dir);
         }
         self.data_dir = data_dir;
         self
@@ -167,6 +172,7 @@ impl CoreConfig {
     /// embedded database file yet. The app then asks embedded-or-shared first.
     pub fn is_first_run(&self) -> bool {
         !self.database_from_env
+            && !stored::is_joined(&self.data_dir)
             && !self.data_dir.join(DATABASE_SETTINGS_FILE).exists()
             && !self.data_dir.join(DATABASE_FILE).exists()
     }
@@ -174,7 +180,8 @@ impl CoreConfig {
     /// Applies the database saved by [`Self::save_database_choice`], unless the environment
     /// named one.
     pub fn apply_saved_database(&mut self) -> CoreResult<()> {
-        if self.database_from_env {
+        // A joined workspace wins over a database chosen before; leaving it comes back to that.
+        if self.database_from_env || matches!(self.database, DatabaseTarget::Workspace) {
             return Ok(());
         }
         let path = self.data_dir.join(DATABASE_SETTINGS_FILE);
@@ -231,6 +238,11 @@ impl CoreConfig {
                     .into(),
             ));
         }
+        if matches!(self.database, DatabaseTarget::Workspace) {
+            return Err(CoreError::Configuration(
+                "This computer is joined to a shared workspace: leave it first (Settings).".into(),
+            ));
+        }
         if let Some(url) = &postgres_url {
             let text = url.expose_secret();
             if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
@@ -249,7 +261,8 @@ impl CoreConfig {
     /// Remembers the database in use so the next start opens it again.
     pub fn save_database_choice(&self) -> CoreResult<()> {
         let saved = match &self.database {
-            DatabaseTarget::Sqlite { .. } => SavedDatabase::default(),
+            // A joined workspace is kept by `join` (in the keychain), not here.
+            DatabaseTarget::Sqlite { .. } | DatabaseTarget::Workspace => SavedDatabase::default(),
             DatabaseTarget::Postgres { url } => SavedDatabase {
                 postgres_url: Some(url.expose_secret().to_owned()),
                 // A key from the environment stays there; only one typed into the app is kept.
@@ -276,7 +289,7 @@ impl CoreConfig {
     pub fn mode(&self) -> &'static str {
         match self.database {
             DatabaseTarget::Sqlite { .. } => "standalone",
-            DatabaseTarget::Postgres { .. } => "shared",
+            DatabaseTarget::Postgres { .. } | DatabaseTarget::Workspace => "shared",
         }
     }
 
@@ -306,10 +319,13 @@ impl CoreConfig {
         Ok((loaded.key, loaded.source))
     }
 
-    fn token_config(&self, master: &MasterKey) -> TokenConfig {
+    /// Token signing secrets: configured, or derived from the key this side holds (the master
+    /// key; a joined workspace's key on its clients, whose role already bounds what any of them
+    /// can reach, so a token signed with it can claim nothing beyond that workspace).
+    fn token_config(&self, derive: impl Fn(&str) -> zeroize::Zeroizing<[u8; 32]>) -> TokenConfig {
         let secret = |configured: &Option<SecretString>, purpose: &str| match configured {
             Some(value) => SecretBox::new(Box::new(value.expose_secret().as_bytes().to_vec())),
-            None => SecretBox::new(Box::new(master.derive(purpose).to_vec())),
+            None => SecretBox::new(Box::new(derive(purpose).to_vec())),
         };
         TokenConfig {
             access_secret: secret(&self.jwt_secret, "jwt-access"),
@@ -321,6 +337,9 @@ impl CoreConfig {
 
     /// Opens the store (applying migrations), loads the master key and builds the core.
     pub async fn open(&self, providers: Arc<dyn ProviderGateway>) -> CoreResult<Core> {
+        if let DatabaseTarget::Workspace = self.database {
+            return self.open_workspace(providers).await;
+        }
         let (master, source) = self.master_key()?;
         tracing::info!(mode = self.mode(), key_source = ?source, "opening core");
         crate::private_fs::create_dir_all(&self.data_dir).map_err(|err| {
@@ -329,7 +348,7 @@ impl CoreConfig {
                 self.data_dir.display()
             ))
         })?;
-        let tokens = self.token_config(&master);
+        let tokens = self.token_config(|purpose| master.derive(purpose));
         match &self.database {
             DatabaseTarget::Sqlite { path } => {
                 let store: Arc<dyn Store> =
@@ -350,6 +369,120 @@ impl CoreConfig {
                         .with_sync_settings(crate::sync::SyncSettings::from_env()),
                 )
             }
+            DatabaseTarget::Workspace => unreachable!("opened above"),
+        }
+    }
+
+    /// A workspace's client: its role and key from the code, its own mirror.
+    async fn open_workspace(&self, providers: Arc<dyn ProviderGateway>) -> CoreResult<Core> {
+        let Some((_, code)) = stored::load(&self.data_dir)? else {
+            return Err(CoreError::Configuration(
+                "The joined workspace's connection code is missing from this computer: join again."
+                    .into(),
+            ));
+        };
+        let code = &code;
+        tracing::info!(server = %code.server, "opening core as a workspace's client");
+        crate::private_fs::create_dir_all(&self.data_dir).map_err(|err| {
+            CoreError::Configuration(format!(
+                "Cannot create the data directory {}: {err}",
+                self.data_dir.display()
+            ))
+        })?;
+        let tokens = self.token_config(|purpose| code.workspace_key.derive(purpose));
+        let fingerprint = mirror_fingerprint(&code.server.to_string(), code.workspace_id);
+        let shared = SharedStore::open(
+            code.connect_options()?,
+            &self
+                .data_dir
+                .join(format!("mirror-{}.db", &fingerprint[..16])),
+            &fingerprint,
+        )
+        .await
+        .map_err(open_err)?;
+        Ok(Core::new_workspace(
+            Arc::new(shared),
+            code.workspace_key.clone(),
+            code.workspace_id,
+            tokens,
+            providers,
+        )
+        .with_sync_settings(crate::sync::SyncSettings::from_env()))
+    }
+
+    /// Joins a workspace with its connection code: the code is tried against its server first
+    /// (nothing is kept if it fails), then kept in the OS keychain (a private file where there is
+    /// none). Replaces a workspace joined before, whose mirror is removed.
+    pub async fn join(&self, code_text: &SecretString) -> CoreResult<JoinedWorkspace> {
+        if self.database_from_env {
+            return Err(CoreError::Configuration(
+                "DATABASE_URL is set in the environment: it is a server-side connection. Unset \
+                 it to work as a workspace's client."
+                    .into(),
+            ));
+        }
+        let code = ConnectionCode::parse(code_text)?;
+        let name = join::verify(&code).await?;
+        self.leave()?;
+        stored::save(&self.data_dir, &code, &name, self.use_keychain)
+    }
+
+    /// This configuration as it stands after `join` or `leave` here: the joined workspace, or
+    /// this computer's own database again.
+    pub fn reloaded(&self) -> Self {
+        let mut next = self.clone();
+        if !next.database_from_env {
+            next.database = local_target(&next.data_dir);
+            if matches!(next.database, DatabaseTarget::Sqlite { .. }) {
+                next.master_key = env_secret("INTEGRATIONS_MASTER_KEY");
+            }
+        }
+        next
+    }
+
+    /// Leaves the joined workspace: its code and key (keychain and file) and its mirror go.
+    pub fn leave(&self) -> CoreResult<()> {
+        // The mirror is found from what Settings shows, so it goes even when the code cannot be
+        // read any more (a damaged file, a locked keychain).
+        if let Ok(Some(joined)) = stored::joined(&self.data_dir) {
+            let fingerprint = mirror_fingerprint(&joined.server, joined.workspace_id);
+            for suffix in ["", "-wal", "-shm"] {
+                let path = self
+                    .data_dir
+                    .join(format!("mirror-{}.db{suffix}", &fingerprint[..16]));
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(err) => {
+                        return Err(CoreError::Configuration(format!(
+                            "Cannot remove {}: {err}",
+                            path.display()
+                        )))
+                    }
+                }
+            }
+        }
+        stored::forget(&self.data_dir)
+    }
+
+    /// The joined workspace, as Settings shows it (nothing secret).
+    pub fn joined_workspace(&self) -> CoreResult<Option<JoinedWorkspace>> {
+        stored::joined(&self.data_dir)
+    }
+}
+
+/// Names the server, database and workspace a joined workspace's mirror belongs to.
+fn mirror_fingerprint(server: &str, workspace: uuid::Uuid) -> String {
+    crate::auth::sha256_hex(&format!("{server}#{workspace}"))
+}
+
+/// This computer's own database: the workspace joined here, or the embedded one.
+fn local_target(data_dir: &std::path::Path) -> DatabaseTarget {
+    if stored::is_joined(data_dir) {
+        DatabaseTarget::Workspace
+    } else {
+        DatabaseTarget::Sqlite {
+            path: data_dir.join(DATABASE_FILE),
         }
     }
 }

@@ -18,7 +18,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("provider", &["domain", "error"]),
     ("gateway", &["provider", "domain", "error"]),
     ("store", &["domain", "private_fs", "error"]),
-    ("workspace", &["crypto", "domain", "error"]),
+    (
+        "workspace",
+        &["store", "crypto", "private_fs", "domain", "error"],
+    ),
     (
         "admin",
         &["workspace", "store", "auth", "crypto", "domain", "error"],

@@ -1,0 +1,232 @@
+//! Joining a shared server's workspace with the code its operator made: the code is tried
+//! against its server before anything is kept, so every way a code can be wrong is a clear
+//! error that leaves this computer as it was; a code that works makes a core that holds no
+//! master key, reaches its own workspace only, and seals credentials the server's worker opens.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{fast_http, SharedServer};
+use integrations_core::crypto::WorkspaceKey;
+use integrations_core::workspace::ConnectionCode;
+use integrations_core::{
+    CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig, LinkMode, NewIntegration,
+};
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
+use integrations_providers::{MetaClient, PancakeClient};
+use secrecy::{ExposeSecret, SecretString};
+
+const PASSWORD: &str = "mật khẩu 123";
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_code_that_does_not_fit_its_server_is_a_clear_error_and_keeps_nothing() {
+    let server = SharedServer::new().await;
+    let access = server.workspace("Shop thời trang", "chu@shop.vn").await;
+    let other = server.workspace("Bí mật B", "chu.b@bimat.vn").await;
+    let good = ConnectionCode::parse(&access.code).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = CoreConfig::standalone(dir.path().to_path_buf());
+
+    let unused_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cases: Vec<(&str, ConnectionCode, ErrorCode)> = Vec::new();
+    let mut code = good.clone();
+    code.server.database = "postgres".into();
+    cases.push((
+        "another database on the server",
+        code,
+        ErrorCode::Validation,
+    ));
+    let mut code = good.clone();
+    code.server.database = format!("{}_gone", server.database);
+    cases.push((
+        "a database that does not exist",
+        code,
+        ErrorCode::Validation,
+    ));
+    let mut code = good.clone();
+    code.workspace_key = WorkspaceKey::generate();
+    cases.push((
+        "a workspace key that is not the server's",
+        code,
+        ErrorCode::Validation,
+    ));
+    let mut code = good.clone();
+    code.workspace_id = other.workspace_id;
+    cases.push(("another workspace's id", code, ErrorCode::Validation));
+    let mut code = good.clone();
+    code.password = SecretString::from("not the password");
+    cases.push(("a wrong password", code, ErrorCode::Unauthenticated));
+    let mut code = good.clone();
+    code.role = other.role.clone();
+    cases.push(("another workspace's role", code, ErrorCode::Unauthenticated));
+    let mut code = good.clone();
+    code.server.port = unused_port;
+    cases.push((
+        "a server that does not answer",
+        code,
+        ErrorCode::DatabaseUnavailable,
+    ));
+
+    for (what, code, expected) in cases {
+        let err = config.join(&code.encode()).await.unwrap_err();
+        assert_eq!(err.code(), expected, "{what}: {err}");
+        let message = err.to_string();
+        for secret in [
+            good.password.expose_secret(),
+            access.code.expose_secret(),
+            &URL_SAFE(&good),
+        ] {
+            assert!(
+                !message.contains(secret),
+                "{what}: the error quotes the code"
+            );
+        }
+        assert_eq!(
+            files_in(dir.path()),
+            Vec::<String>::new(),
+            "{what}: something was kept"
+        );
+        assert!(config.joined_workspace().unwrap().is_none());
+    }
+    server.cleanup().await;
+}
+
+/// The workspace key as the code carries it (base64url), to look for in messages.
+#[allow(non_snake_case)]
+fn URL_SAFE(code: &ConnectionCode) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(code.workspace_key.expose_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sealed() {
+    let server = SharedServer::new().await;
+    let access = server.workspace("Shop thời trang", "chu@shop.vn").await;
+    server.workspace("Bí mật B", "chu.b@bimat.vn").await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = CoreConfig::standalone(dir.path().to_path_buf());
+    let joined = config.join(&access.code).await.unwrap();
+    assert_eq!(joined.workspace_name, "Shop thời trang");
+    assert_eq!(joined.workspace_id, access.workspace_id);
+    assert_eq!(joined.key_location, "file");
+
+    let client_config = config.reloaded();
+    assert!(matches!(client_config.database, DatabaseTarget::Workspace));
+    assert_eq!(client_config.mode(), "shared");
+    assert!(!client_config.is_first_run());
+    let pancake = start_pancake(FakeConfig::default()).await.unwrap();
+    let meta = start_meta(FakeConfig::default()).await.unwrap();
+    let providers = Arc::new(integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
+    });
+    let client = client_config.open(providers.clone()).await.unwrap();
+    assert_eq!(client.check_link().await, LinkMode::Online);
+    assert_eq!(client.joined_workspace(), Some(access.workspace_id));
+    // Workspaces are the operator's to make; another workspace's owner does not exist here.
+    let refused = client
+        .sign_up("Của tôi", "toi@shop.vn", &SecretString::from(PASSWORD))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Validation);
+    let stranger = client
+        .sign_in("chu.b@bimat.vn", &SecretString::from(PASSWORD))
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.code(), ErrorCode::Unauthenticated);
+    let session = client
+        .sign_in("chu@shop.vn", &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let secret = "one-shop:SECRET-0123456789";
+    let created = client
+        .create_integration(
+            &session,
+            NewIntegration {
+                name: "Shop thời trang".into(),
+                description: None,
+                credentials: Credentials::pancake(SecretString::from(secret)),
+                config: IntegrationConfig::PancakePos {
+                    shop_id: "6036602".into(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    let id = created.id;
+    // Testing the connection opens the sealed key: with version 1, then with the rotated one.
+    assert!(client.test_connection(&session, id).await.unwrap().success);
+    let rotation = client.rotate_keys(&session).await.unwrap();
+    assert_eq!(rotation.key_version, 2);
+    assert_eq!(rotation.reencrypted, 1);
+    assert!(client.test_connection(&session, id).await.unwrap().success);
+    drop(client);
+
+    // The server side (master key) opens the data keys the client wrapped with its public half.
+    let (server_core, _server_dir) = server_side(&server, providers).await;
+    let server_session = server_core
+        .sign_in("chu@shop.vn", &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    assert!(
+        server_core
+            .test_connection(&server_session, id)
+            .await
+            .unwrap()
+            .success
+    );
+    drop(server_core);
+
+    // Leaving removes the code, its description and the mirror; this computer's own database
+    // is back.
+    assert!(files_in(dir.path())
+        .iter()
+        .any(|f| f.starts_with("mirror-")));
+    config.leave().unwrap();
+    assert_eq!(
+        files_in(dir.path())
+            .into_iter()
+            .filter(|f| f.starts_with("workspace.") || f.starts_with("mirror-"))
+            .collect::<Vec<_>>(),
+        Vec::<String>::new()
+    );
+    assert!(matches!(
+        config.reloaded().database,
+        DatabaseTarget::Sqlite { .. }
+    ));
+    server.cleanup().await;
+}
+
+async fn server_side(
+    server: &SharedServer,
+    providers: Arc<integrations_core::gateway::HttpProviders>,
+) -> (integrations_core::Core, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+    config.database = DatabaseTarget::Postgres {
+        url: server.server_url.clone(),
+    };
+    config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
+    let core = config.open(providers).await.unwrap();
+    assert_eq!(core.check_link().await, LinkMode::Online);
+    (core, dir)
+}
