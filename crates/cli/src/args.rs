@@ -117,6 +117,14 @@ pub enum Command {
     /// Ad spend against sales for a range of days (in the workspace's time zone), by day,
     /// campaign or ad; all stores or one. Offline it reads the local copy and says how old it is.
     Report(ReportArgs),
+    /// Join a shared server's workspace with the connection code its operator gave you (read
+    /// from stdin). The code is tried first; nothing is kept if it does not work. Then `login`
+    /// and every other command work against that workspace.
+    #[command(visible_alias = "join-workspace")]
+    Join,
+    /// Leave the joined workspace: its code, key and local copy are removed from this computer.
+    #[command(visible_alias = "leave-workspace")]
+    Leave,
     /// The operator's commands for a shared server, run on the server side with the schema
     /// owner's DATABASE_URL (a role with CREATEROLE) and INTEGRATIONS_MASTER_KEY.
     #[command(subcommand)]

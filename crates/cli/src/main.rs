@@ -49,6 +49,12 @@ async fn run(cli: Cli) -> CoreResult<()> {
         other => other,
     };
     let config = CoreConfig::from_env()?;
+    // Joining and leaving change which database the core would open: before opening one.
+    match command {
+        Command::Join => return account::join(&config, out).await,
+        Command::Leave => return account::leave(&config, out).await,
+        _ => {}
+    }
     let core = config.open(integrations_core::gateway_from_env()?).await?;
     // Shared mode: find the server (applying edits queued offline, refreshing the mirror of the
     // signed-in workspace) or settle for the mirror. A no-op on the embedded database.
@@ -82,7 +88,7 @@ async fn run(cli: Cli) -> CoreResult<()> {
         Command::SyncHistory { id, limit } => sync::sync_history(&ctx, id, limit).await,
         Command::SyncSchedule { id, every } => sync::sync_schedule(&ctx, id, every).await,
         Command::Report(args) => report::report(&ctx, args).await,
-        Command::Admin(_) => unreachable!("run above"),
+        Command::Admin(_) | Command::Join | Command::Leave => unreachable!("run above"),
         Command::Alerts { action: None } => alerts::alerts(&ctx).await,
         Command::Alerts {
             action: Some(AlertsAction::Dismiss { id }),

@@ -1290,3 +1290,223 @@ async fn alerts_lists_what_a_sync_found_and_dismiss_keeps_it_in_the_history() {
     cli.fails(&["alerts", "dismiss", &unknown], None, 3, "NOT_FOUND");
     cli.assert_no_secret_leaked();
 }
+
+/// The code `admin create-workspace` prints on its last line.
+fn create_workspace(operator: &Cli, name: &str, email: &str) -> String {
+    let output = operator.run(
+        &[
+            "admin",
+            "create-workspace",
+            "--name",
+            name,
+            "--owner-email",
+            email,
+        ],
+        Some(PASSWORD),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout.lines().last().unwrap().to_owned()
+}
+
+/// Files `join` keeps in the data directory (the code, what it names), and the mirrors.
+fn joined_files(cli: &Cli) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(cli.data_dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("workspace.") || name.starts_with("mirror"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A client with no DATABASE_URL and no master key joins a workspace with the code its operator
+/// made (on stdin), signs in and works there as on any database; the operator's worker, with the
+/// server role and the master key, syncs what the client set up (its credentials sealed under a
+/// data key the client wrapped for the server). Damaged, rotated and revoked codes are clear
+/// errors that keep nothing; leaving removes the code and the local copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_joins_with_a_code_works_in_its_workspace_and_leaves() {
+    let (url, name) = fresh_shared_database().await;
+    let (fakes, _pancake, _meta) = fake_envs().await;
+    let master = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
+    let mut operator_envs = fakes.clone();
+    operator_envs.push(("DATABASE_URL".into(), url.clone()));
+    operator_envs.push(("INTEGRATIONS_MASTER_KEY".into(), master.into()));
+    let operator = Cli::new(operator_envs);
+    let init = operator.ok_json(&["--json", "admin", "init"], None);
+    let server_url = init["serverUrl"].as_str().unwrap().to_owned();
+    let code = create_workspace(&operator, "Shop thời trang", "chu@shop.vn");
+    let other_code = create_workspace(&operator, "Bí mật B", "chu.b@bimat.vn");
+    let rotated_away = create_workspace(&operator, "Đã đổi mã", "c@doima.vn");
+    operator.ok_json(
+        &["--json", "admin", "rotate-workspace-access", "Đã đổi mã"],
+        None,
+    );
+    let parsed =
+        integrations_core::workspace::ConnectionCode::parse(&SecretString::from(code.clone()))
+            .unwrap();
+
+    let client = Cli::new(fakes.clone());
+    // Damaged codes are caught before anything connects; a code whose access was rotated is
+    // refused by the server. Nothing is kept either way.
+    let truncated = &code[..code.len() - 12];
+    let altered = {
+        let mut bytes = code.clone().into_bytes();
+        let middle = bytes.len() / 2;
+        bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bytes).unwrap()
+    };
+    for bad in [truncated, altered.as_str(), "", "imc1.not-a-code"] {
+        let error = client.fails(&["join"], Some(bad), 2, "VALIDATION");
+        assert!(!error.to_string().contains(&code[10..30]), "{error}");
+    }
+    client.fails(&["join"], Some(&rotated_away), 5, "UNAUTHENTICATED");
+    assert_eq!(joined_files(&client), Vec::<String>::new());
+
+    let joined = client.ok_json(&["--json", "join"], Some(&code));
+    assert_eq!(joined["workspaceName"], "Shop thời trang");
+    assert_eq!(joined["keyLocation"], "file");
+    assert!(joined["server"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/{name}")));
+    // Workspaces are the operator's to make; another workspace's owner cannot sign in here.
+    client.fails(
+        &["signup", "--tenant", "Của tôi", "--email", "toi@shop.vn"],
+        Some(PASSWORD),
+        2,
+        "VALIDATION",
+    );
+    client.fails(
+        &["login", "--email", "chu.b@bimat.vn"],
+        Some(PASSWORD),
+        5,
+        "UNAUTHENTICATED",
+    );
+    let account = client.ok_json(
+        &["--json", "login", "--email", "chu@shop.vn"],
+        Some(PASSWORD),
+    );
+    assert_eq!(account["tenantName"], "Shop thời trang");
+
+    let created = client.ok_json(
+        &create_pancake("6036602", "Shop thời trang"),
+        Some(SECRET_KEY),
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        client.ok_json(&["--json", "test", &id], None)["success"],
+        true
+    );
+    client.ok_json(&["--json", "enable", &id], None);
+    let listed = client.ok_json(&["--json", "list"], None);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+
+    // The worker, on the server side, opens what the client sealed.
+    let worker = Cli::new(vec![
+        ("DATABASE_URL".into(), server_url.clone()),
+        ("INTEGRATIONS_MASTER_KEY".into(), master.into()),
+        fakes[0].clone(),
+        fakes[1].clone(),
+    ]);
+    let output = worker.run(&["--json", "worker", "--once"], None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let runs: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["integrationId"], created["id"]);
+    assert_eq!(runs[0]["outcome"], "SUCCEEDED");
+    let shown = client.ok_json(&["--json", "show", &id], None);
+    assert!(shown["lastSyncAt"].is_string(), "{shown}");
+
+    // The client rotates its data key: wrapped for its workspace and, with the master key's
+    // public half, for the server. Both sides open the new key.
+    assert_eq!(
+        client.ok_json(&["--json", "rotate-keys"], None)["keyVersion"],
+        2
+    );
+    let synced = client.ok_json(&["--json", "sync", &id], None);
+    assert_eq!(synced["outcome"], "SUCCEEDED", "{synced}");
+    operator.ok_json(
+        &["--json", "login", "--email", "chu@shop.vn"],
+        Some(PASSWORD),
+    );
+    assert_eq!(
+        operator.ok_json(&["--json", "test", &id], None)["success"],
+        true
+    );
+
+    // The local copy holds the credentials sealed, and no file the code in the clear but the
+    // code's own 0600 file.
+    for file in files_under(client.data_dir.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(SECRET_KEY),
+            "{} holds a provider key",
+            file.display()
+        );
+        if !file.ends_with("workspace.code") {
+            assert!(
+                !text.contains(&code[5..40]),
+                "{} holds the code",
+                file.display()
+            );
+        }
+    }
+
+    // Joining another workspace replaces this one; leaving removes everything.
+    assert!(joined_files(&client)
+        .iter()
+        .any(|f| f.starts_with("mirror")));
+    client.ok_json(&["--json", "join"], Some(&other_code));
+    client.fails(&["list"], None, 5, "UNAUTHENTICATED");
+    client.ok_json(&["--json", "leave"], None);
+    assert_eq!(joined_files(&client), Vec::<String>::new());
+    // Back on this computer's own database, where nobody has signed in.
+    client.fails(&["list"], None, 5, "UNAUTHENTICATED");
+
+    // The operator revokes the workspace: its code no longer joins.
+    operator.ok_json(
+        &["--json", "admin", "revoke-workspace", "Shop thời trang"],
+        None,
+    );
+    client.fails(&["join"], Some(&code), 5, "UNAUTHENTICATED");
+    assert_eq!(joined_files(&client), Vec::<String>::new());
+
+    client.assert_no_secret_leaked();
+    let transcript = client.transcript.borrow().clone() + &worker.transcript.borrow();
+    for secret in [
+        &code[5..],
+        &other_code[5..],
+        parsed.password.expose_secret(),
+        master,
+    ] {
+        assert!(!transcript.contains(secret), "a secret reached the output");
+    }
+    drop_shared_database(&name).await;
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

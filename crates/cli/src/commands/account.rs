@@ -1,9 +1,10 @@
 //! Signing up, in and out, and the workspace the session belongs to.
 
-use integrations_core::{Account, CoreResult, SignedIn};
+use integrations_core::{Account, CoreConfig, CoreResult, SignedIn};
 
 use super::Ctx;
 use crate::input::read_secret;
+use crate::print::Output;
 use crate::session::{load_session, save_session, session_path};
 
 /// Keeps a new sign-in's tokens and prints its account (`text` says it for people).
@@ -75,5 +76,28 @@ pub async fn workspace(ctx: &Ctx, time_zone: Option<&str>) -> CoreResult<()> {
             "workspace \"{}\" ({}); time zone {}",
             account.tenant_name, account.tenant_id, account.time_zone
         )
+    })
+}
+
+/// `join`: the code from stdin, tried against its server, then kept (keychain or private file).
+/// A session of another database is forgotten.
+pub async fn join(config: &CoreConfig, out: Output) -> CoreResult<()> {
+    let code = read_secret("Workspace connection code: ")?;
+    let joined = config.join(&code).await?;
+    let _ = std::fs::remove_file(session_path(config));
+    out.line(&joined, |joined| {
+        format!(
+            "Joined workspace \"{}\" on {}. Sign in with `integrations login --email E`.",
+            joined.workspace_name, joined.server
+        )
+    })
+}
+
+/// `leave`: the code, its key, the mirror and the session go.
+pub async fn leave(config: &CoreConfig, out: Output) -> CoreResult<()> {
+    config.leave()?;
+    let _ = std::fs::remove_file(session_path(config));
+    out.line(&serde_json::json!({ "left": true }), |_| {
+        "Left the workspace; its code and local copy are removed from this computer.".to_owned()
     })
 }
