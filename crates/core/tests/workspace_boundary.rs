@@ -10,6 +10,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use base64::Engine;
 use common::{fast_http, SharedServer};
 use integrations_core::admin::IssuedAccess;
 use integrations_core::crypto::{MasterPublicKey, WorkspaceKey};
@@ -193,12 +194,20 @@ impl World {
         conn
     }
 
+    /// What must never show through A's role: B's identity, and the server's secrets (the
+    /// master key, B's role password and workspace key).
     fn b_markers(&self) -> Vec<String> {
         vec![
             self.b.session.tenant_id().to_string(),
             self.b.email.clone(),
             self.b.name.clone(),
             self.b.access.role.clone(),
+            self.server.master.to_base64().to_string(),
+            self.b.code.password.expose_secret().to_owned(),
+            base64::engine::general_purpose::STANDARD
+                .encode(self.b.code.workspace_key.expose_bytes()),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(self.b.code.workspace_key.expose_bytes()),
         ]
     }
 
@@ -485,6 +494,20 @@ async fn a_workspace_role_cannot_become_another_role() {
         let err = sqlx::query(&statement).execute(&mut a).await.unwrap_err();
         assert!(
             matches!(sql_state(&err).as_deref(), Some("42501") | Some("42P01")),
+            "{statement}: {err}"
+        );
+    }
+    // Role passwords (the server role's, B's) and the server's files are the superuser's.
+    for statement in [
+        "SELECT rolpassword FROM pg_authid",
+        "SELECT * FROM pg_read_file('postgresql.conf')",
+        "SELECT * FROM pg_ls_dir('.')",
+        "COPY integrations TO PROGRAM 'true'",
+    ] {
+        let err = sqlx::query(statement).execute(&mut a).await.unwrap_err();
+        assert_eq!(
+            sql_state(&err).as_deref(),
+            Some("42501"),
             "{statement}: {err}"
         );
     }
