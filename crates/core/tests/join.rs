@@ -131,8 +131,15 @@ async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sea
     assert!(matches!(client_config.database, DatabaseTarget::Workspace));
     assert_eq!(client_config.mode(), "shared");
     assert!(!client_config.is_first_run());
-    let pancake = start_pancake(FakeConfig::default()).await.unwrap();
-    let meta = start_meta(FakeConfig::default()).await.unwrap();
+    let fake = FakeConfig {
+        orders_per_shop: 5,
+        days: 3,
+        // The data ends now, so a sync "up to now" covers it.
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    };
+    let pancake = start_pancake(fake.clone()).await.unwrap();
+    let meta = start_meta(fake).await.unwrap();
     let providers = Arc::new(integrations_core::gateway::HttpProviders {
         pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
         meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
@@ -174,6 +181,22 @@ async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sea
     let id = created.id;
     // Testing the connection opens the sealed key: with version 1, then with the rotated one.
     assert!(client.test_connection(&session, id).await.unwrap().success);
+    // The in-app scheduler claims and syncs the workspace's due integrations with its role and
+    // key, as the desktop app does for the signed-in workspace.
+    client.enable_integration(&session, id).await.unwrap();
+    let scope = integrations_core::store::ClaimScope {
+        tenant: Some(access.workspace_id),
+        integration: None,
+    };
+    let runs = client.run_due_jobs("app:test", scope, 2).await.unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].integration_id, id);
+    assert_eq!(
+        runs[0].outcome,
+        integrations_core::SyncOutcome::Succeeded,
+        "{runs:?}"
+    );
+    assert_eq!(runs[0].counts.get("orders"), Some(&5), "{runs:?}");
     let rotation = client.rotate_keys(&session).await.unwrap();
     assert_eq!(rotation.key_version, 2);
     assert_eq!(rotation.reencrypted, 1);
