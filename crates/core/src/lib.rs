@@ -16,7 +16,9 @@
 //! 5. [`sync`] (the engine) and [`analytics`] (the report, pure): built on the store's traits;
 //!    then [`alerts`] (the rules, pure), which speaks of the report's figures.
 //! 6. [`service`]: [`Core`], the operations.
-//! 7. [`config`]: the environment and the data directory, opening a [`Core`].
+//! 7. [`runtime`]: what a client keeps running over the operations (the session it refreshes,
+//!    the sync scheduler), the same for the app and the CLI.
+//! 8. [`config`]: the environment and the data directory, opening a [`Core`].
 
 pub mod admin;
 pub mod alerts;
@@ -32,6 +34,7 @@ pub mod master_key;
 pub mod mirror;
 pub mod private_fs;
 pub mod provider;
+pub mod runtime;
 pub mod service;
 pub mod store;
 pub mod sync;

@@ -46,6 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "error",
         ],
     ),
+    ("runtime", &["service", "store", "sync", "auth", "error"]),
     (
         "config",
         &[

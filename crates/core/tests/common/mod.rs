@@ -95,11 +95,19 @@ pub fn fast_http() -> HttpSettings {
 }
 
 pub async fn with_fakes(backend: Backend) -> WithFakes {
-    let config = FakeConfig {
-        orders_per_shop: 10,
-        days: 3,
-        ..FakeConfig::default()
-    };
+    with_fake_config(
+        backend,
+        FakeConfig {
+            orders_per_shop: 10,
+            days: 3,
+            ..FakeConfig::default()
+        },
+    )
+    .await
+}
+
+/// [`with_fakes`] with fakes that serve `config` (their data, latency, failures).
+pub async fn with_fake_config(backend: Backend, config: FakeConfig) -> WithFakes {
     let pancake = start_pancake(config.clone()).await.unwrap();
     let meta = start_meta(config).await.unwrap();
     let providers = integrations_core::gateway::HttpProviders {
