@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use integrations_core::runtime::{self, Renewal};
 use integrations_core::{Core, CoreConfig, CoreError, Session, TokenPair};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,9 @@ pub fn load_session(path: &Path) -> Option<(SecretString, SecretString)> {
     ))
 }
 
-/// The verified session, refreshing (and re-saving) the tokens when the access token expired.
+/// The verified session, refreshed (and the new tokens saved) by the core's rule
+/// ([`runtime::renew`]): when the access token has expired, is about to, or does not verify. A
+/// refresh the core refuses ends the session: the file is removed, as signing out does.
 pub async fn signed_in(core: &Core, config: &CoreConfig) -> Result<Session, CoreError> {
     let path = session_path(config);
     // Held until the session is verified or refreshed and saved; released on drop.
@@ -82,12 +85,17 @@ pub async fn signed_in(core: &Core, config: &CoreConfig) -> Result<Session, Core
             "Not signed in. Run `integrations login --email E` (password on stdin).".into(),
         )
     })?;
-    match core.verify(&access) {
-        Ok(session) => Ok(session),
-        Err(_) => {
-            let refreshed = core.refresh(&refresh).await?;
-            save_session(&path, &refreshed.tokens)?;
-            Ok(refreshed.session)
+    match runtime::renew(core, &access, &refresh).await {
+        Ok(Renewal::Current(session)) => Ok(session),
+        Ok(Renewal::Refreshed(renewed)) => {
+            save_session(&path, &renewed.tokens)?;
+            Ok(renewed.session)
+        }
+        Err(err) => {
+            if runtime::ends_session(&err) {
+                let _ = std::fs::remove_file(&path);
+            }
+            Err(err)
         }
     }
 }

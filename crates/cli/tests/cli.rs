@@ -686,6 +686,38 @@ async fn an_unreachable_pancake_is_a_provider_error_not_a_crash() {
     cli.assert_no_secret_leaked();
 }
 
+/// The core's rule for a refresh it refuses: the session has ended, and the stored one is
+/// forgotten, so the next command says to sign in instead of trying the dead token again.
+#[test]
+fn a_refused_refresh_ends_the_stored_session() {
+    let cli = Cli::new(vec![]);
+    cli.sign_up();
+    let session_file = cli.data_dir.path().join("cli-session.json");
+    let saved = std::fs::read_to_string(&session_file).unwrap();
+    // Signed out (the refresh token revoked), then the old file put back with an access token
+    // that no longer verifies: the next command must refresh, and is refused.
+    cli.ok_json(&["--json", "logout"], None);
+    let mut stored: Value = serde_json::from_str(&saved).unwrap();
+    stored["access_token"] = Value::String("expired.or.tampered".into());
+    std::fs::write(&session_file, stored.to_string()).unwrap();
+
+    let ended = cli.fails(&["list"], None, 5, "UNAUTHENTICATED");
+    assert!(
+        ended["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Sign in again"),
+        "{ended}"
+    );
+    assert!(!session_file.exists(), "the ended session is forgotten");
+    let next = cli.fails(&["whoami"], None, 5, "UNAUTHENTICATED");
+    assert!(next["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("integrations login"));
+    cli.assert_no_secret_leaked();
+}
+
 #[test]
 fn commands_run_at_once_after_the_access_token_lapsed_all_keep_the_session() {
     let cli = Cli::new(vec![]);

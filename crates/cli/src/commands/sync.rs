@@ -2,18 +2,17 @@
 
 use std::io::Write;
 
+use integrations_core::runtime::{self, Scheduler};
 use integrations_core::store::ClaimScope;
 use integrations_core::{CoreError, CoreResult, IntegrationId, SyncOutcome};
 
 use super::Ctx;
 use crate::print::{print_run, when};
 
-/// Names this process in the job queue: which machine and process holds a sync.
-/// Unique per process even where HOSTNAME is unset or PIDs repeat (containers, cloned VMs).
+/// Names this process in the job queue: the machine (where HOSTNAME says it), the process.
 fn worker_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cli".into());
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
-    format!("{host}:{}:{}", std::process::id(), &nonce[..8])
+    runtime::worker_name(&host)
 }
 
 /// Runs one sync here and waits for it, its progress on stderr; a run that did not succeed is
@@ -65,19 +64,17 @@ pub async fn sync(ctx: &Ctx, id: IntegrationId) -> CoreResult<()> {
 /// The headless scheduler for every workspace, until Ctrl-C (or one round with `--once`). Runs
 /// are printed as they finish, one JSON line each with `--json`.
 pub async fn worker(ctx: &Ctx, parallel: usize, once: bool) -> CoreResult<()> {
-    let core = &ctx.core;
-    let worker = worker_name();
-    let scope = ClaimScope::default();
-    // One Ctrl-C listener for the whole life of the worker: it also interrupts a round
-    // in progress (whose jobs are then taken over when their leases run out).
-    let stop = tokio::signal::ctrl_c();
-    tokio::pin!(stop);
-    loop {
-        core.check_link().await;
-        let round = tokio::select! {
-            round = core.run_due_jobs(&worker, scope, parallel) => round,
-            _ = &mut stop => break,
-        };
+    // Ctrl-C also interrupts a round in progress (whose jobs are then taken over when their
+    // leases run out). This process runs no link task, so each round probes the server first.
+    let mut scheduler =
+        Scheduler::with_fixed_scope(&ctx.core, worker_name(), ClaimScope::default())
+            .parallel(parallel)
+            .pause(std::time::Duration::from_secs(15))
+            .probe_link(true)
+            .stop_on(async {
+                let _ = tokio::signal::ctrl_c().await;
+            });
+    while let Some(round) = scheduler.next_round().await {
         match round {
             Ok(runs) => {
                 for run in &runs {
@@ -93,10 +90,6 @@ pub async fn worker(ctx: &Ctx, parallel: usize, once: bool) -> CoreResult<()> {
         }
         if once {
             break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(15)) => {}
-            _ = &mut stop => break,
         }
     }
     Ok(())
