@@ -493,7 +493,10 @@ async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
         .iter()
         .map(|i| i.name.as_str())
         .collect();
-    assert_eq!(names, vec!["Nhanh"]);
+    // The pull may hand back rows it already gave (its cursor holds back behind any transaction
+    // open on the cluster, other tests' included); it must never show the uncommitted edit.
+    assert!(names.contains(&"Nhanh"), "the committed rename: {names:?}");
+    assert!(!names.contains(&"Chậm"), "an uncommitted edit: {names:?}");
     assert!(second.cursor.last_version > first.cursor.last_version);
 
     slow.commit().await.unwrap();
