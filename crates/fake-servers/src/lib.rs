@@ -39,6 +39,7 @@
 //! | `truncated` | 200, `Content-Length` of the full body, connection cut half-way |
 //! | `success-false-200` | 200 `{success:false,message:"Missing access_token",error_code:101}` |
 //! | `echo-key` | 400 `{success:false,message,error_code:100}` whose message quotes the whole key from character [`ECHO_OFFSET`] on |
+//! | `changing-orders` | like `one-shop`, but the orders change while a client pages through them: see [`OrderChurn`] (per key and shop; [`FakePancake::orders_now`] gives the list as it stands) |
 //! | `disabled-mid-sync` | like `one-shop`, but from the third order-list request per key on: 403 / 105 (the key was disabled) |
 //! | `oversized` | like `one-shop`, but every 200 answer is padded (a `padding` string) to at least [`FakeConfig::oversized_body_bytes`], with its `Content-Length` |
 //! | `endless` | 200, a JSON list of shops that never ends, streamed without `Content-Length` |
@@ -71,9 +72,12 @@
 //! Fixture ids: Pancake shops above; the fashion shop's orders carry `ad_id`s of the 12 ads of
 //! `act_1234567890` (about a third of its online orders). See [`data`].
 
+mod churn;
 pub mod data;
 mod meta;
 mod pancake;
+
+pub use churn::OrderChurn;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -109,6 +113,8 @@ pub struct FakeConfig {
     /// Size the `oversized` scenarios pad their answers to. The default is above the clients'
     /// default cap for small answers (8 MiB) and below the one for pages (64 MiB).
     pub oversized_body_bytes: usize,
+    /// How the `changing-orders` scenario changes orders under a reader.
+    pub churn: OrderChurn,
 }
 
 impl Default for FakeConfig {
@@ -124,6 +130,7 @@ impl Default for FakeConfig {
             retry_after_secs: 1,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             oversized_body_bytes: 9 * 1024 * 1024,
+            churn: OrderChurn::default(),
         }
     }
 }
@@ -337,12 +344,40 @@ impl Drop for FakeHandle {
 }
 
 /// The fake Pancake POS server.
-#[derive(Debug)]
 pub struct FakePancake {
     /// Base URL to give the client, e.g. `http://127.0.0.1:41234/api/v1`.
     pub base_url: String,
     /// Counters, log and lifetime.
     pub handle: FakeHandle,
+    state: Arc<pancake::State>,
+}
+
+impl std::fmt::Debug for FakePancake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakePancake")
+            .field("base_url", &self.base_url)
+            .field("handle", &self.handle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakePancake {
+    /// Every order of a shop as the API holds it now for `key` (deleted ones included), by id:
+    /// what a sync must end up with. Under `changing-orders` this is the key's changed list.
+    /// `None` for a shop the fixture does not have.
+    pub fn orders_now(&self, key: &str, shop_id: i64) -> Option<Vec<serde_json::Value>> {
+        let shop = data::shop(shop_id)?;
+        let scenario = key.split(':').next().unwrap_or("");
+        if scenario == "changing-orders" {
+            return Some(self.state.all_orders(key, shop));
+        }
+        let cfg = &self.state.config;
+        Some(
+            (1..=u64::from(cfg.orders_per_shop))
+                .map(|id| data::order_json(cfg, shop, id))
+                .collect(),
+        )
+    }
 }
 
 /// The fake Graph API server.
@@ -385,13 +420,17 @@ async fn serve(
 /// Start a fake Pancake POS server.
 pub async fn start_pancake(config: FakeConfig) -> std::io::Result<FakePancake> {
     let bind = config.bind;
+    let mut state = None;
     let (origin, handle) = serve(bind, |_, stats| {
-        pancake::router(Arc::new(pancake::State { config, stats }))
+        let shared = Arc::new(pancake::State::new(config, stats));
+        state = Some(shared.clone());
+        pancake::router(shared)
     })
     .await?;
     Ok(FakePancake {
         base_url: format!("{origin}/api/v1"),
         handle,
+        state: state.expect("serve builds the router"),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The fake Pancake POS Open API (see the crate docs for the key scenarios).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::State as AxState;
@@ -10,12 +11,37 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
+use crate::churn::Book;
 use crate::data::{self, ShopDef, SHOPS};
 use crate::{header_pairs, param, query_pairs, FakeConfig, RecordedRequest, Stats};
 
 pub(crate) struct State {
     pub config: FakeConfig,
     pub stats: Arc<Stats>,
+    /// The `changing-orders` scenario's orders, per key and shop.
+    pub books: Mutex<HashMap<(String, i64), Book>>,
+}
+
+impl State {
+    pub(crate) fn new(config: FakeConfig, stats: Arc<Stats>) -> Self {
+        Self {
+            config,
+            stats,
+            books: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Every order of a shop as `key` sees it now, deleted ones included, by id.
+    pub(crate) fn all_orders(&self, key: &str, shop: ShopDef) -> Vec<Value> {
+        let cfg = &self.config;
+        let mut books = self.books.lock().unwrap_or_else(|e| e.into_inner());
+        let book = books
+            .entry((key.to_owned(), shop.id))
+            .or_insert_with(|| Book::new(cfg, shop));
+        book.ids(cfg)
+            .map(|id| book.order_json(cfg, shop, id))
+            .collect()
+    }
 }
 
 pub(crate) fn router(state: Arc<State>) -> Router {
@@ -118,6 +144,7 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
     let shops: Vec<ShopDef> = match scenario {
         "one-shop"
         | "oversized"
+        | "changing-orders"
         | "slow"
         | "rate-limited-then-ok"
         | "server-error-then-ok"
@@ -209,7 +236,7 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
                     json!({"success": false, "message": "Insufficient permissions", "permission": "ql_donhang"}),
                 );
             }
-            shop_route(cfg, *shop, tail, &pairs)
+            shop_route(s, &key, scenario == "changing-orders", *shop, tail, &pairs)
         }
         _ => not_found("not_found"),
     }
@@ -282,20 +309,31 @@ fn ts(pairs: &[(String, String)], name: &str) -> Option<DateTime<Utc>> {
 }
 
 fn shop_route(
-    cfg: &FakeConfig,
+    s: &State,
+    key: &str,
+    churning: bool,
     shop: ShopDef,
     tail: &[&str],
     pairs: &[(String, String)],
 ) -> Response {
+    let cfg = &s.config;
     match tail {
-        ["orders"] => orders(cfg, shop, pairs),
-        ["orders", oid] => match oid.parse::<u64>() {
-            Ok(id) if id >= 1 && id <= u64::from(cfg.orders_per_shop) => json_response(
-                StatusCode::OK,
-                json!({"data": data::order_json(cfg, shop, id), "success": true}),
-            ),
-            _ => not_found("order_not_found"),
-        },
+        ["orders"] => orders(s, key, churning, shop, pairs),
+        ["orders", oid] => {
+            let books = s.books.lock().unwrap_or_else(|e| e.into_inner());
+            let book = books.get(&(key.to_owned(), shop.id)).filter(|_| churning);
+            let order = oid.parse::<u64>().ok().and_then(|id| match book {
+                Some(book) => book.exists(cfg, id).then(|| book.order_json(cfg, shop, id)),
+                None => (id >= 1 && id <= u64::from(cfg.orders_per_shop))
+                    .then(|| data::order_json(cfg, shop, id)),
+            });
+            match order {
+                Some(order) => {
+                    json_response(StatusCode::OK, json!({"data": order, "success": true}))
+                }
+                None => not_found("order_not_found"),
+            }
+        }
         ["products", "variations"] => {
             let (page, size) = paging(pairs, "page_number");
             let cat = data::catalogue(cfg.seed, shop);
@@ -323,14 +361,49 @@ fn shop_route(
     }
 }
 
-fn orders(cfg: &FakeConfig, shop: ShopDef, pairs: &[(String, String)]) -> Response {
+/// The orders list; under `changing-orders`, the key's own book of changes answers it and
+/// then moves on (a round of changes may follow this answer).
+fn orders(
+    s: &State,
+    key: &str,
+    churning: bool,
+    shop: ShopDef,
+    pairs: &[(String, String)],
+) -> Response {
+    let cfg = &s.config;
+    if !churning {
+        return list_orders(cfg, shop, pairs, None).0;
+    }
+    let mut books = s.books.lock().unwrap_or_else(|e| e.into_inner());
+    let book = books
+        .entry((key.to_owned(), shop.id))
+        .or_insert_with(|| Book::new(cfg, shop));
+    let (response, ids) = list_orders(cfg, shop, pairs, Some(book));
+    book.answered(cfg, shop, &ids);
+    response
+}
+
+/// One page of the orders list and the ids on it.
+fn list_orders(
+    cfg: &FakeConfig,
+    shop: ShopDef,
+    pairs: &[(String, String)],
+    book: Option<&Book>,
+) -> (Response, Vec<u64>) {
     let (page, size) = paging(pairs, "page_number");
     let n = u64::from(cfg.orders_per_shop);
     let field = param(pairs, "updateStatus").unwrap_or("inserted_at");
     let start = ts(pairs, "startDateTime");
     let end = ts(pairs, "endDateTime");
     let ins = |id: u64| data::order_inserted_at(cfg, shop.id, id);
-    let upd = |id: u64| data::order_updated_at(cfg, shop.id, id);
+    let upd = |id: u64| match book {
+        Some(book) => book.updated_at(cfg, shop, id),
+        None => data::order_updated_at(cfg, shop.id, id),
+    };
+    let status = |id: u64| match book {
+        Some(book) => book.status(cfg, shop, id),
+        None => data::order_status(cfg.seed, shop.id, id).0,
+    };
     // Creation times are non-decreasing in id: bound the candidates by binary search.
     let first_at_or_after = |t: DateTime<Utc>| -> u64 {
         let (mut lo, mut hi) = (1u64, n + 1);
@@ -356,15 +429,24 @@ fn orders(cfg: &FakeConfig, shop: ShopDef, pairs: &[(String, String)]) -> Respon
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     let include_removed = param(pairs, "include_removed") == Some("1");
+    // Changed orders no longer sit where their creation time puts them: they are weighed on
+    // their own, with their times now.
+    let changed: Vec<u64> = book.map_or_else(Vec::new, |book| book.changed_ids().collect());
+    let in_window = |id: u64| {
+        let t = match field {
+            "updated_at" => upd(id),
+            _ => book.map_or_else(|| ins(id), |book| book.inserted_at(cfg, shop, id)),
+        };
+        !(start.is_some_and(|s| t < s) || end.is_some_and(|e| t > e))
+    };
     let mut ids: Vec<u64> = (lo..hi.max(lo))
+        .filter(|id| !book.is_some_and(|book| book.is_changed(*id)))
+        .chain(changed)
         .filter(|id| {
-            if field == "updated_at" {
-                let u = upd(*id);
-                if start.is_some_and(|s| u < s) || end.is_some_and(|e| u > e) {
-                    return false;
-                }
+            if !in_window(*id) {
+                return false;
             }
-            let (st, _) = data::order_status(cfg.seed, shop.id, *id);
+            let st = status(*id);
             if statuses.is_empty() {
                 st != 7 || include_removed
             } else {
@@ -372,20 +454,33 @@ fn orders(cfg: &FakeConfig, shop: ShopDef, pairs: &[(String, String)]) -> Respon
             }
         })
         .collect();
+    // Ties within a second go by id, a stable order across requests.
     match param(pairs, "option_sort").unwrap_or("inserted_at_desc") {
-        "inserted_at_asc" => {}
         "last_updated_order_asc" => ids.sort_by_key(|id| (upd(*id), *id)),
         "last_updated_order_desc" => ids.sort_by_key(|id| std::cmp::Reverse((upd(*id), *id))),
-        _ => ids.reverse(),
+        sort => {
+            if let Some(book) = book {
+                // Changed orders were appended out of their creation order.
+                ids.sort_by_key(|id| (book.inserted_at(cfg, shop, *id), *id));
+            }
+            if sort != "inserted_at_asc" {
+                ids.reverse();
+            }
+        }
     }
     let total = ids.len();
-    let rows = ids
+    let page_ids: Vec<u64> = ids.into_iter().skip((page - 1) * size).take(size).collect();
+    let rows = page_ids
         .iter()
-        .skip((page - 1) * size)
-        .take(size)
-        .map(|id| data::order_json(cfg, shop, *id))
+        .map(|id| match book {
+            Some(book) => book.order_json(cfg, shop, *id),
+            None => data::order_json(cfg, shop, *id),
+        })
         .collect();
-    json_response(StatusCode::OK, page_envelope(rows, total, page, size))
+    (
+        json_response(StatusCode::OK, page_envelope(rows, total, page, size)),
+        page_ids,
+    )
 }
 
 const MOVEMENTS: u64 = 2_000;

@@ -3,7 +3,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use integrations_fake_servers::{echo_message, start_meta, start_pancake, FakeConfig, ECHO_OFFSET};
+use chrono::Utc;
+use integrations_fake_servers::{
+    echo_message, start_meta, start_pancake, FakeConfig, OrderChurn, ECHO_OFFSET,
+};
 use serde_json::Value;
 
 async fn get(url: &str, bearer: Option<&str>) -> (u16, Value) {
@@ -127,6 +130,147 @@ async fn a_request_rate_above_the_limit_is_answered_429() {
         get(&format!("{}/shops?api_key=one-shop", f.base_url), None).await;
     }
     assert!(f.handle.status_count(429) >= 2);
+}
+
+fn churning(churn: OrderChurn) -> FakeConfig {
+    FakeConfig {
+        orders_per_shop: 200,
+        days: 10,
+        end_time: Utc::now() - chrono::Duration::minutes(1),
+        churn,
+        ..FakeConfig::default()
+    }
+}
+
+/// Page `page` (size 20) of the shop's orders by update time, oldest change first.
+fn by_update(
+    base: &str,
+    key: &str,
+    page: u32,
+    window: Option<(i64, i64)>,
+    removed: bool,
+) -> String {
+    let window = window.map_or(String::new(), |(start, end)| {
+        format!("&updateStatus=updated_at&startDateTime={start}&endDateTime={end}")
+    });
+    format!(
+        "{base}/shops/6036602/orders?api_key={key}&page_size=20&page_number={page}\
+         &option_sort=last_updated_order_asc&include_removed={}{window}",
+        u8::from(removed)
+    )
+}
+
+/// An order's `updated_at` in Unix seconds, whichever of Pancake's shapes it has.
+fn updated_at(order: &Value) -> i64 {
+    let text = order["updated_at"].as_str().unwrap()[..19].replace(' ', "T");
+    let time: chrono::NaiveDateTime = text.parse().unwrap();
+    time.and_utc().timestamp()
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_order_edited_on_a_read_page_lets_the_next_row_slide_onto_that_page() {
+    let config = churning(OrderChurn {
+        every: 1,
+        rounds: 1,
+        updates: 1,
+        deletes: 0,
+        inserts: 1,
+        ..OrderChurn::default()
+    });
+    let end = config.end_time.timestamp();
+    let window = Some((config.start().timestamp(), end));
+    let f = start_pancake(config).await.unwrap();
+    // The list before any change: the same fixture under a key that never changes it.
+    let (_, still) = get(&by_update(&f.base_url, "one-shop", 1, window, true), None).await;
+    let (_, still2) = get(&by_update(&f.base_url, "one-shop", 2, window, true), None).await;
+    let key = "changing-orders:moving";
+
+    let (_, first) = get(&by_update(&f.base_url, key, 1, window, true), None).await;
+    assert_eq!(ids(&first), ids(&still));
+    // The first row was edited after that answer: it left the window (its update is "now"), and
+    // the row that was first on page 2 is now last on page 1.
+    let (_, again) = get(&by_update(&f.base_url, key, 1, window, true), None).await;
+    let mut expected = ids(&still)[1..].to_vec();
+    expected.push(ids(&still2)[0]);
+    assert_eq!(ids(&again), expected);
+    assert_eq!(
+        again["total_entries"].as_i64().unwrap(),
+        first["total_entries"].as_i64().unwrap() - 1
+    );
+
+    let now = f.orders_now(key, 6036602).unwrap();
+    let edited = now.iter().find(|o| o["id"] == ids(&still)[0]).unwrap();
+    assert_eq!(edited["note"], "Sửa lần 1");
+    assert_eq!(edited["status"], 1);
+    assert!(updated_at(edited) > end);
+    // One new order; another key's list did not move.
+    assert_eq!(now.len(), 201);
+    assert_eq!(now[200]["status"], 0);
+    let other = f.orders_now("changing-orders:other", 6036602).unwrap();
+    assert_eq!(other, f.orders_now("one-shop", 6036602).unwrap());
+}
+
+#[tokio::test]
+async fn a_deleted_order_leaves_the_default_list_and_shows_as_removed_with_include_removed() {
+    let f = start_pancake(churning(OrderChurn {
+        every: 2,
+        rounds: 1,
+        updates: 0,
+        deletes: 1,
+        inserts: 0,
+        ..OrderChurn::default()
+    }))
+    .await
+    .unwrap();
+    let key = "changing-orders:deleting";
+    let (_, before) = get(&by_update(&f.base_url, "one-shop", 1, None, false), None).await;
+    let (_, page1) = get(&by_update(&f.base_url, key, 1, None, true), None).await;
+    get(&by_update(&f.base_url, key, 2, None, true), None).await;
+    // The round after the second answer deleted an order of the first page: it moved to the end
+    // (its update is the newest) as status 7, and left the default list.
+    let (_, all) = get(&by_update(&f.base_url, key, 10, None, true), None).await;
+    let (_, default) = get(&by_update(&f.base_url, key, 1, None, false), None).await;
+    assert_eq!(all["total_entries"], page1["total_entries"]);
+    let last = all["data"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], 7);
+    assert!(ids(&page1).contains(&last["id"].as_i64().unwrap()));
+    assert_eq!(
+        default["total_entries"].as_i64().unwrap(),
+        before["total_entries"].as_i64().unwrap() - 1
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_edit_puts_many_orders_on_one_second() {
+    let config = churning(OrderChurn {
+        rounds: 0,
+        bulk: 45,
+        bulk_age: chrono::Duration::days(2),
+        ..OrderChurn::default()
+    });
+    let at = (config.end_time - chrono::Duration::days(2)).timestamp();
+    let f = start_pancake(config).await.unwrap();
+    let key = "changing-orders:bulk";
+    let (_, page) = get(&by_update(&f.base_url, key, 3, Some((at, at)), true), None).await;
+    assert_eq!(page["total_entries"], 45);
+    assert_eq!(ids(&page).len(), 5);
+    let edited: Vec<Value> = f
+        .orders_now(key, 6036602)
+        .unwrap()
+        .into_iter()
+        .filter(|o| o["note"] == "Sửa lần 1")
+        .collect();
+    assert_eq!(edited.len(), 45);
+    assert!(edited.iter().all(|o| updated_at(o) == at));
 }
 
 #[test]
