@@ -227,7 +227,10 @@ impl Book {
         self.served.extend_from_slice(page);
         self.answers += 1;
         let churn = &cfg.churn;
-        if churn.every == 0 || self.rounds >= churn.rounds || !self.answers.is_multiple_of(churn.every) {
+        if churn.every == 0
+            || self.rounds >= churn.rounds
+            || !self.answers.is_multiple_of(churn.every)
+        {
             return;
         }
         self.rounds += 1;

@@ -362,6 +362,16 @@ impl std::fmt::Debug for FakePancake {
 }
 
 impl FakePancake {
+    /// Removes a warehouse from the shop it belongs to: from now on no variation lists stock
+    /// in it, and `/warehouses` leaves it out (for every key).
+    pub fn remove_warehouse(&self, warehouse_id: &str) {
+        self.state
+            .removed_warehouses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(warehouse_id.to_owned());
+    }
+
     /// Every order of a shop as the API holds it now for `key` (deleted ones included), by id:
     /// what a sync must end up with. Under `changing-orders` this is the key's changed list.
     /// `None` for a shop the fixture does not have.

@@ -1,6 +1,6 @@
 //! The fake Pancake POS Open API (see the crate docs for the key scenarios).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -20,6 +20,8 @@ pub(crate) struct State {
     pub stats: Arc<Stats>,
     /// The `changing-orders` scenario's orders, per key and shop.
     pub books: Mutex<HashMap<(String, i64), Book>>,
+    /// Warehouses removed in the shop (ids), for every key.
+    pub removed_warehouses: Mutex<HashSet<String>>,
 }
 
 impl State {
@@ -28,6 +30,7 @@ impl State {
             config,
             stats,
             books: Mutex::new(HashMap::new()),
+            removed_warehouses: Mutex::new(HashSet::new()),
         }
     }
 
@@ -341,13 +344,18 @@ fn shop_route(
                 .iter()
                 .skip((page - 1) * size)
                 .take(size)
-                .map(|(p, v)| data::variation_json(cfg.seed, cfg, shop, *p, *v))
+                .map(|(p, v)| without_removed(s, data::variation_json(cfg.seed, cfg, shop, *p, *v)))
                 .collect();
             json_response(StatusCode::OK, page_envelope(rows, cat.len(), page, size))
         }
         ["warehouses"] => {
+            let removed = s
+                .removed_warehouses
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             let rows: Vec<Value> = data::warehouses(cfg.seed, shop)
                 .into_iter()
+                .filter(|(id, _, _)| !removed.contains(id))
                 .map(|(id, name, address)| {
                     json!({"id": id, "name": name, "phone_number": "0901234567", "address": address,
                            "full_address": address, "province_id": "701", "shop_id": shop.id,
@@ -381,6 +389,31 @@ fn orders(
     let (response, ids) = list_orders(cfg, shop, pairs, Some(book));
     book.answered(cfg, shop, &ids);
     response
+}
+
+/// A variation as the shop lists it once some warehouses are gone: no stock line for them, and
+/// the total without theirs.
+fn without_removed(s: &State, mut variation: Value) -> Value {
+    let removed = s
+        .removed_warehouses
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if removed.is_empty() {
+        return variation;
+    }
+    if let Some(stock) = variation["variations_warehouses"].as_array_mut() {
+        stock.retain(|line| {
+            line["warehouse_id"]
+                .as_str()
+                .is_none_or(|id| !removed.contains(id))
+        });
+        let remain: i64 = stock
+            .iter()
+            .filter_map(|line| line["remain_quantity"].as_i64())
+            .sum();
+        variation["remain_quantity"] = json!(remain);
+    }
+    variation
 }
 
 /// One page of the orders list and the ids on it.

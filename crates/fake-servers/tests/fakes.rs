@@ -273,6 +273,34 @@ async fn a_bulk_edit_puts_many_orders_on_one_second() {
     assert!(edited.iter().all(|o| updated_at(o) == at));
 }
 
+#[tokio::test]
+async fn a_removed_warehouse_leaves_the_stock_lines_and_the_warehouse_list() {
+    let f = start_pancake(FakeConfig::default()).await.unwrap();
+    let variations = format!(
+        "{}/shops/6036602/products/variations?api_key=one-shop&page_size=5",
+        f.base_url
+    );
+    let warehouses = format!("{}/shops/6036602/warehouses?api_key=one-shop", f.base_url);
+    let (_, before) = get(&variations, None).await;
+    let stock = before["data"][0]["variations_warehouses"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(stock.len(), 2);
+    let gone = stock[1]["warehouse_id"].as_str().unwrap();
+
+    f.remove_warehouse(gone);
+    let (_, after) = get(&variations, None).await;
+    for variation in after["data"].as_array().unwrap() {
+        let lines = variation["variations_warehouses"].as_array().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_ne!(lines[0]["warehouse_id"], gone);
+        assert_eq!(variation["remain_quantity"], lines[0]["remain_quantity"]);
+    }
+    let (_, list) = get(&warehouses, None).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+}
+
 #[test]
 fn the_binary_prints_both_base_urls_as_one_json_line() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fake-servers"))
