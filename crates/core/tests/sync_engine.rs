@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{fast_http, Backend, TestEnv};
+use common::{fast_http, query_number, Backend, TestEnv};
 use integrations_core::store::{ClaimScope, SyncedTable};
 use integrations_core::{
     Credentials, IntegrationConfig, IntegrationStatus, NewIntegration, Session, SyncOutcome,
@@ -204,7 +204,7 @@ async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
     assert_eq!(history[0].counts, run.counts);
 
     // A second run re-reads only the overlap: nothing doubles.
-    let requests_before = f.pancake.handle.path_count("/orders");
+    let requests_before = f.pancake.handle.request_count();
     let again = f
         .env
         .core
@@ -216,7 +216,17 @@ async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
         f.count(shop, SyncedTable::PancakeOrders).await,
         i64::from(ORDERS)
     );
-    assert!(f.pancake.handle.path_count("/orders") - requests_before < 5);
+    let overlap_start = (run.started_at - settings().order_overlap).timestamp() - 2;
+    let reread: Vec<_> = f.pancake.handle.requests()[requests_before..]
+        .iter()
+        .filter(|request| request.path.ends_with("/orders"))
+        .map(|request| query_number(&request.query, "startDateTime").unwrap())
+        .collect();
+    assert!(!reread.is_empty() && reread.len() < 10, "{reread:?}");
+    assert!(
+        reread.iter().all(|start| *start >= overlap_start),
+        "{reread:?}"
+    );
 
     // Meta: every ad-day of the backfill, once, with exact money.
     let run = f

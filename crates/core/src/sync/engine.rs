@@ -91,6 +91,11 @@ impl RunContext<'_> {
         self.sync.settings
     }
 
+    /// Requests the adaptive limit lets out at once now.
+    pub(super) fn concurrency(&self) -> usize {
+        self.limit.limit()
+    }
+
     fn total_records(&self) -> i64 {
         self.counts.lock().expect("counts lock").values().sum()
     }

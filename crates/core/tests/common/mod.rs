@@ -86,6 +86,15 @@ pub struct WithFakes {
     pub session: Session,
 }
 
+/// A number in a request's query string (numbers need no decoding).
+pub fn query_number(query: &str, name: &str) -> Option<i64> {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))?
+        .parse()
+        .ok()
+}
+
 pub fn fast_http() -> HttpSettings {
     HttpSettings {
         base_backoff: std::time::Duration::from_millis(1),
@@ -243,6 +252,86 @@ impl TestEnv {
                     .join("\n")
             }
         }
+    }
+
+    /// Every stored column of a synced table's rows for one integration, but the tenant, the
+    /// integration and the replication stamps: one `|`-joined text per row, keyed by the
+    /// `key` column's text. Two integrations' rows compare field by field this way.
+    pub async fn synced_rows(
+        &self,
+        tenant: uuid::Uuid,
+        integration: uuid::Uuid,
+        table: &str,
+        key: &str,
+    ) -> std::collections::BTreeMap<String, String> {
+        const SKIPPED: [&str; 4] = ["tenant_id", "integration_id", "row_version", "write_xid"];
+        let rows: Vec<(String, String)> = match self.backend {
+            Backend::Postgres => {
+                let pool = self.pg.as_ref().unwrap().pool();
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                    .bind(tenant.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                let columns: Vec<(String,)> = sqlx::query_as(
+                    "SELECT column_name::text FROM information_schema.columns \
+                     WHERE table_name = $1 AND table_schema = current_schema() \
+                     ORDER BY ordinal_position",
+                )
+                .bind(table)
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+                let columns: Vec<String> = columns
+                    .into_iter()
+                    .map(|(name,)| name)
+                    .filter(|name| !SKIPPED.contains(&name.as_str()))
+                    .collect();
+                let text = columns
+                    .iter()
+                    .map(|name| format!("coalesce({name}::text, '∅')"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                let rows = sqlx::query_as(&format!(
+                    "SELECT {key}::text, {text} FROM {table} WHERE integration_id = $1"
+                ))
+                .bind(integration)
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+                tx.rollback().await.unwrap();
+                rows
+            }
+            Backend::Sqlite => {
+                let pool = self.sqlite.as_ref().unwrap().pool();
+                let columns: Vec<(String,)> =
+                    sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
+                let columns: Vec<String> = columns
+                    .into_iter()
+                    .map(|(name,)| name)
+                    .filter(|name| !SKIPPED.contains(&name.as_str()))
+                    .collect();
+                let text = columns
+                    .iter()
+                    .map(|name| format!("coalesce(CAST({name} AS TEXT), '∅')"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                sqlx::query_as(&format!(
+                    "SELECT CAST({key} AS TEXT), {text} FROM {table} \
+                     WHERE tenant_id = ? AND integration_id = ?"
+                ))
+                .bind(tenant.to_string())
+                .bind(integration.to_string())
+                .fetch_all(pool)
+                .await
+                .unwrap()
+            }
+        };
+        rows.into_iter().collect()
     }
 
     /// Runs raw SQL as the tenant (for tests that tamper with stored rows).
