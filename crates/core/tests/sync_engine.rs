@@ -182,7 +182,8 @@ async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
     );
     assert!(f.count(shop, SyncedTable::PancakeVariations).await > 0);
     assert!(f.count(shop, SyncedTable::PancakeStock).await > 0);
-    assert!(run.counts["orders"] >= i64::from(ORDERS));
+    // Each order counted once, though keyset reading hands some over twice.
+    assert_eq!(run.counts["orders"], i64::from(ORDERS));
     // Several windows and pages went out, more than one at a time.
     assert!(f.pancake.handle.path_count("/orders") > (ORDERS / 25) as usize);
 
@@ -302,7 +303,7 @@ async fn a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows(backend:
         i64::from(ORDERS)
     );
     // It went on from the checkpoint instead of starting over.
-    assert!(resumed.counts["orders"] < i64::from(ORDERS) + 25 * 3);
+    assert!(resumed.counts["orders"] < i64::from(ORDERS));
     let history = core.sync_history(&f.session, shop, 10).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].outcome, SyncOutcome::Interrupted);

@@ -88,6 +88,9 @@ pub(in crate::sync) async fn sync_orders(
     let span_length = settings.order_window.max(Duration::minutes(1));
     let mut done_pages = 0u32;
     let mut known_pages = 0u32;
+    // Keyset reading hands some orders over twice (the rows of the second a request resumes
+    // from, a crowded second's passes): the run counts each order once.
+    let mut counted: HashSet<i64> = HashSet::new();
     loop {
         // A window a stopped run left unread comes first; then the range up to this horizon.
         let window = match cursor.window.take() {
@@ -137,7 +140,12 @@ pub(in crate::sync) async fn sync_orders(
                         &batch.checkpoint,
                     )
                     .await?;
-                ctx.count(STREAM, written);
+                let fresh = batch
+                    .orders
+                    .iter()
+                    .filter(|order| counted.insert(order.id))
+                    .count();
+                ctx.count(STREAM, fresh.min(written));
                 done_pages += 1;
                 known_pages += batch.more_pages;
                 known_pages = known_pages.max(done_pages);
