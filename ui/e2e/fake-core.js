@@ -7,15 +7,18 @@
 // (`window.__fakeCore.goOffline()` or seed `link: 'OFFLINE'`), names, descriptions and on/off are
 // applied to the mirror and queued in `state.outbox`; everything that needs the server fails
 // with OFFLINE. `goOnline()` sends the outbox: a change whose integration was also changed (or
-// deleted) on the server meanwhile (`editOnServer` / `deleteOnServer`) becomes a conflict.
+// deleted) on the server meanwhile (`editOnServer` / `deleteOnServer`) becomes a conflict; a sync
+// that finished there meanwhile (`syncOnServer`) is no edit and conflicts with nothing.
 //
-// Syncs: `sync_now` / `sync_all` only ask (as the core's scheduler does); each `sync_activity`
-// poll then moves every asked or running sync one step on, so a run takes a few polls and is
-// the same every time (see SYNC_PLANS). A secret containing "expired" makes the provider refuse
-// the credential mid-run: the run FAILS and the integration goes to ERROR ("… Reconnect …").
-// `holdSyncs(steps)` keeps runs from going past that many steps (for pictures of a run in
-// progress), `releaseSyncs()` lets them go on. Seed `runs` fill the history; seed integrations
-// may carry `schedule: {intervalMinutes, nextRunAt}`. Scheduled runs never start by themselves.
+// Syncs: `sync_now` / `sync_all` only ask (as the core's scheduler does); each `sync_activity` poll
+// then moves every asked or running sync one step on, so a run takes a few polls and is the same
+// every time (see SYNC_PLANS). A run's outcome (lastSyncAt, status, error) is no edit: it leaves
+// the version alone, so an Edit dialog opened before it ended still saves. A secret containing
+// "expired" makes the provider refuse the credential mid-run: the run FAILS and the integration
+// goes to ERROR ("… Reconnect …"). `holdSyncs(steps)` keeps runs from going past that many steps
+// (for pictures of a run in progress), `releaseSyncs()` lets them go on. Seed `runs` fill the
+// history; seed integrations may carry `schedule: {intervalMinutes, nextRunAt}`. Scheduled runs
+// never start by themselves.
 //
 // Analytics: `report` sums a small fixture the way the core does (REPORT_ADS: three
 // campaigns of a VND ad account; orders of every Pancake store of the workspace, most of them
@@ -42,6 +45,8 @@ function installFakeCore(seed) {
     conflicts: [],
     /** Integration id → what the server did to it while we were offline: a patch, or 'deleted'. */
     serverEdits: {},
+    /** Integration id → the outcome of a sync that finished on the server while we were offline. */
+    serverSyncs: {},
     /** Integration id → the server's version before the first offline edit to it. */
     serverCopies: {},
     nextSeq: 1,
@@ -282,7 +287,8 @@ function installFakeCore(seed) {
       i.lastError = null;
       if (i.enabled) i.status = 'ACTIVE';
     }
-    touch(i);
+    // A run's outcome is no edit: the version an Edit dialog was opened on stays current.
+    i.updatedAt = finished;
     moved();
     const s = state.schedules[i.id];
     s.nextRunAt = new Date(Date.parse(finished) + s.intervalMinutes * 60000).toISOString();
@@ -749,8 +755,15 @@ function installFakeCore(seed) {
         for (const q of queued)
           state.conflicts.push({ seq: q.seq, integrationId: id, integrationName: q.integrationName, mine: q.change, server: server && Object.assign({}, server), queuedAt: q.queuedAt });
       }
+      // The mirror catches up with syncs that finished meanwhile; they are no edits, so they
+      // neither conflict with queued changes nor move the version.
+      for (const [id, outcome] of Object.entries(state.serverSyncs)) {
+        const i = state.integrations.find((x) => x.id === id);
+        if (i) Object.assign(i, outcome, i.enabled ? { status: 'ACTIVE' } : {});
+      }
       state.outbox = [];
       state.serverEdits = {};
+      state.serverSyncs = {};
       state.serverCopies = {};
       state.link = 'ONLINE';
       state.mirrorAsOf = now();
@@ -760,6 +773,11 @@ function installFakeCore(seed) {
     editOnServer(name, patch) {
       const i = state.integrations.find((x) => x.name === name);
       state.serverEdits[i.id] = Object.assign(state.serverEdits[i.id] || {}, patch);
+    },
+    /** While offline, another computer's sync of the integration finishes on the server. */
+    syncOnServer(name) {
+      const i = state.integrations.find((x) => x.name === name);
+      state.serverSyncs[i.id] = { lastSyncAt: now(), lastError: null };
     },
     /** Runs stop after `steps` steps (0: right after starting) until `releaseSyncs()`. */
     holdSyncs(steps) {

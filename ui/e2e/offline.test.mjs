@@ -122,6 +122,8 @@ describe('offline and back', () => {
   });
 
   it('comes back online: the banner goes, the queued changes are sent and applied', async () => {
+    // Another computer synced the renamed store meanwhile: no edit, so no conflict with mine.
+    await core(page, 'syncOnServer', 'Shop thời trang Quận 1');
     await core(page, 'goOnline');
     await page.getByTestId('pending-count').waitFor({ state: 'detached' });
     await eventually(async () => (await page.getByTestId('connectivity').textContent()) === '');
@@ -132,6 +134,9 @@ describe('offline and back', () => {
     assert.ok(await role(page, 'button', 'Add Another Store').isEnabled());
     const sent = await page.evaluate(() => window.__fakeCore.state.integrations.map((i) => [i.name, i.enabled, i.version]));
     assert.deepEqual(sent.slice(0, 3), [['Shop thời trang Quận 1', true, 2], ['Giày dép Sài Gòn', true, 1], ['Mỹ phẩm Hà Nội', true, 2]]);
+    assert.equal(await page.getByTestId('conflict-mine').count(), 0);
+    // The rename and the sync's new last sync, side by side.
+    await eventually(async () => !/Jun 2, 2025/.test(await row(page, /Shop thời trang Quận 1/).textContent()));
   });
 
   it('settles conflicts: both versions shown, "Keep mine" applies mine, a deleted one can only be discarded', async () => {

@@ -163,6 +163,54 @@ describe('Sync all now', () => {
   });
 });
 
+describe('an Edit left open across a sync', () => {
+  let page;
+  let problems;
+  before(async () => {
+    ({ page, problems } = await openApp(harness.browser, {
+      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
+      timezoneId: 'Asia/Ho_Chi_Minh',
+    }));
+    await role(page, 'heading', 'All Integrations').waitFor();
+  });
+  after(async () => {
+    await page.context().close();
+  });
+
+  it('saves after the run ends: the run’s outcome is no edit', async () => {
+    await role(page, 'button', 'Sync now: Shop thời trang').click();
+    await row(page, /^Shop thời trang Cửa hàng/).getByRole('progressbar', { name: 'Syncing Shop thời trang' }).waitFor();
+    await role(page, 'button', 'Edit Shop thời trang').click();
+    const name = page.getByLabel('Name', { exact: true });
+    await name.waitFor();
+    await name.fill('Shop thời trang Quận 1');
+    await page.getByText('Synced “Shop thời trang”: 540 records.').waitFor({ timeout: RUN_MS });
+    await role(page, 'button', 'Save').click();
+    await page.getByText('Saved “Shop thời trang Quận 1”.').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0);
+    const shop = row(page, /^Shop thời trang Quận 1/);
+    await shop.waitFor();
+    // The run's new last sync is kept beside the rename.
+    assert.doesNotMatch(await shop.textContent(), /Jun 2, 2025/);
+    const saved = await page.evaluate(() => window.__fakeCore.state.integrations[0]);
+    assert.equal(saved.version, 2);
+    assert.equal(saved.status, 'ACTIVE');
+  });
+
+  it('is still refused over someone else’s edit made while it was open', async () => {
+    await role(page, 'button', 'Edit Shop thời trang Quận 1').click();
+    const name = page.getByLabel('Name', { exact: true });
+    await name.waitFor();
+    await page.getByLabel(/Description/).fill('Sửa từ máy này');
+    await fake(page, 'editElsewhere', 'Shop thời trang Quận 1', { name: 'Shop thời trang (máy khác)' });
+    await role(page, 'button', 'Save').click();
+    await page.getByRole('alert').getByText(/Someone changed this integration while you were editing it/).waitFor();
+    assert.equal(await page.evaluate(() => window.__fakeCore.state.integrations[0].description), 'Cửa hàng chính, Quận 1');
+    await role(page, 'button', 'Cancel').click();
+    assert.deepEqual(problems, []);
+  });
+});
+
 describe('a refused credential', () => {
   it('fails the run, says why, and puts the integration in ERROR', async () => {
     const { page, problems } = await openApp(harness.browser, {

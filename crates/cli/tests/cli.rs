@@ -209,6 +209,45 @@ async fn full_flow(cli: Cli) {
         "STALE_EDIT",
     );
 
+    // An edit opened before a sync finished still saves: the run's outcome is no edit. An
+    // edit made in between still makes it stale.
+    cli.ok_json(&["--json", "enable", &id], None);
+    let opened = cli.ok_json(&["--json", "show", &id], None);
+    let opened_version = opened["version"].as_i64().unwrap().to_string();
+    let run = cli.ok_json(&["--json", "sync", &id], None);
+    assert_eq!(run["outcome"], "SUCCEEDED", "{run}");
+    let synced = cli.ok_json(&["--json", "show", &id], None);
+    assert_eq!(synced["status"], "ACTIVE");
+    assert!(synced["lastSyncAt"].is_string(), "{synced}");
+    assert_eq!(synced["version"], opened["version"]);
+    let renamed = cli.ok_json(
+        &[
+            "--json",
+            "update",
+            &id,
+            "--name",
+            "Shop thời trang Quận 1",
+            "--expected-version",
+            &opened_version,
+        ],
+        None,
+    );
+    assert_eq!(renamed["name"], "Shop thời trang Quận 1");
+    assert_eq!(renamed["lastSyncAt"], synced["lastSyncAt"]);
+    cli.fails(
+        &[
+            "update",
+            &id,
+            "--description",
+            "Sửa từ màn hình cũ",
+            "--expected-version",
+            &opened_version,
+        ],
+        None,
+        4,
+        "STALE_EDIT",
+    );
+
     // A rejected key: the test fails with the provider's code, the error is stored, no secret.
     let other = cli.ok_json(
         &create_pancake("7012345", "Mỹ phẩm Hà Nội"),

@@ -15,8 +15,11 @@ use integrations_core::store::prelude::*;
 use integrations_core::store::{PostgresStore, PullCursor};
 use integrations_core::{
     ConflictChoice, Core, CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig,
-    IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session,
+    IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session, SyncOutcome,
+    SyncSettings,
 };
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
+use integrations_providers::{MetaClient, PancakeClient};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -126,7 +129,8 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
             .unwrap()
             .expect("mirrored");
         assert_eq!(mirrored.credentials, on_server.credentials);
-        assert_eq!(mirrored.version, on_server.version);
+        assert_eq!(mirrored.row_version, on_server.row_version);
+        assert_eq!(mirrored.edit_version, on_server.edit_version);
         assert!(mirrored.credentials.starts_with("ime1."));
     }
     drop(mirror);
@@ -680,4 +684,134 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
         again.list_integrations(&session).await.unwrap()[0].name,
         "Shop thời trang – Quận 1"
     );
+}
+
+/// Another computer that syncs: the same server and master key, the providers faked.
+async fn syncing_client(
+    url: &str,
+    data_dir: &Path,
+    master_key: &str,
+    pancake: &FakePancake,
+    meta: &FakeMeta,
+) -> Core {
+    let mut config = CoreConfig::standalone(data_dir.to_path_buf());
+    config.database = DatabaseTarget::Postgres {
+        url: SecretString::from(url.to_owned()),
+    };
+    config.master_key = Some(SecretString::from(master_key.to_owned()));
+    let providers = integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, common::fast_http()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", common::fast_http()).unwrap(),
+    };
+    let mut core = config.open(Arc::new(providers)).await.unwrap();
+    core.set_sync_settings(SyncSettings {
+        order_backfill: chrono::Duration::days(4),
+        ..SyncSettings::default()
+    });
+    assert_eq!(core.check_link().await, LinkMode::Online);
+    core
+}
+
+async fn fakes() -> (FakePancake, FakeMeta) {
+    let config = FakeConfig {
+        orders_per_shop: 20,
+        days: 2,
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    };
+    (
+        start_pancake(config.clone()).await.unwrap(),
+        start_meta(config).await.unwrap(),
+    )
+}
+
+fn fake_store(name: &str, key: &str) -> NewIntegration {
+    NewIntegration {
+        credentials: Credentials::pancake(SecretString::from(key)),
+        ..pancake(name, "6036602")
+    }
+}
+
+async fn sync(core: &Core, session: &Session, id: Uuid) {
+    let run = core
+        .sync_integration(session, id, "worker-elsewhere")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+}
+
+/// A sync that another computer finishes while this one is offline is no edit: a rename
+/// queued meanwhile applies without a conflict, and the mirror shows the run's outcome. An
+/// edit made on the server meanwhile still makes the queued one a conflict.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_finished_elsewhere_is_no_conflict_for_an_offline_rename_but_an_edit_is() {
+    let pg = OwnPostgres::start().await;
+    let key = master_key();
+    let (dir_a, dir_w) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (pancake, meta) = fakes().await;
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let session = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let shop = a
+        .create_integration(&session, fake_store("Shop thời trang", "one-shop:offline"))
+        .await
+        .unwrap();
+    a.enable_integration(&session, shop.id).await.unwrap();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let queued = a
+        .update_integration(&session, shop.id, rename("Shop thời trang – Quận 1"))
+        .await
+        .unwrap();
+    assert_eq!(queued.name, "Shop thời trang – Quận 1");
+    pg.start_again();
+    let w = syncing_client(&pg.url(), dir_w.path(), &key, &pancake, &meta).await;
+    let w_session = sign_in(&w).await;
+    sync(&w, &w_session, shop.id).await;
+
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let state = a.connectivity(Some(&session)).await.unwrap();
+    assert!(state.conflicts.is_empty(), "{:?}", state.conflicts);
+    assert!(state.pending.is_empty());
+    let on_server = a.get_integration(&session, shop.id).await.unwrap();
+    assert_eq!(on_server.name, "Shop thời trang – Quận 1");
+    assert_eq!(on_server.status, IntegrationStatus::Active);
+    assert!(on_server.last_sync_at.is_some());
+
+    // The mirror has both, the rename and the run's outcome.
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    assert_eq!(
+        a.get_integration(&session, shop.id).await.unwrap(),
+        on_server
+    );
+
+    // Someone edits on the server while this computer's rename waits: a conflict, kept.
+    a.update_integration(&session, shop.id, rename("Shop thời trang – chi nhánh 2"))
+        .await
+        .unwrap();
+    pg.start_again();
+    assert_eq!(w.check_link().await, LinkMode::Online);
+    w.update_integration(
+        &w_session,
+        shop.id,
+        IntegrationUpdate {
+            description: Some(Some("Sửa trên máy khác".into())),
+            ..IntegrationUpdate::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let state = a.connectivity(Some(&session)).await.unwrap();
+    assert_eq!(state.conflicts.len(), 1, "{:?}", state.conflicts);
+    let on_server = a.get_integration(&session, shop.id).await.unwrap();
+    assert_eq!(on_server.name, "Shop thời trang – Quận 1");
+    assert_eq!(on_server.description.as_deref(), Some("Sửa trên máy khác"));
 }

@@ -11,8 +11,8 @@ use chrono::Utc;
 use common::{fast_http, query_number, Backend, TestEnv};
 use integrations_core::store::{ClaimScope, SyncedTable};
 use integrations_core::{
-    Credentials, IntegrationConfig, IntegrationStatus, NewIntegration, Session, SyncOutcome,
-    SyncSettings,
+    Credentials, ErrorCode, IntegrationConfig, IntegrationStatus, IntegrationUpdate,
+    NewIntegration, Session, SyncOutcome, SyncSettings,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use integrations_providers::{InsightsQuery, MetaClient, PancakeClient};
@@ -462,6 +462,98 @@ async fn only_enabled_integrations_have_a_schedule(backend: Backend) {
     let _ = &f.meta;
 }
 
+/// An Edit dialog opened before a sync finished saves with the version it was opened on: a
+/// run's lastSyncAt, status and error are not an edit, whether it succeeded or failed. An edit
+/// made in between by someone else still makes that version stale.
+async fn an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit(backend: Backend) {
+    let f = fixture(backend).await;
+    let shop = f.pancake("one-shop:edit").await;
+    let opened = f.env.core.get_integration(&f.session, shop).await.unwrap();
+    assert!(opened.last_sync_at.is_none());
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, shop, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    let synced = f.env.core.get_integration(&f.session, shop).await.unwrap();
+    assert_eq!(synced.status, IntegrationStatus::Active);
+    assert!(synced.last_sync_at.is_some());
+    assert_eq!(synced.version, opened.version, "a sync is not an edit");
+
+    let saved = f
+        .env
+        .core
+        .update_integration(
+            &f.session,
+            shop,
+            IntegrationUpdate {
+                name: Some("Shop thời trang – Quận 1".into()),
+                expected_version: Some(opened.version),
+                ..IntegrationUpdate::default()
+            },
+        )
+        .await
+        .expect("the dialog opened before the sync saves");
+    assert_eq!(saved.name, "Shop thời trang – Quận 1");
+    assert!(saved.version > opened.version);
+    // The run's outcome stays as it was recorded.
+    assert_eq!(saved.last_sync_at, synced.last_sync_at);
+    assert_eq!(saved.status, IntegrationStatus::Active);
+
+    // Someone else's edit in between: the same dialog is now stale, and nothing is lost.
+    let err = f
+        .env
+        .core
+        .update_integration(
+            &f.session,
+            shop,
+            IntegrationUpdate {
+                description: Some(Some("Cửa hàng chính".into())),
+                expected_version: Some(opened.version),
+                ..IntegrationUpdate::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::StaleEdit);
+    assert_eq!(
+        f.env.core.get_integration(&f.session, shop).await.unwrap(),
+        saved
+    );
+
+    // A run that fails (the token dies mid-way) records its error, and is no edit either.
+    let ads = f.meta("meta-expires-mid-sync:edit").await;
+    let opened = f.env.core.get_integration(&f.session, ads).await.unwrap();
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, ads, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Failed);
+    let failed = f.env.core.get_integration(&f.session, ads).await.unwrap();
+    assert_eq!(failed.status, IntegrationStatus::Error);
+    assert_eq!(failed.version, opened.version);
+    let renamed = f
+        .env
+        .core
+        .update_integration(
+            &f.session,
+            ads,
+            IntegrationUpdate {
+                name: Some("Quảng cáo Meta – Tết".into()),
+                expected_version: Some(opened.version),
+                ..IntegrationUpdate::default()
+            },
+        )
+        .await
+        .expect("the dialog opened before the failed run saves");
+    assert_eq!(renamed.status, IntegrationStatus::Error);
+    assert_eq!(renamed.last_error, failed.last_error);
+}
+
 on_both_stores!(
     every_order_and_insight_is_stored_exactly_once,
     a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows,
@@ -469,4 +561,5 @@ on_both_stores!(
     a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect,
     two_workers_racing_for_one_integration_run_it_once,
     only_enabled_integrations_have_a_schedule,
+    an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit,
 );

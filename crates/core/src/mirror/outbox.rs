@@ -38,7 +38,7 @@ impl SharedStore {
             .into_iter()
             .find(|record| record.id == next.id)
             .ok_or(StoreError::Stale)?;
-        if current.version != expected_version {
+        if current.edit_version != expected_version {
             return Err(StoreError::Stale);
         }
         let change = offline_change(&current, next).ok_or(StoreError::Offline)?;
@@ -101,7 +101,9 @@ impl SharedStore {
                 held.insert(entry.integration_id);
                 continue;
             };
-            if on_server.version != entry.base_version {
+            // Only an edit moves the edit version: a sync that finished on the server meanwhile
+            // is no conflict.
+            if on_server.edit_version != entry.base_version {
                 let mut wanted = on_server.clone();
                 apply_change(&mut wanted, &change, on_server.updated_at);
                 if same_fields(&wanted, &on_server) {
@@ -126,9 +128,12 @@ impl SharedStore {
                 Ok(stored) => {
                     self.copy_to_mirror(&stored).await;
                     self.mirror
-                        .outbox_done(&entry, Some(stored.version))
+                        .outbox_done(&entry, Some(stored.edit_version))
                         .await?;
-                    rebased.insert((entry.integration_id, entry.base_version), stored.version);
+                    rebased.insert(
+                        (entry.integration_id, entry.base_version),
+                        stored.edit_version,
+                    );
                 }
                 Err(StoreError::Stale) => {
                     self.mirror.outbox_mark_conflict(entry.seq).await?;
@@ -254,7 +259,7 @@ impl SharedStore {
                         let mut next = current.clone();
                         apply_change(&mut next, &change, Utc::now());
                         let stored = self
-                            .probe(server.update_integration(&next, current.version))
+                            .probe(server.update_integration(&next, current.edit_version))
                             .await?;
                         self.copy_to_mirror(&stored).await;
                         self.mirror.outbox_done(&entry, None).await?;
@@ -357,7 +362,8 @@ mod tests {
             created_at: now,
             updated_at: now,
             last_sync_at: None,
-            version: 7,
+            row_version: 7,
+            edit_version: 3,
         }
     }
 

@@ -12,8 +12,8 @@ use crate::store::prelude::*;
 use crate::store::{
     AdRecord, AggregateKey, AlertRecord, ClaimScope, ClaimedJob, InsightAggregate,
     IntegrationRecord, JobInfo, LoginPolicy, OrderAggregate, OrderFilter, Reencryption,
-    RefreshTokenRecord, StoreError, StoreResult, SyncBatch, SyncRunRecord, SyncedTable,
-    TenantKeyRecord, TenantRecord, TokenExpiryRecord, UserRecord,
+    RefreshTokenRecord, StoreError, StoreResult, SyncBatch, SyncOutcome, SyncRunRecord,
+    SyncedTable, TenantKeyRecord, TenantRecord, TokenExpiryRecord, UserRecord,
 };
 
 /// Reads: the server while online, the mirror otherwise (and when the server just failed).
@@ -315,6 +315,21 @@ impl IntegrationStore for SharedStore {
             }
         }
         self.queue_update(record, expected_version).await
+    }
+
+    async fn record_sync_outcome(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        outcome: &SyncOutcome,
+    ) -> StoreResult<Option<IntegrationRecord>> {
+        let stored: Option<IntegrationRecord> =
+            server_only!(self, record_sync_outcome(tenant, id, outcome))?;
+        if let Some(stored) = &stored {
+            self.copy_to_mirror(stored).await;
+            self.bump();
+        }
+        Ok(stored)
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {

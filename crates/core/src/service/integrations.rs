@@ -74,7 +74,8 @@ impl Core {
             created_at: now,
             updated_at: now,
             last_sync_at: None,
-            version: 0,
+            row_version: 0,
+            edit_version: 0,
         };
         let stored = self
             .store
@@ -128,12 +129,16 @@ impl Core {
                 .get_integration(tenant, id)
                 .await?
                 .ok_or_else(CoreError::integration_not_found)?;
-            if expected_version.is_some_and(|expected| expected != current.version) {
+            if expected_version.is_some_and(|expected| expected != current.edit_version) {
                 return Err(CoreError::StaleEdit);
             }
             let mut next = current.clone();
             change(&mut next)?;
-            match self.store.update_integration(&next, current.version).await {
+            match self
+                .store
+                .update_integration(&next, current.edit_version)
+                .await
+            {
                 Ok(stored) => return to_integration(stored),
                 Err(StoreError::Stale) if expected_version.is_none() => continue,
                 Err(StoreError::Conflict(Constraint::PancakeShopPerTenant)) => {
@@ -316,6 +321,6 @@ pub(super) fn to_integration(record: IntegrationRecord) -> CoreResult<Integratio
         created_at: record.created_at,
         updated_at: record.updated_at,
         last_sync_at: record.last_sync_at,
-        version: record.version,
+        version: record.edit_version,
     })
 }

@@ -9,7 +9,7 @@ use super::Core;
 use crate::auth::Session;
 use crate::domain::{IntegrationId, IntegrationStatus, TenantId};
 use crate::error::{CoreError, CoreResult};
-use crate::store::{ClaimScope, ClaimedJob};
+use crate::store::{ClaimScope, ClaimedJob, SyncOutcome};
 use crate::sync::engine::{self, RunFailure, SyncContext};
 use crate::sync::{SyncProgress, SyncRun, SyncSchedule};
 
@@ -256,7 +256,8 @@ impl Core {
     }
 
     /// lastSyncAt and status follow the run: a success proves the credential (ACTIVE); a
-    /// credential the provider refuses needs the user (ERROR, "reconnect").
+    /// credential the provider refuses needs the user (ERROR, "reconnect"). Written beside what
+    /// a user edits, not as an edit: an Edit dialog opened before the run ended still saves.
     async fn record_outcome(
         &self,
         tenant: TenantId,
@@ -264,34 +265,30 @@ impl Core {
         failure: Option<&RunFailure>,
         finished: DateTime<Utc>,
     ) -> CoreResult<()> {
-        let outcome = self
-            .mutate_in(tenant, job.integration_id, None, |record| {
-                let disabled = record.status == IntegrationStatus::Disabled;
-                match failure {
-                    None => {
-                        record.last_sync_at = Some(finished);
-                        record.last_error = None;
-                        if !disabled {
-                            record.status = IntegrationStatus::Active;
-                        }
-                    }
-                    Some(failure) if failure.reconnect => {
-                        record.last_error = Some(format!(
-                            "{} Reconnect this integration with new credentials.",
-                            failure.message
-                        ));
-                        if !disabled {
-                            record.status = IntegrationStatus::Error;
-                        }
-                    }
-                    Some(failure) => record.last_error = Some(failure.message.clone()),
-                }
-                Ok(())
-            })
-            .await;
-        match outcome {
-            Ok(_) | Err(CoreError::NotFound(_)) => Ok(()),
-            Err(err) => Err(err),
-        }
+        let outcome = match failure {
+            None => SyncOutcome {
+                synced_at: Some(finished),
+                last_error: None,
+                status: Some(IntegrationStatus::Active),
+            },
+            Some(failure) if failure.reconnect => SyncOutcome {
+                synced_at: None,
+                last_error: Some(format!(
+                    "{} Reconnect this integration with new credentials.",
+                    failure.message
+                )),
+                status: Some(IntegrationStatus::Error),
+            },
+            Some(failure) => SyncOutcome {
+                synced_at: None,
+                last_error: Some(failure.message.clone()),
+                status: None,
+            },
+        };
+        // An integration deleted meanwhile has nothing to show it on.
+        self.store
+            .record_sync_outcome(tenant, job.integration_id, &outcome)
+            .await?;
+        Ok(())
     }
 }

@@ -31,8 +31,25 @@ pub struct IntegrationRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_sync_at: Option<DateTime<Utc>>,
-    #[sqlx(rename = "row_version")]
-    pub version: i64,
+    /// Moves on with every write (a sync's outcome too): what the mirror pulls by.
+    pub row_version: i64,
+    /// Moves on only with what a user edits (name, description, credentials, shop or ad
+    /// account, on/off) and a connection test's verdict: what an edit is checked against, so a
+    /// sync finishing while an edit is open does not make it stale.
+    pub edit_version: i64,
+}
+
+/// How a sync run ended, as the integration shows it. Written without touching what a user
+/// edits or its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncOutcome {
+    /// When the run finished, if it succeeded.
+    pub synced_at: Option<DateTime<Utc>>,
+    /// The run's error, or `None` after a success.
+    pub last_error: Option<String>,
+    /// The status it proves (ACTIVE after a success, ERROR for a refused credential); never
+    /// written over DISABLED, which only the user changes.
+    pub status: Option<IntegrationStatus>,
 }
 
 #[async_trait]
@@ -48,12 +65,20 @@ pub trait IntegrationStore: Send + Sync {
         &self,
         record: &IntegrationRecord,
     ) -> StoreResult<IntegrationRecord>;
-    /// Writes every mutable field of `record` if the stored version is still `expected_version`.
+    /// Writes every mutable field of `record` if its edit version is still `expected_version`
+    /// (a sync's outcome in between does not count), and moves the edit version on.
     async fn update_integration(
         &self,
         record: &IntegrationRecord,
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord>;
+    /// Records a sync run's outcome; `None` if the integration is gone.
+    async fn record_sync_outcome(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        outcome: &SyncOutcome,
+    ) -> StoreResult<Option<IntegrationRecord>>;
     /// Returns whether a row was deleted.
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool>;
 }

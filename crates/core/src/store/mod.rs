@@ -38,7 +38,7 @@ pub use alerts::{AlertRecord, AlertStore, TokenExpiryRecord};
 pub use days::{DayPlan, DaySpan, SpanDay};
 pub use error::{Constraint, StoreError, StoreResult};
 pub use feed::{Changes, ColumnKind, OutboxEntry, PullCursor, MIRRORED_SYNC_TABLES};
-pub use integrations::{IntegrationRecord, IntegrationStore};
+pub use integrations::{IntegrationRecord, IntegrationStore, SyncOutcome};
 pub use jobs::{ClaimScope, ClaimedJob, JobInfo, JobStore};
 pub use keys::{KeyStore, Reencryption, TenantKeyRecord};
 pub use postgres::PostgresStore;

@@ -111,7 +111,7 @@ impl PostgresStore {
             sync_runs.push(SyncRunRecord::from_row(row).map_err(get)?);
         }
         for record in &integrations {
-            last_version = last_version.max(record.version);
+            last_version = last_version.max(record.row_version);
         }
         // Small and rarely changed: sent whole every time.
         let tenant_record: Option<TenantRecord> =

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 
 use super::{map_err, PostgresStore};
 use crate::domain::{IntegrationId, TenantId};
-use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult};
+use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult, SyncOutcome};
 
 pub(super) const INTEGRATION_COLUMNS: &str =
     "tenant_id, id, name, provider, description, credentials, \
      credentials_hint, config::text AS config, external_id, status, enabled, last_error, \
-     created_at, updated_at, last_sync_at, row_version";
+     created_at, updated_at, last_sync_at, row_version, edit_version";
 
 #[async_trait]
 impl IntegrationStore for PostgresStore {
@@ -87,8 +87,9 @@ impl IntegrationStore for PostgresStore {
         let row = sqlx::query_as(&format!(
             "UPDATE integrations SET name = $3, description = $4, credentials = $5, \
              credentials_hint = $6, config = $7::jsonb, external_id = $8, status = $9, \
-             enabled = $10, last_error = $11, last_sync_at = $12 \
-             WHERE tenant_id = $1 AND id = $2 AND row_version = $13 \
+             enabled = $10, last_error = $11, last_sync_at = $12, \
+             edit_version = edit_version + 1 \
+             WHERE tenant_id = $1 AND id = $2 AND edit_version = $13 \
              RETURNING {INTEGRATION_COLUMNS}"
         ))
         .bind(record.tenant_id)
@@ -109,6 +110,32 @@ impl IntegrationStore for PostgresStore {
         .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         row.ok_or(StoreError::Stale)
+    }
+
+    async fn record_sync_outcome(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        outcome: &SyncOutcome,
+    ) -> StoreResult<Option<IntegrationRecord>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let row = sqlx::query_as(&format!(
+            "UPDATE integrations SET last_sync_at = COALESCE($3, last_sync_at), \
+             last_error = $4, \
+             status = CASE WHEN status = 'DISABLED' OR $5::text IS NULL THEN status ELSE $5 END \
+             WHERE tenant_id = $1 AND id = $2 \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(tenant)
+        .bind(id)
+        .bind(outcome.synced_at)
+        .bind(&outcome.last_error)
+        .bind(outcome.status.map(|status| status.as_str()))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {

@@ -52,7 +52,7 @@ async fn put_mirrored_integration(
     let newer_here: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM integrations WHERE id = ? AND row_version >= ?")
             .bind(record.id.to_string())
-            .bind(record.version)
+            .bind(record.row_version)
             .fetch_optional(&mut **tx)
             .await
             .map_err(map_err)?;
@@ -82,15 +82,15 @@ async fn put_mirrored_integration(
     sqlx::query(
         "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
          credentials_hint, config, external_id, status, enabled, last_error, created_at, \
-         updated_at, last_sync_at, row_version) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         updated_at, last_sync_at, row_version, edit_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
          ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name, \
              description = excluded.description, credentials = excluded.credentials, \
              credentials_hint = excluded.credentials_hint, config = excluded.config, \
              external_id = excluded.external_id, status = excluded.status, \
              enabled = excluded.enabled, last_error = excluded.last_error, \
              updated_at = excluded.updated_at, last_sync_at = excluded.last_sync_at, \
-             row_version = excluded.row_version",
+             row_version = excluded.row_version, edit_version = excluded.edit_version",
     )
     .bind(record.tenant_id.to_string())
     .bind(record.id.to_string())
@@ -107,7 +107,8 @@ async fn put_mirrored_integration(
     .bind(ts(record.created_at))
     .bind(ts(record.updated_at))
     .bind(record.last_sync_at.map(ts))
-    .bind(record.version)
+    .bind(record.row_version)
+    .bind(record.edit_version)
     .execute(&mut **tx)
     .await
     .map_err(map_err)?;

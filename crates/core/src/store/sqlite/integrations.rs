@@ -5,12 +5,12 @@ use chrono::Utc;
 
 use super::{map_err, next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
-use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult};
+use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult, SyncOutcome};
 
 pub(super) const INTEGRATION_COLUMNS: &str =
     "tenant_id, id, name, provider, description, credentials, \
      credentials_hint, config, external_id, status, enabled, last_error, created_at, updated_at, \
-     last_sync_at, row_version";
+     last_sync_at, row_version, edit_version";
 
 #[async_trait]
 impl IntegrationStore for SqliteStore {
@@ -85,8 +85,9 @@ impl IntegrationStore for SqliteStore {
         let row = sqlx::query_as(&format!(
             "UPDATE integrations SET name = ?1, description = ?2, credentials = ?3, \
              credentials_hint = ?4, config = ?5, external_id = ?6, status = ?7, enabled = ?8, \
-             last_error = ?9, last_sync_at = ?10, updated_at = ?11, row_version = ?12 \
-             WHERE tenant_id = ?13 AND id = ?14 AND row_version = ?15 \
+             last_error = ?9, last_sync_at = ?10, updated_at = ?11, row_version = ?12, \
+             edit_version = edit_version + 1 \
+             WHERE tenant_id = ?13 AND id = ?14 AND edit_version = ?15 \
              RETURNING {INTEGRATION_COLUMNS}"
         ))
         .bind(&record.name)
@@ -111,6 +112,36 @@ impl IntegrationStore for SqliteStore {
             tx.rollback().await.map_err(map_err)?;
             return Err(StoreError::Stale);
         };
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn record_sync_outcome(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        outcome: &SyncOutcome,
+    ) -> StoreResult<Option<IntegrationRecord>> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = sqlx::query_as(&format!(
+            "UPDATE integrations SET last_sync_at = COALESCE(?1, last_sync_at), \
+             last_error = ?2, \
+             status = CASE WHEN status = 'DISABLED' OR ?3 IS NULL THEN status ELSE ?3 END, \
+             updated_at = ?4, row_version = ?5 \
+             WHERE tenant_id = ?6 AND id = ?7 \
+             RETURNING {INTEGRATION_COLUMNS}"
+        ))
+        .bind(outcome.synced_at.map(ts))
+        .bind(&outcome.last_error)
+        .bind(outcome.status.map(|status| status.as_str()))
+        .bind(ts(Utc::now()))
+        .bind(version)
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(row)
     }
