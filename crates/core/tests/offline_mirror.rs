@@ -815,3 +815,85 @@ async fn a_sync_finished_elsewhere_is_no_conflict_for_an_offline_rename_but_an_e
     assert_eq!(on_server.name, "Shop thời trang – Quận 1");
     assert_eq!(on_server.description.as_deref(), Some("Sửa trên máy khác"));
 }
+
+/// Stock of a warehouse removed in Pancake leaves the mirror with the next pull, as it leaves
+/// the server: the mirror holds the server's stock lines, line for line.
+#[tokio::test(flavor = "multi_thread")]
+async fn stock_of_a_removed_warehouse_leaves_the_mirror_with_the_next_pull() {
+    let pg = OwnPostgres::start().await;
+    let key = master_key();
+    let (dir_a, dir_w) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (pancake, meta) = fakes().await;
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let session = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let shop = a
+        .create_integration(&session, fake_store("Shop thời trang", "one-shop:stock"))
+        .await
+        .unwrap();
+    a.enable_integration(&session, shop.id).await.unwrap();
+    let w = syncing_client(&pg.url(), dir_w.path(), &key, &pancake, &meta).await;
+    let w_session = sign_in(&w).await;
+    sync(&w, &w_session, shop.id).await;
+    let pull = || async {
+        a.shared_store()
+            .unwrap()
+            .pull(session.tenant_id())
+            .await
+            .expect("the pull applies")
+    };
+    assert!(pull().await > 0);
+
+    let (_, mirror) = open_mirror(dir_a.path(), &pg.url()).await;
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+    let tenant = session.tenant_id().to_string();
+    let lines = || async {
+        let mirrored: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT variation_id, warehouse_id, remain_quantity FROM pancake_stock \
+             WHERE integration_id = ? ORDER BY 1, 2",
+        )
+        .bind(shop.id.to_string())
+        .fetch_all(mirror.pool())
+        .await
+        .unwrap();
+        let mut tx = server.pool().begin().await.unwrap();
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(&tenant)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let on_server: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT variation_id, warehouse_id, remain_quantity FROM pancake_stock \
+             WHERE integration_id = $1 ORDER BY 1, 2",
+        )
+        .bind(shop.id)
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(mirrored, on_server, "the mirror holds the server's stock");
+        mirrored
+    };
+    let before = lines().await;
+    let warehouses: std::collections::BTreeSet<String> = before
+        .iter()
+        .map(|(_, warehouse, _)| warehouse.clone())
+        .collect();
+    assert_eq!(warehouses.len(), 2, "{warehouses:?}");
+    let gone = warehouses.last().unwrap().clone();
+
+    pancake.remove_warehouse(&gone);
+    sync(&w, &w_session, shop.id).await;
+    assert!(pull().await > 0);
+    let after = lines().await;
+    let kept: Vec<_> = before
+        .iter()
+        .filter(|(_, warehouse, _)| *warehouse != gone)
+        .cloned()
+        .collect();
+    assert!(!kept.is_empty());
+    assert_eq!(after, kept);
+}

@@ -554,6 +554,43 @@ async fn an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit(ba
     assert_eq!(renamed.last_error, failed.last_error);
 }
 
+/// A warehouse removed in Pancake takes its stock lines with it at the next sync; the other
+/// warehouse's lines stay.
+async fn stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync(backend: Backend) {
+    const LINE: &str = "variation_id || '/' || warehouse_id";
+    let f = fixture(backend).await;
+    let shop = f.pancake("one-shop:warehouse").await;
+    let tenant = f.session.tenant_id();
+    let sync = || async {
+        let run = f
+            .env
+            .core
+            .sync_integration(&f.session, shop, "test-worker")
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    };
+    sync().await;
+    let before = f.env.synced_rows(tenant, shop, "pancake_stock", LINE).await;
+    let warehouses: std::collections::BTreeSet<&str> = before
+        .keys()
+        .map(|line| line.split_once('/').unwrap().1)
+        .collect();
+    assert_eq!(warehouses.len(), 2, "{warehouses:?}");
+    let gone = *warehouses.last().unwrap();
+
+    f.pancake.remove_warehouse(gone);
+    sync().await;
+    let after = f.env.synced_rows(tenant, shop, "pancake_stock", LINE).await;
+    let kept: std::collections::BTreeMap<String, String> = before
+        .iter()
+        .filter(|(line, _)| !line.ends_with(&format!("/{gone}")))
+        .map(|(line, row)| (line.clone(), row.clone()))
+        .collect();
+    assert!(!kept.is_empty());
+    assert_eq!(after, kept);
+}
+
 on_both_stores!(
     every_order_and_insight_is_stored_exactly_once,
     a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows,
@@ -562,4 +599,5 @@ on_both_stores!(
     two_workers_racing_for_one_integration_run_it_once,
     only_enabled_integrations_have_a_schedule,
     an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit,
+    stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync,
 );

@@ -49,7 +49,8 @@ pub enum ColumnKind {
 }
 
 /// The synced tables the mirror pulls, with their columns (all tenant-scoped, all carrying a
-/// row version; deleted only with their integration, which the mirror's cascade follows).
+/// row version; deleted only with their integration, which the mirror's cascade follows, but
+/// for stock lines, which go with their variation's rewrite: see `put_mirrored_synced_row`).
 pub const MIRRORED_SYNC_TABLES: &[(&str, &[(&str, ColumnKind)])] = {
     use ColumnKind::*;
     &[

@@ -176,7 +176,9 @@ pub(super) async fn write_variations(
     .await
     .map_err(map_err)?
     .rows_affected() as usize;
-    // Stock is the variation's current picture: replace it whole.
+    // Stock is the variation's current picture: replace it whole. Written after the variation,
+    // so every current line has a later row version than it: a mirror drops the lines older
+    // than the variation it pulls (those of a warehouse no longer listed).
     sqlx::query(
         "DELETE FROM pancake_stock WHERE tenant_id = $1 AND shop_id = $2 \
          AND variation_id = ANY($3::text[])",

@@ -147,11 +147,29 @@ async fn put_mirrored_synced_row(
             (_, other) => query.bind(other.to_string()),
         };
     }
-    Ok(query
+    let written = query
         .execute(&mut **tx)
         .await
         .map_err(map_err)?
-        .rows_affected() as usize)
+        .rows_affected() as usize;
+    if table == "pancake_variations" && written > 0 {
+        // A variation's stock is its current picture: the server rewrites every line of it
+        // after the variation, so its lines carry later row versions. A line older than the
+        // variation is of a warehouse it no longer lists (removed in Pancake): gone here too.
+        // Lines of the same pull stay whichever of the two this mirror applies first.
+        sqlx::query(
+            "DELETE FROM pancake_stock WHERE tenant_id = ? AND shop_id = ? AND variation_id = ? \
+             AND row_version < ?",
+        )
+        .bind(tenant.to_string())
+        .bind(row.get("shop_id").and_then(|v| v.as_i64()))
+        .bind(row.get("variation_id").and_then(|v| v.as_str()))
+        .bind(row.get("row_version").and_then(|v| v.as_i64()))
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(written)
 }
 
 impl SqliteStore {
