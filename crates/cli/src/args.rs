@@ -12,7 +12,8 @@ use uuid::Uuid;
 #[derive(Parser)]
 #[command(
     name = "integrations",
-    version,
+    // The same version and commit as the desktop app's About section.
+    version = integrations_build_info::VERSION_LINE,
     about = "Manage Meta Ads and Pancake POS integrations"
 )]
 pub struct Cli {

@@ -359,6 +359,33 @@ async fn fake_envs() -> (Vec<(String, String)>, FakeHandle, FakeHandle) {
     (envs, pancake.handle, meta.handle)
 }
 
+#[test]
+fn version_prints_the_workspace_version_and_the_commit_it_was_built_from() {
+    let cli = Cli::new(Vec::new());
+    let output = cli.run(&["--version"], None);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8(out.stdout).unwrap().trim().to_owned());
+    let commit = match (std::env::var("INTEGRATIONS_COMMIT"), commit) {
+        (Ok(named), _) if !named.is_empty() => named,
+        (_, Some(head)) => head,
+        _ => "unknown".to_owned(),
+    };
+    assert_eq!(
+        stdout,
+        format!(
+            "integrations {} (commit {commit})\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_create_and_test_flow_works_on_the_embedded_database() {
     let (envs, _pancake, _meta) = fake_envs().await;
