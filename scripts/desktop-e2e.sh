@@ -5,7 +5,7 @@
 #   npm --prefix ui run build && npm --prefix ui run tauri -- build --debug --no-bundle --ci
 # and rebuilds it that way when it does not embed the current ui/dist.
 # Builds the fake servers and installs tauri-driver when missing. Screenshots land in
-# ui/e2e-desktop/screenshots/. Overrides: APP_BINARY, FAKE_SERVERS_BIN, TAURI_DRIVER.
+# ui/e2e-desktop/screenshots/. Overrides: APP_BINARY, FAKE_SERVERS_BIN, TAURI_DRIVER, E2E_CLI.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
@@ -47,7 +47,17 @@ else
 fi
 export APP_BINARY
 
-cargo build --locked -p integrations-fake-servers --bin fake-servers
-export FAKE_SERVERS_BIN=${FAKE_SERVERS_BIN:-$ROOT/target/debug/fake-servers}
+if [ -z "${FAKE_SERVERS_BIN:-}" ]; then
+  cargo build --locked -p integrations-fake-servers --bin fake-servers
+  FAKE_SERVERS_BIN=$ROOT/target/debug/fake-servers
+fi
+export FAKE_SERVERS_BIN
+# The About section must name the build `integrations --version` names (same checkout, same
+# commit: commit before building the app, or it is the CLI that names the newer one).
+if [ -z "${E2E_CLI:-}" ]; then
+  cargo build --locked -p integrations-cli --bin integrations
+  E2E_CLI=$ROOT/target/debug/integrations
+fi
+export E2E_CLI
 
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- npm --prefix ui run test:desktop

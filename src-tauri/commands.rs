@@ -16,6 +16,7 @@ use tauri::{AppHandle, Runtime};
 
 use crate::preferences::{self, Preferences};
 use crate::state::{AppState, AppStatus};
+use crate::system::{self, About};
 
 type CommandResult<T> = Result<T, ErrorPayload>;
 
@@ -412,6 +413,30 @@ pub async fn set_time_zone(
     core.set_time_zone(&session, &time_zone)
         .await
         .map_err(payload)
+}
+
+/// Version, commit, data and log directories: the About section.
+pub async fn about(state: &AppState, app: &AppHandle<impl Runtime>) -> CommandResult<About> {
+    system::about(app, state.status().await.data_dir)
+}
+
+/// Opens the log directory in the system's file manager.
+pub async fn open_log_folder(_: &AppState, app: &AppHandle<impl Runtime>) -> CommandResult<()> {
+    system::open_log_folder(app)
+}
+
+/// Whether the app starts at login (off until the user turns it on).
+pub async fn get_autostart(_: &AppState, app: &AppHandle<impl Runtime>) -> CommandResult<bool> {
+    system::autostart_enabled(app)
+}
+
+/// Turns start at login on or off; answers with what the system now says.
+pub async fn set_autostart(
+    _: &AppState,
+    app: &AppHandle<impl Runtime>,
+    enabled: bool,
+) -> CommandResult<bool> {
+    system::set_autostart(app, enabled)
 }
 
 /// The `#[tauri::command]` of each operation: it takes what Tauri hands a command (the state,

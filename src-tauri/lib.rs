@@ -13,6 +13,7 @@ mod commands;
 mod preferences;
 mod redact;
 mod state;
+mod system;
 mod tray;
 
 use integrations_core::CoreError;
@@ -27,6 +28,18 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
         .invoke_handler(commands::handler())
+}
+
+/// The plugins behind About and start at login. The webview gets none of their own commands
+/// (the capability grants only ours); the app's commands call them from Rust.
+pub fn with_system_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(system::AUTOSTART_ARG)
+                .build(),
+        )
+        .plugin(tauri_plugin_opener::init())
 }
 
 /// Logs to the platform log directory and stdout, every line passed through [`redact::redact`].
@@ -57,7 +70,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
         // Also the way back to a window closed into the tray where no tray is shown.
         tray::show_main_window(app);
     }));
-    with_commands(builder)
+    with_system_plugins(with_commands(builder))
         .plugin(log_plugin())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
@@ -93,6 +106,13 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
                 if let Err(err) = tray::install(app.handle()) {
                     // No tray on this desktop: the app still works, closing ends it.
                     log::warn!("no system tray: {err}");
+                }
+            }
+            // Started by the login entry: syncing in the tray, no window in the user's way
+            // (the tray or a second launch shows it).
+            if system::started_at_login() && tray::is_installed() {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
                 }
             }
             Ok(())

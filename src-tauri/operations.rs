@@ -69,6 +69,11 @@ macro_rules! operations {
 
             report(query: ReportQuery) -> Report;
             export_report(query: ReportQuery) -> String;
+
+            about() -> About;
+            open_log_folder() -> ();
+            get_autostart() -> bool;
+            set_autostart(enabled: bool) -> bool;
         }
     };
 }

@@ -11,13 +11,26 @@
 // Flow: first run (embedded database) → create a workspace → connect Pancake with a one-shop key
 // (auto-created, named after the shop) → add another store with a three-shop key (choose one) →
 // enable it (stores are created switched off) → test its connection → disable it → delete it →
-// the analytics page, empty → the workspace's time zone changed in Settings, followed by it.
+// the analytics page, empty → the workspace's time zone changed in Settings, followed by it →
+// About (version and commit as `integrations --version`, folders, the logs folder opened) →
+// start at login on and off.
+// With E2E_CLI set (scripts/desktop-e2e.sh sets it), `integrations --version` must name the
+// version and commit the About section shows.
 // Screenshots go to e2e-desktop/screenshots/ (emptied at the start of each run).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,6 +46,9 @@ const screenshotDir = join(here, 'screenshots');
 const APP = resolve(process.env.APP_BINARY || join(uiDir, '..', 'target', 'debug', 'integration-manager'));
 const FAKE_SERVERS = resolve(process.env.FAKE_SERVERS_BIN || join(uiDir, '..', 'target', 'debug', 'fake-servers'));
 const TAURI_DRIVER = process.env.TAURI_DRIVER || join(homedir(), '.cargo', 'bin', 'tauri-driver');
+/** `integrations`, whose --version the About section must agree with (optional). */
+const CLI = process.env.E2E_CLI;
+const IDENTIFIER = 'vn.integrationmanager.desktop';
 
 /** How long one UI state may take to appear (the app's first start creates the database). */
 const UI_TIMEOUT = 20_000;
@@ -129,6 +145,24 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
   let browser;
   let failed = false;
   let shot = 0;
+  let home;
+  /** Where the app keeps its files in this run. */
+  const paths = {};
+  let driverPort;
+
+  /** A WebDriver session: tauri-driver starts the app. */
+  const openSession = () =>
+    remote({
+      hostname: '127.0.0.1',
+      port: driverPort,
+      logLevel: 'error',
+      connectionRetryCount: 0,
+      capabilities: {
+        // WebdriverIO 9 asks for BiDi by default, which WebKitWebDriver refuses.
+        'wdio:enforceWebDriverClassic': true,
+        'tauri:options': { application: APP },
+      },
+    });
 
   /** One step of the flow; after a failure the remaining steps are skipped, not run blind. */
   const step = (name, fn) =>
@@ -182,6 +216,19 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     mkdirSync(screenshotDir, { recursive: true });
     tmp = mkdtempSync(join(tmpdir(), 'im-desktop-e2e-'));
     for (const dir of ['data', 'xdg-data', 'xdg-config', 'xdg-cache']) mkdirSync(join(tmp, dir));
+    // Start at login writes under $HOME/.config whatever XDG says: a home of this run's own.
+    home = join(tmp, 'home');
+    mkdirSync(home, { recursive: true });
+    paths.data = join(tmp, 'data');
+    paths.logs = join(tmp, 'xdg-data', IDENTIFIER, 'logs');
+    paths.appLog = join(paths.logs, 'Integration Manager.log');
+    paths.autostart = join(home, '.config', 'autostart', 'Integration Manager.desktop');
+    // "Open logs folder" runs xdg-open: this one writes down what it was asked to open.
+    const bin = join(tmp, 'bin');
+    mkdirSync(bin);
+    paths.opened = join(tmp, 'opened.txt');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${paths.opened}'\n`);
+    chmodSync(join(bin, 'xdg-open'), 0o755);
 
     fake = await startFakeServers();
 
@@ -190,6 +237,8 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     while (nativePort === port) nativePort = await freePort();
     const env = {
       ...process.env,
+      HOME: home,
+      PATH: `${bin}:${process.env.PATH}`,
       INTEGRATIONS_DATA_DIR: join(tmp, 'data'),
       INTEGRATIONS_NO_KEYCHAIN: '1',
       XDG_DATA_HOME: join(tmp, 'xdg-data'),
@@ -213,26 +262,13 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     driver.stdout.pipe(log);
     driver.stderr.pipe(log);
     await waitForDriver(port, driver, driverLog);
-
-    browser = await remote({
-      hostname: '127.0.0.1',
-      port,
-      logLevel: 'error',
-      connectionRetryCount: 0,
-      capabilities: {
-        // WebdriverIO 9 asks for BiDi by default, which WebKitWebDriver refuses.
-        'wdio:enforceWebDriverClassic': true,
-        'tauri:options': { application: APP },
-      },
-    });
+    driverPort = port;
+    browser = await openSession();
   });
 
   after(async () => {
     if (failed && driverLog) console.error(`--- tauri-driver log (tail) ---\n${tail(driverLog)}`);
-    if (failed && tmp) {
-      const appLog = join(tmp, 'xdg-data', 'vn.integrationmanager.desktop', 'logs', 'Integration Manager.log');
-      if (existsSync(appLog)) console.error(`--- app log (tail) ---\n${tail(appLog)}`);
-    }
+    if (failed && paths.appLog && existsSync(paths.appLog)) console.error(`--- app log (tail) ---\n${tail(paths.appLog)}`);
     await browser?.deleteSession().catch((error) => console.error(`deleteSession: ${error.message}`));
     await stopProcess(driver); // SIGTERM also ends WebKitWebDriver
     await stopProcess(fake?.child);
@@ -397,6 +433,65 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await toastWith('Time zone set to Asia/Bangkok.').waitForDisplayed({ timeout: UI_TIMEOUT });
     await browser.$(`//nav//button[normalize-space()='Analytics']`).click();
     await waitText(browser.$('[data-testid="analytics-time-zone"]'), 'Days in Asia/Bangkok', 'time zone label');
+  });
+
+  const about = () => browser.$(`//section[.//h2[normalize-space()='About']]`);
+  const aboutValue = (name) => browser.$(`[data-testid="about-${name}"]`);
+  const openAbout = async () => {
+    if (!(await about().isDisplayed().catch(() => false))) await button('⚙ Settings').click();
+    await about().waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no About section in Settings' });
+    await about().scrollIntoView();
+  };
+
+  step('About: the version and commit of `integrations --version`, the data and log folders', async () => {
+    await openAbout();
+    await browser.waitUntil(async () => (await aboutValue('version').getText()) !== '', {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the About section never showed a version',
+    });
+    const version = await aboutValue('version').getText();
+    const commit = await aboutValue('commit').getText();
+    assert.match(version, /^\d+\.\d+\.\d+/);
+    assert.match(commit, /^([0-9a-f]{7,40}|unknown)$/);
+    if (CLI) {
+      const printed = execFileSync(CLI, ['--version'], { encoding: 'utf8' }).trim();
+      assert.equal(printed, `integrations ${version} (commit ${commit})`, 'the CLI and the app name the same build');
+    }
+    assert.equal(await aboutValue('data-dir').getText(), paths.data);
+    assert.equal(await aboutValue('log-dir').getText(), paths.logs);
+    await screenshot('about');
+  });
+
+  step('the logs folder opens in the file manager', async () => {
+    await about().$(`.//button[normalize-space()='Open logs folder']`).click();
+    await browser.waitUntil(() => existsSync(paths.opened) && readFileSync(paths.opened, 'utf8').trim() !== '', {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'xdg-open was never asked to open anything',
+    });
+    assert.equal(readFileSync(paths.opened, 'utf8').trim(), paths.logs);
+  });
+
+  step('start at login: off by default; the switch adds and removes the login entry', async () => {
+    const toggle = byLabel('Start at login');
+    await toggle.waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no start-at-login switch' });
+    assert.equal(await toggle.getAttribute('role'), 'switch');
+    assert.equal(await toggle.getAttribute('aria-checked'), 'false', 'off until the user turns it on');
+    assert.equal(existsSync(paths.autostart), false);
+
+    await toggle.click();
+    await browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === 'true', {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the switch did not turn on',
+    });
+    const entry = readFileSync(paths.autostart, 'utf8');
+    assert.ok(entry.includes(`Exec=${APP} --autostart`), entry);
+
+    await toggle.click();
+    await browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === 'false', {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the switch did not turn off',
+    });
+    assert.equal(existsSync(paths.autostart), false, 'turning it off removes the entry');
   });
 });
 

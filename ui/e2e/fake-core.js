@@ -699,6 +699,15 @@ function installFakeCore(seed) {
       return path;
     },
     connectivity_status: () => connectivity(),
+    about: () => ({
+      version: '0.1.0',
+      commit: '8e9eae6a1b2c',
+      dataDir: '/home/chu/.local/share/vn.integrationmanager.desktop',
+      logDir: '/home/chu/.local/share/vn.integrationmanager.desktop/logs',
+    }),
+    open_log_folder: () => null,
+    get_autostart: () => Boolean(state.autostart),
+    set_autostart: ({ enabled }) => (state.autostart = Boolean(enabled)),
     resolve_conflict: ({ seq, keep }) => {
       const c = state.conflicts.find((x) => x.seq === seq) || fail('NOT_FOUND', 'This conflict was already settled.');
       needsServer();

@@ -150,6 +150,15 @@ export const backend = {
   report: (query: ReportQuery) => invoke('report', { query }),
   /** Saves the same report's table as CSV (UTF-8 with BOM) in Downloads; answers with its path. */
   exportReport: (query: ReportQuery) => invoke('export_report', { query }),
+
+  /** Version and commit (as `integrations --version`), the data and log folders. */
+  about: () => invoke('about', {}),
+  /** Opens the log folder in the system's file manager. */
+  openLogFolder: () => invoke('open_log_folder', {}),
+  /** Whether the app starts at login (off until the user turns it on). */
+  getAutostart: () => invoke('get_autostart', {}),
+  /** Answers with what the system says afterwards. */
+  setAutostart: (enabled: boolean) => invoke('set_autostart', { enabled }),
 } satisfies Record<CamelCase<keyof Commands>, unknown> & Record<string, unknown>;
 
 export type Backend = typeof backend;

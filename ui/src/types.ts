@@ -2,6 +2,7 @@
 // `./bindings/` whenever `cargo test` runs, and CI fails if the committed files differ, so the
 // UI cannot drift from the core. Components import from here, never from `./bindings` directly.
 
+export type { About } from './bindings/About';
 export type { Account } from './bindings/Account';
 export type { AdAccountChoice } from './bindings/AdAccountChoice';
 export type { AppStatus } from './bindings/AppStatus';

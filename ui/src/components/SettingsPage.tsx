@@ -11,6 +11,7 @@ import { useConnectivity } from '../connectivity';
 import { usePreferences, type MessageKey } from '../i18n';
 import { useBackendError, useSession } from '../session';
 import type { AppStatus, Language, Preferences, Theme } from '../types';
+import { AboutSection, StartAtLogin } from './AboutSection';
 import { ErrorAlert } from './ErrorAlert';
 import { useToast } from './Toasts';
 
@@ -274,9 +275,13 @@ export function SettingsPage({ status, onBack }: { status?: AppStatus | null; on
       </div>
       <SettingsSection title={t('settings.computer')} lead={t('settings.lead')}>
         <SettingsPanel status={status} />
+        <StartAtLogin />
       </SettingsSection>
       <SettingsSection title={t('settings.workspace')} lead={t('settings.workspaceLead', { name: account.tenantName })}>
         <WorkspaceSettings />
+      </SettingsSection>
+      <SettingsSection title={t('settings.about')} lead={t('settings.aboutLead')}>
+        <AboutSection />
       </SettingsSection>
     </div>
   );

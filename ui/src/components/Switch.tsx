@@ -6,12 +6,15 @@ export function Switch({
   checked,
   label,
   disabled,
+  describedBy,
   onChange,
 }: {
   checked: boolean;
   /** The accessible name, e.g. "Enabled: Shop thời trang". */
   label: string;
   disabled?: boolean;
+  /** The id of the element that explains it (aria-describedby). */
+  describedBy?: string;
   onChange: (checked: boolean) => void;
 }) {
   return (
@@ -21,6 +24,7 @@ export function Switch({
       className="switch"
       aria-checked={checked}
       aria-label={label}
+      aria-describedby={describedBy}
       aria-disabled={disabled || undefined}
       onClick={() => {
         if (!disabled) onChange(!checked);

@@ -358,6 +358,15 @@ export const en = {
   'settings.timeZoneSaved': 'Time zone set to {zone}.',
   'settings.timeZoneFailed': 'Could not change the time zone: {message}',
   'settings.timeZoneOffline': 'Changing the time zone needs the server — you are offline. Try again when the connection returns.',
+  'settings.startAtLogin': 'Start at login',
+  'settings.startAtLoginHint': 'Opens Integration Manager in the tray when you log in to this computer, so syncs keep running.',
+  'settings.about': 'About',
+  'settings.aboutLead': 'This installation: its version and its files.',
+  'about.version': 'Version',
+  'about.commit': 'Commit',
+  'about.dataDir': 'Data folder',
+  'about.logDir': 'Log folder',
+  'about.openLogs': 'Open logs folder',
 };
 
 export type MessageKey = keyof typeof en;

@@ -360,4 +360,13 @@ export const vi: Messages = {
   'settings.timeZoneSaved': 'Đã đổi múi giờ thành {zone}.',
   'settings.timeZoneFailed': 'Không đổi được múi giờ: {message}',
   'settings.timeZoneOffline': 'Đổi múi giờ cần kết nối máy chủ — bạn đang ngoại tuyến. Hãy thử lại khi có kết nối.',
+  'settings.startAtLogin': 'Mở khi đăng nhập',
+  'settings.startAtLoginHint': 'Mở Integration Manager trong khay hệ thống khi bạn đăng nhập vào máy tính này, để việc đồng bộ luôn chạy.',
+  'settings.about': 'Giới thiệu',
+  'settings.aboutLead': 'Bản cài đặt này: phiên bản và các tệp.',
+  'about.version': 'Phiên bản',
+  'about.commit': 'Commit',
+  'about.dataDir': 'Thư mục dữ liệu',
+  'about.logDir': 'Thư mục nhật ký',
+  'about.openLogs': 'Mở thư mục nhật ký',
 };

@@ -5,6 +5,7 @@ import { vi, type Mock } from 'vitest';
 
 import type { Backend } from '../backend';
 import type {
+  About,
   Account,
   AppStatus,
   Connectivity,
@@ -30,6 +31,13 @@ export const readyStatus: AppStatus = {
   firstRun: false,
   dataDir: '/home/chu/.local/share/integration-manager',
   coreError: null,
+};
+
+export const about: About = {
+  version: '0.1.0',
+  commit: '8e9eae6a1b2c',
+  dataDir: '/home/chu/.local/share/vn.integrationmanager.desktop',
+  logDir: '/home/chu/.local/share/vn.integrationmanager.desktop/logs',
 };
 
 export const defaultPreferences: Preferences = { language: 'en', theme: 'light', lastEmail: null };
@@ -140,6 +148,10 @@ export function makeFakeBackend(): FakeBackend {
     report: vi.fn(),
     exportReport: vi.fn(),
     setTimeZone: vi.fn(),
+    about: vi.fn(),
+    openLogFolder: vi.fn(),
+    getAutostart: vi.fn(),
+    setAutostart: vi.fn(),
   };
 }
 
@@ -158,4 +170,6 @@ export function resetFakeBackend(api: FakeBackend) {
   api.connectivityStatus.mockResolvedValue(connectivity());
   api.syncActivity.mockResolvedValue([]);
   api.onSyncProgress.mockResolvedValue(() => undefined);
+  api.about.mockResolvedValue(about);
+  api.getAutostart.mockResolvedValue(false);
 }

@@ -1,0 +1,122 @@
+//! Settings → About: the version and commit (the same as `integrations --version`), where the
+//! data and the logs are, and a button that opens the logs folder. And the computer's
+//! start-at-login switch (off until the user turns it on).
+
+import { useEffect, useId, useState } from 'react';
+
+import { backend, toBackendError, type BackendError } from '../backend';
+import { usePreferences } from '../i18n';
+import type { About } from '../types';
+import { ErrorAlert } from './ErrorAlert';
+import { Switch } from './Switch';
+
+/** "Start at login": what the system says, changed by the switch. */
+export function StartAtLogin() {
+  const { t } = usePreferences();
+  const [enabled, setEnabled] = useState<boolean | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<BackendError | null>(null);
+  const hint = useId();
+
+  useEffect(() => {
+    let stopped = false;
+    backend.getAutostart().then(
+      (value) => !stopped && setEnabled(value),
+      (err: unknown) => !stopped && setError(toBackendError(err)),
+    );
+    return () => {
+      stopped = true;
+    };
+  }, []);
+
+  const change = async (next: boolean) => {
+    setSaving(true);
+    setError(null);
+    try {
+      setEnabled(await backend.setAutostart(next));
+    } catch (err) {
+      setError(toBackendError(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <div className="flex flex-col gap-2">
+      <div className="flex items-center gap-3">
+        <Switch
+          checked={enabled ?? false}
+          label={t('settings.startAtLogin')}
+          describedBy={hint}
+          disabled={enabled === null || saving}
+          onChange={(next) => void change(next)}
+        />
+        <span className="text-sm font-medium" aria-hidden="true">
+          {t('settings.startAtLogin')}
+        </span>
+      </div>
+      <p className="hint m-0" id={hint}>
+        {t('settings.startAtLoginHint')}
+      </p>
+      {error && <ErrorAlert error={error} />}
+    </div>
+  );
+}
+
+function Row({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="flex flex-col gap-0.5 sm:flex-row sm:gap-4">
+      <dt className="label w-36 flex-none">{label}</dt>
+      <dd className="m-0 min-w-0 text-sm break-all">
+        <code data-testid={testId}>{value}</code>
+      </dd>
+    </div>
+  );
+}
+
+export function AboutSection() {
+  const { t } = usePreferences();
+  const [about, setAbout] = useState<About | null>(null);
+  const [error, setError] = useState<BackendError | null>(null);
+  const [openError, setOpenError] = useState<BackendError | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    backend.about().then(
+      (value) => !stopped && setAbout(value),
+      (err: unknown) => !stopped && setError(toBackendError(err)),
+    );
+    return () => {
+      stopped = true;
+    };
+  }, []);
+
+  const openLogs = async () => {
+    setOpenError(null);
+    try {
+      await backend.openLogFolder();
+    } catch (err) {
+      setOpenError(toBackendError(err));
+    }
+  };
+
+  return (
+    <div className="flex flex-col gap-5">
+      {error && <ErrorAlert error={error} />}
+      <dl className="m-0 flex flex-col gap-2">
+        <Row label={t('about.version')} value={about?.version ?? ''} testId="about-version" />
+        <Row label={t('about.commit')} value={about?.commit ?? ''} testId="about-commit" />
+        <Row label={t('about.dataDir')} value={about?.dataDir ?? ''} testId="about-data-dir" />
+        <Row label={t('about.logDir')} value={about?.logDir ?? ''} testId="about-log-dir" />
+      </dl>
+      <div className="flex flex-col gap-2">
+        <div className="flex flex-wrap items-center gap-2">
+          <button type="button" className="btn btn-sm" onClick={() => void openLogs()}>
+            {t('about.openLogs')}
+          </button>
+        </div>
+        {openError && <ErrorAlert error={openError} />}
+      </div>
+    </div>
+  );
+}
