@@ -61,6 +61,9 @@ pub enum CoreError {
     ChoiceRequired(String),
     #[error("This integration was changed by someone else since you opened it. Reload it and apply your change again.")]
     StaleEdit,
+    /// A campaign's stores changed since the caller read them: the same code as [`Self::StaleEdit`].
+    #[error("This campaign's stores were changed by someone else since you opened them. Reload and make your change again.")]
+    StaleAssignment,
     #[error("{0}")]
     Unauthenticated(String),
     #[error(
@@ -96,7 +99,7 @@ impl CoreError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::ChoiceRequired(_) => ErrorCode::ChoiceRequired,
-            Self::StaleEdit => ErrorCode::StaleEdit,
+            Self::StaleEdit | Self::StaleAssignment => ErrorCode::StaleEdit,
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Provider { .. } => ErrorCode::ProviderError,

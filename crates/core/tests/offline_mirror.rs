@@ -897,3 +897,183 @@ async fn stock_of_a_removed_warehouse_leaves_the_mirror_with_the_next_pull() {
     assert!(!kept.is_empty());
     assert_eq!(after, kept);
 }
+
+/// Which store each campaign's spend belongs to is the same on every computer of a workspace:
+/// one computer decides, another pulls it, and offline that one still splits its reports the
+/// same way from its mirror (but cannot decide: that needs the server).
+#[tokio::test(flavor = "multi_thread")]
+async fn campaign_assignments_reach_every_computer_and_work_offline() {
+    use integrations_core::analytics::assignment::{
+        AssignmentChoice, AssignmentState, CampaignAssignment, StoreShare,
+    };
+    use integrations_core::analytics::{ReportGrouping, ReportQuery};
+    use integrations_providers::AdInsightRow;
+
+    let pg = OwnPostgres::start().await;
+    let key = master_key();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let session = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let hanoi = a
+        .create_integration(&session, pancake("Cửa hàng Hà Nội", "101"))
+        .await
+        .unwrap();
+    let saigon = a
+        .create_integration(&session, pancake("Cửa hàng Sài Gòn", "202"))
+        .await
+        .unwrap();
+    let meta = a
+        .create_integration(
+            &session,
+            NewIntegration {
+                name: "Quảng cáo".into(),
+                description: None,
+                credentials: Credentials::meta(SecretString::from("EAAB_token")),
+                config: IntegrationConfig::MetaAds {
+                    ad_account_id: "act_1234567890".into(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    // Two days of one ad of campaign c1: 100,001 and 50,000 đồng.
+    let rows: Vec<AdInsightRow> = [("2026-11-01", 100_001), ("2026-11-02", 50_000)]
+        .into_iter()
+        .map(|(day, spend)| {
+            AdInsightRow::from_value(
+                serde_json::json!({
+                    "date_start": day, "date_stop": day, "account_id": "1234567890",
+                    "campaign_id": "c1", "campaign_name": "Khuyến mãi Tết",
+                    "adset_id": "s1", "adset_name": "Hà Nội", "ad_id": "a1", "ad_name": "Video",
+                    "spend": spend.to_string(), "impressions": "100", "clicks": "5", "reach": "90",
+                }),
+                "VND",
+            )
+            .unwrap()
+        })
+        .collect();
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+    server
+        .write_batch(
+            session.tenant_id(),
+            meta.id,
+            integrations_core::store::SyncBatch::Insights {
+                currency: "VND",
+                rows: &rows,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    server.pool().close().await;
+
+    let share = |store: Uuid, basis_points: u32| StoreShare {
+        store,
+        basis_points,
+    };
+    let decided = a
+        .assign_campaign(
+            &session,
+            CampaignAssignment {
+                campaign_id: "c1".into(),
+                adset_id: None,
+                choice: AssignmentChoice::Stores {
+                    shares: vec![share(hanoi.id, 6000), share(saigon.id, 4000)],
+                },
+                expected_version: Some(0),
+            },
+        )
+        .await
+        .unwrap();
+    let version = decided.assignment.version;
+    let query = ReportQuery {
+        from: "2026-11-01".parse().unwrap(),
+        to: "2026-11-02".parse().unwrap(),
+        store: Some(hanoi.id),
+        by: ReportGrouping::Day,
+        time_zone: None,
+    };
+    let online = a.report(&session, &query).await.unwrap();
+    // 60 % of 100,001 is 60,000.6 → 60,000 and the largest share takes the remainder (1 đồng).
+    assert_eq!(online.totals.spend_minor, 60_001 + 30_000);
+
+    // Another computer of the workspace pulls the decision.
+    let b = client(&pg.url(), dir_b.path(), &key).await;
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let session_b = sign_in(&b).await;
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let (_, mirror_b) = open_mirror(dir_b.path(), &pg.url()).await;
+    let mirrored = mirror_b
+        .spend_assignments(session.tenant_id())
+        .await
+        .unwrap();
+    assert_eq!(mirrored.len(), 1, "the decision is in B's mirror");
+    assert_eq!(mirrored[0].version, version);
+
+    pg.stop();
+    assert_eq!(b.check_link().await, LinkMode::Offline);
+    let campaigns = b.list_campaigns(&session_b).await.unwrap();
+    assert_eq!(campaigns[0].assignment.state, AssignmentState::Stores);
+    assert_eq!(campaigns[0].assignment.version, version);
+    let offline = b.report(&session_b, &query).await.unwrap();
+    assert!(matches!(
+        offline.source,
+        integrations_core::analytics::ReportSource::Mirror { .. }
+    ));
+    assert_eq!(offline.rows, online.rows, "offline, the same split");
+    assert_eq!(offline.totals, online.totals);
+    let err = b
+        .assign_campaign(
+            &session_b,
+            CampaignAssignment {
+                campaign_id: "c1".into(),
+                adset_id: None,
+                choice: AssignmentChoice::NoStore,
+                expected_version: Some(version),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline);
+    assert!(err.to_string().contains("Assigning a campaign"), "{err}");
+    assert_eq!(
+        mirror_b
+            .spend_assignments(session.tenant_id())
+            .await
+            .unwrap()[0]
+            .version,
+        version,
+        "nothing was queued or changed offline"
+    );
+
+    // Back online, A reassigns; B follows with its next pull.
+    pg.start_again();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    a.assign_campaign(
+        &session,
+        CampaignAssignment {
+            campaign_id: "c1".into(),
+            adset_id: None,
+            choice: AssignmentChoice::Stores {
+                shares: vec![share(saigon.id, 10_000)],
+            },
+            expected_version: Some(version),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let followed = b.list_campaigns(&session_b).await.unwrap();
+    assert_eq!(followed[0].assignment.shares[0].store, saigon.id);
+    assert!(followed[0].assignment.reassigned_at.is_some());
+    let mirrored = mirror_b
+        .spend_assignments(session.tenant_id())
+        .await
+        .unwrap();
+    assert_eq!(mirrored[0].version, followed[0].assignment.version);
+}

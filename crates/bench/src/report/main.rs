@@ -12,6 +12,7 @@
 
 mod fixture;
 
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,9 +24,9 @@ use integrations_core::analytics::{
     build_report, Report, ReportGrouping, ReportQuery, ReportSource,
 };
 use integrations_core::gateway::HttpProviders;
-use integrations_core::store::{
-    AggregateKey, PostgresStore, ReportStore, SqliteStore, SyncStore, SyncedTable,
-};
+use integrations_core::analytics::assignment::SpendPlan;
+use integrations_core::store::prelude::*;
+use integrations_core::store::{AggregateKey, PostgresStore, SqliteStore, SyncedTable};
 use integrations_core::{
     Core, CoreConfig, Credentials, DatabaseTarget, IntegrationConfig, LinkMode, NewIntegration,
     Session,
@@ -142,6 +143,14 @@ fn shapes(fixture: &Fixture, store: Uuid) -> Vec<Shape> {
         Shape {
             label: "365 days by day, one store",
             query: query(year, ReportGrouping::Day, Some(store)),
+        },
+        Shape {
+            label: "365 days by campaign, one store",
+            query: query(year, ReportGrouping::Campaign, Some(store)),
+        },
+        Shape {
+            label: "365 days by store",
+            query: query(year, ReportGrouping::Store, None),
         },
     ]
 }
@@ -279,6 +288,12 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
         }
     );
 
+    // Spend per store: the campaigns assigned through the core as the Campaigns page does, most
+    // to one store, some shared among two or three (uneven shares, so rows leave remainders),
+    // some to no store, and a fifth left unassigned.
+    let assigned = assign_campaigns(&core, &session, &stores).await?;
+    println!("campaigns: {assigned}");
+
     let shapes = shapes(&fixture, first_store);
     println!(
         "\n## PostgreSQL: Core::report online (shared mode), {} timed runs after one warm-up",
@@ -380,6 +395,28 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
             failed.push(format!("{place}'s totals differ from the fixture's"));
         }
     }
+    // All stores, with the spend of no store, are the account.
+    if let Some(by_store) = shapes
+        .iter()
+        .position(|shape| shape.query.by == ReportGrouping::Store && shape.query.store.is_none())
+    {
+        for (place, reports) in [
+            ("PostgreSQL", &online_reports),
+            ("mirror", &offline_reports),
+        ] {
+            if reports[by_store].totals != reports[year].totals {
+                failed.push(format!("{place}: by store the totals differ from the account's"));
+            }
+            let rows: i64 = reports[by_store]
+                .rows
+                .iter()
+                .map(|row| row.metrics.spend_minor)
+                .sum();
+            if rows != spend {
+                failed.push(format!("{place}: the stores' spend adds up to {rows}, not {spend}"));
+            }
+        }
+    }
     for ((shape, online), offline) in shapes.iter().zip(&online_reports).zip(&offline_reports) {
         if !same_figures(online, offline) {
             failed.push(format!(
@@ -396,6 +433,61 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
         shapes.len()
     );
     Ok(())
+}
+
+/// Assigns the fixture's campaigns in a fixed pattern; says what it did.
+async fn assign_campaigns(core: &Core, session: &Session, stores: &[Uuid]) -> anyhow::Result<String> {
+    use integrations_core::analytics::assignment::{
+        AssignmentChoice, CampaignAssignment, StoreShare,
+    };
+    let campaigns = core.list_campaigns(session).await?;
+    let store = |i: usize| stores[i % stores.len()];
+    let share = |i: usize, basis_points: u32| StoreShare {
+        store: store(i),
+        basis_points,
+    };
+    let mut counts = [0usize; 4];
+    for (i, campaign) in campaigns.iter().enumerate() {
+        let (kind, choice) = match i % 5 {
+            0 => (0, None),
+            1 => (1, Some(AssignmentChoice::NoStore)),
+            2 if stores.len() >= 3 => (
+                3,
+                Some(AssignmentChoice::Stores {
+                    shares: vec![share(i, 3333), share(i + 1, 3333), share(i + 2, 3334)],
+                }),
+            ),
+            3 if stores.len() >= 2 => (
+                3,
+                Some(AssignmentChoice::Stores {
+                    shares: vec![share(i, 6500), share(i + 1, 3500)],
+                }),
+            ),
+            _ => (
+                2,
+                Some(AssignmentChoice::Stores {
+                    shares: vec![share(i, 10_000)],
+                }),
+            ),
+        };
+        counts[kind] += 1;
+        if let Some(choice) = choice {
+            core.assign_campaign(
+                session,
+                CampaignAssignment {
+                    campaign_id: campaign.campaign_id.clone(),
+                    adset_id: None,
+                    choice,
+                    expected_version: Some(0),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(format!(
+        "{} unassigned, {} to no store, {} to one store, {} shared among stores",
+        counts[0], counts[1], counts[2], counts[3]
+    ))
 }
 
 /// Runs every shape once to warm up, then `repeat` times timed. Returns the timings and the
@@ -434,22 +526,34 @@ async fn measure(
     Ok((timings, reports))
 }
 
-/// Where a report's time goes: the store's three reads and the assembly, each timed alone
-/// (`repeat` times, medians), straight on the store `Core::report` reads.
+/// Where a report's time goes: the store's reads and the assembly, each timed alone (`repeat`
+/// times, medians), straight on the store `Core::report` reads. A store's figures read the spend
+/// split among stores (every owner's by ad, and for days the chosen store's by day), with the
+/// split's plan made once beforehand, as its inputs are small.
 async fn breakdown(
-    store: &dyn ReportStore,
+    store: &dyn Store,
     tenant: Uuid,
     shapes: &[Shape],
     repeat: usize,
 ) -> anyhow::Result<()> {
     println!(
-        "\nmedians of the steps, on the store itself:\n\n| {:<26} | {:>10} | {:>8} | {:>8} | {:>9} |",
+        "\nmedians of the steps, on the store itself:\n\n| {:<31} | {:>10} | {:>8} | {:>8} | {:>9} |",
         "report", "orders ms", "insights", "ads", "assembly"
     );
     println!(
-        "|{:-<28}|{:->12}|{:->10}|{:->10}|{:->11}|",
+        "|{:-<33}|{:->12}|{:->10}|{:->10}|{:->11}|",
         ":", ":", ":", ":", ":"
     );
+    let ads = store.report_ads(tenant).await?;
+    let assignments = store.spend_assignments(tenant).await?;
+    let store_ids: HashSet<Uuid> = store
+        .list_integrations(tenant)
+        .await?
+        .into_iter()
+        .filter(|record| record.provider == integrations_core::Provider::PancakePos)
+        .map(|record| record.id)
+        .collect();
+    let plan = SpendPlan::new(&ads, &assignments, &store_ids);
     for shape in shapes {
         let query = &shape.query;
         let zone = integrations_core::analytics::validate(
@@ -458,31 +562,58 @@ async fn breakdown(
         )
         .map_err(anyhow::Error::msg)?;
         let (key, filter) = integrations_core::analytics::plan(query, zone);
+        let per_store = query.store.is_some() || query.by == ReportGrouping::Store;
+        let owner = query.store.map(|id| id.to_string());
         let mut steps: [Vec<f64>; 4] = Default::default();
         for _ in 0..repeat.max(1) {
             let started = Instant::now();
             let orders = store.report_orders(tenant, &filter, key).await?;
             steps[0].push(millis(started.elapsed()));
             let started = Instant::now();
-            let insights = store
-                .report_insights(tenant, query.from, query.to, key)
-                .await?;
+            let insights = if per_store {
+                let split = |key, owner| {
+                    store.report_split_insights(
+                        tenant,
+                        query.from,
+                        query.to,
+                        key,
+                        &plan.shares,
+                        owner,
+                    )
+                };
+                let by_ad = split(AggregateKey::Ad, None).await?;
+                match query.by {
+                    ReportGrouping::Day => split(AggregateKey::Day, owner.as_deref())
+                        .await?
+                        .into_iter()
+                        .map(|row| row.figures)
+                        .collect(),
+                    _ => by_ad
+                        .into_iter()
+                        .filter(|row| owner.as_deref().is_none_or(|o| row.owner == o))
+                        .map(|row| row.figures)
+                        .collect(),
+                }
+            } else {
+                store
+                    .report_insights(tenant, query.from, query.to, key)
+                    .await?
+            };
             steps[1].push(millis(started.elapsed()));
             let started = Instant::now();
             let ads = match key {
-                AggregateKey::Day => Vec::new(),
+                AggregateKey::Day | AggregateKey::Store => Vec::new(),
                 AggregateKey::Ad => store.report_ads(tenant).await?,
             };
             steps[2].push(millis(started.elapsed()));
             let started = Instant::now();
-            let report = build_report(
-                query,
-                zone.name(),
-                &orders,
-                &insights,
-                &ads,
-                ReportSource::Local,
-            );
+            let inputs = integrations_core::analytics::ReportInputs {
+                orders: &orders,
+                insights: &insights,
+                ads: &ads,
+                ..Default::default()
+            };
+            let report = build_report(query, zone.name(), inputs, ReportSource::Local);
             steps[3].push(millis(started.elapsed()));
             std::hint::black_box(report);
         }
@@ -491,7 +622,7 @@ async fn breakdown(
             ms[ms.len() / 2]
         });
         println!(
-            "| {:<26} | {:>10.1} | {:>8.1} | {:>8.1} | {:>9.2} |",
+            "| {:<31} | {:>10.1} | {:>8.1} | {:>8.1} | {:>9.2} |",
             shape.label, orders, insights, ads, assembly
         );
     }
@@ -516,17 +647,17 @@ fn same_figures(a: &Report, b: &Report) -> bool {
 
 fn print_table(timings: &[Timing]) {
     println!(
-        "\n| {:<26} | {:>5} | {:>7} | {:>7} | {:>7} | {:>7} | {:>15} |",
+        "\n| {:<31} | {:>5} | {:>7} | {:>7} | {:>7} | {:>7} | {:>15} |",
         "report", "rows", "min ms", "median", "p95", "max", "median < 200 ms"
     );
     println!(
-        "|{:-<28}|{:->7}|{:->9}|{:->9}|{:->9}|{:->9}|:{:-<15}:|",
+        "|{:-<33}|{:->7}|{:->9}|{:->9}|{:->9}|{:->9}|:{:-<15}:|",
         ":", ":", ":", ":", ":", ":", ""
     );
     for timing in timings {
         let median = timing.percentile(0.5);
         println!(
-            "| {:<26} | {:>5} | {:>7.1} | {:>7.1} | {:>7.1} | {:>7.1} | {:^15} |",
+            "| {:<31} | {:>5} | {:>7.1} | {:>7.1} | {:>7.1} | {:>7.1} | {:^15} |",
             timing.label,
             timing.rows,
             timing.ms[0],

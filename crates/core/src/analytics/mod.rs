@@ -13,6 +13,11 @@
 //!   account's time zone and they are taken as they are.
 //! - **Meta purchases**: `omni_purchase` when Meta sends it, else `purchase`, chosen when the
 //!   rows are synced (summing the types would count a purchase twice).
+//! - **Spend per store**: with one store chosen, or grouped by store, Meta's figures are split
+//!   among stores by the campaigns' assignments ([`assignment`] states those rules). All
+//!   stores together, with the spend of no store, add up to the account.
+
+pub mod assignment;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -22,7 +27,9 @@ use ts_rs::TS;
 
 use crate::store::{
     AdRecord, AggregateKey, DayPlan, InsightAggregate, OrderAggregate, OrderFilter,
+    OwnedInsightAggregate, UNASSIGNED_OWNER,
 };
+use assignment::{local_day, SpendOwner, SpendPlan};
 
 /// A new workspace's time zone.
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Ho_Chi_Minh";
@@ -38,6 +45,15 @@ pub enum ReportGrouping {
     Day,
     Campaign,
     Ad,
+    /// Each store with its share of the spend and its own sales, then the spend of no store.
+    Store,
+}
+
+impl ReportGrouping {
+    /// Whether the report's figures depend on which store spend belongs to.
+    pub fn is_by_store(self) -> bool {
+        self == Self::Store
+    }
 }
 
 impl std::str::FromStr for ReportGrouping {
@@ -48,8 +64,9 @@ impl std::str::FromStr for ReportGrouping {
             "day" => Ok(Self::Day),
             "campaign" => Ok(Self::Campaign),
             "ad" => Ok(Self::Ad),
+            "store" => Ok(Self::Store),
             other => Err(format!(
-                "unknown grouping {other:?}: use day, campaign or ad"
+                "unknown grouping {other:?}: use day, campaign, ad or store"
             )),
         }
     }
@@ -154,6 +171,12 @@ pub enum ReportRowKind {
     UnknownAd,
     /// Orders that name no ad.
     NoAd,
+    /// A Pancake store: its share of the spend, its own sales (key: its integration id).
+    Store,
+    /// Spend the user put under no store.
+    NoStore,
+    /// Spend of campaigns not assigned to a store yet (or shared with a removed store).
+    Unassigned,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -175,8 +198,25 @@ pub struct ReportRow {
 #[serde(tag = "kind", rename_all = "camelCase")]
 #[ts(export)]
 pub enum ReportWarning {
-    /// One store was chosen, but Meta spend belongs to the whole ad account.
-    SpendIsAccountWide,
+    /// Spend in the range belongs to campaigns not assigned to a store: it counts for no store
+    /// (and is the *Unassigned* row by store). `campaigns` names them, most spend first.
+    #[serde(rename_all = "camelCase")]
+    UnassignedSpend {
+        #[ts(type = "number")]
+        spend_minor: i64,
+        campaigns: Vec<String>,
+    },
+    /// A campaign (or one of its ad sets) with spend in the range was assigned anew on `at`,
+    /// after the range began: its spend on the days before counts by the new assignment, so
+    /// earlier copies of this report differ.
+    #[serde(rename_all = "camelCase")]
+    Reassigned {
+        campaign_id: String,
+        campaign_name: Option<String>,
+        adset_id: Option<String>,
+        adset_name: Option<String>,
+        at: DateTime<Utc>,
+    },
     /// Spend and sales are in different currencies: POS ROAS is not computed.
     CurrenciesDiffer { spend: String, revenue: String },
     /// Orders in several currencies were added together.
@@ -231,26 +271,49 @@ pub struct Report {
     pub generated_at: DateTime<Utc>,
 }
 
+/// What a report is built from: the store's sums for the query (insights already split and
+/// kept to the chosen store when there is one, keyed like the orders: by day, ad id, or owner
+/// for [`ReportGrouping::Store`]), the synced ads (by campaign or ad), the workspace's stores
+/// (by store) and the warnings about assignments.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInputs<'a> {
+    pub orders: &'a [OrderAggregate],
+    pub insights: &'a [InsightAggregate],
+    pub ads: &'a [AdRecord],
+    /// Id and name of each Pancake store, in the workspace's order.
+    pub stores: &'a [(uuid::Uuid, String)],
+    pub warnings: Vec<ReportWarning>,
+    /// The currencies of the whole account's spend in the range, when `insights` are only a part
+    /// of it (one store's): a store without spend still reads in the account's currency.
+    pub account_currencies: Option<Vec<String>>,
+}
+
 /// Puts the report together from what the store summed. Pure, so the rules above are tested
 /// without a database and the two stores only have to agree on sums.
 pub fn build_report(
     query: &ReportQuery,
     time_zone: &str,
-    orders: &[OrderAggregate],
-    insights: &[InsightAggregate],
-    ads: &[AdRecord],
+    inputs: ReportInputs<'_>,
     source: ReportSource,
 ) -> Report {
-    let spend_currencies: BTreeSet<&str> = insights.iter().map(|r| r.currency.as_str()).collect();
+    let ReportInputs {
+        orders,
+        insights,
+        ads,
+        stores,
+        warnings: assignment_warnings,
+        account_currencies,
+    } = inputs;
+    let spend_currencies: BTreeSet<&str> = match &account_currencies {
+        Some(currencies) => currencies.iter().map(String::as_str).collect(),
+        None => insights.iter().map(|r| r.currency.as_str()).collect(),
+    };
     let order_currencies: BTreeSet<&str> = orders
         .iter()
         .filter_map(|r| r.currency.as_deref())
         .collect();
     let spend_currency = spend_currencies.first().map(|c| c.to_string());
-    let mut warnings = Vec::new();
-    if query.store.is_some() {
-        warnings.push(ReportWarning::SpendIsAccountWide);
-    }
+    let mut warnings = assignment_warnings;
     // Orders without a currency count in the others' currency; when none has one, in the ad
     // account's (Pancake leaves it out for some shops), said as an assumption.
     let revenue_currency = match order_currencies.first() {
@@ -300,6 +363,7 @@ pub fn build_report(
     let mut rows = match query.by {
         ReportGrouping::Day => day_rows(query, orders, insights),
         ReportGrouping::Ad | ReportGrouping::Campaign => ad_rows(query.by, orders, insights, ads),
+        ReportGrouping::Store => store_rows(query, orders, insights, stores),
     };
     rows.iter_mut().for_each(|row| row.metrics.finish(ratios));
 
@@ -447,11 +511,146 @@ fn ad_rows(
     rows
 }
 
+/// Each store (the chosen one only, when there is one), most spend first, with its share of the
+/// spend and its own sales; then the spend of no store: unassigned, and no store by choice.
+fn store_rows(
+    query: &ReportQuery,
+    orders: &[OrderAggregate],
+    insights: &[InsightAggregate],
+    stores: &[(uuid::Uuid, String)],
+) -> Vec<ReportRow> {
+    let mut by_owner: BTreeMap<SpendOwner, ReportRow> = BTreeMap::new();
+    let row = |owner: SpendOwner, name: Option<String>| ReportRow {
+        kind: match owner {
+            SpendOwner::Store(_) => ReportRowKind::Store,
+            SpendOwner::NoStore => ReportRowKind::NoStore,
+            SpendOwner::Unassigned => ReportRowKind::Unassigned,
+        },
+        key: match owner {
+            SpendOwner::Store(id) => id.to_string(),
+            _ => String::new(),
+        },
+        name,
+        campaign_name: None,
+        metrics: ReportMetrics::default(),
+    };
+    for (id, name) in stores {
+        if query.store.is_none_or(|chosen| chosen == *id) {
+            let owner = SpendOwner::Store(*id);
+            by_owner.insert(owner, row(owner, Some(name.clone())));
+        }
+    }
+    for insight in insights {
+        let owner = SpendOwner::from_key(&insight.key);
+        by_owner
+            .entry(owner)
+            .or_insert_with(|| row(owner, None))
+            .metrics
+            .add_insight(insight);
+    }
+    for order in orders {
+        let owner = order
+            .key
+            .as_deref()
+            .and_then(|key| uuid::Uuid::parse_str(key).ok())
+            .map_or(SpendOwner::Unassigned, SpendOwner::Store);
+        by_owner
+            .entry(owner)
+            .or_insert_with(|| row(owner, None))
+            .metrics
+            .add_orders(order);
+    }
+    let (mut rows, others): (Vec<ReportRow>, Vec<ReportRow>) = by_owner
+        .into_values()
+        .partition(|row| row.kind == ReportRowKind::Store);
+    rows.sort_by(|a, b| {
+        (b.metrics.spend_minor, b.metrics.revenue_minor)
+            .cmp(&(a.metrics.spend_minor, a.metrics.revenue_minor))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    // Spend of no store is shown whenever there is any: never hidden, never spread.
+    let mut others: Vec<ReportRow> = others
+        .into_iter()
+        .filter(|row| row.metrics != ReportMetrics::default())
+        .collect();
+    others.sort_by_key(|row| row.kind != ReportRowKind::Unassigned);
+    rows.extend(others);
+    rows
+}
+
+/// What the reports must say about assignments, from the range's spend split by ad and owner
+/// ([`AggregateKey::Ad`], every owner): spend no store has (campaigns not assigned), and
+/// campaigns reassigned since the range began (their past days moved).
+pub fn assignment_warnings(
+    query: &ReportQuery,
+    zone: chrono_tz::Tz,
+    by_ad: &[OwnedInsightAggregate],
+    plan: &SpendPlan,
+    ads: &[AdRecord],
+) -> Vec<ReportWarning> {
+    let ads: HashMap<&str, &AdRecord> = ads.iter().map(|ad| (ad.ad_id.as_str(), ad)).collect();
+    let mut warnings = Vec::new();
+    // Campaign (name, else id; an ad Meta gave without one, its id) → unassigned spend.
+    let mut unassigned: HashMap<String, i64> = HashMap::new();
+    let mut spent: BTreeSet<&str> = BTreeSet::new();
+    for row in by_ad {
+        let ad_id = row.figures.key.as_str();
+        if row.figures.spend_minor <= 0 {
+            continue;
+        }
+        spent.insert(ad_id);
+        if row.owner == UNASSIGNED_OWNER {
+            let ad = ads.get(ad_id);
+            let label = ad
+                .and_then(|ad| ad.campaign_name.clone().or_else(|| ad.campaign_id.clone()))
+                .unwrap_or_else(|| ad_id.to_string());
+            *unassigned.entry(label).or_default() += row.figures.spend_minor;
+        }
+    }
+    if !unassigned.is_empty() {
+        let mut campaigns: Vec<(String, i64)> = unassigned.into_iter().collect();
+        campaigns.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        warnings.push(ReportWarning::UnassignedSpend {
+            spend_minor: campaigns.iter().map(|(_, spend)| spend).sum(),
+            campaigns: campaigns.into_iter().map(|(name, _)| name).collect(),
+        });
+    }
+    let mut reassigned: BTreeMap<(String, String), ReportWarning> = BTreeMap::new();
+    for ad_id in spent {
+        let Some(record) = plan.decider(ad_id) else {
+            continue;
+        };
+        let Some(at) = record.reassigned_at else {
+            continue;
+        };
+        if local_day(at, zone) < query.from {
+            continue;
+        }
+        let ad = ads.get(ad_id);
+        let adset = (!record.adset_id.is_empty()).then(|| record.adset_id.clone());
+        reassigned
+            .entry((record.campaign_id.clone(), record.adset_id.clone()))
+            .or_insert_with(|| ReportWarning::Reassigned {
+                campaign_id: record.campaign_id.clone(),
+                campaign_name: ad.and_then(|ad| ad.campaign_name.clone()),
+                adset_name: adset
+                    .as_ref()
+                    .and_then(|_| ad.and_then(|ad| ad.adset_name.clone())),
+                adset_id: adset,
+                at,
+            });
+    }
+    warnings.extend(reassigned.into_values());
+    warnings
+}
+
 /// What the store is asked for a (validated) query: the grouping of its sums and the orders.
 pub fn plan(query: &ReportQuery, zone: chrono_tz::Tz) -> (AggregateKey, OrderFilter) {
     let key = match query.by {
         ReportGrouping::Day => AggregateKey::Day,
         ReportGrouping::Campaign | ReportGrouping::Ad => AggregateKey::Ad,
+        ReportGrouping::Store => AggregateKey::Store,
     };
     let filter = OrderFilter {
         days: DayPlan::new(zone, query.from, query.to),
@@ -498,6 +697,7 @@ pub fn report_csv(report: &Report) -> String {
         ReportGrouping::Day => "day",
         ReportGrouping::Campaign => "campaign_id",
         ReportGrouping::Ad => "ad_id",
+        ReportGrouping::Store => "store_id",
     };
     let spend_unit = report.spend_currency.clone().unwrap_or_default();
     let revenue_unit = report.revenue_currency.clone().unwrap_or_default();
@@ -547,6 +747,8 @@ pub fn report_csv(report: &Report) -> String {
             }
             ReportRowKind::UnknownAd => (row.key.clone(), "Ad not in Meta".to_string()),
             ReportRowKind::NoAd => (String::new(), "No ad".to_string()),
+            ReportRowKind::Unassigned => (String::new(), "Not assigned to a store".to_string()),
+            ReportRowKind::NoStore => (String::new(), "No store".to_string()),
             _ => (row.key.clone(), row.name.clone().unwrap_or_default()),
         };
         let record = line(
@@ -576,6 +778,7 @@ pub fn save_report_csv(
         ReportGrouping::Day => "by-day",
         ReportGrouping::Campaign => "by-campaign",
         ReportGrouping::Ad => "by-ad",
+        ReportGrouping::Store => "by-store",
     };
     let stem = format!("ad-spend-vs-sales_{}_{}_{by}", report.from, report.to);
     let content = report_csv(report);

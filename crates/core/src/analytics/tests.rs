@@ -35,24 +35,40 @@ fn ad(id: &str, campaign: &str) -> AdRecord {
     AdRecord {
         ad_id: id.into(),
         ad_name: Some(format!("Quảng cáo {id}")),
+        adset_id: Some(format!("s-{campaign}")),
+        adset_name: None,
         campaign_id: Some(campaign.into()),
         campaign_name: Some(format!("Chiến dịch {campaign}")),
     }
 }
 
+/// The report of the whole account (no assignment involved).
+fn build(
+    query: &ReportQuery,
+    orders: &[OrderAggregate],
+    insights: &[InsightAggregate],
+    ads: &[AdRecord],
+) -> Report {
+    let inputs = ReportInputs {
+        orders,
+        insights,
+        ads,
+        ..ReportInputs::default()
+    };
+    build_report(query, DEFAULT_TIME_ZONE, inputs, ReportSource::Local)
+}
+
 #[test]
 fn every_day_of_the_range_has_a_row_and_ratios_follow_the_sums() {
-    let report = build_report(
+    let report = build(
         &query(ReportGrouping::Day),
-        DEFAULT_TIME_ZONE,
         &[
             orders(Some("2026-11-01"), 300_000, 2),
             orders(Some("2026-11-03"), 100_001, 3),
         ],
         &[insight("2026-11-01", 100_000, 250_000)],
         &[],
-        ReportSource::Local,
-    );
+            );
     let days: Vec<&str> = report.rows.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(days, ["2026-11-01", "2026-11-02", "2026-11-03"]);
     let first = &report.rows[0].metrics;
@@ -90,14 +106,12 @@ fn campaigns_gather_their_ads_and_unknown_and_missing_ads_have_rows_of_their_own
         orders(Some("a8"), 30_000, 2),
         orders(None, 999_000, 4),
     ];
-    let report = build_report(
+    let report = build(
         &query(ReportGrouping::Campaign),
-        DEFAULT_TIME_ZONE,
         &sales,
         &insights,
         &ads,
-        ReportSource::Local,
-    );
+            );
     let rows: Vec<(ReportRowKind, &str, i64, i64)> = report
         .rows
         .iter()
@@ -123,14 +137,12 @@ fn campaigns_gather_their_ads_and_unknown_and_missing_ads_have_rows_of_their_own
     assert_eq!(report.rows[1].metrics.meta_purchase_value_minor, 400_000);
     assert_eq!(report.rows[2].metrics.orders, 3);
 
-    let by_ad = build_report(
+    let by_ad = build(
         &query(ReportGrouping::Ad),
-        DEFAULT_TIME_ZONE,
         &sales,
         &insights,
         &ads,
-        ReportSource::Local,
-    );
+            );
     let unknown: Vec<&str> = by_ad
         .rows
         .iter()
@@ -154,25 +166,20 @@ fn spend_and_sales_in_different_currencies_get_no_pos_roas_and_a_warning() {
     spend.currency = "USD".into();
     let mut q = query(ReportGrouping::Day);
     q.store = Some(uuid::Uuid::nil());
-    let report = build_report(
+    let report = build(
         &q,
-        DEFAULT_TIME_ZONE,
         &[orders(Some("2026-11-01"), 500_000, 1)],
         &[spend],
         &[],
-        ReportSource::Local,
-    );
+            );
     assert_eq!(report.totals.roas_pos, None);
     assert_eq!(report.totals.roas_meta, Some(0.0));
     assert_eq!(
         report.warnings,
-        [
-            ReportWarning::SpendIsAccountWide,
-            ReportWarning::CurrenciesDiffer {
-                spend: "USD".into(),
-                revenue: "VND".into()
-            }
-        ]
+        [ReportWarning::CurrenciesDiffer {
+            spend: "USD".into(),
+            revenue: "VND".into()
+        }]
     );
 }
 
@@ -180,14 +187,12 @@ fn spend_and_sales_in_different_currencies_get_no_pos_roas_and_a_warning() {
 fn the_csv_starts_with_a_bom_and_keeps_vietnamese_and_exact_money() {
     let mut spend = insight("a1", 12_345, 0);
     spend.currency = "USD".into();
-    let report = build_report(
+    let report = build(
         &query(ReportGrouping::Ad),
-        DEFAULT_TIME_ZONE,
         &[orders(Some("a1"), 1_234_567, 2), orders(None, 5, 1)],
         &[spend],
         &[ad("a1", "c1")],
-        ReportSource::Local,
-    );
+            );
     let csv = report_csv(&report);
     assert!(csv.starts_with('\u{feff}'));
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
@@ -238,14 +243,12 @@ fn queries_are_checked() {
 #[test]
 fn exports_never_overwrite_each_other() {
     let dir = tempfile::tempdir().unwrap();
-    let report = build_report(
+    let report = build(
         &query(ReportGrouping::Campaign),
-        DEFAULT_TIME_ZONE,
         &[orders(None, 5, 1)],
         &[],
         &[],
-        ReportSource::Local,
-    );
+            );
     let first = save_report_csv(&report, dir.path()).unwrap();
     let second = save_report_csv(&report, dir.path()).unwrap();
     assert_eq!(
@@ -266,14 +269,12 @@ fn exports_never_overwrite_each_other() {
 fn spend_in_several_currencies_gets_no_roas_and_orders_without_one_take_the_accounts() {
     let mut usd = insight("2026-11-01", 1_000, 5_000);
     usd.currency = "USD".into();
-    let report = build_report(
+    let report = build(
         &query(ReportGrouping::Day),
-        DEFAULT_TIME_ZONE,
         &[orders(Some("2026-11-01"), 500_000, 1)],
         &[insight("2026-11-01", 100_000, 200_000), usd],
         &[],
-        ReportSource::Local,
-    );
+            );
     assert_eq!(
         (report.totals.roas_meta, report.totals.roas_pos),
         (None, None)
@@ -286,14 +287,12 @@ fn spend_in_several_currencies_gets_no_roas_and_orders_without_one_take_the_acco
 
     let mut unknown = orders(Some("2026-11-01"), 300_000, 1);
     unknown.currency = None;
-    let report = build_report(
+    let report = build(
         &query(ReportGrouping::Day),
-        DEFAULT_TIME_ZONE,
         &[unknown],
         &[insight("2026-11-01", 100_000, 0)],
         &[],
-        ReportSource::Local,
-    );
+            );
     assert_eq!(report.revenue_currency.as_deref(), Some("VND"));
     assert_eq!(report.totals.roas_pos, Some(3.0));
     assert_eq!(
@@ -309,14 +308,12 @@ fn names_that_look_like_formulas_stay_text_in_the_csv() {
     let mut evil = ad("a1", "c1");
     evil.ad_name = Some("=HYPERLINK(\"http://x\",\"Bấm\")".into());
     evil.campaign_name = Some("+Tết, \"sale\"".into());
-    let report = build_report(
+    let report = build(
         &query(ReportGrouping::Ad),
-        DEFAULT_TIME_ZONE,
         &[],
         &[insight("a1", -5, 0)],
         &[evil],
-        ReportSource::Local,
-    );
+            );
     let csv = report_csv(&report);
     let line = csv.lines().nth(1).unwrap();
     assert!(
@@ -340,4 +337,120 @@ fn days_outside_two_thousand_to_twenty_one_hundred_are_refused() {
     assert!(validate(&q, DEFAULT_TIME_ZONE)
         .unwrap_err()
         .contains("outside"));
+}
+
+fn owned(owner: &str, ad: &str, spend: i64) -> OwnedInsightAggregate {
+    OwnedInsightAggregate {
+        owner: owner.into(),
+        figures: insight(ad, spend, 0),
+    }
+}
+
+#[test]
+fn by_store_every_store_has_a_row_and_spend_of_no_store_comes_last_and_apart() {
+    let hn = uuid::Uuid::from_u128(1);
+    let sg = uuid::Uuid::from_u128(2);
+    let stores = [(hn, "Hà Nội".to_string()), (sg, "Sài Gòn".to_string())];
+    let q = query(ReportGrouping::Store);
+    let insights = [
+        insight(&sg.to_string(), 300, 0),
+        insight(crate::store::NO_STORE_OWNER, 50, 0),
+        insight(crate::store::UNASSIGNED_OWNER, 70, 0),
+    ];
+    let orders = [orders(Some(&hn.to_string()), 900, 3)];
+    let inputs = ReportInputs {
+        orders: &orders,
+        insights: &insights,
+        stores: &stores,
+        ..ReportInputs::default()
+    };
+    let report = build_report(&q, DEFAULT_TIME_ZONE, inputs, ReportSource::Local);
+    let rows: Vec<(ReportRowKind, Option<&str>, i64, i64)> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.kind,
+                r.name.as_deref(),
+                r.metrics.spend_minor,
+                r.metrics.revenue_minor,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (ReportRowKind::Store, Some("Sài Gòn"), 300, 0),
+            (ReportRowKind::Store, Some("Hà Nội"), 0, 900),
+            (ReportRowKind::Unassigned, None, 70, 0),
+            (ReportRowKind::NoStore, None, 50, 0),
+        ]
+    );
+    assert_eq!(report.totals.spend_minor, 420, "all of it, in some row");
+    // One store chosen: its row alone.
+    let mut one = query(ReportGrouping::Store);
+    one.store = Some(hn);
+    let inputs = ReportInputs {
+        orders: &orders,
+        insights: &[],
+        stores: &stores,
+        account_currencies: Some(vec!["VND".into()]),
+        ..ReportInputs::default()
+    };
+    let report = build_report(&one, DEFAULT_TIME_ZONE, inputs, ReportSource::Local);
+    assert_eq!(report.rows.len(), 1);
+    assert_eq!(
+        report.spend_currency.as_deref(),
+        Some("VND"),
+        "a store without spend reads in the account's currency"
+    );
+    let csv = report_csv(&report);
+    assert!(csv.starts_with("\u{feff}store_id,name,"), "{csv}");
+}
+
+#[test]
+fn warnings_name_unassigned_campaigns_and_reassignments_since_the_range_began() {
+    use crate::store::{SpendAssignmentRecord, UNASSIGNED_OWNER};
+    let zone: chrono_tz::Tz = DEFAULT_TIME_ZONE.parse().unwrap();
+    let ads = [ad("a1", "c1"), ad("a2", "c2"), ad("a3", "c3")];
+    let record = |campaign: &str, reassigned: Option<&str>| SpendAssignmentRecord {
+        tenant_id: uuid::Uuid::nil(),
+        campaign_id: campaign.into(),
+        adset_id: String::new(),
+        shares: Some("[]".into()),
+        decided_at: None,
+        reassigned_at: reassigned.map(|at| at.parse().unwrap()),
+        changed_by: None,
+        updated_at: chrono::Utc::now(),
+        version: 2,
+    };
+    // c2 reassigned at 00:30 on 1 November in Vietnam (the range's first day); c3 the day
+    // before, which no day of the range ever showed otherwise.
+    let assignments = [
+        record("c2", Some("2026-10-31T17:30:00Z")),
+        record("c3", Some("2026-10-31T16:30:00Z")),
+    ];
+    let plan = assignment::SpendPlan::new(&ads, &assignments, &Default::default());
+    let by_ad = [
+        owned(UNASSIGNED_OWNER, "a1", 1_000),
+        owned(crate::store::NO_STORE_OWNER, "a2", 500),
+        owned(crate::store::NO_STORE_OWNER, "a3", 500),
+    ];
+    let warnings = assignment_warnings(&query(ReportGrouping::Day), zone, &by_ad, &plan, &ads);
+    assert_eq!(
+        warnings,
+        [
+            ReportWarning::UnassignedSpend {
+                spend_minor: 1_000,
+                campaigns: vec!["Chiến dịch c1".into()],
+            },
+            ReportWarning::Reassigned {
+                campaign_id: "c2".into(),
+                campaign_name: Some("Chiến dịch c2".into()),
+                adset_id: None,
+                adset_name: None,
+                at: "2026-10-31T17:30:00Z".parse().unwrap(),
+            },
+        ]
+    );
 }

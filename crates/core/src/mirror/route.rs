@@ -10,10 +10,11 @@ use super::{LinkMode, SharedStore};
 use crate::domain::{IntegrationId, TenantId, UserId};
 use crate::store::prelude::*;
 use crate::store::{
-    AdRecord, AggregateKey, AlertRecord, ClaimScope, ClaimedJob, InsightAggregate,
-    IntegrationRecord, JobInfo, LoginPolicy, OrderAggregate, OrderFilter, Reencryption,
-    RefreshTokenRecord, StoreError, StoreResult, SyncBatch, SyncOutcome, SyncRunRecord,
-    SyncedTable, TenantKeyRecord, TenantRecord, TokenExpiryRecord, UserRecord,
+    AdRecord, AdStoreSales, AggregateKey, AlertRecord, ClaimScope, ClaimedJob, InsightAggregate,
+    IntegrationRecord, JobInfo, LoginPolicy, OrderAggregate, OrderFilter, OwnedInsightAggregate,
+    Reencryption, RefreshTokenRecord, SpendAssignmentRecord, SpendShare, StoreError, StoreResult,
+    SyncBatch, SyncOutcome, SyncRunRecord, SyncedTable, TenantKeyRecord, TenantRecord,
+    TokenExpiryRecord, UserRecord,
 };
 
 /// Reads: the server while online, the mirror otherwise (and when the server just failed).
@@ -476,6 +477,21 @@ impl ReportStore for SharedStore {
         read!(self, report_insights(tenant, from, to, key))
     }
 
+    async fn report_split_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+        shares: &[SpendShare],
+        owner: Option<&str>,
+    ) -> StoreResult<Vec<OwnedInsightAggregate>> {
+        read!(
+            self,
+            report_split_insights(tenant, from, to, key, shares, owner)
+        )
+    }
+
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
         read!(self, report_ads(tenant))
     }
@@ -557,6 +573,34 @@ impl AlertStore for SharedStore {
             self,
             record_token_expiry(tenant, integration, expires_at, checked_at)
         )
+    }
+}
+
+/// Decisions are read like reports; making one needs the server (it changes every computer's
+/// figures, so it is not queued here to show figures the others do not have), and the server's
+/// row is copied into the mirror at once.
+#[async_trait]
+impl AssignmentStore for SharedStore {
+    async fn spend_assignments(&self, tenant: TenantId) -> StoreResult<Vec<SpendAssignmentRecord>> {
+        read!(self, spend_assignments(tenant))
+    }
+
+    async fn put_spend_assignment(
+        &self,
+        record: &SpendAssignmentRecord,
+        expected_version: i64,
+    ) -> StoreResult<SpendAssignmentRecord> {
+        let stored: SpendAssignmentRecord =
+            server_only!(self, put_spend_assignment(record, expected_version))?;
+        if let Err(err) = self.mirror.put_assignment_copy(&stored).await {
+            tracing::warn!(error = %err, "could not copy a written assignment into the mirror");
+        }
+        self.bump();
+        Ok(stored)
+    }
+
+    async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
+        read!(self, ad_sales_by_store(tenant))
     }
 }
 

@@ -4,12 +4,14 @@
 //!
 //! One file per concern, each an `impl Core` block: `link` (shared mode's server), `auth`
 //! (accounts and sessions), `keys` (data keys), `connect` (discovery, create flows, connection
-//! tests), `integrations`, `sync` (the queue and the engine's runs), `report` and `alerts`. The service
+//! tests), `integrations`, `sync` (the queue and the engine's runs), `report`, `alerts` and
+//! `campaigns` (which store each campaign's spend belongs to). The service
 //! uses everything below it (store, mirror, sync engine, analytics, providers) and nothing
 //! above (`config` opens it).
 
 mod alerts;
 mod auth;
+mod campaigns;
 mod connect;
 mod integrations;
 mod keys;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 pub use auth::{Account, SignedIn};
 pub use connect::{AdAccountChoice, ConnectOutcome, ConnectionTestResult, ShopChoice};
 pub use keys::KeyRotation;
+pub use report::StoreDaySpend;
 
 use keys::Keys;
 

@@ -16,6 +16,9 @@ pub enum Constraint {
     TenantKeyVersion,
     /// An offline edit's integration was deleted on the server meanwhile.
     DeletedOnServer,
+    /// `spend_assignments_shares_add_up`: a campaign's store shares must be distinct stores
+    /// whose shares add up to 100 %.
+    SpendShares,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +69,11 @@ impl From<StoreError> for CoreError {
             StoreError::Conflict(Constraint::TenantKeyVersion) => CoreError::Conflict(
                 "Another key rotation finished first; nothing was changed. Run it again if \
                  needed."
+                    .into(),
+            ),
+            StoreError::Conflict(Constraint::SpendShares) => CoreError::Validation(
+                "The shares of a campaign's stores must be whole hundredths of a percent, each \
+                 store once, adding up to 100 %."
                     .into(),
             ),
             StoreError::Stale => CoreError::StaleEdit,

@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 
 use super::decode::DbUuid;
-use super::{IntegrationRecord, SyncRunRecord, TenantKeyRecord, TenantRecord};
+use super::{
+    IntegrationRecord, SpendAssignmentRecord, SyncRunRecord, TenantKeyRecord, TenantRecord,
+};
 use crate::domain::{IntegrationId, TenantId};
 
 /// Where a mirror's last pull stopped: the highest row version it saw and the snapshot xmin of
@@ -27,6 +29,8 @@ pub struct Changes {
     /// Sync history, so it can be reviewed offline.
     pub sync_runs: Vec<SyncRunRecord>,
     pub deleted_sync_runs: Vec<uuid::Uuid>,
+    /// Which store each campaign's spend belongs to (never deleted: cleared instead).
+    pub spend_assignments: Vec<SpendAssignmentRecord>,
     /// Synced rows (orders, variations, stock, ads, insights) as JSON objects of their columns,
     /// per table; see [`MIRRORED_SYNC_TABLES`].
     pub synced: Vec<(&'static str, serde_json::Value)>,

@@ -4,8 +4,9 @@
 //! The concerns, each a trait with its records in a file of its own: [`AccountStore`]
 //! (workspaces, users, sessions, sign-in throttling), [`KeyStore`] (wrapped data keys),
 //! [`IntegrationStore`], [`JobStore`] (the sync queue), [`SyncStore`] (runs, checkpoints, synced
-//! rows), [`ReportStore`] (the report's sums and sales rules), [`AlertStore`] (alerts, their
-//! thresholds and the facts their rules read) and the mirror feed ([`Changes`],
+//! rows), [`ReportStore`] (the report's sums, sales rules and the split of spend among stores),
+//! [`AlertStore`] (alerts, their thresholds and the facts their rules read),
+//! [`AssignmentStore`] (which store each campaign's spend belongs to) and the mirror feed ([`Changes`],
 //! the outbox). [`Store`] is their union, what the service holds; `prelude` brings them all into
 //! scope. Each dialect implements one concern per file under the same names:
 //! `postgres/<concern>.rs` and `sqlite/<concern>.rs`.
@@ -19,6 +20,7 @@
 
 mod accounts;
 mod alerts;
+mod assignments;
 mod days;
 mod decode;
 mod error;
@@ -35,6 +37,7 @@ pub use accounts::{
     AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, TenantRecord, UserRecord,
 };
 pub use alerts::{AlertRecord, AlertStore, TokenExpiryRecord};
+pub use assignments::{AdStoreSales, AssignmentStore, SpendAssignmentRecord};
 pub use days::{DayPlan, DaySpan, SpanDay};
 pub use error::{Constraint, StoreError, StoreResult};
 pub use feed::{Changes, ColumnKind, OutboxEntry, PullCursor, MIRRORED_SYNC_TABLES};
@@ -43,8 +46,9 @@ pub use jobs::{ClaimScope, ClaimedJob, JobInfo, JobStore};
 pub use keys::{KeyStore, Reencryption, TenantKeyRecord};
 pub use postgres::PostgresStore;
 pub use report::{
-    counted_status_sql, AdRecord, AggregateKey, Dialect, InsightAggregate, OrderAggregate,
-    OrderFilter, ReportStore, COUNTED_STATUSES, REVENUE_SQL,
+    counted_status_sql, shares_json, split_insights_sql, AdRecord, AggregateKey, Dialect,
+    InsightAggregate, OrderAggregate, OrderFilter, OwnedInsightAggregate, ReportStore, SpendShare,
+    COUNTED_STATUSES, NO_STORE_OWNER, REVENUE_SQL, UNASSIGNED_OWNER, WHOLE_SHARE,
 };
 pub use sqlite::SqliteStore;
 pub use sync::{order_items_json, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
@@ -52,8 +56,8 @@ pub use sync::{order_items_json, SyncBatch, SyncRunRecord, SyncStore, SyncedTabl
 /// Every store trait, for callers that use several: `use integrations_core::store::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AccountStore, AlertStore, IntegrationStore, JobStore, KeyStore, ReportStore, Store,
-        SyncStore,
+        AccountStore, AlertStore, AssignmentStore, IntegrationStore, JobStore, KeyStore,
+        ReportStore, Store, SyncStore,
     };
 }
 
@@ -66,6 +70,7 @@ pub trait Store:
     + SyncStore
     + ReportStore
     + AlertStore
+    + AssignmentStore
     + Send
     + Sync
 {

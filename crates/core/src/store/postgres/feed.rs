@@ -3,12 +3,13 @@
 use sqlx::{FromRow, Row};
 use uuid::Uuid;
 
+use super::assignments::ASSIGNMENT_COLUMNS;
 use super::integrations::INTEGRATION_COLUMNS;
 use super::{map_err, set_local, PostgresStore};
 use crate::domain::TenantId;
 use crate::store::{
-    Changes, ColumnKind, IntegrationRecord, PullCursor, StoreError, StoreResult, SyncRunRecord,
-    TenantKeyRecord, TenantRecord, MIRRORED_SYNC_TABLES,
+    Changes, ColumnKind, IntegrationRecord, PullCursor, SpendAssignmentRecord, StoreError,
+    StoreResult, SyncRunRecord, TenantKeyRecord, TenantRecord, MIRRORED_SYNC_TABLES,
 };
 
 impl PostgresStore {
@@ -33,6 +34,14 @@ impl PostgresStore {
         };
         let integrations: Vec<IntegrationRecord> =
             sqlx::query_as(&since("integrations", INTEGRATION_COLUMNS))
+                .bind(tenant)
+                .bind(cursor.last_version)
+                .bind(cursor.horizon)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let spend_assignments: Vec<SpendAssignmentRecord> =
+            sqlx::query_as(&since("spend_assignments", ASSIGNMENT_COLUMNS))
                 .bind(tenant)
                 .bind(cursor.last_version)
                 .bind(cursor.horizon)
@@ -113,6 +122,9 @@ impl PostgresStore {
         for record in &integrations {
             last_version = last_version.max(record.row_version);
         }
+        for record in &spend_assignments {
+            last_version = last_version.max(record.version);
+        }
         // Small and rarely changed: sent whole every time.
         let tenant_record: Option<TenantRecord> =
             sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
@@ -136,6 +148,7 @@ impl PostgresStore {
             deleted_integrations,
             sync_runs,
             deleted_sync_runs,
+            spend_assignments,
             synced,
             cursor: PullCursor {
                 last_version,

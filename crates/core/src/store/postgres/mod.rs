@@ -6,6 +6,7 @@
 
 mod accounts;
 mod alerts;
+mod assignments;
 mod feed;
 mod integrations;
 mod jobs;
@@ -183,6 +184,9 @@ fn map_err(err: sqlx::Error) -> StoreError {
                     Some("tenant_keys_pkey") => StoreError::Conflict(Constraint::TenantKeyVersion),
                     _ => StoreError::Database(db.message().to_owned()),
                 };
+            }
+            if db.constraint() == Some("spend_assignments_shares_add_up") {
+                return StoreError::Conflict(Constraint::SpendShares);
             }
             let code = db.code().unwrap_or_default();
             // Class 08: connection exceptions; 57P0x: the server is shutting down or starting.

@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use super::{map_err, PostgresStore};
 use crate::domain::TenantId;
 use crate::store::{
-    counted_status_sql, AdRecord, AggregateKey, Dialect, InsightAggregate, OrderAggregate,
-    OrderFilter, ReportStore, StoreResult, REVENUE_SQL,
+    counted_status_sql, shares_json, split_insights_sql, AdRecord, AggregateKey, Dialect,
+    InsightAggregate, OrderAggregate, OrderFilter, OwnedInsightAggregate, ReportStore, SpendShare,
+    StoreResult, REVENUE_SQL,
 };
 
 #[async_trait]
@@ -24,6 +25,10 @@ impl ReportStore for PostgresStore {
                 (day.clone(), format!("to_char({day}, 'YYYY-MM-DD')"))
             }
             AggregateKey::Ad => ("ad_id".to_string(), "ad_id".to_string()),
+            AggregateKey::Store => (
+                "integration_id".to_string(),
+                "integration_id::text".to_string(),
+            ),
         };
         let sql = format!(
             "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL})::bigint AS revenue_minor, \
@@ -57,6 +62,8 @@ impl ReportStore for PostgresStore {
         let (group, key_sql) = match key {
             AggregateKey::Day => ("day", "to_char(day, 'YYYY-MM-DD')"),
             AggregateKey::Ad => ("ad_id", "ad_id"),
+            // Insights know no store: the account's sums under one empty key.
+            AggregateKey::Store => ("currency", "''"),
         };
         let sql = format!(
             "SELECT {key_sql} AS key, currency, sum(spend_minor)::bigint AS spend_minor, \
@@ -79,10 +86,34 @@ impl ReportStore for PostgresStore {
         Ok(rows)
     }
 
+    async fn report_split_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+        shares: &[SpendShare],
+        owner: Option<&str>,
+    ) -> StoreResult<Vec<OwnedInsightAggregate>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query_as(&split_insights_sql(Dialect::Postgres, key))
+            .bind(tenant)
+            .bind(from)
+            .bind(to)
+            .bind(shares_json(shares))
+            .bind(owner)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(rows)
+    }
+
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
         let rows = sqlx::query_as(
-            "SELECT ad_id, ad_name, campaign_id, campaign_name FROM meta_ads WHERE tenant_id = $1",
+            "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name FROM meta_ads \
+             WHERE tenant_id = $1",
         )
         .bind(tenant)
         .fetch_all(&mut *tx)

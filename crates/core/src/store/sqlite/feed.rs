@@ -8,11 +8,12 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::{map_err, next_row_version, parse_ts, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{
-    Changes, ColumnKind, IntegrationRecord, IntegrationStore, PullCursor, StoreError, StoreResult,
-    TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
+    Changes, ColumnKind, IntegrationRecord, IntegrationStore, PullCursor, SpendAssignmentRecord,
+    StoreError, StoreResult, TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
 };
 
 const MIRRORED_TABLES: &[&str] = &[
+    "spend_assignments",
     "integrations",
     "tenant_keys",
     "refresh_tokens",
@@ -113,6 +114,39 @@ async fn put_mirrored_integration(
     .await
     .map_err(map_err)?;
     Ok(true)
+}
+
+/// The server's copy of a decision, unless the mirror already holds that version or a newer
+/// one, and only for the tenant the mirror holds.
+async fn put_mirrored_assignment(
+    tx: &mut Transaction<'static, Sqlite>,
+    record: &SpendAssignmentRecord,
+) -> StoreResult<bool> {
+    let written = sqlx::query(
+        "INSERT INTO spend_assignments (tenant_id, campaign_id, adset_id, shares, decided_at, \
+         reassigned_at, changed_by, created_at, updated_at, row_version) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9 \
+         WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ?1) \
+         ON CONFLICT (tenant_id, campaign_id, adset_id) DO UPDATE SET shares = excluded.shares, \
+             decided_at = excluded.decided_at, reassigned_at = excluded.reassigned_at, \
+             changed_by = excluded.changed_by, updated_at = excluded.updated_at, \
+             row_version = excluded.row_version \
+         WHERE spend_assignments.row_version < excluded.row_version",
+    )
+    .bind(record.tenant_id.to_string())
+    .bind(&record.campaign_id)
+    .bind(&record.adset_id)
+    .bind(&record.shares)
+    .bind(record.decided_at.map(ts))
+    .bind(record.reassigned_at.map(ts))
+    .bind(&record.changed_by)
+    .bind(ts(record.updated_at))
+    .bind(record.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected();
+    Ok(written > 0)
 }
 
 /// One synced row from the server, upserted whole (only for integrations the mirror holds).
@@ -276,6 +310,11 @@ impl SqliteStore {
                 changed += 1;
             }
         }
+        for record in &changes.spend_assignments {
+            if record.tenant_id == tenant && put_mirrored_assignment(&mut tx, record).await? {
+                changed += 1;
+            }
+        }
         for (table, row) in &changes.synced {
             changed += put_mirrored_synced_row(&mut tx, tenant, table, row).await?;
         }
@@ -348,6 +387,14 @@ impl SqliteStore {
         tx.commit().await.map_err(map_err)
     }
 
+    /// The server's copy of a decision it just wrote.
+    pub async fn put_assignment_copy(&self, record: &SpendAssignmentRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        next_row_version(&mut tx).await?;
+        put_mirrored_assignment(&mut tx, record).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
     pub async fn remove_integration_copy(
         &self,
         tenant: TenantId,
@@ -363,6 +410,7 @@ impl SqliteStore {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
         for table in [
+            "spend_assignments",
             "integrations",
             "tenant_keys",
             "refresh_tokens",

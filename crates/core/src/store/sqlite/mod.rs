@@ -7,6 +7,7 @@
 
 mod accounts;
 mod alerts;
+mod assignments;
 mod feed;
 mod integrations;
 mod jobs;
@@ -67,6 +68,9 @@ fn map_err(err: sqlx::Error) -> StoreError {
                 } else {
                     StoreError::Database(message.to_owned())
                 };
+            }
+            if db.message().contains("spend_assignments_shares_add_up") {
+                return StoreError::Conflict(Constraint::SpendShares);
             }
             // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds the
             // file; the user should retry, not read about an internal error.

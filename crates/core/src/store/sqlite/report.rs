@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use super::{map_err, ts, SqliteStore};
 use crate::domain::TenantId;
 use crate::store::{
-    counted_status_sql, AdRecord, AggregateKey, Dialect, InsightAggregate, OrderAggregate,
-    OrderFilter, ReportStore, StoreResult, REVENUE_SQL,
+    counted_status_sql, shares_json, split_insights_sql, AdRecord, AggregateKey, Dialect,
+    InsightAggregate, OrderAggregate, OrderFilter, OwnedInsightAggregate, ReportStore, SpendShare,
+    StoreResult, REVENUE_SQL,
 };
 
 #[async_trait]
@@ -20,6 +21,7 @@ impl ReportStore for SqliteStore {
         let key_sql = match key {
             AggregateKey::Day => filter.days.day_sql(Dialect::Sqlite, "inserted_at"),
             AggregateKey::Ad => "ad_id".to_string(),
+            AggregateKey::Store => "integration_id".to_string(),
         };
         let sql = format!(
             "SELECT {key_sql} AS key, currency, sum({REVENUE_SQL}) AS revenue_minor, \
@@ -50,6 +52,7 @@ impl ReportStore for SqliteStore {
         let key_sql = match key {
             AggregateKey::Day => "day",
             AggregateKey::Ad => "ad_id",
+            AggregateKey::Store => "''",
         };
         let sql = format!(
             "SELECT {key_sql} AS key, currency, sum(spend_minor) AS spend_minor, \
@@ -69,9 +72,30 @@ impl ReportStore for SqliteStore {
             .map_err(map_err)
     }
 
+    async fn report_split_insights(
+        &self,
+        tenant: TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        key: AggregateKey,
+        shares: &[SpendShare],
+        owner: Option<&str>,
+    ) -> StoreResult<Vec<OwnedInsightAggregate>> {
+        sqlx::query_as(&split_insights_sql(Dialect::Sqlite, key))
+            .bind(tenant.to_string())
+            .bind(from.format("%Y-%m-%d").to_string())
+            .bind(to.format("%Y-%m-%d").to_string())
+            .bind(shares_json(shares))
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
         sqlx::query_as(
-            "SELECT ad_id, ad_name, campaign_id, campaign_name FROM meta_ads WHERE tenant_id = ?",
+            "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name FROM meta_ads \
+             WHERE tenant_id = ?",
         )
         .bind(tenant.to_string())
         .fetch_all(&self.pool)

@@ -1,0 +1,90 @@
+//! Spend per store: the decisions and the sales behind the suggestions.
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use super::{map_err, next_row_version, ts, SqliteStore};
+use crate::domain::TenantId;
+use crate::store::{
+    counted_status_sql, AdStoreSales, AssignmentStore, SpendAssignmentRecord, StoreError,
+    StoreResult, REVENUE_SQL,
+};
+
+pub(super) const ASSIGNMENT_COLUMNS: &str = "tenant_id, campaign_id, adset_id, shares, \
+     decided_at, reassigned_at, changed_by, updated_at, row_version";
+
+#[async_trait]
+impl AssignmentStore for SqliteStore {
+    async fn spend_assignments(&self, tenant: TenantId) -> StoreResult<Vec<SpendAssignmentRecord>> {
+        sqlx::query_as(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM spend_assignments WHERE tenant_id = ? \
+             ORDER BY campaign_id, adset_id"
+        ))
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn put_spend_assignment(
+        &self,
+        record: &SpendAssignmentRecord,
+        expected_version: i64,
+    ) -> StoreResult<SpendAssignmentRecord> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let now = ts(Utc::now());
+        let sql = if expected_version == 0 {
+            format!(
+                "INSERT INTO spend_assignments (tenant_id, campaign_id, adset_id, shares, \
+                 decided_at, reassigned_at, changed_by, created_at, updated_at, row_version) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) \
+                 ON CONFLICT (tenant_id, campaign_id, adset_id) DO NOTHING \
+                 RETURNING {ASSIGNMENT_COLUMNS}"
+            )
+        } else {
+            format!(
+                "UPDATE spend_assignments SET shares = ?4, decided_at = ?5, reassigned_at = ?6, \
+                 changed_by = ?7, updated_at = ?8, row_version = ?9 \
+                 WHERE tenant_id = ?1 AND campaign_id = ?2 AND adset_id = ?3 \
+                   AND row_version = ?10 \
+                 RETURNING {ASSIGNMENT_COLUMNS}"
+            )
+        };
+        let mut query = sqlx::query_as(&sql)
+            .bind(record.tenant_id.to_string())
+            .bind(&record.campaign_id)
+            .bind(&record.adset_id)
+            .bind(&record.shares)
+            .bind(record.decided_at.map(ts))
+            .bind(record.reassigned_at.map(ts))
+            .bind(&record.changed_by)
+            .bind(&now)
+            .bind(version);
+        if expected_version != 0 {
+            query = query.bind(expected_version);
+        }
+        let row = query.fetch_optional(&mut *tx).await.map_err(map_err)?;
+        let Some(row) = row else {
+            tx.rollback().await.map_err(map_err)?;
+            return Err(StoreError::Stale);
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
+        sqlx::query_as(&format!(
+            "SELECT ad_id, integration_id AS store, count(*) AS orders, \
+                    sum({REVENUE_SQL}) AS revenue_minor \
+             FROM pancake_orders \
+             WHERE tenant_id = ? AND ad_id IS NOT NULL AND {} \
+             GROUP BY ad_id, integration_id",
+            counted_status_sql()
+        ))
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+}
