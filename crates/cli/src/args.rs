@@ -116,7 +116,8 @@ pub enum Command {
         every: Option<i32>,
     },
     /// Ad spend against sales for a range of days (in the workspace's time zone), by day,
-    /// campaign or ad; all stores or one. Offline it reads the local copy and says how old it is.
+    /// campaign, ad or store; all stores or one. Offline it reads the local copy and says how
+    /// old it is.
     Report(ReportArgs),
     /// Join a shared server's workspace with the connection code its operator gave you (read
     /// from stdin). The code is tried first; nothing is kept if it does not work. Then `login`
@@ -137,6 +138,10 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<AlertsAction>,
     },
+    /// Which store(s) each Meta campaign's spend belongs to: list them with what the orders
+    /// suggest, or assign one.
+    #[command(subcommand)]
+    Campaigns(CampaignsCommand),
     /// Settle a conflict between an edit made offline and the server's version (see `status`).
     #[command(visible_alias = "resolve")]
     ResolveConflict {
@@ -200,6 +205,52 @@ pub enum AlertsAction {
     /// Dismiss an alert (it stays in the history, and does not fire again until its condition
     /// has cleared).
     Dismiss { id: Uuid },
+}
+
+#[derive(Subcommand)]
+pub enum CampaignsCommand {
+    /// Every synced campaign (most spend of the last 30 days first) with its stores, what its
+    /// orders suggest, and its ad sets.
+    List {
+        /// Only campaigns (or ad sets) not assigned yet.
+        #[arg(long)]
+        unassigned: bool,
+    },
+    /// Say which store(s) a campaign's spend belongs to. Every report follows, past days
+    /// included. Needs the server in shared mode.
+    ///
+    /// Examples: `--store ID` (all of it), `--store ID:60 --store ID2:40` (shares in percent,
+    /// to hundredths; one store without a share gets the rest), `--none` (no store),
+    /// `--suggested` (confirm what the orders suggest), `--clear` (back to unassigned).
+    #[command(group(clap::ArgGroup::new("choice").required(true).multiple(false)
+        .args(["store", "none", "suggested", "clear"])))]
+    Assign(AssignArgs),
+}
+
+#[derive(Args)]
+pub struct AssignArgs {
+    /// The campaign's id, as `campaigns list` shows it.
+    pub campaign: String,
+    /// One ad set of the campaign instead (where a campaign serves several stores); cleared,
+    /// it follows its campaign again.
+    #[arg(long)]
+    pub adset: Option<String>,
+    /// A store's integration id, with its share in percent after a colon: ID[:SHARE]. Repeat
+    /// for several stores; the first listed among equal shares takes the rounding remainder.
+    #[arg(long, value_name = "ID[:SHARE]")]
+    pub store: Vec<String>,
+    /// The spend belongs to no store.
+    #[arg(long)]
+    pub none: bool,
+    /// Confirm what the synced orders suggest.
+    #[arg(long)]
+    pub suggested: bool,
+    /// Back to unassigned.
+    #[arg(long)]
+    pub clear: bool,
+    /// Refuse the change if the assignment changed since this version was read.
+    #[arg(long)]
+    pub expected_version: Option<i64>,
 }
 
 #[derive(Args)]
@@ -284,6 +335,7 @@ pub enum ByArg {
     Day,
     Campaign,
     Ad,
+    Store,
 }
 
 impl From<ByArg> for ReportGrouping {
@@ -292,6 +344,7 @@ impl From<ByArg> for ReportGrouping {
             ByArg::Day => ReportGrouping::Day,
             ByArg::Campaign => ReportGrouping::Campaign,
             ByArg::Ad => ReportGrouping::Ad,
+            ByArg::Store => ReportGrouping::Store,
         }
     }
 }

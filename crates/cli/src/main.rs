@@ -20,7 +20,7 @@ use clap::Parser;
 use integrations_core::{CoreConfig, CoreResult};
 
 use args::{AlertsAction, Cli, Command};
-use commands::{account, alerts, integrations, report, status, sync, Ctx};
+use commands::{account, alerts, campaigns, integrations, report, status, sync, Ctx};
 use print::Output;
 
 fn main() -> ExitCode {
@@ -93,5 +93,6 @@ async fn run(cli: Cli) -> CoreResult<()> {
         Command::Alerts {
             action: Some(AlertsAction::Dismiss { id }),
         } => alerts::dismiss(&ctx, id).await,
+        Command::Campaigns(command) => campaigns::campaigns(&ctx, command).await,
     }
 }

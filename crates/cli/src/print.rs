@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use integrations_core::alerts::{Alert, AlertDetails, AlertList};
+use integrations_core::analytics::assignment::{
+    percent_text, AssignedShare, Assignment, AssignmentState, Campaign,
+};
 use integrations_core::analytics::{
     minor_to_decimal, Report, ReportGrouping, ReportMetrics, ReportRowKind, ReportSource,
     ReportWarning,
@@ -250,8 +253,37 @@ pub fn print_report(report: &Report) {
 
 fn warning_text(warning: &ReportWarning) -> String {
     match warning {
-        ReportWarning::SpendIsAccountWide => {
-            "spend is the whole ad account's, not this store's.".to_owned()
+        ReportWarning::UnassignedSpend {
+            spend_minor: _,
+            campaigns,
+        } => format!(
+            "spend of {} not assigned to a store counts for no store: {} (see `integrations \
+             campaigns list`).",
+            if campaigns.len() == 1 {
+                "1 campaign".to_owned()
+            } else {
+                format!("{} campaigns", campaigns.len())
+            },
+            campaigns.join(", ")
+        ),
+        ReportWarning::Reassigned {
+            campaign_id,
+            campaign_name,
+            adset_id,
+            adset_name,
+            at,
+        } => {
+            let campaign = campaign_name.as_deref().unwrap_or(campaign_id);
+            let what = match (adset_id, adset_name) {
+                (Some(id), name) => {
+                    format!("ad set {} of {campaign}", name.as_deref().unwrap_or(id))
+                }
+                (None, _) => campaign.to_owned(),
+            };
+            format!(
+                "{what} was reassigned on {}; its spend on earlier days moved with it.",
+                at.format("%Y-%m-%d %H:%M UTC")
+            )
         }
         ReportWarning::CurrenciesDiffer { spend, revenue } => {
             format!("spend is in {spend} and sales in {revenue}; POS ROAS is not computed.")
@@ -282,6 +314,7 @@ fn report_table(report: &Report) -> comfy_table::Table {
         ReportGrouping::Day => "Day",
         ReportGrouping::Campaign => "Campaign",
         ReportGrouping::Ad => "Ad",
+        ReportGrouping::Store => "Store",
     };
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
@@ -329,6 +362,9 @@ fn report_table(report: &Report) -> comfy_table::Table {
             ReportRowKind::UnknownAd if row.key.is_empty() => "Ads not in Meta".to_owned(),
             ReportRowKind::UnknownAd => format!("Ad not in Meta: {}", row.key),
             ReportRowKind::NoAd => "Orders without an ad".to_owned(),
+            ReportRowKind::Store => row.name.clone().unwrap_or_else(|| row.key.clone()),
+            ReportRowKind::Unassigned => "Not assigned to a store".to_owned(),
+            ReportRowKind::NoStore => "No store".to_owned(),
         };
         table.add_row(cells(label, &row.metrics));
     }
@@ -456,4 +492,116 @@ pub fn alert_line(alert: &Alert) -> String {
         when(Some(alert.fired_at)),
         alert.id
     )
+}
+
+/// `Shop A 60 %, Shop B 40 %`; a removed store by its id.
+fn shares_text(shares: &[AssignedShare]) -> String {
+    shares
+        .iter()
+        .map(|share| {
+            let name = share
+                .store_name
+                .clone()
+                .unwrap_or_else(|| format!("removed store {}", share.store));
+            format!("{name} {} %", percent_text(share.basis_points))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn assignment_text(assignment: &Assignment, unassigned: &str) -> String {
+    match assignment.state {
+        AssignmentState::Unassigned => unassigned.to_owned(),
+        AssignmentState::NoStore => "no store".to_owned(),
+        AssignmentState::Stores => shares_text(&assignment.shares),
+    }
+}
+
+fn suggestion_text(suggestion: Option<&Vec<AssignedShare>>, orders: i64) -> String {
+    match suggestion {
+        Some(shares) => format!(
+            "{} ({orders} order{})",
+            shares_text(shares),
+            if orders == 1 { "" } else { "s" }
+        ),
+        None => "–".to_owned(),
+    }
+}
+
+pub fn print_campaigns(campaigns: &[Campaign]) {
+    if campaigns.is_empty() {
+        println!("No campaigns: sync a Meta Ads integration first.");
+        return;
+    }
+    let currency = campaigns.iter().find_map(|c| c.spend_currency.clone());
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(vec![
+        "Campaign".to_owned(),
+        match &currency {
+            Some(c) => format!("Spend, 30 days ({c})"),
+            None => "Spend, 30 days".to_owned(),
+        },
+        "Stores".to_owned(),
+        "Orders suggest".to_owned(),
+        "Version".to_owned(),
+    ]);
+    for campaign in campaigns {
+        let orders = |sales: &[integrations_core::analytics::assignment::StoreSales]| {
+            sales.iter().map(|s| s.orders).sum::<i64>()
+        };
+        table.add_row(vec![
+            format!(
+                "{}\n{}",
+                campaign.name.as_deref().unwrap_or("(no name)"),
+                campaign.campaign_id
+            ),
+            money(campaign.spend_minor, campaign.spend_exponent),
+            assignment_text(&campaign.assignment, "UNASSIGNED"),
+            suggestion_text(campaign.suggestion.as_ref(), orders(&campaign.sales)),
+            campaign.assignment.version.to_string(),
+        ]);
+        // Ad sets are listed where they matter: several of them, or one deciding for itself.
+        if campaign.ad_sets.len() > 1
+            || campaign
+                .ad_sets
+                .iter()
+                .any(|s| s.assignment.state != AssignmentState::Unassigned)
+        {
+            for adset in &campaign.ad_sets {
+                table.add_row(vec![
+                    format!(
+                        "  ad set {}\n  --adset {}",
+                        adset.name.as_deref().unwrap_or("(no name)"),
+                        adset.adset_id
+                    ),
+                    money(adset.spend_minor, campaign.spend_exponent),
+                    assignment_text(&adset.assignment, "follows the campaign"),
+                    suggestion_text(adset.suggestion.as_ref(), orders(&adset.sales)),
+                    adset.assignment.version.to_string(),
+                ]);
+            }
+        }
+    }
+    if let Some(column) = table.column_mut(1) {
+        column.set_cell_alignment(comfy_table::CellAlignment::Right);
+    }
+    println!("{table}");
+}
+
+/// What an assignment did, in one line.
+pub fn print_assigned(campaign: &Campaign, adset: Option<&str>) {
+    let name = campaign.name.as_deref().unwrap_or(&campaign.campaign_id);
+    match adset.and_then(|id| campaign.ad_sets.iter().find(|s| s.adset_id == id)) {
+        Some(set) => println!(
+            "Ad set {} of {name}: {}.",
+            set.name.as_deref().unwrap_or(&set.adset_id),
+            assignment_text(&set.assignment, "follows the campaign")
+        ),
+        None => println!(
+            "{name}: {}.",
+            assignment_text(&campaign.assignment, "unassigned")
+        ),
+    }
+    println!("Every report, past days included, follows this assignment.");
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod alerts;
+pub mod campaigns;
 pub mod integrations;
 pub mod report;
 pub mod status;
