@@ -5,6 +5,7 @@
 //!
 //! The `#[tauri::command]`s themselves are generated from the list at the end of this file.
 
+use integrations_core::analytics::assignment::{Campaign, CampaignAssignment};
 use integrations_core::analytics::{Report, ReportQuery};
 use integrations_core::{
     Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,
@@ -400,6 +401,29 @@ pub async fn export_report(
         )))
     })?;
     Ok(path.display().to_string())
+}
+
+/// Every synced Meta campaign with the store(s) its spend belongs to and what the orders suggest.
+pub async fn list_campaigns(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+) -> CommandResult<Vec<Campaign>> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.list_campaigns(&session).await.map_err(payload)
+}
+
+/// Decides which store(s) a campaign's (or ad set's) spend belongs to; answers with the campaign.
+pub async fn assign_campaign(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+    assignment: CampaignAssignment,
+) -> CommandResult<Campaign> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.assign_campaign(&session, assignment)
+        .await
+        .map_err(payload)
 }
 
 /// Sets the workspace's time zone (the days of its reports) and answers with the account.

@@ -69,6 +69,8 @@ macro_rules! operations {
 
             report(query: ReportQuery) -> Report;
             export_report(query: ReportQuery) -> String;
+            list_campaigns() -> Vec<Campaign>;
+            assign_campaign(assignment: CampaignAssignment) -> Campaign;
 
             about() -> About;
             open_log_folder() -> ();

@@ -541,3 +541,36 @@ fn the_report_and_its_csv_export_run_through_the_command_layer() {
         "{err}"
     );
 }
+
+/// The Campaigns page's two operations through the command layer: the assignment's JSON shape
+/// (camelCase, a tagged choice, shares in basis points) reaches the core, whose rules answer.
+#[test]
+fn campaign_assignments_run_through_the_command_layer() {
+    let dir = TempDir::new();
+    let (_app, window) = app_on(&dir, None);
+    sign_up(&window);
+    assert_eq!(call(&window, "list_campaigns", json!({})).unwrap(), json!([]));
+
+    let store = uuid::Uuid::new_v4();
+    let assign = |choice: Value| {
+        call(
+            &window,
+            "assign_campaign",
+            json!({ "assignment": { "campaignId": "120210000000100", "choice": choice } }),
+        )
+    };
+    let err = assign(json!({ "kind": "stores", "shares": [
+        { "store": store, "basisPoints": 6000 },
+        { "store": uuid::Uuid::new_v4(), "basisPoints": 3000 },
+    ]}))
+    .unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert!(
+        err["message"].as_str().unwrap().contains("add up to 90 %"),
+        "{err}"
+    );
+    let err = assign(json!({ "kind": "noStore" })).unwrap_err();
+    assert_eq!(err["code"], "NOT_FOUND", "no campaign is synced yet: {err}");
+    let err = assign(json!({ "kind": "somewhere" })).unwrap_err();
+    assert!(err.to_string().contains("somewhere"), "{err}");
+}

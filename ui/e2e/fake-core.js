@@ -28,6 +28,16 @@
 // `analytics: 'empty'` makes every report empty. `export_report` answers with the path a CSV
 // would have in ~/Downloads and keeps the query in `state.exports`.
 //
+// Campaigns (spend per store): `list_campaigns` lists REPORT_ADS' campaigns with their ad sets,
+// the spend of the last 30 days, the stores whose orders came from their ads (all of history,
+// REPORT_HISTORY_DAYS) and the suggestion the core would make of them (whole percents of that
+// revenue). `assign_campaign` keeps decisions per campaign (or ad set) with versions, as the core
+// does (VALIDATION, NOT_FOUND, STALE_EDIT, OFFLINE). With a store chosen or `by: 'store'`, the
+// report splits each ad's day of spend by its deciding assignment with the core's rule (rounded
+// down, the remainder to the largest share, the first of equal ones). Seed `assignments`
+// ({campaignId, adsetId?, shares: [{store: <integration name>, percent}] | [], reassignedAt?})
+// decides some up front; `assignElsewhere(campaignId, shares)` is another computer deciding.
+//
 // Time zones: every workspace has one (Asia/Ho_Chi_Minh unless a seed user names another with
 // `timeZone`); reports count days in it unless the query names another. `set_time_zone` checks the
 // name against the browser's Intl (VALIDATION) and needs the server (OFFLINE), as the core does.
@@ -328,12 +338,16 @@ function installFakeCore(seed) {
   /** The synced Meta ads: daily spend (VND, before the day's wobble), CTR, conversion, basket. */
   const REPORT_ADS = [
     { adId: '120210000101', adName: 'Áo dài Tết – video 15s', campaignId: '120200000001', campaignName: 'Khuyến mãi Tết',
+      adsetId: '120230000101', adsetName: 'Nữ 25–40, Hà Nội',
       spend: 1450000, ctr: 0.024, cvr: 0.026, basket: 690000 },
     { adId: '120210000102', adName: 'Combo quà Tết – carousel', campaignId: '120200000001', campaignName: 'Khuyến mãi Tết',
+      adsetId: '120230000102', adsetName: 'Quà Tết toàn quốc',
       spend: 980000, ctr: 0.019, cvr: 0.022, basket: 540000 },
     { adId: '120210000201', adName: 'Giày thể thao giảm 50%', campaignId: '120200000002', campaignName: 'Xả kho cuối năm',
+      adsetId: '120230000201', adsetName: 'Xả kho – mọi người',
       spend: 760000, ctr: 0.027, cvr: 0.02, basket: 390000 },
     { adId: '120210000301', adName: 'Video giới thiệu cửa hàng', campaignId: '120200000003', campaignName: 'Nhận diện thương hiệu',
+      adsetId: '120230000301', adsetName: 'Video – rộng',
       spend: 420000, ctr: 0.011, cvr: 0.005, basket: 450000 },
   ];
   /** An ad id some orders carry that is not among the synced ads (an old account's). */
@@ -401,12 +415,201 @@ function installFakeCore(seed) {
     return m;
   };
 
+  // ---- Spend per store -------------------------------------------------------------------------
+
+  /** Decisions by `campaignId|adsetId` ('' for the campaign): {tenantId, shares (null | [] | [{store, basisPoints}]), version, ...}. */
+  const assignments = {};
+  let nextAssignmentVersion = 1;
+  const keyOf = (campaignId, adsetId) => campaignId + '|' + (adsetId || '');
+  const decisionOf = (tenant, campaignId, adsetId) => {
+    const a = assignments[keyOf(campaignId, adsetId)];
+    return a && a.tenantId === tenant ? a : null;
+  };
+  const storesOf = (tenant) => state.integrations.filter((i) => i.tenantId === tenant && i.provider === 'PANCAKE_POS');
+  /** `amount` split by `weights`: each part rounded down, the rest to the largest weight (the first of equal ones). */
+  const splitMinor = (amount, weights) => {
+    const total = weights.reduce((a, b) => a + b, 0);
+    const parts = weights.map((w) => Math.floor((amount * w) / total));
+    let taker = 0;
+    weights.forEach((w, i) => {
+      if (w > weights[taker]) taker = i;
+    });
+    parts[taker] += amount - parts.reduce((a, b) => a + b, 0);
+    return parts;
+  };
+  /** The assignment deciding an ad: its ad set's when decided, else its campaign's. */
+  const decidingOf = (tenant, ad) => {
+    const own = decisionOf(tenant, ad.campaignId, ad.adsetId);
+    if (own && own.shares !== null) return own;
+    const campaign = decisionOf(tenant, ad.campaignId, '');
+    return campaign && campaign.shares !== null ? campaign : null;
+  };
+  /** Who an ad's spend belongs to: [{owner: store id | 'none' | 'unassigned', weight}]. */
+  const ownersOf = (tenant, ad) => {
+    const decided = decidingOf(tenant, ad);
+    if (!decided) return [{ owner: 'unassigned', weight: 1 }];
+    if (decided.shares.length === 0) return [{ owner: 'none', weight: 1 }];
+    const known = new Set(storesOf(tenant).map((s) => s.id));
+    return decided.shares.map((s) => ({ owner: known.has(s.store) ? s.store : 'unassigned', weight: s.basisPoints }));
+  };
+  const METRICS = ['spend', 'impressions', 'clicks', 'purchases', 'purchaseValue'];
+  /** One ad's insight of one day, split among its owners: [{owner, insight}]. */
+  const splitInsight = (tenant, ad, insight) => {
+    const owners = ownersOf(tenant, ad);
+    const weights = owners.map((o) => o.weight);
+    const parts = owners.map((o) => ({ owner: o.owner, insight: {} }));
+    for (const m of METRICS) splitMinor(insight[m], weights).forEach((v, i) => (parts[i].insight[m] = v));
+    return parts;
+  };
+  /** Orders from each ad in each store, over all of history: the core's evidence. */
+  const salesOf = (tenant, ads) => {
+    const zone = zoneOf(tenant);
+    const today = dayOf(new Date(), zone);
+    const stores = storesOf(tenant);
+    const byStore = new Map();
+    if (seed.analytics === 'empty') return [];
+    const adIds = new Set(ads.map((a) => a.adId));
+    for (let day = addDays(today, -REPORT_HISTORY_DAYS); day <= today; day = addDays(day, 1)) {
+      stores.forEach((s, index) => {
+        for (const o of ordersOf(index, day)) {
+          if (!adIds.has(o.ad)) continue;
+          const entry = byStore.get(s.id) || { store: s.id, storeName: s.name, orders: 0, revenueMinor: 0 };
+          entry.orders += o.orders;
+          entry.revenueMinor += o.revenue;
+          byStore.set(s.id, entry);
+        }
+      });
+    }
+    return Array.from(byStore.values()).sort((a, b) => b.revenueMinor - a.revenueMinor || a.storeName.localeCompare(b.storeName));
+  };
+  /** Whole percents of the revenue, most first; a store under half a percent is left out. */
+  const suggestOf = (sales) => {
+    let candidates = sales.filter((s) => s.orders > 0 && s.revenueMinor > 0);
+    while (candidates.length > 0) {
+      const percents = splitMinor(100, candidates.map((s) => s.revenueMinor));
+      if (percents.every((p) => p > 0))
+        return candidates.map((s, i) => ({ store: s.store, storeName: s.storeName, basisPoints: percents[i] * 100 }));
+      candidates = candidates.filter((_, i) => percents[i] > 0);
+    }
+    return null;
+  };
+  const assignmentView = (tenant, decided) => {
+    const names = new Map(storesOf(tenant).map((s) => [s.id, s.name]));
+    if (!decided)
+      return { state: 'unassigned', shares: [], version: 0, decidedAt: null, reassignedAt: null, changedBy: null };
+    return {
+      state: decided.shares === null ? 'unassigned' : decided.shares.length === 0 ? 'noStore' : 'stores',
+      shares: (decided.shares || []).map((s) => ({ store: s.store, storeName: names.get(s.store) ?? null, basisPoints: s.basisPoints })),
+      version: decided.version,
+      decidedAt: decided.decidedAt,
+      reassignedAt: decided.reassignedAt,
+      changedBy: decided.changedBy,
+    };
+  };
+  const campaignsOf = (tenant) => {
+    if (seed.analytics === 'empty' || !state.integrations.some((i) => i.tenantId === tenant && i.provider === 'META_ADS')) return [];
+    const zone = zoneOf(tenant);
+    const today = dayOf(new Date(), zone);
+    const first = addDays(today, -REPORT_HISTORY_DAYS);
+    const spendOf = (ads) => {
+      let spend = 0;
+      for (let day = addDays(today, -29); day <= today; day = addDays(day, 1))
+        if (day >= first) for (const ad of ads) spend += insightOf(ad, day).spend;
+      return spend;
+    };
+    const ids = Array.from(new Set(REPORT_ADS.map((a) => a.campaignId)));
+    return ids
+      .map((campaignId) => {
+        const ads = REPORT_ADS.filter((a) => a.campaignId === campaignId);
+        const sales = salesOf(tenant, ads);
+        const adSets = Array.from(new Set(ads.map((a) => a.adsetId))).map((adsetId) => {
+          const setAds = ads.filter((a) => a.adsetId === adsetId);
+          const setSales = salesOf(tenant, setAds);
+          return {
+            adsetId,
+            name: setAds[0].adsetName,
+            assignment: assignmentView(tenant, decisionOf(tenant, campaignId, adsetId)),
+            suggestion: suggestOf(setSales),
+            sales: setSales,
+            spendMinor: spendOf(setAds),
+          };
+        });
+        adSets.sort((a, b) => b.spendMinor - a.spendMinor);
+        return {
+          campaignId,
+          name: ads[0].campaignName,
+          assignment: assignmentView(tenant, decisionOf(tenant, campaignId, '')),
+          suggestion: suggestOf(sales),
+          sales,
+          spendMinor: spendOf(ads),
+          spendCurrency: 'VND',
+          spendExponent: 0,
+          adSets,
+        };
+      })
+      .sort((a, b) => b.spendMinor - a.spendMinor);
+  };
+  const assign = (tenant, changedBy, { campaignId, adsetId, choice, expectedVersion }) => {
+    const ads = REPORT_ADS.filter((a) => a.campaignId === campaignId);
+    if (choice.kind === 'stores') {
+      const shares = choice.shares || [];
+      if (shares.length === 0) fail('VALIDATION', 'Choose at least one store, or say the campaign belongs to no store.');
+      if (new Set(shares.map((s) => s.store)).size !== shares.length) fail('VALIDATION', 'Each store can be listed once.');
+      if (shares.some((s) => !Number.isInteger(s.basisPoints) || s.basisPoints < 1 || s.basisPoints > 10000))
+        fail('VALIDATION', 'A store’s share is between 0.01 % and 100 %.');
+      const total = shares.reduce((a, s) => a + s.basisPoints, 0);
+      if (total !== 10000) fail('VALIDATION', 'The shares add up to ' + total / 100 + ' %; they must add up to 100 %.');
+    } else if (choice.kind !== 'noStore' && choice.kind !== 'unassigned') {
+      fail('INTERNAL', 'unknown variant `' + choice.kind + '`');
+    }
+    needsServer();
+    if (seed.analytics === 'empty' || ads.length === 0) fail('NOT_FOUND', 'There is no campaign "' + campaignId + '" among the synced Meta ads.');
+    if (adsetId && !ads.some((a) => a.adsetId === adsetId)) fail('NOT_FOUND', 'Campaign "' + campaignId + '" has no ad set "' + adsetId + '".');
+    if (choice.kind === 'stores')
+      for (const s of choice.shares) {
+        const store = state.integrations.find((i) => i.tenantId === tenant && i.id === s.store);
+        if (!store) fail('NOT_FOUND', 'There is no store ' + s.store + '.');
+        if (store.provider !== 'PANCAKE_POS') fail('VALIDATION', '“' + store.name + '” is not a Pancake POS store.');
+      }
+    const current = decisionOf(tenant, campaignId, adsetId);
+    const version = current ? current.version : 0;
+    if (expectedVersion !== undefined && expectedVersion !== version)
+      fail('STALE_EDIT', 'This campaign’s stores were changed by someone else since you opened them. Reload and make your change again.');
+    const shares = choice.kind === 'stores' ? choice.shares.map((s) => ({ store: s.store, basisPoints: s.basisPoints })) : choice.kind === 'noStore' ? [] : null;
+    const before = current ? current.shares : null;
+    if (JSON.stringify(before) !== JSON.stringify(shares)) {
+      const stamp = now();
+      assignments[keyOf(campaignId, adsetId)] = {
+        tenantId: tenant,
+        shares,
+        version: ++nextAssignmentVersion,
+        decidedAt: shares === null ? null : stamp,
+        reassignedAt: before !== null ? stamp : current ? current.reassignedAt : null,
+        changedBy,
+      };
+      moved();
+    }
+    return campaignsOf(tenant).find((c) => c.campaignId === campaignId);
+  };
+  for (const a of seed.assignments || []) {
+    const tenant = state.users[0].tenantId;
+    const byName = (name) => state.integrations.find((i) => i.name === name).id;
+    assignments[keyOf(a.campaignId, a.adsetId)] = {
+      tenantId: tenant,
+      shares: a.shares === null ? null : a.shares.map((s) => ({ store: byName(s.store), basisPoints: Math.round(s.percent * 100) })),
+      version: ++nextAssignmentVersion,
+      decidedAt: a.decidedAt || '2026-11-01T02:00:00Z',
+      reassignedAt: a.reassignedAt || null,
+      changedBy: state.users[0].email,
+    };
+  }
+
   const reportOf = (query) => {
     const tenant = account().tenantId;
     const { from, to, store, by } = query;
     if (!isDay(from) || !isDay(to)) fail('VALIDATION', 'Days are written YYYY-MM-DD.');
     if (from > to) fail('VALIDATION', 'The range starts (' + from + ') after it ends (' + to + ').');
-    const stores = state.integrations.filter((i) => i.tenantId === tenant && i.provider === 'PANCAKE_POS');
+    const stores = storesOf(tenant);
     if (store !== undefined) {
       const chosen = state.integrations.find((i) => i.tenantId === tenant && i.id === store) || fail('NOT_FOUND', 'There is no such store.');
       if (chosen.provider !== 'PANCAKE_POS') fail('VALIDATION', '“' + chosen.name + '” is not a Pancake POS store.');
@@ -421,6 +624,7 @@ function installFakeCore(seed) {
       days.push(day);
       if (days.length > 1130) fail('VALIDATION', 'The range covers more than 1130 days; a report covers at most 1130 (Meta keeps 37 months).');
     }
+    const perStore = store !== undefined || by === 'store';
     const hasData = (day) => seed.analytics !== 'empty' && day >= first && day <= today;
     const totals = blankMetrics();
     const rows = [];
@@ -436,6 +640,20 @@ function installFakeCore(seed) {
           : { kind: 'ad', key, name: ad.adName, campaignName: ad.campaignName, metrics: blankMetrics() });
       return byKey.get(key);
     };
+    const owners = new Map();
+    const ownerRow = (owner) => {
+      if (!owners.has(owner)) {
+        const s = stores.find((x) => x.id === owner);
+        owners.set(owner, s
+          ? { kind: 'store', key: s.id, name: s.name, campaignName: null, metrics: blankMetrics() }
+          : { kind: owner === 'none' ? 'noStore' : 'unassigned', key: '', name: null, campaignName: null, metrics: blankMetrics() });
+      }
+      return owners.get(owner);
+    };
+    if (by === 'store') for (const s of stores) if (store === undefined || s.id === store) ownerRow(s.id);
+    const unassignedSpend = new Map();
+    const spentAds = new Set();
+    let accountSpend = false;
     let anySpend = false;
     let anyOrder = false;
     for (const day of days) {
@@ -443,10 +661,20 @@ function installFakeCore(seed) {
       if (by === 'day') rows.push(dayRow);
       if (!hasData(day)) continue;
       for (const ad of REPORT_ADS) {
-        const insight = insightOf(ad, day);
-        anySpend = anySpend || insight.spend > 0;
-        addInsight(totals, insight);
-        addInsight(by === 'day' ? dayRow.metrics : rowFor(ad.adId).metrics, insight);
+        const whole = insightOf(ad, day);
+        const parts = perStore ? splitInsight(tenant, ad, whole) : [{ owner: null, insight: whole }];
+        if (whole.spend > 0) accountSpend = true;
+        if (perStore && whole.spend > 0) spentAds.add(ad);
+        for (const { owner, insight } of parts) {
+          if (owner === 'unassigned' && insight.spend > 0)
+            unassignedSpend.set(ad.campaignName, (unassignedSpend.get(ad.campaignName) || 0) + insight.spend);
+          if (store !== undefined && owner !== store) continue;
+          anySpend = anySpend || insight.spend > 0;
+          addInsight(totals, insight);
+          if (by === 'day') addInsight(dayRow.metrics, insight);
+          else if (by === 'store') addInsight(ownerRow(owner).metrics, insight);
+          else addInsight(rowFor(ad.adId).metrics, insight);
+        }
       }
       stores.forEach((s, index) => {
         if (store !== undefined && s.id !== store) return;
@@ -454,6 +682,7 @@ function installFakeCore(seed) {
           anyOrder = true;
           addOrders(totals, o);
           if (by === 'day') addOrders(dayRow.metrics, o);
+          else if (by === 'store') addOrders(ownerRow(s.id).metrics, o);
           else if (o.ad === null) addOrders(noAd.metrics, o);
           else if (o.ad === UNKNOWN_AD) {
             const key = by === 'ad' ? o.ad : '';
@@ -463,18 +692,42 @@ function installFakeCore(seed) {
         }
       });
     }
-    if (by !== 'day') {
-      const weight = (a, b) => b.metrics.spendMinor - a.metrics.spendMinor || b.metrics.revenueMinor - a.metrics.revenueMinor || (a.key < b.key ? -1 : 1);
+    const weight = (a, b) => b.metrics.spendMinor - a.metrics.spendMinor || b.metrics.revenueMinor - a.metrics.revenueMinor || (a.key < b.key ? -1 : 1);
+    if (by === 'store') {
+      const all = Array.from(owners.values());
+      rows.push(...all.filter((r) => r.kind === 'store').sort(weight));
+      const blank = (r) => r.metrics.spendMinor === 0 && r.metrics.impressions === 0 && r.metrics.orders === 0;
+      rows.push(...all.filter((r) => r.kind === 'unassigned' && !blank(r)), ...all.filter((r) => r.kind === 'noStore' && !blank(r)));
+    } else if (by !== 'day') {
       rows.push(...Array.from(byKey.values()).sort(weight), ...Array.from(unknown.values()).sort(weight));
       if (noAd.metrics.orders > 0) rows.push(noAd);
     }
     rows.forEach((r) => finish(r.metrics));
+    const warnings = [];
+    if (perStore && unassignedSpend.size > 0) {
+      const named = Array.from(unassignedSpend.entries()).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      warnings.push({ kind: 'unassignedSpend', spendMinor: named.reduce((a, [, v]) => a + v, 0), campaigns: named.map(([name]) => name) });
+    }
+    if (perStore) {
+      const seen = new Set();
+      for (const ad of spentAds) {
+        const decided = decidingOf(tenant, ad);
+        if (!decided || !decided.reassignedAt || dayOf(new Date(decided.reassignedAt), zone) < from) continue;
+        const adsetDecides = decisionOf(tenant, ad.campaignId, ad.adsetId) === decided;
+        const key = keyOf(ad.campaignId, adsetDecides ? ad.adsetId : '');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        warnings.push({ kind: 'reassigned', campaignId: ad.campaignId, campaignName: ad.campaignName,
+          adsetId: adsetDecides ? ad.adsetId : null, adsetName: adsetDecides ? ad.adsetName : null, at: decided.reassignedAt });
+      }
+    }
     const source = state.mode !== 'shared' ? { kind: 'local' } : offline() ? { kind: 'mirror', asOf: state.mirrorAsOf } : { kind: 'server' };
     return {
       from, to, timeZone: zone, by, store: store === undefined ? null : store,
-      spendCurrency: anySpend ? 'VND' : null, revenueCurrency: anyOrder ? 'VND' : null,
+      // A store's report reads in the account's currency even when none of the spend is its own.
+      spendCurrency: anySpend || (perStore && accountSpend) ? 'VND' : null, revenueCurrency: anyOrder ? 'VND' : null,
       spendExponent: 0, revenueExponent: 0,
-      rows, totals: finish(totals), warnings: store !== undefined ? [{ kind: 'spendIsAccountWide' }] : [],
+      rows, totals: finish(totals), warnings,
       source, generatedAt: now(),
     };
   };
@@ -690,6 +943,8 @@ function installFakeCore(seed) {
       return scheduleOf(i);
     },
     report: ({ query }) => reportOf(query),
+    list_campaigns: () => campaignsOf(account().tenantId),
+    assign_campaign: ({ assignment }) => assign(account().tenantId, account().email, assignment),
     export_report: ({ query }) => {
       const report = reportOf(query);
       const stem = 'ad-spend-vs-sales_' + report.from + '_' + report.to + '_by-' + report.by;
@@ -794,6 +1049,22 @@ function installFakeCore(seed) {
     },
     releaseSyncs() {
       state.holdAt = null;
+    },
+    /** Another computer decides a campaign's stores: [{store: <integration name>, percent}]. */
+    assignElsewhere(campaignId, shares) {
+      const tenant = state.users[0].tenantId;
+      const byName = (name) => state.integrations.find((i) => i.name === name).id;
+      const current = decisionOf(tenant, campaignId, '');
+      const stamp = now();
+      assignments[keyOf(campaignId, '')] = {
+        tenantId: tenant,
+        shares: shares.map((s) => ({ store: byName(s.store), basisPoints: Math.round(s.percent * 100) })),
+        version: ++nextAssignmentVersion,
+        decidedAt: stamp,
+        reassignedAt: current && current.shares !== null ? stamp : null,
+        changedBy: 'ke-toan@shop.vn',
+      };
+      moved();
     },
     /** While offline, someone deletes the integration on the server. */
     deleteOnServer(name) {

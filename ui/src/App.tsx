@@ -1,11 +1,12 @@
 //! The app's states: starting → first run (choose a database) → signed out → signed in, and
 //! inside the signed-in shell a small state-based router (list, connect, edit, analytics,
-//! settings).
+//! campaigns, settings).
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { backend, toBackendError } from './backend';
 import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
+import { CampaignsPage } from './pages/campaigns/CampaignsPage';
 import { AuthScreen, WelcomeCard } from './components/AuthScreen';
 import { ConnectivityBanner } from './components/ConnectivityBanner';
 import { ConnectWizard } from './components/ConnectWizard';
@@ -35,6 +36,7 @@ export type Page =
   | { page: 'connect'; provider: Provider }
   | { page: 'edit'; id: string }
   | { page: 'analytics' }
+  | { page: 'campaigns' }
   | { page: 'settings' };
 
 /** The app with its providers: preferences (language, theme) and toasts. */
@@ -190,9 +192,16 @@ function SignedIn({
           <div className="min-h-screen">
             <Header
               account={account}
-              current={page.page === 'analytics' ? 'analytics' : page.page === 'settings' ? null : 'integrations'}
+              current={
+                page.page === 'analytics' || page.page === 'campaigns'
+                  ? page.page
+                  : page.page === 'settings'
+                    ? null
+                    : 'integrations'
+              }
               onHome={toList}
               onAnalytics={() => setPage({ page: 'analytics' })}
+              onCampaigns={() => setPage({ page: 'campaigns' })}
               onSettings={() => setPage({ page: 'settings' })}
               onSignOut={onSignOut}
             />
@@ -208,7 +217,8 @@ function SignedIn({
                 <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
               )}
               {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
-              {page.page === 'analytics' && <AnalyticsPage />}
+              {page.page === 'analytics' && <AnalyticsPage onCampaigns={() => setPage({ page: 'campaigns' })} />}
+              {page.page === 'campaigns' && <CampaignsPage />}
               {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
             </main>
           </div>

@@ -7,6 +7,7 @@ import { invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
 import type {
+  CampaignAssignment,
   Commands,
   ConflictChoice,
   ErrorCode,
@@ -151,6 +152,14 @@ export const backend = {
   /** Saves the same report's table as CSV (UTF-8 with BOM) in Downloads; answers with its path. */
   exportReport: (query: ReportQuery) => invoke('export_report', { query }),
 
+  /** Every synced Meta campaign, most spend first: its stores, what the orders suggest, its ad sets. */
+  listCampaigns: () => invoke('list_campaigns', {}),
+  /**
+   * Decides which store(s) a campaign's (or ad set's) spend belongs to; answers with the campaign.
+   * Every report follows, past days included. VALIDATION when the shares do not add up to 100 %,
+   * STALE_EDIT when it changed since `expectedVersion`, OFFLINE while the server cannot be reached.
+   */
+  assignCampaign: (assignment: CampaignAssignment) => invoke('assign_campaign', { assignment }),
   /** Version and commit (as `integrations --version`), the data and log folders. */
   about: () => invoke('about', {}),
   /** Opens the log folder in the system's file manager. */

@@ -37,6 +37,16 @@ import type { AppStatus } from './bindings/AppStatus';
 /** Where the core keeps its data: the embedded database or a shared PostgreSQL. */
 export type DatabaseMode = AppStatus['mode'];
 
+export type { AdSetEntry } from './bindings/AdSetEntry';
+export type { AssignedShare } from './bindings/AssignedShare';
+export type { Assignment } from './bindings/Assignment';
+export type { AssignmentChoice } from './bindings/AssignmentChoice';
+export type { AssignmentState } from './bindings/AssignmentState';
+export type { Campaign } from './bindings/Campaign';
+export type { CampaignAssignment } from './bindings/CampaignAssignment';
+export type { StoreSales } from './bindings/StoreSales';
+export type { StoreShare } from './bindings/StoreShare';
+
 export type { Report } from './bindings/Report';
 export type { ReportGrouping } from './bindings/ReportGrouping';
 export type { ReportMetrics } from './bindings/ReportMetrics';

@@ -2,6 +2,8 @@
 import type { About } from "./About";
 import type { Account } from "./Account";
 import type { AppStatus } from "./AppStatus";
+import type { Campaign } from "./Campaign";
+import type { CampaignAssignment } from "./CampaignAssignment";
 import type { ConflictChoice } from "./ConflictChoice";
 import type { ConnectOutcome } from "./ConnectOutcome";
 import type { ConnectionTestResult } from "./ConnectionTestResult";
@@ -47,6 +49,8 @@ export type Commands = {
   set_sync_interval: { args: { id: string, minutes: number, }, result: SyncSchedule },
   report: { args: { query: ReportQuery, }, result: Report },
   export_report: { args: { query: ReportQuery, }, result: string },
+  list_campaigns: { args: Record<string, never>, result: Array<Campaign> },
+  assign_campaign: { args: { assignment: CampaignAssignment, }, result: Campaign },
   about: { args: Record<string, never>, result: About },
   open_log_folder: { args: Record<string, never>, result: null },
   get_autostart: { args: Record<string, never>, result: boolean },
@@ -85,6 +89,8 @@ export const commandNames = [
   "set_sync_interval",
   "report",
   "export_report",
+  "list_campaigns",
+  "assign_campaign",
   "about",
   "open_log_folder",
   "get_autostart",

@@ -3,4 +3,4 @@
 /**
  * What the rows of a report are.
  */
-export type ReportGrouping = "day" | "campaign" | "ad";
+export type ReportGrouping = "day" | "campaign" | "ad" | "store";

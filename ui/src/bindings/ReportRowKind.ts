@@ -3,4 +3,4 @@
 /**
  * What a row stands for.
  */
-export type ReportRowKind = "day" | "campaign" | "ad" | "unknownAd" | "noAd";
+export type ReportRowKind = "day" | "campaign" | "ad" | "unknownAd" | "noAd" | "store" | "noStore" | "unassigned";

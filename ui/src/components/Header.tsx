@@ -3,14 +3,15 @@ import type { Account } from '../types';
 import { Logo } from './AuthScreen';
 
 /** Which of the header's pages is shown; none for the settings. */
-export type Section = 'integrations' | 'analytics' | null;
+export type Section = 'integrations' | 'analytics' | 'campaigns' | null;
 
-/** The app header: brand, the pages (integrations, analytics), account, settings, sign out. No sidebar. */
+/** The app header: brand, the pages (integrations, analytics, campaigns), account, settings, sign out. No sidebar. */
 export function Header({
   account,
   current,
   onHome,
   onAnalytics,
+  onCampaigns,
   onSettings,
   onSignOut,
 }: {
@@ -18,6 +19,7 @@ export function Header({
   current: Section;
   onHome: () => void;
   onAnalytics: () => void;
+  onCampaigns: () => void;
   onSettings: () => void;
   onSignOut: () => void;
 }) {
@@ -50,6 +52,14 @@ export function Header({
             onClick={onAnalytics}
           >
             {t('nav.analytics')}
+          </button>
+          <button
+            type="button"
+            className="nav-link"
+            aria-current={current === 'campaigns' ? 'page' : undefined}
+            onClick={onCampaigns}
+          >
+            {t('nav.campaigns')}
           </button>
         </nav>
         <div className="ml-auto flex items-center gap-2">

@@ -8,6 +8,8 @@ import type {
   About,
   Account,
   AppStatus,
+  Assignment,
+  Campaign,
   Connectivity,
   Integration,
   Preferences,
@@ -113,6 +115,35 @@ export function schedule(overrides: Partial<SyncSchedule> = {}): SyncSchedule {
   };
 }
 
+/** A campaign on the Campaigns page; unassigned, with no ad sets, unless overridden. */
+export function campaign(overrides: Partial<Campaign> = {}): Campaign {
+  return {
+    campaignId: '120200000001',
+    name: 'Khuyến mãi Tết',
+    assignment: assignment(),
+    suggestion: null,
+    sales: [],
+    spendMinor: 1_250_000,
+    spendCurrency: 'VND',
+    spendExponent: 0,
+    adSets: [],
+    ...overrides,
+  };
+}
+
+/** A decision as the core answers it; never decided unless overridden. */
+export function assignment(overrides: Partial<Assignment> = {}): Assignment {
+  return {
+    state: 'unassigned',
+    shares: [],
+    version: 0,
+    decidedAt: null,
+    reassignedAt: null,
+    changedBy: null,
+    ...overrides,
+  };
+}
+
 function unmocked(name: string) {
   return () => Promise.reject(new Error(`backend.${name} is not mocked in this test`));
 }
@@ -148,6 +179,8 @@ export function makeFakeBackend(): FakeBackend {
     report: vi.fn(),
     exportReport: vi.fn(),
     setTimeZone: vi.fn(),
+    listCampaigns: vi.fn(),
+    assignCampaign: vi.fn(),
     about: vi.fn(),
     openLogFolder: vi.fn(),
     getAutostart: vi.fn(),

@@ -3,7 +3,9 @@
 //! Serves until killed.
 //!
 //! Options: `--pancake-port N`, `--meta-port N` (0 = random, the default), `--seed N`,
-//! `--orders-per-shop N`, `--days N`, `--latency-ms N`, `--rate-limit N` (requests/second).
+//! `--orders-per-shop N`, `--days N`, `--latency-ms N`, `--rate-limit N` (requests/second),
+//! `--end now|RFC 3339` (when the history ends; a fixed day in 2026 by default, `now` for data
+//! that the app's "last 30 days" shows).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -28,6 +30,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--days" => config.days = value.parse()?,
             "--latency-ms" => config.latency = Duration::from_millis(value.parse()?),
             "--rate-limit" => config.rate_limit_per_sec = Some(value.parse()?),
+            "--end" => {
+                config.end_time = match value.as_str() {
+                    "now" => chrono::Utc::now(),
+                    text => chrono::DateTime::parse_from_rfc3339(text)?.with_timezone(&chrono::Utc),
+                }
+            }
             other => return Err(format!("unknown option {other}").into()),
         }
         i += 2;

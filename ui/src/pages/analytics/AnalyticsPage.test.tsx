@@ -108,9 +108,12 @@ const rowHeaders = () =>
     .getAllByRole('rowheader')
     .map((cell) => cell.querySelector('.row-name')?.textContent ?? cell.textContent);
 
+const toCampaigns = vi.fn();
+
 function setup(language: 'en' | 'vi' = 'en', connectivity = {}) {
   const user = userEvent.setup();
-  renderWithProviders(<AnalyticsPage />, { language }, connectivity);
+  toCampaigns.mockReset();
+  renderWithProviders(<AnalyticsPage onCampaigns={toCampaigns} />, { language }, connectivity);
   return { user };
 }
 
@@ -303,7 +306,7 @@ describe('AnalyticsPage', () => {
     expect(screen.getByRole('tab', { name: 'By ad' })).toHaveFocus();
   });
 
-  it('narrows to one store, and shows the core’s warnings', async () => {
+  it('narrows to one store, and shows the core’s warnings with a way to the Campaigns page', async () => {
     const { user } = setup();
     await screen.findByRole('table');
     const select = screen.getByRole('combobox', { name: 'Store' });
@@ -314,17 +317,67 @@ describe('AnalyticsPage', () => {
         spendCurrency: 'USD',
         spendExponent: 2,
         totals: { ...totals, roasPos: null },
-        warnings: [{ kind: 'spendIsAccountWide' }, { kind: 'currenciesDiffer', spend: 'USD', revenue: 'VND' }],
+        warnings: [
+          {
+            kind: 'unassignedSpend',
+            spendMinor: 123456,
+            campaigns: ['Khuyến mãi Tết', 'Xả kho', 'Nhận diện', 'Video'],
+          },
+          {
+            kind: 'reassigned',
+            campaignId: '1202',
+            campaignName: 'Bộ sưu tập mới',
+            adsetId: null,
+            adsetName: null,
+            at: '2026-11-24T10:00:00Z',
+          },
+          { kind: 'currenciesDiffer', spend: 'USD', revenue: 'VND' },
+        ],
       }),
     );
     await user.selectOptions(select, 'Cửa hàng Hà Nội');
     const note = await screen.findByRole('note', { name: 'About these figures' });
-    expect(note).toHaveTextContent('Spend is for the whole ad account, not this store.');
+    expect(note).toHaveTextContent(
+      '$1,234.56 of spend belongs to no store yet: “Khuyến mãi Tết”, “Xả kho”, “Nhận diện” +1.',
+    );
+    expect(note).toHaveTextContent('“Bộ sưu tập mới” was reassigned on ');
+    expect(note).toHaveTextContent('its spend on earlier days moved with it.');
     expect(note).toHaveTextContent('POS ROAS is not shown: spend is in USD, sales in VND.');
+    await user.click(within(note).getByRole('button', { name: 'Assign campaigns' }));
+    expect(toCampaigns).toHaveBeenCalledTimes(1);
     expect(lastQuery()).toEqual({ from: '2026-10-27', to: '2026-11-25', store: 'store-hn', by: 'day' });
     // Spend in cents now; POS ROAS does not exist.
     expect(kpiValue('Spend')).toBe('$12,345.67');
     expect(kpiValue('ROAS (POS)')).toBe('—');
+  });
+
+  it('groups by store: each store, then the spend of no store, set apart', async () => {
+    const { user } = setup();
+    await screen.findByRole('table');
+    api.report.mockResolvedValue(
+      report({
+        by: 'store',
+        rows: [
+          row('store', 'store-hn', 'Cửa hàng Hà Nội'),
+          row('store', 'gone', null),
+          row('unassigned', '', null),
+          row('noStore', '', null),
+        ],
+      }),
+    );
+    await user.click(screen.getByRole('tab', { name: 'By store' }));
+    await waitFor(() => expect(lastQuery()?.by).toBe('store'));
+    const table = await screen.findByRole('table');
+    await waitFor(() => expect(within(table).getAllByRole('rowheader').map((h) => h.textContent)).toEqual([
+      'Cửa hàng Hà Nội',
+      'A removed store',
+      'Not assigned to a store',
+      'No store',
+      'Total',
+    ]));
+    expect(within(table).getAllByRole('columnheader')[0]).toHaveTextContent('Store');
+    const kinds = within(table).getAllByRole('row').map((r) => r.getAttribute('data-kind'));
+    expect(kinds).toEqual([null, 'store', 'store', 'unassigned', 'noStore', null]);
   });
 
   it('says when the figures come from the offline copy, and how old it is', async () => {

@@ -1,5 +1,6 @@
 //! The analytics dashboard: Meta ad spend against the stores' sales for a range of days, by day,
-//! campaign or ad. The core does the sums (`report`); this page picks the range (days in
+//! campaign, ad or store. The core does the sums (`report`), splitting spend among stores by the
+//! campaigns' assignments when the figures are a store's; this page picks the range (days in
 //! the workspace's time zone, the report's), the store and the grouping, and shows the totals,
 //! a chart and the table, with the core's warnings and where the figures came from. Money is
 //! always shown from the exact minor units (money.ts). "Export CSV" has the core write the same
@@ -29,7 +30,8 @@ type Load =
   | { state: 'loaded'; report: Report }
   | { state: 'failed'; error: ErrorPayload };
 
-export function AnalyticsPage() {
+/** `onCampaigns`: to the Campaigns page, offered where spend belongs to no store yet. */
+export function AnalyticsPage({ onCampaigns }: { onCampaigns?: () => void } = {}) {
   const { t, language } = usePreferences();
   const notify = useToast();
   const asError = useBackendError();
@@ -189,7 +191,7 @@ export function AnalyticsPage() {
 
       {!problem && load.state !== 'failed' && report !== null && (
         <div className={`flex flex-col gap-5 transition-opacity ${busy ? 'opacity-60' : ''}`}>
-          {report.warnings.length > 0 && <Warnings warnings={report.warnings} />}
+          {report.warnings.length > 0 && <Warnings report={report} onCampaigns={onCampaigns} />}
           {empty ? (
             <div className="card flex flex-col items-center gap-1 px-6 py-12 text-center" data-testid="analytics-empty">
               <h2 className="m-0 text-lg">{t('analytics.empty')}</h2>

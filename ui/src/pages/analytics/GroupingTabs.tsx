@@ -1,11 +1,11 @@
-//! By day, campaign or ad.
+//! By day, campaign, ad or store.
 
 import type { KeyboardEvent } from 'react';
 
 import { usePreferences, type MessageKey } from '../../i18n';
 import type { ReportGrouping } from '../../types';
 
-const GROUPINGS: ReportGrouping[] = ['day', 'campaign', 'ad'];
+const GROUPINGS: ReportGrouping[] = ['day', 'campaign', 'ad', 'store'];
 
 /** The grouping tabs: arrows move between them (and choose), as tabs do. */
 export function GroupingTabs({ by, onBy }: { by: ReportGrouping; onBy: (by: ReportGrouping) => void }) {

@@ -22,6 +22,7 @@ export function ReportTable({ report, range }: { report: Report; range: string }
     day: 'analytics.col.day',
     campaign: 'analytics.col.campaign',
     ad: 'analytics.col.adCampaign',
+    store: 'analytics.col.store',
   };
   const heads: [MessageKey, MessageKey][] = [
     ['analytics.spend', 'analytics.spend'],
@@ -48,7 +49,12 @@ export function ReportTable({ report, range }: { report: Report; range: string }
     f.roas(m.roasPos),
   ];
   const label = (row: ReportRow) => (row.kind === 'day' ? dayText(language, row.key) : rowLabel(t, row, report.by));
-  const special = (row: ReportRow) => row.kind === 'unknownAd' || row.kind === 'noAd' || (row.kind === 'campaign' && !row.key);
+  const special = (row: ReportRow) =>
+    row.kind === 'unknownAd' ||
+    row.kind === 'noAd' ||
+    row.kind === 'unassigned' ||
+    row.kind === 'noStore' ||
+    (row.kind === 'campaign' && !row.key);
 
   return (
     <div className="card overflow-x-auto">

@@ -90,6 +90,12 @@ export function rowLabel(t: Translate, row: ReportRow, by: ReportQuery['by']): s
       return row.name || row.key;
     case 'day':
       return row.key;
+    case 'store':
+      return row.name ?? t('analytics.removedStore');
+    case 'unassigned':
+      return t('analytics.unassignedRow');
+    case 'noStore':
+      return t('analytics.noStoreRow');
   }
 }
 
