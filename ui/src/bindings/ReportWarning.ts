@@ -3,4 +3,4 @@
 /**
  * Something the reader of the figures must know.
  */
-export type ReportWarning = { "kind": "unassignedSpend", spend_minor: number, campaigns: Array<string>, } | { "kind": "reassigned", campaign_id: string, campaign_name: string | null, adset_id: string | null, adset_name: string | null, at: string, } | { "kind": "currenciesDiffer", spend: string, revenue: string, } | { "kind": "severalOrderCurrencies", currencies: Array<string>, } | { "kind": "severalSpendCurrencies", currencies: Array<string>, } | { "kind": "orderCurrencyAssumed", currency: string, };
+export type ReportWarning = { "kind": "unassignedSpend", spendMinor: number, campaigns: Array<string>, } | { "kind": "reassigned", campaignId: string, campaignName: string | null, adsetId: string | null, adsetName: string | null, at: string, } | { "kind": "currenciesDiffer", spend: string, revenue: string, } | { "kind": "severalOrderCurrencies", currencies: Array<string>, } | { "kind": "severalSpendCurrencies", currencies: Array<string>, } | { "kind": "orderCurrencyAssumed", currency: string, };

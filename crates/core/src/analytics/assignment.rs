@@ -857,7 +857,7 @@ mod tests {
             percents(&[sale(2, 1, 100_000), sale(1, 2, 200_000)]),
             Some(vec![(1, 6700), (2, 3300)])
         );
-        // Under half a percent rounds to nothing: left out.
+        // 0.4 % rounds down to nothing: left out.
         assert_eq!(
             percents(&[sale(1, 500, 99_600_000), sale(2, 1, 400_000)]),
             Some(vec![(1, 10_000)])
