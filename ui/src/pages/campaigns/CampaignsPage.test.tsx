@@ -93,7 +93,11 @@ describe('CampaignsPage', () => {
       expectedVersion: 0,
     });
     await screen.findByText('Saved “Khuyến mãi Tết”: reports follow, past days included.');
-    expect(within(card('Khuyến mãi Tết')).getByTestId('assignment')).toHaveTextContent('Assigned');
+    // Still in view under "Needs a decision", the campaign's own decision first, its ad sets' after.
+    expect(screen.getByRole('radio', { name: 'Needs a decision (0)' })).toBeChecked();
+    expect(within(card('Khuyến mãi Tết')).getAllByTestId('assignment')[0]).toHaveTextContent(
+      'AssignedCửa hàng Hà Nội 60% · Cửa hàng Sài Gòn 40%',
+    );
   });
 
   it('edits shares, refusing a total that is not 100 % before asking the core', async () => {

@@ -37,6 +37,9 @@ export function CampaignsPage() {
   const [editing, setEditing] = useState<string | null>(null);
   const [saving, setSaving] = useState<string | null>(null);
   const [stale, setStale] = useState<string | null>(null);
+  /** Campaigns decided on this visit stay in view under "Needs a decision" until the filter
+   * changes, so the user sees what they decided (and can change it) instead of it vanishing. */
+  const [justDecided, setJustDecided] = useState<ReadonlySet<string>>(new Set());
   /** Only the answer to the latest request is shown, whatever order they come back in. */
   const latest = useRef(0);
 
@@ -69,7 +72,7 @@ export function CampaignsPage() {
   const campaigns = load.state === 'loaded' ? load.campaigns : [];
   const open = campaigns.filter(needsDecision);
   const shown: Filter = filter ?? 'all';
-  const listed = shown === 'open' ? open : campaigns;
+  const listed = shown === 'open' ? campaigns.filter((c) => needsDecision(c) || justDecided.has(c.campaignId)) : campaigns;
   const blocked = offline ? t('campaigns.offline') : null;
 
   const decide = async (target: Target, choice: AssignmentChoice, expectedVersion: number) => {
@@ -84,6 +87,7 @@ export function CampaignsPage() {
         expectedVersion,
       });
       latest.current += 1; // an older list on its way must not undo this
+      setJustDecided((current) => new Set(current).add(updated.campaignId));
       setLoad((current) =>
         current.state === 'loaded'
           ? { ...current, campaigns: current.campaigns.map((c) => (c.campaignId === updated.campaignId ? updated : c)) }
@@ -186,7 +190,11 @@ export function CampaignsPage() {
             <div className="segmented">
               {(['open', 'all'] as const).map((f) => (
                 <label key={f}>
-                  <input type="radio" name="campaigns-filter" checked={shown === f} onChange={() => setFilter(f)} />
+                  <input type="radio" name="campaigns-filter" checked={shown === f} onChange={() => {
+                      setFilter(f);
+                      setJustDecided(new Set());
+                    }}
+                  />
                   {t(f === 'open' ? 'campaigns.filter.open' : 'campaigns.filter.all', {
                     count: formatNumber(f === 'open' ? open.length : campaigns.length),
                   })}

@@ -29,8 +29,7 @@ export function SharesText({ shares }: { shares: AssignedShare[] }) {
     <span className="shares">
       {shares.map((share, i) => (
         <span key={share.store}>
-          {i > 0 && <span aria-hidden="true"> · </span>}
-          {i > 0 && <span className="visually-hidden">, </span>}
+          {i > 0 && ' · '}
           <span className={share.storeName === null ? 'italic text-muted' : undefined}>
             {share.storeName ?? t('campaigns.removedStore')}
           </span>{' '}
