@@ -55,10 +55,8 @@ CREATE INDEX spend_assignments_write_xid ON spend_assignments (tenant_id, write_
 CREATE TRIGGER spend_assignments_touch BEFORE INSERT OR UPDATE ON spend_assignments
     FOR EACH ROW EXECUTE FUNCTION touch_row();
 
-ALTER TABLE spend_assignments ENABLE ROW LEVEL SECURITY;
-ALTER TABLE spend_assignments FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON spend_assignments
-    USING (tenant_id = app_current_tenant()) WITH CHECK (tenant_id = app_current_tenant());
+-- Each workspace's role sees and writes its own decisions only (0005_workspace_roles).
+SELECT app_isolate_tenant_table('spend_assignments');
 
 -- The suggestions read counted orders that name an ad, by ad and store.
 CREATE INDEX pancake_orders_by_ad_store ON pancake_orders (tenant_id, ad_id, integration_id)
