@@ -128,12 +128,13 @@ describe('Analytics, in English', () => {
     assert.equal(await kpi(page, 'Spend'), '₫24,413,000');
   });
 
-  it('narrows to one store and says the spend is the whole account’s', async () => {
+  it('narrows to one store, whose spend is the campaigns assigned to it, and names those assigned to none', async () => {
     await page.getByLabel('Store').selectOption({ label: 'Cửa hàng Hà Nội' });
     const note = role(page, 'note', 'About these figures');
-    await note.getByText('Spend is for the whole ad account, not this store.').waitFor();
+    // No campaign is assigned yet: the store has none of the account's ₫24,413,000.
+    await note.getByText(/of spend belongs to no store yet: “/).waitFor();
     assert.deepEqual(await lastQuery(page), { from: '2026-11-19', to: '2026-11-25', store: 'int-1', by: 'campaign' });
-    assert.equal(await kpi(page, 'Spend'), '₫24,413,000');
+    assert.equal(await kpi(page, 'Spend'), '₫0');
     assert.notEqual(await kpi(page, 'Orders'), '239');
   });
 

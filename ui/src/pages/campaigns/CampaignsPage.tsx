@@ -203,7 +203,7 @@ export function CampaignsPage() {
             </div>
           </fieldset>
 
-          {listed.length === 0 && <p className="m-0 text-sm text-muted">{t('campaigns.allDecided')}</p>}
+          {shown === 'open' && open.length === 0 && <p className="m-0 text-sm text-muted">{t('campaigns.allDecided')}</p>}
 
           <ul className="m-0 flex list-none flex-col gap-3 p-0" aria-label={t('campaigns.list')}>
             {listed.map((campaign) => {
