@@ -549,7 +549,10 @@ fn campaign_assignments_run_through_the_command_layer() {
     let dir = TempDir::new();
     let (_app, window) = app_on(&dir, None);
     sign_up(&window);
-    assert_eq!(call(&window, "list_campaigns", json!({})).unwrap(), json!([]));
+    assert_eq!(
+        call(&window, "list_campaigns", json!({})).unwrap(),
+        json!([])
+    );
 
     let store = uuid::Uuid::new_v4();
     let assign = |choice: Value| {

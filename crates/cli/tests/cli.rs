@@ -1132,13 +1132,22 @@ async fn report_prints_the_table_the_json_and_the_csv() {
     assert_eq!(json["totals"]["spendMinor"], 0);
     assert_eq!(json["warnings"][0]["kind"], "unassignedSpend");
     assert_eq!(json["warnings"][0]["spendMinor"], 617_284);
-    assert_eq!(json["warnings"][0]["campaigns"], serde_json::json!(["Khuyến mãi Tết"]));
+    assert_eq!(
+        json["warnings"][0]["campaigns"],
+        serde_json::json!(["Khuyến mãi Tết"])
+    );
     let text = String::from_utf8(
-        cli.run(&[&["report", "--store", &shop_id.to_string()][..], &range[..]].concat(), None)
-            .stdout,
+        cli.run(
+            &[&["report", "--store", &shop_id.to_string()][..], &range[..]].concat(),
+            None,
+        )
+        .stdout,
     )
     .unwrap();
-    assert!(text.contains("spend of 1 campaign not assigned to a store"), "{text}");
+    assert!(
+        text.contains("spend of 1 campaign not assigned to a store"),
+        "{text}"
+    );
 
     // The campaign, its suggestion from the order that came from its ad, and deciding it.
     let campaigns = cli.ok_json(&["--json", "campaigns", "list"], None);
@@ -1150,21 +1159,49 @@ async fn report_prints_the_table_the_json_and_the_csv() {
         serde_json::json!([{"store": shop_id, "storeName": "Cửa hàng Hà Nội", "basisPoints": 10000}])
     );
     let listed = String::from_utf8(cli.run(&["campaigns", "list"], None).stdout).unwrap();
-    assert!(listed.contains("UNASSIGNED") && listed.contains("Cửa hàng Hà Nội 100 % (1 order)"), "{listed}");
+    assert!(
+        listed.contains("UNASSIGNED") && listed.contains("Cửa hàng Hà Nội 100 % (1 order)"),
+        "{listed}"
+    );
     let unassigned = cli.ok_json(&["--json", "campaigns", "list", "--unassigned"], None);
     assert_eq!(unassigned.as_array().unwrap().len(), 1);
 
     let half = format!("{shop_id}:60");
-    cli.fails(&["campaigns", "assign", "c1", "--store", &half], None, 2, "VALIDATION");
-    cli.fails(&["campaigns", "assign", "c1", "--store", "Hà Nội"], None, 2, "VALIDATION");
-    cli.fails(&["campaigns", "assign", "c9", "--none"], None, 3, "NOT_FOUND");
-    let confirmed = cli.ok_json(&["--json", "campaigns", "assign", "c1", "--suggested"], None);
+    cli.fails(
+        &["campaigns", "assign", "c1", "--store", &half],
+        None,
+        2,
+        "VALIDATION",
+    );
+    cli.fails(
+        &["campaigns", "assign", "c1", "--store", "Hà Nội"],
+        None,
+        2,
+        "VALIDATION",
+    );
+    cli.fails(
+        &["campaigns", "assign", "c9", "--none"],
+        None,
+        3,
+        "NOT_FOUND",
+    );
+    let confirmed = cli.ok_json(
+        &["--json", "campaigns", "assign", "c1", "--suggested"],
+        None,
+    );
     assert_eq!(confirmed["assignment"]["state"], "stores");
     let version = confirmed["assignment"]["version"].as_i64().unwrap();
     assert!(version > 0);
     // Made on what was read before the confirmation: refused.
     cli.fails(
-        &["campaigns", "assign", "c1", "--none", "--expected-version", "0"],
+        &[
+            "campaigns",
+            "assign",
+            "c1",
+            "--none",
+            "--expected-version",
+            "0",
+        ],
         None,
         4,
         "STALE_EDIT",
@@ -1183,14 +1220,23 @@ async fn report_prints_the_table_the_json_and_the_csv() {
         .concat(),
         None,
     );
-    assert_eq!(json["totals"]["spendMinor"], 617_284, "the store's spend now");
+    assert_eq!(
+        json["totals"]["spendMinor"], 617_284,
+        "the store's spend now"
+    );
     assert_eq!(json["warnings"], serde_json::json!([]));
     let csv = String::from_utf8(
-        cli.run(&[&["report", "--by", "store", "--csv"][..], &range[..]].concat(), None)
-            .stdout,
+        cli.run(
+            &[&["report", "--by", "store", "--csv"][..], &range[..]].concat(),
+            None,
+        )
+        .stdout,
     )
     .unwrap();
-    assert!(csv.starts_with("\u{feff}store_id,name,campaign,spend VND"), "{csv}");
+    assert!(
+        csv.starts_with("\u{feff}store_id,name,campaign,spend VND"),
+        "{csv}"
+    );
     assert!(
         csv.contains(&format!("{shop_id},Cửa hàng Hà Nội,,617284,")),
         "{csv}"
@@ -1212,15 +1258,23 @@ async fn report_prints_the_table_the_json_and_the_csv() {
     .unwrap();
     assert!(done.contains("Khuyến mãi Tết: no store."), "{done}");
     let by_store = String::from_utf8(
-        cli.run(&[&["report", "--by", "store"][..], &range[..]].concat(), None)
-            .stdout,
+        cli.run(
+            &[&["report", "--by", "store"][..], &range[..]].concat(),
+            None,
+        )
+        .stdout,
     )
     .unwrap();
     assert!(
-        by_store.lines().any(|l| l.contains("No store") && l.contains("617,284")),
+        by_store
+            .lines()
+            .any(|l| l.contains("No store") && l.contains("617,284")),
         "{by_store}"
     );
-    assert!(by_store.contains("Khuyến mãi Tết was reassigned on"), "{by_store}");
+    assert!(
+        by_store.contains("Khuyến mãi Tết was reassigned on"),
+        "{by_store}"
+    );
 
     let csv = cli.run(
         &[&["report", "--by", "ad", "--csv"][..], &range[..]].concat(),

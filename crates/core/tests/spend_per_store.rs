@@ -50,9 +50,7 @@ use integrations_core::analytics::{
     Report, ReportGrouping, ReportQuery, ReportRowKind, ReportWarning,
 };
 use integrations_core::store::SyncBatch;
-use integrations_core::{
-    Credentials, ErrorCode, IntegrationConfig, NewIntegration, Session,
-};
+use integrations_core::{Credentials, ErrorCode, IntegrationConfig, NewIntegration, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
 use secrecy::SecretString;
 use serde_json::json;
@@ -113,12 +111,29 @@ async fn fixture(backend: Backend) -> Fixture {
         .session;
     let mut ids = Vec::new();
     for (name, config) in [
-        ("Cửa hàng Hà Nội", IntegrationConfig::PancakePos { shop_id: "101".into() }),
-        ("Cửa hàng Sài Gòn", IntegrationConfig::PancakePos { shop_id: "202".into() }),
-        ("Cửa hàng Đà Nẵng", IntegrationConfig::PancakePos { shop_id: "303".into() }),
+        (
+            "Cửa hàng Hà Nội",
+            IntegrationConfig::PancakePos {
+                shop_id: "101".into(),
+            },
+        ),
+        (
+            "Cửa hàng Sài Gòn",
+            IntegrationConfig::PancakePos {
+                shop_id: "202".into(),
+            },
+        ),
+        (
+            "Cửa hàng Đà Nẵng",
+            IntegrationConfig::PancakePos {
+                shop_id: "303".into(),
+            },
+        ),
         (
             "Quảng cáo Meta",
-            IntegrationConfig::MetaAds { ad_account_id: "act_1234567890".into() },
+            IntegrationConfig::MetaAds {
+                ad_account_id: "act_1234567890".into(),
+            },
         ),
     ] {
         let credentials = match config {
@@ -366,7 +381,11 @@ async fn an_ad_set_decides_for_itself(backend: Backend) {
         .assign("c1", Some("s2"), shares(&[(f.dn, 10_000)]))
         .await
         .unwrap();
-    let s2 = campaign.ad_sets.iter().find(|s| s.adset_id == "s2").unwrap();
+    let s2 = campaign
+        .ad_sets
+        .iter()
+        .find(|s| s.adset_id == "s2")
+        .unwrap();
     assert_eq!(s2.assignment.state, AssignmentState::Stores);
     assert_eq!(
         f.by_store().await,
@@ -426,9 +445,15 @@ async fn a_reassignment_changes_past_reports_and_says_so(backend: Backend) {
         .assign("c1", None, shares(&[(f.hn, 5000), (f.sg, 5000)]))
         .await
         .unwrap();
-    let at = campaign.assignment.reassigned_at.expect("a reassignment is recorded");
+    let at = campaign
+        .assignment
+        .reassigned_at
+        .expect("a reassignment is recorded");
     assert!(at >= started - chrono::Duration::seconds(1));
-    assert_eq!(campaign.assignment.changed_by.as_deref(), Some("chu@chuoi.vn"));
+    assert_eq!(
+        campaign.assignment.changed_by.as_deref(),
+        Some("chu@chuoi.vn")
+    );
     assert_eq!(
         f.by_store().await,
         [
@@ -513,14 +538,20 @@ async fn spend_of_no_store_is_never_hidden(backend: Backend) {
         }]
     );
     f.assign_thirds().await;
-    f.assign("c3", None, AssignmentChoice::NoStore).await.unwrap();
+    f.assign("c3", None, AssignmentChoice::NoStore)
+        .await
+        .unwrap();
     let rows = f.by_store().await;
     assert_eq!(rows.last(), Some(&special(ReportRowKind::NoStore, 10_000)));
     assert!(!rows.iter().any(|r| r.0 == ReportRowKind::Unassigned));
     let hn = f.report(query(ReportGrouping::Day, Some(f.hn))).await;
     assert!(hn.warnings.is_empty(), "{:?}", hn.warnings);
     // A store removed: its share is unassigned again, and said so; the others keep theirs.
-    f.env.core.delete_integration(&f.session, f.dn).await.unwrap();
+    f.env
+        .core
+        .delete_integration(&f.session, f.dn)
+        .await
+        .unwrap();
     let rows = f.by_store().await;
     assert_eq!(
         rows.iter()
@@ -532,7 +563,10 @@ async fn spend_of_no_store_is_never_hidden(backend: Backend) {
     assert_eq!(spend, 390_001);
     let campaigns = f.env.core.list_campaigns(&f.session).await.unwrap();
     let c1 = campaigns.iter().find(|c| c.campaign_id == "c1").unwrap();
-    assert_eq!(c1.assignment.shares[2].store_name, None, "the removed store");
+    assert_eq!(
+        c1.assignment.shares[2].store_name, None,
+        "the removed store"
+    );
 }
 
 async fn suggestions_come_from_the_orders(backend: Backend) {
@@ -541,13 +575,14 @@ async fn suggestions_come_from_the_orders(backend: Backend) {
     let ids: Vec<&str> = campaigns.iter().map(|c| c.campaign_id.as_str()).collect();
     // Spend of the last 30 days: the fixture's November is long past, so by name.
     assert_eq!(ids, ["c2", "c1", "c3"]);
-    let percents = |shares: &Option<Vec<integrations_core::analytics::assignment::AssignedShare>>| {
-        shares.as_ref().map(|s| {
-            s.iter()
-                .map(|s| (s.store, s.basis_points))
-                .collect::<Vec<_>>()
-        })
-    };
+    let percents =
+        |shares: &Option<Vec<integrations_core::analytics::assignment::AssignedShare>>| {
+            shares.as_ref().map(|s| {
+                s.iter()
+                    .map(|s| (s.store, s.basis_points))
+                    .collect::<Vec<_>>()
+            })
+        };
     let c1 = &campaigns[1];
     assert_eq!(c1.name.as_deref(), Some("Khuyến mãi Tết"));
     assert_eq!(c1.assignment.state, AssignmentState::Unassigned);
@@ -578,7 +613,10 @@ async fn suggestions_come_from_the_orders(backend: Backend) {
             ("s2", Some(vec![(f.dn, 10_000)])),
         ]
     );
-    assert_eq!(percents(&campaigns[0].suggestion), Some(vec![(f.sg, 10_000)]));
+    assert_eq!(
+        percents(&campaigns[0].suggestion),
+        Some(vec![(f.sg, 10_000)])
+    );
     assert_eq!(campaigns[2].suggestion, None);
     assert!(campaigns.iter().all(Campaign::needs_decision));
     // A suggestion is no decision: the reports do not use it until it is confirmed.
@@ -588,7 +626,13 @@ async fn suggestions_come_from_the_orders(backend: Backend) {
             "c1",
             None,
             AssignmentChoice::Stores {
-                shares: c1.suggestion.as_ref().unwrap().iter().map(|s| s.as_share()).collect(),
+                shares: c1
+                    .suggestion
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_share())
+                    .collect(),
             },
         )
         .await
@@ -679,7 +723,11 @@ async fn bad_assignments_get_clear_errors_and_change_nothing(backend: Backend) {
     let other = f
         .env
         .core
-        .sign_up("Cửa hàng khác", "khac@shop.vn", &SecretString::from("mật khẩu 456"))
+        .sign_up(
+            "Cửa hàng khác",
+            "khac@shop.vn",
+            &SecretString::from("mật khẩu 456"),
+        )
         .await
         .unwrap()
         .session;
@@ -707,10 +755,19 @@ async fn the_database_refuses_shares_that_do_not_add_up(backend: Backend) {
     let f = fixture(backend).await;
     let tenant = f.session.tenant_id();
     let bad = [
-        format!(r#"[{{"store":"{}","share":6000}},{{"store":"{}","share":3000}}]"#, f.hn, f.sg),
-        format!(r#"[{{"store":"{}","share":5000}},{{"store":"{}","share":5000}}]"#, f.hn, f.hn),
+        format!(
+            r#"[{{"store":"{}","share":6000}},{{"store":"{}","share":3000}}]"#,
+            f.hn, f.sg
+        ),
+        format!(
+            r#"[{{"store":"{}","share":5000}},{{"store":"{}","share":5000}}]"#,
+            f.hn, f.hn
+        ),
         format!(r#"[{{"store":"{}","share":10000.5}}]"#, f.hn),
-        format!(r#"[{{"store":"{}","share":0}},{{"store":"{}","share":10000}}]"#, f.hn, f.sg),
+        format!(
+            r#"[{{"store":"{}","share":0}},{{"store":"{}","share":10000}}]"#,
+            f.hn, f.sg
+        ),
         r#"{"store":"x"}"#.to_string(),
     ];
     for shares in bad {
@@ -744,10 +801,15 @@ async fn the_database_refuses_shares_that_do_not_add_up(backend: Backend) {
             .map(|_| ()),
         };
         let err = result.expect_err(&shares).to_string();
-        assert!(err.contains("spend_assignments_shares_add_up"), "{shares}: {err}");
+        assert!(
+            err.contains("spend_assignments_shares_add_up"),
+            "{shares}: {err}"
+        );
     }
     let c1 = f.env.core.list_campaigns(&f.session).await.unwrap();
-    assert!(c1.iter().all(|c| c.assignment.state == AssignmentState::Unassigned));
+    assert!(c1
+        .iter()
+        .all(|c| c.assignment.state == AssignmentState::Unassigned));
 }
 
 /// What the alerts' ROAS rule reads: each store's spend of each day, as the reports split it.
@@ -773,9 +835,21 @@ async fn spend_per_store_per_day_follows_the_split(backend: Backend) {
         ("2026-11-01".to_string(), SpendOwner::Store(f.sg), 33_330),
         ("2026-11-01".to_string(), SpendOwner::Store(f.dn), 33_341),
         ("2026-11-01".to_string(), SpendOwner::Unassigned, 10_000),
-        ("2026-11-02".to_string(), SpendOwner::Store(f.hn), 16_665 + 9_999),
-        ("2026-11-02".to_string(), SpendOwner::Store(f.sg), 16_665 + 9_999),
-        ("2026-11-02".to_string(), SpendOwner::Store(f.dn), 16_670 + 10_002),
+        (
+            "2026-11-02".to_string(),
+            SpendOwner::Store(f.hn),
+            16_665 + 9_999,
+        ),
+        (
+            "2026-11-02".to_string(),
+            SpendOwner::Store(f.sg),
+            16_665 + 9_999,
+        ),
+        (
+            "2026-11-02".to_string(),
+            SpendOwner::Store(f.dn),
+            16_670 + 10_002,
+        ),
     ];
     expected.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     assert_eq!(got, expected);

@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use clap::Parser;
 use integrations_bench::database::Database;
+use integrations_core::analytics::assignment::SpendPlan;
 use integrations_core::analytics::{
     build_report, Report, ReportGrouping, ReportQuery, ReportSource,
 };
 use integrations_core::gateway::HttpProviders;
-use integrations_core::analytics::assignment::SpendPlan;
 use integrations_core::store::prelude::*;
 use integrations_core::store::{AggregateKey, PostgresStore, SqliteStore, SyncedTable};
 use integrations_core::{
@@ -405,7 +405,9 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
             ("mirror", &offline_reports),
         ] {
             if reports[by_store].totals != reports[year].totals {
-                failed.push(format!("{place}: by store the totals differ from the account's"));
+                failed.push(format!(
+                    "{place}: by store the totals differ from the account's"
+                ));
             }
             let rows: i64 = reports[by_store]
                 .rows
@@ -413,7 +415,9 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
                 .map(|row| row.metrics.spend_minor)
                 .sum();
             if rows != spend {
-                failed.push(format!("{place}: the stores' spend adds up to {rows}, not {spend}"));
+                failed.push(format!(
+                    "{place}: the stores' spend adds up to {rows}, not {spend}"
+                ));
             }
         }
     }
@@ -436,7 +440,11 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
 }
 
 /// Assigns the fixture's campaigns in a fixed pattern; says what it did.
-async fn assign_campaigns(core: &Core, session: &Session, stores: &[Uuid]) -> anyhow::Result<String> {
+async fn assign_campaigns(
+    core: &Core,
+    session: &Session,
+    stores: &[Uuid],
+) -> anyhow::Result<String> {
     use integrations_core::analytics::assignment::{
         AssignmentChoice, CampaignAssignment, StoreShare,
     };

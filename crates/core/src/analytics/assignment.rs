@@ -141,7 +141,9 @@ impl AssignmentChoice {
             return Ok(());
         };
         if shares.is_empty() {
-            return Err("Choose at least one store, or say the campaign belongs to no store.".into());
+            return Err(
+                "Choose at least one store, or say the campaign belongs to no store.".into(),
+            );
         }
         if shares.len() > MAX_SHARES {
             return Err(format!(
@@ -617,13 +619,22 @@ pub fn campaign_list(
 /// The suggestion from a campaign's sales: the stores that sold through it, shared by revenue
 /// (by orders when all revenue is 0) in whole percents, most first. A store whose part rounds to
 /// 0 % is left out and the rest shared again. Removed stores are left out. None without sales.
-pub fn suggest(sales: &[StoreSales], stores: &BTreeMap<Uuid, String>) -> Option<Vec<AssignedShare>> {
+pub fn suggest(
+    sales: &[StoreSales],
+    stores: &BTreeMap<Uuid, String>,
+) -> Option<Vec<AssignedShare>> {
     let mut candidates: Vec<&StoreSales> = sales
         .iter()
         .filter(|s| s.orders > 0 && stores.contains_key(&s.store))
         .collect();
     let by_revenue = candidates.iter().any(|s| s.revenue_minor > 0);
-    let weight = |s: &StoreSales| if by_revenue { s.revenue_minor } else { s.orders };
+    let weight = |s: &StoreSales| {
+        if by_revenue {
+            s.revenue_minor
+        } else {
+            s.orders
+        }
+    };
     candidates.retain(|s| weight(s) > 0);
     loop {
         if candidates.is_empty() {
@@ -678,7 +689,11 @@ mod tests {
         // Three equal thirds of 100: 33 each, the remainder to the first listed.
         assert_eq!(split_minor(100, &[3334, 3333, 3333]), [34, 33, 33]);
         assert_eq!(split_minor(100, &[3333, 3334, 3333]), [33, 34, 33]);
-        assert_eq!(split_minor(101, &[5000, 5000]), [51, 50], "ties: the first listed");
+        assert_eq!(
+            split_minor(101, &[5000, 5000]),
+            [51, 50],
+            "ties: the first listed"
+        );
         assert_eq!(split_minor(0, &[5000, 5000]), [0, 0]);
         assert_eq!(split_minor(7, &[10_000]), [7]);
         for amount in [1, 2, 3, 99, 12_345, 999_999_999_999] {
@@ -774,7 +789,11 @@ mod tests {
 
     #[test]
     fn an_ad_set_of_its_own_decides_before_its_campaign() {
-        let ads = [ad("a1", "c1", "s1"), ad("a2", "c1", "s2"), ad("a3", "c2", "s3")];
+        let ads = [
+            ad("a1", "c1", "s1"),
+            ad("a2", "c1", "s2"),
+            ad("a3", "c2", "s3"),
+        ];
         let known: HashSet<Uuid> = [Uuid::from_u128(1), Uuid::from_u128(2)].into();
         let assignments = [
             record("c1", "", &stores(&[(1, 10_000)])),
@@ -819,7 +838,10 @@ mod tests {
             .filter(|s| s.ad_id == "a1")
             .map(|s| s.owner.as_str())
             .collect();
-        assert_eq!(a1, [Uuid::from_u128(1).to_string().as_str(), UNASSIGNED_OWNER]);
+        assert_eq!(
+            a1,
+            [Uuid::from_u128(1).to_string().as_str(), UNASSIGNED_OWNER]
+        );
         let a2: Vec<&str> = plan
             .shares
             .iter()

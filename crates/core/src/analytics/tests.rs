@@ -68,7 +68,7 @@ fn every_day_of_the_range_has_a_row_and_ratios_follow_the_sums() {
         ],
         &[insight("2026-11-01", 100_000, 250_000)],
         &[],
-            );
+    );
     let days: Vec<&str> = report.rows.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(days, ["2026-11-01", "2026-11-02", "2026-11-03"]);
     let first = &report.rows[0].metrics;
@@ -106,12 +106,7 @@ fn campaigns_gather_their_ads_and_unknown_and_missing_ads_have_rows_of_their_own
         orders(Some("a8"), 30_000, 2),
         orders(None, 999_000, 4),
     ];
-    let report = build(
-        &query(ReportGrouping::Campaign),
-        &sales,
-        &insights,
-        &ads,
-            );
+    let report = build(&query(ReportGrouping::Campaign), &sales, &insights, &ads);
     let rows: Vec<(ReportRowKind, &str, i64, i64)> = report
         .rows
         .iter()
@@ -137,12 +132,7 @@ fn campaigns_gather_their_ads_and_unknown_and_missing_ads_have_rows_of_their_own
     assert_eq!(report.rows[1].metrics.meta_purchase_value_minor, 400_000);
     assert_eq!(report.rows[2].metrics.orders, 3);
 
-    let by_ad = build(
-        &query(ReportGrouping::Ad),
-        &sales,
-        &insights,
-        &ads,
-            );
+    let by_ad = build(&query(ReportGrouping::Ad), &sales, &insights, &ads);
     let unknown: Vec<&str> = by_ad
         .rows
         .iter()
@@ -166,12 +156,7 @@ fn spend_and_sales_in_different_currencies_get_no_pos_roas_and_a_warning() {
     spend.currency = "USD".into();
     let mut q = query(ReportGrouping::Day);
     q.store = Some(uuid::Uuid::nil());
-    let report = build(
-        &q,
-        &[orders(Some("2026-11-01"), 500_000, 1)],
-        &[spend],
-        &[],
-            );
+    let report = build(&q, &[orders(Some("2026-11-01"), 500_000, 1)], &[spend], &[]);
     assert_eq!(report.totals.roas_pos, None);
     assert_eq!(report.totals.roas_meta, Some(0.0));
     assert_eq!(
@@ -192,7 +177,7 @@ fn the_csv_starts_with_a_bom_and_keeps_vietnamese_and_exact_money() {
         &[orders(Some("a1"), 1_234_567, 2), orders(None, 5, 1)],
         &[spend],
         &[ad("a1", "c1")],
-            );
+    );
     let csv = report_csv(&report);
     assert!(csv.starts_with('\u{feff}'));
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
@@ -248,7 +233,7 @@ fn exports_never_overwrite_each_other() {
         &[orders(None, 5, 1)],
         &[],
         &[],
-            );
+    );
     let first = save_report_csv(&report, dir.path()).unwrap();
     let second = save_report_csv(&report, dir.path()).unwrap();
     assert_eq!(
@@ -274,7 +259,7 @@ fn spend_in_several_currencies_gets_no_roas_and_orders_without_one_take_the_acco
         &[orders(Some("2026-11-01"), 500_000, 1)],
         &[insight("2026-11-01", 100_000, 200_000), usd],
         &[],
-            );
+    );
     assert_eq!(
         (report.totals.roas_meta, report.totals.roas_pos),
         (None, None)
@@ -292,7 +277,7 @@ fn spend_in_several_currencies_gets_no_roas_and_orders_without_one_take_the_acco
         &[unknown],
         &[insight("2026-11-01", 100_000, 0)],
         &[],
-            );
+    );
     assert_eq!(report.revenue_currency.as_deref(), Some("VND"));
     assert_eq!(report.totals.roas_pos, Some(3.0));
     assert_eq!(
@@ -313,7 +298,7 @@ fn names_that_look_like_formulas_stay_text_in_the_csv() {
         &[],
         &[insight("a1", -5, 0)],
         &[evil],
-            );
+    );
     let csv = report_csv(&report);
     let line = csv.lines().nth(1).unwrap();
     assert!(

@@ -91,13 +91,17 @@ impl Core {
             let stores = self.pancake_stores(tenant).await?;
             for share in shares {
                 if !stores.iter().any(|(id, _)| *id == share.store) {
-                    return Err(match self.store.get_integration(tenant, share.store).await? {
-                        Some(other) => CoreError::Validation(format!(
-                            "“{}” is not a Pancake POS store.",
-                            other.name
-                        )),
-                        None => CoreError::NotFound(format!("There is no store {}.", share.store)),
-                    });
+                    return Err(
+                        match self.store.get_integration(tenant, share.store).await? {
+                            Some(other) => CoreError::Validation(format!(
+                                "“{}” is not a Pancake POS store.",
+                                other.name
+                            )),
+                            None => {
+                                CoreError::NotFound(format!("There is no store {}.", share.store))
+                            }
+                        },
+                    );
                 }
             }
         }
@@ -117,9 +121,8 @@ impl Core {
             if expected_version.is_some_and(|expected| expected != version) {
                 return Err(CoreError::StaleAssignment);
             }
-            let before = AssignmentChoice::from_stored(
-                current.as_ref().and_then(|a| a.shares.as_deref()),
-            );
+            let before =
+                AssignmentChoice::from_stored(current.as_ref().and_then(|a| a.shares.as_deref()));
             if before == choice {
                 settled = true;
                 break;

@@ -156,7 +156,14 @@ impl Core {
         // all but the days.
         let by_ad = self
             .store
-            .report_split_insights(tenant, query.from, query.to, AggregateKey::Ad, &plan.shares, None)
+            .report_split_insights(
+                tenant,
+                query.from,
+                query.to,
+                AggregateKey::Ad,
+                &plan.shares,
+                None,
+            )
             .await?;
         let mine = |row: &&OwnedInsightAggregate| owner.as_deref().is_none_or(|o| row.owner == o);
         let insights = match query.by {
@@ -174,14 +181,18 @@ impl Core {
                 .into_iter()
                 .map(|row| row.figures)
                 .collect(),
-            ReportGrouping::Campaign | ReportGrouping::Ad => {
-                by_ad.iter().filter(mine).map(|row| row.figures.clone()).collect()
-            }
+            ReportGrouping::Campaign | ReportGrouping::Ad => by_ad
+                .iter()
+                .filter(mine)
+                .map(|row| row.figures.clone())
+                .collect(),
             ReportGrouping::Store => by_owner(by_ad.iter().filter(mine)),
         };
         let warnings = assignment_warnings(query, zone, &by_ad, &plan, &ads);
-        let mut account_currencies: Vec<String> =
-            by_ad.iter().map(|row| row.figures.currency.clone()).collect();
+        let mut account_currencies: Vec<String> = by_ad
+            .iter()
+            .map(|row| row.figures.currency.clone())
+            .collect();
         account_currencies.sort();
         account_currencies.dedup();
         Ok(ReportData {
