@@ -119,8 +119,8 @@ async fn world() -> World {
 }
 
 /// An integration of each provider, synced (orders, variations, stock, ads, insights, runs,
-/// cursors, jobs, the token's expiry, alerts under thresholds of its own), and one deleted (a
-/// tombstone).
+/// cursors, jobs, the token's expiry, alerts under thresholds of its own), a campaign assigned
+/// to the shop, and one deleted (a tombstone).
 async fn seed(core: &Core, session: &Session, shop_key: &str) {
     // A ROAS floor no shop reaches: the syncs below leave an alert.
     let thresholds = integrations_core::alerts::AlertSettings {
@@ -160,6 +160,29 @@ async fn seed(core: &Core, session: &Session, shop_key: &str) {
         core.enable_integration(session, id).await.unwrap();
         core.sync_integration(session, id, "seed").await.unwrap();
     }
+    // The synced ad account's first campaign, its spend to the shop.
+    use integrations_core::analytics::assignment::{
+        AssignmentChoice, CampaignAssignment, StoreShare,
+    };
+    let campaign = core.list_campaigns(session).await.unwrap()[0]
+        .campaign_id
+        .clone();
+    core.assign_campaign(
+        session,
+        CampaignAssignment {
+            campaign_id: campaign,
+            adset_id: None,
+            choice: AssignmentChoice::Stores {
+                shares: vec![StoreShare {
+                    store: shop.id,
+                    basis_points: 10_000,
+                }],
+            },
+            expected_version: Some(0),
+        },
+    )
+    .await
+    .unwrap();
     let doomed = core
         .create_integration(
             session,

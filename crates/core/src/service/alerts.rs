@@ -13,7 +13,8 @@ use crate::alerts::{
     AlertRule, AlertSettings, FiredAlert, ReportLink, StoredDetails, Week,
 };
 use crate::analytics::{
-    build_report, plan, Report, ReportGrouping, ReportQuery, ReportSource, ReportWarning,
+    build_report, plan, Report, ReportGrouping, ReportInputs, ReportQuery, ReportSource,
+    ReportWarning,
 };
 use crate::auth::Session;
 use crate::domain::{IntegrationId, Provider, TenantId};
@@ -308,12 +309,15 @@ impl Core {
             self.store.report_orders(tenant, &filter, key),
             self.store.report_insights(tenant, from, to, key),
         )?;
+        let inputs = ReportInputs {
+            orders: &orders,
+            insights: &insights,
+            ..Default::default()
+        };
         Ok(build_report(
             &query,
             zone.name(),
-            &orders,
-            &insights,
-            &[],
+            inputs,
             ReportSource::Local,
         ))
     }
