@@ -601,7 +601,8 @@ async fn suggestions_come_from_the_orders(backend: Backend) {
         [(f.hn, 2, 600_000), (f.sg, 1, 200_000), (f.dn, 1, 120_000)],
         "the canceled order is no evidence"
     );
-    let sets: Vec<(&str, Option<Vec<(Uuid, u32)>>)> = c1
+    type Shares = Option<Vec<(Uuid, u32)>>;
+    let sets: Vec<(&str, Shares)> = c1
         .ad_sets
         .iter()
         .map(|s| (s.adset_id.as_str(), percents(&s.suggestion)))

@@ -274,7 +274,7 @@ impl Core {
                 })
             })
             .collect();
-        out.sort_by(|a, b| (a.day, a.owner).cmp(&(b.day, b.owner)));
+        out.sort_by_key(|spend| (spend.day, spend.owner));
         Ok(out)
     }
 }
