@@ -18,6 +18,7 @@ use tauri::{AppHandle, Runtime};
 use crate::preferences::{self, Preferences};
 use crate::state::{AppState, AppStatus};
 use crate::system::{self, About};
+use crate::updates::{AvailableUpdate, Updates};
 
 type CommandResult<T> = Result<T, ErrorPayload>;
 
@@ -461,6 +462,46 @@ pub async fn set_autostart(
     enabled: bool,
 ) -> CommandResult<bool> {
     system::set_autostart(app, enabled)
+}
+
+/// The update state the app manages next to [`AppState`] (set up with it in `run_app`).
+fn updates<R: Runtime>(app: &AppHandle<R>) -> CommandResult<tauri::State<'_, Updates>> {
+    use tauri::Manager;
+    app.try_state::<Updates>().ok_or_else(|| {
+        payload(CoreError::Configuration(
+            "Updates are not set up in this window.".into(),
+        ))
+    })
+}
+
+/// The update the last check (at start, daily, or asked) found, without asking again.
+pub async fn available_update(
+    _: &AppState,
+    app: &AppHandle<impl Runtime>,
+) -> CommandResult<Option<AvailableUpdate>> {
+    Ok(updates(app)?.offered())
+}
+
+/// Asks the update server now.
+pub async fn check_for_update(
+    _: &AppState,
+    app: &AppHandle<impl Runtime>,
+) -> CommandResult<Option<AvailableUpdate>> {
+    updates(app)?.check(app).await.map_err(|err| err.payload())
+}
+
+/// Downloads, verifies and installs the offered update; answers with its version. The window
+/// then calls `restart_app`.
+pub async fn install_update(_: &AppState, app: &AppHandle<impl Runtime>) -> CommandResult<String> {
+    updates(app)?
+        .install(app)
+        .await
+        .map_err(|err| err.payload())
+}
+
+/// Restarts into the installed update.
+pub async fn restart_app(_: &AppState, app: &AppHandle<impl Runtime>) -> CommandResult<()> {
+    updates(app)?.restart(app).map_err(|err| err.payload())
 }
 
 /// The `#[tauri::command]` of each operation: it takes what Tauri hands a command (the state,

@@ -15,11 +15,13 @@ mod redact;
 mod state;
 mod system;
 mod tray;
+mod updates;
 
 use integrations_core::CoreError;
 use tauri::{Builder, Manager, Runtime};
 
 pub use state::{AppState, AppStatus};
+pub use updates::{check_log_line, spawn_checks as spawn_update_checks, UpdateSettings, Updates};
 
 /// Registers the app's commands (one per line of `operations.rs`) and the store plugin they
 /// use. Each command also needs its `allow-…` permission in `capabilities/default.json` before
@@ -30,8 +32,9 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .invoke_handler(commands::handler())
 }
 
-/// The plugins behind About and start at login. The webview gets none of their own commands
-/// (the capability grants only ours); the app's commands call them from Rust.
+/// The plugins behind About, start at login and updates. The webview gets none of their own
+/// commands (the capability grants only ours); the app's commands call them from Rust. The
+/// updater needs `plugins.updater` in the configuration (its public key).
 pub fn with_system_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(
@@ -40,6 +43,7 @@ pub fn with_system_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
                 .build(),
         )
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
 }
 
 /// Logs to the platform log directory and stdout, every line passed through [`redact::redact`].
@@ -51,6 +55,9 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
             Target::new(TargetKind::Stdout),
         ])
         .level(log::LevelFilter::Info)
+        // The updater logs every failed check itself; `updates` already writes one line per
+        // check, with the reason, and a background check must stay at one line.
+        .level_for("tauri_plugin_updater", log::LevelFilter::Off)
         .format(|out, message, record| {
             out.finish(format_args!(
                 "[{}][{}] {}",
@@ -101,6 +108,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
                 }
             });
             app.manage(state);
+            app.manage(Updates::new(UpdateSettings::from_env()));
             forward_sync_progress(app.handle().clone());
             if std::env::var_os("INTEGRATIONS_NO_TRAY").is_none() {
                 if let Err(err) = tray::install(app.handle()) {
@@ -115,6 +123,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
                     let _ = window.hide();
                 }
             }
+            updates::spawn_checks(app.handle().clone(), updates::CHECK_EVERY);
             Ok(())
         })
         .run(context)

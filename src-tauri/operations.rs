@@ -76,6 +76,10 @@ macro_rules! operations {
             open_log_folder() -> ();
             get_autostart() -> bool;
             set_autostart(enabled: bool) -> bool;
+            available_update() -> Option<AvailableUpdate>;
+            check_for_update() -> Option<AvailableUpdate>;
+            install_update() -> String;
+            restart_app() -> ();
         }
     };
 }

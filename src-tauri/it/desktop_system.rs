@@ -1,22 +1,32 @@
-//! The About and start-at-login commands on `MockRuntime`, with the real plugins behind them:
-//! the autostart plugin writing (and removing) its login entry, the path resolver naming the
-//! log directory.
+//! The About, start-at-login and update commands on `MockRuntime`, with the real plugins behind
+//! them: the autostart plugin writing its login entry, the updater plugin checking a manifest
+//! served from 127.0.0.1 by the fake update server, verifying minisign signatures made here
+//! with a throwaway key, and installing (the AppImage way, which is what it does with a binary
+//! that was not bundled) into a stand-in file, never into this test binary.
 //!
 //! A test binary of its own: start at login writes under `$HOME`, so the process gets a
 //! temporary one before any app is built.
 
-use std::path::Path;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
-use integration_manager_lib::{with_commands, with_system_plugins, AppState};
+use base64::Engine as _;
+use integration_manager_lib::{
+    with_commands, with_system_plugins, AppState, UpdateSettings, Updates,
+};
 use integrations_core::CoreConfig;
+use integrations_fake_servers::{start_updates, FakeUpdates};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
 const RUNNING: &str = "0.1.0";
+const NEWER: &str = "0.2.0";
+const NOTES: &str = "Đồng bộ nhanh hơn.\nSửa lỗi hiển thị VND.";
 
 /// One temporary `$HOME` (and XDG directories) for the whole process, set before any test
 /// builds an app: the login entry and the log directory land there, not in the real home.
@@ -33,30 +43,106 @@ fn isolated_home() -> &'static Path {
     .path()
 }
 
-/// An app with the commands and the system plugins, its data in a temporary directory.
+/// A minisign key pair as the updater and `tauri signer` write them: base64 of the key box.
+struct ReleaseKey {
+    public: minisign::PublicKey,
+    secret: minisign::SecretKey,
+}
+
+impl ReleaseKey {
+    fn generate() -> Self {
+        let pair = minisign::KeyPair::generate_unencrypted_keypair().expect("key pair");
+        Self {
+            public: pair.pk,
+            secret: pair.sk,
+        }
+    }
+
+    /// The `plugins.updater.pubkey` value.
+    fn pubkey(&self) -> String {
+        let boxed = self.public.to_box().expect("public key box").to_string();
+        base64::engine::general_purpose::STANDARD.encode(boxed)
+    }
+
+    /// The manifest's `signature`: bound to `version` in the trusted comment, as `tauri build`
+    /// signs.
+    fn sign(&self, bytes: &[u8], version: &str) -> String {
+        let comment =
+            format!("timestamp:1767225600\tfile:integration-manager.AppImage\tversion:{version}");
+        let signature = minisign::sign(
+            Some(&self.public),
+            &self.secret,
+            Cursor::new(bytes),
+            Some(&comment),
+            None,
+        )
+        .expect("signature");
+        base64::engine::general_purpose::STANDARD.encode(signature.to_string())
+    }
+}
+
+/// Bytes the AppImage installer accepts (an ELF header, more than 52 bytes).
+fn app_image(label: &str) -> Vec<u8> {
+    let mut bytes = b"\x7fELF\x02\x01\x01".to_vec();
+    bytes.extend(format!(" Integration Manager {label} ").bytes());
+    bytes.resize(4096, b'.');
+    bytes
+}
+
+fn manifest(fake: &FakeUpdates, version: &str, bundle: &str, signature: String) -> Value {
+    let target = tauri_plugin_updater::target().expect("a platform the updater knows");
+    json!({
+        "version": version,
+        "notes": NOTES,
+        "pub_date": "2026-01-01T00:00:00Z",
+        "platforms": { target: { "url": fake.bundle_url(bundle), "signature": signature } },
+    })
+}
+
+/// An app with the commands and the system plugins, trusting `key`, checking `endpoints`
+/// (`None`: none configured), installing into `installed`.
 struct Harness {
     app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
-    data: tempfile::TempDir,
+    _data: tempfile::TempDir,
 }
 
-fn harness() -> Harness {
+fn harness(key: &ReleaseKey, endpoints: Option<Vec<String>>, installed: Option<&Path>) -> Harness {
     isolated_home();
     let data = tempfile::tempdir().expect("data dir");
     let mut context = mock_context(noop_assets());
     context.package_info_mut().version = RUNNING.parse().unwrap();
+    context.config_mut().plugins.0.insert(
+        "updater".into(),
+        json!({ "pubkey": key.pubkey(), "endpoints": [], "requireSignedVersion": true }),
+    );
     let mut config = CoreConfig::standalone(data.path().to_path_buf());
     config.use_keychain = false;
     let gateway = integrations_core::gateway_from_env().expect("default provider gateway");
     let state = tauri::async_runtime::block_on(AppState::open(config, gateway));
+    let settings = UpdateSettings {
+        endpoints: Some(
+            endpoints
+                .unwrap_or_default()
+                .iter()
+                .map(|url| url.parse().expect("endpoint URL"))
+                .collect(),
+        ),
+        executable_path: installed.map(Path::to_path_buf),
+    };
     let app = with_system_plugins(with_commands(mock_builder()))
         .manage(state)
+        .manage(Updates::new(settings))
         .build(context)
         .expect("mock app builds");
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("main window builds");
-    Harness { app, window, data }
+    Harness {
+        app,
+        window,
+        _data: data,
+    }
 }
 
 fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -75,13 +161,26 @@ fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<V
     .map(|body| body.deserialize::<Value>().expect("JSON answer"))
 }
 
+fn fake_updates() -> FakeUpdates {
+    tauri::async_runtime::block_on(start_updates()).expect("fake update server")
+}
+
+/// The file an install replaces, holding the running version's bytes.
+fn installed_app() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("install dir");
+    let path = dir.path().join("Integration Manager.AppImage");
+    std::fs::write(&path, app_image(RUNNING)).unwrap();
+    (dir, path)
+}
+
 #[test]
 fn about_names_the_version_the_commit_and_where_data_and_logs_are() {
-    let h = harness();
+    let key = ReleaseKey::generate();
+    let h = harness(&key, None, None);
     let about = call(&h.window, "about", json!({})).unwrap();
     assert_eq!(about["version"], RUNNING);
     assert_eq!(about["commit"], integrations_build_info::COMMIT);
-    assert_eq!(about["dataDir"], h.data.path().display().to_string());
+    assert_eq!(about["dataDir"], h._data.path().display().to_string());
     let log_dir = h.app.path().app_log_dir().unwrap();
     assert_eq!(about["logDir"], log_dir.display().to_string());
     assert!(
@@ -105,7 +204,8 @@ fn the_app_takes_its_version_from_the_workspace_like_the_cli() {
 
 #[test]
 fn start_at_login_is_off_by_default_and_follows_the_setting() {
-    let h = harness();
+    let key = ReleaseKey::generate();
+    let h = harness(&key, None, None);
     let entry = isolated_home()
         .join(".config/autostart")
         .join(format!("{}.desktop", h.app.package_info().name));
@@ -131,4 +231,310 @@ fn start_at_login_is_off_by_default_and_follows_the_setting() {
     );
     assert_eq!(call(&h.window, "get_autostart", json!({})).unwrap(), false);
     assert!(!entry.exists(), "turning it off removes the entry");
+}
+
+#[test]
+fn a_signed_newer_version_is_offered_with_its_release_notes() {
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    let bundle = app_image(NEWER);
+    fake.serve_bundle("new.AppImage", bundle.clone());
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        NEWER,
+        "new.AppImage",
+        key.sign(&bundle, NEWER),
+    )));
+    let h = harness(&key, Some(vec![fake.manifest_url()]), None);
+
+    assert_eq!(
+        call(&h.window, "available_update", json!({})).unwrap(),
+        Value::Null
+    );
+    let offered = call(&h.window, "check_for_update", json!({})).unwrap();
+    assert_eq!(offered["version"], NEWER);
+    assert_eq!(offered["currentVersion"], RUNNING);
+    assert_eq!(offered["notes"], NOTES);
+    assert_eq!(offered["date"], "2026-01-01T00:00:00Z");
+    assert_eq!(fake.manifest_requests(), 1);
+    // Remembered, without asking the server again.
+    assert_eq!(
+        call(&h.window, "available_update", json!({})).unwrap(),
+        offered
+    );
+    assert_eq!(fake.manifest_requests(), 1);
+}
+
+#[test]
+fn nothing_is_offered_when_the_server_has_no_newer_version() {
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    let h = harness(&key, Some(vec![fake.manifest_url()]), None);
+
+    // 204 No Content: no update.
+    assert_eq!(
+        call(&h.window, "check_for_update", json!({})).unwrap(),
+        Value::Null
+    );
+    // The same version as the running one: no update either.
+    let bundle = app_image(RUNNING);
+    fake.serve_bundle("same.AppImage", bundle.clone());
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        RUNNING,
+        "same.AppImage",
+        key.sign(&bundle, RUNNING),
+    )));
+    assert_eq!(
+        call(&h.window, "check_for_update", json!({})).unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        call(&h.window, "available_update", json!({})).unwrap(),
+        Value::Null
+    );
+    let err = call(&h.window, "install_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert_eq!(
+        err["message"],
+        "No update is waiting to be installed: check for updates first."
+    );
+}
+
+#[test]
+fn a_correctly_signed_update_is_accepted_and_installed() {
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    let bundle = app_image(NEWER);
+    fake.serve_bundle("new.AppImage", bundle.clone());
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        NEWER,
+        "new.AppImage",
+        key.sign(&bundle, NEWER),
+    )));
+    let (_dir, installed) = installed_app();
+    let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
+    let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let seen = progress.clone();
+    h.app.listen_any("update-progress", move |event| {
+        seen.lock()
+            .unwrap()
+            .push(serde_json::from_str(event.payload()).unwrap());
+    });
+
+    call(&h.window, "check_for_update", json!({})).unwrap();
+    assert_eq!(call(&h.window, "install_update", json!({})).unwrap(), NEWER);
+
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        bundle,
+        "the new version is in place"
+    );
+    let last = progress
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("download progress");
+    assert_eq!(last["downloaded"], bundle.len());
+}
+
+#[test]
+fn a_tampered_bundle_is_refused_and_the_running_version_stays() {
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    let genuine = app_image(NEWER);
+    let mut tampered = genuine.clone();
+    tampered[100] ^= 0x01;
+    fake.serve_bundle("new.AppImage", tampered);
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        NEWER,
+        "new.AppImage",
+        key.sign(&genuine, NEWER),
+    )));
+    let (_dir, installed) = installed_app();
+    let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
+
+    call(&h.window, "check_for_update", json!({})).unwrap();
+    let err = call(&h.window, "install_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert_eq!(
+        err["message"],
+        "The update to version 0.2.0 was refused: its signature is not the release key's, so \
+         the download may have been tampered with. Nothing was installed; version 0.1.0 keeps \
+         running."
+    );
+    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
+    assert!(call(&h.window, "restart_app", json!({})).is_err());
+}
+
+#[test]
+fn an_update_signed_with_another_key_is_refused() {
+    let trusted = ReleaseKey::generate();
+    let stranger = ReleaseKey::generate();
+    let fake = fake_updates();
+    let bundle = app_image(NEWER);
+    fake.serve_bundle("new.AppImage", bundle.clone());
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        NEWER,
+        "new.AppImage",
+        stranger.sign(&bundle, NEWER),
+    )));
+    let (_dir, installed) = installed_app();
+    let h = harness(&trusted, Some(vec![fake.manifest_url()]), Some(&installed));
+
+    call(&h.window, "check_for_update", json!({})).unwrap();
+    let err = call(&h.window, "install_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains("its signature is not the release key's")
+            && message.contains("Nothing was installed"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
+}
+
+#[test]
+fn a_signature_that_is_not_a_signature_is_refused() {
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    let bundle = app_image(NEWER);
+    fake.serve_bundle("new.AppImage", bundle);
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        NEWER,
+        "new.AppImage",
+        "bm90IGEgc2lnbmF0dXJl".into(),
+    )));
+    let (_dir, installed) = installed_app();
+    let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
+
+    call(&h.window, "check_for_update", json!({})).unwrap();
+    let err = call(&h.window, "install_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("its signature is not the release key's"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
+}
+
+#[test]
+fn an_older_release_announced_under_a_new_version_number_is_refused() {
+    // A forged manifest pairing "0.2.0" with a genuine, signed, older bundle: the signature
+    // names the version it was made for.
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    let old = app_image("0.0.9");
+    fake.serve_bundle("old.AppImage", old.clone());
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        NEWER,
+        "old.AppImage",
+        key.sign(&old, "0.0.9"),
+    )));
+    let (_dir, installed) = installed_app();
+    let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
+
+    call(&h.window, "check_for_update", json!({})).unwrap();
+    let err = call(&h.window, "install_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert_eq!(
+        err["message"],
+        "The update to version 0.2.0 was refused: it was signed for version 0.0.9, not the \
+         version announced. Nothing was installed; version 0.1.0 keeps running."
+    );
+    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
+}
+
+#[test]
+fn with_no_endpoint_the_check_fails_quietly_with_one_line() {
+    let key = ReleaseKey::generate();
+    let h = harness(&key, None, None);
+    let updates = h.app.state::<Updates>();
+    let result = tauri::async_runtime::block_on(updates.check(h.app.handle()));
+    let line = integration_manager_lib::check_log_line(&result);
+    assert_eq!(
+        line,
+        "update check failed: No update address is set, so updates are not checked."
+    );
+    assert_eq!(line.lines().count(), 1);
+    let err = call(&h.window, "check_for_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "CONFIGURATION");
+}
+
+#[test]
+fn offline_the_check_fails_naming_the_server_it_could_not_reach() {
+    let key = ReleaseKey::generate();
+    // A port nobody listens on: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/latest.json", closed.local_addr().unwrap());
+    drop(closed);
+    let h = harness(&key, Some(vec![url]), None);
+
+    let updates = h.app.state::<Updates>();
+    let result = tauri::async_runtime::block_on(updates.check(h.app.handle()));
+    let line = integration_manager_lib::check_log_line(&result);
+    assert_eq!(
+        line,
+        "update check failed: Could not reach the update server: 127.0.0.1 could not be \
+         reached (offline?)."
+    );
+    let err = call(&h.window, "check_for_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "OFFLINE");
+    assert_eq!(
+        call(&h.window, "available_update", json!({})).unwrap(),
+        Value::Null
+    );
+}
+
+#[test]
+fn the_app_checks_at_start_and_again_after_each_interval_and_tells_the_window() {
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    let bundle = app_image(NEWER);
+    fake.serve_bundle("new.AppImage", bundle.clone());
+    fake.serve_manifest(Some(manifest(
+        &fake,
+        NEWER,
+        "new.AppImage",
+        key.sign(&bundle, NEWER),
+    )));
+    let h = harness(&key, Some(vec![fake.manifest_url()]), None);
+    let (told, heard) = std::sync::mpsc::channel::<Value>();
+    h.app.listen_any("update-available", move |event| {
+        let _ = told.send(serde_json::from_str(event.payload()).unwrap());
+    });
+
+    integration_manager_lib::spawn_update_checks(h.app.handle().clone(), Duration::from_millis(50));
+
+    let first = heard
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the check at start");
+    assert_eq!(first["version"], NEWER);
+    assert_eq!(first["notes"], NOTES);
+    let second = heard
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the next check");
+    assert_eq!(second, first);
+    assert!(fake.manifest_requests() >= 2, "each check asked the server");
+}
+
+#[test]
+fn restarting_is_refused_until_an_update_was_installed() {
+    let key = ReleaseKey::generate();
+    let h = harness(&key, None, None);
+    let err = call(&h.window, "restart_app", json!({})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert_eq!(
+        err["message"],
+        "Restart the app only after installing an update."
+    );
 }

@@ -241,6 +241,8 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
       PATH: `${bin}:${process.env.PATH}`,
       INTEGRATIONS_DATA_DIR: join(tmp, 'data'),
       INTEGRATIONS_NO_KEYCHAIN: '1',
+      // No update checks against the real release server from a test.
+      INTEGRATIONS_UPDATE_ENDPOINT: '',
       XDG_DATA_HOME: join(tmp, 'xdg-data'),
       XDG_CONFIG_HOME: join(tmp, 'xdg-config'),
       XDG_CACHE_HOME: join(tmp, 'xdg-cache'),

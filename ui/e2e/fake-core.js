@@ -963,6 +963,10 @@ function installFakeCore(seed) {
     open_log_folder: () => null,
     get_autostart: () => Boolean(state.autostart),
     set_autostart: ({ enabled }) => (state.autostart = Boolean(enabled)),
+    available_update: () => null,
+    check_for_update: () => null,
+    install_update: () => fail('VALIDATION', 'No update is waiting to be installed: check for updates first.'),
+    restart_app: () => fail('VALIDATION', 'Restart the app only after installing an update.'),
     resolve_conflict: ({ seq, keep }) => {
       const c = state.conflicts.find((x) => x.seq === seq) || fail('NOT_FOUND', 'This conflict was already settled.');
       needsServer();

@@ -17,10 +17,12 @@ import { Header } from './components/Header';
 import { IntegrationsPage } from './components/IntegrationsPage';
 import { LanguageSelect, SettingsPage } from './components/SettingsPage';
 import { ToastProvider } from './components/Toasts';
+import { UpdatePanel } from './components/UpdatePanel';
 import { PreferencesProvider, usePreferences } from './i18n';
 import { ConnectivityProvider } from './connectivity';
 import { SessionContext, type Session } from './session';
 import { SyncProvider } from './sync';
+import { UpdatesProvider } from './updates';
 import type { Account, AppStatus, ErrorPayload, Provider } from './types';
 
 type View =
@@ -44,7 +46,9 @@ export function Root() {
   return (
     <PreferencesProvider>
       <ToastProvider>
-        <App />
+        <UpdatesProvider>
+          <App />
+        </UpdatesProvider>
       </ToastProvider>
     </PreferencesProvider>
   );
@@ -206,6 +210,7 @@ function SignedIn({
               onSignOut={onSignOut}
             />
             <main className="mx-auto max-w-[84rem] px-6 py-8">
+              {page.page !== 'settings' && <UpdatePanel variant="banner" />}
               <ConnectivityBanner />
               {page.page === 'list' && (
                 <IntegrationsPage

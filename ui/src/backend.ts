@@ -7,9 +7,11 @@ import { invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
 import type {
+  AvailableUpdate,
   CampaignAssignment,
   Commands,
   ConflictChoice,
+  DownloadProgress,
   ErrorCode,
   ErrorPayload,
   IntegrationPatch,
@@ -128,13 +130,7 @@ export const backend = {
    * once instead of at the next poll. Resolves to an unsubscribe function; where events are
    * not available (a test double) it resolves to a no-op and polling alone keeps things moving.
    */
-  onSyncProgress: async (handler: (progress: SyncProgress) => void): Promise<() => void> => {
-    try {
-      return await listen<SyncProgress>('sync-progress', (event) => handler(event.payload));
-    } catch {
-      return () => undefined;
-    }
-  },
+  onSyncProgress: (handler: (progress: SyncProgress) => void) => listenTo('sync-progress', handler),
   /** Runs of one integration, newest first (the core's default limit is 50). */
   syncHistory: (id: string, limit?: number) =>
     invoke('sync_history', limit === undefined ? { id } : { id, limit }),
@@ -168,6 +164,33 @@ export const backend = {
   getAutostart: () => invoke('get_autostart', {}),
   /** Answers with what the system says afterwards. */
   setAutostart: (enabled: boolean) => invoke('set_autostart', { enabled }),
+  /** What the last update check (at start, daily or asked) offered, without asking again. */
+  availableUpdate: () => invoke('available_update', {}),
+  /** Asks the update server now; null when this is the latest version. */
+  checkForUpdate: () => invoke('check_for_update', {}),
+  /**
+   * Downloads the offered update, checks its signature and installs it; answers with its
+   * version. VALIDATION when the download is refused (nothing installed).
+   */
+  installUpdate: () => invoke('install_update', {}),
+  /** Restarts into the installed update (never answers when it works). */
+  restartApp: () => invoke('restart_app', {}),
+  /** Calls `handler` when a check finds a newer version (`update-available`). */
+  onUpdateAvailable: (handler: (update: AvailableUpdate) => void) => listenTo('update-available', handler),
+  /** Download progress of an update being installed (`update-progress`). */
+  onUpdateProgress: (handler: (progress: DownloadProgress) => void) => listenTo('update-progress', handler),
 } satisfies Record<CamelCase<keyof Commands>, unknown> & Record<string, unknown>;
+
+/**
+ * Calls `handler` on each of the Rust side's `event`s. Resolves to an unsubscribe function; where
+ * events are not available (a test double) to a no-op, and polling alone keeps things moving.
+ */
+async function listenTo<T>(event: string, handler: (payload: T) => void): Promise<() => void> {
+  try {
+    return await listen<T>(event, (e) => handler(e.payload));
+  } catch {
+    return () => undefined;
+  }
+}
 
 export type Backend = typeof backend;

@@ -76,6 +76,9 @@ mod churn;
 pub mod data;
 mod meta;
 mod pancake;
+mod updates;
+
+pub use updates::{start_updates, FakeUpdates};
 
 pub use churn::OrderChurn;
 

@@ -2,6 +2,7 @@
 import type { About } from "./About";
 import type { Account } from "./Account";
 import type { AppStatus } from "./AppStatus";
+import type { AvailableUpdate } from "./AvailableUpdate";
 import type { Campaign } from "./Campaign";
 import type { CampaignAssignment } from "./CampaignAssignment";
 import type { ConflictChoice } from "./ConflictChoice";
@@ -55,6 +56,10 @@ export type Commands = {
   open_log_folder: { args: Record<string, never>, result: null },
   get_autostart: { args: Record<string, never>, result: boolean },
   set_autostart: { args: { enabled: boolean, }, result: boolean },
+  available_update: { args: Record<string, never>, result: AvailableUpdate | null },
+  check_for_update: { args: Record<string, never>, result: AvailableUpdate | null },
+  install_update: { args: Record<string, never>, result: string },
+  restart_app: { args: Record<string, never>, result: null },
 };
 
 /**
@@ -95,4 +100,8 @@ export const commandNames = [
   "open_log_folder",
   "get_autostart",
   "set_autostart",
+  "available_update",
+  "check_for_update",
+  "install_update",
+  "restart_app",
 ] as const satisfies readonly (keyof Commands)[];

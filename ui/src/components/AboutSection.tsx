@@ -1,5 +1,5 @@
 //! Settings → About: the version and commit (the same as `integrations --version`), where the
-//! data and the logs are, and a button that opens the logs folder. And the computer's
+//! data and the logs are, a button that opens the logs folder, and updates. And the computer's
 //! start-at-login switch (off until the user turns it on).
 
 import { useEffect, useId, useState } from 'react';
@@ -7,8 +7,10 @@ import { useEffect, useId, useState } from 'react';
 import { backend, toBackendError, type BackendError } from '../backend';
 import { usePreferences } from '../i18n';
 import type { About } from '../types';
+import { useUpdates } from '../updates';
 import { ErrorAlert } from './ErrorAlert';
 import { Switch } from './Switch';
+import { UpdatePanel } from './UpdatePanel';
 
 /** "Start at login": what the system says, changed by the switch. */
 export function StartAtLogin() {
@@ -76,6 +78,7 @@ function Row({ label, value, testId }: { label: string; value: string; testId: s
 
 export function AboutSection() {
   const { t } = usePreferences();
+  const { phase, check } = useUpdates();
   const [about, setAbout] = useState<About | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
   const [openError, setOpenError] = useState<BackendError | null>(null);
@@ -100,6 +103,10 @@ export function AboutSection() {
     }
   };
 
+  let checkStatus: string | null = null;
+  if (phase.phase === 'checking') checkStatus = t('update.checking');
+  else if (phase.phase === 'latest') checkStatus = t('update.latest');
+
   return (
     <div className="flex flex-col gap-5">
       {error && <ErrorAlert error={error} />}
@@ -114,9 +121,24 @@ export function AboutSection() {
           <button type="button" className="btn btn-sm" onClick={() => void openLogs()}>
             {t('about.openLogs')}
           </button>
+          <button
+            type="button"
+            className="btn btn-sm"
+            disabled={phase.phase === 'checking' || phase.phase === 'installing' || phase.phase === 'restarting'}
+            onClick={() => void check()}
+          >
+            {t('update.check')}
+          </button>
+          {checkStatus && (
+            <span role="status" className="text-sm text-muted">
+              {checkStatus}
+            </span>
+          )}
         </div>
         {openError && <ErrorAlert error={openError} />}
+        {phase.phase === 'check-failed' && <ErrorAlert error={phase.error} />}
       </div>
+      <UpdatePanel variant="about" />
     </div>
   );
 }

@@ -9,6 +9,7 @@ import type {
   Account,
   AppStatus,
   Assignment,
+  AvailableUpdate,
   Campaign,
   Connectivity,
   Integration,
@@ -40,6 +41,13 @@ export const about: About = {
   commit: '8e9eae6a1b2c',
   dataDir: '/home/chu/.local/share/vn.integrationmanager.desktop',
   logDir: '/home/chu/.local/share/vn.integrationmanager.desktop/logs',
+};
+
+export const newerVersion: AvailableUpdate = {
+  version: '0.2.0',
+  currentVersion: '0.1.0',
+  notes: 'Đồng bộ nhanh hơn.\nSửa lỗi hiển thị VND.',
+  date: '2026-01-01T00:00:00Z',
 };
 
 export const defaultPreferences: Preferences = { language: 'en', theme: 'light', lastEmail: null };
@@ -185,6 +193,12 @@ export function makeFakeBackend(): FakeBackend {
     openLogFolder: vi.fn(),
     getAutostart: vi.fn(),
     setAutostart: vi.fn(),
+    availableUpdate: vi.fn(),
+    checkForUpdate: vi.fn(),
+    installUpdate: vi.fn(),
+    restartApp: vi.fn(),
+    onUpdateAvailable: vi.fn(),
+    onUpdateProgress: vi.fn(),
   };
 }
 
@@ -205,4 +219,7 @@ export function resetFakeBackend(api: FakeBackend) {
   api.onSyncProgress.mockResolvedValue(() => undefined);
   api.about.mockResolvedValue(about);
   api.getAutostart.mockResolvedValue(false);
+  api.availableUpdate.mockResolvedValue(null);
+  api.onUpdateAvailable.mockResolvedValue(() => undefined);
+  api.onUpdateProgress.mockResolvedValue(() => undefined);
 }
