@@ -101,6 +101,22 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Run the shared server: the worker's scheduler and an HTTP listener for Pancake's
+    /// webhooks (`POST /webhooks/pancake/ID`), `/healthz`, `/readyz` and `/metrics`. Needs no
+    /// sign-in; configured from the environment (see the README's "Running a shared server").
+    Serve {
+        /// Where to listen, e.g. 127.0.0.1:8787 (behind a TLS proxy).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// Integrations synced at the same time.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+    /// Where Pancake should post an integration's orders: the path (and URL, once the server's
+    /// public URL is set) and the secret header. Makes the secret the first time.
+    Webhook {
+        id: Uuid,
+    },
     /// The sync runs of an integration, newest first.
     #[command(visible_alias = "history")]
     SyncHistory {

@@ -12,6 +12,7 @@ mod args;
 mod commands;
 mod input;
 mod print;
+mod serve;
 mod session;
 
 use std::process::ExitCode;
@@ -64,6 +65,10 @@ async fn run(cli: Cli) -> CoreResult<()> {
         }
     }
     core.check_link().await;
+    let command = match command {
+        Command::Serve { listen, parallel } => return serve::serve(core, &listen, parallel).await,
+        other => other,
+    };
     let ctx = Ctx { core, config, out };
     match command {
         Command::Signup { tenant, email } => account::sign_up(&ctx, &tenant, &email).await,
@@ -85,10 +90,13 @@ async fn run(cli: Cli) -> CoreResult<()> {
         Command::RotateKeys => integrations::rotate_keys(&ctx).await,
         Command::Sync { id } => sync::sync(&ctx, id).await,
         Command::Worker { parallel, once } => sync::worker(&ctx, parallel, once).await,
+        Command::Webhook { id } => integrations::webhook(&ctx, id).await,
         Command::SyncHistory { id, limit } => sync::sync_history(&ctx, id, limit).await,
         Command::SyncSchedule { id, every } => sync::sync_schedule(&ctx, id, every).await,
         Command::Report(args) => report::report(&ctx, args).await,
-        Command::Admin(_) | Command::Join | Command::Leave => unreachable!("run above"),
+        Command::Admin(_) | Command::Join | Command::Leave | Command::Serve { .. } => {
+            unreachable!("run above")
+        }
         Command::Alerts { action: None } => alerts::alerts(&ctx).await,
         Command::Alerts {
             action: Some(AlertsAction::Dismiss { id }),

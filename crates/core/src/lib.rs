@@ -10,7 +10,8 @@
 //!    [`private_fs`]: files and directories private from their creation; [`clock`]: the time
 //!    the rules that count it read.
 //! 2. [`crypto`], [`auth`], [`master_key`], [`provider`] and [`gateway`]: sealing, tokens, the
-//!    master key's home, the provider seam and its HTTP implementation.
+//!    master key's home, the provider seam and its HTTP implementation; [`webhook`]: Pancake's
+//!    webhook deliveries read (pure).
 //! 3. [`store`]: persistence, a trait per concern, PostgreSQL and SQLite.
 //! 4. [`mirror`]: shared mode's store, the server with a local copy and an outbox.
 //! 5. [`sync`] (the engine) and [`analytics`] (the report, pure): built on the store's traits;
@@ -38,6 +39,7 @@ pub mod runtime;
 pub mod service;
 pub mod store;
 pub mod sync;
+pub mod webhook;
 pub mod workspace;
 
 pub use auth::{Session, TokenPair};
@@ -57,7 +59,7 @@ pub use provider::{
     SyncClients,
 };
 pub use service::{
-    Account, AdAccountChoice, ConnectOutcome, ConnectionTestResult, Core, KeyRotation, ShopChoice,
-    SignedIn,
+    Account, AdAccountChoice, ConnectOutcome, ConnectionTestResult, Core, KeyRotation, Readiness,
+    ServerMetrics, ShopChoice, SignedIn, WebhookRejection, WebhookSetup,
 };
 pub use sync::{SyncOutcome, SyncProgress, SyncRun, SyncSchedule, SyncSettings, SyncTrigger};

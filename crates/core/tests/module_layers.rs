@@ -17,6 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("master_key", &["crypto", "private_fs", "error"]),
     ("provider", &["domain", "error"]),
     ("gateway", &["provider", "domain", "error"]),
+    ("webhook", &[]),
     ("store", &["domain", "private_fs", "error"]),
     (
         "workspace",
@@ -37,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "sync",
             "analytics",
             "alerts",
+            "webhook",
             "store",
             "provider",
             "auth",

@@ -236,3 +236,29 @@ pub async fn rotate_keys(ctx: &Ctx) -> CoreResult<()> {
         )
     })
 }
+
+/// `integrations webhook ID`: what to configure in Pancake (Cấu hình → Nâng cao → Kết nối bên
+/// thứ 3 → Webhook/API) for the server to receive this integration's orders. The secret is
+/// printed because this is where it is needed; it is never logged.
+pub async fn webhook(ctx: &Ctx, id: IntegrationId) -> CoreResult<()> {
+    use secrecy::ExposeSecret;
+    let setup = ctx.core.webhook_setup(&ctx.session().await?, id).await?;
+    let shown = serde_json::json!({
+        "integrationId": setup.integration_id,
+        "path": setup.path,
+        "url": setup.url,
+        "header": setup.header,
+        "secret": setup.secret.expose_secret(),
+    });
+    ctx.out.show(&shown, |_| {
+        println!("POST {}", setup.path);
+        match &setup.url {
+            Some(url) => println!("URL: {url}"),
+            None => println!(
+                "URL: the server's public URL followed by the path (the operator has not set \
+                 INTEGRATIONS_PUBLIC_URL on the server yet)"
+            ),
+        }
+        println!("{}: {}", setup.header, setup.secret.expose_secret());
+    })
+}

@@ -555,7 +555,9 @@ impl Admin {
                 _ => "SELECT, INSERT, UPDATE, DELETE",
             };
             let for_server = match table.as_str() {
-                "workspace_access" | "server_identity" => "SELECT",
+                "workspace_access" => "SELECT",
+                // `integrations serve` records the public URL Pancake posts to.
+                "server_identity" => "SELECT, UPDATE (webhook_base_url)",
                 _ => "SELECT, INSERT, UPDATE, DELETE",
             };
             statements.push(format!("GRANT {for_workspace} ON {quoted} TO {workspace}"));

@@ -17,7 +17,9 @@ mod integrations;
 mod keys;
 mod link;
 mod report;
+mod server;
 mod sync;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -25,6 +27,8 @@ pub use auth::{Account, SignedIn};
 pub use connect::{AdAccountChoice, ConnectOutcome, ConnectionTestResult, ShopChoice};
 pub use keys::KeyRotation;
 pub use report::StoreDaySpend;
+pub use server::{Readiness, ServerMetrics};
+pub use webhooks::{WebhookRejection, WebhookSetup};
 
 use keys::Keys;
 
@@ -58,6 +62,8 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     /// Alerts as they fire (notifications, the tray's badge).
     alert_events: tokio::sync::broadcast::Sender<crate::alerts::FiredAlert>,
+    /// "Slow down" answers the syncs of this process met, per provider (the server's metrics).
+    throttles: server::ThrottleCounts,
 }
 
 impl Core {
@@ -124,6 +130,7 @@ impl Core {
             sync_wake: tokio::sync::Notify::new(),
             clock: Arc::new(SystemClock),
             alert_events: tokio::sync::broadcast::channel(64).0,
+            throttles: server::ThrottleCounts::default(),
         }
     }
 

@@ -245,6 +245,7 @@ impl Core {
             progress: &self.sync_progress,
         };
         let finished = engine::run_job(&ctx, job, worker, &record, credentials).await?;
+        self.throttles.add(record.provider, finished.throttled);
         if finished.lease_lost {
             return Ok(SyncRun::from(finished.run));
         }

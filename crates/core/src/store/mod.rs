@@ -32,6 +32,7 @@ mod postgres;
 mod report;
 mod sqlite;
 mod sync;
+pub mod webhooks;
 
 pub use accounts::{
     AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, TenantRecord, UserRecord,
@@ -44,7 +45,7 @@ pub use feed::{Changes, ColumnKind, OutboxEntry, PullCursor, MIRRORED_SYNC_TABLE
 pub use integrations::{IntegrationRecord, IntegrationStore, SyncOutcome};
 pub use jobs::{ClaimScope, ClaimedJob, JobInfo, JobStore};
 pub use keys::{KeyStore, Reencryption, TenantKeyRecord};
-pub use postgres::PostgresStore;
+pub use postgres::{DeliveryLog, DeliveryWrite, LagRow, PostgresStore, SyncRunTotals};
 pub use report::{
     counted_status_sql, shares_json, split_insights_sql, AdRecord, AggregateKey, Dialect,
     InsightAggregate, OrderAggregate, OrderFilter, OwnedInsightAggregate, ReportStore, SpendShare,

@@ -257,7 +257,8 @@ pub(crate) struct FinishedRun {
     pub lease_lost: bool,
     pub finished: DateTime<Utc>,
     peak_concurrency: usize,
-    throttled: u64,
+    /// 429s (and other "slow down" answers) the run met: the server's metrics count them.
+    pub throttled: u64,
 }
 
 /// Records a run of a claimed job and runs its streams to the end (or the first failure, or

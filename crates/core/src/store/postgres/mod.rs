@@ -13,7 +13,12 @@ mod jobs;
 mod keys;
 mod report;
 mod rows;
+mod server;
 mod sync;
+mod webhooks;
+
+pub use server::{LagRow, SyncRunTotals};
+pub use webhooks::{DeliveryLog, DeliveryWrite};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -99,7 +104,7 @@ impl PostgresStore {
                 .await
                 .map_err(map_err)?;
         if !owns_schema {
-            return self.check_schema_version().await;
+            return self.check_schema().await;
         }
         MIGRATOR.run(&self.pool).await.map_err(|err| match err {
             sqlx::migrate::MigrateError::Execute(inner) => match map_err(inner) {
@@ -117,7 +122,7 @@ impl PostgresStore {
         Ok(())
     }
 
-    async fn check_schema_version(&self) -> StoreResult<()> {
+    async fn check_schema(&self) -> StoreResult<()> {
         let found: Option<i64> = sqlx::query_scalar("SELECT schema_version FROM server_identity")
             .fetch_optional(&self.pool)
             .await

@@ -1,0 +1,533 @@
+//! `integrations serve` as an operator runs it: the real binary, with the server role's URL and
+//! the master key, against a real PostgreSQL and the fake Pancake server; deliveries over HTTP
+//! on loopback. A workspace's client (joined with its code, as in `cli.rs`) makes the endpoint
+//! with `integrations webhook ID`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
+use serde_json::{json, Value};
+use sqlx::Connection;
+
+const PASSWORD: &str = "mật khẩu 123";
+const PANCAKE_KEY: &str = "one-shop:SECRET-KEY-DO-NOT-LEAK-1234";
+const MASTER: &str = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
+const SHOP: i64 = 6036602;
+
+/// One data directory and environment: the operator, a workspace's client or the server.
+struct Cli {
+    data_dir: tempfile::TempDir,
+    envs: Vec<(String, String)>,
+}
+
+impl Cli {
+    fn new(envs: Vec<(String, String)>) -> Self {
+        Self {
+            data_dir: tempfile::tempdir().unwrap(),
+            envs,
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_integrations"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("INTEGRATIONS_DATA_DIR", self.data_dir.path())
+            .env("INTEGRATIONS_NO_KEYCHAIN", "1")
+            .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        command
+    }
+
+    /// Runs to the end with `stdin`; stdout, asserting success.
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            writeln!(child.stdin.take().unwrap(), "{text}").unwrap();
+        }
+        drop(child.stdin.take());
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        serde_json::from_str(&self.ok(args, stdin)).unwrap()
+    }
+}
+
+/// A running `integrations serve`, stopped (SIGTERM) when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    /// stderr lines, as they come (the server logs at info).
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(cli: &Cli) -> Self {
+        let mut child = cli
+            .command(&["serve", "--listen", "127.0.0.1:0", "--parallel", "2"])
+            .env("INTEGRATIONS_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("the first line names the address: {first:?}"))
+            .to_owned();
+        let (sender, log) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, base, log }
+    }
+
+    fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// Waits for a log line containing `text` (the server says what it does).
+    fn wait_for_log(&self, text: &str) {
+        loop {
+            let line = self
+                .log
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("the server never logged {text:?}"));
+            if line.contains(text) {
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.terminate();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+struct Setup {
+    database: String,
+    client: Cli,
+    server_cli: Cli,
+    owner_url: String,
+    integration: String,
+    secret: String,
+    _pancake: FakePancake,
+    _meta: FakeMeta,
+}
+
+/// A shared server (`admin init`), a workspace joined by a client who adds a Pancake store and
+/// asks for its webhook, and the environment `serve` runs with.
+async fn setup(fake: FakeConfig) -> Setup {
+    let admin_url =
+        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
+    let database = format!("it_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {database}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let owner_url = format!("{}/{database}", admin_url.rsplit_once('/').unwrap().0);
+    let pancake = start_pancake(fake.clone()).await.unwrap();
+    let meta = start_meta(fake).await.unwrap();
+    let fakes = vec![
+        ("PANCAKE_POS_BASE_URL".to_owned(), pancake.base_url.clone()),
+        ("META_GRAPH_BASE_URL".to_owned(), meta.base_url.clone()),
+    ];
+    let mut operator_envs = fakes.clone();
+    operator_envs.push(("DATABASE_URL".into(), owner_url.clone()));
+    operator_envs.push(("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()));
+    let operator = Cli::new(operator_envs);
+    let init = operator.json(&["--json", "admin", "init"], None);
+    let server_url = init["serverUrl"].as_str().unwrap().to_owned();
+    let created = operator.ok(
+        &[
+            "admin",
+            "create-workspace",
+            "--name",
+            "Shop thời trang",
+            "--owner-email",
+            "chu@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    let code = created.lines().last().unwrap().to_owned();
+
+    let client = Cli::new(fakes.clone());
+    client.ok(&["join"], Some(&code));
+    client.ok(&["login", "--email", "chu@shop.vn"], Some(PASSWORD));
+    let store = client.json(
+        &[
+            "--json",
+            "create",
+            "--provider",
+            "PANCAKE_POS",
+            "--shop-id",
+            &SHOP.to_string(),
+            "--name",
+            "Shop thời trang",
+        ],
+        Some(PANCAKE_KEY),
+    );
+    let integration = store["id"].as_str().unwrap().to_owned();
+    let webhook = client.json(&["--json", "webhook", &integration], None);
+    assert_eq!(
+        webhook["path"],
+        format!("/webhooks/pancake/{integration}"),
+        "{webhook}"
+    );
+    assert_eq!(webhook["header"], "X-Integrations-Secret");
+    let secret = webhook["secret"].as_str().unwrap().to_owned();
+    // The text form says the same, for someone typing it into Pancake's settings.
+    let text = client.ok(&["webhook", &integration], None);
+    assert!(
+        text.contains(&format!("POST /webhooks/pancake/{integration}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("X-Integrations-Secret: {secret}")),
+        "{text}"
+    );
+
+    let mut server_envs = fakes;
+    server_envs.push(("DATABASE_URL".into(), server_url));
+    server_envs.push(("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()));
+    server_envs.push((
+        "INTEGRATIONS_PUBLIC_URL".into(),
+        "https://hooks.shop.vn".into(),
+    ));
+    Setup {
+        database,
+        client,
+        server_cli: Cli::new(server_envs),
+        owner_url,
+        integration,
+        secret,
+        _pancake: pancake,
+        _meta: meta,
+    }
+}
+
+impl Setup {
+    /// A query as the schema owner, across workspaces.
+    async fn scalar(&self, sql: &str) -> i64 {
+        let mut conn = sqlx::PgConnection::connect(&self.owner_url).await.unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        conn.close().await.unwrap();
+        value
+    }
+
+    async fn cleanup(self) {
+        let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+        for attempt in 0.. {
+            match sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.database
+            ))
+            .execute(&mut admin)
+            .await
+            {
+                Ok(_) => break,
+                Err(_) if attempt < 100 => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(err) => panic!("dropping {}: {err}", self.database),
+            }
+        }
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1 || '\\_%' \
+             ORDER BY rolname LIKE '%\\_w\\_%' DESC",
+        )
+        .bind(&self.database)
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        for role in roles {
+            sqlx::query(&format!("DROP ROLE \"{role}\""))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn order(id: i64, shop: i64, updated_at: &str) -> String {
+    json!({"id": id, "shop_id": shop, "status": 1, "total_price": 250000,
+           "inserted_at": "2026-03-01T08:00:00Z", "updated_at": updated_at,
+           "bill_full_name": "Lê Văn Tám", "items": []})
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_delivery_gets_its_status_and_nothing_more_and_good_ones_are_stored_once() {
+    let setup = setup(FakeConfig::default()).await;
+    let server = Server::start(&setup.server_cli);
+    let http = reqwest::Client::new();
+    let path = format!("{}/webhooks/pancake/{}", server.base, setup.integration);
+    let post = |url: String, secret: Option<&str>, body: Vec<u8>| {
+        let mut request = http.post(url).body(body);
+        if let Some(secret) = secret {
+            request = request.header("X-Integrations-Secret", secret);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+    let good = order(1001, SHOP, "2026-03-01T10:00:00Z").into_bytes();
+    let secret = Some(setup.secret.as_str());
+
+    let refused = [
+        (post(path.clone(), None, good.clone()).await, 401),
+        (post(path.clone(), Some("wrong"), good.clone()).await, 401),
+        (
+            post(
+                format!("{}/webhooks/pancake/{}", server.base, uuid::Uuid::new_v4()),
+                secret,
+                good.clone(),
+            )
+            .await,
+            404,
+        ),
+        (
+            post(
+                format!("{}/webhooks/pancake/not-an-id", server.base),
+                secret,
+                good.clone(),
+            )
+            .await,
+            404,
+        ),
+        (
+            post(path.clone(), secret, vec![b' '; 1024 * 1024 + 1]).await,
+            413,
+        ),
+        (
+            post(path.clone(), secret, b"{\"id\": 1001,".to_vec()).await,
+            400,
+        ),
+        (
+            post(
+                path.clone(),
+                secret,
+                order(1002, 999, "2026-03-01T10:00:00Z").into_bytes(),
+            )
+            .await,
+            422,
+        ),
+    ];
+    for ((status, body), expected) in &refused {
+        assert_eq!(status, expected, "{body}");
+        // One word of why, nothing about the integration, the secret or the data.
+        let answer: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(answer.as_object().unwrap().len(), 1, "{body}");
+        assert!(
+            !body.contains(&setup.integration) && !body.contains(&setup.secret),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        setup.scalar("SELECT count(*) FROM pancake_orders").await,
+        0,
+        "no refusal wrote anything"
+    );
+
+    // A delivery, the same again, and an older version of it: one row, the newest.
+    for _ in 0..3 {
+        let (status, body) = post(path.clone(), secret, good.clone()).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = post(
+        path.clone(),
+        secret,
+        order(1001, SHOP, "2026-03-01T09:00:00Z").into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "{\"outcome\":\"unchanged\"}")
+    );
+    assert_eq!(setup.scalar("SELECT count(*) FROM pancake_orders").await, 1);
+
+    // An unknown integration and a wrong secret take the same time: both look the id up and
+    // compare a hash in constant time; only the status differs. Interleaved, so the machine's
+    // load weighs on both alike; the bound is loose (a database write on one path only would
+    // still show as a multiple).
+    let unknown = format!("{}/webhooks/pancake/{}", server.base, uuid::Uuid::new_v4());
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..60 {
+        let started = Instant::now();
+        assert_eq!(
+            post(unknown.clone(), Some("x"), b"{}".to_vec()).await.0,
+            404
+        );
+        a.push(started.elapsed());
+        let started = Instant::now();
+        assert_eq!(post(path.clone(), Some("x"), b"{}".to_vec()).await.0, 401);
+        b.push(started.elapsed());
+    }
+    a.sort();
+    b.sort();
+    let (a, b) = (a[30].as_secs_f64(), b[30].as_secs_f64());
+    println!(
+        "median answer: unknown integration {:.2} ms, wrong secret {:.2} ms",
+        a * 1e3,
+        b * 1e3
+    );
+    assert!(
+        a.max(b) / a.min(b) < 3.0,
+        "unknown {a} s against wrong secret {b} s"
+    );
+
+    for (route, status) in [("/healthz", 200), ("/readyz", 200), ("/metrics", 200)] {
+        let response = http
+            .get(format!("{}{route}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{route}");
+    }
+    let metrics = http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "integrations_webhook_deliveries_total{result=\"accepted\",outcome=\"stored\"} 3",
+        "integrations_webhook_deliveries_total{result=\"accepted\",outcome=\"unchanged\"} 1",
+        "integrations_webhook_deliveries_total{result=\"refused\",outcome=\"too_large\"} 1",
+        "integrations_webhook_deliveries_total{result=\"refused\",outcome=\"not_json\"} 1",
+        "integrations_webhook_deliveries_total{result=\"refused\",outcome=\"wrong_shop\"} 1",
+        "integrations_webhook_deliveries_total{result=\"refused\",outcome=\"unauthorized\"} 62",
+        "integrations_webhook_deliveries_total{result=\"refused\",outcome=\"unknown_integration\"} 62",
+        "integrations_provider_throttled_total{provider=\"PANCAKE_POS\"} 0",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
+    }
+    drop(server);
+    setup.cleanup().await;
+}
+
+/// SIGTERM while a delivery is half sent and a sync is running: the delivery is answered and
+/// stored, the sync's lease is handed back (its run marked interrupted), and the process exits
+/// cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_request_in_flight_and_hands_back_the_sync_lease() {
+    let setup = setup(FakeConfig {
+        orders_per_shop: 400,
+        days: 365,
+        latency: Duration::from_millis(400),
+        ..FakeConfig::default()
+    })
+    .await;
+    setup.client.ok(&["enable", &setup.integration], None);
+    let server = Server::start(&setup.server_cli);
+    // The scheduler claims the store's first sync at once; the slow fake keeps it running.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while setup
+        .scalar("SELECT count(*) FROM sync_jobs WHERE claimed_by LIKE 'serve:%'")
+        .await
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the server never claimed the sync"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Half a delivery: headers and part of the body, then the signal, then the rest.
+    let body = order(2002, SHOP, "2026-03-02T10:00:00Z");
+    let address = server.base.strip_prefix("http://").unwrap().to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /webhooks/pancake/{} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         X-Integrations-Secret: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        setup.integration,
+        setup.secret,
+        body.len()
+    )
+    .unwrap();
+    let (head, tail) = body.split_at(body.len() / 2);
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.flush().unwrap();
+    server.terminate();
+    server.wait_for_log("finishing requests in flight");
+    stream.write_all(tail.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("{\"outcome\":\"stored\"}"), "{answer}");
+
+    let mut server = server;
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        setup
+            .scalar("SELECT count(*) FROM pancake_orders WHERE order_id = 2002")
+            .await,
+        1
+    );
+    assert_eq!(
+        setup.scalar("SELECT count(*) FROM sync_jobs WHERE claimed_by IS NOT NULL OR lease_until IS NOT NULL").await,
+        0,
+        "the lease was handed back"
+    );
+    assert_eq!(
+        setup
+            .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING'")
+            .await,
+        0
+    );
+    assert_eq!(
+        setup
+            .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'INTERRUPTED'")
+            .await,
+        1
+    );
+    setup.cleanup().await;
+}

@@ -1,0 +1,309 @@
+//! Pancake webhooks: an integration's endpoint (its secret, where Pancake should post) for its
+//! workspace, and taking deliveries on the server (`integrations serve`).
+//!
+//! The server authenticates a delivery before it reads a byte of its body: the secret header's
+//! SHA-256 against the endpoint's, in constant time. An integration with no endpoint is
+//! compared against a dummy hash the same way, so a refusal takes as long whether the
+//! integration exists or not; only the status differs (404, 401), as the contract asks.
+
+use std::sync::OnceLock;
+
+use base64::Engine;
+use rand::RngCore;
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::Core;
+use crate::auth::Session;
+use crate::domain::{IntegrationId, Provider};
+use crate::error::{CoreError, CoreResult};
+use crate::store::webhooks::{DeliveryRecord, WebhookTarget};
+use crate::store::{DeliveryLog, DeliveryWrite, PostgresStore};
+use crate::webhook::{read_delivery, webhook_path, Delivery, DeliveryOutcome, SECRET_HEADER};
+
+/// What a workspace needs to point Pancake at the server: the path below the server's public
+/// URL, the header and its secret. The secret is for the CLI's `integrations webhook` and for
+/// registering with Pancake; it never goes to the web UI (see [`WebhookStatus`]).
+#[derive(Debug)]
+pub struct WebhookSetup {
+    pub integration_id: IntegrationId,
+    pub path: String,
+    /// The full URL, once the operator has set the server's public URL.
+    pub url: Option<String>,
+    pub header: &'static str,
+    pub secret: SecretString,
+}
+
+/// Why a delivery was refused before its body was read.
+#[derive(Debug)]
+pub enum WebhookRejection {
+    /// No integration receives webhooks at that id (404).
+    Unknown,
+    /// The secret header was missing or wrong (401); the delivery is logged for its workspace.
+    Unauthorized(WebhookTarget),
+}
+
+/// The SHA-256 a secret is stored and compared as.
+fn secret_hash(secret: &[u8]) -> [u8; 32] {
+    Sha256::digest(secret).into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What an unknown integration's missing secret is compared with: random, made once.
+fn dummy_hash() -> &'static [u8; 32] {
+    static DUMMY: OnceLock<[u8; 32]> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        secret_hash(&bytes)
+    })
+}
+
+/// The stored hash (hex) as bytes; an unreadable one matches nothing.
+fn stored_hash(hex_text: &str) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    if hex_text.len() == 64 {
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex_text[2 * i..2 * i + 2], 16).unwrap_or(0);
+        }
+    }
+    bytes
+}
+
+/// Seals the secret under an id of its own, so its envelope can never pass for the
+/// integration's credentials (which are sealed under the integration's id).
+fn secret_seal_id(integration: IntegrationId) -> IntegrationId {
+    let digest = Sha256::new()
+        .chain_update(b"webhook-secret:")
+        .chain_update(integration.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Uuid::from_bytes(bytes)
+}
+
+impl Core {
+    /// The server's database, where webhooks live: shared mode only.
+    fn webhook_store(&self) -> CoreResult<&PostgresStore> {
+        self.shared
+            .as_deref()
+            .map(|shared| shared.server())
+            .ok_or_else(|| {
+                CoreError::Configuration(
+                    "Receiving orders in real time needs a shared server: Pancake posts to its \
+                     address, which a computer on its own has not."
+                        .into(),
+                )
+            })
+    }
+
+    /// The server's public URL for webhooks, if the operator set one.
+    pub async fn webhook_base_url(&self) -> CoreResult<Option<String>> {
+        Ok(self.webhook_store()?.webhook_base_url().await?)
+    }
+
+    /// Records the server's public URL (`integrations serve`, from `INTEGRATIONS_PUBLIC_URL`).
+    pub async fn set_webhook_base_url(&self, url: Option<&str>) -> CoreResult<()> {
+        let url = url.map(str::trim).filter(|url| !url.is_empty());
+        if let Some(url) = url {
+            let parsed = url::Url::parse(url).map_err(|_| {
+                CoreError::Configuration(format!("INTEGRATIONS_PUBLIC_URL={url} is not a URL."))
+            })?;
+            if !matches!(parsed.scheme(), "https" | "http")
+                || parsed.query().is_some()
+                || parsed.fragment().is_some()
+            {
+                return Err(CoreError::Configuration(format!(
+                    "INTEGRATIONS_PUBLIC_URL={url} must be an https:// address without a query."
+                )));
+            }
+        }
+        Ok(self
+            .webhook_store()?
+            .set_webhook_base_url(url.map(|url| url.trim_end_matches('/')))
+            .await?)
+    }
+
+    /// The integration's endpoint, made (with a new secret) the first time it is asked for.
+    pub async fn webhook_setup(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+    ) -> CoreResult<WebhookSetup> {
+        self.require_online("Setting up real-time orders")?;
+        let record = self.record(session, id).await?;
+        if record.provider != Provider::PancakePos {
+            return Err(CoreError::validation(
+                "Only Pancake POS integrations send webhooks.",
+            ));
+        }
+        let store = self.webhook_store()?;
+        let tenant = session.tenant_id();
+        let keyring = self.keyring(tenant).await?;
+        let endpoint = match store.webhook_endpoint(tenant, id).await? {
+            Some(endpoint) => endpoint,
+            None => {
+                let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+                rand::thread_rng().fill_bytes(bytes.as_mut());
+                let secret = zeroize::Zeroizing::new(
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes.as_ref()),
+                );
+                let key = keyring
+                    .current()
+                    .ok_or_else(|| CoreError::internal("sealing a secret", &"no tenant key"))?;
+                let sealed = key.seal(tenant, secret_seal_id(id), secret.as_bytes());
+                store
+                    .create_webhook_endpoint(
+                        tenant,
+                        id,
+                        &sealed,
+                        &hex(&secret_hash(secret.as_bytes())),
+                    )
+                    .await?
+            }
+        };
+        let secret = keyring
+            .open(tenant, secret_seal_id(id), &endpoint.secret_sealed)
+            .map_err(|err| CoreError::internal("opening a webhook secret", &err))?;
+        let secret = String::from_utf8(secret.to_vec())
+            .map_err(|err| CoreError::internal("reading a webhook secret", &err))?;
+        let path = webhook_path(id);
+        let url = store
+            .webhook_base_url()
+            .await?
+            .map(|base| format!("{base}{path}"));
+        Ok(WebhookSetup {
+            integration_id: id,
+            path,
+            url,
+            header: SECRET_HEADER,
+            secret: SecretString::from(secret),
+        })
+    }
+
+    /// The latest deliveries to an integration, newest first (nothing secret or personal).
+    pub async fn webhook_deliveries(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+        limit: i64,
+    ) -> CoreResult<Vec<DeliveryRecord>> {
+        self.record(session, id).await?;
+        Ok(self
+            .webhook_store()?
+            .webhook_deliveries(session.tenant_id(), id, limit.clamp(1, 500))
+            .await?)
+    }
+
+    /// The server's first step with a delivery: is there such an endpoint, and is the secret
+    /// its own? The same work either way (see the module's documentation).
+    pub async fn authenticate_webhook(
+        &self,
+        integration: IntegrationId,
+        presented: Option<&[u8]>,
+    ) -> CoreResult<Result<WebhookTarget, WebhookRejection>> {
+        let target = self.webhook_store()?.webhook_target(integration).await?;
+        let presented = secret_hash(presented.unwrap_or_default());
+        let expected = match &target {
+            Some(target) => stored_hash(&target.secret_hash),
+            None => *dummy_hash(),
+        };
+        let matches: bool = presented.ct_eq(&expected).into();
+        Ok(match target {
+            None => Err(WebhookRejection::Unknown),
+            Some(target) if !matches => Err(WebhookRejection::Unauthorized(target)),
+            Some(target) => Ok(target),
+        })
+    }
+
+    /// Takes an authenticated delivery's body: stores what it carries and logs it, in one
+    /// transaction. Refusals (not JSON, another shop, no known shape) change nothing but the
+    /// log.
+    pub async fn take_webhook_delivery(
+        &self,
+        target: &WebhookTarget,
+        body: &[u8],
+    ) -> CoreResult<DeliveryOutcome> {
+        let store = self.webhook_store()?;
+        let shop_id: i64 = target
+            .external_id
+            .parse()
+            .map_err(|err| CoreError::internal("reading a shop id", &err))?;
+        let delivery = match read_delivery(body, shop_id) {
+            Ok(delivery) => delivery,
+            Err(refused) => {
+                self.log_webhook_refusal(target, refused.kind, refused.outcome, body.len())
+                    .await?;
+                return Ok(refused.outcome);
+            }
+        };
+        let reference = delivery.reference();
+        let log = DeliveryLog {
+            kind: delivery.kind().as_str(),
+            outcome: "",
+            size_bytes: body.len(),
+            reference: reference.as_deref(),
+        };
+        let (write, outcome_of): (_, fn(bool) -> &'static str) = match &delivery {
+            Delivery::Order(order) => (DeliveryWrite::Order(order), written_or_not),
+            Delivery::Stock(stock) => (
+                DeliveryWrite::Stock {
+                    variation_id: &stock.variation_id,
+                    warehouse_id: &stock.warehouse_id,
+                    remain_quantity: stock.remain_quantity,
+                    changed_at: stock.changed_at,
+                },
+                written_or_not,
+            ),
+            Delivery::Other { .. } => (DeliveryWrite::Nothing, |_| {
+                DeliveryOutcome::Ignored.as_str()
+            }),
+        };
+        let changed = store
+            .apply_delivery(target, shop_id, write, log, outcome_of)
+            .await?;
+        Ok(match &delivery {
+            Delivery::Other { .. } => DeliveryOutcome::Ignored,
+            _ if changed => DeliveryOutcome::Stored,
+            _ => DeliveryOutcome::Unchanged,
+        })
+    }
+
+    /// Logs a refused delivery for its integration's workspace.
+    pub async fn log_webhook_refusal(
+        &self,
+        target: &WebhookTarget,
+        kind: crate::webhook::DeliveryKind,
+        outcome: DeliveryOutcome,
+        size_bytes: usize,
+    ) -> CoreResult<()> {
+        let log = DeliveryLog {
+            kind: kind.as_str(),
+            outcome: outcome.as_str(),
+            size_bytes,
+            reference: None,
+        };
+        Ok(self
+            .webhook_store()?
+            .log_delivery(target.tenant_id, target.integration_id, &log)
+            .await?)
+    }
+
+    /// Forgets deliveries older than `days` (the server's housekeeping).
+    pub async fn prune_webhook_deliveries(&self, days: i64) -> CoreResult<u64> {
+        let before = chrono::Utc::now() - chrono::Duration::days(days);
+        Ok(self.webhook_store()?.prune_deliveries(before).await?)
+    }
+}
+
+fn written_or_not(changed: bool) -> &'static str {
+    if changed {
+        DeliveryOutcome::Stored.as_str()
+    } else {
+        DeliveryOutcome::Unchanged.as_str()
+    }
+}
