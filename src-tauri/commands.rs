@@ -66,6 +66,29 @@ pub async fn configure_database(
     Ok(state.status().await)
 }
 
+/// First run: joins the shared workspace whose connection code the operator gave (pasted, or
+/// read from its file by the UI). The code is tried against its server before anything is kept;
+/// a damaged code, a revoked or rotated access, or a server that does not answer changes
+/// nothing. Nobody is signed in afterwards: users sign in with their email and password.
+pub async fn join_workspace(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+    code: SecretString,
+) -> CommandResult<AppStatus> {
+    state.join_workspace(&code).await.map_err(payload)?;
+    Ok(state.status().await)
+}
+
+/// Settings: signs out, removes the workspace's code, key and local copy from this computer,
+/// and comes back to this computer's own database (or the first-run choice).
+pub async fn leave_workspace(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+) -> CommandResult<AppStatus> {
+    state.leave_workspace().await.map_err(payload)?;
+    Ok(state.status().await)
+}
+
 pub async fn get_preferences(
     state: &AppState,
     app: &AppHandle<impl Runtime>,

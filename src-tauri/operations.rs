@@ -23,6 +23,8 @@ macro_rules! operations {
                 #[ts(type = "string | null")] postgres_url: Option<SecretString>,
                 #[ts(type = "string | null")] master_key: Option<SecretString>,
             ) -> AppStatus;
+            join_workspace(#[ts(type = "string")] code: SecretString) -> AppStatus;
+            leave_workspace() -> AppStatus;
             get_preferences() -> Preferences;
             set_preferences(preferences: Preferences) -> Preferences;
 

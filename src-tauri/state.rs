@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
+use integrations_core::workspace::JoinedWorkspace;
 use integrations_core::{
-    Core, CoreConfig, CoreError, CoreResult, ErrorCode, ErrorPayload, LinkMode, ProviderGateway,
-    Session, SignedIn, TokenPair,
+    Core, CoreConfig, CoreError, CoreResult, DatabaseTarget, ErrorCode, ErrorPayload, LinkMode,
+    ProviderGateway, Session, SignedIn, TokenPair,
 };
 use serde::Serialize;
 use tokio::sync::RwLock;
@@ -33,6 +34,8 @@ pub struct AppStatus {
     pub data_dir: String,
     /// Why the core could not be opened, if it could not.
     pub core_error: Option<ErrorPayload>,
+    /// The shared workspace this computer joined with a connection code (nothing secret).
+    pub workspace: Option<JoinedWorkspace>,
 }
 
 type OpenedCore = Result<Arc<Core>, ErrorPayload>;
@@ -160,6 +163,12 @@ impl AppState {
 
     pub async fn status(&self) -> AppStatus {
         let config = self.config.read().await;
+        // Only while the core in use is the joined workspace's: a DATABASE_URL from the
+        // environment wins over a workspace joined here.
+        let workspace = config
+            .as_ref()
+            .filter(|config| matches!(config.database, DatabaseTarget::Workspace))
+            .and_then(|config| config.joined_workspace().ok().flatten());
         AppStatus {
             mode: config
                 .as_ref()
@@ -171,25 +180,110 @@ impl AppState {
                 .map(|config| config.data_dir.display().to_string())
                 .unwrap_or_default(),
             core_error: self.core.read().await.as_ref().err().cloned(),
+            workspace,
         }
     }
 
     /// Switches to another database: opens it first, and only then saves the choice, drops the
     /// old core and ends the session (it belonged to the other database).
     pub async fn switch_database(&self, next: CoreConfig) -> CoreResult<()> {
+        let core = self.open_reachable(&next).await?;
+        next.save_database_choice()?;
+        self.install(core, next, false).await;
+        Ok(())
+    }
+
+    /// Opens `next`'s core. Shared mode would open on an empty mirror whatever the server: one
+    /// that does not answer now is more likely a wrong address than an outage, so it is refused.
+    async fn open_reachable(&self, next: &CoreConfig) -> CoreResult<Core> {
         let providers = self.providers.clone().ok_or_else(|| {
             CoreError::Configuration("The database cannot be changed in this window.".into())
         })?;
         let core = next.open(providers).await?;
-        // Shared mode would open on an empty mirror whatever the URL: a server that does not
-        // answer now is more likely a wrong URL than an outage, so nothing is switched.
         if core.check_link().await == LinkMode::Offline {
             return Err(CoreError::DatabaseUnavailable);
         }
-        next.save_database_choice()?;
-        let core: OpenedCore = Ok(Arc::new(core));
-        // The old workspace's session ends with the old database: nobody is signed in to the
-        // new one yet, so its scheduler starts idle.
+        Ok(core)
+    }
+
+    /// Joins a shared workspace with its connection code: the code is tried against its server
+    /// and kept (keychain or private file) by the core, then the window switches to it. If the
+    /// workspace's core cannot be opened after all, the code is forgotten again and the window
+    /// stays where it was.
+    pub async fn join_workspace(&self, code: &secrecy::SecretString) -> CoreResult<()> {
+        let config = self.config().await.ok_or_else(|| {
+            CoreError::Configuration("This window cannot join a workspace.".into())
+        })?;
+        if matches!(config.database, DatabaseTarget::Workspace) {
+            return Err(CoreError::Validation(
+                "This computer is already joined to a shared workspace: leave it first (Settings)."
+                    .into(),
+            ));
+        }
+        config.join(code).await?;
+        let next = config.reloaded();
+        match self.open_reachable(&next).await {
+            Ok(core) => {
+                self.install(core, next, false).await;
+                Ok(())
+            }
+            Err(err) => {
+                if let Err(forget) = next.leave() {
+                    log::warn!("joining failed and its code could not be forgotten: {forget}");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Leaves the joined workspace: the session is signed out on the server (when it answers),
+    /// the code, key and mirror leave this computer, and the window comes back to its own
+    /// database, or to the first-run choice if it never had one.
+    pub async fn leave_workspace(&self) -> CoreResult<()> {
+        let config = self.config().await.ok_or_else(|| {
+            CoreError::Configuration("This window cannot leave a workspace.".into())
+        })?;
+        if !matches!(config.database, DatabaseTarget::Workspace) {
+            return Err(CoreError::Validation(
+                "This computer is not joined to a shared workspace.".into(),
+            ));
+        }
+        if let (Some(tokens), Ok(core)) = (self.take_session().await, self.core().await) {
+            // Offline the token cannot be revoked now; leaving must still work.
+            if let Err(err) = core.sign_out(&tokens.refresh_token).await {
+                log::warn!("leaving the workspace: its session could not be signed out: {err}");
+            }
+        }
+        config.leave()?;
+        let next = config.reloaded();
+        // The embedded database file exists from the app's first start, chosen or not: unless
+        // its use was chosen here, the first-run choice comes back (to join another workspace).
+        let first_run = !next
+            .data_dir
+            .join(integrations_core::config::DATABASE_SETTINGS_FILE)
+            .exists();
+        let providers = self.providers.clone().ok_or_else(|| {
+            CoreError::Configuration("The database cannot be changed in this window.".into())
+        })?;
+        // The code is gone: whatever happens next, the window must not keep the workspace's core.
+        let core = next.open(providers).await.map_err(|err| err.payload());
+        self.install_result(core, next, first_run).await;
+        Ok(())
+    }
+
+    async fn install(&self, core: Core, next: CoreConfig, first_run: bool) {
+        self.install_result(Ok(core), next, first_run).await;
+    }
+
+    /// Puts `core` in use for `next`. The old workspace's session ends with the old database:
+    /// nobody is signed in to the new one yet, so its scheduler starts idle.
+    async fn install_result(
+        &self,
+        core: Result<Core, ErrorPayload>,
+        next: CoreConfig,
+        first_run: bool,
+    ) {
+        let core: OpenedCore = core.map(Arc::new);
         self.signed_in_tenant.send_replace(None);
         let link = start_link(&core, self.signed_in_tenant.subscribe());
         for old in std::mem::replace(&mut *self.link.lock().expect("link lock"), link) {
@@ -197,10 +291,9 @@ impl AppState {
         }
         *self.core.write().await = core;
         *self.config.write().await = Some(next);
-        *self.first_run.write().await = false;
+        *self.first_run.write().await = first_run;
         self.session.write().await.take();
         self.signed_in_tenant.send_replace(None);
-        Ok(())
     }
 
     /// The preferences file: next to the data in use, or the store's default place.

@@ -394,8 +394,9 @@ fn a_database_that_cannot_be_opened_is_refused_and_changes_nothing() {
     assert!(dir.0.join("database.json").exists());
 }
 
-#[path = "../crates/core/tests/common/own_postgres.rs"]
-mod own_postgres;
+#[path = "../crates/core/tests/common/mod.rs"]
+mod common;
+use common::own_postgres;
 
 #[test]
 fn standalone_is_never_offline_and_has_no_conflicts() {
@@ -576,4 +577,287 @@ fn campaign_assignments_run_through_the_command_layer() {
     assert_eq!(err["code"], "NOT_FOUND", "no campaign is synced yet: {err}");
     let err = assign(json!({ "kind": "somewhere" })).unwrap_err();
     assert!(err.to_string().contains("somewhere"), "{err}");
+}
+
+/// Every log record of this test binary, kept so a test can prove a secret never reached the
+/// log (the core's tracing events become `log` records when no subscriber is installed, as in
+/// the app, whose log plugin writes them to disk).
+struct CapturedLog(std::sync::Mutex<Vec<String>>);
+
+impl log::Log for CapturedLog {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", record.target(), record.args()));
+    }
+    fn flush(&self) {}
+}
+
+fn captured_log() -> &'static CapturedLog {
+    static LOG: std::sync::OnceLock<&'static CapturedLog> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log: &'static CapturedLog =
+            Box::leak(Box::new(CapturedLog(std::sync::Mutex::new(Vec::new()))));
+        log::set_logger(log).expect("no other logger in the command-layer tests");
+        log::set_max_level(log::LevelFilter::Trace);
+        log
+    })
+}
+
+/// The secret parts of a connection code, as they could leak: the code whole, the role's
+/// password, the workspace key (base64url, as the code carries it, and standard base64).
+fn secrets_of(code: &SecretString) -> Vec<String> {
+    use base64::Engine;
+    use secrecy::ExposeSecret;
+    let parsed = integrations_core::workspace::ConnectionCode::parse(code).unwrap();
+    let key = parsed.workspace_key.expose_bytes();
+    vec![
+        code.expose_secret().to_owned(),
+        // The payload alone, should the code be cut at its dots.
+        code.expose_secret().split('.').nth(1).unwrap().to_owned(),
+        parsed.password.expose_secret().to_owned(),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key),
+        base64::engine::general_purpose::STANDARD.encode(key),
+    ]
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+use secrecy::SecretString;
+
+/// The desktop's join and leave on a real shared server (`admin init`, a workspace and its
+/// code): the window switches to the workspace, its owner signs in with email and password,
+/// connects a shop and syncs it as in standalone mode; leaving signs out and takes the code,
+/// the key and the mirror off this computer. Neither the code nor its parts reach an answer,
+/// an error or the log.
+#[test]
+fn joining_with_a_code_works_and_syncs_in_the_workspace_and_leaving_leaves_no_trace() {
+    let log = captured_log();
+    let server = tauri::async_runtime::block_on(common::SharedServer::new());
+    let access = tauri::async_runtime::block_on(server.workspace("Shop thời trang", "chu@shop.vn"));
+    let secrets = secrets_of(&access.code);
+    let dir = TempDir::new();
+    let (_app, window, _pancake, _meta) = app_with_fakes(&dir);
+    let mut transcript = String::new();
+    let before = call(&window, "app_status", json!({})).unwrap();
+    assert_eq!(before["firstRun"], true);
+    assert_eq!(before["workspace"], Value::Null);
+
+    let joined = call(
+        &window,
+        "join_workspace",
+        json!({ "code": secrecy::ExposeSecret::expose_secret(&access.code) }),
+    )
+    .unwrap();
+    transcript.push_str(&joined.to_string());
+    assert_eq!(joined["mode"], "shared");
+    assert_eq!(joined["firstRun"], false);
+    assert_eq!(joined["coreError"], Value::Null);
+    assert_eq!(joined["workspace"]["workspaceName"], "Shop thời trang");
+    assert_eq!(
+        joined["workspace"]["workspaceId"],
+        access.workspace_id.to_string()
+    );
+    assert_eq!(joined["workspace"]["keyLocation"], "file");
+    assert_eq!(
+        call(&window, "current_account", json!({})).unwrap(),
+        Value::Null
+    );
+
+    let account = call(
+        &window,
+        "sign_in",
+        json!({ "email": "chu@shop.vn", "password": "mật khẩu 123" }),
+    )
+    .unwrap();
+    assert_eq!(account["tenantName"], "Shop thời trang");
+    assert_eq!(account["tenantId"], access.workspace_id.to_string());
+    let connected = call(
+        &window,
+        "connect_pancake",
+        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
+    )
+    .unwrap();
+    let id = connected["integration"]["id"].as_str().unwrap().to_owned();
+    call(&window, "enable_integration", json!({ "id": id })).unwrap();
+    call(&window, "sync_now", json!({ "id": id })).unwrap();
+    // The in-app scheduler runs it with the workspace's role and key: wait for its run to end.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let run = loop {
+        let history = call(&window, "sync_history", json!({ "id": id })).unwrap();
+        if let Some(run) = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|run| run["finishedAt"].is_string())
+        {
+            break run.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sync finished: {history}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    transcript.push_str(&run.to_string());
+    assert_eq!(run["outcome"], "SUCCEEDED", "{run}");
+    assert!(run["counts"]["orders"].as_i64().unwrap() > 0, "{run}");
+
+    // Joining again while joined is refused: Settings leaves first.
+    let again = call(
+        &window,
+        "join_workspace",
+        json!({ "code": secrecy::ExposeSecret::expose_secret(&access.code) }),
+    )
+    .unwrap_err();
+    assert_eq!(again["code"], "VALIDATION");
+    transcript.push_str(&again.to_string());
+    assert!(files_in(&dir.0)
+        .iter()
+        .any(|name| name.starts_with("mirror-")));
+
+    let left = call(&window, "leave_workspace", json!({})).unwrap();
+    transcript.push_str(&left.to_string());
+    assert_eq!(left["mode"], "standalone");
+    assert_eq!(left["workspace"], Value::Null);
+    // This computer never chose a database of its own: it asks again.
+    assert_eq!(left["firstRun"], true);
+    assert_eq!(
+        call(&window, "current_account", json!({})).unwrap(),
+        Value::Null
+    );
+    let left_behind: Vec<String> = files_in(&dir.0)
+        .into_iter()
+        .filter(|name| name.starts_with("mirror-") || name.starts_with("workspace."))
+        .collect();
+    assert_eq!(left_behind, Vec::<String>::new());
+    for file in files_in(&dir.0) {
+        let bytes = std::fs::read(dir.0.join(&file)).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{file} keeps a secret of the code"
+            );
+        }
+    }
+    let not_joined = call(&window, "leave_workspace", json!({})).unwrap_err();
+    assert_eq!(not_joined["code"], "VALIDATION");
+
+    let logged = log.0.lock().unwrap().join("\n");
+    for secret in &secrets {
+        assert!(
+            !transcript.contains(secret.as_str()),
+            "an answer holds a secret of the code"
+        );
+        assert!(
+            !logged.contains(secret.as_str()),
+            "the log holds a secret of the code"
+        );
+    }
+    drop(_app);
+    tauri::async_runtime::block_on(server.cleanup());
+}
+
+/// Every way a code can be wrong, through the command layer: a clear code for each (VALIDATION
+/// for a damaged code, UNAUTHENTICATED for a revoked or rotated access, DATABASE_UNAVAILABLE for
+/// a server that does not answer), nothing kept, the window where it was, and no part of the
+/// code in the error or the log.
+#[test]
+fn a_damaged_revoked_rotated_or_unreachable_code_is_refused_and_changes_nothing() {
+    let log = captured_log();
+    let server = tauri::async_runtime::block_on(common::SharedServer::new());
+    let revoked = tauri::async_runtime::block_on(server.workspace("Shop cũ", "cu@shop.vn"));
+    let rotated = tauri::async_runtime::block_on(server.workspace("Shop mới", "moi@shop.vn"));
+    tauri::async_runtime::block_on(async {
+        server
+            .admin
+            .revoke_workspace(&revoked.workspace_id.to_string())
+            .await
+            .unwrap();
+        server
+            .admin
+            .rotate_workspace_access(&rotated.workspace_id.to_string())
+            .await
+            .unwrap();
+    });
+    let mut unreachable =
+        integrations_core::workspace::ConnectionCode::parse(&rotated.code).unwrap();
+    unreachable.server.port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let unreachable = unreachable.encode();
+    let text = |code: &SecretString| secrecy::ExposeSecret::expose_secret(code).to_owned();
+    let truncated = {
+        let whole = text(&revoked.code);
+        whole[..whole.len() - 12].to_owned()
+    };
+
+    let dir = TempDir::new();
+    let (_app, window) = app_on(&dir, None);
+    let mut secrets = secrets_of(&revoked.code);
+    secrets.extend(secrets_of(&rotated.code));
+    secrets.push(truncated.clone());
+    let cases = [
+        ("not a code at all", "xin chào".to_owned(), "VALIDATION"),
+        ("a code cut short", truncated, "VALIDATION"),
+        ("a revoked access", text(&revoked.code), "UNAUTHENTICATED"),
+        ("a rotated access", text(&rotated.code), "UNAUTHENTICATED"),
+        (
+            "a server that does not answer",
+            text(&unreachable),
+            "DATABASE_UNAVAILABLE",
+        ),
+    ];
+    for (what, code, expected) in cases {
+        let err = call(&window, "join_workspace", json!({ "code": code })).unwrap_err();
+        assert_eq!(err["code"], expected, "{what}: {err}");
+        assert!(
+            err["message"].as_str().is_some_and(|m| m.len() > 20),
+            "{what}: {err}"
+        );
+        for secret in &secrets {
+            assert!(
+                !err.to_string().contains(secret.as_str()),
+                "{what}: the error quotes the code"
+            );
+        }
+        let status = call(&window, "app_status", json!({})).unwrap();
+        assert_eq!(status["firstRun"], true, "{what}");
+        assert_eq!(status["mode"], "standalone", "{what}");
+        assert_eq!(status["workspace"], Value::Null, "{what}");
+        assert!(
+            !files_in(&dir.0)
+                .iter()
+                .any(|name| name.starts_with("workspace.") || name.starts_with("mirror-")),
+            "{what}: something was kept: {:?}",
+            files_in(&dir.0)
+        );
+    }
+    let logged = log.0.lock().unwrap().join("\n");
+    assert!(
+        logged.contains("joining"),
+        "the refused connections are logged (so the capture works)"
+    );
+    for secret in &secrets {
+        assert!(
+            !logged.contains(secret.as_str()),
+            "the log holds a secret of the code"
+        );
+    }
+    drop(_app);
+    tauri::async_runtime::block_on(server.cleanup());
 }

@@ -33,9 +33,10 @@ describe('a shop owner’s first day', () => {
     const embedded = page.getByRole('radio', { name: /Use the embedded database \(recommended\)/ });
     await embedded.waitFor();
     assert.ok(await embedded.isChecked());
-    await page.getByRole('radio', { name: /shared PostgreSQL/ }).check();
-    assert.equal(await page.getByLabel('Master key').getAttribute('type'), 'password');
-    await shot(page, '01-first-run-shared');
+    await page.getByRole('radio', { name: /Join a shared workspace/ }).check();
+    await page.getByRole('textbox', { name: 'Connection code' }).waitFor();
+    assert.equal(await page.getByLabel('Master key').count(), 0);
+    await shot(page, '01-first-run-join');
     await embedded.check();
     await role(page, 'button', 'Continue').click();
   });

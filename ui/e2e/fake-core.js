@@ -47,9 +47,11 @@ function installFakeCore(seed) {
   const now = () => new Date().toISOString();
   const state = {
     configured: Boolean(seed.configured),
-    mode: seed.shared ? 'shared' : 'standalone',
-    link: seed.shared ? seed.link || 'ONLINE' : 'STANDALONE',
-    mirrorAsOf: seed.mirrorAsOf === undefined ? (seed.shared ? now() : null) : seed.mirrorAsOf,
+    mode: seed.shared || seed.joined ? 'shared' : 'standalone',
+    /** The shared workspace joined with a code: seed `joined` ({server, workspaceId, workspaceName, keyLocation}). */
+    joined: seed.joined || null,
+    link: seed.shared || seed.joined ? seed.link || 'ONLINE' : 'STANDALONE',
+    mirrorAsOf: seed.mirrorAsOf === undefined ? (seed.shared || seed.joined ? now() : null) : seed.mirrorAsOf,
     dataVersion: 1,
     outbox: [],
     conflicts: [],
@@ -738,7 +740,39 @@ function installFakeCore(seed) {
       firstRun: !state.configured,
       dataDir: '/home/chu/.local/share/vn.integration-manager',
       coreError: null,
+      workspace: state.joined,
     }),
+    // A code is `imc1.` and more; one naming "revoked" was revoked by the operator, "offline"
+    // names a server that does not answer. A good one joins the first seed user's workspace.
+    join_workspace: ({ code }) => {
+      if (state.joined) fail('VALIDATION', 'This computer is already joined to a shared workspace: leave it first (Settings).');
+      if (!/^imc1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(code)) fail('VALIDATION', 'This is not a workspace connection code.');
+      if (code.includes('revoked')) fail('UNAUTHENTICATED', 'The server refused this code.');
+      if (code.includes('offline')) fail('DATABASE_UNAVAILABLE', 'The database cannot be reached.');
+      const owner = state.users[0];
+      state.joined = {
+        server: 'db.shop.vn:5432/integrations',
+        workspaceId: '7d0c1c5e-2f7a-4c8e-9a51-3f1d2b6e8a90',
+        workspaceName: owner ? owner.tenantName : 'Shop thời trang',
+        keyLocation: 'keychain',
+      };
+      state.configured = true;
+      state.mode = 'shared';
+      state.link = 'ONLINE';
+      state.mirrorAsOf = now();
+      state.session = null;
+      return commands.app_status();
+    },
+    leave_workspace: () => {
+      if (!state.joined) fail('VALIDATION', 'This computer is not joined to a shared workspace.');
+      state.joined = null;
+      state.session = null;
+      state.configured = false;
+      state.mode = 'standalone';
+      state.link = 'STANDALONE';
+      state.mirrorAsOf = null;
+      return commands.app_status();
+    },
     configure_database: ({ postgresUrl, masterKey }) => {
       if (postgresUrl !== null && !/^postgres(ql)?:\/\//.test(postgresUrl))
         fail('CONFIGURATION', 'The PostgreSQL URL must start with postgres://.');

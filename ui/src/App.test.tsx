@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -41,23 +41,138 @@ describe('App', () => {
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
   });
 
-  it('treats the shared PostgreSQL URL and master key as secrets and shows a configuration error inline', async () => {
+  const CODE = 'imc1.eyJzZXJ2ZXIiOiJkYi5zaG9wLnZuIn0.QUJDREVGR0hJ';
+  const joinedStatus = {
+    ...readyStatus,
+    mode: 'shared' as const,
+    workspace: {
+      server: 'db.shop.vn:5432/integrations',
+      workspaceId: '7d0c1c5e-2f7a-4c8e-9a51-3f1d2b6e8a90',
+      workspaceName: 'Shop thời trang',
+      keyLocation: 'keychain' as const,
+    },
+  };
+
+  it('on first run joins a shared workspace with a pasted code, then asks to sign in', async () => {
     api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
-    api.configureDatabase.mockRejectedValue(
-      new BackendError({ code: 'CONFIGURATION', message: 'The master key must be at least 32 characters.' }),
-    );
+    api.joinWorkspace.mockResolvedValue(joinedStatus);
     const user = userEvent.setup();
     render(<Root />);
 
-    await user.click(await screen.findByRole('radio', { name: /Connect to a shared PostgreSQL/ }));
-    expect(screen.getByLabelText('Master key')).toHaveAttribute('type', 'password');
-    expect(screen.getByLabelText('PostgreSQL URL')).toHaveAttribute('type', 'password');
-    await user.type(screen.getByLabelText('PostgreSQL URL'), 'postgres://u:p@db/x');
-    await user.type(screen.getByLabelText('Master key'), 'short');
-    await user.click(screen.getByRole('button', { name: 'Continue' }));
+    await user.click(await screen.findByRole('radio', { name: /Join a shared workspace/ }));
+    // The URL and master-key fields are gone: a code is all a client needs.
+    expect(screen.queryByLabelText('Master key')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('PostgreSQL URL')).not.toBeInTheDocument();
+    const field = screen.getByLabelText('Connection code');
+    expect(field).toHaveAttribute('spellcheck', 'false');
+    expect(field).toHaveAttribute('autocomplete', 'off');
+    // A code wrapped by an email client arrives with spaces around it.
+    await user.click(field);
+    await user.paste(`  ${CODE}\n`);
+    await user.click(screen.getByRole('button', { name: 'Join workspace' }));
 
-    expect(api.configureDatabase).toHaveBeenCalledWith({ postgresUrl: 'postgres://u:p@db/x', masterKey: 'short' });
-    expect(await screen.findByRole('alert')).toHaveTextContent('The master key must be at least 32 characters.');
+    expect(api.joinWorkspace).toHaveBeenCalledWith(CODE);
+    expect(api.configureDatabase).not.toHaveBeenCalled();
+    // Its users exist already: the sign-in form names the workspace, and none is created here.
+    expect(await screen.findByRole('heading', { name: 'Sign in to Shop thời trang' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.queryByRole('tab', { name: 'Create workspace' })).not.toBeInTheDocument();
+    // The code does not stay on screen once the workspace is joined.
+    expect(document.body.textContent).not.toContain(CODE);
+  });
+
+  it('reads the code from the file the administrator sent', async () => {
+    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
+    api.joinWorkspace.mockResolvedValue(joinedStatus);
+    const user = userEvent.setup();
+    render(<Root />);
+
+    await user.click(await screen.findByRole('radio', { name: /Join a shared workspace/ }));
+    const file = new File([`${CODE}\n`], 'shop-thoi-trang.code', { type: 'text/plain' });
+    await user.upload(screen.getByTestId('join-code-file'), file);
+    await waitFor(() => expect(screen.getByLabelText('Connection code')).toHaveValue(CODE));
+    await user.click(screen.getByRole('button', { name: 'Join workspace' }));
+    expect(api.joinWorkspace).toHaveBeenCalledWith(CODE);
+  });
+
+  it.each([
+    ['VALIDATION', 'This is not a valid connection code', 'Mã kết nối không hợp lệ'],
+    ['UNAUTHENTICATED', 'access to the workspace was revoked or replaced', 'đã bị thu hồi'],
+    ['DATABASE_UNAVAILABLE', 'server cannot be reached', 'Không kết nối được tới máy chủ'],
+  ] as const)('explains a %s refusal of the code in English and Vietnamese, and stays on the screen', async (code, english, vietnamese) => {
+    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
+    api.joinWorkspace.mockRejectedValue(new BackendError({ code, message: 'core detail' }));
+    const user = userEvent.setup();
+    render(<Root />);
+
+    await user.click(await screen.findByRole('radio', { name: /Join a shared workspace/ }));
+    await user.type(screen.getByLabelText('Connection code'), 'imc1.bad');
+    await user.click(screen.getByRole('button', { name: 'Join workspace' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(english);
+    expect(alert).toHaveAttribute('data-code', code);
+    // The code is still there to correct.
+    expect(screen.getByLabelText('Connection code')).toHaveValue('imc1.bad');
+
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Language' }), 'vi');
+    expect(await screen.findByRole('alert')).toHaveTextContent(vietnamese);
+  });
+
+  it('shows the joined workspace in Settings and leaves it only after confirming', async () => {
+    api.appStatus.mockResolvedValue(joinedStatus);
+    api.currentAccount.mockResolvedValue(account);
+    api.leaveWorkspace.mockImplementation(async () => {
+      api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
+      return { ...readyStatus, firstRun: true };
+    });
+    const user = userEvent.setup();
+    render(<Root />);
+
+    await user.click(await screen.findByRole('button', { name: 'Settings' }));
+    expect(screen.getByRole('heading', { name: 'Shared workspace' })).toBeInTheDocument();
+    expect(screen.getByTestId('joined-workspace')).toHaveTextContent('Shop thời trang');
+    expect(screen.getByTestId('joined-server')).toHaveTextContent('db.shop.vn:5432/integrations');
+    expect(screen.getByText('the system keychain')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Leave this workspace' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Leave this workspace?' });
+    expect(dialog).toHaveTextContent('Leave “Shop thời trang” on this computer?');
+    // The safe choice has the focus, and cancelling changes nothing.
+    expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus();
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(api.leaveWorkspace).not.toHaveBeenCalled();
+
+    await user.click(screen.getByRole('button', { name: 'Leave this workspace' }));
+    await user.click(
+      within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Leave this workspace' }),
+    );
+    expect(api.leaveWorkspace).toHaveBeenCalledTimes(1);
+    // Back to the first-run choice: this computer never had a database of its own.
+    expect(await screen.findByRole('radio', { name: /Use the embedded database/ })).toBeChecked();
+  });
+
+  it('keeps the workspace and says why when leaving fails', async () => {
+    api.appStatus.mockResolvedValue(joinedStatus);
+    api.currentAccount.mockResolvedValue(account);
+    api.leaveWorkspace.mockRejectedValue(new BackendError({ code: 'CONFIGURATION', message: 'Cannot remove the local copy.' }));
+    const user = userEvent.setup();
+    render(<Root />);
+
+    await user.click(await screen.findByRole('button', { name: 'Settings' }));
+    await user.click(screen.getByRole('button', { name: 'Leave this workspace' }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Leave this workspace' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not leave the workspace: Cannot remove the local copy.');
+    expect(screen.getByTestId('joined-workspace')).toHaveTextContent('Shop thời trang');
+  });
+
+  it('shows no shared workspace in Settings when none is joined', async () => {
+    api.currentAccount.mockResolvedValue(account);
+    const user = userEvent.setup();
+    render(<Root />);
+    await user.click(await screen.findByRole('button', { name: 'Settings' }));
+    expect(screen.getByRole('heading', { name: 'Workspace' })).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'Shared workspace' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Leave this workspace' })).not.toBeInTheDocument();
   });
 
   it('prefills the last signed-in email and shows a failed sign-in inline', async () => {

@@ -139,7 +139,13 @@ export function App() {
       );
     case 'signed-out':
       return (
-        <AuthScreen corner={corner} notice={view.notice} lastEmail={preferences.lastEmail} onSignedIn={signedIn} />
+        <AuthScreen
+          corner={corner}
+          notice={view.notice}
+          lastEmail={preferences.lastEmail}
+          onSignedIn={signedIn}
+          joinedWorkspace={status?.workspace?.workspaceName}
+        />
       );
     case 'signed-in':
       return (
@@ -147,6 +153,7 @@ export function App() {
           account={view.account}
           status={status}
           onSignOut={signOut}
+          onLeftWorkspace={start}
           onSessionEnded={(notice) => setView({ view: 'signed-out', notice })}
           onAccountChanged={(next) => setView({ view: 'signed-in', account: next })}
         />
@@ -158,12 +165,14 @@ function SignedIn({
   account,
   status,
   onSignOut,
+  onLeftWorkspace,
   onSessionEnded,
   onAccountChanged,
 }: {
   account: Account;
   status: AppStatus | null;
   onSignOut: () => void;
+  onLeftWorkspace: () => void;
   onSessionEnded: (notice: string) => void;
   onAccountChanged: (account: Account) => void;
 }) {
@@ -224,7 +233,7 @@ function SignedIn({
               {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
               {page.page === 'analytics' && <AnalyticsPage onCampaigns={() => setPage({ page: 'campaigns' })} />}
               {page.page === 'campaigns' && <CampaignsPage />}
-              {page.page === 'settings' && <SettingsPage status={status} onBack={toList} />}
+              {page.page === 'settings' && <SettingsPage status={status} onBack={toList} onLeftWorkspace={onLeftWorkspace} />}
             </main>
           </div>
         </SyncProvider>

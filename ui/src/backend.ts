@@ -84,6 +84,15 @@ type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${
 export const backend = {
   appStatus: () => invoke('app_status', {}),
   configureDatabase: (choice: DatabaseChoice) => invoke('configure_database', choice),
+  /**
+   * Joins the shared workspace of a connection code (the whole text its administrator gave).
+   * The code is tried against its server first: VALIDATION for a damaged code or another
+   * server's, UNAUTHENTICATED for a revoked or replaced one, DATABASE_UNAVAILABLE when the server
+   * does not answer; nothing is kept then. Nobody is signed in afterwards.
+   */
+  joinWorkspace: (code: string) => invoke('join_workspace', { code }),
+  /** Signs out and removes the joined workspace's code, key and local copy from this computer. */
+  leaveWorkspace: () => invoke('leave_workspace', {}),
   getPreferences: () => invoke('get_preferences', {}),
   setPreferences: (preferences: Preferences) => invoke('set_preferences', { preferences }),
 

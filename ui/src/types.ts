@@ -8,6 +8,7 @@ export type { AdAccountChoice } from './bindings/AdAccountChoice';
 export type { AppStatus } from './bindings/AppStatus';
 export type { Commands } from './bindings/Commands';
 export type { AvailableUpdate } from './bindings/AvailableUpdate';
+export type { JoinedWorkspace } from './bindings/JoinedWorkspace';
 export type { ChangeConflict } from './bindings/ChangeConflict';
 export type { ConflictChoice } from './bindings/ConflictChoice';
 export type { ConnectionTestResult } from './bindings/ConnectionTestResult';

@@ -24,6 +24,8 @@ import type { SyncSchedule } from "./SyncSchedule";
 export type Commands = {
   app_status: { args: Record<string, never>, result: AppStatus },
   configure_database: { args: { postgresUrl: string | null, masterKey: string | null, }, result: AppStatus },
+  join_workspace: { args: { code: string, }, result: AppStatus },
+  leave_workspace: { args: Record<string, never>, result: AppStatus },
   get_preferences: { args: Record<string, never>, result: Preferences },
   set_preferences: { args: { preferences: Preferences, }, result: Preferences },
   sign_up: { args: { tenantName: string, email: string, password: string, }, result: Account },
@@ -68,6 +70,8 @@ export type Commands = {
 export const commandNames = [
   "app_status",
   "configure_database",
+  "join_workspace",
+  "leave_workspace",
   "get_preferences",
   "set_preferences",
   "sign_up",

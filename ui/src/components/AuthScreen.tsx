@@ -21,6 +21,11 @@ interface Props {
   notice?: string;
   /** Extra controls in the corner (language). */
   corner?: ReactNode;
+  /**
+   * The shared workspace this computer joined: its users exist already (no workspace is
+   * created from here), so only the sign-in form shows, naming the workspace.
+   */
+  joinedWorkspace?: string | null;
 }
 
 /** A centred card used by the screens before sign-in. */
@@ -55,9 +60,19 @@ export function Logo() {
 }
 
 /** Sign in, or create a workspace; one form at a time, switched by two tabs. */
-export function AuthScreen({ onSignedIn, lastEmail, notice, corner }: Props) {
+export function AuthScreen({ onSignedIn, lastEmail, notice, corner, joinedWorkspace }: Props) {
   const t = useT();
   const [mode, setMode] = useState<Mode>(lastEmail ? 'sign-in' : 'sign-up');
+  if (joinedWorkspace) {
+    return (
+      <WelcomeCard corner={corner}>
+        <h2 className="mt-0 mb-1 text-lg">{t('auth.signInTo', { name: joinedWorkspace })}</h2>
+        <p className="mt-0 mb-5 text-sm text-muted">{t('auth.joinedLead')}</p>
+        {notice && <p className="mt-0 mb-4 rounded-lg bg-accent-soft px-3 py-2 text-sm">{notice}</p>}
+        <SignInForm onSignedIn={onSignedIn} lastEmail={lastEmail} />
+      </WelcomeCard>
+    );
+  }
   // The ARIA tabs pattern: one tab in the Tab order, arrow keys move between tabs.
   const onTabKey = (event: KeyboardEvent<HTMLDivElement>) => {
     if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(event.key)) return;

@@ -4,14 +4,15 @@
 //! The workspace's time zone (everyone's): the days its reports are counted in. It is the core's,
 //! so a change shows only once the core took it; it needs the server in shared mode.
 
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { backend, toBackendError, type BackendError } from '../backend';
 import { useConnectivity } from '../connectivity';
 import { usePreferences, type MessageKey } from '../i18n';
 import { useBackendError, useSession } from '../session';
-import type { AppStatus, Language, Preferences, Theme } from '../types';
+import type { AppStatus, JoinedWorkspace, Language, Preferences, Theme } from '../types';
 import { AboutSection, StartAtLogin } from './AboutSection';
+import { Dialog } from './Dialog';
 import { ErrorAlert } from './ErrorAlert';
 import { useToast } from './Toasts';
 
@@ -151,7 +152,11 @@ export function SettingsPanel({ status }: { status?: AppStatus | null }) {
         <div className="flex flex-col gap-1">
           <span className="label">{t('settings.database')}</span>
           <span className="text-sm">
-            {status.mode === 'shared' ? t('settings.databaseShared') : t('settings.databaseStandalone')}
+            {status.workspace
+              ? t('settings.sharedWorkspace')
+              : status.mode === 'shared'
+                ? t('settings.databaseShared')
+                : t('settings.databaseStandalone')}
           </span>
           <code className="text-xs break-all text-muted">{status.dataDir}</code>
         </div>
@@ -247,6 +252,77 @@ function WorkspaceSettings() {
   );
 }
 
+/**
+ * The shared workspace this computer joined: its name and server (nothing secret), and *Leave*,
+ * which asks first. Leaving signs out and takes the code, the key and the local copy off this
+ * computer; the app then starts again from the first-run choice (or its own database).
+ */
+function JoinedWorkspaceSettings({ workspace, onLeft }: { workspace: JoinedWorkspace; onLeft: () => void }) {
+  const { t } = usePreferences();
+  const [asking, setAsking] = useState(false);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<BackendError | null>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+
+  const leave = async () => {
+    setPending(true);
+    setError(null);
+    try {
+      await backend.leaveWorkspace();
+      setAsking(false);
+      onLeft();
+    } catch (err) {
+      setError(toBackendError(err));
+      setAsking(false);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <div className="flex flex-col gap-4">
+      <dl className="m-0 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-2 text-sm">
+        <dt className="label">{t('settings.joinedName')}</dt>
+        <dd className="m-0 font-medium" data-testid="joined-workspace">
+          {workspace.workspaceName}
+        </dd>
+        <dt className="label">{t('settings.joinedServer')}</dt>
+        <dd className="m-0 break-all">
+          <code data-testid="joined-server">{workspace.server}</code>
+        </dd>
+        <dt className="label">{t('settings.joinedKey')}</dt>
+        <dd className="m-0">{workspace.keyLocation === 'keychain' ? t('settings.keyInKeychain') : t('settings.keyInFile')}</dd>
+      </dl>
+      <div>
+        <button type="button" className="btn btn-danger" onClick={() => setAsking(true)}>
+          {t('settings.leave')}
+        </button>
+      </div>
+      {error && <ErrorAlert error={error} message={t('settings.leaveFailed', { message: error.message })} />}
+      {asking && (
+        <Dialog title={t('settings.leaveTitle')} onClose={() => setAsking(false)} initialFocus={cancel} role="alertdialog">
+          {({ descriptionId }) => (
+            <>
+              <div id={descriptionId}>
+                <p className="m-0 font-medium">{t('settings.leaveConfirm', { name: workspace.workspaceName })}</p>
+                <p className="m-0 mt-1 text-sm text-muted">{t('settings.leaveDetail')}</p>
+              </div>
+              <div className="mt-6 flex justify-end gap-2">
+                <button ref={cancel} type="button" className="btn" onClick={() => setAsking(false)}>
+                  {t('common.cancel')}
+                </button>
+                <button type="button" className="btn btn-danger" disabled={pending} onClick={() => void leave()}>
+                  {pending ? t('settings.leaving') : t('settings.leave')}
+                </button>
+              </div>
+            </>
+          )}
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
 function SettingsSection({ title, lead, children }: { title: string; lead: string; children: ReactNode }) {
   const id = useId();
   return (
@@ -262,7 +338,16 @@ function SettingsSection({ title, lead, children }: { title: string; lead: strin
   );
 }
 
-export function SettingsPage({ status, onBack }: { status?: AppStatus | null; onBack: () => void }) {
+export function SettingsPage({
+  status,
+  onBack,
+  onLeftWorkspace,
+}: {
+  status?: AppStatus | null;
+  onBack: () => void;
+  /** After leaving the joined workspace: the app starts again on this computer's own database. */
+  onLeftWorkspace?: () => void;
+}) {
   const { t } = usePreferences();
   const { account } = useSession();
   return (
@@ -280,6 +365,11 @@ export function SettingsPage({ status, onBack }: { status?: AppStatus | null; on
       <SettingsSection title={t('settings.workspace')} lead={t('settings.workspaceLead', { name: account.tenantName })}>
         <WorkspaceSettings />
       </SettingsSection>
+      {status?.workspace && (
+        <SettingsSection title={t('settings.sharedWorkspace')} lead={t('settings.sharedWorkspaceLead')}>
+          <JoinedWorkspaceSettings workspace={status.workspace} onLeft={() => onLeftWorkspace?.()} />
+        </SettingsSection>
+      )}
       <SettingsSection title={t('settings.about')} lead={t('settings.aboutLead')}>
         <AboutSection />
       </SettingsSection>

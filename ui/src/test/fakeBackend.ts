@@ -34,6 +34,7 @@ export const readyStatus: AppStatus = {
   firstRun: false,
   dataDir: '/home/chu/.local/share/integration-manager',
   coreError: null,
+  workspace: null,
 };
 
 export const about: About = {
@@ -160,6 +161,8 @@ export function makeFakeBackend(): FakeBackend {
   return {
     appStatus: vi.fn(),
     configureDatabase: vi.fn(),
+    joinWorkspace: vi.fn(),
+    leaveWorkspace: vi.fn(),
     getPreferences: vi.fn(),
     setPreferences: vi.fn(),
     signUp: vi.fn(),

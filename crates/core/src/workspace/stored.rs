@@ -17,15 +17,17 @@ const CODE_FILE: &str = "workspace.code";
 #[cfg(feature = "keychain")]
 const KEYCHAIN_SERVICE: &str = "integration-manager";
 
-/// What is known of the joined workspace without its secrets.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// What is known of the joined workspace without its secrets (Settings shows it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct JoinedWorkspace {
     /// `host:port/database`.
     pub server: String,
     pub workspace_id: TenantId,
     pub workspace_name: String,
     /// `keychain` or `file`.
+    #[ts(type = "\"keychain\" | \"file\"")]
     pub key_location: String,
 }
 
