@@ -117,6 +117,16 @@ pub enum Command {
     Webhook {
         id: Uuid,
     },
+    /// Receive a Pancake store's orders in real time: shows whether it does, and its latest
+    /// delivery; `--on` registers the server's webhook with Pancake, `--off` removes it. The
+    /// polling schedule stays on either way.
+    RealtimeOrders {
+        id: Uuid,
+        #[arg(long, conflicts_with = "off")]
+        on: bool,
+        #[arg(long)]
+        off: bool,
+    },
     /// The sync runs of an integration, newest first.
     #[command(visible_alias = "history")]
     SyncHistory {

@@ -91,6 +91,10 @@ async fn run(cli: Cli) -> CoreResult<()> {
         Command::Sync { id } => sync::sync(&ctx, id).await,
         Command::Worker { parallel, once } => sync::worker(&ctx, parallel, once).await,
         Command::Webhook { id } => integrations::webhook(&ctx, id).await,
+        Command::RealtimeOrders { id, on, off } => {
+            let change = (on || off).then_some(on);
+            integrations::realtime_orders(&ctx, id, change).await
+        }
         Command::SyncHistory { id, limit } => sync::sync_history(&ctx, id, limit).await,
         Command::SyncSchedule { id, every } => sync::sync_schedule(&ctx, id, every).await,
         Command::Report(args) => report::report(&ctx, args).await,

@@ -79,8 +79,12 @@ struct Server {
 
 impl Server {
     fn start(cli: &Cli) -> Self {
+        Self::start_on(cli, "127.0.0.1:0")
+    }
+
+    fn start_on(cli: &Cli, listen: &str) -> Self {
         let mut child = cli
-            .command(&["serve", "--listen", "127.0.0.1:0", "--parallel", "2"])
+            .command(&["serve", "--listen", listen, "--parallel", "2"])
             .env("INTEGRATIONS_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -146,7 +150,7 @@ struct Setup {
     owner_url: String,
     integration: String,
     secret: String,
-    _pancake: FakePancake,
+    pancake: FakePancake,
     _meta: FakeMeta,
 }
 
@@ -237,7 +241,7 @@ async fn setup(fake: FakeConfig) -> Setup {
         owner_url,
         integration,
         secret,
-        _pancake: pancake,
+        pancake,
         _meta: meta,
     }
 }
@@ -529,5 +533,150 @@ async fn sigterm_finishes_the_request_in_flight_and_hands_back_the_sync_lease() 
             .await,
         1
     );
+    setup.cleanup().await;
+}
+
+/// A port free right now, for a server whose public URL must be known before it starts.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The whole path: the client turns real time on (the fake Pancake records the `PUT` with the
+/// URL and the secret header); while the server's scheduled sync is part-way through the
+/// orders, the fake posts every order to the running server; the sync then finishes. The
+/// stored orders are the fake's, each once. Turning it off unregisters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_posted_by_pancake_while_a_scheduled_sync_runs_are_stored_once_each() {
+    let mut setup = setup(FakeConfig {
+        orders_per_shop: 250,
+        days: 20,
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    })
+    .await;
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    for env in &mut setup.server_cli.envs {
+        if env.0 == "INTEGRATIONS_PUBLIC_URL" {
+            env.1 = public.clone();
+        }
+    }
+    // The sync will stop after its first page of orders until released.
+    setup.pancake.handle.hold_order_pages_after(1);
+    let server = Server::start_on(&setup.server_cli, &format!("127.0.0.1:{port}"));
+
+    let before = setup
+        .client
+        .json(&["--json", "realtime-orders", &setup.integration], None);
+    assert_eq!(
+        (before["available"].as_bool(), before["enabled"].as_bool()),
+        (Some(true), Some(false)),
+        "{before}"
+    );
+    let on = setup.client.json(
+        &["--json", "realtime-orders", &setup.integration, "--on"],
+        None,
+    );
+    let url = format!("{public}/webhooks/pancake/{}", setup.integration);
+    assert_eq!(on["enabled"], true, "{on}");
+    assert_eq!(on["url"], url.as_str());
+    let registered = setup
+        .pancake
+        .webhook(SHOP)
+        .expect("the PUT reached Pancake");
+    assert_eq!(registered["webhook_enable"], true);
+    assert_eq!(registered["webhook_url"], url.as_str());
+    assert_eq!(
+        registered["webhook_headers"]["X-Integrations-Secret"],
+        setup.secret.as_str()
+    );
+    assert!(setup
+        .pancake
+        .handle
+        .requests()
+        .iter()
+        .any(|r| r.method == "PUT" && r.path.ends_with(&format!("/shops/{SHOP}"))));
+
+    setup.client.ok(&["enable", &setup.integration], None);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while setup
+        .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING'")
+        .await
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the server never started the sync"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let orders = setup.pancake.orders_now(PANCAKE_KEY, SHOP).unwrap();
+    let statuses = setup.pancake.deliver_orders(SHOP, &orders, 8).await;
+    assert_eq!(statuses.len(), orders.len());
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+    setup.pancake.handle.release_order_pages();
+    while setup
+        .scalar("SELECT count(*) FROM sync_runs WHERE outcome <> 'RUNNING'")
+        .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the sync never finished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        setup
+            .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'SUCCEEDED'")
+            .await,
+        1
+    );
+    assert_eq!(
+        setup.scalar("SELECT count(*) FROM pancake_orders").await,
+        orders.len() as i64,
+        "nothing doubled, nothing missing"
+    );
+    let mut conn = sqlx::PgConnection::connect(&setup.owner_url).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let stored: Vec<(i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
+        "SELECT order_id, total_price, updated_at FROM pancake_orders ORDER BY order_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut expected: Vec<(i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = orders
+        .iter()
+        .map(|order| {
+            let order = integrations_providers::PancakeOrder::from_value(order.clone()).unwrap();
+            (order.id, order.total_price, order.updated_at)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(stored, expected);
+
+    let status = setup
+        .client
+        .json(&["--json", "realtime-orders", &setup.integration], None);
+    assert!(status["lastDeliveryAt"].is_string(), "{status}");
+    let off = setup.client.json(
+        &["--json", "realtime-orders", &setup.integration, "--off"],
+        None,
+    );
+    assert_eq!(off["enabled"], false, "{off}");
+    assert_eq!(
+        setup.pancake.webhook(SHOP).unwrap()["webhook_enable"],
+        false
+    );
+    // A late delivery after turning off finds no endpoint.
+    let late = setup.pancake.deliver_orders(SHOP, &orders[..1], 1).await;
+    assert!(late.is_empty(), "Pancake no longer posts");
+    drop(server);
     setup.cleanup().await;
 }

@@ -122,6 +122,15 @@ impl ProviderGateway for HttpProviders {
             .collect())
     }
 
+    async fn set_pancake_webhook(
+        &self,
+        api_key: &SecretString,
+        shop_id: i64,
+        webhook: Option<&integrations_providers::PancakeWebhook>,
+    ) -> Result<(), ProviderFailure> {
+        Ok(self.pancake.set_webhook(api_key, shop_id, webhook).await?)
+    }
+
     async fn discover_ad_accounts(
         &self,
         access_token: &SecretString,

@@ -60,6 +60,6 @@ pub use provider::{
 };
 pub use service::{
     Account, AdAccountChoice, ConnectOutcome, ConnectionTestResult, Core, KeyRotation, Readiness,
-    ServerMetrics, ShopChoice, SignedIn, WebhookRejection, WebhookSetup,
+    RealtimeOrders, ServerMetrics, ShopChoice, SignedIn, WebhookRejection, WebhookSetup,
 };
 pub use sync::{SyncOutcome, SyncProgress, SyncRun, SyncSchedule, SyncSettings, SyncTrigger};

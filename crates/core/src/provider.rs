@@ -80,4 +80,19 @@ pub trait ProviderGateway: Send + Sync {
         &self,
         access_token: &SecretString,
     ) -> Result<Vec<DiscoveredAdAccount>, ProviderFailure>;
+
+    /// Registers (`Some`) or removes (`None`) a shop's webhook with Pancake
+    /// (`PUT /shops/{id}`). A gateway that cannot says so.
+    async fn set_pancake_webhook(
+        &self,
+        _api_key: &SecretString,
+        _shop_id: i64,
+        _webhook: Option<&integrations_providers::PancakeWebhook>,
+    ) -> Result<(), ProviderFailure> {
+        Err(ProviderFailure {
+            code: "PROVIDER_UNSUPPORTED".into(),
+            message: "This build cannot register webhooks with Pancake POS.".into(),
+            auth_failure: false,
+        })
+    }
 }

@@ -375,6 +375,53 @@ impl FakePancake {
             .insert(warehouse_id.to_owned());
     }
 
+    /// The shop's webhook settings as last registered (`PUT /shops/{id}`), if ever.
+    pub fn webhook(&self, shop_id: i64) -> Option<serde_json::Value> {
+        self.state
+            .webhooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&shop_id)
+            .cloned()
+    }
+
+    /// Does what Pancake does when orders change: posts each of `orders` (bare Order objects)
+    /// to the shop's registered webhook URL with its registered headers, `parallel` at a time.
+    /// Returns each delivery's HTTP status; none if no webhook is enabled. Plain `http://`
+    /// only (the receiver on loopback).
+    pub async fn deliver_orders(
+        &self,
+        shop_id: i64,
+        orders: &[serde_json::Value],
+        parallel: usize,
+    ) -> Vec<u16> {
+        let Some(settings) = self.webhook(shop_id) else {
+            return Vec::new();
+        };
+        if settings["webhook_enable"] != serde_json::Value::Bool(true) {
+            return Vec::new();
+        }
+        let url = settings["webhook_url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let headers: Vec<(String, String)> = settings["webhook_headers"]
+            .as_object()
+            .map(|headers| {
+                headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        use futures_util::StreamExt;
+        futures_util::stream::iter(orders)
+            .map(|order| post_json(&url, &headers, order.to_string()))
+            .buffered(parallel.max(1))
+            .collect()
+            .await
+    }
+
     /// Every order of a shop as the API holds it now for `key` (deleted ones included), by id:
     /// what a sync must end up with. Under `changing-orders` this is the key's changed list.
     /// `None` for a shop the fixture does not have.
@@ -560,4 +607,40 @@ pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// A minimal HTTP/1.1 POST over a fresh connection: the status, or 0 when the receiver could not
+/// be reached or answered nonsense.
+async fn post_json(url: &str, headers: &[(String, String)], body: String) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(parsed) = url::Url::parse(url) else {
+        return 0;
+    };
+    let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
+        return 0;
+    };
+    let Ok(mut stream) = tokio::net::TcpStream::connect((host, port)).await else {
+        return 0;
+    };
+    let mut request = format!(
+        "POST {} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n",
+        parsed.path(),
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return 0;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or(0)
 }

@@ -22,6 +22,8 @@ pub(crate) struct State {
     pub books: Mutex<HashMap<(String, i64), Book>>,
     /// Warehouses removed in the shop (ids), for every key.
     pub removed_warehouses: Mutex<HashSet<String>>,
+    /// Each shop's webhook settings as last `PUT` (the body's `shop` object).
+    pub webhooks: Mutex<HashMap<i64, Value>>,
 }
 
 impl State {
@@ -31,6 +33,7 @@ impl State {
             stats,
             books: Mutex::new(HashMap::new()),
             removed_warehouses: Mutex::new(HashSet::new()),
+            webhooks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -56,9 +59,10 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Response {
     let query = uri.query().unwrap_or("").to_owned();
-    let mut response = answer(&s, &method, uri.path(), &query).await;
+    let mut response = answer(&s, &method, uri.path(), &query, &body).await;
     let pairs = query_pairs(&query);
     if param(&pairs, "api_key").is_some_and(|key| key.split(':').next() == Some("oversized")) {
         response = crate::padded(response, s.config.oversized_body_bytes).await;
@@ -125,7 +129,7 @@ fn shops_body(shops: &[ShopDef], under: &str) -> Value {
     body
 }
 
-async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response {
+async fn answer(s: &State, method: &Method, path: &str, query: &str, body: &[u8]) -> Response {
     let cfg = &s.config;
     let pairs = query_pairs(query);
     let Some(key) = param(&pairs, "api_key").map(str::to_owned) else {
@@ -205,6 +209,30 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str) -> Response
         "rate-limited-then-ok" if s.stats.first_time(&key) => return rate_limited(cfg),
         "server-error-then-ok" if s.stats.first_time(&key) => return server_error(),
         _ => {}
+    }
+    // Webhook settings: `PUT /shops/{id}` with `{"shop": {webhook_…}}`, echoed back.
+    if method == Method::PUT {
+        if let Some(id) = path
+            .strip_prefix("/api/v1/shops/")
+            .and_then(|id| id.parse::<i64>().ok())
+            .filter(|id| shops.iter().any(|shop| shop.id == *id))
+        {
+            let Some(settings) = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|body| body.get("shop").cloned())
+                .filter(Value::is_object)
+            else {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    json!({"success": false, "error": "invalid_parameters"}),
+                );
+            };
+            s.webhooks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id, settings.clone());
+            return json_response(StatusCode::OK, json!({"shop": settings, "success": true}));
+        }
     }
     if method != Method::GET {
         return json_response(

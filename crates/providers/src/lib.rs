@@ -26,7 +26,7 @@ pub use meta::{
 };
 pub use pancake::{
     InventoryMovement, OrderTimeField, OrdersQuery, Page, PancakeClient, PancakeOrder,
-    PancakeOrderItem, PancakeShop, PancakeVariation, PancakeWarehouse, VariationStock,
-    PANCAKE_DEFAULT_BASE_URL,
+    PancakeOrderItem, PancakeShop, PancakeVariation, PancakeWarehouse, PancakeWebhook,
+    VariationStock, PANCAKE_DEFAULT_BASE_URL,
 };
 pub use values::{currency_exponent, decimal_to_minor_units, parse_pancake_timestamp};

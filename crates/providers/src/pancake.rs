@@ -140,6 +140,15 @@ pub struct PancakeOrderItem {
     pub is_bonus_product: bool,
 }
 
+/// A webhook to register with a shop: where Pancake posts, and the header (name and secret
+/// value) it sends with every delivery.
+#[derive(Debug, Clone)]
+pub struct PancakeWebhook {
+    pub url: String,
+    pub header: String,
+    pub secret: SecretString,
+}
+
 /// An order with the fields sync and analytics need. Money is integer in the shop currency
 /// (whole đồng for VND); timestamps are UTC.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -507,6 +516,62 @@ impl PancakeClient {
             .into_iter()
             .find(|s| s.id == shop_id)
             .ok_or(ProviderError::ShopNotReachable { shop_id })
+    }
+
+    /// Registers (`Some`) or removes (`None`) the shop's webhook: `PUT /shops/{shop_id}` with
+    /// the URL, the data types to send (orders and stock changes) and the header Pancake must
+    /// send with each delivery (the secret the receiver checks).
+    #[tracing::instrument(skip_all, fields(shop_id))]
+    pub async fn set_webhook(
+        &self,
+        api_key: &SecretString,
+        shop_id: i64,
+        webhook: Option<&PancakeWebhook>,
+    ) -> ProviderResult<()> {
+        let shop = match webhook {
+            Some(webhook) => serde_json::json!({
+                "webhook_enable": true,
+                "webhook_url": webhook.url,
+                "webhook_types": ["orders", "variations_warehouses"],
+                "webhook_partner": "",
+                "webhook_headers": { webhook.header.as_str(): webhook.secret.expose_secret() },
+            }),
+            // Off: Pancake forgets the URL and the secret too.
+            None => serde_json::json!({
+                "webhook_enable": false,
+                "webhook_url": "",
+                "webhook_types": [],
+                "webhook_headers": {},
+            }),
+        };
+        let body = serde_json::json!({ "shop": shop });
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| ProviderError::InvalidConfig {
+                detail: "the Pancake POS base URL cannot hold a path".into(),
+            })?
+            .pop_if_empty()
+            .extend(["shops", &shop_id.to_string()]);
+        let label = format!("PUT {}", url.path());
+        let make = || {
+            let mut u = url.clone();
+            u.query_pairs_mut()
+                .append_pair("api_key", api_key.expose_secret());
+            self.http.client.put(u).json(&body)
+        };
+        let result = self
+            .http
+            .execute(&label, BodyKind::Small, make, |raw| {
+                interpret(raw, Some(shop_id), api_key.expose_secret())
+            })
+            .await;
+        result.map(|_| ()).map_err(|err| {
+            let err = err.scrub_secret(api_key.expose_secret());
+            match webhook {
+                Some(webhook) => err.scrub_secret(webhook.secret.expose_secret()),
+                None => err,
+            }
+        })
     }
 
     /// One page of `GET /shops/{shop_id}/orders`.

@@ -262,3 +262,25 @@ pub async fn webhook(ctx: &Ctx, id: IntegrationId) -> CoreResult<()> {
         println!("{}: {}", setup.header, setup.secret.expose_secret());
     })
 }
+
+/// `integrations realtime-orders ID [--on|--off]`.
+pub async fn realtime_orders(ctx: &Ctx, id: IntegrationId, change: Option<bool>) -> CoreResult<()> {
+    let session = ctx.session().await?;
+    let status = match change {
+        Some(enabled) => ctx.core.set_realtime_orders(&session, id, enabled).await?,
+        None => ctx.core.realtime_orders(&session, id).await?,
+    };
+    ctx.out.line(&status, |status| {
+        let last = status.last_delivery_at.map_or_else(
+            || "no delivery yet".to_owned(),
+            |at| format!("last delivery {}", at.to_rfc3339()),
+        );
+        match (&status.url, status.available) {
+            (Some(url), _) => format!("Receiving orders in real time at {url}; {last}."),
+            (None, true) => "Not receiving orders in real time (turn it on with --on).".to_owned(),
+            (None, false) => {
+                "Real time is not available: the server's public URL is not set.".to_owned()
+            }
+        }
+    })
+}

@@ -68,7 +68,7 @@ pub enum ConnectOutcome {
     ChooseAdAccount { accounts: Vec<AdAccountChoice> },
 }
 
-fn provider_err(failure: ProviderFailure) -> CoreError {
+pub(super) fn provider_err(failure: ProviderFailure) -> CoreError {
     CoreError::Provider {
         provider_code: failure.code,
         message: failure.message,

@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use super::Core;
 use crate::auth::Session;
-use crate::domain::{IntegrationId, Provider};
+use crate::domain::{Credentials, IntegrationId, Provider};
 use crate::error::{CoreError, CoreResult};
 use crate::store::webhooks::{DeliveryRecord, WebhookTarget};
 use crate::store::{DeliveryLog, DeliveryWrite, PostgresStore};
@@ -33,6 +33,21 @@ pub struct WebhookSetup {
     pub url: Option<String>,
     pub header: &'static str,
     pub secret: SecretString,
+}
+
+/// *Receive orders in real time* for an integration's Edit dialog: nothing secret.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealtimeOrders {
+    /// The operator has set the server's public URL: real time can be turned on.
+    pub available: bool,
+    /// Registered with Pancake.
+    pub enabled: bool,
+    /// Where Pancake posts, while registered.
+    pub url: Option<String>,
+    pub registered_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The latest delivery taken (stored, unchanged or ignored), if any.
+    pub last_delivery_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Why a delivery was refused before its body was read.
@@ -183,6 +198,103 @@ impl Core {
             header: SECRET_HEADER,
             secret: SecretString::from(secret),
         })
+    }
+
+    /// Whether an integration receives orders in real time, and its latest delivery.
+    pub async fn realtime_orders(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+    ) -> CoreResult<RealtimeOrders> {
+        let record = self.record(session, id).await?;
+        let Some(store) = self.shared.as_deref().map(|shared| shared.server()) else {
+            return Ok(RealtimeOrders {
+                available: false,
+                enabled: false,
+                url: None,
+                registered_at: None,
+                last_delivery_at: None,
+            });
+        };
+        let tenant = session.tenant_id();
+        let available =
+            record.provider == Provider::PancakePos && store.webhook_base_url().await?.is_some();
+        let endpoint = store.webhook_endpoint(tenant, id).await?;
+        let last_delivery_at = store
+            .webhook_deliveries(tenant, id, 50)
+            .await?
+            .into_iter()
+            .find(|delivery| {
+                matches!(
+                    delivery.outcome.as_str(),
+                    "stored" | "unchanged" | "ignored"
+                )
+            })
+            .map(|delivery| delivery.received_at);
+        let registered = endpoint.filter(|endpoint| endpoint.registered_url.is_some());
+        Ok(RealtimeOrders {
+            available,
+            enabled: registered.is_some(),
+            url: registered.as_ref().and_then(|e| e.registered_url.clone()),
+            registered_at: registered.and_then(|e| e.registered_at),
+            last_delivery_at,
+        })
+    }
+
+    /// Turns *Receive orders in real time* on (registers the endpoint with Pancake, with its
+    /// secret header) or off (unregisters, and forgets the secret: a late delivery is then
+    /// refused as for an unknown integration). The polling schedule stays on either way, as
+    /// the reconciler of what a webhook missed.
+    pub async fn set_realtime_orders(
+        &self,
+        session: &Session,
+        id: IntegrationId,
+        enabled: bool,
+    ) -> CoreResult<RealtimeOrders> {
+        self.require_online("Setting up real-time orders")?;
+        let record = self.record(session, id).await?;
+        let store = self.webhook_store()?;
+        let keyring = self.keyring(session.tenant_id()).await?;
+        let Credentials::PancakePos { api_key } = Self::open(&keyring, &record)? else {
+            return Err(CoreError::validation(
+                "Only Pancake POS integrations send webhooks.",
+            ));
+        };
+        let shop_id: i64 = record
+            .external_id
+            .parse()
+            .map_err(|err| CoreError::internal("reading a shop id", &err))?;
+        if enabled {
+            let setup = self.webhook_setup(session, id).await?;
+            let Some(url) = setup.url.clone() else {
+                return Err(CoreError::Configuration(
+                    "The server's public address is not set yet: ask its operator to set \
+                     INTEGRATIONS_PUBLIC_URL where `integrations serve` runs."
+                        .into(),
+                ));
+            };
+            let webhook = integrations_providers::PancakeWebhook {
+                url: url.clone(),
+                header: setup.header.to_owned(),
+                secret: setup.secret,
+            };
+            self.providers
+                .set_pancake_webhook(&api_key, shop_id, Some(&webhook))
+                .await
+                .map_err(super::connect::provider_err)?;
+            store
+                .set_webhook_registration(session.tenant_id(), id, Some(&url))
+                .await?;
+        } else {
+            self.providers
+                .set_pancake_webhook(&api_key, shop_id, None)
+                .await
+                .map_err(super::connect::provider_err)?;
+            store
+                .delete_webhook_endpoint(session.tenant_id(), id)
+                .await?;
+        }
+        self.realtime_orders(session, id).await
     }
 
     /// The latest deliveries to an integration, newest first (nothing secret or personal).
