@@ -462,23 +462,26 @@ async fn every_bad_delivery_gets_its_status_and_nothing_more_and_good_ones_are_s
 async fn sigterm_finishes_the_request_in_flight_and_hands_back_the_sync_lease() {
     let setup = setup(FakeConfig {
         orders_per_shop: 400,
-        days: 365,
-        latency: Duration::from_millis(400),
+        days: 30,
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
         ..FakeConfig::default()
     })
     .await;
+    // The sync stops after its first page of orders: it is running when the signal comes.
+    setup.pancake.handle.hold_order_pages_after(1);
     setup.client.ok(&["enable", &setup.integration], None);
     let server = Server::start(&setup.server_cli);
-    // The scheduler claims the store's first sync at once; the slow fake keeps it running.
     let deadline = Instant::now() + Duration::from_secs(60);
     while setup
-        .scalar("SELECT count(*) FROM sync_jobs WHERE claimed_by LIKE 'serve:%'")
+        .scalar(
+            "SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING' AND worker LIKE 'serve:%'",
+        )
         .await
         == 0
     {
         assert!(
             Instant::now() < deadline,
-            "the server never claimed the sync"
+            "the server never started the sync"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
