@@ -1,25 +1,23 @@
 //! The one managed object: the core, the configuration it was opened with, and the session.
 //!
 //! Invariant: the token pair never leaves Rust memory. Commands get a verified [`Session`] from
-//! [`AppState::session`], which refreshes the access token when it is about to expire; nothing
-//! that holds a token is `Serialize`, so it cannot be returned to the webview by mistake.
+//! [`AppState::session`], which refreshes the access token when it is about to expire (the
+//! core's [`SessionKeeper`]); nothing that holds a token is `Serialize`, so it cannot be
+//! returned to the webview by mistake.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use integrations_core::runtime::{self, Scheduler, SessionKeeper};
+use integrations_core::store::ClaimScope;
 use integrations_core::workspace::JoinedWorkspace;
 use integrations_core::{
     Core, CoreConfig, CoreError, CoreResult, DatabaseTarget, ErrorCode, ErrorPayload, LinkMode,
     ProviderGateway, Session, SignedIn, TokenPair,
 };
 use serde::Serialize;
-use tokio::sync::RwLock;
+use tokio::sync::{watch, RwLock};
 use ts_rs::TS;
-
-/// Refresh the access token when it has less than this left, so a command never starts with a
-/// token that expires halfway through.
-const REFRESH_MARGIN: Duration = Duration::seconds(60);
 
 /// What the first screen needs to know before anyone signs in.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -50,19 +48,19 @@ pub struct AppState {
     first_run: RwLock<bool>,
     /// Kept to open another database; `None` for states built around a ready core (tests).
     providers: Option<Arc<dyn ProviderGateway>>,
-    session: RwLock<Option<(Session, TokenPair)>>,
+    session: SessionKeeper,
     /// The core's background tasks (shared mode's link; the sync scheduler), replaced with
     /// the core.
     link: std::sync::Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>,
-    /// The signed-in workspace, which the scheduler syncs.
-    signed_in_tenant: tokio::sync::watch::Sender<Option<uuid::Uuid>>,
+    /// What the scheduler syncs: the signed-in workspace, or nothing.
+    scheduled: watch::Sender<Option<ClaimScope>>,
 }
 
 /// Starts the core's background work: shared mode's link, and the scheduler that syncs the
 /// signed-in workspace's due integrations (every 30 s, and at once on "Sync now").
 fn start_link(
     core: &OpenedCore,
-    tenant: tokio::sync::watch::Receiver<Option<uuid::Uuid>>,
+    scope: watch::Receiver<Option<ClaimScope>>,
 ) -> Vec<tauri::async_runtime::JoinHandle<()>> {
     let Ok(core) = core.as_ref() else {
         return Vec::new();
@@ -71,40 +69,30 @@ fn start_link(
     if let Some(shared) = core.shared_store() {
         tasks.push(tauri::async_runtime::spawn(shared.run()));
     }
-    tasks.push(tauri::async_runtime::spawn(scheduler(core.clone(), tenant)));
+    tasks.push(tauri::async_runtime::spawn(scheduler(core.clone(), scope)));
     tasks
 }
 
-async fn scheduler(core: Arc<Core>, mut tenant: tokio::sync::watch::Receiver<Option<uuid::Uuid>>) {
-    let worker = format!(
-        "app:{}:{}",
-        std::process::id(),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
-    loop {
-        let current = *tenant.borrow_and_update();
-        if let Some(signed_in) = current {
-            let scope = integrations_core::store::ClaimScope {
-                tenant: Some(signed_in),
-                integration: None,
-            };
-            // Signing out (or switching workspace) stops claiming at once.
-            let round = tokio::select! {
-                round = core.run_due_jobs(&worker, scope, 2) => round,
-                _ = tenant.changed() => continue,
-            };
-            match round {
-                Ok(runs) if !runs.is_empty() => log::info!("synced {} integration(s)", runs.len()),
-                Ok(_) => {}
-                Err(err) if err.code() == ErrorCode::Offline => {}
-                Err(err) => log::warn!("scheduled sync: {err}"),
-            }
+/// Signing out (or switching workspace) stops claiming at once: the scope follows the session.
+async fn scheduler(core: Arc<Core>, scope: watch::Receiver<Option<ClaimScope>>) {
+    let mut scheduler = Scheduler::new(&core, runtime::worker_name("app"), scope)
+        .parallel(2)
+        .pause(std::time::Duration::from_secs(30));
+    while let Some(round) = scheduler.next_round().await {
+        match round {
+            Ok(runs) if !runs.is_empty() => log::info!("synced {} integration(s)", runs.len()),
+            Ok(_) => {}
+            Err(err) if err.code() == ErrorCode::Offline => {}
+            Err(err) => log::warn!("scheduled sync: {err}"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
-            _ = core.sync_requested() => {}
-            _ = tenant.changed() => {}
-        }
+    }
+}
+
+/// The scheduler's scope while `tenant` is signed in.
+fn workspace_scope(tenant: uuid::Uuid) -> ClaimScope {
+    ClaimScope {
+        tenant: Some(tenant),
+        integration: None,
     }
 }
 
@@ -124,15 +112,15 @@ impl AppState {
     /// Keeps the core, or why it could not be opened, which every command will then report.
     pub fn from_result(core: CoreResult<Core>) -> Self {
         let core = core.map(Arc::new).map_err(|err| err.payload());
-        let (signed_in_tenant, tenant) = tokio::sync::watch::channel(None);
+        let (scheduled, scope) = watch::channel(None);
         Self {
-            link: std::sync::Mutex::new(start_link(&core, tenant)),
-            signed_in_tenant,
+            link: std::sync::Mutex::new(start_link(&core, scope)),
+            scheduled,
             core: RwLock::new(core),
             config: RwLock::new(None),
             first_run: RwLock::new(false),
             providers: None,
-            session: RwLock::new(None),
+            session: SessionKeeper::new(),
         }
     }
 
@@ -145,15 +133,15 @@ impl AppState {
             .await
             .map(Arc::new)
             .map_err(|err| err.payload());
-        let (signed_in_tenant, tenant) = tokio::sync::watch::channel(None);
+        let (scheduled, scope) = watch::channel(None);
         Self {
-            link: std::sync::Mutex::new(start_link(&opened, tenant)),
-            signed_in_tenant,
+            link: std::sync::Mutex::new(start_link(&opened, scope)),
+            scheduled,
             core: RwLock::new(opened),
             config: RwLock::new(Some(config)),
             first_run: RwLock::new(first_run),
             providers: Some(providers),
-            session: RwLock::new(None),
+            session: SessionKeeper::new(),
         }
     }
 
@@ -284,16 +272,16 @@ impl AppState {
         first_run: bool,
     ) {
         let core: OpenedCore = core.map(Arc::new);
-        self.signed_in_tenant.send_replace(None);
-        let link = start_link(&core, self.signed_in_tenant.subscribe());
+        self.scheduled.send_replace(None);
+        let link = start_link(&core, self.scheduled.subscribe());
         for old in std::mem::replace(&mut *self.link.lock().expect("link lock"), link) {
             old.abort();
         }
         *self.core.write().await = core;
         *self.config.write().await = Some(next);
         *self.first_run.write().await = first_run;
-        self.session.write().await.take();
-        self.signed_in_tenant.send_replace(None);
+        self.session.take().await;
+        self.scheduled.send_replace(None);
     }
 
     /// The preferences file: next to the data in use, or the store's default place.
@@ -313,19 +301,14 @@ impl AppState {
         if let Ok(core) = self.core().await {
             core.follow(Some(&signed_in.session));
         }
-        self.signed_in_tenant
-            .send_replace(Some(signed_in.session.tenant_id()));
-        let previous = self
-            .session
-            .write()
-            .await
-            .replace((signed_in.session, signed_in.tokens));
-        previous.map(|(_, tokens)| tokens)
+        self.scheduled
+            .send_replace(Some(workspace_scope(signed_in.session.tenant_id())));
+        self.session.replace(signed_in).await
     }
 
     /// Whether someone is signed in (without refreshing anything).
     pub async fn is_signed_in(&self) -> bool {
-        self.session.read().await.is_some()
+        self.session.is_signed_in().await
     }
 
     /// Forgets the session, returning its tokens (to be revoked).
@@ -333,49 +316,19 @@ impl AppState {
         if let Ok(core) = self.core().await {
             core.follow(None);
         }
-        self.signed_in_tenant.send_replace(None);
-        self.session.write().await.take().map(|(_, tokens)| tokens)
+        self.scheduled.send_replace(None);
+        self.session.take().await
     }
 
     /// The signed-in session, refreshed first if the access token is expired or about to be.
     /// A refresh the core rejects ends the session here too.
     pub async fn session(&self) -> Result<Session, ErrorPayload> {
         let core = self.core().await?;
-        if let Some((session, tokens)) = self.session.read().await.as_ref() {
-            if is_fresh(tokens) {
-                return Ok(session.clone());
-            }
-        }
-        let mut guard = self.session.write().await;
-        // Another command may have refreshed or signed out while we waited for the lock.
-        let Some((session, tokens)) = guard.as_ref() else {
-            return Err(sign_in_first());
-        };
-        if is_fresh(tokens) {
-            return Ok(session.clone());
-        }
-        match core.refresh(&tokens.refresh_token).await {
-            Ok(signed_in) => {
-                let session = signed_in.session.clone();
-                *guard = Some((signed_in.session, signed_in.tokens));
-                Ok(session)
-            }
-            Err(err) => {
-                if err.code() == ErrorCode::Unauthenticated {
-                    *guard = None;
-                }
-                Err(err.payload())
-            }
-        }
+        self.session
+            .session(&core)
+            .await
+            .map_err(|err| err.payload())
     }
-}
-
-fn is_fresh(tokens: &TokenPair) -> bool {
-    tokens.access_expires_at - Utc::now() > REFRESH_MARGIN
-}
-
-pub fn sign_in_first() -> ErrorPayload {
-    CoreError::Unauthenticated("Sign in first.".into()).payload()
 }
 
 /// The core's configuration from the environment and the app's saved database choice, with the
