@@ -39,7 +39,7 @@ async fn start_session<R: Runtime>(
         let _ = core.sign_out(&previous.refresh_token).await;
     }
     preferences::remember_email(app, &state.preferences_file().await, session.email());
-    core.whoami(&session).await.map_err(payload)
+    core.current_account(&session).await.map_err(payload)
 }
 
 pub async fn app_status(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<AppStatus> {
@@ -154,7 +154,10 @@ pub async fn current_account(
         Err(payload) if payload.code == ErrorCode::Unauthenticated => return Ok(None),
         Err(payload) => return Err(payload),
     };
-    core.whoami(&session).await.map(Some).map_err(payload)
+    core.current_account(&session)
+        .await
+        .map(Some)
+        .map_err(payload)
 }
 
 pub async fn list_integrations(
@@ -301,7 +304,9 @@ pub async fn connectivity_status(
 ) -> CommandResult<Connectivity> {
     let core = state.core().await?;
     let session = state.session().await.ok();
-    core.connectivity(session.as_ref()).await.map_err(payload)
+    core.connectivity_status(session.as_ref())
+        .await
+        .map_err(payload)
 }
 
 /// Settles a conflict between an offline edit and the server's version.

@@ -399,12 +399,12 @@ async fn current_model<R: Runtime>(
     let locale = Locale::of(
         &preferences,
         &system_locale,
-        core.whoami(&session).await.ok().as_ref(),
+        core.current_account(&session).await.ok().as_ref(),
     );
     let language = locale.language;
     let integrations = core.list_integrations(&session).await.ok();
     let activity = core.sync_activity(&session);
-    let (mode, as_of) = match core.connectivity(Some(&session)).await {
+    let (mode, as_of) = match core.connectivity_status(Some(&session)).await {
         Ok(link) => (link.mode, link.mirror_as_of),
         Err(_) => (LinkMode::Standalone, None),
     };

@@ -27,29 +27,35 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Create a workspace (tenant) and its owner; the password is read from stdin.
-    Signup {
+    #[command(visible_alias = "signup")]
+    SignUp {
         #[arg(long)]
         tenant: String,
         #[arg(long)]
         email: String,
     },
     /// Sign in; the password is read from stdin.
-    Login {
+    #[command(visible_alias = "login")]
+    SignIn {
         #[arg(long)]
         email: String,
     },
     /// Sign out and forget the stored session.
-    Logout,
+    #[command(visible_alias = "logout")]
+    SignOut,
     /// Who is signed in, and to which workspace.
-    Whoami,
+    #[command(visible_alias = "whoami")]
+    CurrentAccount,
     /// Show the workspace, or set its time zone (the days of its reports) with --time-zone.
     Workspace {
         /// IANA name, e.g. Asia/Ho_Chi_Minh.
         #[arg(long)]
         time_zone: Option<String>,
     },
-    /// Mode, database and session state.
-    Status,
+    /// Where the data comes from (mode, database, online or offline, the mirror's age), the
+    /// edits queued offline and their conflicts, and who is signed in.
+    #[command(visible_alias = "status")]
+    ConnectivityStatus,
     /// List the workspace's integrations.
     List,
     /// Show one integration.
@@ -168,10 +174,11 @@ pub enum Command {
     /// suggest, or assign one.
     #[command(subcommand)]
     Campaigns(CampaignsCommand),
-    /// Settle a conflict between an edit made offline and the server's version (see `status`).
+    /// Settle a conflict between an edit made offline and the server's version (see
+    /// `connectivity-status`).
     #[command(visible_alias = "resolve")]
     ResolveConflict {
-        /// The conflict's number, as `status` lists it.
+        /// The conflict's number, as `connectivity-status` lists it.
         seq: i64,
         #[arg(long, value_enum)]
         keep: KeepArg,

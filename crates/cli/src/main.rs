@@ -71,12 +71,12 @@ async fn run(cli: Cli) -> CoreResult<()> {
     };
     let ctx = Ctx { core, config, out };
     match command {
-        Command::Signup { tenant, email } => account::sign_up(&ctx, &tenant, &email).await,
-        Command::Login { email } => account::login(&ctx, &email).await,
-        Command::Logout => account::logout(&ctx).await,
-        Command::Whoami => account::whoami(&ctx).await,
+        Command::SignUp { tenant, email } => account::sign_up(&ctx, &tenant, &email).await,
+        Command::SignIn { email } => account::sign_in(&ctx, &email).await,
+        Command::SignOut => account::sign_out(&ctx).await,
+        Command::CurrentAccount => account::current_account(&ctx).await,
         Command::Workspace { time_zone } => account::workspace(&ctx, time_zone.as_deref()).await,
-        Command::Status => status::status(&ctx).await,
+        Command::ConnectivityStatus => status::connectivity_status(&ctx).await,
         Command::ResolveConflict { seq, keep } => status::resolve_conflict(&ctx, seq, keep).await,
         Command::List => integrations::list(&ctx).await,
         Command::Get { id } => integrations::get(&ctx, id).await,

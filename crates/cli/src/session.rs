@@ -82,7 +82,7 @@ pub async fn signed_in(core: &Core, config: &CoreConfig) -> Result<Session, Core
     let _lock = lock_session(&path)?;
     let (access, refresh) = load_session(&path).ok_or_else(|| {
         CoreError::Unauthenticated(
-            "Not signed in. Run `integrations login --email E` (password on stdin).".into(),
+            "Not signed in. Run `integrations sign-in --email E` (password on stdin).".into(),
         )
     })?;
     match runtime::renew(core, &access, &refresh).await {

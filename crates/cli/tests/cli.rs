@@ -105,7 +105,7 @@ impl Cli {
         self.ok_json(
             &[
                 "--json",
-                "signup",
+                "sign-up",
                 "--tenant",
                 "Shop thời trang",
                 "--email",
@@ -143,7 +143,7 @@ async fn full_flow(cli: Cli) {
     let account = cli.sign_up();
     assert_eq!(account["tenantName"], "Shop thời trang");
     assert_eq!(
-        cli.ok_json(&["--json", "whoami"], None)["email"],
+        cli.ok_json(&["--json", "current-account"], None)["email"],
         "chu@shop.vn"
     );
 
@@ -329,16 +329,16 @@ async fn full_flow(cli: Cli) {
 
     // Wrong password and sign-out.
     cli.fails(
-        &["login", "--email", "chu@shop.vn"],
+        &["sign-in", "--email", "chu@shop.vn"],
         Some("wrong password"),
         5,
         "UNAUTHENTICATED",
     );
     cli.ok_json(
-        &["--json", "login", "--email", "chu@shop.vn"],
+        &["--json", "sign-in", "--email", "chu@shop.vn"],
         Some(PASSWORD),
     );
-    cli.ok_json(&["--json", "logout"], None);
+    cli.ok_json(&["--json", "sign-out"], None);
     cli.fails(&["list"], None, 5, "UNAUTHENTICATED");
 
     cli.assert_no_secret_leaked();
@@ -433,9 +433,58 @@ async fn renamed_subcommands_answer_to_the_operation_name_and_to_the_old_one() {
         "NOT_FOUND",
     );
 
+    // The account operations under the core's names, and the names scripts know them by.
+    let account = cli.ok_json(&["--json", "current-account"], None);
+    assert_eq!(account["email"], "chu@shop.vn");
+    assert_eq!(cli.ok_json(&["--json", "whoami"], None), account);
+    let link = cli.ok_json(&["--json", "connectivity-status"], None);
+    assert_eq!(link["signedInAs"], "chu@shop.vn");
+    let old = cli.ok_json(&["--json", "status"], None);
+    for field in [
+        "mode",
+        "database",
+        "connection",
+        "online",
+        "dataDir",
+        "signedInAs",
+    ] {
+        assert_eq!(old[field], link[field], "{field}");
+    }
+    for (sign_out, sign_in) in [("sign-out", "sign-in"), ("logout", "login")] {
+        assert_eq!(cli.ok_json(&["--json", sign_out], None)["signedOut"], true);
+        cli.fails(&["current-account"], None, 5, "UNAUTHENTICATED");
+        let back = cli.ok_json(
+            &["--json", sign_in, "--email", "chu@shop.vn"],
+            Some(PASSWORD),
+        );
+        assert_eq!(back["tenantId"], account["tenantId"], "{sign_in}");
+    }
+    let other = cli.ok_json(
+        &[
+            "--json",
+            "signup",
+            "--tenant",
+            "Cửa hàng khác",
+            "--email",
+            "ban@shop.vn",
+        ],
+        Some(PASSWORD),
+    );
+    assert_eq!(other["tenantName"], "Cửa hàng khác");
+    assert_ne!(other["tenantId"], account["tenantId"]);
+    assert_eq!(
+        cli.ok_json(&["--json", "whoami"], None)["email"],
+        "ban@shop.vn"
+    );
+
     let help = cli.run(&["--help"], None);
     let help = String::from_utf8_lossy(&help.stdout);
     for (name, alias) in [
+        ("sign-up", "signup"),
+        ("sign-in", "login"),
+        ("sign-out", "logout"),
+        ("current-account", "whoami"),
+        ("connectivity-status", "status"),
         ("get", "show"),
         ("test-connection", "test"),
         ("sync-history", "history"),
@@ -490,12 +539,12 @@ fn an_unreachable_database_means_offline_with_its_own_exit_code() {
             "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
         ),
     ]);
-    let status = cli.ok_json(&["--json", "status"], None);
+    let status = cli.ok_json(&["--json", "connectivity-status"], None);
     assert_eq!(status["connection"], "OFFLINE");
     assert_eq!(status["online"], false);
     assert!(status["mirrorAsOf"].is_null(), "nothing was ever mirrored");
     cli.fails(
-        &["signup", "--tenant", "Shop", "--email", "a@shop.vn"],
+        &["sign-up", "--tenant", "Shop", "--email", "a@shop.vn"],
         Some(PASSWORD),
         7,
         "OFFLINE",
@@ -521,15 +570,15 @@ async fn offline_the_cli_reads_the_mirror_queues_edits_and_applies_them_when_the
         Some(SECRET_KEY),
     );
     let id = created["id"].as_str().unwrap().to_owned();
-    let online = cli.ok_json(&["--json", "status"], None);
+    let online = cli.ok_json(&["--json", "connectivity-status"], None);
     assert_eq!(online["connection"], "ONLINE");
     assert!(online["mirrorAsOf"].is_string());
 
     pg.stop();
-    let offline = cli.ok_json(&["--json", "status"], None);
+    let offline = cli.ok_json(&["--json", "connectivity-status"], None);
     assert_eq!(offline["connection"], "OFFLINE");
     assert!(offline["mirrorAgeSeconds"].as_i64().is_some());
-    let human = cli.run(&["status"], None);
+    let human = cli.run(&["connectivity-status"], None);
     assert!(String::from_utf8_lossy(&human.stdout).contains("OFFLINE"));
     let listed = cli.ok_json(&["--json", "list"], None);
     assert_eq!(listed[0]["name"], "Shop thời trang");
@@ -541,11 +590,11 @@ async fn offline_the_cli_reads_the_mirror_queues_edits_and_applies_them_when_the
         7,
         "OFFLINE",
     );
-    let queued = cli.ok_json(&["--json", "status"], None);
+    let queued = cli.ok_json(&["--json", "connectivity-status"], None);
     assert_eq!(queued["pending"].as_array().unwrap().len(), 1);
 
     pg.start_again();
-    let back = cli.ok_json(&["--json", "status"], None);
+    let back = cli.ok_json(&["--json", "connectivity-status"], None);
     assert_eq!(back["connection"], "ONLINE");
     assert_eq!(back["pending"].as_array().unwrap().len(), 0);
     // Online again, `show` reads the server: the edit queued offline is there.
@@ -590,7 +639,7 @@ fn the_cli_keeps_its_data_directory_and_files_private_under_any_umask() {
     run(
         &[
             "--json",
-            "signup",
+            "sign-up",
             "--tenant",
             "Shop",
             "--email",
@@ -599,7 +648,7 @@ fn the_cli_keeps_its_data_directory_and_files_private_under_any_umask() {
         PASSWORD,
     );
     // A signed-in command takes the session's lock file.
-    run(&["--json", "whoami"], "");
+    run(&["--json", "current-account"], "");
     let mode =
         |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&root.path().join("fresh")), 0o700);
@@ -633,7 +682,7 @@ async fn create_without_an_id_discovers_names_and_asks_when_there_are_several() 
     cli.ok_json(
         &[
             "--json",
-            "signup",
+            "sign-up",
             "--tenant",
             "Shop",
             "--email",
@@ -734,7 +783,7 @@ async fn an_unreachable_pancake_is_a_provider_error_not_a_crash() {
     cli.ok_json(
         &[
             "--json",
-            "signup",
+            "sign-up",
             "--tenant",
             "Shop",
             "--email",
@@ -762,7 +811,7 @@ fn a_refused_refresh_ends_the_stored_session() {
     let saved = std::fs::read_to_string(&session_file).unwrap();
     // Signed out (the refresh token revoked), then the old file put back with an access token
     // that no longer verifies: the next command must refresh, and is refused.
-    cli.ok_json(&["--json", "logout"], None);
+    cli.ok_json(&["--json", "sign-out"], None);
     let mut stored: Value = serde_json::from_str(&saved).unwrap();
     stored["access_token"] = Value::String("expired.or.tampered".into());
     std::fs::write(&session_file, stored.to_string()).unwrap();
@@ -776,11 +825,11 @@ fn a_refused_refresh_ends_the_stored_session() {
         "{ended}"
     );
     assert!(!session_file.exists(), "the ended session is forgotten");
-    let next = cli.fails(&["whoami"], None, 5, "UNAUTHENTICATED");
+    let next = cli.fails(&["current-account"], None, 5, "UNAUTHENTICATED");
     assert!(next["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("integrations login"));
+        .contains("integrations sign-in"));
     cli.assert_no_secret_leaked();
 }
 
@@ -790,7 +839,7 @@ fn commands_run_at_once_after_the_access_token_lapsed_all_keep_the_session() {
     cli.ok_json(
         &[
             "--json",
-            "signup",
+            "sign-up",
             "--tenant",
             "Shop",
             "--email",
@@ -829,7 +878,7 @@ fn commands_run_at_once_after_the_access_token_lapsed_all_keep_the_session() {
         );
     }
     // And the session is still good afterwards.
-    cli.ok_json(&["--json", "whoami"], None);
+    cli.ok_json(&["--json", "current-account"], None);
 }
 
 /// `kill -9` of the process running a sync, part-way: the next run (after the dead worker's
@@ -1621,19 +1670,19 @@ async fn a_client_joins_with_a_code_works_in_its_workspace_and_leaves() {
         .ends_with(&format!("/{name}")));
     // Workspaces are the operator's to make; another workspace's owner cannot sign in here.
     client.fails(
-        &["signup", "--tenant", "Của tôi", "--email", "toi@shop.vn"],
+        &["sign-up", "--tenant", "Của tôi", "--email", "toi@shop.vn"],
         Some(PASSWORD),
         2,
         "VALIDATION",
     );
     client.fails(
-        &["login", "--email", "chu.b@bimat.vn"],
+        &["sign-in", "--email", "chu.b@bimat.vn"],
         Some(PASSWORD),
         5,
         "UNAUTHENTICATED",
     );
     let account = client.ok_json(
-        &["--json", "login", "--email", "chu@shop.vn"],
+        &["--json", "sign-in", "--email", "chu@shop.vn"],
         Some(PASSWORD),
     );
     assert_eq!(account["tenantName"], "Shop thời trang");
@@ -1683,7 +1732,7 @@ async fn a_client_joins_with_a_code_works_in_its_workspace_and_leaves() {
     let synced = client.ok_json(&["--json", "sync", &id], None);
     assert_eq!(synced["outcome"], "SUCCEEDED", "{synced}");
     operator.ok_json(
-        &["--json", "login", "--email", "chu@shop.vn"],
+        &["--json", "sign-in", "--email", "chu@shop.vn"],
         Some(PASSWORD),
     );
     assert_eq!(

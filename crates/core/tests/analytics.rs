@@ -514,7 +514,7 @@ async fn bad_queries_get_clear_errors(backend: Backend) {
 /// The workspace's time zone decides the days when the query names none.
 async fn the_workspace_time_zone_sets_the_days(backend: Backend) {
     let f = fixture(backend).await;
-    let account = f.env.core.whoami(&f.session).await.unwrap();
+    let account = f.env.core.current_account(&f.session).await.unwrap();
     assert_eq!(
         account.time_zone, "Asia/Ho_Chi_Minh",
         "a new workspace is in Vietnam"
@@ -539,12 +539,17 @@ async fn the_workspace_time_zone_sets_the_days(backend: Backend) {
     assert_eq!(err.code(), integrations_core::ErrorCode::Validation);
     assert!(err.to_string().contains("Unknown time zone"), "{err}");
     assert_eq!(
-        f.env.core.whoami(&f.session).await.unwrap().time_zone,
+        f.env
+            .core
+            .current_account(&f.session)
+            .await
+            .unwrap()
+            .time_zone,
         "UTC"
     );
 
     let other = f.other_workspace().await;
-    let theirs = f.env.core.whoami(&other).await.unwrap();
+    let theirs = f.env.core.current_account(&other).await.unwrap();
     assert_eq!(
         theirs.time_zone, "Asia/Ho_Chi_Minh",
         "another workspace keeps its own"

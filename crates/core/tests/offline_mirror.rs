@@ -109,7 +109,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .unwrap();
     a.enable_integration(&session, fashion.id).await.unwrap();
     assert_eq!(a.check_link().await, LinkMode::Online);
-    let before = a.connectivity(Some(&session)).await.unwrap();
+    let before = a.connectivity_status(Some(&session)).await.unwrap();
     assert_eq!(before.mode, LinkMode::Online);
     assert!(before.mirror_as_of.is_some(), "the mirror has caught up");
 
@@ -210,7 +210,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         .unwrap();
     assert_eq!(described.description, None);
     assert_eq!(described.name, "Mỹ phẩm Hà Nội – chi nhánh 2");
-    let queued = a.connectivity(Some(&session)).await.unwrap();
+    let queued = a.connectivity_status(Some(&session)).await.unwrap();
     assert_eq!(queued.mode, LinkMode::Offline);
     assert_eq!(queued.pending.len(), 3);
     assert!(queued.conflicts.is_empty());
@@ -247,7 +247,11 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     assert!(!find(fashion.id).enabled);
     assert_eq!(find(cosmetics.id).name, "Mỹ phẩm Hà Nội – chi nhánh 2");
     assert_eq!(
-        a.connectivity(Some(&session)).await.unwrap().pending.len(),
+        a.connectivity_status(Some(&session))
+            .await
+            .unwrap()
+            .pending
+            .len(),
         3
     );
 
@@ -270,7 +274,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     let on_server = b.get_integration(&session_b, fashion.id).await.unwrap();
     assert!(!on_server.enabled);
     assert_eq!(on_server.status, IntegrationStatus::Disabled);
-    let state = a.connectivity(Some(&session)).await.unwrap();
+    let state = a.connectivity_status(Some(&session)).await.unwrap();
     assert_eq!(state.mode, LinkMode::Online);
     assert!(state.pending.is_empty(), "{:?}", state.pending);
     assert_eq!(
@@ -435,7 +439,7 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
     // It comes back: online again without a restart, and the queued edit is applied.
     pg.start_again();
     wait_for(&mut watch, LinkMode::Online).await;
-    let state = a.connectivity(Some(&session)).await.unwrap();
+    let state = a.connectivity_status(Some(&session)).await.unwrap();
     assert!(state.pending.is_empty() && state.conflicts.is_empty());
     assert!(
         !b.get_integration(&session_b, fashion.id)
@@ -666,7 +670,7 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
 
     pg.start_again();
     assert_eq!(a.check_link().await, LinkMode::Online);
-    let state = a.connectivity(Some(&session)).await.unwrap();
+    let state = a.connectivity_status(Some(&session)).await.unwrap();
     assert!(state.conflicts.is_empty(), "{:?}", state.conflicts);
     assert!(state.pending.is_empty());
     let on_server = a.get_integration(&session, shop.id).await.unwrap();
@@ -776,7 +780,7 @@ async fn a_sync_finished_elsewhere_is_no_conflict_for_an_offline_rename_but_an_e
     sync(&w, &w_session, shop.id).await;
 
     assert_eq!(a.check_link().await, LinkMode::Online);
-    let state = a.connectivity(Some(&session)).await.unwrap();
+    let state = a.connectivity_status(Some(&session)).await.unwrap();
     assert!(state.conflicts.is_empty(), "{:?}", state.conflicts);
     assert!(state.pending.is_empty());
     let on_server = a.get_integration(&session, shop.id).await.unwrap();
@@ -809,7 +813,7 @@ async fn a_sync_finished_elsewhere_is_no_conflict_for_an_offline_rename_but_an_e
     .await
     .unwrap();
     assert_eq!(a.check_link().await, LinkMode::Online);
-    let state = a.connectivity(Some(&session)).await.unwrap();
+    let state = a.connectivity_status(Some(&session)).await.unwrap();
     assert_eq!(state.conflicts.len(), 1, "{:?}", state.conflicts);
     let on_server = a.get_integration(&session, shop.id).await.unwrap();
     assert_eq!(on_server.name, "Shop thời trang – Quận 1");

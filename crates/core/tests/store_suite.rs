@@ -669,7 +669,7 @@ async fn sign_in_refresh_and_sign_out(backend: Backend) {
         .sign_up("Shop thời trang", "Chu@Shop.vn", &password)
         .await
         .unwrap();
-    let account = env.core.whoami(&signed_up.session).await.unwrap();
+    let account = env.core.current_account(&signed_up.session).await.unwrap();
     assert_eq!(account.tenant_name, "Shop thời trang");
     assert_eq!(account.email, "chu@shop.vn");
 
@@ -950,7 +950,11 @@ async fn a_taken_email_is_refused_without_saying_that_it_has_an_account(backend:
     // Nothing was made: the owner's password still signs in, the newcomer's does not.
     let owner = env.core.sign_in("chu@shop.vn", &password).await.unwrap();
     assert_eq!(
-        env.core.whoami(&owner.session).await.unwrap().tenant_name,
+        env.core
+            .current_account(&owner.session)
+            .await
+            .unwrap()
+            .tenant_name,
         "Shop thời trang"
     );
     let newcomer = env

@@ -4,8 +4,8 @@ import type { LinkMode } from "./LinkMode";
 import type { QueuedChange } from "./QueuedChange";
 
 /**
- * The answer to "where is my data coming from?", polled by the UI and printed by
- * `integrations status`.
+ * The answer to "where is my data coming from?" (`connectivity_status`), polled by the UI
+ * and printed by `integrations connectivity-status`.
  */
 export type Connectivity = { mode: LinkMode, 
 /**

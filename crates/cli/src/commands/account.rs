@@ -14,7 +14,7 @@ async fn start_session(
     text: impl FnOnce(&Account) -> String,
 ) -> CoreResult<()> {
     save_session(&session_path(&ctx.config), &signed_in.tokens)?;
-    let account = ctx.core.whoami(&signed_in.session).await?;
+    let account = ctx.core.current_account(&signed_in.session).await?;
     ctx.out.line(&account, text)
 }
 
@@ -30,7 +30,7 @@ pub async fn sign_up(ctx: &Ctx, tenant: &str, email: &str) -> CoreResult<()> {
     .await
 }
 
-pub async fn login(ctx: &Ctx, email: &str) -> CoreResult<()> {
+pub async fn sign_in(ctx: &Ctx, email: &str) -> CoreResult<()> {
     let password = read_secret("Password: ")?;
     let signed_in = ctx.core.sign_in(email, &password).await?;
     start_session(ctx, signed_in, |account| {
@@ -42,7 +42,7 @@ pub async fn login(ctx: &Ctx, email: &str) -> CoreResult<()> {
     .await
 }
 
-pub async fn logout(ctx: &Ctx) -> CoreResult<()> {
+pub async fn sign_out(ctx: &Ctx) -> CoreResult<()> {
     let path = session_path(&ctx.config);
     if let Some((_, refresh)) = load_session(&path) {
         ctx.core.sign_out(&refresh).await?;
@@ -54,8 +54,8 @@ pub async fn logout(ctx: &Ctx) -> CoreResult<()> {
         })
 }
 
-pub async fn whoami(ctx: &Ctx) -> CoreResult<()> {
-    let account = ctx.core.whoami(&ctx.session().await?).await?;
+pub async fn current_account(ctx: &Ctx) -> CoreResult<()> {
+    let account = ctx.core.current_account(&ctx.session().await?).await?;
     ctx.out.line(&account, |account| {
         format!(
             "{} in workspace \"{}\" ({})",
@@ -69,7 +69,7 @@ pub async fn workspace(ctx: &Ctx, time_zone: Option<&str>) -> CoreResult<()> {
     let session = ctx.session().await?;
     let account = match time_zone {
         Some(zone) => ctx.core.set_time_zone(&session, zone).await?,
-        None => ctx.core.whoami(&session).await?,
+        None => ctx.core.current_account(&session).await?,
     };
     ctx.out.line(&account, |account| {
         format!(
@@ -87,7 +87,7 @@ pub async fn join(config: &CoreConfig, out: Output) -> CoreResult<()> {
     let _ = std::fs::remove_file(session_path(config));
     out.line(&joined, |joined| {
         format!(
-            "Joined workspace \"{}\" on {}. Sign in with `integrations login --email E`.",
+            "Joined workspace \"{}\" on {}. Sign in with `integrations sign-in --email E`.",
             joined.workspace_name, joined.server
         )
     })

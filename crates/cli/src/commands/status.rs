@@ -8,10 +8,10 @@ use super::Ctx;
 use crate::args::KeepArg;
 use crate::print::{ago, describe_change, when};
 
-pub async fn status(ctx: &Ctx) -> CoreResult<()> {
+pub async fn connectivity_status(ctx: &Ctx) -> CoreResult<()> {
     let (core, config) = (&ctx.core, &ctx.config);
     let session = ctx.session().await.ok();
-    let link = core.connectivity(session.as_ref()).await?;
+    let link = core.connectivity_status(session.as_ref()).await?;
     let age_secs = link
         .mirror_as_of
         .map(|at| (Utc::now() - at).num_seconds().max(0));
@@ -58,7 +58,7 @@ fn print_link(link: &Connectivity, age_secs: Option<i64>) {
     for conflict in &link.conflicts {
         println!(
             "conflict    #{} {}: your offline change {} meets a newer version on the server; \
-             settle it with `integrations resolve {} --keep mine|server`",
+             settle it with `integrations resolve-conflict {} --keep mine|server`",
             conflict.seq,
             conflict.integration_name,
             describe_change(&conflict.mine),

@@ -84,8 +84,8 @@ pub struct ChangeConflict {
     pub queued_at: DateTime<Utc>,
 }
 
-/// The answer to "where is my data coming from?", polled by the UI and printed by
-/// `integrations status`.
+/// The answer to "where is my data coming from?" (`connectivity_status`), polled by the UI
+/// and printed by `integrations connectivity-status`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

@@ -22,7 +22,7 @@ pub struct SignedIn {
     pub tokens: TokenPair,
 }
 
-/// Who is signed in, for `whoami` and the UI's header.
+/// Who is signed in (`current_account`), for the UI's header and the CLI.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -243,7 +243,7 @@ impl Core {
         self.tokens.verify_access(access_token)
     }
 
-    pub async fn whoami(&self, session: &Session) -> CoreResult<Account> {
+    pub async fn current_account(&self, session: &Session) -> CoreResult<Account> {
         let tenant = self
             .store
             .get_tenant(session.tenant_id())
@@ -271,6 +271,6 @@ impl Core {
         self.store
             .set_tenant_time_zone(session.tenant_id(), zone.name())
             .await?;
-        self.whoami(session).await
+        self.current_account(session).await
     }
 }

@@ -19,7 +19,7 @@ impl Core {
     pub async fn list_campaigns(&self, session: &Session) -> CoreResult<Vec<Campaign>> {
         let tenant = session.tenant_id();
         let zone: chrono_tz::Tz = self
-            .whoami(session)
+            .current_account(session)
             .await?
             .time_zone
             .parse()

@@ -39,7 +39,7 @@ impl Core {
     }
 
     /// Where the data comes from, the mirror's age, and this tenant's queued offline edits.
-    pub async fn connectivity(&self, session: Option<&Session>) -> CoreResult<Connectivity> {
+    pub async fn connectivity_status(&self, session: Option<&Session>) -> CoreResult<Connectivity> {
         let Some(shared) = &self.shared else {
             return Ok(Connectivity {
                 mode: LinkMode::Standalone,
@@ -100,6 +100,6 @@ impl Core {
                 "This conflict was already settled.".into(),
             ));
         }
-        self.connectivity(Some(session)).await
+        self.connectivity_status(Some(session)).await
     }
 }

@@ -54,7 +54,7 @@ impl Core {
         let tenant = session.tenant_id();
         let workspace_zone = match &query.time_zone {
             Some(_) => String::new(),
-            None => self.whoami(session).await?.time_zone,
+            None => self.current_account(session).await?.time_zone,
         };
         let zone = validate(query, &workspace_zone).map_err(CoreError::Validation)?;
         if let Some(store) = query.store {
