@@ -193,7 +193,7 @@ async fn setup(fake: FakeConfig) -> Setup {
 
     let client = Cli::new(fakes.clone());
     client.ok(&["join"], Some(&code));
-    client.ok(&["login", "--email", "chu@shop.vn"], Some(PASSWORD));
+    client.ok(&["sign-in", "--email", "chu@shop.vn"], Some(PASSWORD));
     let store = client.json(
         &[
             "--json",
