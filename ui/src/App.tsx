@@ -2,11 +2,9 @@
 //! inside the signed-in shell a small state-based router (list, connect, edit, analytics,
 //! campaigns, settings).
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { backend, toBackendError } from './backend';
-import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
-import { CampaignsPage } from './pages/campaigns/CampaignsPage';
 import { AuthScreen, WelcomeCard } from './components/AuthScreen';
 import { ConnectivityBanner } from './components/ConnectivityBanner';
 import { ConnectWizard } from './components/ConnectWizard';
@@ -24,6 +22,15 @@ import { SessionContext, type Session } from './session';
 import { SyncProvider } from './sync';
 import { UpdatesProvider } from './updates';
 import type { Account, AppStatus, ErrorPayload, Provider } from './types';
+
+// Analytics (and recharts, most of the bundle) and Campaigns load when first opened: the web view
+// parses only what the first screen needs before it can paint it (issue 18).
+const AnalyticsPage = lazy(() =>
+  import('./pages/analytics/AnalyticsPage').then((module) => ({ default: module.AnalyticsPage })),
+);
+const CampaignsPage = lazy(() =>
+  import('./pages/campaigns/CampaignsPage').then((module) => ({ default: module.CampaignsPage })),
+);
 
 type View =
   | { view: 'starting' }
@@ -231,13 +238,25 @@ function SignedIn({
                 <ConnectWizard key={page.provider} provider={page.provider} onDone={toList} onCancel={toList} />
               )}
               {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
-              {page.page === 'analytics' && <AnalyticsPage onCampaigns={() => setPage({ page: 'campaigns' })} />}
-              {page.page === 'campaigns' && <CampaignsPage />}
+              <Suspense fallback={<PageLoading />}>
+                {page.page === 'analytics' && <AnalyticsPage onCampaigns={() => setPage({ page: 'campaigns' })} />}
+                {page.page === 'campaigns' && <CampaignsPage />}
+              </Suspense>
               {page.page === 'settings' && <SettingsPage status={status} onBack={toList} onLeftWorkspace={onLeftWorkspace} />}
             </main>
           </div>
         </SyncProvider>
       </ConnectivityProvider>
     </SessionContext.Provider>
+  );
+}
+
+/** While a page's code loads (once, the first time it is opened). */
+function PageLoading() {
+  const { t } = usePreferences();
+  return (
+    <p role="status" className="text-muted" aria-busy="true">
+      {t('common.loading')}
+    </p>
   );
 }
