@@ -176,16 +176,24 @@ def pss_by_process(pid):
 
 
 def cpu_seconds(pid):
-    """CPU time (user + system) used so far by `pid` and its descendants."""
-    ticks = 0
+    """CPU time (user + system) used so far by `pid` and each of its descendants."""
+    used = {}
     for process in descendants(pid):
         try:
             with open(f"/proc/{process}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            used[process] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError):
             continue
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def cpu_share(pid, since, since_time):
+    """The share of a core used by the processes alive now since `since` (a process that ended
+    in between, such as the web process let go in the tray, is not counted)."""
+    now = cpu_seconds(pid)
+    spent = sum(seconds - since.get(process, 0.0) for process, seconds in now.items())
+    return spent / (time.monotonic() - since_time)
 
 
 def stop(process):
@@ -239,7 +247,7 @@ def run_once(screen, command, title, args, tray):
         idle_from, cpu_from = time.monotonic(), cpu_seconds(process.pid)
         time.sleep(max(0.0, start + args.idle - time.monotonic()))
         result["pss"] = pss_by_process(process.pid)
-        result["idle_cpu"] = (cpu_seconds(process.pid) - cpu_from) / (time.monotonic() - idle_from)
+        result["idle_cpu"] = cpu_share(process.pid, cpu_from, idle_from)
         if tray:
             screen.drain()
             screen.close(window)
@@ -250,7 +258,7 @@ def run_once(screen, command, title, args, tray):
             closed, cpu_from = time.monotonic(), cpu_seconds(process.pid)
             time.sleep(args.idle)
             result["tray_pss"] = pss_by_process(process.pid)
-            result["tray_cpu"] = (cpu_seconds(process.pid) - cpu_from) / (time.monotonic() - closed)
+            result["tray_cpu"] = cpu_share(process.pid, cpu_from, closed)
             screen.drain()
             reopen = time.monotonic()
             second = subprocess.Popen(
