@@ -46,6 +46,25 @@ pub fn with_system_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_updater::Builder::new().build())
 }
 
+/// Makes the log directory private (0700) before the log plugin, registered after this one,
+/// finds it missing and creates it with the process umask. The log file itself is made by the
+/// plugin; inside a directory only its owner can enter, nobody else can open it.
+fn private_log_dir<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("private-log-dir")
+        .setup(|app, _api| {
+            let dir = app.path().app_log_dir()?;
+            integrations_core::private_fs::create_dir_all(&dir)?;
+            Ok(())
+        })
+        .build()
+}
+
+/// The private log directory, then the log plugin that writes into it (in this order: the
+/// plugin creates a missing directory with the umask).
+pub fn with_logging<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder.plugin(private_log_dir()).plugin(log_plugin())
+}
+
 /// Logs to the platform log directory and stdout, every line passed through [`redact::redact`].
 fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
     use tauri_plugin_log::{Target, TargetKind};
@@ -77,8 +96,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
         // Also the way back to a window closed into the tray where no tray is shown.
         tray::show_main_window(app);
     }));
-    with_system_plugins(with_commands(builder))
-        .plugin(log_plugin())
+    with_logging(with_system_plugins(with_commands(builder)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
         // Closing the window keeps the app (and its scheduled syncs) running in the tray;

@@ -5,7 +5,8 @@
 //! that was not bundled) into a stand-in file, never into this test binary.
 //!
 //! A test binary of its own: start at login writes under `$HOME`, so the process gets a
-//! temporary one before any app is built.
+//! temporary one before any app is built; and the app's log plugin installs the process's
+//! logger, which the command-layer tests keep for their own capture.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use integration_manager_lib::{
-    with_commands, with_system_plugins, AppState, UpdateSettings, Updates,
+    with_commands, with_logging, with_system_plugins, AppState, UpdateSettings, Updates,
 };
 use integrations_core::CoreConfig;
 use integrations_fake_servers::{start_updates, FakeUpdates};
@@ -537,4 +538,33 @@ fn restarting_is_refused_until_an_update_was_installed() {
         err["message"],
         "Restart the app only after installing an update."
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_app_log_directory_is_private_although_the_log_plugin_creates_what_is_missing() {
+    use std::os::unix::fs::PermissionsExt;
+    use tauri::utils::config::AppDirectoriesOverride;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let root = dir.path().join("app");
+    let mut context = mock_context(noop_assets());
+    context.config_mut().app.app_directories_override =
+        Some(AppDirectoriesOverride::Root(root.clone()));
+    // The app's own logging, as `run_app` registers it: the log plugin alone would create the
+    // missing directories with the process umask (0755 under the usual 022).
+    let app = with_logging(mock_builder())
+        .build(context)
+        .expect("mock app builds");
+    let logs = app.path().app_log_dir().unwrap();
+    assert_eq!(logs, root.join("logs"));
+    log::info!("a line for the private log directory");
+    assert!(
+        std::fs::read_dir(&logs).unwrap().next().is_some(),
+        "the log plugin writes its file into {}",
+        logs.display()
+    );
+    for made in [&root, &logs] {
+        let mode = std::fs::metadata(made).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{} is {mode:o}", made.display());
+    }
 }
