@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: the README's test command, and what CI runs (.ci/run calls it).
 # Installs what is missing, starts PostgreSQL with the ordinary test role, then checks format
-# and lints, builds the UI and the desktop app, and runs every test (Rust and UI).
+# and lints (the release workflow too), builds the UI, runs every test (Rust and UI), and builds
+# the release packages, installs the .deb and drives the installed app.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
@@ -65,11 +66,9 @@ if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
   exit 1
 fi
 
-# Built after `cargo test`, which would otherwise replace the binary with one that has no UI.
-step "Desktop app build (UI embedded)"
-npm --prefix ui run tauri -- build --debug --no-bundle --ci
-
-step "Desktop app end to end (WebDriver, Xvfb)"
-"$ROOT/scripts/desktop-e2e.sh"
+# The desktop app is tested as users get it: the release .deb, installed, driven through
+# WebDriver (the whole flow, About, start at login, updates), uninstalled.
+step "Release packages: built, installed and driven end to end (WebDriver, Xvfb), uninstalled"
+"$ROOT/scripts/installed-e2e.sh"
 
 step "Done in $(( $(date +%s) - started ))s"

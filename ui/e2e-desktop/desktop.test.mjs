@@ -14,8 +14,14 @@
 // the analytics page, empty → the workspace's time zone changed in Settings, followed by it →
 // About (version and commit as `integrations --version`, folders, the logs folder opened) →
 // start at login on and off.
+//
 // With E2E_CLI set (scripts/desktop-e2e.sh sets it), `integrations --version` must name the
 // version and commit the About section shows.
+// With the installed package (scripts/installed-e2e.sh sets E2E_INSTALLED, E2E_HOME, E2E_CLI and
+// E2E_UPDATE_*), also updates, served over HTTPS from 127.0.0.1 by this test: the check at start
+// found no server (one log line, nothing on screen); a tampered bundle and a foreign signature
+// are refused while this version keeps running; the signed update is installed, the app restarts
+// into it, and the new version opens on the same data.
 // Screenshots go to e2e-desktop/screenshots/ (emptied at the start of each run).
 
 import assert from 'node:assert/strict';
@@ -28,9 +34,12 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,8 +55,19 @@ const screenshotDir = join(here, 'screenshots');
 const APP = resolve(process.env.APP_BINARY || join(uiDir, '..', 'target', 'debug', 'integration-manager'));
 const FAKE_SERVERS = resolve(process.env.FAKE_SERVERS_BIN || join(uiDir, '..', 'target', 'debug', 'fake-servers'));
 const TAURI_DRIVER = process.env.TAURI_DRIVER || join(homedir(), '.cargo', 'bin', 'tauri-driver');
+/** The installed package: the app keeps its files under E2E_HOME as a user's would. */
+const INSTALLED = process.env.E2E_INSTALLED === '1';
 /** `integrations`, whose --version the About section must agree with (optional). */
 const CLI = process.env.E2E_CLI;
+/** The update to offer (a signed package of the next version) and its signatures. */
+const UPDATE = process.env.E2E_UPDATE_PACKAGE
+  ? {
+      package: process.env.E2E_UPDATE_PACKAGE,
+      version: process.env.E2E_UPDATE_VERSION,
+      signature: readFileSync(process.env.E2E_UPDATE_SIGNATURE, 'utf8').trim(),
+      foreignSignature: readFileSync(process.env.E2E_UPDATE_FOREIGN_SIGNATURE, 'utf8').trim(),
+    }
+  : null;
 const IDENTIFIER = 'vn.integrationmanager.desktop';
 
 /** How long one UI state may take to appear (the app's first start creates the database). */
@@ -128,6 +148,86 @@ async function waitForDriver(port, driver, logFile, timeoutMs = 15_000) {
   throw new Error(`tauri-driver did not become ready on port ${port}:\n${tail(logFile)}`);
 }
 
+/** A CA and a certificate for 127.0.0.1 signed by it (the app trusts the CA by SSL_CERT_FILE). */
+function makeCertificates(dir) {
+  const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const file = (name) => join(dir, name);
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', '/CN=Integration Manager test CA', '-keyout', file('ca.key'), '-out', file('ca.pem'));
+  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
+    '-CAcreateserial', '-days', '2', '-extfile', file('server.ext'), '-out', file('server.pem'));
+  return { ca: file('ca.pem'), key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')) };
+}
+
+/**
+ * The update server: `/latest.json` announces UPDATE.version for this platform's .deb with the
+ * signature of the current scenario, `/update.deb` serves the package (one byte flipped when
+ * tampered). Listens on `port` over HTTPS once started.
+ */
+function updateServer(tls, port) {
+  const genuine = readFileSync(UPDATE.package);
+  const state = { scenario: 'genuine', manifests: 0, downloads: 0 };
+  const origin = `https://127.0.0.1:${port}`;
+  const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (request, response) => {
+    if (request.url === '/latest.json') {
+      state.manifests += 1;
+      const signature = state.scenario === 'foreign' ? UPDATE.foreignSignature : UPDATE.signature;
+      const entry = { url: `${origin}/update.deb`, signature };
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({
+        version: UPDATE.version,
+        notes: 'Đồng bộ nhanh hơn.\nFaster sync for every store.',
+        pub_date: '2026-01-01T00:00:00Z',
+        platforms: { 'linux-x86_64-deb': entry, 'linux-x86_64': entry },
+      }));
+    } else if (request.url === '/update.deb') {
+      state.downloads += 1;
+      const body = Buffer.from(genuine);
+      if (state.scenario === 'tampered') body[body.length - 100] ^= 0x01;
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      response.end(body);
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  return {
+    state,
+    start: async () => {
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
+    stop: async () => {
+      if (!server.listening) return;
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** Processes running `binary` whose environment names `marker` (this test's own). */
+function appProcesses(binary, marker) {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/exe`) !== binary) continue;
+      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) continue;
+      found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+function installedVersion(name) {
+  return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).trim();
+}
+
 function tail(file, lines = 40) {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
@@ -148,6 +248,7 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
   let home;
   /** Where the app keeps its files in this run. */
   const paths = {};
+  let updates;
   let driverPort;
 
   /** A WebDriver session: tauri-driver starts the app. */
@@ -165,8 +266,8 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     });
 
   /** One step of the flow; after a failure the remaining steps are skipped, not run blind. */
-  const step = (name, fn) =>
-    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
+  const step = (name, fn, { skip = false } = {}) =>
+    it(name, { timeout: STEP_TIMEOUT, skip }, async (t) => {
       if (failed) return t.skip('an earlier step failed');
       try {
         await fn();
@@ -215,12 +316,11 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     rmSync(screenshotDir, { recursive: true, force: true }); // only this run's pictures
     mkdirSync(screenshotDir, { recursive: true });
     tmp = mkdtempSync(join(tmpdir(), 'im-desktop-e2e-'));
-    for (const dir of ['data', 'xdg-data', 'xdg-config', 'xdg-cache']) mkdirSync(join(tmp, dir));
-    // Start at login writes under $HOME/.config whatever XDG says: a home of this run's own.
-    home = join(tmp, 'home');
+    home = INSTALLED ? resolve(process.env.E2E_HOME) : join(tmp, 'home');
     mkdirSync(home, { recursive: true });
-    paths.data = join(tmp, 'data');
-    paths.logs = join(tmp, 'xdg-data', IDENTIFIER, 'logs');
+    // As a user's: under $HOME for the installed package; in this run's folders otherwise.
+    paths.data = INSTALLED ? join(home, '.local', 'share', IDENTIFIER) : join(tmp, 'data');
+    paths.logs = join(INSTALLED ? join(home, '.local', 'share') : join(tmp, 'xdg-data'), IDENTIFIER, 'logs');
     paths.appLog = join(paths.logs, 'Integration Manager.log');
     paths.autostart = join(home, '.config', 'autostart', 'Integration Manager.desktop');
     // "Open logs folder" runs xdg-open: this one writes down what it was asked to open.
@@ -235,26 +335,39 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     const port = await freePort();
     let nativePort = await freePort();
     while (nativePort === port) nativePort = await freePort();
+    // Reserved now, listened on later: the check at start finds nobody there (offline).
+    const updatePort = await freePort();
     const env = {
       ...process.env,
       HOME: home,
       PATH: `${bin}:${process.env.PATH}`,
-      INTEGRATIONS_DATA_DIR: join(tmp, 'data'),
       INTEGRATIONS_NO_KEYCHAIN: '1',
-      // No update checks against the real release server from a test.
-      INTEGRATIONS_UPDATE_ENDPOINT: '',
-      XDG_DATA_HOME: join(tmp, 'xdg-data'),
-      XDG_CONFIG_HOME: join(tmp, 'xdg-config'),
-      XDG_CACHE_HOME: join(tmp, 'xdg-cache'),
       PANCAKE_POS_BASE_URL: fake.urls.pancake_base_url,
       META_GRAPH_BASE_URL: fake.urls.meta_base_url,
+      INTEGRATIONS_UPDATE_ENDPOINT: UPDATE ? `https://127.0.0.1:${updatePort}/latest.json` : '',
       // The UI follows the system language; the assertions read the English strings.
       LANG: 'C.UTF-8',
       LANGUAGE: 'en',
       LC_ALL: 'C.UTF-8',
     };
-    delete env.DATABASE_URL;
-    delete env.INTEGRATIONS_MASTER_KEY;
+    for (const name of ['DATABASE_URL', 'INTEGRATIONS_MASTER_KEY', 'INTEGRATIONS_DATA_DIR', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME'])
+      delete env[name];
+    if (!INSTALLED) {
+      for (const dir of ['data', 'xdg-data', 'xdg-config', 'xdg-cache']) mkdirSync(join(tmp, dir));
+      Object.assign(env, {
+        INTEGRATIONS_DATA_DIR: join(tmp, 'data'),
+        XDG_DATA_HOME: join(tmp, 'xdg-data'),
+        XDG_CONFIG_HOME: join(tmp, 'xdg-config'),
+        XDG_CACHE_HOME: join(tmp, 'xdg-cache'),
+      });
+      // Start at login writes under $HOME/.config whatever XDG says.
+    }
+    if (UPDATE) {
+      const tls = makeCertificates(tmp);
+      env.SSL_CERT_FILE = tls.ca;
+      delete env.SSL_CERT_DIR;
+      updates = updateServer(tls, updatePort);
+    }
     driverLog = join(tmp, 'tauri-driver.log');
     const log = createWriteStream(driverLog);
     driver = spawn(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort)], {
@@ -272,6 +385,15 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     if (failed && driverLog) console.error(`--- tauri-driver log (tail) ---\n${tail(driverLog)}`);
     if (failed && paths.appLog && existsSync(paths.appLog)) console.error(`--- app log (tail) ---\n${tail(paths.appLog)}`);
     await browser?.deleteSession().catch((error) => console.error(`deleteSession: ${error.message}`));
+    // An app the update restarted outside WebDriver's reach.
+    for (const pid of tmp ? appProcesses(APP, tmp) : []) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    await updates?.stop();
     await stopProcess(driver); // SIGTERM also ends WebKitWebDriver
     await stopProcess(fake?.child);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -494,6 +616,107 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
       timeoutMsg: 'the switch did not turn off',
     });
     assert.equal(existsSync(paths.autostart), false, 'turning it off removes the entry');
+  });
+
+  // Updates: only with a package to offer (scripts/installed-e2e.sh); reported as skipped
+  // otherwise, never as passed.
+  const updateStep = (name, fn) =>
+    step(name, fn, { skip: UPDATE ? false : 'no update package to offer (scripts/installed-e2e.sh offers one)' });
+  const updateLines = () =>
+    existsSync(paths.appLog) ? readFileSync(paths.appLog, 'utf8').split('\n').filter((line) => line.includes('update check')) : [];
+  const updatePanel = () => about().$(`.//*[@role='region'][@aria-label='Update']`);
+  const checkForUpdate = async () => {
+    await openAbout();
+    await about().$(`.//button[normalize-space()='Check for updates']`).click();
+    await updatePanel()
+      .$(`.//h3[normalize-space()=${xpathString(`Version ${UPDATE.version} is available`)}]`)
+      .waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: `version ${UPDATE.version} was not offered` });
+  };
+  const installAndExpectRefusal = async () => {
+    const manifestsBefore = updates.state.downloads;
+    await updatePanel().$(`.//button[normalize-space()='Install and restart']`).click();
+    const alert = updatePanel().$(`.//*[@role='alert']`);
+    await alert.waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no message after the refused install' });
+    const message = await alert.getText();
+    assert.ok(message.includes(`The update to version ${UPDATE.version} was refused`), message);
+    assert.ok(message.includes("its signature is not the release key's"), message);
+    assert.ok(message.includes(`Nothing was installed; version ${await aboutValue('version').getText()} keeps running.`), message);
+    assert.ok(updates.state.downloads > manifestsBefore, 'the bundle was downloaded before being refused');
+    return message;
+  };
+
+  updateStep('offline at start: the update check failed quietly, one log line and nothing on screen', async () => {
+    await browser.waitUntil(() => updateLines().length > 0, {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the check at start left no log line',
+    });
+    const lines = updateLines();
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /update check failed: Could not reach the update server: 127\.0\.0\.1 could not be reached/);
+    assert.equal(await browser.$(`//*[contains(normalize-space(), 'is available')]`).isExisting(), false);
+    assert.equal(await browser.$(`//*[@role='alert']`).isExisting(), false, 'no error on screen');
+  });
+
+  updateStep('a tampered update is refused with a clear message, and this version keeps running', async () => {
+    await updates.start();
+    updates.state.scenario = 'tampered';
+    await checkForUpdate();
+    const notes = await updatePanel().$('[data-testid="update-notes"]').getText();
+    assert.ok(notes.includes('Đồng bộ nhanh hơn.') && notes.includes('Faster sync for every store.'), notes);
+    await screenshot('update-offered');
+    const running = await aboutValue('version').getText();
+    await installAndExpectRefusal();
+    await screenshot('update-refused');
+    if (INSTALLED) assert.equal(installedVersion('integration-manager'), running, 'the package was not touched');
+    // Still running and answering.
+    assert.equal(await aboutValue('version').getText(), running);
+  });
+
+  updateStep('an update signed with another key is refused', async () => {
+    updates.state.scenario = 'foreign';
+    await checkForUpdate();
+    await installAndExpectRefusal();
+    if (INSTALLED) assert.notEqual(installedVersion('integration-manager'), UPDATE.version);
+  });
+
+  updateStep('the signed update is installed and the app restarts into it, on the same data', async () => {
+    updates.state.scenario = 'genuine';
+    await checkForUpdate();
+    const before = new Set(appProcesses(APP, tmp));
+    assert.equal(before.size, 1, 'one app running');
+    await updatePanel().$(`.//button[normalize-space()='Install and restart']`).click();
+
+    // The package manager replaces the package, then the app starts the new version itself
+    // (outside WebDriver's reach) and exits.
+    const deadline = Date.now() + 3 * 60_000;
+    let restarted = [];
+    while (Date.now() < deadline) {
+      restarted = appProcesses(APP, tmp).filter((pid) => !before.has(pid));
+      if (restarted.length > 0 && [...before].every((pid) => !existsSync(`/proc/${pid}`))) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(restarted.length, 1, 'the app restarted once');
+    if (INSTALLED) assert.equal(installedVersion('integration-manager'), UPDATE.version);
+    await browser.deleteSession().catch(() => undefined);
+
+    // WebDriver can only drive an app it started: end the restarted one, start it again.
+    const [pid] = restarted;
+    process.kill(pid, 'SIGTERM');
+    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    browser = await openSession();
+
+    const signInTab = browser.$(`//*[@role='tab'][normalize-space()='Sign in']`);
+    await signInTab.waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'the new version did not open on the sign-in screen' });
+    if ((await signInTab.getAttribute('aria-selected')) !== 'true') await signInTab.click();
+    const email = byLabel('Email');
+    if ((await email.getValue()) !== EMAIL) await email.setValue(EMAIL);
+    await byLabel('Password').setValue(PASSWORD);
+    await browser.$(`//form[@aria-label='Sign in']//button[@type='submit']`).click();
+    await row(FIRST_SHOP).waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'the store is gone after the update' });
+
+    await openAbout();
+    await waitText(aboutValue('version'), UPDATE.version, 'About after the update');
+    await screenshot('updated');
   });
 });
 
