@@ -739,7 +739,7 @@ fn joining_with_a_code_works_and_syncs_in_the_workspace_and_leaving_leaves_no_tr
     );
     let left_behind: Vec<String> = files_in(&dir.0)
         .into_iter()
-        .filter(|name| name.starts_with("mirror-") || name.starts_with("workspace."))
+        .filter(|name| name.starts_with("mirror-") || name.starts_with("workspace"))
         .collect();
     assert_eq!(left_behind, Vec::<String>::new());
     for file in files_in(&dir.0) {
@@ -842,7 +842,7 @@ fn a_damaged_revoked_rotated_or_unreachable_code_is_refused_and_changes_nothing(
         assert!(
             !files_in(&dir.0)
                 .iter()
-                .any(|name| name.starts_with("workspace.") || name.starts_with("mirror-")),
+                .any(|name| name.starts_with("workspace") || name.starts_with("mirror-")),
             "{what}: something was kept: {:?}",
             files_in(&dir.0)
         );
@@ -860,4 +860,78 @@ fn a_damaged_revoked_rotated_or_unreachable_code_is_refused_and_changes_nothing(
     }
     drop(_app);
     tauri::async_runtime::block_on(server.cleanup());
+}
+
+/// A session ended on the server (here: its family revoked there, as a sign-out elsewhere or a
+/// detected reuse does) comes down with the mirror's pull, and the window is signed out at its
+/// next command although its access token is still fresh.
+#[test]
+fn a_session_ended_on_the_server_signs_the_window_out_at_its_next_command() {
+    let url = tauri::async_runtime::block_on(common::fresh_postgres_url());
+    let dir = TempDir::new();
+    let (app, window) = app_on(&dir, None);
+    let key = integrations_core::crypto::MasterKey::generate().to_base64();
+    let args = json!({ "postgresUrl": url, "masterKey": key.as_str() });
+    call(&window, "configure_database", args).unwrap();
+    let account = sign_up(&window);
+    assert_eq!(
+        call(&window, "list_integrations", json!({})).unwrap(),
+        json!([])
+    );
+
+    let core = tauri::async_runtime::block_on(app.state::<AppState>().core()).unwrap();
+    tauri::async_runtime::block_on(async {
+        let server = integrations_core::store::PostgresStore::connect(&url)
+            .await
+            .unwrap();
+        let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
+        // As the app's own connections do: the workspace chosen for the transaction.
+        let mut tx = server.pool().begin().await.unwrap();
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let families: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT family_id FROM refresh_tokens WHERE tenant_id = $1",
+        )
+        .bind(tenant)
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(families.len(), 1);
+        use integrations_core::store::prelude::*;
+        server
+            .revoke_refresh_family(tenant, families[0])
+            .await
+            .unwrap();
+        // The link pulls every second while online: wait for the revocation to come down.
+        let shared = core.shared_store().unwrap();
+        let mut watch = shared.subscribe();
+        tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                let mirrored: Option<String> = sqlx::query_scalar(
+                    "SELECT max(revoked_at) FROM refresh_tokens WHERE family_id = ?",
+                )
+                .bind(families[0].to_string())
+                .fetch_one(shared.mirror().pool())
+                .await
+                .unwrap();
+                if mirrored.is_some() {
+                    break;
+                }
+                watch.changed().await.unwrap();
+            }
+        })
+        .await
+        .expect("the revocation never reached the mirror");
+    });
+    let err = call(&window, "list_integrations", json!({})).unwrap_err();
+    assert_eq!(err["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        call(&window, "current_account", json!({})).unwrap(),
+        Value::Null
+    );
+    drop(app);
 }

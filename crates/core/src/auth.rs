@@ -256,7 +256,7 @@ pub(crate) fn session_for(
 }
 
 /// SHA-256, hex: how refresh tokens and throttled emails are stored.
-pub(crate) fn sha256_hex(value: &str) -> String {
+pub fn sha256_hex(value: &str) -> String {
     let digest = Sha256::digest(value.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }

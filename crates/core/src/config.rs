@@ -412,7 +412,8 @@ impl CoreConfig {
 
     /// Joins a workspace with its connection code: the code is tried against its server first
     /// (nothing is kept if it fails), then kept in the OS keychain (a private file where there is
-    /// none). Replaces a workspace joined before, whose mirror is removed.
+    /// none). Replaces a workspace joined before only once the new one is kept: then the old
+    /// one's code and mirror go (a new code for the same workspace keeps its mirror and queue).
     pub async fn join(&self, code_text: &SecretString) -> CoreResult<JoinedWorkspace> {
         if self.database_from_env {
             return Err(CoreError::Configuration(
@@ -423,8 +424,48 @@ impl CoreConfig {
         }
         let code = ConnectionCode::parse(code_text)?;
         let name = join::verify(&code).await?;
-        self.leave()?;
-        stored::save(&self.data_dir, &code, &name, self.use_keychain)
+        let previous = stored::joined(&self.data_dir).ok().flatten();
+        let joined = stored::save(&self.data_dir, &code, &name, self.use_keychain)?;
+        if let Some(previous) = previous {
+            // The new workspace is joined: what is left of the old one is tidied up, and a
+            // failure to is no reason to undo the join.
+            let tidied = (|| {
+                if mirror_fingerprint(&previous.server, previous.workspace_id)
+                    != mirror_fingerprint(&joined.server, joined.workspace_id)
+                {
+                    self.remove_mirror(&previous)?;
+                }
+                if previous.workspace_id != joined.workspace_id {
+                    stored::forget_code(&self.data_dir, previous.workspace_id)?;
+                }
+                Ok::<_, CoreError>(())
+            })();
+            if let Err(err) = tidied {
+                tracing::warn!(error = %err, "joined a new workspace; the previous one's files were not all removed");
+            }
+        }
+        Ok(joined)
+    }
+
+    /// Removes a joined workspace's mirror (and its WAL files).
+    fn remove_mirror(&self, joined: &JoinedWorkspace) -> CoreResult<()> {
+        let fingerprint = mirror_fingerprint(&joined.server, joined.workspace_id);
+        for suffix in ["", "-wal", "-shm"] {
+            let path = self
+                .data_dir
+                .join(format!("mirror-{}.db{suffix}", &fingerprint[..16]));
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => {
+                    return Err(CoreError::Configuration(format!(
+                        "Cannot remove {}: {err}",
+                        path.display()
+                    )))
+                }
+            }
+        }
+        Ok(())
     }
 
     /// This configuration as it stands after `join` or `leave` here: the joined workspace, or
@@ -445,22 +486,7 @@ impl CoreConfig {
         // The mirror is found from what Settings shows, so it goes even when the code cannot be
         // read any more (a damaged file, a locked keychain).
         if let Ok(Some(joined)) = stored::joined(&self.data_dir) {
-            let fingerprint = mirror_fingerprint(&joined.server, joined.workspace_id);
-            for suffix in ["", "-wal", "-shm"] {
-                let path = self
-                    .data_dir
-                    .join(format!("mirror-{}.db{suffix}", &fingerprint[..16]));
-                match std::fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(err) => {
-                        return Err(CoreError::Configuration(format!(
-                            "Cannot remove {}: {err}",
-                            path.display()
-                        )))
-                    }
-                }
-            }
+            self.remove_mirror(&joined)?;
         }
         stored::forget(&self.data_dir)
     }

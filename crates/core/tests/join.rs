@@ -228,7 +228,7 @@ async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sea
     assert_eq!(
         files_in(dir.path())
             .into_iter()
-            .filter(|f| f.starts_with("workspace.") || f.starts_with("mirror-"))
+            .filter(|f| f.starts_with("workspace") || f.starts_with("mirror-"))
             .collect::<Vec<_>>(),
         Vec::<String>::new()
     );
@@ -252,4 +252,86 @@ async fn server_side(
     let core = config.open(providers).await.unwrap();
     assert_eq!(core.check_link().await, LinkMode::Online);
     (core, dir)
+}
+
+/// Signs in as the joined workspace's owner (which makes its mirror) and closes the core.
+async fn work_in_joined(config: &CoreConfig, email: &str) -> uuid::Uuid {
+    let core = config
+        .reloaded()
+        .open(Arc::new(common::NoProviderCalls))
+        .await
+        .unwrap();
+    assert_eq!(core.check_link().await, LinkMode::Online);
+    let signed_in = core
+        .sign_in(email, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    signed_in.session.tenant_id()
+}
+
+/// Joining a second workspace keeps the first until the second is saved: a failure in the
+/// middle (the switch of `workspace.json` cannot be written, after the new code was kept) leaves
+/// the first joined, working, with its mirror, and no trace of the second; once the second is
+/// joined, the first's code and mirror are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_a_second_workspace_loses_nothing_of_the_first_until_the_second_is_saved() {
+    let server = SharedServer::new().await;
+    let first = server.workspace("Shop thời trang", "chu@shop.vn").await;
+    let second = server.workspace("Mỹ phẩm Hà Nội", "chu@mypham.vn").await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = CoreConfig::standalone(dir.path().to_path_buf());
+    config.join(&first.code).await.unwrap();
+    assert_eq!(
+        work_in_joined(&config, "chu@shop.vn").await,
+        first.workspace_id
+    );
+    // The mirror's WAL files come and go with its connections: not part of what is kept.
+    let kept = |dir: &std::path::Path| -> Vec<String> {
+        files_in(dir)
+            .into_iter()
+            .filter(|f| !f.ends_with("-wal") && !f.ends_with("-shm") && f != "workspace.tmp")
+            .collect()
+    };
+    let first_files = kept(dir.path());
+    assert!(first_files.iter().any(|f| f.starts_with("mirror-")));
+    assert!(first_files.contains(&format!("workspace-{}.code", first.workspace_id)));
+
+    // The pointer's temporary file cannot be made: a directory holds its name.
+    std::fs::create_dir_all(dir.path().join("workspace.tmp/blocked")).unwrap();
+    let err = config.join(&second.code).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Configuration, "{err}");
+    assert!(!err.to_string().contains(second.code.expose_secret()));
+    let joined = config.joined_workspace().unwrap().unwrap();
+    assert_eq!(joined.workspace_id, first.workspace_id);
+    assert_eq!(
+        kept(dir.path()),
+        first_files,
+        "the first is kept whole, nothing of the second"
+    );
+    assert_eq!(
+        work_in_joined(&config, "chu@shop.vn").await,
+        first.workspace_id
+    );
+
+    std::fs::remove_dir_all(dir.path().join("workspace.tmp")).unwrap();
+    let joined = config.join(&second.code).await.unwrap();
+    assert_eq!(joined.workspace_id, second.workspace_id);
+    let switched = files_in(dir.path());
+    assert!(
+        !switched.iter().any(|f| f.starts_with("mirror-")),
+        "the first's mirror went with it: {switched:?}"
+    );
+    assert_eq!(
+        switched
+            .iter()
+            .filter(|f| f.ends_with(".code"))
+            .collect::<Vec<_>>(),
+        vec![&format!("workspace-{}.code", second.workspace_id)]
+    );
+    assert_eq!(
+        work_in_joined(&config, "chu@mypham.vn").await,
+        second.workspace_id
+    );
+    config.leave().unwrap();
+    server.cleanup().await;
 }

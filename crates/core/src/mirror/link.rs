@@ -141,6 +141,15 @@ impl SharedStore {
             }
             return LinkMode::Offline;
         }
+        // Sign-outs and refreshes made offline reach the server before anything else: until
+        // then an older refresh token would still work there.
+        if let Err(err) = self.flush_sessions().await {
+            if is_unavailable(&err) {
+                self.set_mode(LinkMode::Offline);
+                return LinkMode::Offline;
+            }
+            tracing::error!(error = %err, "applying the queued sign-outs and refreshes failed");
+        }
         // Queued edits go first, before the app says online (and again on every tick while any
         // wait: one queued while the last flush ran must not wait for the next outage).
         let waiting = match self.mirror.outbox(None).await {
@@ -169,6 +178,15 @@ impl SharedStore {
                     return LinkMode::Offline;
                 }
                 tracing::error!(error = %err, "pulling into the mirror failed");
+            }
+            match self.pull_revocations(tenant).await {
+                Ok(0) => {}
+                Ok(_) => self.bump(),
+                Err(err) if is_unavailable(&err) => {
+                    self.set_mode(LinkMode::Offline);
+                    return LinkMode::Offline;
+                }
+                Err(err) => tracing::error!(error = %err, "pulling revoked sessions failed"),
             }
         }
         self.mode()

@@ -11,13 +11,15 @@
 //! pulls the tenant's changes by row version.
 //!
 //! Files: `link` (probing the server, the background loop), `pull` (server → mirror), `outbox`
-//! (edits made offline and their conflicts), `route` (which store call goes where). The mirror
+//! (edits made offline and their conflicts), `sessions` (sign-outs and refreshes made offline,
+//! sessions ended on the server), `route` (which store call goes where). The mirror
 //! builds on the store and knows nothing of the service.
 
 mod link;
 mod outbox;
 mod pull;
 mod route;
+mod sessions;
 mod types;
 
 use std::sync::atomic::AtomicU64;

@@ -165,13 +165,32 @@ impl AccountStore for SharedStore {
                 Err(err) => return Err(err),
             }
         }
-        self.mirror.rotate_refresh_token(used, successor).await
+        let rotated = self.mirror.rotate_refresh_token(used, successor).await?;
+        if rotated {
+            // The server must learn of it when it answers, or the spent token stays usable there.
+            self.queue_rotation(used, successor).await?;
+        }
+        Ok(rotated)
     }
 
     async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()> {
         // Revoke locally too: a session ended offline must not come back from the mirror.
         self.mirror.revoke_refresh_family(tenant, family).await?;
-        server_first!(self, revoke_refresh_family(tenant, family))
+        if self.mode() != LinkMode::Offline {
+            match self.ready().await {
+                Ok(server) => {
+                    match bounded(CALL_TIMEOUT, server.revoke_refresh_family(tenant, family)).await
+                    {
+                        Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                        other => return other,
+                    }
+                }
+                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
+                Err(err) => return Err(err),
+            }
+        }
+        // Offline: the server revokes it when it answers again.
+        self.queue_revocation(tenant, family).await
     }
 
     async fn reserve_login_attempt(

@@ -45,6 +45,9 @@ pub async fn renew(
     access_token: &SecretString,
     refresh_token: &SecretString,
 ) -> CoreResult<Renewal> {
+    if core.session_ended(refresh_token).await {
+        return Err(session_ended());
+    }
     if let Ok(session) = core.verify(access_token) {
         if is_fresh(session.expires_at(), Utc::now()) {
             return Ok(Renewal::Current(session));
@@ -87,6 +90,14 @@ impl SessionKeeper {
     /// The signed-in session, refreshed first if the access token is expired or about to be.
     /// A refresh the core refuses ends the session here too.
     pub async fn session(&self, core: &Core) -> CoreResult<Session> {
+        let ended = match self.held.read().await.as_ref() {
+            Some((_, tokens)) => core.session_ended(&tokens.refresh_token).await,
+            None => false,
+        };
+        if ended {
+            self.held.write().await.take();
+            return Err(session_ended());
+        }
         if let Some((session, tokens)) = self.held.read().await.as_ref() {
             if is_fresh(tokens.access_expires_at, Utc::now()) {
                 return Ok(session.clone());
@@ -115,6 +126,15 @@ impl SessionKeeper {
             }
         }
     }
+}
+
+/// The answer to an operation whose session was ended on the server while its access token was
+/// still fresh.
+pub fn session_ended() -> CoreError {
+    CoreError::Unauthenticated(
+        "This session was ended (signed out on the server or on another computer). Sign in again."
+            .into(),
+    )
 }
 
 /// The answer to an operation that needs a session when nobody is signed in.

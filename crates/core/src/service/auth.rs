@@ -238,6 +238,23 @@ impl Core {
         Ok(())
     }
 
+    /// Whether this refresh token's session was ended: signed out here, or ended on the server
+    /// (a sign-out elsewhere, a reuse detected there) and pulled into the mirror. Only the local
+    /// copy is read, no round trip, so a holder can ask before every operation and end a session
+    /// whose access token is still fresh. Always false on the embedded database, where a
+    /// revocation is seen by the next refresh itself.
+    pub async fn session_ended(&self, refresh_token: &SecretString) -> bool {
+        let Some(shared) = &self.shared else {
+            return false;
+        };
+        use crate::store::AccountStore as _;
+        let hash = sha256_hex(refresh_token.expose_secret());
+        matches!(
+            shared.mirror().find_refresh_token(&hash).await,
+            Ok(Some(record)) if record.revoked_at.is_some()
+        )
+    }
+
     /// Verifies an access token: the only way, besides signing in, to get a [`Session`].
     pub fn verify(&self, access_token: &SecretString) -> CoreResult<Session> {
         self.tokens.verify_access(access_token)

@@ -241,3 +241,26 @@ impl AccountStore for PostgresStore {
         Ok(())
     }
 }
+
+impl PostgresStore {
+    /// Which of these refresh-token families of the tenant the server has revoked (a mirror
+    /// asks, to end here the sessions ended elsewhere).
+    pub async fn revoked_families(
+        &self,
+        tenant: TenantId,
+        families: &[Uuid],
+    ) -> StoreResult<Vec<Uuid>> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let revoked = sqlx::query_scalar(
+            "SELECT DISTINCT family_id FROM refresh_tokens WHERE tenant_id = $1 \
+             AND family_id = ANY($2) AND revoked_at IS NOT NULL",
+        )
+        .bind(tenant)
+        .bind(families)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(revoked)
+    }
+}

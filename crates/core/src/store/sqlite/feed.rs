@@ -220,7 +220,7 @@ impl SqliteStore {
         let wiped = match current.as_deref() {
             Some(same) if same == server => false,
             previous => {
-                for table in MIRRORED_TABLES.iter().chain(&["outbox"]) {
+                for table in MIRRORED_TABLES.iter().chain(&["outbox", "session_outbox"]) {
                     sqlx::query(&format!("DELETE FROM {table}"))
                         .execute(&mut *tx)
                         .await

@@ -1,0 +1,199 @@
+//! Sessions and the server, for a shared-mode client that goes offline (issue 13's hardening):
+//! a sign-out or a refresh made offline reaches the server when it answers again, so an older
+//! refresh token (a stolen copy) stops working there too; a refresh made offline that meets a
+//! token already spent on the server ends the session everywhere; and sessions ended on the
+//! server come down to the mirror with the pull. Against a real PostgreSQL the test stops and
+//! starts, with each client's real mirror.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::own_postgres::OwnPostgres;
+use common::NoProviderCalls;
+use integrations_core::store::prelude::*;
+use integrations_core::store::{PostgresStore, RefreshTokenRecord};
+use integrations_core::{Core, CoreConfig, DatabaseTarget, ErrorCode, LinkMode};
+use secrecy::{ExposeSecret, SecretString};
+
+const EMAIL: &str = "chu@shop.vn";
+const PASSWORD: &str = "mật khẩu 123";
+
+/// One computer: its own data directory, hence its own mirror.
+async fn client(url: &str, data_dir: &Path, master_key: &str) -> Core {
+    let mut config = CoreConfig::standalone(data_dir.to_path_buf());
+    config.database = DatabaseTarget::Postgres {
+        url: SecretString::from(url.to_owned()),
+    };
+    config.master_key = Some(SecretString::from(master_key.to_owned()));
+    config.open(Arc::new(NoProviderCalls)).await.unwrap()
+}
+
+/// The server's own record of a refresh token (as the schema owner sees it).
+async fn on_server(server: &PostgresStore, token: &SecretString) -> Option<RefreshTokenRecord> {
+    server
+        .find_refresh_token(&integrations_core::auth::sha256_hex(token.expose_secret()))
+        .await
+        .unwrap()
+}
+
+/// Sign-outs and refreshes this computer still has to tell the server.
+async fn queued(core: &Core) -> usize {
+    core.shared_store()
+        .unwrap()
+        .queued_session_changes()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_and_a_sign_out_made_offline_reach_the_server_and_old_tokens_stop_working_there()
+{
+    let pg = OwnPostgres::start().await;
+    let key = integrations_core::crypto::MasterKey::generate()
+        .to_base64()
+        .to_string();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let first = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    a.follow(Some(&first.session));
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+
+    // Offline, the session is refreshed from the mirror; the server learns it on return.
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let second = a.refresh(&first.tokens.refresh_token).await.unwrap();
+    assert_eq!(queued(&a).await, 1);
+    pg.start_again();
+    assert!(
+        on_server(&server, &second.tokens.refresh_token)
+            .await
+            .is_none(),
+        "the server cannot know before the client is back"
+    );
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    assert_eq!(queued(&a).await, 0);
+    let spent = on_server(&server, &first.tokens.refresh_token)
+        .await
+        .unwrap();
+    assert!(
+        spent.used_at.is_some(),
+        "the older token is spent on the server"
+    );
+    let successor = on_server(&server, &second.tokens.refresh_token)
+        .await
+        .expect("the offline successor is on the server");
+    assert!(successor.used_at.is_none() && successor.revoked_at.is_none());
+    assert_eq!(successor.family_id, spent.family_id);
+
+    // A stolen copy of the older token, tried on another computer: refused, and being a reuse
+    // it ends the family on the server; the next pull ends it on the first computer too.
+    let b = client(&pg.url(), dir_b.path(), &key).await;
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let err = b.refresh(&first.tokens.refresh_token).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    assert!(on_server(&server, &second.tokens.refresh_token)
+        .await
+        .unwrap()
+        .revoked_at
+        .is_some());
+    assert!(!a.session_ended(&second.tokens.refresh_token).await);
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    assert!(
+        a.session_ended(&second.tokens.refresh_token).await,
+        "the revocation came down with the pull"
+    );
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let err = a.refresh(&second.tokens.refresh_token).await.unwrap_err();
+    assert_eq!(
+        err.code(),
+        ErrorCode::Unauthenticated,
+        "offline, the mirror refuses it too"
+    );
+
+    // Signing out offline: revoked in the mirror at once, on the server on return.
+    pg.start_again();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let third = a
+        .sign_in(EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    a.sign_out(&third.tokens.refresh_token).await.unwrap();
+    assert!(a.session_ended(&third.tokens.refresh_token).await);
+    assert_eq!(queued(&a).await, 1);
+    pg.start_again();
+    assert!(
+        on_server(&server, &third.tokens.refresh_token)
+            .await
+            .unwrap()
+            .revoked_at
+            .is_none(),
+        "not before the client is back"
+    );
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    assert_eq!(queued(&a).await, 0);
+    assert!(on_server(&server, &third.tokens.refresh_token)
+        .await
+        .unwrap()
+        .revoked_at
+        .is_some());
+    let err = b.refresh(&third.tokens.refresh_token).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthenticated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_refresh_that_meets_a_token_spent_on_the_server_ends_the_session_everywhere() {
+    let pg = OwnPostgres::start().await;
+    let key = integrations_core::crypto::MasterKey::generate()
+        .to_base64()
+        .to_string();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = client(&pg.url(), dir_a.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let first = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    a.follow(Some(&first.session));
+    let b = client(&pg.url(), dir_b.path(), &key).await;
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let mine = a.refresh(&first.tokens.refresh_token).await.unwrap();
+    pg.start_again();
+    // Before the first computer is back, a copy of the same token is used on the server.
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let theirs = b.refresh(&first.tokens.refresh_token).await.unwrap();
+
+    // On return, the offline refresh is a reuse: the family ends on both sides.
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    assert_eq!(queued(&a).await, 0);
+    assert!(a.session_ended(&mine.tokens.refresh_token).await);
+    assert!(
+        on_server(&server, &mine.tokens.refresh_token)
+            .await
+            .is_none(),
+        "the offline successor never reached the server"
+    );
+    assert!(on_server(&server, &theirs.tokens.refresh_token)
+        .await
+        .unwrap()
+        .revoked_at
+        .is_some());
+    for (who, core, token) in [
+        ("the offline computer", &a, &mine.tokens.refresh_token),
+        ("the other computer", &b, &theirs.tokens.refresh_token),
+    ] {
+        let err = core.refresh(token).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unauthenticated, "{who}");
+    }
+}
