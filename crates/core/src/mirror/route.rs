@@ -2,6 +2,8 @@
 //! when it does not, queued in the outbox (offline edits) or refused ([`StoreError::Offline`]).
 //! One `impl` per store concern, each method one routing rule.
 
+use std::future::Future;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -12,25 +14,44 @@ use crate::store::prelude::*;
 use crate::store::{
     AdRecord, AdStoreSales, AggregateKey, AlertRecord, ClaimScope, ClaimedJob, InsightAggregate,
     IntegrationRecord, JobInfo, LoginPolicy, OrderAggregate, OrderFilter, OwnedInsightAggregate,
-    Reencryption, RefreshTokenRecord, SpendAssignmentRecord, SpendShare, StoreError, StoreResult,
-    SyncBatch, SyncOutcome, SyncRunRecord, SyncedTable, TenantKeyRecord, TenantRecord,
+    PostgresStore, Reencryption, RefreshTokenRecord, SpendAssignmentRecord, SpendShare, StoreError,
+    StoreResult, SyncBatch, SyncOutcome, SyncRunRecord, SyncedTable, TenantKeyRecord, TenantRecord,
     TokenExpiryRecord, UserRecord,
 };
+
+impl SharedStore {
+    /// The server's answer, when it is to be asked (`ask`) and answers. `None` sends the caller
+    /// to the mirror: not asked, or found gone just now (which switches to offline at once).
+    async fn ask_server<'a, T, F, Fut>(&'a self, ask: bool, call: F) -> Option<StoreResult<T>>
+    where
+        F: FnOnce(&'a PostgresStore) -> Fut,
+        Fut: Future<Output = StoreResult<T>>,
+    {
+        if !ask {
+            return None;
+        }
+        let answer = match self.ready().await {
+            Ok(server) => bounded(CALL_TIMEOUT, call(server)).await,
+            Err(err) => Err(err),
+        };
+        match answer {
+            Err(StoreError::Unavailable(detail)) => {
+                self.lost(&detail);
+                None
+            }
+            answer => Some(answer),
+        }
+    }
+}
 
 /// Reads: the server while online, the mirror otherwise (and when the server just failed).
 macro_rules! read {
     ($self:ident, $method:ident($($arg:expr),*)) => {{
-        if $self.mode() == LinkMode::Online {
-            match $self.ready().await {
-                Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
-                    Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
-                    other => return other,
-                },
-                Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
-                Err(err) => return Err(err),
-            }
+        let online = $self.mode() == LinkMode::Online;
+        match $self.ask_server(online, |server| server.$method($($arg),*)).await {
+            Some(answer) => answer,
+            None => $self.mirror.$method($($arg),*).await,
         }
-        $self.mirror.$method($($arg),*).await
     }};
 }
 
@@ -39,40 +60,22 @@ macro_rules! read {
 /// an edit is based on (so an edit made while still connecting starts from the server's row).
 macro_rules! server_first {
     ($self:ident, $method:ident($($arg:expr),*)) => {{
-        if $self.mode() != LinkMode::Offline {
-            match $self.ready().await {
-                Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
-                    Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
-                    other => return other,
-                },
-                Err(StoreError::Unavailable(detail)) => $self.lost(&detail),
-                Err(err) => return Err(err),
-            }
+        let reachable = $self.mode() != LinkMode::Offline;
+        match $self.ask_server(reachable, |server| server.$method($($arg),*)).await {
+            Some(answer) => answer,
+            None => $self.mirror.$method($($arg),*).await,
         }
-        $self.mirror.$method($($arg),*).await
     }};
 }
 
 /// Writes that only the server may take.
 macro_rules! server_only {
     ($self:ident, $method:ident($($arg:expr),*)) => {{
-        if $self.mode() == LinkMode::Offline {
-            return Err(StoreError::Offline);
-        }
-        match $self.ready().await {
-            Ok(server) => match bounded(CALL_TIMEOUT, server.$method($($arg),*)).await {
-                Err(StoreError::Unavailable(detail)) => {
-                    $self.lost(&detail);
-                    Err(StoreError::Offline)
-                }
-                other => other,
-            },
-            Err(StoreError::Unavailable(detail)) => {
-                $self.lost(&detail);
-                Err(StoreError::Offline)
-            }
-            Err(err) => Err(err),
-        }
+        let reachable = $self.mode() != LinkMode::Offline;
+        $self
+            .ask_server(reachable, |server| server.$method($($arg),*))
+            .await
+            .unwrap_or(Err(StoreError::Offline))
     }};
 }
 
@@ -106,25 +109,21 @@ impl AccountStore for SharedStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
-        if self.mode() != LinkMode::Offline {
-            match self.ready().await {
-                Ok(server) => match bounded(CALL_TIMEOUT, server.insert_refresh_token(token)).await
-                {
-                    Ok(()) => {
-                        // Kept here too, so the session can be refreshed while offline.
-                        if let Err(err) = self.mirror.insert_refresh_token(token).await {
-                            tracing::debug!(error = %err, "refresh token not mirrored");
-                        }
-                        return Ok(());
-                    }
-                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                    Err(err) => return Err(err),
-                },
-                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                Err(err) => return Err(err),
+        let reachable = self.mode() != LinkMode::Offline;
+        match self
+            .ask_server(reachable, |server| server.insert_refresh_token(token))
+            .await
+        {
+            Some(Ok(())) => {
+                // Kept here too, so the session can be refreshed while offline.
+                if let Err(err) = self.mirror.insert_refresh_token(token).await {
+                    tracing::debug!(error = %err, "refresh token not mirrored");
+                }
+                Ok(())
             }
+            Some(err) => err,
+            None => self.mirror.insert_refresh_token(token).await,
         }
-        self.mirror.insert_refresh_token(token).await
     }
 
     async fn find_refresh_token(
@@ -139,38 +138,36 @@ impl AccountStore for SharedStore {
         used: &RefreshTokenRecord,
         successor: &RefreshTokenRecord,
     ) -> StoreResult<bool> {
-        if self.mode() != LinkMode::Offline {
-            match self.ready().await {
-                Ok(server) => {
-                    match bounded(CALL_TIMEOUT, server.rotate_refresh_token(used, successor)).await
-                    {
-                        Ok(rotated) => {
-                            if rotated {
-                                let mirrored =
-                                    match self.mirror.rotate_refresh_token(used, successor).await {
-                                        Ok(true) => Ok(()),
-                                        _ => self.mirror.insert_refresh_token(successor).await,
-                                    };
-                                if let Err(err) = mirrored {
-                                    tracing::debug!(error = %err, "refresh token not mirrored");
-                                }
-                            }
-                            return Ok(rotated);
-                        }
-                        Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                        Err(err) => return Err(err),
+        let reachable = self.mode() != LinkMode::Offline;
+        match self
+            .ask_server(reachable, |server| {
+                server.rotate_refresh_token(used, successor)
+            })
+            .await
+        {
+            Some(Ok(rotated)) => {
+                if rotated {
+                    let mirrored = match self.mirror.rotate_refresh_token(used, successor).await {
+                        Ok(true) => Ok(()),
+                        _ => self.mirror.insert_refresh_token(successor).await,
+                    };
+                    if let Err(err) = mirrored {
+                        tracing::debug!(error = %err, "refresh token not mirrored");
                     }
                 }
-                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                Err(err) => return Err(err),
+                Ok(rotated)
+            }
+            Some(err) => err,
+            None => {
+                let rotated = self.mirror.rotate_refresh_token(used, successor).await?;
+                if rotated {
+                    // The server must learn of it when it answers, or the spent token stays
+                    // usable there.
+                    self.queue_rotation(used, successor).await?;
+                }
+                Ok(rotated)
             }
         }
-        let rotated = self.mirror.rotate_refresh_token(used, successor).await?;
-        if rotated {
-            // The server must learn of it when it answers, or the spent token stays usable there.
-            self.queue_rotation(used, successor).await?;
-        }
-        Ok(rotated)
     }
 
     async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()> {
@@ -260,17 +257,14 @@ impl KeyStore for SharedStore {
 #[async_trait]
 impl IntegrationStore for SharedStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        if self.mode() == LinkMode::Online {
-            match self.ready().await {
-                Ok(server) => match bounded(CALL_TIMEOUT, server.list_integrations(tenant)).await {
-                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                    other => return other,
-                },
-                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                Err(err) => return Err(err),
-            }
+        let online = self.mode() == LinkMode::Online;
+        match self
+            .ask_server(online, |server| server.list_integrations(tenant))
+            .await
+        {
+            Some(answer) => answer,
+            None => self.overlaid(tenant).await,
         }
-        self.overlaid(tenant).await
     }
 
     async fn get_integration(
@@ -278,22 +272,18 @@ impl IntegrationStore for SharedStore {
         tenant: TenantId,
         id: IntegrationId,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        if self.mode() != LinkMode::Offline {
-            match self.ready().await {
-                Ok(server) => match bounded(CALL_TIMEOUT, server.get_integration(tenant, id)).await
-                {
-                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                    other => return other,
-                },
-                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                Err(err) => return Err(err),
-            }
+        let reachable = self.mode() != LinkMode::Offline;
+        match self
+            .ask_server(reachable, |server| server.get_integration(tenant, id))
+            .await
+        {
+            Some(answer) => answer,
+            None => Ok(self
+                .overlaid(tenant)
+                .await?
+                .into_iter()
+                .find(|record| record.id == id)),
         }
-        Ok(self
-            .overlaid(tenant)
-            .await?
-            .into_iter()
-            .find(|record| record.id == id))
     }
 
     async fn insert_integration(
@@ -311,30 +301,24 @@ impl IntegrationStore for SharedStore {
         record: &IntegrationRecord,
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord> {
-        if self.mode() != LinkMode::Offline
-            && !self.has_pending(record.tenant_id, record.id).await?
+        let reachable = self.mode() != LinkMode::Offline
+            && !self.has_pending(record.tenant_id, record.id).await?;
+        match self
+            .ask_server(reachable, |server| {
+                server.update_integration(record, expected_version)
+            })
+            .await
         {
-            match self.ready().await {
-                Ok(server) => match bounded(
-                    CALL_TIMEOUT,
-                    server.update_integration(record, expected_version),
-                )
-                .await
-                {
-                    Ok(stored) => {
-                        self.copy_to_mirror(&stored).await;
-                        self.bump();
-                        return Ok(stored);
-                    }
-                    // Whether it landed is unknown; queued, it is applied once or found done.
-                    Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                    Err(err) => return Err(err),
-                },
-                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                Err(err) => return Err(err),
+            Some(Ok(stored)) => {
+                self.copy_to_mirror(&stored).await;
+                self.bump();
+                Ok(stored)
             }
+            Some(err) => err,
+            // Not reachable, or found gone just now: whether a write landed is then unknown;
+            // queued, it is applied once or found done.
+            None => self.queue_update(record, expected_version).await,
         }
-        self.queue_update(record, expected_version).await
     }
 
     async fn record_sync_outcome(

@@ -32,6 +32,18 @@ async fn insert_refresh(
     Ok(())
 }
 
+/// The tenant's own record (also read by the mirror feed).
+pub(super) async fn select_tenant(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+) -> StoreResult<Option<TenantRecord>> {
+    sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
+        .bind(tenant)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)
+}
+
 #[async_trait]
 impl AccountStore for PostgresStore {
     async fn create_tenant_with_owner(
@@ -67,12 +79,7 @@ impl AccountStore for PostgresStore {
 
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
-        let row =
-            sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
-                .bind(tenant)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+        let row = select_tenant(&mut tx, tenant).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(row)
     }

@@ -3,13 +3,15 @@
 use sqlx::{FromRow, Row};
 use uuid::Uuid;
 
+use super::accounts::select_tenant;
 use super::assignments::ASSIGNMENT_COLUMNS;
 use super::integrations::INTEGRATION_COLUMNS;
+use super::keys::select_keys;
 use super::{map_err, set_local, PostgresStore};
 use crate::domain::TenantId;
 use crate::store::{
     Changes, ColumnKind, IntegrationRecord, PullCursor, SpendAssignmentRecord, StoreError,
-    StoreResult, SyncRunRecord, TenantKeyRecord, TenantRecord, MIRRORED_SYNC_TABLES,
+    StoreResult, SyncRunRecord, MIRRORED_SYNC_TABLES,
 };
 
 impl PostgresStore {
@@ -126,20 +128,8 @@ impl PostgresStore {
             last_version = last_version.max(record.version);
         }
         // Small and rarely changed: sent whole every time.
-        let tenant_record: Option<TenantRecord> =
-            sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
-                .bind(tenant)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        let keys: Vec<TenantKeyRecord> = sqlx::query_as(
-            "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
-             WHERE tenant_id = $1 ORDER BY version",
-        )
-        .bind(tenant)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let tenant_record = select_tenant(&mut tx, tenant).await?;
+        let keys = select_keys(&mut tx, tenant).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(Changes {
             tenant: tenant_record,

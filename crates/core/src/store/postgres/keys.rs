@@ -1,40 +1,58 @@
 //! Data keys, and key rotation in one transaction.
 
 use async_trait::async_trait;
+use sqlx::{Postgres, Transaction};
 
 use super::{map_err, PostgresStore};
 use crate::domain::TenantId;
 use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRecord};
 
+/// The tenant's keys, oldest first (also read by the mirror feed).
+pub(super) async fn select_keys(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+) -> StoreResult<Vec<TenantKeyRecord>> {
+    sqlx::query_as(
+        "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
+         WHERE tenant_id = $1 ORDER BY version",
+    )
+    .bind(tenant)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(map_err)
+}
+
+async fn insert_key(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    key: &TenantKeyRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(tenant)
+    .bind(key.version as i32)
+    .bind(&key.wrapped_key)
+    .bind(&key.workspace_wrapped_key)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl KeyStore for PostgresStore {
     async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
-        let keys = sqlx::query_as(
-            "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
-             WHERE tenant_id = $1 ORDER BY version",
-        )
-        .bind(tenant)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let keys = select_keys(&mut tx, tenant).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(keys)
     }
 
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
         let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(tenant)
-        .bind(key.version as i32)
-        .bind(&key.wrapped_key)
-        .bind(&key.workspace_wrapped_key)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        insert_key(&mut tx, tenant, key).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -45,17 +63,7 @@ impl KeyStore for PostgresStore {
         reencryptions: &[Reencryption],
     ) -> StoreResult<()> {
         let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(tenant)
-        .bind(key.version as i32)
-        .bind(&key.wrapped_key)
-        .bind(&key.workspace_wrapped_key)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        insert_key(&mut tx, tenant, key).await?;
         for change in reencryptions {
             let updated = sqlx::query(
                 "UPDATE integrations SET credentials = $4 \

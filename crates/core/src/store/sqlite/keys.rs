@@ -2,10 +2,31 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
+use sqlx::SqliteExecutor;
 
 use super::{map_err, next_row_version, ts, SqliteStore};
 use crate::domain::TenantId;
 use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRecord};
+
+async fn insert_key<'e>(
+    db: impl SqliteExecutor<'e>,
+    tenant: TenantId,
+    key: &TenantKeyRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key, \
+         created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(tenant.to_string())
+    .bind(i64::from(key.version))
+    .bind(&key.wrapped_key)
+    .bind(&key.workspace_wrapped_key)
+    .bind(ts(Utc::now()))
+    .execute(db)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
 
 #[async_trait]
 impl KeyStore for SqliteStore {
@@ -21,19 +42,7 @@ impl KeyStore for SqliteStore {
     }
 
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key, \
-             created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(tenant.to_string())
-        .bind(i64::from(key.version))
-        .bind(&key.wrapped_key)
-        .bind(&key.workspace_wrapped_key)
-        .bind(ts(Utc::now()))
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        insert_key(&self.pool, tenant, key).await
     }
 
     async fn rotate_tenant_key(
@@ -43,18 +52,7 @@ impl KeyStore for SqliteStore {
         reencryptions: &[Reencryption],
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, workspace_wrapped_key, \
-             created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(tenant.to_string())
-        .bind(i64::from(key.version))
-        .bind(&key.wrapped_key)
-        .bind(&key.workspace_wrapped_key)
-        .bind(ts(Utc::now()))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        insert_key(&mut *tx, tenant, key).await?;
         for change in reencryptions {
             let version = next_row_version(&mut tx).await?;
             let updated = sqlx::query(
