@@ -6,6 +6,7 @@
 //! The `#[tauri::command]`s themselves are generated from the list at the end of this file.
 
 use integrations_core::analytics::assignment::{Campaign, CampaignAssignment};
+use integrations_core::alerts::{Alert, AlertList, AlertSettings};
 use integrations_core::analytics::{Report, ReportQuery};
 use integrations_core::{
     Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,
@@ -530,6 +531,51 @@ pub async fn install_update(_: &AppState, app: &AppHandle<impl Runtime>) -> Comm
 /// Restarts into the installed update.
 pub async fn restart_app(_: &AppState, app: &AppHandle<impl Runtime>) -> CommandResult<()> {
     updates(app)?.restart(app).map_err(|err| err.payload())
+}
+
+/// An alert's id.
+type AlertId = uuid::Uuid;
+
+/// The workspace's alerts, newest first, with the count the tray's badge shows.
+pub async fn alerts(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<AlertList> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.alerts(&session).await.map_err(payload)
+}
+
+/// Dismisses an alert (kept in the history).
+pub async fn dismiss_alert(
+    state: &AppState,
+    app: &AppHandle<impl Runtime>,
+    id: AlertId,
+) -> CommandResult<Alert> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    let alert = core.dismiss_alert(&session, id).await.map_err(payload)?;
+    crate::alerts::badge_changed(app);
+    Ok(alert)
+}
+
+/// The workspace's alert thresholds.
+pub async fn alert_settings(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+) -> CommandResult<AlertSettings> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.alert_settings(&session).await.map_err(payload)
+}
+
+pub async fn set_alert_settings(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+    settings: AlertSettings,
+) -> CommandResult<AlertSettings> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.set_alert_settings(&session, settings)
+        .await
+        .map_err(payload)
 }
 
 /// The `#[tauri::command]` of each operation: it takes what Tauri hands a command (the state,

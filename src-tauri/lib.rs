@@ -7,6 +7,7 @@
 #[macro_use]
 mod operations;
 
+mod alerts;
 #[cfg(test)]
 mod bindings;
 mod commands;
@@ -128,6 +129,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
             app.manage(state);
             app.manage(Updates::new(UpdateSettings::from_env()));
             forward_sync_progress(app.handle().clone());
+            alerts::forward(app.handle().clone());
             if std::env::var_os("INTEGRATIONS_NO_TRAY").is_none() {
                 if let Err(err) = tray::install(app.handle()) {
                     // No tray on this desktop: the app still works, closing ends it.

@@ -82,6 +82,11 @@ macro_rules! operations {
             check_for_update() -> Option<AvailableUpdate>;
             install_update() -> String;
             restart_app() -> ();
+
+            alerts() -> AlertList;
+            dismiss_alert(id: AlertId) -> Alert;
+            alert_settings() -> AlertSettings;
+            set_alert_settings(settings: AlertSettings) -> AlertSettings;
         }
     };
 }

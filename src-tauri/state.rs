@@ -306,6 +306,11 @@ impl AppState {
         self.session.replace(signed_in).await
     }
 
+    /// The signed-in workspace, as it changes.
+    pub fn signed_in_tenant(&self) -> tokio::sync::watch::Receiver<Option<uuid::Uuid>> {
+        self.signed_in_tenant.subscribe()
+    }
+
     /// Whether someone is signed in (without refreshing anything).
     pub async fn is_signed_in(&self) -> bool {
         self.session.is_signed_in().await

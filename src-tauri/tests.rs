@@ -935,3 +935,158 @@ fn a_session_ended_on_the_server_signs_the_window_out_at_its_next_command() {
     );
     drop(app);
 }
+
+/// Records what would be shown, and says when it got something.
+struct RecordingSink(tokio::sync::mpsc::UnboundedSender<integrations_core::alerts::Alert>);
+
+#[async_trait::async_trait]
+impl crate::alerts::AlertSink for RecordingSink {
+    async fn deliver(&self, alert: &integrations_core::alerts::Alert) {
+        let _ = self.0.send(alert.clone());
+    }
+}
+
+/// A new, enabled integration of `session`'s workspace (Meta Ads, or Pancake POS where it has
+/// Meta already) whose runs failed, the first 7 hours ago.
+fn failing_integration(
+    core: &integrations_core::Core,
+    store: &integrations_core::store::SqliteStore,
+    session: &integrations_core::Session,
+    name: &str,
+) -> uuid::Uuid {
+    use integrations_core::store::{SyncRunRecord, SyncStore};
+    use integrations_core::{Credentials, IntegrationConfig, NewIntegration};
+    use secrecy::SecretString;
+    // A workspace has one Meta ad account: its second integration is a store.
+    let meta = !tauri::async_runtime::block_on(core.list_integrations(session))
+        .unwrap()
+        .iter()
+        .any(|i| i.provider == integrations_core::Provider::MetaAds);
+    let (credentials, config) = if meta {
+        (
+            Credentials::meta(SecretString::from("EAAB_test")),
+            IntegrationConfig::MetaAds {
+                ad_account_id: "act_1234567890".into(),
+            },
+        )
+    } else {
+        (
+            Credentials::pancake(SecretString::from("pk_test")),
+            IntegrationConfig::PancakePos {
+                shop_id: "6036602".into(),
+            },
+        )
+    };
+    tauri::async_runtime::block_on(async {
+        let id = core
+            .create_integration(
+                session,
+                NewIntegration {
+                    name: name.into(),
+                    description: None,
+                    credentials,
+                    config,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        // Only enabled integrations are watched.
+        core.enable_integration(session, id).await.unwrap();
+        for hours in [7, 1] {
+            let started = chrono::Utc::now() - chrono::Duration::hours(hours);
+            store
+                .insert_run(&SyncRunRecord {
+                    id: uuid::Uuid::new_v4(),
+                    tenant_id: session.tenant_id(),
+                    integration_id: id,
+                    trigger: "SCHEDULE".into(),
+                    outcome: "FAILED".into(),
+                    started_at: started,
+                    finished_at: Some(started + chrono::Duration::minutes(1)),
+                    counts: Default::default(),
+                    error: Some("Meta did not answer (HTTP 503).".into()),
+                    error_code: Some("PROVIDER_UPSTREAM_ERROR".into()),
+                    worker: "test".into(),
+                })
+                .await
+                .unwrap();
+        }
+        id
+    })
+}
+
+/// The notification sink gets each alert of the signed-in workspace once: evaluated again and
+/// again, the same episode is not sent twice, and another workspace's alert is not sent here.
+/// Ordering proves it without waiting on time: the second alert arrives after every
+/// evaluation before it, so anything sent twice (or the other workspace's) would have come
+/// first. The app's own scheduler may sync the enabled integrations meanwhile and evaluate the
+/// rules itself; whichever evaluation fires an alert, the sink must get it once.
+#[test]
+fn each_alert_reaches_the_notification_sink_once_and_only_the_signed_in_workspace_s() {
+    let dir = TempDir::new();
+    let (app, window) = app_on(&dir, None);
+    sign_up(&window);
+    let state = app.state::<AppState>();
+    let core = tauri::async_runtime::block_on(state.core()).unwrap();
+    let session = tauri::async_runtime::block_on(state.session()).unwrap();
+    let store = tauri::async_runtime::block_on(integrations_core::store::SqliteStore::open(
+        &dir.0.join(integrations_core::config::DATABASE_FILE),
+    ))
+    .unwrap();
+    let (sent, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let events = core.subscribe_alerts();
+    let signed_in = state.signed_in_tenant();
+    tauri::async_runtime::spawn(async move {
+        crate::alerts::deliver(events, signed_in, &RecordingSink(sent)).await;
+    });
+    let tenant = session.tenant_id();
+    let evaluate = |tenant| {
+        tauri::async_runtime::block_on(core.evaluate_alerts(tenant, chrono::Utc::now())).unwrap()
+    };
+
+    let mut next_delivered = || {
+        tauri::async_runtime::block_on(received.recv())
+            .expect("the sink is alive")
+            .integration_id
+    };
+
+    let first = failing_integration(&core, &store, &session, "Quảng cáo Meta");
+    evaluate(tenant);
+    assert_eq!(next_delivered(), Some(first));
+    assert!(evaluate(tenant).is_empty(), "an open episode fired again");
+    assert!(evaluate(tenant).is_empty(), "an open episode fired again");
+    let other = tauri::async_runtime::block_on(core.sign_up(
+        "Cửa hàng khác",
+        "khac@shop.vn",
+        &secrecy::SecretString::from(PASSWORD),
+    ))
+    .unwrap()
+    .session;
+    failing_integration(&core, &store, &other, "Quảng cáo khác");
+    assert_eq!(evaluate(other.tenant_id()).len(), 1);
+    let second = failing_integration(&core, &store, &session, "Cửa hàng Quận 1");
+    evaluate(tenant);
+    assert_eq!(
+        next_delivered(),
+        Some(second),
+        "the first alert sent again, or another workspace's sent here"
+    );
+    assert!(evaluate(tenant).is_empty(), "an open episode fired again");
+    drop(next_delivered);
+    assert!(received.try_recv().is_err(), "sent more than once");
+
+    // The command layer: the list with its count, dismissing, an unknown id.
+    let list = call(&window, "alerts", json!({})).unwrap();
+    assert_eq!(list["unread"], 2);
+    assert_eq!(list["computedOffline"], false);
+    let id = list["alerts"][0]["id"].as_str().unwrap().to_owned();
+    let dismissed = call(&window, "dismiss_alert", json!({ "id": id })).unwrap();
+    assert!(dismissed["dismissedAt"].is_string());
+    assert_eq!(call(&window, "alerts", json!({})).unwrap()["unread"], 1);
+    let unknown = json!({ "id": uuid::Uuid::new_v4() });
+    assert_eq!(
+        call(&window, "dismiss_alert", unknown).unwrap_err()["code"],
+        "NOT_FOUND"
+    );
+}

@@ -1,6 +1,6 @@
-//! The system tray: an icon for the overall state (all good / syncing / error / offline), a
-//! tooltip, and a menu listing each integration with its status and last sync, then "Sync all
-//! now", "Open" and "Quit". What the tray shows is computed by [`tray_model`] from the core's
+//! The system tray: an icon for the overall state (all good / syncing / error / offline) with a
+//! badge while alerts are open, a tooltip, and a menu: the open alerts' count, each integration
+//! with its status and last sync, then "Sync all now", "Open" and "Quit". What the tray shows is computed by [`tray_model`] from the core's
 //! state alone, so it is unit-tested without a display; [`install`] only draws it. It speaks
 //! as the UI does: in the language the UI shows and in the workspace's time zone ([`Locale`]).
 
@@ -37,6 +37,9 @@ pub struct TrayModel {
     pub sync_all_enabled: bool,
     pub open_label: String,
     pub quit_label: String,
+    /// Open alerts not dismissed: a badge on the icon and a menu line that opens the app.
+    pub alerts: u32,
+    pub alerts_label: Option<String>,
 }
 
 /// The language and time zone the tray writes in.
@@ -126,6 +129,8 @@ pub fn tray_model(
             sync_all_enabled: false,
             open_label: open_label.into(),
             quit_label: quit_label.into(),
+            alerts: 0,
+            alerts_label: None,
         };
     };
     let running: Vec<&SyncProgress> = activity.iter().filter(|p| p.outcome.is_none()).collect();
@@ -230,6 +235,43 @@ pub fn tray_model(
         sync_all_enabled: mode != LinkMode::Offline && integrations.iter().any(|i| i.enabled),
         open_label: open_label.into(),
         quit_label: quit_label.into(),
+        alerts: 0,
+        alerts_label: None,
+    }
+}
+
+/// The model with the workspace's open alerts: counted in the tooltip, a menu line above the
+/// integrations, and a badge on the icon ([`badge`]).
+pub fn with_alerts(mut model: TrayModel, unread: u32, language: Language) -> TrayModel {
+    model.alerts = unread;
+    model.alerts_label = (unread > 0).then(|| match language {
+        Language::En if unread == 1 => "1 alert needs attention".to_owned(),
+        Language::En => format!("{unread} alerts need attention"),
+        Language::Vi => format!("{unread} cảnh báo cần chú ý"),
+    });
+    if let Some(label) = &model.alerts_label {
+        model.tooltip = format!("{} · {label}", model.tooltip);
+    }
+    model
+}
+
+/// Paints the alert badge on an icon from [`icon_rgba`]: an amber dot with a white ring in the
+/// top-right corner.
+pub fn badge(rgba: &mut [u8], size: u32) {
+    let centre = size as f32 - 8.0;
+    for y in 0..size {
+        for x in 0..size {
+            let distance = ((x as f32 - centre).powi(2) + (y as f32 - 7.0).powi(2)).sqrt();
+            let pixel = ((y * size + x) * 4) as usize;
+            let colour = if distance <= 5.5 {
+                [0xf5, 0x9e, 0x0b, 0xff]
+            } else if distance <= 7.5 {
+                [0xff, 0xff, 0xff, 0xff]
+            } else {
+                continue;
+            };
+            rgba[pixel..pixel + 4].copy_from_slice(&colour);
+        }
     }
 }
 
@@ -270,9 +312,14 @@ use crate::state::AppState;
 const OPEN: &str = "open";
 const SYNC_ALL: &str = "sync-all";
 const QUIT: &str = "quit";
+const ALERTS: &str = "alerts";
 
 fn build_menu<R: Runtime>(app: &AppHandle<R>, model: &TrayModel) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
+    if let Some(label) = &model.alerts_label {
+        menu.append(&MenuItem::with_id(app, ALERTS, label, true, None::<&str>)?)?;
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     for item in &model.items {
         menu.append(&MenuItem::with_id(
             app,
@@ -310,8 +357,11 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, model: &TrayModel) -> tauri::Resul
     Ok(menu)
 }
 
-fn icon(state: TrayState) -> Image<'static> {
-    let (rgba, width, height) = icon_rgba(state);
+fn icon(model: &TrayModel) -> Image<'static> {
+    let (mut rgba, width, height) = icon_rgba(model.state);
+    if model.alerts > 0 {
+        badge(&mut rgba, width);
+    }
     Image::new_owned(rgba, width, height)
 }
 
@@ -335,7 +385,7 @@ pub fn is_installed() -> bool {
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let initial = tauri::async_runtime::block_on(current_model(app, &mut HashSet::new()));
     let tray = TrayIconBuilder::with_id("main")
-        .icon(icon(initial.state))
+        .icon(icon(&initial))
         .tooltip(&initial.tooltip)
         .menu(&build_menu(app, &initial)?)
         .show_menu_on_left_click(true)
@@ -377,7 +427,7 @@ fn redraw<R: Runtime>(app: &AppHandle<R>, tray: &TrayIcon<R>, model: &TrayModel)
         let _ = tray.set_menu(Some(menu));
     }
     let _ = tray.set_tooltip(Some(&model.tooltip));
-    let _ = tray.set_icon(Some(icon(model.state)));
+    let _ = tray.set_icon(Some(icon(model)));
 }
 
 async fn current_model<R: Runtime>(
@@ -424,13 +474,18 @@ async fn current_model<R: Runtime>(
             _ => {}
         }
     }
-    tray_model(
-        integrations.as_deref(),
-        &activity,
-        mode,
-        as_of,
-        locale,
-        Utc::now(),
+    let unread = core.unread_alerts(&session).await.unwrap_or(0);
+    with_alerts(
+        tray_model(
+            integrations.as_deref(),
+            &activity,
+            mode,
+            as_of,
+            locale,
+            Utc::now(),
+        ),
+        unread,
+        language,
     )
 }
 
@@ -758,5 +813,47 @@ mod tests {
         assert_eq!(good[3], 0);
         let centre = ((16 * 32 + 16) * 4 + 3) as usize;
         assert_eq!(good[centre], 255);
+    }
+
+    #[test]
+    fn open_alerts_put_a_badge_on_the_icon_and_a_line_atop_the_menu() {
+        let list = vec![integration(
+            "Shop thời trang",
+            IntegrationStatus::Active,
+            Some("2026-11-25T03:42:00Z"),
+        )];
+        let plain = tray_model(
+            Some(&list),
+            &[],
+            LinkMode::Online,
+            None,
+            vietnam(Language::Vi),
+            now(),
+        );
+        let none = with_alerts(plain.clone(), 0, Language::Vi);
+        assert_eq!(none, plain.clone());
+        let three = with_alerts(plain.clone(), 3, Language::Vi);
+        assert_eq!(three.alerts, 3);
+        assert_eq!(three.alerts_label.as_deref(), Some("3 cảnh báo cần chú ý"));
+        assert_eq!(
+            three.tooltip,
+            format!("{} · 3 cảnh báo cần chú ý", plain.tooltip)
+        );
+        let one = with_alerts(plain, 1, Language::En);
+        assert_eq!(one.alerts_label.as_deref(), Some("1 alert needs attention"));
+
+        let (mut badged, size, _) = icon_rgba(TrayState::AllGood);
+        let (plain_icon, _, _) = icon_rgba(TrayState::AllGood);
+        badge(&mut badged, size);
+        // The badge's centre is amber and the top-right corner, transparent before, is painted;
+        // the icon's centre is untouched.
+        let at = |x: u32, y: u32| ((y * size + x) * 4) as usize;
+        assert_eq!(&badged[at(24, 7)..at(24, 7) + 4], &[0xf5, 0x9e, 0x0b, 0xff]);
+        assert_eq!(plain_icon[at(24, 1) + 3], 0);
+        assert_eq!(badged[at(24, 1) + 3], 0xff);
+        assert_eq!(
+            &badged[at(16, 16)..at(16, 16) + 4],
+            &plain_icon[at(16, 16)..at(16, 16) + 4]
+        );
     }
 }
