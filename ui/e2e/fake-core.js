@@ -37,6 +37,8 @@
 // down, the remainder to the largest share, the first of equal ones). Seed `assignments`
 // ({campaignId, adsetId?, shares: [{store: <integration name>, percent}] | [], reassignedAt?})
 // decides some up front; `assignElsewhere(campaignId, shares)` is another computer deciding.
+// Alerts: seed `alerts` (each as the core answers it) are the signed-in workspace's; `dismiss_alert`
+// marks one and needs the server; `set_alert_settings` checks the core's ranges (VALIDATION).
 //
 // Time zones: every workspace has one (Asia/Ho_Chi_Minh unless a seed user names another with
 // `timeZone`); reports count days in it unless the query names another. `set_time_zone` checks the
@@ -83,6 +85,13 @@ function installFakeCore(seed) {
     holdAt: null,
     /** Every export_report: {stem, path, query}. */
     exports: [],
+    /** The signed-in workspace's alerts (seed `alerts`, as the core answers them), newest first. */
+    alerts: (seed.alerts || []).slice(),
+    /** Its thresholds (the core's defaults unless the seed says otherwise). */
+    alertSettings: Object.assign(
+      { spendSpikePercent: 200, roasFloorPercent: 100, roasDropPercent: 30, quietWeeks: 4, quietMinMinutes: 60, syncFailingHours: 6, tokenExpiryDays: 7 },
+      seed.alertSettings || {},
+    ),
   };
   const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
   for (const u of state.users) if (u.timeZone) state.zones[u.tenantId] = u.timeZone;
@@ -986,6 +995,34 @@ function installFakeCore(seed) {
       const path = '/home/chu/Downloads/' + stem + (taken ? ' (' + (taken + 1) + ')' : '') + '.csv';
       state.exports.push({ stem, path, query });
       return path;
+    },
+    alerts: () => {
+      account();
+      const alerts = state.alerts.map((a) => Object.assign({}, a, { computedOffline: false }));
+      const unread = alerts.filter((a) => a.clearedAt === null && a.dismissedAt === null).length;
+      return { alerts, unread, computedOffline: offline() };
+    },
+    dismiss_alert: ({ id }) => {
+      account();
+      needsServer();
+      const a = state.alerts.find((x) => x.id === id) || fail('NOT_FOUND', 'There is no such alert.');
+      if (a.dismissedAt === null) a.dismissedAt = now();
+      return a;
+    },
+    alert_settings: () => {
+      account();
+      return state.alertSettings;
+    },
+    set_alert_settings: ({ settings }) => {
+      account();
+      const limits = { spendSpikePercent: [101, 10000], roasFloorPercent: [0, 100000], roasDropPercent: [1, 100], quietWeeks: [1, 12], quietMinMinutes: [15, 10080], syncFailingHours: [1, 168], tokenExpiryDays: [1, 60] };
+      for (const [key, [min, max]] of Object.entries(limits)) {
+        const value = settings[key];
+        if (!Number.isInteger(value) || value < min || value > max) fail('VALIDATION', 'A threshold (' + key + ') must be between ' + min + ' and ' + max + '; ' + value + ' is outside.');
+      }
+      needsServer();
+      state.alertSettings = Object.assign({}, settings);
+      return state.alertSettings;
     },
     connectivity_status: () => connectivity(),
     about: () => ({

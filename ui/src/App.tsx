@@ -5,6 +5,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { backend, toBackendError } from './backend';
+import { useAlertCount } from './pages/alerts/useAlertCount';
 import { AuthScreen, WelcomeCard } from './components/AuthScreen';
 import { ConnectivityBanner } from './components/ConnectivityBanner';
 import { ConnectWizard } from './components/ConnectWizard';
@@ -21,7 +22,7 @@ import { ConnectivityProvider } from './connectivity';
 import { SessionContext, type Session } from './session';
 import { SyncProvider } from './sync';
 import { UpdatesProvider } from './updates';
-import type { Account, AppStatus, ErrorPayload, Provider } from './types';
+import type { Account, AppStatus, ErrorPayload, Provider, ReportLink } from './types';
 
 // Analytics (and recharts, most of the bundle) and Campaigns load when first opened: the web view
 // parses only what the first screen needs before it can paint it (issue 18).
@@ -31,6 +32,7 @@ const AnalyticsPage = lazy(() =>
 const CampaignsPage = lazy(() =>
   import('./pages/campaigns/CampaignsPage').then((module) => ({ default: module.CampaignsPage })),
 );
+const AlertsPage = lazy(() => import('./pages/alerts/AlertsPage').then((module) => ({ default: module.AlertsPage })));
 
 type View =
   | { view: 'starting' }
@@ -44,8 +46,10 @@ export type Page =
   | { page: 'list' }
   | { page: 'connect'; provider: Provider }
   | { page: 'edit'; id: string }
-  | { page: 'analytics' }
+  /** `link`: opened from an alert, on the range (and store) behind it. */
+  | { page: 'analytics'; link?: ReportLink }
   | { page: 'campaigns' }
+  | { page: 'alerts' }
   | { page: 'settings' };
 
 /** The app with its providers: preferences (language, theme) and toasts. */
@@ -210,21 +214,7 @@ function SignedIn({
       <ConnectivityProvider>
         <SyncProvider>
           <div className="min-h-screen">
-            <Header
-              account={account}
-              current={
-                page.page === 'analytics' || page.page === 'campaigns'
-                  ? page.page
-                  : page.page === 'settings'
-                    ? null
-                    : 'integrations'
-              }
-              onHome={toList}
-              onAnalytics={() => setPage({ page: 'analytics' })}
-              onCampaigns={() => setPage({ page: 'campaigns' })}
-              onSettings={() => setPage({ page: 'settings' })}
-              onSignOut={onSignOut}
-            />
+            <SignedInHeader account={account} page={page} setPage={setPage} onHome={toList} onSignOut={onSignOut} />
             <main className="mx-auto max-w-[84rem] px-6 py-8">
               {page.page !== 'settings' && <UpdatePanel variant="banner" />}
               <ConnectivityBanner />
@@ -239,8 +229,15 @@ function SignedIn({
               )}
               {page.page === 'edit' && <EditIntegration id={page.id} onDone={toList} onCancel={toList} />}
               <Suspense fallback={<PageLoading />}>
-                {page.page === 'analytics' && <AnalyticsPage onCampaigns={() => setPage({ page: 'campaigns' })} />}
+                {page.page === 'analytics' && (
+                  <AnalyticsPage
+                    key={page.link ? JSON.stringify(page.link) : 'analytics'}
+                    link={page.link}
+                    onCampaigns={() => setPage({ page: 'campaigns' })}
+                  />
+                )}
                 {page.page === 'campaigns' && <CampaignsPage />}
+                {page.page === 'alerts' && <AlertsPage onOpenReport={(link) => setPage({ page: 'analytics', link })} />}
               </Suspense>
               {page.page === 'settings' && <SettingsPage status={status} onBack={toList} onLeftWorkspace={onLeftWorkspace} />}
             </main>
@@ -258,5 +255,41 @@ function PageLoading() {
     <p role="status" className="text-muted" aria-busy="true">
       {t('common.loading')}
     </p>
+  );
+}
+
+/** The header with the count of open alerts (inside the providers the count listens to). */
+function SignedInHeader({
+  account,
+  page,
+  setPage,
+  onHome,
+  onSignOut,
+}: {
+  account: Account;
+  page: Page;
+  setPage: (page: Page) => void;
+  onHome: () => void;
+  onSignOut: () => void;
+}) {
+  const alertCount = useAlertCount();
+  const current =
+    page.page === 'analytics' || page.page === 'campaigns' || page.page === 'alerts'
+      ? page.page
+      : page.page === 'settings'
+        ? null
+        : 'integrations';
+  return (
+    <Header
+      account={account}
+      current={current}
+      onHome={onHome}
+      onAnalytics={() => setPage({ page: 'analytics' })}
+      onCampaigns={() => setPage({ page: 'campaigns' })}
+      onAlerts={() => setPage({ page: 'alerts' })}
+      alertCount={alertCount}
+      onSettings={() => setPage({ page: 'settings' })}
+      onSignOut={onSignOut}
+    />
   );
 }

@@ -9,6 +9,7 @@ import { listen } from '@tauri-apps/api/event';
 import type {
   AvailableUpdate,
   CampaignAssignment,
+  AlertSettings,
   Commands,
   ConflictChoice,
   DownloadProgress,
@@ -188,6 +189,23 @@ export const backend = {
   onUpdateAvailable: (handler: (update: AvailableUpdate) => void) => listenTo('update-available', handler),
   /** Download progress of an update being installed (`update-progress`). */
   onUpdateProgress: (handler: (progress: DownloadProgress) => void) => listenTo('update-progress', handler),
+  /**
+   * The workspace's alerts (open ones and their history, newest first) and how many are open
+   * and not dismissed. Offline, the open ones are computed from the local copy
+   * (`computedOffline`).
+   */
+  alerts: () => invoke('alerts', {}),
+  /** Dismisses an alert; it stays in the history. OFFLINE while the server cannot be reached. */
+  dismissAlert: (id: string) => invoke('dismiss_alert', { id }),
+  /** The workspace's alert thresholds (the defaults for those never set). */
+  alertSettings: () => invoke('alert_settings', {}),
+  /** VALIDATION for a threshold out of range; OFFLINE while the server cannot be reached. */
+  setAlertSettings: (settings: AlertSettings) => invoke('set_alert_settings', { settings }),
+  /**
+   * Calls `handler` when an alert fired or was dismissed (`alerts-changed`), so the count in
+   * the header follows at once.
+   */
+  onAlertsChanged: (handler: () => void) => listenTo('alerts-changed', () => handler()),
 } satisfies Record<CamelCase<keyof Commands>, unknown> & Record<string, unknown>;
 
 /**

@@ -58,3 +58,10 @@ export type { ReportRow } from './bindings/ReportRow';
 export type { ReportRowKind } from './bindings/ReportRowKind';
 export type { ReportSource } from './bindings/ReportSource';
 export type { ReportWarning } from './bindings/ReportWarning';
+
+export type { Alert } from './bindings/Alert';
+export type { AlertDetails } from './bindings/AlertDetails';
+export type { AlertList } from './bindings/AlertList';
+export type { AlertRule } from './bindings/AlertRule';
+export type { AlertSettings } from './bindings/AlertSettings';
+export type { ReportLink } from './bindings/ReportLink';

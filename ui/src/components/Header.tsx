@@ -3,15 +3,17 @@ import type { Account } from '../types';
 import { Logo } from './AuthScreen';
 
 /** Which of the header's pages is shown; none for the settings. */
-export type Section = 'integrations' | 'analytics' | 'campaigns' | null;
+export type Section = 'integrations' | 'analytics' | 'campaigns' | 'alerts' | null;
 
-/** The app header: brand, the pages (integrations, analytics, campaigns), account, settings, sign out. No sidebar. */
+/** The app header: brand, the pages (integrations, analytics, campaigns, alerts), account, settings, sign out. No sidebar. */
 export function Header({
   account,
   current,
   onHome,
   onAnalytics,
   onCampaigns,
+  onAlerts,
+  alertCount = 0,
   onSettings,
   onSignOut,
 }: {
@@ -20,6 +22,9 @@ export function Header({
   onHome: () => void;
   onAnalytics: () => void;
   onCampaigns: () => void;
+  onAlerts?: () => void;
+  /** Open alerts not dismissed, shown beside "Alerts". */
+  alertCount?: number;
   onSettings: () => void;
   onSignOut: () => void;
 }) {
@@ -61,6 +66,25 @@ export function Header({
           >
             {t('nav.campaigns')}
           </button>
+          {onAlerts && (
+            <button
+              type="button"
+              className="nav-link"
+              aria-current={current === 'alerts' ? 'page' : undefined}
+              onClick={onAlerts}
+            >
+              {t('nav.alerts')}
+              {alertCount > 0 && (
+                <span
+                  className="ml-1.5 inline-flex min-w-5 items-center justify-center rounded-full bg-danger px-1.5 text-xs font-semibold text-white"
+                  data-testid="alert-count"
+                  aria-label={t('nav.alertsCount', { count: alertCount })}
+                >
+                  {alertCount}
+                </span>
+              )}
+            </button>
+          )}
         </nav>
         <div className="ml-auto flex items-center gap-2">
           <span className="mr-2 hidden text-sm text-muted sm:inline" title={t('header.account', { email: account.email })}>

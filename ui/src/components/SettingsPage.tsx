@@ -2,15 +2,16 @@
 //! if saving fails the change stays for this session and the error is shown.
 //!
 //! The workspace's time zone (everyone's): the days its reports are counted in. It is the core's,
-//! so a change shows only once the core took it; it needs the server in shared mode.
+//! so a change shows only once the core took it; it needs the server in shared mode. The same
+//! goes for the workspace's alert thresholds.
 
-import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { backend, toBackendError, type BackendError } from '../backend';
 import { useConnectivity } from '../connectivity';
 import { usePreferences, type MessageKey } from '../i18n';
 import { useBackendError, useSession } from '../session';
-import type { AppStatus, JoinedWorkspace, Language, Preferences, Theme } from '../types';
+import type { AlertSettings, AppStatus, JoinedWorkspace, Language, Preferences, Theme } from '../types';
 import { AboutSection, StartAtLogin } from './AboutSection';
 import { Dialog } from './Dialog';
 import { ErrorAlert } from './ErrorAlert';
@@ -323,6 +324,102 @@ function JoinedWorkspaceSettings({ workspace, onLeft }: { workspace: JoinedWorks
   );
 }
 
+/** One threshold: its label, its field in AlertSettings, and the range the core accepts. */
+const THRESHOLDS: { key: keyof AlertSettings; label: MessageKey; min: number; max: number; step?: number; hundredths?: boolean }[] = [
+  { key: 'spendSpikePercent', label: 'settings.spendSpikePercent', min: 101, max: 10000 },
+  { key: 'roasFloorPercent', label: 'settings.roasFloor', min: 0, max: 1000, step: 0.01, hundredths: true },
+  { key: 'roasDropPercent', label: 'settings.roasDropPercent', min: 1, max: 100 },
+  { key: 'quietWeeks', label: 'settings.quietWeeks', min: 1, max: 12 },
+  { key: 'quietMinMinutes', label: 'settings.quietMinMinutes', min: 15, max: 10080 },
+  { key: 'syncFailingHours', label: 'settings.syncFailingHours', min: 1, max: 168 },
+  { key: 'tokenExpiryDays', label: 'settings.tokenExpiryDays', min: 1, max: 60 },
+];
+
+/** The workspace's alert thresholds, saved through the core (which checks them again). */
+function AlertSettingsPanel() {
+  const { t } = usePreferences();
+  const asError = useBackendError();
+  const notify = useToast();
+  const { offline } = useConnectivity();
+  /** What the fields show: text, so a half-typed number is not forced into shape. */
+  const [fields, setFields] = useState<Record<string, string> | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<BackendError | null>(null);
+  const id = useId();
+
+  useEffect(() => {
+    backend.alertSettings().then(
+      (settings) =>
+        setFields(
+          Object.fromEntries(
+            THRESHOLDS.map(({ key, hundredths }) => [key, hundredths ? (settings[key] / 100).toFixed(2) : String(settings[key])]),
+          ),
+        ),
+      (err: unknown) => setError(asError(err)),
+    );
+  }, [asError]);
+
+  const save = async () => {
+    if (!fields) return;
+    setSaving(true);
+    setError(null);
+    try {
+      const settings = Object.fromEntries(
+        THRESHOLDS.map(({ key, hundredths }) => {
+          const value = Number(fields[key].replace(',', '.'));
+          return [key, hundredths ? Math.round(value * 100) : Math.round(value)];
+        }),
+      ) as unknown as AlertSettings;
+      await backend.setAlertSettings(settings);
+      notify('success', t('settings.alertsSaved'));
+    } catch (err) {
+      setError(asError(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (!fields) {
+    return error ? <ErrorAlert error={error} /> : <p className="m-0 text-sm text-muted">{t('common.loading')}</p>;
+  }
+  return (
+    <form
+      className="flex flex-col gap-3"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <div className="grid gap-3 sm:grid-cols-2">
+        {THRESHOLDS.map(({ key, label, min, max, step }) => (
+          <div className="field" key={key}>
+            <label htmlFor={`${id}-${key}`}>{t(label)}</label>
+            <input
+              id={`${id}-${key}`}
+              className="input"
+              type="number"
+              inputMode="decimal"
+              min={min}
+              max={max}
+              step={step ?? 1}
+              value={fields[key]}
+              disabled={offline}
+              onChange={(event) => setFields({ ...fields, [key]: event.target.value })}
+            />
+          </div>
+        ))}
+      </div>
+      {offline && <p className="m-0 rounded-lg bg-subtle px-3 py-2 text-sm text-muted">{t('settings.alertsOffline')}</p>}
+      {error && <ErrorAlert error={error} message={t('settings.alertsFailed', { message: error.message })} />}
+      <div>
+        <button type="submit" className="btn btn-primary" disabled={saving || offline}>
+          {saving ? t('common.saving') : t('common.save')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function SettingsSection({ title, lead, children }: { title: string; lead: string; children: ReactNode }) {
   const id = useId();
   return (
@@ -370,6 +467,9 @@ export function SettingsPage({
           <JoinedWorkspaceSettings workspace={status.workspace} onLeft={() => onLeftWorkspace?.()} />
         </SettingsSection>
       )}
+      <SettingsSection title={t('settings.alerts')} lead={t('settings.alertsLead', { name: account.tenantName })}>
+        <AlertSettingsPanel />
+      </SettingsSection>
       <SettingsSection title={t('settings.about')} lead={t('settings.aboutLead')}>
         <AboutSection />
       </SettingsSection>

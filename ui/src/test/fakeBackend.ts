@@ -7,6 +7,8 @@ import type { Backend } from '../backend';
 import type {
   About,
   Account,
+  Alert,
+  AlertSettings,
   AppStatus,
   Assignment,
   AvailableUpdate,
@@ -202,6 +204,11 @@ export function makeFakeBackend(): FakeBackend {
     restartApp: vi.fn(),
     onUpdateAvailable: vi.fn(),
     onUpdateProgress: vi.fn(),
+    alerts: vi.fn(),
+    dismissAlert: vi.fn(),
+    alertSettings: vi.fn(),
+    setAlertSettings: vi.fn(),
+    onAlertsChanged: vi.fn(),
   };
 }
 
@@ -225,4 +232,43 @@ export function resetFakeBackend(api: FakeBackend) {
   api.availableUpdate.mockResolvedValue(null);
   api.onUpdateAvailable.mockResolvedValue(() => undefined);
   api.onUpdateProgress.mockResolvedValue(() => undefined);
+  api.alerts.mockResolvedValue({ alerts: [], unread: 0, computedOffline: false });
+  api.alertSettings.mockResolvedValue(defaultAlertSettings);
+  api.onAlertsChanged.mockResolvedValue(() => undefined);
+}
+
+export const defaultAlertSettings: AlertSettings = {
+  spendSpikePercent: 200,
+  roasFloorPercent: 100,
+  roasDropPercent: 30,
+  quietWeeks: 4,
+  quietMinMinutes: 60,
+  syncFailingHours: 6,
+  tokenExpiryDays: 7,
+};
+
+/** A spend spike on 2026-11-19, open, not dismissed, unless overridden. */
+export function alert(overrides: Partial<Alert> = {}): Alert {
+  return {
+    id: 'a-1',
+    rule: 'SPEND_SPIKE',
+    subject: '2026-11-19',
+    integrationId: null,
+    integrationName: null,
+    firedAt: '2026-11-20T05:00:00Z',
+    clearedAt: null,
+    dismissedAt: null,
+    details: {
+      rule: 'SPEND_SPIKE',
+      day: '2026-11-19',
+      currency: 'VND',
+      exponent: 0,
+      spendMinor: 2_500_000,
+      medianMinor: 1_100_000,
+      thresholdPercent: 200,
+    },
+    report: { from: '2026-11-05', to: '2026-11-19' },
+    computedOffline: false,
+    ...overrides,
+  };
 }

@@ -16,7 +16,7 @@ import { usePreferences } from '../../i18n';
 import { useBackendError, useSession } from '../../session';
 import { useSyncFinished } from '../../sync';
 import { agoText } from '../../syncText';
-import type { ErrorPayload, Integration, Report, ReportGrouping, ReportQuery } from '../../types';
+import type { ErrorPayload, Integration, Report, ReportGrouping, ReportLink, ReportQuery } from '../../types';
 import { isEmpty, presetRange, rangeProblem, reportQuery, workspaceToday, type Preset, type Range } from './analytics';
 import { DownloadIcon } from './DownloadIcon';
 import { Filters } from './Filters';
@@ -30,8 +30,11 @@ type Load =
   | { state: 'loaded'; report: Report }
   | { state: 'failed'; error: ErrorPayload };
 
-/** `onCampaigns`: to the Campaigns page, offered where spend belongs to no store yet. */
-export function AnalyticsPage({ onCampaigns }: { onCampaigns?: () => void } = {}) {
+/**
+ * `link`: the range (and store) to open on, e.g. from an alert; the last 30 days otherwise.
+ * `onCampaigns`: to the Campaigns page, offered where spend belongs to no store yet.
+ */
+export function AnalyticsPage({ link, onCampaigns }: { link?: ReportLink; onCampaigns?: () => void } = {}) {
   const { t, language } = usePreferences();
   const notify = useToast();
   const asError = useBackendError();
@@ -39,9 +42,9 @@ export function AnalyticsPage({ onCampaigns }: { onCampaigns?: () => void } = {}
   const { timeZone } = useSession().account;
 
   const today = workspaceToday(timeZone);
-  const [preset, setPreset] = useState<Preset>('last30');
-  const [custom, setCustom] = useState<Range>(() => presetRange('last30', today));
-  const [store, setStore] = useState('');
+  const [preset, setPreset] = useState<Preset>(link ? 'custom' : 'last30');
+  const [custom, setCustom] = useState<Range>(() => (link ? { from: link.from, to: link.to } : presetRange('last30', today)));
+  const [store, setStore] = useState(link?.store ?? '');
   const [by, setBy] = useState<ReportGrouping>('day');
   const [stores, setStores] = useState<Integration[]>([]);
   const [load, setLoad] = useState<Load>({ state: 'loading', report: null });

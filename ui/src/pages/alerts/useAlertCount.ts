@@ -1,0 +1,36 @@
+//! How many alerts are open and not dismissed: the count beside "Alerts" in the header. Asked
+//! again when a sync ends, when the data changes underneath (mirror pulled, link changed), and
+//! when the core says an alert fired or was dismissed.
+
+import { useCallback, useEffect, useState } from 'react';
+
+import { backend } from '../../backend';
+import { useDataChanged } from '../../connectivity';
+import { useSyncFinished } from '../../sync';
+
+export function useAlertCount(): number {
+  const [count, setCount] = useState(0);
+  const refresh = useCallback(() => {
+    backend.alerts().then(
+      (list) => setCount(list.unread),
+      // The count is a hint; the Alerts page says what went wrong.
+      () => undefined,
+    );
+  }, []);
+  useEffect(refresh, [refresh]);
+  useDataChanged(refresh);
+  useSyncFinished(refresh);
+  useEffect(() => {
+    let stop: (() => void) | null = null;
+    let gone = false;
+    void backend.onAlertsChanged(refresh).then((unsubscribe) => {
+      if (gone) unsubscribe();
+      else stop = unsubscribe;
+    });
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, [refresh]);
+  return count;
+}
