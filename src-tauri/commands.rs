@@ -5,8 +5,8 @@
 //!
 //! The `#[tauri::command]`s themselves are generated from the list at the end of this file.
 
-use integrations_core::analytics::assignment::{Campaign, CampaignAssignment};
 use integrations_core::alerts::{Alert, AlertList, AlertSettings};
+use integrations_core::analytics::assignment::{Campaign, CampaignAssignment};
 use integrations_core::analytics::{Report, ReportQuery};
 use integrations_core::{
     Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,

@@ -602,6 +602,9 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     assert.equal(await toggle.getAttribute('aria-checked'), 'false', 'off until the user turns it on');
     assert.equal(existsSync(paths.autostart), false);
 
+    // The switch is near the top of a long page and the header is sticky: clicked where WebDriver
+    // scrolls it (the window's top edge), the header would take the click.
+    await toggle.scrollIntoView({ block: 'center' });
     await toggle.click();
     await browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === 'true', {
       timeout: UI_TIMEOUT,

@@ -25,8 +25,8 @@ const role = (scope, r, name) => scope.getByRole(r, { name, exact: true });
 const calls = (page, cmd) =>
   page.evaluate((c) => window.__fakeCore.state.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
 
-// The fake core numbers integrations i-1, i-2, … in the seed's order.
-const HANOI = 'i-1';
+// The fake core numbers integrations int-1, int-2, … in the seed's order.
+const HANOI = 'int-1';
 const alerts = [
   {
     id: 'a-spike', rule: 'SPEND_SPIKE', subject: '2026-11-19', integrationId: null, integrationName: null,
@@ -47,7 +47,7 @@ const alerts = [
     report: { from: '2026-11-04', to: '2026-11-17' },
   },
   {
-    id: 'a-sync', rule: 'SYNC_FAILING', subject: 'i-3', integrationId: 'i-3', integrationName: 'Shop thời trang Ads',
+    id: 'a-sync', rule: 'SYNC_FAILING', subject: 'int-3', integrationId: 'int-3', integrationName: 'Shop thời trang Ads',
     firedAt: '2026-11-16T09:00:00Z', clearedAt: '2026-11-16T11:30:00Z', dismissedAt: null,
     details: { rule: 'SYNC_FAILING', failingSince: '2026-11-16T02:40:00Z', failedRuns: 12, lastError: 'Meta did not answer (HTTP 503).', thresholdHours: 6 },
     report: null,
@@ -124,14 +124,17 @@ describe('Alerts, in English', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('keeps the thresholds in Settings, refusing one out of range', async () => {
+  it('keeps the thresholds in Settings, refusing one out of range before sending it', async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     const failing = page.getByLabel('Sync failing for more than (hours)');
     await eventually(async () => (await failing.inputValue()) === '6');
     assert.equal(await page.getByLabel('ROAS (POS) floor over 7 days').inputValue(), '1.00');
+    // Out of range the browser refuses the form itself (the field's own limits are the core's):
+    // nothing is sent.
     await failing.fill('0');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText(/Could not save the thresholds: A threshold \(syncFailingHours\) must be between 1 and 168/).waitFor();
+    assert.equal(await failing.evaluate((input) => input.validity.rangeUnderflow), true);
+    assert.deepEqual(await calls(page, 'set_alert_settings'), []);
     await failing.fill('12');
     await page.getByLabel('ROAS (POS) floor over 7 days').fill('1.5');
     await page.getByRole('button', { name: 'Save', exact: true }).click();

@@ -129,3 +129,40 @@ describe('SettingsPage, the workspace’s time zone', () => {
     expect(screen.getByRole('group', { name: 'Thường dùng' })).toBeInTheDocument();
   });
 });
+
+describe('SettingsPage, the alert thresholds', () => {
+  it('shows the workspace’s thresholds and saves them in the core’s units (ROAS in hundredths)', async () => {
+    api.setAlertSettings.mockImplementation(async (settings) => settings);
+    const user = userEvent.setup();
+    renderWithProviders(<SettingsPage onBack={vi.fn()} />);
+    const failing = await screen.findByRole('spinbutton', { name: 'Sync failing for more than (hours)' });
+    const floor = screen.getByRole('spinbutton', { name: 'ROAS (POS) floor over 7 days' });
+    expect(failing).toHaveValue(6);
+    expect(floor).toHaveValue(1);
+    await user.clear(failing);
+    await user.type(failing, '12');
+    await user.clear(floor);
+    await user.type(floor, '1.5');
+    await user.click(within(screen.getByRole('region', { name: 'Alerts' })).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Alert thresholds saved.')).toBeInTheDocument();
+    expect(api.setAlertSettings).toHaveBeenCalledTimes(1);
+    expect(api.setAlertSettings.mock.calls[0][0]).toMatchObject({ syncFailingHours: 12, roasFloorPercent: 150, spendSpikePercent: 200 });
+  });
+
+  it('shows the core’s refusal and keeps what was typed', async () => {
+    api.setAlertSettings.mockRejectedValue({
+      code: 'VALIDATION',
+      message: 'A threshold (syncFailingHours) must be between 1 and 168; 200 is outside.',
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<SettingsPage onBack={vi.fn()} />);
+    const failing = await screen.findByRole('spinbutton', { name: 'Sync failing for more than (hours)' });
+    await user.clear(failing);
+    await user.type(failing, '100');
+    await user.click(within(screen.getByRole('region', { name: 'Alerts' })).getByRole('button', { name: 'Save' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Could not save the thresholds: A threshold (syncFailingHours) must be between 1 and 168');
+    expect(alert).toHaveAttribute('data-code', 'VALIDATION');
+    expect(failing).toHaveValue(100);
+  });
+});

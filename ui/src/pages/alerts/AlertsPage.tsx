@@ -14,6 +14,7 @@ import { formatMoney } from '../../money';
 import { useBackendError } from '../../session';
 import { useSyncFinished } from '../../sync';
 import type { Alert, AlertList, ErrorPayload, Language, ReportLink } from '../../types';
+import { alertsChangedHere } from './useAlertCount';
 
 type Load = { state: 'loading' } | { state: 'loaded'; list: AlertList } | { state: 'failed'; error: ErrorPayload };
 
@@ -154,6 +155,7 @@ export function AlertsPage({ onOpenReport }: { onOpenReport: (link: ReportLink) 
     try {
       await backend.dismissAlert(alert.id);
       fetchAlerts();
+      alertsChangedHere();
     } catch (err) {
       notify('error', t('alerts.dismissFailed', { message: asError(err).message }));
     } finally {
