@@ -21,16 +21,20 @@ pub trait AlertSink: Send + Sync {
 }
 
 /// Passes each alert of the signed-in workspace to `sink`, until the core is gone. `signed_in`
-/// says which workspace that is at the moment an alert arrives.
+/// (the scheduler's scope, set while someone is signed in) says which workspace that is at the
+/// moment an alert arrives.
 pub async fn deliver(
     mut events: tokio::sync::broadcast::Receiver<FiredAlert>,
-    signed_in: tokio::sync::watch::Receiver<Option<uuid::Uuid>>,
+    signed_in: tokio::sync::watch::Receiver<Option<integrations_core::store::ClaimScope>>,
     sink: &dyn AlertSink,
 ) {
     loop {
         match events.recv().await {
             Ok(fired) => {
-                let ours = *signed_in.borrow() == Some(fired.tenant);
+                let ours = signed_in
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|scope| scope.tenant == Some(fired.tenant));
                 if ours {
                     sink.deliver(&fired.alert).await;
                 }

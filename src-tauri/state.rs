@@ -307,8 +307,8 @@ impl AppState {
     }
 
     /// The signed-in workspace, as it changes.
-    pub fn signed_in_tenant(&self) -> tokio::sync::watch::Receiver<Option<uuid::Uuid>> {
-        self.signed_in_tenant.subscribe()
+    pub fn signed_in_tenant(&self) -> watch::Receiver<Option<ClaimScope>> {
+        self.scheduled.subscribe()
     }
 
     /// Whether someone is signed in (without refreshing anything).
