@@ -79,26 +79,16 @@ impl MasterKey {
     /// Derives an independent secret for another purpose (JWT signing in standalone mode),
     /// so one stored key is enough and the purposes cannot be confused.
     pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
-        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"integration-manager/v1"), self.0.as_ref());
-        let mut out = Zeroizing::new([0u8; 32]);
-        hk.expand(purpose.as_bytes(), out.as_mut())
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
-        out
+        MASTER_WRAPPING.derive(&self.0, purpose)
     }
 
     fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.0.as_ref()))
+        cipher_for(&self.0)
     }
 
     /// Wraps a tenant data key. The associated data binds it to its tenant and version.
     pub fn wrap(&self, tenant: TenantId, key: &DataKey) -> String {
-        let aad = wrap_aad(tenant, key.version);
-        let (nonce, ciphertext) = seal(&self.cipher(), key.bytes.as_ref(), aad.as_bytes());
-        format!(
-            "{WRAP_PREFIX}.{}.{}",
-            URL_SAFE_NO_PAD.encode(nonce),
-            URL_SAFE_NO_PAD.encode(ciphertext)
-        )
+        MASTER_WRAPPING.wrap(&self.0, tenant, key)
     }
 
     pub fn unwrap(
@@ -110,21 +100,7 @@ impl MasterKey {
         if wrapped.split('.').next() == Some(SEALED_PREFIX) {
             return self.unwrap_sealed(tenant, version, wrapped);
         }
-        let (nonce, ciphertext) = split_wrapped(wrapped, WRAP_PREFIX)?;
-        let plaintext = open(
-            &self.cipher(),
-            nonce,
-            ciphertext,
-            wrap_aad(tenant, version).as_bytes(),
-        )?;
-        let bytes: [u8; 32] = plaintext
-            .as_slice()
-            .try_into()
-            .map_err(|_| CryptoError::MalformedEnvelope)?;
-        Ok(DataKey {
-            version,
-            bytes: Zeroizing::new(bytes),
-        })
+        MASTER_WRAPPING.unwrap(&self.0, tenant, version, wrapped)
     }
 }
 
@@ -306,28 +282,11 @@ impl WorkspaceKey {
 
     /// An independent secret for another purpose (the workspace's session tokens).
     pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
-        let hk = hkdf::Hkdf::<sha2::Sha256>::new(
-            Some(b"integration-manager/workspace/v1"),
-            self.0.as_ref(),
-        );
-        let mut out = Zeroizing::new([0u8; 32]);
-        hk.expand(purpose.as_bytes(), out.as_mut())
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
-        out
-    }
-
-    fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.0.as_ref()))
+        WORKSPACE_WRAPPING.derive(&self.0, purpose)
     }
 
     pub fn wrap(&self, tenant: TenantId, key: &DataKey) -> String {
-        let aad = workspace_wrap_aad(tenant, key.version);
-        let (nonce, ciphertext) = seal(&self.cipher(), key.bytes.as_ref(), aad.as_bytes());
-        format!(
-            "{WORKSPACE_WRAP_PREFIX}.{}.{}",
-            URL_SAFE_NO_PAD.encode(nonce),
-            URL_SAFE_NO_PAD.encode(ciphertext)
-        )
+        WORKSPACE_WRAPPING.wrap(&self.0, tenant, key)
     }
 
     pub fn unwrap(
@@ -336,15 +295,67 @@ impl WorkspaceKey {
         version: u32,
         wrapped: &str,
     ) -> Result<DataKey, CryptoError> {
-        let (nonce, ciphertext) = split_wrapped(wrapped, WORKSPACE_WRAP_PREFIX)?;
-        let plaintext = open(
-            &self.cipher(),
-            nonce,
-            ciphertext,
-            workspace_wrap_aad(tenant, version).as_bytes(),
-        )?;
+        WORKSPACE_WRAPPING.unwrap(&self.0, tenant, version, wrapped)
+    }
+}
+
+/// What makes the master key's and a workspace key's derivations and wrapped data keys their
+/// own: each kind has its HKDF salt, envelope prefix and associated data, so a secret derived
+/// from one never equals the other's and a key wrapped by one never opens as the other's.
+struct KeyWrapping {
+    salt: &'static [u8],
+    prefix: &'static str,
+    aad: fn(TenantId, u32) -> String,
+}
+
+const MASTER_WRAPPING: KeyWrapping = KeyWrapping {
+    salt: b"integration-manager/v1",
+    prefix: WRAP_PREFIX,
+    aad: wrap_aad,
+};
+
+const WORKSPACE_WRAPPING: KeyWrapping = KeyWrapping {
+    salt: b"integration-manager/workspace/v1",
+    prefix: WORKSPACE_WRAP_PREFIX,
+    aad: workspace_wrap_aad,
+};
+
+impl KeyWrapping {
+    fn derive(&self, key: &[u8; 32], purpose: &str) -> Zeroizing<[u8; 32]> {
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(self.salt), key);
+        let mut out = Zeroizing::new([0u8; 32]);
+        hk.expand(purpose.as_bytes(), out.as_mut())
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        out
+    }
+
+    fn wrap(&self, key: &[u8; 32], tenant: TenantId, data: &DataKey) -> String {
+        let aad = (self.aad)(tenant, data.version);
+        let (nonce, ciphertext) = seal(&cipher_for(key), data.bytes.as_ref(), aad.as_bytes());
+        format!(
+            "{}.{}.{}",
+            self.prefix,
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(ciphertext)
+        )
+    }
+
+    fn unwrap(
+        &self,
+        key: &[u8; 32],
+        tenant: TenantId,
+        version: u32,
+        wrapped: &str,
+    ) -> Result<DataKey, CryptoError> {
+        let (nonce, ciphertext) = split_wrapped(wrapped, self.prefix)?;
+        let aad = (self.aad)(tenant, version);
+        let plaintext = open(&cipher_for(key), nonce, ciphertext, aad.as_bytes())?;
         data_key(version, &plaintext)
     }
+}
+
+fn cipher_for(key: &[u8; 32]) -> Aes256Gcm {
+    Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key))
 }
 
 fn split_wrapped<'a>(wrapped: &'a str, prefix: &str) -> Result<(&'a str, &'a str), CryptoError> {
@@ -454,7 +465,7 @@ impl DataKey {
     }
 
     fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.bytes.as_ref()))
+        cipher_for(&self.bytes)
     }
 
     pub fn seal(&self, tenant: TenantId, integration: IntegrationId, plaintext: &[u8]) -> String {
