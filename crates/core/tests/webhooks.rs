@@ -12,7 +12,7 @@ use common::{fast_http, SharedServer};
 use integrations_core::webhook::{DeliveryOutcome, SECRET_HEADER};
 use integrations_core::{
     Core, CoreConfig, Credentials, DatabaseTarget, IntegrationConfig, LinkMode, NewIntegration,
-    Session, WebhookRejection,
+    Session, WebhookRejection, WebhookSetup,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use integrations_providers::{MetaClient, PancakeClient};
@@ -47,6 +47,16 @@ fn providers(
         pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
         meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
     })
+}
+
+impl Client {
+    /// The store's webhook as its workspace's own client reads it (secret, path, header, URL).
+    async fn webhook_setup(&self) -> WebhookSetup {
+        self.core
+            .webhook_setup(&self.session, self.shop)
+            .await
+            .unwrap()
+    }
 }
 
 /// Two workspaces on one server, each with a Pancake store of the same shop id (one shop id per
@@ -191,26 +201,14 @@ impl Fixture {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_gets_one_secret_per_store_sealed_and_the_url_once_the_operator_set_it() {
     let f = fixture().await;
-    let first =
-        f.a.core
-            .webhook_setup(&f.a.session, f.a.shop)
-            .await
-            .unwrap();
-    let again =
-        f.a.core
-            .webhook_setup(&f.a.session, f.a.shop)
-            .await
-            .unwrap();
+    let first = f.a.webhook_setup().await;
+    let again = f.a.webhook_setup().await;
     assert_eq!(first.secret.expose_secret(), again.secret.expose_secret());
     assert!(first.secret.expose_secret().len() >= 43, "32 random bytes");
     assert_eq!(first.path, format!("/webhooks/pancake/{}", f.a.shop));
     assert_eq!(first.header, SECRET_HEADER);
     assert_eq!(first.url, None, "no public URL yet");
-    let b =
-        f.b.core
-            .webhook_setup(&f.b.session, f.b.shop)
-            .await
-            .unwrap();
+    let b = f.b.webhook_setup().await;
     assert_ne!(b.secret.expose_secret(), first.secret.expose_secret());
 
     // The server records its public URL (INTEGRATIONS_PUBLIC_URL); clients read it.
@@ -223,11 +221,7 @@ async fn a_workspace_gets_one_secret_per_store_sealed_and_the_url_once_the_opera
         .set_webhook_base_url(Some("https://hooks.shop.vn/"))
         .await
         .unwrap();
-    let setup =
-        f.a.core
-            .webhook_setup(&f.a.session, f.a.shop)
-            .await
-            .unwrap();
+    let setup = f.a.webhook_setup().await;
     assert_eq!(
         setup.url.as_deref(),
         Some(format!("https://hooks.shop.vn/webhooks/pancake/{}", f.a.shop).as_str())
@@ -249,12 +243,7 @@ async fn a_workspace_gets_one_secret_per_store_sealed_and_the_url_once_the_opera
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_and_stock_are_upserted_by_key_and_late_or_repeated_deliveries_change_nothing() {
     let f = fixture().await;
-    let secret =
-        f.a.core
-            .webhook_setup(&f.a.session, f.a.shop)
-            .await
-            .unwrap()
-            .secret;
+    let secret = f.a.webhook_setup().await.secret;
     let secret = secret.expose_secret();
     let deliver = |body: Vec<u8>| {
         let f = &f;
@@ -324,12 +313,7 @@ async fn orders_and_stock_are_upserted_by_key_and_late_or_repeated_deliveries_ch
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_deliveries_are_refused_change_nothing_and_are_logged_without_secrets_or_names() {
     let f = fixture().await;
-    let secret =
-        f.a.core
-            .webhook_setup(&f.a.session, f.a.shop)
-            .await
-            .unwrap()
-            .secret;
+    let secret = f.a.webhook_setup().await.secret;
     let secret = secret.expose_secret().to_owned();
     let good = order(7, "2026-03-01T10:00:00Z", 50_000);
 
@@ -347,10 +331,7 @@ async fn bad_deliveries_are_refused_change_nothing_and_are_logged_without_secret
     );
     assert_eq!(f.deliver(f.b.shop, &secret, &good).await, Err("unknown"));
     // A's secret does not open B's endpoint.
-    f.b.core
-        .webhook_setup(&f.b.session, f.b.shop)
-        .await
-        .unwrap();
+    f.b.webhook_setup().await;
     assert_eq!(
         f.deliver(f.b.shop, &secret, &good).await,
         Err("unauthorized")
@@ -425,18 +406,8 @@ async fn bad_deliveries_are_refused_change_nothing_and_are_logged_without_secret
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_for_one_workspace_never_touches_another_and_reaches_its_clients_mirror() {
     let f = fixture().await;
-    let a_secret =
-        f.a.core
-            .webhook_setup(&f.a.session, f.a.shop)
-            .await
-            .unwrap()
-            .secret;
-    let b_secret =
-        f.b.core
-            .webhook_setup(&f.b.session, f.b.shop)
-            .await
-            .unwrap()
-            .secret;
+    let a_secret = f.a.webhook_setup().await.secret;
+    let b_secret = f.b.webhook_setup().await.secret;
     // Both stores have the same shop id: only the endpoint decides whose rows a delivery writes.
     assert_eq!(
         f.deliver(
