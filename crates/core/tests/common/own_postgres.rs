@@ -54,7 +54,7 @@ impl OwnPostgres {
                 .unwrap();
             assert!(status.success(), "chown the server directory to postgres");
         }
-        let server = Self {
+        let mut server = Self {
             dir,
             bin: bin_dir(),
             port: free_port(),
@@ -73,7 +73,18 @@ impl OwnPostgres {
                 "--no-sync",
             ],
         );
-        server.start_again();
+        // The port was free when chosen but is not reserved: another process (any outgoing
+        // connection takes an ephemeral port) can bind it before the server does. Such a start
+        // fails with "could not bind"; a fresh port then works. Other failures are retried too,
+        // and the last one is reported with the server's log.
+        let mut attempts_left = 4;
+        while let Err(failure) = server.try_start() {
+            attempts_left -= 1;
+            if attempts_left == 0 {
+                panic!("{failure}");
+            }
+            server.port = free_port();
+        }
         let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
         let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
         for sql in [
@@ -95,6 +106,12 @@ impl OwnPostgres {
     }
 
     fn run(&self, program: &str, args: &[&str]) {
+        if let Err(failure) = self.try_run(program, args) {
+            panic!("{failure}");
+        }
+    }
+
+    fn try_run(&self, program: &str, args: &[&str]) -> Result<(), String> {
         let program = self.bin.join(program);
         let mut command = if self.as_postgres_user {
             let mut command = Command::new("runuser");
@@ -104,25 +121,35 @@ impl OwnPostgres {
             Command::new(&program)
         };
         let output = command.args(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{} {:?} failed: {}{}",
+        if output.status.success() {
+            return Ok(());
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        Err(format!(
+            "{} {:?} failed: {}{}\nserver log:\n{}",
             program.display(),
             args,
             String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+            String::from_utf8_lossy(&output.stderr),
+            log
+        ))
     }
 
     /// Starts (again) on the same port and data; returns when it accepts connections.
     pub fn start_again(&self) {
+        if let Err(failure) = self.try_start() {
+            panic!("{failure}");
+        }
+    }
+
+    fn try_start(&self) -> Result<(), String> {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             self.port,
             self.dir.path().display()
         );
         let log = self.dir.path().join("server.log");
-        self.run(
+        self.try_run(
             "pg_ctl",
             &[
                 "-D",
@@ -134,7 +161,7 @@ impl OwnPostgres {
                 "-w",
                 "start",
             ],
-        );
+        )
     }
 
     /// Stops the server, closing every client connection (as a restart or a crash would).
