@@ -5,11 +5,9 @@
 // 2026-11-20T05:00Z, 12:00 in Vietnam.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, screenshotDir, shot, startHarness, uiDir } from './harness.mjs';
+import { eventually, openApp, publishShot, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -160,8 +158,7 @@ describe('Alerts in Vietnamese', () => {
     await eventually(async () => (await open.count()) === 3);
     assert.match(await open.nth(0).textContent(), /Ngày 19\/11\/2026: đã chi 2\.450\.000\u00a0₫/);
     await shot(page, '30-alerts-vi', { fullPage: true });
-    mkdirSync(join(uiDir, '..', 'docs', 'screenshots'), { recursive: true });
-    copyFileSync(join(screenshotDir, '30-alerts-vi.png'), join(uiDir, '..', 'docs', 'screenshots', 'alerts.png'));
+    publishShot('30-alerts-vi', 'alerts.png');
     assert.deepEqual(problems, []);
     await page.context().close();
   });

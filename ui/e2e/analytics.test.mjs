@@ -4,11 +4,9 @@
 // 25th whatever the computer's own time zone says (here Los Angeles, still the 24th).
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, screenshotDir, shot, startHarness, uiDir } from './harness.mjs';
+import { eventually, openApp, publishShot, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -278,8 +276,7 @@ describe('Analytics in Vietnamese', () => {
     await role(page, 'tab', 'Theo chiến dịch').click();
     await eventually(async () => (await rowHeaders(page)).includes('Quảng cáo không có trên Meta'));
     await shot(page, '26-analytics-vi', { fullPage: false });
-    mkdirSync(join(uiDir, '..', 'docs', 'screenshots'), { recursive: true });
-    copyFileSync(join(screenshotDir, '26-analytics-vi.png'), join(uiDir, '..', 'docs', 'screenshots', 'analytics.png'));
+    publishShot('26-analytics-vi', 'analytics.png');
     assert.deepEqual(problems, []);
     await page.context().close();
   });

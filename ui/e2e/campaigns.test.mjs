@@ -5,11 +5,9 @@
 // browser's clock is fixed at 2026-11-24T18:30Z (the 25th in Vietnam).
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, screenshotDir, shot, startHarness, uiDir } from './harness.mjs';
+import { eventually, openApp, publishShot, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -234,8 +232,7 @@ describe('Campaigns in Vietnamese', () => {
     // Its ad set of its own shows opened.
     await tet.getByText('Quà Tết toàn quốc').waitFor();
     await shot(page, '32-campaigns-vi', { fullPage: false });
-    mkdirSync(join(uiDir, '..', 'docs', 'screenshots'), { recursive: true });
-    copyFileSync(join(screenshotDir, '32-campaigns-vi.png'), join(uiDir, '..', 'docs', 'screenshots', 'campaigns.png'));
+    publishShot('32-campaigns-vi', 'campaigns.png');
     assert.deepEqual(problems, []);
     await page.context().close();
   });

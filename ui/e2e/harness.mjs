@@ -3,7 +3,7 @@
 // answered by fake-core.js through @tauri-apps/api/mocks (see shared/reference/tauri-on-linux.md §7).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,17 @@ export async function shot(page, name, { fullPage = true } = {}) {
     ),
   );
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
+}
+
+/**
+ * Copies a screenshot taken by `shot` to docs/screenshots/ (the README's pictures), only when
+ * asked with UPDATE_SCREENSHOTS=1: a run of the suite never changes the checkout it tests.
+ */
+export function publishShot(name, docName) {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  const docs = join(uiDir, '..', 'docs', 'screenshots');
+  mkdirSync(docs, { recursive: true });
+  copyFileSync(join(screenshotDir, `${name}.png`), join(docs, docName));
 }
 
 /** Polls until `check` returns truthy (or, should it never, throws its last failure). */

@@ -4,11 +4,9 @@
 // puts the integration in ERROR. Offline, syncing is refused but the history still reads.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, screenshotDir, shot, startHarness, uiDir } from './harness.mjs';
+import { eventually, openApp, publishShot, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -310,8 +308,7 @@ describe('in Vietnamese', () => {
     // The picture shows no toasts: each leaves by itself a few seconds after it came.
     await eventually(async () => (await page.locator('.toast').count()) === 0);
     await shot(page, '25-sync-vi', { fullPage: false });
-    mkdirSync(join(uiDir, '..', 'docs', 'screenshots'), { recursive: true });
-    copyFileSync(join(screenshotDir, '25-sync-vi.png'), join(uiDir, '..', 'docs', 'screenshots', 'sync.png'));
+    publishShot('25-sync-vi', 'sync.png');
 
     await fake(page, 'releaseSyncs');
     await page.getByText('Đã đồng bộ “Shop thời trang”: 540 bản ghi.').waitFor({ timeout: RUN_MS });
