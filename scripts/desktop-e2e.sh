@@ -4,8 +4,10 @@
 # Expects target/debug/integration-manager built with the UI embedded (scripts/test.sh does it):
 #   npm --prefix ui run build && npm --prefix ui run tauri -- build --debug --no-bundle --ci
 # and rebuilds it that way when it does not embed the current ui/dist.
-# Builds the fake servers and installs tauri-driver when missing. Screenshots land in
-# ui/e2e-desktop/screenshots/. Overrides: APP_BINARY, FAKE_SERVERS_BIN, TAURI_DRIVER, E2E_CLI.
+# Builds the fake servers and the CLI, installs tauri-driver when missing, and starts the test
+# PostgreSQL when TEST_DATABASE_URL is not set (the join step makes a shared workspace there).
+# Screenshots land in ui/e2e-desktop/screenshots/.
+# Overrides: APP_BINARY, FAKE_SERVERS_BIN, TAURI_DRIVER, E2E_CLI, TEST_DATABASE_URL.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
@@ -59,5 +61,10 @@ if [ -z "${E2E_CLI:-}" ]; then
   E2E_CLI=$ROOT/target/debug/integrations
 fi
 export E2E_CLI
+# The join step makes a shared workspace on the test PostgreSQL (and drops it afterwards).
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  TEST_DATABASE_URL=$("$ROOT/scripts/ensure-postgres.sh")
+fi
+export TEST_DATABASE_URL
 
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- npm --prefix ui run test:desktop

@@ -6,7 +6,8 @@
 //   npm --prefix ui run build && npm --prefix ui run tauri -- build --debug --no-bundle --ci
 //   cargo build -p integrations-fake-servers --bin fake-servers
 //   cargo install tauri-driver --locked --version ^2
-// Overrides: APP_BINARY, FAKE_SERVERS_BIN, TAURI_DRIVER (paths).
+// Overrides: APP_BINARY, FAKE_SERVERS_BIN, TAURI_DRIVER (paths). Needs E2E_CLI and
+// TEST_DATABASE_URL (scripts/desktop-e2e.sh sets both).
 //
 // Flow: first run (embedded database) → create a workspace → connect Pancake with a one-shop key
 // (auto-created, named after the shop) → add another store with a three-shop key (choose one) →
@@ -14,7 +15,11 @@
 // the analytics page, empty → the workspace's time zone changed in Settings, followed by it →
 // About (version and commit as `integrations --version`, folders, the logs folder opened) →
 // start at login on and off → Meta Ads connected and both synced from the fakes → a campaign
-// assigned to the store on the Campaigns page, and the store's report gets that campaign's spend.
+// assigned to the store on the Campaigns page, and the store's report gets that campaign's spend
+// → (after the updates, when offered) a shared workspace made with `integrations admin` on the
+// test PostgreSQL (TEST_DATABASE_URL), a store added to it by a colleague's CLI, then the app
+// started fresh joins it with the code pasted on the first-run screen, signs in, lists that
+// store, and leaves it from Settings.
 //
 // With E2E_CLI set (scripts/desktop-e2e.sh sets it), `integrations --version` must name the
 // version and commit the About section shows.
@@ -27,6 +32,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import {
   chmodSync,
@@ -83,6 +89,11 @@ const SECOND_SHOP = 'Mỹ phẩm Hà Nội';
 const AD_ACCOUNT = 'Shop thời trang - Quảng cáo';
 /** The fake ad account's first campaign: it runs all 30 days, and the fashion shop's orders name its ads. */
 const CAMPAIGN = 'Khuyến mãi hè';
+/** The shared workspace the operator makes on the test PostgreSQL, and the store in it. */
+const SHARED_WORKSPACE = 'Chuỗi cửa hàng chung';
+const SHARED_EMAIL = 'chu@chung.vn';
+const SHARED_PASSWORD = 'mật khẩu chung dài';
+const SHARED_SHOP = 'Kho chung Sài Gòn';
 
 /** A port nobody listens on right now. */
 async function freePort() {
@@ -258,6 +269,25 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
   const paths = {};
   let updates;
   let driverPort;
+  /** The app's environment for this run (the join step starts it again with fresh folders). */
+  let appEnv;
+
+  /** tauri-driver on fresh ports; it starts the app with `env` for each session. */
+  const startDriver = async (env) => {
+    const port = await freePort();
+    let nativePort = await freePort();
+    while (nativePort === port) nativePort = await freePort();
+    driverLog = join(tmp, `tauri-driver-${port}.log`);
+    const log = createWriteStream(driverLog);
+    driver = spawn(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    driver.stdout.pipe(log);
+    driver.stderr.pipe(log);
+    await waitForDriver(port, driver, driverLog);
+    driverPort = port;
+  };
 
   /** A WebDriver session: tauri-driver starts the app. */
   const openSession = () =>
@@ -363,9 +393,6 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
 
     fake = await startFakeServers();
 
-    const port = await freePort();
-    let nativePort = await freePort();
-    while (nativePort === port) nativePort = await freePort();
     // Reserved now, listened on later: the check at start finds nobody there (offline).
     const updatePort = await freePort();
     const env = {
@@ -399,16 +426,8 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
       delete env.SSL_CERT_DIR;
       updates = updateServer(tls, updatePort);
     }
-    driverLog = join(tmp, 'tauri-driver.log');
-    const log = createWriteStream(driverLog);
-    driver = spawn(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort)], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    driver.stdout.pipe(log);
-    driver.stderr.pipe(log);
-    await waitForDriver(port, driver, driverLog);
-    driverPort = port;
+    appEnv = env;
+    await startDriver(env);
     browser = await openSession();
   });
 
@@ -427,6 +446,7 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await updates?.stop();
     await stopProcess(driver); // SIGTERM also ends WebKitWebDriver
     await stopProcess(fake?.child);
+    if (shared.database) dropSharedDatabase(shared.database);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -811,12 +831,144 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await waitText(aboutValue('version'), UPDATE.version, 'About after the update');
     await screenshot('updated');
   });
+
+  // Joining a shared workspace: the operator makes one on the test PostgreSQL with
+  // `integrations admin`, a colleague's computer (the CLI, joined with the same code) adds a
+  // store, then the app is started fresh (new data folder, nothing configured), joins with the
+  // code pasted on the first-run screen, signs in and sees that store; Settings › Leave takes it
+  // back to the first-run screen and removes what joining kept.
+  const shared = {};
+  const cli = (args, { env, input } = {}) =>
+    execFileSync(CLI, args, {
+      encoding: 'utf8',
+      input: input === undefined ? '' : `${input}\n`,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, INTEGRATIONS_NO_KEYCHAIN: '1', ...env },
+    });
+
+  step('a shared workspace is made on the server, and a colleague adds a store to it', async () => {
+    assert.ok(CLI, 'E2E_CLI (the `integrations` binary) is needed to make the shared workspace');
+    assert.ok(process.env.TEST_DATABASE_URL, 'TEST_DATABASE_URL (scripts/ensure-postgres.sh prints it)');
+    shared.database = `it_${randomBytes(16).toString('hex')}`;
+    psql(`CREATE DATABASE ${shared.database}`);
+    const ownerUrl = new URL(process.env.TEST_DATABASE_URL);
+    ownerUrl.pathname = `/${shared.database}`;
+    const operator = {
+      DATABASE_URL: ownerUrl.toString(),
+      INTEGRATIONS_MASTER_KEY: randomBytes(32).toString('base64'),
+      INTEGRATIONS_DATA_DIR: join(tmp, 'operator'),
+    };
+    mkdirSync(operator.INTEGRATIONS_DATA_DIR);
+    cli(['--json', 'admin', 'init'], { env: operator });
+    const printed = cli(['admin', 'create-workspace', '--name', SHARED_WORKSPACE, '--owner-email', SHARED_EMAIL], {
+      env: operator,
+      input: SHARED_PASSWORD,
+    });
+    shared.code = printed.trim().split('\n').at(-1);
+    assert.match(shared.code, /^imc1\./, 'the code is the last line');
+
+    const colleague = {
+      INTEGRATIONS_DATA_DIR: join(tmp, 'colleague'),
+      PANCAKE_POS_BASE_URL: fake.urls.pancake_base_url,
+      META_GRAPH_BASE_URL: fake.urls.meta_base_url,
+    };
+    mkdirSync(colleague.INTEGRATIONS_DATA_DIR);
+    cli(['--json', 'join'], { env: colleague, input: shared.code });
+    cli(['--json', 'sign-in', '--email', SHARED_EMAIL], { env: colleague, input: SHARED_PASSWORD });
+    const created = JSON.parse(
+      cli(['--json', 'create', '--provider', 'PANCAKE_POS', '--shop-id', '7012345', '--name', SHARED_SHOP], {
+        env: colleague,
+        input: 'three-shops',
+      }),
+    );
+    assert.equal(created.name, SHARED_SHOP);
+  });
+
+  step('the app started fresh joins with the pasted code and names the workspace at sign-in', async () => {
+    // A new computer: its own folders, nothing chosen yet, no database URL and no master key.
+    await browser.deleteSession().catch(() => undefined);
+    await stopProcess(driver);
+    const fresh = join(tmp, 'joined');
+    paths.joined = join(fresh, 'data');
+    for (const dir of ['home', 'data', 'xdg-data', 'xdg-config', 'xdg-cache']) mkdirSync(join(fresh, dir), { recursive: true });
+    const env = {
+      ...appEnv,
+      HOME: join(fresh, 'home'),
+      INTEGRATIONS_DATA_DIR: paths.joined,
+      XDG_DATA_HOME: join(fresh, 'xdg-data'),
+      XDG_CONFIG_HOME: join(fresh, 'xdg-config'),
+      XDG_CACHE_HOME: join(fresh, 'xdg-cache'),
+      INTEGRATIONS_UPDATE_ENDPOINT: '',
+    };
+    await startDriver(env);
+    browser = await openSession();
+
+    await heading('Welcome to Integration Manager').waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no first-run screen' });
+    const joinChoice = browser.$(`//label[.//span[normalize-space()='Join a shared workspace']]//input[@type='radio']`);
+    await joinChoice.click();
+    await byLabel('Connection code').setValue(shared.code);
+    await screenshot('join-code');
+    await button('Join workspace').click();
+
+    await heading(`Sign in to ${SHARED_WORKSPACE}`).waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'the sign-in screen does not name the workspace' });
+    assert.equal(await browser.$(`//*[@role='tab'][normalize-space()='Create workspace']`).isExisting(), false,
+      'workspaces are the operator\'s to make');
+    assert.ok(!(await browser.getPageSource()).includes(shared.code), 'the code is on no screen after joining');
+    const kept = readdirSync(paths.joined);
+    assert.ok(kept.some((name) => name.startsWith('workspace')), `joining kept the code: ${kept}`);
+  });
+
+  step('signed in with email and password, the app shows the store the colleague added', async () => {
+    await byLabel('Email').setValue(SHARED_EMAIL);
+    await byLabel('Password').setValue(SHARED_PASSWORD);
+    await browser.$(`//form[@aria-label='Sign in']//button[@type='submit']`).click();
+    await row(SHARED_SHOP).waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'the workspace\'s store is not listed' });
+    await waitText(storeCount(), '1 store connected', 'Pancake card');
+    assert.ok((await browser.$('header').getText()).includes(SHARED_WORKSPACE), 'the header names the workspace');
+    await screenshot('joined');
+  });
+
+  step('Settings names the workspace and its server; Leave goes back to the first-run screen', async () => {
+    await button('⚙ Settings').click();
+    await heading('Shared workspace').waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no Shared workspace card' });
+    assert.equal(await browser.$('[data-testid="joined-workspace"]').getText(), SHARED_WORKSPACE);
+    assert.ok((await browser.$('[data-testid="joined-server"]').getText()).endsWith(`/${shared.database}`));
+    const leave = button('Leave this workspace');
+    await leave.scrollIntoView({ block: 'center' });
+    await screenshot('joined-settings');
+    await leave.click();
+    const dialog = browser.$(`//*[@role='alertdialog']`);
+    await dialog.waitForDisplayed({ timeout: UI_TIMEOUT });
+    await dialog.$(`.//button[normalize-space()='Leave this workspace']`).click();
+
+    await heading('Welcome to Integration Manager').waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'leaving did not return to the first-run screen' });
+    const left = readdirSync(paths.joined).filter((name) => name.startsWith('workspace') || name.startsWith('mirror'));
+    assert.deepEqual(left, [], 'leaving removes the code and the local copy');
+    await screenshot('left');
+  });
 });
 
 /** The order count a suggestion names ("Suggested from 12 orders: …"). */
 async function ordersIn(element) {
   await element.waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no suggestion from the orders' });
   return (await element.getText()).match(/from ([\d,]+) orders?/)?.[1] ?? '?';
+}
+
+/** Runs SQL on the test server as its ordinary test role (scripts/ensure-postgres.sh). */
+function psql(sql) {
+  return execFileSync('psql', [process.env.TEST_DATABASE_URL, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Drops a database this test made, and the roles `admin init` made for it (named after it). */
+function dropSharedDatabase(name) {
+  psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const roles = psql(
+    `SELECT rolname FROM pg_roles WHERE rolname LIKE '${name}\\_%' ORDER BY rolname LIKE '%\\_w\\_%' DESC`,
+  ).split('\n').filter(Boolean);
+  for (const role of roles) psql(`DROP ROLE IF EXISTS "${role}"`);
 }
 
 /** An XPath string literal for any text (quotes included). */
