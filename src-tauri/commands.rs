@@ -8,10 +8,11 @@
 use integrations_core::alerts::{Alert, AlertList, AlertSettings};
 use integrations_core::analytics::assignment::{Campaign, CampaignAssignment};
 use integrations_core::analytics::{Report, ReportQuery};
+use integrations_core::store::webhooks::DeliveryRecord;
 use integrations_core::{
     Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,
-    ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch, SignedIn, SyncProgress,
-    SyncRun, SyncSchedule,
+    ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch, RealtimeOrders,
+    SignedIn, SyncProgress, SyncRun, SyncSchedule,
 };
 use secrecy::SecretString;
 use tauri::{AppHandle, Runtime};
@@ -574,6 +575,47 @@ pub async fn set_alert_settings(
     let core = state.core().await?;
     let session = state.session().await?;
     core.set_alert_settings(&session, settings)
+        .await
+        .map_err(payload)
+}
+
+/// Whether a Pancake store receives its orders in real time (webhooks to the shared server),
+/// and when the last delivery came. Nothing secret: the webhook's secret stays in the core.
+pub async fn realtime_orders(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+    id: IntegrationId,
+) -> CommandResult<RealtimeOrders> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.realtime_orders(&session, id).await.map_err(payload)
+}
+
+/// Turns *Receive orders in real time* on (the core registers the webhook with Pancake) or off
+/// (unregisters it). The polling schedule stays on as the reconciler either way.
+pub async fn set_realtime_orders(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+    id: IntegrationId,
+    enabled: bool,
+) -> CommandResult<RealtimeOrders> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.set_realtime_orders(&session, id, enabled)
+        .await
+        .map_err(payload)
+}
+
+/// The integration's latest webhook deliveries, newest first (50 unless asked).
+pub async fn webhook_deliveries(
+    state: &AppState,
+    _: &AppHandle<impl Runtime>,
+    id: IntegrationId,
+    limit: Option<i64>,
+) -> CommandResult<Vec<DeliveryRecord>> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    core.webhook_deliveries(&session, id, limit.unwrap_or(50))
         .await
         .map_err(payload)
 }

@@ -68,6 +68,12 @@ macro_rules! operations {
             ) -> Vec<SyncRun>;
             sync_schedule(id: IntegrationId) -> Option<SyncSchedule>;
             set_sync_interval(id: IntegrationId, minutes: i32) -> SyncSchedule;
+            realtime_orders(id: IntegrationId) -> RealtimeOrders;
+            set_realtime_orders(id: IntegrationId, enabled: bool) -> RealtimeOrders;
+            webhook_deliveries(
+                id: IntegrationId,
+                #[ts(optional, type = "number | null")] limit: Option<i64>,
+            ) -> Vec<DeliveryRecord>;
 
             report(query: ReportQuery) -> Report;
             export_report(query: ReportQuery) -> String;

@@ -1089,3 +1089,229 @@ fn each_alert_reaches_the_notification_sink_once_and_only_the_signed_in_workspac
         "NOT_FOUND"
     );
 }
+
+/// *Receive orders in real time* through the command layer on a real shared server: the switch
+/// registers the webhook with Pancake (the fake records the `PUT`, with the URL below the
+/// server's public address and the secret header), a delivery the server takes shows as the
+/// last delivery and in the delivery log (kind, outcome, order id), a refused one too, and
+/// turning it off unregisters. No answer holds the secret, the customer's name or phone.
+#[test]
+fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secrets() {
+    let server = tauri::async_runtime::block_on(common::SharedServer::new());
+    let access = tauri::async_runtime::block_on(server.workspace("Shop thời trang", "chu@shop.vn"));
+    let dir = TempDir::new();
+    let (_app, window, pancake, meta) = app_with_fakes(&dir);
+    call(
+        &window,
+        "join_workspace",
+        json!({ "code": secrecy::ExposeSecret::expose_secret(&access.code) }),
+    )
+    .unwrap();
+    call(
+        &window,
+        "sign_in",
+        json!({ "email": "chu@shop.vn", "password": "mật khẩu 123" }),
+    )
+    .unwrap();
+    let connected = call(
+        &window,
+        "connect_pancake",
+        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
+    )
+    .unwrap();
+    let id = connected["integration"]["id"].as_str().unwrap().to_owned();
+    let shop: i64 = connected["integration"]["config"]["shopId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut transcript = String::new();
+
+    // Before the operator sets the server's public address, there is nothing to turn on.
+    let before = call(&window, "realtime_orders", json!({ "id": id })).unwrap();
+    assert_eq!(before["available"], false, "{before}");
+    let refused = call(
+        &window,
+        "set_realtime_orders",
+        json!({ "id": id, "enabled": true }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "CONFIGURATION", "{refused}");
+    assert!(pancake.webhook(shop).is_none(), "nothing reached Pancake");
+
+    tauri::async_runtime::block_on(async {
+        let owner = sqlx::PgPool::connect(&server.url).await.unwrap();
+        sqlx::query("UPDATE server_identity SET webhook_base_url = 'https://hooks.shop.vn'")
+            .execute(&owner)
+            .await
+            .unwrap();
+        owner.close().await;
+    });
+    let off = call(&window, "realtime_orders", json!({ "id": id })).unwrap();
+    assert_eq!(off["available"], true, "{off}");
+    assert_eq!(off["enabled"], false, "{off}");
+    assert_eq!(off["lastDeliveryAt"], Value::Null);
+    assert_eq!(
+        call(&window, "webhook_deliveries", json!({ "id": id })).unwrap(),
+        json!([])
+    );
+
+    let on = call(
+        &window,
+        "set_realtime_orders",
+        json!({ "id": id, "enabled": true }),
+    )
+    .unwrap();
+    transcript.push_str(&on.to_string());
+    let url = format!("https://hooks.shop.vn/webhooks/pancake/{id}");
+    assert_eq!(on["enabled"], true, "{on}");
+    assert_eq!(on["url"], url.as_str());
+    assert!(on["registeredAt"].is_string(), "{on}");
+    let registered = pancake.webhook(shop).expect("the PUT reached Pancake");
+    assert_eq!(registered["webhook_enable"], true);
+    assert_eq!(registered["webhook_url"], url.as_str());
+    let secret = registered["webhook_headers"]["X-Integrations-Secret"]
+        .as_str()
+        .expect("the secret header is registered")
+        .to_owned();
+    assert!(secret.len() >= 32, "a real secret: {secret:?}");
+
+    // The server takes one order and refuses a delivery with a wrong secret.
+    let integration: uuid::Uuid = id.parse().unwrap();
+    let host_dir = TempDir::new();
+    tauri::async_runtime::block_on(async {
+        let mut config = CoreConfig::standalone(host_dir.0.clone());
+        config.use_keychain = false;
+        config.database = integrations_core::DatabaseTarget::Postgres {
+            url: server.server_url.clone(),
+        };
+        config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
+        let providers = integrations_core::gateway::HttpProviders {
+            pancake: integrations_providers::PancakeClient::new(
+                &pancake.base_url,
+                Default::default(),
+            )
+            .unwrap(),
+            meta: integrations_providers::MetaClient::new(
+                &meta.base_url,
+                "v27.0",
+                Default::default(),
+            )
+            .unwrap(),
+        };
+        let host = config.open(std::sync::Arc::new(providers)).await.unwrap();
+        let order = json!({
+            "id": 4242, "shop_id": shop, "status": 1,
+            "inserted_at": "2026-03-01T08:00:00Z", "updated_at": "2026-03-01T09:00:00Z",
+            "total_price": 350000, "order_currency": "VND",
+            "bill_full_name": "Nguyễn Thị Hồng Nhung", "bill_phone_number": "0912345678",
+            "items": [{"variation_id": "v-1", "quantity": 1,
+                       "variation_info": {"retail_price": 350000}}]
+        })
+        .to_string();
+        let target = host
+            .authenticate_webhook(integration, Some(secret.as_bytes()))
+            .await
+            .unwrap()
+            .expect("the registered secret is the server's");
+        let outcome = host
+            .take_webhook_delivery(&target, order.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(outcome.as_str(), "stored");
+        let Err(integrations_core::WebhookRejection::Unauthorized(target)) = host
+            .authenticate_webhook(integration, Some(b"not-the-secret"))
+            .await
+            .unwrap()
+        else {
+            panic!("a wrong secret is refused");
+        };
+        host.log_webhook_refusal(
+            &target,
+            integrations_core::webhook::DeliveryKind::Unknown,
+            integrations_core::webhook::DeliveryOutcome::Unauthorized,
+            12,
+        )
+        .await
+        .unwrap();
+    });
+
+    let status = call(&window, "realtime_orders", json!({ "id": id })).unwrap();
+    transcript.push_str(&status.to_string());
+    assert!(status["lastDeliveryAt"].is_string(), "{status}");
+    let log = call(
+        &window,
+        "webhook_deliveries",
+        json!({ "id": id, "limit": 10 }),
+    )
+    .unwrap();
+    transcript.push_str(&log.to_string());
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    // Newest first: the refusal, then the order.
+    assert_eq!(log[0]["outcome"], "unauthorized");
+    assert_eq!(log[1]["outcome"], "stored");
+    assert_eq!(log[1]["kind"], "order");
+    assert_eq!(log[1]["reference"], "4242");
+    assert_eq!(log[1]["integrationId"], id.as_str());
+    assert_eq!(log[1]["receivedAt"], status["lastDeliveryAt"]);
+    let one = call(
+        &window,
+        "webhook_deliveries",
+        json!({ "id": id, "limit": 1 }),
+    )
+    .unwrap();
+    assert_eq!(one.as_array().unwrap().len(), 1);
+
+    let unregistered = call(
+        &window,
+        "set_realtime_orders",
+        json!({ "id": id, "enabled": false }),
+    )
+    .unwrap();
+    transcript.push_str(&unregistered.to_string());
+    assert_eq!(unregistered["enabled"], false, "{unregistered}");
+    assert_eq!(unregistered["url"], Value::Null);
+    assert_eq!(pancake.webhook(shop).unwrap()["webhook_enable"], false);
+
+    for leak in [
+        secret.as_str(),
+        "SECRET-KEY-1234",
+        "Nguyễn",
+        "0912345678",
+        "X-Integrations-Secret",
+    ] {
+        assert!(
+            !transcript.contains(leak),
+            "an answer holds {leak:?}: {transcript}"
+        );
+    }
+    drop(_app);
+    tauri::async_runtime::block_on(server.cleanup());
+}
+
+#[test]
+fn on_a_computer_on_its_own_real_time_orders_are_unavailable_and_the_log_says_why() {
+    let dir = TempDir::new();
+    let (_app, window, _pancake, _meta) = app_with_fakes(&dir);
+    sign_up(&window);
+    let connected = call(
+        &window,
+        "connect_pancake",
+        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
+    )
+    .unwrap();
+    let id = connected["integration"]["id"].as_str().unwrap().to_owned();
+    let status = call(&window, "realtime_orders", json!({ "id": id })).unwrap();
+    assert_eq!(status["available"], false, "{status}");
+    assert_eq!(status["enabled"], false, "{status}");
+    let err = call(
+        &window,
+        "set_realtime_orders",
+        json!({ "id": id, "enabled": true }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "CONFIGURATION", "{err}");
+    let err = call(&window, "webhook_deliveries", json!({ "id": id })).unwrap_err();
+    assert_eq!(err["code"], "CONFIGURATION", "{err}");
+}

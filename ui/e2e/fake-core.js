@@ -40,6 +40,13 @@
 // Alerts: seed `alerts` (each as the core answers it) are the signed-in workspace's; `dismiss_alert`
 // marks one and needs the server; `set_alert_settings` checks the core's ranges (VALIDATION).
 //
+// Real-time orders (shared mode): seed `publicUrl` is the server's public address (none: the
+// switch cannot be turned on, CONFIGURATION, as the core says). `set_realtime_orders` registers
+// or unregisters the store's webhook with Pancake, kept in `state.pancakeWebhooks` by shop id (as
+// the fake Pancake records the PUT), and needs the server. Seed `deliveries` ({<integration
+// name>: [{receivedAt, kind, outcome, sizeBytes, reference}]}, newest first) fill the delivery log;
+// `deliver(name, delivery)` is Pancake posting one. On a computer on its own there are none.
+//
 // Time zones: every workspace has one (Asia/Ho_Chi_Minh unless a seed user names another with
 // `timeZone`); reports count days in it unless the query names another. `set_time_zone` checks the
 // name against the browser's Intl (VALIDATION) and needs the server (OFFLINE), as the core does.
@@ -87,6 +94,14 @@ function installFakeCore(seed) {
     exports: [],
     /** The signed-in workspace's alerts (seed `alerts`, as the core answers them), newest first. */
     alerts: (seed.alerts || []).slice(),
+    /** The shared server's public address for webhooks (seed `publicUrl`). */
+    publicUrl: seed.publicUrl || null,
+    /** Integration id → {url, registeredAt} while it receives orders in real time. */
+    realtime: {},
+    /** Shop id → the webhook settings last registered with Pancake (`PUT /shops/{id}`). */
+    pancakeWebhooks: {},
+    /** Integration id → its deliveries, newest first. */
+    deliveries: {},
     /** Its thresholds (the core's defaults unless the seed says otherwise). */
     alertSettings: Object.assign(
       { spendSpikePercent: 200, roasFloorPercent: 100, roasDropPercent: 30, quietWeeks: 4, quietMinMinutes: 60, syncFailingHours: 6, tokenExpiryDays: 7 },
@@ -181,6 +196,10 @@ function installFakeCore(seed) {
     if (s.schedule) Object.assign(state.schedules[made.id], s.schedule);
     state.session = saved;
   }
+  for (const [name, deliveries] of Object.entries(seed.deliveries || {})) {
+    const i = state.integrations.find((x) => x.name === name);
+    state.deliveries[i.id] = deliveries.map((d) => Object.assign({ integrationId: i.id, reference: null, sizeBytes: 0 }, d));
+  }
   for (const r of seed.runs || []) {
     const i = state.integrations.find((x) => x.name === r.name);
     state.runs.push({
@@ -203,6 +222,21 @@ function installFakeCore(seed) {
   };
   const moved = () => {
     state.dataVersion += 1;
+  };
+  const TAKEN = ['stored', 'unchanged', 'ignored'];
+  /** `realtime_orders`: nothing secret, as the core answers. */
+  const realtimeOf = (i) => {
+    if (state.mode !== 'shared') return { available: false, enabled: false, url: null, registeredAt: null, lastDeliveryAt: null };
+    needsServer();
+    const on = state.realtime[i.id];
+    const last = (state.deliveries[i.id] || []).find((d) => TAKEN.includes(d.outcome));
+    return {
+      available: i.provider === 'PANCAKE_POS' && Boolean(state.publicUrl),
+      enabled: Boolean(on),
+      url: on ? on.url : null,
+      registeredAt: on ? on.registeredAt : null,
+      lastDeliveryAt: last ? last.receivedAt : null,
+    };
   };
   /** Offline: the change is applied to the mirror (version unchanged) and waits in the outbox. */
   const queue = (i, change) => {
@@ -985,6 +1019,33 @@ function installFakeCore(seed) {
       s.nextRunAt = new Date(Date.parse(i.lastSyncAt || now()) + minutes * 60000).toISOString();
       return scheduleOf(i);
     },
+    realtime_orders: ({ id }) => realtimeOf(find(id)),
+    set_realtime_orders: ({ id, enabled }) => {
+      const i = find(id);
+      needsServer();
+      if (state.mode !== 'shared')
+        fail('CONFIGURATION', 'Receiving orders in real time needs a shared server: Pancake posts to its address, which a computer on its own has not.');
+      if (i.provider !== 'PANCAKE_POS') fail('VALIDATION', 'Only Pancake POS integrations send webhooks.');
+      const shop = i.config.shopId;
+      if (enabled) {
+        if (!state.publicUrl)
+          fail('CONFIGURATION', "The server's public address is not set yet: ask its operator to set INTEGRATIONS_PUBLIC_URL where `integrations serve` runs.");
+        const url = state.publicUrl + '/webhooks/pancake/' + i.id;
+        state.pancakeWebhooks[shop] = { webhook_enable: true, webhook_url: url, webhook_headers: { 'X-Integrations-Secret': 'secret-of-' + i.id } };
+        state.realtime[i.id] = { url, registeredAt: now() };
+      } else {
+        state.pancakeWebhooks[shop] = { webhook_enable: false };
+        delete state.realtime[i.id];
+      }
+      return realtimeOf(i);
+    },
+    webhook_deliveries: ({ id, limit }) => {
+      const i = find(id);
+      if (state.mode !== 'shared')
+        fail('CONFIGURATION', 'Receiving orders in real time needs a shared server: Pancake posts to its address, which a computer on its own has not.');
+      needsServer();
+      return (state.deliveries[i.id] || []).slice(0, Math.min(Math.max(limit || 50, 1), 500));
+    },
     report: ({ query }) => reportOf(query),
     list_campaigns: () => campaignsOf(account().tenantId),
     assign_campaign: ({ assignment }) => assign(account().tenantId, account().email, assignment),
@@ -1140,6 +1201,12 @@ function installFakeCore(seed) {
         changedBy: 'ke-toan@shop.vn',
       };
       moved();
+    },
+    /** Pancake posts a delivery to the store's webhook: it goes to the top of its log. */
+    deliver(name, delivery) {
+      const i = state.integrations.find((x) => x.name === name);
+      const log = (state.deliveries[i.id] = state.deliveries[i.id] || []);
+      log.unshift(Object.assign({ integrationId: i.id, receivedAt: now(), reference: null, sizeBytes: 0 }, delivery));
     },
     /** While offline, someone deletes the integration on the server. */
     deleteOnServer(name) {

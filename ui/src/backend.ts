@@ -154,6 +154,11 @@ export const backend = {
    * Ad spend against sales for a range of days, by day, campaign or ad (days in the query's time
    * zone, the workspace's when absent; `report.timeZone` says which). VALIDATION for a backwards or too long range.
    */
+  realtimeOrders: (id: string) => invoke('realtime_orders', { id }),
+  setRealtimeOrders: (id: string, enabled: boolean) => invoke('set_realtime_orders', { id, enabled }),
+  webhookDeliveries: (id: string, limit?: number) =>
+    invoke('webhook_deliveries', limit === undefined ? { id } : { id, limit }),
+
   report: (query: ReportQuery) => invoke('report', { query }),
   /** Saves the same report's table as CSV (UTF-8 with BOM) in Downloads; answers with its path. */
   exportReport: (query: ReportQuery) => invoke('export_report', { query }),

@@ -26,6 +26,8 @@ export type { LinkMode } from './bindings/LinkMode';
 export type { OfflineChange } from './bindings/OfflineChange';
 export type { Preferences } from './bindings/Preferences';
 export type { Provider } from './bindings/Provider';
+export type { RealtimeOrders } from './bindings/RealtimeOrders';
+export type { DeliveryRecord } from './bindings/DeliveryRecord';
 export type { QueuedChange } from './bindings/QueuedChange';
 export type { ShopChoice } from './bindings/ShopChoice';
 export type { SyncOutcome } from './bindings/SyncOutcome';

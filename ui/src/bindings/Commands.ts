@@ -12,9 +12,11 @@ import type { ConflictChoice } from "./ConflictChoice";
 import type { ConnectOutcome } from "./ConnectOutcome";
 import type { ConnectionTestResult } from "./ConnectionTestResult";
 import type { Connectivity } from "./Connectivity";
+import type { DeliveryRecord } from "./DeliveryRecord";
 import type { Integration } from "./Integration";
 import type { IntegrationPatch } from "./IntegrationPatch";
 import type { Preferences } from "./Preferences";
+import type { RealtimeOrders } from "./RealtimeOrders";
 import type { Report } from "./Report";
 import type { ReportQuery } from "./ReportQuery";
 import type { SyncProgress } from "./SyncProgress";
@@ -53,6 +55,9 @@ export type Commands = {
   sync_history: { args: { id: string, limit?: number | null, }, result: Array<SyncRun> },
   sync_schedule: { args: { id: string, }, result: SyncSchedule | null },
   set_sync_interval: { args: { id: string, minutes: number, }, result: SyncSchedule },
+  realtime_orders: { args: { id: string, }, result: RealtimeOrders },
+  set_realtime_orders: { args: { id: string, enabled: boolean, }, result: RealtimeOrders },
+  webhook_deliveries: { args: { id: string, limit?: number | null, }, result: Array<DeliveryRecord> },
   report: { args: { query: ReportQuery, }, result: Report },
   export_report: { args: { query: ReportQuery, }, result: string },
   list_campaigns: { args: Record<string, never>, result: Array<Campaign> },
@@ -103,6 +108,9 @@ export const commandNames = [
   "sync_history",
   "sync_schedule",
   "set_sync_interval",
+  "realtime_orders",
+  "set_realtime_orders",
+  "webhook_deliveries",
   "report",
   "export_report",
   "list_campaigns",

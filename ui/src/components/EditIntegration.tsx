@@ -13,6 +13,7 @@ import { useBackendError } from '../session';
 import type { ErrorPayload, Integration, IntegrationPatch } from '../types';
 import { ErrorAlert } from './ErrorAlert';
 import { Field } from './Field';
+import { RealtimeOrdersSection } from './RealtimeOrders';
 import { StatusBadge } from './StatusBadge';
 import { useToast } from './Toasts';
 
@@ -243,6 +244,7 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
           </button>
         </div>
       </form>
+      {integration.provider === 'PANCAKE_POS' && <RealtimeOrdersSection integration={integration} />}
     </div>
   );
 }

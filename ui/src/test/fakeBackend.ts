@@ -16,6 +16,7 @@ import type {
   Connectivity,
   Integration,
   Preferences,
+  RealtimeOrders,
   SyncProgress,
   SyncRun,
   SyncSchedule,
@@ -189,6 +190,9 @@ export function makeFakeBackend(): FakeBackend {
     syncHistory: vi.fn(),
     syncSchedule: vi.fn(),
     setSyncInterval: vi.fn(),
+    realtimeOrders: vi.fn(),
+    setRealtimeOrders: vi.fn(),
+    webhookDeliveries: vi.fn(),
     report: vi.fn(),
     exportReport: vi.fn(),
     setTimeZone: vi.fn(),
@@ -234,8 +238,18 @@ export function resetFakeBackend(api: FakeBackend) {
   api.onUpdateProgress.mockResolvedValue(() => undefined);
   api.alerts.mockResolvedValue({ alerts: [], unread: 0, computedOffline: false });
   api.alertSettings.mockResolvedValue(defaultAlertSettings);
+  api.realtimeOrders.mockResolvedValue(realtimeOff);
   api.onAlertsChanged.mockResolvedValue(() => undefined);
 }
+
+/** `realtime_orders` on a computer on its own: nothing to turn on. */
+export const realtimeOff: RealtimeOrders = {
+  available: false,
+  enabled: false,
+  url: null,
+  registeredAt: null,
+  lastDeliveryAt: null,
+};
 
 export const defaultAlertSettings: AlertSettings = {
   spendSpikePercent: 200,

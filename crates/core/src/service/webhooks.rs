@@ -36,8 +36,9 @@ pub struct WebhookSetup {
 }
 
 /// *Receive orders in real time* for an integration's Edit dialog: nothing secret.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct RealtimeOrders {
     /// The operator has set the server's public URL: real time can be turned on.
     pub available: bool,

@@ -34,15 +34,19 @@ pub struct WebhookTarget {
     pub external_id: String,
 }
 
-/// One logged delivery.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+/// One logged delivery, as the integration's delivery log shows it: no header, no body.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct DeliveryRecord {
     #[sqlx(try_from = "DbUuid")]
     pub integration_id: IntegrationId,
     pub received_at: DateTime<Utc>,
+    /// `order`, `stock`, `customer`, `product`, `auto_call` or `unknown`.
     pub kind: String,
+    /// `stored`, `unchanged`, `ignored` (taken) or why it was refused (`unauthorized`, …).
     pub outcome: String,
     pub size_bytes: i32,
+    /// The order, variation, customer or product id it was about.
     pub reference: Option<String>,
 }
