@@ -462,6 +462,10 @@ fn offline_the_commands_serve_the_mirror_queue_edits_and_refuse_the_rest() {
     tauri::async_runtime::block_on(core.enable_integration(&session, created.id)).unwrap();
     let online = call(&window, "connectivity_status", json!({})).unwrap();
     assert_eq!(online["mode"], "ONLINE");
+    // The link says online before its first pull ends; under load the server could stop before
+    // that pull, leaving a mirror that never caught up. The pull the link would run next, run
+    // now: what follows is about the commands offline, not the link's timing.
+    tauri::async_runtime::block_on(shared.pull(session.tenant_id())).expect("the mirror pulls");
 
     pg.stop();
     wait_for(LinkMode::Offline);
