@@ -173,21 +173,17 @@ impl AccountStore for SharedStore {
     async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()> {
         // Revoke locally too: a session ended offline must not come back from the mirror.
         self.mirror.revoke_refresh_family(tenant, family).await?;
-        if self.mode() != LinkMode::Offline {
-            match self.ready().await {
-                Ok(server) => {
-                    match bounded(CALL_TIMEOUT, server.revoke_refresh_family(tenant, family)).await
-                    {
-                        Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                        other => return other,
-                    }
-                }
-                Err(StoreError::Unavailable(detail)) => self.lost(&detail),
-                Err(err) => return Err(err),
-            }
+        let reachable = self.mode() != LinkMode::Offline;
+        match self
+            .ask_server(reachable, |server| {
+                server.revoke_refresh_family(tenant, family)
+            })
+            .await
+        {
+            Some(answer) => answer,
+            // Offline: the server revokes it when it answers again.
+            None => self.queue_revocation(tenant, family).await,
         }
-        // Offline: the server revokes it when it answers again.
-        self.queue_revocation(tenant, family).await
     }
 
     async fn reserve_login_attempt(
