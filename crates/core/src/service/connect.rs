@@ -2,6 +2,7 @@
 //! flows built on it, and the connection test of a stored integration.
 
 use std::collections::HashSet;
+use std::future::Future;
 
 use secrecy::SecretString;
 use serde::Serialize;
@@ -85,19 +86,16 @@ impl Core {
     ) -> CoreResult<Vec<ShopChoice>> {
         self.require_online("Looking up your stores")?;
         Credentials::pancake(api_key.clone()).validate()?;
-        let shops = self
-            .providers
-            .discover_shops(api_key)
-            .await
-            .map_err(provider_err)?;
-        let connected = self.connected_ids(session, Provider::PancakePos).await?;
-        Ok(shops
+        let lookup = self.providers.discover_shops(api_key);
+        let found = self.mark_connected(session, Provider::PancakePos, lookup, |shop| &shop.id);
+        Ok(found
+            .await?
             .into_iter()
-            .map(|shop| ShopChoice {
-                already_connected: connected.contains(&shop.id),
+            .map(|(shop, already_connected)| ShopChoice {
                 id: shop.id,
                 name: shop.name,
                 avatar_url: shop.avatar_url,
+                already_connected,
             })
             .collect())
     }
@@ -110,16 +108,14 @@ impl Core {
     ) -> CoreResult<Vec<AdAccountChoice>> {
         self.require_online("Looking up your ad accounts")?;
         Credentials::meta(access_token.clone()).validate()?;
+        let lookup = self.providers.discover_ad_accounts(access_token);
         let accounts = self
-            .providers
-            .discover_ad_accounts(access_token)
-            .await
-            .map_err(provider_err)?;
-        let connected = self.connected_ids(session, Provider::MetaAds).await?;
+            .mark_connected(session, Provider::MetaAds, lookup, |account| &account.id)
+            .await?;
         Ok(accounts
             .into_iter()
-            .map(|account| AdAccountChoice {
-                already_connected: connected.contains(&account.id),
+            .map(|(account, already_connected)| AdAccountChoice {
+                already_connected,
                 id: account.id,
                 name: account.name,
                 account_status: account.account_status,
@@ -127,6 +123,26 @@ impl Core {
                 active: account.active,
                 currency: account.currency,
                 timezone_name: account.timezone_name,
+            })
+            .collect())
+    }
+
+    /// What a provider's lookup found, each with whether this tenant already connected it
+    /// (by the provider's own id: shop id, ad account id).
+    async fn mark_connected<T>(
+        &self,
+        session: &Session,
+        provider: Provider,
+        lookup: impl Future<Output = Result<Vec<T>, ProviderFailure>>,
+        external_id: impl Fn(&T) -> &String,
+    ) -> CoreResult<Vec<(T, bool)>> {
+        let found = lookup.await.map_err(provider_err)?;
+        let connected = self.connected_ids(session, provider).await?;
+        Ok(found
+            .into_iter()
+            .map(|item| {
+                let already_connected = connected.contains(external_id(&item));
+                (item, already_connected)
             })
             .collect())
     }
