@@ -23,10 +23,10 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{Backend, TestEnv};
+use common::{unused_credentials, Backend, TestEnv};
 use integrations_core::alerts::{Alert, AlertDetails, AlertRule, AlertSettings};
 use integrations_core::store::{SyncBatch, SyncRunRecord};
-use integrations_core::{CoreError, Credentials, IntegrationConfig, NewIntegration, Session};
+use integrations_core::{CoreError, Credentials, IntegrationConfig, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
 use secrecy::SecretString;
 use serde_json::json;
@@ -54,11 +54,7 @@ async fn integration(
     name: &str,
     config: IntegrationConfig,
 ) -> Uuid {
-    let credentials = match config {
-        IntegrationConfig::PancakePos { .. } => Credentials::pancake(SecretString::from("pk_test")),
-        IntegrationConfig::MetaAds { .. } => Credentials::meta(SecretString::from("EAAB_test")),
-    };
-    create(env, session, name, credentials, config).await
+    create(env, session, name, unused_credentials(&config), config).await
 }
 
 async fn integration_with(
@@ -78,19 +74,8 @@ async fn create(
     config: IntegrationConfig,
 ) -> Uuid {
     let id = env
-        .core
-        .create_integration(
-            session,
-            NewIntegration {
-                name: name.into(),
-                description: None,
-                credentials,
-                config,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+        .create_integration(session, name, credentials, config)
+        .await;
     // Only enabled integrations sync, and only they are watched.
     env.core.enable_integration(session, id).await.unwrap();
     id
@@ -98,16 +83,7 @@ async fn create(
 
 async fn fixture(backend: Backend) -> Fixture {
     let env = TestEnv::new(backend).await;
-    let session = env
-        .core
-        .sign_up(
-            "Shop thời trang",
-            "chu@shop.vn",
-            &SecretString::from("mật khẩu 123"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let session = env.sign_up_owner().await;
     let store = integration(
         &env,
         &session,
@@ -576,17 +552,7 @@ async fn a_dismissed_alert_stays_in_the_history_and_does_not_fire_again(backend:
     assert_eq!(list.alerts[0].dismissed_at, dismissed.dismissed_at);
 
     // Another workspace neither sees it nor can dismiss it.
-    let other = f
-        .env
-        .core
-        .sign_up(
-            "Cửa hàng khác",
-            "khac@shop.vn",
-            &SecretString::from("mật khẩu 456"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let other = f.env.sign_up_other().await;
     assert!(f.env.core.alerts(&other).await.unwrap().alerts.is_empty());
     let err = f
         .env

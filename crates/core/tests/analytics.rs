@@ -30,14 +30,13 @@
 
 mod common;
 
-use common::{Backend, TestEnv};
+use common::{unused_credentials, Backend, TestEnv};
 use integrations_core::analytics::{
     Report, ReportGrouping, ReportQuery, ReportRowKind, ReportSource, ReportWarning,
 };
 use integrations_core::store::SyncBatch;
-use integrations_core::{Credentials, IntegrationConfig, NewIntegration, Session};
+use integrations_core::{IntegrationConfig, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
-use secrecy::SecretString;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -45,31 +44,6 @@ struct Fixture {
     env: TestEnv,
     session: Session,
     hanoi: Uuid,
-}
-
-async fn integration(
-    env: &TestEnv,
-    session: &Session,
-    name: &str,
-    config: IntegrationConfig,
-) -> Uuid {
-    let credentials = match config {
-        IntegrationConfig::PancakePos { .. } => Credentials::pancake(SecretString::from("pk_test")),
-        IntegrationConfig::MetaAds { .. } => Credentials::meta(SecretString::from("EAAB_test")),
-    };
-    env.core
-        .create_integration(
-            session,
-            NewIntegration {
-                name: name.into(),
-                description: None,
-                credentials,
-                config,
-            },
-        )
-        .await
-        .unwrap()
-        .id
 }
 
 /// Pancake's own shape: integer money, UTC timestamps without an offset.
@@ -126,16 +100,7 @@ fn insight(
 
 async fn fixture(backend: Backend) -> Fixture {
     let env = TestEnv::new(backend).await;
-    let session = env
-        .core
-        .sign_up(
-            "Shop thời trang",
-            "chu@shop.vn",
-            &SecretString::from("mật khẩu 123"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let session = env.sign_up_owner().await;
     let tenant = session.tenant_id();
     let mut ids = Vec::new();
     for (name, config) in [
@@ -158,7 +123,11 @@ async fn fixture(backend: Backend) -> Fixture {
             },
         ),
     ] {
-        ids.push(integration(&env, &session, name, config).await);
+        let credentials = unused_credentials(&config);
+        ids.push(
+            env.create_integration(&session, name, credentials, config)
+                .await,
+        );
     }
     let [hanoi, saigon, meta]: [Uuid; 3] = ids.try_into().unwrap();
 
@@ -321,16 +290,7 @@ impl Fixture {
 
     /// A second workspace on the same database, with no data of its own.
     async fn other_workspace(&self) -> Session {
-        self.env
-            .core
-            .sign_up(
-                "Cửa hàng khác",
-                "khac@shop.vn",
-                &SecretString::from("mật khẩu 456"),
-            )
-            .await
-            .unwrap()
-            .session
+        self.env.sign_up_other().await
     }
 }
 

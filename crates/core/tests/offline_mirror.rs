@@ -10,13 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::own_postgres::OwnPostgres;
-use common::NoProviderCalls;
+use common::shared_client;
 use integrations_core::store::prelude::*;
 use integrations_core::store::{PostgresStore, PullCursor};
 use integrations_core::{
-    ConflictChoice, Core, CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig,
-    IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session, SyncOutcome,
-    SyncSettings,
+    ConflictChoice, Core, CoreConfig, Credentials, DatabaseTarget, ErrorCode, Integration,
+    IntegrationConfig, IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session,
+    SyncOutcome, SyncSettings,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use integrations_providers::{MetaClient, PancakeClient};
@@ -26,16 +26,6 @@ use uuid::Uuid;
 const EMAIL: &str = "chu@shop.vn";
 const PASSWORD: &str = "mật khẩu 123";
 const PANCAKE_KEY: &str = "pk_live_SECRET_6036602_abcdef";
-
-/// One app (or CLI) installation: its own data directory, hence its own mirror.
-async fn client(url: &str, data_dir: &Path, master_key: &str) -> Core {
-    let mut config = CoreConfig::standalone(data_dir.to_path_buf());
-    config.database = DatabaseTarget::Postgres {
-        url: SecretString::from(url.to_owned()),
-    };
-    config.master_key = Some(SecretString::from(master_key.to_owned()));
-    config.open(Arc::new(NoProviderCalls)).await.unwrap()
-}
 
 /// The client's mirror file for this server, and a handle on it (as a second reader).
 async fn open_mirror(
@@ -88,7 +78,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     let dir_b = tempfile::tempdir().unwrap();
 
     // Client A creates the workspace and three integrations, and mirrors them.
-    let a = client(&pg.url(), dir_a.path(), &key).await;
+    let a = shared_client(&pg.url(), dir_a.path(), &key).await;
     assert_eq!(a.check_link().await, LinkMode::Online);
     let session = a
         .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
@@ -218,7 +208,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
     // The app restarts while still offline: the outbox and the mirror are still there, and the
     // user can sign in offline.
     drop(a);
-    let a = client(&pg.url(), dir_a.path(), &key).await;
+    let a = shared_client(&pg.url(), dir_a.path(), &key).await;
     let listed_at_start = a.list_integrations(&session).await.unwrap();
     assert_eq!(
         listed_at_start.len(),
@@ -257,7 +247,7 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
 
     // The server returns; before A notices, B renames the same integration there.
     pg.start_again();
-    let b = client(&pg.url(), dir_b.path(), &key).await;
+    let b = shared_client(&pg.url(), dir_b.path(), &key).await;
     assert_eq!(b.check_link().await, LinkMode::Online);
     let session_b = sign_in(&b).await;
     b.update_integration(
@@ -369,7 +359,7 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
     let dir_a = tempfile::tempdir().unwrap();
     let dir_b = tempfile::tempdir().unwrap();
 
-    let a = client(&pg.url(), dir_a.path(), &key).await;
+    let a = shared_client(&pg.url(), dir_a.path(), &key).await;
     let shared = a.shared_store().expect("shared mode");
     let mut watch = shared.subscribe();
     let link = tokio::spawn(shared.clone().run());
@@ -399,7 +389,7 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
         .unwrap();
 
     // Another client's edit arrives in A's mirror by itself.
-    let b = client(&pg.url(), dir_b.path(), &key).await;
+    let b = shared_client(&pg.url(), dir_b.path(), &key).await;
     assert_eq!(b.check_link().await, LinkMode::Online);
     let session_b = sign_in(&b).await;
     b.update_integration(&session_b, fashion.id, rename("Thời trang – từ máy B"))
@@ -456,7 +446,7 @@ async fn the_background_link_notices_the_server_leave_and_return_and_pulls_other
 async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
     let url = common::fresh_postgres_url().await;
     let dir = tempfile::tempdir().unwrap();
-    let core = client(&url, dir.path(), &master_key()).await;
+    let core = shared_client(&url, dir.path(), &master_key()).await;
     assert_eq!(core.check_link().await, LinkMode::Online);
     let store = core.shared_store().unwrap().server().clone();
     let session = core
@@ -530,7 +520,7 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
     let pg = OwnPostgres::start().await;
     let key = master_key();
     let dir = tempfile::tempdir().unwrap();
-    let a = client(&pg.url(), dir.path(), &key).await;
+    let a = shared_client(&pg.url(), dir.path(), &key).await;
     assert_eq!(a.check_link().await, LinkMode::Online);
     let signed_in = a
         .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
@@ -678,10 +668,10 @@ async fn chained_offline_edits_land_in_order_and_the_session_refreshes_offline()
     assert!(!on_server.enabled);
 
     // A wrong URL for another server leaves this server's mirror and outbox alone.
-    let other = client("postgres://app:app@127.0.0.1:1/other", dir.path(), &key).await;
+    let other = shared_client("postgres://app:app@127.0.0.1:1/other", dir.path(), &key).await;
     assert_eq!(other.check_link().await, LinkMode::Offline);
     pg.stop();
-    let again = client(&pg.url(), dir.path(), &key).await;
+    let again = shared_client(&pg.url(), dir.path(), &key).await;
     assert_eq!(again.check_link().await, LinkMode::Offline);
     let session = sign_in(&again).await;
     assert_eq!(
@@ -729,6 +719,23 @@ async fn fakes() -> (FakePancake, FakeMeta) {
     )
 }
 
+/// The owner signs up on `a`, online, and connects an enabled store on the fake Pancake with
+/// `key` (which names the fake's scenario).
+async fn owner_with_a_store(a: &Core, key: &str) -> (Session, Integration) {
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let session = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let shop = a
+        .create_integration(&session, fake_store("Shop thời trang", key))
+        .await
+        .unwrap();
+    a.enable_integration(&session, shop.id).await.unwrap();
+    (session, shop)
+}
+
 fn fake_store(name: &str, key: &str) -> NewIntegration {
     NewIntegration {
         credentials: Credentials::pancake(SecretString::from(key)),
@@ -753,18 +760,8 @@ async fn a_sync_finished_elsewhere_is_no_conflict_for_an_offline_rename_but_an_e
     let key = master_key();
     let (dir_a, dir_w) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (pancake, meta) = fakes().await;
-    let a = client(&pg.url(), dir_a.path(), &key).await;
-    assert_eq!(a.check_link().await, LinkMode::Online);
-    let session = a
-        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
-        .await
-        .unwrap()
-        .session;
-    let shop = a
-        .create_integration(&session, fake_store("Shop thời trang", "one-shop:offline"))
-        .await
-        .unwrap();
-    a.enable_integration(&session, shop.id).await.unwrap();
+    let a = shared_client(&pg.url(), dir_a.path(), &key).await;
+    let (session, shop) = owner_with_a_store(&a, "one-shop:offline").await;
     assert_eq!(a.check_link().await, LinkMode::Online);
 
     pg.stop();
@@ -828,18 +825,8 @@ async fn stock_of_a_removed_warehouse_leaves_the_mirror_with_the_next_pull() {
     let key = master_key();
     let (dir_a, dir_w) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (pancake, meta) = fakes().await;
-    let a = client(&pg.url(), dir_a.path(), &key).await;
-    assert_eq!(a.check_link().await, LinkMode::Online);
-    let session = a
-        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
-        .await
-        .unwrap()
-        .session;
-    let shop = a
-        .create_integration(&session, fake_store("Shop thời trang", "one-shop:stock"))
-        .await
-        .unwrap();
-    a.enable_integration(&session, shop.id).await.unwrap();
+    let a = shared_client(&pg.url(), dir_a.path(), &key).await;
+    let (session, shop) = owner_with_a_store(&a, "one-shop:stock").await;
     let w = syncing_client(&pg.url(), dir_w.path(), &key, &pancake, &meta).await;
     let w_session = sign_in(&w).await;
     sync(&w, &w_session, shop.id).await;
@@ -916,7 +903,7 @@ async fn campaign_assignments_reach_every_computer_and_work_offline() {
     let pg = OwnPostgres::start().await;
     let key = master_key();
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = client(&pg.url(), dir_a.path(), &key).await;
+    let a = shared_client(&pg.url(), dir_a.path(), &key).await;
     assert_eq!(a.check_link().await, LinkMode::Online);
     let session = a
         .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
@@ -1007,7 +994,7 @@ async fn campaign_assignments_reach_every_computer_and_work_offline() {
     assert_eq!(online.totals.spend_minor, 60_001 + 30_000);
 
     // Another computer of the workspace pulls the decision.
-    let b = client(&pg.url(), dir_b.path(), &key).await;
+    let b = shared_client(&pg.url(), dir_b.path(), &key).await;
     assert_eq!(b.check_link().await, LinkMode::Online);
     let session_b = sign_in(&b).await;
     assert_eq!(b.check_link().await, LinkMode::Online);

@@ -376,19 +376,7 @@ async fn a_changing_read_killed_at_several_points_resumes_exactly(backend: Backe
         // cut-off run already on its way may still land after the expiry, as with a real crash.
         common::expire_leases(&shop.f.env).await;
     }
-    let mut attempts = 0;
-    let resumed = loop {
-        common::expire_leases(&shop.f.env).await;
-        match core
-            .sync_integration(&shop.f.session, shop.id, "worker-two")
-            .await
-        {
-            Err(err) if err.code() == integrations_core::ErrorCode::Conflict && attempts < 5 => {
-                attempts += 1;
-            }
-            other => break other.unwrap_or_else(|err| panic!("the resumed run failed: {err:?}")),
-        }
-    };
+    let resumed = common::take_over_the_run(&shop.f.env, &shop.f.session, shop.id).await;
     assert_eq!(
         resumed.outcome,
         SyncOutcome::Succeeded,

@@ -7,28 +7,15 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
-
 use common::own_postgres::OwnPostgres;
-use common::NoProviderCalls;
+use common::shared_client;
 use integrations_core::store::prelude::*;
 use integrations_core::store::{PostgresStore, RefreshTokenRecord};
-use integrations_core::{Core, CoreConfig, DatabaseTarget, ErrorCode, LinkMode};
+use integrations_core::{Core, ErrorCode, LinkMode, SignedIn};
 use secrecy::{ExposeSecret, SecretString};
 
 const EMAIL: &str = "chu@shop.vn";
 const PASSWORD: &str = "mật khẩu 123";
-
-/// One computer: its own data directory, hence its own mirror.
-async fn client(url: &str, data_dir: &Path, master_key: &str) -> Core {
-    let mut config = CoreConfig::standalone(data_dir.to_path_buf());
-    config.database = DatabaseTarget::Postgres {
-        url: SecretString::from(url.to_owned()),
-    };
-    config.master_key = Some(SecretString::from(master_key.to_owned()));
-    config.open(Arc::new(NoProviderCalls)).await.unwrap()
-}
 
 /// The server's own record of a refresh token (as the schema owner sees it).
 async fn on_server(server: &PostgresStore, token: &SecretString) -> Option<RefreshTokenRecord> {
@@ -47,21 +34,28 @@ async fn queued(core: &Core) -> usize {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refresh_and_a_sign_out_made_offline_reach_the_server_and_old_tokens_stop_working_there()
-{
+/// Computer A online on a server of the test's own, the owner signed up there and followed by
+/// A's mirror; the master key, and a data directory for a computer B.
+async fn signed_up_on_a() -> (OwnPostgres, String, [tempfile::TempDir; 2], Core, SignedIn) {
     let pg = OwnPostgres::start().await;
     let key = integrations_core::crypto::MasterKey::generate()
         .to_base64()
         .to_string();
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = client(&pg.url(), dir_a.path(), &key).await;
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let a = shared_client(&pg.url(), dirs[0].path(), &key).await;
     assert_eq!(a.check_link().await, LinkMode::Online);
     let first = a
         .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
         .await
         .unwrap();
     a.follow(Some(&first.session));
+    (pg, key, dirs, a, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_and_a_sign_out_made_offline_reach_the_server_and_old_tokens_stop_working_there()
+{
+    let (pg, key, [_dir_a, dir_b], a, first) = signed_up_on_a().await;
     let server = PostgresStore::connect(&pg.url()).await.unwrap();
 
     // Offline, the session is refreshed from the mirror; the server learns it on return.
@@ -93,7 +87,7 @@ async fn a_refresh_and_a_sign_out_made_offline_reach_the_server_and_old_tokens_s
 
     // A stolen copy of the older token, tried on another computer: refused, and being a reuse
     // it ends the family on the server; the next pull ends it on the first computer too.
-    let b = client(&pg.url(), dir_b.path(), &key).await;
+    let b = shared_client(&pg.url(), dir_b.path(), &key).await;
     assert_eq!(b.check_link().await, LinkMode::Online);
     let err = b.refresh(&first.tokens.refresh_token).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Unauthenticated);
@@ -151,19 +145,8 @@ async fn a_refresh_and_a_sign_out_made_offline_reach_the_server_and_old_tokens_s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_offline_refresh_that_meets_a_token_spent_on_the_server_ends_the_session_everywhere() {
-    let pg = OwnPostgres::start().await;
-    let key = integrations_core::crypto::MasterKey::generate()
-        .to_base64()
-        .to_string();
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = client(&pg.url(), dir_a.path(), &key).await;
-    assert_eq!(a.check_link().await, LinkMode::Online);
-    let first = a
-        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
-        .await
-        .unwrap();
-    a.follow(Some(&first.session));
-    let b = client(&pg.url(), dir_b.path(), &key).await;
+    let (pg, key, [_dir_a, dir_b], a, first) = signed_up_on_a().await;
+    let b = shared_client(&pg.url(), dir_b.path(), &key).await;
     let server = PostgresStore::connect(&pg.url()).await.unwrap();
 
     pg.stop();

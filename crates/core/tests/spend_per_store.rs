@@ -50,7 +50,7 @@ use integrations_core::analytics::{
     Report, ReportGrouping, ReportQuery, ReportRowKind, ReportWarning,
 };
 use integrations_core::store::SyncBatch;
-use integrations_core::{Credentials, ErrorCode, IntegrationConfig, NewIntegration, Session};
+use integrations_core::{Credentials, ErrorCode, IntegrationConfig, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
 use secrecy::SecretString;
 use serde_json::json;
@@ -140,20 +140,10 @@ async fn fixture(backend: Backend) -> Fixture {
             IntegrationConfig::PancakePos { .. } => Credentials::pancake(SecretString::from("pk")),
             IntegrationConfig::MetaAds { .. } => Credentials::meta(SecretString::from("EAAB")),
         };
-        let created = env
-            .core
-            .create_integration(
-                &session,
-                NewIntegration {
-                    name: name.into(),
-                    description: None,
-                    credentials,
-                    config,
-                },
-            )
-            .await
-            .unwrap();
-        ids.push(created.id);
+        ids.push(
+            env.create_integration(&session, name, credentials, config)
+                .await,
+        );
     }
     let [hn, sg, dn, meta]: [Uuid; 4] = ids.try_into().unwrap();
     let tenant = session.tenant_id();
@@ -721,17 +711,7 @@ async fn bad_assignments_get_clear_errors_and_change_nothing(backend: Backend) {
     assert!(campaigns.iter().all(|c| c.assignment.version == 0));
 
     // Another workspace on the same database can assign nothing of this one's.
-    let other = f
-        .env
-        .core
-        .sign_up(
-            "Cửa hàng khác",
-            "khac@shop.vn",
-            &SecretString::from("mật khẩu 456"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let other = f.env.sign_up_other().await;
     assert!(f.env.core.list_campaigns(&other).await.unwrap().is_empty());
     let err = f
         .env

@@ -4,18 +4,17 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{fast_http, query_number, Backend, TestEnv};
+use common::{fake_providers, fast_http, query_number, Backend, TestEnv};
 use integrations_core::store::{ClaimScope, SyncedTable};
 use integrations_core::{
     Credentials, ErrorCode, IntegrationConfig, IntegrationStatus, IntegrationUpdate,
     NewIntegration, Session, SyncOutcome, SyncSettings,
 };
-use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
-use integrations_providers::{InsightsQuery, MetaClient, PancakeClient};
+use integrations_fake_servers::{FakeConfig, FakeMeta, FakePancake};
+use integrations_providers::{InsightsQuery, MetaClient};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -55,24 +54,10 @@ fn settings() -> SyncSettings {
 }
 
 async fn fixture_with(backend: Backend, config: FakeConfig) -> Fixture {
-    let pancake = start_pancake(config.clone()).await.unwrap();
-    let meta = start_meta(config).await.unwrap();
-    let providers = integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    };
-    let mut env = TestEnv::with_providers(backend, Arc::new(providers)).await;
+    let (pancake, meta, providers) = fake_providers(config).await;
+    let mut env = TestEnv::with_providers(backend, providers).await;
     env.core.set_sync_settings(settings());
-    let session = env
-        .core
-        .sign_up(
-            "Shop thời trang",
-            "chu@shop.vn",
-            &SecretString::from("mật khẩu 123"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let session = env.sign_up_owner().await;
     Fixture {
         env,
         pancake,
@@ -279,19 +264,8 @@ async fn a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows(backend:
     );
     f.pancake.handle.release_order_pages();
 
-    // Its lease runs out (made to, rather than waited for), and another worker takes over. A
-    // statement of the cut-off run that was already on its way may still land after the
-    // expiry (as with a real crash): then the lease is expired again.
-    let mut attempts = 0;
-    let resumed = loop {
-        common::expire_leases(&f.env).await;
-        match core.sync_integration(&f.session, shop, "worker-two").await {
-            Err(err) if err.code() == integrations_core::ErrorCode::Conflict && attempts < 5 => {
-                attempts += 1;
-            }
-            other => break other.unwrap_or_else(|err| panic!("the resumed run failed: {err:?}")),
-        }
-    };
+    // Its lease runs out (made to, rather than waited for), and another worker takes over.
+    let resumed = common::take_over_the_run(&f.env, &f.session, shop).await;
     assert_eq!(
         resumed.outcome,
         SyncOutcome::Succeeded,

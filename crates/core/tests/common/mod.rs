@@ -117,29 +117,50 @@ pub async fn with_fakes(backend: Backend) -> WithFakes {
 
 /// [`with_fakes`] with fakes that serve `config` (their data, latency, failures).
 pub async fn with_fake_config(backend: Backend, config: FakeConfig) -> WithFakes {
-    let pancake = start_pancake(config.clone()).await.unwrap();
-    let meta = start_meta(config).await.unwrap();
-    let providers = integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    };
-    let env = TestEnv::with_providers(backend, Arc::new(providers)).await;
-    let session = env
-        .core
-        .sign_up(
-            "Shop thời trang",
-            "chu@shop.vn",
-            &SecretString::from("mật khẩu 123"),
-        )
-        .await
-        .unwrap()
-        .session;
+    let (pancake, meta, providers) = fake_providers(config).await;
+    let env = TestEnv::with_providers(backend, providers).await;
+    let session = env.sign_up_owner().await;
     WithFakes {
         env,
         pancake,
         meta,
         session,
     }
+}
+
+/// The fake Pancake and Graph servers serving `config`, and the real clients pointed at them.
+pub async fn fake_providers(
+    config: FakeConfig,
+) -> (
+    FakePancake,
+    FakeMeta,
+    Arc<integrations_core::gateway::HttpProviders>,
+) {
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    let meta = start_meta(config).await.unwrap();
+    let providers = integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
+    };
+    (pancake, meta, Arc::new(providers))
+}
+
+/// Credentials of the config's provider, for tests that never call it.
+pub fn unused_credentials(config: &IntegrationConfig) -> Credentials {
+    match config {
+        IntegrationConfig::PancakePos { .. } => Credentials::pancake(SecretString::from("pk_test")),
+        IntegrationConfig::MetaAds { .. } => Credentials::meta(SecretString::from("EAAB_test")),
+    }
+}
+
+/// One app (or CLI) installation in shared mode: its own data directory, hence its own mirror.
+pub async fn shared_client(url: &str, data_dir: &std::path::Path, master_key: &str) -> Core {
+    let mut config = CoreConfig::standalone(data_dir.to_path_buf());
+    config.database = integrations_core::DatabaseTarget::Postgres {
+        url: SecretString::from(url.to_owned()),
+    };
+    config.master_key = Some(SecretString::from(master_key.to_owned()));
+    config.open(Arc::new(NoProviderCalls)).await.unwrap()
 }
 
 pub struct TestEnv {
@@ -192,6 +213,55 @@ impl TestEnv {
             config,
             dir,
         }
+    }
+
+    /// Creates an integration as the UI would; returns its id.
+    pub async fn create_integration(
+        &self,
+        session: &Session,
+        name: &str,
+        credentials: Credentials,
+        config: IntegrationConfig,
+    ) -> uuid::Uuid {
+        self.core
+            .create_integration(
+                session,
+                integrations_core::NewIntegration {
+                    name: name.into(),
+                    description: None,
+                    credentials,
+                    config,
+                },
+            )
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// The shop's owner signs up: the workspace most tests start from.
+    pub async fn sign_up_owner(&self) -> Session {
+        self.core
+            .sign_up(
+                "Shop thời trang",
+                "chu@shop.vn",
+                &SecretString::from("mật khẩu 123"),
+            )
+            .await
+            .unwrap()
+            .session
+    }
+
+    /// A second workspace on the same database, with no data of its own.
+    pub async fn sign_up_other(&self) -> Session {
+        self.core
+            .sign_up(
+                "Cửa hàng khác",
+                "khac@shop.vn",
+                &SecretString::from("mật khẩu 456"),
+            )
+            .await
+            .unwrap()
+            .session
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -387,6 +457,26 @@ macro_rules! on_both_stores {
             )*
         }
     };
+}
+
+/// "worker-two" takes over a run whose worker was cut off: its lease is made to run out rather
+/// than waited for. A statement of the cut-off run already on its way may still land after the
+/// expiry (as with a real crash): then the lease is expired again, up to five times.
+pub async fn take_over_the_run(
+    env: &TestEnv,
+    session: &Session,
+    id: uuid::Uuid,
+) -> integrations_core::SyncRun {
+    let mut attempts = 0;
+    loop {
+        expire_leases(env).await;
+        match env.core.sync_integration(session, id, "worker-two").await {
+            Err(err) if err.code() == integrations_core::ErrorCode::Conflict && attempts < 5 => {
+                attempts += 1;
+            }
+            other => break other.unwrap_or_else(|err| panic!("the resumed run failed: {err:?}")),
+        }
+    }
 }
 
 /// Ends every sync lease now, as if the workers holding them had died long ago.
