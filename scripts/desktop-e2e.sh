@@ -12,7 +12,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
 
-apt_install xvfb xauth dbus-daemon webkit2gtk-driver
+# python3-xlib: e2e-desktop/x11-window.py closes the window as a window manager would.
+apt_install xvfb xauth dbus-daemon webkit2gtk-driver python3-xlib
 ensure_rust
 
 if [ -z "${TAURI_DRIVER:-}" ]; then

@@ -11,6 +11,7 @@ mod alerts;
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod idle;
 mod preferences;
 mod redact;
 mod state;
@@ -89,8 +90,8 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
         .build()
 }
 
-/// Builds and runs the app on any runtime. The core is opened before the window shows; if that
-/// fails the window opens anyway and every command reports why.
+/// Builds and runs the app on any runtime. The core opens while the window and its page start;
+/// if that fails the window works anyway and every command reports why.
 pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
     // Single-instance first: a second launch focuses the running window instead.
     let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -107,26 +108,23 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
                 if window.label() == "main" && tray::is_installed() {
                     let _ = window.hide();
                     api.prevent_close();
+                    if let Some(window) = window.app_handle().get_webview_window("main") {
+                        idle::release_web_content(&window);
+                    }
                 }
             }
         })
         .setup(|app| {
+            // The core (database opened and migrated, keys read) opens beside the web view's
+            // start instead of before it: the page loads, and its first call waits for the core.
+            app.manage(AppState::opening());
             let handle = app.handle().clone();
-            let state = tauri::async_runtime::block_on(async move {
-                let providers = match integrations_core::gateway_from_env() {
-                    Ok(providers) => providers,
-                    Err(err) => return AppState::from_result(Err(err)),
-                };
-                match state::app_config(|| {
-                    handle.path().app_data_dir().map_err(|err| {
-                        CoreError::Configuration(format!("The app has no data directory: {err}"))
-                    })
-                }) {
-                    Ok(config) => AppState::open(config, providers).await,
-                    Err(err) => AppState::from_result(Err(err)),
-                }
+            tauri::async_runtime::spawn(async move {
+                let started = std::time::Instant::now();
+                let inputs = core_inputs(&handle);
+                handle.state::<AppState>().finish_opening(inputs).await;
+                log::info!("core ready in {} ms", started.elapsed().as_millis());
             });
-            app.manage(state);
             app.manage(Updates::new(UpdateSettings::from_env()));
             forward_sync_progress(app.handle().clone());
             alerts::forward(app.handle().clone());
@@ -141,6 +139,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
             if system::started_at_login() && tray::is_installed() {
                 if let Some(window) = app.get_webview_window("main") {
                     let _ = window.hide();
+                    idle::release_web_content(&window);
                 }
             }
             updates::spawn_checks(app.handle().clone(), updates::CHECK_EVERY);
@@ -148,6 +147,23 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
         })
         .run(context)
         .expect("error while running Integration Manager");
+}
+
+/// What the core is opened with: the provider gateway and the configuration (environment,
+/// saved database choice, the app's data directory).
+fn core_inputs<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> integrations_core::CoreResult<(
+    integrations_core::CoreConfig,
+    std::sync::Arc<dyn integrations_core::ProviderGateway>,
+)> {
+    let providers = integrations_core::gateway_from_env()?;
+    let config = state::app_config(|| {
+        app.path().app_data_dir().map_err(|err| {
+            CoreError::Configuration(format!("The app has no data directory: {err}"))
+        })
+    })?;
+    Ok((config, providers))
 }
 
 /// Sends the core's sync progress to the web view as `sync-progress` events (the UI also polls

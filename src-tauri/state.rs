@@ -46,14 +46,17 @@ pub struct AppState {
     /// Decided before the core first opened (opening creates the embedded database file);
     /// cleared once a database is chosen.
     first_run: RwLock<bool>,
-    /// Kept to open another database; `None` for states built around a ready core (tests).
-    providers: Option<Arc<dyn ProviderGateway>>,
+    /// Kept to open another database; unset for states built around a ready core (tests).
+    providers: std::sync::OnceLock<Arc<dyn ProviderGateway>>,
     session: SessionKeeper,
     /// The core's background tasks (shared mode's link; the sync scheduler), replaced with
     /// the core.
     link: std::sync::Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>,
     /// What the scheduler syncs: the signed-in workspace, or nothing.
     scheduled: watch::Sender<Option<ClaimScope>>,
+    /// False while the core is still opening (the app opens it beside the web view's start
+    /// rather than before the window): every call that needs it waits for this.
+    ready: watch::Sender<bool>,
 }
 
 /// Starts the core's background work: shared mode's link, and the scheduler that syncs the
@@ -119,37 +122,64 @@ impl AppState {
             core: RwLock::new(core),
             config: RwLock::new(None),
             first_run: RwLock::new(false),
-            providers: None,
+            providers: std::sync::OnceLock::new(),
             session: SessionKeeper::new(),
+            ready: watch::Sender::new(true),
         }
     }
 
     /// Opens the core for `config` (which may fail: the state then reports why) and remembers
     /// the configuration so the database can be switched later.
     pub async fn open(config: CoreConfig, providers: Arc<dyn ProviderGateway>) -> Self {
-        let first_run = config.is_first_run();
-        let opened = config
-            .open(providers.clone())
-            .await
-            .map(Arc::new)
-            .map_err(|err| err.payload());
-        let (scheduled, scope) = watch::channel(None);
-        Self {
-            link: std::sync::Mutex::new(start_link(&opened, scope)),
-            scheduled,
-            core: RwLock::new(opened),
-            config: RwLock::new(Some(config)),
-            first_run: RwLock::new(first_run),
-            providers: Some(providers),
-            session: SessionKeeper::new(),
+        let state = Self::opening();
+        state.finish_opening(Ok((config, providers))).await;
+        state
+    }
+
+    /// A state whose core is not open yet: calls wait until [`Self::finish_opening`] is done.
+    pub fn opening() -> Self {
+        let state = Self::from_result(Err(CoreError::Configuration(
+            "The app is still starting.".into(),
+        )));
+        state.ready.send_replace(false);
+        state
+    }
+
+    /// Opens the core (or keeps why its configuration failed) and lets the waiting calls in.
+    pub async fn finish_opening(&self, inputs: CoreResult<(CoreConfig, Arc<dyn ProviderGateway>)>) {
+        match inputs {
+            Err(err) => *self.core.write().await = Err(err.payload()),
+            Ok((config, providers)) => {
+                let first_run = config.is_first_run();
+                let opened = config
+                    .open(providers.clone())
+                    .await
+                    .map(Arc::new)
+                    .map_err(|err| err.payload());
+                let link = start_link(&opened, self.scheduled.subscribe());
+                *self.link.lock().expect("link lock") = link;
+                *self.core.write().await = opened;
+                *self.config.write().await = Some(config);
+                *self.first_run.write().await = first_run;
+                let _ = self.providers.set(providers);
+            }
         }
+        self.ready.send_replace(true);
+    }
+
+    async fn opened(&self) {
+        let mut ready = self.ready.subscribe();
+        // The sender lives in `self`, so the wait cannot end in an error.
+        let _ = ready.wait_for(|ready| *ready).await;
     }
 
     pub async fn core(&self) -> Result<Arc<Core>, ErrorPayload> {
+        self.opened().await;
         self.core.read().await.clone()
     }
 
     pub async fn status(&self) -> AppStatus {
+        self.opened().await;
         let config = self.config.read().await;
         // Only while the core in use is the joined workspace's: a DATABASE_URL from the
         // environment wins over a workspace joined here.
@@ -184,7 +214,8 @@ impl AppState {
     /// Opens `next`'s core. Shared mode would open on an empty mirror whatever the server: one
     /// that does not answer now is more likely a wrong address than an outage, so it is refused.
     async fn open_reachable(&self, next: &CoreConfig) -> CoreResult<Core> {
-        let providers = self.providers.clone().ok_or_else(|| {
+        self.opened().await;
+        let providers = self.providers.get().cloned().ok_or_else(|| {
             CoreError::Configuration("The database cannot be changed in this window.".into())
         })?;
         let core = next.open(providers).await?;
@@ -250,7 +281,7 @@ impl AppState {
             .data_dir
             .join(integrations_core::config::DATABASE_SETTINGS_FILE)
             .exists();
-        let providers = self.providers.clone().ok_or_else(|| {
+        let providers = self.providers.get().cloned().ok_or_else(|| {
             CoreError::Configuration("The database cannot be changed in this window.".into())
         })?;
         // The code is gone: whatever happens next, the window must not keep the workspace's core.
@@ -286,6 +317,7 @@ impl AppState {
 
     /// The preferences file: next to the data in use, or the store's default place.
     pub async fn preferences_file(&self) -> PathBuf {
+        self.opened().await;
         match self.config.read().await.as_ref() {
             Some(config) => config.data_dir.join(crate::preferences::STORE_FILE),
             None => PathBuf::from(crate::preferences::STORE_FILE),
@@ -293,6 +325,7 @@ impl AppState {
     }
 
     pub async fn config(&self) -> Option<CoreConfig> {
+        self.opened().await;
         self.config.read().await.clone()
     }
 

@@ -187,6 +187,42 @@ fn a_core_that_failed_to_open_is_reported_by_every_command() {
 }
 
 #[test]
+fn the_first_calls_made_while_the_core_opens_wait_for_it_and_answer_from_it() {
+    let dir = TempDir::new();
+    let (app, window) = app_with(AppState::opening());
+    let (answers, answered) = std::sync::mpsc::channel();
+    let page = std::thread::spawn(move || {
+        for cmd in ["app_status", "current_account"] {
+            answers.send((cmd, call(&window, cmd, json!({})))).unwrap();
+        }
+    });
+    // Nothing answers before the core is open (an answer now would be a "still starting"
+    // error, or a status without the data directory).
+    assert!(
+        answered.recv_timeout(Duration::from_millis(300)).is_err(),
+        "a call answered before the core was open"
+    );
+
+    let mut config = CoreConfig::standalone(dir.0.clone());
+    config.use_keychain = false;
+    let gateway = integrations_core::gateway_from_env().expect("default provider gateway");
+    tauri::async_runtime::block_on(
+        app.state::<AppState>()
+            .finish_opening(Ok((config, gateway))),
+    );
+
+    let (cmd, status) = answered.recv().unwrap();
+    assert_eq!(cmd, "app_status");
+    let status = status.expect("app_status answers once the core is open");
+    assert_eq!(status["dataDir"], dir.0.display().to_string());
+    assert_eq!(status["coreError"], Value::Null);
+    let (cmd, account) = answered.recv().unwrap();
+    assert_eq!(cmd, "current_account");
+    assert_eq!(account, Ok(Value::Null), "nobody is signed in yet");
+    page.join().unwrap();
+}
+
+#[test]
 fn validation_errors_cross_the_boundary_as_code_and_message() {
     let dir = TempDir::new();
     let (_app, window) = app_on(&dir, None);

@@ -367,6 +367,7 @@ fn icon(model: &TrayModel) -> Image<'static> {
 
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window("main") {
+        crate::idle::restore_web_content(&window);
         let _ = window.show();
         let _ = window.unminimize();
         let _ = window.set_focus();
@@ -383,7 +384,21 @@ pub fn is_installed() -> bool {
 /// Creates the tray and keeps it current: every 2 s it recomputes [`tray_model`] from the core
 /// and redraws what changed, and sends a notification for each sync that failed.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let initial = tauri::async_runtime::block_on(current_model(app, &mut HashSet::new()));
+    // Drawn at once as signed out (nobody is signed in at start) in the system's language: the
+    // core may still be opening, and the first refresh below corrects the language if the user
+    // chose another one.
+    let initial = tray_model(
+        None,
+        &[],
+        LinkMode::Standalone,
+        None,
+        Locale::of(
+            &Preferences::default(),
+            &crate::preferences::system_locale(),
+            None,
+        ),
+        Utc::now(),
+    );
     let tray = TrayIconBuilder::with_id("main")
         .icon(icon(&initial))
         .tooltip(&initial.tooltip)
@@ -411,12 +426,12 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         let mut shown = initial;
         let mut notified: HashSet<(uuid::Uuid, Option<String>)> = HashSet::new();
         loop {
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let model = current_model(&app, &mut notified).await;
             if model != shown {
                 redraw(&app, &tray, &model);
                 shown = model;
             }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         }
     });
     Ok(())

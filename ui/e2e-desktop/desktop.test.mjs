@@ -16,6 +16,7 @@
 // About (version and commit as `integrations --version`, folders, the logs folder opened) →
 // start at login on and off → Meta Ads connected and both synced from the fakes → a campaign
 // assigned to the store on the Campaigns page, and the store's report gets that campaign's spend
+// → the window closed into the tray and opened again by a second launch: still signed in
 // → (after the updates, when offered) a shared workspace made with `integrations admin` on the
 // test PostgreSQL (TEST_DATABASE_URL), a store added to it by a colleague's CLI, then the app
 // started fresh joins it with the code pasted on the first-run screen, signs in, lists that
@@ -729,6 +730,34 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await store.selectByVisibleText(FIRST_SHOP);
     await waitContent(spend, campaignSpend, "the store's spend after the assignment");
     await screenshot('analytics-store-assigned');
+  });
+
+  step('closed into the tray and opened again by a second launch: still signed in', async () => {
+    // Closing hides the window into the tray: the app keeps running. (Out of the tray it also
+    // ends its web process, but not under WebDriver, whose session WebKit ends with it: the
+    // startup benchmark, scripts/startup-bench.sh, covers that and the page coming back.)
+    const x11Window = (action) =>
+      execFileSync('/usr/bin/python3', [join(here, 'x11-window.py'), action, 'Integration Manager', '15'], {
+        env: appEnv,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+    x11Window('close');
+    await browser.waitUntil(() => existsSync(paths.appLog) && readFileSync(paths.appLog, 'utf8').includes('window closed to the tray'), {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the app never logged that its window went to the tray',
+    });
+    // A second launch (the tray's Open takes the same path) shows the running app's window.
+    const second = spawn(APP, [], { env: appEnv, stdio: 'ignore' });
+    const [code] = await once(second, 'exit');
+    assert.equal(code, 0, 'the second launch hands over to the running app and exits');
+    x11Window('shown');
+    await browser.waitUntil(async () => (await browser.$('header').getText().catch(() => '')).includes(WORKSPACE), {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the reopened window is not signed in to the workspace',
+    });
+    await browser.$(`//nav//button[normalize-space()='Integrations']`).click();
+    await row(FIRST_SHOP).waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'the reopened window lost the store' });
+    await screenshot('reopened');
   });
 
   // Updates: only with a package to offer (scripts/installed-e2e.sh); reported as skipped
