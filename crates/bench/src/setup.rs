@@ -146,6 +146,34 @@ impl Bench {
         Ok(run)
     }
 
+    /// Forgets what an integration's syncs stored and where they stopped, all but the rate limit
+    /// they learned: its next sync backfills again, as a first sync does, under that limit.
+    pub async fn forget_all_but_the_limit(&self, integration: Uuid) -> anyhow::Result<()> {
+        let mut tx = self.store.pool().begin().await?;
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(self.session.tenant_id().to_string())
+            .execute(&mut *tx)
+            .await?;
+        let forgotten = sqlx::query(
+            "DELETE FROM sync_cursors WHERE integration_id = $1 AND stream <> 'pancake.limit'",
+        )
+        .bind(integration)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if forgotten == 0 {
+            bail!("no checkpoint to forget: the bench cannot see the engine's cursors");
+        }
+        for table in ["pancake_orders", "pancake_stock", "pancake_variations"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE integration_id = $1"))
+                .bind(integration)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Rows of `table` stored for one integration.
     pub async fn stored(
         &self,

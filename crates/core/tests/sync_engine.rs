@@ -285,16 +285,17 @@ async fn a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows(backend:
 }
 
 async fn a_429_storm_slows_the_sync_down_but_loses_nothing(backend: Backend) {
+    // The `storm` key meets seven 429s in a row whatever the client's speed, so the storm
+    // happens on a busy machine too.
     let f = fixture_with(
         backend,
         FakeConfig {
-            rate_limit_per_sec: Some(15),
             retry_after_secs: 0,
             ..fake_config()
         },
     )
     .await;
-    let shop = f.pancake("one-shop:storm").await;
+    let shop = f.pancake("storm:t1").await;
     let run = f
         .env
         .core
@@ -302,11 +303,86 @@ async fn a_429_storm_slows_the_sync_down_but_loses_nothing(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
-    assert!(f.pancake.handle.status_count(429) > 0, "the storm happened");
+    assert_eq!(f.pancake.handle.status_count(429), 7, "the storm happened");
     assert_eq!(
         f.count(shop, SyncedTable::PancakeOrders).await,
         i64::from(ORDERS)
     );
+}
+
+/// What runs of a Pancake integration learned of its rate limit, as stored.
+async fn learned_limit(f: &Fixture, shop: Uuid) -> serde_json::Value {
+    let text = f
+        .env
+        .store()
+        .cursor(f.session.tenant_id(), shop, "pancake.limit")
+        .await
+        .unwrap()
+        .expect("a run keeps what it learned of the limit");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn the_limit_a_storm_taught_is_kept_for_the_next_runs_of_that_key_and_not_a_new_one(
+    backend: Backend,
+) {
+    let f = fixture_with(
+        backend,
+        FakeConfig {
+            retry_after_secs: 0,
+            ..fake_config()
+        },
+    )
+    .await;
+    let shop = f.pancake("storm:remembered").await;
+    let sync = || async {
+        let run = f
+            .env
+            .core
+            .sync_integration(&f.session, shop, "test-worker")
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    };
+    sync().await;
+    let taught = learned_limit(&f, shop).await;
+    let ceiling = taught["learned"]["ceiling"]
+        .as_u64()
+        .expect("the storm left a ceiling");
+    assert!(
+        ceiling >= 1 && taught["learned"]["safe"].as_u64().unwrap() < ceiling,
+        "{taught}"
+    );
+    let stored = taught.to_string();
+    assert!(!stored.contains("storm"), "no trace of the key: {stored}");
+
+    // The storm is spent: this run meets no 429, so a ceiling in its checkpoint is one it
+    // started under, read back from the database.
+    let before = f.pancake.handle.status_count(429);
+    sync().await;
+    assert_eq!(f.pancake.handle.status_count(429), before);
+    let kept = learned_limit(&f, shop).await;
+    assert_eq!(kept["credentials"], taught["credentials"]);
+    assert!(kept["learned"]["ceiling"].as_u64().is_some(), "{kept}");
+
+    // A new key (a reconnect) has a limit of its own: it starts afresh.
+    let current = f.env.core.get_integration(&f.session, shop).await.unwrap();
+    f.env
+        .core
+        .update_integration(
+            &f.session,
+            shop,
+            IntegrationUpdate {
+                credentials: Some(Credentials::pancake(SecretString::from("one-shop:new-key"))),
+                expected_version: Some(current.version),
+                ..IntegrationUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    sync().await;
+    let fresh = learned_limit(&f, shop).await;
+    assert_ne!(fresh["credentials"], taught["credentials"]);
+    assert!(fresh["learned"]["ceiling"].is_null(), "{fresh}");
 }
 
 async fn a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect(backend: Backend) {
@@ -569,6 +645,7 @@ on_both_stores!(
     every_order_and_insight_is_stored_exactly_once,
     a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows,
     a_429_storm_slows_the_sync_down_but_loses_nothing,
+    the_limit_a_storm_taught_is_kept_for_the_next_runs_of_that_key_and_not_a_new_one,
     a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect,
     two_workers_racing_for_one_integration_run_it_once,
     only_enabled_integrations_have_a_schedule,

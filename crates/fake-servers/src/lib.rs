@@ -33,6 +33,7 @@
 //! | `slow` | like `one-shop` after [`FakeConfig::slow_delay`] |
 //! | `rate-limited-then-ok` | first request per key: 429 + `Retry-After` + error_code 106; then `one-shop` |
 //! | `rate-limited` | always 429 / 106 |
+//! | `storm` | like `one-shop`, but order requests 3 to 9 of the key are answered 429 / 106 |
 //! | `server-error` | always 500 |
 //! | `server-error-then-ok` | first request per key: 500; then `one-shop` |
 //! | `malformed` | 200 with invalid JSON |

@@ -154,6 +154,7 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str, body: &[u8]
         | "changing-orders"
         | "slow"
         | "rate-limited-then-ok"
+        | "storm"
         | "server-error-then-ok"
         | "no-permission"
         | "disabled-mid-sync" => {
@@ -207,6 +208,11 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str, body: &[u8]
         }
         "slow" => tokio::time::sleep(cfg.slow_delay).await,
         "rate-limited-then-ok" if s.stats.first_time(&key) => return rate_limited(cfg),
+        // A storm whatever the client's speed: order requests 3 to 9 of the key are refused
+        // with 429, seven in a row (fewer than a sync's attempts at one page).
+        "storm" if path.ends_with("/orders") && (3..=9).contains(&s.stats.hit(&key)) => {
+            return rate_limited(cfg)
+        }
         "server-error-then-ok" if s.stats.first_time(&key) => return server_error(),
         _ => {}
     }

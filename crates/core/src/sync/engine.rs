@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use super::streams::{meta, pancake};
 use super::{
-    AdaptiveLimit, ProgressBoard, SyncOutcome, SyncProgress, SyncRun, SyncSettings, SyncTrigger,
+    AdaptiveLimit, Learned, ProgressBoard, SyncOutcome, SyncProgress, SyncRun, SyncSettings,
+    SyncTrigger,
 };
 use crate::domain::{Credentials, IntegrationConfig, IntegrationId, TenantId};
 use crate::error::{CoreError, CoreResult};
@@ -76,6 +77,31 @@ pub(super) struct RunContext<'a> {
     counts: Mutex<BTreeMap<String, i64>>,
     last_lease: Mutex<Instant>,
     limit: AdaptiveLimit,
+    /// Whose learned limit this run keeps (see [`RememberedLimit`]), once the provider is known.
+    limit_owner: std::sync::OnceLock<String>,
+}
+
+/// Not a stream of rows: the checkpoint under this name is what the runs of a Pancake
+/// integration learned of its rate limit, so the next run starts under it instead of finding it
+/// again with 429s.
+const LIMIT_STREAM: &str = "pancake.limit";
+
+/// A learned limit and the credentials it was learned with: Pancake limits each API key, so a
+/// new key (a reconnect) starts afresh. The credentials are named by a digest of their sealed
+/// form, which holds nothing of the key in the clear.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RememberedLimit {
+    credentials: String,
+    /// `None`: those credentials' runs have learned nothing yet.
+    learned: Option<Learned>,
+}
+
+fn credentials_digest(sealed: &str) -> String {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("integrations.limit-owner.v1:{sealed}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12])
 }
 
 impl RunContext<'_> {
@@ -217,6 +243,46 @@ impl RunContext<'_> {
         }
     }
 
+    /// Starts the limit from what earlier runs with these credentials learned, and keeps what
+    /// this run learns under their name (see [`RunContext::remember_limit`]).
+    async fn adopt_remembered_limit(&self, sealed_credentials: &str) -> Result<(), RunFailure> {
+        let owner = credentials_digest(sealed_credentials);
+        let remembered: Option<RememberedLimit> = self.load_cursor(LIMIT_STREAM).await?;
+        if let Some(learned) = remembered
+            .filter(|r| r.credentials == owner)
+            .and_then(|r| r.learned)
+        {
+            self.limit.adopt(learned);
+        }
+        let _ = self.limit_owner.set(owner);
+        Ok(())
+    }
+
+    /// Stores what the limit has learned so far, so a stopped or later run starts from it.
+    pub(super) async fn remember_limit(&self) -> Result<(), RunFailure> {
+        let Some(owner) = self.limit_owner.get() else {
+            return Ok(());
+        };
+        let remembered = RememberedLimit {
+            credentials: owner.clone(),
+            learned: self.limit.learned(),
+        };
+        let cursor = serde_json::to_string(&remembered).expect("a learned limit serializes");
+        self.sync
+            .store
+            .write_batch(
+                self.tenant(),
+                self.integration(),
+                SyncBatch::Orders {
+                    shop_id: 0,
+                    orders: &[],
+                },
+                Some((LIMIT_STREAM, &cursor)),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Keeps what Graph said of the token's expiry, for the token-expiring alert.
     pub(super) async fn record_token_expiry(
         &self,
@@ -301,6 +367,7 @@ pub(crate) async fn run_job(
         counts: Mutex::new(BTreeMap::new()),
         last_lease: Mutex::new(Instant::now()),
         limit: AdaptiveLimit::new(settings.initial_concurrency, settings.max_concurrency),
+        limit_owner: std::sync::OnceLock::new(),
     };
     // The run id goes on the job at once, so a takeover can close this run.
     ctx.store
@@ -433,8 +500,15 @@ async fn run_streams(
                 code: Some("PROVIDER_INVALID_CONFIG".into()),
                 reconnect: false,
             })?;
-            pancake::sync_orders(ctx, &clients.pancake, api_key, shop_id).await?;
-            pancake::sync_variations(ctx, &clients.pancake, api_key, shop_id).await
+            ctx.adopt_remembered_limit(&record.credentials).await?;
+            let synced = async {
+                pancake::sync_orders(ctx, &clients.pancake, api_key, shop_id).await?;
+                pancake::sync_variations(ctx, &clients.pancake, api_key, shop_id).await
+            }
+            .await;
+            // A run that gave up on a storm of 429s has learned the most.
+            let remembered = ctx.remember_limit().await;
+            synced.and(remembered)
         }
         (Credentials::MetaAds { access_token }, IntegrationConfig::MetaAds { ad_account_id }) => {
             meta::sync_insights(ctx, &clients.meta, access_token, ad_account_id).await?;

@@ -1,6 +1,12 @@
 //! Additive-increase / multiplicative-decrease concurrency, the way TCP finds a link's capacity:
 //! one more request in flight after each round of quick, clean answers; half as many after a
 //! 429, and a quarter fewer when answers slow down to several times the best seen.
+//!
+//! A limit once found is respected, not probed again and again: a 429 marks the level it met
+//! as the ceiling and the limit falls back to the last level that ran clean; the level just
+//! under the ceiling is held for `patience` clean rounds before one probe goes above it, and
+//! every probe that meets a 429 doubles the patience. What a run learned ([`Learned`]) is kept
+//! by the engine for the next run with the same key and shop.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,6 +16,23 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Latency this many times the best seen counts as congestion.
 const SLOW_FACTOR: u32 = 4;
+
+/// Clean rounds held under a known ceiling before the first probe above it.
+const FIRST_PATIENCE: u32 = 16;
+/// The most clean rounds between two probes (a probe that fails doubles the wait).
+const MAX_PATIENCE: u32 = 256;
+
+/// What a run learned of a provider's limit, kept for the next run with the same credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Learned {
+    /// The most requests in flight that ran a whole round clean.
+    pub safe: usize,
+    /// The fewest in flight that met a "slow down" (`None`: never met).
+    pub ceiling: Option<usize>,
+    /// Clean rounds just under the ceiling before the next probe above it.
+    pub patience: u32,
+}
 
 pub struct AdaptiveLimit {
     permits: Arc<Semaphore>,
@@ -29,6 +52,17 @@ struct State {
     peak: usize,
     /// When the limit was last cut: one burst of 429s is one signal, not many.
     last_cut: Option<std::time::Instant>,
+    /// See [`Learned`]; `safe` is 0 until a round ran clean.
+    safe: usize,
+    ceiling: Option<usize>,
+    patience: u32,
+    /// Clean rounds held just under the ceiling since the last probe.
+    held_rounds: u32,
+    /// Slots held now, and the most held at once in this round: a round proves a level safe
+    /// only if that many requests were really out together (a limit the work cannot fill
+    /// proves nothing of the provider).
+    in_flight: usize,
+    busiest_in_round: usize,
 }
 
 /// A slot for one request; returned (or swallowed, if the limit shrank) on drop.
@@ -41,6 +75,7 @@ impl Drop for Slot<'_> {
     fn drop(&mut self) {
         if let Some(permit) = self.permit.take() {
             let mut state = self.owner.state.lock().expect("limit lock");
+            state.in_flight = state.in_flight.saturating_sub(1);
             if state.to_forget > 0 {
                 state.to_forget -= 1;
                 permit.forget();
@@ -64,6 +99,12 @@ impl AdaptiveLimit {
                 best: None,
                 peak: initial,
                 last_cut: None,
+                safe: 0,
+                ceiling: None,
+                patience: FIRST_PATIENCE,
+                held_rounds: 0,
+                in_flight: 0,
+                busiest_in_round: 0,
             }),
             throttled: AtomicU64::new(0),
         }
@@ -76,10 +117,45 @@ impl AdaptiveLimit {
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
+        {
+            let mut state = self.state.lock().expect("limit lock");
+            state.in_flight += 1;
+            state.busiest_in_round = state.busiest_in_round.max(state.in_flight);
+        }
         Slot {
             permit: Some(permit),
             owner: self,
         }
+    }
+
+    /// Starts from what an earlier run learned: at its safe level (within this limit's ceiling),
+    /// probing above its ceiling only after its patience. Meant for a limit no slot is held of.
+    pub fn adopt(&self, learned: Learned) {
+        let mut state = self.state.lock().expect("limit lock");
+        let start = learned.safe.clamp(state.min, state.max);
+        state.safe = learned.safe.min(state.max);
+        state.ceiling = learned.ceiling;
+        state.patience = learned.patience.clamp(1, MAX_PATIENCE);
+        state.held_rounds = 0;
+        state.clean_in_round = 0;
+        if start > state.limit {
+            let by = start - state.limit;
+            self.grow(&mut state, by);
+        } else if start < state.limit {
+            self.shrink_to(&mut state, start);
+            state.last_cut = None;
+        }
+        state.peak = state.limit;
+    }
+
+    /// What this limit has learned so far, to start the next run from (`None`: nothing yet).
+    pub fn learned(&self) -> Option<Learned> {
+        let state = self.state.lock().expect("limit lock");
+        (state.safe > 0 || state.ceiling.is_some()).then_some(Learned {
+            safe: state.safe.max(state.min),
+            ceiling: state.ceiling,
+            patience: state.patience,
+        })
     }
 
     /// The current limit.
@@ -112,17 +188,49 @@ impl AdaptiveLimit {
             return;
         }
         state.clean_in_round += 1;
-        if state.clean_in_round >= state.limit && state.limit < state.max {
-            state.clean_in_round = 0;
-            state.limit += 1;
-            state.peak = state.peak.max(state.limit);
-            // A permit owed to a shrink is cancelled before a new one is made.
-            if state.to_forget > 0 {
-                state.to_forget -= 1;
-            } else {
-                self.permits.add_permits(1);
+        if state.clean_in_round < state.limit {
+            return;
+        }
+        // A whole round ran clean at this level; with the level filled, it is safe.
+        state.clean_in_round = 0;
+        let filled = state.busiest_in_round >= state.limit;
+        state.busiest_in_round = state.in_flight;
+        if filled {
+            state.safe = state.safe.max(state.limit);
+            if let Some(ceiling) = state.ceiling {
+                if state.limit >= ceiling {
+                    // A probe held: the ceiling moves up, and the next step waits as long.
+                    state.ceiling = Some(state.limit + 1);
+                    state.held_rounds = 0;
+                }
             }
         }
+        if state.limit >= state.max {
+            return;
+        }
+        if state
+            .ceiling
+            .is_some_and(|ceiling| state.limit + 1 >= ceiling)
+        {
+            if !filled {
+                return;
+            }
+            state.held_rounds += 1;
+            if state.held_rounds < state.patience {
+                return;
+            }
+            state.held_rounds = 0;
+        }
+        self.grow(&mut state, 1);
+    }
+
+    fn grow(&self, state: &mut State, by: usize) {
+        state.limit += by;
+        state.peak = state.peak.max(state.limit);
+        // Permits owed to a shrink are cancelled before new ones are made.
+        let cancelled = by.min(state.to_forget);
+        state.to_forget -= cancelled;
+        self.permits.add_permits(by - cancelled);
     }
 
     /// The provider said to slow down (429, Meta's usage limits).
@@ -136,7 +244,23 @@ impl AdaptiveLimit {
         if state.last_cut.is_some_and(|at| at.elapsed() < round) {
             return;
         }
-        let target = (state.limit / 2).max(state.min);
+        let met = state.limit;
+        let probing = state.ceiling.is_some();
+        state.ceiling = Some(state.ceiling.map_or(met, |ceiling| ceiling.min(met)));
+        state.held_rounds = 0;
+        let target = if met > state.safe && state.safe > 0 {
+            // Above what ran clean: back to that; a failed probe waits longer for the next.
+            if probing {
+                state.patience = (state.patience * 2).min(MAX_PATIENCE);
+            }
+            state.safe
+        } else {
+            // Even what ran clean is too much now (or nothing has yet): halve, as TCP does.
+            let half = (met / 2).max(state.min);
+            state.safe = half.min(state.safe);
+            half
+        };
+        let target = target.max(state.min);
         self.shrink_to(&mut state, target);
     }
 
@@ -207,6 +331,133 @@ mod tests {
         limit.throttle();
         assert_eq!(limit.limit(), 4);
         assert_eq!(limit.throttled(), 3);
+    }
+
+    /// Clean answers until the limit has run `rounds` whole rounds, each with every slot out.
+    async fn clean_rounds(limit: &AdaptiveLimit, rounds: u32) {
+        for _ in 0..rounds {
+            let level = limit.limit();
+            let slots: Vec<_> =
+                futures::future::join_all((0..level).map(|_| limit.acquire())).await;
+            drop(slots);
+            for _ in 0..level {
+                limit.succeeded(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Lets the next 429 count as a new signal, as if a round had passed since the last cut.
+    fn round_passes(limit: &AdaptiveLimit) {
+        limit.state.lock().unwrap().last_cut = None;
+    }
+
+    #[tokio::test]
+    async fn a_429_above_what_ran_clean_falls_back_to_it_and_probes_again_only_after_patience() {
+        let limit = AdaptiveLimit::new(2, 12);
+        clean_rounds(&limit, 3).await;
+        assert_eq!(limit.limit(), 5);
+        limit.throttle();
+        assert_eq!(limit.limit(), 4, "back to the last level that ran clean");
+        assert_eq!(
+            limit.learned(),
+            Some(Learned {
+                safe: 4,
+                ceiling: Some(5),
+                patience: FIRST_PATIENCE
+            })
+        );
+        clean_rounds(&limit, FIRST_PATIENCE - 1).await;
+        assert_eq!(limit.limit(), 4, "held under the ceiling");
+        clean_rounds(&limit, 1).await;
+        assert_eq!(limit.limit(), 5, "one gentle probe");
+        round_passes(&limit);
+        limit.throttle();
+        assert_eq!(limit.limit(), 4);
+        let learned = limit.learned().unwrap();
+        assert_eq!(
+            learned.patience,
+            FIRST_PATIENCE * 2,
+            "a failed probe waits longer"
+        );
+        clean_rounds(&limit, FIRST_PATIENCE * 2 - 1).await;
+        assert_eq!(limit.limit(), 4);
+        clean_rounds(&limit, 1).await;
+        assert_eq!(limit.limit(), 5);
+        // The probe holds a round: the level becomes safe, and the next step waits as long.
+        clean_rounds(&limit, 1).await;
+        assert_eq!(limit.limit(), 5);
+        assert_eq!(
+            limit.learned(),
+            Some(Learned {
+                safe: 5,
+                ceiling: Some(6),
+                patience: FIRST_PATIENCE * 2
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_429_at_a_level_that_ran_clean_halves_the_limit_and_forgets_it_was_safe() {
+        let limit = AdaptiveLimit::new(8, 8);
+        clean_rounds(&limit, 1).await;
+        limit.throttle();
+        assert_eq!(limit.limit(), 4);
+        assert_eq!(
+            limit.learned(),
+            Some(Learned {
+                safe: 4,
+                ceiling: Some(8),
+                patience: FIRST_PATIENCE
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn rounds_that_never_fill_the_limit_neither_prove_it_safe_nor_probe_the_ceiling() {
+        let limit = AdaptiveLimit::new(2, 12);
+        limit.adopt(Learned {
+            safe: 2,
+            ceiling: Some(4),
+            patience: 1,
+        });
+        // One request out at a time: the limit still grows under the ceiling, as before.
+        for _ in 0..20 {
+            let slot = limit.acquire().await;
+            drop(slot);
+            limit.succeeded(Duration::from_millis(20));
+        }
+        assert_eq!(limit.limit(), 3, "held under the ceiling");
+        assert_eq!(limit.learned().unwrap().safe, 2, "three never ran together");
+        clean_rounds(&limit, 1).await;
+        assert_eq!(limit.learned().unwrap().safe, 3);
+        assert_eq!(limit.limit(), 4, "a filled round may probe");
+    }
+
+    #[tokio::test]
+    async fn a_limit_started_from_what_was_learned_begins_there_and_probes_after_its_patience() {
+        let limit = AdaptiveLimit::new(2, 12);
+        assert_eq!(limit.learned(), None, "nothing learned yet");
+        limit.adopt(Learned {
+            safe: 4,
+            ceiling: Some(5),
+            patience: 3,
+        });
+        assert_eq!(limit.limit(), 4);
+        let slots: Vec<_> = futures::future::join_all((0..4).map(|_| limit.acquire())).await;
+        assert!(limit.permits.try_acquire().is_err(), "four slots, no more");
+        drop(slots);
+        clean_rounds(&limit, 2).await;
+        assert_eq!(limit.limit(), 4);
+        clean_rounds(&limit, 1).await;
+        assert_eq!(limit.limit(), 5);
+        // A learned level above this run's ceiling is cut to it.
+        let capped = AdaptiveLimit::new(2, 3);
+        capped.adopt(Learned {
+            safe: 9,
+            ceiling: None,
+            patience: 3,
+        });
+        assert_eq!(capped.limit(), 3);
     }
 
     #[tokio::test]

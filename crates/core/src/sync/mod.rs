@@ -7,7 +7,8 @@
 //! - **Fast on a slow API.** Pancake's order pages take seconds each and its rate limit is
 //!   unpublished: pages are fetched concurrently under an [`AdaptiveLimit`] that grows while
 //!   answers are quick and clean and halves on a 429 or rising latency; history is backfilled
-//!   in time windows.
+//!   in time windows. The limit a key met is kept per integration (with a digest of its sealed
+//!   credentials) and the next run starts under it, probing above it only now and then.
 //! - **One worker per integration.** Jobs are claimed as leases (`FOR UPDATE SKIP LOCKED` in
 //!   PostgreSQL), so apps and headless workers share the work without doing it twice, and a
 //!   dead worker's job is taken over when its lease runs out.
@@ -30,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-pub use limit::AdaptiveLimit;
+pub use limit::{AdaptiveLimit, Learned};
 pub(crate) use progress::ProgressBoard;
 
 use crate::store::SyncRunRecord;

@@ -168,6 +168,7 @@ pub(in crate::sync) async fn sync_orders(
             &cursor,
         )
         .await?;
+        ctx.remember_limit().await?;
         if window.end >= horizon {
             return Ok(());
         }
