@@ -17,6 +17,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// Latency this many times the best seen counts as congestion.
 const SLOW_FACTOR: u32 = 4;
 
+/// Filled clean rounds in a row that make a level safe: one lucky round is not proof against a
+/// limit counted per second.
+const SAFE_ROUNDS: u32 = 4;
 /// Clean rounds held under a known ceiling before the first probe above it.
 const FIRST_PATIENCE: u32 = 16;
 /// The most clean rounds between two probes (a probe that fails doubles the wait).
@@ -58,6 +61,8 @@ struct State {
     patience: u32,
     /// Clean rounds held just under the ceiling since the last probe.
     held_rounds: u32,
+    /// Filled clean rounds in a row at this level.
+    proven_rounds: u32,
     /// Slots held now, and the most held at once in this round: a round proves a level safe
     /// only if that many requests were really out together (a limit the work cannot fill
     /// proves nothing of the provider).
@@ -103,6 +108,7 @@ impl AdaptiveLimit {
                 ceiling: None,
                 patience: FIRST_PATIENCE,
                 held_rounds: 0,
+                proven_rounds: 0,
                 in_flight: 0,
                 busiest_in_round: 0,
             }),
@@ -195,7 +201,8 @@ impl AdaptiveLimit {
         state.clean_in_round = 0;
         let filled = state.busiest_in_round >= state.limit;
         state.busiest_in_round = state.in_flight;
-        if filled {
+        state.proven_rounds = if filled { state.proven_rounds + 1 } else { 0 };
+        if filled && state.proven_rounds >= SAFE_ROUNDS {
             state.safe = state.safe.max(state.limit);
             if let Some(ceiling) = state.ceiling {
                 if state.limit >= ceiling {
@@ -212,7 +219,8 @@ impl AdaptiveLimit {
             .ceiling
             .is_some_and(|ceiling| state.limit + 1 >= ceiling)
         {
-            if !filled {
+            // Only a level proven safe is held towards a probe.
+            if !filled || state.safe < state.limit {
                 return;
             }
             state.held_rounds += 1;
@@ -226,6 +234,7 @@ impl AdaptiveLimit {
 
     fn grow(&self, state: &mut State, by: usize) {
         state.limit += by;
+        state.proven_rounds = 0;
         state.peak = state.peak.max(state.limit);
         // Permits owed to a shrink are cancelled before new ones are made.
         let cancelled = by.min(state.to_forget);
@@ -266,6 +275,7 @@ impl AdaptiveLimit {
 
     fn shrink_to(&self, state: &mut State, target: usize) {
         state.clean_in_round = 0;
+        state.proven_rounds = 0;
         state.last_cut = Some(std::time::Instant::now());
         if target >= state.limit {
             return;
@@ -357,7 +367,16 @@ mod tests {
         clean_rounds(&limit, 3).await;
         assert_eq!(limit.limit(), 5);
         limit.throttle();
-        assert_eq!(limit.limit(), 4, "back to the last level that ran clean");
+        assert_eq!(
+            limit.limit(),
+            2,
+            "no level held long enough to be proven: halved"
+        );
+        // Free growth up to just under the ceiling, where the level is held, proven, and kept.
+        clean_rounds(&limit, 2).await;
+        assert_eq!(limit.limit(), 4);
+        clean_rounds(&limit, SAFE_ROUNDS + FIRST_PATIENCE - 2).await;
+        assert_eq!(limit.limit(), 4, "held under the ceiling");
         assert_eq!(
             limit.learned(),
             Some(Learned {
@@ -366,13 +385,11 @@ mod tests {
                 patience: FIRST_PATIENCE
             })
         );
-        clean_rounds(&limit, FIRST_PATIENCE - 1).await;
-        assert_eq!(limit.limit(), 4, "held under the ceiling");
         clean_rounds(&limit, 1).await;
         assert_eq!(limit.limit(), 5, "one gentle probe");
         round_passes(&limit);
         limit.throttle();
-        assert_eq!(limit.limit(), 4);
+        assert_eq!(limit.limit(), 4, "back to the proven level");
         let learned = limit.learned().unwrap();
         assert_eq!(
             learned.patience,
@@ -383,8 +400,8 @@ mod tests {
         assert_eq!(limit.limit(), 4);
         clean_rounds(&limit, 1).await;
         assert_eq!(limit.limit(), 5);
-        // The probe holds a round: the level becomes safe, and the next step waits as long.
-        clean_rounds(&limit, 1).await;
+        // The probe holds long enough: proven, and the next step waits as long.
+        clean_rounds(&limit, SAFE_ROUNDS).await;
         assert_eq!(limit.limit(), 5);
         assert_eq!(
             limit.learned(),
@@ -397,9 +414,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_429_at_a_level_that_ran_clean_halves_the_limit_and_forgets_it_was_safe() {
+    async fn a_429_at_a_level_proven_safe_halves_the_limit_and_forgets_it_was_safe() {
         let limit = AdaptiveLimit::new(8, 8);
-        clean_rounds(&limit, 1).await;
+        clean_rounds(&limit, SAFE_ROUNDS).await;
+        assert_eq!(limit.learned().unwrap().safe, 8);
         limit.throttle();
         assert_eq!(limit.limit(), 4);
         assert_eq!(
@@ -428,9 +446,11 @@ mod tests {
         }
         assert_eq!(limit.limit(), 3, "held under the ceiling");
         assert_eq!(limit.learned().unwrap().safe, 2, "three never ran together");
+        clean_rounds(&limit, SAFE_ROUNDS - 1).await;
+        assert_eq!(limit.limit(), 3, "no probe from a level not yet proven");
         clean_rounds(&limit, 1).await;
         assert_eq!(limit.learned().unwrap().safe, 3);
-        assert_eq!(limit.limit(), 4, "a filled round may probe");
+        assert_eq!(limit.limit(), 4, "a proven level may probe");
     }
 
     #[tokio::test]
