@@ -130,14 +130,21 @@ pub fn notification_text(alert: &Alert, language: Language) -> (String, String) 
             let before = previous_roas
                 .map(|r| format!("{r:.2}"))
                 .unwrap_or_else(|| "–".into());
+            // A store's own ROAS (its assigned campaigns' spend) is titled with the store.
+            let title = match (alert.integration_name.as_deref(), vi) {
+                (Some(store), true) => format!("ROAS (POS) 7 ngày của {store} giảm"),
+                (Some(store), false) => format!("7-day ROAS (POS) of {store} dropped"),
+                (None, true) => "ROAS (POS) 7 ngày giảm".into(),
+                (None, false) => "7-day ROAS (POS) dropped".into(),
+            };
             if vi {
                 (
-                    "ROAS (POS) 7 ngày giảm".into(),
+                    title,
                     format!("ROAS tuần qua {roas:.2}, tuần trước {before}."),
                 )
             } else {
                 (
-                    "7-day ROAS (POS) dropped".into(),
+                    title,
                     format!("ROAS {roas:.2} over the last 7 days; {before} the week before."),
                 )
             }

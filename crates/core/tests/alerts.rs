@@ -12,6 +12,14 @@
 //!   each; 3,000,000 đ of sales before (ROAS 3.00). 2,100,000 đ now (2.10, down exactly 30 %)
 //!   fires; 2,110,000 đ (2.11, down 29.7 %) does not. With no week before, 990,000 đ (0.99)
 //!   is below the 1.00 floor and fires; 1,000,000 đ does not.
+//! - ROAS drop of a store (its own orders against the spend its campaigns' assignments give
+//!   it): stores Hà Nội (HN) and Đà Nẵng (ĐN). Campaign c1 (ad a1) is all HN; c2 (ad a2) is
+//!   half HN, half ĐN, a tie whose remainder goes to HN, listed first. In each week c1 spends
+//!   1,000,000 đ (11-06, 11-13) and c2 400,001 đ: HN 200,001, ĐN 200,000. HN's spend is
+//!   1,200,001 a week; before, its sales were 3,600,003 (ROAS 3.00); now 2,520,002 (down 30 %:
+//!   100 × 2,520,002 ≤ 70 × 3,600,003) fires for HN alone; 2,520,003 does not. ĐN sells
+//!   600,000 each week (3.00, steady); the workspace's 1,400,001 a week sold 4,200,003 and now
+//!   3,120,002 (down 25.7 %): no workspace alert.
 //! - Store gone quiet: the last order was at 02:00 UTC (3 h before `NOW`). The same three hours
 //!   (02:00–05:00 UTC on a Friday) had one order in each of the 4 weeks before (11-13, 11-06,
 //!   10-30, 10-23, the last at 05:00:00 exactly): it fires. With the 10-23 order one second
@@ -25,6 +33,8 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::{unused_credentials, Backend, TestEnv};
 use integrations_core::alerts::{Alert, AlertDetails, AlertRule, AlertSettings};
+use integrations_core::analytics::assignment::{AssignmentChoice, CampaignAssignment, StoreShare};
+use integrations_core::analytics::{ReportGrouping, ReportQuery};
 use integrations_core::store::{SyncBatch, SyncRunRecord};
 use integrations_core::{CoreError, Credentials, IntegrationConfig, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
@@ -150,8 +160,67 @@ impl Fixture {
             .unwrap();
     }
 
+    /// Meta's spend of one more ad (its own campaign and ad set) on one day.
+    async fn ad_spend(&self, ad: &str, campaign: &str, day: &str, spend: i64) {
+        let row = AdInsightRow::from_value(
+            json!({
+                "date_start": day, "date_stop": day, "account_id": "1234567890",
+                "campaign_id": campaign, "campaign_name": format!("Chiến dịch {campaign}"),
+                "adset_id": format!("s-{ad}"), "adset_name": "Khách ở Việt Nam",
+                "ad_id": ad, "ad_name": format!("Quảng cáo {ad}"),
+                "spend": spend.to_string(), "impressions": "100", "clicks": "5",
+                "reach": "100"
+            }),
+            "VND",
+        )
+        .unwrap();
+        self.env
+            .store()
+            .write_batch(
+                self.tenant(),
+                self.meta,
+                SyncBatch::Insights {
+                    currency: "VND",
+                    rows: &[row],
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// `campaign`'s spend to these stores, in basis points.
+    async fn assign(&self, campaign: &str, shares: &[(Uuid, u32)]) {
+        self.env
+            .core
+            .assign_campaign(
+                &self.session,
+                CampaignAssignment {
+                    campaign_id: campaign.into(),
+                    adset_id: None,
+                    choice: AssignmentChoice::Stores {
+                        shares: shares
+                            .iter()
+                            .map(|&(store, basis_points)| StoreShare {
+                                store,
+                                basis_points,
+                            })
+                            .collect(),
+                    },
+                    expected_version: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
     /// Received orders of the store, created at each instant (UTC), each worth `revenue`.
     async fn orders(&mut self, created: &[&str], revenue: i64) {
+        self.orders_of(self.store, 101, created, revenue).await;
+    }
+
+    /// Received orders of any store (Pancake shop `shop`), as [`Self::orders`].
+    async fn orders_of(&mut self, store: Uuid, shop: i64, created: &[&str], revenue: i64) {
         let orders: Vec<PancakeOrder> = created
             .iter()
             .map(|created| {
@@ -159,7 +228,7 @@ impl Fixture {
                 self.next_order += 1;
                 let created = created.trim_end_matches('Z');
                 PancakeOrder::from_value(json!({
-                    "id": id, "shop_id": 101, "status": 3,
+                    "id": id, "shop_id": shop, "status": 3,
                     "inserted_at": created, "updated_at": created,
                     "total_price": revenue, "total_discount": 0,
                     "shipping_fee": 0, "cod": revenue, "order_currency": "VND",
@@ -172,9 +241,9 @@ impl Fixture {
             .store()
             .write_batch(
                 self.tenant(),
-                self.store,
+                store,
                 SyncBatch::Orders {
-                    shop_id: 101,
+                    shop_id: shop,
                     orders: &orders,
                 },
                 None,
@@ -376,6 +445,132 @@ async fn roas_below_the_floor_fires_and_on_the_floor_does_not(backend: Backend) 
             ..
         }
     ));
+}
+
+/// Hà Nội (the fixture's store) and Đà Nẵng, c1 all HN and c2 half each, with the weeks'
+/// spend; HN sells `hn_now` this week (see the top of the file).
+async fn store_roas_weeks(f: &mut Fixture, hn_now: i64) -> Uuid {
+    let dn = integration(
+        &f.env,
+        &f.session,
+        "Cửa hàng Đà Nẵng",
+        IntegrationConfig::PancakePos {
+            shop_id: "102".into(),
+        },
+    )
+    .await;
+    for day in ["2026-11-06", "2026-11-13"] {
+        f.ad_spend("a1", "c1", day, 1_000_000).await;
+        f.ad_spend("a2", "c2", day, 400_001).await;
+    }
+    f.assign("c1", &[(f.store, 10_000)]).await;
+    f.assign("c2", &[(f.store, 5_000), (dn, 5_000)]).await;
+    f.orders(&["2026-11-06T03:00:00Z"], 3_600_003).await;
+    f.orders(&["2026-11-13T03:00:00Z"], hn_now).await;
+    f.orders_of(
+        dn,
+        102,
+        &["2026-11-06T03:00:00Z", "2026-11-13T03:00:00Z"],
+        600_000,
+    )
+    .await;
+    dn
+}
+
+async fn a_store_whose_roas_fell_thirty_percent_alerts_once_by_name_and_just_under_does_not(
+    backend: Backend,
+) {
+    let mut f = fixture(backend).await;
+    store_roas_weeks(&mut f, 2_520_003).await;
+    assert!(f.evaluate().await.is_empty(), "just under 30 % is no drop");
+
+    let mut f = fixture(backend).await;
+    store_roas_weeks(&mut f, 2_520_002).await;
+    // What the report with HN chosen shows is what the rule read.
+    let week = f
+        .env
+        .core
+        .report(
+            &f.session,
+            &ReportQuery {
+                from: "2026-11-13".parse().unwrap(),
+                to: "2026-11-19".parse().unwrap(),
+                store: Some(f.store),
+                by: ReportGrouping::Day,
+                time_zone: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (week.totals.spend_minor, week.totals.revenue_minor),
+        (1_200_001, 2_520_002)
+    );
+    let fired = f.evaluate().await;
+    assert_eq!(rules(&fired), [AlertRule::RoasDrop], "{fired:?}");
+    let alert = &fired[0];
+    assert_eq!(alert.subject, f.store.to_string());
+    assert_eq!(alert.integration_id, Some(f.store));
+    assert_eq!(alert.integration_name.as_deref(), Some("Cửa hàng Hà Nội"));
+    match &alert.details {
+        AlertDetails::RoasDrop {
+            from,
+            to,
+            currency,
+            spend_minor,
+            revenue_minor,
+            previous_spend_minor,
+            previous_revenue_minor,
+            previous_roas,
+            below_floor,
+            dropped,
+            ..
+        } => {
+            assert_eq!(
+                (from.to_string(), to.to_string(), currency.as_str()),
+                ("2026-11-13".into(), "2026-11-19".into(), "VND")
+            );
+            assert_eq!((*spend_minor, *revenue_minor), (1_200_001, 2_520_002));
+            assert_eq!(
+                (*previous_spend_minor, *previous_revenue_minor),
+                (1_200_001, 3_600_003)
+            );
+            assert_eq!(*previous_roas, Some(3.0));
+            assert_eq!((*below_floor, *dropped), (false, true));
+        }
+        other => panic!("{other:?}"),
+    }
+    let link = alert.report.as_ref().unwrap();
+    assert_eq!(
+        (link.from.to_string(), link.to.to_string(), link.store),
+        ("2026-11-06".into(), "2026-11-19".into(), Some(f.store))
+    );
+    assert!(f.evaluate().await.is_empty(), "fired once");
+
+    // Sales come back (100,000 more: 2,620,002, down 27.2 %): the store's episode ends.
+    f.orders(&["2026-11-14T03:00:00Z"], 100_000).await;
+    assert!(f.evaluate().await.is_empty());
+    let listed = f.listed().await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].cleared_at, Some(now()));
+}
+
+async fn a_store_no_campaign_is_assigned_to_has_no_roas_of_its_own(backend: Backend) {
+    let mut f = fixture(backend).await;
+    // The fixture's one-week drop (3.00 → 2.10), with c1 unassigned: only the workspace alerts.
+    roas_weeks(&mut f, Some(3_000_000), 2_100_000).await;
+    let fired = f.evaluate().await;
+    assert_eq!(rules(&fired), [AlertRule::RoasDrop]);
+    assert_eq!(fired[0].subject, "");
+    // Assigned to the store, the same figures are the store's too: its own episode fires.
+    f.assign("c1", &[(f.store, 10_000)]).await;
+    let fired = f.evaluate().await;
+    assert_eq!(rules(&fired), [AlertRule::RoasDrop]);
+    assert_eq!(fired[0].subject, f.store.to_string());
+    assert_eq!(
+        fired[0].integration_name.as_deref(),
+        Some("Cửa hàng Hà Nội")
+    );
 }
 
 /// One order in each of the four weeks' 02:00–05:00 UTC stretch; the oldest at `oldest`.
@@ -659,6 +854,8 @@ on_both_stores!(
     spend_exactly_on_the_threshold_is_no_spike,
     roas_down_thirty_percent_fires_once_and_just_under_does_not,
     roas_below_the_floor_fires_and_on_the_floor_does_not,
+    a_store_whose_roas_fell_thirty_percent_alerts_once_by_name_and_just_under_does_not,
+    a_store_no_campaign_is_assigned_to_has_no_roas_of_its_own,
     a_store_quiet_at_a_usually_busy_hour_fires_once,
     a_silence_one_week_in_four_has_had_too_is_usual,
     a_sync_failing_over_six_hours_fires_once,

@@ -533,6 +533,7 @@ export const en = {
   'alerts.roasBelow': 'ROAS (POS) {from} – {to}: {roas}, below {floor}.',
   'alerts.roasDropped': 'ROAS (POS) {from} – {to}: {roas}, down {percent}% or more on the week before ({before}).',
   'alerts.roasFigures': 'Spend {spend}, POS revenue {revenue}.',
+  'alerts.roasStore': '{store}, with the spend of the campaigns assigned to it: {text}',
   'alerts.storeQuiet': '{store}: no order for {duration} (last at {last}), at a time that had orders in each of the {weeks} weeks before ({usual}).',
   'alerts.duration': '{hours} h {minutes} min',
   'alerts.syncFailing': '{name}: every sync since {since} failed ({runs} runs), for more than {hours} hours.',

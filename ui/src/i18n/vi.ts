@@ -535,6 +535,7 @@ export const vi: Messages = {
   'alerts.roasBelow': 'ROAS (POS) {from} – {to}: {roas}, dưới {floor}.',
   'alerts.roasDropped': 'ROAS (POS) {from} – {to}: {roas}, giảm từ {percent}% trở lên so với tuần trước ({before}).',
   'alerts.roasFigures': 'Chi tiêu {spend}, doanh thu POS {revenue}.',
+  'alerts.roasStore': '{store}, theo chi tiêu của các chiến dịch gán cho cửa hàng: {text}',
   'alerts.storeQuiet': '{store}: không có đơn trong {duration} (đơn cuối lúc {last}), vào khung giờ mà {weeks} tuần trước tuần nào cũng có đơn ({usual}).',
   'alerts.duration': '{hours} giờ {minutes} phút',
   'alerts.syncFailing': '{name}: mọi lần đồng bộ từ {since} đều thất bại ({runs} lần), đã hơn {hours} giờ.',

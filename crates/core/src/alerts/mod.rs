@@ -10,12 +10,16 @@
 //!   median of 0 means there is nothing to compare with: no alert. Today and yesterday are
 //!   looked at (Meta still revises yesterday); an episode ends when the day's spend falls back
 //!   to the threshold or the day is older than yesterday.
-//! - **ROAS drop** (subject: the workspace): over the last 7 complete days (yesterday and the
-//!   6 before), ROAS (POS) is below `roas_floor_percent` (1.00), or it is down by
-//!   `roas_drop_percent` (30 %) or more on the 7 days before those. It is decided only for a
-//!   week with both spend and counted orders, in one currency (a week of spend without a single
-//!   sale says more about the store or its sync, which the rules below watch, than about the
-//!   ads; in two currencies the report has no ROAS (POS)). The episode ends at the first evaluation where neither holds.
+//! - **ROAS drop** (subject: the workspace, and each store): over the last 7 complete days
+//!   (yesterday and the 6 before), ROAS (POS) is below `roas_floor_percent` (1.00), or it is
+//!   down by `roas_drop_percent` (30 %) or more on the 7 days before those. It is decided only
+//!   for a week with both spend and counted orders, in one currency (a week of spend without a
+//!   single sale says more about the store or its sync, which the rules below watch, than about
+//!   the ads; in two currencies the report has no ROAS (POS)). The episode ends at the first
+//!   evaluation where neither holds. For the workspace, all of Meta's spend against all orders;
+//!   for a store (switched on), its own orders against the spend its campaigns' assignments
+//!   give it (the analytics report with that store chosen): a store no campaign is assigned to
+//!   has no spend, so no ROAS, and is not decided.
 //! - **Store gone quiet** (subject: the store): the store's newest order is at least
 //!   `quiet_min_minutes` (60) old, and in each of the `quiet_weeks` (4) weeks before, the same
 //!   stretch of the week (the same weekday and local hours, from the time of that last order to

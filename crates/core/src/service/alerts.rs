@@ -7,11 +7,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::Core;
+use super::{Core, StoreDaySpend};
 use crate::alerts::{
     is_spend_spike, is_store_quiet, roas_drop, twice_median, Alert, AlertDetails, AlertList,
     AlertRule, AlertSettings, FiredAlert, ReportLink, StoredDetails, Week,
 };
+use crate::analytics::assignment::SpendOwner;
 use crate::analytics::{
     build_report, plan, Report, ReportGrouping, ReportInputs, ReportQuery, ReportSource,
     ReportWarning,
@@ -19,7 +20,7 @@ use crate::analytics::{
 use crate::auth::Session;
 use crate::domain::{IntegrationId, Provider, TenantId};
 use crate::error::{CoreError, CoreResult};
-use crate::store::{AlertRecord, IntegrationRecord, SyncRunRecord};
+use crate::store::{AlertRecord, InsightAggregate, IntegrationRecord, SyncRunRecord};
 use crate::sync::SyncOutcome;
 
 /// How many alerts the list shows (open ones and their history, newest first).
@@ -271,7 +272,10 @@ impl Core {
         let today = now.with_timezone(&zone).date_naive();
         let integrations = self.store.list_integrations(tenant).await?;
         let mut verdicts = self.spend_spikes(tenant, zone, today, settings).await?;
-        verdicts.extend(self.roas_drop(tenant, zone, today, settings).await?);
+        verdicts.extend(
+            self.roas_drops(tenant, zone, today, &integrations, settings)
+                .await?,
+        );
         for record in &integrations {
             let runs = self.store.runs(tenant, record.id, RUN_HISTORY).await?;
             verdicts.push(sync_failing(record, &runs, now, settings));
@@ -372,67 +376,121 @@ impl Core {
         }))
     }
 
-    async fn roas_drop(
+    /// ROAS drop for the whole workspace (subject: empty) and for each store (subject: the
+    /// store), the store's spend being what its campaigns' assignments give it.
+    async fn roas_drops(
         &self,
         tenant: TenantId,
         zone: Tz,
         today: NaiveDate,
+        integrations: &[IntegrationRecord],
         settings: &AlertSettings,
-    ) -> CoreResult<Option<Verdict>> {
-        let to = today - Duration::days(1);
-        let from = to - Duration::days(6);
-        let (previous_from, previous_to) = (from - Duration::days(7), from - Duration::days(1));
+    ) -> CoreResult<Vec<Verdict>> {
+        let weeks = RoasWeeks::ending(today);
         let (week, previous) = futures::try_join!(
-            self.day_report(tenant, zone, from, to),
-            self.day_report(tenant, zone, previous_from, previous_to),
+            self.day_report(tenant, zone, weeks.from, weeks.to),
+            self.day_report(tenant, zone, weeks.previous_from, weeks.previous_to),
         )?;
-        let as_week = |report: &Report| {
-            let totals = &report.totals;
-            totals.roas_pos.filter(|_| totals.orders > 0).map(|_| Week {
-                spend_minor: report.totals.spend_minor,
-                revenue_minor: report.totals.revenue_minor,
-            })
-        };
-        let finding = as_week(&week).and_then(|this| {
-            let before = as_week(&previous);
-            let (below_floor, dropped) = roas_drop(
-                this,
-                before,
-                settings.roas_floor_percent,
-                settings.roas_drop_percent,
-            )?;
-            (below_floor || dropped).then(|| {
-                (
-                    AlertDetails::RoasDrop {
-                        from,
-                        to,
-                        currency: week.spend_currency.clone().unwrap_or_default(),
-                        exponent: week.spend_exponent,
-                        spend_minor: this.spend_minor,
-                        revenue_minor: this.revenue_minor,
-                        roas: this.roas().unwrap_or_default(),
-                        previous_spend_minor: previous.totals.spend_minor,
-                        previous_revenue_minor: previous.totals.revenue_minor,
-                        previous_roas: before.and_then(Week::roas),
-                        below_floor,
-                        dropped,
-                        floor_percent: settings.roas_floor_percent,
-                        drop_percent: settings.roas_drop_percent,
-                    },
-                    Some(ReportLink {
-                        from: previous_from,
-                        to,
-                        store: None,
-                    }),
-                )
-            })
-        });
-        Ok(Some(Verdict {
+        let mut verdicts = vec![Verdict {
             rule: AlertRule::RoasDrop,
             subject: String::new(),
             integration: None,
-            finding,
-        }))
+            finding: roas_finding(&weeks, &week, &previous, None, settings),
+        }];
+        let stores: Vec<&IntegrationRecord> = integrations
+            .iter()
+            .filter(|record| record.provider == Provider::PancakePos)
+            .collect();
+        if stores.is_empty() {
+            return Ok(verdicts);
+        }
+        let spend = self
+            .spend_per_store_in(tenant, weeks.previous_from, weeks.to)
+            .await?;
+        for store in stores {
+            // A store switched off gets no new orders: its ROAS says nothing then.
+            let finding = if store.enabled {
+                let (week, previous) = futures::try_join!(
+                    self.store_day_report(tenant, zone, store.id, weeks.from, weeks.to, &spend),
+                    self.store_day_report(
+                        tenant,
+                        zone,
+                        store.id,
+                        weeks.previous_from,
+                        weeks.previous_to,
+                        &spend
+                    ),
+                )?;
+                roas_finding(&weeks, &week, &previous, Some(store.id), settings)
+            } else {
+                None
+            };
+            verdicts.push(Verdict {
+                rule: AlertRule::RoasDrop,
+                subject: store.id.to_string(),
+                integration: Some((store.id, store.name.clone())),
+                finding,
+            });
+        }
+        Ok(verdicts)
+    }
+
+    /// One store's figures by day, as the analytics report with that store chosen counts them:
+    /// its own orders, and the share of Meta's spend its campaigns' assignments give it
+    /// (`spend`, from [`Core::spend_per_store`], may cover more days and owners).
+    async fn store_day_report(
+        &self,
+        tenant: TenantId,
+        zone: Tz,
+        store: IntegrationId,
+        from: NaiveDate,
+        to: NaiveDate,
+        spend: &[StoreDaySpend],
+    ) -> CoreResult<Report> {
+        let query = ReportQuery {
+            from,
+            to,
+            store: Some(store),
+            by: ReportGrouping::Day,
+            time_zone: Some(zone.name().to_owned()),
+        };
+        let (key, filter) = plan(&query, zone);
+        let orders = self.store.report_orders(tenant, &filter, key).await?;
+        let in_range: Vec<&StoreDaySpend> = spend
+            .iter()
+            .filter(|row| (from..=to).contains(&row.day))
+            .collect();
+        let insights: Vec<InsightAggregate> = in_range
+            .iter()
+            .filter(|row| row.owner == SpendOwner::Store(store))
+            .map(|row| InsightAggregate {
+                key: row.day.format("%Y-%m-%d").to_string(),
+                currency: row.currency.clone(),
+                spend_minor: row.spend_minor,
+                impressions: 0,
+                clicks: 0,
+                purchases: 0,
+                purchase_value_minor: row.purchase_value_minor,
+            })
+            .collect();
+        // The account's currencies, as the report has them: a store's share in one currency
+        // of an account spending in two has no ROAS (POS) either.
+        let mut account_currencies: Vec<String> =
+            in_range.iter().map(|row| row.currency.clone()).collect();
+        account_currencies.sort();
+        account_currencies.dedup();
+        let inputs = ReportInputs {
+            orders: &orders,
+            insights: &insights,
+            account_currencies: Some(account_currencies),
+            ..Default::default()
+        };
+        Ok(build_report(
+            &query,
+            zone.name(),
+            inputs,
+            ReportSource::Local,
+        ))
     }
 
     async fn store_quiet(
@@ -601,6 +659,78 @@ fn sync_failing(
         integration: Some((record.id, record.name.clone())),
         finding,
     }
+}
+
+/// The week a ROAS drop looks at (the 7 complete days before today) and the week before it.
+struct RoasWeeks {
+    from: NaiveDate,
+    to: NaiveDate,
+    previous_from: NaiveDate,
+    previous_to: NaiveDate,
+}
+
+impl RoasWeeks {
+    fn ending(today: NaiveDate) -> Self {
+        let to = today - Duration::days(1);
+        let from = to - Duration::days(6);
+        Self {
+            from,
+            to,
+            previous_from: from - Duration::days(7),
+            previous_to: from - Duration::days(1),
+        }
+    }
+}
+
+/// ROAS drop over two weekly reports (the workspace's, or one store's): decided only for a
+/// week with spend and counted orders in one currency; `store` goes into the report link.
+fn roas_finding(
+    weeks: &RoasWeeks,
+    week: &Report,
+    previous: &Report,
+    store: Option<IntegrationId>,
+    settings: &AlertSettings,
+) -> Option<(AlertDetails, Option<ReportLink>)> {
+    let as_week = |report: &Report| {
+        let totals = &report.totals;
+        totals.roas_pos.filter(|_| totals.orders > 0).map(|_| Week {
+            spend_minor: totals.spend_minor,
+            revenue_minor: totals.revenue_minor,
+        })
+    };
+    let this = as_week(week)?;
+    let before = as_week(previous);
+    let (below_floor, dropped) = roas_drop(
+        this,
+        before,
+        settings.roas_floor_percent,
+        settings.roas_drop_percent,
+    )?;
+    (below_floor || dropped).then(|| {
+        (
+            AlertDetails::RoasDrop {
+                from: weeks.from,
+                to: weeks.to,
+                currency: week.spend_currency.clone().unwrap_or_default(),
+                exponent: week.spend_exponent,
+                spend_minor: this.spend_minor,
+                revenue_minor: this.revenue_minor,
+                roas: this.roas().unwrap_or_default(),
+                previous_spend_minor: previous.totals.spend_minor,
+                previous_revenue_minor: previous.totals.revenue_minor,
+                previous_roas: before.and_then(Week::roas),
+                below_floor,
+                dropped,
+                floor_percent: settings.roas_floor_percent,
+                drop_percent: settings.roas_drop_percent,
+            },
+            Some(ReportLink {
+                from: weeks.previous_from,
+                to: weeks.to,
+                store,
+            }),
+        )
+    })
 }
 
 /// The same local time `weeks` weeks before `at` (the same weekday and hour in the zone, across

@@ -26,7 +26,50 @@ const cleared = alert({
   report: null,
 });
 
+const storeRoas = alert({
+  id: 'a-roas-hn',
+  rule: 'ROAS_DROP',
+  subject: 'i-1',
+  integrationId: 'i-1',
+  integrationName: 'Cửa hàng Hà Nội',
+  details: {
+    rule: 'ROAS_DROP',
+    from: '2026-11-13',
+    to: '2026-11-19',
+    currency: 'VND',
+    exponent: 0,
+    spendMinor: 1_200_001,
+    revenueMinor: 2_520_002,
+    roas: 2_520_002 / 1_200_001,
+    previousSpendMinor: 1_200_001,
+    previousRevenueMinor: 3_600_003,
+    previousRoas: 3,
+    belowFloor: false,
+    dropped: true,
+    floorPercent: 100,
+    dropPercent: 30,
+  },
+  report: { from: '2026-11-06', to: '2026-11-19', store: 'i-1' },
+});
+
 describe('AlertsPage', () => {
+  it("names the store whose own ROAS dropped, in English and Vietnamese", async () => {
+    api.alerts.mockResolvedValue({ alerts: [storeRoas], unread: 1, computedOffline: false });
+    const { unmount } = renderWithProviders(<AlertsPage onOpenReport={vi.fn()} />);
+    expect(await screen.findByTestId('alert')).toHaveTextContent(
+      'Cửa hàng Hà Nội, with the spend of the campaigns assigned to it: ROAS (POS) 11/13/2026 – 11/19/2026: 2.10, ' +
+        'down 30% or more on the week before (3.00). Spend ₫1,200,001, POS revenue ₫2,520,002.',
+    );
+    unmount();
+    renderWithProviders(<AlertsPage onOpenReport={vi.fn()} />, { language: 'vi' });
+    const card = await screen.findByTestId('alert');
+    expect(card).toHaveTextContent(
+      'Cửa hàng Hà Nội, theo chi tiêu của các chiến dịch gán cho cửa hàng: ROAS (POS) 13/11/2026 – 19/11/2026: 2.10, ' +
+        'giảm từ 30% trở lên so với tuần trước (3.00).',
+    );
+    expect(card).toHaveTextContent('1.200.001');
+  });
+
   it('shows open alerts with their numbers and the history apart', async () => {
     api.alerts.mockResolvedValue({ alerts: [alert(), quiet, cleared], unread: 2, computedOffline: false });
     renderWithProviders(<AlertsPage onOpenReport={vi.fn()} />);

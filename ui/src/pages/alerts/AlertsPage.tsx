@@ -51,7 +51,8 @@ export function alertText(t: Translate, language: Language, formatDate: (iso: st
         spend: formatMoney(details.spendMinor, details.currency, details.exponent, language),
         revenue: formatMoney(details.revenueMinor, details.currency, details.exponent, language),
       });
-      return `${why} ${figures}`;
+      // A store's own ROAS names the store; the workspace's has no name.
+      return alert.integrationName ? t('alerts.roasStore', { store: name, text: `${why} ${figures}` }) : `${why} ${figures}`;
     }
     case 'STORE_QUIET':
       return t('alerts.storeQuiet', {
