@@ -37,7 +37,8 @@ pub struct TrayModel {
     pub sync_all_enabled: bool,
     pub open_label: String,
     pub quit_label: String,
-    /// Open alerts not dismissed: a badge on the icon and a menu line that opens the app.
+    /// Open alerts not dismissed: a badge on the icon and a menu line that opens the app on
+    /// its Alerts page.
     pub alerts: u32,
     pub alerts_label: Option<String>,
 }
@@ -304,7 +305,7 @@ use std::collections::HashSet;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::state::AppState;
@@ -313,6 +314,28 @@ const OPEN: &str = "open";
 const SYNC_ALL: &str = "sync-all";
 const QUIT: &str = "quit";
 const ALERTS: &str = "alerts";
+/// Asks the UI to show its Alerts page.
+pub const OPEN_ALERTS_EVENT: &str = "open-alerts";
+
+/// What choosing a menu line does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MenuAction {
+    Quit,
+    SyncAll,
+    /// The alerts line: the window, on its Alerts page.
+    OpenAlerts,
+    /// "Open", or an integration's line: the window as it was.
+    Open,
+}
+
+fn menu_action(id: &str) -> MenuAction {
+    match id {
+        QUIT => MenuAction::Quit,
+        SYNC_ALL => MenuAction::SyncAll,
+        ALERTS => MenuAction::OpenAlerts,
+        _ => MenuAction::Open,
+    }
+}
 
 fn build_menu<R: Runtime>(app: &AppHandle<R>, model: &TrayModel) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
@@ -404,9 +427,9 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .tooltip(&initial.tooltip)
         .menu(&build_menu(app, &initial)?)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            QUIT => app.exit(0),
-            SYNC_ALL => {
+        .on_menu_event(|app, event| match menu_action(event.id().as_ref()) {
+            MenuAction::Quit => app.exit(0),
+            MenuAction::SyncAll => {
                 let app = app.clone();
                 tauri::async_runtime::spawn(async move {
                     let state = app.state::<AppState>();
@@ -417,7 +440,12 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                     }
                 });
             }
-            _ => show_main_window(app),
+            MenuAction::OpenAlerts => {
+                show_main_window(app);
+                // The UI turns to its Alerts page (App.tsx listens).
+                let _ = app.emit(OPEN_ALERTS_EVENT, ());
+            }
+            MenuAction::Open => show_main_window(app),
         })
         .build(app)?;
     INSTALLED.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -828,6 +856,20 @@ mod tests {
         assert_eq!(good[3], 0);
         let centre = ((16 * 32 + 16) * 4 + 3) as usize;
         assert_eq!(good[centre], 255);
+    }
+
+    #[test]
+    fn the_alerts_line_opens_the_alerts_page_and_the_other_lines_the_window() {
+        assert_eq!(menu_action(ALERTS), MenuAction::OpenAlerts);
+        assert_eq!(menu_action(OPEN), MenuAction::Open);
+        assert_eq!(
+            menu_action(&format!("integration:{}", uuid::Uuid::nil())),
+            MenuAction::Open
+        );
+        assert_eq!(menu_action(SYNC_ALL), MenuAction::SyncAll);
+        assert_eq!(menu_action(QUIT), MenuAction::Quit);
+        // The event the UI listens for (backend.ts `onOpenAlerts`).
+        assert_eq!(OPEN_ALERTS_EVENT, "open-alerts");
     }
 
     #[test]

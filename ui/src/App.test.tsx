@@ -165,6 +165,22 @@ describe('App', () => {
     expect(screen.getByTestId('joined-workspace')).toHaveTextContent('Shop thời trang');
   });
 
+  it("opens the Alerts page when the tray's alerts line is chosen, from any page", async () => {
+    api.currentAccount.mockResolvedValue(account);
+    let openAlerts: (() => void) | undefined;
+    api.onOpenAlerts.mockImplementation(async (handler: () => void) => {
+      openAlerts = handler;
+      return () => undefined;
+    });
+    const user = userEvent.setup();
+    render(<Root />);
+    await user.click(await screen.findByRole('button', { name: 'Settings' }));
+    expect(screen.queryByRole('heading', { level: 1, name: 'Alerts' })).not.toBeInTheDocument();
+    await waitFor(() => expect(openAlerts).toBeDefined());
+    act(() => openAlerts?.());
+    expect(await screen.findByRole('heading', { level: 1, name: 'Alerts' })).toBeInTheDocument();
+  });
+
   it('shows no shared workspace in Settings when none is joined', async () => {
     api.currentAccount.mockResolvedValue(account);
     const user = userEvent.setup();

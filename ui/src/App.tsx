@@ -204,6 +204,20 @@ function SignedIn({
   );
   const toList = useCallback(() => setPage({ page: 'list' }), []);
 
+  // The tray's alerts line opens the window on the Alerts page.
+  useEffect(() => {
+    let stop: (() => void) | null = null;
+    let gone = false;
+    void backend.onOpenAlerts(() => setPage({ page: 'alerts' })).then((unsubscribe) => {
+      if (gone) unsubscribe();
+      else stop = unsubscribe;
+    });
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, []);
+
   // Each page starts at the top, like a new window would.
   useEffect(() => {
     window.scrollTo(0, 0);

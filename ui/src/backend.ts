@@ -211,6 +211,8 @@ export const backend = {
    * the header follows at once.
    */
   onAlertsChanged: (handler: () => void) => listenTo('alerts-changed', () => handler()),
+  /** Calls `handler` when the tray's alerts line was chosen (`open-alerts`): show the Alerts page. */
+  onOpenAlerts: (handler: () => void) => listenTo('open-alerts', () => handler()),
 } satisfies Record<CamelCase<keyof Commands>, unknown> & Record<string, unknown>;
 
 /**

@@ -213,6 +213,7 @@ export function makeFakeBackend(): FakeBackend {
     alertSettings: vi.fn(),
     setAlertSettings: vi.fn(),
     onAlertsChanged: vi.fn(),
+    onOpenAlerts: vi.fn(),
   };
 }
 
@@ -240,6 +241,7 @@ export function resetFakeBackend(api: FakeBackend) {
   api.alertSettings.mockResolvedValue(defaultAlertSettings);
   api.realtimeOrders.mockResolvedValue(realtimeOff);
   api.onAlertsChanged.mockResolvedValue(() => undefined);
+  api.onOpenAlerts.mockResolvedValue(() => undefined);
 }
 
 /** `realtime_orders` on a computer on its own: nothing to turn on. */
