@@ -38,7 +38,8 @@
 // ({campaignId, adsetId?, shares: [{store: <integration name>, percent}] | [], reassignedAt?})
 // decides some up front; `assignElsewhere(campaignId, shares)` is another computer deciding.
 // Alerts: seed `alerts` (each as the core answers it) are the signed-in workspace's; `dismiss_alert`
-// marks one and needs the server; `set_alert_settings` checks the core's ranges (VALIDATION).
+// marks one (offline too: the core queues it); `set_alert_settings` checks the core's ranges
+// (VALIDATION) and, offline, is queued like the core queues it.
 //
 // Real-time orders (shared mode): seed `publicUrl` is the server's public address (none: the
 // switch cannot be turned on, CONFIGURATION, as the core says). `set_realtime_orders` registers
@@ -1065,7 +1066,6 @@ function installFakeCore(seed) {
     },
     dismiss_alert: ({ id }) => {
       account();
-      needsServer();
       const a = state.alerts.find((x) => x.id === id) || fail('NOT_FOUND', 'There is no such alert.');
       if (a.dismissedAt === null) a.dismissedAt = now();
       return a;
@@ -1081,7 +1081,6 @@ function installFakeCore(seed) {
         const value = settings[key];
         if (!Number.isInteger(value) || value < min || value > max) fail('VALIDATION', 'A threshold (' + key + ') must be between ' + min + ' and ' + max + '; ' + value + ' is outside.');
       }
-      needsServer();
       state.alertSettings = Object.assign({}, settings);
       return state.alertSettings;
     },

@@ -200,11 +200,14 @@ export const backend = {
    * (`computedOffline`).
    */
   alerts: () => invoke('alerts', {}),
-  /** Dismisses an alert; it stays in the history. OFFLINE while the server cannot be reached. */
+  /**
+   * Dismisses an alert; it stays in the history. Offline, a stored alert's dismissal is queued
+   * and shows at once; OFFLINE for one computed offline.
+   */
   dismissAlert: (id: string) => invoke('dismiss_alert', { id }),
   /** The workspace's alert thresholds (the defaults for those never set). */
   alertSettings: () => invoke('alert_settings', {}),
-  /** VALIDATION for a threshold out of range; OFFLINE while the server cannot be reached. */
+  /** VALIDATION for a threshold out of range. Offline, queued and sent when the server is back. */
   setAlertSettings: (settings: AlertSettings) => invoke('set_alert_settings', { settings }),
   /**
    * Calls `handler` when an alert fired or was dismissed (`alerts-changed`), so the count in

@@ -1068,3 +1068,185 @@ async fn campaign_assignments_reach_every_computer_and_work_offline() {
         .unwrap();
     assert_eq!(mirrored[0].version, followed[0].assignment.version);
 }
+
+/// The Alerts list and the thresholds read offline as they are on the server: another computer
+/// of the workspace pulls the alerts (an open one dismissed there, one already cleared) and the
+/// thresholds, then reads them with the server gone; a later clearing and threshold change reach
+/// it with the next pull.
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_and_thresholds_reach_every_computer_and_read_offline() {
+    use integrations_core::alerts::{AlertRule, AlertSettings};
+    use integrations_core::store::AlertRecord;
+
+    let pg = OwnPostgres::start().await;
+    let key = master_key();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = shared_client(&pg.url(), dir_a.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let session = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap()
+        .session;
+    let tenant = session.tenant_id();
+    let hanoi = a
+        .create_integration(&session, pancake("Cửa hàng Hà Nội", "101"))
+        .await
+        .unwrap();
+    let thresholds = AlertSettings {
+        sync_failing_hours: 12,
+        roas_floor_percent: 150,
+        ..AlertSettings::default()
+    };
+    a.set_alert_settings(&session, thresholds).await.unwrap();
+
+    // Two episodes as the server's evaluation writes them: a store gone quiet (open, then
+    // dismissed on A) and a sync that failed (cleared).
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+    let episode = |rule: &str, details: serde_json::Value| AlertRecord {
+        id: Uuid::new_v4(),
+        tenant_id: tenant,
+        rule: rule.into(),
+        subject: hanoi.id.to_string(),
+        integration_id: Some(hanoi.id),
+        fired_at: "2026-11-20T05:00:00Z".parse().unwrap(),
+        cleared_at: None,
+        dismissed_at: None,
+        details: serde_json::json!({
+            "details": details,
+            "report": null,
+            "integrationName": "Cửa hàng Hà Nội",
+        })
+        .to_string(),
+    };
+    let quiet = episode(
+        "STORE_QUIET",
+        serde_json::json!({"rule": "STORE_QUIET", "lastOrderAt": "2026-11-20T02:00:00Z",
+                           "quietMinutes": 180, "usualOrders": [3, 2, 4, 2]}),
+    );
+    let failing = episode(
+        "SYNC_FAILING",
+        serde_json::json!({"rule": "SYNC_FAILING", "failingSince": "2026-11-19T20:00:00Z",
+                           "failedRuns": 7, "lastError": null, "thresholdHours": 6}),
+    );
+    for record in [&quiet, &failing] {
+        assert!(server.fire_alert(record).await.unwrap());
+    }
+    let cleared_at = "2026-11-20T06:00:00Z".parse().unwrap();
+    assert!(server
+        .clear_alert(tenant, failing.id, cleared_at)
+        .await
+        .unwrap());
+    let dismissed = a.dismiss_alert(&session, quiet.id).await.unwrap();
+
+    // B signs in and pulls; then the server goes away.
+    let b = shared_client(&pg.url(), dir_b.path(), &key).await;
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let session_b = sign_in(&b).await;
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    let online = b.alerts(&session_b).await.unwrap();
+    pg.stop();
+    assert_eq!(b.check_link().await, LinkMode::Offline);
+
+    let offline = b.alerts(&session_b).await.unwrap();
+    assert!(offline.computed_offline);
+    let stored: Vec<_> = offline
+        .alerts
+        .iter()
+        .filter(|alert| !alert.computed_offline)
+        .cloned()
+        .collect();
+    assert_eq!(stored, online.alerts, "the same list, read from the mirror");
+    assert_eq!(stored.len(), 2);
+    let quiet_b = stored.iter().find(|alert| alert.id == quiet.id).unwrap();
+    assert_eq!(quiet_b.rule, AlertRule::StoreQuiet);
+    assert_eq!(quiet_b.dismissed_at, dismissed.dismissed_at);
+    assert_eq!(quiet_b.integration_name.as_deref(), Some("Cửa hàng Hà Nội"));
+    let failing_b = stored.iter().find(|alert| alert.id == failing.id).unwrap();
+    assert_eq!(failing_b.cleared_at, Some(cleared_at));
+    assert_eq!(offline.unread, 0, "the open one was dismissed on A");
+    assert_eq!(b.alert_settings(&session_b).await.unwrap(), thresholds);
+
+    // Back online: A's later changes reach B with its next pull.
+    pg.start_again();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+    assert!(server
+        .clear_alert(tenant, quiet.id, cleared_at)
+        .await
+        .unwrap());
+    let third = episode(
+        "TOKEN_EXPIRING",
+        serde_json::json!({"rule": "TOKEN_EXPIRING", "expiresAt": "2026-11-23T05:00:00Z",
+                           "daysLeft": 3}),
+    );
+    assert!(server.fire_alert(&third).await.unwrap());
+    server.pool().close().await;
+    let lowered = AlertSettings {
+        sync_failing_hours: 3,
+        ..thresholds
+    };
+    a.set_alert_settings(&session, lowered).await.unwrap();
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    pg.stop();
+    assert_eq!(b.check_link().await, LinkMode::Offline);
+    let later = b.alerts(&session_b).await.unwrap();
+    let quiet_b = later
+        .alerts
+        .iter()
+        .find(|alert| alert.id == quiet.id)
+        .unwrap();
+    assert_eq!(quiet_b.cleared_at, Some(cleared_at));
+    assert_eq!(b.alert_settings(&session_b).await.unwrap(), lowered);
+    assert_eq!(later.unread, 1, "the token alert, open and not dismissed");
+
+    // Offline, B dismisses it and changes a threshold: both show at once, and survive a
+    // restart of the app (a new client on the same mirror).
+    let dismissed_b = b.dismiss_alert(&session_b, third.id).await.unwrap();
+    let dismissed_at = dismissed_b.dismissed_at.expect("dismissed at once");
+    let mine = AlertSettings {
+        token_expiry_days: 14,
+        ..lowered
+    };
+    b.set_alert_settings(&session_b, mine).await.unwrap();
+    drop(b);
+    let b = shared_client(&pg.url(), dir_b.path(), &key).await;
+    assert_eq!(b.check_link().await, LinkMode::Offline);
+    let session_b = sign_in(&b).await;
+    let queued = b.alerts(&session_b).await.unwrap();
+    let third_b = queued
+        .alerts
+        .iter()
+        .find(|alert| alert.id == third.id)
+        .unwrap();
+    assert_eq!(third_b.dismissed_at, Some(dismissed_at));
+    assert_eq!(queued.unread, 0);
+    assert_eq!(b.alert_settings(&session_b).await.unwrap(), mine);
+    // An alert computed offline is stored nowhere: it waits for the server.
+    let err = b
+        .dismiss_alert(&session_b, Uuid::new_v4())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline, "{err}");
+
+    // The server returns: the queue is applied before B says online, and A reads it.
+    pg.start_again();
+    assert_eq!(b.check_link().await, LinkMode::Online);
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let on_a = a.alerts(&session).await.unwrap();
+    let third_a = on_a
+        .alerts
+        .iter()
+        .find(|alert| alert.id == third.id)
+        .unwrap();
+    assert_eq!(third_a.dismissed_at, Some(dismissed_at));
+    assert_eq!(a.alert_settings(&session).await.unwrap(), mine);
+    assert_eq!(b.alert_settings(&session_b).await.unwrap(), mine);
+    // Applied once: the outbox is empty afterwards.
+    let (_, mirror_b) = open_mirror(dir_b.path(), &pg.url()).await;
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM alert_outbox")
+        .fetch_one(mirror_b.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -149,6 +149,20 @@ describe('SettingsPage, the alert thresholds', () => {
     expect(api.setAlertSettings.mock.calls[0][0]).toMatchObject({ syncFailingHours: 12, roasFloorPercent: 150, spendSpikePercent: 200 });
   });
 
+  it('can be changed offline: the core keeps them on this computer, and the page says so', async () => {
+    api.setAlertSettings.mockImplementation(async (settings) => settings);
+    const user = userEvent.setup();
+    renderWithProviders(<SettingsPage onBack={vi.fn()} />, {}, { mode: 'OFFLINE' });
+    const failing = await screen.findByRole('spinbutton', { name: 'Sync failing for more than (hours)' });
+    expect(failing).toBeEnabled();
+    expect(screen.getByText(/thresholds you save are kept on this computer/)).toBeInTheDocument();
+    await user.clear(failing);
+    await user.type(failing, '3');
+    await user.click(within(screen.getByRole('region', { name: 'Alerts' })).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Alert thresholds saved on this computer; they reach the server when the connection returns.')).toBeInTheDocument();
+    expect(api.setAlertSettings.mock.calls[0][0]).toMatchObject({ syncFailingHours: 3 });
+  });
+
   it('shows the core’s refusal and keeps what was typed', async () => {
     api.setAlertSettings.mockRejectedValue({
       code: 'VALIDATION',

@@ -2,8 +2,9 @@
 //! if saving fails the change stays for this session and the error is shown.
 //!
 //! The workspace's time zone (everyone's): the days its reports are counted in. It is the core's,
-//! so a change shows only once the core took it; it needs the server in shared mode. The same
-//! goes for the workspace's alert thresholds.
+//! so a change shows only once the core took it; it needs the server in shared mode. The
+//! workspace's alert thresholds too, except that offline the core queues them on this computer
+//! and sends them when the server is back.
 
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 
@@ -371,7 +372,8 @@ function AlertSettingsPanel() {
         }),
       ) as unknown as AlertSettings;
       await backend.setAlertSettings(settings);
-      notify('success', t('settings.alertsSaved'));
+      // Offline the core keeps them on this computer and sends them when the server is back.
+      notify('success', t(offline ? 'settings.alertsQueued' : 'settings.alertsSaved'));
     } catch (err) {
       setError(asError(err));
     } finally {
@@ -403,7 +405,6 @@ function AlertSettingsPanel() {
               max={max}
               step={step ?? 1}
               value={fields[key]}
-              disabled={offline}
               onChange={(event) => setFields({ ...fields, [key]: event.target.value })}
             />
           </div>
@@ -412,7 +413,7 @@ function AlertSettingsPanel() {
       {offline && <p className="m-0 rounded-lg bg-subtle px-3 py-2 text-sm text-muted">{t('settings.alertsOffline')}</p>}
       {error && <ErrorAlert error={error} message={t('settings.alertsFailed', { message: error.message })} />}
       <div>
-        <button type="submit" className="btn btn-primary" disabled={saving || offline}>
+        <button type="submit" className="btn btn-primary" disabled={saving}>
           {saving ? t('common.saving') : t('common.save')}
         </button>
       </div>

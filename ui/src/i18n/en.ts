@@ -515,7 +515,7 @@ export const en = {
   'alerts.none': 'Nothing needs your attention.',
   'alerts.noneHint': 'Alerts appear here after a sync finds a spend spike, a ROAS drop, a store gone quiet, a failing sync or an expiring Meta token.',
   'alerts.noHistory': 'No earlier alerts.',
-  'alerts.offline': 'You are offline: these alerts were computed just now from the local copy. They can be dismissed when the connection returns.',
+  'alerts.offline': 'You are offline: the open alerts were computed just now from the local copy. A dismissal is kept on this computer and sent when the connection returns; an alert computed offline can be dismissed once it is back.',
   'alerts.computedOffline': 'From the local copy',
   'alerts.dismiss': 'Dismiss',
   'alerts.dismissing': 'Dismissing…',
@@ -550,7 +550,8 @@ export const en = {
   'settings.tokenExpiryDays': 'Meta token expiring within (days)',
   'settings.alertsSaved': 'Alert thresholds saved.',
   'settings.alertsFailed': 'Could not save the thresholds: {message}',
-  'settings.alertsOffline': 'Changing the thresholds needs the server — you are offline.',
+  'settings.alertsOffline': 'You are offline: thresholds you save are kept on this computer and sent to the server when the connection returns.',
+  'settings.alertsQueued': 'Alert thresholds saved on this computer; they reach the server when the connection returns.',
 };
 
 export type MessageKey = keyof typeof en;

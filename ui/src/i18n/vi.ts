@@ -517,7 +517,7 @@ export const vi: Messages = {
   'alerts.none': 'Không có gì cần bạn chú ý.',
   'alerts.noneHint': 'Cảnh báo sẽ xuất hiện ở đây khi một lần đồng bộ phát hiện chi tiêu tăng vọt, ROAS giảm, cửa hàng vắng đơn, đồng bộ thất bại hoặc mã Meta sắp hết hạn.',
   'alerts.noHistory': 'Chưa có cảnh báo nào trước đây.',
-  'alerts.offline': 'Bạn đang ngoại tuyến: các cảnh báo này vừa được tính từ bản sao trên máy. Có thể bỏ qua chúng khi có kết nối trở lại.',
+  'alerts.offline': 'Bạn đang ngoại tuyến: các cảnh báo đang mở vừa được tính từ bản sao trên máy. Việc bỏ qua cảnh báo được giữ trên máy này và gửi đi khi có kết nối trở lại; cảnh báo tính khi ngoại tuyến chỉ bỏ qua được khi đã có kết nối.',
   'alerts.computedOffline': 'Từ bản sao trên máy',
   'alerts.dismiss': 'Bỏ qua',
   'alerts.dismissing': 'Đang bỏ qua…',
@@ -552,5 +552,6 @@ export const vi: Messages = {
   'settings.tokenExpiryDays': 'Mã Meta hết hạn trong vòng (ngày)',
   'settings.alertsSaved': 'Đã lưu ngưỡng cảnh báo.',
   'settings.alertsFailed': 'Không lưu được ngưỡng cảnh báo: {message}',
-  'settings.alertsOffline': 'Đổi ngưỡng cảnh báo cần kết nối máy chủ — bạn đang ngoại tuyến.',
+  'settings.alertsOffline': 'Bạn đang ngoại tuyến: ngưỡng bạn lưu được giữ trên máy này và gửi lên máy chủ khi có kết nối trở lại.',
+  'settings.alertsQueued': 'Đã lưu ngưỡng cảnh báo trên máy này; ngưỡng sẽ lên máy chủ khi có kết nối trở lại.',
 };

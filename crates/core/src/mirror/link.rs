@@ -150,6 +150,14 @@ impl SharedStore {
             }
             tracing::error!(error = %err, "applying the queued sign-outs and refreshes failed");
         }
+        // Alert dismissals and thresholds set offline, before the app says online too.
+        if let Err(err) = self.flush_alert_changes().await {
+            if is_unavailable(&err) {
+                self.set_mode(LinkMode::Offline);
+                return LinkMode::Offline;
+            }
+            tracing::error!(error = %err, "applying the queued alert changes failed");
+        }
         // Queued edits go first, before the app says online (and again on every tick while any
         // wait: one queued while the last flush ran must not wait for the next outage).
         let waiting = match self.mirror.outbox(None).await {

@@ -11,10 +11,12 @@
 //! pulls the tenant's changes by row version.
 //!
 //! Files: `link` (probing the server, the background loop), `pull` (server → mirror), `outbox`
-//! (edits made offline and their conflicts), `sessions` (sign-outs and refreshes made offline,
+//! (edits made offline and their conflicts), `alert_outbox` (alert dismissals and thresholds
+//! set offline), `sessions` (sign-outs and refreshes made offline,
 //! sessions ended on the server), `route` (which store call goes where). The mirror
 //! builds on the store and knows nothing of the service.
 
+mod alert_outbox;
 mod link;
 mod outbox;
 mod pull;

@@ -496,17 +496,22 @@ impl ReportStore for SharedStore {
     }
 }
 
-/// Alerts are fired, cleared and dismissed on the server (so every computer of the workspace
-/// sees one episode once); reads fall back to the mirror, and offline the service computes the
-/// open alerts from the mirror's synced rows without storing them.
+/// Alerts are fired and cleared on the server (so every computer of the workspace sees one
+/// episode once); reads fall back to the mirror, and offline the service computes the open
+/// alerts from the mirror's synced rows without storing them. Dismissals and thresholds are
+/// the user's edits: offline they are queued (`alert_outbox`) and read on top of the mirror.
 #[async_trait]
 impl AlertStore for SharedStore {
     async fn alerts(&self, tenant: TenantId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
-        read!(self, alerts(tenant, limit))
+        let mut records = read!(self, alerts(tenant, limit))?;
+        self.overlay_dismissals(tenant, &mut records).await?;
+        Ok(records)
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
-        read!(self, open_alerts(tenant))
+        let mut records = read!(self, open_alerts(tenant))?;
+        self.overlay_dismissals(tenant, &mut records).await?;
+        Ok(records)
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
@@ -528,15 +533,36 @@ impl AlertStore for SharedStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<AlertRecord>> {
-        server_only!(self, dismiss_alert(tenant, id, at))
+        let reachable = self.mode() != LinkMode::Offline;
+        match self
+            .ask_server(reachable, |server| server.dismiss_alert(tenant, id, at))
+            .await
+        {
+            Some(answer) => answer,
+            // Not reachable: whether a dismissal landed is then unknown; queued, it is applied
+            // once (a second dismissal keeps the first time).
+            None => self.queue_dismissal(tenant, id, at).await,
+        }
     }
 
     async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
+        if let Some(queued) = self.queued_alert_settings(tenant).await? {
+            return Ok(Some(queued));
+        }
         read!(self, alert_settings(tenant))
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
-        server_only!(self, set_alert_settings(tenant, settings))
+        let reachable = self.mode() != LinkMode::Offline;
+        match self
+            .ask_server(reachable, |server| {
+                server.set_alert_settings(tenant, settings)
+            })
+            .await
+        {
+            Some(answer) => answer,
+            None => self.queue_alert_settings(tenant, settings).await,
+        }
     }
 
     async fn last_order_at(

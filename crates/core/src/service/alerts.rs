@@ -105,14 +105,25 @@ impl Core {
     }
 
     /// Marks an alert dismissed; it stays in the history (and an open episode stays open, so
-    /// it does not fire again until its condition has cleared).
+    /// it does not fire again until its condition has cleared). Offline in shared mode, a
+    /// stored alert's dismissal is queued and shows at once; one computed offline is stored
+    /// nowhere and waits for the server.
     pub async fn dismiss_alert(&self, session: &Session, id: uuid::Uuid) -> CoreResult<Alert> {
-        self.require_online("Dismissing an alert")?;
         let record = self
             .store
             .dismiss_alert(session.tenant_id(), id, Utc::now())
-            .await?
-            .ok_or_else(|| CoreError::NotFound("There is no such alert.".into()))?;
+            .await?;
+        let record = match record {
+            Some(record) => record,
+            None if self.is_offline() => {
+                return Err(CoreError::Offline(
+                    "An alert computed from the local copy can be dismissed once the server \
+                     is back."
+                        .into(),
+                ))
+            }
+            None => return Err(CoreError::NotFound("There is no such alert.".into())),
+        };
         to_alert(record).ok_or(CoreError::Internal)
     }
 
@@ -126,8 +137,8 @@ impl Core {
         session: &Session,
         settings: AlertSettings,
     ) -> CoreResult<AlertSettings> {
+        // Offline in shared mode, queued like the other edits and applied on reconnect.
         settings.validate().map_err(CoreError::Validation)?;
-        self.require_online("Changing the alert thresholds")?;
         let text = serde_json::to_string(&settings).expect("settings serialize");
         self.store
             .set_alert_settings(session.tenant_id(), &text)

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::decode::DbUuid;
 use super::{
-    IntegrationRecord, SpendAssignmentRecord, SyncRunRecord, TenantKeyRecord, TenantRecord,
+    AlertRecord, IntegrationRecord, SpendAssignmentRecord, SyncRunRecord, TenantKeyRecord,
+    TenantRecord,
 };
 use crate::domain::{IntegrationId, TenantId};
 
@@ -31,6 +32,11 @@ pub struct Changes {
     pub deleted_sync_runs: Vec<uuid::Uuid>,
     /// Which store each campaign's spend belongs to (never deleted: cleared instead).
     pub spend_assignments: Vec<SpendAssignmentRecord>,
+    /// The workspace's alerts (fired, cleared or dismissed since) with their row versions, so
+    /// the list and its history read the same offline (never deleted).
+    pub alerts: Vec<(AlertRecord, i64)>,
+    /// The workspace's alert thresholds (JSON) with their row version, if it ever set them.
+    pub alert_settings: Option<(String, i64)>,
     /// Synced rows (orders, variations, stock, ads, insights) as JSON objects of their columns,
     /// per table; see [`MIRRORED_SYNC_TABLES`].
     pub synced: Vec<(&'static str, serde_json::Value)>,

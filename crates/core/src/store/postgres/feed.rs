@@ -9,9 +9,10 @@ use super::integrations::INTEGRATION_COLUMNS;
 use super::keys::select_keys;
 use super::{map_err, set_local, PostgresStore};
 use crate::domain::TenantId;
+use crate::store::alerts::ALERT_COLUMNS;
 use crate::store::{
-    Changes, ColumnKind, IntegrationRecord, PullCursor, SpendAssignmentRecord, StoreError,
-    StoreResult, SyncRunRecord, MIRRORED_SYNC_TABLES,
+    AlertRecord, Changes, ColumnKind, IntegrationRecord, PullCursor, SpendAssignmentRecord,
+    StoreError, StoreResult, SyncRunRecord, MIRRORED_SYNC_TABLES,
 };
 
 impl PostgresStore {
@@ -48,6 +49,21 @@ impl PostgresStore {
                 .bind(cursor.last_version)
                 .bind(cursor.horizon)
                 .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let alert_rows = sqlx::query(&since("alerts", &format!("{ALERT_COLUMNS}, row_version")))
+            .bind(tenant)
+            .bind(cursor.last_version)
+            .bind(cursor.horizon)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let alert_settings: Option<(String, i64)> =
+            sqlx::query_as(&since("alert_settings", "settings, row_version"))
+                .bind(tenant)
+                .bind(cursor.last_version)
+                .bind(cursor.horizon)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_err)?;
         let mut max_synced = cursor.last_version;
@@ -127,6 +143,15 @@ impl PostgresStore {
         for record in &spend_assignments {
             last_version = last_version.max(record.version);
         }
+        let mut alerts = Vec::with_capacity(alert_rows.len());
+        for row in &alert_rows {
+            let version = row.try_get::<i64, _>("row_version").map_err(get)?;
+            last_version = last_version.max(version);
+            alerts.push((AlertRecord::from_row(row).map_err(get)?, version));
+        }
+        if let Some((_, version)) = &alert_settings {
+            last_version = last_version.max(*version);
+        }
         // Small and rarely changed: sent whole every time.
         let tenant_record = select_tenant(&mut tx, tenant).await?;
         let keys = select_keys(&mut tx, tenant).await?;
@@ -139,6 +164,8 @@ impl PostgresStore {
             sync_runs,
             deleted_sync_runs,
             spend_assignments,
+            alerts,
+            alert_settings,
             synced,
             cursor: PullCursor {
                 last_version,

@@ -8,11 +8,13 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::{map_err, next_row_version, parse_ts, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{
-    Changes, ColumnKind, IntegrationRecord, IntegrationStore, PullCursor, SpendAssignmentRecord,
-    StoreError, StoreResult, TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
+    AlertRecord, Changes, ColumnKind, IntegrationRecord, IntegrationStore, PullCursor,
+    SpendAssignmentRecord, StoreError, StoreResult, TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
 };
 
 const MIRRORED_TABLES: &[&str] = &[
+    "alerts",
+    "alert_settings",
     "spend_assignments",
     "integrations",
     "tenant_keys",
@@ -206,6 +208,38 @@ async fn put_mirrored_synced_row(
     Ok(written)
 }
 
+/// The server's copy of an alert, unless the mirror already holds that version or a newer one.
+async fn put_mirrored_alert(
+    tx: &mut Transaction<'static, Sqlite>,
+    alert: &AlertRecord,
+    version: i64,
+) -> StoreResult<usize> {
+    Ok(sqlx::query(
+        "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, cleared_at, \
+         dismissed_at, details, row_version) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+         WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ?1) \
+         ON CONFLICT (tenant_id, id) DO UPDATE SET cleared_at = excluded.cleared_at, \
+             dismissed_at = excluded.dismissed_at, details = excluded.details, \
+             row_version = excluded.row_version \
+         WHERE alerts.row_version < excluded.row_version",
+    )
+    .bind(alert.tenant_id.to_string())
+    .bind(alert.id.to_string())
+    .bind(&alert.rule)
+    .bind(&alert.subject)
+    .bind(alert.integration_id.map(|id| id.to_string()))
+    .bind(ts(alert.fired_at))
+    .bind(alert.cleared_at.map(ts))
+    .bind(alert.dismissed_at.map(ts))
+    .bind(&alert.details)
+    .bind(version)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected() as usize)
+}
+
 impl SqliteStore {
     /// Ties this file to one server. A file that mirrored another server is emptied first (its
     /// outbox too: those edits were for rows this server does not have). Returns whether it was.
@@ -220,7 +254,11 @@ impl SqliteStore {
         let wiped = match current.as_deref() {
             Some(same) if same == server => false,
             previous => {
-                for table in MIRRORED_TABLES.iter().chain(&["outbox", "session_outbox"]) {
+                for table in
+                    MIRRORED_TABLES
+                        .iter()
+                        .chain(&["outbox", "session_outbox", "alert_outbox"])
+                {
                     sqlx::query(&format!("DELETE FROM {table}"))
                         .execute(&mut *tx)
                         .await
@@ -314,6 +352,32 @@ impl SqliteStore {
             if record.tenant_id == tenant && put_mirrored_assignment(&mut tx, record).await? {
                 changed += 1;
             }
+        }
+        // Cleared episodes first: a new open one of the same rule and subject may come in the
+        // same pull, and the mirror too holds one open episode per rule and subject.
+        let mut alerts: Vec<&(AlertRecord, i64)> = changes
+            .alerts
+            .iter()
+            .filter(|(alert, _)| alert.tenant_id == tenant)
+            .collect();
+        alerts.sort_by_key(|(alert, _)| alert.cleared_at.is_none());
+        for (alert, version) in alerts {
+            changed += put_mirrored_alert(&mut tx, alert, *version).await?;
+        }
+        if let Some((settings, version)) = &changes.alert_settings {
+            changed += sqlx::query(
+                "INSERT INTO alert_settings (tenant_id, settings, row_version) VALUES (?, ?, ?) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, \
+                     row_version = excluded.row_version \
+                 WHERE alert_settings.row_version < excluded.row_version",
+            )
+            .bind(tenant.to_string())
+            .bind(settings)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected() as usize;
         }
         for (table, row) in &changes.synced {
             changed += put_mirrored_synced_row(&mut tx, tenant, table, row).await?;
@@ -410,6 +474,8 @@ impl SqliteStore {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
         for table in [
+            "alerts",
+            "alert_settings",
             "spend_assignments",
             "integrations",
             "tenant_keys",
