@@ -39,10 +39,11 @@ const alerts = [
     report: { from: '2026-10-23', to: '2026-11-20', store: HANOI },
   },
   {
-    id: 'a-roas', rule: 'ROAS_DROP', subject: '', integrationId: null, integrationName: null,
+    // A store's own ROAS (the spend of the campaigns assigned to it), so it names the store.
+    id: 'a-roas', rule: 'ROAS_DROP', subject: HANOI, integrationId: HANOI, integrationName: 'Cửa hàng Hà Nội',
     firedAt: '2026-11-18T01:00:00Z', clearedAt: null, dismissedAt: null,
     details: { rule: 'ROAS_DROP', from: '2026-11-11', to: '2026-11-17', currency: 'VND', exponent: 0, spendMinor: 12_000_000, revenueMinor: 25_200_000, roas: 2.1, previousSpendMinor: 11_000_000, previousRevenueMinor: 33_000_000, previousRoas: 3, belowFloor: false, dropped: true, floorPercent: 100, dropPercent: 30 },
-    report: { from: '2026-11-04', to: '2026-11-17' },
+    report: { from: '2026-11-04', to: '2026-11-17', store: HANOI },
   },
   {
     id: 'a-sync', rule: 'SYNC_FAILING', subject: 'int-3', integrationId: 'int-3', integrationName: 'Shop thời trang Ads',
@@ -96,7 +97,7 @@ describe('Alerts, in English', () => {
     const quiet = await open.nth(1).textContent();
     assert.match(quiet, /Cửa hàng Hà Nội: no order for 3 h 0 min/);
     assert.match(quiet, /\(3, 2, 4, 2\)/);
-    assert.match(await open.nth(2).textContent(), /ROAS \(POS\) 11\/11\/2026 – 11\/17\/2026: 2\.10, down 30% or more on the week before \(3\.00\)\./);
+    assert.match(await open.nth(2).textContent(), /Cửa hàng Hà Nội, with the spend of the campaigns assigned to it: ROAS \(POS\) 11\/11\/2026 – 11\/17\/2026: 2\.10, down 30% or more on the week before \(3\.00\)\./);
     const past = role(page, 'region', 'History').getByTestId('alert');
     assert.equal(await past.count(), 1);
     assert.match(await past.nth(0).textContent(), /Shop thời trang Ads: every sync since .* failed \(12 runs\), for more than 6 hours\./);
