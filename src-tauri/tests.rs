@@ -1249,17 +1249,17 @@ fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secr
                        "variation_info": {"retail_price": 350000}}]
         })
         .to_string();
-        let target = host
+        let pending = host
             .authenticate_webhook(integration, Some(secret.as_bytes()))
             .await
             .unwrap()
             .expect("the registered secret is the server's");
         let outcome = host
-            .take_webhook_delivery(&target, order.as_bytes())
+            .take_webhook_delivery(pending, order.as_bytes())
             .await
             .unwrap();
         assert_eq!(outcome.as_str(), "stored");
-        let Err(integrations_core::WebhookRejection::Unauthorized(target)) = host
+        let Err(integrations_core::WebhookRejection::Unauthorized(pending)) = host
             .authenticate_webhook(integration, Some(b"not-the-secret"))
             .await
             .unwrap()
@@ -1267,7 +1267,7 @@ fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secr
             panic!("a wrong secret is refused");
         };
         host.log_webhook_refusal(
-            &target,
+            pending,
             integrations_core::webhook::DeliveryKind::Unknown,
             integrations_core::webhook::DeliveryOutcome::Unauthorized,
             12,

@@ -8,7 +8,7 @@
 //! `auto_call` carries its `type`.
 
 use chrono::{DateTime, Utc};
-use integrations_providers::PancakeOrder;
+use integrations_providers::{PancakeOrder, PancakeVariation};
 use serde_json::Value;
 
 /// The largest body a delivery may have: Pancake's orders are a few kilobytes, a megabyte is
@@ -56,7 +56,9 @@ pub enum DeliveryOutcome {
     Stored,
     /// Read and valid, but older than what is stored (a late or repeated delivery).
     Unchanged,
-    /// Valid, of a kind nothing here stores (customers, products, calls): acknowledged.
+    /// Valid, of a kind nothing here stores: acknowledged. Customers (the app keeps no customer
+    /// records: a person's name and phone stay in Pancake), calls, and products that list no
+    /// variation.
     Ignored,
     /// Refused: the secret header was missing or wrong (401).
     Unauthorized,
@@ -122,11 +124,19 @@ pub struct StockChange {
     pub changed_at: Option<DateTime<Utc>>,
 }
 
+/// A product change: its variations as a sync reads them from the catalogue.
+#[derive(Debug, Clone)]
+pub struct ProductChange {
+    pub product_id: Option<String>,
+    pub variations: Vec<PancakeVariation>,
+}
+
 /// A delivery read and checked against its shop.
 #[derive(Debug, Clone)]
 pub enum Delivery {
     Order(Box<PancakeOrder>),
     Stock(StockChange),
+    Product(ProductChange),
     /// A kind nothing here stores, with the id it was about.
     Other {
         kind: DeliveryKind,
@@ -139,6 +149,7 @@ impl Delivery {
         match self {
             Self::Order(_) => DeliveryKind::Order,
             Self::Stock(_) => DeliveryKind::Stock,
+            Self::Product(_) => DeliveryKind::Product,
             Self::Other { kind, .. } => *kind,
         }
     }
@@ -148,6 +159,7 @@ impl Delivery {
         match self {
             Self::Order(order) => Some(order.id.to_string()),
             Self::Stock(stock) => Some(stock.variation_id.clone()),
+            Self::Product(product) => product.product_id.clone(),
             Self::Other { reference, .. } => reference.clone(),
         }
     }
@@ -242,16 +254,43 @@ pub fn read_delivery(body: &[u8], shop_id: i64) -> Result<Delivery, Refused> {
             kind,
             reference: None,
         }),
-        DeliveryKind::Product => Ok(Delivery::Other {
-            kind,
-            reference: record
-                .and_then(|record| record.get("id"))
-                .and_then(|id| match id {
-                    Value::String(text) => Some(text.clone()),
-                    Value::Number(number) => Some(number.to_string()),
-                    _ => None,
-                }),
-        }),
+        DeliveryKind::Product => {
+            let record = record.expect("a product delivery has a record");
+            let product_id = record.get("id").and_then(|id| match id {
+                Value::String(text) => Some(text.clone()),
+                Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            });
+            let mut variations = Vec::new();
+            for variation in record
+                .get("variations")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                // A variation inside its product names neither: the catalogue rows a sync
+                // reads do (`product_id`, `product.name`).
+                let mut variation = variation.clone();
+                if let Value::Object(fields) = &mut variation {
+                    if let (false, Some(id)) = (fields.contains_key("product_id"), &product_id) {
+                        fields.insert("product_id".into(), Value::String(id.clone()));
+                    }
+                    if let (false, Some(name)) =
+                        (fields.contains_key("product"), record.get("name"))
+                    {
+                        fields.insert("product".into(), serde_json::json!({ "name": name }));
+                    }
+                }
+                variations.push(
+                    PancakeVariation::from_value(variation)
+                        .map_err(|_| refused(kind, DeliveryOutcome::Invalid))?,
+                );
+            }
+            Ok(Delivery::Product(ProductChange {
+                product_id,
+                variations,
+            }))
+        }
         DeliveryKind::Unknown => unreachable!("returned above"),
     }
 }
@@ -369,5 +408,35 @@ mod tests {
         let product =
             read(json!({"data": {"record": {"id": "p1", "name": "Áo"}, "success": true}})).unwrap();
         assert_eq!(product.kind(), DeliveryKind::Product);
+    }
+
+    #[test]
+    fn a_product_carries_its_variations_as_catalogue_rows() {
+        let delivery = read(json!({"data": {"record": {
+            "id": "p1", "name": "Áo dài lụa", "shop_id": 42,
+            "variations": [
+                {"id": "v-1", "display_id": "AO-M", "retail_price": 350000, "remain_quantity": 5,
+                 "updated_at": "2026-03-01T10:00:00Z",
+                 "variations_warehouses": [{"warehouse_id": "w-1", "remain_quantity": 5}]},
+                {"id": "v-2", "product_id": "p-other", "retail_price": 360000}
+            ]}, "success": true}}))
+        .unwrap();
+        let Delivery::Product(product) = &delivery else {
+            panic!("read as {delivery:?}")
+        };
+        assert_eq!(delivery.reference().as_deref(), Some("p1"));
+        let first = &product.variations[0];
+        assert_eq!(
+            (first.product_id.as_deref(), first.product_name.as_deref()),
+            (Some("p1"), Some("Áo dài lụa"))
+        );
+        assert_eq!((first.retail_price, first.stock.len()), (350000, 1));
+        assert_eq!(product.variations[1].product_id.as_deref(), Some("p-other"));
+        let without_id =
+            json!({"data": {"record": {"id": "p1", "variations": [{"retail_price": 1}]}}});
+        assert_eq!(
+            read(without_id).unwrap_err().outcome,
+            DeliveryOutcome::Invalid
+        );
     }
 }

@@ -160,9 +160,9 @@ impl Fixture {
             .await
             .unwrap()
         {
-            Ok(target) => Ok(self
+            Ok(pending) => Ok(self
                 .host
-                .take_webhook_delivery(&target, body)
+                .take_webhook_delivery(pending, body)
                 .await
                 .unwrap()),
             Err(WebhookRejection::Unknown) => Err("unknown"),
@@ -455,5 +455,292 @@ async fn a_delivery_for_one_workspace_never_touches_another_and_reaches_its_clie
             .await
             .unwrap();
     assert_eq!(mirrored, vec![(42, 70_000)]);
+    f.cleanup().await;
+}
+
+fn product(updated_at: &str, price: i64, warehouses: Option<&[(&str, i64)]>) -> Vec<u8> {
+    // Without lines, no total either (the stored ones stand).
+    let mut variation = json!({
+        "id": "v-7", "display_id": "AO-DAI-M", "retail_price": price,
+        "is_hidden": false, "updated_at": updated_at,
+    });
+    if let Some(lines) = warehouses {
+        variation["remain_quantity"] = lines.iter().map(|(_, q)| q).sum::<i64>().into();
+        variation["variations_warehouses"] = lines
+            .iter()
+            .map(
+                |(warehouse, remain)| json!({"warehouse_id": warehouse, "remain_quantity": remain}),
+            )
+            .collect();
+    }
+    json!({"data": {"record": {
+        "id": "p-7", "name": "Áo dài lụa Hà Đông", "shop_id": SHOP.parse::<i64>().unwrap(),
+        "variations": [variation]}, "success": true}})
+    .to_string()
+    .into_bytes()
+}
+
+/// The variation as stored: (name, price, total remain, updated_at) and its lines by warehouse.
+async fn variation_row(f: &Fixture) -> (String, i64, i64, String, Vec<(String, i64)>) {
+    let owner = sqlx::PgPool::connect(&f.server.url).await.unwrap();
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(f.a.session.tenant_id().to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let (name, price, remain, updated): (String, i64, i64, String) = sqlx::query_as(
+        "SELECT product_name, retail_price, remain_quantity, updated_at::text \
+         FROM pancake_variations WHERE variation_id = 'v-7'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let lines = sqlx::query_as(
+        "SELECT warehouse_id, remain_quantity FROM pancake_stock WHERE variation_id = 'v-7' \
+         ORDER BY warehouse_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    owner.close().await;
+    (name, price, remain, updated, lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_delivery_writes_its_variations_as_a_sync_would_and_a_late_one_changes_nothing() {
+    let f = fixture().await;
+    let secret = f.a.webhook_setup().await.secret;
+    let deliver = |body: Vec<u8>| f.deliver(f.a.shop, secret.expose_secret(), body.leak());
+
+    assert_eq!(
+        deliver(product(
+            "2026-03-01T10:00:00Z",
+            350_000,
+            Some(&[("w-1", 5), ("w-2", 3)])
+        ))
+        .await,
+        Ok(DeliveryOutcome::Stored)
+    );
+    let (name, price, remain, _, lines) = variation_row(&f).await;
+    assert_eq!(
+        (name.as_str(), price, remain),
+        ("Áo dài lụa Hà Đông", 350_000, 8)
+    );
+    assert_eq!(lines, [("w-1".to_owned(), 5), ("w-2".to_owned(), 3)]);
+
+    // Older than what is stored: taken, and nothing moves.
+    assert_eq!(
+        deliver(product("2026-03-01T09:00:00Z", 1, Some(&[("w-1", 99)]))).await,
+        Ok(DeliveryOutcome::Unchanged)
+    );
+    assert_eq!(variation_row(&f).await.1, 350_000);
+
+    // A newer price without stock per warehouse keeps the stored lines.
+    assert_eq!(
+        deliver(product("2026-03-01T11:00:00Z", 320_000, None)).await,
+        Ok(DeliveryOutcome::Stored)
+    );
+    let (_, price, remain, updated, lines) = variation_row(&f).await;
+    assert_eq!((price, remain), (320_000, 8));
+    assert!(updated.starts_with("2026-03-01 11:00:00"), "{updated}");
+    assert_eq!(lines, [("w-1".to_owned(), 5), ("w-2".to_owned(), 3)]);
+
+    // A stock change of one warehouse moves the variation's total with it. (Lines written
+    // with a variation are stamped with the time of the write, as a sync's are: the changes
+    // come after it.)
+    let later = |minutes: i64| {
+        (chrono::Utc::now() + chrono::Duration::minutes(minutes))
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    };
+    assert_eq!(
+        deliver(stock("v-7", "w-1", 2, &later(10))).await,
+        Ok(DeliveryOutcome::Stored)
+    );
+    let (_, _, remain, _, lines) = variation_row(&f).await;
+    assert_eq!(lines, [("w-1".to_owned(), 2), ("w-2".to_owned(), 3)]);
+    assert_eq!(
+        remain, 5,
+        "the total over the warehouses, as Pancake gives it"
+    );
+    // A late stock change moves neither the line nor the total.
+    assert_eq!(
+        deliver(stock("v-7", "w-1", 40, &later(5))).await,
+        Ok(DeliveryOutcome::Unchanged)
+    );
+    assert_eq!(variation_row(&f).await.2, 5);
+
+    // A product that lists no variation is acknowledged; customers are too, and kept nowhere
+    // (the app holds no customer records: names and phones stay in Pancake).
+    let bare = json!({"data": {"record": {"id": "p-8", "name": "Khăn"}, "success": true}});
+    assert_eq!(
+        deliver(bare.to_string().into_bytes()).await,
+        Ok(DeliveryOutcome::Ignored)
+    );
+    let log =
+        f.a.core
+            .webhook_deliveries(&f.a.session, f.a.shop, 10)
+            .await
+            .unwrap();
+    assert_eq!(
+        log.iter()
+            .rev()
+            .map(|d| (d.kind.as_str(), d.outcome.as_str(), d.reference.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("product", "stored", Some("p-7")),
+            ("product", "unchanged", Some("p-7")),
+            ("product", "stored", Some("p-7")),
+            ("stock", "stored", Some("v-7")),
+            ("stock", "unchanged", Some("v-7")),
+            ("product", "ignored", Some("p-8")),
+        ]
+    );
+    f.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_fill_at_most_their_hourly_share_of_a_workspace_s_log() {
+    let f = fixture().await;
+    let secret = f.a.webhook_setup().await.secret;
+    let limit = integrations_core::store::REFUSALS_LOGGED_PER_HOUR;
+    let mut logged = 0;
+    for _ in 0..limit + 20 {
+        let Err(WebhookRejection::Unauthorized(pending)) = f
+            .host
+            .authenticate_webhook(f.a.shop, Some(b"guessing"))
+            .await
+            .unwrap()
+        else {
+            panic!("a wrong secret is refused");
+        };
+        if f.host
+            .log_webhook_refusal(
+                pending,
+                integrations_core::webhook::DeliveryKind::Unknown,
+                DeliveryOutcome::Unauthorized,
+                0,
+            )
+            .await
+            .unwrap()
+        {
+            logged += 1;
+        }
+    }
+    assert_eq!(logged, limit);
+    // Refusals after an authentication count against the same share.
+    assert_eq!(
+        f.deliver(f.a.shop, secret.expose_secret(), b"not json")
+            .await,
+        Ok(DeliveryOutcome::NotJson)
+    );
+    // Deliveries taken are always logged.
+    assert_eq!(
+        f.deliver(
+            f.a.shop,
+            secret.expose_secret(),
+            &order(9, "2026-03-01T10:00:00Z", 1)
+        )
+        .await,
+        Ok(DeliveryOutcome::Stored)
+    );
+    let lines = f.rows("webhook_deliveries", &f.a).await;
+    let refused = lines
+        .iter()
+        .filter(|line| !line.contains("\"outcome\":\"stored\""))
+        .count();
+    assert_eq!(refused as i64, limit, "{} lines", lines.len());
+    assert_eq!(lines.len() as i64, limit + 1);
+    f.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_delivery_is_one_transaction_from_the_lookup_to_the_log_line() {
+    let f = fixture().await;
+    let secret = f.a.webhook_setup().await.secret;
+    let pending = f
+        .host
+        .authenticate_webhook(f.a.shop, Some(secret.expose_secret().as_bytes()))
+        .await
+        .unwrap()
+        .unwrap();
+    // The lookup's transaction is still open while the body is awaited: the only session of
+    // this database inside a transaction.
+    let owner = sqlx::PgPool::connect(&f.server.url).await.unwrap();
+    let open: Vec<String> = sqlx::query_scalar(
+        "SELECT xact_start::text FROM pg_stat_activity \
+         WHERE datname = current_database() AND state = 'idle in transaction'",
+    )
+    .fetch_all(&owner)
+    .await
+    .unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        f.host
+            .take_webhook_delivery(pending, &order(77, "2026-03-01T10:00:00Z", 5))
+            .await
+            .unwrap(),
+        DeliveryOutcome::Stored
+    );
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    // now() is the transaction's start: the log line was written in the lookup's transaction,
+    // and with the order (the same xmin).
+    let (received, log_xmin): (String, String) = sqlx::query_as(
+        "SELECT received_at::text, xmin::text FROM webhook_deliveries WHERE reference = '77'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let order_xmin: String =
+        sqlx::query_scalar("SELECT xmin::text FROM pancake_orders WHERE order_id = 77")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(received, open[0]);
+    assert_eq!(log_xmin, order_xmin);
+    let still_open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND state = 'idle in transaction'",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    assert_eq!(still_open, 0);
+
+    // Refused before its body (an unknown integration), a delivery's transaction is rolled
+    // back at once, not left open holding its locks until its connection's next use.
+    assert!(matches!(
+        f.host
+            .authenticate_webhook(uuid::Uuid::new_v4(), Some(b"guess"))
+            .await
+            .unwrap(),
+        Err(WebhookRejection::Unknown)
+    ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let open: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND state = 'idle in transaction'",
+        )
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+        if open == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the unknown delivery's transaction stays open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    owner.close().await;
     f.cleanup().await;
 }

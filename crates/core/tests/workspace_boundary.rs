@@ -185,13 +185,13 @@ async fn seed(core: &Core, session: &Session, shop_key: &str) {
     .unwrap();
     // The shop receives webhooks: its endpoint, and one delivery taken by the server.
     core.webhook_setup(session, shop.id).await.unwrap();
-    let target = match core.authenticate_webhook(shop.id, None).await.unwrap() {
-        Err(integrations_core::WebhookRejection::Unauthorized(target)) => target,
+    let pending = match core.authenticate_webhook(shop.id, None).await.unwrap() {
+        Err(integrations_core::WebhookRejection::Unauthorized(pending)) => pending,
         other => panic!("the endpoint exists: {other:?}"),
     };
     let delivery = serde_json::json!({"id": 900001, "shop_id": 6036602, "status": 1,
                                       "updated_at": "2026-03-01T10:00:00Z"});
-    core.take_webhook_delivery(&target, delivery.to_string().as_bytes())
+    core.take_webhook_delivery(pending, delivery.to_string().as_bytes())
         .await
         .unwrap();
     let doomed = core

@@ -20,6 +20,9 @@ use integrations_core::{Core, Readiness, WebhookRejection};
 
 use super::Metrics;
 
+/// How long an authenticated sender has to send its body (at most 1 MiB).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct State {
     pub core: Arc<Core>,
     pub metrics: Metrics,
@@ -56,21 +59,23 @@ async fn pancake_webhook(
     // A malformed id is looked up like any other (as the nil id), so it is refused the same way.
     let integration = uuid::Uuid::parse_str(&integration).unwrap_or_default();
     let secret = headers.get(SECRET_HEADER).map(|value| value.as_bytes());
-    let target = match state.core.authenticate_webhook(integration, secret).await {
-        Ok(Ok(target)) => target,
+    // One transaction from here on: the endpoint's lookup, then the write and its log line.
+    let pending = match state.core.authenticate_webhook(integration, secret).await {
+        Ok(Ok(pending)) => pending,
         Ok(Err(WebhookRejection::Unknown)) => {
             state.metrics.unknown_integration();
             return refusal(StatusCode::NOT_FOUND, "not_found");
         }
-        Ok(Err(WebhookRejection::Unauthorized(target))) => {
+        Ok(Err(WebhookRejection::Unauthorized(pending))) => {
             state.metrics.delivery(DeliveryOutcome::Unauthorized);
             // Logged for the workspace after the answer is made, so the answer takes no
-            // longer than for an unknown integration.
+            // longer than for an unknown integration; the core logs a bounded number per hour
+            // (the metrics count every one).
             let core = state.core.clone();
             tokio::spawn(async move {
                 let _ = core
                     .log_webhook_refusal(
-                        &target,
+                        pending,
                         DeliveryKind::Unknown,
                         DeliveryOutcome::Unauthorized,
                         0,
@@ -81,28 +86,34 @@ async fn pancake_webhook(
         }
         Err(err) => return unavailable(&err),
     };
-    let body = match axum::body::to_bytes(body, MAX_DELIVERY_BYTES).await {
-        Ok(body) => body,
-        Err(_) => {
-            state.metrics.delivery(DeliveryOutcome::TooLarge);
-            let size = headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.parse().ok())
-                .unwrap_or(MAX_DELIVERY_BYTES + 1);
-            let _ = state
-                .core
-                .log_webhook_refusal(
-                    &target,
-                    DeliveryKind::Unknown,
-                    DeliveryOutcome::TooLarge,
-                    size,
-                )
-                .await;
-            return refusal(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
-        }
-    };
-    match state.core.take_webhook_delivery(&target, &body).await {
+    // The sender is authenticated; a body that does not come within the time is refused, so
+    // a stalled sender does not hold the transaction.
+    let body =
+        match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_DELIVERY_BYTES))
+            .await
+        {
+            Ok(Ok(body)) => body,
+            Ok(Err(_)) => {
+                state.metrics.delivery(DeliveryOutcome::TooLarge);
+                let size = headers
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.parse().ok())
+                    .unwrap_or(MAX_DELIVERY_BYTES + 1);
+                let _ = state
+                    .core
+                    .log_webhook_refusal(
+                        pending,
+                        DeliveryKind::Unknown,
+                        DeliveryOutcome::TooLarge,
+                        size,
+                    )
+                    .await;
+                return refusal(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+            }
+            Err(_) => return refusal(StatusCode::REQUEST_TIMEOUT, "timeout"),
+        };
+    match state.core.take_webhook_delivery(pending, &body).await {
         Ok(outcome) => {
             state.metrics.delivery(outcome);
             let status = StatusCode::from_u16(outcome.http_status())

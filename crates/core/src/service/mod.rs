@@ -28,7 +28,7 @@ pub use connect::{AdAccountChoice, ConnectOutcome, ConnectionTestResult, ShopCho
 pub use keys::KeyRotation;
 pub use report::StoreDaySpend;
 pub use server::{Readiness, ServerMetrics};
-pub use webhooks::{RealtimeOrders, WebhookRejection, WebhookSetup};
+pub use webhooks::{PendingDelivery, RealtimeOrders, WebhookRejection, WebhookSetup};
 
 use keys::Keys;
 

@@ -19,7 +19,7 @@ use crate::auth::Session;
 use crate::domain::{Credentials, IntegrationId, Provider};
 use crate::error::{CoreError, CoreResult};
 use crate::store::webhooks::{DeliveryRecord, WebhookTarget};
-use crate::store::{DeliveryLog, DeliveryWrite, PostgresStore};
+use crate::store::{DeliveryLog, DeliveryTx, DeliveryWrite, PostgresStore};
 use crate::webhook::{read_delivery, webhook_path, Delivery, DeliveryOutcome, SECRET_HEADER};
 
 /// What a workspace needs to point Pancake at the server: the path below the server's public
@@ -51,13 +51,36 @@ pub struct RealtimeOrders {
     pub last_delivery_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// A delivery whose endpoint was found, in the one transaction that looked it up and that
+/// writes what it carries and its log line ([`Core::take_webhook_delivery`]) or logs its
+/// refusal ([`Core::log_webhook_refusal`]).
+pub struct PendingDelivery {
+    tx: DeliveryTx,
+    target: WebhookTarget,
+}
+
+impl PendingDelivery {
+    pub fn target(&self) -> &WebhookTarget {
+        &self.target
+    }
+}
+
+impl std::fmt::Debug for PendingDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingDelivery")
+            .field("integration_id", &self.target.integration_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why a delivery was refused before its body was read.
 #[derive(Debug)]
 pub enum WebhookRejection {
     /// No integration receives webhooks at that id (404).
     Unknown,
-    /// The secret header was missing or wrong (401); the delivery is logged for its workspace.
-    Unauthorized(WebhookTarget),
+    /// The secret header was missing or wrong (401); its refusal may be logged for the
+    /// workspace ([`Core::log_webhook_refusal`]).
+    Unauthorized(PendingDelivery),
 }
 
 /// The SHA-256 a secret is stored and compared as.
@@ -313,13 +336,14 @@ impl Core {
     }
 
     /// The server's first step with a delivery: is there such an endpoint, and is the secret
-    /// its own? The same work either way (see the module's documentation).
+    /// its own? The same work either way (see the module's documentation). The transaction it
+    /// opens is the delivery's only one.
     pub async fn authenticate_webhook(
         &self,
         integration: IntegrationId,
         presented: Option<&[u8]>,
-    ) -> CoreResult<Result<WebhookTarget, WebhookRejection>> {
-        let target = self.webhook_store()?.webhook_target(integration).await?;
+    ) -> CoreResult<Result<PendingDelivery, WebhookRejection>> {
+        let (tx, target) = self.webhook_store()?.open_delivery(integration).await?;
         let presented = secret_hash(presented.unwrap_or_default());
         let expected = match &target {
             Some(target) => stored_hash(&target.secret_hash),
@@ -328,28 +352,31 @@ impl Core {
         let matches: bool = presented.ct_eq(&expected).into();
         Ok(match target {
             None => Err(WebhookRejection::Unknown),
-            Some(target) if !matches => Err(WebhookRejection::Unauthorized(target)),
-            Some(target) => Ok(target),
+            Some(target) if !matches => Err(WebhookRejection::Unauthorized(PendingDelivery {
+                tx,
+                target,
+            })),
+            Some(target) => Ok(PendingDelivery { tx, target }),
         })
     }
 
-    /// Takes an authenticated delivery's body: stores what it carries and logs it, in one
+    /// Takes an authenticated delivery's body: stores what it carries and logs it, in its one
     /// transaction. Refusals (not JSON, another shop, no known shape) change nothing but the
     /// log.
     pub async fn take_webhook_delivery(
         &self,
-        target: &WebhookTarget,
+        pending: PendingDelivery,
         body: &[u8],
     ) -> CoreResult<DeliveryOutcome> {
-        let store = self.webhook_store()?;
-        let shop_id: i64 = target
+        let shop_id: i64 = pending
+            .target
             .external_id
             .parse()
             .map_err(|err| CoreError::internal("reading a shop id", &err))?;
         let delivery = match read_delivery(body, shop_id) {
             Ok(delivery) => delivery,
             Err(refused) => {
-                self.log_webhook_refusal(target, refused.kind, refused.outcome, body.len())
+                self.log_webhook_refusal(pending, refused.kind, refused.outcome, body.len())
                     .await?;
                 return Ok(refused.outcome);
             }
@@ -361,49 +388,52 @@ impl Core {
             size_bytes: body.len(),
             reference: reference.as_deref(),
         };
-        let (write, outcome_of): (_, fn(bool) -> &'static str) = match &delivery {
-            Delivery::Order(order) => (DeliveryWrite::Order(order), written_or_not),
-            Delivery::Stock(stock) => (
-                DeliveryWrite::Stock {
-                    variation_id: &stock.variation_id,
-                    warehouse_id: &stock.warehouse_id,
-                    remain_quantity: stock.remain_quantity,
-                    changed_at: stock.changed_at,
-                },
-                written_or_not,
-            ),
-            Delivery::Other { .. } => (DeliveryWrite::Nothing, |_| {
-                DeliveryOutcome::Ignored.as_str()
-            }),
+        let write = match &delivery {
+            Delivery::Order(order) => DeliveryWrite::Order(order),
+            Delivery::Stock(stock) => DeliveryWrite::Stock {
+                variation_id: &stock.variation_id,
+                warehouse_id: &stock.warehouse_id,
+                remain_quantity: stock.remain_quantity,
+                changed_at: stock.changed_at,
+            },
+            Delivery::Product(product) if !product.variations.is_empty() => {
+                DeliveryWrite::Variations(&product.variations)
+            }
+            Delivery::Product(_) | Delivery::Other { .. } => DeliveryWrite::Nothing,
         };
-        let changed = store
-            .apply_delivery(target, shop_id, write, log, outcome_of)
-            .await?;
-        Ok(match &delivery {
-            Delivery::Other { .. } => DeliveryOutcome::Ignored,
+        let stores = !matches!(write, DeliveryWrite::Nothing);
+        let outcome_of: fn(bool) -> &'static str = if stores {
+            written_or_not
+        } else {
+            |_| DeliveryOutcome::Ignored.as_str()
+        };
+        let PendingDelivery { tx, target } = pending;
+        let changed = tx.take(&target, shop_id, write, log, outcome_of).await?;
+        Ok(match () {
+            _ if !stores => DeliveryOutcome::Ignored,
             _ if changed => DeliveryOutcome::Stored,
             _ => DeliveryOutcome::Unchanged,
         })
     }
 
-    /// Logs a refused delivery for its integration's workspace.
+    /// Logs a refused delivery for its integration's workspace, in its one transaction. Returns
+    /// whether it was logged: past `REFUSALS_LOGGED_PER_HOUR` refusals to the integration in
+    /// the last hour it is not (the server's metrics still count it), so a caller without the
+    /// secret cannot fill the workspace's log.
     pub async fn log_webhook_refusal(
         &self,
-        target: &WebhookTarget,
+        pending: PendingDelivery,
         kind: crate::webhook::DeliveryKind,
         outcome: DeliveryOutcome,
         size_bytes: usize,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<bool> {
         let log = DeliveryLog {
             kind: kind.as_str(),
             outcome: outcome.as_str(),
             size_bytes,
             reference: None,
         };
-        Ok(self
-            .webhook_store()?
-            .log_delivery(target.tenant_id, target.integration_id, &log)
-            .await?)
+        Ok(pending.tx.refuse(&pending.target, &log).await?)
     }
 
     /// Forgets deliveries older than `days` (the server's housekeeping).

@@ -45,7 +45,10 @@ pub use feed::{Changes, ColumnKind, OutboxEntry, PullCursor, MIRRORED_SYNC_TABLE
 pub use integrations::{IntegrationRecord, IntegrationStore, SyncOutcome};
 pub use jobs::{ClaimScope, ClaimedJob, JobInfo, JobStore};
 pub use keys::{KeyStore, Reencryption, TenantKeyRecord};
-pub use postgres::{DeliveryLog, DeliveryWrite, LagRow, PostgresStore, SyncRunTotals};
+pub use postgres::{
+    DeliveryLog, DeliveryTx, DeliveryWrite, LagRow, PostgresStore, SyncRunTotals,
+    REFUSALS_LOGGED_PER_HOUR,
+};
 pub use report::{
     counted_status_sql, shares_json, split_insights_sql, AdRecord, AggregateKey, Dialect,
     InsightAggregate, OrderAggregate, OrderFilter, OwnedInsightAggregate, ReportStore, SpendShare,

@@ -18,7 +18,7 @@ mod sync;
 mod webhooks;
 
 pub use server::{LagRow, SyncRunTotals};
-pub use webhooks::{DeliveryLog, DeliveryWrite};
+pub use webhooks::{DeliveryLog, DeliveryTx, DeliveryWrite, REFUSALS_LOGGED_PER_HOUR};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::rows::write_orders;
+use super::rows::{write_orders, write_variations};
 use super::{map_err, PostgresStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::webhooks::{DeliveryRecord, WebhookEndpointRecord, WebhookTarget};
@@ -13,6 +13,8 @@ use crate::store::StoreResult;
 /// What a delivery asks to write.
 pub enum DeliveryWrite<'a> {
     Order(&'a integrations_providers::PancakeOrder),
+    /// A product's variations, as a sync writes them; those older than the stored ones are left.
+    Variations(&'a [integrations_providers::PancakeVariation]),
     Stock {
         variation_id: &'a str,
         warehouse_id: &'a str,
@@ -22,6 +24,30 @@ pub enum DeliveryWrite<'a> {
     /// Nothing to write but the log line.
     Nothing,
 }
+
+/// A delivery's one transaction: opened across workspaces to find the endpoint by the id in the
+/// path ([`PostgresStore::open_delivery`]), then narrowed to the endpoint's workspace to write
+/// what the delivery carries and its log line ([`DeliveryTx::take`]), or the refusal's
+/// ([`DeliveryTx::refuse`]). Dropped (an unknown integration, a sender that stalls), it rolls
+/// back at once, in the background: a dropped transaction would otherwise wait for its
+/// connection's next use, holding its locks.
+pub struct DeliveryTx {
+    tx: Option<Transaction<'static, Postgres>>,
+}
+
+impl Drop for DeliveryTx {
+    fn drop(&mut self) {
+        if let (Some(tx), Ok(runtime)) = (self.tx.take(), tokio::runtime::Handle::try_current()) {
+            runtime.spawn(async move {
+                let _ = tx.rollback().await;
+            });
+        }
+    }
+}
+
+/// Refused deliveries logged per integration and hour at most: past it, a refusal is only
+/// counted in the server's metrics, so a caller without the secret cannot fill a workspace's log.
+pub const REFUSALS_LOGGED_PER_HOUR: i64 = 100;
 
 /// A delivery's log line.
 pub struct DeliveryLog<'a> {
@@ -52,13 +78,13 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// The endpoint of an integration, by its id alone: the one lookup across workspaces the
-    /// server makes, before it knows whose delivery it holds (trusted sessions only; a
-    /// workspace role finds only its own).
-    pub async fn webhook_target(
+    /// Opens a delivery's transaction and finds the endpoint of the integration in its path,
+    /// by its id alone: the one lookup across workspaces the server makes, before it knows whose
+    /// delivery it holds (trusted sessions only; a workspace role finds only its own).
+    pub async fn open_delivery(
         &self,
         integration: IntegrationId,
-    ) -> StoreResult<Option<WebhookTarget>> {
+    ) -> StoreResult<(DeliveryTx, Option<WebhookTarget>)> {
         let mut tx = self.all_tenants_tx().await?;
         let target = sqlx::query_as(
             "SELECT e.tenant_id, e.integration_id, e.secret_hash, i.external_id \
@@ -70,8 +96,7 @@ impl PostgresStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(target)
+        Ok((DeliveryTx { tx: Some(tx) }, target))
     }
 
     pub async fn webhook_endpoint(
@@ -165,82 +190,6 @@ impl PostgresStore {
         tx.commit().await.map_err(map_err)
     }
 
-    /// Writes what a delivery carries and its log line (its outcome told by `outcome_of`
-    /// whether a row changed), in one transaction of its workspace. Returns whether a row
-    /// changed (false: older than what is stored).
-    pub async fn apply_delivery(
-        &self,
-        target: &WebhookTarget,
-        shop_id: i64,
-        write: DeliveryWrite<'_>,
-        log: DeliveryLog<'_>,
-        outcome_of: fn(bool) -> &'static str,
-    ) -> StoreResult<bool> {
-        let (tenant, integration) = (target.tenant_id, target.integration_id);
-        let mut tx = self.tenant_tx(tenant).await?;
-        let changed =
-            match write {
-                DeliveryWrite::Order(order) => {
-                    write_orders(
-                        &mut tx,
-                        tenant,
-                        integration,
-                        shop_id,
-                        std::slice::from_ref(order),
-                    )
-                    .await?
-                        > 0
-                }
-                DeliveryWrite::Stock {
-                    variation_id,
-                    warehouse_id,
-                    remain_quantity,
-                    changed_at,
-                } => sqlx::query(
-                    "INSERT INTO pancake_stock (tenant_id, integration_id, shop_id, variation_id, \
-                     warehouse_id, remain_quantity, changed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now())) \
-                     ON CONFLICT (tenant_id, shop_id, variation_id, warehouse_id) DO UPDATE SET \
-                         remain_quantity = excluded.remain_quantity, \
-                         changed_at = excluded.changed_at \
-                     WHERE pancake_stock.changed_at IS NULL \
-                        OR excluded.changed_at >= pancake_stock.changed_at",
-                )
-                .bind(tenant)
-                .bind(integration)
-                .bind(shop_id)
-                .bind(variation_id)
-                .bind(warehouse_id)
-                .bind(remain_quantity)
-                .bind(changed_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?
-                .rows_affected()
-                    > 0,
-                DeliveryWrite::Nothing => false,
-            };
-        let log = DeliveryLog {
-            outcome: outcome_of(changed),
-            ..log
-        };
-        insert_delivery(&mut tx, tenant, integration, &log).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(changed)
-    }
-
-    /// Logs a delivery that wrote nothing (refused, or of a kind nothing stores).
-    pub async fn log_delivery(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-        log: &DeliveryLog<'_>,
-    ) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        insert_delivery(&mut tx, tenant, integration, log).await?;
-        tx.commit().await.map_err(map_err)
-    }
-
     /// The latest deliveries to an integration, newest first.
     pub async fn webhook_deliveries(
         &self,
@@ -276,6 +225,232 @@ impl PostgresStore {
         tx.commit().await.map_err(map_err)?;
         Ok(pruned)
     }
+}
+
+impl DeliveryTx {
+    /// The transaction, narrowed: from here on it sees and writes the endpoint's workspace only.
+    async fn narrow(&mut self, tenant: TenantId) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self
+            .tx
+            .take()
+            .expect("a delivery's transaction is used once");
+        sqlx::query(
+            "SELECT set_config('app.tenant_id', $1, true), \
+                    set_config('app.all_tenants', 'off', true)",
+        )
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        Ok(tx)
+    }
+
+    /// Writes what the delivery carries and its log line (its outcome told by `outcome_of`
+    /// whether a row changed), and commits. Returns whether a row changed (false: older than
+    /// what is stored).
+    pub async fn take(
+        mut self,
+        target: &WebhookTarget,
+        shop_id: i64,
+        write: DeliveryWrite<'_>,
+        log: DeliveryLog<'_>,
+        outcome_of: fn(bool) -> &'static str,
+    ) -> StoreResult<bool> {
+        let (tenant, integration) = (target.tenant_id, target.integration_id);
+        let mut tx = self.narrow(tenant).await?;
+        let changed = match write {
+            DeliveryWrite::Order(order) => {
+                write_orders(
+                    &mut tx,
+                    tenant,
+                    integration,
+                    shop_id,
+                    std::slice::from_ref(order),
+                )
+                .await?
+                    > 0
+            }
+            DeliveryWrite::Stock {
+                variation_id,
+                warehouse_id,
+                remain_quantity,
+                changed_at,
+            } => {
+                write_stock_change(
+                    &mut tx,
+                    target,
+                    shop_id,
+                    variation_id,
+                    warehouse_id,
+                    remain_quantity,
+                    changed_at,
+                )
+                .await?
+            }
+            DeliveryWrite::Variations(variations) => {
+                write_newer_variations(&mut tx, target, shop_id, variations).await?
+            }
+            DeliveryWrite::Nothing => false,
+        };
+        let log = DeliveryLog {
+            outcome: outcome_of(changed),
+            ..log
+        };
+        insert_delivery(&mut tx, tenant, integration, &log).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(changed)
+    }
+
+    /// Logs a refused delivery, unless [`REFUSALS_LOGGED_PER_HOUR`] refusals to the integration
+    /// are logged already in the last hour, and commits. Returns whether it was logged.
+    pub async fn refuse(
+        mut self,
+        target: &WebhookTarget,
+        log: &DeliveryLog<'_>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.narrow(target.tenant_id).await?;
+        let logged = sqlx::query(
+            "INSERT INTO webhook_deliveries (tenant_id, integration_id, kind, outcome, \
+             size_bytes, reference) \
+             SELECT $1, $2, $3, $4, $5, $6 \
+             WHERE (SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries \
+                    WHERE tenant_id = $1 AND integration_id = $2 \
+                      AND outcome NOT IN ('stored', 'unchanged', 'ignored') \
+                      AND received_at > now() - interval '1 hour' LIMIT $7) recent) < $7",
+        )
+        .bind(target.tenant_id)
+        .bind(target.integration_id)
+        .bind(log.kind)
+        .bind(log.outcome)
+        .bind(i32::try_from(log.size_bytes).unwrap_or(i32::MAX))
+        .bind(log.reference)
+        .bind(REFUSALS_LOGGED_PER_HOUR)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected()
+            > 0;
+        tx.commit().await.map_err(map_err)?;
+        Ok(logged)
+    }
+}
+
+/// A stock line moves only forward in time; the variation's total (over its warehouses, as
+/// Pancake gives it and a sync stores it) follows the lines.
+async fn write_stock_change(
+    tx: &mut Transaction<'static, Postgres>,
+    target: &WebhookTarget,
+    shop_id: i64,
+    variation_id: &str,
+    warehouse_id: &str,
+    remain_quantity: i64,
+    changed_at: Option<DateTime<Utc>>,
+) -> StoreResult<bool> {
+    let changed = sqlx::query(
+        "INSERT INTO pancake_stock (tenant_id, integration_id, shop_id, variation_id, \
+         warehouse_id, remain_quantity, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now())) \
+         ON CONFLICT (tenant_id, shop_id, variation_id, warehouse_id) DO UPDATE SET \
+             remain_quantity = excluded.remain_quantity, \
+             changed_at = excluded.changed_at \
+         WHERE pancake_stock.changed_at IS NULL \
+            OR excluded.changed_at >= pancake_stock.changed_at",
+    )
+    .bind(target.tenant_id)
+    .bind(target.integration_id)
+    .bind(shop_id)
+    .bind(variation_id)
+    .bind(warehouse_id)
+    .bind(remain_quantity)
+    .bind(changed_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected()
+        > 0;
+    if changed {
+        sqlx::query(
+            "UPDATE pancake_variations v SET remain_quantity = lines.total \
+             FROM (SELECT coalesce(sum(remain_quantity), 0)::bigint AS total FROM pancake_stock \
+                   WHERE tenant_id = $1 AND shop_id = $2 AND variation_id = $3) lines \
+             WHERE v.tenant_id = $1 AND v.shop_id = $2 AND v.variation_id = $3 \
+               AND v.remain_quantity <> lines.total",
+        )
+        .bind(target.tenant_id)
+        .bind(shop_id)
+        .bind(variation_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(changed)
+}
+
+/// A product's variations, written as a sync writes them (the variation, and its stock per
+/// warehouse replaced whole when the delivery lists it), except those whose stored
+/// `updated_at` is newer: a late delivery never undoes a fresher sync or delivery.
+async fn write_newer_variations(
+    tx: &mut Transaction<'static, Postgres>,
+    target: &WebhookTarget,
+    shop_id: i64,
+    variations: &[integrations_providers::PancakeVariation],
+) -> StoreResult<bool> {
+    let ids: Vec<String> = variations.iter().map(|v| v.id.clone()).collect();
+    let stored: std::collections::HashMap<String, Option<DateTime<Utc>>> = sqlx::query_as(
+        "SELECT variation_id, updated_at FROM pancake_variations \
+         WHERE tenant_id = $1 AND shop_id = $2 AND variation_id = ANY($3::text[]) FOR UPDATE",
+    )
+    .bind(target.tenant_id)
+    .bind(shop_id)
+    .bind(&ids)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .into_iter()
+    .collect();
+    let mut newer = Vec::new();
+    for variation in variations {
+        let older = match stored.get(&variation.id) {
+            Some(Some(stored_at)) => variation.updated_at.is_none_or(|at| at < *stored_at),
+            _ => false,
+        };
+        if older {
+            continue;
+        }
+        let mut variation = variation.clone();
+        // No stock per warehouse in the delivery: keep the stored lines (a sync's write
+        // replaces them whole with what it is given).
+        if variation.raw.get("variations_warehouses").is_none() {
+            let lines: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT warehouse_id, remain_quantity FROM pancake_stock \
+                 WHERE tenant_id = $1 AND shop_id = $2 AND variation_id = $3",
+            )
+            .bind(target.tenant_id)
+            .bind(shop_id)
+            .bind(&variation.id)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            variation.stock = lines
+                .into_iter()
+                .map(
+                    |(warehouse_id, remain_quantity)| integrations_providers::VariationStock {
+                        warehouse_id,
+                        remain_quantity,
+                        actual_remain_quantity: None,
+                        available_quantity: None,
+                        avg_price: None,
+                    },
+                )
+                .collect();
+        }
+        // No total either: the lines' sum, which is what Pancake's total is.
+        if variation.raw.get("remain_quantity").is_none() {
+            variation.remain_quantity = variation.stock.iter().map(|s| s.remain_quantity).sum();
+        }
+        newer.push(variation);
+    }
+    Ok(write_variations(tx, target.tenant_id, target.integration_id, shop_id, &newer).await? > 0)
 }
 
 async fn insert_delivery(
