@@ -55,8 +55,8 @@ if [ -z "${FAKE_SERVERS_BIN:-}" ]; then
   FAKE_SERVERS_BIN=$ROOT/target/debug/fake-servers
 fi
 export FAKE_SERVERS_BIN
-# The About section must name the build `integrations --version` names (same checkout, same
-# commit: commit before building the app, or it is the CLI that names the newer one).
+# The About section names the app's own build (its `--version`); the CLI's `--version` must
+# carry the same version (its commit may be newer: it can be built after the app).
 if [ -z "${E2E_CLI:-}" ]; then
   cargo build --locked -p integrations-cli --bin integrations
   E2E_CLI=$ROOT/target/debug/integrations

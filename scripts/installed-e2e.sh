@@ -106,7 +106,7 @@ dpkg -L "$PACKAGE" | grep -q "^/usr/share/icons/hicolor/.*/apps/$icon\.png$" \
   || fail "no hicolor icon named $icon"
 echo "Installed: $BINARY, $desktop (icon $icon), Depends: $depends" >&2
 
-# The CLI `cargo test` built: its --version must match the installed app's About section.
+# The CLI `cargo test` built: its --version must carry the installed app's version.
 cargo build --locked -p integrations-cli >&2
 
 home=$work/home

@@ -13,7 +13,7 @@
 // (auto-created, named after the shop) → add another store with a three-shop key (choose one) →
 // enable it (stores are created switched off) → test its connection → disable it → delete it →
 // the analytics page, empty → the workspace's time zone changed in Settings, followed by it →
-// About (version and commit as `integrations --version`, folders, the logs folder opened) →
+// About (version and commit as the app's `--version`, folders, the logs folder opened) →
 // start at login on and off → Meta Ads connected and both synced from the fakes → a campaign
 // assigned to the store on the Campaigns page, and the store's report gets that campaign's spend
 // → the window closed into the tray and opened again by a second launch: still signed in
@@ -22,8 +22,8 @@
 // started fresh joins it with the code pasted on the first-run screen, signs in, lists that
 // store, and leaves it from Settings.
 //
-// With E2E_CLI set (scripts/desktop-e2e.sh sets it), `integrations --version` must name the
-// version and commit the About section shows.
+// About must name the build `integration-manager --version` (the app binary driven) prints;
+// with E2E_CLI set (scripts/desktop-e2e.sh sets it), `integrations --version` the same version.
 // With the installed package (scripts/installed-e2e.sh sets E2E_INSTALLED, E2E_HOME, E2E_CLI and
 // E2E_UPDATE_*), also updates, served over HTTPS from 127.0.0.1 by this test: the check at start
 // found no server (one log line, nothing on screen); a tampered bundle and a foreign signature
@@ -619,7 +619,7 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await about().scrollIntoView();
   };
 
-  step('About: the version and commit of `integrations --version`, the data and log folders', async () => {
+  step('About: the version and commit of the app’s `--version`, the data and log folders', async () => {
     await openAbout();
     await browser.waitUntil(async () => (await aboutValue('version').getText()) !== '', {
       timeout: UI_TIMEOUT,
@@ -629,9 +629,14 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     const commit = await aboutValue('commit').getText();
     assert.match(version, /^\d+\.\d+\.\d+/);
     assert.match(commit, /^([0-9a-f]{7,40}|unknown)$/);
+    // The build being driven names itself: About must say the same. The CLI may come from a
+    // later commit (built after the app), so only its version, which is the workspace's, must match.
+    const built = execFileSync(APP, ['--version'], { encoding: 'utf8' }).trim();
+    assert.equal(built, `integration-manager ${version} (commit ${commit})`, 'About names the build that runs');
     if (CLI) {
       const printed = execFileSync(CLI, ['--version'], { encoding: 'utf8' }).trim();
-      assert.equal(printed, `integrations ${version} (commit ${commit})`, 'the CLI and the app name the same build');
+      assert.match(printed, /^integrations \S+ \(commit ([0-9a-f]{7,40}|unknown)\)$/);
+      assert.equal(printed.split(' ')[1], version, 'the CLI and the app carry one version');
     }
     assert.equal(await aboutValue('data-dir').getText(), paths.data);
     assert.equal(await aboutValue('log-dir').getText(), paths.logs);
