@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use integrations_core::{CoreConfig, CoreError};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime};
-use tauri::webview::InvokeRequest;
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 use crate::{with_commands, AppState};
+
+#[path = "test_ipc.rs"]
+mod test_ipc;
+use test_ipc::call;
 
 const PASSWORD: &str = "mật khẩu đủ dài 123";
 
@@ -55,23 +57,6 @@ fn app_on(
     let gateway = integrations_core::gateway_from_env().expect("default provider gateway");
     let state = tauri::async_runtime::block_on(AppState::open(config, gateway));
     app_with(state)
-}
-
-/// Calls a command as the webview would; `Ok` is the JSON answer, `Err` the error payload.
-fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: tauri::test::INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<Value>().expect("JSON answer"))
 }
 
 fn sign_up(window: &WebviewWindow<MockRuntime>) -> Value {

@@ -20,10 +20,12 @@ use integration_manager_lib::{
 use integrations_core::CoreConfig;
 use integrations_fake_servers::{start_updates, FakeUpdates};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime};
-use tauri::webview::InvokeRequest;
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use test_ipc::call;
+
+#[path = "../test_ipc.rs"]
+mod test_ipc;
 
 const RUNNING: &str = "0.1.0";
 const NEWER: &str = "0.2.0";
@@ -144,22 +146,6 @@ fn harness(key: &ReleaseKey, endpoints: Option<Vec<String>>, installed: Option<&
         window,
         _data: data,
     }
-}
-
-fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: tauri::test::INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<Value>().expect("JSON answer"))
 }
 
 fn fake_updates() -> FakeUpdates {
