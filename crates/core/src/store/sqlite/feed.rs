@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::sync::bind_run;
 use super::{map_err, next_row_version, parse_ts, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{
@@ -397,29 +398,22 @@ impl SqliteStore {
             .filter(|run| run.tenant_id == tenant)
         {
             // Only runs of integrations the mirror holds (they all are, after the loop above).
-            changed += sqlx::query(
-                "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, \
-                 started_at, finished_at, counts, error, error_code, worker) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
-                 WHERE EXISTS (SELECT 1 FROM integrations WHERE tenant_id = ?1 AND id = ?3) \
-                 ON CONFLICT (tenant_id, id) DO UPDATE SET outcome = excluded.outcome, \
-                     finished_at = excluded.finished_at, counts = excluded.counts, \
-                     error = excluded.error, error_code = excluded.error_code \
-                 WHERE sync_runs.outcome IS NOT excluded.outcome \
-                    OR sync_runs.finished_at IS NOT excluded.finished_at \
-                    OR sync_runs.counts IS NOT excluded.counts",
+            // The filter above makes the run's tenant this one.
+            changed += bind_run(
+                sqlx::query(
+                    "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, \
+                     started_at, finished_at, counts, error, error_code, worker) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+                     WHERE EXISTS (SELECT 1 FROM integrations WHERE tenant_id = ?1 AND id = ?3) \
+                     ON CONFLICT (tenant_id, id) DO UPDATE SET outcome = excluded.outcome, \
+                         finished_at = excluded.finished_at, counts = excluded.counts, \
+                         error = excluded.error, error_code = excluded.error_code \
+                     WHERE sync_runs.outcome IS NOT excluded.outcome \
+                        OR sync_runs.finished_at IS NOT excluded.finished_at \
+                        OR sync_runs.counts IS NOT excluded.counts",
+                ),
+                run,
             )
-            .bind(tenant.to_string())
-            .bind(run.id.to_string())
-            .bind(run.integration_id.to_string())
-            .bind(&run.trigger)
-            .bind(&run.outcome)
-            .bind(ts(run.started_at))
-            .bind(run.finished_at.map(ts))
-            .bind(serde_json::to_string(&run.counts).unwrap_or_default())
-            .bind(&run.error)
-            .bind(&run.error_code)
-            .bind(&run.worker)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?

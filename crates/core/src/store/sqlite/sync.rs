@@ -2,6 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::Sqlite;
 use uuid::Uuid;
 
 use super::rows::{write_checkpoint, write_insights, write_orders, write_variations};
@@ -9,16 +12,13 @@ use super::{map_err, next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
 
-#[async_trait]
-impl SyncStore for SqliteStore {
-    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        sqlx::query(
-            "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, started_at, \
-             finished_at, counts, error, error_code, worker, row_version) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
+/// Binds a run's columns in table order, from `tenant_id` to `worker` (a new run here, a pulled
+/// one in the mirror).
+pub(super) fn bind_run<'q>(
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    run: &'q SyncRunRecord,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    query
         .bind(run.tenant_id.to_string())
         .bind(run.id.to_string())
         .bind(run.integration_id.to_string())
@@ -30,6 +30,21 @@ impl SyncStore for SqliteStore {
         .bind(&run.error)
         .bind(&run.error_code)
         .bind(&run.worker)
+}
+
+#[async_trait]
+impl SyncStore for SqliteStore {
+    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        bind_run(
+            sqlx::query(
+                "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, \
+                 started_at, finished_at, counts, error, error_code, worker, row_version) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ),
+            run,
+        )
         .bind(version)
         .execute(&mut *tx)
         .await
