@@ -82,3 +82,19 @@ impl From<StoreError> for CoreError {
         }
     }
 }
+
+/// Ends an edit made on a version read earlier: the row the write returned is committed; no row
+/// means the row changed since it was read, and the transaction is rolled back
+/// ([`StoreError::Stale`]).
+pub(super) async fn commit_or_stale<DB: sqlx::Database, T>(
+    tx: sqlx::Transaction<'static, DB>,
+    row: Option<T>,
+    map_err: fn(sqlx::Error) -> StoreError,
+) -> StoreResult<T> {
+    let Some(row) = row else {
+        tx.rollback().await.map_err(map_err)?;
+        return Err(StoreError::Stale);
+    };
+    tx.commit().await.map_err(map_err)?;
+    Ok(row)
+}

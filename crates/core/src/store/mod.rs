@@ -40,6 +40,7 @@ pub use accounts::{
 pub use alerts::{AlertRecord, AlertStore, TokenExpiryRecord};
 pub use assignments::{AdStoreSales, AssignmentStore, SpendAssignmentRecord};
 pub use days::{DayPlan, DaySpan, SpanDay};
+use error::commit_or_stale;
 pub use error::{Constraint, StoreError, StoreResult};
 pub use feed::{Changes, ColumnKind, OutboxEntry, PullCursor, MIRRORED_SYNC_TABLES};
 pub use integrations::{IntegrationRecord, IntegrationStore, SyncOutcome};

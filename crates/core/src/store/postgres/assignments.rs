@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{map_err, PostgresStore};
 use crate::domain::TenantId;
 use crate::store::{
-    counted_status_sql, AdStoreSales, AssignmentStore, SpendAssignmentRecord, StoreError,
+    commit_or_stale, counted_status_sql, AdStoreSales, AssignmentStore, SpendAssignmentRecord,
     StoreResult, REVENUE_SQL,
 };
 
@@ -64,12 +64,7 @@ impl AssignmentStore for PostgresStore {
             query = query.bind(expected_version);
         }
         let row = query.fetch_optional(&mut *tx).await.map_err(map_err)?;
-        let Some(row) = row else {
-            tx.rollback().await.map_err(map_err)?;
-            return Err(StoreError::Stale);
-        };
-        tx.commit().await.map_err(map_err)?;
-        Ok(row)
+        commit_or_stale(tx, row, map_err).await
     }
 
     async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {

@@ -5,7 +5,9 @@ use chrono::Utc;
 
 use super::{map_err, next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
-use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult, SyncOutcome};
+use crate::store::{
+    commit_or_stale, IntegrationRecord, IntegrationStore, StoreResult, SyncOutcome,
+};
 
 pub(super) const INTEGRATION_COLUMNS: &str =
     "tenant_id, id, name, provider, description, credentials, \
@@ -108,12 +110,7 @@ impl IntegrationStore for SqliteStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        let Some(row) = row else {
-            tx.rollback().await.map_err(map_err)?;
-            return Err(StoreError::Stale);
-        };
-        tx.commit().await.map_err(map_err)?;
-        Ok(row)
+        commit_or_stale(tx, row, map_err).await
     }
 
     async fn record_sync_outcome(
