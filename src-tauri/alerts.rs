@@ -195,3 +195,61 @@ pub fn notification_text(alert: &Alert, language: Language) -> (String, String) 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use integrations_core::alerts::AlertRule;
+
+    use super::*;
+
+    fn roas_drop(store: Option<&str>) -> Alert {
+        Alert {
+            id: uuid::Uuid::nil(),
+            rule: AlertRule::RoasDrop,
+            subject: String::new(),
+            integration_id: store.map(|_| uuid::Uuid::from_u128(7)),
+            integration_name: store.map(str::to_owned),
+            fired_at: chrono::Utc::now(),
+            cleared_at: None,
+            dismissed_at: None,
+            details: AlertDetails::RoasDrop {
+                from: "2026-11-13".parse().unwrap(),
+                to: "2026-11-19".parse().unwrap(),
+                currency: "VND".into(),
+                exponent: 0,
+                spend_minor: 1_200_001,
+                revenue_minor: 2_520_002,
+                roas: 2.1,
+                previous_spend_minor: 1_200_001,
+                previous_revenue_minor: 3_600_003,
+                previous_roas: Some(3.0),
+                below_floor: false,
+                dropped: true,
+                floor_percent: 100,
+                drop_percent: 30,
+            },
+            report: None,
+            computed_offline: false,
+        }
+    }
+
+    #[test]
+    fn a_stores_roas_drop_is_titled_with_the_store_in_both_languages() {
+        let store = roas_drop(Some("Cửa hàng Hà Nội"));
+        assert_eq!(
+            notification_text(&store, Language::Vi).0,
+            "ROAS (POS) 7 ngày của Cửa hàng Hà Nội giảm"
+        );
+        assert_eq!(
+            notification_text(&store, Language::En),
+            (
+                "7-day ROAS (POS) of Cửa hàng Hà Nội dropped".to_owned(),
+                "ROAS 2.10 over the last 7 days; 3.00 the week before.".to_owned()
+            )
+        );
+        assert_eq!(
+            notification_text(&roas_drop(None), Language::En).0,
+            "7-day ROAS (POS) dropped"
+        );
+    }
+}
