@@ -17,6 +17,7 @@ use integrations_core::{
 use secrecy::SecretString;
 use tauri::{AppHandle, Runtime};
 
+use crate::first_screen::PageTimings;
 use crate::preferences::{self, Preferences};
 use crate::state::{AppState, AppStatus};
 use crate::system::{self, About};
@@ -46,6 +47,17 @@ async fn start_session<R: Runtime>(
 
 pub async fn app_status(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<AppStatus> {
     Ok(state.status().await)
+}
+
+/// The page rendered its first screen (it says so once per load): the window, created hidden,
+/// shows now if it was waiting for this, and the page's timings go to the log.
+pub async fn first_screen_ready(
+    _: &AppState,
+    app: &AppHandle<impl Runtime>,
+    timings: PageTimings,
+) -> CommandResult<()> {
+    crate::first_screen::first_screen_ready(app, timings);
+    Ok(())
 }
 
 /// First run or settings: the embedded database (`postgresUrl: null`) or a shared PostgreSQL.

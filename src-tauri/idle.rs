@@ -38,10 +38,16 @@ pub fn release_web_content<R: Runtime>(window: &WebviewWindow<R>) {
 }
 
 /// Gives the window a page again if [`release_web_content`] took it; call it before showing.
-pub fn restore_web_content<R: Runtime>(window: &WebviewWindow<R>) {
-    if RELEASED.swap(false, Ordering::SeqCst) {
-        if let Err(err) = window.reload() {
+/// True when the page is being reloaded (the window should wait for its first screen).
+pub fn restore_web_content<R: Runtime>(window: &WebviewWindow<R>) -> bool {
+    if !RELEASED.swap(false, Ordering::SeqCst) {
+        return false;
+    }
+    match window.reload() {
+        Ok(()) => true,
+        Err(err) => {
             log::warn!("could not reload the window: {err}");
+            false
         }
     }
 }

@@ -11,6 +11,7 @@ mod alerts;
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod first_screen;
 mod idle;
 mod preferences;
 mod redact;
@@ -93,13 +94,23 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 /// Builds and runs the app on any runtime. The core opens while the window and its page start;
 /// if that fails the window works anyway and every command reports why.
 pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
+    first_screen::process_started();
     // Single-instance first: a second launch focuses the running window instead.
     let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
         // Also the way back to a window closed into the tray where no tray is shown.
         tray::show_main_window(app);
     }));
     with_logging(with_system_plugins(with_commands(builder)))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // Size and place are restored, not visibility: the window shows when its first screen
+        // is rendered (`first_screen`), or stays in the tray when started at login.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all()
+                        - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
         .plugin(tauri_plugin_notification::init())
         // Closing the window keeps the app (and its scheduled syncs) running in the tray;
         // "Quit" in the tray menu ends it.
@@ -135,12 +146,15 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
                 }
             }
             // Started by the login entry: syncing in the tray, no window in the user's way
-            // (the tray or a second launch shows it).
+            // (the tray or a second launch shows it). Otherwise the window, created hidden,
+            // shows once its page has rendered the first screen.
             if system::started_at_login() && tray::is_installed() {
                 if let Some(window) = app.get_webview_window("main") {
                     let _ = window.hide();
                     idle::release_web_content(&window);
                 }
+            } else {
+                first_screen::show_when_rendered(app.handle());
             }
             updates::spawn_checks(app.handle().clone(), updates::CHECK_EVERY);
             Ok(())

@@ -19,6 +19,7 @@ macro_rules! operations {
     ($then:ident) => {
         $then! {
             app_status() -> AppStatus;
+            first_screen_ready(timings: PageTimings) -> ();
             configure_database(
                 #[ts(type = "string | null")] postgres_url: Option<SecretString>,
                 #[ts(type = "string | null")] master_key: Option<SecretString>,

@@ -390,10 +390,12 @@ fn icon(model: &TrayModel) -> Image<'static> {
 
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window("main") {
-        crate::idle::restore_web_content(&window);
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
+        if crate::idle::restore_web_content(&window) {
+            // A new page: shown once it has rendered its first screen, as at start.
+            crate::first_screen::show_when_rendered(app);
+        } else if !crate::first_screen::waiting() {
+            crate::first_screen::show_now(app);
+        }
     }
 }
 

@@ -23,7 +23,9 @@ differed from the settled screen in.
 """
 
 import argparse
+import glob
 import os
+import re
 import select
 import shutil
 import signal
@@ -226,6 +228,39 @@ def fresh_env(scratch):
     return env
 
 
+PHASES = re.compile(
+    r"first screen rendered (?P<rendered_at>\d+) ms after the process started; the page's own "
+    r"clock: HTML (?P<html>[\d.]+) ms, script running (?P<script>[\d.]+) ms, core answered "
+    r"(?P<core>[\d.]+) ms, rendered (?P<rendered>[\d.]+) ms"
+)
+CORE_READY = re.compile(r"core ready in (\d+) ms")
+
+
+def app_phases(scratch):
+    """Where the app's start went, from the lines its log has of the first run (the app logs
+    them; see src-tauri/first_screen.rs), in ms after the process started."""
+    text = ""
+    for path in glob.glob(os.path.join(scratch, "**", "*.log"), recursive=True):
+        with open(path, encoding="utf-8", errors="replace") as log_file:
+            text += log_file.read()
+    phases = {}
+    found = PHASES.search(text)
+    if found:
+        rendered_at = float(found["rendered_at"])
+        page_started = rendered_at - float(found["rendered"])
+        phases = {
+            "page started": page_started,
+            "HTML loaded": page_started + float(found["html"]),
+            "script running": page_started + float(found["script"]),
+            "core answered": page_started + float(found["core"]),
+            "first screen rendered": rendered_at,
+        }
+    ready = CORE_READY.search(text)
+    if ready:
+        phases["core open (ms it took)"] = float(ready[1])
+    return phases
+
+
 def run_once(screen, command, title, args, tray):
     scratch = tempfile.mkdtemp(prefix="startup-bench-")
     env = fresh_env(scratch)
@@ -276,6 +311,8 @@ def run_once(screen, command, title, args, tray):
         return result
     finally:
         stop(process)
+        if title == APP_TITLE:
+            result["phases"] = app_phases(scratch)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -354,6 +391,14 @@ def main():
         print(f"| CPU while idle in the tray (% of a core) | | {column('app', 'tray_cpu', unit='%', scale=100, digits=1)} |")
         print(f"| reopened (second launch): mapped | | {column('app', 'reopen_mapped', unit='s')} |")
         print(f"| reopened: the screen shown again | | {column('app', 'reopen_paint', unit='s')} |")
+    phase_names = [name for r in results["app"] for name in r.get("phases", {})]
+    if phase_names:
+        print()
+        print("The app's start from its log (ms after the process started; min / median / max):")
+        print()
+        for name in dict.fromkeys(phase_names):
+            values = [r["phases"].get(name) for r in results["app"] if "phases" in r]
+            print(f"- {name}: {spread(values, 'ms', digits=0)}")
     bare_paint = [r.get("paint") for r in results["bare"] if r.get("paint") is not None]
     app_paint = [r.get("paint") for r in results["app"] if r.get("paint") is not None]
     if bare_paint and app_paint:

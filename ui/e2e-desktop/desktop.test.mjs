@@ -451,6 +451,14 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** What WebDriver cannot do with the app's X window: close it, or wait until it is shown. */
+  const x11Window = (action) =>
+    execFileSync('/usr/bin/python3', [join(here, 'x11-window.py'), action, 'Integration Manager', '15'], {
+      env: appEnv,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  const appLogText = () => (existsSync(paths.appLog) ? readFileSync(paths.appLog, 'utf8') : '');
+
   step('first run: choose the embedded database', async () => {
     // A binary from a plain `cargo build` loads the dev server instead of the embedded UI.
     await browser.waitUntil(
@@ -463,6 +471,14 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
       },
       { timeout: UI_TIMEOUT, timeoutMsg: 'the first-run screen never appeared' },
     );
+    // The window was created hidden; the page said its first screen was rendered, and the app
+    // showed it then (or, past its timeout, anyway: the log says which).
+    await browser.waitUntil(() => appLogText().includes('first screen rendered'), {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the page never told the app that its first screen was rendered',
+    });
+    x11Window('shown');
+    if (appLogText().includes('window shown anyway')) console.warn('the window was shown by the timeout before the first screen');
     const embedded = browser.$(
       `//label[.//span[normalize-space()='Use the embedded database (recommended)']]//input[@type='radio']`,
     );
@@ -741,11 +757,6 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     // Closing hides the window into the tray: the app keeps running. (Out of the tray it also
     // ends its web process, but not under WebDriver, whose session WebKit ends with it: the
     // startup benchmark, scripts/startup-bench.sh, covers that and the page coming back.)
-    const x11Window = (action) =>
-      execFileSync('/usr/bin/python3', [join(here, 'x11-window.py'), action, 'Integration Manager', '15'], {
-        env: appEnv,
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
     x11Window('close');
     await browser.waitUntil(() => existsSync(paths.appLog) && readFileSync(paths.appLog, 'utf8').includes('window closed to the tray'), {
       timeout: UI_TIMEOUT,

@@ -1092,6 +1092,7 @@ function installFakeCore(seed) {
       logDir: '/home/chu/.local/share/vn.integrationmanager.desktop/logs',
     }),
     open_log_folder: () => null,
+    first_screen_ready: () => null,
     get_autostart: () => Boolean(state.autostart),
     set_autostart: ({ enabled }) => (state.autostart = Boolean(enabled)),
     available_update: () => null,

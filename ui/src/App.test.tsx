@@ -219,6 +219,28 @@ describe('App', () => {
     expect(screen.getByRole('form', { name: 'Create workspace' })).toBeInTheDocument();
   });
 
+  it('tells the desktop app once, after the first screen and not while starting, that it may show its window', async () => {
+    let answer: (status: typeof readyStatus) => void = () => undefined;
+    api.appStatus.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    api.currentAccount.mockResolvedValue(account);
+    render(<Root />);
+    expect(await screen.findByText('Starting Integration Manager…')).toBeInTheDocument();
+    expect(api.firstScreenReady).not.toHaveBeenCalled();
+
+    answer(readyStatus);
+    expect(await screen.findByText('No integrations yet')).toBeInTheDocument();
+    await waitFor(() => expect(api.firstScreenReady).toHaveBeenCalledTimes(1));
+    const [timings] = api.firstScreenReady.mock.calls[0];
+    // The page's clock, in order: script running, core answered, first screen rendered.
+    expect(timings.scriptStarted).toBeLessThanOrEqual(timings.coreAnswered);
+    expect(timings.coreAnswered).toBeLessThanOrEqual(timings.rendered);
+
+    // Later screens (here: signed out) do not say it again.
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('tab', { name: 'Sign in' })).toBeInTheDocument();
+    expect(api.firstScreenReady).toHaveBeenCalledTimes(1);
+  });
+
   it('explains why it cannot start when the core failed to open', async () => {
     api.appStatus.mockResolvedValue({
       ...readyStatus,

@@ -19,6 +19,7 @@ import { ToastProvider } from './components/Toasts';
 import { UpdatePanel } from './components/UpdatePanel';
 import { PreferencesProvider, usePreferences } from './i18n';
 import { ConnectivityProvider } from './connectivity';
+import { markCoreAnswered, reportFirstScreen } from './startup';
 import { SessionContext, type Session } from './session';
 import { SyncProvider } from './sync';
 import { UpdatesProvider } from './updates';
@@ -85,6 +86,7 @@ export function App() {
           backend.appStatus(),
           backend.getPreferences().catch(() => null),
         ]);
+        markCoreAnswered();
         if (prefs) replace(prefs);
         setStatus(appStatus);
         if (appStatus.firstRun) return setView({ view: 'first-run' });
@@ -97,6 +99,14 @@ export function App() {
   }, [replace, toAccount]);
 
   useEffect(start, [start]);
+
+  // The desktop window stays hidden until its first screen is rendered (then the app shows it).
+  const firstScreenReported = useRef(false);
+  useEffect(() => {
+    if (view.view === 'starting' || firstScreenReported.current) return;
+    firstScreenReported.current = true;
+    reportFirstScreen();
+  }, [view.view]);
 
   const signedIn = useCallback(
     (account: Account) => {

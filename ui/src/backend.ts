@@ -16,6 +16,7 @@ import type {
   ErrorCode,
   ErrorPayload,
   IntegrationPatch,
+  PageTimings,
   Preferences,
   ReportQuery,
   SyncProgress,
@@ -94,6 +95,11 @@ export const backend = {
   joinWorkspace: (code: string) => invoke('join_workspace', { code }),
   /** Signs out and removes the joined workspace's code, key and local copy from this computer. */
   leaveWorkspace: () => invoke('leave_workspace', {}),
+  /**
+   * The first screen is rendered (once per page load): the desktop app shows its window, which
+   * it created hidden, and logs the page's timings.
+   */
+  firstScreenReady: (timings: PageTimings) => invoke('first_screen_ready', { timings }),
   getPreferences: () => invoke('get_preferences', {}),
   setPreferences: (preferences: Preferences) => invoke('set_preferences', { preferences }),
 

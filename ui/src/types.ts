@@ -6,6 +6,7 @@ export type { About } from './bindings/About';
 export type { Account } from './bindings/Account';
 export type { AdAccountChoice } from './bindings/AdAccountChoice';
 export type { AppStatus } from './bindings/AppStatus';
+export type { PageTimings } from './bindings/PageTimings';
 export type { Commands } from './bindings/Commands';
 export type { AvailableUpdate } from './bindings/AvailableUpdate';
 export type { JoinedWorkspace } from './bindings/JoinedWorkspace';

@@ -15,6 +15,7 @@ import type { Connectivity } from "./Connectivity";
 import type { DeliveryRecord } from "./DeliveryRecord";
 import type { Integration } from "./Integration";
 import type { IntegrationPatch } from "./IntegrationPatch";
+import type { PageTimings } from "./PageTimings";
 import type { Preferences } from "./Preferences";
 import type { RealtimeOrders } from "./RealtimeOrders";
 import type { Report } from "./Report";
@@ -28,6 +29,7 @@ import type { SyncSchedule } from "./SyncSchedule";
  */
 export type Commands = {
   app_status: { args: Record<string, never>, result: AppStatus },
+  first_screen_ready: { args: { timings: PageTimings, }, result: null },
   configure_database: { args: { postgresUrl: string | null, masterKey: string | null, }, result: AppStatus },
   join_workspace: { args: { code: string, }, result: AppStatus },
   leave_workspace: { args: Record<string, never>, result: AppStatus },
@@ -81,6 +83,7 @@ export type Commands = {
  */
 export const commandNames = [
   "app_status",
+  "first_screen_ready",
   "configure_database",
   "join_workspace",
   "leave_workspace",

@@ -163,6 +163,7 @@ function unmocked(name: string) {
 export function makeFakeBackend(): FakeBackend {
   return {
     appStatus: vi.fn(),
+    firstScreenReady: vi.fn(),
     configureDatabase: vi.fn(),
     joinWorkspace: vi.fn(),
     leaveWorkspace: vi.fn(),
@@ -224,6 +225,7 @@ export function resetFakeBackend(api: FakeBackend) {
     fn.mockImplementation(unmocked(name));
   }
   api.appStatus.mockResolvedValue(readyStatus);
+  api.firstScreenReady.mockResolvedValue(null);
   api.getPreferences.mockResolvedValue(defaultPreferences);
   api.setPreferences.mockImplementation(async (p) => p);
   api.currentAccount.mockResolvedValue(null);
