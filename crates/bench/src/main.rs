@@ -241,6 +241,26 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
     let (tenant, id) = bench.fresh_tenant("copy-orders", false).await?;
     let (copied, took) = timed(copy::copy_orders(&bench.store, tenant, id, &orders)).await?;
     order_lines.push(Measure::new("orders: COPY (ceiling)", copied, took));
+    // The engine as it was, one transaction per answer, before the engine as it is (so the
+    // fuller table is the one the engine as it is writes into).
+    let paged = Bench::start(
+        url,
+        pancake.clone(),
+        meta.clone(),
+        SyncSettings {
+            orders_per_transaction: 1,
+            ..settings.clone()
+        },
+        "instant-paged",
+    )
+    .await?;
+    let id = paged.pancake_integration(&paged.session, true).await?;
+    let (_, took) = timed(paged.sync(id)).await?;
+    let synced = paged
+        .stored(paged.session.tenant_id(), id, SyncedTable::PancakeOrders)
+        .await?;
+    let per_answer = Measure::new("orders: engine, 1 page a transaction", synced, took);
+    drop(paged);
     let id = bench.pancake_integration(&bench.session, true).await?;
     last_run.take();
     let (_, took) = timed(bench.sync(id)).await?;
@@ -249,6 +269,7 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
         .stored(bench.session.tenant_id(), id, SyncedTable::PancakeOrders)
         .await?;
     order_lines.push(Measure::new("orders: engine sync", synced, took));
+    order_lines.push(per_answer);
     let (tenant, id) = bench.fresh_tenant("write-orders", false).await?;
     let writing = copy::write_path_orders(&bench.store, tenant, id, &orders, page);
     let (written, took) = timed(writing).await?;
@@ -305,11 +326,13 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
     }
     println!(
         "\n(engine sync: `sync_integration` end to end, HTTP from the in-process fake included; \
-         write path only: the same rows from memory through the store's `write_batch`, one \
-         transaction per page of {page} orders or {window_rows} insights rows; fetch only: the \
-         engine's requests with the real clients, parsed and dropped.)\n\
+         answers already waiting stored together, up to {} orders a transaction; 1 page a \
+         transaction: the same with one transaction per answer, as before; write path only: the \
+         same rows from memory through the store's `write_batch`, one transaction per page of \
+         {page} orders or {window_rows} insights rows; fetch only: the engine's requests with \
+         the real clients, parsed and dropped.)\n\
          engine, orders: peak concurrency limit {}, throttled {}",
-        order_figures.peak_concurrency, order_figures.throttled
+        settings.orders_per_transaction, order_figures.peak_concurrency, order_figures.throttled
     );
     Ok(())
 }

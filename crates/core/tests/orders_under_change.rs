@@ -344,12 +344,18 @@ async fn changes_that_land_inside_the_window_being_read_are_stored_exactly(backe
 
 async fn a_changing_read_killed_at_several_points_resumes_exactly(backend: Backend) {
     // Ten rounds of changes: all made by the time the cut-off runs have stored their 14 pages.
-    let shop = busy_shop(
+    let mut shop = busy_shop(
         backend,
         busy(10, chrono::Duration::zero()),
         "changing-orders:killed",
     )
     .await;
+    // Each answer its own transaction, so a run can be cut off between any two pages (the
+    // engine otherwise stores the answers already waiting together).
+    shop.f.env.core.set_sync_settings(SyncSettings {
+        orders_per_transaction: 1,
+        ..settings()
+    });
     let core = &shop.f.env.core;
     // Each run is cut off (as by a crash: the task stops at whatever it awaited) once a few
     // more pages are stored, and the next worker takes over from the checkpoint.

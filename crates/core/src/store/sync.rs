@@ -63,25 +63,87 @@ impl SyncBatch<'_> {
 }
 
 /// An order's lines as stored (`items`): the same JSON from both stores and the benchmark.
+/// Serialized straight from the order, without building a `serde_json::Value` per line first.
 pub fn order_items_json(order: &integrations_providers::PancakeOrder) -> String {
-    serde_json::Value::Array(
-        order
-            .items
-            .iter()
-            .map(|item| {
-                serde_json::json!({
-                    "variationId": item.variation_id,
-                    "productId": item.product_id,
-                    "name": item.name,
-                    "sku": item.sku,
-                    "quantity": item.quantity,
-                    "price": item.price,
-                    "bonus": item.is_bonus_product,
+    let lines: Vec<StoredItem<'_>> = order.items.iter().map(StoredItem::from).collect();
+    serde_json::to_string(&lines).expect("order lines serialize")
+}
+
+/// One order line as stored; its keys in the order the stored JSON has always had (sorted).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredItem<'a> {
+    bonus: bool,
+    name: Option<&'a str>,
+    price: Option<i64>,
+    product_id: Option<&'a str>,
+    quantity: i64,
+    sku: Option<&'a str>,
+    variation_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a integrations_providers::PancakeOrderItem> for StoredItem<'a> {
+    fn from(item: &'a integrations_providers::PancakeOrderItem) -> Self {
+        Self {
+            bonus: item.is_bonus_product,
+            name: item.name.as_deref(),
+            price: item.price,
+            product_id: item.product_id.as_deref(),
+            quantity: item.quantity,
+            sku: item.sku.as_deref(),
+            variation_id: item.variation_id.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use integrations_providers::{PancakeOrder, PancakeOrderItem};
+
+    use super::*;
+
+    #[test]
+    fn order_lines_are_stored_as_the_same_json_text_as_before() {
+        let item = |bonus, name: Option<&str>| PancakeOrderItem {
+            id: Some("i1".into()),
+            product_id: Some("p-1".into()),
+            variation_id: None,
+            quantity: 3,
+            price: Some(125_000),
+            discount_each_product: Some(5_000),
+            name: name.map(str::to_owned),
+            sku: Some("SKU \"1\"".into()),
+            is_bonus_product: bonus,
+        };
+        let order = PancakeOrder {
+            items: vec![item(false, Some("Áo dài lụa")), item(true, None)],
+            ..PancakeOrder::from_value(serde_json::json!({"id": 1})).unwrap()
+        };
+        // What the lines were stored as when each was built as a `serde_json::Value`.
+        let before = serde_json::Value::Array(
+            order
+                .items
+                .iter()
+                .map(|item| {
+                    serde_json::json!({
+                        "variationId": item.variation_id,
+                        "productId": item.product_id,
+                        "name": item.name,
+                        "sku": item.sku,
+                        "quantity": item.quantity,
+                        "price": item.price,
+                        "bonus": item.is_bonus_product,
+                    })
                 })
-            })
-            .collect(),
-    )
-    .to_string()
+                .collect(),
+        )
+        .to_string();
+        assert_eq!(order_items_json(&order), before);
+        assert_eq!(
+            order_items_json(&PancakeOrder::from_value(serde_json::json!({"id": 2})).unwrap()),
+            "[]"
+        );
+    }
 }
 
 /// The synced tables, named so no caller builds SQL from a string.

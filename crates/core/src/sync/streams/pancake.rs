@@ -129,7 +129,26 @@ pub(in crate::sync) async fn sync_orders(
         };
         let storer = async {
             while let Some(batch) = batches_rx.recv().await {
-                let batch: OrdersBatch = batch?;
+                let mut batch: OrdersBatch = batch?;
+                // Answers already waiting join this one in the same transaction: they came in
+                // the order their checkpoints hold, so the last one's covers them all.
+                let mut pages = 1;
+                let mut failed = None;
+                while batch.orders.len() < settings.orders_per_transaction {
+                    match batches_rx.try_recv() {
+                        Ok(Ok(next)) => {
+                            batch.orders.extend(next.orders);
+                            batch.checkpoint = next.checkpoint;
+                            batch.more_pages += next.more_pages;
+                            pages += 1;
+                        }
+                        Ok(Err(failure)) => {
+                            failed = Some(failure);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
                 let written = ctx
                     .store(
                         STREAM,
@@ -146,10 +165,14 @@ pub(in crate::sync) async fn sync_orders(
                     .filter(|order| counted.insert(order.id))
                     .count();
                 ctx.count(STREAM, fresh.min(written));
-                done_pages += 1;
+                done_pages += pages;
                 known_pages += batch.more_pages;
                 known_pages = known_pages.max(done_pages);
                 ctx.progress(STREAM, done_pages, known_pages);
+                // What came before the failure is stored; then the run stops.
+                if let Some(failure) = failed {
+                    return Err(failure);
+                }
             }
             Ok::<(), RunFailure>(())
         };
