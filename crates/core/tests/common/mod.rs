@@ -342,15 +342,19 @@ impl TestEnv {
             "write_xid",
             "changed_at",
         ];
+        // The compared columns, each as text in the dialect's `cast` ('∅' for NULL), joined.
+        let row_text = |columns: Vec<(String,)>, cast: &dyn Fn(&str) -> String| {
+            columns
+                .into_iter()
+                .map(|(name,)| name)
+                .filter(|name| !SKIPPED.contains(&name.as_str()))
+                .map(|name| format!("coalesce({}, '∅')", cast(&name)))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ")
+        };
         let rows: Vec<(String, String)> = match self.backend {
             Backend::Postgres => {
-                let pool = self.pg.as_ref().unwrap().pool();
-                let mut tx = pool.begin().await.unwrap();
-                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-                    .bind(tenant.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+                let mut tx = self.pg_tenant_tx(tenant).await;
                 let columns: Vec<(String,)> = sqlx::query_as(
                     "SELECT column_name::text FROM information_schema.columns \
                      WHERE table_name = $1 AND table_schema = current_schema() \
@@ -360,16 +364,7 @@ impl TestEnv {
                 .fetch_all(&mut *tx)
                 .await
                 .unwrap();
-                let columns: Vec<String> = columns
-                    .into_iter()
-                    .map(|(name,)| name)
-                    .filter(|name| !SKIPPED.contains(&name.as_str()))
-                    .collect();
-                let text = columns
-                    .iter()
-                    .map(|name| format!("coalesce({name}::text, '∅')"))
-                    .collect::<Vec<_>>()
-                    .join(" || '|' || ");
+                let text = row_text(columns, &|name| format!("{name}::text"));
                 let rows = sqlx::query_as(&format!(
                     "SELECT {key}::text, {text} FROM {table} WHERE integration_id = $1"
                 ))
@@ -387,16 +382,7 @@ impl TestEnv {
                         .fetch_all(pool)
                         .await
                         .unwrap();
-                let columns: Vec<String> = columns
-                    .into_iter()
-                    .map(|(name,)| name)
-                    .filter(|name| !SKIPPED.contains(&name.as_str()))
-                    .collect();
-                let text = columns
-                    .iter()
-                    .map(|name| format!("coalesce(CAST({name} AS TEXT), '∅')"))
-                    .collect::<Vec<_>>()
-                    .join(" || '|' || ");
+                let text = row_text(columns, &|name| format!("CAST({name} AS TEXT)"));
                 sqlx::query_as(&format!(
                     "SELECT CAST({key} AS TEXT), {text} FROM {table} \
                      WHERE tenant_id = ? AND integration_id = ?"
@@ -411,17 +397,22 @@ impl TestEnv {
         rows.into_iter().collect()
     }
 
+    /// A transaction on the PostgreSQL database as `tenant`, so row-level security applies.
+    async fn pg_tenant_tx(&self, tenant: uuid::Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let mut tx = self.pg.as_ref().unwrap().pool().begin().await.unwrap();
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx
+    }
+
     /// Runs raw SQL as the tenant (for tests that tamper with stored rows).
     pub async fn exec_as_tenant(&self, tenant: uuid::Uuid, sql: &str) {
         match self.backend {
             Backend::Postgres => {
-                let pool = self.pg.as_ref().unwrap().pool();
-                let mut tx = pool.begin().await.unwrap();
-                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-                    .bind(tenant.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+                let mut tx = self.pg_tenant_tx(tenant).await;
                 sqlx::query(sql).execute(&mut *tx).await.unwrap();
                 tx.commit().await.unwrap();
             }
