@@ -255,9 +255,9 @@ impl AppState {
         }
     }
 
-    /// Leaves the joined workspace: the session is signed out on the server (when it answers),
-    /// the code, key and mirror leave this computer, and the window comes back to its own
-    /// database, or to the first-run choice if it never had one.
+    /// Leaves the joined workspace: the session is signed out on the server, the code, key and
+    /// mirror leave this computer, and the window comes back to its own database, or to the
+    /// first-run choice if it never had one.
     pub async fn leave_workspace(&self) -> CoreResult<()> {
         let config = self.config().await.ok_or_else(|| {
             CoreError::Configuration("This window cannot leave a workspace.".into())
@@ -267,12 +267,14 @@ impl AppState {
                 "This computer is not joined to a shared workspace.".into(),
             ));
         }
-        if let (Some(tokens), Ok(core)) = (self.take_session().await, self.core().await) {
-            // Offline the token cannot be revoked now; leaving must still work.
-            if let Err(err) = core.sign_out(&tokens.refresh_token).await {
-                log::warn!("leaving the workspace: its session could not be signed out: {err}");
-            }
+        // The session is signed out on the server and what this computer did offline reaches
+        // it before the mirror goes; while the server is away and something would be lost, the
+        // leave is refused and nothing changes (still joined, still signed in).
+        if let Ok(core) = self.core().await {
+            let refresh = self.session.refresh_token().await;
+            core.settle_before_leaving(refresh.as_ref()).await?;
         }
+        self.take_session().await;
         config.leave()?;
         let next = config.reloaded();
         // The embedded database file exists from the app's first start, chosen or not: unless

@@ -231,6 +231,12 @@ pub enum AdminCommand {
     RevokeWorkspace { workspace: String },
     /// Every workspace with its role and whether it has access.
     ListWorkspaces,
+    /// Let an account sign in again at once: forgets the failed sign-ins counted on its email
+    /// (someone else's guesses make it wait up to 15 minutes between attempts).
+    UnlockSignIn {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]

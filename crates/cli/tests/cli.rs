@@ -1584,6 +1584,94 @@ async fn alerts_lists_what_a_sync_found_and_dismiss_keeps_it_in_the_history() {
     cli.assert_no_secret_leaked();
 }
 
+/// Anyone with the workspace's code can make its owner wait by failing sign-ins on the
+/// owner's email; the operator lets the owner in again at once, in every workspace and on the
+/// server, and nothing else is touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_unlocks_an_account_someone_else_made_wait_by_failing_its_sign_ins() {
+    let (url, name) = fresh_shared_database().await;
+    let master = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
+    let operator = Cli::new(vec![
+        ("DATABASE_URL".into(), url.clone()),
+        ("INTEGRATIONS_MASTER_KEY".into(), master.into()),
+    ]);
+    operator.ok_json(&["--json", "admin", "init"], None);
+    let code = create_workspace(&operator, "Shop thời trang", "chu@shop.vn");
+    let stranger = Cli::new(Vec::new());
+    stranger.ok_json(&["--json", "join"], Some(&code));
+    let owner = Cli::new(Vec::new());
+    owner.ok_json(&["--json", "join"], Some(&code));
+
+    let sign_in = ["sign-in", "--email", "Chu@Shop.vn"];
+    for _ in 0..integrations_core::auth::FREE_LOGIN_FAILURES {
+        stranger.fails(&sign_in, Some("đoán sai"), 5, "UNAUTHENTICATED");
+    }
+    // The stranger kept at it for an hour: the count as the server then holds it (each wait
+    // served buys one more failure; waiting it out here would take that hour).
+    let mut owner_db = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
+        .execute(&mut owner_db)
+        .await
+        .unwrap();
+    let kept = sqlx::query(
+        "UPDATE login_throttle SET failures = 20, last_failure_at = now() \
+         WHERE email_hash = $1 AND failures = $2",
+    )
+    .bind(integrations_core::auth::sha256_hex("chu@shop.vn"))
+    .bind(integrations_core::auth::FREE_LOGIN_FAILURES as i32)
+    .execute(&mut owner_db)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(kept, 1, "the stranger's failures are counted on the server");
+    // The owner, with the right password, on another computer: made to wait, 15 minutes at most.
+    let error = owner.fails(&sign_in, Some(PASSWORD), 5, "RATE_LIMITED");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("Try again in 15 minutes."),
+        "{error}"
+    );
+
+    let unlocked = operator.ok_json(
+        &[
+            "--json",
+            "admin",
+            "unlock-sign-in",
+            "--email",
+            " CHU@shop.vn ",
+        ],
+        None,
+    );
+    assert_eq!(unlocked["email"], "chu@shop.vn");
+    assert!(
+        unlocked["clearedCounts"].as_u64().unwrap() >= 1,
+        "{unlocked}"
+    );
+    let account = owner.ok_json(&[&["--json"][..], &sign_in[..]].concat(), Some(PASSWORD));
+    assert_eq!(account["tenantName"], "Shop thời trang");
+    // Nothing left to unlock now; a malformed email is refused.
+    let again = operator.ok_json(
+        &[
+            "--json",
+            "admin",
+            "unlock-sign-in",
+            "--email",
+            "chu@shop.vn",
+        ],
+        None,
+    );
+    assert_eq!(again["clearedCounts"], 0);
+    operator.fails(
+        &["admin", "unlock-sign-in", "--email", "not an email"],
+        None,
+        2,
+        "VALIDATION",
+    );
+    drop_shared_database(&name).await;
+}
+
 /// The code `admin create-workspace` prints on its last line.
 fn create_workspace(operator: &Cli, name: &str, email: &str) -> String {
     let output = operator.run(

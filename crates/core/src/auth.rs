@@ -23,11 +23,14 @@ pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Failed sign-ins allowed before each further attempt must wait.
 pub const FREE_LOGIN_FAILURES: u32 = 5;
-/// The longest wait between two attempts: a day, however many failures came before.
-pub const MAX_LOGIN_DELAY_SECS: u64 = 24 * 60 * 60;
+/// The longest wait between two attempts, however many failures came before. The count is
+/// kept per email, so anyone can make an account wait by failing on it: the cap bounds how long
+/// the real owner is kept out once that stops (and `integrations admin unlock-sign-in` ends it
+/// at once), while a guesser still gets no more than four tries an hour.
+pub const MAX_LOGIN_DELAY_SECS: u64 = 15 * 60;
 /// Failures are forgotten after a successful sign-in, or after this long without a failed
 /// attempt. Much longer than the longest wait, so waiting out the delays never starts the
-/// count over: past the free attempts, a guesser gets about one try a day.
+/// count over: past the free attempts, a guesser gets one try per [`MAX_LOGIN_DELAY_SECS`].
 pub const LOGIN_FAILURE_MEMORY_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// The one message for an unknown email and a wrong password, so neither can be told apart.
@@ -482,8 +485,9 @@ mod tests {
         assert_eq!(login_delay_secs(4), 0);
         assert_eq!(login_delay_secs(5), 1);
         assert_eq!(login_delay_secs(8), 8);
-        assert_eq!(login_delay_secs(21), 65_536);
-        assert_eq!(login_delay_secs(22), MAX_LOGIN_DELAY_SECS);
+        assert_eq!(login_delay_secs(14), 512);
+        assert_eq!(login_delay_secs(15), MAX_LOGIN_DELAY_SECS);
+        assert_eq!(MAX_LOGIN_DELAY_SECS, 15 * 60);
         assert_eq!(login_delay_secs(u32::MAX), MAX_LOGIN_DELAY_SECS);
     }
 

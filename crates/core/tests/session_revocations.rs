@@ -7,6 +7,7 @@
 
 mod common;
 
+use chrono::{DateTime, Duration, Utc};
 use common::own_postgres::OwnPostgres;
 use common::shared_client;
 use integrations_core::store::prelude::*;
@@ -179,4 +180,149 @@ async fn an_offline_refresh_that_meets_a_token_spent_on_the_server_ends_the_sess
         let err = core.refresh(token).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Unauthenticated, "{who}");
     }
+}
+
+/// The expiry a refresh made offline gave its successor, as the mirror holds it (a client's
+/// clock a year ahead, or a client changed on purpose).
+async fn stretch_in_mirror(core: &Core, token: &SecretString, expires_at: DateTime<Utc>) {
+    let hash = integrations_core::auth::sha256_hex(token.expose_secret());
+    let changed = sqlx::query("UPDATE refresh_tokens SET expires_at = ? WHERE token_hash = ?")
+        .bind(expires_at)
+        .bind(hash)
+        .execute(core.shared_store().unwrap().mirror().pool())
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_replayed_from_offline_gets_no_longer_life_on_the_server_than_a_refresh_there() {
+    let pg = OwnPostgres::start().await;
+    let key = integrations_core::crypto::MasterKey::generate()
+        .to_base64()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let a = shared_client(&pg.url(), dir.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let first = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    a.follow(Some(&first.session));
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let offline = a.refresh(&first.tokens.refresh_token).await.unwrap();
+    stretch_in_mirror(
+        &a,
+        &offline.tokens.refresh_token,
+        Utc::now() + Duration::days(365),
+    )
+    .await;
+    pg.start_again();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    assert_eq!(queued(&a).await, 0);
+    let replayed = on_server(&server, &offline.tokens.refresh_token)
+        .await
+        .expect("the offline successor is on the server");
+    let longest = Utc::now() + Duration::days(7);
+    assert!(
+        replayed.expires_at <= longest,
+        "the server kept the client's expiry {} (longest {longest})",
+        replayed.expires_at
+    );
+    assert!(replayed.expires_at > Utc::now() + Duration::days(6));
+
+    // A shorter life than the server's is kept: the server only caps.
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    let short = a.refresh(&offline.tokens.refresh_token).await.unwrap();
+    let an_hour = Utc::now() + Duration::hours(1);
+    stretch_in_mirror(&a, &short.tokens.refresh_token, an_hour).await;
+    pg.start_again();
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let kept = on_server(&server, &short.tokens.refresh_token)
+        .await
+        .unwrap();
+    assert!(
+        (kept.expires_at - an_hour).num_seconds().abs() <= 1,
+        "{}",
+        kept.expires_at
+    );
+}
+
+/// Leaving deletes the mirror, the only copy of what this computer did offline: while the
+/// server cannot be reached, leaving is refused and changes nothing; once it answers, the
+/// sign-out made offline and the session still signed in both end on the server first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_waits_until_a_sign_out_made_offline_has_reached_the_server() {
+    let pg = OwnPostgres::start().await;
+    let key = integrations_core::crypto::MasterKey::generate()
+        .to_base64()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let a = shared_client(&pg.url(), dir.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    let earlier = a
+        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    a.follow(Some(&earlier.session));
+    let current = a
+        .sign_in(EMAIL, &SecretString::from(PASSWORD))
+        .await
+        .unwrap();
+    let server = PostgresStore::connect(&pg.url()).await.unwrap();
+
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    a.sign_out(&earlier.tokens.refresh_token).await.unwrap();
+    assert_eq!(queued(&a).await, 1);
+    for held in [Some(&current.tokens.refresh_token), None] {
+        let err = a.settle_before_leaving(held).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Offline);
+        assert!(
+            err.to_string()
+                .contains("Try again when the connection is back"),
+            "{err}"
+        );
+    }
+    assert_eq!(queued(&a).await, 1, "the queued sign-out is kept");
+    assert!(
+        !a.session_ended(&current.tokens.refresh_token).await,
+        "a refused leave signs nobody out"
+    );
+
+    pg.start_again();
+    a.settle_before_leaving(Some(&current.tokens.refresh_token))
+        .await
+        .unwrap();
+    assert_eq!(queued(&a).await, 0);
+    for (which, token) in [
+        ("the sign-out made offline", &earlier.tokens.refresh_token),
+        (
+            "the session signed in when leaving",
+            &current.tokens.refresh_token,
+        ),
+    ] {
+        let record = on_server(&server, token).await.unwrap();
+        assert!(record.revoked_at.is_some(), "{which} reached the server");
+    }
+}
+
+/// Nothing queued and nobody signed in: nothing to lose, so leaving needs no server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_with_nothing_queued_and_nobody_signed_in_works_offline() {
+    let pg = OwnPostgres::start().await;
+    let key = integrations_core::crypto::MasterKey::generate()
+        .to_base64()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let a = shared_client(&pg.url(), dir.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    pg.stop();
+    assert_eq!(a.check_link().await, LinkMode::Offline);
+    a.settle_before_leaving(None).await.unwrap();
 }

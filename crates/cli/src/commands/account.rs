@@ -1,6 +1,6 @@
 //! Signing up, in and out, and the workspace the session belongs to.
 
-use integrations_core::{Account, CoreConfig, CoreResult, SignedIn};
+use integrations_core::{Account, CoreConfig, CoreResult, DatabaseTarget, SignedIn};
 
 use super::Ctx;
 use crate::input::read_secret;
@@ -83,6 +83,8 @@ pub async fn workspace(ctx: &Ctx, time_zone: Option<&str>) -> CoreResult<()> {
 /// A session of another database is forgotten.
 pub async fn join(config: &CoreConfig, out: Output) -> CoreResult<()> {
     let code = read_secret("Workspace connection code: ")?;
+    // Joining another workspace replaces the one joined here, mirror and all: as leaving it.
+    settle_joined(config).await?;
     let joined = config.join(&code).await?;
     let _ = std::fs::remove_file(session_path(config));
     out.line(&joined, |joined| {
@@ -93,10 +95,34 @@ pub async fn join(config: &CoreConfig, out: Output) -> CoreResult<()> {
     })
 }
 
-/// `leave`: the code, its key, the mirror and the session go.
+/// Before the joined workspace's mirror goes (leaving it, or joining another): its session is
+/// signed out and what this computer did offline reaches the server; while the server cannot
+/// be reached and something would be lost, this refuses and nothing changes (see
+/// `Core::settle_before_leaving`). Nothing to do on a computer that joined nothing.
+async fn settle_joined(config: &CoreConfig) -> CoreResult<()> {
+    if !matches!(config.database, DatabaseTarget::Workspace) {
+        return Ok(());
+    }
+    // A code that no longer opens (a damaged file) has nothing this computer can deliver.
+    match config.open(integrations_core::gateway_from_env()?).await {
+        Ok(core) => {
+            let refresh = load_session(&session_path(config)).map(|(_, refresh)| refresh);
+            core.settle_before_leaving(refresh.as_ref()).await
+        }
+        Err(err) => {
+            tracing::warn!(%err, "the joined workspace does not open; leaving it");
+            Ok(())
+        }
+    }
+}
+
+/// `leave`: the session is signed out, then the code, its key, the mirror and the session
+/// file go (refused while the server is away and something would be lost).
 pub async fn leave(config: &CoreConfig, out: Output) -> CoreResult<()> {
+    let path = session_path(config);
+    settle_joined(config).await?;
     config.leave()?;
-    let _ = std::fs::remove_file(session_path(config));
+    let _ = std::fs::remove_file(&path);
     out.line(&serde_json::json!({ "left": true }), |_| {
         "Left the workspace; its code and local copy are removed from this computer.".to_owned()
     })

@@ -169,6 +169,19 @@ pub async fn run(command: AdminCommand, out: Output) -> CoreResult<()> {
                 )
             })
         }
+        AdminCommand::UnlockSignIn { email } => {
+            let cleared = admin.unlock_sign_in(&email).await?;
+            let email = email.trim().to_lowercase();
+            out.line(
+                &serde_json::json!({ "email": email, "clearedCounts": cleared }),
+                |_| match cleared {
+                    0 => format!("No failed sign-ins were counted on {email}; nothing to unlock."),
+                    _ => {
+                        format!("{email} can sign in again now: its failed sign-ins are forgotten.")
+                    }
+                },
+            )
+        }
         AdminCommand::ListWorkspaces => {
             let workspaces = admin.list_workspaces().await?;
             out.show(&workspaces, |workspaces| {

@@ -865,6 +865,23 @@ impl Admin {
         Ok(())
     }
 
+    /// Forgets the failed sign-ins on `email` wherever they were counted (every workspace's
+    /// role and the server's), so its owner can sign in at once instead of waiting out the
+    /// delay someone else's guesses put on the account. Returns how many counts were cleared.
+    pub async fn unlock_sign_in(&self, email: &str) -> CoreResult<u64> {
+        let email = crate::auth::validate_email(email)?;
+        let mut tx = self.begin().await?;
+        self.identity(&mut tx).await?;
+        let cleared = sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1")
+            .bind(crate::auth::sha256_hex(&email))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("clearing failed sign-ins"))?
+            .rows_affected();
+        tx.commit().await.map_err(db_err("committing"))?;
+        Ok(cleared)
+    }
+
     pub async fn list_workspaces(&self) -> CoreResult<Vec<WorkspaceSummary>> {
         let mut tx = self.begin().await?;
         let rows = sqlx::query(

@@ -124,6 +124,22 @@ impl SharedStore {
         }
     }
 
+    /// Whether the server answers now: `Ok`, `Unavailable` when it cannot be reached, any
+    /// other error when it answers but refuses this computer (its access revoked or rotated).
+    pub async fn reach(&self) -> StoreResult<()> {
+        let server = self.ready().await?;
+        self.ping(server).await
+    }
+
+    /// What the server has not received yet and would never receive without this mirror:
+    /// sign-outs and refreshes made offline, and edits queued offline (not those the server
+    /// already answered with a conflict, which wait for the user's choice).
+    pub async fn undelivered(&self) -> StoreResult<usize> {
+        let sessions = self.queued_session_changes().await?;
+        let edits = self.mirror.outbox(None).await?;
+        Ok(sessions + edits.iter().filter(|entry| !entry.conflict).count())
+    }
+
     /// One round of the link: probe the server; when it answers after an absence, apply the
     /// outbox before saying online; then pull the followed tenant. Returns the mode after.
     pub async fn tick(&self) -> LinkMode {

@@ -82,6 +82,15 @@ impl SessionKeeper {
         self.held.write().await.take().map(|(_, tokens)| tokens)
     }
 
+    /// The held refresh token, to sign its session out with (leaving a workspace).
+    pub async fn refresh_token(&self) -> Option<SecretString> {
+        self.held
+            .read()
+            .await
+            .as_ref()
+            .map(|(_, tokens)| tokens.refresh_token.clone())
+    }
+
     /// Whether someone is signed in (without refreshing anything).
     pub async fn is_signed_in(&self) -> bool {
         self.held.read().await.is_some()
