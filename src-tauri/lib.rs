@@ -138,6 +138,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: tauri::Context<R>) {
             });
             app.manage(Updates::new(UpdateSettings::from_env()));
             forward_sync_progress(app.handle().clone());
+            end_sessions_ended_elsewhere(app.handle().clone());
             alerts::forward(app.handle().clone());
             if std::env::var_os("INTEGRATIONS_NO_TRAY").is_none() {
                 if let Err(err) = tray::install(app.handle()) {
@@ -201,6 +202,34 @@ fn forward_sync_progress<R: Runtime>(app: tauri::AppHandle<R>) {
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }
+    });
+}
+
+/// A session the server ended (signed out on another computer, a reuse detected there) comes
+/// down with the mirror's pull, which moves the link's snapshot. The window may be hidden in the
+/// tray with nobody calling a command: at each move the held session is checked, so the
+/// scheduler stops syncing for it at once and the window's pollers find the sign-in screen.
+/// Follows the core across a database switch.
+fn end_sessions_ended_elsewhere<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let state = app.state::<AppState>();
+            let shared = match state.core().await {
+                Ok(core) => core.shared_store(),
+                Err(_) => None,
+            };
+            // The embedded database has no server to end sessions; a join brings a new core.
+            let Some(mut snapshots) = shared.map(|shared| shared.subscribe()) else {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                continue;
+            };
+            // Until the shared store is dropped (another database in use).
+            while snapshots.changed().await.is_ok() {
+                if state.end_session_ended_elsewhere().await {
+                    log::info!("the session was ended on the server; signed out here");
                 }
             }
         }

@@ -15,6 +15,7 @@ use integrations_core::{
     Core, CoreConfig, CoreError, CoreResult, DatabaseTarget, ErrorCode, ErrorPayload, LinkMode,
     ProviderGateway, Session, SignedIn, TokenPair,
 };
+use secrecy::ExposeSecret;
 use serde::Serialize;
 use tokio::sync::{watch, RwLock};
 use ts_rs::TS;
@@ -353,21 +354,53 @@ impl AppState {
 
     /// Forgets the session, returning its tokens (to be revoked).
     pub async fn take_session(&self) -> Option<TokenPair> {
-        if let Ok(core) = self.core().await {
-            core.follow(None);
+        match self.core().await {
+            Ok(core) => self.stop_following(&core),
+            Err(_) => {
+                self.scheduled.send_replace(None);
+            }
         }
-        self.scheduled.send_replace(None);
         self.session.take().await
     }
 
     /// The signed-in session, refreshed first if the access token is expired or about to be.
-    /// A refresh the core rejects ends the session here too.
+    /// A session the core ends (refused, or ended on the server) stops the scheduler too.
     pub async fn session(&self) -> Result<Session, ErrorPayload> {
         let core = self.core().await?;
-        self.session
-            .session(&core)
-            .await
-            .map_err(|err| err.payload())
+        match self.session.session(&core).await {
+            Ok(session) => Ok(session),
+            Err(err) => {
+                if runtime::ends_session(&err) && !self.session.is_signed_in().await {
+                    self.stop_following(&core);
+                }
+                Err(err.payload())
+            }
+        }
+    }
+
+    /// Ends the held session if the server ended it (a sign-out on another computer, a reuse
+    /// detected there), as the mirror's last pull says: the scheduler stops syncing for it at
+    /// once, and the window's next look at the session finds nobody signed in (the sign-in
+    /// screen). Whether it did.
+    pub async fn end_session_ended_elsewhere(&self) -> bool {
+        let (Ok(core), Some(held)) = (self.core().await, self.session.refresh_token().await) else {
+            return false;
+        };
+        if !core.session_ended(&held).await {
+            return false;
+        }
+        // Only that session: someone may have signed in again meanwhile.
+        let still_held = self.session.refresh_token().await;
+        if still_held.is_some_and(|token| token.expose_secret() == held.expose_secret()) {
+            self.take_session().await;
+            return true;
+        }
+        false
+    }
+
+    fn stop_following(&self, core: &Core) {
+        core.follow(None);
+        self.scheduled.send_replace(None);
     }
 }
 

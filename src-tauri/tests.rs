@@ -887,26 +887,12 @@ fn a_damaged_revoked_rotated_or_unreachable_code_is_refused_and_changes_nothing(
     tauri::async_runtime::block_on(server.cleanup());
 }
 
-/// A session ended on the server (here: its family revoked there, as a sign-out elsewhere or a
-/// detected reuse does) comes down with the mirror's pull, and the window is signed out at its
-/// next command although its access token is still fresh.
-#[test]
-fn a_session_ended_on_the_server_signs_the_window_out_at_its_next_command() {
-    let url = tauri::async_runtime::block_on(common::fresh_postgres_url());
-    let dir = TempDir::new();
-    let (app, window) = app_on(&dir, None);
-    let key = integrations_core::crypto::MasterKey::generate().to_base64();
-    let args = json!({ "postgresUrl": url, "masterKey": key.as_str() });
-    call(&window, "configure_database", args).unwrap();
-    let account = sign_up(&window);
-    assert_eq!(
-        call(&window, "list_integrations", json!({})).unwrap(),
-        json!([])
-    );
-
+/// Ends the window's session on the server (its family revoked there, as a sign-out elsewhere
+/// or a detected reuse does) and waits until the mirror's pull has brought that down.
+fn revoke_on_server_and_wait_for_the_mirror(app: &App<MockRuntime>, url: &str, account: &Value) {
     let core = tauri::async_runtime::block_on(app.state::<AppState>().core()).unwrap();
     tauri::async_runtime::block_on(async {
-        let server = integrations_core::store::PostgresStore::connect(&url)
+        let server = integrations_core::store::PostgresStore::connect(url)
             .await
             .unwrap();
         let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
@@ -952,12 +938,74 @@ fn a_session_ended_on_the_server_signs_the_window_out_at_its_next_command() {
         .await
         .expect("the revocation never reached the mirror");
     });
+}
+
+/// What the window's scheduler syncs now: the signed-in workspace, or nothing.
+fn scheduled(app: &App<MockRuntime>) -> Option<uuid::Uuid> {
+    let scope = *app.state::<AppState>().signed_in_tenant().borrow();
+    scope.and_then(|scope| scope.tenant)
+}
+
+/// A session ended on the server comes down with the mirror's pull, and the window is signed
+/// out at its next command although its access token is still fresh; its scheduler stops
+/// syncing for it.
+#[test]
+fn a_session_ended_on_the_server_signs_the_window_out_at_its_next_command() {
+    let url = tauri::async_runtime::block_on(common::fresh_postgres_url());
+    let dir = TempDir::new();
+    let (app, window) = app_on(&dir, None);
+    let key = integrations_core::crypto::MasterKey::generate().to_base64();
+    let args = json!({ "postgresUrl": url, "masterKey": key.as_str() });
+    call(&window, "configure_database", args).unwrap();
+    let account = sign_up(&window);
+    assert_eq!(
+        call(&window, "list_integrations", json!({})).unwrap(),
+        json!([])
+    );
+    assert!(scheduled(&app).is_some());
+
+    revoke_on_server_and_wait_for_the_mirror(&app, &url, &account);
     let err = call(&window, "list_integrations", json!({})).unwrap_err();
     assert_eq!(err["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        scheduled(&app),
+        None,
+        "the scheduler stops with the session"
+    );
     assert_eq!(
         call(&window, "current_account", json!({})).unwrap(),
         Value::Null
     );
+    drop(app);
+}
+
+/// The window may be hidden in the tray, with no command to find out: when the pull brings
+/// down the end of its session, the scheduler stops syncing for it by itself, and the window's
+/// pollers (sync activity) find nobody signed in, which shows the sign-in screen.
+#[test]
+fn a_session_ended_on_the_server_stops_the_scheduler_without_waiting_for_a_command() {
+    let url = tauri::async_runtime::block_on(common::fresh_postgres_url());
+    let dir = TempDir::new();
+    let (app, window) = app_on(&dir, None);
+    let key = integrations_core::crypto::MasterKey::generate().to_base64();
+    let args = json!({ "postgresUrl": url, "masterKey": key.as_str() });
+    call(&window, "configure_database", args).unwrap();
+    let account = sign_up(&window);
+    let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
+    assert_eq!(scheduled(&app), Some(tenant));
+    super::end_sessions_ended_elsewhere(app.handle().clone());
+
+    let mut scope = app.state::<AppState>().signed_in_tenant();
+    revoke_on_server_and_wait_for_the_mirror(&app, &url, &account);
+    tauri::async_runtime::block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), scope.wait_for(Option::is_none))
+            .await
+            .expect("the scheduler kept syncing for a session the server ended")
+            .map(|_| ())
+    })
+    .unwrap();
+    let err = call(&window, "sync_activity", json!({})).unwrap_err();
+    assert_eq!(err["code"], "UNAUTHENTICATED");
     drop(app);
 }
 
