@@ -63,11 +63,11 @@ struct State {
     held_rounds: u32,
     /// Filled clean rounds in a row at this level.
     proven_rounds: u32,
-    /// Slots held now, and the most held at once in this round: a round proves a level safe
-    /// only if that many requests were really out together (a limit the work cannot fill
-    /// proves nothing of the provider).
+    /// Slots held now, and the fewest out together (the answering one included) at any answer
+    /// of this round: a round proves a level safe only if that many requests were out
+    /// throughout (a limit the work fills now and then proves nothing of the provider).
     in_flight: usize,
-    busiest_in_round: usize,
+    fewest_in_round: usize,
 }
 
 /// A slot for one request; returned (or swallowed, if the limit shrank) on drop.
@@ -110,7 +110,7 @@ impl AdaptiveLimit {
                 held_rounds: 0,
                 proven_rounds: 0,
                 in_flight: 0,
-                busiest_in_round: 0,
+                fewest_in_round: usize::MAX,
             }),
             throttled: AtomicU64::new(0),
         }
@@ -126,7 +126,6 @@ impl AdaptiveLimit {
         {
             let mut state = self.state.lock().expect("limit lock");
             state.in_flight += 1;
-            state.busiest_in_round = state.busiest_in_round.max(state.in_flight);
         }
         Slot {
             permit: Some(permit),
@@ -194,13 +193,15 @@ impl AdaptiveLimit {
             return;
         }
         state.clean_in_round += 1;
+        // The answering request's slot is already back: it was out with the others.
+        state.fewest_in_round = state.fewest_in_round.min(state.in_flight + 1);
         if state.clean_in_round < state.limit {
             return;
         }
         // A whole round ran clean at this level; with the level filled, it is safe.
         state.clean_in_round = 0;
-        let filled = state.busiest_in_round >= state.limit;
-        state.busiest_in_round = state.in_flight;
+        let filled = state.fewest_in_round >= state.limit;
+        state.fewest_in_round = usize::MAX;
         state.proven_rounds = if filled { state.proven_rounds + 1 } else { 0 };
         if filled && state.proven_rounds >= SAFE_ROUNDS {
             state.safe = state.safe.max(state.limit);
@@ -343,15 +344,17 @@ mod tests {
         assert_eq!(limit.throttled(), 3);
     }
 
-    /// Clean answers until the limit has run `rounds` whole rounds, each with every slot out.
+    /// Clean answers until the limit has run `rounds` whole rounds, every slot out throughout:
+    /// each answer's slot is handed back and taken again at once, as a busy sync does.
     async fn clean_rounds(limit: &AdaptiveLimit, rounds: u32) {
         for _ in 0..rounds {
             let level = limit.limit();
-            let slots: Vec<_> =
+            let mut slots: Vec<_> =
                 futures::future::join_all((0..level).map(|_| limit.acquire())).await;
-            drop(slots);
             for _ in 0..level {
+                drop(slots.pop());
                 limit.succeeded(Duration::from_millis(20));
+                slots.push(limit.acquire().await);
             }
         }
     }
