@@ -54,7 +54,7 @@ pub fn fixture_insights(config: &FakeConfig) -> anyhow::Result<Vec<AdInsightRow>
 /// The engine's write path alone: `write_batch` per page of `page_size`, each with a checkpoint,
 /// one after the other. Returns the rows written.
 pub async fn write_path_orders(
-    store: &PostgresStore,
+    store: &dyn SyncStore,
     tenant: Uuid,
     integration: Uuid,
     orders: &[PancakeOrder],
@@ -83,7 +83,7 @@ pub async fn write_path_orders(
 
 /// The engine's write path alone for insights, in windows of `window_rows` rows.
 pub async fn write_path_insights(
-    store: &PostgresStore,
+    store: &dyn SyncStore,
     tenant: Uuid,
     integration: Uuid,
     rows: &[AdInsightRow],

@@ -1,15 +1,19 @@
 //! `sync-bench`: how fast the sync engine moves Pancake orders and Meta insights from the fake
 //! servers into PostgreSQL, next to a raw `COPY` of the same rows into the same tables (the
 //! ceiling); and, against a fake that answers slowly and rate-limits, how much its concurrent
-//! paging gains over one request at a time.
+//! paging gains over one request at a time. With `--store sqlite`, the same instant backfill
+//! into a new SQLite file opened as the standalone app opens it, next to a prepared `INSERT`
+//! loop in one transaction (SQLite has no `COPY`).
 //!
-//! Each run creates its own database `bench_<uuid>` next to `TEST_DATABASE_URL` (or
+//! Each PostgreSQL run creates its own database `bench_<uuid>` next to `TEST_DATABASE_URL` (or
 //! `--database-url`, a maintenance database reachable by a role with CREATEDB) and drops it at
-//! the end. Figures are printed, never asserted: this is not a test.
+//! the end; a SQLite run's files live in a temporary directory, removed at the end. Figures are
+//! printed, never asserted: this is not a test.
 
 mod copy;
 mod fetch;
 mod setup;
+mod sqlite_insert;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -25,7 +29,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer as _;
 
 use integrations_bench::database::Database;
-use setup::{Bench, EngineFigures, LastRun};
+use setup::{Bench, BenchStore, EngineFigures, LastRun, Target};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -79,9 +83,24 @@ struct Args {
     /// (e.g. `-c synchronous_commit=off`, to see what the commits cost).
     #[arg(long)]
     pg_options: Option<String>,
-    /// A maintenance database of the PostgreSQL server to bench on.
+    /// The database the engine writes to: a PostgreSQL database of the bench's own (shared
+    /// mode), or a new SQLite file as the standalone app opens it (instant scenario only: the
+    /// slow one measures the rate limit, which no store changes).
+    #[arg(long, value_enum, default_value_t = StoreKind::Postgres)]
+    store: StoreKind,
+    /// Directory the SQLite file is made in (a temporary directory inside it, removed at the
+    /// end). The standalone app keeps its file on the user's disk: bench on a disk, not tmpfs.
+    #[arg(long, default_value_os_t = std::env::temp_dir())]
+    sqlite_dir: std::path::PathBuf,
+    /// A maintenance database of the PostgreSQL server to bench on (`--store postgres`).
     #[arg(long, env = "TEST_DATABASE_URL", hide_env_values = true)]
-    database_url: String,
+    database_url: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Postgres,
+    Sqlite,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -110,7 +129,23 @@ async fn main() -> ExitCode {
         .with(logs)
         .init();
 
-    let database = match Database::create(&args.database_url).await {
+    if args.store == StoreKind::Sqlite {
+        let target = Target::Sqlite {
+            parent: args.sqlite_dir.clone(),
+        };
+        return match run(&args, &target, &last_run).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("sync-bench: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let Some(admin_url) = args.database_url.as_deref() else {
+        eprintln!("sync-bench: set TEST_DATABASE_URL or --database-url (or use --store sqlite)");
+        return ExitCode::FAILURE;
+    };
+    let database = match Database::create(admin_url).await {
         Ok(database) => database,
         Err(err) => {
             eprintln!("sync-bench: {err:#}");
@@ -124,7 +159,7 @@ async fn main() -> ExitCode {
         }
         None => database.url.clone(),
     };
-    let result = run(&args, &url, &last_run).await;
+    let result = run(&args, &Target::Postgres(url), &last_run).await;
     let dropped = database.drop_now().await;
     let mut code = ExitCode::SUCCESS;
     for err in [result.err(), dropped.err()].into_iter().flatten() {
@@ -134,14 +169,56 @@ async fn main() -> ExitCode {
     code
 }
 
-async fn run(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> {
+async fn run(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result<()> {
+    let url = match target {
+        Target::Postgres(url) => url,
+        Target::Sqlite { parent } => {
+            print_machine_sqlite(parent).await?;
+            if args.diagnose {
+                anyhow::bail!("--diagnose runs on PostgreSQL only");
+            }
+            if args.only == Only::Slow {
+                anyhow::bail!("the slow scenario runs on PostgreSQL only");
+            }
+            return instant(args, target, last_run).await;
+        }
+    };
     print_machine(url).await?;
     if args.only != Only::Slow {
-        instant(args, url, last_run).await?;
+        instant(args, target, last_run).await?;
     }
     if args.only != Only::Instant {
-        slow(args, url, last_run).await?;
+        slow(args, target, last_run).await?;
     }
+    Ok(())
+}
+
+/// The SQLite library and the settings a new file gets from the standalone store, read back
+/// from the file rather than assumed.
+async fn print_machine_sqlite(parent: &std::path::Path) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir_in(parent)?;
+    let store =
+        integrations_core::store::SqliteStore::open(&dir.path().join("settings.db")).await?;
+    let (version, journal, synchronous): (String, String, i64) = sqlx::query_as(
+        "SELECT sqlite_version(), (SELECT journal_mode FROM pragma_journal_mode), \
+         (SELECT synchronous FROM pragma_synchronous)",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    store.pool().close().await;
+    let synchronous = match synchronous {
+        0 => "OFF",
+        1 => "NORMAL",
+        2 => "FULL",
+        3 => "EXTRA",
+        _ => "?",
+    };
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    println!(
+        "machine: {cores} cores; SQLite {version}, a file in {} (journal_mode={journal}, \
+         synchronous={synchronous})",
+        parent.display()
+    );
     Ok(())
 }
 
@@ -214,7 +291,7 @@ async fn timed<T>(
     Ok((value, started.elapsed()))
 }
 
-async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> {
+async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result<()> {
     let pancake = fake(args.orders, args.days);
     let meta_days = meta_days(args.insights);
     let meta = fake(0, meta_days);
@@ -222,13 +299,17 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
     let page = args.page_size as usize;
     let window_rows = (settings.meta_window_days * 12) as usize;
     let bench = Bench::start(
-        url,
+        target,
         pancake.clone(),
         meta.clone(),
         settings.clone(),
         "instant",
     )
     .await?;
+    let ceiling = match &bench.store {
+        BenchStore::Postgres(_) => "COPY",
+        BenchStore::Sqlite(_) => "INSERT",
+    };
     println!(
         "\n## Instant fake: {} orders over {} days (pages of {}, 7-day windows), \
          {} days of insights for 12 ads (30-day windows); up to {} requests in flight",
@@ -239,12 +320,22 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
     let orders = copy::fixture_orders(&pancake)?;
     let mut order_lines = Vec::new();
     let (tenant, id) = bench.fresh_tenant("copy-orders", false).await?;
-    let (copied, took) = timed(copy::copy_orders(&bench.store, tenant, id, &orders)).await?;
-    order_lines.push(Measure::new("orders: COPY (ceiling)", copied, took));
+    let (copied, took, what) = match &bench.store {
+        BenchStore::Postgres(store) => {
+            let (copied, took) = timed(copy::copy_orders(store, tenant, id, &orders)).await?;
+            (copied, took, "orders: COPY (ceiling)")
+        }
+        BenchStore::Sqlite(store) => {
+            let inserting = sqlite_insert::insert_orders(store, tenant, id, &orders);
+            let (inserted, took) = timed(inserting).await?;
+            (inserted, took, "orders: INSERT loop (ceiling)")
+        }
+    };
+    order_lines.push(Measure::new(what, copied, took));
     // The engine as it was, one transaction per answer, before the engine as it is (so the
     // fuller table is the one the engine as it is writes into).
     let paged = Bench::start(
-        url,
+        target,
         pancake.clone(),
         meta.clone(),
         SyncSettings {
@@ -271,7 +362,7 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
     order_lines.push(Measure::new("orders: engine sync", synced, took));
     order_lines.push(per_answer);
     let (tenant, id) = bench.fresh_tenant("write-orders", false).await?;
-    let writing = copy::write_path_orders(&bench.store, tenant, id, &orders, page);
+    let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, &orders, page);
     let (written, took) = timed(writing).await?;
     order_lines.push(Measure::new("orders: write path only", written, took));
     let (fetched, took) = timed(fetch::orders(&bench.pancake.base_url, &settings)).await?;
@@ -285,8 +376,18 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
     let rows = copy::fixture_insights(&meta)?;
     let mut insight_lines = Vec::new();
     let (tenant, id) = bench.fresh_tenant("copy-insights", true).await?;
-    let (copied, took) = timed(copy::copy_insights(&bench.store, tenant, id, &rows)).await?;
-    insight_lines.push(Measure::new("insights: COPY (ceiling)", copied, took));
+    let (copied, took, what) = match &bench.store {
+        BenchStore::Postgres(store) => {
+            let (copied, took) = timed(copy::copy_insights(store, tenant, id, &rows)).await?;
+            (copied, took, "insights: COPY (ceiling)")
+        }
+        BenchStore::Sqlite(store) => {
+            let inserting = sqlite_insert::insert_insights(store, tenant, id, &rows);
+            let (inserted, took) = timed(inserting).await?;
+            (inserted, took, "insights: INSERT loop (ceiling)")
+        }
+    };
+    insight_lines.push(Measure::new(what, copied, took));
     let id = bench.meta_integration(&bench.session, true).await?;
     let (_, took) = timed(bench.sync(id)).await?;
     let synced = bench
@@ -294,7 +395,8 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
         .await?;
     insight_lines.push(Measure::new("insights: engine sync", synced, took));
     let (tenant, id) = bench.fresh_tenant("write-insights", true).await?;
-    let writing = copy::write_path_insights(&bench.store, tenant, id, &rows, window_rows);
+    let writing =
+        copy::write_path_insights(bench.store.sync_store(), tenant, id, &rows, window_rows);
     let (written, took) = timed(writing).await?;
     insight_lines.push(Measure::new("insights: write path only", written, took));
     let (fetched, took) = timed(fetch::insights(&bench.meta.base_url, &settings)).await?;
@@ -304,18 +406,22 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
     }
 
     println!(
-        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>7} |",
-        "run", "rows", "seconds", "rows/s", "of COPY"
+        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>9} |",
+        "run",
+        "rows",
+        "seconds",
+        "rows/s",
+        format!("of {ceiling}")
     );
     println!(
-        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->9}|",
+        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->11}|",
         ":", ":", ":", ":", ":"
     );
     for lines in [&order_lines, &insight_lines] {
         let ceiling = lines[0].rate();
         for line in lines.iter() {
             println!(
-                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>7} |",
+                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>9} |",
                 line.what,
                 line.rows,
                 line.took.as_secs_f64(),
@@ -323,6 +429,13 @@ async fn instant(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<(
                 format!("{:.0} %", 100.0 * line.rate() / ceiling),
             );
         }
+    }
+    if ceiling == "INSERT" {
+        println!(
+            "\n(INSERT loop: one plain INSERT per row, prepared once, all rows in one \
+             transaction, into the same tables and indexes, the ceiling SQLite offers without \
+             COPY.)"
+        );
     }
     println!(
         "\n(engine sync: `sync_integration` end to end, HTTP from the in-process fake included; \
@@ -347,7 +460,7 @@ async fn diagnose_orders(
 ) -> anyhow::Result<()> {
     for size in [1_000, 10_000] {
         let (tenant, id) = bench.fresh_tenant(&format!("orders-{size}"), false).await?;
-        let writing = copy::write_path_orders(&bench.store, tenant, id, orders, size);
+        let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, orders, size);
         let (written, took) = timed(writing).await?;
         let what = if size == 1_000 {
             "orders: write path, pages of 1,000"
@@ -358,10 +471,11 @@ async fn diagnose_orders(
     }
 
     let (tenant, id) = bench.fresh_tenant("orders-no-trigger", false).await?;
-    copy::set_touch_trigger(&bench.store, "pancake_orders", false).await?;
-    let writing = copy::write_path_orders(&bench.store, tenant, id, orders, page);
+    let store = bench.store.postgres()?;
+    copy::set_touch_trigger(store, "pancake_orders", false).await?;
+    let writing = copy::write_path_orders(store, tenant, id, orders, page);
     let result = timed(writing).await;
-    copy::set_touch_trigger(&bench.store, "pancake_orders", true).await?;
+    copy::set_touch_trigger(store, "pancake_orders", true).await?;
     let (written, took) = result?;
     lines.push(Measure::new(
         "orders: write path, no row trigger",
@@ -377,7 +491,7 @@ async fn diagnose_orders(
         })
         .collect();
     let (tenant, id) = bench.fresh_tenant("orders-no-items", false).await?;
-    let writing = copy::write_path_orders(&bench.store, tenant, id, &bare, page);
+    let writing = copy::write_path_orders(store, tenant, id, &bare, page);
     let (written, took) = timed(writing).await?;
     lines.push(Measure::new(
         "orders: write path, items '[]'",
@@ -419,8 +533,8 @@ async fn diagnose_orders(
     let (tenant_b, id_b) = bench.fresh_tenant("orders-writer-b", false).await?;
     let (both, took) = timed(async {
         let (a, b) = tokio::join!(
-            copy::write_path_orders(&bench.store, tenant_a, id_a, first, page),
-            copy::write_path_orders(&bench.store, tenant_b, id_b, second, page),
+            copy::write_path_orders(store, tenant_a, id_a, first, page),
+            copy::write_path_orders(store, tenant_b, id_b, second, page),
         );
         Ok(a? + b?)
     })
@@ -437,7 +551,8 @@ async fn diagnose_insights(
 ) -> anyhow::Result<()> {
     let (tenant, id) = bench.fresh_tenant("insights-big", true).await?;
     let big = window_rows * 10;
-    let writing = copy::write_path_insights(&bench.store, tenant, id, rows, big);
+    let store = bench.store.postgres()?;
+    let writing = copy::write_path_insights(store, tenant, id, rows, big);
     let (written, took) = timed(writing).await?;
     lines.push(Measure::new(
         "insights: write path, 10× windows",
@@ -446,10 +561,10 @@ async fn diagnose_insights(
     ));
 
     let (tenant, id) = bench.fresh_tenant("insights-no-trigger", true).await?;
-    copy::set_touch_trigger(&bench.store, "meta_ad_insights", false).await?;
-    let writing = copy::write_path_insights(&bench.store, tenant, id, rows, window_rows);
+    copy::set_touch_trigger(store, "meta_ad_insights", false).await?;
+    let writing = copy::write_path_insights(store, tenant, id, rows, window_rows);
     let result = timed(writing).await;
-    copy::set_touch_trigger(&bench.store, "meta_ad_insights", true).await?;
+    copy::set_touch_trigger(store, "meta_ad_insights", true).await?;
     let (written, took) = result?;
     lines.push(Measure::new(
         "insights: write path, no row trigger",
@@ -474,7 +589,7 @@ fn answers(handle: &FakeHandle, limited_status: u16, before: usize) -> Answers {
     }
 }
 
-async fn slow(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> {
+async fn slow(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result<()> {
     let delay = Duration::from_millis(args.delay_ms);
     let limit = (args.rate_limit > 0).then_some(args.rate_limit);
     let meta_days = meta_days(args.slow_insights);
@@ -486,7 +601,7 @@ async fn slow(args: &Args, url: &str, last_run: &LastRun) -> anyhow::Result<()> 
     };
     let settings = settings(args.slow_days, meta_days, args.slow_page_size, args);
     let bench = Bench::start(
-        url,
+        target,
         slow_fake(args.slow_orders, args.slow_days),
         slow_fake(0, meta_days),
         settings,

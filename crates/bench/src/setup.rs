@@ -1,11 +1,13 @@
-//! The bench's own PostgreSQL database, a core in shared mode on it whose provider clients talk
-//! to in-process fake servers, and the engine's end-of-run figures read from its tracing event.
+//! The bench's own database (a PostgreSQL database of its own, or a fresh SQLite file as the
+//! standalone app opens it), a core on it whose provider clients talk to in-process fake
+//! servers, and the engine's end-of-run figures read from its tracing event.
 
 use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
+use integrations_core::config::DATABASE_FILE;
 use integrations_core::gateway::HttpProviders;
-use integrations_core::store::{PostgresStore, SyncStore, SyncedTable};
+use integrations_core::store::{PostgresStore, SqliteStore, SyncStore, SyncedTable};
 use integrations_core::{
     Core, CoreConfig, Credentials, DatabaseTarget, IntegrationConfig, LinkMode, NewIntegration,
     Session, SyncOutcome, SyncRun, SyncSettings,
@@ -23,6 +25,38 @@ pub const PANCAKE_KEY: &str = "one-shop:bench";
 pub const META_TOKEN: &str = "meta-one-account:bench";
 pub const AD_ACCOUNT: &str = "act_1234567890";
 
+/// Where a scenario's core keeps its data.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// Shared mode on this PostgreSQL database.
+    Postgres(String),
+    /// Standalone mode: a new SQLite file in a directory of its own under `parent`, opened as the
+    /// app opens it (WAL, `synchronous=NORMAL`).
+    Sqlite { parent: std::path::PathBuf },
+}
+
+/// A second handle on the scenario's database, for the writes that bypass the engine.
+pub enum BenchStore {
+    Postgres(PostgresStore),
+    Sqlite(SqliteStore),
+}
+
+impl BenchStore {
+    pub fn sync_store(&self) -> &dyn SyncStore {
+        match self {
+            Self::Postgres(store) => store,
+            Self::Sqlite(store) => store,
+        }
+    }
+
+    pub fn postgres(&self) -> anyhow::Result<&PostgresStore> {
+        match self {
+            Self::Postgres(store) => Ok(store),
+            Self::Sqlite(_) => bail!("this part of the bench runs on PostgreSQL only"),
+        }
+    }
+}
+
 /// One scenario's world: fakes with their configuration, a core on the bench database that
 /// reaches them, and a signed-in workspace.
 pub struct Bench {
@@ -30,14 +64,14 @@ pub struct Bench {
     pub session: Session,
     pub pancake: FakePancake,
     pub meta: FakeMeta,
-    pub store: PostgresStore,
+    pub store: BenchStore,
     pub pancake_config: FakeConfig,
     _dir: tempfile::TempDir,
 }
 
 impl Bench {
     pub async fn start(
-        database_url: &str,
+        target: &Target,
         pancake_config: FakeConfig,
         meta_config: FakeConfig,
         settings: SyncSettings,
@@ -49,21 +83,35 @@ impl Bench {
             pancake: PancakeClient::new(&pancake.base_url, HttpSettings::default())?,
             meta: MetaClient::new(&meta.base_url, "v27.0", HttpSettings::default())?,
         };
-        let dir = tempfile::tempdir()?;
-        let mut config = CoreConfig::standalone(dir.path().to_path_buf());
-        config.database = DatabaseTarget::Postgres {
-            url: SecretString::from(database_url.to_owned()),
+        let dir = match target {
+            Target::Sqlite { parent } => tempfile::tempdir_in(parent)?,
+            Target::Postgres(_) => tempfile::tempdir()?,
         };
+        let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+        if let Target::Postgres(url) = target {
+            config.database = DatabaseTarget::Postgres {
+                url: SecretString::from(url.clone()),
+            };
+        }
         let master = integrations_core::crypto::MasterKey::generate();
         config.master_key = Some(SecretString::from(master.to_base64().to_string()));
         let mut core = config.open(Arc::new(providers)).await?;
         // Shared mode starts on its mirror until the server answers; find it now.
-        if core.check_link().await != LinkMode::Online {
-            bail!("the core did not reach PostgreSQL");
+        let expected = match target {
+            Target::Postgres(_) => LinkMode::Online,
+            Target::Sqlite { .. } => LinkMode::Standalone,
+        };
+        if core.check_link().await != expected {
+            bail!("the core did not open its database ({target:?})");
         }
         core.set_sync_settings(settings);
         let session = sign_up(&core, label).await?;
-        let store = PostgresStore::connect(database_url).await?;
+        let store = match target {
+            Target::Postgres(url) => BenchStore::Postgres(PostgresStore::connect(url).await?),
+            Target::Sqlite { .. } => {
+                BenchStore::Sqlite(SqliteStore::open(&dir.path().join(DATABASE_FILE)).await?)
+            }
+        };
         Ok(Self {
             core,
             session,
@@ -149,7 +197,7 @@ impl Bench {
     /// Forgets what an integration's syncs stored and where they stopped, all but the rate limit
     /// they learned: its next sync backfills again, as a first sync does, under that limit.
     pub async fn forget_all_but_the_limit(&self, integration: Uuid) -> anyhow::Result<()> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.postgres()?.pool().begin().await?;
         sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
             .bind(self.session.tenant_id().to_string())
             .execute(&mut *tx)
@@ -181,7 +229,11 @@ impl Bench {
         integration: Uuid,
         table: SyncedTable,
     ) -> anyhow::Result<i64> {
-        Ok(self.store.synced_count(tenant, integration, table).await?)
+        Ok(self
+            .store
+            .sync_store()
+            .synced_count(tenant, integration, table)
+            .await?)
     }
 }
 
