@@ -323,7 +323,33 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     // hand back the previous, or an empty, frame.
     await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
     const file = join(screenshotDir, `${String(shot).padStart(2, '0')}-${name}.png`);
-    await browser.saveScreenshot(file);
+    // WebKit answers a screenshot after the page's next paint. Without accelerated compositing
+    // (the app turns it off, WEBKIT_DISABLE_COMPOSITING_MODE) a page with nothing changing never
+    // paints again and the command waits for ever: one pixel in the corner changes shade (1–2 %
+    // black, invisible, nothing else moves) at every frame until the picture is taken. A change
+    // to transparent pixels is not enough: WebKit skips painting what cannot be seen.
+    await browser.execute(() => {
+      const pixel = document.createElement('div');
+      pixel.setAttribute('aria-hidden', 'true');
+      pixel.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+      document.body.append(pixel);
+      let frame = 0;
+      const repaint = () => {
+        frame += 1;
+        pixel.style.background = `rgba(0,0,0,${frame % 2 ? 0.01 : 0.02})`;
+        pixel.dataset.frame = String(requestAnimationFrame(repaint));
+      };
+      repaint();
+      window.__e2eStopRepainting = () => {
+        cancelAnimationFrame(Number(pixel.dataset.frame));
+        pixel.remove();
+      };
+    });
+    try {
+      await browser.saveScreenshot(file);
+    } finally {
+      await browser.execute(() => window.__e2eStopRepainting?.());
+    }
     return file;
   };
 
