@@ -327,7 +327,7 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     // (the app turns it off, WEBKIT_DISABLE_COMPOSITING_MODE) a page with nothing changing never
     // paints again and the command waits for ever: one pixel in the corner changes shade (1–2 %
     // black, invisible, nothing else moves) at every frame until the picture is taken. A change
-    // to transparent pixels is not enough: WebKit skips painting what cannot be seen.
+    // between two transparent colours was not enough to make it paint.
     await browser.execute(() => {
       const pixel = document.createElement('div');
       pixel.setAttribute('aria-hidden', 'true');
