@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::{fake_providers, fast_http, query_number, Backend, TestEnv};
+use integrations_core::gateway::HttpProviders;
 use integrations_core::store::{ClaimScope, SyncedTable};
 use integrations_core::{
     Credentials, ErrorCode, IntegrationConfig, IntegrationStatus, IntegrationUpdate,
     NewIntegration, Session, SyncOutcome, SyncSettings,
 };
-use integrations_fake_servers::{FakeConfig, FakeMeta, FakePancake};
-use integrations_providers::{InsightsQuery, MetaClient};
+use integrations_fake_servers::{start_meta, FakeConfig, FakeMeta, FakePancake, RecordedRequest};
+use integrations_providers::{HttpSettings, InsightsQuery, MetaClient};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -54,7 +55,20 @@ fn settings() -> SyncSettings {
 }
 
 async fn fixture_with(backend: Backend, config: FakeConfig) -> Fixture {
+    fixture_with_meta_http(backend, config, fast_http()).await
+}
+
+/// A fixture whose Graph client runs with `meta_http`.
+async fn fixture_with_meta_http(
+    backend: Backend,
+    config: FakeConfig,
+    meta_http: HttpSettings,
+) -> Fixture {
     let (pancake, meta, providers) = fake_providers(config).await;
+    let providers = std::sync::Arc::new(HttpProviders {
+        pancake: providers.pancake.with_settings(fast_http()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", meta_http).unwrap(),
+    });
     let mut env = TestEnv::with_providers(backend, providers).await;
     env.core.set_sync_settings(settings());
     let session = env.sign_up_owner().await;
@@ -132,21 +146,60 @@ impl Fixture {
     /// What the fake serves for the whole backfill in one plain request per page, read with
     /// an independent client: the number the sync must end up with.
     async fn meta_rows_expected(&self, token: &str) -> usize {
-        let client = MetaClient::new(&self.meta.base_url, "v27.0", fast_http()).unwrap();
-        let today = Utc::now()
-            .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-            .date_naive();
-        let since = today - chrono::Duration::days(settings().meta_backfill_days - 1);
-        client
-            .insights_sync(
-                &SecretString::from(token),
-                &InsightsQuery::new("act_1234567890", since, today, "VND"),
-            )
-            .await
-            .unwrap()
-            .len()
+        meta_rows_between(&self.meta, token, meta_backfill_start(), meta_today()).await
     }
 }
+
+/// Today in the fake ad account's time zone.
+fn meta_today() -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// The first day a first sync of insights reads.
+fn meta_backfill_start() -> chrono::NaiveDate {
+    meta_today() - chrono::Duration::days(settings().meta_backfill_days - 1)
+}
+
+/// What `meta` serves for those days in one plain request per page, read with an independent
+/// client.
+async fn meta_rows_between(
+    meta: &FakeMeta,
+    token: &str,
+    since: chrono::NaiveDate,
+    until: chrono::NaiveDate,
+) -> usize {
+    let client = MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap();
+    client
+        .insights_sync(
+            &SecretString::from(token),
+            &InsightsQuery::new("act_1234567890", since, until, "VND"),
+        )
+        .await
+        .unwrap()
+        .len()
+}
+
+/// The "slow down" answers from Graph that this process's syncs met and cut their limit for.
+async fn meta_slow_downs(f: &Fixture) -> u64 {
+    let metrics = f.env.core.server_metrics().await.unwrap();
+    metrics
+        .throttled
+        .iter()
+        .find(|(provider, _)| *provider == "META_ADS")
+        .map_or(0, |(_, count)| *count)
+}
+
+/// Whether Graph has answered the insights window starting `since`.
+fn insights_answered(requests: &[RecordedRequest], since: chrono::NaiveDate) -> bool {
+    let since = format!("%22since%22%3A%22{since}%22");
+    requests
+        .iter()
+        .any(|r| r.path.ends_with("/insights") && r.status == 200 && r.query.contains(&since))
+}
+
+impl Fixture {}
 
 async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
     let f = fixture(backend).await;
@@ -282,6 +335,143 @@ async fn a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows(backend:
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].outcome, SyncOutcome::Interrupted);
     assert_eq!(history[0].outcome, SyncOutcome::Succeeded);
+}
+
+async fn insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_resumes_exactly(
+    backend: Backend,
+) {
+    let f = fixture(backend).await;
+    let token = "meta-one-account:side-by-side";
+    let ads = f.meta(token).await;
+    let window = chrono::Duration::days(settings().meta_window_days);
+    let first = meta_backfill_start();
+    let (second, third) = (first + window, first + window * 2);
+    assert!(third <= meta_today(), "the backfill has three windows");
+    // Graph sits on the second window; the first and the third are answered.
+    f.meta.handle.hold_insights_from(second);
+    let mut progress = f.env.core.subscribe_sync();
+    let core = &f.env.core;
+    let session = f.session.clone();
+    let run = async {
+        core.sync_integration(&session, ads, "worker-that-dies")
+            .await
+    };
+    let first_stored_and_third_answered = async {
+        loop {
+            let event = progress.recv().await.unwrap();
+            if event.integration_id == ads && event.stream == "insights" && event.done >= 1 {
+                break;
+            }
+        }
+        f.meta
+            .handle
+            .wait_for_requests(|requests| insights_answered(requests, third))
+            .await;
+    };
+    // The third window was answered while the second was still out: side by side. The run
+    // is cut there (as by a crash).
+    tokio::select! {
+        _ = run => panic!("the run cannot finish while Graph holds a window back"),
+        _ = first_stored_and_third_answered => {}
+    }
+    // Only the first window is stored: the third waits for the second, so the checkpoint
+    // never passes a window not yet stored.
+    let first_rows =
+        meta_rows_between(&f.meta, token, first, second - chrono::Duration::days(1)).await;
+    assert!(first_rows > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        first_rows as i64
+    );
+
+    f.meta.handle.release_insights();
+    let resumed = common::take_over_the_run(&f.env, &f.session, ads).await;
+    assert_eq!(
+        resumed.outcome,
+        SyncOutcome::Succeeded,
+        "{:?}",
+        resumed.error
+    );
+    // It went on from the first window's checkpoint, less the lookback (which reaches back
+    // past the first day of the backfill): every day from there to today, once.
+    let through = second - chrono::Duration::days(1);
+    let resumed_from = through - chrono::Duration::days(settings().meta_lookback_days - 1);
+    let expected = meta_rows_between(&f.meta, token, resumed_from.min(first), meta_today()).await;
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+}
+
+async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: Backend) {
+    let f = fixture_with_meta_http(
+        backend,
+        FakeConfig {
+            // Two windows sent together are out together.
+            latency: Duration::from_millis(30),
+            ..fake_config()
+        },
+        HttpSettings {
+            // The client's own pause before its next request, kept short for the test.
+            high_usage_pause: Duration::from_millis(1),
+            ..fast_http()
+        },
+    )
+    .await;
+    // Every Graph answer says usage is at 95 %.
+    let token = "meta-high-usage:t1";
+    let ads = f.meta(token).await;
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, ads, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    // Every answer cut the engine's limit as a 429 would, so from two requests out at first
+    // it went down to one: the windows went one by one.
+    assert!(meta_slow_downs(&f).await > 0);
+    assert_eq!(f.meta.handle.most_insights_in_flight(), 1);
+    let expected = f.meta_rows_expected(token).await;
+    assert!(expected > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+}
+
+async fn graphs_request_limit_slows_the_insights_down_but_loses_nothing(backend: Backend) {
+    let config = fake_config();
+    // The same data without a limit, to count what the sync must end up with.
+    let unlimited = start_meta(config.clone()).await.unwrap();
+    let f = fixture_with(
+        backend,
+        FakeConfig {
+            rate_limit_per_sec: Some(2),
+            ..config
+        },
+    )
+    .await;
+    let token = "meta-one-account:limited";
+    let ads = f.meta(token).await;
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, ads, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    // Graph's "(#4) Application request limit reached" answers came, cut the engine's limit
+    // and were waited out.
+    assert!(f.meta.handle.status_count(400) > 0, "the limit was met");
+    assert!(meta_slow_downs(&f).await > 0);
+    let expected = meta_rows_between(&unlimited, token, meta_backfill_start(), meta_today()).await;
+    assert!(expected > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
 }
 
 async fn a_429_storm_slows_the_sync_down_but_loses_nothing(backend: Backend) {
@@ -648,4 +838,7 @@ on_both_stores!(
     only_enabled_integrations_have_a_schedule,
     an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit,
     stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync,
+    insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_resumes_exactly,
+    usage_near_graphs_limit_sends_insights_windows_one_at_a_time,
+    graphs_request_limit_slows_the_insights_down_but_loses_nothing,
 );

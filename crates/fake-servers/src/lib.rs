@@ -178,6 +178,14 @@ pub(crate) struct Stats {
     order_pages: Mutex<(usize, Option<usize>)>,
     /// Wakes the order pages held back when they may go.
     order_pages_released: tokio::sync::Notify,
+    /// Graph insights requests for the window starting this day wait (`None`: none do).
+    insights_held: Mutex<Option<chrono::NaiveDate>>,
+    insights_released: tokio::sync::Notify,
+    /// Wakes whoever waits for the log to show something.
+    recorded: tokio::sync::Notify,
+    /// Graph insights requests being answered now, and the most there ever were at once.
+    pub(crate) insights_in_flight: std::sync::atomic::AtomicUsize,
+    pub(crate) insights_most_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl Stats {
@@ -185,6 +193,7 @@ impl Stats {
         if let Ok(mut v) = self.requests.lock() {
             v.push(r);
         }
+        self.recorded.notify_waiters();
     }
 
     /// True the first time `key` is seen.
@@ -225,6 +234,22 @@ impl Stats {
                 .lock()
                 .map_or(true, |pages| pages.1.is_none_or(|limit| turn <= limit));
             if may_go {
+                return;
+            }
+            released.await;
+        }
+    }
+
+    /// Waits while insights of the window starting `since` are held back.
+    pub(crate) async fn insights_turn(&self, since: chrono::NaiveDate) {
+        loop {
+            // Made before the check, so a release between the two is not missed.
+            let released = self.insights_released.notified();
+            let held = self
+                .insights_held
+                .lock()
+                .map_or(false, |held| *held == Some(since));
+            if !held {
                 return;
             }
             released.await;
@@ -283,6 +308,23 @@ impl FakeHandle {
         self.stats.order_pages_released.notify_waiters();
     }
 
+    /// Leaves Graph's insights of the window starting `since` unanswered until
+    /// [`FakeHandle::release_insights`], while every other window is answered: a test holds an
+    /// early window back and sees what the sync does with the later ones.
+    pub fn hold_insights_from(&self, since: chrono::NaiveDate) {
+        if let Ok(mut held) = self.stats.insights_held.lock() {
+            *held = Some(since);
+        }
+    }
+
+    /// Answers the insights held back, and all later ones.
+    pub fn release_insights(&self) {
+        if let Ok(mut held) = self.stats.insights_held.lock() {
+            *held = None;
+        }
+        self.stats.insights_released.notify_waiters();
+    }
+
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.stats
@@ -290,6 +332,25 @@ impl FakeHandle {
             .lock()
             .map(|v| v.clone())
             .unwrap_or_default()
+    }
+
+    /// Waits until the request log satisfies `done` (checked at every request answered).
+    pub async fn wait_for_requests(&self, done: impl Fn(&[RecordedRequest]) -> bool) {
+        loop {
+            // Made before the check, so a request answered between the two is not missed.
+            let recorded = self.stats.recorded.notified();
+            if done(&self.requests()) {
+                return;
+            }
+            recorded.await;
+        }
+    }
+
+    /// The most Graph insights requests (reports included) that were out at once.
+    pub fn most_insights_in_flight(&self) -> usize {
+        self.stats
+            .insights_most_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Number of requests so far.

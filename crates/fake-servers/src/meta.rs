@@ -1,6 +1,7 @@
 //! The fake Graph API (see the crate docs for the token scenarios).
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -32,6 +33,25 @@ pub(crate) struct State {
     pub reports: Mutex<HashMap<String, Report>>,
 }
 
+/// Counts an insights request as out while it is being answered.
+struct InFlight<'a>(&'a Stats);
+
+impl<'a> InFlight<'a> {
+    fn enter(stats: &'a Stats) -> Self {
+        let now = stats.insights_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        stats
+            .insights_most_in_flight
+            .fetch_max(now, Ordering::SeqCst);
+        Self(stats)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.insights_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new().fallback(handle).with_state(state)
 }
@@ -48,6 +68,8 @@ async fn handle(
     if method == Method::POST {
         pairs.extend(url::form_urlencoded::parse(&body).into_owned());
     }
+    let insights = uri.path().ends_with("/insights");
+    let _in_flight = insights.then(|| InFlight::enter(&s.stats));
     let mut response = answer(&s, &method, uri.path(), &pairs, &headers).await;
     if scenario_of(&pairs, &headers) == Some("meta-oversized") {
         response = crate::padded(response, s.config.oversized_body_bytes).await;
@@ -423,6 +445,7 @@ async fn answer(
                     "(#100) Invalid time_range",
                 );
             };
+            s.stats.insights_turn(since).await;
             let has_ads = *id == AD_ACCOUNT_ID;
             if method == Method::POST {
                 let mut reports = s.reports.lock().unwrap_or_else(|e| e.into_inner());

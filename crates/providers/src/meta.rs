@@ -5,6 +5,7 @@
 //! `Authorization: Bearer` header, never in a URL; `paging.next` URLs are followed only on the
 //! configured origin and stripped of any `access_token`; usage headers slow the client down.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -335,6 +336,8 @@ pub struct MetaClient {
     version: String,
     http: HttpCore,
     polling: ReportPolling,
+    /// Answers whose usage headers said to slow down (see [`MetaClient::high_usage_answers`]).
+    high_usage_answers: AtomicU64,
 }
 
 impl std::fmt::Debug for MetaClient {
@@ -380,6 +383,7 @@ impl MetaClient {
             version,
             http: HttpCore::new(M, settings)?,
             polling: Default::default(),
+            high_usage_answers: AtomicU64::new(0),
         })
     }
 
@@ -407,6 +411,7 @@ impl MetaClient {
             version: self.version.clone(),
             http: HttpCore::new(M, settings)?,
             polling: self.polling,
+            high_usage_answers: AtomicU64::new(0),
         })
     }
 
@@ -414,6 +419,14 @@ impl MetaClient {
     pub fn with_report_polling(mut self, polling: ReportPolling) -> Self {
         self.polling = polling;
         self
+    }
+
+    /// How many good answers so far said usage is near Graph's limit (or asked to wait before
+    /// regaining access): a caller running requests side by side reads it before and after a
+    /// call to know it should send fewer at once. The client's own pause before its next
+    /// request slows one request, not the others in flight.
+    pub fn high_usage_answers(&self) -> u64 {
+        self.high_usage_answers.load(Ordering::Relaxed)
     }
 
     /// The configured version, e.g. `v27.0`.
@@ -756,6 +769,7 @@ impl MetaClient {
         let envelope = parsed.as_ref().ok().and_then(|b| b.get("error")).cloned();
         if status.is_success() && envelope.is_none() {
             if let Some(pause) = usage.pause(&self.http.settings) {
+                self.high_usage_answers.fetch_add(1, Ordering::Relaxed);
                 self.http.request_pause(pause);
             }
             return match parsed {

@@ -202,7 +202,23 @@ impl RunContext<'_> {
 
     /// One provider call under the adaptive limit, retried with backoff on 429s and transient
     /// failures (a 429 also halves the limit).
-    pub(super) async fn call<T, F, Fut>(&self, mut request: F) -> Result<T, ProviderError>
+    pub(super) async fn call<T, F, Fut>(&self, request: F) -> Result<T, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        self.call_watching(|| 0, request).await
+    }
+
+    /// Like [`Self::call`], for a provider that also says "slow down" in good answers:
+    /// `slow_downs` counts such answers (Graph's usage headers near 100 %), and one that
+    /// came while this request was out cuts the limit as a 429 would, instead of counting as
+    /// a clean answer.
+    pub(super) async fn call_watching<T, F, Fut>(
+        &self,
+        slow_downs: impl Fn() -> u64,
+        mut request: F,
+    ) -> Result<T, ProviderError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
@@ -213,11 +229,16 @@ impl RunContext<'_> {
             attempt += 1;
             let slot = self.limit.acquire().await;
             let started = Instant::now();
+            let slow_downs_before = slow_downs();
             let result = request().await;
             drop(slot);
             let err = match result {
                 Ok(value) => {
-                    self.limit.succeeded(started.elapsed());
+                    if slow_downs() > slow_downs_before {
+                        self.limit.throttle();
+                    } else {
+                        self.limit.succeeded(started.elapsed());
+                    }
                     return Ok(value);
                 }
                 Err(err) => err,

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, Utc};
+use futures::StreamExt;
 use integrations_providers::{InsightsQuery, MetaClient};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -27,37 +28,49 @@ pub(in crate::sync) async fn sync_insights(
 ) -> Result<(), RunFailure> {
     const STREAM: &str = "insights";
     let settings = ctx.settings();
-    let account = ctx.call(|| client.ad_account(token, ad_account_id)).await?;
+    let slow_downs = || client.high_usage_answers();
+    let account = ctx
+        .call_watching(slow_downs, || client.ad_account(token, ad_account_id))
+        .await?;
     let zone: chrono_tz::Tz = account.timezone_name.parse().unwrap_or(chrono_tz::UTC);
     let today = Utc::now().with_timezone(&zone).date_naive();
     let mut cursor: InsightsCursor = ctx.load_cursor(STREAM).await?;
-    let mut since = match cursor.through {
+    let since = match cursor.through {
         Some(through) => through - chrono::Duration::days(settings.meta_lookback_days - 1),
         None => today - chrono::Duration::days(settings.meta_backfill_days - 1),
     }
     .min(today);
     // Meta keeps insights for 37 months and refuses older start dates.
     let oldest = today - chrono::Duration::days(37 * 30);
-    since = since.max(oldest);
-    let window_days = settings.meta_window_days.max(1);
-    let total = ((today - since).num_days() / window_days + 1) as u32;
+    let windows = day_windows(since.max(oldest), today, settings.meta_window_days.max(1));
+    let total = windows.len() as u32;
     let mut done = 0;
     let mut ads = BTreeSet::new();
-    // The next window is fetched while the last one is stored; windows stay in order, so
-    // the checkpoint only ever moves forward.
-    let (windows_tx, mut windows_rx) = tokio::sync::mpsc::channel(1);
+    // Several windows are fetched side by side (as many as the adaptive limit lets out, which
+    // Graph's "slow down" answers shrink), but they come out in order: a window is stored,
+    // with its checkpoint, only after every earlier one, so a run stopped at any point resumes
+    // after the last window stored and never skips one still in flight.
+    let ahead = settings.max_concurrency.max(1);
+    let (windows_tx, mut windows_rx) = tokio::sync::mpsc::channel(ahead);
     let fetcher = async {
         // Owned here, so the channel closes when fetching ends.
         let windows_tx = windows_tx;
-        while since <= today {
-            let until = (since + chrono::Duration::days(window_days - 1)).min(today);
-            let query = InsightsQuery::new(ad_account_id, since, until, &account.currency);
-            let result = ctx.call(|| client.insights(token, &query)).await;
+        let mut fetched = futures::stream::iter(windows)
+            .map(|(since, until)| {
+                let query = InsightsQuery::new(ad_account_id, since, until, &account.currency);
+                async move {
+                    let result = ctx
+                        .call_watching(slow_downs, || client.insights(token, &query))
+                        .await;
+                    (until, result)
+                }
+            })
+            .buffered(ahead);
+        while let Some((until, result)) = fetched.next().await {
             let failed = result.is_err();
             if windows_tx.send((until, result)).await.is_err() || failed {
                 return;
             }
-            since = until + chrono::Duration::days(1);
         }
     };
     let storer = async {
@@ -85,6 +98,18 @@ pub(in crate::sync) async fn sync_insights(
     stored?;
     ctx.count("ads", ads.len());
     Ok(())
+}
+
+/// `[since, through]` cut into windows of `days` days, oldest first (the last one may be shorter).
+fn day_windows(since: NaiveDate, through: NaiveDate, days: i64) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut windows = Vec::new();
+    let mut start = since;
+    while start <= through {
+        let end = (start + chrono::Duration::days(days - 1)).min(through);
+        windows.push((start, end));
+        start = end + chrono::Duration::days(1);
+    }
+    windows
 }
 
 /// Asks Graph when the token expires and keeps the answer (the token-expiring alert reads it).
