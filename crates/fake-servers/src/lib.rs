@@ -248,7 +248,7 @@ impl Stats {
             let held = self
                 .insights_held
                 .lock()
-                .map_or(false, |held| *held == Some(since));
+                .is_ok_and(|held| *held == Some(since));
             if !held {
                 return;
             }
