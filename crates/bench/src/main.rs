@@ -71,6 +71,15 @@ struct Args {
     /// Insights rows synced with the slow fake.
     #[arg(long, default_value_t = 10_000)]
     slow_insights: u32,
+    /// Ads of the Graph fake's account in the `meta-windows` scenario.
+    #[arg(long, default_value_t = 200)]
+    meta_ads: usize,
+    /// Days of the `meta-windows` backfill (30-day windows).
+    #[arg(long, default_value_t = 90)]
+    meta_backfill_days: u32,
+    /// Delays added to every Graph answer in the `meta-windows` scenario, in milliseconds.
+    #[arg(long, value_delimiter = ',', default_values_t = [0, 100])]
+    meta_latencies_ms: Vec<u64>,
     /// Also run the write path with one thing changed at a time (bigger transactions, no row
     /// trigger, no items JSON, two writers) and the fake's and the client's JSON work without
     /// HTTP, to see where the time goes.
@@ -108,6 +117,8 @@ enum Only {
     All,
     Instant,
     Slow,
+    /// Only the Meta insights backfill with windows one at a time and side by side.
+    MetaWindows,
 }
 
 #[tokio::main]
@@ -180,10 +191,16 @@ async fn run(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result
             if args.only == Only::Slow {
                 anyhow::bail!("the slow scenario runs on PostgreSQL only");
             }
+            if args.only == Only::MetaWindows {
+                return meta_windows(args, target, last_run).await;
+            }
             return instant(args, target, last_run).await;
         }
     };
     print_machine(url).await?;
+    if args.only == Only::MetaWindows {
+        return meta_windows(args, target, last_run).await;
+    }
     if args.only != Only::Slow {
         instant(args, target, last_run).await?;
     }
@@ -704,8 +721,71 @@ async fn slow(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Resul
          rate-limit; rate-limited: 429s from the Pancake fake, 400 code 4 from the Graph fake; \
          peak limit and throttled: the engine's own end-of-run figures; orders, 2nd run: the \
          same backfill again with everything forgotten but the limit the 1st run learned; \
-         insights windows go one at a time whatever the limit is.)",
+         insights windows go side by side under the limit, each window's pages one after another.)",
         args.delay_ms
+    );
+    Ok(())
+}
+
+/// A large account's insights backfill, with windows fetched one at a time (the engine before
+/// windows went side by side: a limit of one request) and side by side (up to
+/// `--max-concurrency`), on a loopback Graph fake answering with each added latency.
+async fn meta_windows(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result<()> {
+    let days = args.meta_backfill_days.max(1);
+    let window_days = SyncSettings::default().meta_window_days;
+    println!(
+        "\n## Meta insights backfill: {} ads × {} days in {}-day windows; one window at a time \
+         (limit 1) against side by side (up to {} in flight)",
+        args.meta_ads, days, window_days, args.max_concurrency
+    );
+    println!(
+        "\n| added latency | rows | Graph answers | one at a time s | side by side s | speed-up | peak limit |"
+    );
+    println!("|--------------:|-----:|--------------:|----------------:|---------------:|---------:|-----------:|");
+    for &latency_ms in &args.meta_latencies_ms {
+        let mut runs = Vec::new();
+        for max_concurrency in [1, args.max_concurrency] {
+            let meta_config = FakeConfig {
+                ads: args.meta_ads,
+                latency: Duration::from_millis(latency_ms),
+                ..fake(0, days + 2)
+            };
+            let settings = SyncSettings {
+                meta_backfill_days: i64::from(days),
+                max_concurrency,
+                ..SyncSettings::default()
+            };
+            let label = format!("meta-windows-{latency_ms}-{max_concurrency}");
+            let bench = Bench::start(target, fake(0, 1), meta_config, settings, &label).await?;
+            let id = bench.meta_integration(&bench.session, true).await?;
+            last_run.take();
+            let (_, took) = timed(bench.sync(id)).await?;
+            let figures = last_run.take().unwrap_or_default();
+            let rows = bench
+                .stored(bench.session.tenant_id(), id, SyncedTable::MetaAdInsights)
+                .await?;
+            let answers = bench.meta.handle.status_count(200);
+            runs.push((rows, answers, took, figures.peak_concurrency));
+        }
+        let (rows, answers, one, _) = runs[0];
+        let (side_rows, _, side, peak) = runs[1];
+        if rows != side_rows {
+            anyhow::bail!("the two runs stored {rows} and {side_rows} rows");
+        }
+        println!(
+            "| {:>10} ms | {:>4} | {:>13} | {:>15.2} | {:>14.2} | {:>7.1}× | {:>10} |",
+            latency_ms,
+            rows,
+            answers,
+            one.as_secs_f64(),
+            side.as_secs_f64(),
+            one.as_secs_f64() / side.as_secs_f64().max(1e-9),
+            peak
+        );
+    }
+    println!(
+        "\n(Graph answers: of the one-at-a-time run, the account, the insights pages and the token \
+         check; peak limit: the side-by-side run's, from the engine's end-of-run figures.)"
     );
     Ok(())
 }

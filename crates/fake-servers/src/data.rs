@@ -465,6 +465,29 @@ pub fn ads() -> &'static [AdDef] {
     })
 }
 
+/// The Graph fake's ads for `cfg`: the fixture's 12 ([`ads`]), then as many more as
+/// `cfg.ads` asks for, spread over the same campaigns and ad sets.
+pub fn ads_for(cfg: &FakeConfig) -> std::borrow::Cow<'static, [AdDef]> {
+    let fixture = ads();
+    if cfg.ads <= fixture.len() {
+        return std::borrow::Cow::Borrowed(&fixture[..cfg.ads]);
+    }
+    let mut v = fixture.to_vec();
+    for n in fixture.len()..cfg.ads {
+        let (c, s) = (n % CAMPAIGNS.len(), (n / CAMPAIGNS.len()) % ADSETS.len());
+        v.push(AdDef {
+            id: format!("120220{n:011}"),
+            name: format!("{} - Mẫu {}", CAMPAIGNS[c], n + 1),
+            campaign_id: format!("1202100000000{}00", c + 1),
+            campaign_name: CAMPAIGNS[c],
+            adset_id: format!("1202100000000{}{}0", c + 1, s + 1),
+            adset_name: ADSETS[s],
+            campaign: c,
+        });
+    }
+    std::borrow::Cow::Owned(v)
+}
+
 /// Whether an ad runs on a day.
 pub fn ad_active_on(cfg: &FakeConfig, ad: &AdDef, day: NaiveDate) -> bool {
     let first = cfg.start().date_naive() + Duration::days(10 * ad.campaign as i64);

@@ -64,7 +64,7 @@
 //! | `meta-echo-token` | 400 code 190 whose message quotes the whole token from character [`ECHO_OFFSET`] on |
 //! | `meta-paging-loop` | like `meta-one-account`, but `/me/adaccounts` answers every page with the same `paging.next` and no cursors, forever |
 //! | `meta-report-500-once` | like `meta-one-account`, but the first report `POST` per token creates the job and then answers 500 code 2 |
-//! | `meta-expires-mid-sync` | like `meta-one-account`, but from the second insights request per token on: 400 code 190 subcode 463 (expired) |
+//! | `meta-expires-mid-sync` | like `meta-one-account`, but insights of any window after the earliest one a token asked for: 400 code 190 subcode 463 (expired) |
 //! | `meta-oversized` | like `meta-one-account`, but every 200 answer is padded to at least [`FakeConfig::oversized_body_bytes`], with its `Content-Length` |
 //! | `meta-expires-soon` | like `meta-one-account`, but `debug_token` says the token expires in 3 days (every other token: `expires_at` 0, never) |
 //! | `meta-endless` | 200, a `data` list that never ends, streamed without `Content-Length` |
@@ -119,6 +119,9 @@ pub struct FakeConfig {
     pub oversized_body_bytes: usize,
     /// How the `changing-orders` scenario changes orders under a reader.
     pub churn: OrderChurn,
+    /// Ads of the Graph fake's account (the first 12 are the fixture's; more are added to the
+    /// same campaigns and ad sets, for benchmarks of large accounts).
+    pub ads: usize,
 }
 
 impl Default for FakeConfig {
@@ -135,6 +138,7 @@ impl Default for FakeConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             oversized_body_bytes: 9 * 1024 * 1024,
             churn: OrderChurn::default(),
+            ads: data::ads().len(),
         }
     }
 }
@@ -183,6 +187,8 @@ pub(crate) struct Stats {
     insights_released: tokio::sync::Notify,
     /// Wakes whoever waits for the log to show something.
     recorded: tokio::sync::Notify,
+    /// The earliest day each token has asked insights from.
+    earliest: Mutex<std::collections::HashMap<String, chrono::NaiveDate>>,
     /// Graph insights requests being answered now, and the most there ever were at once.
     pub(crate) insights_in_flight: std::sync::atomic::AtomicUsize,
     pub(crate) insights_most_in_flight: std::sync::atomic::AtomicUsize,
@@ -238,6 +244,18 @@ impl Stats {
             }
             released.await;
         }
+    }
+
+    /// The earliest of `day` and the days `key` gave here before.
+    pub(crate) fn earliest(&self, key: &str, day: chrono::NaiveDate) -> chrono::NaiveDate {
+        self.earliest
+            .lock()
+            .map(|mut earliest| {
+                let seen = earliest.entry(key.to_owned()).or_insert(day);
+                *seen = (*seen).min(day);
+                *seen
+            })
+            .unwrap_or(day)
     }
 
     /// Waits while insights of the window starting `since` are held back.
