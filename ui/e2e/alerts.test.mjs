@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, publishShot, shot, startHarness } from './harness.mjs';
+import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -18,10 +18,6 @@ after(async () => {
 });
 
 const NOW = new Date('2026-11-20T05:00:00Z');
-const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tenantName: 'Shop thời trang' };
-const role = (scope, r, name) => scope.getByRole(r, { name, exact: true });
-const calls = (page, cmd) =>
-  page.evaluate((c) => window.__fakeCore.state.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
 
 // The fake core numbers integrations int-1, int-2, … in the seed's order.
 const HANOI = 'int-1';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, publishShot, shot, startHarness } from './harness.mjs';
+import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -17,10 +17,6 @@ after(async () => {
 });
 
 const NOW = new Date('2026-11-24T18:30:00Z');
-const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tenantName: 'Shop thời trang' };
-const role = (scope, r, name) => scope.getByRole(r, { name, exact: true });
-const calls = (page, cmd) =>
-  page.evaluate((c) => window.__fakeCore.state.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
 const lastQuery = async (page) => (await calls(page, 'report')).at(-1)?.query;
 const kpi = async (page, name) => (await role(page, 'group', name).textContent()).slice(name.length);
 const rowHeaders = (page) => page.getByRole('table').locator('tbody th .row-name').allTextContents();

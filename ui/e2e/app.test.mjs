@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, shot, startHarness } from './harness.mjs';
+import { eventually, openApp, owner, role, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -14,9 +14,6 @@ after(async () => {
   await harness?.stop();
 });
 
-const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tenantName: 'Shop thời trang' };
-
-const role = (page, r, name) => page.getByRole(r, { name, exact: true });
 const row = (page, name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
 
 describe('a shop owner’s first day', () => {

@@ -156,3 +156,10 @@ export async function eventually(check, timeoutMs = 30_000) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+// What every browser test shares: the workspace owner it signs up, a control found by its role
+// and exact accessible name, and the arguments of each call the page made to the fake core.
+export const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tenantName: 'Shop thời trang' };
+export const role = (scope, r, name) => scope.getByRole(r, { name, exact: true });
+export const calls = (page, cmd) =>
+  page.evaluate((c) => window.__fakeCore.state.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);

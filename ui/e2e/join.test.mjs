@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { openApp, shot, startHarness } from './harness.mjs';
+import { openApp, owner, role, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -15,9 +15,7 @@ after(async () => {
   await harness?.stop();
 });
 
-const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tenantName: 'Shop thời trang' };
 const CODE = 'imc1.eyJzZXJ2ZXIiOiJkYi5zaG9wLnZuOjU0MzIvaW50ZWdyYXRpb25zIn0.c2hvcC10aG9pLXRyYW5n';
-const role = (page, r, name) => page.getByRole(r, { name, exact: true });
 
 describe('a second computer of the shop joins the shared workspace', () => {
   let page;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, publishShot, shot, startHarness } from './harness.mjs';
+import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
 
 let harness;
 before(async () => {
@@ -19,12 +19,8 @@ after(async () => {
 /** A run takes about six polls a second apart; this only ends a run that never finishes. */
 const RUN_MS = 60_000;
 
-const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tenantName: 'Shop thời trang' };
-const role = (page, r, name) => page.getByRole(r, { name, exact: true });
 const row = (page, name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
 const fake = (page, fn, ...args) => page.evaluate(([f, rest]) => window.__fakeCore[f](...rest), [fn, args]);
-const calls = (page, cmd) =>
-  page.evaluate((c) => window.__fakeCore.state.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
 
 const seed = ({ metaSecret = 'token-5e6f', ...extra } = {}) => ({
   configured: true,
