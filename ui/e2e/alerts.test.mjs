@@ -5,17 +5,11 @@
 // 2026-11-20T05:00Z, 12:00 in Vietnam.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
+import { VIETNAM, calls, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
+const harness = useHarness();
 
 const NOW = new Date('2026-11-20T05:00:00Z');
 
@@ -49,32 +43,21 @@ const alerts = [
   },
 ];
 
-const seed = (extra = {}) => ({
-  configured: true,
-  users: [owner],
-  session: owner.email,
-  integrations: [
-    { provider: 'PANCAKE_POS', name: 'Cửa hàng Hà Nội', config: { shopId: '101' }, secret: 'key-a1b2', extra: { lastSyncAt: '2026-11-20T04:30:00Z' } },
-    { provider: 'PANCAKE_POS', name: 'Cửa hàng Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c', extra: { lastSyncAt: '2026-11-20T04:35:00Z' } },
-    { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f', extra: { lastSyncAt: '2026-11-20T04:40:00Z' } },
-  ],
-  alerts,
-  ...extra,
-});
+const seed = (extra = {}) =>
+  signedIn(
+    [
+      { provider: 'PANCAKE_POS', name: 'Cửa hàng Hà Nội', config: { shopId: '101' }, secret: 'key-a1b2', extra: { lastSyncAt: '2026-11-20T04:30:00Z' } },
+      { provider: 'PANCAKE_POS', name: 'Cửa hàng Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c', extra: { lastSyncAt: '2026-11-20T04:35:00Z' } },
+      { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f', extra: { lastSyncAt: '2026-11-20T04:40:00Z' } },
+    ],
+    { alerts, ...extra },
+  );
 
 describe('Alerts, in English', () => {
   let page;
   let problems;
-  before(async () => {
-    ({ page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
-      fixedTime: NOW,
-    }));
-    await role(page, 'heading', 'All Integrations').waitFor();
-  });
-  after(async () => {
-    await page.context().close();
+  signedInSuite(harness, { seed: seed({ prefs: prefs() }), timezoneId: VIETNAM, fixedTime: NOW }, (opened) => {
+    ({ page, problems } = opened);
   });
 
   it('counts the open, undismissed alerts beside "Alerts" in the header', async () => {
@@ -142,13 +125,12 @@ describe('Alerts, in English', () => {
 
 describe('Alerts in Vietnamese', () => {
   it('reads in Vietnamese, with đồng (screenshot for the docs)', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'vi', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ prefs: prefs('vi') }),
+      timezoneId: VIETNAM,
       viewport: { width: 1280, height: 900 },
       fixedTime: NOW,
     });
-    await role(page, 'heading', 'Tất cả tích hợp').waitFor();
     await role(page, 'navigation', 'Trang').getByRole('button', { name: /^Cảnh báo/ }).click();
     await role(page, 'heading', 'Cảnh báo').waitFor();
     const open = role(page, 'region', 'Cần chú ý').getByTestId('alert');

@@ -4,53 +4,37 @@
 // 25th whatever the computer's own time zone says (here Los Angeles, still the 24th).
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
+import { VIETNAM, calls, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
+const harness = useHarness();
 
 const NOW = new Date('2026-11-24T18:30:00Z');
 const lastQuery = async (page) => (await calls(page, 'report')).at(-1)?.query;
 const kpi = async (page, name) => (await role(page, 'group', name).textContent()).slice(name.length);
 const rowHeaders = (page) => page.getByRole('table').locator('tbody th .row-name').allTextContents();
 
-const seed = (extra = {}) => ({
-  configured: true,
-  users: [owner],
-  session: owner.email,
-  integrations: [
-    { provider: 'PANCAKE_POS', name: 'Cửa hàng Hà Nội', description: 'Phố Huế, Hai Bà Trưng', config: { shopId: '101' }, secret: 'key-a1b2',
-      extra: { lastSyncAt: '2026-11-24T18:00:00Z' } },
-    { provider: 'PANCAKE_POS', name: 'Cửa hàng Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c',
-      extra: { lastSyncAt: '2026-11-24T17:45:00Z' } },
-    { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f',
-      extra: { lastSyncAt: '2026-11-24T18:10:00Z' } },
-  ],
-  ...extra,
-});
+const seed = (extra = {}) =>
+  signedIn(
+    [
+      { provider: 'PANCAKE_POS', name: 'Cửa hàng Hà Nội', description: 'Phố Huế, Hai Bà Trưng', config: { shopId: '101' }, secret: 'key-a1b2',
+        extra: { lastSyncAt: '2026-11-24T18:00:00Z' } },
+      { provider: 'PANCAKE_POS', name: 'Cửa hàng Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c',
+        extra: { lastSyncAt: '2026-11-24T17:45:00Z' } },
+      { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f',
+        extra: { lastSyncAt: '2026-11-24T18:10:00Z' } },
+    ],
+    extra,
+  );
 
 describe('Analytics, in English', () => {
   let page;
   let problems;
-  before(async () => {
-    ({ page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'America/Los_Angeles',
-      fixedTime: NOW,
-    }));
-    await role(page, 'heading', 'All Integrations').waitFor();
+  signedInSuite(harness, { seed: seed({ prefs: prefs() }), timezoneId: 'America/Los_Angeles', fixedTime: NOW }, async (opened) => {
+    ({ page, problems } = opened);
     await role(page, 'navigation', 'Pages').getByRole('button', { name: 'Analytics' }).click();
     await role(page, 'heading', 'Analytics').waitFor();
-  });
-  after(async () => {
-    await page.context().close();
   });
 
   it('opens on the last 30 days ending today in Vietnam, by day', async () => {
@@ -158,12 +142,11 @@ describe('Analytics, in English', () => {
 
 describe('The workspace’s time zone', () => {
   it('is chosen in Settings, and the dashboard counts its days in it (screenshot of the settings)', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ prefs: prefs() }),
+      timezoneId: VIETNAM,
       fixedTime: NOW,
     });
-    await role(page, 'heading', 'All Integrations').waitFor();
     await role(page, 'button', 'Settings').click();
     const zone = page.getByLabel('Time zone', { exact: true });
     await zone.waitFor();
@@ -198,8 +181,8 @@ describe('The workspace’s time zone', () => {
 
   it('cannot be changed while the shared server is out of reach', async () => {
     const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ shared: true, link: 'OFFLINE', prefs: { language: 'vi', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+      seed: seed({ shared: true, link: 'OFFLINE', prefs: prefs('vi') }),
+      timezoneId: VIETNAM,
       fixedTime: NOW,
     });
     await role(page, 'button', 'Cài đặt').click();
@@ -220,8 +203,8 @@ describe('The workspace’s time zone', () => {
 describe('Analytics offline', () => {
   it('says the figures come from the local copy, and how old it is', async () => {
     const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ shared: true, link: 'OFFLINE', mirrorAsOf: '2026-11-24T18:25:00Z', prefs: { language: 'en', theme: 'dark', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+      seed: seed({ shared: true, link: 'OFFLINE', mirrorAsOf: '2026-11-24T18:25:00Z', prefs: prefs('en', 'dark') }),
+      timezoneId: VIETNAM,
       fixedTime: NOW,
     });
     await role(page, 'button', 'Analytics').click();
@@ -234,7 +217,7 @@ describe('Analytics offline', () => {
 
   it('shows an empty state when nothing was synced', async () => {
     const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ analytics: 'empty', prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
+      seed: seed({ analytics: 'empty', prefs: prefs() }),
       fixedTime: NOW,
     });
     await role(page, 'button', 'Analytics').click();
@@ -247,13 +230,12 @@ describe('Analytics offline', () => {
 
 describe('Analytics in Vietnamese', () => {
   it('reads in Vietnamese, with đồng and comma decimals (screenshot for the docs)', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'vi', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ prefs: prefs('vi') }),
+      timezoneId: VIETNAM,
       viewport: { width: 1280, height: 800 },
       fixedTime: NOW,
     });
-    await role(page, 'heading', 'Tất cả tích hợp').waitFor();
     await role(page, 'button', 'Phân tích').click();
     await role(page, 'heading', 'Phân tích').waitFor();
     await role(page, 'radio', '7 ngày qua').check();

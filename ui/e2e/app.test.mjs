@@ -4,17 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, owner, role, shot, startHarness } from './harness.mjs';
+import { eventually, openApp, owner, prefs, role, row, shot, signedIn, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
-
-const row = (page, name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
+const harness = useHarness();
 
 describe('a shop owner’s first day', () => {
   let page;
@@ -22,9 +14,7 @@ describe('a shop owner’s first day', () => {
   before(async () => {
     ({ page, problems } = await openApp(harness.browser));
   });
-  after(async () => {
-    await page.context().close();
-  });
+  after(() => page.context().close());
 
   it('chooses the embedded database on first run', async () => {
     const embedded = page.getByRole('radio', { name: /Use the embedded database \(recommended\)/ });
@@ -214,12 +204,8 @@ describe('Meta Ads', () => {
   let problems;
   before(async () => {
     ({ page, problems } = await openApp(harness.browser, {
-      seed: {
-        configured: true,
-        users: [owner],
-        session: owner.email,
-        prefs: { language: 'en', theme: 'light', lastEmail: owner.email },
-        integrations: [
+      seed: signedIn(
+        [
           { provider: 'PANCAKE_POS', name: 'Shop thời trang', description: 'Cửa hàng chính, Quận 1', config: { shopId: '101' }, secret: 'key-a1b2',
             extra: { lastSyncAt: '2025-06-02T08:15:00Z' } },
           { provider: 'PANCAKE_POS', name: 'Giày dép Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c',
@@ -227,12 +213,11 @@ describe('Meta Ads', () => {
           { provider: 'PANCAKE_POS', name: 'Mỹ phẩm Hà Nội', config: { shopId: '102' }, secret: 'key-77d0',
             extra: { enabled: false, status: 'DISABLED' } },
         ],
-      },
+        { prefs: prefs() },
+      ),
     }));
   });
-  after(async () => {
-    await page.context().close();
-  });
+  after(() => page.context().close());
 
   it('shows a rejected token inline', async () => {
     await role(page, 'button', 'Connect Meta Ads').click();

@@ -5,17 +5,11 @@
 // browser's clock is fixed at 2026-11-24T18:30Z (the 25th in Vietnam).
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
+import { VIETNAM, calls, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
+const harness = useHarness();
 
 const NOW = new Date('2026-11-24T18:30:00Z');
 const kpi = async (page, name) => (await role(page, 'group', name).textContent()).slice(name.length);
@@ -25,33 +19,24 @@ const dong = (text) => Number(text.replace(/[^\d]/g, ''));
 const card = (page, name) => page.getByRole('listitem', { name, exact: true });
 const nav = (page, name) => role(page, 'navigation', 'Pages').getByRole('button', { name, exact: true });
 
-const seed = (extra = {}) => ({
-  configured: true,
-  users: [owner],
-  session: owner.email,
-  integrations: [
-    { provider: 'PANCAKE_POS', name: 'Cửa hàng Hà Nội', config: { shopId: '101' }, secret: 'key-a1b2' },
-    { provider: 'PANCAKE_POS', name: 'Cửa hàng Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c' },
-    { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f' },
-  ],
-  ...extra,
-});
+const seed = (extra = {}) =>
+  signedIn(
+    [
+      { provider: 'PANCAKE_POS', name: 'Cửa hàng Hà Nội', config: { shopId: '101' }, secret: 'key-a1b2' },
+      { provider: 'PANCAKE_POS', name: 'Cửa hàng Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c' },
+      { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f' },
+    ],
+    extra,
+  );
 
 describe('Spend per store, in English', () => {
   let page;
   let problems;
-  before(async () => {
-    ({ page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
-      viewport: { width: 1280, height: 900 },
-      fixedTime: NOW,
-    }));
-    await role(page, 'heading', 'All Integrations').waitFor();
-  });
-  after(async () => {
-    await page.context().close();
-  });
+  signedInSuite(
+    harness,
+    { seed: seed({ prefs: prefs() }), timezoneId: VIETNAM, viewport: { width: 1280, height: 900 }, fixedTime: NOW },
+    (opened) => ({ page, problems } = opened),
+  );
 
   it('before any decision, one store has no spend and the report says whose spend is missing', async () => {
     await nav(page, 'Analytics').click();
@@ -184,8 +169,8 @@ describe('Spend per store, in English', () => {
 describe('Campaigns offline', () => {
   it('shows the local copy and decides nothing', async () => {
     const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ shared: true, link: 'OFFLINE', prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+      seed: seed({ shared: true, link: 'OFFLINE', prefs: prefs() }),
+      timezoneId: VIETNAM,
       fixedTime: NOW,
     });
     await nav(page, 'Campaigns').click();
@@ -205,19 +190,18 @@ describe('Campaigns offline', () => {
 
 describe('Campaigns in Vietnamese', () => {
   it('reads in Vietnamese (screenshot for the docs)', async () => {
-    const { page, problems } = await openApp(harness.browser, {
+    const { page, problems } = await openSignedIn(harness.browser, {
       seed: seed({
-        prefs: { language: 'vi', theme: 'light', lastEmail: owner.email },
+        prefs: prefs('vi'),
         assignments: [
           { campaignId: '120200000002', shares: [{ store: 'Cửa hàng Hà Nội', percent: 70 }, { store: 'Cửa hàng Sài Gòn', percent: 30 }] },
           { campaignId: '120200000001', adsetId: '120230000102', shares: [{ store: 'Cửa hàng Sài Gòn', percent: 100 }] },
         ],
       }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+      timezoneId: VIETNAM,
       viewport: { width: 1280, height: 900 },
       fixedTime: NOW,
     });
-    await role(page, 'heading', 'Tất cả tích hợp').waitFor();
     await role(page, 'navigation', 'Trang').getByRole('button', { name: 'Chiến dịch', exact: true }).click();
     await role(page, 'heading', 'Chiến dịch').waitFor();
     await role(page, 'radio', 'Tất cả chiến dịch (3)').check();

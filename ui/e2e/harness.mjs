@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
@@ -163,3 +164,68 @@ export const owner = { email: 'chu@shop.vn', password: 'mật khẩu dài', tena
 export const role = (scope, r, name) => scope.getByRole(r, { name, exact: true });
 export const calls = (page, cmd) =>
   page.evaluate((c) => window.__fakeCore.state.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
+
+/**
+ * Starts the harness before a test file's first test and stops it after its last. The object is
+ * filled in by then: read `harness.browser` in hooks and tests, not when the file loads.
+ */
+export function useHarness() {
+  const harness = {};
+  before(async () => {
+    Object.assign(harness, await startHarness());
+  });
+  after(async () => {
+    await harness.stop?.();
+  });
+  return harness;
+}
+
+export const VIETNAM = 'Asia/Ho_Chi_Minh';
+
+/** What the app kept from the owner's last session: language, theme and the email to sign in with. */
+export const prefs = (language = 'en', theme = 'light') => ({ language, theme, lastEmail: owner.email });
+
+/** A configured workspace the owner is signed in to, holding `integrations` (fake-core.js reads the rest). */
+export const signedIn = (integrations, extra = {}) => ({ configured: true, users: [owner], session: owner.email, integrations, ...extra });
+
+/** The shop the sync and offline tests share: two stores syncing, one turned off, and its Meta ad account. */
+export const fourIntegrations = ({ metaSecret = 'token-5e6f' } = {}) => [
+  { provider: 'PANCAKE_POS', name: 'Shop thời trang', description: 'Cửa hàng chính, Quận 1', config: { shopId: '101' }, secret: 'key-a1b2',
+    extra: { lastSyncAt: '2025-06-02T08:15:00Z' } },
+  { provider: 'PANCAKE_POS', name: 'Giày dép Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c',
+    extra: { lastSyncAt: '2025-06-02T07:40:00Z' } },
+  { provider: 'PANCAKE_POS', name: 'Mỹ phẩm Hà Nội', config: { shopId: '102' }, secret: 'key-77d0',
+    extra: { enabled: false, status: 'DISABLED' } },
+  { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: metaSecret,
+    extra: { lastSyncAt: '2025-06-02T08:00:00Z' } },
+];
+
+const LIST_HEADING = { en: 'All Integrations', vi: 'Tất cả tích hợp' };
+
+/** `openApp`, then waits for the integrations list, in the language the seed's preferences say. */
+export async function openSignedIn(browser, options) {
+  const opened = await openApp(browser, options);
+  await role(opened.page, 'heading', LIST_HEADING[options.seed.prefs?.language ?? 'en']).waitFor();
+  return opened;
+}
+
+/** The table row whose row header is `name`. */
+export const row = (page, name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
+
+/** Calls one of the fake core's controls (`goOffline`, `holdSyncs`, … in fake-core.js) in the page. */
+export const fake = (page, fn, ...args) => page.evaluate(([f, rest]) => window.__fakeCore[f](...rest), [fn, args]);
+
+/**
+ * One page for all the tests of a `describe`: opened before the first (the signed-in list waited
+ * for) and closed after the last. `use` receives `{ page, context, problems }` and may go on to
+ * the screen the tests start on.
+ */
+export function signedInSuite(harness, options, use) {
+  let context;
+  before(async () => {
+    const opened = await openSignedIn(harness.browser, options);
+    context = opened.context;
+    await use(opened);
+  });
+  after(() => context?.close());
+}

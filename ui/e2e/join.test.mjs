@@ -5,15 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { openApp, owner, role, shot, startHarness } from './harness.mjs';
+import { openApp, owner, role, shot, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
+const harness = useHarness();
 
 const CODE = 'imc1.eyJzZXJ2ZXIiOiJkYi5zaG9wLnZuOjU0MzIvaW50ZWdyYXRpb25zIn0.c2hvcC10aG9pLXRyYW5n';
 
@@ -23,9 +17,7 @@ describe('a second computer of the shop joins the shared workspace', () => {
   before(async () => {
     ({ page, problems } = await openApp(harness.browser, { seed: { users: [owner] } }));
   });
-  after(async () => {
-    await page.context().close();
-  });
+  after(() => page.context().close());
 
   it('is told clearly, in Vietnamese too, that a revoked code no longer works', async () => {
     await page.getByRole('radio', { name: /Join a shared workspace/ }).check();

@@ -2,19 +2,12 @@
 // made meanwhile are queued, shown and sent, and clashes with the server are settled by the user.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { eventually, openApp, owner, role, shot, startHarness } from './harness.mjs';
+import { VIETNAM, eventually, fourIntegrations, openApp, openSignedIn, prefs, role, row, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
+const harness = useHarness();
 
-const row = (page, name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
 /** Flip the fake server, then tell the app the way the OS would (it also polls every 2 s). */
 const core = (page, action, ...args) =>
   page.evaluate(
@@ -25,37 +18,13 @@ const core = (page, action, ...args) =>
     [action, args],
   );
 
-const seed = (extra = {}) => ({
-  configured: true,
-  shared: true,
-  users: [owner],
-  session: owner.email,
-  mirrorAsOf: '2025-06-02T08:15:00Z',
-  integrations: [
-    { provider: 'PANCAKE_POS', name: 'Shop thời trang', description: 'Cửa hàng chính, Quận 1', config: { shopId: '101' }, secret: 'key-a1b2',
-      extra: { lastSyncAt: '2025-06-02T08:15:00Z' } },
-    { provider: 'PANCAKE_POS', name: 'Giày dép Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c',
-      extra: { lastSyncAt: '2025-06-02T07:40:00Z' } },
-    { provider: 'PANCAKE_POS', name: 'Mỹ phẩm Hà Nội', config: { shopId: '102' }, secret: 'key-77d0',
-      extra: { enabled: false, status: 'DISABLED' } },
-    { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f',
-      extra: { lastSyncAt: '2025-06-02T08:00:00Z' } },
-  ],
-  ...extra,
-});
+const seed = (extra = {}) => signedIn(fourIntegrations(), { shared: true, mirrorAsOf: '2025-06-02T08:15:00Z', ...extra });
 
 describe('offline and back', () => {
   let page;
   let problems;
-  before(async () => {
-    ({ page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
-    }));
-    await role(page, 'heading', 'All Integrations').waitFor();
-  });
-  after(async () => {
-    await page.context().close();
+  signedInSuite(harness, { seed: seed({ prefs: prefs() }), timezoneId: VIETNAM }, (opened) => {
+    ({ page, problems } = opened);
   });
 
   it('shows no banner while the server answers', async () => {
@@ -191,13 +160,13 @@ describe('offline, in Vietnamese', () => {
     const { page, problems } = await openApp(harness.browser, {
       seed: seed({
         link: 'OFFLINE',
-        prefs: { language: 'vi', theme: 'light', lastEmail: owner.email },
+        prefs: prefs('vi'),
         conflicts: [
           { name: 'Giày dép Sài Gòn', mine: { name: 'Giày dép Sài Gòn – Quận 3', enabled: false },
             server: { description: 'Đã đổi kho sang Thủ Đức', enabled: true }, queuedAt: '2025-06-02T07:55:00Z' },
         ],
       }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+      timezoneId: VIETNAM,
       viewport: { width: 1280, height: 800 },
     });
     const banner = page.getByTestId('connectivity');
@@ -222,8 +191,8 @@ describe('offline, in Vietnamese', () => {
 describe('connecting, in the dark theme', () => {
   it('shows a quiet line while connecting, then nothing once online', async () => {
     const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ link: 'CONNECTING', prefs: { language: 'en', theme: 'dark', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+      seed: seed({ link: 'CONNECTING', prefs: prefs('en', 'dark') }),
+      timezoneId: VIETNAM,
     });
     const banner = page.getByTestId('connectivity');
     await banner.getByText(/^Connecting to the shared database… showing saved data as of Jun 2, 2025, 3:15\sPM$/).waitFor();

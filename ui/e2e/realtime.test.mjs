@@ -6,61 +6,43 @@
 // turned on and says why. The clock is fixed at 2026-11-20T05:00Z, 12:00 in Vietnam.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
+import { VIETNAM, calls, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
+const harness = useHarness();
 
 const NOW = new Date('2026-11-20T05:00:00Z');
 const pancakeWebhook = (page, shop) => page.evaluate((s) => window.__fakeCore.state.pancakeWebhooks[s] ?? null, shop);
 
 const HANOI = 'Cửa hàng Hà Nội';
-const seed = (extra = {}) => ({
-  configured: true,
-  shared: true,
-  users: [owner],
-  session: owner.email,
-  publicUrl: 'https://hooks.shop.vn',
-  integrations: [
-    { provider: 'PANCAKE_POS', name: HANOI, config: { shopId: '101' }, secret: 'key-a1b2', extra: { lastSyncAt: '2026-11-20T04:30:00Z' } },
-    { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f' },
-  ],
-  deliveries: {
-    [HANOI]: [
-      { receivedAt: '2026-11-20T04:40:00Z', kind: 'unknown', outcome: 'unauthorized', sizeBytes: 310, reference: null },
-      { receivedAt: '2026-11-20T04:31:12Z', kind: 'stock', outcome: 'stored', sizeBytes: 402, reference: 'v-1-2' },
-      { receivedAt: '2026-11-20T04:30:05Z', kind: 'order', outcome: 'unchanged', sizeBytes: 2210, reference: '1042' },
-      { receivedAt: '2026-11-20T04:30:01Z', kind: 'order', outcome: 'stored', sizeBytes: 2210, reference: '1042' },
+const seed = (extra = {}) =>
+  signedIn(
+    [
+      { provider: 'PANCAKE_POS', name: HANOI, config: { shopId: '101' }, secret: 'key-a1b2', extra: { lastSyncAt: '2026-11-20T04:30:00Z' } },
+      { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: 'token-5e6f' },
     ],
-  },
-  ...extra,
-});
-
-async function openEdit(page, name, heading = 'All Integrations', edit = 'Edit') {
-  await role(page, 'heading', heading).waitFor();
-  await role(page, 'button', `${edit} ${name}`).click();
-}
+    {
+      shared: true,
+      publicUrl: 'https://hooks.shop.vn',
+      deliveries: {
+        [HANOI]: [
+          { receivedAt: '2026-11-20T04:40:00Z', kind: 'unknown', outcome: 'unauthorized', sizeBytes: 310, reference: null },
+          { receivedAt: '2026-11-20T04:31:12Z', kind: 'stock', outcome: 'stored', sizeBytes: 402, reference: 'v-1-2' },
+          { receivedAt: '2026-11-20T04:30:05Z', kind: 'order', outcome: 'unchanged', sizeBytes: 2210, reference: '1042' },
+          { receivedAt: '2026-11-20T04:30:01Z', kind: 'order', outcome: 'stored', sizeBytes: 2210, reference: '1042' },
+        ],
+      },
+      ...extra,
+    },
+  );
 
 describe('Real-time orders, in English', () => {
   let page;
   let problems;
-  before(async () => {
-    ({ page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
-      fixedTime: NOW,
-    }));
-    await openEdit(page, HANOI);
-  });
-  after(async () => {
-    await page.context().close();
+  signedInSuite(harness, { seed: seed({ prefs: prefs() }), timezoneId: VIETNAM, fixedTime: NOW }, async (opened) => {
+    ({ page, problems } = opened);
+    await role(page, 'button', `Edit ${HANOI}`).click();
   });
 
   it('turns on from the Edit page: Pancake gets the URL and the secret header, the page gets neither secret', async () => {
@@ -117,11 +99,11 @@ describe('Real-time orders, in English', () => {
 
 describe('Real-time orders where they cannot be turned on', () => {
   it('before the operator sets the public address, the switch stays off and says who can fix it', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ publicUrl: null, prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ publicUrl: null, prefs: prefs() }),
       fixedTime: NOW,
     });
-    await openEdit(page, HANOI);
+    await role(page, 'button', `Edit ${HANOI}`).click();
     const toggle = role(page, 'switch', `Receive orders in real time: ${HANOI}`);
     await toggle.waitFor();
     assert.equal(await toggle.getAttribute('aria-disabled'), 'true');
@@ -135,11 +117,11 @@ describe('Real-time orders where they cannot be turned on', () => {
   });
 
   it('is offered for Pancake stores only', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ prefs: prefs() }),
       fixedTime: NOW,
     });
-    await openEdit(page, 'Shop thời trang Ads');
+    await role(page, 'button', 'Edit Shop thời trang Ads').click();
     await page.getByLabel('Ad account ID').waitFor();
     assert.equal(await page.getByTestId('realtime-orders').count(), 0);
     assert.deepEqual(await calls(page, 'realtime_orders'), []);
@@ -148,11 +130,11 @@ describe('Real-time orders where they cannot be turned on', () => {
   });
 
   it('on a computer on its own it needs a shared server', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ shared: false, prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ shared: false, prefs: prefs() }),
       fixedTime: NOW,
     });
-    await openEdit(page, HANOI);
+    await role(page, 'button', `Edit ${HANOI}`).click();
     await page.getByTestId('realtime-unavailable').getByText(/^Needs a shared server/).waitFor();
     assert.equal(await role(page, 'button', 'Delivery log').count(), 0);
     assert.deepEqual(problems, []);
@@ -162,13 +144,13 @@ describe('Real-time orders where they cannot be turned on', () => {
 
 describe('Real-time orders in Vietnamese', () => {
   it('reads in Vietnamese (screenshot for the docs)', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'vi', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ prefs: prefs('vi') }),
+      timezoneId: VIETNAM,
       viewport: { width: 1280, height: 1000 },
       fixedTime: NOW,
     });
-    await openEdit(page, HANOI, 'Tất cả tích hợp', 'Chỉnh sửa');
+    await role(page, 'button', `Chỉnh sửa ${HANOI}`).click();
     const toggle = role(page, 'switch', `Nhận đơn hàng theo thời gian thực: ${HANOI}`);
     await toggle.click();
     await page.getByText(`“${HANOI}” đã nhận đơn hàng theo thời gian thực.`).waitFor();

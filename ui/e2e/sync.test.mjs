@@ -4,40 +4,35 @@
 // puts the integration in ERROR. Offline, syncing is refused but the history still reads.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { calls, eventually, openApp, owner, publishShot, role, shot, startHarness } from './harness.mjs';
+import {
+  VIETNAM,
+  calls,
+  eventually,
+  fake,
+  fourIntegrations,
+  openApp,
+  openSignedIn,
+  prefs,
+  publishShot,
+  role,
+  row,
+  shot,
+  signedIn,
+  signedInSuite,
+  useHarness,
+} from './harness.mjs';
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.stop();
-});
+const harness = useHarness();
 
 /** A run takes about six polls a second apart; this only ends a run that never finishes. */
 const RUN_MS = 60_000;
 
-const row = (page, name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
-const fake = (page, fn, ...args) => page.evaluate(([f, rest]) => window.__fakeCore[f](...rest), [fn, args]);
+const seed = ({ metaSecret, ...extra } = {}) => signedIn(fourIntegrations({ metaSecret }), extra);
 
-const seed = ({ metaSecret = 'token-5e6f', ...extra } = {}) => ({
-  configured: true,
-  users: [owner],
-  session: owner.email,
-  integrations: [
-    { provider: 'PANCAKE_POS', name: 'Shop thời trang', description: 'Cửa hàng chính, Quận 1', config: { shopId: '101' }, secret: 'key-a1b2',
-      extra: { lastSyncAt: '2025-06-02T08:15:00Z' } },
-    { provider: 'PANCAKE_POS', name: 'Giày dép Sài Gòn', config: { shopId: '103' }, secret: 'key-9f3c',
-      extra: { lastSyncAt: '2025-06-02T07:40:00Z' } },
-    { provider: 'PANCAKE_POS', name: 'Mỹ phẩm Hà Nội', config: { shopId: '102' }, secret: 'key-77d0',
-      extra: { enabled: false, status: 'DISABLED' } },
-    { provider: 'META_ADS', name: 'Shop thời trang Ads', config: { adAccountId: 'act_1001' }, secret: metaSecret,
-      extra: { lastSyncAt: '2025-06-02T08:00:00Z' } },
-  ],
-  ...extra,
-});
+/** The four integrations, the list in English, the time in Vietnam. */
+const inEnglish = { seed: seed({ prefs: prefs() }), timezoneId: VIETNAM };
 
 const seededRuns = [
   { name: 'Shop thời trang', trigger: 'SCHEDULE', startedAt: '2025-06-02T08:14:21Z', finishedAt: '2025-06-02T08:15:00Z',
@@ -51,15 +46,8 @@ const seededRuns = [
 describe('Sync now, one store', () => {
   let page;
   let problems;
-  before(async () => {
-    ({ page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
-    }));
-    await role(page, 'heading', 'All Integrations').waitFor();
-  });
-  after(async () => {
-    await page.context().close();
+  signedInSuite(harness, inEnglish, (opened) => {
+    ({ page, problems } = opened);
   });
 
   it('cannot sync an integration that is turned off, and says why', async () => {
@@ -127,11 +115,10 @@ describe('Sync now, one store', () => {
 
 describe('Sync all now', () => {
   it('asks every enabled integration, shows each run, and announces each end', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'dark', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ prefs: prefs('en', 'dark') }),
+      timezoneId: VIETNAM,
     });
-    await role(page, 'heading', 'All Integrations').waitFor();
     await role(page, 'button', 'Sync all now').click();
     await page.getByText('Syncing 3 integrations…').waitFor();
     await eventually(async () => (await page.getByRole('table').getByRole('progressbar').count()) === 3, RUN_MS);
@@ -160,15 +147,8 @@ describe('Sync all now', () => {
 describe('an Edit left open across a sync', () => {
   let page;
   let problems;
-  before(async () => {
-    ({ page, problems } = await openApp(harness.browser, {
-      seed: seed({ prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
-    }));
-    await role(page, 'heading', 'All Integrations').waitFor();
-  });
-  after(async () => {
-    await page.context().close();
+  signedInSuite(harness, inEnglish, (opened) => {
+    ({ page, problems } = opened);
   });
 
   it('saves after the run ends: the run’s outcome is no edit', async () => {
@@ -208,8 +188,8 @@ describe('an Edit left open across a sync', () => {
 describe('a refused credential', () => {
   it('fails the run, says why, and puts the integration in ERROR', async () => {
     const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ metaSecret: 'token-expired-5e6f', prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+      seed: seed({ metaSecret: 'token-expired-5e6f', prefs: prefs() }),
+      timezoneId: VIETNAM,
     });
     const card = page.getByRole('region', { name: 'Meta Ads' });
     await card.getByText('Active', { exact: true }).waitFor();
@@ -246,8 +226,8 @@ describe('offline', () => {
   it('refuses to sync with the offline reason, and still shows the history from the mirror', async () => {
     const { page, problems } = await openApp(harness.browser, {
       seed: seed({ shared: true, link: 'OFFLINE', mirrorAsOf: '2025-06-02T08:15:00Z', runs: seededRuns,
-        prefs: { language: 'en', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+        prefs: prefs() }),
+      timezoneId: VIETNAM,
     });
     await page.getByTestId('connectivity').getByText(/^Offline/).waitFor();
     const metaCard = page.getByRole('region', { name: 'Meta Ads' });
@@ -279,12 +259,11 @@ describe('offline', () => {
 
 describe('in Vietnamese', () => {
   it('shows a run in progress and the history dialog (screenshot for the docs)', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({ runs: seededRuns, prefs: { language: 'vi', theme: 'light', lastEmail: owner.email } }),
-      timezoneId: 'Asia/Ho_Chi_Minh',
+    const { page, problems } = await openSignedIn(harness.browser, {
+      seed: seed({ runs: seededRuns, prefs: prefs('vi') }),
+      timezoneId: VIETNAM,
       viewport: { width: 1280, height: 800 },
     });
-    await role(page, 'heading', 'Tất cả tích hợp').waitFor();
     // The run stops after two pages of orders, so the picture always shows it half way.
     await fake(page, 'holdSyncs', 2);
     await role(page, 'button', 'Đồng bộ ngay: Shop thời trang').click();
