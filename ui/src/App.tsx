@@ -138,10 +138,7 @@ export function App() {
       return (
         <WelcomeCard corner={corner}>
           <h2 className="mt-0 mb-3 text-lg">{t('app.cannotStart')}</h2>
-          <ErrorAlert error={view.error}>
-            <button type="button" className="btn btn-sm" onClick={start}>
-              {t('common.tryAgain')}
-            </button>
+          <ErrorAlert error={view.error} onRetry={start}>
             <button type="button" className="btn btn-sm" onClick={() => setView({ view: 'first-run' })}>
               {t('app.chooseDatabase')}
             </button>

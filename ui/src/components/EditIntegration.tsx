@@ -117,11 +117,7 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
     return (
       <div className="mx-auto flex w-full max-w-2xl flex-col gap-4">
         <div>{back}</div>
-        <ErrorAlert error={loadError}>
-          <button type="button" className="btn btn-sm" onClick={load}>
-            {t('common.tryAgain')}
-          </button>
-        </ErrorAlert>
+        <ErrorAlert error={loadError} onRetry={load} />
       </div>
     );
   }

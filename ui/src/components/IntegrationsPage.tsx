@@ -18,6 +18,7 @@ import { DeleteDialog } from './DeleteDialog';
 import { ErrorAlert } from './ErrorAlert';
 import { IntegrationsTable } from './IntegrationsTable';
 import { LoadingFrame } from './LoadingFrame';
+import { PageHeader } from './PageHeader';
 import { MetaCard, PancakeCard, type Busy } from './ProviderCards';
 import { SyncHistoryDialog } from './SyncHistoryDialog';
 import { SyncIcon } from './SyncProgressBar';
@@ -154,11 +155,7 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
 
   return (
     <div className="flex flex-col gap-6" aria-busy={load.state === 'loading'}>
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <h1 className="m-0 text-2xl">{t('list.title')}</h1>
-          <p className="m-0 mt-1 text-sm text-muted">{t('list.lead')}</p>
-        </div>
+      <PageHeader title={t('list.title')} lead={t('list.lead')}>
         <div className="flex flex-wrap gap-2">
           <button type="button" className="btn" onClick={refresh} disabled={load.state === 'loading'}>
             ↻ {t('list.refresh')}
@@ -176,16 +173,12 @@ export function IntegrationsPage({ onConnect, onEdit }: Props) {
             </button>
           )}
         </div>
-      </div>
+      </PageHeader>
 
       <ConflictsPanel />
 
       {load.state === 'failed' && (
-        <ErrorAlert error={load.error}>
-          <button type="button" className="btn btn-sm" onClick={refresh}>
-            {t('common.tryAgain')}
-          </button>
-        </ErrorAlert>
+        <ErrorAlert error={load.error} onRetry={refresh} />
       )}
 
       {load.state === 'loading' && <Skeleton label={t('list.loading')} />}

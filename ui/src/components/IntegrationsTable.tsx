@@ -2,6 +2,7 @@ import { useConnectivity } from '../connectivity';
 import { usePreferences } from '../i18n';
 import { syncOf, useSync } from '../sync';
 import type { Integration } from '../types';
+import { DataTable } from './DataTable';
 import type { Busy } from './ProviderCards';
 import { QueuedBadge } from './QueuedBadge';
 import { StatusBadge } from './StatusBadge';
@@ -51,123 +52,117 @@ export function IntegrationsTable({
     );
   }
   return (
-    <div className="card overflow-x-auto">
-      <table className="data-table">
-        <caption className="visually-hidden">{t('list.all')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('table.name')}</th>
-            <th scope="col">{t('table.provider')}</th>
-            <th scope="col">{t('table.status')}</th>
-            <th scope="col">{t('table.enabled')}</th>
-            <th scope="col">{t('table.lastSync')}</th>
-            <th scope="col">{t('table.lastError')}</th>
-            <th scope="col" className="text-right">
-              {t('table.actions')}
+    <DataTable
+      className="card overflow-x-auto"
+      caption={t('list.all')}
+      columns={[
+        t('table.name'),
+        t('table.provider'),
+        t('table.status'),
+        t('table.enabled'),
+        t('table.lastSync'),
+        t('table.lastError'),
+        { label: t('table.actions'), className: 'text-right' },
+      ]}
+    >
+      {integrations.map((integration) => {
+        const rowBusy = busy[integration.id];
+        const syncing = syncOf(sync, integration.id);
+        return (
+          <tr key={integration.id}>
+            <th scope="row" className="font-normal">
+              <span className="block max-w-[12.5rem] truncate font-semibold" title={integration.name}>
+                {integration.name}
+              </span>
+              {integration.description && (
+                <span className="block max-w-[12.5rem] truncate text-xs text-muted" title={integration.description}>
+                  {integration.description}
+                </span>
+              )}
             </th>
-          </tr>
-        </thead>
-        <tbody>
-          {integrations.map((integration) => {
-            const rowBusy = busy[integration.id];
-            const syncing = syncOf(sync, integration.id);
-            return (
-              <tr key={integration.id}>
-                <th scope="row" className="font-normal">
-                  <span className="block max-w-[12.5rem] truncate font-semibold" title={integration.name}>
-                    {integration.name}
-                  </span>
-                  {integration.description && (
-                    <span className="block max-w-[12.5rem] truncate text-xs text-muted" title={integration.description}>
-                      {integration.description}
-                    </span>
-                  )}
-                </th>
-                <td className="whitespace-nowrap">{t(`provider.${integration.provider}`)}</td>
-                <td>
-                  <span className="flex flex-wrap items-center gap-1.5">
-                    <StatusBadge status={integration.status} />
-                    {queuedIds.has(integration.id) && <QueuedBadge />}
-                  </span>
-                </td>
-                <td>
-                  <Switch
-                    checked={integration.enabled}
-                    label={t('table.enabledFor', { name: integration.name })}
-                    disabled={rowBusy === 'toggle'}
-                    onChange={(enabled) => onToggle(integration, enabled)}
-                  />
-                </td>
-                <td className="text-muted">
-                  <div className="flex items-center gap-1">
-                    <div className="min-w-0 flex-1">
-                      {syncing.busy ? (
-                        <SyncProgressBar name={integration.name} progress={syncing.progress} className="text-fg" />
-                      ) : integration.lastSyncAt ? (
-                        <time className="whitespace-nowrap" dateTime={integration.lastSyncAt}>
-                          {formatDate(integration.lastSyncAt)}
-                        </time>
-                      ) : (
-                        <span className="whitespace-nowrap">{t('table.never')}</span>
-                      )}
-                    </div>
-                    <SyncNowButton integration={integration} className="btn btn-ghost btn-sm flex-none" iconOnly />
-                  </div>
-                </td>
-                <td className="max-w-[8.5rem]">
-                  {integration.lastError ? (
-                    <span className="block truncate text-danger" title={integration.lastError}>
-                      {integration.lastError}
-                    </span>
+            <td className="whitespace-nowrap">{t(`provider.${integration.provider}`)}</td>
+            <td>
+              <span className="flex flex-wrap items-center gap-1.5">
+                <StatusBadge status={integration.status} />
+                {queuedIds.has(integration.id) && <QueuedBadge />}
+              </span>
+            </td>
+            <td>
+              <Switch
+                checked={integration.enabled}
+                label={t('table.enabledFor', { name: integration.name })}
+                disabled={rowBusy === 'toggle'}
+                onChange={(enabled) => onToggle(integration, enabled)}
+              />
+            </td>
+            <td className="text-muted">
+              <div className="flex items-center gap-1">
+                <div className="min-w-0 flex-1">
+                  {syncing.busy ? (
+                    <SyncProgressBar name={integration.name} progress={syncing.progress} className="text-fg" />
+                  ) : integration.lastSyncAt ? (
+                    <time className="whitespace-nowrap" dateTime={integration.lastSyncAt}>
+                      {formatDate(integration.lastSyncAt)}
+                    </time>
                   ) : (
-                    <span className="text-muted">{t('table.noError')}</span>
+                    <span className="whitespace-nowrap">{t('table.never')}</span>
                   )}
-                </td>
-                <td className="text-right whitespace-nowrap">
-                  <div className="row-actions inline-flex gap-0.5">
-                    <button
-                      type="button"
-                      className="btn btn-ghost btn-sm"
-                      aria-label={t('sync.historyFor', { name: integration.name })}
-                      onClick={() => onHistory(integration)}
-                    >
-                      {t('sync.history')}
-                    </button>
-                    <button
-                      type="button"
-                      className="btn btn-ghost btn-sm"
-                      aria-label={t('table.editFor', { name: integration.name })}
-                      onClick={() => onEdit(integration)}
-                    >
-                      {t('common.edit')}
-                    </button>
-                    <button
-                      type="button"
-                      className="btn btn-ghost btn-sm"
-                      aria-label={t('table.testFor', { name: integration.name })}
-                      disabled={rowBusy === 'test' || offline}
-                      title={needsServer}
-                      onClick={() => onTest(integration)}
-                    >
-                      {rowBusy === 'test' ? t('common.testing') : t('table.test')}
-                    </button>
-                    <button
-                      type="button"
-                      className="btn btn-ghost-danger btn-sm"
-                      aria-label={t('table.deleteFor', { name: integration.name })}
-                      disabled={offline}
-                      title={needsServer}
-                      onClick={() => onDelete(integration)}
-                    >
-                      {t('common.delete')}
-                    </button>
-                  </div>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+                </div>
+                <SyncNowButton integration={integration} className="btn btn-ghost btn-sm flex-none" iconOnly />
+              </div>
+            </td>
+            <td className="max-w-[8.5rem]">
+              {integration.lastError ? (
+                <span className="block truncate text-danger" title={integration.lastError}>
+                  {integration.lastError}
+                </span>
+              ) : (
+                <span className="text-muted">{t('table.noError')}</span>
+              )}
+            </td>
+            <td className="text-right whitespace-nowrap">
+              <div className="row-actions inline-flex gap-0.5">
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-sm"
+                  aria-label={t('sync.historyFor', { name: integration.name })}
+                  onClick={() => onHistory(integration)}
+                >
+                  {t('sync.history')}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-sm"
+                  aria-label={t('table.editFor', { name: integration.name })}
+                  onClick={() => onEdit(integration)}
+                >
+                  {t('common.edit')}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-sm"
+                  aria-label={t('table.testFor', { name: integration.name })}
+                  disabled={rowBusy === 'test' || offline}
+                  title={needsServer}
+                  onClick={() => onTest(integration)}
+                >
+                  {rowBusy === 'test' ? t('common.testing') : t('table.test')}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost-danger btn-sm"
+                  aria-label={t('table.deleteFor', { name: integration.name })}
+                  disabled={offline}
+                  title={needsServer}
+                  onClick={() => onDelete(integration)}
+                >
+                  {t('common.delete')}
+                </button>
+              </div>
+            </td>
+          </tr>
+        );
+      })}
+    </DataTable>
   );
 }

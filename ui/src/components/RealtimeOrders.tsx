@@ -11,8 +11,9 @@ import { useConnectivity } from '../connectivity';
 import { usePreferences, type MessageKey, type Translate } from '../i18n';
 import { useBackendError } from '../session';
 import type { DeliveryRecord, ErrorPayload, Integration, RealtimeOrders } from '../types';
-import { Dialog } from './Dialog';
+import { DataTable, EmptyList } from './DataTable';
 import { ErrorAlert } from './ErrorAlert';
+import { IntegrationDialog } from './IntegrationDialog';
 import { Switch } from './Switch';
 import { useToast } from './Toasts';
 
@@ -114,11 +115,7 @@ export function RealtimeOrdersSection({ integration }: { integration: Integratio
         </p>
       )}
       {load.state === 'failed' && (
-        <ErrorAlert error={load.error} message={errorMessage(t, load.error)}>
-          <button type="button" className="btn btn-sm" onClick={reload}>
-            {t('common.tryAgain')}
-          </button>
-        </ErrorAlert>
+        <ErrorAlert error={load.error} message={errorMessage(t, load.error)} onRetry={reload} />
       )}
       {why && (
         <p className="m-0 rounded-lg bg-subtle px-3 py-2 text-sm text-muted" data-testid="realtime-unavailable">
@@ -175,15 +172,9 @@ export function DeliveryLogDialog({ integration, onClose }: { integration: Integ
   useEffect(reload, [reload]);
 
   return (
-    <Dialog
-      title={t('deliveries.title')}
-      subtitle={`${integration.name} · ${t(`provider.${integration.provider}`)}`}
-      onClose={onClose}
-      size="lg"
-      closeLabel={t('common.close')}
-    >
+    <IntegrationDialog title={t('deliveries.title')} integration={integration} onClose={onClose} spacing="gap-4">
       {({ descriptionId }) => (
-        <div className="mt-4 flex flex-col gap-4">
+        <>
           <p id={descriptionId} className="m-0 text-sm text-muted">
             {t('deliveries.caption')}
           </p>
@@ -193,58 +184,36 @@ export function DeliveryLogDialog({ integration, onClose }: { integration: Integ
             </p>
           )}
           {load.state === 'failed' && (
-            <ErrorAlert error={load.error} message={errorMessage(t, load.error)}>
-              <button type="button" className="btn btn-sm" onClick={reload}>
-                {t('common.tryAgain')}
-              </button>
-            </ErrorAlert>
+            <ErrorAlert error={load.error} message={errorMessage(t, load.error)} onRetry={reload} />
           )}
           {load.state === 'loaded' && load.deliveries.length === 0 && (
-            <div className="flex flex-col items-center gap-1 rounded-xl border border-dashed border-line px-6 py-8 text-center">
-              <h3 className="m-0 text-base">{t('deliveries.empty')}</h3>
-              <p className="m-0 max-w-md text-sm text-muted">{t('deliveries.emptyHint')}</p>
-            </div>
+            <EmptyList heading="h3" title={t('deliveries.empty')} hint={t('deliveries.emptyHint')} />
           )}
           {load.state === 'loaded' && load.deliveries.length > 0 && (
-            <div className="overflow-x-auto rounded-xl border border-line">
-              <table className="data-table">
-                <caption className="visually-hidden">{t('deliveries.caption')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('deliveries.time')}</th>
-                    <th scope="col">{t('deliveries.kind')}</th>
-                    <th scope="col">{t('deliveries.result')}</th>
-                    <th scope="col">{t('deliveries.reference')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {load.deliveries.map((delivery, index) => (
-                    <tr key={`${delivery.receivedAt}-${index}`} data-outcome={delivery.outcome}>
-                      <th scope="row" className="font-normal whitespace-nowrap">
-                        <time dateTime={delivery.receivedAt}>{formatDate(delivery.receivedAt)}</time>
-                      </th>
-                      <td className="whitespace-nowrap">{wordOf(t, 'deliveries.kind', KINDS, delivery.kind)}</td>
-                      <td>
-                        <span className={`badge ${badgeOf(delivery.outcome)}`}>
-                          {wordOf(t, 'deliveries.outcome', OUTCOMES, delivery.outcome)}
-                        </span>
-                      </td>
-                      <td className="font-mono text-sm tabular-nums">
-                        {delivery.reference ?? <span className="text-muted">{t('table.noError')}</span>}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t('deliveries.caption')}
+              columns={[t('deliveries.time'), t('deliveries.kind'), t('deliveries.result'), t('deliveries.reference')]}
+            >
+              {load.deliveries.map((delivery, index) => (
+                <tr key={`${delivery.receivedAt}-${index}`} data-outcome={delivery.outcome}>
+                  <th scope="row" className="font-normal whitespace-nowrap">
+                    <time dateTime={delivery.receivedAt}>{formatDate(delivery.receivedAt)}</time>
+                  </th>
+                  <td className="whitespace-nowrap">{wordOf(t, 'deliveries.kind', KINDS, delivery.kind)}</td>
+                  <td>
+                    <span className={`badge ${badgeOf(delivery.outcome)}`}>
+                      {wordOf(t, 'deliveries.outcome', OUTCOMES, delivery.outcome)}
+                    </span>
+                  </td>
+                  <td className="font-mono text-sm tabular-nums">
+                    {delivery.reference ?? <span className="text-muted">{t('table.noError')}</span>}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
-          <div className="flex justify-end">
-            <button type="button" className="btn" onClick={onClose}>
-              {t('common.close')}
-            </button>
-          </div>
-        </div>
+        </>
       )}
-    </Dialog>
+    </IntegrationDialog>
   );
 }

@@ -20,8 +20,9 @@ import {
   streamLabel,
 } from '../syncText';
 import type { ErrorPayload, Integration, SyncRun, SyncSchedule } from '../types';
-import { Dialog } from './Dialog';
+import { DataTable, EmptyList } from './DataTable';
 import { ErrorAlert } from './ErrorAlert';
+import { IntegrationDialog } from './IntegrationDialog';
 import { NeedsServer } from './ProviderCards';
 import { SyncNowButton } from './SyncNowButton';
 import { SyncProgressBar } from './SyncProgressBar';
@@ -124,15 +125,9 @@ export function SyncHistoryDialog({ integration, onClose }: { integration: Integ
     : INTERVAL_CHOICES;
 
   return (
-    <Dialog
-      title={t('history.title')}
-      subtitle={`${integration.name} · ${t(`provider.${integration.provider}`)}`}
-      onClose={onClose}
-      size="lg"
-      closeLabel={t('common.close')}
-    >
+    <IntegrationDialog title={t('history.title')} integration={integration} onClose={onClose} spacing="gap-5">
       {({ descriptionId }) => (
-        <div className="mt-4 flex flex-col gap-5">
+        <>
           <section
             aria-label={t('history.schedule')}
             className="flex flex-col gap-3 rounded-xl bg-subtle px-4 py-3"
@@ -181,92 +176,74 @@ export function SyncHistoryDialog({ integration, onClose }: { integration: Integ
             </h3>
             {load.state === 'loading' && <RunsSkeleton label={t('history.loading')} />}
             {load.state === 'failed' && (
-              <ErrorAlert error={load.error}>
-                <button type="button" className="btn btn-sm" onClick={() => reload(false)}>
-                  {t('common.tryAgain')}
-                </button>
-              </ErrorAlert>
+              <ErrorAlert error={load.error} onRetry={() => reload(false)} />
             )}
             {load.state === 'loaded' && load.runs.length === 0 && (
-              <div className="flex flex-col items-center gap-1 rounded-xl border border-dashed border-line px-6 py-8 text-center">
-                <h4 className="m-0 text-base">{t('history.empty')}</h4>
-                <p className="m-0 max-w-md text-sm text-muted">{t('history.emptyHint')}</p>
-              </div>
+              <EmptyList heading="h4" title={t('history.empty')} hint={t('history.emptyHint')} />
             )}
             {load.state === 'loaded' && load.runs.length > 0 && <RunsTable runs={load.runs} />}
           </section>
-
-          <div className="flex justify-end">
-            <button type="button" className="btn" onClick={onClose}>
-              {t('common.close')}
-            </button>
-          </div>
-        </div>
+        </>
       )}
-    </Dialog>
+    </IntegrationDialog>
   );
 }
 
 function RunsTable({ runs }: { runs: SyncRun[] }) {
   const { t, formatDate, formatNumber } = usePreferences();
   return (
-    <div className="overflow-x-auto rounded-xl border border-line">
-      <table className="data-table">
-        <caption className="visually-hidden">{t('history.runs')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('history.started')}</th>
-            <th scope="col">{t('history.duration')}</th>
-            <th scope="col">{t('history.trigger')}</th>
-            <th scope="col">{t('history.outcome')}</th>
-            <th scope="col">{t('history.records')}</th>
-            <th scope="col">{t('history.error')}</th>
+    <DataTable
+      caption={t('history.runs')}
+      columns={[
+        t('history.started'),
+        t('history.duration'),
+        t('history.trigger'),
+        t('history.outcome'),
+        t('history.records'),
+        t('history.error'),
+      ]}
+    >
+      {runs.map((run) => {
+        const counts = orderedCounts(run.counts);
+        return (
+          <tr key={run.id} data-run={run.id}>
+            <th scope="row" className="font-normal whitespace-nowrap">
+              <time dateTime={run.startedAt}>{formatDate(run.startedAt)}</time>
+            </th>
+            <td className="whitespace-nowrap text-muted tabular-nums">
+              {durationText(t, run.startedAt, run.finishedAt) ?? t('history.running')}
+            </td>
+            <td className="whitespace-nowrap">{t(`trigger.${run.trigger}`)}</td>
+            <td>
+              <span className={`badge badge-${run.outcome.toLowerCase()}`}>{t(`outcome.${run.outcome}`)}</span>
+            </td>
+            <td className="min-w-[15rem]">
+              {counts.length > 0 ? (
+                <ul className="stream-counts" aria-label={t('history.records')}>
+                  {counts.map(([stream, count]) => (
+                    <li key={stream} className="whitespace-nowrap">
+                      <span className="text-muted">{streamLabel(t, stream)}</span>{' '}
+                      <span className="font-semibold tabular-nums">{formatNumber(count)}</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <span className="text-muted">{t('table.noError')}</span>
+              )}
+            </td>
+            <td className="max-w-[18rem] min-w-[11rem]">
+              {run.error ? (
+                <span className="text-sm text-danger" title={run.errorCode ?? undefined}>
+                  {run.error}
+                </span>
+              ) : (
+                <span className="text-muted">{t('table.noError')}</span>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {runs.map((run) => {
-            const counts = orderedCounts(run.counts);
-            return (
-              <tr key={run.id} data-run={run.id}>
-                <th scope="row" className="font-normal whitespace-nowrap">
-                  <time dateTime={run.startedAt}>{formatDate(run.startedAt)}</time>
-                </th>
-                <td className="whitespace-nowrap text-muted tabular-nums">
-                  {durationText(t, run.startedAt, run.finishedAt) ?? t('history.running')}
-                </td>
-                <td className="whitespace-nowrap">{t(`trigger.${run.trigger}`)}</td>
-                <td>
-                  <span className={`badge badge-${run.outcome.toLowerCase()}`}>{t(`outcome.${run.outcome}`)}</span>
-                </td>
-                <td className="min-w-[15rem]">
-                  {counts.length > 0 ? (
-                    <ul className="stream-counts" aria-label={t('history.records')}>
-                      {counts.map(([stream, count]) => (
-                        <li key={stream} className="whitespace-nowrap">
-                          <span className="text-muted">{streamLabel(t, stream)}</span>{' '}
-                          <span className="font-semibold tabular-nums">{formatNumber(count)}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  ) : (
-                    <span className="text-muted">{t('table.noError')}</span>
-                  )}
-                </td>
-                <td className="max-w-[18rem] min-w-[11rem]">
-                  {run.error ? (
-                    <span className="text-sm text-danger" title={run.errorCode ?? undefined}>
-                      {run.error}
-                    </span>
-                  ) : (
-                    <span className="text-muted">{t('table.noError')}</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 

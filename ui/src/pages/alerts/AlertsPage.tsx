@@ -180,11 +180,7 @@ export function AlertsPage({ onOpenReport }: { onOpenReport: (link: ReportLink) 
         </p>
       )}
       {load.state === 'failed' && (
-        <ErrorAlert error={load.error}>
-          <button type="button" className="btn btn-sm" onClick={fetchAlerts}>
-            {t('common.tryAgain')}
-          </button>
-        </ErrorAlert>
+        <ErrorAlert error={load.error} onRetry={fetchAlerts} />
       )}
       {list?.computedOffline && (
         <div className="connectivity-offline flex items-start gap-3 rounded-xl px-4 py-3 text-sm" data-testid="alerts-offline">

@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { backend } from '../../backend';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { PageHeader } from '../../components/PageHeader';
 import { useToast } from '../../components/Toasts';
 import { useDataChanged } from '../../connectivity';
 import { usePreferences } from '../../i18n';
@@ -138,11 +139,7 @@ export function AnalyticsPage({ link, onCampaigns }: { link?: ReportLink; onCamp
 
   return (
     <div className="flex flex-col gap-5" aria-busy={busy}>
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <h1 className="m-0 text-2xl">{t('analytics.title')}</h1>
-          <p className="m-0 mt-1 text-sm text-muted">{t('analytics.lead')}</p>
-        </div>
+      <PageHeader title={t('analytics.title')} lead={t('analytics.lead')}>
         <button
           type="button"
           className="btn"
@@ -152,7 +149,7 @@ export function AnalyticsPage({ link, onCampaigns }: { link?: ReportLink; onCamp
           <DownloadIcon />
           {exporting ? t('analytics.exporting') : t('analytics.export')}
         </button>
-      </div>
+      </PageHeader>
 
       <Filters
         preset={preset}
@@ -178,11 +175,7 @@ export function AnalyticsPage({ link, onCampaigns }: { link?: ReportLink; onCamp
       )}
 
       {load.state === 'failed' && (
-        <ErrorAlert error={load.error}>
-          <button type="button" className="btn btn-sm" onClick={() => fetchReport(false)}>
-            {t('common.tryAgain')}
-          </button>
-        </ErrorAlert>
+        <ErrorAlert error={load.error} onRetry={() => fetchReport(false)} />
       )}
 
       {!problem && load.state !== 'failed' && report === null && <Skeleton label={t('analytics.loading')} />}

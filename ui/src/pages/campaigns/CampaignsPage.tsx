@@ -9,6 +9,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { backend } from '../../backend';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { PageHeader } from '../../components/PageHeader';
 import { useToast } from '../../components/Toasts';
 import { useConnectivity, useDataChanged } from '../../connectivity';
 import { usePreferences } from '../../i18n';
@@ -147,22 +148,14 @@ export function CampaignsPage() {
 
   return (
     <div className="flex flex-col gap-5" aria-busy={load.state === 'loading'}>
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <h1 className="m-0 text-2xl">{t('campaigns.title')}</h1>
-          <p className="m-0 mt-1 max-w-[48rem] text-sm text-muted">{t('campaigns.lead')}</p>
-        </div>
+      <PageHeader title={t('campaigns.title')} lead={t('campaigns.lead')} leadClassName="max-w-[48rem]">
         <button type="button" className="btn" onClick={() => fetchAll(false)} disabled={load.state === 'loading'}>
           ↻ {t('campaigns.refresh')}
         </button>
-      </div>
+      </PageHeader>
 
       {load.state === 'failed' && (
-        <ErrorAlert error={load.error}>
-          <button type="button" className="btn btn-sm" onClick={() => fetchAll(false)}>
-            {t('common.tryAgain')}
-          </button>
-        </ErrorAlert>
+        <ErrorAlert error={load.error} onRetry={() => fetchAll(false)} />
       )}
 
       {load.state === 'loading' && (

@@ -1,0 +1,26 @@
+//! The top of a page: its title and the line under it, with the page's own actions at the right.
+
+import type { ReactNode } from 'react';
+
+export function PageHeader({
+  title,
+  lead,
+  leadClassName = '',
+  children,
+}: {
+  title: string;
+  lead: string;
+  /** e.g. a narrower line on a page whose actions would otherwise sit far from the title. */
+  leadClassName?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="flex flex-wrap items-end justify-between gap-3">
+      <div>
+        <h1 className="m-0 text-2xl">{title}</h1>
+        <p className={['m-0 mt-1', leadClassName, 'text-sm text-muted'].filter(Boolean).join(' ')}>{lead}</p>
+      </div>
+      {children}
+    </div>
+  );
+}
