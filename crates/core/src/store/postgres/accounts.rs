@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
-use super::{map_err, set_local, PostgresStore};
+use super::{set_local, PostgresStore};
 use crate::domain::{TenantId, UserId};
 use crate::store::{
-    AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, StoreError, StoreResult,
-    TenantRecord, UserRecord,
+    AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, StoreResult, TenantRecord,
+    UserRecord,
 };
 
 async fn insert_refresh(
@@ -27,8 +27,7 @@ async fn insert_refresh(
     .bind(&token.token_hash)
     .bind(token.expires_at)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }
 
@@ -37,11 +36,12 @@ pub(super) async fn select_tenant(
     tx: &mut Transaction<'static, Postgres>,
     tenant: TenantId,
 ) -> StoreResult<Option<TenantRecord>> {
-    sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
-        .bind(tenant)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(map_err)
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
+            .bind(tenant)
+            .fetch_optional(&mut **tx)
+            .await?,
+    )
 }
 
 #[async_trait]
@@ -60,8 +60,7 @@ impl AccountStore for PostgresStore {
         .bind(tenant.created_at)
         .bind(&tenant.time_zone)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         sqlx::query(
             "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
              VALUES ($1, $2, $3, $4, 'OWNER', $5)",
@@ -72,15 +71,14 @@ impl AccountStore for PostgresStore {
         .bind(&owner.password_hash)
         .bind(owner.created_at)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
         let row = select_tenant(&mut tx, tenant).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -90,9 +88,8 @@ impl AccountStore for PostgresStore {
             .bind(tenant)
             .bind(time_zone)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+            .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -105,9 +102,8 @@ impl AccountStore for PostgresStore {
         )
         .bind(&normalized)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -120,16 +116,15 @@ impl AccountStore for PostgresStore {
         .bind(tenant)
         .bind(user)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
         let mut tx = self.tenant_tx(token.tenant_id).await?;
         insert_refresh(&mut tx, token).await?;
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 
     async fn find_refresh_token(
@@ -144,9 +139,8 @@ impl AccountStore for PostgresStore {
         )
         .bind(token_hash)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -163,15 +157,14 @@ impl AccountStore for PostgresStore {
         .bind(used.tenant_id)
         .bind(used.id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
         if marked != 1 {
-            tx.rollback().await.map_err(map_err)?;
+            tx.rollback().await?;
             return Ok(false);
         }
         insert_refresh(&mut tx, successor).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -184,9 +177,8 @@ impl AccountStore for PostgresStore {
         .bind(tenant)
         .bind(family)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn reserve_login_attempt(
@@ -202,20 +194,17 @@ impl AccountStore for PostgresStore {
         )
         .bind(email_hash)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let row = sqlx::query(
             "SELECT failures, last_failure_at FROM login_throttle WHERE email_hash = $1 \
              FOR UPDATE",
         )
         .bind(email_hash)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        .await?;
         let current = LoginThrottle {
-            failures: row.try_get::<i32, _>("failures").map_err(get)?.max(0) as u32,
-            last_failure_at: Some(row.try_get("last_failure_at").map_err(get)?),
+            failures: row.try_get::<i32, _>("failures")?.max(0) as u32,
+            last_failure_at: Some(row.try_get("last_failure_at")?),
         };
         match decide(&current, at) {
             Ok(failures) => {
@@ -227,13 +216,12 @@ impl AccountStore for PostgresStore {
                 .bind(failures as i32)
                 .bind(at)
                 .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                .await?;
+                tx.commit().await?;
                 Ok(Ok(()))
             }
             Err(wait) => {
-                tx.rollback().await.map_err(map_err)?;
+                tx.rollback().await?;
                 Ok(Err(wait))
             }
         }
@@ -243,8 +231,7 @@ impl AccountStore for PostgresStore {
         sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1")
             .bind(email_hash)
             .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 }
@@ -265,9 +252,8 @@ impl PostgresStore {
         .bind(tenant)
         .bind(families)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(revoked)
     }
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::alerts::ALERT_COLUMNS;
 use crate::store::{AlertRecord, AlertStore, StoreResult, TokenExpiryRecord};
@@ -19,9 +19,8 @@ impl AlertStore for PostgresStore {
         .bind(tenant)
         .bind(limit)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -33,9 +32,8 @@ impl AlertStore for PostgresStore {
         ))
         .bind(tenant)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -54,10 +52,9 @@ impl AlertStore for PostgresStore {
         .bind(alert.fired_at)
         .bind(&alert.details)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(fired == 1)
     }
 
@@ -76,10 +73,9 @@ impl AlertStore for PostgresStore {
         .bind(id)
         .bind(at)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(cleared == 1)
     }
 
@@ -98,9 +94,8 @@ impl AlertStore for PostgresStore {
         .bind(id)
         .bind(at)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -110,9 +105,8 @@ impl AlertStore for PostgresStore {
             sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = $1")
                 .bind(tenant)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+                .await?;
+        tx.commit().await?;
         Ok(settings)
     }
 
@@ -125,9 +119,8 @@ impl AlertStore for PostgresStore {
         .bind(tenant)
         .bind(settings)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn last_order_at(
@@ -143,9 +136,8 @@ impl AlertStore for PostgresStore {
         .bind(tenant)
         .bind(integration)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(at)
     }
 
@@ -166,9 +158,8 @@ impl AlertStore for PostgresStore {
         .bind(after)
         .bind(through)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(count)
     }
 
@@ -179,9 +170,8 @@ impl AlertStore for PostgresStore {
         )
         .bind(tenant)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -203,8 +193,7 @@ impl AlertStore for PostgresStore {
         .bind(expires_at)
         .bind(checked_at)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::TenantId;
 use crate::store::{
     commit_or_stale, counted_status_sql, AdStoreSales, AssignmentStore, SpendAssignmentRecord,
@@ -22,9 +22,8 @@ impl AssignmentStore for PostgresStore {
         ))
         .bind(tenant)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -63,8 +62,8 @@ impl AssignmentStore for PostgresStore {
         if expected_version != 0 {
             query = query.bind(expected_version);
         }
-        let row = query.fetch_optional(&mut *tx).await.map_err(map_err)?;
-        commit_or_stale(tx, row, map_err).await
+        let row = query.fetch_optional(&mut *tx).await?;
+        commit_or_stale(tx, row).await
     }
 
     async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
@@ -79,9 +78,8 @@ impl AssignmentStore for PostgresStore {
         ))
         .bind(tenant)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 }

@@ -7,12 +7,12 @@ use super::accounts::select_tenant;
 use super::assignments::ASSIGNMENT_COLUMNS;
 use super::integrations::INTEGRATION_COLUMNS;
 use super::keys::select_keys;
-use super::{map_err, set_local, PostgresStore};
+use super::{set_local, PostgresStore};
 use crate::domain::TenantId;
 use crate::store::alerts::ALERT_COLUMNS;
 use crate::store::{
     AlertRecord, Changes, ColumnKind, IntegrationRecord, PullCursor, SpendAssignmentRecord,
-    StoreError, StoreResult, SyncRunRecord, MIRRORED_SYNC_TABLES,
+    StoreResult, SyncRunRecord, MIRRORED_SYNC_TABLES,
 };
 
 impl PostgresStore {
@@ -21,14 +21,12 @@ impl PostgresStore {
         let mut tx = self.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         set_local(&mut tx, "app.tenant_id", &tenant.to_string()).await?;
         let horizon: i64 =
             sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         let since = |table: &str, columns: &str| {
             format!(
                 "SELECT {columns} FROM {table} WHERE tenant_id = $1 \
@@ -41,31 +39,27 @@ impl PostgresStore {
                 .bind(cursor.last_version)
                 .bind(cursor.horizon)
                 .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         let spend_assignments: Vec<SpendAssignmentRecord> =
             sqlx::query_as(&since("spend_assignments", ASSIGNMENT_COLUMNS))
                 .bind(tenant)
                 .bind(cursor.last_version)
                 .bind(cursor.horizon)
                 .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         let alert_rows = sqlx::query(&since("alerts", &format!("{ALERT_COLUMNS}, row_version")))
             .bind(tenant)
             .bind(cursor.last_version)
             .bind(cursor.horizon)
             .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         let alert_settings: Option<(String, i64)> =
             sqlx::query_as(&since("alert_settings", "settings, row_version"))
                 .bind(tenant)
                 .bind(cursor.last_version)
                 .bind(cursor.horizon)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         let mut max_synced = cursor.last_version;
         let run_rows = sqlx::query(&since(
             "sync_runs",
@@ -76,8 +70,7 @@ impl PostgresStore {
         .bind(cursor.last_version)
         .bind(cursor.horizon)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let mut synced = Vec::new();
         for (table, columns) in MIRRORED_SYNC_TABLES {
             let fields: Vec<String> = columns
@@ -102,8 +95,7 @@ impl PostgresStore {
             .bind(cursor.last_version)
             .bind(cursor.horizon)
             .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
             for (row, version) in rows {
                 synced.push((*table, row));
                 max_synced = max_synced.max(version);
@@ -117,25 +109,23 @@ impl PostgresStore {
         .bind(cursor.last_version)
         .bind(cursor.horizon)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        .await?;
         let mut last_version = max_synced;
         let mut deleted_integrations = Vec::with_capacity(tombstones.len());
         let mut deleted_sync_runs = Vec::new();
         for row in &tombstones {
-            let id = row.try_get::<Uuid, _>("row_id").map_err(get)?;
-            if row.try_get::<&str, _>("table_name").map_err(get)? == "sync_runs" {
+            let id = row.try_get::<Uuid, _>("row_id")?;
+            if row.try_get::<&str, _>("table_name")? == "sync_runs" {
                 deleted_sync_runs.push(id);
             } else {
                 deleted_integrations.push(id);
             }
-            last_version = last_version.max(row.try_get::<i64, _>("row_version").map_err(get)?);
+            last_version = last_version.max(row.try_get::<i64, _>("row_version")?);
         }
         let mut sync_runs = Vec::with_capacity(run_rows.len());
         for row in &run_rows {
-            last_version = last_version.max(row.try_get::<i64, _>("row_version").map_err(get)?);
-            sync_runs.push(SyncRunRecord::from_row(row).map_err(get)?);
+            last_version = last_version.max(row.try_get::<i64, _>("row_version")?);
+            sync_runs.push(SyncRunRecord::from_row(row)?);
         }
         for record in &integrations {
             last_version = last_version.max(record.row_version);
@@ -145,9 +135,9 @@ impl PostgresStore {
         }
         let mut alerts = Vec::with_capacity(alert_rows.len());
         for row in &alert_rows {
-            let version = row.try_get::<i64, _>("row_version").map_err(get)?;
+            let version = row.try_get::<i64, _>("row_version")?;
             last_version = last_version.max(version);
-            alerts.push((AlertRecord::from_row(row).map_err(get)?, version));
+            alerts.push((AlertRecord::from_row(row)?, version));
         }
         if let Some((_, version)) = &alert_settings {
             last_version = last_version.max(*version);
@@ -155,7 +145,7 @@ impl PostgresStore {
         // Small and rarely changed: sent whole every time.
         let tenant_record = select_tenant(&mut tx, tenant).await?;
         let keys = select_keys(&mut tx, tenant).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(Changes {
             tenant: tenant_record,
             keys,

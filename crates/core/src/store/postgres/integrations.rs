@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult, SyncOutcome};
 
@@ -21,9 +21,8 @@ impl IntegrationStore for PostgresStore {
         ))
         .bind(tenant)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -39,9 +38,8 @@ impl IntegrationStore for PostgresStore {
         .bind(tenant)
         .bind(id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -72,9 +70,8 @@ impl IntegrationStore for PostgresStore {
         .bind(record.created_at)
         .bind(record.last_sync_at)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -106,9 +103,8 @@ impl IntegrationStore for PostgresStore {
         .bind(record.last_sync_at)
         .bind(expected_version)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         row.ok_or(StoreError::Stale)
     }
 
@@ -132,9 +128,8 @@ impl IntegrationStore for PostgresStore {
         .bind(&outcome.last_error)
         .bind(outcome.status.map(|status| status.as_str()))
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -144,10 +139,9 @@ impl IntegrationStore for PostgresStore {
             .bind(tenant)
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
+            .await?
             .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(deleted == 1)
     }
 }

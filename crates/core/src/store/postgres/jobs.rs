@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::{IntegrationId, TenantId};
-use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreError, StoreResult};
+use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreResult};
 
 #[async_trait]
 impl JobStore for PostgresStore {
@@ -44,17 +44,15 @@ impl JobStore for PostgresStore {
         .bind(scope.integration)
         .bind(lease_until)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        .await?;
+        tx.commit().await?;
         row.map(|row| {
             Ok(ClaimedJob {
-                tenant_id: row.try_get("tenant_id").map_err(get)?,
-                integration_id: row.try_get("integration_id").map_err(get)?,
-                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
-                requested: row.try_get("requested").map_err(get)?,
-                abandoned_run: row.try_get("run_id").map_err(get)?,
+                tenant_id: row.try_get("tenant_id")?,
+                integration_id: row.try_get("integration_id")?,
+                interval_minutes: row.try_get("interval_minutes")?,
+                requested: row.try_get("requested")?,
+                abandoned_run: row.try_get("run_id")?,
                 claimed_at: now,
             })
         })
@@ -79,10 +77,9 @@ impl JobStore for PostgresStore {
         .bind(until)
         .bind(run)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(updated == 1)
     }
 
@@ -104,9 +101,8 @@ impl JobStore for PostgresStore {
         .bind(next_run_at)
         .bind(job.claimed_at)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn request_sync(
@@ -121,10 +117,9 @@ impl JobStore for PostgresStore {
         .bind(tenant)
         .bind(integration)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(updated == 1)
     }
 
@@ -144,10 +139,9 @@ impl JobStore for PostgresStore {
         .bind(integration)
         .bind(minutes)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(updated == 1)
     }
 
@@ -164,9 +158,8 @@ impl JobStore for PostgresStore {
         .bind(tenant)
         .bind(integration)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(info)
     }
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::{Postgres, Transaction};
 
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::TenantId;
 use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRecord};
 
@@ -12,14 +12,13 @@ pub(super) async fn select_keys(
     tx: &mut Transaction<'static, Postgres>,
     tenant: TenantId,
 ) -> StoreResult<Vec<TenantKeyRecord>> {
-    sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
          WHERE tenant_id = $1 ORDER BY version",
     )
     .bind(tenant)
     .fetch_all(&mut **tx)
-    .await
-    .map_err(map_err)
+    .await?)
 }
 
 async fn insert_key(
@@ -36,8 +35,7 @@ async fn insert_key(
     .bind(&key.wrapped_key)
     .bind(&key.workspace_wrapped_key)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }
 
@@ -46,14 +44,14 @@ impl KeyStore for PostgresStore {
     async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
         let mut tx = self.tenant_tx(tenant).await?;
         let keys = select_keys(&mut tx, tenant).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(keys)
     }
 
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
         let mut tx = self.tenant_tx(tenant).await?;
         insert_key(&mut tx, tenant, key).await?;
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 
     async fn rotate_tenant_key(
@@ -74,14 +72,13 @@ impl KeyStore for PostgresStore {
             .bind(&change.old)
             .bind(&change.new)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
+            .await?
             .rows_affected();
             if updated != 1 {
                 return Err(StoreError::Stale);
             }
         }
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 
     async fn master_public_key(&self) -> StoreResult<Option<String>> {
@@ -92,7 +89,7 @@ impl KeyStore for PostgresStore {
         match found {
             Ok(key) => Ok(key),
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P01") => Ok(None),
-            Err(err) => Err(map_err(err)),
+            Err(err) => Err(err.into()),
         }
     }
 
@@ -102,9 +99,8 @@ impl KeyStore for PostgresStore {
             sqlx::query_scalar("SELECT escrowed_key FROM workspace_access WHERE tenant_id = $1")
                 .bind(tenant)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+                .await?;
+        tx.commit().await?;
         Ok(escrowed)
     }
 }

@@ -23,6 +23,7 @@ pub use webhooks::{DeliveryLog, DeliveryTx, DeliveryWrite, REFUSALS_LOGGED_PER_H
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::error::DatabaseError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
@@ -39,10 +40,7 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// One round trip: does the server answer?
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -56,8 +54,7 @@ impl PostgresStore {
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(3))
             .connect_with(options)
-            .await
-            .map_err(map_err)?;
+            .await?;
         let store = Self { pool };
         store.migrate().await?;
         Ok(store)
@@ -80,8 +77,7 @@ impl PostgresStore {
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(3))
             .connect_with(options.application_name("integration-manager"))
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(Self { pool })
     }
 
@@ -101,13 +97,12 @@ impl PostgresStore {
         let owns_schema: bool =
             sqlx::query_scalar("SELECT has_schema_privilege('public', 'CREATE')")
                 .fetch_one(&self.pool)
-                .await
-                .map_err(map_err)?;
+                .await?;
         if !owns_schema {
             return self.check_schema().await;
         }
         MIGRATOR.run(&self.pool).await.map_err(|err| match err {
-            sqlx::migrate::MigrateError::Execute(inner) => match map_err(inner) {
+            sqlx::migrate::MigrateError::Execute(inner) => match StoreError::from(inner) {
                 StoreError::Unavailable(msg) => StoreError::Unavailable(msg),
                 other => StoreError::Migration(other.to_string()),
             },
@@ -117,8 +112,7 @@ impl PostgresStore {
         sqlx::query("UPDATE server_identity SET schema_version = greatest(schema_version, $1)")
             .bind(Self::expected_schema_version())
             .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -142,7 +136,7 @@ impl PostgresStore {
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.pool.begin().await.map_err(map_err)
+        Ok(self.pool.begin().await?)
     }
 
     async fn tenant_tx(&self, tenant: TenantId) -> StoreResult<Transaction<'static, Postgres>> {
@@ -169,45 +163,41 @@ async fn set_local(
         .bind(setting)
         .bind(value)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     Ok(())
 }
 
-fn map_err(err: sqlx::Error) -> StoreError {
-    match &err {
-        sqlx::Error::Database(db) => {
-            if db.is_unique_violation() {
-                return match db.constraint() {
-                    Some("integrations_one_meta_ads_per_tenant") => {
-                        StoreError::Conflict(Constraint::OneMetaAdsPerTenant)
-                    }
-                    Some("integrations_pancake_shop_per_tenant") => {
-                        StoreError::Conflict(Constraint::PancakeShopPerTenant)
-                    }
-                    Some("users_email_unique") => StoreError::Conflict(Constraint::UserEmail),
-                    Some("tenant_keys_pkey") => StoreError::Conflict(Constraint::TenantKeyVersion),
-                    _ => StoreError::Database(db.message().to_owned()),
-                };
+/// Rows, streams and staging (`rows.rs`, `sync.rs`) still name the conversion; everywhere else
+/// `?` applies it through `From<sqlx::Error>`.
+pub(super) fn map_err(err: sqlx::Error) -> StoreError {
+    err.into()
+}
+
+/// PostgreSQL's rules for a database error (called by `From<sqlx::Error> for StoreError` once it
+/// has recognised the error as PostgreSQL's): unique indexes and checks are told by name.
+pub(in crate::store) fn database_error(db: &dyn DatabaseError) -> StoreError {
+    if db.is_unique_violation() {
+        return match db.constraint() {
+            Some("integrations_one_meta_ads_per_tenant") => {
+                StoreError::Conflict(Constraint::OneMetaAdsPerTenant)
             }
-            if db.constraint() == Some("spend_assignments_shares_add_up") {
-                return StoreError::Conflict(Constraint::SpendShares);
+            Some("integrations_pancake_shop_per_tenant") => {
+                StoreError::Conflict(Constraint::PancakeShopPerTenant)
             }
-            let code = db.code().unwrap_or_default();
-            // Class 08: connection exceptions; 57P0x: the server is shutting down or starting.
-            if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
-                StoreError::Unavailable(db.message().to_owned())
-            } else {
-                StoreError::Database(db.message().to_owned())
-            }
-        }
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_) => StoreError::Unavailable(err.to_string()),
-        _ => StoreError::Database(err.to_string()),
+            Some("users_email_unique") => StoreError::Conflict(Constraint::UserEmail),
+            Some("tenant_keys_pkey") => StoreError::Conflict(Constraint::TenantKeyVersion),
+            _ => StoreError::Database(db.message().to_owned()),
+        };
+    }
+    if db.constraint() == Some("spend_assignments_shares_add_up") {
+        return StoreError::Conflict(Constraint::SpendShares);
+    }
+    let code = db.code().unwrap_or_default();
+    // Class 08: connection exceptions; 57P0x: the server is shutting down or starting.
+    if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
+        StoreError::Unavailable(db.message().to_owned())
+    } else {
+        StoreError::Database(db.message().to_owned())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::TenantId;
 use crate::store::{
     counted_status_sql, shares_json, split_insights_sql, AdRecord, AggregateKey, Dialect,
@@ -46,9 +46,8 @@ impl ReportStore for PostgresStore {
             .bind(filter.days.end)
             .bind(filter.store)
             .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+            .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -80,9 +79,8 @@ impl ReportStore for PostgresStore {
             .bind(from)
             .bind(to)
             .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+            .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -103,9 +101,8 @@ impl ReportStore for PostgresStore {
             .bind(shares_json(shares))
             .bind(owner)
             .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+            .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -117,9 +114,8 @@ impl ReportStore for PostgresStore {
         )
         .bind(tenant)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 }

@@ -1,7 +1,7 @@
 //! What the server's process reads across workspaces for its health and metrics, and its
 //! leases handed back when it stops.
 
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::store::StoreResult;
 
 /// Sync runs per provider and outcome, with the records they wrote.
@@ -39,9 +39,8 @@ impl PostgresStore {
              GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -56,9 +55,8 @@ impl PostgresStore {
              WHERE i.enabled GROUP BY i.id, i.provider ORDER BY i.id",
         )
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -73,17 +71,15 @@ impl PostgresStore {
         )
         .bind(worker)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let released = sqlx::query(
             "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1",
         )
         .bind(worker)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(released)
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
 use super::rows::{write_orders, write_variations};
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::webhooks::{DeliveryRecord, WebhookEndpointRecord, WebhookTarget};
 use crate::store::StoreResult;
@@ -63,8 +63,7 @@ impl PostgresStore {
         let url: Option<Option<String>> =
             sqlx::query_scalar("SELECT webhook_base_url FROM server_identity")
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err)?;
+                .await?;
         Ok(url.flatten())
     }
 
@@ -73,8 +72,7 @@ impl PostgresStore {
         sqlx::query("UPDATE server_identity SET webhook_base_url = $1")
             .bind(url)
             .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -94,8 +92,7 @@ impl PostgresStore {
         )
         .bind(integration)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok((DeliveryTx { tx: Some(tx) }, target))
     }
 
@@ -112,9 +109,8 @@ impl PostgresStore {
         .bind(tenant)
         .bind(integration)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(endpoint)
     }
 
@@ -137,8 +133,7 @@ impl PostgresStore {
         .bind(secret_sealed)
         .bind(secret_hash)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let endpoint = sqlx::query_as(
             "SELECT tenant_id, integration_id, secret_sealed, registered_url, registered_at, \
              created_at FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
@@ -146,9 +141,8 @@ impl PostgresStore {
         .bind(tenant)
         .bind(integration)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(endpoint)
     }
 
@@ -169,9 +163,8 @@ impl PostgresStore {
         .bind(integration)
         .bind(url)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     /// Removes the endpoint: deliveries to it are then refused as for an unknown integration.
@@ -185,9 +178,8 @@ impl PostgresStore {
             .bind(tenant)
             .bind(integration)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+            .await?;
+        Ok(tx.commit().await?)
     }
 
     /// The latest deliveries to an integration, newest first.
@@ -207,9 +199,8 @@ impl PostgresStore {
         .bind(integration)
         .bind(limit)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -219,10 +210,9 @@ impl PostgresStore {
         let pruned = sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
             .bind(before)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
+            .await?
             .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(pruned)
     }
 }
@@ -240,8 +230,7 @@ impl DeliveryTx {
         )
         .bind(tenant.to_string())
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(tx)
     }
 
@@ -297,7 +286,7 @@ impl DeliveryTx {
             ..log
         };
         insert_delivery(&mut tx, tenant, integration, &log).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(changed)
     }
 
@@ -326,11 +315,10 @@ impl DeliveryTx {
         .bind(log.reference)
         .bind(REFUSALS_LOGGED_PER_HOUR)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected()
             > 0;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(logged)
     }
 }
@@ -364,8 +352,7 @@ async fn write_stock_change(
     .bind(remain_quantity)
     .bind(changed_at)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?
+    .await?
     .rows_affected()
         > 0;
     if changed {
@@ -380,8 +367,7 @@ async fn write_stock_change(
         .bind(shop_id)
         .bind(variation_id)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     }
     Ok(changed)
 }
@@ -404,8 +390,7 @@ async fn write_newer_variations(
     .bind(shop_id)
     .bind(&ids)
     .fetch_all(&mut **tx)
-    .await
-    .map_err(map_err)?
+    .await?
     .into_iter()
     .collect();
     let mut newer = Vec::new();
@@ -429,8 +414,7 @@ async fn write_newer_variations(
             .bind(shop_id)
             .bind(&variation.id)
             .fetch_all(&mut **tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
             variation.stock = lines
                 .into_iter()
                 .map(
@@ -470,7 +454,6 @@ async fn insert_delivery(
     .bind(i32::try_from(log.size_bytes).unwrap_or(i32::MAX))
     .bind(log.reference)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }

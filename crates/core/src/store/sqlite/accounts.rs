@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
-use super::{map_err, next_row_version, parse_ts, ts, SqliteStore};
+use super::{next_row_version, parse_ts, ts, SqliteStore};
 use crate::domain::{TenantId, UserId};
 use crate::store::{
-    AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, StoreError, StoreResult,
-    TenantRecord, UserRecord,
+    AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, StoreResult, TenantRecord,
+    UserRecord,
 };
 
 async fn insert_refresh(
@@ -28,8 +28,7 @@ async fn insert_refresh(
     .bind(ts(token.expires_at))
     .bind(ts(Utc::now()))
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }
 
@@ -48,8 +47,7 @@ impl AccountStore for SqliteStore {
             .bind(ts(tenant.created_at))
             .bind(&tenant.time_zone)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         sqlx::query(
             "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
              VALUES (?, ?, ?, ?, 'OWNER', ?)",
@@ -60,17 +58,17 @@ impl AccountStore for SqliteStore {
         .bind(&owner.password_hash)
         .bind(ts(owner.created_at))
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
-        sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = ?")
-            .bind(tenant.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = ?")
+                .bind(tenant.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
@@ -80,52 +78,48 @@ impl AccountStore for SqliteStore {
             .bind(time_zone)
             .bind(tenant.to_string())
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+            .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, tenant_id, email, password_hash, created_at FROM users \
              WHERE lower(email) = ?",
         )
         .bind(email.trim().to_lowercase())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, tenant_id, email, password_hash, created_at FROM users \
              WHERE tenant_id = ? AND id = ?",
         )
         .bind(tenant.to_string())
         .bind(user.to_string())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         insert_refresh(&mut tx, token).await?;
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 
     async fn find_refresh_token(
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<RefreshTokenRecord>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, tenant_id, user_id, family_id, token_hash, expires_at, used_at, \
              revoked_at FROM refresh_tokens WHERE token_hash = ?",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn rotate_refresh_token(
@@ -142,15 +136,14 @@ impl AccountStore for SqliteStore {
         .bind(used.tenant_id.to_string())
         .bind(used.id.to_string())
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
         if marked != 1 {
-            tx.rollback().await.map_err(map_err)?;
+            tx.rollback().await?;
             return Ok(false);
         }
         insert_refresh(&mut tx, successor).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -163,8 +156,7 @@ impl AccountStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(family.to_string())
         .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -184,19 +176,16 @@ impl AccountStore for SqliteStore {
         .bind(email_hash)
         .bind(ts(DateTime::<Utc>::UNIX_EPOCH))
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let row = sqlx::query(
             "SELECT failures, last_failure_at FROM login_throttle WHERE email_hash = ?",
         )
         .bind(email_hash)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        .await?;
         let current = LoginThrottle {
-            failures: row.try_get::<i64, _>("failures").map_err(get)?.max(0) as u32,
-            last_failure_at: Some(parse_ts(row.try_get("last_failure_at").map_err(get)?)?),
+            failures: row.try_get::<i64, _>("failures")?.max(0) as u32,
+            last_failure_at: Some(parse_ts(row.try_get("last_failure_at")?)?),
         };
         match decide(&current, at) {
             Ok(failures) => {
@@ -207,13 +196,12 @@ impl AccountStore for SqliteStore {
                 .bind(ts(at))
                 .bind(email_hash)
                 .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                .await?;
+                tx.commit().await?;
                 Ok(Ok(()))
             }
             Err(wait) => {
-                tx.rollback().await.map_err(map_err)?;
+                tx.rollback().await?;
                 Ok(Err(wait))
             }
         }
@@ -223,8 +211,7 @@ impl AccountStore for SqliteStore {
         sqlx::query("DELETE FROM login_throttle WHERE email_hash = ?")
             .bind(email_hash)
             .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 }

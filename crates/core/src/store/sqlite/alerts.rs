@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{map_err, next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::alerts::ALERT_COLUMNS;
 use crate::store::{AlertRecord, AlertStore, StoreResult, TokenExpiryRecord};
@@ -11,26 +11,24 @@ use crate::store::{AlertRecord, AlertStore, StoreResult, TokenExpiryRecord};
 #[async_trait]
 impl AlertStore for SqliteStore {
     async fn alerts(&self, tenant: TenantId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
-        sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = ? \
              ORDER BY fired_at DESC, id LIMIT ?"
         ))
         .bind(tenant.to_string())
         .bind(limit)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
-        sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = ? AND cleared_at IS NULL \
              ORDER BY fired_at DESC, id"
         ))
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
@@ -51,10 +49,9 @@ impl AlertStore for SqliteStore {
         .bind(&alert.details)
         .bind(version)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(fired == 1)
     }
 
@@ -75,10 +72,9 @@ impl AlertStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(id.to_string())
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(cleared == 1)
     }
 
@@ -99,18 +95,18 @@ impl AlertStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(id.to_string())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
     async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = ?")
-            .bind(tenant.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = ?")
+                .bind(tenant.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
@@ -125,9 +121,8 @@ impl AlertStore for SqliteStore {
         .bind(settings)
         .bind(version)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn last_order_at(
@@ -142,8 +137,7 @@ impl AlertStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(integration.to_string())
         .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?;
+        .await?;
         at.as_deref().map(super::parse_ts).transpose()
     }
 
@@ -154,7 +148,7 @@ impl AlertStore for SqliteStore {
         after: DateTime<Utc>,
         through: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "SELECT count(*) FROM pancake_orders WHERE tenant_id = ? AND integration_id = ? \
              AND inserted_at > ? AND inserted_at <= ?",
         )
@@ -163,18 +157,16 @@ impl AlertStore for SqliteStore {
         .bind(ts(after))
         .bind(ts(through))
         .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = ?",
         )
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn record_token_expiry(
@@ -198,8 +190,7 @@ impl AlertStore for SqliteStore {
         .bind(ts(checked_at))
         .bind(version)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 }

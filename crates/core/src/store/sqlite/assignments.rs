@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{map_err, next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteStore};
 use crate::domain::TenantId;
 use crate::store::{
     commit_or_stale, counted_status_sql, AdStoreSales, AssignmentStore, SpendAssignmentRecord,
@@ -16,14 +16,13 @@ pub(super) const ASSIGNMENT_COLUMNS: &str = "tenant_id, campaign_id, adset_id, s
 #[async_trait]
 impl AssignmentStore for SqliteStore {
     async fn spend_assignments(&self, tenant: TenantId) -> StoreResult<Vec<SpendAssignmentRecord>> {
-        sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM spend_assignments WHERE tenant_id = ? \
              ORDER BY campaign_id, adset_id"
         ))
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn put_spend_assignment(
@@ -64,12 +63,12 @@ impl AssignmentStore for SqliteStore {
         if expected_version != 0 {
             query = query.bind(expected_version);
         }
-        let row = query.fetch_optional(&mut *tx).await.map_err(map_err)?;
-        commit_or_stale(tx, row, map_err).await
+        let row = query.fetch_optional(&mut *tx).await?;
+        commit_or_stale(tx, row).await
     }
 
     async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
-        sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT ad_id, integration_id AS store, count(*) AS orders, \
                     sum({REVENUE_SQL}) AS revenue_minor \
              FROM pancake_orders \
@@ -79,7 +78,6 @@ impl AssignmentStore for SqliteStore {
         ))
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 }

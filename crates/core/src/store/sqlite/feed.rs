@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::sync::bind_run;
-use super::{map_err, next_row_version, parse_ts, ts, SqliteStore};
+use super::{next_row_version, parse_ts, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{
     AlertRecord, Changes, ColumnKind, IntegrationRecord, IntegrationStore, PullCursor,
-    SpendAssignmentRecord, StoreError, StoreResult, TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
+    SpendAssignmentRecord, StoreResult, TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
 };
 
 const MIRRORED_TABLES: &[&str] = &[
@@ -40,8 +40,7 @@ async fn upsert_tenant_copy(
     .bind(ts(tenant.created_at))
     .bind(&tenant.time_zone)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }
 
@@ -58,13 +57,11 @@ async fn put_mirrored_integration(
             .bind(record.id.to_string())
             .bind(record.row_version)
             .fetch_optional(&mut **tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
     let tenant_known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM tenants WHERE id = ?")
         .bind(record.tenant_id.to_string())
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     if newer_here.is_some() || tenant_known.is_none() {
         return Ok(false);
     }
@@ -79,8 +76,7 @@ async fn put_mirrored_integration(
     .bind(record.provider.as_str())
     .bind(&record.external_id)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     // An upsert, not INSERT OR REPLACE: a replace deletes first, and the delete would take the
     // integration's mirrored sync history with it.
     sqlx::query(
@@ -114,8 +110,7 @@ async fn put_mirrored_integration(
     .bind(record.row_version)
     .bind(record.edit_version)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(true)
 }
 
@@ -146,8 +141,7 @@ async fn put_mirrored_assignment(
     .bind(ts(record.updated_at))
     .bind(record.version)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?
+    .await?
     .rows_affected();
     Ok(written > 0)
 }
@@ -184,11 +178,7 @@ async fn put_mirrored_synced_row(
             (_, other) => query.bind(other.to_string()),
         };
     }
-    let written = query
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?
-        .rows_affected() as usize;
+    let written = query.execute(&mut **tx).await?.rows_affected() as usize;
     if table == "pancake_variations" && written > 0 {
         // A variation's stock is its current picture: the server rewrites every line of it
         // after the variation, so its lines carry later row versions. A line older than the
@@ -203,8 +193,7 @@ async fn put_mirrored_synced_row(
         .bind(row.get("variation_id").and_then(|v| v.as_str()))
         .bind(row.get("row_version").and_then(|v| v.as_i64()))
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     }
     Ok(written)
 }
@@ -236,8 +225,7 @@ async fn put_mirrored_alert(
     .bind(&alert.details)
     .bind(version)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?
+    .await?
     .rows_affected() as usize)
 }
 
@@ -250,8 +238,7 @@ impl SqliteStore {
         let current: Option<String> =
             sqlx::query_scalar("SELECT server FROM mirror_meta WHERE id = 1")
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         let wiped = match current.as_deref() {
             Some(same) if same == server => false,
             previous => {
@@ -262,18 +249,16 @@ impl SqliteStore {
                 {
                     sqlx::query(&format!("DELETE FROM {table}"))
                         .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
+                        .await?;
                 }
                 sqlx::query("INSERT OR REPLACE INTO mirror_meta (id, server) VALUES (1, ?)")
                     .bind(server)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                    .await?;
                 previous.is_some()
             }
         };
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(wiped)
     }
 
@@ -286,17 +271,15 @@ impl SqliteStore {
         )
         .bind(tenant.to_string())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let Some(row) = row else {
             return Ok((PullCursor::default(), None));
         };
-        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
-        let as_of: Option<String> = row.try_get("as_of").map_err(get)?;
+        let as_of: Option<String> = row.try_get("as_of")?;
         Ok((
             PullCursor {
-                last_version: row.try_get("last_version").map_err(get)?,
-                horizon: row.try_get("horizon").map_err(get)?,
+                last_version: row.try_get("last_version")?,
+                horizon: row.try_get("horizon")?,
             },
             as_of.as_deref().map(parse_ts).transpose()?,
         ))
@@ -330,8 +313,7 @@ impl SqliteStore {
             .bind(&key.workspace_wrapped_key)
             .bind(ts(as_of))
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
         // Deletes first: a row removed on the server may hold a shop id that a row arriving in
         // the same pull now holds.
@@ -340,8 +322,7 @@ impl SqliteStore {
                 .bind(tenant.to_string())
                 .bind(id.to_string())
                 .execute(&mut *tx)
-                .await
-                .map_err(map_err)?
+                .await?
                 .rows_affected() as usize;
         }
         for record in &changes.integrations {
@@ -376,8 +357,7 @@ impl SqliteStore {
             .bind(settings)
             .bind(version)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
+            .await?
             .rows_affected() as usize;
         }
         for (table, row) in &changes.synced {
@@ -388,8 +368,7 @@ impl SqliteStore {
                 .bind(tenant.to_string())
                 .bind(id.to_string())
                 .execute(&mut *tx)
-                .await
-                .map_err(map_err)?
+                .await?
                 .rows_affected() as usize;
         }
         for run in changes
@@ -415,8 +394,7 @@ impl SqliteStore {
                 run,
             )
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
+            .await?
             .rows_affected() as usize;
         }
         sqlx::query(
@@ -430,9 +408,8 @@ impl SqliteStore {
         .bind(changes.cursor.horizon)
         .bind(ts(as_of))
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(changed)
     }
 
@@ -442,7 +419,7 @@ impl SqliteStore {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
         put_mirrored_integration(&mut tx, record).await?;
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 
     /// The server's copy of a decision it just wrote.
@@ -450,7 +427,7 @@ impl SqliteStore {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
         put_mirrored_assignment(&mut tx, record).await?;
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 
     pub async fn remove_integration_copy(
@@ -480,22 +457,19 @@ impl SqliteStore {
             sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id <> ?"))
                 .bind(tenant.id.to_string())
                 .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         }
         sqlx::query("DELETE FROM tenants WHERE id <> ?")
             .bind(tenant.id.to_string())
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         upsert_tenant_copy(&mut tx, tenant).await?;
         // Another user of this workspace may have used the same email before it moved.
         sqlx::query("DELETE FROM users WHERE lower(email) = lower(?) AND id <> ?")
             .bind(&user.email)
             .bind(user.id.to_string())
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         sqlx::query(
             "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
              VALUES (?, ?, ?, ?, 'OWNER', ?) ON CONFLICT (tenant_id, id) DO UPDATE SET \
@@ -507,8 +481,7 @@ impl SqliteStore {
         .bind(&user.password_hash)
         .bind(ts(user.created_at))
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 }

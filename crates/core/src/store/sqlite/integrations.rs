@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{map_err, next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{
     commit_or_stale, IntegrationRecord, IntegrationStore, StoreResult, SyncOutcome,
@@ -17,14 +17,13 @@ pub(super) const INTEGRATION_COLUMNS: &str =
 #[async_trait]
 impl IntegrationStore for SqliteStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? \
              ORDER BY created_at, id"
         ))
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_integration(
@@ -32,14 +31,13 @@ impl IntegrationStore for SqliteStore {
         tenant: TenantId,
         id: IntegrationId,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? AND id = ?"
         ))
         .bind(tenant.to_string())
         .bind(id.to_string())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn insert_integration(
@@ -71,9 +69,8 @@ impl IntegrationStore for SqliteStore {
         .bind(record.last_sync_at.map(ts))
         .bind(version)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -108,9 +105,8 @@ impl IntegrationStore for SqliteStore {
         .bind(record.id.to_string())
         .bind(expected_version)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        commit_or_stale(tx, row, map_err).await
+        .await?;
+        commit_or_stale(tx, row).await
     }
 
     async fn record_sync_outcome(
@@ -137,9 +133,8 @@ impl IntegrationStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(id.to_string())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -148,8 +143,7 @@ impl IntegrationStore for SqliteStore {
             .bind(tenant.to_string())
             .bind(id.to_string())
             .execute(&self.pool)
-            .await
-            .map_err(map_err)?
+            .await?
             .rows_affected();
         Ok(deleted == 1)
     }

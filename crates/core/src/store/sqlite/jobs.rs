@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{map_err, next_row_version, parse_uuid, ts, SqliteStore};
+use super::{next_row_version, parse_uuid, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
-use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreError, StoreResult};
+use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreResult};
 
 #[async_trait]
 impl JobStore for SqliteStore {
@@ -38,17 +38,15 @@ impl JobStore for SqliteStore {
         .bind(scope.integration.map(|i| i.to_string()))
         .bind(ts(lease_until))
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        let get = |err: sqlx::Error| StoreError::Database(err.to_string());
+        .await?;
+        tx.commit().await?;
         row.map(|row| {
-            let run: Option<String> = row.try_get("run_id").map_err(get)?;
+            let run: Option<String> = row.try_get("run_id")?;
             Ok(ClaimedJob {
-                tenant_id: parse_uuid(row.try_get("tenant_id").map_err(get)?)?,
-                integration_id: parse_uuid(row.try_get("integration_id").map_err(get)?)?,
-                interval_minutes: row.try_get("interval_minutes").map_err(get)?,
-                requested: row.try_get("requested").map_err(get)?,
+                tenant_id: parse_uuid(row.try_get("tenant_id")?)?,
+                integration_id: parse_uuid(row.try_get("integration_id")?)?,
+                interval_minutes: row.try_get("interval_minutes")?,
+                requested: row.try_get("requested")?,
                 abandoned_run: run.as_deref().map(parse_uuid).transpose()?,
                 claimed_at: now,
             })
@@ -73,8 +71,7 @@ impl JobStore for SqliteStore {
         .bind(ts(until))
         .bind(run.to_string())
         .execute(&self.pool)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
         Ok(updated == 1)
     }
@@ -96,8 +93,7 @@ impl JobStore for SqliteStore {
         .bind(ts(next_run_at))
         .bind(ts(job.claimed_at))
         .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -113,8 +109,7 @@ impl JobStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(integration.to_string())
         .execute(&self.pool)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
         Ok(updated == 1)
     }
@@ -139,8 +134,7 @@ impl JobStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(integration.to_string())
         .execute(&self.pool)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected();
         Ok(updated == 1)
     }
@@ -150,14 +144,13 @@ impl JobStore for SqliteStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<JobInfo>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
              FROM sync_jobs WHERE tenant_id = ? AND integration_id = ?",
         )
         .bind(tenant.to_string())
         .bind(integration.to_string())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 }

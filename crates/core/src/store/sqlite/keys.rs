@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::SqliteExecutor;
 
-use super::{map_err, next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteStore};
 use crate::domain::TenantId;
 use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRecord};
 
@@ -23,22 +23,20 @@ async fn insert_key<'e>(
     .bind(&key.workspace_wrapped_key)
     .bind(ts(Utc::now()))
     .execute(db)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }
 
 #[async_trait]
 impl KeyStore for SqliteStore {
     async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
              WHERE tenant_id = ? ORDER BY version",
         )
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
@@ -66,13 +64,12 @@ impl KeyStore for SqliteStore {
             .bind(change.integration_id.to_string())
             .bind(&change.old)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
+            .await?
             .rows_affected();
             if updated != 1 {
                 return Err(StoreError::Stale);
             }
         }
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 }

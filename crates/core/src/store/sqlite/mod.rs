@@ -21,6 +21,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::error::DatabaseError;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -51,50 +52,48 @@ fn parse_uuid(text: &str) -> StoreResult<Uuid> {
         .map_err(|_| StoreError::Database(format!("unexpected stored id {text:?}")))
 }
 
-fn map_err(err: sqlx::Error) -> StoreError {
-    match &err {
-        sqlx::Error::Database(db) => {
-            if db.is_unique_violation() {
-                // SQLite names the columns, not the index.
-                let message = db.message();
-                return if message.contains("integrations.external_id") {
-                    StoreError::Conflict(Constraint::PancakeShopPerTenant)
-                } else if message.contains("integrations.tenant_id") {
-                    StoreError::Conflict(Constraint::OneMetaAdsPerTenant)
-                } else if message.contains("users.") || message.contains("index 'users_email") {
-                    StoreError::Conflict(Constraint::UserEmail)
-                } else if message.contains("tenant_keys.") {
-                    StoreError::Conflict(Constraint::TenantKeyVersion)
-                } else {
-                    StoreError::Database(message.to_owned())
-                };
-            }
-            if db.message().contains("spend_assignments_shares_add_up") {
-                return StoreError::Conflict(Constraint::SpendShares);
-            }
-            // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds the
-            // file; the user should retry, not read about an internal error.
-            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) {
-                return StoreError::Unavailable(db.message().to_owned());
-            }
-            StoreError::Database(db.message().to_owned())
-        }
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
-            StoreError::Unavailable(err.to_string())
-        }
-        _ => StoreError::Database(err.to_string()),
+/// Rows and staging (`rows.rs`, `sync.rs`) still name the conversion; everywhere else `?`
+/// applies it through `From<sqlx::Error>`.
+pub(super) fn map_err(err: sqlx::Error) -> StoreError {
+    err.into()
+}
+
+/// SQLite's rules for a database error (called by `From<sqlx::Error> for StoreError` once it has
+/// recognised the error as SQLite's): SQLite names the columns, not the index.
+pub(in crate::store) fn database_error(db: &dyn DatabaseError) -> StoreError {
+    if db.is_unique_violation() {
+        let message = db.message();
+        return if message.contains("integrations.external_id") {
+            StoreError::Conflict(Constraint::PancakeShopPerTenant)
+        } else if message.contains("integrations.tenant_id") {
+            StoreError::Conflict(Constraint::OneMetaAdsPerTenant)
+        } else if message.contains("users.") || message.contains("index 'users_email") {
+            StoreError::Conflict(Constraint::UserEmail)
+        } else if message.contains("tenant_keys.") {
+            StoreError::Conflict(Constraint::TenantKeyVersion)
+        } else {
+            StoreError::Database(message.to_owned())
+        };
     }
+    if db.message().contains("spend_assignments_shares_add_up") {
+        return StoreError::Conflict(Constraint::SpendShares);
+    }
+    // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds the file; the
+    // user should retry, not read about an internal error.
+    if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) {
+        return StoreError::Unavailable(db.message().to_owned());
+    }
+    StoreError::Database(db.message().to_owned())
 }
 
 /// Takes the next global row version; as the first statement of a transaction it also takes
 /// the write lock.
 async fn next_row_version(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<i64> {
-    sqlx::query_scalar(
+    Ok(sqlx::query_scalar(
         "UPDATE row_version_counter SET value = value + 1 WHERE id = 1 RETURNING value",
     )
     .fetch_one(&mut **tx)
-    .await
-    .map_err(map_err)
+    .await?)
 }
 
 impl SqliteStore {
@@ -128,7 +127,7 @@ impl SqliteStore {
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.pool.begin().await.map_err(map_err)
+        Ok(self.pool.begin().await?)
     }
 }
 

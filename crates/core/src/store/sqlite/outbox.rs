@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{map_err, next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{OutboxEntry, StoreResult};
 
@@ -16,7 +16,7 @@ impl SqliteStore {
         base_version: i64,
         queued_at: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "INSERT INTO outbox (tenant_id, integration_id, integration_name, change, \
              base_version, queued_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
         )
@@ -27,29 +27,26 @@ impl SqliteStore {
         .bind(base_version)
         .bind(ts(queued_at))
         .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     /// The outbox in the order it must be applied; all tenants when `tenant` is `None`.
     pub async fn outbox(&self, tenant: Option<TenantId>) -> StoreResult<Vec<OutboxEntry>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT seq, tenant_id, integration_id, integration_name, change, base_version, \
              state = 'CONFLICT' AS conflict, queued_at FROM outbox \
              WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY seq",
         )
         .bind(tenant.map(|t| t.to_string()))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     pub async fn outbox_mark_conflict(&self, seq: i64) -> StoreResult<()> {
         sqlx::query("UPDATE outbox SET state = 'CONFLICT' WHERE seq = ?")
             .bind(seq)
             .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -67,8 +64,7 @@ impl SqliteStore {
         sqlx::query("DELETE FROM outbox WHERE seq = ?")
             .bind(entry.seq)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         if let Some(version) = applied_as {
             sqlx::query(
                 "UPDATE outbox SET base_version = ? WHERE tenant_id = ? AND integration_id = ? \
@@ -80,9 +76,8 @@ impl SqliteStore {
             .bind(entry.base_version)
             .bind(entry.seq)
             .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{map_err, ts, SqliteStore};
+use super::{ts, SqliteStore};
 use crate::domain::TenantId;
 use crate::store::{
     counted_status_sql, shares_json, split_insights_sql, AdRecord, AggregateKey, Dialect,
@@ -32,14 +32,13 @@ impl ReportStore for SqliteStore {
              GROUP BY 1, 2",
             counted_status_sql()
         );
-        sqlx::query_as(&sql)
+        Ok(sqlx::query_as(&sql)
             .bind(tenant.to_string())
             .bind(ts(filter.days.start))
             .bind(ts(filter.days.end))
             .bind(filter.store.map(|id| id.to_string()))
             .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)
+            .await?)
     }
 
     async fn report_insights(
@@ -63,13 +62,12 @@ impl ReportStore for SqliteStore {
              WHERE tenant_id = ? AND day BETWEEN ? AND ? \
              GROUP BY 1, 2"
         );
-        sqlx::query_as(&sql)
+        Ok(sqlx::query_as(&sql)
             .bind(tenant.to_string())
             .bind(from.format("%Y-%m-%d").to_string())
             .bind(to.format("%Y-%m-%d").to_string())
             .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)
+            .await?)
     }
 
     async fn report_split_insights(
@@ -81,25 +79,23 @@ impl ReportStore for SqliteStore {
         shares: &[SpendShare],
         owner: Option<&str>,
     ) -> StoreResult<Vec<OwnedInsightAggregate>> {
-        sqlx::query_as(&split_insights_sql(Dialect::Sqlite, key))
+        Ok(sqlx::query_as(&split_insights_sql(Dialect::Sqlite, key))
             .bind(tenant.to_string())
             .bind(from.format("%Y-%m-%d").to_string())
             .bind(to.format("%Y-%m-%d").to_string())
             .bind(shares_json(shares))
             .bind(owner)
             .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)
+            .await?)
     }
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name FROM meta_ads \
              WHERE tenant_id = ?",
         )
         .bind(tenant.to_string())
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 }
