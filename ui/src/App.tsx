@@ -4,7 +4,7 @@
 
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
-import { backend, toBackendError } from './backend';
+import { backend, listenUntilStopped, toBackendError } from './backend';
 import { useAlertCount } from './pages/alerts/useAlertCount';
 import { AuthScreen, WelcomeCard } from './components/AuthScreen';
 import { ConnectivityBanner } from './components/ConnectivityBanner';
@@ -212,18 +212,7 @@ function SignedIn({
   const toList = useCallback(() => setPage({ page: 'list' }), []);
 
   // The tray's alerts line opens the window on the Alerts page.
-  useEffect(() => {
-    let stop: (() => void) | null = null;
-    let gone = false;
-    void backend.onOpenAlerts(() => setPage({ page: 'alerts' })).then((unsubscribe) => {
-      if (gone) unsubscribe();
-      else stop = unsubscribe;
-    });
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, []);
+  useEffect(() => listenUntilStopped(backend.onOpenAlerts, () => setPage({ page: 'alerts' })), []);
 
   // Each page starts at the top, like a new window would.
   useEffect(() => {

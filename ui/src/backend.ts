@@ -236,4 +236,25 @@ async function listenTo<T>(event: string, handler: (payload: T) => void): Promis
   }
 }
 
+/**
+ * Listens through one of the `on…` subscriptions above until the returned function is called:
+ * an effect's cleanup, which may come before the listener is in place (it is then removed as
+ * soon as it is).
+ */
+export function listenUntilStopped<Handler>(
+  subscribe: (handler: Handler) => Promise<() => void>,
+  handler: Handler,
+): () => void {
+  let stopped = false;
+  let unlisten: () => void = () => undefined;
+  void subscribe(handler).then((stop) => {
+    if (stopped) stop();
+    else unlisten = stop;
+  });
+  return () => {
+    stopped = true;
+    unlisten();
+  };
+}
+
 export type Backend = typeof backend;

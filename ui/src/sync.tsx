@@ -16,7 +16,7 @@ import {
   type ReactNode,
 } from 'react';
 
-import { backend } from './backend';
+import { backend, listenUntilStopped } from './backend';
 import { useToast } from './components/Toasts';
 import { useConnectivity } from './connectivity';
 import { usePreferences } from './i18n';
@@ -204,18 +204,7 @@ export function SyncProvider({
   });
 
   // The core's progress events make the next poll happen now rather than on the timer.
-  useEffect(() => {
-    let stopped = false;
-    let unlisten: () => void = () => undefined;
-    void backend.onSyncProgress(pollNow).then((stop) => {
-      if (stopped) stop();
-      else unlisten = stop;
-    });
-    return () => {
-      stopped = true;
-      unlisten();
-    };
-  }, [pollNow]);
+  useEffect(() => listenUntilStopped(backend.onSyncProgress, pollNow), [pollNow]);
 
   const refused = useCallback(
     (err: unknown) => {

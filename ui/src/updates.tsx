@@ -5,7 +5,7 @@
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
-import { backend, toBackendError, type BackendError } from './backend';
+import { backend, listenUntilStopped, toBackendError, type BackendError } from './backend';
 import type { AvailableUpdate, DownloadProgress } from './types';
 
 export type UpdatePhase =
@@ -59,11 +59,7 @@ export function UpdatesProvider({ children }: { children: ReactNode }) {
     };
     // The check at start may have answered before this window listened.
     backend.availableUpdate().then(offered, () => undefined);
-    let unlisten: () => void = () => undefined;
-    void backend.onUpdateAvailable(offered).then((stop) => {
-      if (stopped) stop();
-      else unlisten = stop;
-    });
+    const unlisten = listenUntilStopped(backend.onUpdateAvailable, offered);
     return () => {
       stopped = true;
       unlisten();

@@ -151,24 +151,12 @@ function SignInForm({ onSignedIn, lastEmail }: { onSignedIn: Props['onSignedIn']
   };
   return (
     <form onSubmit={onSubmit} aria-label={t('auth.signIn')} className="flex flex-col gap-4">
-      <Field
-        label={t('auth.email')}
-        name="email"
-        type="email"
-        autoComplete="username"
-        required
-        value={email}
-        onChange={setEmail}
-      />
-      <Field
-        label={t('auth.password')}
-        name="password"
-        type="password"
-        autoComplete="current-password"
-        required
-        autoFocus={Boolean(lastEmail)}
-        value={password}
-        onChange={setPassword}
+      <AccountFields
+        email={email}
+        onEmail={setEmail}
+        password={password}
+        onPassword={setPassword}
+        autoFocusPassword={Boolean(lastEmail)}
       />
       {error && <ErrorAlert error={error} />}
       <button type="submit" className="btn btn-primary w-full py-2" disabled={pending}>
@@ -199,6 +187,34 @@ function SignUpForm({ onSignedIn }: { onSignedIn: Props['onSignedIn'] }) {
         onChange={setTenantName}
         hint={t('auth.workspaceNameHint')}
       />
+      <AccountFields email={email} onEmail={setEmail} password={password} onPassword={setPassword} isNew />
+      {error && <ErrorAlert error={error} />}
+      <button type="submit" className="btn btn-primary w-full py-2" disabled={pending}>
+        {pending ? t('auth.signingUp') : t('auth.signUp')}
+      </button>
+    </form>
+  );
+}
+
+/** An account's email and password: the ones to sign in with, or (`isNew`) the new account's. */
+function AccountFields({
+  email,
+  onEmail,
+  password,
+  onPassword,
+  isNew = false,
+  autoFocusPassword,
+}: {
+  email: string;
+  onEmail: (email: string) => void;
+  password: string;
+  onPassword: (password: string) => void;
+  isNew?: boolean;
+  autoFocusPassword?: boolean;
+}) {
+  const t = useT();
+  return (
+    <>
       <Field
         label={t('auth.email')}
         name="email"
@@ -206,23 +222,20 @@ function SignUpForm({ onSignedIn }: { onSignedIn: Props['onSignedIn'] }) {
         autoComplete="username"
         required
         value={email}
-        onChange={setEmail}
+        onChange={onEmail}
       />
       <Field
         label={t('auth.password')}
         name="password"
         type="password"
-        autoComplete="new-password"
+        autoComplete={isNew ? 'new-password' : 'current-password'}
         required
-        minLength={8}
+        autoFocus={autoFocusPassword}
+        minLength={isNew ? 8 : undefined}
         value={password}
-        onChange={setPassword}
-        hint={t('auth.passwordHint')}
+        onChange={onPassword}
+        hint={isNew ? t('auth.passwordHint') : undefined}
       />
-      {error && <ErrorAlert error={error} />}
-      <button type="submit" className="btn btn-primary w-full py-2" disabled={pending}>
-        {pending ? t('auth.signingUp') : t('auth.signUp')}
-      </button>
-    </form>
+    </>
   );
 }

@@ -13,6 +13,7 @@ import type { AdAccountChoice, ConnectOutcome, ErrorPayload, Integration, Provid
 import { Avatar } from './Avatar';
 import { ErrorAlert } from './ErrorAlert';
 import { Field } from './Field';
+import { BackToList } from './PageHeader';
 import { useToast } from './Toasts';
 
 type Choices = { kind: 'shops'; shops: ShopChoice[] } | { kind: 'accounts'; accounts: AdAccountChoice[] };
@@ -82,9 +83,7 @@ export function ConnectWizard({ provider, onDone, onCancel }: Props) {
   return (
     <div className="mx-auto flex w-full max-w-2xl flex-col gap-5">
       <div>
-        <button type="button" className="btn btn-ghost btn-sm -ml-2" onClick={onCancel}>
-          <span aria-hidden="true">←</span> {t('list.title')}
-        </button>
+        <BackToList onClick={onCancel} />
         <h1 className="m-0 mt-2 text-2xl">{isMeta ? t('wizard.titleMeta') : t('wizard.titlePancake')}</h1>
         <ol className="m-0 mt-3 flex list-none items-center gap-2 p-0 text-sm" aria-label={t('wizard.stepOf', { step, total: 2 })}>
           {[t('wizard.stepCredentials'), t('wizard.stepChoose')].map((label, index) => (

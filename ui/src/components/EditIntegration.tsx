@@ -4,7 +4,7 @@
 //! and description can change (the core queues them); the secret and the shop / ad account id
 //! need the server and are disabled.
 
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 
 import { backend } from '../backend';
 import { useConnectivity, useDataChanged } from '../connectivity';
@@ -13,6 +13,7 @@ import { useBackendError } from '../session';
 import type { ErrorPayload, Integration, IntegrationPatch } from '../types';
 import { ErrorAlert } from './ErrorAlert';
 import { Field } from './Field';
+import { BackToList } from './PageHeader';
 import { RealtimeOrdersSection } from './RealtimeOrders';
 import { StatusBadge } from './StatusBadge';
 import { useToast } from './Toasts';
@@ -107,11 +108,7 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
     );
   });
 
-  const back = (
-    <button type="button" className="btn btn-ghost btn-sm -ml-2" onClick={onCancel}>
-      <span aria-hidden="true">←</span> {t('list.title')}
-    </button>
-  );
+  const back = <BackToList onClick={onCancel} />;
 
   if (loadError) {
     return (
@@ -180,13 +177,7 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
           </p>
         )}
 
-        <fieldset
-          className="m-0 flex flex-col gap-3 rounded-xl border border-line p-4 disabled:opacity-60"
-          disabled={offline}
-          title={offline ? t('connectivity.needsServer') : undefined}
-          aria-describedby={offline ? 'edit-offline' : undefined}
-        >
-          <legend className="px-1 text-sm font-semibold">{t('edit.credentials')}</legend>
+        <ServerFieldset legend={t('edit.credentials')} offline={offline}>
           <p className="m-0 flex items-center gap-2 text-sm">
             <span className="text-muted">{isMeta ? t('edit.currentAccessToken') : t('edit.currentApiKey')}:</span>
             <code className="rounded bg-subtle px-2 py-0.5 font-mono" data-testid="credentials-hint">
@@ -202,15 +193,9 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
             value={form.secret}
             onChange={set('secret')}
           />
-        </fieldset>
+        </ServerFieldset>
 
-        <fieldset
-          className="m-0 flex flex-col gap-3 rounded-xl border border-line p-4 disabled:opacity-60"
-          disabled={offline}
-          title={offline ? t('connectivity.needsServer') : undefined}
-          aria-describedby={offline ? 'edit-offline' : undefined}
-        >
-          <legend className="px-1 text-sm font-semibold">{t('edit.config')}</legend>
+        <ServerFieldset legend={t('edit.config')} offline={offline}>
           <Field
             label={isMeta ? t('edit.adAccountId') : t('edit.shopId')}
             required
@@ -218,7 +203,7 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
             value={form.configId}
             onChange={set('configId')}
           />
-        </fieldset>
+        </ServerFieldset>
 
         {error &&
           (error.code === 'STALE_EDIT' ? (
@@ -242,5 +227,21 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
       </form>
       {integration.provider === 'PANCAKE_POS' && <RealtimeOrdersSection integration={integration} />}
     </div>
+  );
+}
+
+/** A part of the form only the server can change: disabled while offline, saying why (`edit-offline`). */
+function ServerFieldset({ legend, offline, children }: { legend: string; offline: boolean; children: ReactNode }) {
+  const t = useT();
+  return (
+    <fieldset
+      className="m-0 flex flex-col gap-3 rounded-xl border border-line p-4 disabled:opacity-60"
+      disabled={offline}
+      title={offline ? t('connectivity.needsServer') : undefined}
+      aria-describedby={offline ? 'edit-offline' : undefined}
+    >
+      <legend className="px-1 text-sm font-semibold">{legend}</legend>
+      {children}
+    </fieldset>
   );
 }

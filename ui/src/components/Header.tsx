@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+
 import { useT } from '../i18n';
 import type { Account } from '../types';
 import { Logo } from './AuthScreen';
@@ -42,37 +44,17 @@ export function Header({
           </span>
         </button>
         <nav aria-label={t('nav.label')} className="ml-4 flex items-center gap-1">
-          <button
-            type="button"
-            className="nav-link"
-            aria-current={current === 'integrations' ? 'page' : undefined}
-            onClick={onHome}
-          >
+          <NavLink page="integrations" current={current} onClick={onHome}>
             {t('nav.integrations')}
-          </button>
-          <button
-            type="button"
-            className="nav-link"
-            aria-current={current === 'analytics' ? 'page' : undefined}
-            onClick={onAnalytics}
-          >
+          </NavLink>
+          <NavLink page="analytics" current={current} onClick={onAnalytics}>
             {t('nav.analytics')}
-          </button>
-          <button
-            type="button"
-            className="nav-link"
-            aria-current={current === 'campaigns' ? 'page' : undefined}
-            onClick={onCampaigns}
-          >
+          </NavLink>
+          <NavLink page="campaigns" current={current} onClick={onCampaigns}>
             {t('nav.campaigns')}
-          </button>
+          </NavLink>
           {onAlerts && (
-            <button
-              type="button"
-              className="nav-link"
-              aria-current={current === 'alerts' ? 'page' : undefined}
-              onClick={onAlerts}
-            >
+            <NavLink page="alerts" current={current} onClick={onAlerts}>
               {t('nav.alerts')}
               {alertCount > 0 && (
                 <span
@@ -83,7 +65,7 @@ export function Header({
                   {alertCount}
                 </span>
               )}
-            </button>
+            </NavLink>
           )}
         </nav>
         <div className="ml-auto flex items-center gap-2">
@@ -99,5 +81,24 @@ export function Header({
         </div>
       </div>
     </header>
+  );
+}
+
+/** One of the header's pages, marked as the current page when it is shown. */
+function NavLink({
+  page,
+  current,
+  onClick,
+  children,
+}: {
+  page: Section;
+  current: Section;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button type="button" className="nav-link" aria-current={current === page ? 'page' : undefined} onClick={onClick}>
+      {children}
+    </button>
   );
 }

@@ -2,6 +2,8 @@
 
 import type { ReactNode } from 'react';
 
+import { useT } from '../i18n';
+
 export function PageHeader({
   title,
   lead,
@@ -22,5 +24,15 @@ export function PageHeader({
       </div>
       {children}
     </div>
+  );
+}
+
+/** The way back to the integrations list, above the title of a page opened from it. */
+export function BackToList({ onClick }: { onClick: () => void }) {
+  const t = useT();
+  return (
+    <button type="button" className="btn btn-ghost btn-sm -ml-2" onClick={onClick}>
+      <span aria-hidden="true">←</span> {t('list.title')}
+    </button>
   );
 }

@@ -6,7 +6,7 @@
 //! workspace's alert thresholds too, except that offline the core queues them on this computer
 //! and sends them when the server is back.
 
-import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 
 import { backend, toBackendError, type BackendError } from '../backend';
 import { useConnectivity } from '../connectivity';
@@ -14,8 +14,9 @@ import { usePreferences, type MessageKey } from '../i18n';
 import { useBackendError, useSession } from '../session';
 import type { AlertSettings, AppStatus, JoinedWorkspace, Language, Preferences, Theme } from '../types';
 import { AboutSection, StartAtLogin } from './AboutSection';
-import { Dialog } from './Dialog';
+import { ConfirmDialog } from './ConfirmDialog';
 import { ErrorAlert } from './ErrorAlert';
+import { BackToList } from './PageHeader';
 import { useToast } from './Toasts';
 
 /** Where most workspaces are: shown first, so Vietnam's zone is never hunted for. */
@@ -219,20 +220,18 @@ function WorkspaceSettings() {
             aria-busy={saving !== null || undefined}
             onChange={(event) => void change(event.target.value)}
           >
-            <optgroup label={t('settings.timeZoneCommon')}>
-              {common.map((zone) => (
-                <option key={zone} value={zone}>
-                  {zoneLabel(zone)}
-                </option>
-              ))}
-            </optgroup>
-            <optgroup label={t('settings.timeZoneAll')}>
-              {all.map((zone) => (
-                <option key={zone} value={zone}>
-                  {zoneLabel(zone)}
-                </option>
-              ))}
-            </optgroup>
+            {[
+              { label: t('settings.timeZoneCommon'), zones: common },
+              { label: t('settings.timeZoneAll'), zones: all },
+            ].map((group) => (
+              <optgroup key={group.label} label={group.label}>
+                {group.zones.map((zone) => (
+                  <option key={zone} value={zone}>
+                    {zoneLabel(zone)}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
           </select>
           {saving !== null && (
             <span role="status" className="text-sm text-muted">
@@ -264,7 +263,6 @@ function JoinedWorkspaceSettings({ workspace, onLeft }: { workspace: JoinedWorks
   const [asking, setAsking] = useState(false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<BackendError | null>(null);
-  const cancel = useRef<HTMLButtonElement>(null);
 
   const leave = async () => {
     setPending(true);
@@ -302,24 +300,15 @@ function JoinedWorkspaceSettings({ workspace, onLeft }: { workspace: JoinedWorks
       </div>
       {error && <ErrorAlert error={error} message={t('settings.leaveFailed', { message: error.message })} />}
       {asking && (
-        <Dialog title={t('settings.leaveTitle')} onClose={() => setAsking(false)} initialFocus={cancel} role="alertdialog">
-          {({ descriptionId }) => (
-            <>
-              <div id={descriptionId}>
-                <p className="m-0 font-medium">{t('settings.leaveConfirm', { name: workspace.workspaceName })}</p>
-                <p className="m-0 mt-1 text-sm text-muted">{t('settings.leaveDetail')}</p>
-              </div>
-              <div className="mt-6 flex justify-end gap-2">
-                <button ref={cancel} type="button" className="btn" onClick={() => setAsking(false)}>
-                  {t('common.cancel')}
-                </button>
-                <button type="button" className="btn btn-danger" disabled={pending} onClick={() => void leave()}>
-                  {pending ? t('settings.leaving') : t('settings.leave')}
-                </button>
-              </div>
-            </>
-          )}
-        </Dialog>
+        <ConfirmDialog
+          title={t('settings.leaveTitle')}
+          question={t('settings.leaveConfirm', { name: workspace.workspaceName })}
+          detail={t('settings.leaveDetail')}
+          action={pending ? t('settings.leaving') : t('settings.leave')}
+          pending={pending}
+          onCancel={() => setAsking(false)}
+          onConfirm={() => void leave()}
+        />
       )}
     </div>
   );
@@ -451,9 +440,7 @@ export function SettingsPage({
   return (
     <div className="mx-auto flex w-full max-w-2xl flex-col gap-5">
       <div>
-        <button type="button" className="btn btn-ghost btn-sm -ml-2" onClick={onBack}>
-          <span aria-hidden="true">←</span> {t('list.title')}
-        </button>
+        <BackToList onClick={onBack} />
         <h1 className="m-0 mt-2 text-2xl">{t('settings.title')}</h1>
       </div>
       <SettingsSection title={t('settings.computer')} lead={t('settings.lead')}>

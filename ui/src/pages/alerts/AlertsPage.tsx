@@ -5,7 +5,7 @@
 
 import { useCallback, useEffect, useState } from 'react';
 
-import { backend } from '../../backend';
+import { backend, listenUntilStopped } from '../../backend';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useToast } from '../../components/Toasts';
 import { useDataChanged } from '../../connectivity';
@@ -138,18 +138,7 @@ export function AlertsPage({ onOpenReport }: { onOpenReport: (link: ReportLink) 
   useEffect(fetchAlerts, [fetchAlerts]);
   useDataChanged(fetchAlerts);
   useSyncFinished(fetchAlerts);
-  useEffect(() => {
-    let stop: (() => void) | null = null;
-    let gone = false;
-    void backend.onAlertsChanged(fetchAlerts).then((unsubscribe) => {
-      if (gone) unsubscribe();
-      else stop = unsubscribe;
-    });
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, [fetchAlerts]);
+  useEffect(() => listenUntilStopped(backend.onAlertsChanged, fetchAlerts), [fetchAlerts]);
 
   const dismiss = async (alert: Alert) => {
     setDismissing(alert.id);

@@ -5,7 +5,7 @@
 
 import { useCallback, useEffect, useState } from 'react';
 
-import { backend } from '../../backend';
+import { backend, listenUntilStopped } from '../../backend';
 import { useDataChanged } from '../../connectivity';
 import { useSyncFinished } from '../../sync';
 
@@ -32,17 +32,6 @@ export function useAlertCount(): number {
     changedHere.addEventListener('changed', refresh);
     return () => changedHere.removeEventListener('changed', refresh);
   }, [refresh]);
-  useEffect(() => {
-    let stop: (() => void) | null = null;
-    let gone = false;
-    void backend.onAlertsChanged(refresh).then((unsubscribe) => {
-      if (gone) unsubscribe();
-      else stop = unsubscribe;
-    });
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, [refresh]);
+  useEffect(() => listenUntilStopped(backend.onAlertsChanged, refresh), [refresh]);
   return count;
 }

@@ -1,6 +1,7 @@
 //! What the report covers: the range (a preset or two days), the store, and the time zone its
 //! days are counted in.
 
+import { StoreOptions } from '../../components/StoreOptions';
 import { usePreferences, type MessageKey } from '../../i18n';
 import type { Integration } from '../../types';
 import { PRESETS, type Preset, type Range } from './analytics';
@@ -57,12 +58,7 @@ export function Filters({
       <div className="field min-w-[13rem]">
         <label htmlFor="analytics-store">{t('analytics.store')}</label>
         <select id="analytics-store" className="input" value={store} onChange={(event) => onStore(event.target.value)}>
-          <option value="">{t('analytics.allStores')}</option>
-          {stores.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
+          <StoreOptions empty={t('analytics.allStores')} stores={stores} />
         </select>
       </div>
       <p className="m-0 ml-auto self-end pb-2 text-xs text-muted" data-testid="analytics-time-zone">

@@ -4,6 +4,7 @@
 
 import { useId, useState } from 'react';
 
+import { StoreOptions } from '../../components/StoreOptions';
 import { usePreferences } from '../../i18n';
 import type { AssignmentChoice, Integration } from '../../types';
 import { draftChoice, draftProblem, draftTotal, evenDrafts, type ShareDraft } from './campaigns';
@@ -90,12 +91,7 @@ export function ShareEditor({
                       value={draft.store}
                       onChange={(event) => update(index, { store: event.target.value })}
                     >
-                      <option value="">{t('campaigns.editor.choose')}</option>
-                      {stores.map((s) => (
-                        <option key={s.id} value={s.id}>
-                          {s.name}
-                        </option>
-                      ))}
+                      <StoreOptions empty={t('campaigns.editor.choose')} stores={stores} />
                     </select>
                   </div>
                   <div className="field w-32">
