@@ -2,82 +2,25 @@
 //! Pancake client against the fake Pancake server. Secrets go in on stdin only and never come
 //! back out on stdout or stderr.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{
+    create_workspace_args, drop_shared_database, fresh_shared_database, own_postgres, Cli, MASTER,
+    PASSWORD,
+};
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeHandle};
 
-#[path = "../../core/tests/common/own_postgres.rs"]
-mod own_postgres;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use sqlx::Connection;
 
-const PASSWORD: &str = "mật khẩu 123";
 const SECRET_KEY: &str = "one-shop:SECRET-KEY-DO-NOT-LEAK-1234";
 const REJECTED_KEY: &str = "rejected:SECRET-KEY-DO-NOT-LEAK-5678";
 
-struct Cli {
-    data_dir: tempfile::TempDir,
-    envs: Vec<(String, String)>,
-    transcript: std::cell::RefCell<String>,
-}
-
 impl Cli {
-    fn new(envs: Vec<(String, String)>) -> Self {
-        Self {
-            data_dir: tempfile::tempdir().unwrap(),
-            envs,
-            transcript: Default::default(),
-        }
-    }
-
-    /// The binary with this test's environment only (data dir, no keychain, the envs given).
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_integrations"));
-        command
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("INTEGRATIONS_DATA_DIR", self.data_dir.path())
-            .env("INTEGRATIONS_NO_KEYCHAIN", "1");
-        for (key, value) in &self.envs {
-            command.env(key, value);
-        }
-        command
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut command = self.command(args);
-        command
-            .env("INTEGRATIONS_LOG", "debug")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap();
-        {
-            let mut input = child.stdin.take().unwrap();
-            if let Some(text) = stdin {
-                writeln!(input, "{text}").unwrap();
-            }
-        }
-        let output = child.wait_with_output().unwrap();
-        let mut transcript = self.transcript.borrow_mut();
-        transcript.push_str(&String::from_utf8_lossy(&output.stdout));
-        transcript.push_str(&String::from_utf8_lossy(&output.stderr));
-        output
-    }
-
-    fn ok_json(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        let output = self.run(args, stdin);
-        assert!(
-            output.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    }
-
     fn fails(&self, args: &[&str], stdin: Option<&str>, exit: i32, code: &str) -> Value {
         let output = self.run(args, stdin);
         assert_eq!(
@@ -505,39 +448,22 @@ async fn renamed_subcommands_answer_to_the_operation_name_and_to_the_old_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_create_and_test_flow_works_on_shared_postgresql() {
     let (mut envs, _pancake, _meta) = fake_envs().await;
-    let admin_url =
-        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
-    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    envs.push(("DATABASE_URL".into(), format!("{base}/{name}")));
-    envs.push((
-        "INTEGRATIONS_MASTER_KEY".into(),
-        "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
-    ));
+    let (url, name) = fresh_shared_database().await;
+    envs.push(("DATABASE_URL".into(), url));
+    envs.push(("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()));
     full_flow(Cli::new(envs)).await;
+    drop_shared_database(&name).await;
 }
 
 #[test]
 fn an_unreachable_database_means_offline_with_its_own_exit_code() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = own_postgres::free_port();
     let cli = Cli::new(vec![
         (
             "DATABASE_URL".into(),
             format!("postgres://u:SECRET-KEY-DO-NOT-LEAK@127.0.0.1:{port}/db"),
         ),
-        (
-            "INTEGRATIONS_MASTER_KEY".into(),
-            "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
-        ),
+        ("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()),
     ]);
     let status = cli.ok_json(&["--json", "connectivity-status"], None);
     assert_eq!(status["connection"], "OFFLINE");
@@ -559,10 +485,7 @@ async fn offline_the_cli_reads_the_mirror_queues_edits_and_applies_them_when_the
     let pg = own_postgres::OwnPostgres::start().await;
     let (mut envs, _pancake, _meta) = fake_envs().await;
     envs.push(("DATABASE_URL".into(), pg.url()));
-    envs.push((
-        "INTEGRATIONS_MASTER_KEY".into(),
-        "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
-    ));
+    envs.push(("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()));
     let cli = Cli::new(envs);
     cli.sign_up();
     let created = cli.ok_json(
@@ -771,11 +694,7 @@ async fn create_without_an_id_discovers_names_and_asks_when_there_are_several() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_pancake_is_a_provider_error_not_a_crash() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = own_postgres::free_port();
     let cli = Cli::new(vec![(
         "PANCAKE_POS_BASE_URL".into(),
         format!("http://127.0.0.1:{port}/api/v1"),
@@ -895,24 +814,12 @@ async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
     };
     let pancake = start_pancake(config.clone()).await.unwrap();
     let meta = start_meta(config).await.unwrap();
-    let admin_url =
-        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
-    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
+    let (url, _) = fresh_shared_database().await;
     let cli = Cli::new(vec![
         ("PANCAKE_POS_BASE_URL".into(), pancake.base_url.clone()),
         ("META_GRAPH_BASE_URL".into(), meta.base_url.clone()),
         ("DATABASE_URL".into(), url.clone()),
-        (
-            "INTEGRATIONS_MASTER_KEY".into(),
-            "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=".into(),
-        ),
+        ("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()),
         ("INTEGRATIONS_SYNC_BACKFILL_DAYS".into(), "14".into()),
     ]);
     let account = cli.sign_up();
@@ -1360,73 +1267,10 @@ async fn report_prints_the_table_the_json_and_the_csv() {
     cli.assert_no_secret_leaked();
 }
 
-/// A fresh database on the test server, its owner URL, and a cleanup that drops it and the roles
-/// `admin init` made for it (role names start with the database's name).
-async fn fresh_shared_database() -> (String, String) {
-    let admin_url =
-        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
-    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    (format!("{base}/{name}"), name)
-}
-
-/// DROP DATABASE … WITH (FORCE) ends the sessions on it, but refuses while one of them is still
-/// starting or exiting (it has no role yet, or no longer): such a session is gone within moments,
-/// so the drop is tried again until it is.
-async fn drop_database_when_free(admin: &mut sqlx::PgConnection, name: &str) {
-    for attempt in 0.. {
-        match sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut *admin)
-            .await
-        {
-            Ok(_) => return,
-            Err(err)
-                if attempt < 100
-                    && err
-                        .as_database_error()
-                        .and_then(|db| db.code())
-                        .is_some_and(|code| code == "42501" || code == "55006") =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            Err(err) => panic!("dropping database {name}: {err}"),
-        }
-    }
-}
-
-async fn drop_shared_database(name: &str) {
-    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    drop_database_when_free(&mut admin, name).await;
-    let roles: Vec<String> = sqlx::query_scalar(
-        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1 || '\\_%' \
-         ORDER BY rolname LIKE '%\\_w\\_%' DESC",
-    )
-    .bind(name)
-    .fetch_all(&mut admin)
-    .await
-    .unwrap();
-    for role in roles {
-        sqlx::query(&format!("DROP ROLE \"{role}\""))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_makes_workspaces_whose_code_is_the_last_line_and_rotates_them() {
     let (url, name) = fresh_shared_database().await;
-    let master = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
-    let cli = Cli::new(vec![
-        ("DATABASE_URL".into(), url.clone()),
-        ("INTEGRATIONS_MASTER_KEY".into(), master.into()),
-    ]);
+    let cli = Cli::operator(Vec::new(), &url);
     // Without the master key: a configuration error, nothing done.
     let keyless = Cli::new(vec![("DATABASE_URL".into(), url.clone())]);
     keyless.fails(&["admin", "init"], None, 8, "CONFIGURATION");
@@ -1436,14 +1280,7 @@ async fn the_operator_makes_workspaces_whose_code_is_the_last_line_and_rotates_t
     assert!(server_url.contains(&format!("{name}_server")), "{init}");
 
     let output = cli.run(
-        &[
-            "admin",
-            "create-workspace",
-            "--name",
-            "Shop thời trang",
-            "--owner-email",
-            "chu@shop.vn",
-        ],
+        &create_workspace_args("Shop thời trang", "chu@shop.vn"),
         Some(PASSWORD),
     );
     assert!(
@@ -1461,7 +1298,7 @@ async fn the_operator_makes_workspaces_whose_code_is_the_last_line_and_rotates_t
     for secret in [
         code.as_str(),
         parsed.password.expose_secret(),
-        master,
+        MASTER,
         PASSWORD,
     ] {
         assert!(!stderr.contains(secret), "a secret reached the log");
@@ -1469,14 +1306,7 @@ async fn the_operator_makes_workspaces_whose_code_is_the_last_line_and_rotates_t
 
     // Bad input: a clear error, nothing saved.
     cli.fails(
-        &[
-            "admin",
-            "create-workspace",
-            "--name",
-            "B",
-            "--owner-email",
-            "b@shop.vn",
-        ],
+        &create_workspace_args("B", "b@shop.vn"),
         Some("short"),
         2,
         "VALIDATION",
@@ -1590,13 +1420,9 @@ async fn alerts_lists_what_a_sync_found_and_dismiss_keeps_it_in_the_history() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_unlocks_an_account_someone_else_made_wait_by_failing_its_sign_ins() {
     let (url, name) = fresh_shared_database().await;
-    let master = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
-    let operator = Cli::new(vec![
-        ("DATABASE_URL".into(), url.clone()),
-        ("INTEGRATIONS_MASTER_KEY".into(), master.into()),
-    ]);
-    operator.ok_json(&["--json", "admin", "init"], None);
-    let code = create_workspace(&operator, "Shop thời trang", "chu@shop.vn");
+    let operator = Cli::operator(Vec::new(), &url);
+    operator.admin_init();
+    let code = operator.create_workspace("Shop thời trang", "chu@shop.vn");
     let stranger = Cli::new(Vec::new());
     stranger.ok_json(&["--json", "join"], Some(&code));
     let owner = Cli::new(Vec::new());
@@ -1672,28 +1498,6 @@ async fn the_operator_unlocks_an_account_someone_else_made_wait_by_failing_its_s
     drop_shared_database(&name).await;
 }
 
-/// The code `admin create-workspace` prints on its last line.
-fn create_workspace(operator: &Cli, name: &str, email: &str) -> String {
-    let output = operator.run(
-        &[
-            "admin",
-            "create-workspace",
-            "--name",
-            name,
-            "--owner-email",
-            email,
-        ],
-        Some(PASSWORD),
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    stdout.lines().last().unwrap().to_owned()
-}
-
 /// Files `join` keeps in the data directory (the code, what it names), and the mirrors.
 fn joined_files(cli: &Cli) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(cli.data_dir.path())
@@ -1714,16 +1518,11 @@ fn joined_files(cli: &Cli) -> Vec<String> {
 async fn a_client_joins_with_a_code_works_in_its_workspace_and_leaves() {
     let (url, name) = fresh_shared_database().await;
     let (fakes, _pancake, _meta) = fake_envs().await;
-    let master = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
-    let mut operator_envs = fakes.clone();
-    operator_envs.push(("DATABASE_URL".into(), url.clone()));
-    operator_envs.push(("INTEGRATIONS_MASTER_KEY".into(), master.into()));
-    let operator = Cli::new(operator_envs);
-    let init = operator.ok_json(&["--json", "admin", "init"], None);
-    let server_url = init["serverUrl"].as_str().unwrap().to_owned();
-    let code = create_workspace(&operator, "Shop thời trang", "chu@shop.vn");
-    let other_code = create_workspace(&operator, "Bí mật B", "chu.b@bimat.vn");
-    let rotated_away = create_workspace(&operator, "Đã đổi mã", "c@doima.vn");
+    let operator = Cli::operator(fakes.clone(), &url);
+    let server_url = operator.admin_init();
+    let code = operator.create_workspace("Shop thời trang", "chu@shop.vn");
+    let other_code = operator.create_workspace("Bí mật B", "chu.b@bimat.vn");
+    let rotated_away = operator.create_workspace("Đã đổi mã", "c@doima.vn");
     operator.ok_json(
         &["--json", "admin", "rotate-workspace-access", "Đã đổi mã"],
         None,
@@ -1791,7 +1590,7 @@ async fn a_client_joins_with_a_code_works_in_its_workspace_and_leaves() {
     // The worker, on the server side, opens what the client sealed.
     let worker = Cli::new(vec![
         ("DATABASE_URL".into(), server_url.clone()),
-        ("INTEGRATIONS_MASTER_KEY".into(), master.into()),
+        ("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()),
         fakes[0].clone(),
         fakes[1].clone(),
     ]);
@@ -1873,7 +1672,7 @@ async fn a_client_joins_with_a_code_works_in_its_workspace_and_leaves() {
         &code[5..],
         &other_code[5..],
         parsed.password.expose_secret(),
-        master,
+        MASTER,
     ] {
         assert!(!transcript.contains(secret), "a secret reached the output");
     }

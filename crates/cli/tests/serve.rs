@@ -3,71 +3,20 @@
 //! on loopback. A workspace's client (joined with its code, as in `cli.rs`) makes the endpoint
 //! with `integrations webhook ID`.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::own_postgres::free_port;
+use common::{drop_shared_database, fresh_shared_database, Cli, MASTER, PASSWORD};
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use serde_json::{json, Value};
 use sqlx::Connection;
 
-const PASSWORD: &str = "mật khẩu 123";
 const PANCAKE_KEY: &str = "one-shop:SECRET-KEY-DO-NOT-LEAK-1234";
-const MASTER: &str = "q5Zs0m0gqCq8kq3c4y7k0Zc9X0c1d2e3f4a5b6c7d8E=";
 const SHOP: i64 = 6036602;
-
-/// One data directory and environment: the operator, a workspace's client or the server.
-struct Cli {
-    data_dir: tempfile::TempDir,
-    envs: Vec<(String, String)>,
-}
-
-impl Cli {
-    fn new(envs: Vec<(String, String)>) -> Self {
-        Self {
-            data_dir: tempfile::tempdir().unwrap(),
-            envs,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_integrations"));
-        command
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("INTEGRATIONS_DATA_DIR", self.data_dir.path())
-            .env("INTEGRATIONS_NO_KEYCHAIN", "1")
-            .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        command
-    }
-
-    /// Runs to the end with `stdin`; stdout, asserting success.
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(text) = stdin {
-            writeln!(child.stdin.take().unwrap(), "{text}").unwrap();
-        }
-        drop(child.stdin.take());
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        serde_json::from_str(&self.ok(args, stdin)).unwrap()
-    }
-}
 
 /// A running `integrations serve`, stopped (SIGTERM) when dropped.
 struct Server {
@@ -157,44 +106,21 @@ struct Setup {
 /// A shared server (`admin init`), a workspace joined by a client who adds a Pancake store and
 /// asks for its webhook, and the environment `serve` runs with.
 async fn setup(fake: FakeConfig) -> Setup {
-    let admin_url =
-        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
-    let database = format!("it_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {database}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let owner_url = format!("{}/{database}", admin_url.rsplit_once('/').unwrap().0);
+    let (owner_url, database) = fresh_shared_database().await;
     let pancake = start_pancake(fake.clone()).await.unwrap();
     let meta = start_meta(fake).await.unwrap();
     let fakes = vec![
         ("PANCAKE_POS_BASE_URL".to_owned(), pancake.base_url.clone()),
         ("META_GRAPH_BASE_URL".to_owned(), meta.base_url.clone()),
     ];
-    let mut operator_envs = fakes.clone();
-    operator_envs.push(("DATABASE_URL".into(), owner_url.clone()));
-    operator_envs.push(("INTEGRATIONS_MASTER_KEY".into(), MASTER.into()));
-    let operator = Cli::new(operator_envs);
-    let init = operator.json(&["--json", "admin", "init"], None);
-    let server_url = init["serverUrl"].as_str().unwrap().to_owned();
-    let created = operator.ok(
-        &[
-            "admin",
-            "create-workspace",
-            "--name",
-            "Shop thời trang",
-            "--owner-email",
-            "chu@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
-    let code = created.lines().last().unwrap().to_owned();
+    let operator = Cli::operator(fakes.clone(), &owner_url);
+    let server_url = operator.admin_init();
+    let code = operator.create_workspace("Shop thời trang", "chu@shop.vn");
 
     let client = Cli::new(fakes.clone());
     client.ok(&["join"], Some(&code));
     client.ok(&["sign-in", "--email", "chu@shop.vn"], Some(PASSWORD));
-    let store = client.json(
+    let store = client.ok_json(
         &[
             "--json",
             "create",
@@ -208,7 +134,7 @@ async fn setup(fake: FakeConfig) -> Setup {
         Some(PANCAKE_KEY),
     );
     let integration = store["id"].as_str().unwrap().to_owned();
-    let webhook = client.json(&["--json", "webhook", &integration], None);
+    let webhook = client.ok_json(&["--json", "webhook", &integration], None);
     assert_eq!(
         webhook["path"],
         format!("/webhooks/pancake/{integration}"),
@@ -249,48 +175,32 @@ async fn setup(fake: FakeConfig) -> Setup {
 impl Setup {
     /// A query as the schema owner, across workspaces.
     async fn scalar(&self, sql: &str) -> i64 {
-        let mut conn = sqlx::PgConnection::connect(&self.owner_url).await.unwrap();
-        let mut tx = conn.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.unwrap();
-        tx.commit().await.unwrap();
+        let mut conn = self.owner_connection().await;
+        let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
         conn.close().await.unwrap();
         value
     }
 
-    async fn cleanup(self) {
-        let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
-        let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-        for attempt in 0.. {
-            match sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.database
-            ))
-            .execute(&mut admin)
+    /// A connection as the schema owner that sees every workspace's rows.
+    async fn owner_connection(&self) -> sqlx::PgConnection {
+        let mut conn = sqlx::PgConnection::connect(&self.owner_url).await.unwrap();
+        sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
+            .execute(&mut conn)
             .await
-            {
-                Ok(_) => break,
-                Err(_) if attempt < 100 => tokio::time::sleep(Duration::from_millis(50)).await,
-                Err(err) => panic!("dropping {}: {err}", self.database),
-            }
+            .unwrap();
+        conn
+    }
+
+    /// Waits until `sql` counts a row; past `deadline`, fails saying what `never` happened.
+    async fn wait_for_a_row(&self, sql: &str, deadline: Instant, never: &str) {
+        while self.scalar(sql).await == 0 {
+            assert!(Instant::now() < deadline, "{never}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let roles: Vec<String> = sqlx::query_scalar(
-            "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1 || '\\_%' \
-             ORDER BY rolname LIKE '%\\_w\\_%' DESC",
-        )
-        .bind(&self.database)
-        .fetch_all(&mut admin)
-        .await
-        .unwrap();
-        for role in roles {
-            sqlx::query(&format!("DROP ROLE \"{role}\""))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-        }
+    }
+
+    async fn cleanup(self) {
+        drop_shared_database(&self.database).await;
     }
 }
 
@@ -472,19 +382,13 @@ async fn sigterm_finishes_the_request_in_flight_and_hands_back_the_sync_lease() 
     setup.client.ok(&["enable", &setup.integration], None);
     let server = Server::start(&setup.server_cli);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while setup
-        .scalar(
+    setup
+        .wait_for_a_row(
             "SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING' AND worker LIKE 'serve:%'",
+            deadline,
+            "the server never started the sync",
         )
-        .await
-        == 0
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the server never started the sync"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        .await;
 
     // Half a delivery: headers and part of the body, then the signal, then the rest.
     let body = order(2002, SHOP, "2026-03-02T10:00:00Z");
@@ -513,39 +417,31 @@ async fn sigterm_finishes_the_request_in_flight_and_hands_back_the_sync_lease() 
     let mut server = server;
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
-    assert_eq!(
-        setup
-            .scalar("SELECT count(*) FROM pancake_orders WHERE order_id = 2002")
-            .await,
-        1
-    );
-    assert_eq!(
-        setup.scalar("SELECT count(*) FROM sync_jobs WHERE claimed_by IS NOT NULL OR lease_until IS NOT NULL").await,
-        0,
-        "the lease was handed back"
-    );
-    assert_eq!(
-        setup
-            .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING'")
-            .await,
-        0
-    );
-    assert_eq!(
-        setup
-            .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'INTERRUPTED'")
-            .await,
-        1
-    );
+    for (sql, expected, what) in [
+        (
+            "SELECT count(*) FROM pancake_orders WHERE order_id = 2002",
+            1,
+            "the delivery was stored",
+        ),
+        (
+            "SELECT count(*) FROM sync_jobs WHERE claimed_by IS NOT NULL OR lease_until IS NOT NULL",
+            0,
+            "the lease was handed back",
+        ),
+        (
+            "SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING'",
+            0,
+            "no run is left running",
+        ),
+        (
+            "SELECT count(*) FROM sync_runs WHERE outcome = 'INTERRUPTED'",
+            1,
+            "the run was marked interrupted",
+        ),
+    ] {
+        assert_eq!(setup.scalar(sql).await, expected, "{what}: {sql}");
+    }
     setup.cleanup().await;
-}
-
-/// A port free right now, for a server whose public URL must be known before it starts.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The whole path: the client turns real time on (the fake Pancake records the `PUT` with the
@@ -561,6 +457,7 @@ async fn orders_posted_by_pancake_while_a_scheduled_sync_runs_are_stored_once_ea
         ..FakeConfig::default()
     })
     .await;
+    // Free right now: the server's public URL must be known before it starts.
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
     for env in &mut setup.server_cli.envs {
@@ -574,13 +471,13 @@ async fn orders_posted_by_pancake_while_a_scheduled_sync_runs_are_stored_once_ea
 
     let before = setup
         .client
-        .json(&["--json", "realtime-orders", &setup.integration], None);
+        .ok_json(&["--json", "realtime-orders", &setup.integration], None);
     assert_eq!(
         (before["available"].as_bool(), before["enabled"].as_bool()),
         (Some(true), Some(false)),
         "{before}"
     );
-    let on = setup.client.json(
+    let on = setup.client.ok_json(
         &["--json", "realtime-orders", &setup.integration, "--on"],
         None,
     );
@@ -606,30 +503,25 @@ async fn orders_posted_by_pancake_while_a_scheduled_sync_runs_are_stored_once_ea
 
     setup.client.ok(&["enable", &setup.integration], None);
     let deadline = Instant::now() + Duration::from_secs(120);
-    while setup
-        .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING'")
-        .await
-        == 0
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the server never started the sync"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    setup
+        .wait_for_a_row(
+            "SELECT count(*) FROM sync_runs WHERE outcome = 'RUNNING'",
+            deadline,
+            "the server never started the sync",
+        )
+        .await;
     let orders = setup.pancake.orders_now(PANCAKE_KEY, SHOP).unwrap();
     let statuses = setup.pancake.deliver_orders(SHOP, &orders, 8).await;
     assert_eq!(statuses.len(), orders.len());
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
     setup.pancake.handle.release_order_pages();
-    while setup
-        .scalar("SELECT count(*) FROM sync_runs WHERE outcome <> 'RUNNING'")
-        .await
-        == 0
-    {
-        assert!(Instant::now() < deadline, "the sync never finished");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    setup
+        .wait_for_a_row(
+            "SELECT count(*) FROM sync_runs WHERE outcome <> 'RUNNING'",
+            deadline,
+            "the sync never finished",
+        )
+        .await;
     assert_eq!(
         setup
             .scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'SUCCEEDED'")
@@ -641,19 +533,14 @@ async fn orders_posted_by_pancake_while_a_scheduled_sync_runs_are_stored_once_ea
         orders.len() as i64,
         "nothing doubled, nothing missing"
     );
-    let mut conn = sqlx::PgConnection::connect(&setup.owner_url).await.unwrap();
-    let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut conn = setup.owner_connection().await;
     let stored: Vec<(i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
         "SELECT order_id, total_price, updated_at FROM pancake_orders ORDER BY order_id",
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut conn)
     .await
     .unwrap();
-    tx.commit().await.unwrap();
+    conn.close().await.unwrap();
     let mut expected: Vec<(i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = orders
         .iter()
         .map(|order| {
@@ -666,9 +553,9 @@ async fn orders_posted_by_pancake_while_a_scheduled_sync_runs_are_stored_once_ea
 
     let status = setup
         .client
-        .json(&["--json", "realtime-orders", &setup.integration], None);
+        .ok_json(&["--json", "realtime-orders", &setup.integration], None);
     assert!(status["lastDeliveryAt"].is_string(), "{status}");
-    let off = setup.client.json(
+    let off = setup.client.ok_json(
         &["--json", "realtime-orders", &setup.integration, "--off"],
         None,
     );

@@ -31,11 +31,13 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{unused_credentials, Backend, TestEnv};
+use common::{
+    meta_ads, pancake, store_shares, unused_credentials, write_insights, write_orders, Backend,
+    TestEnv,
+};
 use integrations_core::alerts::{Alert, AlertDetails, AlertRule, AlertSettings};
-use integrations_core::analytics::assignment::{AssignmentChoice, CampaignAssignment, StoreShare};
 use integrations_core::analytics::{ReportGrouping, ReportQuery};
-use integrations_core::store::{SyncBatch, SyncRunRecord};
+use integrations_core::store::SyncRunRecord;
 use integrations_core::{CoreError, Credentials, IntegrationConfig, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
 use secrecy::SecretString;
@@ -94,24 +96,8 @@ async fn create(
 async fn fixture(backend: Backend) -> Fixture {
     let env = TestEnv::new(backend).await;
     let session = env.sign_up_owner().await;
-    let store = integration(
-        &env,
-        &session,
-        "Cửa hàng Hà Nội",
-        IntegrationConfig::PancakePos {
-            shop_id: "101".into(),
-        },
-    )
-    .await;
-    let meta = integration(
-        &env,
-        &session,
-        "Quảng cáo Meta",
-        IntegrationConfig::MetaAds {
-            ad_account_id: "act_1234567890".into(),
-        },
-    )
-    .await;
+    let store = integration(&env, &session, "Cửa hàng Hà Nội", pancake("101")).await;
+    let meta = integration(&env, &session, "Quảng cáo Meta", meta_ads("act_1234567890")).await;
     Fixture {
         env,
         session,
@@ -145,19 +131,7 @@ impl Fixture {
                 .unwrap()
             })
             .collect();
-        self.env
-            .store()
-            .write_batch(
-                self.tenant(),
-                self.meta,
-                SyncBatch::Insights {
-                    currency: "VND",
-                    rows: &rows,
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        write_insights(self.env.store(), self.tenant(), self.meta, &rows).await;
     }
 
     /// Meta's spend of one more ad (its own campaign and ad set) on one day.
@@ -174,42 +148,13 @@ impl Fixture {
             "VND",
         )
         .unwrap();
-        self.env
-            .store()
-            .write_batch(
-                self.tenant(),
-                self.meta,
-                SyncBatch::Insights {
-                    currency: "VND",
-                    rows: &[row],
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        write_insights(self.env.store(), self.tenant(), self.meta, &[row]).await;
     }
 
     /// `campaign`'s spend to these stores, in basis points.
     async fn assign(&self, campaign: &str, shares: &[(Uuid, u32)]) {
         self.env
-            .core
-            .assign_campaign(
-                &self.session,
-                CampaignAssignment {
-                    campaign_id: campaign.into(),
-                    adset_id: None,
-                    choice: AssignmentChoice::Stores {
-                        shares: shares
-                            .iter()
-                            .map(|&(store, basis_points)| StoreShare {
-                                store,
-                                basis_points,
-                            })
-                            .collect(),
-                    },
-                    expected_version: None,
-                },
-            )
+            .assign_campaign(&self.session, campaign, None, store_shares(shares))
             .await
             .unwrap();
     }
@@ -237,19 +182,7 @@ impl Fixture {
                 .unwrap()
             })
             .collect();
-        self.env
-            .store()
-            .write_batch(
-                self.tenant(),
-                store,
-                SyncBatch::Orders {
-                    shop_id: shop,
-                    orders: &orders,
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        write_orders(self.env.store(), self.tenant(), store, shop, &orders).await;
     }
 
     /// A finished sync run of `integration` that started at `started`.
@@ -450,15 +383,7 @@ async fn roas_below_the_floor_fires_and_on_the_floor_does_not(backend: Backend) 
 /// Hà Nội (the fixture's store) and Đà Nẵng, c1 all HN and c2 half each, with the weeks'
 /// spend; HN sells `hn_now` this week (see the top of the file).
 async fn store_roas_weeks(f: &mut Fixture, hn_now: i64) -> Uuid {
-    let dn = integration(
-        &f.env,
-        &f.session,
-        "Cửa hàng Đà Nẵng",
-        IntegrationConfig::PancakePos {
-            shop_id: "102".into(),
-        },
-    )
-    .await;
+    let dn = integration(&f.env, &f.session, "Cửa hàng Đà Nẵng", pancake("102")).await;
     for day in ["2026-11-06", "2026-11-13"] {
         f.ad_spend("a1", "c1", day, 1_000_000).await;
         f.ad_spend("a2", "c2", day, 400_001).await;
@@ -807,9 +732,7 @@ async fn a_sync_that_learns_of_an_expiring_token_sends_its_alert_once(backend: B
         &f.env,
         &f.session,
         Credentials::meta(SecretString::from("meta-expires-soon:alerts")),
-        IntegrationConfig::MetaAds {
-            ad_account_id: "act_1234567890".into(),
-        },
+        meta_ads("act_1234567890"),
     )
     .await;
     for _ in 0..2 {

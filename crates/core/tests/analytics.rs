@@ -30,12 +30,11 @@
 
 mod common;
 
-use common::{unused_credentials, Backend, TestEnv};
+use common::{meta_ads, pancake, report_query, write_insights, write_orders, Backend, TestEnv};
 use integrations_core::analytics::{
     Report, ReportGrouping, ReportQuery, ReportRowKind, ReportSource, ReportWarning,
 };
-use integrations_core::store::SyncBatch;
-use integrations_core::{IntegrationConfig, Session};
+use integrations_core::Session;
 use integrations_providers::{AdInsightRow, PancakeOrder};
 use serde_json::json;
 use uuid::Uuid;
@@ -102,34 +101,16 @@ async fn fixture(backend: Backend) -> Fixture {
     let env = TestEnv::new(backend).await;
     let session = env.sign_up_owner().await;
     let tenant = session.tenant_id();
-    let mut ids = Vec::new();
-    for (name, config) in [
-        (
-            "Cửa hàng Hà Nội",
-            IntegrationConfig::PancakePos {
-                shop_id: "101".into(),
-            },
-        ),
-        (
-            "Cửa hàng Sài Gòn",
-            IntegrationConfig::PancakePos {
-                shop_id: "202".into(),
-            },
-        ),
-        (
-            "Quảng cáo Meta",
-            IntegrationConfig::MetaAds {
-                ad_account_id: "act_1234567890".into(),
-            },
-        ),
-    ] {
-        let credentials = unused_credentials(&config);
-        ids.push(
-            env.create_integration(&session, name, credentials, config)
-                .await,
-        );
-    }
-    let [hanoi, saigon, meta]: [Uuid; 3] = ids.try_into().unwrap();
+    let [hanoi, saigon, meta] = env
+        .create_integrations(
+            &session,
+            [
+                ("Cửa hàng Hà Nội", pancake("101")),
+                ("Cửa hàng Sài Gòn", pancake("202")),
+                ("Quảng cáo Meta", meta_ads("act_1234567890")),
+            ],
+        )
+        .await;
 
     let hanoi_orders = [
         order(
@@ -240,32 +221,9 @@ async fn fixture(backend: Backend) -> Fixture {
         insight("a3", "2026-11-04", 777_777, 1, 1, 1, 1),
     ];
     let store = env.store();
-    for (integration, shop_id, orders) in [
-        (hanoi, 101, &hanoi_orders[..]),
-        (saigon, 202, &saigon_orders[..]),
-    ] {
-        store
-            .write_batch(
-                tenant,
-                integration,
-                SyncBatch::Orders { shop_id, orders },
-                None,
-            )
-            .await
-            .unwrap();
-    }
-    store
-        .write_batch(
-            tenant,
-            meta,
-            SyncBatch::Insights {
-                currency: "VND",
-                rows: &insights,
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    write_orders(store, tenant, hanoi, 101, &hanoi_orders).await;
+    write_orders(store, tenant, saigon, 202, &saigon_orders).await;
+    write_insights(store, tenant, meta, &insights).await;
     Fixture {
         env,
         session,
@@ -274,13 +232,7 @@ async fn fixture(backend: Backend) -> Fixture {
 }
 
 fn query(by: ReportGrouping) -> ReportQuery {
-    ReportQuery {
-        from: "2026-11-01".parse().unwrap(),
-        to: "2026-11-03".parse().unwrap(),
-        store: None,
-        by,
-        time_zone: None,
-    }
+    report_query(by, None)
 }
 
 impl Fixture {
@@ -528,19 +480,7 @@ async fn the_last_instant_of_the_last_day_counts_on_it(backend: Backend) {
         [10_000, 0, 0, 10_000],
         None,
     );
-    f.env
-        .store()
-        .write_batch(
-            f.session.tenant_id(),
-            f.hanoi,
-            SyncBatch::Orders {
-                shop_id: 101,
-                orders: &[late],
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    write_orders(f.env.store(), f.session.tenant_id(), f.hanoi, 101, &[late]).await;
     let report = f.report(query(ReportGrouping::Day)).await;
     let last = report.rows.last().unwrap();
     assert_eq!(last.key, "2026-11-03");

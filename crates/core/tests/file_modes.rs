@@ -136,6 +136,28 @@ fn not_sqlite_companion(path: &Path) -> bool {
     !(name.ends_with("-journal") || name.ends_with("-wal") || name.ends_with("-shm"))
 }
 
+/// Under a permissive umask, a `data` directory that is already private and watched, so only
+/// what is made inside it shows. The temporary root goes when the first value is dropped.
+fn watched_private_data_dir() -> (tempfile::TempDir, PathBuf, Watch) {
+    permissive_umask();
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let watch = Watch::new(&[&data]);
+    (root, data, watch)
+}
+
+/// No file was created wider and narrowed afterwards, and everything under `data` ends private.
+fn assert_never_made_wide(events: &[(PathBuf, Seen)], data: &Path) {
+    let changed: Vec<PathBuf> = changed(events)
+        .into_iter()
+        .filter(|path| not_sqlite_companion(path))
+        .collect();
+    assert_eq!(changed, Vec::<PathBuf>::new(), "made wide, then narrowed");
+    assert_private(data);
+}
+
 async fn open_standalone(data_dir: &Path) -> integrations_core::Core {
     let mut config = CoreConfig::standalone(data_dir.to_owned());
     config.use_keychain = false;
@@ -172,12 +194,7 @@ async fn the_data_directory_and_its_parents_are_made_0700_in_one_step() {
 
 #[tokio::test]
 async fn the_database_and_the_key_file_never_exist_with_a_wider_mode() {
-    permissive_umask();
-    let root = tempfile::tempdir().unwrap();
-    let data = root.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let watch = Watch::new(&[&data]);
+    let (_root, data, watch) = watched_private_data_dir();
     let core = open_standalone(&data).await;
     core.sign_up("Shop", "chu@shop.vn", &SecretString::from("mật khẩu 123"))
         .await
@@ -187,22 +204,12 @@ async fn the_database_and_the_key_file_never_exist_with_a_wider_mode() {
     for expected in ["integrations.db", "integrations.db-wal", "master.key"] {
         assert!(created.contains(&expected.to_owned()), "{created:?}");
     }
-    let changed: Vec<PathBuf> = changed(&events)
-        .into_iter()
-        .filter(|path| not_sqlite_companion(path))
-        .collect();
-    assert_eq!(changed, Vec::<PathBuf>::new(), "made wide, then narrowed");
-    assert_private(&data);
+    assert_never_made_wide(&events, &data);
 }
 
 #[tokio::test]
 async fn the_mirror_is_private_from_its_creation() {
-    permissive_umask();
-    let root = tempfile::tempdir().unwrap();
-    let data = root.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let watch = Watch::new(&[&data]);
+    let (_root, data, watch) = watched_private_data_dir();
     let mirror = data.join("mirror-0123456789abcdef.db");
     // A server nobody answers at: opening the mirror never waits for it.
     let server =
@@ -214,12 +221,7 @@ async fn the_mirror_is_private_from_its_creation() {
     drop(shared);
     let events = watch.events();
     assert!(created(&events).contains(&file_name(&mirror)));
-    let changed: Vec<PathBuf> = changed(&events)
-        .into_iter()
-        .filter(|path| not_sqlite_companion(path))
-        .collect();
-    assert_eq!(changed, Vec::<PathBuf>::new(), "made wide, then narrowed");
-    assert_private(&data);
+    assert_never_made_wide(&events, &data);
 }
 
 #[tokio::test]

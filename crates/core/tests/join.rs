@@ -40,11 +40,7 @@ async fn every_code_that_does_not_fit_its_server_is_a_clear_error_and_keeps_noth
     let dir = tempfile::tempdir().unwrap();
     let config = CoreConfig::standalone(dir.path().to_path_buf());
 
-    let unused_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let unused_port = common::own_postgres::free_port();
     let mut cases: Vec<(&str, ConnectionCode, ErrorCode)> = Vec::new();
     let mut code = good.clone();
     code.server.database = "postgres".into();

@@ -26,18 +26,17 @@ async fn seeded() -> (
 ) {
     let env = TestEnv::new(Backend::Postgres).await;
     let password = SecretString::from("mật khẩu 123");
-    let a = env
-        .core
-        .sign_up("A", "a@shop.vn", &password)
-        .await
-        .unwrap()
-        .session;
-    let b = env
-        .core
-        .sign_up("B", "b@shop.vn", &password)
-        .await
-        .unwrap()
-        .session;
+    let mut sessions = Vec::new();
+    for (name, email) in [("A", "a@shop.vn"), ("B", "b@shop.vn")] {
+        sessions.push(
+            env.core
+                .sign_up(name, email, &password)
+                .await
+                .unwrap()
+                .session,
+        );
+    }
+    let [a, b]: [integrations_core::Session; 2] = sessions.try_into().unwrap();
     for (session, shop) in [(&a, "1"), (&b, "2")] {
         env.core
             .create_integration(
@@ -126,13 +125,7 @@ async fn a_query_with_no_tenant_set_sees_no_rows() {
 #[tokio::test]
 async fn a_tenant_sees_only_its_own_rows_even_when_asking_for_others() {
     let (env, a, b) = seeded().await;
-    let pool = env.pg.as_ref().unwrap().pool();
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(a.tenant_id().to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = env.pg_tenant_tx(a.tenant_id()).await;
     let visible: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT tenant_id FROM integrations")
         .fetch_all(&mut *tx)
         .await
@@ -153,12 +146,7 @@ async fn a_tenant_sees_only_its_own_rows_even_when_asking_for_others() {
     assert!(err.to_string().contains("row-level security"), "{err}");
     tx.rollback().await.unwrap();
     // And deleting "everything" as A leaves B's rows alone.
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(a.tenant_id().to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = env.pg_tenant_tx(a.tenant_id()).await;
     sqlx::query("DELETE FROM integrations")
         .execute(&mut *tx)
         .await
@@ -171,11 +159,7 @@ async fn a_tenant_sees_only_its_own_rows_even_when_asking_for_others() {
 #[tokio::test]
 async fn an_unreachable_server_means_offline_with_no_secret_in_any_message() {
     // Bind a port, then free it: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::own_postgres::free_port();
     let dir = tempfile::tempdir().unwrap();
     let mut config = CoreConfig::standalone(dir.path().to_path_buf());
     config.database = DatabaseTarget::Postgres {

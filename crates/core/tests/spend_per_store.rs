@@ -42,15 +42,17 @@
 
 mod common;
 
-use common::{Backend, TestEnv};
+use common::{
+    meta_ads, pancake, report_query as query, store_shares as shares, write_insights, write_orders,
+    Backend, TestEnv,
+};
 use integrations_core::analytics::assignment::{
-    AssignmentChoice, AssignmentState, Campaign, CampaignAssignment, SpendOwner, StoreShare,
+    AssignmentChoice, AssignmentState, Campaign, CampaignAssignment, SpendOwner,
 };
 use integrations_core::analytics::{
     Report, ReportGrouping, ReportQuery, ReportRowKind, ReportWarning,
 };
-use integrations_core::store::SyncBatch;
-use integrations_core::{Credentials, ErrorCode, IntegrationConfig, Session};
+use integrations_core::{ErrorCode, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
 use secrecy::SecretString;
 use serde_json::json;
@@ -109,43 +111,17 @@ async fn fixture(backend: Backend) -> Fixture {
         .await
         .unwrap()
         .session;
-    let mut ids = Vec::new();
-    for (name, config) in [
-        (
-            "Cửa hàng Hà Nội",
-            IntegrationConfig::PancakePos {
-                shop_id: "101".into(),
-            },
-        ),
-        (
-            "Cửa hàng Sài Gòn",
-            IntegrationConfig::PancakePos {
-                shop_id: "202".into(),
-            },
-        ),
-        (
-            "Cửa hàng Đà Nẵng",
-            IntegrationConfig::PancakePos {
-                shop_id: "303".into(),
-            },
-        ),
-        (
-            "Quảng cáo Meta",
-            IntegrationConfig::MetaAds {
-                ad_account_id: "act_1234567890".into(),
-            },
-        ),
-    ] {
-        let credentials = match config {
-            IntegrationConfig::PancakePos { .. } => Credentials::pancake(SecretString::from("pk")),
-            IntegrationConfig::MetaAds { .. } => Credentials::meta(SecretString::from("EAAB")),
-        };
-        ids.push(
-            env.create_integration(&session, name, credentials, config)
-                .await,
-        );
-    }
-    let [hn, sg, dn, meta]: [Uuid; 4] = ids.try_into().unwrap();
+    let [hn, sg, dn, meta] = env
+        .create_integrations(
+            &session,
+            [
+                ("Cửa hàng Hà Nội", pancake("101")),
+                ("Cửa hàng Sài Gòn", pancake("202")),
+                ("Cửa hàng Đà Nẵng", pancake("303")),
+                ("Quảng cáo Meta", meta_ads("act_1234567890")),
+            ],
+        )
+        .await;
     let tenant = session.tenant_id();
     let store = env.store();
     for (integration, shop_id, orders) in [
@@ -169,18 +145,7 @@ async fn fixture(backend: Backend) -> Fixture {
         ),
         (dn, 303, vec![order(1, 303, 1, 120_000, Some("a2"))]),
     ] {
-        store
-            .write_batch(
-                tenant,
-                integration,
-                SyncBatch::Orders {
-                    shop_id,
-                    orders: &orders,
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        write_orders(store, tenant, integration, shop_id, &orders).await;
     }
     let insights = [
         insight("a1", "2026-10-31", 999_999, 1),
@@ -190,18 +155,7 @@ async fn fixture(backend: Backend) -> Fixture {
         insight("a3", "2026-11-03", 200_000, 90_000),
         insight("a4", "2026-11-01", 10_000, 0),
     ];
-    store
-        .write_batch(
-            tenant,
-            meta,
-            SyncBatch::Insights {
-                currency: "VND",
-                rows: &insights,
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    write_insights(store, tenant, meta, &insights).await;
     Fixture {
         env,
         session,
@@ -209,28 +163,6 @@ async fn fixture(backend: Backend) -> Fixture {
         sg,
         dn,
         meta,
-    }
-}
-
-fn query(by: ReportGrouping, store: Option<Uuid>) -> ReportQuery {
-    ReportQuery {
-        from: "2026-11-01".parse().unwrap(),
-        to: "2026-11-03".parse().unwrap(),
-        store,
-        by,
-        time_zone: None,
-    }
-}
-
-fn shares(list: &[(Uuid, u32)]) -> AssignmentChoice {
-    AssignmentChoice::Stores {
-        shares: list
-            .iter()
-            .map(|&(store, basis_points)| StoreShare {
-                store,
-                basis_points,
-            })
-            .collect(),
     }
 }
 
@@ -246,16 +178,7 @@ impl Fixture {
         choice: AssignmentChoice,
     ) -> integrations_core::CoreResult<Campaign> {
         self.env
-            .core
-            .assign_campaign(
-                &self.session,
-                CampaignAssignment {
-                    campaign_id: campaign.into(),
-                    adset_id: adset.map(str::to_string),
-                    choice,
-                    expected_version: None,
-                },
-            )
+            .assign_campaign(&self.session, campaign, adset, choice)
             .await
     }
 

@@ -8,13 +8,17 @@ pub mod own_postgres;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use integrations_core::store::{PostgresStore, SqliteStore, Store};
+use integrations_core::analytics::assignment::{
+    AssignmentChoice, Campaign, CampaignAssignment, StoreShare,
+};
+use integrations_core::analytics::{ReportGrouping, ReportQuery};
+use integrations_core::store::{PostgresStore, SqliteStore, Store, SyncBatch, SyncStore};
 use integrations_core::{
     ConnectionCheck, Core, CoreConfig, Credentials, DiscoveredAdAccount, DiscoveredShop,
     IntegrationConfig, ProviderFailure, ProviderGateway, Session,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
-use integrations_providers::{HttpSettings, MetaClient, PancakeClient};
+use integrations_providers::{AdInsightRow, HttpSettings, MetaClient, PancakeClient, PancakeOrder};
 use secrecy::SecretString;
 use sqlx::Connection;
 
@@ -153,6 +157,84 @@ pub fn unused_credentials(config: &IntegrationConfig) -> Credentials {
     }
 }
 
+/// A Pancake POS store's configuration.
+pub fn pancake(shop_id: &str) -> IntegrationConfig {
+    IntegrationConfig::PancakePos {
+        shop_id: shop_id.into(),
+    }
+}
+
+/// A Meta ad account's configuration.
+pub fn meta_ads(ad_account_id: &str) -> IntegrationConfig {
+    IntegrationConfig::MetaAds {
+        ad_account_id: ad_account_id.into(),
+    }
+}
+
+/// Pancake orders of shop `shop_id`, written for `integration` as a sync writes them.
+pub async fn write_orders<S: SyncStore + ?Sized>(
+    store: &S,
+    tenant: uuid::Uuid,
+    integration: uuid::Uuid,
+    shop_id: i64,
+    orders: &[PancakeOrder],
+) {
+    store
+        .write_batch(
+            tenant,
+            integration,
+            SyncBatch::Orders { shop_id, orders },
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+/// Meta's insights in đồng, written for the ad account `meta` as a sync writes them.
+pub async fn write_insights<S: SyncStore + ?Sized>(
+    store: &S,
+    tenant: uuid::Uuid,
+    meta: uuid::Uuid,
+    rows: &[AdInsightRow],
+) {
+    store
+        .write_batch(
+            tenant,
+            meta,
+            SyncBatch::Insights {
+                currency: "VND",
+                rows,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+/// A campaign's (or ad set's) spend split among stores, in basis points.
+pub fn store_shares(list: &[(uuid::Uuid, u32)]) -> AssignmentChoice {
+    AssignmentChoice::Stores {
+        shares: list
+            .iter()
+            .map(|&(store, basis_points)| StoreShare {
+                store,
+                basis_points,
+            })
+            .collect(),
+    }
+}
+
+/// The report fixtures' range, 2026-11-01 … 2026-11-03, of all stores or one.
+pub fn report_query(by: ReportGrouping, store: Option<uuid::Uuid>) -> ReportQuery {
+    ReportQuery {
+        from: "2026-11-01".parse().unwrap(),
+        to: "2026-11-03".parse().unwrap(),
+        store,
+        by,
+        time_zone: None,
+    }
+}
+
 /// One app (or CLI) installation in shared mode: its own data directory, hence its own mirror.
 pub async fn shared_client(url: &str, data_dir: &std::path::Path, master_key: &str) -> Core {
     let mut config = CoreConfig::standalone(data_dir.to_path_buf());
@@ -238,6 +320,44 @@ impl TestEnv {
             .id
     }
 
+    /// Creates each named integration with credentials no test calls with, in order.
+    pub async fn create_integrations<const N: usize>(
+        &self,
+        session: &Session,
+        list: [(&str, IntegrationConfig); N],
+    ) -> [uuid::Uuid; N] {
+        let mut ids = Vec::with_capacity(N);
+        for (name, config) in list {
+            let credentials = unused_credentials(&config);
+            ids.push(
+                self.create_integration(session, name, credentials, config)
+                    .await,
+            );
+        }
+        ids.try_into().unwrap()
+    }
+
+    /// Spends `campaign` (or one of its ad sets) on stores as `choice` says.
+    pub async fn assign_campaign(
+        &self,
+        session: &Session,
+        campaign: &str,
+        adset: Option<&str>,
+        choice: AssignmentChoice,
+    ) -> integrations_core::CoreResult<Campaign> {
+        self.core
+            .assign_campaign(
+                session,
+                CampaignAssignment {
+                    campaign_id: campaign.into(),
+                    adset_id: adset.map(str::to_string),
+                    choice,
+                    expected_version: None,
+                },
+            )
+            .await
+    }
+
     /// The shop's owner signs up: the workspace most tests start from.
     pub async fn sign_up_owner(&self) -> Session {
         self.core
@@ -302,11 +422,7 @@ impl TestEnv {
             }
             Backend::Sqlite => {
                 let pool = self.sqlite.as_ref().unwrap().pool();
-                let columns: Vec<(String,)> =
-                    sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                        .fetch_all(pool)
-                        .await
-                        .unwrap();
+                let columns = sqlite_columns(pool, table).await;
                 let concat = columns
                     .iter()
                     .map(|(name,)| format!("coalesce(CAST({name} AS TEXT), '')"))
@@ -377,11 +493,7 @@ impl TestEnv {
             }
             Backend::Sqlite => {
                 let pool = self.sqlite.as_ref().unwrap().pool();
-                let columns: Vec<(String,)> =
-                    sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                        .fetch_all(pool)
-                        .await
-                        .unwrap();
+                let columns = sqlite_columns(pool, table).await;
                 let text = row_text(columns, &|name| format!("CAST({name} AS TEXT)"));
                 sqlx::query_as(&format!(
                     "SELECT CAST({key} AS TEXT), {text} FROM {table} \
@@ -398,7 +510,10 @@ impl TestEnv {
     }
 
     /// A transaction on the PostgreSQL database as `tenant`, so row-level security applies.
-    async fn pg_tenant_tx(&self, tenant: uuid::Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    pub async fn pg_tenant_tx(
+        &self,
+        tenant: uuid::Uuid,
+    ) -> sqlx::Transaction<'static, sqlx::Postgres> {
         let mut tx = self.pg.as_ref().unwrap().pool().begin().await.unwrap();
         sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
             .bind(tenant.to_string())
@@ -424,6 +539,14 @@ impl TestEnv {
             }
         }
     }
+}
+
+/// The columns of a SQLite table, in their declared order.
+async fn sqlite_columns(pool: &sqlx::SqlitePool, table: &str) -> Vec<(String,)> {
+    sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 /// Runs each listed async test function once per backend, as `postgres::name` and

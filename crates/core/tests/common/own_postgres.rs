@@ -33,7 +33,8 @@ fn bin_dir() -> PathBuf {
     versions.pop().expect("a PostgreSQL server installation")
 }
 
-fn free_port() -> u16 {
+/// A port free right now (bound, then released), for a server that must be told its port.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -111,23 +112,27 @@ impl OwnPostgres {
         }
     }
 
-    fn try_run(&self, program: &str, args: &[&str]) -> Result<(), String> {
+    /// One of the server's programs, run as the `postgres` user when the tests run as root.
+    fn command(&self, program: &str) -> Command {
         let program = self.bin.join(program);
-        let mut command = if self.as_postgres_user {
+        if self.as_postgres_user {
             let mut command = Command::new("runuser");
             command.args(["-u", "postgres", "--"]).arg(&program);
             command
         } else {
             Command::new(&program)
-        };
-        let output = command.args(args).output().unwrap();
+        }
+    }
+
+    fn try_run(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let output = self.command(program).args(args).output().unwrap();
         if output.status.success() {
             return Ok(());
         }
         let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
         Err(format!(
             "{} {:?} failed: {}{}\nserver log:\n{}",
-            program.display(),
+            self.bin.join(program).display(),
             args,
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),
@@ -182,16 +187,9 @@ impl OwnPostgres {
 
 impl Drop for OwnPostgres {
     fn drop(&mut self) {
-        let program = self.bin.join("pg_ctl");
         let data = self.data();
-        let mut command = if self.as_postgres_user {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(&program);
-            command
-        } else {
-            Command::new(&program)
-        };
-        let _ = command
+        let _ = self
+            .command("pg_ctl")
             .args(["-D", &data.to_string_lossy(), "-m", "immediate", "stop"])
             .output();
     }
