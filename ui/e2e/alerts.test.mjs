@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -138,7 +138,6 @@ describe('Alerts in Vietnamese', () => {
     assert.match(await open.nth(0).textContent(), /Ngày 19\/11\/2026: đã chi 2\.450\.000\u00a0₫/);
     await shot(page, '30-alerts-vi', { fullPage: true });
     publishShot('30-alerts-vi', 'alerts.png');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });

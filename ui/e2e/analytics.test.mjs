@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -175,8 +175,7 @@ describe('The workspace’s time zone', () => {
     await role(page, 'radio', 'Last 7 days').check();
     await eventually(async () => (await lastQuery(page))?.from === '2026-11-18');
     assert.deepEqual(await lastQuery(page), { from: '2026-11-18', to: '2026-11-24', by: 'day' });
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 
   it('cannot be changed while the shared server is out of reach', async () => {
@@ -195,8 +194,7 @@ describe('The workspace’s time zone', () => {
       window.__TAURI_INTERNALS__.invoke('set_time_zone', { timeZone: 'Asia/Bangkok' }).catch((e) => e.code),
     );
     assert.equal(refused, 'OFFLINE');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -211,8 +209,7 @@ describe('Analytics offline', () => {
     await page.getByTestId('analytics-source').getByText('Offline — figures from the local copy, updated 5 minutes ago').waitFor();
     await role(page, 'group', 'Spend').waitFor();
     await shot(page, '27-analytics-offline-dark', { fullPage: true });
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 
   it('shows an empty state when nothing was synced', async () => {
@@ -223,8 +220,7 @@ describe('Analytics offline', () => {
     await role(page, 'button', 'Analytics').click();
     await page.getByTestId('analytics-empty').getByText('No data in this range').waitFor();
     assert.ok(await role(page, 'button', 'Export CSV').isDisabled());
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -255,7 +251,6 @@ describe('Analytics in Vietnamese', () => {
     await eventually(async () => (await rowHeaders(page)).includes('Quảng cáo không có trên Meta'));
     await shot(page, '26-analytics-vi', { fullPage: false });
     publishShot('26-analytics-vi', 'analytics.png');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, openApp, owner, prefs, role, row, shot, signedIn, useHarness } from './harness.mjs';
+import { closeClean, eventually, openApp, owner, prefs, role, row, shot, signedIn, useHarness } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -271,7 +271,6 @@ describe('language and theme from the system', () => {
     await role(page, 'tab', 'Tạo không gian làm việc').waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await shot(page, '15-auth-vi-dark');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -183,8 +183,7 @@ describe('Campaigns offline', () => {
         .catch((e) => e.code),
     );
     assert.equal(refused, 'OFFLINE');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -213,7 +212,6 @@ describe('Campaigns in Vietnamese', () => {
     await tet.getByText('Quà Tết toàn quốc').waitFor();
     await shot(page, '32-campaigns-vi', { fullPage: false });
     publishShot('32-campaigns-vi', 'campaigns.png');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });

@@ -778,6 +778,16 @@ function installFakeCore(seed) {
     };
   };
 
+  // Turning an integration on or off; offline it waits in the outbox, as the core's edits do.
+  const setEnabled = (id, enabled) => {
+    const i = find(id);
+    const queued = offline();
+    if (queued) queue(i, { enabled });
+    applyChange(i, { enabled });
+    if (!queued) touch(i);
+    return pub(i);
+  };
+
   const commands = {
     app_status: () => ({
       mode: state.mode,
@@ -936,30 +946,8 @@ function installFakeCore(seed) {
       state.integrations = state.integrations.filter((x) => x !== i);
       return null;
     },
-    enable_integration: ({ id }) => {
-      const i = find(id);
-      if (offline()) {
-        queue(i, { enabled: true });
-        applyChange(i, { enabled: true });
-        return pub(i);
-      }
-      i.enabled = true;
-      i.status = i.lastError ? 'ERROR' : 'ACTIVE';
-      touch(i);
-      return pub(i);
-    },
-    disable_integration: ({ id }) => {
-      const i = find(id);
-      if (offline()) {
-        queue(i, { enabled: false });
-        applyChange(i, { enabled: false });
-        return pub(i);
-      }
-      i.enabled = false;
-      i.status = 'DISABLED';
-      touch(i);
-      return pub(i);
-    },
+    enable_integration: ({ id }) => setEnabled(id, true),
+    disable_integration: ({ id }) => setEnabled(id, false),
     test_connection: ({ id }) => {
       const i = find(id);
       needsServer();

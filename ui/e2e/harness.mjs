@@ -2,6 +2,7 @@
 // here), launches Debian's Chromium through playwright-core, and opens pages whose IPC is
 // answered by fake-core.js through @tauri-apps/api/mocks (see shared/reference/tauri-on-linux.md §7).
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -228,4 +229,10 @@ export function signedInSuite(harness, options, use) {
     await use(opened);
   });
   after(() => context?.close());
+}
+
+/** Ends a test's own page: it logged no problem (page error, console error, outside request), and is closed. */
+export async function closeClean(page, problems) {
+  assert.deepEqual(problems, []);
+  await page.context().close();
 }

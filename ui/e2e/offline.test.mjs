@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, eventually, fourIntegrations, openApp, openSignedIn, prefs, role, row, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, closeClean, eventually, fourIntegrations, openApp, openSignedIn, prefs, role, row, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -183,8 +183,7 @@ describe('offline, in Vietnamese', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, '19-offline-vi', { fullPage: false });
     await shot(page, '19-offline-vi-full');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -203,7 +202,6 @@ describe('connecting, in the dark theme', () => {
     await shot(page, '21-offline-dark');
     await core(page, 'goOnline');
     await eventually(async () => (await banner.textContent()) === '');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -112,8 +112,7 @@ describe('Real-time orders where they cannot be turned on', () => {
     await toggle.click({ force: true });
     await toggle.press('Space');
     assert.deepEqual(await calls(page, 'set_realtime_orders'), []);
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 
   it('is offered for Pancake stores only', async () => {
@@ -125,8 +124,7 @@ describe('Real-time orders where they cannot be turned on', () => {
     await page.getByLabel('Ad account ID').waitFor();
     assert.equal(await page.getByTestId('realtime-orders').count(), 0);
     assert.deepEqual(await calls(page, 'realtime_orders'), []);
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 
   it('on a computer on its own it needs a shared server', async () => {
@@ -137,8 +135,7 @@ describe('Real-time orders where they cannot be turned on', () => {
     await role(page, 'button', `Edit ${HANOI}`).click();
     await page.getByTestId('realtime-unavailable').getByText(/^Needs a shared server/).waitFor();
     assert.equal(await role(page, 'button', 'Delivery log').count(), 0);
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -159,7 +156,6 @@ describe('Real-time orders in Vietnamese', () => {
     await eventually(async () => (await role(page, 'button', 'Đóng thông báo').count()) === 0);
     await shot(page, '32-realtime-vi');
     publishShot('32-realtime-vi', 'realtime-orders.png');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });

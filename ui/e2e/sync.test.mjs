@@ -6,23 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import {
-  VIETNAM,
-  calls,
-  eventually,
-  fake,
-  fourIntegrations,
-  openApp,
-  openSignedIn,
-  prefs,
-  publishShot,
-  role,
-  row,
-  shot,
-  signedIn,
-  signedInSuite,
-  useHarness,
-} from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, fake, fourIntegrations, openApp, openSignedIn, prefs, publishShot, role, row, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -139,8 +123,7 @@ describe('Sync all now', () => {
       ['int-2', 'SUCCEEDED', { orders: 450, variations: 30, stock: 60 }],
       ['int-4', 'SUCCEEDED', { insights: 240, ads: 12 }],
     ]);
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -217,8 +200,7 @@ describe('a refused credential', () => {
     assert.match(text, /Meta rejected the access token \(it may have expired\)\./);
     assert.equal(await first.getByText(/Meta rejected/).getAttribute('title'), 'PROVIDER_AUTH_REJECTED');
     await shot(page, '23-sync-failed-history');
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -252,8 +234,7 @@ describe('offline', () => {
     assert.ok(await interval.isDisabled());
     await dialog.getByText('Needs the server — you are offline').waitFor();
     assert.ok(await dialog.getByRole('button', { name: 'Sync now: Shop thời trang' }).isDisabled());
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });
 
@@ -292,7 +273,6 @@ describe('in Vietnamese', () => {
       await dialog.getByTestId('schedule-summary').textContent(),
       /^Mỗi 60 phút · lần tới lúc \d\d:\d\d( \d{1,2} thg \d{1,2}, \d{4})?$/,
     );
-    assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeClean(page, problems);
   });
 });

@@ -4,16 +4,7 @@
 //! and reload their data when the core says it may have changed (`dataVersion` or `mode` moved).
 //! In standalone mode the answer never changes, so nothing on screen does either.
 
-import {
-  createContext,
-  useCallback,
-  useContext,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-  type ReactNode,
-} from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { backend } from './backend';
 import { useBackendError } from './session';

@@ -5,16 +5,7 @@
 //! end is announced once, with a toast, and moves `finishedRevision` so pages reload what the
 //! run changed (the list's last sync, status and last error).
 
-import {
-  createContext,
-  useCallback,
-  useContext,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-  type ReactNode,
-} from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { backend, listenUntilStopped } from './backend';
 import { useToast } from './components/Toasts';

@@ -38,3 +38,32 @@ function TryAgain({ onClick }: { onClick: () => void }) {
     </button>
   );
 }
+
+/**
+ * A load's state in words: while it runs, `loading` (announced); when it failed, the error with
+ * "Try again"; once loaded, nothing.
+ */
+export function LoadStatus({
+  load,
+  loading,
+  className = 'm-0 text-sm text-muted',
+  message,
+  onRetry,
+}: {
+  load: { state: 'loading' | 'loaded' } | { state: 'failed'; error: ErrorPayload };
+  loading: string;
+  className?: string;
+  /** The UI's own words for an error, where it has them. */
+  message?: (error: ErrorPayload) => string | undefined;
+  onRetry: () => void;
+}) {
+  if (load.state === 'loading') {
+    return (
+      <p role="status" className={className}>
+        {loading}
+      </p>
+    );
+  }
+  if (load.state === 'failed') return <ErrorAlert error={load.error} message={message?.(load.error)} onRetry={onRetry} />;
+  return null;
+}

@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+
 import { useConnectivity } from '../connectivity';
 import { usePreferences } from '../i18n';
 import { syncOf, useSync } from '../sync';
@@ -9,6 +11,7 @@ import { StatusBadge } from './StatusBadge';
 import { Switch } from './Switch';
 import { SyncNowButton } from './SyncNowButton';
 import { SyncProgressBar } from './SyncProgressBar';
+import { TestButton } from './TestButton';
 
 interface Props {
   integrations: Integration[];
@@ -122,47 +125,64 @@ export function IntegrationsTable({
             </td>
             <td className="text-right whitespace-nowrap">
               <div className="row-actions inline-flex gap-0.5">
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-sm"
-                  aria-label={t('sync.historyFor', { name: integration.name })}
-                  onClick={() => onHistory(integration)}
-                >
+                <RowAction label={t('sync.historyFor', { name: integration.name })} onClick={() => onHistory(integration)}>
                   {t('sync.history')}
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-sm"
-                  aria-label={t('table.editFor', { name: integration.name })}
-                  onClick={() => onEdit(integration)}
-                >
+                </RowAction>
+                <RowAction label={t('table.editFor', { name: integration.name })} onClick={() => onEdit(integration)}>
                   {t('common.edit')}
-                </button>
-                <button
-                  type="button"
+                </RowAction>
+                <TestButton
+                  integration={integration}
+                  testing={rowBusy === 'test'}
+                  label={t('table.test')}
+                  ariaLabel={t('table.testFor', { name: integration.name })}
                   className="btn btn-ghost btn-sm"
-                  aria-label={t('table.testFor', { name: integration.name })}
-                  disabled={rowBusy === 'test' || offline}
-                  title={needsServer}
-                  onClick={() => onTest(integration)}
-                >
-                  {rowBusy === 'test' ? t('common.testing') : t('table.test')}
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-ghost-danger btn-sm"
-                  aria-label={t('table.deleteFor', { name: integration.name })}
+                  onTest={onTest}
+                />
+                <RowAction
+                  label={t('table.deleteFor', { name: integration.name })}
+                  danger
                   disabled={offline}
                   title={needsServer}
                   onClick={() => onDelete(integration)}
                 >
                   {t('common.delete')}
-                </button>
+                </RowAction>
               </div>
             </td>
           </tr>
         );
       })}
     </DataTable>
+  );
+}
+
+/** One of a row's actions; its accessible name says which integration it acts on. */
+function RowAction({
+  label,
+  danger = false,
+  disabled,
+  title,
+  onClick,
+  children,
+}: {
+  label: string;
+  danger?: boolean;
+  disabled?: boolean;
+  title?: string;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className={danger ? 'btn btn-ghost-danger btn-sm' : 'btn btn-ghost btn-sm'}
+      aria-label={label}
+      disabled={disabled}
+      title={title}
+      onClick={onClick}
+    >
+      {children}
+    </button>
   );
 }

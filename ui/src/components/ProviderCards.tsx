@@ -11,6 +11,7 @@ import { ClockIcon, QueuedBadge } from './QueuedBadge';
 import { StatusBadge } from './StatusBadge';
 import { SyncNowButton } from './SyncNowButton';
 import { SyncIcon, SyncProgressBar } from './SyncProgressBar';
+import { TestButton } from './TestButton';
 
 export type Busy = 'test' | 'toggle' | 'delete';
 
@@ -36,21 +37,42 @@ export function NeedsServer({ id }: { id: string }) {
   );
 }
 
-function CardShell({
-  provider,
-  title,
-  description,
-  badge,
+const PROVIDER_OF = { meta: 'META_ADS', pancake: 'PANCAKE_POS' } as const;
+
+/** A card's button to connect more: at the card's foot, disabled offline with the reason under it (`noteId`). */
+function ConnectButton({
+  noteId,
+  className,
+  onClick,
   children,
-  labelId,
 }: {
-  provider: 'meta' | 'pancake';
-  title: string;
-  description: string;
-  badge: ReactNode;
+  noteId: string;
+  className: string;
+  onClick: () => void;
   children: ReactNode;
-  labelId: string;
 }) {
+  const t = useT();
+  const { offline } = useConnectivity();
+  return (
+    <div className="mt-auto">
+      <button
+        type="button"
+        className={className}
+        disabled={offline}
+        title={offline ? t('connectivity.needsServer') : undefined}
+        aria-describedby={offline ? noteId : undefined}
+        onClick={onClick}
+      >
+        {children}
+      </button>
+      {offline && <NeedsServer id={noteId} />}
+    </div>
+  );
+}
+
+function CardShell({ provider, badge, children }: { provider: 'meta' | 'pancake'; badge: ReactNode; children: ReactNode }) {
+  const t = useT();
+  const labelId = `card-${provider}`;
   return (
     <section className="card flex flex-col gap-4 p-5" aria-labelledby={labelId}>
       <div className="flex items-start gap-3">
@@ -58,11 +80,11 @@ function CardShell({
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center justify-between gap-2">
             <h2 id={labelId} className="m-0 text-base">
-              {title}
+              {t(`provider.${PROVIDER_OF[provider]}`)}
             </h2>
             {badge}
           </div>
-          <p className="m-0 mt-0.5 text-sm text-muted">{description}</p>
+          <p className="m-0 mt-0.5 text-sm text-muted">{t(`${provider}.description`)}</p>
         </div>
       </div>
       {children}
@@ -88,16 +110,12 @@ export function MetaCard({
   onHistory?: (integration: Integration) => void;
 }) {
   const { t, formatDate } = usePreferences();
-  const { offline, queuedIds } = useConnectivity();
+  const { queuedIds } = useConnectivity();
   const sync = useSync();
   const syncing = integration ? syncOf(sync, integration.id) : null;
-  const needsServer = offline ? t('connectivity.needsServer') : undefined;
   return (
     <CardShell
       provider="meta"
-      labelId="card-meta"
-      title={t('provider.META_ADS')}
-      description={t('meta.description')}
       badge={
         <span className="flex flex-wrap items-center gap-1.5">
           {integration && queuedIds.has(integration.id) && <QueuedBadge />}
@@ -139,15 +157,13 @@ export function MetaCard({
             <button type="button" className="btn" onClick={() => onEdit(integration)}>
               {t('common.edit')}
             </button>
-            <button
-              type="button"
+            <TestButton
+              integration={integration}
+              testing={busy === 'test'}
+              label={t('common.test')}
               className="btn"
-              disabled={busy === 'test' || offline}
-              title={needsServer}
-              onClick={() => onTest(integration)}
-            >
-              {busy === 'test' ? t('common.testing') : t('common.test')}
-            </button>
+              onTest={onTest}
+            />
             <button
               type="button"
               className="btn"
@@ -161,19 +177,9 @@ export function MetaCard({
       ) : (
         <>
           <p className="m-0 text-sm text-muted">{t('meta.onlyOne')}</p>
-          <div className="mt-auto">
-            <button
-              type="button"
-              className="btn btn-primary"
-              disabled={offline}
-              title={needsServer}
-              aria-describedby={offline ? 'meta-needs-server' : undefined}
-              onClick={onConnect}
-            >
-              {t('meta.connect')}
-            </button>
-            {offline && <NeedsServer id="meta-needs-server" />}
-          </div>
+          <ConnectButton noteId="meta-needs-server" className="btn btn-primary" onClick={onConnect}>
+            {t('meta.connect')}
+          </ConnectButton>
         </>
       )}
     </CardShell>
@@ -182,20 +188,14 @@ export function MetaCard({
 
 export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onConnect: () => void }) {
   const t = useT();
-  const { offline, queuedIds } = useConnectivity();
+  const { queuedIds } = useConnectivity();
   const sync = useSync();
   const count = stores.length;
   const summary =
     count === 0 ? t('pancake.noStores')
     : t(count === 1 ? 'pancake.storeCountOne' : 'pancake.storeCountMany', { count });
   return (
-    <CardShell
-      provider="pancake"
-      labelId="card-pancake"
-      title={t('provider.PANCAKE_POS')}
-      description={t('pancake.description')}
-      badge={<span className="badge badge-plain" data-testid="store-count">{summary}</span>}
-    >
+    <CardShell provider="pancake" badge={<span className="badge badge-plain" data-testid="store-count">{summary}</span>}>
       {count > 0 && (
         <ul className="m-0 flex list-none flex-wrap gap-1.5 p-0" aria-label={summary}>
           {stores.slice(0, 6).map((store) => (
@@ -222,26 +222,16 @@ export function PancakeCard({ stores, onConnect }: { stores: Integration[]; onCo
           {count > 6 && <li className="px-1 text-sm text-muted">+{count - 6}</li>}
         </ul>
       )}
-      <div className="mt-auto">
-        <button
-          type="button"
-          className={count === 0 ? 'btn btn-primary' : 'btn'}
-          disabled={offline}
-          title={offline ? t('connectivity.needsServer') : undefined}
-          aria-describedby={offline ? 'pancake-needs-server' : undefined}
-          onClick={onConnect}
-        >
-          {count === 0 ? (
-            t('pancake.connect')
-          ) : (
-            <>
-              <span aria-hidden="true">+</span>
-              {t('pancake.addStore')}
-            </>
-          )}
-        </button>
-        {offline && <NeedsServer id="pancake-needs-server" />}
-      </div>
+      <ConnectButton noteId="pancake-needs-server" className={count === 0 ? 'btn btn-primary' : 'btn'} onClick={onConnect}>
+        {count === 0 ? (
+          t('pancake.connect')
+        ) : (
+          <>
+            <span aria-hidden="true">+</span>
+            {t('pancake.addStore')}
+          </>
+        )}
+      </ConnectButton>
     </CardShell>
   );
 }

@@ -12,7 +12,7 @@ import { usePreferences, type MessageKey, type Translate } from '../i18n';
 import { useBackendError } from '../session';
 import type { DeliveryRecord, ErrorPayload, Integration, RealtimeOrders } from '../types';
 import { DataTable, EmptyList } from './DataTable';
-import { ErrorAlert } from './ErrorAlert';
+import { ErrorAlert, LoadStatus } from './ErrorAlert';
 import { IntegrationDialog } from './IntegrationDialog';
 import { Switch } from './Switch';
 import { useToast } from './Toasts';
@@ -109,14 +109,7 @@ export function RealtimeOrdersSection({ integration }: { integration: Integratio
         )}
       </div>
 
-      {load.state === 'loading' && (
-        <p role="status" className="m-0 text-sm text-muted">
-          {t('realtime.loading')}
-        </p>
-      )}
-      {load.state === 'failed' && (
-        <ErrorAlert error={load.error} message={errorMessage(t, load.error)} onRetry={reload} />
-      )}
+      <LoadStatus load={load} loading={t('realtime.loading')} message={(e) => errorMessage(t, e)} onRetry={reload} />
       {why && (
         <p className="m-0 rounded-lg bg-subtle px-3 py-2 text-sm text-muted" data-testid="realtime-unavailable">
           {why}
@@ -178,14 +171,7 @@ export function DeliveryLogDialog({ integration, onClose }: { integration: Integ
           <p id={descriptionId} className="m-0 text-sm text-muted">
             {t('deliveries.caption')}
           </p>
-          {load.state === 'loading' && (
-            <p role="status" className="m-0 text-sm text-muted">
-              {t('deliveries.loading')}
-            </p>
-          )}
-          {load.state === 'failed' && (
-            <ErrorAlert error={load.error} message={errorMessage(t, load.error)} onRetry={reload} />
-          )}
+          <LoadStatus load={load} loading={t('deliveries.loading')} message={(e) => errorMessage(t, e)} onRetry={reload} />
           {load.state === 'loaded' && load.deliveries.length === 0 && (
             <EmptyList heading="h3" title={t('deliveries.empty')} hint={t('deliveries.emptyHint')} />
           )}

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState } from 'react';
 
 import { backend, listenUntilStopped } from '../../backend';
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { LoadStatus } from '../../components/ErrorAlert';
 import { useToast } from '../../components/Toasts';
 import { useDataChanged } from '../../connectivity';
 import { usePreferences, type Translate } from '../../i18n';
@@ -163,14 +163,7 @@ export function AlertsPage({ onOpenReport }: { onOpenReport: (link: ReportLink) 
         <h1 className="m-0 text-2xl">{t('alerts.title')}</h1>
         <p className="m-0 mt-1 text-sm text-muted">{t('alerts.lead')}</p>
       </div>
-      {load.state === 'loading' && (
-        <p role="status" className="text-muted">
-          {t('alerts.loading')}
-        </p>
-      )}
-      {load.state === 'failed' && (
-        <ErrorAlert error={load.error} onRetry={fetchAlerts} />
-      )}
+      <LoadStatus load={load} loading={t('alerts.loading')} className="text-muted" onRetry={fetchAlerts} />
       {list?.computedOffline && (
         <div className="connectivity-offline flex items-start gap-3 rounded-xl px-4 py-3 text-sm" data-testid="alerts-offline">
           <span aria-hidden="true">⚠</span>

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { backend } from '../../backend';
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, LoadStatus } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
 import { useToast } from '../../components/Toasts';
 import { useConnectivity, useDataChanged } from '../../connectivity';
@@ -154,15 +154,7 @@ export function CampaignsPage() {
         </button>
       </PageHeader>
 
-      {load.state === 'failed' && (
-        <ErrorAlert error={load.error} onRetry={() => fetchAll(false)} />
-      )}
-
-      {load.state === 'loading' && (
-        <p role="status" className="text-muted">
-          {t('campaigns.loading')}
-        </p>
-      )}
+      <LoadStatus load={load} loading={t('campaigns.loading')} className="text-muted" onRetry={() => fetchAll(false)} />
 
       {load.state === 'loaded' && campaigns.length === 0 && (
         <div className="card flex flex-col items-center gap-1 px-6 py-12 text-center" data-testid="campaigns-empty">
