@@ -83,13 +83,15 @@ impl AccountStore for PostgresStore {
     }
 
     async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1")
-            .bind(tenant)
-            .bind(time_zone)
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx.commit().await?)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1")
+                .bind(tenant)
+                .bind(time_zone)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -108,17 +110,17 @@ impl AccountStore for PostgresStore {
     }
 
     async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let row = sqlx::query_as(
-            "SELECT id, tenant_id, email, password_hash, created_at FROM users \
-             WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(user)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(
+                "SELECT id, tenant_id, email, password_hash, created_at FROM users \
+                 WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(tenant)
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
@@ -169,16 +171,18 @@ impl AccountStore for PostgresStore {
     }
 
     async fn revoke_refresh_family(&self, tenant: TenantId, family: Uuid) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 \
-             AND family_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(tenant)
-        .bind(family)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 \
+                 AND family_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(tenant)
+            .bind(family)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn reserve_login_attempt(
@@ -244,16 +248,16 @@ impl PostgresStore {
         tenant: TenantId,
         families: &[Uuid],
     ) -> StoreResult<Vec<Uuid>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let revoked = sqlx::query_scalar(
-            "SELECT DISTINCT family_id FROM refresh_tokens WHERE tenant_id = $1 \
-             AND family_id = ANY($2) AND revoked_at IS NOT NULL",
-        )
-        .bind(tenant)
-        .bind(families)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(revoked)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT family_id FROM refresh_tokens WHERE tenant_id = $1 \
+                 AND family_id = ANY($2) AND revoked_at IS NOT NULL",
+            )
+            .bind(tenant)
+            .bind(families)
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 }

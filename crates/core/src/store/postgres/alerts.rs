@@ -11,51 +11,51 @@ use crate::store::{AlertRecord, AlertStore, StoreResult, TokenExpiryRecord};
 #[async_trait]
 impl AlertStore for PostgresStore {
     async fn alerts(&self, tenant: TenantId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 \
-             ORDER BY fired_at DESC, id LIMIT $2"
-        ))
-        .bind(tenant)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 \
+                 ORDER BY fired_at DESC, id LIMIT $2"
+            ))
+            .bind(tenant)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND cleared_at IS NULL \
-             ORDER BY fired_at DESC, id"
-        ))
-        .bind(tenant)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND cleared_at IS NULL \
+                 ORDER BY fired_at DESC, id"
+            ))
+            .bind(tenant)
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
-        let mut tx = self.tenant_tx(alert.tenant_id).await?;
-        let fired = sqlx::query(
-            "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, details) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (tenant_id, rule, subject) WHERE cleared_at IS NULL DO NOTHING",
-        )
-        .bind(alert.tenant_id)
-        .bind(alert.id)
-        .bind(&alert.rule)
-        .bind(&alert.subject)
-        .bind(alert.integration_id)
-        .bind(alert.fired_at)
-        .bind(&alert.details)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(fired == 1)
+        self.as_tenant(alert.tenant_id, async |tx| {
+            sqlx::query(
+                "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, \
+                 details) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (tenant_id, rule, subject) WHERE cleared_at IS NULL DO NOTHING",
+            )
+            .bind(alert.tenant_id)
+            .bind(alert.id)
+            .bind(&alert.rule)
+            .bind(&alert.subject)
+            .bind(alert.integration_id)
+            .bind(alert.fired_at)
+            .bind(&alert.details)
+            .execute(&mut *tx)
+            .await
+            .map(|done| done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn clear_alert(
@@ -64,19 +64,19 @@ impl AlertStore for PostgresStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let cleared = sqlx::query(
-            "UPDATE alerts SET cleared_at = $3 \
-             WHERE tenant_id = $1 AND id = $2 AND cleared_at IS NULL",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(cleared == 1)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "UPDATE alerts SET cleared_at = $3 \
+                 WHERE tenant_id = $1 AND id = $2 AND cleared_at IS NULL",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map(|done| done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn dismiss_alert(
@@ -85,42 +85,43 @@ impl AlertStore for PostgresStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<AlertRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let row = sqlx::query_as(&format!(
-            "UPDATE alerts SET dismissed_at = coalesce(dismissed_at, $3) \
-             WHERE tenant_id = $1 AND id = $2 RETURNING {ALERT_COLUMNS}"
-        ))
-        .bind(tenant)
-        .bind(id)
-        .bind(at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&format!(
+                "UPDATE alerts SET dismissed_at = coalesce(dismissed_at, $3) \
+                 WHERE tenant_id = $1 AND id = $2 RETURNING {ALERT_COLUMNS}"
+            ))
+            .bind(tenant)
+            .bind(id)
+            .bind(at)
+            .fetch_optional(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let settings =
+        self.as_tenant(tenant, async |tx| {
             sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = $1")
                 .bind(tenant)
                 .fetch_optional(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(settings)
+                .await
+        })
+        .await
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query(
-            "INSERT INTO alert_settings (tenant_id, settings) VALUES ($1, $2) \
-             ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings",
-        )
-        .bind(tenant)
-        .bind(settings)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "INSERT INTO alert_settings (tenant_id, settings) VALUES ($1, $2) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings",
+            )
+            .bind(tenant)
+            .bind(settings)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn last_order_at(
@@ -128,17 +129,17 @@ impl AlertStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let at = sqlx::query_scalar(
-            "SELECT max(inserted_at) FROM pancake_orders \
-             WHERE tenant_id = $1 AND integration_id = $2",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(at)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_scalar(
+                "SELECT max(inserted_at) FROM pancake_orders \
+                 WHERE tenant_id = $1 AND integration_id = $2",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .fetch_one(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn orders_between(
@@ -148,31 +149,32 @@ impl AlertStore for PostgresStore {
         after: DateTime<Utc>,
         through: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let count = sqlx::query_scalar(
-            "SELECT count(*) FROM pancake_orders WHERE tenant_id = $1 AND integration_id = $2 \
-             AND inserted_at > $3 AND inserted_at <= $4",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .bind(after)
-        .bind(through)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(count)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_scalar(
+                "SELECT count(*) FROM pancake_orders WHERE tenant_id = $1 AND integration_id = $2 \
+                 AND inserted_at > $3 AND inserted_at <= $4",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .bind(after)
+            .bind(through)
+            .fetch_one(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(
-            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = $1",
-        )
-        .bind(tenant)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(
+                "SELECT integration_id, expires_at, checked_at FROM meta_tokens \
+                 WHERE tenant_id = $1",
+            )
+            .bind(tenant)
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn record_token_expiry(
@@ -182,18 +184,20 @@ impl AlertStore for PostgresStore {
         expires_at: Option<DateTime<Utc>>,
         checked_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query(
-            "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, integration_id) DO UPDATE \
-             SET expires_at = excluded.expires_at, checked_at = excluded.checked_at",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .bind(expires_at)
-        .bind(checked_at)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, integration_id) DO UPDATE \
+                 SET expires_at = excluded.expires_at, checked_at = excluded.checked_at",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .bind(expires_at)
+            .bind(checked_at)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 }

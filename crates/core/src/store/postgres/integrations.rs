@@ -14,16 +14,16 @@ pub(super) const INTEGRATION_COLUMNS: &str =
 #[async_trait]
 impl IntegrationStore for PostgresStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(&format!(
-            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 \
-             ORDER BY created_at, id"
-        ))
-        .bind(tenant)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&format!(
+                "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 \
+                 ORDER BY created_at, id"
+            ))
+            .bind(tenant)
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn get_integration(
@@ -31,48 +31,48 @@ impl IntegrationStore for PostgresStore {
         tenant: TenantId,
         id: IntegrationId,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let row = sqlx::query_as(&format!(
-            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2"
-        ))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&format!(
+                "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2"
+            ))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn insert_integration(
         &self,
         record: &IntegrationRecord,
     ) -> StoreResult<IntegrationRecord> {
-        let mut tx = self.tenant_tx(record.tenant_id).await?;
-        let row = sqlx::query_as(&format!(
-            "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
-             credentials_hint, config, external_id, status, enabled, last_error, created_at, \
-             updated_at, last_sync_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $13, $14) \
-             RETURNING {INTEGRATION_COLUMNS}"
-        ))
-        .bind(record.tenant_id)
-        .bind(record.id)
-        .bind(&record.name)
-        .bind(record.provider.as_str())
-        .bind(&record.description)
-        .bind(&record.credentials)
-        .bind(&record.credentials_hint)
-        .bind(&record.config)
-        .bind(&record.external_id)
-        .bind(record.status.as_str())
-        .bind(record.enabled)
-        .bind(&record.last_error)
-        .bind(record.created_at)
-        .bind(record.last_sync_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        self.as_tenant(record.tenant_id, async |tx| {
+            sqlx::query_as(&format!(
+                "INSERT INTO integrations (tenant_id, id, name, provider, description, \
+                 credentials, credentials_hint, config, external_id, status, enabled, \
+                 last_error, created_at, updated_at, last_sync_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $13, $14) \
+                 RETURNING {INTEGRATION_COLUMNS}"
+            ))
+            .bind(record.tenant_id)
+            .bind(record.id)
+            .bind(&record.name)
+            .bind(record.provider.as_str())
+            .bind(&record.description)
+            .bind(&record.credentials)
+            .bind(&record.credentials_hint)
+            .bind(&record.config)
+            .bind(&record.external_id)
+            .bind(record.status.as_str())
+            .bind(record.enabled)
+            .bind(&record.last_error)
+            .bind(record.created_at)
+            .bind(record.last_sync_at)
+            .fetch_one(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn update_integration(
@@ -114,34 +114,35 @@ impl IntegrationStore for PostgresStore {
         id: IntegrationId,
         outcome: &SyncOutcome,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let row = sqlx::query_as(&format!(
-            "UPDATE integrations SET last_sync_at = COALESCE($3, last_sync_at), \
-             last_error = $4, \
-             status = CASE WHEN status = 'DISABLED' OR $5::text IS NULL THEN status ELSE $5 END \
-             WHERE tenant_id = $1 AND id = $2 \
-             RETURNING {INTEGRATION_COLUMNS}"
-        ))
-        .bind(tenant)
-        .bind(id)
-        .bind(outcome.synced_at)
-        .bind(&outcome.last_error)
-        .bind(outcome.status.map(|status| status.as_str()))
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&format!(
+                "UPDATE integrations SET last_sync_at = COALESCE($3, last_sync_at), \
+                 last_error = $4, \
+                 status = CASE WHEN status = 'DISABLED' OR $5::text IS NULL THEN status \
+                 ELSE $5 END \
+                 WHERE tenant_id = $1 AND id = $2 \
+                 RETURNING {INTEGRATION_COLUMNS}"
+            ))
+            .bind(tenant)
+            .bind(id)
+            .bind(outcome.synced_at)
+            .bind(&outcome.last_error)
+            .bind(outcome.status.map(|status| status.as_str()))
+            .fetch_optional(&mut *tx)
+            .await
+        })
+        .await
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let deleted = sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(deleted == 1)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map(|done| done.rows_affected() == 1)
+        })
+        .await
     }
 }

@@ -66,21 +66,21 @@ impl JobStore for PostgresStore {
         run: Uuid,
         until: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.tenant_tx(job.tenant_id).await?;
-        let updated = sqlx::query(
-            "UPDATE sync_jobs SET lease_until = $4, run_id = $5 \
-             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
-        )
-        .bind(job.tenant_id)
-        .bind(job.integration_id)
-        .bind(worker)
-        .bind(until)
-        .bind(run)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(updated == 1)
+        self.as_tenant(job.tenant_id, async |tx| {
+            sqlx::query(
+                "UPDATE sync_jobs SET lease_until = $4, run_id = $5 \
+                 WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+            )
+            .bind(job.tenant_id)
+            .bind(job.integration_id)
+            .bind(worker)
+            .bind(until)
+            .bind(run)
+            .execute(&mut *tx)
+            .await
+            .map(|done| done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn release_job(
@@ -89,20 +89,23 @@ impl JobStore for PostgresStore {
         worker: &str,
         next_run_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(job.tenant_id).await?;
-        sqlx::query(
-            "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
-             requested_at = CASE WHEN requested_at > $5 THEN requested_at END, next_run_at = $4 \
-             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
-        )
-        .bind(job.tenant_id)
-        .bind(job.integration_id)
-        .bind(worker)
-        .bind(next_run_at)
-        .bind(job.claimed_at)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        self.as_tenant(job.tenant_id, async |tx| {
+            sqlx::query(
+                "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
+                 requested_at = CASE WHEN requested_at > $5 THEN requested_at END, \
+                 next_run_at = $4 \
+                 WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+            )
+            .bind(job.tenant_id)
+            .bind(job.integration_id)
+            .bind(worker)
+            .bind(next_run_at)
+            .bind(job.claimed_at)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn request_sync(
@@ -110,17 +113,18 @@ impl JobStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<bool> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let updated = sqlx::query(
-            "UPDATE sync_jobs SET requested_at = now() WHERE tenant_id = $1 AND integration_id = $2",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(updated == 1)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "UPDATE sync_jobs SET requested_at = now() \
+                 WHERE tenant_id = $1 AND integration_id = $2",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .execute(&mut *tx)
+            .await
+            .map(|done| done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn set_sync_interval(
@@ -129,20 +133,21 @@ impl JobStore for PostgresStore {
         integration: IntegrationId,
         minutes: i32,
     ) -> StoreResult<bool> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let updated = sqlx::query(
-            "UPDATE sync_jobs SET next_run_at = next_run_at - make_interval(mins => interval_minutes) \
-             + make_interval(mins => $3), interval_minutes = $3 \
-             WHERE tenant_id = $1 AND integration_id = $2",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .bind(minutes)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(updated == 1)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "UPDATE sync_jobs SET next_run_at = next_run_at \
+                 - make_interval(mins => interval_minutes) + make_interval(mins => $3), \
+                 interval_minutes = $3 \
+                 WHERE tenant_id = $1 AND integration_id = $2",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .bind(minutes)
+            .execute(&mut *tx)
+            .await
+            .map(|done| done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn job_info(
@@ -150,16 +155,16 @@ impl JobStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<JobInfo>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let info = sqlx::query_as(
-            "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
-             FROM sync_jobs WHERE tenant_id = $1 AND integration_id = $2",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(info)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(
+                "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
+                 FROM sync_jobs WHERE tenant_id = $1 AND integration_id = $2",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .fetch_optional(&mut *tx)
+            .await
+        })
+        .await
     }
 }

@@ -94,13 +94,12 @@ impl KeyStore for PostgresStore {
     }
 
     async fn workspace_escrow(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let escrowed =
+        self.as_tenant(tenant, async |tx| {
             sqlx::query_scalar("SELECT escrowed_key FROM workspace_access WHERE tenant_id = $1")
                 .bind(tenant)
                 .fetch_optional(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(escrowed)
+                .await
+        })
+        .await
     }
 }

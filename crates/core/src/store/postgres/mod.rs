@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use sqlx::error::DatabaseError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 
 use super::{Constraint, Store, StoreError, StoreResult};
 use crate::domain::TenantId;
@@ -143,6 +143,31 @@ impl PostgresStore {
         let mut tx = self.begin().await?;
         set_local(&mut tx, "app.tenant_id", &tenant.to_string()).await?;
         Ok(tx)
+    }
+
+    /// One unit of work as the tenant, in its own transaction: begin, set the tenant, run,
+    /// commit. A failed step rolls back (the transaction is dropped uncommitted).
+    async fn as_tenant<T>(
+        &self,
+        tenant: TenantId,
+        work: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
+    ) -> StoreResult<T> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// One unit of work across every tenant, in its own transaction (see
+    /// [`Self::all_tenants_tx`]).
+    async fn across_tenants<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
+    ) -> StoreResult<T> {
+        let mut tx = self.all_tenants_tx().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// A transaction that sees every tenant: only the schema owner's and the server role's

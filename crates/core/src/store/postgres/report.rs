@@ -39,16 +39,16 @@ impl ReportStore for PostgresStore {
              GROUP BY {group}, currency",
             counted_status_sql()
         );
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(&sql)
-            .bind(tenant)
-            .bind(filter.days.start)
-            .bind(filter.days.end)
-            .bind(filter.store)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&sql)
+                .bind(tenant)
+                .bind(filter.days.start)
+                .bind(filter.days.end)
+                .bind(filter.store)
+                .fetch_all(&mut *tx)
+                .await
+        })
+        .await
     }
 
     async fn report_insights(
@@ -73,15 +73,15 @@ impl ReportStore for PostgresStore {
              WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 \
              GROUP BY {group}, currency"
         );
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(&sql)
-            .bind(tenant)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&sql)
+                .bind(tenant)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *tx)
+                .await
+        })
+        .await
     }
 
     async fn report_split_insights(
@@ -93,29 +93,30 @@ impl ReportStore for PostgresStore {
         shares: &[SpendShare],
         owner: Option<&str>,
     ) -> StoreResult<Vec<OwnedInsightAggregate>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(&split_insights_sql(Dialect::Postgres, key))
-            .bind(tenant)
-            .bind(from)
-            .bind(to)
-            .bind(shares_json(shares))
-            .bind(owner)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(&split_insights_sql(Dialect::Postgres, key))
+                .bind(tenant)
+                .bind(from)
+                .bind(to)
+                .bind(shares_json(shares))
+                .bind(owner)
+                .fetch_all(&mut *tx)
+                .await
+        })
+        .await
     }
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(
-            "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name FROM meta_ads \
-             WHERE tenant_id = $1",
-        )
-        .bind(tenant)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(
+                "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name \
+                 FROM meta_ads \
+                 WHERE tenant_id = $1",
+            )
+            .bind(tenant)
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 }

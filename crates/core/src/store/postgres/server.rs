@@ -29,35 +29,35 @@ impl PostgresStore {
     }
 
     pub async fn sync_run_totals(&self) -> StoreResult<Vec<SyncRunTotals>> {
-        let mut tx = self.all_tenants_tx().await?;
-        let rows = sqlx::query_as(
-            "SELECT i.provider, r.outcome, count(*) AS runs, \
-                    coalesce(sum((SELECT coalesce(sum(value::bigint), 0) \
-                                  FROM jsonb_each_text(r.counts))), 0)::bigint AS records \
-             FROM sync_runs r JOIN integrations i \
-               ON i.tenant_id = r.tenant_id AND i.id = r.integration_id \
-             GROUP BY 1, 2 ORDER BY 1, 2",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.across_tenants(async |tx| {
+            sqlx::query_as(
+                "SELECT i.provider, r.outcome, count(*) AS runs, \
+                        coalesce(sum((SELECT coalesce(sum(value::bigint), 0) \
+                                      FROM jsonb_each_text(r.counts))), 0)::bigint AS records \
+                 FROM sync_runs r JOIN integrations i \
+                   ON i.tenant_id = r.tenant_id AND i.id = r.integration_id \
+                 GROUP BY 1, 2 ORDER BY 1, 2",
+            )
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 
     pub async fn success_lag(&self) -> StoreResult<Vec<LagRow>> {
-        let mut tx = self.all_tenants_tx().await?;
-        let rows = sqlx::query_as(
-            "SELECT i.id AS integration_id, i.provider, \
-                    extract(epoch FROM now() - max(r.finished_at))::float8 AS seconds \
-             FROM integrations i JOIN sync_runs r \
-               ON r.tenant_id = i.tenant_id AND r.integration_id = i.id \
-              AND r.outcome = 'SUCCEEDED' \
-             WHERE i.enabled GROUP BY i.id, i.provider ORDER BY i.id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.across_tenants(async |tx| {
+            sqlx::query_as(
+                "SELECT i.id AS integration_id, i.provider, \
+                        extract(epoch FROM now() - max(r.finished_at))::float8 AS seconds \
+                 FROM integrations i JOIN sync_runs r \
+                   ON r.tenant_id = i.tenant_id AND r.integration_id = i.id \
+                  AND r.outcome = 'SUCCEEDED' \
+                 WHERE i.enabled GROUP BY i.id, i.provider ORDER BY i.id",
+            )
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 
     /// Frees the jobs `worker` holds and marks its running runs interrupted.

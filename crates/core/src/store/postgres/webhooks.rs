@@ -101,17 +101,17 @@ impl PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<WebhookEndpointRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let endpoint = sqlx::query_as(
-            "SELECT tenant_id, integration_id, secret_sealed, registered_url, registered_at, \
-             created_at FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(endpoint)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(
+                "SELECT tenant_id, integration_id, secret_sealed, registered_url, registered_at, \
+                 created_at FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .fetch_optional(&mut *tx)
+            .await
+        })
+        .await
     }
 
     /// Creates the endpoint unless it exists; returns the one stored (a concurrent creation
@@ -153,18 +153,20 @@ impl PostgresStore {
         integration: IntegrationId,
         url: Option<&str>,
     ) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query(
-            "UPDATE webhook_endpoints SET registered_url = $3, \
-             registered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END \
-             WHERE tenant_id = $1 AND integration_id = $2",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .bind(url)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "UPDATE webhook_endpoints SET registered_url = $3, \
+                 registered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END \
+                 WHERE tenant_id = $1 AND integration_id = $2",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .bind(url)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Removes the endpoint: deliveries to it are then refused as for an unknown integration.
@@ -173,13 +175,17 @@ impl PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2")
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query(
+                "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
+            )
             .bind(tenant)
             .bind(integration)
             .execute(&mut *tx)
             .await?;
-        Ok(tx.commit().await?)
+            Ok(())
+        })
+        .await
     }
 
     /// The latest deliveries to an integration, newest first.
@@ -189,31 +195,31 @@ impl PostgresStore {
         integration: IntegrationId,
         limit: i64,
     ) -> StoreResult<Vec<DeliveryRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let rows = sqlx::query_as(
-            "SELECT integration_id, received_at, kind, outcome, size_bytes, reference \
-             FROM webhook_deliveries WHERE tenant_id = $1 AND integration_id = $2 \
-             ORDER BY received_at DESC, id DESC LIMIT $3",
-        )
-        .bind(tenant)
-        .bind(integration)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(
+                "SELECT integration_id, received_at, kind, outcome, size_bytes, reference \
+                 FROM webhook_deliveries WHERE tenant_id = $1 AND integration_id = $2 \
+                 ORDER BY received_at DESC, id DESC LIMIT $3",
+            )
+            .bind(tenant)
+            .bind(integration)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await
+        })
+        .await
     }
 
     /// Forgets deliveries older than `before`, in every workspace (the server's housekeeping).
     pub async fn prune_deliveries(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let mut tx = self.all_tenants_tx().await?;
-        let pruned = sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
-            .bind(before)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(pruned)
+        self.across_tenants(async |tx| {
+            sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .await
     }
 }
 
