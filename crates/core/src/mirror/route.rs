@@ -79,36 +79,69 @@ macro_rules! server_only {
     }};
 }
 
-/// Sign-in and sessions ask the server first; a session can be refreshed, and a known user
-/// sign in, offline from the mirror.
-#[async_trait]
-impl AccountStore for SharedStore {
-    async fn create_tenant_with_owner(
-        &self,
-        tenant: &TenantRecord,
-        owner: &UserRecord,
-    ) -> StoreResult<()> {
-        server_only!(self, create_tenant_with_owner(tenant, owner))
-    }
+/// A trait's routing table: each method's signature and the rule that sends it (`read`,
+/// `server_first`, `server_only`), or `via(method)` for one that routes by a rule of its own,
+/// written below as an inherent method with the same arguments.
+macro_rules! route {
+    (
+        $(#[$impl_doc:meta])*
+        impl $trait:ident {
+            $(
+                $(#[$doc:meta])*
+                $rule:ident $(($target:ident))? fn $name:ident($($arg:ident: $ty:ty),* $(,)?)
+                    -> $ret:ty;
+            )*
+        }
+    ) => {
+        $(#[$impl_doc])*
+        #[async_trait]
+        impl $trait for SharedStore {
+            $(
+                $(#[$doc])*
+                async fn $name(&self, $($arg: $ty),*) -> StoreResult<$ret> {
+                    route!(@call self, $rule $(($target))?, $name($($arg),*))
+                }
+            )*
+        }
+    };
+    (@call $self:ident, via($target:ident), $name:ident($($arg:expr),*)) => {
+        $self.$target($($arg),*).await
+    };
+    (@call $self:ident, $rule:ident, $name:ident($($arg:expr),*)) => {
+        $rule!($self, $name($($arg),*))
+    };
+}
 
-    async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
-        read!(self, get_tenant(tenant))
+route! {
+    /// Sign-in and sessions ask the server first; a session can be refreshed, and a known user
+    /// sign in, offline from the mirror.
+    impl AccountStore {
+        server_only fn create_tenant_with_owner(tenant: &TenantRecord, owner: &UserRecord) -> ();
+        read fn get_tenant(tenant: TenantId) -> Option<TenantRecord>;
+        /// The next pull brings the change to the mirror (tenants travel whole on every pull).
+        server_only fn set_tenant_time_zone(tenant: TenantId, time_zone: &str) -> ();
+        server_first fn find_user_by_email(email: &str) -> Option<UserRecord>;
+        server_first fn get_user(tenant: TenantId, user: UserId) -> Option<UserRecord>;
+        via(insert_and_mirror_refresh_token)
+            fn insert_refresh_token(token: &RefreshTokenRecord) -> ();
+        server_first fn find_refresh_token(token_hash: &str) -> Option<RefreshTokenRecord>;
+        via(rotate_and_mirror_refresh_token)
+            fn rotate_refresh_token(used: &RefreshTokenRecord, successor: &RefreshTokenRecord)
+                -> bool;
+        via(revoke_family_or_queue)
+            fn revoke_refresh_family(tenant: TenantId, family: uuid::Uuid) -> ();
+        server_first fn reserve_login_attempt(
+            email_hash: &str,
+            at: DateTime<Utc>,
+            decide: LoginPolicy,
+        ) -> Result<(), u64>;
+        server_first fn clear_login_failures(email_hash: &str) -> ();
+        via(mirror_signed_in_user) fn remember_signed_in(user: &UserRecord) -> ();
     }
+}
 
-    /// The next pull brings the change to the mirror (tenants travel whole on every pull).
-    async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
-        server_only!(self, set_tenant_time_zone(tenant, time_zone))
-    }
-
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        server_first!(self, find_user_by_email(email))
-    }
-
-    async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>> {
-        server_first!(self, get_user(tenant, user))
-    }
-
-    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+impl SharedStore {
+    async fn insert_and_mirror_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
         let reachable = self.mode() != LinkMode::Offline;
         match self
             .ask_server(reachable, |server| server.insert_refresh_token(token))
@@ -126,14 +159,7 @@ impl AccountStore for SharedStore {
         }
     }
 
-    async fn find_refresh_token(
-        &self,
-        token_hash: &str,
-    ) -> StoreResult<Option<RefreshTokenRecord>> {
-        server_first!(self, find_refresh_token(token_hash))
-    }
-
-    async fn rotate_refresh_token(
+    async fn rotate_and_mirror_refresh_token(
         &self,
         used: &RefreshTokenRecord,
         successor: &RefreshTokenRecord,
@@ -170,7 +196,11 @@ impl AccountStore for SharedStore {
         }
     }
 
-    async fn revoke_refresh_family(&self, tenant: TenantId, family: uuid::Uuid) -> StoreResult<()> {
+    async fn revoke_family_or_queue(
+        &self,
+        tenant: TenantId,
+        family: uuid::Uuid,
+    ) -> StoreResult<()> {
         // Revoke locally too: a session ended offline must not come back from the mirror.
         self.mirror.revoke_refresh_family(tenant, family).await?;
         let reachable = self.mode() != LinkMode::Offline;
@@ -186,20 +216,7 @@ impl AccountStore for SharedStore {
         }
     }
 
-    async fn reserve_login_attempt(
-        &self,
-        email_hash: &str,
-        at: DateTime<Utc>,
-        decide: LoginPolicy,
-    ) -> StoreResult<Result<(), u64>> {
-        server_first!(self, reserve_login_attempt(email_hash, at, decide))
-    }
-
-    async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {
-        server_first!(self, clear_login_failures(email_hash))
-    }
-
-    async fn remember_signed_in(&self, user: &UserRecord) -> StoreResult<()> {
+    async fn mirror_signed_in_user(&self, user: &UserRecord) -> StoreResult<()> {
         self.follow(Some(user.tenant_id));
         if self.mode() == LinkMode::Offline {
             return Ok(());
@@ -220,31 +237,17 @@ impl AccountStore for SharedStore {
     }
 }
 
-#[async_trait]
-impl KeyStore for SharedStore {
-    async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
-        server_first!(self, tenant_keys(tenant))
-    }
-
-    async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
-        server_only!(self, insert_tenant_key(tenant, key))
-    }
-
-    async fn rotate_tenant_key(
-        &self,
-        tenant: TenantId,
-        key: &TenantKeyRecord,
-        reencryptions: &[Reencryption],
-    ) -> StoreResult<()> {
-        server_only!(self, rotate_tenant_key(tenant, key, reencryptions))
-    }
-
-    async fn master_public_key(&self) -> StoreResult<Option<String>> {
-        server_only!(self, master_public_key())
-    }
-
-    async fn workspace_escrow(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        server_only!(self, workspace_escrow(tenant))
+route! {
+    impl KeyStore {
+        server_first fn tenant_keys(tenant: TenantId) -> Vec<TenantKeyRecord>;
+        server_only fn insert_tenant_key(tenant: TenantId, key: &TenantKeyRecord) -> ();
+        server_only fn rotate_tenant_key(
+            tenant: TenantId,
+            key: &TenantKeyRecord,
+            reencryptions: &[Reencryption],
+        ) -> ();
+        server_only fn master_public_key() -> Option<String>;
+        server_only fn workspace_escrow(tenant: TenantId) -> Option<String>;
     }
 }
 
@@ -342,192 +345,129 @@ impl IntegrationStore for SharedStore {
     }
 }
 
-/// Syncing needs the server: the providers' data goes to PostgreSQL, and reaches this
-/// computer's mirror by the pull like every other row.
-#[async_trait]
-impl JobStore for SharedStore {
-    async fn claim_job(
-        &self,
-        worker: &str,
-        scope: ClaimScope,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> StoreResult<Option<ClaimedJob>> {
-        server_only!(self, claim_job(worker, scope, now, lease_until))
-    }
-
-    async fn extend_lease(
-        &self,
-        job: &ClaimedJob,
-        worker: &str,
-        run: uuid::Uuid,
-        until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        server_only!(self, extend_lease(job, worker, run, until))
-    }
-
-    async fn release_job(
-        &self,
-        job: &ClaimedJob,
-        worker: &str,
-        next_run_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        server_only!(self, release_job(job, worker, next_run_at))
-    }
-
-    async fn request_sync(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-    ) -> StoreResult<bool> {
-        server_only!(self, request_sync(tenant, integration))
-    }
-
-    async fn set_sync_interval(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-        minutes: i32,
-    ) -> StoreResult<bool> {
-        server_only!(self, set_sync_interval(tenant, integration, minutes))
-    }
-
-    async fn job_info(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-    ) -> StoreResult<Option<JobInfo>> {
-        read!(self, job_info(tenant, integration))
+route! {
+    /// Syncing needs the server: the providers' data goes to PostgreSQL, and reaches this
+    /// computer's mirror by the pull like every other row.
+    impl JobStore {
+        server_only fn claim_job(
+            worker: &str,
+            scope: ClaimScope,
+            now: DateTime<Utc>,
+            lease_until: DateTime<Utc>,
+        ) -> Option<ClaimedJob>;
+        server_only fn extend_lease(
+            job: &ClaimedJob,
+            worker: &str,
+            run: uuid::Uuid,
+            until: DateTime<Utc>,
+        ) -> bool;
+        server_only fn release_job(job: &ClaimedJob, worker: &str, next_run_at: DateTime<Utc>)
+            -> ();
+        server_only fn request_sync(tenant: TenantId, integration: IntegrationId) -> bool;
+        server_only fn set_sync_interval(tenant: TenantId, integration: IntegrationId, minutes: i32)
+            -> bool;
+        read fn job_info(tenant: TenantId, integration: IntegrationId) -> Option<JobInfo>;
     }
 }
 
-/// Runs and rows are written on the server; history reads fall back to the mirror.
-#[async_trait]
-impl SyncStore for SharedStore {
-    async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
-        server_only!(self, insert_run(run))
+route! {
+    /// Runs and rows are written on the server; history reads fall back to the mirror.
+    impl SyncStore {
+        server_only fn insert_run(run: &SyncRunRecord) -> ();
+        server_only fn update_run(run: &SyncRunRecord) -> ();
+        server_only fn interrupt_run(tenant: TenantId, run: uuid::Uuid) -> ();
+        read fn runs(tenant: TenantId, integration: IntegrationId, limit: i64)
+            -> Vec<SyncRunRecord>;
+        server_only fn cursor(tenant: TenantId, integration: IntegrationId, stream: &str)
+            -> Option<String>;
+        server_only fn write_batch(
+            tenant: TenantId,
+            integration: IntegrationId,
+            batch: SyncBatch<'_>,
+            checkpoint: Option<(&str, &str)>,
+        ) -> usize;
+        read fn synced_count(tenant: TenantId, integration: IntegrationId, table: SyncedTable)
+            -> i64;
     }
+}
 
-    async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
-        server_only!(self, update_run(run))
+route! {
+    /// Reports read the server while it answers and the mirror's copy of the synced rows
+    /// otherwise.
+    impl ReportStore {
+        read fn report_orders(tenant: TenantId, filter: &OrderFilter, key: AggregateKey)
+            -> Vec<OrderAggregate>;
+        read fn report_insights(
+            tenant: TenantId,
+            from: chrono::NaiveDate,
+            to: chrono::NaiveDate,
+            key: AggregateKey,
+        ) -> Vec<InsightAggregate>;
+        read fn report_split_insights(
+            tenant: TenantId,
+            from: chrono::NaiveDate,
+            to: chrono::NaiveDate,
+            key: AggregateKey,
+            shares: &[SpendShare],
+            owner: Option<&str>,
+        ) -> Vec<OwnedInsightAggregate>;
+        read fn report_ads(tenant: TenantId) -> Vec<AdRecord>;
     }
+}
 
-    async fn interrupt_run(&self, tenant: TenantId, run: uuid::Uuid) -> StoreResult<()> {
-        server_only!(self, interrupt_run(tenant, run))
+route! {
+    /// Alerts are fired and cleared on the server (so every computer of the workspace sees one
+    /// episode once); reads fall back to the mirror, and offline the service computes the open
+    /// alerts from the mirror's synced rows without storing them. Dismissals and thresholds are
+    /// the user's edits: offline they are queued (`alert_outbox`) and read on top of the mirror.
+    impl AlertStore {
+        via(alerts_with_dismissals) fn alerts(tenant: TenantId, limit: i64) -> Vec<AlertRecord>;
+        via(open_alerts_with_dismissals) fn open_alerts(tenant: TenantId) -> Vec<AlertRecord>;
+        server_only fn fire_alert(alert: &AlertRecord) -> bool;
+        server_only fn clear_alert(tenant: TenantId, id: uuid::Uuid, at: DateTime<Utc>) -> bool;
+        via(dismiss_or_queue)
+            fn dismiss_alert(tenant: TenantId, id: uuid::Uuid, at: DateTime<Utc>)
+                -> Option<AlertRecord>;
+        via(queued_or_stored_alert_settings)
+            fn alert_settings(tenant: TenantId) -> Option<String>;
+        via(set_or_queue_alert_settings)
+            fn set_alert_settings(tenant: TenantId, settings: &str) -> ();
+        read fn last_order_at(tenant: TenantId, integration: IntegrationId)
+            -> Option<DateTime<Utc>>;
+        read fn orders_between(
+            tenant: TenantId,
+            integration: IntegrationId,
+            after: DateTime<Utc>,
+            through: DateTime<Utc>,
+        ) -> i64;
+        read fn token_expiries(tenant: TenantId) -> Vec<TokenExpiryRecord>;
+        server_only fn record_token_expiry(
+            tenant: TenantId,
+            integration: IntegrationId,
+            expires_at: Option<DateTime<Utc>>,
+            checked_at: DateTime<Utc>,
+        ) -> ();
     }
+}
 
-    async fn runs(
+impl SharedStore {
+    async fn alerts_with_dismissals(
         &self,
         tenant: TenantId,
-        integration: IntegrationId,
         limit: i64,
-    ) -> StoreResult<Vec<SyncRunRecord>> {
-        read!(self, runs(tenant, integration, limit))
-    }
-
-    async fn cursor(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-        stream: &str,
-    ) -> StoreResult<Option<String>> {
-        server_only!(self, cursor(tenant, integration, stream))
-    }
-
-    async fn write_batch(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-        batch: SyncBatch<'_>,
-        checkpoint: Option<(&str, &str)>,
-    ) -> StoreResult<usize> {
-        server_only!(self, write_batch(tenant, integration, batch, checkpoint))
-    }
-
-    async fn synced_count(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-        table: SyncedTable,
-    ) -> StoreResult<i64> {
-        read!(self, synced_count(tenant, integration, table))
-    }
-}
-
-/// Reports read the server while it answers and the mirror's copy of the synced rows otherwise.
-#[async_trait]
-impl ReportStore for SharedStore {
-    async fn report_orders(
-        &self,
-        tenant: TenantId,
-        filter: &OrderFilter,
-        key: AggregateKey,
-    ) -> StoreResult<Vec<OrderAggregate>> {
-        read!(self, report_orders(tenant, filter, key))
-    }
-
-    async fn report_insights(
-        &self,
-        tenant: TenantId,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-        key: AggregateKey,
-    ) -> StoreResult<Vec<InsightAggregate>> {
-        read!(self, report_insights(tenant, from, to, key))
-    }
-
-    async fn report_split_insights(
-        &self,
-        tenant: TenantId,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-        key: AggregateKey,
-        shares: &[SpendShare],
-        owner: Option<&str>,
-    ) -> StoreResult<Vec<OwnedInsightAggregate>> {
-        read!(
-            self,
-            report_split_insights(tenant, from, to, key, shares, owner)
-        )
-    }
-
-    async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
-        read!(self, report_ads(tenant))
-    }
-}
-
-/// Alerts are fired and cleared on the server (so every computer of the workspace sees one
-/// episode once); reads fall back to the mirror, and offline the service computes the open
-/// alerts from the mirror's synced rows without storing them. Dismissals and thresholds are
-/// the user's edits: offline they are queued (`alert_outbox`) and read on top of the mirror.
-#[async_trait]
-impl AlertStore for SharedStore {
-    async fn alerts(&self, tenant: TenantId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
+    ) -> StoreResult<Vec<AlertRecord>> {
         let mut records = read!(self, alerts(tenant, limit))?;
         self.overlay_dismissals(tenant, &mut records).await?;
         Ok(records)
     }
 
-    async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
+    async fn open_alerts_with_dismissals(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
         let mut records = read!(self, open_alerts(tenant))?;
         self.overlay_dismissals(tenant, &mut records).await?;
         Ok(records)
     }
 
-    async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
-        server_only!(self, fire_alert(alert))
-    }
-
-    async fn clear_alert(
-        &self,
-        tenant: TenantId,
-        id: uuid::Uuid,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        server_only!(self, clear_alert(tenant, id, at))
-    }
-
-    async fn dismiss_alert(
+    async fn dismiss_or_queue(
         &self,
         tenant: TenantId,
         id: uuid::Uuid,
@@ -545,14 +485,21 @@ impl AlertStore for SharedStore {
         }
     }
 
-    async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
+    async fn queued_or_stored_alert_settings(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<Option<String>> {
         if let Some(queued) = self.queued_alert_settings(tenant).await? {
             return Ok(Some(queued));
         }
         read!(self, alert_settings(tenant))
     }
 
-    async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
+    async fn set_or_queue_alert_settings(
+        &self,
+        tenant: TenantId,
+        settings: &str,
+    ) -> StoreResult<()> {
         let reachable = self.mode() != LinkMode::Offline;
         match self
             .ask_server(reachable, |server| {
@@ -564,53 +511,23 @@ impl AlertStore for SharedStore {
             None => self.queue_alert_settings(tenant, settings).await,
         }
     }
+}
 
-    async fn last_order_at(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-    ) -> StoreResult<Option<DateTime<Utc>>> {
-        read!(self, last_order_at(tenant, integration))
-    }
-
-    async fn orders_between(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-        after: DateTime<Utc>,
-        through: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        read!(self, orders_between(tenant, integration, after, through))
-    }
-
-    async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
-        read!(self, token_expiries(tenant))
-    }
-
-    async fn record_token_expiry(
-        &self,
-        tenant: TenantId,
-        integration: IntegrationId,
-        expires_at: Option<DateTime<Utc>>,
-        checked_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        server_only!(
-            self,
-            record_token_expiry(tenant, integration, expires_at, checked_at)
-        )
+route! {
+    /// Decisions are read like reports; making one needs the server (it changes every computer's
+    /// figures, so it is not queued here to show figures the others do not have), and the
+    /// server's row is copied into the mirror at once.
+    impl AssignmentStore {
+        read fn spend_assignments(tenant: TenantId) -> Vec<SpendAssignmentRecord>;
+        via(put_and_mirror_spend_assignment)
+            fn put_spend_assignment(record: &SpendAssignmentRecord, expected_version: i64)
+                -> SpendAssignmentRecord;
+        read fn ad_sales_by_store(tenant: TenantId) -> Vec<AdStoreSales>;
     }
 }
 
-/// Decisions are read like reports; making one needs the server (it changes every computer's
-/// figures, so it is not queued here to show figures the others do not have), and the server's
-/// row is copied into the mirror at once.
-#[async_trait]
-impl AssignmentStore for SharedStore {
-    async fn spend_assignments(&self, tenant: TenantId) -> StoreResult<Vec<SpendAssignmentRecord>> {
-        read!(self, spend_assignments(tenant))
-    }
-
-    async fn put_spend_assignment(
+impl SharedStore {
+    async fn put_and_mirror_spend_assignment(
         &self,
         record: &SpendAssignmentRecord,
         expected_version: i64,
@@ -622,10 +539,6 @@ impl AssignmentStore for SharedStore {
         }
         self.bump();
         Ok(stored)
-    }
-
-    async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
-        read!(self, ad_sales_by_store(tenant))
     }
 }
 
