@@ -11,6 +11,7 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, SubsecRound, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -128,6 +129,32 @@ pub(crate) struct TokenIssuer {
     config: TokenConfig,
 }
 
+/// Signs claims with HS256 and the given secret.
+fn sign(claims: &impl Serialize, secret: &SecretBox<Vec<u8>>) -> SecretString {
+    let token = encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.expose_secret()),
+    )
+    .expect("HS256 signing of plain claims cannot fail");
+    SecretString::from(token)
+}
+
+/// The claims of a token signed with the given secret; an expired one says so, anything else
+/// is an invalid session.
+fn verify<C: DeserializeOwned>(token: &SecretString, secret: &SecretBox<Vec<u8>>) -> CoreResult<C> {
+    decode::<C>(
+        token.expose_secret(),
+        &DecodingKey::from_secret(secret.expose_secret()),
+        &validation(),
+    )
+    .map(|data| data.claims)
+    .map_err(|err| match err.kind() {
+        jsonwebtoken::errors::ErrorKind::ExpiredSignature => session_expired(),
+        _ => invalid_session(),
+    })
+}
+
 fn validation() -> Validation {
     // Only HS256: a token claiming `alg: none` or another algorithm is refused outright.
     let mut validation = Validation::new(Algorithm::HS256);
@@ -168,13 +195,7 @@ impl TokenIssuer {
             exp: expires_at.timestamp(),
             jti: Uuid::new_v4(),
         };
-        let token = encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(self.config.access_secret.expose_secret()),
-        )
-        .expect("HS256 signing of plain claims cannot fail");
-        (SecretString::from(token), expires_at)
+        (sign(&claims, &self.config.access_secret), expires_at)
     }
 
     pub(crate) fn issue_refresh(
@@ -195,26 +216,11 @@ impl TokenIssuer {
             exp: expires_at.timestamp(),
             jti: Uuid::new_v4(),
         };
-        let token = encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(self.config.refresh_secret.expose_secret()),
-        )
-        .expect("HS256 signing of plain claims cannot fail");
-        (SecretString::from(token), expires_at)
+        (sign(&claims, &self.config.refresh_secret), expires_at)
     }
 
     pub(crate) fn verify_access(&self, token: &SecretString) -> CoreResult<Session> {
-        let data = decode::<AccessClaims>(
-            token.expose_secret(),
-            &DecodingKey::from_secret(self.config.access_secret.expose_secret()),
-            &validation(),
-        )
-        .map_err(|err| match err.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => session_expired(),
-            _ => invalid_session(),
-        })?;
-        let claims = data.claims;
+        let claims: AccessClaims = verify(token, &self.config.access_secret)?;
         if claims.typ != "access" {
             return Err(invalid_session());
         }
@@ -227,19 +233,11 @@ impl TokenIssuer {
     }
 
     pub(crate) fn verify_refresh(&self, token: &SecretString) -> CoreResult<RefreshClaims> {
-        let data = decode::<RefreshClaims>(
-            token.expose_secret(),
-            &DecodingKey::from_secret(self.config.refresh_secret.expose_secret()),
-            &validation(),
-        )
-        .map_err(|err| match err.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => session_expired(),
-            _ => invalid_session(),
-        })?;
-        if data.claims.typ != "refresh" {
+        let claims: RefreshClaims = verify(token, &self.config.refresh_secret)?;
+        if claims.typ != "refresh" {
             return Err(invalid_session());
         }
-        Ok(data.claims)
+        Ok(claims)
     }
 }
 

@@ -209,23 +209,14 @@ impl Core {
                 chosen.name
             )));
         }
-        let name = if chosen.name.trim().is_empty() {
-            format!("Pancake POS {}", chosen.id)
-        } else {
-            chosen.name.clone()
+        let fallback = format!("Pancake POS {}", chosen.id);
+        let integration = NewIntegration {
+            name: chosen.name,
+            description,
+            credentials: Credentials::pancake(api_key),
+            config: IntegrationConfig::PancakePos { shop_id: chosen.id },
         };
-        let integration = self
-            .create_integration(
-                session,
-                NewIntegration {
-                    name,
-                    description,
-                    credentials: Credentials::pancake(api_key),
-                    config: IntegrationConfig::PancakePos { shop_id: chosen.id },
-                },
-            )
-            .await?;
-        Ok(ConnectOutcome::Created { integration })
+        self.create_connected(session, integration, fallback).await
     }
 
     /// The same flow for Meta Ads: token → ad accounts; at most one Meta integration per tenant.
@@ -267,24 +258,30 @@ impl Core {
             None if accounts.len() == 1 => accounts[0].clone(),
             None => return Ok(ConnectOutcome::ChooseAdAccount { accounts }),
         };
-        let name = if chosen.name.trim().is_empty() {
-            "Meta Ads".to_owned()
-        } else {
-            chosen.name.clone()
+        let integration = NewIntegration {
+            name: chosen.name,
+            description,
+            credentials: Credentials::meta(access_token),
+            config: IntegrationConfig::MetaAds {
+                ad_account_id: chosen.id,
+            },
         };
-        let integration = self
-            .create_integration(
-                session,
-                NewIntegration {
-                    name,
-                    description,
-                    credentials: Credentials::meta(access_token),
-                    config: IntegrationConfig::MetaAds {
-                        ad_account_id: chosen.id,
-                    },
-                },
-            )
-            .await?;
+        self.create_connected(session, integration, "Meta Ads".to_owned())
+            .await
+    }
+
+    /// Creates the integration of the chosen shop or ad account, named as the provider names it,
+    /// or `fallback` where the provider gives it no name.
+    async fn create_connected(
+        &self,
+        session: &Session,
+        mut integration: NewIntegration,
+        fallback: String,
+    ) -> CoreResult<ConnectOutcome> {
+        if integration.name.trim().is_empty() {
+            integration.name = fallback;
+        }
+        let integration = self.create_integration(session, integration).await?;
         Ok(ConnectOutcome::Created { integration })
     }
 
