@@ -10,6 +10,14 @@ import { api } from './test/render';
 /** Lets `ms` pass on the fake clock (tests that poll turn it on): timers due fire, promises settle. */
 const elapse = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
+/** The app on a computer with no database chosen yet: rendered, and the user who will choose. */
+function startFirstRun() {
+  api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
+  const user = userEvent.setup();
+  render(<Root />);
+  return user;
+}
+
 describe('App', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -17,11 +25,9 @@ describe('App', () => {
   });
 
   it('on first run chooses the embedded database, then creates a workspace and lands on the empty list', async () => {
-    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
     api.configureDatabase.mockResolvedValue(readyStatus);
     api.signUp.mockResolvedValue(account);
-    const user = userEvent.setup();
-    render(<Root />);
+    const user = startFirstRun();
 
     expect(await screen.findByRole('radio', { name: /Use the embedded database \(recommended\)/ })).toBeChecked();
     await user.click(screen.getByRole('button', { name: 'Continue' }));
@@ -54,10 +60,8 @@ describe('App', () => {
   };
 
   it('on first run joins a shared workspace with a pasted code, then asks to sign in', async () => {
-    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
     api.joinWorkspace.mockResolvedValue(joinedStatus);
-    const user = userEvent.setup();
-    render(<Root />);
+    const user = startFirstRun();
 
     await user.click(await screen.findByRole('radio', { name: /Join a shared workspace/ }));
     // The URL and master-key fields are gone: a code is all a client needs.
@@ -82,10 +86,8 @@ describe('App', () => {
   });
 
   it('reads the code from the file the administrator sent', async () => {
-    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
     api.joinWorkspace.mockResolvedValue(joinedStatus);
-    const user = userEvent.setup();
-    render(<Root />);
+    const user = startFirstRun();
 
     await user.click(await screen.findByRole('radio', { name: /Join a shared workspace/ }));
     const file = new File([`${CODE}\n`], 'shop-thoi-trang.code', { type: 'text/plain' });
@@ -100,10 +102,8 @@ describe('App', () => {
     ['UNAUTHENTICATED', 'access to the workspace was revoked or replaced', 'đã bị thu hồi'],
     ['DATABASE_UNAVAILABLE', 'server cannot be reached', 'Không kết nối được tới máy chủ'],
   ] as const)('explains a %s refusal of the code in English and Vietnamese, and stays on the screen', async (code, english, vietnamese) => {
-    api.appStatus.mockResolvedValue({ ...readyStatus, firstRun: true });
     api.joinWorkspace.mockRejectedValue(new BackendError({ code, message: 'core detail' }));
-    const user = userEvent.setup();
-    render(<Root />);
+    const user = startFirstRun();
 
     await user.click(await screen.findByRole('radio', { name: /Join a shared workspace/ }));
     await user.type(screen.getByLabelText('Connection code'), 'imc1.bad');

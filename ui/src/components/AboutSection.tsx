@@ -2,7 +2,7 @@
 //! data and the logs are, a button that opens the logs folder, and updates. And the computer's
 //! start-at-login switch (off until the user turns it on).
 
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 
 import { backend, toBackendError, type BackendError } from '../backend';
 import { usePreferences } from '../i18n';
@@ -20,16 +20,7 @@ export function StartAtLogin() {
   const [error, setError] = useState<BackendError | null>(null);
   const hint = useId();
 
-  useEffect(() => {
-    let stopped = false;
-    backend.getAutostart().then(
-      (value) => !stopped && setEnabled(value),
-      (err: unknown) => !stopped && setError(toBackendError(err)),
-    );
-    return () => {
-      stopped = true;
-    };
-  }, []);
+  useAskOnce(backend.getAutostart, setEnabled, setError);
 
   const change = async (next: boolean) => {
     setSaving(true);
@@ -83,16 +74,7 @@ export function AboutSection() {
   const [error, setError] = useState<BackendError | null>(null);
   const [openError, setOpenError] = useState<BackendError | null>(null);
 
-  useEffect(() => {
-    let stopped = false;
-    backend.about().then(
-      (value) => !stopped && setAbout(value),
-      (err: unknown) => !stopped && setError(toBackendError(err)),
-    );
-    return () => {
-      stopped = true;
-    };
-  }, []);
+  useAskOnce(backend.about, setAbout, setError);
 
   const openLogs = async () => {
     setOpenError(null);
@@ -141,4 +123,20 @@ export function AboutSection() {
       <UpdatePanel variant="about" />
     </div>
   );
+}
+
+/** Asks the core once, when the section appears; an answer that comes after it is gone is dropped. */
+function useAskOnce<T>(ask: () => Promise<T>, onValue: (value: T) => void, onError: (error: BackendError) => void) {
+  const first = useRef({ ask, onValue, onError });
+  useEffect(() => {
+    let stopped = false;
+    const { ask, onValue, onError } = first.current;
+    ask().then(
+      (value) => !stopped && onValue(value),
+      (err: unknown) => !stopped && onError(toBackendError(err)),
+    );
+    return () => {
+      stopped = true;
+    };
+  }, []);
 }

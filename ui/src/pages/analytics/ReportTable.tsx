@@ -36,18 +36,24 @@ export function ReportTable({ report, range }: { report: Report; range: string }
     ['analytics.roasMetaShort', 'analytics.roasMeta'],
     ['analytics.roasPosShort', 'analytics.roasPos'],
   ];
-  const cells = (m: ReportMetrics): ReactNode[] => [
-    f.spend(m.spendMinor),
-    f.count(m.impressions),
-    f.count(m.clicks),
-    f.count(m.metaPurchases),
-    f.spend(m.metaPurchaseValueMinor),
-    f.revenue(m.revenueMinor),
-    f.count(m.orders),
-    f.revenue(m.averageOrderValueMinor),
-    f.roas(m.roasMeta),
-    f.roas(m.roasPos),
-  ];
+  /** A row's figures, one numeric cell each, in the columns' order. */
+  const cells = (m: ReportMetrics): ReactNode[] =>
+    [
+      f.spend(m.spendMinor),
+      f.count(m.impressions),
+      f.count(m.clicks),
+      f.count(m.metaPurchases),
+      f.spend(m.metaPurchaseValueMinor),
+      f.revenue(m.revenueMinor),
+      f.count(m.orders),
+      f.revenue(m.averageOrderValueMinor),
+      f.roas(m.roasMeta),
+      f.roas(m.roasPos),
+    ].map((cell, i) => (
+      <td key={i} className="num">
+        {cell}
+      </td>
+    ));
   const label = (row: ReportRow) => (row.kind === 'day' ? dayText(language, row.key) : rowLabel(t, row, report.by));
   const special = (row: ReportRow) =>
     row.kind === 'unknownAd' ||
@@ -82,22 +88,14 @@ export function ReportTable({ report, range }: { report: Report; range: string }
                   </>
                 )}
               </th>
-              {cells(row.metrics).map((cell, i) => (
-                <td key={i} className="num">
-                  {cell}
-                </td>
-              ))}
+              {cells(row.metrics)}
             </tr>
           ))}
         </tbody>
         <tfoot>
           <tr>
             <th scope="row">{t('analytics.total')}</th>
-            {cells(report.totals).map((cell, i) => (
-              <td key={i} className="num">
-                {cell}
-              </td>
-            ))}
+            {cells(report.totals)}
           </tr>
         </tfoot>
       </table>

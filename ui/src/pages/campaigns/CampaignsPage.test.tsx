@@ -51,6 +51,12 @@ function setup(campaigns: Campaign[] = [tet, decided], connectivity = {}, langua
 }
 
 const card = (name: string) => screen.getByRole('listitem', { name });
+/** What the page asks the core to save: the campaign's spend shared among stores, in basis points, over version 0. */
+const toStores = (campaignId: string, shares: Record<string, number>) => ({
+  campaignId,
+  choice: { kind: 'stores', shares: Object.entries(shares).map(([store, basisPoints]) => ({ store, basisPoints })) },
+  expectedVersion: 0,
+});
 
 describe('CampaignsPage', () => {
   beforeEach(() => {
@@ -81,17 +87,7 @@ describe('CampaignsPage', () => {
     await screen.findByRole('heading', { name: 'Khuyến mãi Tết' });
     const actions = screen.getByRole('group', { name: 'Actions for Khuyến mãi Tết' });
     await user.click(within(actions).getByRole('button', { name: 'Confirm suggestion' }));
-    expect(api.assignCampaign).toHaveBeenCalledWith({
-      campaignId: 'c1',
-      choice: {
-        kind: 'stores',
-        shares: [
-          { store: 'store-hn', basisPoints: 6000 },
-          { store: 'store-sg', basisPoints: 4000 },
-        ],
-      },
-      expectedVersion: 0,
-    });
+    expect(api.assignCampaign).toHaveBeenCalledWith(toStores('c1', { 'store-hn': 6000, 'store-sg': 4000 }));
     await screen.findByText('Saved “Khuyến mãi Tết”: reports follow, past days included.');
     // Still in view under "Needs a decision", the campaign's own decision first, its ad sets' after.
     expect(screen.getByRole('radio', { name: 'Needs a decision (0)' })).toBeChecked();
@@ -123,17 +119,7 @@ describe('CampaignsPage', () => {
     await user.click(within(form).getByRole('button', { name: 'Split evenly' }));
     expect(within(form).getByLabelText('Share of store 1 (%)')).toHaveValue('50');
     await user.click(within(form).getByRole('button', { name: 'Save' }));
-    expect(api.assignCampaign).toHaveBeenCalledWith({
-      campaignId: 'c1',
-      choice: {
-        kind: 'stores',
-        shares: [
-          { store: 'store-hn', basisPoints: 5000 },
-          { store: 'store-sg', basisPoints: 5000 },
-        ],
-      },
-      expectedVersion: 0,
-    });
+    expect(api.assignCampaign).toHaveBeenCalledWith(toStores('c1', { 'store-hn': 5000, 'store-sg': 5000 }));
   });
 
   it('assigns an ad set on its own, and says no store for a campaign', async () => {
