@@ -42,21 +42,33 @@ pub enum CryptoError {
     Authentication,
 }
 
+/// `Debug` for a key type: its name, never its bytes.
+macro_rules! redacted_debug {
+    ($key:ident) => {
+        impl std::fmt::Debug for $key {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($key), "([REDACTED])"))
+            }
+        }
+    };
+}
+
+/// 32 bytes from the operating system's random source, zeroized on drop.
+fn random_key() -> Zeroizing<[u8; 32]> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    OsRng.fill_bytes(bytes.as_mut());
+    bytes
+}
+
 /// The key that wraps the tenants' data keys. Zeroized on drop.
 #[derive(Clone)]
 pub struct MasterKey(Zeroizing<[u8; 32]>);
 
-impl std::fmt::Debug for MasterKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MasterKey([REDACTED])")
-    }
-}
+redacted_debug!(MasterKey);
 
 impl MasterKey {
     pub fn generate() -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        OsRng.fill_bytes(bytes.as_mut());
-        Self(bytes)
+        Self(random_key())
     }
 
     pub fn from_base64(encoded: &str) -> Result<Self, CryptoError> {
@@ -160,21 +172,8 @@ impl MasterKey {
         version: u32,
         wrapped: &str,
     ) -> Result<DataKey, CryptoError> {
-        let mut parts = wrapped.split('.');
-        let (Some(SEALED_PREFIX), Some(ephemeral), Some(nonce), Some(ciphertext), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(CryptoError::MalformedEnvelope);
-        };
-        let ephemeral: [u8; 32] = URL_SAFE_NO_PAD
-            .decode(ephemeral)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or(CryptoError::MalformedEnvelope)?;
+        let [ephemeral, nonce, ciphertext] = prefixed_parts(wrapped, SEALED_PREFIX)?;
+        let ephemeral = decode_32(ephemeral).ok_or(CryptoError::MalformedEnvelope)?;
         let secret = self.agreement_secret();
         let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(ephemeral));
         if !shared.was_contributory() {
@@ -208,10 +207,7 @@ impl MasterPublicKey {
     }
 
     pub fn from_base64(text: &str) -> Result<Self, CryptoError> {
-        URL_SAFE_NO_PAD
-            .decode(text.trim())
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
+        decode_32(text.trim())
             .map(Self)
             .ok_or(CryptoError::InvalidMasterKey)
     }
@@ -250,17 +246,11 @@ fn sealed_cipher(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) 
 #[derive(Clone)]
 pub struct WorkspaceKey(Zeroizing<[u8; 32]>);
 
-impl std::fmt::Debug for WorkspaceKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WorkspaceKey([REDACTED])")
-    }
-}
+redacted_debug!(WorkspaceKey);
 
 impl WorkspaceKey {
     pub fn generate() -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        OsRng.fill_bytes(bytes.as_mut());
-        Self(bytes)
+        Self(random_key())
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
@@ -455,9 +445,10 @@ impl std::fmt::Debug for DataKey {
 
 impl DataKey {
     pub fn generate(version: u32) -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        OsRng.fill_bytes(bytes.as_mut());
-        Self { version, bytes }
+        Self {
+            version,
+            bytes: random_key(),
+        }
     }
 
     pub fn version(&self) -> u32 {
@@ -480,6 +471,29 @@ impl DataKey {
     }
 }
 
+/// The three fields after `prefix` of a dot-separated text of exactly four.
+fn prefixed_parts<'a>(text: &'a str, prefix: &str) -> Result<[&'a str; 3], CryptoError> {
+    let mut parts = text.split('.');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some(first), Some(a), Some(b), Some(c), None) if first == prefix => Ok([a, b, c]),
+        _ => Err(CryptoError::MalformedEnvelope),
+    }
+}
+
+/// 32 bytes from unpadded URL-safe base64, or `None` for anything else.
+fn decode_32(text: &str) -> Option<[u8; 32]> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+}
+
 /// The parts of an envelope, parsed but not opened.
 struct Envelope<'a> {
     version: u32,
@@ -489,16 +503,7 @@ struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     fn parse(text: &'a str) -> Result<Self, CryptoError> {
-        let mut parts = text.split('.');
-        let (Some(ENVELOPE_PREFIX), Some(version), Some(nonce), Some(ciphertext), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(CryptoError::MalformedEnvelope);
-        };
+        let [version, nonce, ciphertext] = prefixed_parts(text, ENVELOPE_PREFIX)?;
         let version = version
             .parse()
             .map_err(|_| CryptoError::MalformedEnvelope)?;
@@ -762,5 +767,16 @@ mod tests {
         );
         assert_eq!(format!("{key:?}"), "MasterKey([REDACTED])");
         assert_ne!(key.derive("a").as_ref(), key.derive("b").as_ref());
+    }
+
+    #[test]
+    fn generated_keys_differ_and_never_show_their_bytes() {
+        let (one, two) = (WorkspaceKey::generate(), WorkspaceKey::generate());
+        assert_ne!(one.expose_bytes(), two.expose_bytes());
+        assert_eq!(format!("{one:?}"), "WorkspaceKey([REDACTED])");
+        assert_ne!(
+            MasterKey::generate().to_base64(),
+            MasterKey::generate().to_base64()
+        );
     }
 }

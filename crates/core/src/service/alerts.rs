@@ -329,12 +329,7 @@ impl Core {
             insights: &insights,
             ..Default::default()
         };
-        Ok(build_report(
-            &query,
-            zone.name(),
-            inputs,
-            ReportSource::Local,
-        ))
+        Ok(local_report(&query, zone, inputs))
     }
 
     async fn spend_spikes(
@@ -496,12 +491,7 @@ impl Core {
             account_currencies: Some(account_currencies),
             ..Default::default()
         };
-        Ok(build_report(
-            &query,
-            zone.name(),
-            inputs,
-            ReportSource::Local,
-        ))
+        Ok(local_report(&query, zone, inputs))
     }
 
     async fn store_quiet(
@@ -776,4 +766,9 @@ fn to_alert(record: AlertRecord) -> Option<Alert> {
         report: stored.report,
         computed_offline: false,
     })
+}
+
+/// A report from this computer's own rows, as the alert rules read it.
+fn local_report(query: &ReportQuery, zone: Tz, inputs: ReportInputs) -> Report {
+    build_report(query, zone.name(), inputs, ReportSource::Local)
 }

@@ -84,13 +84,7 @@ impl Core {
         token_config: TokenConfig,
         providers: Arc<dyn ProviderGateway>,
     ) -> Self {
-        Self::with_keys(
-            shared.clone(),
-            Some(shared),
-            Keys::Master(master),
-            token_config,
-            providers,
-        )
+        Self::with_shared(shared, Keys::Master(master), token_config, providers)
     }
 
     /// Shared mode as a workspace's client, joined with a connection code: the server sees to it
@@ -103,13 +97,21 @@ impl Core {
         token_config: TokenConfig,
         providers: Arc<dyn ProviderGateway>,
     ) -> Self {
-        Self::with_keys(
-            shared.clone(),
-            Some(shared),
+        Self::with_shared(
+            shared,
             Keys::Workspace { key, workspace },
             token_config,
             providers,
         )
+    }
+
+    fn with_shared(
+        shared: Arc<SharedStore>,
+        keys: Keys,
+        token_config: TokenConfig,
+        providers: Arc<dyn ProviderGateway>,
+    ) -> Self {
+        Self::with_keys(shared.clone(), Some(shared), keys, token_config, providers)
     }
 
     fn with_keys(
