@@ -201,6 +201,61 @@ fn insights_answered(requests: &[RecordedRequest], since: chrono::NaiveDate) -> 
 
 impl Fixture {}
 
+/// Settings that cut the fake account's 12 ads into slices of 5: two of 5, one of 2, and the
+/// rest (every ad but those 12, so none here).
+fn sliced(settings: SyncSettings) -> SyncSettings {
+    SyncSettings {
+        meta_ads_per_slice: 5,
+        ..settings
+    }
+}
+
+/// The ad filter of an insights request: (`IN`?, ids), or `None` for the whole account.
+fn ad_filter(request: &RecordedRequest) -> Option<(bool, Vec<String>)> {
+    let (_, filtering) = url::form_urlencoded::parse(request.query.as_bytes())
+        .find(|(name, _)| name == "filtering")?;
+    let filtering: serde_json::Value = serde_json::from_str(&filtering).unwrap();
+    let [condition] = filtering.as_array().unwrap().as_slice() else {
+        panic!("one condition: {filtering}");
+    };
+    assert_eq!(condition["field"], "ad.id");
+    let ids = condition["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    match condition["operator"].as_str().unwrap() {
+        "IN" => Some((true, ids)),
+        "NOT_IN" => Some((false, ids)),
+        other => panic!("operator {other}"),
+    }
+}
+
+/// Graph's good answers to insights requests of the window starting `since`.
+fn insights_answers(
+    requests: &[RecordedRequest],
+    since: chrono::NaiveDate,
+) -> Vec<RecordedRequest> {
+    let since = format!("%22since%22%3A%22{since}%22");
+    requests
+        .iter()
+        .filter(|r| r.path.ends_with("/insights") && r.status == 200 && r.query.contains(&since))
+        .cloned()
+        .collect()
+}
+
+/// The fake account's ads, as Graph lists them.
+async fn listed_ads(meta: &FakeMeta, token: &str) -> Vec<String> {
+    let client = MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap();
+    let mut ads = client
+        .ad_ids(&SecretString::from(token), "act_1234567890")
+        .await
+        .unwrap();
+    ads.sort();
+    ads
+}
+
 async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
     let f = fixture(backend).await;
     let shop = f.pancake("one-shop:exact").await;
@@ -404,8 +459,132 @@ async fn insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_r
     assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
 }
 
+async fn a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once(
+    backend: Backend,
+) {
+    let mut f = fixture_with(
+        backend,
+        FakeConfig {
+            // Slices sent together are out together.
+            latency: Duration::from_millis(30),
+            ..fake_config()
+        },
+    )
+    .await;
+    // The whole backfill is one window: requests out together are slices of it.
+    f.env.core.set_sync_settings(sliced(SyncSettings {
+        meta_window_days: 30,
+        ..settings()
+    }));
+    let token = "meta-one-account:slices";
+    let ads = f.meta(token).await;
+    let run = f
+        .env
+        .core
+        .sync_integration(&f.session, ads, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    assert!(f.meta.handle.most_insights_in_flight() >= 2);
+
+    // Three slices of the listed ads, apart, and one for every ad but those.
+    let answers = insights_answers(&f.meta.handle.requests(), meta_backfill_start());
+    let mut filters: Vec<_> = answers.iter().map(|r| ad_filter(r).unwrap()).collect();
+    filters.sort();
+    let listed = listed_ads(&f.meta, token).await;
+    assert_eq!(listed.len(), 12);
+    let (rest, slices) = filters.split_first().unwrap();
+    assert_eq!(*rest, (false, listed.clone()));
+    let mut in_slices: Vec<String> = slices
+        .iter()
+        .flat_map(|(only, ids)| {
+            assert!(*only && ids.len() <= 5);
+            ids.clone()
+        })
+        .collect();
+    in_slices.sort();
+    assert_eq!(in_slices, listed);
+
+    // Every ad-day once: stored, and counted by the run.
+    let expected = f.meta_rows_expected(token).await;
+    assert!(expected > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+    assert_eq!(run.counts["insights"], expected as i64);
+    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+}
+
+async fn a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly(backend: Backend) {
+    let mut f = fixture(backend).await;
+    f.env.core.set_sync_settings(sliced(settings()));
+    let token = "meta-one-account:slice-cut";
+    let ads = f.meta(token).await;
+    let window = chrono::Duration::days(settings().meta_window_days);
+    let first = meta_backfill_start();
+    let second = first + window;
+    assert!(
+        second + window <= meta_today(),
+        "the backfill has three windows"
+    );
+    // Graph sits on the second window's slice of its sixth listed ad; its other slices are
+    // answered.
+    let listed = listed_ads(&f.meta, token).await;
+    f.meta.handle.hold_insights_slice(second, &listed[5]);
+    let mut progress = f.env.core.subscribe_sync();
+    let core = &f.env.core;
+    let session = f.session.clone();
+    let run = async {
+        core.sync_integration(&session, ads, "worker-that-dies")
+            .await
+    };
+    let first_stored_and_other_slices_answered = async {
+        loop {
+            let event = progress.recv().await.unwrap();
+            if event.integration_id == ads && event.stream == "insights" && event.done >= 1 {
+                break;
+            }
+        }
+        f.meta
+            .handle
+            .wait_for_requests(|requests| insights_answers(requests, second).len() == 3)
+            .await;
+    };
+    tokio::select! {
+        _ = run => panic!("the run cannot finish while Graph holds a slice back"),
+        _ = first_stored_and_other_slices_answered => {}
+    }
+    // Three slices of the second window are in, yet none of it is stored: only the first
+    // window, whose checkpoint the run is cut at.
+    let first_rows =
+        meta_rows_between(&f.meta, token, first, second - chrono::Duration::days(1)).await;
+    assert!(first_rows > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        first_rows as i64
+    );
+
+    f.meta.handle.release_insights();
+    let resumed = common::take_over_the_run(&f.env, &f.session, ads).await;
+    assert_eq!(
+        resumed.outcome,
+        SyncOutcome::Succeeded,
+        "{:?}",
+        resumed.error
+    );
+    let through = second - chrono::Duration::days(1);
+    let resumed_from = through - chrono::Duration::days(settings().meta_lookback_days - 1);
+    let expected = meta_rows_between(&f.meta, token, resumed_from.min(first), meta_today()).await;
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+}
+
 async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: Backend) {
-    let f = fixture_with_meta_http(
+    let mut f = fixture_with_meta_http(
         backend,
         FakeConfig {
             // Two windows sent together are out together.
@@ -419,7 +598,8 @@ async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: B
         },
     )
     .await;
-    // Every Graph answer says usage is at 95 %.
+    // Every Graph answer says usage is at 95 %; the windows are cut into ad slices.
+    f.env.core.set_sync_settings(sliced(settings()));
     let token = "meta-high-usage:t1";
     let ads = f.meta(token).await;
     let run = f
@@ -430,9 +610,11 @@ async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: B
         .unwrap();
     assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
     // Every answer cut the engine's limit as a 429 would, so from two requests out at first
-    // it went down to one: the windows went one by one.
+    // it went down to one: the windows and their slices went one by one.
     assert!(meta_slow_downs(&f).await > 0);
     assert_eq!(f.meta.handle.most_insights_in_flight(), 1);
+    let answers = insights_answers(&f.meta.handle.requests(), meta_backfill_start());
+    assert_eq!(answers.len(), 4, "three slices and the rest");
     let expected = f.meta_rows_expected(token).await;
     assert!(expected > 0);
     assert_eq!(
@@ -445,7 +627,7 @@ async fn graphs_request_limit_slows_the_insights_down_but_loses_nothing(backend:
     let config = fake_config();
     // The same data without a limit, to count what the sync must end up with.
     let unlimited = start_meta(config.clone()).await.unwrap();
-    let f = fixture_with(
+    let mut f = fixture_with(
         backend,
         FakeConfig {
             rate_limit_per_sec: Some(2),
@@ -453,6 +635,12 @@ async fn graphs_request_limit_slows_the_insights_down_but_loses_nothing(backend:
         },
     )
     .await;
+    // At 2 requests a second, the few requests of the account, its ads and its windows take
+    // a few seconds: more than the tight retry budget of the other tests.
+    f.env.core.set_sync_settings(SyncSettings {
+        page_attempts: 12,
+        ..settings()
+    });
     let token = "meta-one-account:limited";
     let ads = f.meta(token).await;
     let run = f
@@ -839,6 +1027,8 @@ on_both_stores!(
     an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit,
     stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync,
     insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_resumes_exactly,
+    a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once,
+    a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly,
     usage_near_graphs_limit_sends_insights_windows_one_at_a_time,
     graphs_request_limit_slows_the_insights_down_but_loses_nothing,
 );

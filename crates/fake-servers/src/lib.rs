@@ -182,8 +182,9 @@ pub(crate) struct Stats {
     order_pages: Mutex<(usize, Option<usize>)>,
     /// Wakes the order pages held back when they may go.
     order_pages_released: tokio::sync::Notify,
-    /// Graph insights requests for the window starting this day wait (`None`: none do).
-    insights_held: Mutex<Option<chrono::NaiveDate>>,
+    /// Graph insights requests for the window starting this day wait (`None`: none do); with an
+    /// ad id, only the requests whose ad filter lets that ad through (one slice of the window).
+    insights_held: Mutex<Option<(chrono::NaiveDate, Option<String>)>>,
     insights_released: tokio::sync::Notify,
     /// Wakes whoever waits for the log to show something.
     recorded: tokio::sync::Notify,
@@ -258,15 +259,20 @@ impl Stats {
             .unwrap_or(day)
     }
 
-    /// Waits while insights of the window starting `since` are held back.
-    pub(crate) async fn insights_turn(&self, since: chrono::NaiveDate) {
+    /// Waits while insights of the window starting `since` are held back; `asks_for` says
+    /// whether the request's ad filter lets an ad through.
+    pub(crate) async fn insights_turn(
+        &self,
+        since: chrono::NaiveDate,
+        asks_for: impl Fn(&str) -> bool,
+    ) {
         loop {
             // Made before the check, so a release between the two is not missed.
             let released = self.insights_released.notified();
-            let held = self
-                .insights_held
-                .lock()
-                .is_ok_and(|held| *held == Some(since));
+            let held = self.insights_held.lock().is_ok_and(|held| match &*held {
+                Some((day, ad)) => *day == since && ad.as_deref().is_none_or(&asks_for),
+                None => false,
+            });
             if !held {
                 return;
             }
@@ -331,7 +337,16 @@ impl FakeHandle {
     /// early window back and sees what the sync does with the later ones.
     pub fn hold_insights_from(&self, since: chrono::NaiveDate) {
         if let Ok(mut held) = self.stats.insights_held.lock() {
-            *held = Some(since);
+            *held = Some((since, None));
+        }
+    }
+
+    /// Like [`FakeHandle::hold_insights_from`], for one ad slice of the window: only the
+    /// requests whose `filtering` lets `ad_id` through wait; the window's other slices are
+    /// answered.
+    pub fn hold_insights_slice(&self, since: chrono::NaiveDate, ad_id: &str) {
+        if let Ok(mut held) = self.stats.insights_held.lock() {
+            *held = Some((since, Some(ad_id.to_owned())));
         }
     }
 

@@ -22,6 +22,7 @@ pub(crate) struct Report {
     account: String,
     since: NaiveDate,
     until: NaiveDate,
+    ads: AdFilter,
     polls: u32,
     fails: bool,
 }
@@ -206,13 +207,68 @@ fn cursor_page(
     body
 }
 
-fn insights_rows(cfg: &FakeConfig, since: NaiveDate, until: NaiveDate) -> Vec<(NaiveDate, usize)> {
+/// Graph's `filtering` as far as insights use it here: conditions on `ad.id` (`IN`, `NOT_IN`,
+/// `EQUAL`, `NOT_EQUAL`), all of which an ad must meet. Anything else is refused the way Graph
+/// refuses a filter it does not take.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AdFilter(Vec<(bool, std::collections::HashSet<String>)>);
+
+impl AdFilter {
+    /// The request's filter, or Graph's message refusing it.
+    fn parse(pairs: &[(String, String)]) -> Result<Self, String> {
+        let Some(text) = param(pairs, "filtering") else {
+            return Ok(Self::default());
+        };
+        let invalid = |what: &str| format!("(#100) Filtering field {what} is invalid.");
+        let Ok(Value::Array(conditions)) = serde_json::from_str::<Value>(text) else {
+            return Err(invalid("filtering"));
+        };
+        let mut filter = Vec::new();
+        for condition in conditions {
+            if condition.get("field").and_then(Value::as_str) != Some("ad.id") {
+                return Err(invalid(&condition["field"].to_string()));
+            }
+            let ids = |value: &Value| -> Option<std::collections::HashSet<String>> {
+                match value {
+                    Value::Array(ids) => {
+                        ids.iter().map(|id| Some(id.as_str()?.to_owned())).collect()
+                    }
+                    Value::String(id) => Some([id.clone()].into()),
+                    _ => None,
+                }
+            };
+            let keep = match condition.get("operator").and_then(Value::as_str) {
+                Some("IN" | "EQUAL") => true,
+                Some("NOT_IN" | "NOT_EQUAL") => false,
+                _ => return Err(invalid("operator")),
+            };
+            let Some(ids) = condition.get("value").and_then(ids) else {
+                return Err(invalid("value"));
+            };
+            filter.push((keep, ids));
+        }
+        Ok(Self(filter))
+    }
+
+    fn allows(&self, ad_id: &str) -> bool {
+        self.0
+            .iter()
+            .all(|(keep, ids)| ids.contains(ad_id) == *keep)
+    }
+}
+
+fn insights_rows(
+    cfg: &FakeConfig,
+    since: NaiveDate,
+    until: NaiveDate,
+    filter: &AdFilter,
+) -> Vec<(NaiveDate, usize)> {
     let ads = data::ads_for(cfg);
     let mut out = Vec::new();
     let mut day = since;
     while day <= until {
         for (i, ad) in ads.iter().enumerate() {
-            if data::ad_active_on(cfg, ad, day) {
+            if data::ad_active_on(cfg, ad, day) && filter.allows(&ad.id) {
                 out.push((day, i));
             }
         }
@@ -420,6 +476,19 @@ async fn answer(
             cursor_page(s, path, pairs, accounts.len(), 25, |i| accounts[i].clone());
             ok_json(StatusCode::OK, body)
         }
+        (&Method::GET, [id, "ads"]) if id.starts_with("act_") => {
+            if find(id).is_none() {
+                return not_reachable(id);
+            }
+            let ads = if *id == AD_ACCOUNT_ID {
+                data::ads_for(cfg).iter().map(|ad| ad.id.clone()).collect()
+            } else {
+                Vec::new()
+            };
+            // At most 100 ads a page, so an account of a few hundred pages.
+            let body = cursor_page(s, path, pairs, ads.len(), 100, |i| json!({"id": ads[i]}));
+            ok_json(StatusCode::OK, body)
+        }
         (&Method::GET, [id]) if id.starts_with("act_") => match find(id) {
             Some(a) => ok_json(StatusCode::OK, a),
             None => not_reachable(id),
@@ -447,7 +516,11 @@ async fn answer(
                      25-Nov-26 04:00:00 PST.",
                 );
             }
-            s.stats.insights_turn(since).await;
+            let filter = match AdFilter::parse(pairs) {
+                Ok(filter) => filter,
+                Err(refused) => return graph_error(StatusCode::BAD_REQUEST, 100, None, &refused),
+            };
+            s.stats.insights_turn(since, |ad| filter.allows(ad)).await;
             let has_ads = *id == AD_ACCOUNT_ID;
             if method == Method::POST {
                 let mut reports = s.reports.lock().unwrap_or_else(|e| e.into_inner());
@@ -458,6 +531,7 @@ async fn answer(
                         account: id.to_string(),
                         since,
                         until,
+                        ads: filter,
                         polls: 0,
                         fails: scenario == "meta-report-fails" || !has_ads,
                     },
@@ -484,7 +558,7 @@ async fn answer(
                 )
             } else {
                 let rows = if has_ads {
-                    insights_rows(cfg, since, until)
+                    insights_rows(cfg, since, until, &filter)
                 } else {
                     Vec::new()
                 };
@@ -519,11 +593,11 @@ async fn answer(
                 let reports = s.reports.lock().unwrap_or_else(|e| e.into_inner());
                 reports
                     .get(*run_id)
-                    .map(|r| (r.since, r.until, r.polls >= 2 && !r.fails))
+                    .map(|r| (r.since, r.until, r.ads.clone(), r.polls >= 2 && !r.fails))
             };
             match range {
-                Some((since, until, true)) => {
-                    let rows = insights_rows(cfg, since, until);
+                Some((since, until, filter, true)) => {
+                    let rows = insights_rows(cfg, since, until, &filter);
                     let ads = data::ads_for(cfg);
                     let body = cursor_page(s, path, pairs, rows.len(), 5000, |i| {
                         data::insights_row(cfg, &ads[rows[i].1], rows[i].0)

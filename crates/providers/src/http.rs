@@ -195,6 +195,32 @@ pub(crate) struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The body as JSON, already parsed off the async task (pages of rows, see
+    /// [`off_thread`]); `None`: parsed when asked for.
+    parsed: Option<Result<serde_json::Value, ProviderError>>,
+}
+
+impl RawResponse {
+    /// The body as JSON; the error detail never quotes the body.
+    pub fn json(&mut self, provider: Provider) -> Result<serde_json::Value, ProviderError> {
+        match self.parsed.take() {
+            Some(parsed) => parsed,
+            None => parse_json(provider, &self.body),
+        }
+    }
+}
+
+/// Runs CPU-heavy work (parsing a page of rows) on tokio's blocking pool, so it never holds the
+/// task that awaits it: a sync's storing side, polled by the same task, goes on meanwhile, and
+/// the parsing gets a core of its own. Runs in place outside a runtime.
+pub(crate) async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return work();
+    }
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done,
+        Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
 }
 
 /// What the provider-specific interpreter decides about one answer.
@@ -413,10 +439,23 @@ impl HttpCore {
             }
             body.extend_from_slice(&chunk);
         }
+        // A good page of rows is parsed here, off the task (an error answer is small, and read
+        // as its interpreter sees fit).
+        let (body, parsed) = if kind == BodyKind::Page && status.is_success() {
+            let provider = self.provider;
+            off_thread(move || {
+                let parsed = parse_json(provider, &body);
+                (body, Some(parsed))
+            })
+            .await
+        } else {
+            (body, None)
+        };
         Ok(RawResponse {
             status,
             headers,
             body,
+            parsed,
         })
     }
 

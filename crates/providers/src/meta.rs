@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::error::{Provider, ProviderError, ProviderResult};
 use crate::http::{
-    parse_json, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
+    off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
 };
 use crate::values::{as_i64, currency_exponent, decimal_to_minor_units, i64_at, str_at};
 
@@ -136,6 +136,36 @@ pub struct InsightsQuery {
     pub attribution_windows: Vec<String>,
     /// Rows per page.
     pub limit: u32,
+    /// Which of the account's ads: a window's ads can be read in slices side by side.
+    pub ads: AdSlice,
+}
+
+/// Some of an ad account's ads, by Graph's `filtering` on `ad.id`. Slices `Only(a)`, `Only(b)`
+/// … and `AllBut(a ∪ b ∪ …)` cover every ad exactly once, whatever ads the list they were cut
+/// from missed (created since, or deleted and so not listed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AdSlice {
+    /// Every ad.
+    #[default]
+    All,
+    /// These ads only.
+    Only(Vec<String>),
+    /// Every ad but these.
+    AllBut(Vec<String>),
+}
+
+impl AdSlice {
+    fn filtering(&self) -> Option<String> {
+        let (operator, ids) = match self {
+            AdSlice::All => return None,
+            AdSlice::AllBut(ids) if ids.is_empty() => return None,
+            AdSlice::Only(ids) => ("IN", ids),
+            AdSlice::AllBut(ids) => ("NOT_IN", ids),
+        };
+        Some(
+            serde_json::json!([{"field": "ad.id", "operator": operator, "value": ids}]).to_string(),
+        )
+    }
 }
 
 impl InsightsQuery {
@@ -148,6 +178,7 @@ impl InsightsQuery {
             currency: currency.to_owned(),
             attribution_windows: Vec::new(),
             limit: 500,
+            ads: AdSlice::All,
         }
     }
 
@@ -171,6 +202,9 @@ impl InsightsQuery {
             ("fields".to_owned(), INSIGHTS_FIELDS.to_owned()),
             ("limit".to_owned(), self.limit.max(1).to_string()),
         ];
+        if let Some(filtering) = self.ads.filtering() {
+            p.push(("filtering".to_owned(), filtering));
+        }
         if !self.attribution_windows.is_empty() {
             p.push((
                 "action_attribution_windows".to_owned(),
@@ -476,6 +510,31 @@ impl MetaClient {
         result.map_err(|e| e.scrub_secret(token.expose_secret()))
     }
 
+    /// The ids of the account's ads (`GET /act_<id>/ads`, every page), to cut its insights into
+    /// slices read side by side (see [`AdSlice`]).
+    #[tracing::instrument(skip_all)]
+    pub async fn ad_ids(
+        &self,
+        token: &SecretString,
+        ad_account_id: &str,
+    ) -> ProviderResult<Vec<String>> {
+        let id = normalize_ad_account_id(ad_account_id);
+        let result: ProviderResult<Vec<String>> = async {
+            let mut url = self.url(&[&id, "ads"])?;
+            url.query_pairs_mut()
+                .append_pair("fields", "id")
+                .append_pair("limit", "500");
+            let rows = self
+                .get_all(token, url, Ctx::Account(&id), BodyKind::Page)
+                .await?;
+            rows.iter()
+                .map(|row| str_at(row, "id").ok_or_else(|| malformed("an ad has no `id`")))
+                .collect()
+        }
+        .await;
+        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+    }
+
     /// When the token expires, as Graph's `debug_token` says: `None` for a token that does not
     /// (a system user's, `expires_at` 0). Graph takes the token to inspect only as the
     /// `input_token` query parameter: this is the one request that carries it in its URL (to
@@ -560,7 +619,8 @@ impl MetaClient {
             let rows = self
                 .get_all(token, url, Ctx::Account(&id), BodyKind::Page)
                 .await?;
-            parse_rows(rows, &query.currency)
+            let currency = query.currency.clone();
+            off_thread(move || parse_rows(rows, &currency)).await
         }
         .await;
         result.map_err(|e| e.scrub_secret(token.expose_secret()))
@@ -606,7 +666,8 @@ impl MetaClient {
             let rows = self
                 .get_all(token, url, Ctx::General, BodyKind::Page)
                 .await?;
-            parse_rows(rows, &query.currency)
+            let currency = query.currency.clone();
+            off_thread(move || parse_rows(rows, &currency)).await
         }
         .await;
         result.map_err(|e| e.scrub_secret(token.expose_secret()))
@@ -762,10 +823,10 @@ impl MetaClient {
 
     /// Decide what a Graph answer means (reference §Errors, §Rate-limit headers). `secret` is
     /// the token, masked out of Meta's message before it is cut to length.
-    fn interpret(&self, raw: RawResponse, ctx: Ctx<'_>, secret: &str) -> Verdict<Value> {
+    fn interpret(&self, mut raw: RawResponse, ctx: Ctx<'_>, secret: &str) -> Verdict<Value> {
         let usage = Usage::from_headers(&raw.headers);
         let status = raw.status;
-        let parsed = parse_json(M, &raw.body);
+        let parsed = raw.json(M);
         let envelope = parsed.as_ref().ok().and_then(|b| b.get("error")).cloned();
         if status.is_success() && envelope.is_none() {
             if let Some(pause) = usage.pause(&self.http.settings) {

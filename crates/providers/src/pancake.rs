@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::error::{Provider, ProviderError, ProviderResult};
 use crate::http::{
-    parse_json, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
+    off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
 };
 use crate::values::{as_i64, bool_at, i64_at, str_at, time_at};
 
@@ -727,7 +727,7 @@ impl PancakeClient {
         result.map_err(|e: ProviderError| e.scrub_secret(api_key.expose_secret()))
     }
 
-    async fn page<T>(
+    async fn page<T: Send + 'static>(
         &self,
         api_key: &SecretString,
         shop_id: i64,
@@ -763,10 +763,12 @@ impl PancakeClient {
                 Some(Value::Array(rows)) => rows,
                 _ => return Err(malformed("the answer has no `data` list")),
             };
-            let data = rows
-                .into_iter()
-                .map(|row| parse(row).map_err(|e| malformed(&e)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let data = off_thread(move || {
+                rows.into_iter()
+                    .map(|row| parse(row).map_err(|e| malformed(&e)))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
             Ok(Page {
                 data,
                 page_number,
@@ -835,7 +837,7 @@ fn malformed(detail: &str) -> ProviderError {
 
 /// Decide what a Pancake answer means (reference §Errors and limits).
 /// `secret` is the key, masked out of upstream messages before they are cut to length.
-fn interpret(raw: RawResponse, shop_id: Option<i64>, secret: &str) -> Verdict<Value> {
+fn interpret(mut raw: RawResponse, shop_id: Option<i64>, secret: &str) -> Verdict<Value> {
     let status = raw.status;
     let wait = retry_after(&raw.headers);
     if status.as_u16() == 429 {
@@ -847,7 +849,7 @@ fn interpret(raw: RawResponse, shop_id: Option<i64>, secret: &str) -> Verdict<Va
             wait,
         };
     }
-    let parsed = parse_json(P, &raw.body);
+    let parsed = raw.json(P);
     if status.is_server_error() {
         let detail = parsed
             .as_ref()

@@ -184,6 +184,10 @@ pub struct SyncSettings {
     pub meta_lookback_days: i64,
     /// Days per insights request (each one checkpointed).
     pub meta_window_days: i64,
+    /// A window's ads are read in slices of this many side by side (one more slice takes the
+    /// ads not listed), at most one slice fewer than `max_concurrency`; 0: a window in one
+    /// request.
+    pub meta_ads_per_slice: usize,
     /// Concurrent requests: start, floor and ceiling of the adaptive limit.
     pub initial_concurrency: usize,
     pub max_concurrency: usize,
@@ -209,6 +213,7 @@ impl Default for SyncSettings {
             meta_backfill_days: 90,
             meta_lookback_days: 28,
             meta_window_days: 30,
+            meta_ads_per_slice: 50,
             initial_concurrency: 2,
             max_concurrency: 12,
             page_attempts: 8,

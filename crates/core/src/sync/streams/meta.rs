@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
-use integrations_providers::{InsightsQuery, MetaClient};
+use integrations_providers::{AdSlice, InsightsQuery, MetaClient};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -43,12 +43,25 @@ pub(in crate::sync) async fn sync_insights(
     // Meta keeps insights for 37 months and refuses older start dates.
     let oldest = today - chrono::Duration::days(37 * 30);
     let windows = day_windows(since.max(oldest), today, settings.meta_window_days.max(1));
+    let slices = if settings.meta_ads_per_slice == 0 {
+        vec![AdSlice::All]
+    } else {
+        let listed = ctx
+            .call_watching(slow_downs, || client.ad_ids(token, ad_account_id))
+            .await?;
+        ad_slices(
+            listed,
+            settings.meta_ads_per_slice,
+            settings.max_concurrency.saturating_sub(1).max(1),
+        )
+    };
     let total = windows.len() as u32;
     let mut done = 0;
     let mut ads = BTreeSet::new();
-    // Several windows are fetched side by side (as many as the adaptive limit lets out, which
-    // Graph's "slow down" answers shrink), but they come out in order: a window is stored,
-    // with its checkpoint, only after every earlier one, so a run stopped at any point resumes
+    // Several windows, and the ad slices of each, are fetched side by side (as many requests
+    // as the adaptive limit lets out, which Graph's "slow down" answers shrink), but windows
+    // come out whole and in order: a window is stored, with its checkpoint, only once all its
+    // slices are in and after every earlier window, so a run stopped at any point resumes
     // after the last window stored and never skips one still in flight.
     let ahead = settings.max_concurrency.max(1);
     let (windows_tx, mut windows_rx) = tokio::sync::mpsc::channel(ahead);
@@ -57,11 +70,21 @@ pub(in crate::sync) async fn sync_insights(
         let windows_tx = windows_tx;
         let mut fetched = futures::stream::iter(windows)
             .map(|(since, until)| {
-                let query = InsightsQuery::new(ad_account_id, since, until, &account.currency);
+                let currency = &account.currency;
+                let slices = slices.iter().map(move |ads| {
+                    let query = InsightsQuery {
+                        ads: ads.clone(),
+                        ..InsightsQuery::new(ad_account_id, since, until, currency)
+                    };
+                    async move {
+                        ctx.call_watching(slow_downs, || client.insights(token, &query))
+                            .await
+                    }
+                });
                 async move {
-                    let result = ctx
-                        .call_watching(slow_downs, || client.insights(token, &query))
-                        .await;
+                    let result = futures::future::try_join_all(slices)
+                        .await
+                        .map(|slices| slices.into_iter().flatten().collect::<Vec<_>>());
                     (until, result)
                 }
             })
@@ -100,6 +123,32 @@ pub(in crate::sync) async fn sync_insights(
     Ok(())
 }
 
+/// The account's `listed` ads cut into slices of `per_slice`, at most `most` of them, and one
+/// slice more for every other ad (those past the slices, and any the list missed: created
+/// since, or deleted and no longer listed), so the slices cover every ad exactly once. An
+/// account with no more than `per_slice` ads is read whole.
+fn ad_slices(mut listed: Vec<String>, per_slice: usize, most: usize) -> Vec<AdSlice> {
+    listed.sort();
+    listed.dedup();
+    if listed.len() <= per_slice.max(1) {
+        return vec![AdSlice::All];
+    }
+    let mut slices: Vec<AdSlice> = listed
+        .chunks(per_slice.max(1))
+        .take(most)
+        .map(|ads| AdSlice::Only(ads.to_vec()))
+        .collect();
+    let sliced: Vec<String> = slices
+        .iter()
+        .flat_map(|slice| match slice {
+            AdSlice::Only(ads) => ads.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    slices.push(AdSlice::AllBut(sliced));
+    slices
+}
+
 /// `[since, through]` cut into windows of `days` days, oldest first (the last one may be shorter).
 fn day_windows(since: NaiveDate, through: NaiveDate, days: i64) -> Vec<(NaiveDate, NaiveDate)> {
     let mut windows = Vec::new();
@@ -129,5 +178,44 @@ pub(in crate::sync) async fn check_token(
     };
     if let Err(error) = checked {
         tracing::warn!(%error, "the Meta token's expiry was not checked");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(range: std::ops::Range<u32>) -> Vec<String> {
+        range.map(|n| format!("{}", 1000 + n)).collect()
+    }
+
+    #[test]
+    fn a_few_ads_are_read_whole() {
+        assert_eq!(ad_slices(ids(0..50), 50, 4), vec![AdSlice::All]);
+        assert_eq!(ad_slices(Vec::new(), 50, 4), vec![AdSlice::All]);
+    }
+
+    #[test]
+    fn slices_and_the_rest_cover_every_listed_ad_once() {
+        let slices = ad_slices(ids(0..120), 50, 4);
+        assert_eq!(slices.len(), 4);
+        assert_eq!(slices[0], AdSlice::Only(ids(0..50)));
+        assert_eq!(slices[1], AdSlice::Only(ids(50..100)));
+        assert_eq!(slices[2], AdSlice::Only(ids(100..120)));
+        // The rest is every ad but the sliced ones: here only ads the list missed.
+        assert_eq!(slices[3], AdSlice::AllBut(ids(0..120)));
+    }
+
+    #[test]
+    fn ads_past_the_most_slices_go_to_the_rest() {
+        let slices = ad_slices(ids(0..300), 50, 2);
+        assert_eq!(
+            slices,
+            vec![
+                AdSlice::Only(ids(0..50)),
+                AdSlice::Only(ids(50..100)),
+                AdSlice::AllBut(ids(0..100)),
+            ]
+        );
     }
 }
