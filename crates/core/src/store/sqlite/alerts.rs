@@ -36,21 +36,14 @@ impl AlertStore for SqliteStore {
         let version = next_row_version(&mut tx).await?;
         // The partial unique index refuses a second open episode; OR IGNORE makes that "not
         // fired" rather than an error.
-        let fired = sqlx::query(
-            "INSERT OR IGNORE INTO alerts (tenant_id, id, rule, subject, integration_id, \
-             fired_at, details, row_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(alert.tenant_id.to_string())
-        .bind(alert.id.to_string())
-        .bind(&alert.rule)
-        .bind(&alert.subject)
-        .bind(alert.integration_id.map(|id| id.to_string()))
-        .bind(ts(alert.fired_at))
-        .bind(&alert.details)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        const INSERT: &str = "INSERT OR IGNORE INTO alerts (tenant_id, id, rule, subject, \
+             integration_id, fired_at, details, row_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+        let fired = bind_alert_columns!(sqlx::query(INSERT), alert)
+            .bind(&alert.details)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         tx.commit().await?;
         Ok(fired == 1)
     }

@@ -50,14 +50,7 @@ impl AssignmentStore for SqliteStore {
                  RETURNING {ASSIGNMENT_COLUMNS}"
             )
         };
-        let mut query = sqlx::query_as(&sql)
-            .bind(record.tenant_id.to_string())
-            .bind(&record.campaign_id)
-            .bind(&record.adset_id)
-            .bind(&record.shares)
-            .bind(record.decided_at.map(ts))
-            .bind(record.reassigned_at.map(ts))
-            .bind(&record.changed_by)
+        let mut query = bind_assignment_columns!(sqlx::query_as(&sql), record)
             .bind(&now)
             .bind(version);
         if expected_version != 0 {

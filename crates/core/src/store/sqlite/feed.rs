@@ -79,7 +79,7 @@ async fn put_mirrored_integration(
     .await?;
     // An upsert, not INSERT OR REPLACE: a replace deletes first, and the delete would take the
     // integration's mirrored sync history with it.
-    sqlx::query(
+    const UPSERT: &str =
         "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
          credentials_hint, config, external_id, status, enabled, last_error, created_at, \
          updated_at, last_sync_at, row_version, edit_version) \
@@ -90,27 +90,15 @@ async fn put_mirrored_integration(
              external_id = excluded.external_id, status = excluded.status, \
              enabled = excluded.enabled, last_error = excluded.last_error, \
              updated_at = excluded.updated_at, last_sync_at = excluded.last_sync_at, \
-             row_version = excluded.row_version, edit_version = excluded.edit_version",
-    )
-    .bind(record.tenant_id.to_string())
-    .bind(record.id.to_string())
-    .bind(&record.name)
-    .bind(record.provider.as_str())
-    .bind(&record.description)
-    .bind(&record.credentials)
-    .bind(&record.credentials_hint)
-    .bind(&record.config)
-    .bind(&record.external_id)
-    .bind(record.status.as_str())
-    .bind(record.enabled)
-    .bind(&record.last_error)
-    .bind(ts(record.created_at))
-    .bind(ts(record.updated_at))
-    .bind(record.last_sync_at.map(ts))
-    .bind(record.row_version)
-    .bind(record.edit_version)
-    .execute(&mut **tx)
-    .await?;
+             row_version = excluded.row_version, edit_version = excluded.edit_version";
+    bind_integration_columns!(sqlx::query(UPSERT), record)
+        .bind(ts(record.created_at))
+        .bind(ts(record.updated_at))
+        .bind(record.last_sync_at.map(ts))
+        .bind(record.row_version)
+        .bind(record.edit_version)
+        .execute(&mut **tx)
+        .await?;
     Ok(true)
 }
 
@@ -120,7 +108,7 @@ async fn put_mirrored_assignment(
     tx: &mut Transaction<'static, Sqlite>,
     record: &SpendAssignmentRecord,
 ) -> StoreResult<bool> {
-    let written = sqlx::query(
+    const UPSERT: &str =
         "INSERT INTO spend_assignments (tenant_id, campaign_id, adset_id, shares, decided_at, \
          reassigned_at, changed_by, created_at, updated_at, row_version) \
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9 \
@@ -129,20 +117,13 @@ async fn put_mirrored_assignment(
              decided_at = excluded.decided_at, reassigned_at = excluded.reassigned_at, \
              changed_by = excluded.changed_by, updated_at = excluded.updated_at, \
              row_version = excluded.row_version \
-         WHERE spend_assignments.row_version < excluded.row_version",
-    )
-    .bind(record.tenant_id.to_string())
-    .bind(&record.campaign_id)
-    .bind(&record.adset_id)
-    .bind(&record.shares)
-    .bind(record.decided_at.map(ts))
-    .bind(record.reassigned_at.map(ts))
-    .bind(&record.changed_by)
-    .bind(ts(record.updated_at))
-    .bind(record.version)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+         WHERE spend_assignments.row_version < excluded.row_version";
+    let written = bind_assignment_columns!(sqlx::query(UPSERT), record)
+        .bind(ts(record.updated_at))
+        .bind(record.version)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
     Ok(written > 0)
 }
 
@@ -204,7 +185,7 @@ async fn put_mirrored_alert(
     alert: &AlertRecord,
     version: i64,
 ) -> StoreResult<usize> {
-    Ok(sqlx::query(
+    const UPSERT: &str =
         "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, cleared_at, \
          dismissed_at, details, row_version) \
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
@@ -212,21 +193,15 @@ async fn put_mirrored_alert(
          ON CONFLICT (tenant_id, id) DO UPDATE SET cleared_at = excluded.cleared_at, \
              dismissed_at = excluded.dismissed_at, details = excluded.details, \
              row_version = excluded.row_version \
-         WHERE alerts.row_version < excluded.row_version",
-    )
-    .bind(alert.tenant_id.to_string())
-    .bind(alert.id.to_string())
-    .bind(&alert.rule)
-    .bind(&alert.subject)
-    .bind(alert.integration_id.map(|id| id.to_string()))
-    .bind(ts(alert.fired_at))
-    .bind(alert.cleared_at.map(ts))
-    .bind(alert.dismissed_at.map(ts))
-    .bind(&alert.details)
-    .bind(version)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected() as usize)
+         WHERE alerts.row_version < excluded.row_version";
+    Ok(bind_alert_columns!(sqlx::query(UPSERT), alert)
+        .bind(alert.cleared_at.map(ts))
+        .bind(alert.dismissed_at.map(ts))
+        .bind(&alert.details)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected() as usize)
 }
 
 impl SqliteStore {

@@ -46,30 +46,19 @@ impl IntegrationStore for SqliteStore {
     ) -> StoreResult<IntegrationRecord> {
         let mut tx = self.begin().await?;
         let version = next_row_version(&mut tx).await?;
-        let row = sqlx::query_as(&format!(
+        let sql = format!(
             "INSERT INTO integrations (tenant_id, id, name, provider, description, credentials, \
              credentials_hint, config, external_id, status, enabled, last_error, created_at, \
              updated_at, last_sync_at, row_version) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15) \
              RETURNING {INTEGRATION_COLUMNS}"
-        ))
-        .bind(record.tenant_id.to_string())
-        .bind(record.id.to_string())
-        .bind(&record.name)
-        .bind(record.provider.as_str())
-        .bind(&record.description)
-        .bind(&record.credentials)
-        .bind(&record.credentials_hint)
-        .bind(&record.config)
-        .bind(&record.external_id)
-        .bind(record.status.as_str())
-        .bind(record.enabled)
-        .bind(&record.last_error)
-        .bind(ts(record.created_at))
-        .bind(record.last_sync_at.map(ts))
-        .bind(version)
-        .fetch_one(&mut *tx)
-        .await?;
+        );
+        let row = bind_integration_columns!(sqlx::query_as(&sql), record)
+            .bind(ts(record.created_at))
+            .bind(record.last_sync_at.map(ts))
+            .bind(version)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(row)
     }

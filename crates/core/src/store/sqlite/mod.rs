@@ -5,6 +5,9 @@
 //! lock at once; concurrent writers then queue on `busy_timeout` instead of failing on a lock
 //! upgrade.
 
+#[macro_use]
+mod binds;
+
 mod accounts;
 mod alerts;
 mod assignments;
