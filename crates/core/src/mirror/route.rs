@@ -44,28 +44,30 @@ impl SharedStore {
     }
 }
 
-/// Reads: the server while online, the mirror otherwise (and when the server just failed).
-macro_rules! read {
-    ($self:ident, $method:ident($($arg:expr),*)) => {{
-        let online = $self.mode() == LinkMode::Online;
-        match $self.ask_server(online, |server| server.$method($($arg),*)).await {
+/// The server's answer when it is asked (`$ask`) and answers, else the mirror's.
+macro_rules! server_or_mirror {
+    ($self:ident, $ask:expr, $method:ident($($arg:expr),*)) => {{
+        match $self.ask_server($ask, |server| server.$method($($arg),*)).await {
             Some(answer) => answer,
             None => $self.mirror.$method($($arg),*).await,
         }
     }};
 }
 
+/// Reads: the server while online, the mirror otherwise (and when the server just failed).
+macro_rules! read {
+    ($self:ident, $($call:tt)*) => {
+        server_or_mirror!($self, $self.mode() == LinkMode::Online, $($call)*)
+    };
+}
+
 /// The server unless it is known to be gone, else the mirror: sign-in and session bookkeeping
 /// (so signing in right after start asks the server, and offline sign-in works), and the reads
 /// an edit is based on (so an edit made while still connecting starts from the server's row).
 macro_rules! server_first {
-    ($self:ident, $method:ident($($arg:expr),*)) => {{
-        let reachable = $self.mode() != LinkMode::Offline;
-        match $self.ask_server(reachable, |server| server.$method($($arg),*)).await {
-            Some(answer) => answer,
-            None => $self.mirror.$method($($arg),*).await,
-        }
-    }};
+    ($self:ident, $($call:tt)*) => {
+        server_or_mirror!($self, $self.mode() != LinkMode::Offline, $($call)*)
+    };
 }
 
 /// Writes that only the server may take.

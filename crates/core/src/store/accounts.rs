@@ -104,3 +104,24 @@ pub trait AccountStore: Send + Sync {
         Ok(())
     }
 }
+
+/// Ends a sign-in attempt reserved in `tx` (its throttle row written first, so concurrent
+/// attempts queue): a failure the policy lets through is counted by `count` and committed; a
+/// refusal rolls back and says how many seconds to wait.
+pub(super) async fn settle_login_attempt<DB: sqlx::Database>(
+    mut tx: sqlx::Transaction<'static, DB>,
+    decision: Result<u32, u64>,
+    count: impl AsyncFnOnce(&mut DB::Connection, u32) -> sqlx::Result<()>,
+) -> StoreResult<Result<(), u64>> {
+    match decision {
+        Ok(failures) => {
+            count(&mut tx, failures).await?;
+            tx.commit().await?;
+            Ok(Ok(()))
+        }
+        Err(wait) => {
+            tx.rollback().await?;
+            Ok(Err(wait))
+        }
+    }
+}

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{set_local, PostgresStore};
 use crate::domain::{TenantId, UserId};
+use crate::store::accounts::settle_login_attempt;
 use crate::store::{
     AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, StoreResult, TenantRecord,
     UserRecord,
@@ -210,25 +211,19 @@ impl AccountStore for PostgresStore {
             failures: row.try_get::<i32, _>("failures")?.max(0) as u32,
             last_failure_at: Some(row.try_get("last_failure_at")?),
         };
-        match decide(&current, at) {
-            Ok(failures) => {
-                sqlx::query(
-                    "UPDATE login_throttle SET failures = $2, last_failure_at = $3 \
-                     WHERE email_hash = $1",
-                )
-                .bind(email_hash)
-                .bind(failures as i32)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(Ok(()))
-            }
-            Err(wait) => {
-                tx.rollback().await?;
-                Ok(Err(wait))
-            }
-        }
+        settle_login_attempt(tx, decide(&current, at), async |tx, failures| {
+            sqlx::query(
+                "UPDATE login_throttle SET failures = $2, last_failure_at = $3 \
+                 WHERE email_hash = $1",
+            )
+            .bind(email_hash)
+            .bind(failures as i32)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {

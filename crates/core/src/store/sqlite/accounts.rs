@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{next_row_version, parse_ts, ts, SqliteStore};
 use crate::domain::{TenantId, UserId};
+use crate::store::accounts::settle_login_attempt;
 use crate::store::{
     AccountStore, LoginPolicy, LoginThrottle, RefreshTokenRecord, StoreResult, TenantRecord,
     UserRecord,
@@ -187,24 +188,18 @@ impl AccountStore for SqliteStore {
             failures: row.try_get::<i64, _>("failures")?.max(0) as u32,
             last_failure_at: Some(parse_ts(row.try_get("last_failure_at")?)?),
         };
-        match decide(&current, at) {
-            Ok(failures) => {
-                sqlx::query(
-                    "UPDATE login_throttle SET failures = ?, last_failure_at = ? WHERE email_hash = ?",
-                )
-                .bind(i64::from(failures))
-                .bind(ts(at))
-                .bind(email_hash)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(Ok(()))
-            }
-            Err(wait) => {
-                tx.rollback().await?;
-                Ok(Err(wait))
-            }
-        }
+        settle_login_attempt(tx, decide(&current, at), async |tx, failures| {
+            sqlx::query(
+                "UPDATE login_throttle SET failures = ?, last_failure_at = ? WHERE email_hash = ?",
+            )
+            .bind(i64::from(failures))
+            .bind(ts(at))
+            .bind(email_hash)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn clear_login_failures(&self, email_hash: &str) -> StoreResult<()> {
