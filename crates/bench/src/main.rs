@@ -728,23 +728,33 @@ async fn slow(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Resul
 }
 
 /// A large account's insights backfill, with windows fetched one at a time (the engine before
-/// windows went side by side: a limit of one request) and side by side (up to
-/// `--max-concurrency`), on a loopback Graph fake answering with each added latency.
+/// windows went side by side: a limit of one request, whole windows), whole windows side by
+/// side, and windows cut into ad slices side by side (the default), up to `--max-concurrency`
+/// requests, on a loopback Graph fake answering with each added latency.
 async fn meta_windows(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result<()> {
     let days = args.meta_backfill_days.max(1);
-    let window_days = SyncSettings::default().meta_window_days;
+    let defaults = SyncSettings::default();
     println!(
         "\n## Meta insights backfill: {} ads × {} days in {}-day windows; one window at a time \
-         (limit 1) against side by side (up to {} in flight)",
-        args.meta_ads, days, window_days, args.max_concurrency
+         (limit 1), whole windows side by side, and windows in slices of {} ads side by side (up \
+         to {} in flight)",
+        args.meta_ads,
+        days,
+        defaults.meta_window_days,
+        defaults.meta_ads_per_slice,
+        args.max_concurrency
     );
     println!(
-        "\n| added latency | rows | Graph answers | one at a time s | side by side s | speed-up | peak limit |"
+        "\n| added latency | rows | one at a time s | answers | windows side by side s | answers | in ad slices s | answers | speed-up | peak limit |"
     );
-    println!("|--------------:|-----:|--------------:|----------------:|---------------:|---------:|-----------:|");
+    println!("|--------------:|-----:|----------------:|--------:|-----------------------:|--------:|---------------:|--------:|---------:|-----------:|");
     for &latency_ms in &args.meta_latencies_ms {
         let mut runs = Vec::new();
-        for max_concurrency in [1, args.max_concurrency] {
+        for (max_concurrency, ads_per_slice) in [
+            (1, 0),
+            (args.max_concurrency, 0),
+            (args.max_concurrency, defaults.meta_ads_per_slice),
+        ] {
             let meta_config = FakeConfig {
                 ads: args.meta_ads,
                 latency: Duration::from_millis(latency_ms),
@@ -753,9 +763,10 @@ async fn meta_windows(args: &Args, target: &Target, last_run: &LastRun) -> anyho
             let settings = SyncSettings {
                 meta_backfill_days: i64::from(days),
                 max_concurrency,
+                meta_ads_per_slice: ads_per_slice,
                 ..SyncSettings::default()
             };
-            let label = format!("meta-windows-{latency_ms}-{max_concurrency}");
+            let label = format!("meta-windows-{latency_ms}-{max_concurrency}-{ads_per_slice}");
             let bench = Bench::start(target, fake(0, 1), meta_config, settings, &label).await?;
             let id = bench.meta_integration(&bench.session, true).await?;
             last_run.take();
@@ -767,25 +778,30 @@ async fn meta_windows(args: &Args, target: &Target, last_run: &LastRun) -> anyho
             let answers = bench.meta.handle.status_count(200);
             runs.push((rows, answers, took, figures.peak_concurrency));
         }
-        let (rows, answers, one, _) = runs[0];
-        let (side_rows, _, side, peak) = runs[1];
-        if rows != side_rows {
-            anyhow::bail!("the two runs stored {rows} and {side_rows} rows");
+        let (rows, one_answers, one, _) = runs[0];
+        let (whole_rows, whole_answers, whole, _) = runs[1];
+        let (sliced_rows, sliced_answers, sliced, peak) = runs[2];
+        if rows != whole_rows || rows != sliced_rows {
+            anyhow::bail!("the three runs stored {rows}, {whole_rows} and {sliced_rows} rows");
         }
         println!(
-            "| {:>10} ms | {:>4} | {:>13} | {:>15.2} | {:>14.2} | {:>7.1}× | {:>10} |",
+            "| {:>10} ms | {:>4} | {:>15.2} | {:>7} | {:>22.2} | {:>7} | {:>14.2} | {:>7} | {:>7.1}× | {:>10} |",
             latency_ms,
             rows,
-            answers,
             one.as_secs_f64(),
-            side.as_secs_f64(),
-            one.as_secs_f64() / side.as_secs_f64().max(1e-9),
+            one_answers,
+            whole.as_secs_f64(),
+            whole_answers,
+            sliced.as_secs_f64(),
+            sliced_answers,
+            one.as_secs_f64() / sliced.as_secs_f64().max(1e-9),
             peak
         );
     }
     println!(
-        "\n(Graph answers: of the one-at-a-time run, the account, the insights pages and the token \
-         check; peak limit: the side-by-side run's, from the engine's end-of-run figures.)"
+        "\n(answers: Graph's good answers, the account, the ad list, the insights pages and the \
+         token check; speed-up: one at a time over in ad slices; peak limit: the ad-slices run's, \
+         from the engine's end-of-run figures.)"
     );
     Ok(())
 }
