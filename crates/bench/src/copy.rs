@@ -6,7 +6,7 @@
 //! sets the tenant also lifts `FORCE ROW LEVEL SECURITY` (the bench's role owns the tables) and
 //! puts it back before it commits; triggers and indexes work as for the engine.
 
-use integrations_bench::copy_text::Line;
+use integrations_core::store::copy_text::{encode_insight, encode_order, Line};
 use integrations_core::store::{PostgresStore, SyncBatch, SyncStore};
 use integrations_fake_servers::data;
 use integrations_fake_servers::FakeConfig;
@@ -145,24 +145,7 @@ pub async fn copy_orders(
         line.text(&tenant);
         line.text(&integration);
         line.value(SHOP_ID);
-        line.value(order.id);
-        line.value(order.status as i32);
-        line.time(order.inserted_at);
-        line.time(order.updated_at);
-        line.value(order.total_price);
-        line.value(order.total_discount);
-        line.value(order.shipping_fee);
-        line.value(order.cod);
-        line.opt_text(order.order_currency.as_deref());
-        line.opt_text(order.ad_id.as_deref());
-        line.opt_text(order.page_id.as_deref());
-        line.opt_text(order.utm_source.as_deref());
-        line.opt_text(order.utm_campaign.as_deref());
-        match order.received_at_shop {
-            Some(at_shop) => line.value(if at_shop { "t" } else { "f" }),
-            None => line.null(),
-        }
-        line.text(&integrations_core::store::order_items_json(order));
+        encode_order(&mut line, order);
         line.end();
         if line.buf.len() >= CHUNK {
             copy.send(line.buf.as_bytes()).await?;
@@ -223,14 +206,7 @@ pub async fn copy_insights(
         line.text(&tenant);
         line.text(&integration);
         line.value("VND");
-        line.text(&row.ad_id);
-        line.day(row.date_start);
-        line.value(row.spend_minor);
-        line.value(row.impressions);
-        line.value(row.clicks);
-        line.value(row.reach);
-        line.value(row.purchases);
-        line.value(row.purchase_value_minor);
+        encode_insight(&mut line, row);
         line.end();
         if line.buf.len() >= CHUNK {
             copy.send(line.buf.as_bytes()).await?;
