@@ -254,3 +254,29 @@ async fn restore_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> 
         .await?;
     Ok(())
 }
+
+/// A second store on `url` whose connections may not make temporary tables, so its writes take
+/// the single-statement path (arrays unnested server-side) instead of COPY staging: the path
+/// before staging, measured beside it. Temporary tables are refused to the whole database until
+/// [`allow_staging`] (connections that already made theirs keep them).
+pub async fn store_without_staging(url: &str) -> anyhow::Result<PostgresStore> {
+    let store = PostgresStore::connect(url).await?;
+    sqlx::query(&temporary_grant("REVOKE", "FROM"))
+        .execute(store.pool())
+        .await?;
+    Ok(store)
+}
+
+pub async fn allow_staging(store: &PostgresStore) -> anyhow::Result<()> {
+    sqlx::query(&temporary_grant("GRANT", "TO"))
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+fn temporary_grant(verb: &str, preposition: &str) -> String {
+    format!(
+        "DO $$ BEGIN EXECUTE format('{verb} TEMPORARY ON DATABASE %I {preposition} PUBLIC, %I', \
+         current_database(), current_user); END $$"
+    )
+}
