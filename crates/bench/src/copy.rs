@@ -6,7 +6,7 @@
 //! sets the tenant also lifts `FORCE ROW LEVEL SECURITY` (the bench's role owns the tables) and
 //! puts it back before it commits; triggers and indexes work as for the engine.
 
-use integrations_core::store::copy_text::{encode_insight, encode_order, Line};
+use integrations_bench::copy_text::Line;
 use integrations_core::store::{PostgresStore, SyncBatch, SyncStore};
 use integrations_fake_servers::data;
 use integrations_fake_servers::FakeConfig;
@@ -145,7 +145,24 @@ pub async fn copy_orders(
         line.text(&tenant);
         line.text(&integration);
         line.value(SHOP_ID);
-        encode_order(&mut line, order);
+        line.value(order.id);
+        line.value(order.status as i32);
+        line.time(order.inserted_at);
+        line.time(order.updated_at);
+        line.value(order.total_price);
+        line.value(order.total_discount);
+        line.value(order.shipping_fee);
+        line.value(order.cod);
+        line.opt_text(order.order_currency.as_deref());
+        line.opt_text(order.ad_id.as_deref());
+        line.opt_text(order.page_id.as_deref());
+        line.opt_text(order.utm_source.as_deref());
+        line.opt_text(order.utm_campaign.as_deref());
+        match order.received_at_shop {
+            Some(at_shop) => line.value(if at_shop { "t" } else { "f" }),
+            None => line.null(),
+        }
+        line.text(&integrations_core::store::order_items_json(order));
         line.end();
         if line.buf.len() >= CHUNK {
             copy.send(line.buf.as_bytes()).await?;
@@ -206,7 +223,14 @@ pub async fn copy_insights(
         line.text(&tenant);
         line.text(&integration);
         line.value("VND");
-        encode_insight(&mut line, row);
+        line.text(&row.ad_id);
+        line.day(row.date_start);
+        line.value(row.spend_minor);
+        line.value(row.impressions);
+        line.value(row.clicks);
+        line.value(row.reach);
+        line.value(row.purchases);
+        line.value(row.purchase_value_minor);
         line.end();
         if line.buf.len() >= CHUNK {
             copy.send(line.buf.as_bytes()).await?;
@@ -253,30 +277,4 @@ async fn restore_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> 
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// A second store on `url` whose connections may not make temporary tables, so its writes take
-/// the single-statement path (arrays unnested server-side) instead of COPY staging: the path
-/// before staging, measured beside it. Temporary tables are refused to the whole database until
-/// [`allow_staging`] (connections that already made theirs keep them).
-pub async fn store_without_staging(url: &str) -> anyhow::Result<PostgresStore> {
-    let store = PostgresStore::connect(url).await?;
-    sqlx::query(&temporary_grant("REVOKE", "FROM"))
-        .execute(store.pool())
-        .await?;
-    Ok(store)
-}
-
-pub async fn allow_staging(store: &PostgresStore) -> anyhow::Result<()> {
-    sqlx::query(&temporary_grant("GRANT", "TO"))
-        .execute(store.pool())
-        .await?;
-    Ok(())
-}
-
-fn temporary_grant(verb: &str, preposition: &str) -> String {
-    format!(
-        "DO $$ BEGIN EXECUTE format('{verb} TEMPORARY ON DATABASE %I {preposition} PUBLIC, %I', \
-         current_database(), current_user); END $$"
-    )
 }

@@ -1,4 +1,5 @@
-//! What the bench binaries share: a database of their own per run (rows in the text format of
-//! `COPY` come from the core's `store::copy_text`, the encoder the sync's staging uses).
+//! What the bench binaries share: a database of their own per run, and rows written in the
+//! text format of `COPY`.
 
+pub mod copy_text;
 pub mod database;

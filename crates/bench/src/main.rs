@@ -382,19 +382,6 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, &orders, page);
     let (written, took) = timed(writing).await?;
     order_lines.push(Measure::new("orders: write path only", written, took));
-    if let Target::Postgres(url) = target {
-        let plain = copy::store_without_staging(url).await?;
-        let (tenant, id) = bench.fresh_tenant("write-orders-plain", false).await?;
-        let writing = copy::write_path_orders(&plain, tenant, id, &orders, page);
-        let timing = timed(writing).await;
-        copy::allow_staging(&plain).await?;
-        let (written, took) = timing?;
-        order_lines.push(Measure::new(
-            "orders: write path, no staging",
-            written,
-            took,
-        ));
-    }
     let (fetched, took) = timed(fetch::orders(&bench.pancake.base_url, &settings)).await?;
     order_lines.push(Measure::new("orders: fetch only, no DB", fetched, took));
     if args.diagnose {
@@ -429,19 +416,6 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
         copy::write_path_insights(bench.store.sync_store(), tenant, id, &rows, window_rows);
     let (written, took) = timed(writing).await?;
     insight_lines.push(Measure::new("insights: write path only", written, took));
-    if let Target::Postgres(url) = target {
-        let plain = copy::store_without_staging(url).await?;
-        let (tenant, id) = bench.fresh_tenant("write-insights-plain", true).await?;
-        let writing = copy::write_path_insights(&plain, tenant, id, &rows, window_rows);
-        let timing = timed(writing).await;
-        copy::allow_staging(&plain).await?;
-        let (written, took) = timing?;
-        insight_lines.push(Measure::new(
-            "insights: write path, no staging",
-            written,
-            took,
-        ));
-    }
     let (fetched, took) = timed(fetch::insights(&bench.meta.base_url, &settings)).await?;
     insight_lines.push(Measure::new("insights: fetch only, no DB", fetched, took));
     if args.diagnose {
@@ -485,9 +459,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
          answers already waiting stored together, up to {} orders a transaction; 1 page a \
          transaction: the same with one transaction per answer, as before; write path only: the \
          same rows from memory through the store's `write_batch`, one transaction per page of \
-         {page} orders or {window_rows} insights rows, staged with COPY; no staging: the same through \
-         a store whose connections may not make temporary tables, hence the single-statement \
-         upsert used before; fetch only: the engine's requests with \
+         {page} orders or {window_rows} insights rows; fetch only: the engine's requests with \
          the real clients, parsed and dropped.)\n\
          engine, orders: peak concurrency limit {}, throttled {}",
         settings.orders_per_transaction, order_figures.peak_concurrency, order_figures.throttled

@@ -4,8 +4,8 @@
 //! rows; written to PostgreSQL with one `COPY` per table in one transaction.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use integrations_bench::copy_text::Line;
 use integrations_core::analytics::DEFAULT_TIME_ZONE;
-use integrations_core::store::copy_text::Line;
 use integrations_core::store::PostgresStore;
 use integrations_core::store::COUNTED_STATUSES;
 use uuid::Uuid;

@@ -519,9 +519,6 @@ impl Admin {
             // Nobody but these roles (and the owner) connects; nobody creates objects.
             format!("REVOKE ALL ON DATABASE {database} FROM PUBLIC"),
             format!("GRANT CONNECT ON DATABASE {database} TO {workspace}, {server}"),
-            // A sync stages its rows with COPY in a temporary table (COPY cannot write to a
-            // table under row-level security); it is private to the session that makes it.
-            format!("GRANT TEMPORARY ON DATABASE {database} TO {workspace}, {server}"),
             "REVOKE CREATE ON SCHEMA public FROM PUBLIC".to_owned(),
             format!("GRANT USAGE ON SCHEMA public TO {workspace}, {server}"),
             format!("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {workspace}, {server}"),

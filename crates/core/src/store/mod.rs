@@ -46,7 +46,6 @@ pub use feed::{Changes, ColumnKind, OutboxEntry, PullCursor, MIRRORED_SYNC_TABLE
 pub use integrations::{IntegrationRecord, IntegrationStore, SyncOutcome};
 pub use jobs::{ClaimScope, ClaimedJob, JobInfo, JobStore};
 pub use keys::{KeyStore, Reencryption, TenantKeyRecord};
-pub use postgres::copy_text;
 pub use postgres::{
     DeliveryLog, DeliveryTx, DeliveryWrite, LagRow, PostgresStore, SyncRunTotals,
     REFUSALS_LOGGED_PER_HOUR,

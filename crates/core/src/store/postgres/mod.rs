@@ -7,7 +7,6 @@
 mod accounts;
 mod alerts;
 mod assignments;
-pub mod copy_text;
 mod feed;
 mod integrations;
 mod jobs;

@@ -1,149 +1,12 @@
-//! The synced rows and the stream's checkpoint, in one transaction.
-//!
-//! A sync's orders and insights go with `COPY ... FROM STDIN` into a temporary staging table,
-//! then one `INSERT ... SELECT ... ON CONFLICT` moves them into the real table: COPY is the
-//! fastest way rows reach PostgreSQL, but it is refused on tables under row-level security, and
-//! it cannot upsert. The `INSERT` goes through the policies as the tenant, fires the row-version
-//! trigger and keeps the newer `updated_at`, as the single-statement path (arrays unnested
-//! server-side) does; that path stays for a webhook's single order, variations, and roles that
-//! may not make temporary tables.
+//! The synced rows: one statement per batch and table, arrays unnested server-side, upserted on
+//! the natural keys; and the stream's checkpoint, in the same transaction.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::copy_text::{encode_insight, encode_order, Line, INSIGHT_COLUMNS, ORDER_COLUMNS};
 use super::map_err;
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{order_items_json, StoreResult};
-
-/// What an order upsert does on a key already stored: take the incoming version unless the
-/// stored one is newer (a late page must not undo a fresher one). Shared by both paths.
-macro_rules! orders_on_conflict {
-    () => {
-        " ON CONFLICT (tenant_id, shop_id, order_id) DO UPDATE SET \
-             integration_id = excluded.integration_id, status = excluded.status, \
-             inserted_at = excluded.inserted_at, updated_at = excluded.updated_at, \
-             total_price = excluded.total_price, total_discount = excluded.total_discount, \
-             shipping_fee = excluded.shipping_fee, cod = excluded.cod, \
-             currency = excluded.currency, ad_id = excluded.ad_id, page_id = excluded.page_id, \
-             utm_source = excluded.utm_source, utm_campaign = excluded.utm_campaign, \
-             received_at_shop = excluded.received_at_shop, items = excluded.items \
-         WHERE pancake_orders.updated_at IS NULL OR excluded.updated_at IS NULL \
-            OR excluded.updated_at >= pancake_orders.updated_at"
-    };
-}
-
-/// What an insights upsert does on a day already stored: the latest figures win.
-macro_rules! insights_on_conflict {
-    () => {
-        " ON CONFLICT (tenant_id, ad_id, day) DO UPDATE SET \
-             integration_id = excluded.integration_id, currency = excluded.currency, \
-             spend_minor = excluded.spend_minor, impressions = excluded.impressions, \
-             clicks = excluded.clicks, reach = excluded.reach, purchases = excluded.purchases, \
-             purchase_value_minor = excluded.purchase_value_minor"
-    };
-}
-
-/// The staging tables: one per connection, made on first use and emptied at every commit (a
-/// rolled-back batch leaves nothing either). Cheaper than `ON COMMIT DROP`, which would write
-/// and delete a table's catalog rows in every transaction.
-const STAGE_ORDERS: &str = "stage_pancake_orders";
-const STAGE_ORDERS_DDL: &str = "CREATE TEMPORARY TABLE IF NOT EXISTS stage_pancake_orders ( \
-     order_id bigint NOT NULL, status integer NOT NULL, inserted_at timestamptz, \
-     updated_at timestamptz, total_price bigint NOT NULL, total_discount bigint NOT NULL, \
-     shipping_fee bigint NOT NULL, cod bigint NOT NULL, currency text, ad_id text, page_id text, \
-     utm_source text, utm_campaign text, received_at_shop boolean, items jsonb NOT NULL) \
-     ON COMMIT DELETE ROWS";
-const STAGE_INSIGHTS: &str = "stage_meta_ad_insights";
-const STAGE_INSIGHTS_DDL: &str = "CREATE TEMPORARY TABLE IF NOT EXISTS stage_meta_ad_insights ( \
-     ad_id text NOT NULL, day date NOT NULL, spend_minor bigint NOT NULL, \
-     impressions bigint NOT NULL, clicks bigint NOT NULL, reach bigint NOT NULL, \
-     purchases bigint NOT NULL, purchase_value_minor bigint NOT NULL) ON COMMIT DELETE ROWS";
-
-/// Makes `table` ready on this connection if it is not. False when the role may not make
-/// temporary tables (a database whose grants predate them): the caller takes the other path.
-async fn staging_ready(
-    tx: &mut Transaction<'static, Postgres>,
-    table: &str,
-    ddl: &str,
-) -> StoreResult<bool> {
-    let state: Option<bool> = sqlx::query_scalar(
-        "SELECT CASE WHEN to_regclass($1) IS NOT NULL THEN true \
-                     WHEN has_database_privilege(current_database(), 'TEMPORARY') THEN false END",
-    )
-    .bind(format!("pg_temp.{table}"))
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(map_err)?;
-    match state {
-        Some(true) => Ok(true),
-        Some(false) => {
-            sqlx::query(ddl).execute(&mut **tx).await.map_err(map_err)?;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
-}
-
-/// Sends `text` (COPY text rows) into the staging `table`'s `columns`.
-async fn copy_into(
-    tx: &mut Transaction<'static, Postgres>,
-    table: &str,
-    columns: &str,
-    text: String,
-) -> StoreResult<()> {
-    let mut copy = tx
-        .copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN"))
-        .await
-        .map_err(map_err)?;
-    if let Err(err) = copy.send(text.into_bytes()).await {
-        // Ends the COPY on the server too, so the connection stays usable for the rollback.
-        let _ = copy.abort("the rows could not be sent").await;
-        return Err(map_err(err));
-    }
-    copy.finish().await.map_err(map_err)?;
-    Ok(())
-}
-
-/// A sync's orders: staged with COPY, then one upsert (see the module's note). Each key once,
-/// the newest version of it, as [`write_orders`].
-pub(super) async fn stage_orders(
-    tx: &mut Transaction<'static, Postgres>,
-    tenant: TenantId,
-    integration: IntegrationId,
-    shop_id: i64,
-    orders: &[integrations_providers::PancakeOrder],
-) -> StoreResult<usize> {
-    if orders.is_empty() {
-        return Ok(0);
-    }
-    if !staging_ready(tx, STAGE_ORDERS, STAGE_ORDERS_DDL).await? {
-        return write_orders(tx, tenant, integration, shop_id, orders).await;
-    }
-    // One statement cannot touch a row twice: keep each order's newest version, in key order
-    // (the primary key's index is then written in order).
-    let mut line = Line::default();
-    for order in newest_per_key(orders, |o| o.id, |o| o.updated_at) {
-        encode_order(&mut line, order);
-        line.end();
-    }
-    copy_into(tx, STAGE_ORDERS, ORDER_COLUMNS, line.buf).await?;
-    let written = sqlx::query(concat!(
-        "INSERT INTO pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
-         inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, \
-         page_id, utm_source, utm_campaign, received_at_shop, items) \
-         SELECT $1, $2, $3, s.* FROM stage_pancake_orders s",
-        orders_on_conflict!()
-    ))
-    .bind(tenant)
-    .bind(integration)
-    .bind(shop_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(map_err)?
-    .rows_affected() as usize;
-    Ok(written)
-}
 
 pub(super) async fn write_checkpoint(
     tx: &mut Transaction<'static, Postgres>,
@@ -168,8 +31,8 @@ pub(super) async fn write_checkpoint(
     Ok(())
 }
 
-/// Orders in one statement, arrays unnested server-side: for a webhook's single order (staging
-/// would cost more round trips than it saves) and roles without temporary tables.
+/// One statement per batch: arrays unnested server-side, upserted on the natural key, keeping
+/// the newer version of an order (a late page must not undo a fresher one).
 pub(super) async fn write_orders(
     tx: &mut Transaction<'static, Postgres>,
     tenant: TenantId,
@@ -198,7 +61,7 @@ pub(super) async fn write_orders(
     let utm_campaign: Vec<Option<String>> = orders.iter().map(|o| o.utm_campaign.clone()).collect();
     let at_shop: Vec<Option<bool>> = orders.iter().map(|o| o.received_at_shop).collect();
     let items: Vec<String> = orders.iter().map(|o| order_items_json(o)).collect();
-    let result = sqlx::query(concat!(
+    let result = sqlx::query(
         "INSERT INTO pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
          inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, \
          page_id, utm_source, utm_campaign, received_at_shop, items) \
@@ -211,9 +74,18 @@ pub(super) async fn write_orders(
                      $18::text[]) \
               AS t(order_id, status, inserted_at, updated_at, total_price, total_discount, \
                    shipping_fee, cod, currency, ad_id, page_id, utm_source, utm_campaign, \
-                   received_at_shop, items)",
-        orders_on_conflict!()
-    ))
+                   received_at_shop, items) \
+         ON CONFLICT (tenant_id, shop_id, order_id) DO UPDATE SET \
+             integration_id = excluded.integration_id, status = excluded.status, \
+             inserted_at = excluded.inserted_at, updated_at = excluded.updated_at, \
+             total_price = excluded.total_price, total_discount = excluded.total_discount, \
+             shipping_fee = excluded.shipping_fee, cod = excluded.cod, \
+             currency = excluded.currency, ad_id = excluded.ad_id, page_id = excluded.page_id, \
+             utm_source = excluded.utm_source, utm_campaign = excluded.utm_campaign, \
+             received_at_shop = excluded.received_at_shop, items = excluded.items \
+         WHERE pancake_orders.updated_at IS NULL OR excluded.updated_at IS NULL \
+            OR excluded.updated_at >= pancake_orders.updated_at",
+    )
     .bind(tenant)
     .bind(integration)
     .bind(shop_id)
@@ -393,30 +265,7 @@ pub(super) async fn write_insights(
     .execute(&mut **tx)
     .await
     .map_err(map_err)?;
-    // Each (ad, day) once: the last row of it wins.
     let rows = newest_per_key(rows, |r| (r.ad_id.clone(), r.date_start), |_| None);
-    if staging_ready(tx, STAGE_INSIGHTS, STAGE_INSIGHTS_DDL).await? {
-        let mut line = Line::default();
-        for row in &rows {
-            encode_insight(&mut line, row);
-            line.end();
-        }
-        copy_into(tx, STAGE_INSIGHTS, INSIGHT_COLUMNS, line.buf).await?;
-        let written = sqlx::query(concat!(
-            "INSERT INTO meta_ad_insights (tenant_id, integration_id, currency, ad_id, day, \
-             spend_minor, impressions, clicks, reach, purchases, purchase_value_minor) \
-             SELECT $1, $2, $3, s.* FROM stage_meta_ad_insights s",
-            insights_on_conflict!()
-        ))
-        .bind(tenant)
-        .bind(integration)
-        .bind(currency)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?
-        .rows_affected() as usize;
-        return Ok(written);
-    }
     let rows = rows.as_slice();
     let ids: Vec<String> = rows.iter().map(|r| r.ad_id.clone()).collect();
     let days: Vec<chrono::NaiveDate> = rows.iter().map(|r| r.date_start).collect();
@@ -426,13 +275,17 @@ pub(super) async fn write_insights(
     let reach: Vec<i64> = rows.iter().map(|r| r.reach).collect();
     let purchases: Vec<i64> = rows.iter().map(|r| r.purchases).collect();
     let value: Vec<i64> = rows.iter().map(|r| r.purchase_value_minor).collect();
-    let written = sqlx::query(concat!(
+    let written = sqlx::query(
         "INSERT INTO meta_ad_insights (tenant_id, integration_id, currency, ad_id, day, \
          spend_minor, impressions, clicks, reach, purchases, purchase_value_minor) \
          SELECT $1, $2, $3, t.* FROM UNNEST($4::text[], $5::date[], $6::bigint[], $7::bigint[], \
-         $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[]) AS t",
-        insights_on_conflict!()
-    ))
+         $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[]) AS t \
+         ON CONFLICT (tenant_id, ad_id, day) DO UPDATE SET \
+             integration_id = excluded.integration_id, currency = excluded.currency, \
+             spend_minor = excluded.spend_minor, impressions = excluded.impressions, \
+             clicks = excluded.clicks, reach = excluded.reach, purchases = excluded.purchases, \
+             purchase_value_minor = excluded.purchase_value_minor",
+    )
     .bind(tenant)
     .bind(integration)
     .bind(currency)

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::rows::{stage_orders, write_checkpoint, write_insights, write_variations};
+use super::rows::{write_checkpoint, write_insights, write_orders, write_variations};
 use super::{map_err, PostgresStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
@@ -122,7 +122,7 @@ impl SyncStore for PostgresStore {
         let mut tx = self.tenant_tx(tenant).await?;
         let written = match batch {
             SyncBatch::Orders { shop_id, orders } => {
-                stage_orders(&mut tx, tenant, integration, shop_id, orders).await?
+                write_orders(&mut tx, tenant, integration, shop_id, orders).await?
             }
             SyncBatch::Variations {
                 shop_id,
