@@ -6,13 +6,11 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{NoProviderCalls, SharedServer};
+use common::{new_pancake, NoProviderCalls, SharedServer};
 use integrations_core::admin::Admin;
 use integrations_core::crypto::{MasterKey, TenantKeyring};
 use integrations_core::workspace::ConnectionCode;
-use integrations_core::{
-    CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig, NewIntegration,
-};
+use integrations_core::{CoreConfig, Credentials, DatabaseTarget, ErrorCode, NewIntegration};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Connection, PgConnection, Row};
 
@@ -45,14 +43,7 @@ async fn server_core(
 }
 
 fn pancake(shop: &str) -> NewIntegration {
-    NewIntegration {
-        name: "Shop thời trang".into(),
-        description: None,
-        credentials: Credentials::pancake(SecretString::from(format!("key-{shop}-0123456789"))),
-        config: IntegrationConfig::PancakePos {
-            shop_id: shop.into(),
-        },
-    }
+    new_pancake("Shop thời trang", shop, &format!("key-{shop}-0123456789"))
 }
 
 async fn role_exists(role: &str) -> bool {
@@ -388,8 +379,6 @@ async fn each_database_gets_roles_of_its_own_and_cleanup_drops_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worker_syncs_every_workspace_with_the_server_role_and_the_master_key() {
-    use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
-    use integrations_providers::{MetaClient, PancakeClient};
     let server = SharedServer::new().await;
     let (owner_core, _owner_dir) = server_core(&server.url, &server.master).await;
     // One integration in each workspace.
@@ -413,27 +402,11 @@ async fn the_worker_syncs_every_workspace_with_the_server_role_and_the_master_ke
     }
     drop(owner_core);
 
-    let config = FakeConfig {
-        orders_per_shop: 5,
-        days: 3,
-        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
-        ..FakeConfig::default()
-    };
-    let pancake_fake = start_pancake(config.clone()).await.unwrap();
-    let meta_fake = start_meta(config).await.unwrap();
-    let providers = integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake_fake.base_url, common::fast_http()).unwrap(),
-        meta: MetaClient::new(&meta_fake.base_url, "v27.0", common::fast_http()).unwrap(),
-    };
+    let (_pancake_fake, _meta_fake, providers) =
+        common::fake_providers(common::data_up_to_now()).await;
     // The worker: the server role's URL from `admin init`, and the master key. No migration
     // rights, no sign-in.
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = CoreConfig::standalone(dir.path().to_path_buf());
-    config.database = DatabaseTarget::Postgres {
-        url: server.server_url.clone(),
-    };
-    config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
-    let worker = config.open(Arc::new(providers)).await.unwrap();
+    let (worker, _worker_dir) = server.worker(providers).await;
     assert_eq!(
         worker.check_link().await,
         integrations_core::LinkMode::Online

@@ -3,21 +3,14 @@
 
 mod common;
 
-use common::{with_fakes, Backend};
+use common::{new_meta, new_pancake, with_fakes, Backend};
 use integrations_core::{
     Credentials, IntegrationConfig, IntegrationStatus, IntegrationUpdate, NewIntegration,
 };
 use secrecy::SecretString;
 
 fn pancake(key: &str, shop: &str) -> NewIntegration {
-    NewIntegration {
-        name: "Shop thời trang".into(),
-        description: None,
-        credentials: Credentials::pancake(SecretString::from(key)),
-        config: IntegrationConfig::PancakePos {
-            shop_id: shop.into(),
-        },
-    }
+    new_pancake("Shop thời trang", shop, key)
 }
 
 async fn a_passing_test_sets_active(backend: Backend) {
@@ -330,14 +323,7 @@ async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Ba
 }
 
 fn meta(token: &str, ad_account_id: &str) -> NewIntegration {
-    NewIntegration {
-        name: "Meta Ads".into(),
-        description: None,
-        credentials: Credentials::meta(SecretString::from(token)),
-        config: IntegrationConfig::MetaAds {
-            ad_account_id: ad_account_id.into(),
-        },
-    }
+    new_meta("Meta Ads", ad_account_id, token)
 }
 
 mod held {

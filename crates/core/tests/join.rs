@@ -7,14 +7,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{fast_http, SharedServer};
+use common::{data_up_to_now, fake_providers, new_pancake, open_joined, SharedServer};
 use integrations_core::crypto::WorkspaceKey;
 use integrations_core::workspace::ConnectionCode;
-use integrations_core::{
-    CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig, LinkMode, NewIntegration,
-};
-use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
-use integrations_providers::{MetaClient, PancakeClient};
+use integrations_core::{CoreConfig, DatabaseTarget, ErrorCode, LinkMode};
 use secrecy::{ExposeSecret, SecretString};
 
 const PASSWORD: &str = "mật khẩu 123";
@@ -127,19 +123,7 @@ async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sea
     assert!(matches!(client_config.database, DatabaseTarget::Workspace));
     assert_eq!(client_config.mode(), "shared");
     assert!(!client_config.is_first_run());
-    let fake = FakeConfig {
-        orders_per_shop: 5,
-        days: 3,
-        // The data ends now, so a sync "up to now" covers it.
-        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
-        ..FakeConfig::default()
-    };
-    let pancake = start_pancake(fake.clone()).await.unwrap();
-    let meta = start_meta(fake).await.unwrap();
-    let providers = Arc::new(integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    });
+    let (_pancake, _meta, providers) = fake_providers(data_up_to_now()).await;
     let client = client_config.open(providers.clone()).await.unwrap();
     assert_eq!(client.check_link().await, LinkMode::Online);
     assert_eq!(client.joined_workspace(), Some(access.workspace_id));
@@ -161,17 +145,7 @@ async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sea
         .session;
     let secret = "one-shop:SECRET-0123456789";
     let created = client
-        .create_integration(
-            &session,
-            NewIntegration {
-                name: "Shop thời trang".into(),
-                description: None,
-                credentials: Credentials::pancake(SecretString::from(secret)),
-                config: IntegrationConfig::PancakePos {
-                    shop_id: "6036602".into(),
-                },
-            },
-        )
+        .create_integration(&session, new_pancake("Shop thời trang", "6036602", secret))
         .await
         .unwrap();
     let id = created.id;
@@ -239,25 +213,14 @@ async fn server_side(
     server: &SharedServer,
     providers: Arc<integrations_core::gateway::HttpProviders>,
 ) -> (integrations_core::Core, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = CoreConfig::standalone(dir.path().to_path_buf());
-    config.database = DatabaseTarget::Postgres {
-        url: server.server_url.clone(),
-    };
-    config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
-    let core = config.open(providers).await.unwrap();
+    let (core, dir) = server.worker(providers).await;
     assert_eq!(core.check_link().await, LinkMode::Online);
     (core, dir)
 }
 
 /// Signs in as the joined workspace's owner (which makes its mirror) and closes the core.
 async fn work_in_joined(config: &CoreConfig, email: &str) -> uuid::Uuid {
-    let core = config
-        .reloaded()
-        .open(Arc::new(common::NoProviderCalls))
-        .await
-        .unwrap();
-    assert_eq!(core.check_link().await, LinkMode::Online);
+    let core = open_joined(config, Arc::new(common::NoProviderCalls)).await;
     let signed_in = core
         .sign_in(email, &SecretString::from(PASSWORD))
         .await

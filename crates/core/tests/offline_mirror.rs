@@ -9,14 +9,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::own_postgres::OwnPostgres;
 use common::shared_client;
+use common::{described, new_meta, new_pancake, own_postgres::OwnPostgres};
 use integrations_core::store::prelude::*;
 use integrations_core::store::{PostgresStore, PullCursor};
 use integrations_core::{
     ConflictChoice, Core, CoreConfig, Credentials, DatabaseTarget, ErrorCode, Integration,
-    IntegrationConfig, IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session,
-    SyncOutcome, SyncSettings,
+    IntegrationStatus, IntegrationUpdate, LinkMode, NewIntegration, Session, SyncOutcome,
+    SyncSettings,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use integrations_providers::{MetaClient, PancakeClient};
@@ -53,14 +53,10 @@ async fn sign_in(core: &Core) -> Session {
 }
 
 fn pancake(name: &str, shop: &str) -> NewIntegration {
-    NewIntegration {
-        name: name.into(),
-        description: Some("Cửa hàng ở TP. Hồ Chí Minh".into()),
-        credentials: Credentials::pancake(SecretString::from(PANCAKE_KEY)),
-        config: IntegrationConfig::PancakePos {
-            shop_id: shop.into(),
-        },
-    }
+    described(
+        new_pancake(name, shop, PANCAKE_KEY),
+        "Cửa hàng ở TP. Hồ Chí Minh",
+    )
 }
 
 fn rename(name: &str) -> IntegrationUpdate {
@@ -921,14 +917,7 @@ async fn campaign_assignments_reach_every_computer_and_work_offline() {
     let meta = a
         .create_integration(
             &session,
-            NewIntegration {
-                name: "Quảng cáo".into(),
-                description: None,
-                credentials: Credentials::meta(SecretString::from("EAAB_token")),
-                config: IntegrationConfig::MetaAds {
-                    ad_account_id: "act_1234567890".into(),
-                },
-            },
+            new_meta("Quảng cáo", "act_1234567890", "EAAB_token"),
         )
         .await
         .unwrap();

@@ -3,11 +3,9 @@
 
 mod common;
 
-use common::{fresh_postgres_url, Backend, TestEnv};
+use common::{fresh_postgres_url, new_pancake, Backend, TestEnv};
 use integrations_core::store::PostgresStore;
-use integrations_core::{
-    CoreConfig, Credentials, DatabaseTarget, ErrorCode, IntegrationConfig, NewIntegration,
-};
+use integrations_core::{CoreConfig, DatabaseTarget, ErrorCode};
 use secrecy::SecretString;
 use sqlx::Row;
 
@@ -41,14 +39,7 @@ async fn seeded() -> (
         env.core
             .create_integration(
                 session,
-                NewIntegration {
-                    name: "Shop thời trang".into(),
-                    description: None,
-                    credentials: Credentials::pancake(SecretString::from("key-0123456789abcdef")),
-                    config: IntegrationConfig::PancakePos {
-                        shop_id: shop.into(),
-                    },
-                },
+                new_pancake("Shop thời trang", shop, "key-0123456789abcdef"),
             )
             .await
             .unwrap();

@@ -9,13 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{Backend, TestEnv, WithFakes};
+use common::{new_pancake, Backend, TestEnv, WithFakes};
 use integrations_core::runtime::{renew, worker_name, Renewal, Scheduler, SessionKeeper};
 use integrations_core::store::ClaimScope;
-use integrations_core::{
-    Core, Credentials, ErrorCode, IntegrationConfig, NewIntegration, SignedIn, SyncOutcome,
-    SyncRun, SyncTrigger,
-};
+use integrations_core::{Core, ErrorCode, SignedIn, SyncOutcome, SyncRun, SyncTrigger};
 use integrations_fake_servers::FakeConfig;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
@@ -178,14 +175,7 @@ impl WithFakes {
             .core()
             .create_integration(
                 &self.session,
-                NewIntegration {
-                    name: format!("Cửa hàng {shop_id}"),
-                    description: None,
-                    credentials: Credentials::pancake(SecretString::from("one-shop:k")),
-                    config: IntegrationConfig::PancakePos {
-                        shop_id: shop_id.into(),
-                    },
-                },
+                new_pancake(&format!("Cửa hàng {shop_id}"), shop_id, "one-shop:k"),
             )
             .await
             .unwrap();

@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Backend, TestEnv};
+use common::{described, new_meta, new_pancake, Backend, TestEnv};
 use integrations_core::auth::{login_delay_secs, FREE_LOGIN_FAILURES, MAX_LOGIN_DELAY_SECS};
 use integrations_core::clock::ManualClock;
 use integrations_core::service::META_ADS_EXISTS;
@@ -27,25 +27,11 @@ async fn workspace(core: &Core, name: &str) -> Session {
 }
 
 fn pancake(shop: &str, name: &str) -> NewIntegration {
-    NewIntegration {
-        name: name.into(),
-        description: Some("Cửa hàng chính".into()),
-        credentials: Credentials::pancake(SecretString::from(PANCAKE_KEY)),
-        config: IntegrationConfig::PancakePos {
-            shop_id: shop.into(),
-        },
-    }
+    described(new_pancake(name, shop, PANCAKE_KEY), "Cửa hàng chính")
 }
 
 fn meta(account: &str) -> NewIntegration {
-    NewIntegration {
-        name: "Meta Ads".into(),
-        description: None,
-        credentials: Credentials::meta(SecretString::from(META_TOKEN)),
-        config: IntegrationConfig::MetaAds {
-            ad_account_id: account.into(),
-        },
-    }
+    new_meta("Meta Ads", account, META_TOKEN)
 }
 
 async fn create_gives_pending_disabled_and_only_a_hint(backend: Backend) {

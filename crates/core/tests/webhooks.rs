@@ -6,16 +6,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{fast_http, SharedServer};
+use common::{new_pancake, open_joined, providers_for, SharedServer};
 use integrations_core::webhook::{DeliveryOutcome, SECRET_HEADER};
-use integrations_core::{
-    Core, CoreConfig, Credentials, DatabaseTarget, IntegrationConfig, LinkMode, NewIntegration,
-    Session, WebhookRejection, WebhookSetup,
-};
+use integrations_core::{Core, CoreConfig, Session, WebhookRejection, WebhookSetup};
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
-use integrations_providers::{MetaClient, PancakeClient};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -37,16 +31,6 @@ struct Client {
     core: Core,
     session: Session,
     shop: uuid::Uuid,
-}
-
-fn providers(
-    pancake: &FakePancake,
-    meta: &FakeMeta,
-) -> Arc<integrations_core::gateway::HttpProviders> {
-    Arc::new(integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    })
 }
 
 impl Client {
@@ -72,12 +56,7 @@ async fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let config = CoreConfig::standalone(dir.path().to_path_buf());
         config.join(&access.code).await.unwrap();
-        let core = config
-            .reloaded()
-            .open(providers(&pancake, &meta))
-            .await
-            .unwrap();
-        assert_eq!(core.check_link().await, LinkMode::Online);
+        let core = open_joined(&config, providers_for(&pancake, &meta)).await;
         let session = core
             .sign_in(email, &SecretString::from(PASSWORD))
             .await
@@ -86,14 +65,7 @@ async fn fixture() -> Fixture {
         let shop = core
             .create_integration(
                 &session,
-                NewIntegration {
-                    name: format!("{name} Pancake"),
-                    description: None,
-                    credentials: Credentials::pancake(SecretString::from("one-shop:KEY-123")),
-                    config: IntegrationConfig::PancakePos {
-                        shop_id: SHOP.into(),
-                    },
-                },
+                new_pancake(&format!("{name} Pancake"), SHOP, "one-shop:KEY-123"),
             )
             .await
             .unwrap()
@@ -105,13 +77,7 @@ async fn fixture() -> Fixture {
             shop,
         });
     }
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = CoreConfig::standalone(dir.path().to_path_buf());
-    config.database = DatabaseTarget::Postgres {
-        url: server.server_url.clone(),
-    };
-    config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
-    let host = config.open(providers(&pancake, &meta)).await.unwrap();
+    let (host, dir) = server.worker(providers_for(&pancake, &meta)).await;
     dirs.push(dir);
     let b = clients.pop().unwrap();
     let a = clients.pop().unwrap();

@@ -8,18 +8,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use base64::Engine;
-use common::{fast_http, SharedServer};
+use common::{data_up_to_now, fake_providers, new_meta, new_pancake, SharedServer};
 use integrations_core::admin::IssuedAccess;
 use integrations_core::crypto::{MasterPublicKey, WorkspaceKey};
 use integrations_core::workspace::ConnectionCode;
-use integrations_core::{
-    Core, CoreConfig, Credentials, DatabaseTarget, IntegrationConfig, NewIntegration, Session,
-};
-use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
-use integrations_providers::{MetaClient, PancakeClient};
+use integrations_core::{Core, CoreConfig, DatabaseTarget, Session};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Connection, PgConnection, Row};
 use uuid::Uuid;
@@ -49,19 +44,7 @@ struct Side {
 
 async fn world() -> World {
     let server = SharedServer::new().await;
-    let config = FakeConfig {
-        orders_per_shop: 5,
-        days: 3,
-        // The data ends now, so a sync "up to now" covers it.
-        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
-        ..FakeConfig::default()
-    };
-    let pancake = start_pancake(config.clone()).await.unwrap();
-    let meta = start_meta(config).await.unwrap();
-    let providers = integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    };
+    let (pancake, meta, providers) = fake_providers(data_up_to_now()).await;
     // The server side: the schema owner's connection and the master key, as the worker has.
     let dir = tempfile::tempdir().unwrap();
     let mut config = CoreConfig::standalone(dir.path().to_path_buf());
@@ -69,7 +52,7 @@ async fn world() -> World {
         url: SecretString::from(server.url.clone()),
     };
     config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
-    let core = config.open(Arc::new(providers)).await.unwrap();
+    let core = config.open(providers).await.unwrap();
     assert_eq!(core.check_link().await, integrations_core::LinkMode::Online);
 
     let mut sides = Vec::new();
@@ -129,30 +112,13 @@ async fn seed(core: &Core, session: &Session, shop_key: &str) {
     };
     core.set_alert_settings(session, thresholds).await.unwrap();
     let shop = core
-        .create_integration(
-            session,
-            NewIntegration {
-                name: "Shop thời trang".into(),
-                description: None,
-                credentials: Credentials::pancake(SecretString::from(shop_key)),
-                config: IntegrationConfig::PancakePos {
-                    shop_id: "6036602".into(),
-                },
-            },
-        )
+        .create_integration(session, new_pancake("Shop thời trang", "6036602", shop_key))
         .await
         .unwrap();
     let ads = core
         .create_integration(
             session,
-            NewIntegration {
-                name: "Quảng cáo".into(),
-                description: None,
-                credentials: Credentials::meta(SecretString::from("meta-one-account:x")),
-                config: IntegrationConfig::MetaAds {
-                    ad_account_id: "act_1234567890".into(),
-                },
-            },
+            new_meta("Quảng cáo", "act_1234567890", "meta-one-account:x"),
         )
         .await
         .unwrap();
@@ -195,17 +161,7 @@ async fn seed(core: &Core, session: &Session, shop_key: &str) {
         .await
         .unwrap();
     let doomed = core
-        .create_integration(
-            session,
-            NewIntegration {
-                name: "Sắp xoá".into(),
-                description: None,
-                credentials: Credentials::pancake(SecretString::from("one-shop:doomed")),
-                config: IntegrationConfig::PancakePos {
-                    shop_id: "42".into(),
-                },
-            },
-        )
+        .create_integration(session, new_pancake("Sắp xoá", "42", "one-shop:doomed"))
         .await
         .unwrap();
     core.delete_integration(session, doomed.id).await.unwrap();

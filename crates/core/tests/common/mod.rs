@@ -132,6 +132,16 @@ pub async fn with_fake_config(backend: Backend, config: FakeConfig) -> WithFakes
     }
 }
 
+/// A few orders and days of data that end now, so a sync "up to now" covers them.
+pub fn data_up_to_now() -> FakeConfig {
+    FakeConfig {
+        orders_per_shop: 5,
+        days: 3,
+        end_time: chrono::Utc::now() - chrono::Duration::minutes(1),
+        ..FakeConfig::default()
+    }
+}
+
 /// The fake Pancake and Graph servers serving `config`, and the real clients pointed at them.
 pub async fn fake_providers(
     config: FakeConfig,
@@ -142,11 +152,26 @@ pub async fn fake_providers(
 ) {
     let pancake = start_pancake(config.clone()).await.unwrap();
     let meta = start_meta(config).await.unwrap();
-    let providers = integrations_core::gateway::HttpProviders {
+    let providers = providers_for(&pancake, &meta);
+    (pancake, meta, providers)
+}
+
+/// The real clients pointed at these fake servers.
+pub fn providers_for(
+    pancake: &FakePancake,
+    meta: &FakeMeta,
+) -> Arc<integrations_core::gateway::HttpProviders> {
+    Arc::new(integrations_core::gateway::HttpProviders {
         pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
         meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    };
-    (pancake, meta, Arc::new(providers))
+    })
+}
+
+/// A joined installation's core, reopened as the app does after `join`, online.
+pub async fn open_joined(config: &CoreConfig, providers: Arc<dyn ProviderGateway>) -> Core {
+    let core = config.reloaded().open(providers).await.unwrap();
+    assert_eq!(core.check_link().await, integrations_core::LinkMode::Online);
+    core
 }
 
 /// Credentials of the config's provider, for tests that never call it.
@@ -154,6 +179,37 @@ pub fn unused_credentials(config: &IntegrationConfig) -> Credentials {
     match config {
         IntegrationConfig::PancakePos { .. } => Credentials::pancake(SecretString::from("pk_test")),
         IntegrationConfig::MetaAds { .. } => Credentials::meta(SecretString::from("EAAB_test")),
+    }
+}
+
+/// A Pancake store to create (no description), with its API key.
+pub fn new_pancake(name: &str, shop_id: &str, key: &str) -> integrations_core::NewIntegration {
+    integrations_core::NewIntegration {
+        name: name.into(),
+        description: None,
+        credentials: Credentials::pancake(SecretString::from(key)),
+        config: pancake(shop_id),
+    }
+}
+
+/// `integration` with a description.
+pub fn described(
+    integration: integrations_core::NewIntegration,
+    description: &str,
+) -> integrations_core::NewIntegration {
+    integrations_core::NewIntegration {
+        description: Some(description.into()),
+        ..integration
+    }
+}
+
+/// A Meta ad account to create (no description), with its token.
+pub fn new_meta(name: &str, ad_account_id: &str, token: &str) -> integrations_core::NewIntegration {
+    integrations_core::NewIntegration {
+        name: name.into(),
+        description: None,
+        credentials: Credentials::meta(SecretString::from(token)),
+        config: meta_ads(ad_account_id),
     }
 }
 
@@ -635,6 +691,18 @@ pub struct SharedServer {
 }
 
 impl SharedServer {
+    /// A worker's core, in a data directory of its own: the server role's URL from
+    /// `admin init` and the master key. No migration rights, no sign-in.
+    pub async fn worker(&self, providers: Arc<dyn ProviderGateway>) -> (Core, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = CoreConfig::standalone(dir.path().to_path_buf());
+        config.database = integrations_core::DatabaseTarget::Postgres {
+            url: self.server_url.clone(),
+        };
+        config.master_key = Some(SecretString::from(self.master.to_base64().to_string()));
+        (config.open(providers).await.unwrap(), dir)
+    }
+
     pub async fn new() -> Self {
         let url = fresh_postgres_url().await;
         let database = url.rsplit('/').next().unwrap().to_owned();
