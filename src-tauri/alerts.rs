@@ -196,42 +196,15 @@ pub fn notification_text(alert: &Alert, language: Language) -> (String, String) 
     }
 }
 
+/// The alert fixtures the CLI's tests use too.
+#[cfg(test)]
+#[path = "../crates/core/tests/common/alert_fixtures.rs"]
+mod alert_fixtures;
+
 #[cfg(test)]
 mod tests {
-    use integrations_core::alerts::AlertRule;
-
+    use super::alert_fixtures::roas_drop;
     use super::*;
-
-    fn roas_drop(store: Option<&str>) -> Alert {
-        Alert {
-            id: uuid::Uuid::nil(),
-            rule: AlertRule::RoasDrop,
-            subject: String::new(),
-            integration_id: store.map(|_| uuid::Uuid::from_u128(7)),
-            integration_name: store.map(str::to_owned),
-            fired_at: chrono::Utc::now(),
-            cleared_at: None,
-            dismissed_at: None,
-            details: AlertDetails::RoasDrop {
-                from: "2026-11-13".parse().unwrap(),
-                to: "2026-11-19".parse().unwrap(),
-                currency: "VND".into(),
-                exponent: 0,
-                spend_minor: 1_200_001,
-                revenue_minor: 2_520_002,
-                roas: 2.1,
-                previous_spend_minor: 1_200_001,
-                previous_revenue_minor: 3_600_003,
-                previous_roas: Some(3.0),
-                below_floor: false,
-                dropped: true,
-                floor_percent: 100,
-                drop_percent: 30,
-            },
-            report: None,
-            computed_offline: false,
-        }
-    }
 
     #[test]
     fn a_stores_roas_drop_is_titled_with_the_store_in_both_languages() {

@@ -160,6 +160,47 @@ fn installed_app() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// An app trusting `key` that checks `fake` for updates (nothing installed to replace).
+fn checking(key: &ReleaseKey, fake: &FakeUpdates) -> Harness {
+    harness(key, Some(vec![fake.manifest_url()]), None)
+}
+
+/// The server offers `version`: `served` as the bundle, with `signature`.
+fn offer(fake: &FakeUpdates, version: &str, served: Vec<u8>, signature: String) {
+    fake.serve_bundle("new.AppImage", served);
+    fake.serve_manifest(Some(manifest(fake, version, "new.AppImage", signature)));
+}
+
+/// The server offers the newer version, signed with `key`; its bundle.
+fn offer_signed_newer(key: &ReleaseKey, fake: &FakeUpdates) -> Vec<u8> {
+    let bundle = app_image(NEWER);
+    offer(fake, NEWER, bundle.clone(), key.sign(&bundle, NEWER));
+    bundle
+}
+
+/// An app checking a server that offers the newer version, signed with the key it trusts.
+fn checking_a_signed_newer_version() -> (FakeUpdates, Harness) {
+    let key = ReleaseKey::generate();
+    let fake = fake_updates();
+    offer_signed_newer(&key, &fake);
+    let h = checking(&key, &fake);
+    (fake, h)
+}
+
+/// An installed app trusting `key` checks `fake` and installs what it offers: the install is
+/// refused as invalid and the installed file still holds the running version. The error, and
+/// the app for more questions.
+#[track_caller]
+fn refused_install(key: &ReleaseKey, fake: &FakeUpdates) -> (Value, Harness) {
+    let (_dir, installed) = installed_app();
+    let h = harness(key, Some(vec![fake.manifest_url()]), Some(&installed));
+    call(&h.window, "check_for_update", json!({})).unwrap();
+    let err = call(&h.window, "install_update", json!({})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
+    (err, h)
+}
+
 #[test]
 fn about_names_the_version_the_commit_and_where_data_and_logs_are() {
     let key = ReleaseKey::generate();
@@ -222,17 +263,7 @@ fn start_at_login_is_off_by_default_and_follows_the_setting() {
 
 #[test]
 fn a_signed_newer_version_is_offered_with_its_release_notes() {
-    let key = ReleaseKey::generate();
-    let fake = fake_updates();
-    let bundle = app_image(NEWER);
-    fake.serve_bundle("new.AppImage", bundle.clone());
-    fake.serve_manifest(Some(manifest(
-        &fake,
-        NEWER,
-        "new.AppImage",
-        key.sign(&bundle, NEWER),
-    )));
-    let h = harness(&key, Some(vec![fake.manifest_url()]), None);
+    let (fake, h) = checking_a_signed_newer_version();
 
     assert_eq!(
         call(&h.window, "available_update", json!({})).unwrap(),
@@ -256,7 +287,7 @@ fn a_signed_newer_version_is_offered_with_its_release_notes() {
 fn nothing_is_offered_when_the_server_has_no_newer_version() {
     let key = ReleaseKey::generate();
     let fake = fake_updates();
-    let h = harness(&key, Some(vec![fake.manifest_url()]), None);
+    let h = checking(&key, &fake);
 
     // 204 No Content: no update.
     assert_eq!(
@@ -265,13 +296,7 @@ fn nothing_is_offered_when_the_server_has_no_newer_version() {
     );
     // The same version as the running one: no update either.
     let bundle = app_image(RUNNING);
-    fake.serve_bundle("same.AppImage", bundle.clone());
-    fake.serve_manifest(Some(manifest(
-        &fake,
-        RUNNING,
-        "same.AppImage",
-        key.sign(&bundle, RUNNING),
-    )));
+    offer(&fake, RUNNING, bundle.clone(), key.sign(&bundle, RUNNING));
     assert_eq!(
         call(&h.window, "check_for_update", json!({})).unwrap(),
         Value::Null
@@ -292,14 +317,7 @@ fn nothing_is_offered_when_the_server_has_no_newer_version() {
 fn a_correctly_signed_update_is_accepted_and_installed() {
     let key = ReleaseKey::generate();
     let fake = fake_updates();
-    let bundle = app_image(NEWER);
-    fake.serve_bundle("new.AppImage", bundle.clone());
-    fake.serve_manifest(Some(manifest(
-        &fake,
-        NEWER,
-        "new.AppImage",
-        key.sign(&bundle, NEWER),
-    )));
+    let bundle = offer_signed_newer(&key, &fake);
     let (_dir, installed) = installed_app();
     let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
     let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
@@ -334,26 +352,15 @@ fn a_tampered_bundle_is_refused_and_the_running_version_stays() {
     let genuine = app_image(NEWER);
     let mut tampered = genuine.clone();
     tampered[100] ^= 0x01;
-    fake.serve_bundle("new.AppImage", tampered);
-    fake.serve_manifest(Some(manifest(
-        &fake,
-        NEWER,
-        "new.AppImage",
-        key.sign(&genuine, NEWER),
-    )));
-    let (_dir, installed) = installed_app();
-    let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
+    offer(&fake, NEWER, tampered, key.sign(&genuine, NEWER));
 
-    call(&h.window, "check_for_update", json!({})).unwrap();
-    let err = call(&h.window, "install_update", json!({})).unwrap_err();
-    assert_eq!(err["code"], "VALIDATION");
+    let (err, h) = refused_install(&key, &fake);
     assert_eq!(
         err["message"],
         "The update to version 0.2.0 was refused: its signature is not the release key's, so \
          the download may have been tampered with. Nothing was installed; version 0.1.0 keeps \
          running."
     );
-    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
     assert!(call(&h.window, "restart_app", json!({})).is_err());
 }
 
@@ -362,47 +369,29 @@ fn an_update_signed_with_another_key_is_refused() {
     let trusted = ReleaseKey::generate();
     let stranger = ReleaseKey::generate();
     let fake = fake_updates();
-    let bundle = app_image(NEWER);
-    fake.serve_bundle("new.AppImage", bundle.clone());
-    fake.serve_manifest(Some(manifest(
-        &fake,
-        NEWER,
-        "new.AppImage",
-        stranger.sign(&bundle, NEWER),
-    )));
-    let (_dir, installed) = installed_app();
-    let h = harness(&trusted, Some(vec![fake.manifest_url()]), Some(&installed));
+    offer_signed_newer(&stranger, &fake);
 
-    call(&h.window, "check_for_update", json!({})).unwrap();
-    let err = call(&h.window, "install_update", json!({})).unwrap_err();
-    assert_eq!(err["code"], "VALIDATION");
+    let (err, _h) = refused_install(&trusted, &fake);
     let message = err["message"].as_str().unwrap();
     assert!(
         message.contains("its signature is not the release key's")
             && message.contains("Nothing was installed"),
         "{message}"
     );
-    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
 }
 
 #[test]
 fn a_signature_that_is_not_a_signature_is_refused() {
     let key = ReleaseKey::generate();
     let fake = fake_updates();
-    let bundle = app_image(NEWER);
-    fake.serve_bundle("new.AppImage", bundle);
-    fake.serve_manifest(Some(manifest(
+    offer(
         &fake,
         NEWER,
-        "new.AppImage",
+        app_image(NEWER),
         "bm90IGEgc2lnbmF0dXJl".into(),
-    )));
-    let (_dir, installed) = installed_app();
-    let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
+    );
 
-    call(&h.window, "check_for_update", json!({})).unwrap();
-    let err = call(&h.window, "install_update", json!({})).unwrap_err();
-    assert_eq!(err["code"], "VALIDATION");
+    let (err, _h) = refused_install(&key, &fake);
     assert!(
         err["message"]
             .as_str()
@@ -410,7 +399,6 @@ fn a_signature_that_is_not_a_signature_is_refused() {
             .contains("its signature is not the release key's"),
         "{err}"
     );
-    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
 }
 
 #[test]
@@ -420,25 +408,14 @@ fn an_older_release_announced_under_a_new_version_number_is_refused() {
     let key = ReleaseKey::generate();
     let fake = fake_updates();
     let old = app_image("0.0.9");
-    fake.serve_bundle("old.AppImage", old.clone());
-    fake.serve_manifest(Some(manifest(
-        &fake,
-        NEWER,
-        "old.AppImage",
-        key.sign(&old, "0.0.9"),
-    )));
-    let (_dir, installed) = installed_app();
-    let h = harness(&key, Some(vec![fake.manifest_url()]), Some(&installed));
+    offer(&fake, NEWER, old.clone(), key.sign(&old, "0.0.9"));
 
-    call(&h.window, "check_for_update", json!({})).unwrap();
-    let err = call(&h.window, "install_update", json!({})).unwrap_err();
-    assert_eq!(err["code"], "VALIDATION");
+    let (err, _h) = refused_install(&key, &fake);
     assert_eq!(
         err["message"],
         "The update to version 0.2.0 was refused: it was signed for version 0.0.9, not the \
          version announced. Nothing was installed; version 0.1.0 keeps running."
     );
-    assert_eq!(std::fs::read(&installed).unwrap(), app_image(RUNNING));
 }
 
 #[test]
@@ -484,17 +461,7 @@ fn offline_the_check_fails_naming_the_server_it_could_not_reach() {
 
 #[test]
 fn the_app_checks_at_start_and_again_after_each_interval_and_tells_the_window() {
-    let key = ReleaseKey::generate();
-    let fake = fake_updates();
-    let bundle = app_image(NEWER);
-    fake.serve_bundle("new.AppImage", bundle.clone());
-    fake.serve_manifest(Some(manifest(
-        &fake,
-        NEWER,
-        "new.AppImage",
-        key.sign(&bundle, NEWER),
-    )));
-    let h = harness(&key, Some(vec![fake.manifest_url()]), None);
+    let (fake, h) = checking_a_signed_newer_version();
     let (told, heard) = std::sync::mpsc::channel::<Value>();
     h.app.listen_any("update-available", move |event| {
         let _ = told.send(serde_json::from_str(event.payload()).unwrap());

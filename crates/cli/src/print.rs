@@ -611,47 +611,19 @@ pub fn print_assigned(campaign: &Campaign, adset: Option<&str>) {
     println!("Every report, past days included, follows this assignment.");
 }
 
+/// The alert fixtures the desktop's tests use too.
+#[cfg(test)]
+#[path = "../../core/tests/common/alert_fixtures.rs"]
+mod alert_fixtures;
+
 #[cfg(test)]
 mod tests {
-    use integrations_core::alerts::AlertRule;
-
+    use super::alert_fixtures::roas_drop;
     use super::*;
-
-    fn roas_drop(store: Option<(uuid::Uuid, &str)>) -> Alert {
-        Alert {
-            id: uuid::Uuid::nil(),
-            rule: AlertRule::RoasDrop,
-            subject: store.map(|(id, _)| id.to_string()).unwrap_or_default(),
-            integration_id: store.map(|(id, _)| id),
-            integration_name: store.map(|(_, name)| name.to_owned()),
-            fired_at: "2026-11-20T05:00:00Z".parse().unwrap(),
-            cleared_at: None,
-            dismissed_at: None,
-            details: AlertDetails::RoasDrop {
-                from: "2026-11-13".parse().unwrap(),
-                to: "2026-11-19".parse().unwrap(),
-                currency: "VND".into(),
-                exponent: 0,
-                spend_minor: 1_200_001,
-                revenue_minor: 2_520_002,
-                roas: 2_520_002.0 / 1_200_001.0,
-                previous_spend_minor: 1_200_001,
-                previous_revenue_minor: 3_600_003,
-                previous_roas: Some(3.0),
-                below_floor: false,
-                dropped: true,
-                floor_percent: 100,
-                drop_percent: 30,
-            },
-            report: None,
-            computed_offline: false,
-        }
-    }
 
     #[test]
     fn a_stores_own_roas_drop_names_the_store_and_the_workspaces_names_none() {
-        let store = uuid::Uuid::from_u128(7);
-        let line = alert_line(&roas_drop(Some((store, "Cửa hàng Hà Nội"))));
+        let line = alert_line(&roas_drop(Some("Cửa hàng Hà Nội")));
         assert!(
             line.contains(
                 "Cửa hàng Hà Nội: ROAS (POS) 2026-11-13 to 2026-11-19: 2.10× — down 30% or more \
