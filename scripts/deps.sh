@@ -5,6 +5,7 @@
 #   ensure_rust                      cargo (via rustup if missing)
 #   ensure_node                      node >= 20 and npm
 #   ensure_ui_packages               npm ci in ui/ when node_modules is missing or stale
+#   ensure_app_dependencies [test]   all four: what building the app (and testing it) needs
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,6 +78,13 @@ ensure_ui_packages() {
     echo "Installing UI packages (npm ci)..." >&2
     (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
+}
+
+ensure_app_dependencies() {
+  install_system_packages "$@"
+  ensure_rust
+  ensure_node
+  ensure_ui_packages
 }
 
 # actionlint (with shellcheck, which it runs on `run:` scripts) for the workflow files, in

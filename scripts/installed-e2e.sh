@@ -20,10 +20,7 @@ cd "$ROOT"
 PACKAGE=integration-manager
 BINARY=/usr/bin/$PACKAGE
 
-install_system_packages test
-ensure_rust
-ensure_node
-ensure_ui_packages
+ensure_app_dependencies test
 # The updater installs a .deb with pkexec, a password dialog or sudo; sudo is what a headless
 # root session has.
 apt_install sudo openssl

@@ -13,10 +13,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
 
-install_system_packages
-ensure_rust
-ensure_node
-ensure_ui_packages
+ensure_app_dependencies
 
 bundle_dir=${CARGO_TARGET_DIR:-$ROOT/target}/release/bundle
 # Only this run's packages are listed at the end.

@@ -6,10 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
 
-install_system_packages
-ensure_rust
-ensure_node
-ensure_ui_packages
+ensure_app_dependencies
 
 npm --prefix ui run tauri -- build --debug --no-bundle --ci >&2
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then

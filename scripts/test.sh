@@ -14,10 +14,7 @@ started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$1" "$(( $(date +%s) - started ))" >&2; }
 
 step "Dependencies"
-install_system_packages test
-ensure_rust
-ensure_node
-ensure_ui_packages
+ensure_app_dependencies test
 
 step "PostgreSQL"
 TEST_DATABASE_URL=$("$ROOT/scripts/ensure-postgres.sh")

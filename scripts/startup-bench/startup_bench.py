@@ -143,17 +143,21 @@ def first_paint(frames, start, reference=None):
     return None
 
 
+def stat_fields(process):
+    """The fields of /proc/<process>/stat after the command's name, or None once it is gone."""
+    try:
+        with open(f"/proc/{process}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def descendants(pid):
     children = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+        fields = stat_fields(entry) if entry.isdigit() else None
+        if fields is not None:
             children.setdefault(int(fields[1]), []).append(int(entry))
-        except (OSError, IndexError):
-            continue
     found, queue = [], [pid]
     while queue:
         current = queue.pop()
@@ -181,12 +185,9 @@ def cpu_seconds(pid):
     """CPU time (user + system) used so far by `pid` and each of its descendants."""
     used = {}
     for process in descendants(pid):
-        try:
-            with open(f"/proc/{process}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+        fields = stat_fields(process)
+        if fields is not None:
             used[process] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError):
-            continue
     return used
 
 
