@@ -203,6 +203,23 @@ impl Stats {
         self.recorded.notify_waiters();
     }
 
+    /// Records a request with the status it was answered with.
+    pub(crate) fn record_answered(
+        &self,
+        method: &axum::http::Method,
+        uri: &axum::http::Uri,
+        headers: &axum::http::HeaderMap,
+        response: &axum::response::Response,
+    ) {
+        self.record(RecordedRequest {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            query: uri.query().unwrap_or("").to_owned(),
+            headers: header_pairs(headers),
+            status: response.status().as_u16(),
+        });
+    }
+
     /// True the first time `key` is seen.
     /// Counts one more call for `key` and returns the count (1 for the first).
     pub(crate) fn hit(&self, key: &str) -> u32 {

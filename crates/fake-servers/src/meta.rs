@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::data::{self, AD_ACCOUNT_ID};
-use crate::{header_pairs, param, query_pairs, FakeConfig, RecordedRequest, Stats};
+use crate::{param, query_pairs, FakeConfig, Stats};
 
 const SUPPORTED_VERSIONS: [&str; 3] = ["v25.0", "v26.0", "v27.0"];
 
@@ -75,13 +75,7 @@ async fn handle(
     if scenario_of(&pairs, &headers) == Some("meta-oversized") {
         response = crate::padded(response, s.config.oversized_body_bytes).await;
     }
-    s.stats.record(RecordedRequest {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        query,
-        headers: header_pairs(&headers),
-        status: response.status().as_u16(),
-    });
+    s.stats.record_answered(&method, &uri, &headers, &response);
     response
 }
 

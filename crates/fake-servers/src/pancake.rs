@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::churn::Book;
 use crate::data::{self, ShopDef, SHOPS};
-use crate::{header_pairs, param, query_pairs, FakeConfig, RecordedRequest, Stats};
+use crate::{param, query_pairs, FakeConfig, Stats};
 
 pub(crate) struct State {
     pub config: FakeConfig,
@@ -67,13 +67,7 @@ async fn handle(
     if param(&pairs, "api_key").is_some_and(|key| key.split(':').next() == Some("oversized")) {
         response = crate::padded(response, s.config.oversized_body_bytes).await;
     }
-    s.stats.record(RecordedRequest {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        query,
-        headers: header_pairs(&headers),
-        status: response.status().as_u16(),
-    });
+    s.stats.record_answered(&method, &uri, &headers, &response);
     response
 }
 

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::Value;
 
-use crate::{header_pairs, serve, FakeHandle, RecordedRequest, Stats};
+use crate::{serve, FakeHandle, Stats};
 
 #[derive(Default)]
 struct Served {
@@ -98,13 +98,9 @@ async fn handle_request(
     headers: HeaderMap,
 ) -> Response {
     let response = answer(&state, uri.path());
-    state.stats.record(RecordedRequest {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        query: uri.query().unwrap_or("").to_owned(),
-        headers: header_pairs(&headers),
-        status: response.status().as_u16(),
-    });
+    state
+        .stats
+        .record_answered(&method, &uri, &headers, &response);
     response
 }
 

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use chrono::Utc;
 use integrations_fake_servers::{
-    echo_message, start_meta, start_pancake, FakeConfig, OrderChurn, ECHO_OFFSET,
+    echo_message, start_meta, start_pancake, FakeConfig, FakeMeta, OrderChurn, ECHO_OFFSET,
 };
 use serde_json::Value;
 
@@ -52,12 +52,19 @@ async fn pancake_errors_use_the_documented_envelopes() {
     assert_eq!(f.handle.status_count(403), 1);
 }
 
-#[tokio::test]
-async fn graph_next_links_point_back_at_the_fake() {
+/// A fresh fake Graph's first page of ad accounts (25 a page) in a token's scenario, answered
+/// 200; the fake, the page's URL and the page.
+async fn first_ad_accounts_page(scenario: &str) -> (FakeMeta, String, Value) {
     let f = start_meta(FakeConfig::default()).await.unwrap();
     let url = format!("{}/v27.0/me/adaccounts?limit=25", f.base_url);
-    let (s, body) = get(&url, Some("meta-many-accounts")).await;
+    let (s, body) = get(&url, Some(scenario)).await;
     assert_eq!(s, 200);
+    (f, url, body)
+}
+
+#[tokio::test]
+async fn graph_next_links_point_back_at_the_fake() {
+    let (f, url, body) = first_ad_accounts_page("meta-many-accounts").await;
     let next = body["paging"]["next"].as_str().unwrap();
     assert!(next.starts_with(&f.base_url));
     let (_, page2) = get(next, Some("meta-many-accounts")).await;
@@ -89,10 +96,7 @@ async fn echo_scenarios_quote_the_credential_from_the_offset() {
 
 #[tokio::test]
 async fn the_paging_loop_scenario_repeats_its_next_link_without_cursors() {
-    let f = start_meta(FakeConfig::default()).await.unwrap();
-    let url = format!("{}/v27.0/me/adaccounts?limit=25", f.base_url);
-    let (s, first) = get(&url, Some("meta-paging-loop")).await;
-    assert_eq!(s, 200);
+    let (_f, _, first) = first_ad_accounts_page("meta-paging-loop").await;
     let next = first["paging"]["next"].as_str().unwrap().to_owned();
     assert!(first["paging"].get("cursors").is_none());
     let (_, second) = get(&next, Some("meta-paging-loop")).await;
