@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::decode::DbUuid;
 use super::StoreResult;
 use crate::domain::{IntegrationId, TenantId};
 
@@ -19,6 +20,29 @@ pub struct ClaimedJob {
     pub abandoned_run: Option<uuid::Uuid>,
     /// When it was claimed: a "Sync now" asked after this survives the release.
     pub claimed_at: DateTime<Utc>,
+}
+
+/// The row a claim returns, read alike from both dialects (see [`DbUuid`]).
+#[derive(sqlx::FromRow)]
+pub(super) struct ClaimedRow {
+    tenant_id: DbUuid,
+    integration_id: DbUuid,
+    interval_minutes: i32,
+    requested: bool,
+    run_id: Option<DbUuid>,
+}
+
+impl ClaimedRow {
+    pub(super) fn claimed_at(self, at: DateTime<Utc>) -> ClaimedJob {
+        ClaimedJob {
+            tenant_id: self.tenant_id.into(),
+            integration_id: self.integration_id.into(),
+            interval_minutes: self.interval_minutes,
+            requested: self.requested,
+            abandoned_run: self.run_id.map(Into::into),
+            claimed_at: at,
+        }
+    }
 }
 
 /// Which jobs a worker may claim.

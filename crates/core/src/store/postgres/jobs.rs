@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::PostgresStore;
 use crate::domain::{IntegrationId, TenantId};
+use crate::store::jobs::ClaimedRow;
 use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreResult};
 
 #[async_trait]
@@ -24,7 +24,7 @@ impl JobStore for PostgresStore {
             Some(tenant) => self.tenant_tx(tenant).await?,
             None => self.all_tenants_tx().await?,
         };
-        let row = sqlx::query(
+        let row: Option<ClaimedRow> = sqlx::query_as(
             "WITH candidate AS ( \
                 SELECT tenant_id, integration_id FROM sync_jobs \
                 WHERE (lease_until IS NULL OR lease_until < $2) \
@@ -46,17 +46,7 @@ impl JobStore for PostgresStore {
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
-        row.map(|row| {
-            Ok(ClaimedJob {
-                tenant_id: row.try_get("tenant_id")?,
-                integration_id: row.try_get("integration_id")?,
-                interval_minutes: row.try_get("interval_minutes")?,
-                requested: row.try_get("requested")?,
-                abandoned_run: row.try_get("run_id")?,
-                claimed_at: now,
-            })
-        })
-        .transpose()
+        Ok(row.map(|row| row.claimed_at(now)))
     }
 
     async fn extend_lease(

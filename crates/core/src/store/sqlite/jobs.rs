@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
-use super::{next_row_version, parse_uuid, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
+use crate::store::jobs::ClaimedRow;
 use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreResult};
 
 #[async_trait]
@@ -20,7 +20,7 @@ impl JobStore for SqliteStore {
     ) -> StoreResult<Option<ClaimedJob>> {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
-        let row = sqlx::query(
+        let row: Option<ClaimedRow> = sqlx::query_as(
             "UPDATE sync_jobs SET claimed_by = ?1, lease_until = ?5 \
              WHERE rowid = ( \
                 SELECT rowid FROM sync_jobs \
@@ -40,18 +40,7 @@ impl JobStore for SqliteStore {
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
-        row.map(|row| {
-            let run: Option<String> = row.try_get("run_id")?;
-            Ok(ClaimedJob {
-                tenant_id: parse_uuid(row.try_get("tenant_id")?)?,
-                integration_id: parse_uuid(row.try_get("integration_id")?)?,
-                interval_minutes: row.try_get("interval_minutes")?,
-                requested: row.try_get("requested")?,
-                abandoned_run: run.as_deref().map(parse_uuid).transpose()?,
-                claimed_at: now,
-            })
-        })
-        .transpose()
+        Ok(row.map(|row| row.claimed_at(now)))
     }
 
     async fn extend_lease(

@@ -29,7 +29,6 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
-use uuid::Uuid;
 
 use super::{Constraint, Store, StoreError, StoreResult};
 
@@ -48,11 +47,6 @@ fn parse_ts(text: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| StoreError::Database(format!("unexpected stored time {text:?}")))
-}
-
-fn parse_uuid(text: &str) -> StoreResult<Uuid> {
-    Uuid::parse_str(text)
-        .map_err(|_| StoreError::Database(format!("unexpected stored id {text:?}")))
 }
 
 /// Rows and staging (`rows.rs`, `sync.rs`) still name the conversion; everywhere else `?`
