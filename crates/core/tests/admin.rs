@@ -47,7 +47,7 @@ fn pancake(shop: &str) -> NewIntegration {
 }
 
 async fn role_exists(role: &str) -> bool {
-    let mut conn = PgConnection::connect(&common::test_database_url())
+    let mut conn = PgConnection::connect(&common::databases::test_database_url())
         .await
         .unwrap();
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")

@@ -3,15 +3,21 @@
 //! with the roles `admin init` made for it.
 #![allow(dead_code)]
 
+/// Databases on the test server, made and dropped as the core's tests do.
+#[path = "../../../core/tests/common/databases.rs"]
+mod databases;
 /// A private PostgreSQL server of a test's own, as the core's tests start it.
 #[path = "../../../core/tests/common/own_postgres.rs"]
 pub mod own_postgres;
+
+/// Drops a database [`fresh_shared_database`] made and the roles `admin init` made for it
+/// (their names start with the database's name).
+pub use databases::drop_database_and_roles as drop_shared_database;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use sqlx::Connection;
 
 pub const PASSWORD: &str = "mật khẩu 123";
 /// The master key an operator and the server share.
@@ -121,60 +127,7 @@ pub fn create_workspace_args<'a>(name: &'a str, email: &'a str) -> [&'a str; 6] 
 
 /// A fresh database on the test server: its owner URL and its name.
 pub async fn fresh_shared_database() -> (String, String) {
-    let admin_url =
-        std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (see scripts/test.sh)");
-    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    (format!("{base}/{name}"), name)
-}
-
-/// DROP DATABASE … WITH (FORCE) ends the sessions on it, but refuses while one of them is still
-/// starting or exiting (it has no role yet, or no longer): such a session is gone within moments,
-/// so the drop is tried again until it is.
-async fn drop_database_when_free(admin: &mut sqlx::PgConnection, name: &str) {
-    for attempt in 0.. {
-        match sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut *admin)
-            .await
-        {
-            Ok(_) => return,
-            Err(err)
-                if attempt < 100
-                    && err
-                        .as_database_error()
-                        .and_then(|db| db.code())
-                        .is_some_and(|code| code == "42501" || code == "55006") =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            Err(err) => panic!("dropping database {name}: {err}"),
-        }
-    }
-}
-
-/// Drops a database [`fresh_shared_database`] made and the roles `admin init` made for it
-/// (their names start with the database's name; workspace roles go before the roles they use).
-pub async fn drop_shared_database(name: &str) {
-    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    drop_database_when_free(&mut admin, name).await;
-    let roles: Vec<String> = sqlx::query_scalar(
-        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1 || '\\_%' \
-         ORDER BY rolname LIKE '%\\_w\\_%' DESC",
-    )
-    .bind(name)
-    .fetch_all(&mut admin)
-    .await
-    .unwrap();
-    for role in roles {
-        sqlx::query(&format!("DROP ROLE \"{role}\""))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
+    let url = databases::fresh_postgres_url().await;
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    (url, name)
 }
