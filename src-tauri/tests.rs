@@ -1028,39 +1028,19 @@ fn failing_integration(
     name: &str,
 ) -> uuid::Uuid {
     use integrations_core::store::{SyncRunRecord, SyncStore};
-    use integrations_core::{Credentials, IntegrationConfig, NewIntegration};
-    use secrecy::SecretString;
     // A workspace has one Meta ad account: its second integration is a store.
     let meta = !tauri::async_runtime::block_on(core.list_integrations(session))
         .unwrap()
         .iter()
         .any(|i| i.provider == integrations_core::Provider::MetaAds);
-    let (credentials, config) = if meta {
-        (
-            Credentials::meta(SecretString::from("EAAB_test")),
-            IntegrationConfig::MetaAds {
-                ad_account_id: "act_1234567890".into(),
-            },
-        )
+    let integration = if meta {
+        common::new_meta(name, "act_1234567890", "EAAB_test")
     } else {
-        (
-            Credentials::pancake(SecretString::from("pk_test")),
-            IntegrationConfig::PancakePos {
-                shop_id: "6036602".into(),
-            },
-        )
+        common::new_pancake(name, "6036602", "pk_test")
     };
     tauri::async_runtime::block_on(async {
         let id = core
-            .create_integration(
-                session,
-                NewIntegration {
-                    name: name.into(),
-                    description: None,
-                    credentials,
-                    config,
-                },
-            )
+            .create_integration(session, integration)
             .await
             .unwrap()
             .id;
