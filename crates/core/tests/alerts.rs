@@ -159,6 +159,18 @@ impl Fixture {
             .unwrap();
     }
 
+    /// The alert that fired does not fire again; then these orders (as [`Self::orders`]) end
+    /// its episode.
+    async fn fired_once_then_ended_by_orders(&mut self, created: &[&str], revenue: i64) {
+        assert!(self.evaluate().await.is_empty(), "it fires once");
+        self.orders(created, revenue).await;
+        assert!(self.evaluate().await.is_empty());
+        assert!(
+            self.listed().await[0].cleared_at.is_some(),
+            "the orders end the episode"
+        );
+    }
+
     /// Received orders of the store, created at each instant (UTC), each worth `revenue`.
     async fn orders(&mut self, created: &[&str], revenue: i64) {
         self.orders_of(self.store, 101, created, revenue).await;
@@ -226,6 +238,17 @@ impl Fixture {
 
 fn rules(alerts: &[Alert]) -> Vec<AlertRule> {
     alerts.iter().map(|alert| alert.rule).collect()
+}
+
+/// One alert fired, of `rule`, about the fixture's store (its id as subject, its name).
+#[track_caller]
+fn assert_fired_for_the_store(fired: &[Alert], rule: AlertRule, store: Uuid) {
+    assert_eq!(rules(fired), [rule]);
+    assert_eq!(fired[0].subject, store.to_string());
+    assert_eq!(
+        fired[0].integration_name.as_deref(),
+        Some("Cửa hàng Hà Nội")
+    );
 }
 
 /// 11-05…11-11 at 100,000, 11-12…11-18 at 120,000, then yesterday and today.
@@ -354,11 +377,9 @@ async fn roas_down_thirty_percent_fires_once_and_just_under_does_not(backend: Ba
         }
         other => panic!("{other:?}"),
     }
-    assert!(f.evaluate().await.is_empty());
     // Sales come back (another 900,000 đ: ROAS 3.00): the episode ends.
-    f.orders(&["2026-11-14T03:00:00Z"], 900_000).await;
-    assert!(f.evaluate().await.is_empty());
-    assert!(f.listed().await[0].cleared_at.is_some());
+    f.fired_once_then_ended_by_orders(&["2026-11-14T03:00:00Z"], 900_000)
+        .await;
 }
 
 async fn roas_below_the_floor_fires_and_on_the_floor_does_not(backend: Backend) {
@@ -490,12 +511,7 @@ async fn a_store_no_campaign_is_assigned_to_has_no_roas_of_its_own(backend: Back
     // Assigned to the store, the same figures are the store's too: its own episode fires.
     f.assign("c1", &[(f.store, 10_000)]).await;
     let fired = f.evaluate().await;
-    assert_eq!(rules(&fired), [AlertRule::RoasDrop]);
-    assert_eq!(fired[0].subject, f.store.to_string());
-    assert_eq!(
-        fired[0].integration_name.as_deref(),
-        Some("Cửa hàng Hà Nội")
-    );
+    assert_fired_for_the_store(&fired, AlertRule::RoasDrop, f.store);
 }
 
 /// One order in each of the four weeks' 02:00–05:00 UTC stretch; the oldest at `oldest`.
@@ -518,12 +534,7 @@ async fn a_store_quiet_at_a_usually_busy_hour_fires_once(backend: Backend) {
     let mut f = fixture(backend).await;
     quiet_history(&mut f, "2026-10-23T05:00:00Z").await;
     let fired = f.evaluate().await;
-    assert_eq!(rules(&fired), [AlertRule::StoreQuiet]);
-    assert_eq!(fired[0].subject, f.store.to_string());
-    assert_eq!(
-        fired[0].integration_name.as_deref(),
-        Some("Cửa hàng Hà Nội")
-    );
+    assert_fired_for_the_store(&fired, AlertRule::StoreQuiet, f.store);
     match &fired[0].details {
         AlertDetails::StoreQuiet {
             last_order_at,
@@ -537,11 +548,9 @@ async fn a_store_quiet_at_a_usually_busy_hour_fires_once(backend: Backend) {
         other => panic!("{other:?}"),
     }
     assert_eq!(fired[0].report.as_ref().unwrap().store, Some(f.store));
-    assert!(f.evaluate().await.is_empty());
     // An order arrives: the episode ends.
-    f.orders(&["2026-11-20T04:45:00Z"], 50_000).await;
-    assert!(f.evaluate().await.is_empty());
-    assert!(f.listed().await[0].cleared_at.is_some());
+    f.fired_once_then_ended_by_orders(&["2026-11-20T04:45:00Z"], 50_000)
+        .await;
 }
 
 async fn a_silence_one_week_in_four_has_had_too_is_usual(backend: Backend) {
