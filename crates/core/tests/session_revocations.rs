@@ -38,19 +38,25 @@ async fn queued(core: &Core) -> usize {
 /// Computer A online on a server of the test's own, the owner signed up there and followed by
 /// A's mirror; the master key, and a data directory for a computer B.
 async fn signed_up_on_a() -> (OwnPostgres, String, [tempfile::TempDir; 2], Core, SignedIn) {
-    let pg = OwnPostgres::start().await;
-    let key = integrations_core::crypto::MasterKey::generate()
-        .to_base64()
-        .to_string();
-    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let a = shared_client(&pg.url(), dirs[0].path(), &key).await;
-    assert_eq!(a.check_link().await, LinkMode::Online);
+    let (pg, key, dir_a, a) = online_on_a().await;
     let first = a
         .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
         .await
         .unwrap();
     a.follow(Some(&first.session));
-    (pg, key, dirs, a, first)
+    (pg, key, [dir_a, tempfile::tempdir().unwrap()], a, first)
+}
+
+/// A private server and computer A's client of it, online; the master key and A's directory.
+async fn online_on_a() -> (OwnPostgres, String, tempfile::TempDir, Core) {
+    let pg = OwnPostgres::start().await;
+    let key = integrations_core::crypto::MasterKey::generate()
+        .to_base64()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let a = shared_client(&pg.url(), dir.path(), &key).await;
+    assert_eq!(a.check_link().await, LinkMode::Online);
+    (pg, key, dir, a)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,18 +204,7 @@ async fn stretch_in_mirror(core: &Core, token: &SecretString, expires_at: DateTi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_replayed_from_offline_gets_no_longer_life_on_the_server_than_a_refresh_there() {
-    let pg = OwnPostgres::start().await;
-    let key = integrations_core::crypto::MasterKey::generate()
-        .to_base64()
-        .to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let a = shared_client(&pg.url(), dir.path(), &key).await;
-    assert_eq!(a.check_link().await, LinkMode::Online);
-    let first = a
-        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
-        .await
-        .unwrap();
-    a.follow(Some(&first.session));
+    let (pg, _key, _dirs, a, first) = signed_up_on_a().await;
     let server = PostgresStore::connect(&pg.url()).await.unwrap();
 
     pg.stop();
@@ -258,18 +253,7 @@ async fn a_refresh_replayed_from_offline_gets_no_longer_life_on_the_server_than_
 /// sign-out made offline and the session still signed in both end on the server first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaving_waits_until_a_sign_out_made_offline_has_reached_the_server() {
-    let pg = OwnPostgres::start().await;
-    let key = integrations_core::crypto::MasterKey::generate()
-        .to_base64()
-        .to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let a = shared_client(&pg.url(), dir.path(), &key).await;
-    assert_eq!(a.check_link().await, LinkMode::Online);
-    let earlier = a
-        .sign_up("Shop thời trang", EMAIL, &SecretString::from(PASSWORD))
-        .await
-        .unwrap();
-    a.follow(Some(&earlier.session));
+    let (pg, _key, _dirs, a, earlier) = signed_up_on_a().await;
     let current = a
         .sign_in(EMAIL, &SecretString::from(PASSWORD))
         .await
@@ -315,13 +299,7 @@ async fn leaving_waits_until_a_sign_out_made_offline_has_reached_the_server() {
 /// Nothing queued and nobody signed in: nothing to lose, so leaving needs no server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaving_with_nothing_queued_and_nobody_signed_in_works_offline() {
-    let pg = OwnPostgres::start().await;
-    let key = integrations_core::crypto::MasterKey::generate()
-        .to_base64()
-        .to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let a = shared_client(&pg.url(), dir.path(), &key).await;
-    assert_eq!(a.check_link().await, LinkMode::Online);
+    let (pg, _key, _dir, a) = online_on_a().await;
     pg.stop();
     assert_eq!(a.check_link().await, LinkMode::Offline);
     a.settle_before_leaving(None).await.unwrap();
