@@ -584,10 +584,20 @@ async fn a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly
 }
 
 async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: Backend) {
+    // Every Graph answer says usage is at 95 %, the app's included.
+    windows_go_one_at_a_time_for(backend, "meta-high-usage:t1").await;
+}
+
+async fn an_ad_accounts_own_high_usage_sends_its_windows_one_at_a_time(backend: Backend) {
+    // The account's usage is at 95 %, the app's at 3 %: the signal is the account's.
+    windows_go_one_at_a_time_for(backend, "meta-busy-account:t1").await;
+}
+
+async fn windows_go_one_at_a_time_for(backend: Backend, token: &str) {
     let mut f = fixture_with_meta_http(
         backend,
         FakeConfig {
-            // Two windows sent together are out together.
+            // Two slices sent together are out together.
             latency: Duration::from_millis(30),
             ..fake_config()
         },
@@ -598,9 +608,13 @@ async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: B
         },
     )
     .await;
-    // Every Graph answer says usage is at 95 %; the windows are cut into ad slices.
-    f.env.core.set_sync_settings(sliced(settings()));
-    let token = "meta-high-usage:t1";
+    // One window in three ad slices (6, 6 and the rest): few requests, as the sync's Graph
+    // client pauses 10 s before each request after a high-usage answer.
+    f.env.core.set_sync_settings(SyncSettings {
+        meta_window_days: 30,
+        meta_ads_per_slice: 6,
+        ..settings()
+    });
     let ads = f.meta(token).await;
     let run = f
         .env
@@ -610,11 +624,11 @@ async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: B
         .unwrap();
     assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
     // Every answer cut the engine's limit as a 429 would, so from two requests out at first
-    // it went down to one: the windows and their slices went one by one.
+    // it went down to one: the slices went one by one.
     assert!(meta_slow_downs(&f).await > 0);
     assert_eq!(f.meta.handle.most_insights_in_flight(), 1);
     let answers = insights_answers(&f.meta.handle.requests(), meta_backfill_start());
-    assert_eq!(answers.len(), 4, "three slices and the rest");
+    assert_eq!(answers.len(), 3, "two slices and the rest");
     let expected = f.meta_rows_expected(token).await;
     assert!(expected > 0);
     assert_eq!(
@@ -1030,5 +1044,6 @@ on_both_stores!(
     a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once,
     a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly,
     usage_near_graphs_limit_sends_insights_windows_one_at_a_time,
+    an_ad_accounts_own_high_usage_sends_its_windows_one_at_a_time,
     graphs_request_limit_slows_the_insights_down_but_loses_nothing,
 );

@@ -131,9 +131,12 @@ fn many_accounts() -> Vec<Value> {
     v
 }
 
-fn usage_headers(r: &mut Response, pct: u32, regain_minutes: u32) {
+/// The three usage headers: the app's at `app_pct`, the ad account's (and its business use
+/// case's) at `pct`.
+fn usage_headers(r: &mut Response, app_pct: u32, pct: u32, regain_minutes: u32) {
     let h = r.headers_mut();
-    let app = json!({"call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2});
+    let app =
+        json!({"call_count": app_pct, "total_cputime": app_pct / 2, "total_time": app_pct / 2});
     let buc = json!({ AD_ACCOUNT_ID.trim_start_matches("act_"): [{
         "type": "ads_insights", "call_count": pct, "total_cputime": pct / 2,
         "total_time": pct / 2, "estimated_time_to_regain_access": regain_minutes
@@ -331,7 +334,7 @@ async fn answer(
             None,
             "(#4) Application request limit reached",
         );
-        usage_headers(&mut r, 100, 0);
+        usage_headers(&mut r, 100, 100, 0);
         return r;
     }
     if !cfg.latency.is_zero() {
@@ -349,6 +352,10 @@ async fn answer(
         | "meta-expires-soon"
         | "meta-oversized" => vec![account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1)],
         "meta-many-accounts" => many_accounts(),
+        "meta-busy-account" => vec![
+            account(AD_ACCOUNT_ID, "Shop thời trang - Quảng cáo", 1),
+            account("act_5555555555", "Shop mỹ phẩm - Quảng cáo", 1),
+        ],
         "meta-no-accounts" => Vec::new(),
         "meta-disabled-account" => vec![account("act_2222222222", "Tài khoản bị vô hiệu hóa", 2)],
         "meta-grace-period" => vec![account("act_3333333333", "Tài khoản chờ thanh toán", 9)],
@@ -417,7 +424,7 @@ async fn answer(
                  again.",
             )
         };
-        usage_headers(&mut r, 100, 1);
+        usage_headers(&mut r, 100, 100, 1);
         return r;
     }
     let pct = if scenario == "meta-high-usage" { 95 } else { 3 };
@@ -609,6 +616,12 @@ async fn answer(
             "(#100) Unsupported request.",
         ),
     };
-    usage_headers(&mut response, pct, 0);
+    // One busy ad account among quiet ones: its own usage is high, the app's is not.
+    let account_pct = if scenario == "meta-busy-account" && rest.first() == Some(&AD_ACCOUNT_ID) {
+        95
+    } else {
+        pct
+    };
+    usage_headers(&mut response, pct, account_pct, 0);
     response
 }

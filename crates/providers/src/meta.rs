@@ -371,7 +371,15 @@ pub struct MetaClient {
     http: HttpCore,
     polling: ReportPolling,
     /// Answers whose usage headers said to slow down (see [`MetaClient::high_usage_answers`]).
-    high_usage_answers: AtomicU64,
+    high_usage: HighUsage,
+}
+
+/// Answers that said to slow down: for the whole app (`X-App-Usage`, or an answer about no
+/// one account), or for one ad account (its `X-Ad-Account-Usage` or business use case usage).
+#[derive(Debug, Default)]
+struct HighUsage {
+    app: AtomicU64,
+    accounts: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for MetaClient {
@@ -417,7 +425,7 @@ impl MetaClient {
             version,
             http: HttpCore::new(M, settings)?,
             polling: Default::default(),
-            high_usage_answers: AtomicU64::new(0),
+            high_usage: HighUsage::default(),
         })
     }
 
@@ -445,7 +453,7 @@ impl MetaClient {
             version: self.version.clone(),
             http: HttpCore::new(M, settings)?,
             polling: self.polling,
-            high_usage_answers: AtomicU64::new(0),
+            high_usage: HighUsage::default(),
         })
     }
 
@@ -460,7 +468,27 @@ impl MetaClient {
     /// call to know it should send fewer at once. The client's own pause before its next
     /// request slows one request, not the others in flight.
     pub fn high_usage_answers(&self) -> u64 {
-        self.high_usage_answers.load(Ordering::Relaxed)
+        let accounts: u64 = self
+            .high_usage
+            .accounts
+            .lock()
+            .map_or(0, |accounts| accounts.values().sum());
+        self.high_usage.app.load(Ordering::Relaxed) + accounts
+    }
+
+    /// Like [`Self::high_usage_answers`], for the runs of one ad account: the answers that
+    /// said the whole app should slow down, and those that said this account should. Another
+    /// account's high usage is not this one's business.
+    pub fn high_usage_answers_of(&self, ad_account_id: &str) -> u64 {
+        let id = normalize_ad_account_id(ad_account_id);
+        let account = self
+            .high_usage
+            .accounts
+            .lock()
+            .ok()
+            .and_then(|accounts| accounts.get(&id).copied())
+            .unwrap_or(0);
+        self.high_usage.app.load(Ordering::Relaxed) + account
     }
 
     /// The configured version, e.g. `v27.0`.
@@ -830,7 +858,17 @@ impl MetaClient {
         let envelope = parsed.as_ref().ok().and_then(|b| b.get("error")).cloned();
         if status.is_success() && envelope.is_none() {
             if let Some(pause) = usage.pause(&self.http.settings) {
-                self.high_usage_answers.fetch_add(1, Ordering::Relaxed);
+                let app_wide = usage.app_percent >= self.http.settings.high_usage_percent;
+                match ctx {
+                    Ctx::Account(id) if !app_wide => {
+                        if let Ok(mut accounts) = self.high_usage.accounts.lock() {
+                            *accounts.entry(id.to_owned()).or_default() += 1;
+                        }
+                    }
+                    _ => {
+                        self.high_usage.app.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
                 self.http.request_pause(pause);
             }
             return match parsed {
@@ -960,6 +998,8 @@ pub struct Usage {
     /// Highest percentage seen in `x-app-usage`, `x-ad-account-usage`,
     /// `x-business-use-case-usage`.
     pub max_percent: f64,
+    /// Highest percentage in `x-app-usage` alone: the app's, shared by every ad account.
+    pub app_percent: f64,
     /// Longest `estimated_time_to_regain_access` (minutes, converted), if any.
     pub regain: Option<Duration>,
 }
@@ -974,6 +1014,7 @@ impl Usage {
                 .and_then(|s| serde_json::from_str::<Value>(s).ok())
         };
         let mut usage = Usage::default();
+        let mut app_percent = 0.0;
         let mut take_pcts = |v: &Value, keys: &[&str]| {
             for k in keys {
                 if let Some(p) = v.get(*k).and_then(Value::as_f64) {
@@ -990,6 +1031,10 @@ impl Usage {
         let mut regain_minutes: Option<i64> = None;
         if let Some(v) = json("x-app-usage") {
             take_pcts(&v, &pct_keys);
+            app_percent = pct_keys
+                .iter()
+                .filter_map(|k| v.get(*k).and_then(Value::as_f64))
+                .fold(0.0, f64::max);
         }
         if let Some(v) = json("x-ad-account-usage") {
             take_pcts(&v, &pct_keys);
@@ -1004,6 +1049,7 @@ impl Usage {
                 }
             }
         }
+        usage.app_percent = app_percent;
         usage.regain = regain_minutes
             .filter(|m| *m > 0)
             .map(|m| Duration::from_secs(u64::try_from(m).unwrap_or(0) * 60));
@@ -1072,6 +1118,7 @@ mod tests {
         );
         let u = Usage::from_headers(&h);
         assert_eq!(u.max_percent, 95.0);
+        assert_eq!(u.app_percent, 12.0);
         assert_eq!(u.regain, Some(Duration::from_secs(120)));
     }
 }

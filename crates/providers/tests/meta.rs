@@ -173,6 +173,30 @@ async fn high_usage_makes_the_client_pause_before_the_next_request() {
 }
 
 #[tokio::test]
+async fn one_busy_ad_account_says_slow_down_to_its_own_runs_and_not_to_the_others() {
+    let (_fake, client, _sleeper) = meta().await;
+    // act_1234567890's own usage is at 95 %, the app's at 3 %.
+    let t = key("meta-busy-account");
+    client.ad_account(&t, "act_5555555555").await.unwrap();
+    assert_eq!(client.high_usage_answers(), 0);
+    client.ad_account(&t, "act_1234567890").await.unwrap();
+    client.ad_account(&t, "1234567890").await.unwrap();
+    assert_eq!(client.high_usage_answers_of("act_1234567890"), 2);
+    assert_eq!(client.high_usage_answers_of("act_5555555555"), 0);
+    assert_eq!(client.high_usage_answers(), 2);
+}
+
+#[tokio::test]
+async fn the_apps_high_usage_says_slow_down_to_every_ad_account() {
+    let (_fake, client, _sleeper) = meta().await;
+    // Every header at 95 %, the app's included.
+    let t = key("meta-high-usage");
+    client.ad_account(&t, "act_1234567890").await.unwrap();
+    assert_eq!(client.high_usage_answers_of("act_1234567890"), 1);
+    assert_eq!(client.high_usage_answers_of("act_5555555555"), 1);
+}
+
+#[tokio::test]
 async fn server_errors_exhaust_the_attempts() {
     let (fake, client, sleeper) = meta().await;
     let err = client

@@ -28,7 +28,8 @@ pub(in crate::sync) async fn sync_insights(
 ) -> Result<(), RunFailure> {
     const STREAM: &str = "insights";
     let settings = ctx.settings();
-    let slow_downs = || client.high_usage_answers();
+    // Only this account's "slow down" answers (and the app's) cut this run's limit.
+    let slow_downs = || client.high_usage_answers_of(ad_account_id);
     let account = ctx
         .call_watching(slow_downs, || client.ad_account(token, ad_account_id))
         .await?;
