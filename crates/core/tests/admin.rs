@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{new_pancake, NoProviderCalls, SharedServer};
+use common::{assert_each_refused, new_pancake, sql_state, NoProviderCalls, SharedServer};
 use integrations_core::admin::Admin;
 use integrations_core::crypto::{MasterKey, TenantKeyring};
 use integrations_core::workspace::ConnectionCode;
@@ -15,12 +15,6 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Connection, PgConnection, Row};
 
 const PASSWORD: &str = "mật khẩu 123";
-
-fn sql_state(err: &sqlx::Error) -> Option<String> {
-    err.as_database_error()
-        .and_then(|db| db.code())
-        .map(|code| code.into_owned())
-}
 
 async fn connect(code: &ConnectionCode) -> Result<PgConnection, sqlx::Error> {
     PgConnection::connect_with(&code.connect_options().unwrap()).await
@@ -339,20 +333,17 @@ async fn the_server_role_sees_every_workspace_when_it_asks_and_cannot_change_who
         .await
         .unwrap();
     assert_eq!(all, 2);
-    for statement in [
-        "UPDATE workspace_access SET revoked_at = now()",
-        "DELETE FROM workspace_access",
-        "CREATE ROLE intruder",
-        "UPDATE server_identity SET master_key_id = 'x'",
-        "CREATE TABLE stolen (x int)",
-    ] {
-        let err = sqlx::query(statement).execute(&mut conn).await.unwrap_err();
-        assert_eq!(
-            sql_state(&err).as_deref(),
-            Some("42501"),
-            "{statement}: {err}"
-        );
-    }
+    assert_each_refused(
+        &mut conn,
+        &[
+            "UPDATE workspace_access SET revoked_at = now()",
+            "DELETE FROM workspace_access",
+            "CREATE ROLE intruder",
+            "UPDATE server_identity SET master_key_id = 'x'",
+            "CREATE TABLE stolen (x int)",
+        ],
+    )
+    .await;
     conn.close().await.unwrap();
     server.cleanup().await;
 }

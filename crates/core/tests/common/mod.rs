@@ -159,6 +159,30 @@ pub fn unused_credentials(config: &IntegrationConfig) -> Credentials {
     }
 }
 
+/// The SQLSTATE of a database error.
+pub fn sql_state(err: &sqlx::Error) -> Option<String> {
+    err.as_database_error()
+        .and_then(|db| db.code())
+        .map(|code| code.into_owned())
+}
+
+/// Each statement is refused on `conn` for want of privilege (SQLSTATE 42501).
+pub async fn assert_each_refused(conn: &mut sqlx::PgConnection, statements: &[&str]) {
+    for statement in statements {
+        let err = sqlx::query(statement)
+            .execute(&mut *conn)
+            .await
+            .unwrap_err();
+        assert_no_privilege(&err, statement);
+    }
+}
+
+/// The error is a refusal for want of privilege (SQLSTATE 42501); `what` was refused.
+#[track_caller]
+pub fn assert_no_privilege(err: &sqlx::Error, what: &str) {
+    assert_eq!(sql_state(err).as_deref(), Some("42501"), "{what}: {err}");
+}
+
 /// A Pancake store to create (no description), with its API key.
 pub fn new_pancake(name: &str, shop_id: &str, key: &str) -> integrations_core::NewIntegration {
     integrations_core::NewIntegration {
