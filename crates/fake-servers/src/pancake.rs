@@ -517,12 +517,16 @@ fn list_orders(
         .collect();
     // Ties within a second go by id, a stable order across requests.
     match param(pairs, "option_sort").unwrap_or("inserted_at_desc") {
-        "last_updated_order_asc" => ids.sort_by_key(|id| (upd(*id), *id)),
-        "last_updated_order_desc" => ids.sort_by_key(|id| std::cmp::Reverse((upd(*id), *id))),
+        // Each key is worked out once per order, not once per comparison: the fake shares the
+        // bench's two cores with the engine it measures.
+        "last_updated_order_asc" => ids.sort_by_cached_key(|id| (upd(*id), *id)),
+        "last_updated_order_desc" => {
+            ids.sort_by_cached_key(|id| std::cmp::Reverse((upd(*id), *id)))
+        }
         sort => {
             if let Some(book) = book {
                 // Changed orders were appended out of their creation order.
-                ids.sort_by_key(|id| (book.inserted_at(cfg, shop, *id), *id));
+                ids.sort_by_cached_key(|id| (book.inserted_at(cfg, shop, *id), *id));
             }
             if sort != "inserted_at_asc" {
                 ids.reverse();
