@@ -192,12 +192,6 @@ async fn set_local(
     Ok(())
 }
 
-/// Rows, streams and staging (`rows.rs`, `sync.rs`) still name the conversion; everywhere else
-/// `?` applies it through `From<sqlx::Error>`.
-pub(super) fn map_err(err: sqlx::Error) -> StoreError {
-    err.into()
-}
-
 /// PostgreSQL's rules for a database error (called by `From<sqlx::Error> for StoreError` once it
 /// has recognised the error as PostgreSQL's): unique indexes and checks are told by name.
 pub(in crate::store) fn database_error(db: &dyn DatabaseError) -> StoreError {

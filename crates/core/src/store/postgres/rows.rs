@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::map_err;
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{order_items_json, StoreResult};
 
@@ -25,8 +24,7 @@ pub(super) async fn write_checkpoint(
         .bind(stream)
         .bind(cursor)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     }
     Ok(())
 }
@@ -105,8 +103,7 @@ pub(super) async fn write_orders(
     .bind(&at_shop)
     .bind(&items)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(result.rows_affected() as usize)
 }
 
@@ -173,8 +170,7 @@ pub(super) async fn write_variations(
     .bind(&hidden)
     .bind(&updated)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?
+    .await?
     .rows_affected() as usize;
     // Stock is the variation's current picture: replace it whole. Written after the variation,
     // so every current line has a later row version than it: a mirror drops the lines older
@@ -187,8 +183,7 @@ pub(super) async fn write_variations(
     .bind(shop_id)
     .bind(&ids)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     let mut stock_variation = Vec::new();
     let mut stock_warehouse = Vec::new();
     let mut stock_remain = Vec::new();
@@ -213,8 +208,7 @@ pub(super) async fn write_variations(
     .bind(&stock_warehouse)
     .bind(&stock_remain)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(written)
 }
 
@@ -263,8 +257,7 @@ pub(super) async fn write_insights(
     .bind(&campaign_ids)
     .bind(&campaign_names)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    .await?;
     let rows = newest_per_key(rows, |r| (r.ad_id.clone(), r.date_start), |_| None);
     let rows = rows.as_slice();
     let ids: Vec<String> = rows.iter().map(|r| r.ad_id.clone()).collect();
@@ -298,8 +291,7 @@ pub(super) async fn write_insights(
     .bind(&purchases)
     .bind(&value)
     .execute(&mut **tx)
-    .await
-    .map_err(map_err)?
+    .await?
     .rows_affected() as usize;
     Ok(written)
 }

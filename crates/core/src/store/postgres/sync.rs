@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::rows::{write_checkpoint, write_insights, write_orders, write_variations};
-use super::{map_err, PostgresStore};
+use super::PostgresStore;
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
 
@@ -29,9 +29,8 @@ impl SyncStore for PostgresStore {
         .bind(&run.error_code)
         .bind(&run.worker)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
@@ -48,9 +47,8 @@ impl SyncStore for PostgresStore {
         .bind(&run.error)
         .bind(&run.error_code)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn interrupt_run(&self, tenant: TenantId, run: Uuid) -> StoreResult<()> {
@@ -64,9 +62,8 @@ impl SyncStore for PostgresStore {
         .bind(tenant)
         .bind(run)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn runs(
@@ -85,9 +82,8 @@ impl SyncStore for PostgresStore {
         .bind(integration)
         .bind(limit)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(runs)
     }
 
@@ -106,9 +102,8 @@ impl SyncStore for PostgresStore {
         .bind(integration)
         .bind(stream)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(cursor)
     }
 
@@ -133,7 +128,7 @@ impl SyncStore for PostgresStore {
             }
         };
         write_checkpoint(&mut tx, tenant, integration, checkpoint).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(written)
     }
 
@@ -151,9 +146,8 @@ impl SyncStore for PostgresStore {
         .bind(tenant)
         .bind(integration)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(count)
     }
 }

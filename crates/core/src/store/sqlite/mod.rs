@@ -49,12 +49,6 @@ fn parse_ts(text: &str) -> StoreResult<DateTime<Utc>> {
         .map_err(|_| StoreError::Database(format!("unexpected stored time {text:?}")))
 }
 
-/// Rows and staging (`rows.rs`, `sync.rs`) still name the conversion; everywhere else `?`
-/// applies it through `From<sqlx::Error>`.
-pub(super) fn map_err(err: sqlx::Error) -> StoreError {
-    err.into()
-}
-
 /// SQLite's rules for a database error (called by `From<sqlx::Error> for StoreError` once it has
 /// recognised the error as SQLite's): SQLite names the columns, not the index.
 pub(in crate::store) fn database_error(db: &dyn DatabaseError) -> StoreError {

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sqlx::{Sqlite, Transaction};
 
-use super::{map_err, ts};
+use super::ts;
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{order_items_json, StoreResult};
 
@@ -63,8 +63,7 @@ pub(super) async fn write_orders(
         .bind(order_items_json(order))
         .bind(version)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected() as usize;
     }
     Ok(written)
@@ -110,8 +109,7 @@ pub(super) async fn write_variations(
         .bind(variation.updated_at.map(ts))
         .bind(version)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected() as usize;
         sqlx::query(
             "DELETE FROM pancake_stock WHERE tenant_id = ? AND shop_id = ? \
@@ -121,8 +119,7 @@ pub(super) async fn write_variations(
         .bind(shop_id)
         .bind(&variation.id)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         for stock in &variation.stock {
             sqlx::query(
                 "INSERT OR REPLACE INTO pancake_stock (tenant_id, integration_id, \
@@ -137,8 +134,7 @@ pub(super) async fn write_variations(
             .bind(stock.remain_quantity)
             .bind(version)
             .execute(&mut **tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
     }
     Ok(written)
@@ -192,8 +188,7 @@ pub(super) async fn write_insights(
         .bind(&row.campaign_name)
         .bind(version)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     }
     let mut written = 0;
     for row in rows {
@@ -223,8 +218,7 @@ pub(super) async fn write_insights(
         .bind(row.purchase_value_minor)
         .bind(version)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .rows_affected() as usize;
     }
     Ok(written)
@@ -250,8 +244,7 @@ pub(super) async fn write_checkpoint(
         .bind(cursor)
         .bind(ts(Utc::now()))
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use sqlx::Sqlite;
 use uuid::Uuid;
 
 use super::rows::{write_checkpoint, write_insights, write_orders, write_variations};
-use super::{map_err, next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
 
@@ -47,9 +47,8 @@ impl SyncStore for SqliteStore {
         )
         .bind(version)
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
@@ -68,9 +67,8 @@ impl SyncStore for SqliteStore {
         .bind(run.tenant_id.to_string())
         .bind(run.id.to_string())
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn interrupt_run(&self, tenant: TenantId, run: Uuid) -> StoreResult<()> {
@@ -87,9 +85,8 @@ impl SyncStore for SqliteStore {
         .bind(tenant.to_string())
         .bind(run.to_string())
         .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn runs(
@@ -98,7 +95,7 @@ impl SyncStore for SqliteStore {
         integration: IntegrationId,
         limit: i64,
     ) -> StoreResult<Vec<SyncRunRecord>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, \
              counts, error, error_code, worker FROM sync_runs \
              WHERE tenant_id = ? AND integration_id = ? ORDER BY started_at DESC, id LIMIT ?",
@@ -107,8 +104,7 @@ impl SyncStore for SqliteStore {
         .bind(integration.to_string())
         .bind(limit)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn cursor(
@@ -117,7 +113,7 @@ impl SyncStore for SqliteStore {
         integration: IntegrationId,
         stream: &str,
     ) -> StoreResult<Option<String>> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "SELECT cursor FROM sync_cursors \
              WHERE tenant_id = ? AND integration_id = ? AND stream = ?",
         )
@@ -125,8 +121,7 @@ impl SyncStore for SqliteStore {
         .bind(integration.to_string())
         .bind(stream)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn write_batch(
@@ -153,7 +148,7 @@ impl SyncStore for SqliteStore {
             }
         };
         write_checkpoint(&mut tx, tenant, integration, checkpoint).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(written)
     }
 
@@ -163,14 +158,13 @@ impl SyncStore for SqliteStore {
         integration: IntegrationId,
         table: SyncedTable,
     ) -> StoreResult<i64> {
-        sqlx::query_scalar(&format!(
+        Ok(sqlx::query_scalar(&format!(
             "SELECT count(*) FROM {} WHERE tenant_id = ? AND integration_id = ?",
             table.name()
         ))
         .bind(tenant.to_string())
         .bind(integration.to_string())
         .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 }
