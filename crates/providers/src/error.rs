@@ -10,7 +10,10 @@
 //! ([`ProviderError::scrub_secret`]), so `Display` and `Debug` are safe to log.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
 
 /// Which upstream service an error comes from; used in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -331,6 +334,16 @@ impl ProviderError {
 
 /// Result alias for the provider clients.
 pub type ProviderResult<T> = Result<T, ProviderError>;
+
+/// Awaits a call that carried `secret` and scrubs the secret out of its error, if any: every
+/// public client call that sends a credential returns through here.
+pub(crate) async fn scrubbed_of<T>(
+    secret: &SecretString,
+    call: impl Future<Output = ProviderResult<T>>,
+) -> ProviderResult<T> {
+    call.await
+        .map_err(|err| err.scrub_secret(secret.expose_secret()))
+}
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::error::{Provider, ProviderError, ProviderResult};
+use crate::error::{scrubbed_of, Provider, ProviderError, ProviderResult};
 use crate::http::{
     off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
 };
@@ -502,7 +502,7 @@ impl MetaClient {
         &self,
         token: &SecretString,
     ) -> ProviderResult<Vec<AdAccount>> {
-        let result = async {
+        scrubbed_of(token, async {
             let mut url = self.url(&["me", "adaccounts"])?;
             url.query_pairs_mut()
                 .append_pair("fields", ACCOUNT_FIELDS)
@@ -513,9 +513,8 @@ impl MetaClient {
             rows.iter()
                 .map(|r| AdAccount::from_value(r).map_err(|e| malformed(&e)))
                 .collect::<ProviderResult<Vec<_>>>()
-        }
-        .await;
-        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+        })
+        .await
     }
 
     /// The ad account as Meta describes it, whatever its status.
@@ -526,16 +525,15 @@ impl MetaClient {
         ad_account_id: &str,
     ) -> ProviderResult<AdAccount> {
         let id = normalize_ad_account_id(ad_account_id);
-        let result = async {
+        scrubbed_of(token, async {
             let mut url = self.url(&[&id])?;
             url.query_pairs_mut().append_pair("fields", ACCOUNT_FIELDS);
             let body = self
                 .get(token, &url, Ctx::Account(&id), BodyKind::Small)
                 .await?;
             AdAccount::from_value(&body).map_err(|e| malformed(&e))
-        }
-        .await;
-        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+        })
+        .await
     }
 
     /// The ids of the account's ads (`GET /act_<id>/ads`, every page), to cut its insights into
@@ -547,7 +545,7 @@ impl MetaClient {
         ad_account_id: &str,
     ) -> ProviderResult<Vec<String>> {
         let id = normalize_ad_account_id(ad_account_id);
-        let result: ProviderResult<Vec<String>> = async {
+        scrubbed_of(token, async {
             let mut url = self.url(&[&id, "ads"])?;
             url.query_pairs_mut()
                 .append_pair("fields", "id")
@@ -558,9 +556,8 @@ impl MetaClient {
             rows.iter()
                 .map(|row| str_at(row, "id").ok_or_else(|| malformed("an ad has no `id`")))
                 .collect()
-        }
-        .await;
-        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+        })
+        .await
     }
 
     /// When the token expires, as Graph's `debug_token` says: `None` for a token that does not
@@ -573,7 +570,7 @@ impl MetaClient {
         &self,
         token: &SecretString,
     ) -> ProviderResult<Option<chrono::DateTime<chrono::Utc>>> {
-        let result = async {
+        scrubbed_of(token, async {
             let mut url = self.url(&["debug_token"])?;
             url.query_pairs_mut()
                 .append_pair("input_token", token.expose_secret());
@@ -589,9 +586,8 @@ impl MetaClient {
             chrono::DateTime::from_timestamp(expires, 0)
                 .map(Some)
                 .ok_or_else(|| malformed("debug_token with an impossible expires_at"))
-        }
-        .await;
-        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+        })
+        .await
     }
 
     /// Check the token, that the account is reachable and that it delivers ads.
@@ -641,7 +637,7 @@ impl MetaClient {
         query: &InsightsQuery,
     ) -> ProviderResult<Vec<AdInsightRow>> {
         let id = normalize_ad_account_id(&query.ad_account_id);
-        let result = async {
+        scrubbed_of(token, async {
             let mut url = self.url(&[&id, "insights"])?;
             url.query_pairs_mut().extend_pairs(query.params());
             let rows = self
@@ -649,9 +645,8 @@ impl MetaClient {
                 .await?;
             let currency = query.currency.clone();
             off_thread(move || parse_rows(rows, &currency)).await
-        }
-        .await;
-        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+        })
+        .await
     }
 
     /// Daily insights per ad by the async report flow: `POST /act_<id>/insights` →
@@ -664,7 +659,7 @@ impl MetaClient {
         query: &InsightsQuery,
     ) -> ProviderResult<Vec<AdInsightRow>> {
         let id = normalize_ad_account_id(&query.ad_account_id);
-        let result = async {
+        scrubbed_of(token, async {
             let mut url = self.url(&[&id, "insights"])?;
             url.query_pairs_mut().extend_pairs(query.params());
             let label = format!("POST {}", url.path());
@@ -696,9 +691,8 @@ impl MetaClient {
                 .await?;
             let currency = query.currency.clone();
             off_thread(move || parse_rows(rows, &currency)).await
-        }
-        .await;
-        result.map_err(|e| e.scrub_secret(token.expose_secret()))
+        })
+        .await
     }
 
     async fn wait_for_report(&self, token: &SecretString, run_id: &str) -> ProviderResult<()> {

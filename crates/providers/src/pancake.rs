@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::error::{Provider, ProviderError, ProviderResult};
+use crate::error::{scrubbed_of, Provider, ProviderError, ProviderResult};
 use crate::http::{
     off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
 };
@@ -468,7 +468,7 @@ impl PancakeClient {
     /// The shops the key can see, de-duplicated by id (first occurrence kept).
     #[tracing::instrument(skip_all)]
     pub async fn discover_shops(&self, api_key: &SecretString) -> ProviderResult<Vec<PancakeShop>> {
-        let result = async {
+        scrubbed_of(api_key, async {
             let body = self
                 .get_json(api_key, &["shops"], &[], None, BodyKind::Small)
                 .await?;
@@ -492,9 +492,8 @@ impl PancakeClient {
                 }
             }
             Ok(shops)
-        }
-        .await;
-        result.map_err(|e: ProviderError| e.scrub_secret(api_key.expose_secret()))
+        })
+        .await
     }
 
     /// Check that the key works and reaches `shop_id`.
@@ -695,7 +694,7 @@ impl PancakeClient {
         api_key: &SecretString,
         shop_id: i64,
     ) -> ProviderResult<Vec<PancakeWarehouse>> {
-        let result = async {
+        scrubbed_of(api_key, async {
             let shop = shop_id.to_string();
             let body = self
                 .get_json(
@@ -722,9 +721,8 @@ impl PancakeClient {
                     })
                 })
                 .collect::<ProviderResult<Vec<_>>>()
-        }
-        .await;
-        result.map_err(|e: ProviderError| e.scrub_secret(api_key.expose_secret()))
+        })
+        .await
     }
 
     async fn page<T: Send + 'static>(
@@ -736,7 +734,7 @@ impl PancakeClient {
         asked: &OrdersQuery,
         parse: fn(Value) -> Result<T, String>,
     ) -> ProviderResult<Page<T>> {
-        let result = async {
+        scrubbed_of(api_key, async {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
             let mut body = self
                 .get_json(api_key, &path, params, Some(shop_id), BodyKind::Page)
@@ -776,9 +774,8 @@ impl PancakeClient {
                 total_entries,
                 total_pages,
             })
-        }
-        .await;
-        result.map_err(|e: ProviderError| e.scrub_secret(api_key.expose_secret()))
+        })
+        .await
     }
 
     /// GET `base/<path segments>?<params>&api_key=…` with retries; returns the checked body.

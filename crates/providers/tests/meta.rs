@@ -13,6 +13,11 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
+/// The fake's one VND ad account, from one day to another (both `YYYY-MM-DD`, inclusive).
+fn vnd_insights(from: &str, to: &str) -> InsightsQuery {
+    InsightsQuery::new("act_1234567890", day(from), day(to), "VND")
+}
+
 #[tokio::test]
 async fn one_account_is_discovered_with_its_fields_and_the_token_only_in_the_header() {
     let (fake, client, _) = meta().await;
@@ -247,12 +252,7 @@ async fn an_unreachable_graph_api_is_reported() {
 #[tokio::test]
 async fn insights_are_paged_and_follow_the_purchase_rule() {
     let (fake, client, _) = meta().await;
-    let mut q = InsightsQuery::new(
-        "act_1234567890",
-        day("2026-06-01"),
-        day("2026-06-14"),
-        "VND",
-    );
+    let mut q = vnd_insights("2026-06-01", "2026-06-14");
     q.limit = 25;
     let rows = client.insights(&key("meta-one-account"), &q).await.unwrap();
     assert_eq!(rows.len(), 14 * ads().len());
@@ -292,12 +292,7 @@ async fn long_ranges_use_the_async_report_flow() {
         interval: Duration::from_millis(250),
         ..ReportPolling::default()
     });
-    let q = InsightsQuery::new(
-        "act_1234567890",
-        day("2026-04-02"),
-        day("2026-06-30"),
-        "VND",
-    );
+    let q = vnd_insights("2026-04-02", "2026-06-30");
     assert!(q.days() > 30);
     let rows = client.insights(&key("meta-one-account"), &q).await.unwrap();
     let reqs = fake.handle.requests();
@@ -316,12 +311,7 @@ async fn long_ranges_use_the_async_report_flow() {
 #[tokio::test]
 async fn a_failed_report_job_is_an_error() {
     let (_fake, client, _) = meta().await;
-    let q = InsightsQuery::new(
-        "act_1234567890",
-        day("2026-01-01"),
-        day("2026-06-30"),
-        "VND",
-    );
+    let q = vnd_insights("2026-01-01", "2026-06-30");
     let err = client
         .insights(&key("meta-report-fails"), &q)
         .await
@@ -338,12 +328,7 @@ async fn next_links_on_another_origin_are_rebuilt_from_the_cursor() {
     let base = fake.base_url.replace("127.0.0.1", "localhost");
     let (settings, _) = fast_settings();
     let client = MetaClient::new(base, "v27.0", settings).unwrap();
-    let mut q = InsightsQuery::new(
-        "act_1234567890",
-        day("2026-06-01"),
-        day("2026-06-05"),
-        "VND",
-    );
+    let mut q = vnd_insights("2026-06-01", "2026-06-05");
     q.limit = 7;
     let rows = client
         .insights_sync(&key("meta-one-account"), &q)
@@ -372,12 +357,7 @@ async fn a_next_link_that_repeats_without_cursors_stops_with_a_malformed_error()
 #[tokio::test]
 async fn a_report_post_that_fails_with_500_is_not_sent_twice() {
     let (fake, client, sleeper) = meta().await;
-    let q = InsightsQuery::new(
-        "act_1234567890",
-        day("2026-04-02"),
-        day("2026-06-30"),
-        "VND",
-    );
+    let q = vnd_insights("2026-04-02", "2026-06-30");
     let err = client
         .insights_async(&key("meta-report-500-once"), &q)
         .await
@@ -413,12 +393,7 @@ async fn a_report_post_that_cannot_connect_is_retried() {
     let port = closed_port().await;
     let (settings, sleeper) = fast_settings();
     let client = MetaClient::new(format!("http://127.0.0.1:{port}"), "v27.0", settings).unwrap();
-    let q = InsightsQuery::new(
-        "act_1234567890",
-        day("2026-04-02"),
-        day("2026-06-30"),
-        "VND",
-    );
+    let q = vnd_insights("2026-04-02", "2026-06-30");
     let err = client
         .insights_async(&key("meta-one-account"), &q)
         .await
