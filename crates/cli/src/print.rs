@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use integrations_core::alerts::{Alert, AlertDetails, AlertList};
 use integrations_core::analytics::assignment::{
-    percent_text, AssignedShare, Assignment, AssignmentState, Campaign,
+    percent_text, AssignedShare, Assignment, AssignmentState, Campaign, StoreSales,
 };
 use integrations_core::analytics::{
     minor_to_decimal, Report, ReportGrouping, ReportMetrics, ReportRowKind, ReportSource,
@@ -533,6 +533,27 @@ fn suggestion_text(suggestion: Option<&Vec<AssignedShare>>, orders: i64) -> Stri
     }
 }
 
+/// One row of the campaigns table, for a campaign or one of its ad sets: its name, spend,
+/// stores (`unassigned` when it has none), the stores its orders suggest, and the version an
+/// `assign` must quote.
+fn plan_row(
+    title: String,
+    spend_minor: i64,
+    exponent: u32,
+    assignment: &Assignment,
+    unassigned: &str,
+    suggestion: Option<&Vec<AssignedShare>>,
+    sales: &[StoreSales],
+) -> Vec<String> {
+    vec![
+        title,
+        money(spend_minor, exponent),
+        assignment_text(assignment, unassigned),
+        suggestion_text(suggestion, sales.iter().map(|s| s.orders).sum()),
+        assignment.version.to_string(),
+    ]
+}
+
 pub fn print_campaigns(campaigns: &[Campaign]) {
     if campaigns.is_empty() {
         println!("No campaigns: sync a Meta Ads integration first.");
@@ -552,20 +573,19 @@ pub fn print_campaigns(campaigns: &[Campaign]) {
         "Version".to_owned(),
     ]);
     for campaign in campaigns {
-        let orders = |sales: &[integrations_core::analytics::assignment::StoreSales]| {
-            sales.iter().map(|s| s.orders).sum::<i64>()
-        };
-        table.add_row(vec![
+        table.add_row(plan_row(
             format!(
                 "{}\n{}",
                 campaign.name.as_deref().unwrap_or("(no name)"),
                 campaign.campaign_id
             ),
-            money(campaign.spend_minor, campaign.spend_exponent),
-            assignment_text(&campaign.assignment, "UNASSIGNED"),
-            suggestion_text(campaign.suggestion.as_ref(), orders(&campaign.sales)),
-            campaign.assignment.version.to_string(),
-        ]);
+            campaign.spend_minor,
+            campaign.spend_exponent,
+            &campaign.assignment,
+            "UNASSIGNED",
+            campaign.suggestion.as_ref(),
+            &campaign.sales,
+        ));
         // Ad sets are listed where they matter: several of them, or one deciding for itself.
         if campaign.ad_sets.len() > 1
             || campaign
@@ -574,17 +594,19 @@ pub fn print_campaigns(campaigns: &[Campaign]) {
                 .any(|s| s.assignment.state != AssignmentState::Unassigned)
         {
             for adset in &campaign.ad_sets {
-                table.add_row(vec![
+                table.add_row(plan_row(
                     format!(
                         "  ad set {}\n  --adset {}",
                         adset.name.as_deref().unwrap_or("(no name)"),
                         adset.adset_id
                     ),
-                    money(adset.spend_minor, campaign.spend_exponent),
-                    assignment_text(&adset.assignment, "follows the campaign"),
-                    suggestion_text(adset.suggestion.as_ref(), orders(&adset.sales)),
-                    adset.assignment.version.to_string(),
-                ]);
+                    adset.spend_minor,
+                    campaign.spend_exponent,
+                    &adset.assignment,
+                    "follows the campaign",
+                    adset.suggestion.as_ref(),
+                    &adset.sales,
+                ));
             }
         }
     }
