@@ -53,14 +53,9 @@ impl From<ProviderError> for ProviderFailure {
 #[async_trait]
 impl ProviderGateway for HttpProviders {
     fn sync_clients(&self) -> Option<SyncClients> {
-        let settings = HttpSettings {
-            max_attempts: 1,
-            ..HttpSettings::default()
-        };
-        match (
-            self.pancake.with_settings(settings.clone()),
-            self.meta.with_settings(settings),
-        ) {
+        // The engine paces and retries itself; the rest of each client's settings carry over
+        // (they used to be reset to the defaults, so a caller's own pause or timeout was lost).
+        match (self.pancake.without_retries(), self.meta.without_retries()) {
             (Ok(pancake), Ok(meta)) => Some(SyncClients { pancake, meta }),
             _ => None,
         }

@@ -457,6 +457,15 @@ impl MetaClient {
         })
     }
 
+    /// This client without in-client retries, for a caller that paces and retries itself;
+    /// every other setting (timeouts, the usage pause, body limits) stays this client's.
+    pub fn without_retries(&self) -> ProviderResult<Self> {
+        self.with_settings(HttpSettings {
+            max_attempts: 1,
+            ..self.http.settings.clone()
+        })
+    }
+
     /// This client with another report polling policy.
     pub fn with_report_polling(mut self, polling: ReportPolling) -> Self {
         self.polling = polling;
@@ -1062,6 +1071,28 @@ impl Usage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_without_retries_keeps_its_other_settings() {
+        let own = HttpSettings {
+            request_timeout: std::time::Duration::from_secs(7),
+            high_usage_pause: std::time::Duration::from_millis(1),
+            max_attempts: 5,
+            ..HttpSettings::default()
+        };
+        let client = MetaClient::new("http://127.0.0.1:9", "v21.0", own).unwrap();
+        let engines = client.without_retries().unwrap();
+        assert_eq!(engines.http.settings.max_attempts, 1);
+        assert_eq!(
+            engines.http.settings.high_usage_pause,
+            std::time::Duration::from_millis(1)
+        );
+        assert_eq!(
+            engines.http.settings.request_timeout,
+            std::time::Duration::from_secs(7)
+        );
+        assert_eq!(engines.base, client.base);
+    }
 
     #[test]
     fn purchases_prefer_omni_purchase_and_never_sum_types() {

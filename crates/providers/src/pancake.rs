@@ -460,6 +460,15 @@ impl PancakeClient {
         })
     }
 
+    /// This client without in-client retries, for a caller that paces and retries itself;
+    /// every other setting (timeouts, the usage pause, body limits) stays this client's.
+    pub fn without_retries(&self) -> ProviderResult<Self> {
+        self.with_settings(HttpSettings {
+            max_attempts: 1,
+            ..self.http.settings.clone()
+        })
+    }
+
     /// The base URL (holds no secret).
     pub fn base_url(&self) -> &Url {
         &self.base
