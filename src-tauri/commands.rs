@@ -11,8 +11,8 @@ use integrations_core::analytics::{Report, ReportQuery};
 use integrations_core::store::webhooks::DeliveryRecord;
 use integrations_core::{
     Account, ConflictChoice, ConnectOutcome, ConnectionTestResult, Connectivity, Core, CoreError,
-    ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch, RealtimeOrders,
-    SignedIn, SyncProgress, SyncRun, SyncSchedule,
+    CoreResult, ErrorCode, ErrorPayload, Integration, IntegrationId, IntegrationPatch,
+    RealtimeOrders, Session, SignedIn, SyncProgress, SyncRun, SyncSchedule,
 };
 use secrecy::SecretString;
 use tauri::{AppHandle, Runtime};
@@ -27,6 +27,16 @@ type CommandResult<T> = Result<T, ErrorPayload>;
 
 fn payload(err: CoreError) -> ErrorPayload {
     err.payload()
+}
+
+/// Runs one core call as the window's signed-in user; its error becomes the window's payload.
+async fn as_signed_in<T>(
+    state: &AppState,
+    call: impl AsyncFnOnce(&Core, &Session) -> CoreResult<T>,
+) -> CommandResult<T> {
+    let core = state.core().await?;
+    let session = state.session().await?;
+    call(&core, &session).await.map_err(payload)
 }
 
 /// Keeps a new sign-in and answers with its account. A previous session in this window is
@@ -330,11 +340,10 @@ pub async fn resolve_conflict(
     seq: i64,
     keep: ConflictChoice,
 ) -> CommandResult<Connectivity> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.resolve_conflict(&session, seq, keep)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.resolve_conflict(session, seq, keep).await
+    })
+    .await
 }
 
 /// "Sync now" for one integration: asks the scheduler, which starts it at once (here or on
@@ -344,16 +353,15 @@ pub async fn sync_now(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<SyncSchedule> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.sync_now(&session, id).await.map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.sync_now(session, id).await
+    })
+    .await
 }
 
 /// "Sync all now": every enabled integration. Answers how many were asked.
 pub async fn sync_all(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<usize> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.sync_all(&session).await.map_err(payload)
+    as_signed_in(state, async |core, session| core.sync_all(session).await).await
 }
 
 /// The syncs running now (or just finished) with their progress.
@@ -372,11 +380,10 @@ pub async fn sync_history(
     id: IntegrationId,
     limit: Option<i64>,
 ) -> CommandResult<Vec<SyncRun>> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.sync_history(&session, id, limit.unwrap_or(50))
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.sync_history(session, id, limit.unwrap_or(50)).await
+    })
+    .await
 }
 
 /// The schedule, or null while the integration is turned off.
@@ -385,9 +392,10 @@ pub async fn sync_schedule(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Option<SyncSchedule>> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.sync_schedule(&session, id).await.map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.sync_schedule(session, id).await
+    })
+    .await
 }
 
 pub async fn set_sync_interval(
@@ -396,11 +404,10 @@ pub async fn set_sync_interval(
     id: IntegrationId,
     minutes: i32,
 ) -> CommandResult<SyncSchedule> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.set_sync_interval(&session, id, minutes)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.set_sync_interval(session, id, minutes).await
+    })
+    .await
 }
 
 /// The analytics report: ad spend against sales for a range of days.
@@ -409,9 +416,10 @@ pub async fn report(
     _: &AppHandle<impl Runtime>,
     query: ReportQuery,
 ) -> CommandResult<Report> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.report(&session, &query).await.map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.report(session, &query).await
+    })
+    .await
 }
 
 /// Saves the report's table as CSV in the Downloads folder (`INTEGRATIONS_EXPORT_DIR` when set)
@@ -451,9 +459,10 @@ pub async fn list_campaigns(
     state: &AppState,
     _: &AppHandle<impl Runtime>,
 ) -> CommandResult<Vec<Campaign>> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.list_campaigns(&session).await.map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.list_campaigns(session).await
+    })
+    .await
 }
 
 /// Decides which store(s) a campaign's (or ad set's) spend belongs to; answers with the campaign.
@@ -462,11 +471,10 @@ pub async fn assign_campaign(
     _: &AppHandle<impl Runtime>,
     assignment: CampaignAssignment,
 ) -> CommandResult<Campaign> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.assign_campaign(&session, assignment)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.assign_campaign(session, assignment).await
+    })
+    .await
 }
 
 /// Sets the workspace's time zone (the days of its reports) and answers with the account.
@@ -475,11 +483,10 @@ pub async fn set_time_zone(
     _: &AppHandle<impl Runtime>,
     time_zone: String,
 ) -> CommandResult<Account> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.set_time_zone(&session, &time_zone)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.set_time_zone(session, &time_zone).await
+    })
+    .await
 }
 
 /// Version, commit, data and log directories: the About section.
@@ -551,9 +558,7 @@ type AlertId = uuid::Uuid;
 
 /// The workspace's alerts, newest first, with the count the tray's badge shows.
 pub async fn alerts(state: &AppState, _: &AppHandle<impl Runtime>) -> CommandResult<AlertList> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.alerts(&session).await.map_err(payload)
+    as_signed_in(state, async |core, session| core.alerts(session).await).await
 }
 
 /// Dismisses an alert (kept in the history).
@@ -574,9 +579,10 @@ pub async fn alert_settings(
     state: &AppState,
     _: &AppHandle<impl Runtime>,
 ) -> CommandResult<AlertSettings> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.alert_settings(&session).await.map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.alert_settings(session).await
+    })
+    .await
 }
 
 pub async fn set_alert_settings(
@@ -584,11 +590,10 @@ pub async fn set_alert_settings(
     _: &AppHandle<impl Runtime>,
     settings: AlertSettings,
 ) -> CommandResult<AlertSettings> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.set_alert_settings(&session, settings)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.set_alert_settings(session, settings).await
+    })
+    .await
 }
 
 /// Whether a Pancake store receives its orders in real time (webhooks to the shared server),
@@ -598,9 +603,10 @@ pub async fn realtime_orders(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<RealtimeOrders> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.realtime_orders(&session, id).await.map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.realtime_orders(session, id).await
+    })
+    .await
 }
 
 /// Turns *Receive orders in real time* on (the core registers the webhook with Pancake) or off
@@ -611,11 +617,10 @@ pub async fn set_realtime_orders(
     id: IntegrationId,
     enabled: bool,
 ) -> CommandResult<RealtimeOrders> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.set_realtime_orders(&session, id, enabled)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.set_realtime_orders(session, id, enabled).await
+    })
+    .await
 }
 
 /// The integration's latest webhook deliveries, newest first (50 unless asked).
@@ -625,11 +630,11 @@ pub async fn webhook_deliveries(
     id: IntegrationId,
     limit: Option<i64>,
 ) -> CommandResult<Vec<DeliveryRecord>> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    core.webhook_deliveries(&session, id, limit.unwrap_or(50))
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.webhook_deliveries(session, id, limit.unwrap_or(50))
+            .await
+    })
+    .await
 }
 
 /// The `#[tauri::command]` of each operation: it takes what Tauri hands a command (the state,
