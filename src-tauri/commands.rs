@@ -188,13 +188,10 @@ pub async fn list_integrations(
     state: &AppState,
     _: &AppHandle<impl Runtime>,
 ) -> CommandResult<Vec<Integration>> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .list_integrations(&session)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.list_integrations(session).await
+    })
+    .await
 }
 
 pub async fn get_integration(
@@ -202,13 +199,10 @@ pub async fn get_integration(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Integration> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .get_integration(&session, id)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.get_integration(session, id).await
+    })
+    .await
 }
 
 /// The Pancake wizard: the key goes to Pancake from the core, never from the web UI.
@@ -219,13 +213,11 @@ pub async fn connect_pancake(
     description: Option<String>,
     shop_id: Option<String>,
 ) -> CommandResult<ConnectOutcome> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .connect_pancake(&session, api_key, description, shop_id.as_deref())
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.connect_pancake(session, api_key, description, shop_id.as_deref())
+            .await
+    })
+    .await
 }
 
 pub async fn connect_meta(
@@ -235,18 +227,11 @@ pub async fn connect_meta(
     description: Option<String>,
     ad_account_id: Option<String>,
 ) -> CommandResult<ConnectOutcome> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .connect_meta(
-            &session,
-            access_token,
-            description,
-            ad_account_id.as_deref(),
-        )
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.connect_meta(session, access_token, description, ad_account_id.as_deref())
+            .await
+    })
+    .await
 }
 
 pub async fn update_integration(
@@ -255,13 +240,10 @@ pub async fn update_integration(
     id: IntegrationId,
     update: IntegrationPatch,
 ) -> CommandResult<Integration> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .update_from_patch(&session, id, update)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.update_from_patch(session, id, update).await
+    })
+    .await
 }
 
 pub async fn delete_integration(
@@ -269,13 +251,10 @@ pub async fn delete_integration(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<()> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .delete_integration(&session, id)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.delete_integration(session, id).await
+    })
+    .await
 }
 
 pub async fn enable_integration(
@@ -283,13 +262,10 @@ pub async fn enable_integration(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Integration> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .enable_integration(&session, id)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.enable_integration(session, id).await
+    })
+    .await
 }
 
 pub async fn disable_integration(
@@ -297,13 +273,10 @@ pub async fn disable_integration(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<Integration> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .disable_integration(&session, id)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.disable_integration(session, id).await
+    })
+    .await
 }
 
 pub async fn test_connection(
@@ -311,13 +284,10 @@ pub async fn test_connection(
     _: &AppHandle<impl Runtime>,
     id: IntegrationId,
 ) -> CommandResult<ConnectionTestResult> {
-    let session = state.session().await?;
-    state
-        .core()
-        .await?
-        .test_connection(&session, id)
-        .await
-        .map_err(payload)
+    as_signed_in(state, async |core, session| {
+        core.test_connection(session, id).await
+    })
+    .await
 }
 
 /// Where the data comes from (standalone, online, offline), the mirror's age and the edits
@@ -567,9 +537,10 @@ pub async fn dismiss_alert(
     app: &AppHandle<impl Runtime>,
     id: AlertId,
 ) -> CommandResult<Alert> {
-    let core = state.core().await?;
-    let session = state.session().await?;
-    let alert = core.dismiss_alert(&session, id).await.map_err(payload)?;
+    let alert = as_signed_in(state, async |core, session| {
+        core.dismiss_alert(session, id).await
+    })
+    .await?;
     crate::alerts::badge_changed(app);
     Ok(alert)
 }
