@@ -16,9 +16,6 @@ use uuid::Uuid;
 
 use crate::setup::SHOP_ID;
 
-/// Bytes of COPY data sent per message batch.
-const CHUNK: usize = 1 << 20;
-
 /// Every order of the fake shop (removed ones too, as the engine asks for them), as the
 /// client parses them; the raw JSON is dropped (it is not stored).
 pub fn fixture_orders(config: &FakeConfig) -> anyhow::Result<Vec<PancakeOrder>> {
@@ -163,14 +160,9 @@ pub async fn copy_orders(
             None => line.null(),
         }
         line.text(&integrations_core::store::order_items_json(order));
-        line.end();
-        if line.buf.len() >= CHUNK {
-            copy.send(line.buf.as_bytes()).await?;
-            line.buf.clear();
-        }
+        line.end_into(&mut copy).await?;
     }
-    copy.send(line.buf.as_bytes()).await?;
-    let copied = copy.finish().await?;
+    let copied = line.finish(copy).await?;
     finish(tx, "pancake_orders").await?;
     Ok(copied)
 }
@@ -203,15 +195,13 @@ pub async fn copy_insights(
         line.opt_text(row.campaign_name.as_deref());
         line.end();
     }
-    let mut copy = tx
+    let copy = tx
         .copy_in_raw(
             "COPY meta_ads (tenant_id, integration_id, ad_id, ad_name, adset_id, adset_name, \
              campaign_id, campaign_name) FROM STDIN",
         )
         .await?;
-    copy.send(line.buf.as_bytes()).await?;
-    copy.finish().await?;
-    line.buf.clear();
+    line.finish(copy).await?;
 
     let mut copy = tx
         .copy_in_raw(
@@ -231,14 +221,9 @@ pub async fn copy_insights(
         line.value(row.reach);
         line.value(row.purchases);
         line.value(row.purchase_value_minor);
-        line.end();
-        if line.buf.len() >= CHUNK {
-            copy.send(line.buf.as_bytes()).await?;
-            line.buf.clear();
-        }
+        line.end_into(&mut copy).await?;
     }
-    copy.send(line.buf.as_bytes()).await?;
-    let copied = copy.finish().await?;
+    let copied = line.finish(copy).await?;
     restore_force(&mut tx, "meta_ads").await?;
     finish(tx, "meta_ad_insights").await?;
     Ok(copied)

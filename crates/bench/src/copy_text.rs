@@ -1,8 +1,14 @@
 //! Rows in the text format of PostgreSQL's `COPY ... FROM STDIN`.
 
 use std::fmt::Write as _;
+use std::ops::DerefMut;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgConnection, PgCopyIn};
+
+/// How much text builds up before it goes to the server: memory stays flat however many rows
+/// one COPY takes.
+const CHUNK: usize = 1 << 20;
 
 /// Rows in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
 #[derive(Default)]
@@ -63,5 +69,28 @@ impl Line {
     pub fn end(&mut self) {
         self.buf.push('\n');
         self.fields = 0;
+    }
+
+    /// Ends the row and sends the rows so far once they fill a chunk.
+    pub async fn end_into<C: DerefMut<Target = PgConnection>>(
+        &mut self,
+        copy: &mut PgCopyIn<C>,
+    ) -> sqlx::Result<()> {
+        self.end();
+        if self.buf.len() >= CHUNK {
+            copy.send(self.buf.as_bytes()).await?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Sends the rows not sent yet and ends the COPY; answers with the rows it took.
+    pub async fn finish<C: DerefMut<Target = PgConnection>>(
+        &mut self,
+        mut copy: PgCopyIn<C>,
+    ) -> sqlx::Result<u64> {
+        copy.send(self.buf.as_bytes()).await?;
+        self.buf.clear();
+        copy.finish().await
     }
 }

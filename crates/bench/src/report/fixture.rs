@@ -10,9 +10,6 @@ use integrations_core::store::PostgresStore;
 use integrations_core::store::COUNTED_STATUSES;
 use uuid::Uuid;
 
-/// Bytes of COPY data sent per message.
-const CHUNK: usize = 1 << 20;
-
 /// First shop id; store `i` is `FIRST_SHOP_ID + i`.
 pub const FIRST_SHOP_ID: i64 = 6_036_602;
 
@@ -346,7 +343,7 @@ impl Fixture {
         let store_texts: Vec<String> = stores.iter().map(Uuid::to_string).collect();
         let mut line = Line::default();
 
-        let mut copy = tx
+        let copy = tx
             .copy_in_raw(
                 "COPY meta_ads (tenant_id, integration_id, ad_id, ad_name, adset_id, adset_name, \
                  campaign_id, campaign_name) FROM STDIN",
@@ -363,9 +360,7 @@ impl Fixture {
             line.text(&ad.campaign_name);
             line.end();
         }
-        copy.send(line.buf.as_bytes()).await?;
-        copy.finish().await?;
-        line.buf.clear();
+        line.finish(copy).await?;
 
         let mut copy = tx
             .copy_in_raw(
@@ -386,15 +381,9 @@ impl Fixture {
             line.value(row.reach);
             line.value(row.purchases);
             line.value(row.purchase_value_minor);
-            line.end();
-            if line.buf.len() >= CHUNK {
-                copy.send(line.buf.as_bytes()).await?;
-                line.buf.clear();
-            }
+            line.end_into(&mut copy).await?;
         }
-        copy.send(line.buf.as_bytes()).await?;
-        copy.finish().await?;
-        line.buf.clear();
+        line.finish(copy).await?;
 
         let mut copy = tx
             .copy_in_raw(
@@ -431,14 +420,9 @@ impl Fixture {
             line.null();
             line.value(if order.order_id % 10 == 0 { "t" } else { "f" });
             line.value("[]");
-            line.end();
-            if line.buf.len() >= CHUNK {
-                copy.send(line.buf.as_bytes()).await?;
-                line.buf.clear();
-            }
+            line.end_into(&mut copy).await?;
         }
-        copy.send(line.buf.as_bytes()).await?;
-        copy.finish().await?;
+        line.finish(copy).await?;
 
         for table in TABLES {
             sqlx::query(&format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
