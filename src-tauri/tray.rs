@@ -152,26 +152,24 @@ pub fn tray_model(
     } else {
         TrayState::AllGood
     };
+    let mirror_date = |never: &str| {
+        mirror_as_of.map_or_else(
+            || never.to_owned(),
+            |at| {
+                at.with_timezone(&locale.zone)
+                    .format("%d/%m %H:%M")
+                    .to_string()
+            },
+        )
+    };
     let tooltip = match (state, language) {
         (TrayState::Offline, Language::En) => format!(
             "Integration Manager — offline, data as of {}",
-            mirror_as_of.map_or_else(
-                || "never".to_owned(),
-                |at| at
-                    .with_timezone(&locale.zone)
-                    .format("%d/%m %H:%M")
-                    .to_string()
-            )
+            mirror_date("never")
         ),
         (TrayState::Offline, Language::Vi) => format!(
             "Integration Manager — ngoại tuyến, dữ liệu tính đến {}",
-            mirror_as_of.map_or_else(
-                || "chưa có".to_owned(),
-                |at| at
-                    .with_timezone(&locale.zone)
-                    .format("%d/%m %H:%M")
-                    .to_string()
-            )
+            mirror_date("chưa có")
         ),
         (TrayState::Syncing, language) => {
             let names: Vec<&str> = running
@@ -592,6 +590,11 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
     }
 
+    /// The tray of a window online (no mirror date) at [`now`].
+    fn online_model(list: &[Integration], activity: &[SyncProgress], locale: Locale) -> TrayModel {
+        tray_model(Some(list), activity, LinkMode::Online, None, locale, now())
+    }
+
     fn running(integration: &Integration, done: u32, total: u32) -> SyncProgress {
         SyncProgress {
             integration_id: integration.id,
@@ -617,14 +620,7 @@ mod tests {
             ),
             integration("Mỹ phẩm Hà Nội", IntegrationStatus::Pending, None),
         ];
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Online,
-            None,
-            vietnam(Language::Vi),
-            now(),
-        );
+        let model = online_model(&list, &[], vietnam(Language::Vi));
         assert_eq!(model.state, TrayState::AllGood);
         assert_eq!(
             model.items[0].label,
@@ -652,19 +648,12 @@ mod tests {
             language: Language::En,
             zone: chrono_tz::America::Los_Angeles,
         };
-        let model = tray_model(Some(&list), &[], LinkMode::Online, None, los_angeles, now());
+        let model = online_model(&list, &[], los_angeles);
         assert_eq!(
             model.items[0].label,
             "Shop thời trang — Active · synced 24/11 19:42"
         );
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Online,
-            None,
-            vietnam(Language::En),
-            now(),
-        );
+        let model = online_model(&list, &[], vietnam(Language::En));
         assert_eq!(
             model.items[0].label,
             "Shop thời trang — Active · synced 10:42"
@@ -756,14 +745,7 @@ mod tests {
             Some("2026-11-24T03:42:00Z"),
         )];
         let activity = vec![running(&list[0], 3, 12)];
-        let model = tray_model(
-            Some(&list),
-            &activity,
-            LinkMode::Online,
-            None,
-            vietnam(Language::En),
-            now(),
-        );
+        let model = online_model(&list, &activity, vietnam(Language::En));
         assert_eq!(model.state, TrayState::Syncing);
         assert_eq!(model.tooltip, "Syncing Shop thời trang");
         assert_eq!(
@@ -778,14 +760,7 @@ mod tests {
             integration("Shop thời trang", IntegrationStatus::Active, None),
             integration("Quảng cáo Meta", IntegrationStatus::Error, None),
         ];
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Online,
-            None,
-            vietnam(Language::En),
-            now(),
-        );
+        let model = online_model(&list, &[], vietnam(Language::En));
         assert_eq!(model.state, TrayState::Error);
         assert_eq!(
             model.tooltip,
@@ -798,14 +773,7 @@ mod tests {
         )];
         let mut failed = running(&ok[0], 1, 1);
         failed.outcome = Some(SyncOutcome::Failed);
-        let model = tray_model(
-            Some(&ok),
-            &[failed],
-            LinkMode::Online,
-            None,
-            vietnam(Language::En),
-            now(),
-        );
+        let model = online_model(&ok, &[failed], vietnam(Language::En));
         assert_eq!(model.state, TrayState::Error);
     }
 
@@ -881,14 +849,7 @@ mod tests {
             IntegrationStatus::Active,
             Some("2026-11-25T03:42:00Z"),
         )];
-        let plain = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Online,
-            None,
-            vietnam(Language::Vi),
-            now(),
-        );
+        let plain = online_model(&list, &[], vietnam(Language::Vi));
         let none = with_alerts(plain.clone(), 0, Language::Vi);
         assert_eq!(none, plain.clone());
         let three = with_alerts(plain.clone(), 3, Language::Vi);
