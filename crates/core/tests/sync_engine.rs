@@ -459,6 +459,84 @@ async fn insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_r
     assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
 }
 
+async fn insights_windows_already_waiting_are_stored_together_in_one_transaction(backend: Backend) {
+    let f = fixture(backend).await;
+    let token = "meta-one-account:together";
+    let ads = f.meta(token).await;
+    let window = chrono::Duration::days(settings().meta_window_days);
+    let first = meta_backfill_start();
+    let (second, third) = (first + window, first + window * 2);
+    assert!(third <= meta_today(), "the backfill has three windows");
+    // Graph sits on the first window until the two later ones are answered: all three are
+    // out side by side (six at once), and the later two wait in order behind the first.
+    f.meta.handle.hold_insights_from(first);
+    let core = &f.env.core;
+    let session = f.session.clone();
+    let run = async {
+        let later_answered = async {
+            f.meta
+                .handle
+                .wait_for_requests(|requests| {
+                    insights_answered(requests, second) && insights_answered(requests, third)
+                })
+                .await;
+            f.meta.handle.release_insights();
+        };
+        let (run, ()) = tokio::join!(
+            core.sync_integration(&session, ads, "test-worker"),
+            later_answered
+        );
+        run.unwrap()
+    };
+    let run = run.await;
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    let expected = f.meta_rows_expected(token).await;
+    assert!(expected > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+    assert_eq!(run.counts["insights"], expected as i64);
+    // Rows written in one transaction share its id (PostgreSQL) or row version (SQLite). The
+    // later two windows were answered before the first was let go: they are waiting when the
+    // first comes in, or at the latest once it is stored, and go in together (one
+    // transaction per window stores three).
+    let transactions = insights_transactions(&f, ads).await;
+    assert!(
+        transactions < 3,
+        "three windows in {transactions} transactions"
+    );
+}
+
+/// The transactions the insights of `integration` were written in.
+async fn insights_transactions(f: &Fixture, integration: Uuid) -> i64 {
+    let tenant = f.session.tenant_id();
+    match f.env.backend {
+        Backend::Postgres => {
+            let mut tx = f.env.pg_tenant_tx(tenant).await;
+            let count = sqlx::query_scalar(
+                "SELECT count(DISTINCT write_xid::text) FROM meta_ad_insights \
+                 WHERE integration_id = $1",
+            )
+            .bind(integration)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            tx.rollback().await.unwrap();
+            count
+        }
+        Backend::Sqlite => sqlx::query_scalar(
+            "SELECT count(DISTINCT row_version) FROM meta_ad_insights \
+             WHERE tenant_id = ? AND integration_id = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .fetch_one(f.env.sqlite.as_ref().unwrap().pool())
+        .await
+        .unwrap(),
+    }
+}
+
 async fn a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once(
     backend: Backend,
 ) {
@@ -1041,6 +1119,7 @@ on_both_stores!(
     an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit,
     stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync,
     insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_resumes_exactly,
+    insights_windows_already_waiting_are_stored_together_in_one_transaction,
     a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once,
     a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly,
     usage_near_graphs_limit_sends_insights_windows_one_at_a_time,

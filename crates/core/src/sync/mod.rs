@@ -188,6 +188,9 @@ pub struct SyncSettings {
     /// ads not listed), at most one slice fewer than `max_concurrency`; 0: a window in one
     /// request.
     pub meta_ads_per_slice: usize,
+    /// Insights windows already waiting are stored together up to this many rows (ad-days),
+    /// as orders are by `orders_per_transaction` (1: one transaction per window).
+    pub insights_per_transaction: usize,
     /// Concurrent requests: start, floor and ceiling of the adaptive limit.
     pub initial_concurrency: usize,
     pub max_concurrency: usize,
@@ -214,6 +217,7 @@ impl Default for SyncSettings {
             meta_lookback_days: 28,
             meta_window_days: 30,
             meta_ads_per_slice: 50,
+            insights_per_transaction: 5_000,
             initial_concurrency: 2,
             max_concurrency: 12,
             page_attempts: 8,

@@ -99,9 +99,29 @@ pub(in crate::sync) async fn sync_insights(
     };
     let storer = async {
         while let Some((until, result)) = windows_rx.recv().await {
-            let rows = result?;
+            let mut rows = result?;
+            let mut through = until;
+            // Windows already waiting join this one in the same transaction: they come in
+            // order, so the last one's day is the checkpoint of them all. A failure behind
+            // them stops the run once what came before it is stored.
+            let mut windows = 1;
+            let mut failed = None;
+            while rows.len() < settings.insights_per_transaction {
+                match windows_rx.try_recv() {
+                    Ok((until, Ok(more))) => {
+                        rows.extend(more);
+                        through = until;
+                        windows += 1;
+                    }
+                    Ok((_, Err(failure))) => {
+                        failed = Some(failure);
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
             ads.extend(rows.iter().map(|row| row.ad_id.clone()));
-            cursor.through = Some(cursor.through.map_or(until, |through| through.max(until)));
+            cursor.through = Some(cursor.through.map_or(through, |was| was.max(through)));
             let written = ctx
                 .store(
                     STREAM,
@@ -113,8 +133,11 @@ pub(in crate::sync) async fn sync_insights(
                 )
                 .await?;
             ctx.count(STREAM, written);
-            done += 1;
+            done += windows;
             ctx.progress(STREAM, done, total);
+            if let Some(failure) = failed {
+                return Err(failure.into());
+            }
         }
         Ok::<(), RunFailure>(())
     };
