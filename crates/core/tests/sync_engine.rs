@@ -181,6 +181,56 @@ async fn meta_rows_between(
         .len()
 }
 
+/// Waits for the progress event of the first insights window of `ads` stored.
+async fn first_insights_window_stored(
+    progress: &mut tokio::sync::broadcast::Receiver<integrations_core::SyncProgress>,
+    ads: Uuid,
+) {
+    loop {
+        let event = progress.recv().await.unwrap();
+        if event.integration_id == ads && event.stream == "insights" && event.done >= 1 {
+            break;
+        }
+    }
+}
+
+/// A run cut while Graph holds (part of) the `second` window: only the first window is stored;
+/// released and taken over, the run goes on from the first window's checkpoint, less the
+/// lookback (which reaches back past the first day of the backfill): every day from there to
+/// today, once.
+async fn only_the_first_window_is_stored_then_the_resumed_run_stores_every_day_once(
+    f: &Fixture,
+    token: &str,
+    ads: Uuid,
+    first: chrono::NaiveDate,
+    second: chrono::NaiveDate,
+) {
+    let first_rows =
+        meta_rows_between(&f.meta, token, first, second - chrono::Duration::days(1)).await;
+    assert!(first_rows > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        first_rows as i64
+    );
+
+    f.meta.handle.release_insights();
+    let resumed = common::take_over_the_run(&f.env, &f.session, ads).await;
+    assert_eq!(
+        resumed.outcome,
+        SyncOutcome::Succeeded,
+        "{:?}",
+        resumed.error
+    );
+    let through = second - chrono::Duration::days(1);
+    let resumed_from = through - chrono::Duration::days(settings().meta_lookback_days - 1);
+    let expected = meta_rows_between(&f.meta, token, resumed_from.min(first), meta_today()).await;
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+}
+
 /// The "slow down" answers from Graph that this process's syncs met and cut their limit for.
 async fn meta_slow_downs(f: &Fixture) -> u64 {
     let metrics = f.env.core.server_metrics().await.unwrap();
@@ -412,12 +462,7 @@ async fn insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_r
             .await
     };
     let first_stored_and_third_answered = async {
-        loop {
-            let event = progress.recv().await.unwrap();
-            if event.integration_id == ads && event.stream == "insights" && event.done >= 1 {
-                break;
-            }
-        }
+        first_insights_window_stored(&mut progress, ads).await;
         f.meta
             .handle
             .wait_for_requests(|requests| insights_answered(requests, third))
@@ -431,32 +476,10 @@ async fn insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_r
     }
     // Only the first window is stored: the third waits for the second, so the checkpoint
     // never passes a window not yet stored.
-    let first_rows =
-        meta_rows_between(&f.meta, token, first, second - chrono::Duration::days(1)).await;
-    assert!(first_rows > 0);
-    assert_eq!(
-        f.count(ads, SyncedTable::MetaAdInsights).await,
-        first_rows as i64
-    );
-
-    f.meta.handle.release_insights();
-    let resumed = common::take_over_the_run(&f.env, &f.session, ads).await;
-    assert_eq!(
-        resumed.outcome,
-        SyncOutcome::Succeeded,
-        "{:?}",
-        resumed.error
-    );
-    // It went on from the first window's checkpoint, less the lookback (which reaches back
-    // past the first day of the backfill): every day from there to today, once.
-    let through = second - chrono::Duration::days(1);
-    let resumed_from = through - chrono::Duration::days(settings().meta_lookback_days - 1);
-    let expected = meta_rows_between(&f.meta, token, resumed_from.min(first), meta_today()).await;
-    assert_eq!(
-        f.count(ads, SyncedTable::MetaAdInsights).await,
-        expected as i64
-    );
-    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+    only_the_first_window_is_stored_then_the_resumed_run_stores_every_day_once(
+        &f, token, ads, first, second,
+    )
+    .await;
 }
 
 async fn insights_windows_already_waiting_are_stored_together_in_one_transaction(backend: Backend) {
@@ -618,12 +641,7 @@ async fn a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly
             .await
     };
     let first_stored_and_other_slices_answered = async {
-        loop {
-            let event = progress.recv().await.unwrap();
-            if event.integration_id == ads && event.stream == "insights" && event.done >= 1 {
-                break;
-            }
-        }
+        first_insights_window_stored(&mut progress, ads).await;
         f.meta
             .handle
             .wait_for_requests(|requests| insights_answers(requests, second).len() == 3)
@@ -635,30 +653,10 @@ async fn a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly
     }
     // Three slices of the second window are in, yet none of it is stored: only the first
     // window, whose checkpoint the run is cut at.
-    let first_rows =
-        meta_rows_between(&f.meta, token, first, second - chrono::Duration::days(1)).await;
-    assert!(first_rows > 0);
-    assert_eq!(
-        f.count(ads, SyncedTable::MetaAdInsights).await,
-        first_rows as i64
-    );
-
-    f.meta.handle.release_insights();
-    let resumed = common::take_over_the_run(&f.env, &f.session, ads).await;
-    assert_eq!(
-        resumed.outcome,
-        SyncOutcome::Succeeded,
-        "{:?}",
-        resumed.error
-    );
-    let through = second - chrono::Duration::days(1);
-    let resumed_from = through - chrono::Duration::days(settings().meta_lookback_days - 1);
-    let expected = meta_rows_between(&f.meta, token, resumed_from.min(first), meta_today()).await;
-    assert_eq!(
-        f.count(ads, SyncedTable::MetaAdInsights).await,
-        expected as i64
-    );
-    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+    only_the_first_window_is_stored_then_the_resumed_run_stores_every_day_once(
+        &f, token, ads, first, second,
+    )
+    .await;
 }
 
 async fn usage_near_graphs_limit_sends_insights_windows_one_at_a_time(backend: Backend) {
