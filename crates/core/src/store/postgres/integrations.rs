@@ -11,6 +11,23 @@ pub(super) const INTEGRATION_COLUMNS: &str =
      credentials_hint, config::text AS config, external_id, status, enabled, last_error, \
      created_at, updated_at, last_sync_at, row_version, edit_version";
 
+/// The fields an insert and an edit both write, `description` to `last_error`, in table order
+/// (after `name`, and after `provider` on insert). A macro, so it serves each statement's
+/// typed `query_as`.
+macro_rules! bind_edited_fields {
+    ($query:expr, $record:expr) => {
+        $query
+            .bind(&$record.description)
+            .bind(&$record.credentials)
+            .bind(&$record.credentials_hint)
+            .bind(&$record.config)
+            .bind(&$record.external_id)
+            .bind($record.status.as_str())
+            .bind($record.enabled)
+            .bind(&$record.last_error)
+    };
+}
+
 #[async_trait]
 impl IntegrationStore for PostgresStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
@@ -48,29 +65,23 @@ impl IntegrationStore for PostgresStore {
         record: &IntegrationRecord,
     ) -> StoreResult<IntegrationRecord> {
         self.as_tenant(record.tenant_id, async |tx| {
-            sqlx::query_as(&format!(
+            let sql = format!(
                 "INSERT INTO integrations (tenant_id, id, name, provider, description, \
                  credentials, credentials_hint, config, external_id, status, enabled, \
                  last_error, created_at, updated_at, last_sync_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $13, $14) \
                  RETURNING {INTEGRATION_COLUMNS}"
-            ))
-            .bind(record.tenant_id)
-            .bind(record.id)
-            .bind(&record.name)
-            .bind(record.provider.as_str())
-            .bind(&record.description)
-            .bind(&record.credentials)
-            .bind(&record.credentials_hint)
-            .bind(&record.config)
-            .bind(&record.external_id)
-            .bind(record.status.as_str())
-            .bind(record.enabled)
-            .bind(&record.last_error)
-            .bind(record.created_at)
-            .bind(record.last_sync_at)
-            .fetch_one(&mut *tx)
-            .await
+            );
+            let query = sqlx::query_as(&sql)
+                .bind(record.tenant_id)
+                .bind(record.id)
+                .bind(&record.name)
+                .bind(record.provider.as_str());
+            bind_edited_fields!(query, record)
+                .bind(record.created_at)
+                .bind(record.last_sync_at)
+                .fetch_one(&mut *tx)
+                .await
         })
         .await
     }
@@ -81,29 +92,23 @@ impl IntegrationStore for PostgresStore {
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord> {
         let mut tx = self.tenant_tx(record.tenant_id).await?;
-        let row = sqlx::query_as(&format!(
+        let sql = format!(
             "UPDATE integrations SET name = $3, description = $4, credentials = $5, \
              credentials_hint = $6, config = $7::jsonb, external_id = $8, status = $9, \
              enabled = $10, last_error = $11, last_sync_at = $12, \
              edit_version = edit_version + 1 \
              WHERE tenant_id = $1 AND id = $2 AND edit_version = $13 \
              RETURNING {INTEGRATION_COLUMNS}"
-        ))
-        .bind(record.tenant_id)
-        .bind(record.id)
-        .bind(&record.name)
-        .bind(&record.description)
-        .bind(&record.credentials)
-        .bind(&record.credentials_hint)
-        .bind(&record.config)
-        .bind(&record.external_id)
-        .bind(record.status.as_str())
-        .bind(record.enabled)
-        .bind(&record.last_error)
-        .bind(record.last_sync_at)
-        .bind(expected_version)
-        .fetch_optional(&mut *tx)
-        .await?;
+        );
+        let query = sqlx::query_as(&sql)
+            .bind(record.tenant_id)
+            .bind(record.id)
+            .bind(&record.name);
+        let row = bind_edited_fields!(query, record)
+            .bind(record.last_sync_at)
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await?;
         tx.commit().await?;
         row.ok_or(StoreError::Stale)
     }
