@@ -353,6 +353,16 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     return file;
   };
 
+  /** Dismisses the toasts earlier steps left, so a picture of a section shows all of it. */
+  const dismissToasts = async () => {
+    const close = () => browser.$$(`//*[@role='region'][@aria-label='Notifications']//button[@aria-label='Dismiss notification']`);
+    for (const dismiss of await close()) await dismiss.click();
+    await browser.waitUntil(async () => (await close()).length === 0, {
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'the toasts did not go when dismissed',
+    });
+  };
+
   // Accessible selectors (webdriverio's `aria/` finds by aria-label, <label for>, or own text).
   const byLabel = (label) => browser.$(`aria/${label}`);
   const button = (text) => browser.$(`//button[normalize-space()=${xpathString(text)}]`);
@@ -682,6 +692,8 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     }
     assert.equal(await aboutValue('data-dir').getText(), paths.data);
     assert.equal(await aboutValue('log-dir').getText(), paths.logs);
+    await dismissToasts();
+    await about().scrollIntoView({ block: 'end' });
     await screenshot('about');
   });
 
@@ -847,9 +859,13 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await checkForUpdate();
     const notes = await updatePanel().$('[data-testid="update-notes"]').getText();
     assert.ok(notes.includes('Đồng bộ nhanh hơn.') && notes.includes('Faster sync for every store.'), notes);
+    await dismissToasts();
+    await updatePanel().scrollIntoView({ block: 'end' });
     await screenshot('update-offered');
     const running = await aboutValue('version').getText();
     await installAndExpectRefusal();
+    await dismissToasts();
+    await updatePanel().scrollIntoView({ block: 'end' });
     await screenshot('update-refused');
     if (INSTALLED) assert.equal(installedVersion('integration-manager'), running, 'the package was not touched');
     // Still running and answering.
