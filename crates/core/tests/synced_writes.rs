@@ -119,6 +119,10 @@ async fn an_order_twice_in_one_batch_is_stored_once_as_its_newest_version(backen
         // The same version twice: the later in the batch wins, as it was read later.
         order(7, 4, Some("2026-11-02T10:00:00+07:00")),
         order(8, 2, Some("2026-11-01T00:00:00+07:00")),
+        // A version without a date cannot be ordered: read later, it wins, within a batch as
+        // across batches, on both stores.
+        order(9, 1, Some("2026-11-02T10:00:00+07:00")),
+        order(9, 5, None),
     ];
     write_orders(&env, &session, id, &batch, None)
         .await
@@ -126,7 +130,11 @@ async fn an_order_twice_in_one_batch_is_stored_once_as_its_newest_version(backen
 
     assert_eq!(
         statuses(&env, &session, id).await,
-        [("7".into(), "4".into()), ("8".into(), "2".into())]
+        [
+            ("7".into(), "4".into()),
+            ("8".into(), "2".into()),
+            ("9".into(), "5".into())
+        ]
     );
 
     // Insights: one row per ad and day, the last one of the batch.

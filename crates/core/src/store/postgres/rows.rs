@@ -107,7 +107,9 @@ pub(super) async fn write_orders(
     Ok(result.rows_affected() as usize)
 }
 
-/// The rows with each key once: the one with the newest `at`, else the last seen.
+/// The rows with each key once: the one with the newest `at`, else the last seen. A version
+/// without `at` cannot be ordered, so it is taken as the later read, as the statement's `WHERE`
+/// (and SQLite's row-by-row upsert) takes it across batches.
 fn newest_per_key<'a, T, K: Ord>(
     rows: &'a [T],
     key: impl Fn(&T) -> K,
@@ -120,7 +122,11 @@ fn newest_per_key<'a, T, K: Ord>(
                 slot.insert(row);
             }
             std::collections::btree_map::Entry::Occupied(mut slot) => {
-                if at(row) >= at(slot.get()) {
+                let later_wins = match (at(row), at(slot.get())) {
+                    (Some(new), Some(kept)) => new >= kept,
+                    _ => true,
+                };
+                if later_wins {
                     slot.insert(row);
                 }
             }
