@@ -531,6 +531,99 @@ async fn insights_windows_already_waiting_are_stored_together_in_one_transaction
     );
 }
 
+async fn a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_and_checkpointed(
+    backend: Backend,
+) {
+    let mut f = fixture(backend).await;
+    // Four windows of a week, and a lookback short enough that a run resumed from the
+    // checkpoint reads less than the whole backfill again.
+    f.env.core.set_sync_settings(SyncSettings {
+        meta_backfill_days: 28,
+        meta_lookback_days: 3,
+        ..settings()
+    });
+    let token = "meta-one-account:fails-behind";
+    let ads = f.meta(token).await;
+    let window = chrono::Duration::days(settings().meta_window_days);
+    let first = meta_today() - chrono::Duration::days(27);
+    let (second, third, fourth) = (first + window, first + window * 2, first + window * 3);
+    assert!(fourth <= meta_today(), "the backfill has four windows");
+    // Graph sits on the first window while the second and the third are answered and the
+    // fourth refused for good: the first comes in with two answered windows and a failure
+    // behind it.
+    f.meta.handle.hold_insights_from(first);
+    f.meta.handle.refuse_insights_from(fourth);
+    let core = &f.env.core;
+    let session = f.session.clone();
+    let refused = |requests: &[RecordedRequest]| {
+        let since = format!("%22since%22%3A%22{fourth}%22");
+        requests
+            .iter()
+            .any(|r| r.path.ends_with("/insights") && r.status == 400 && r.query.contains(&since))
+    };
+    let run = async {
+        let later_answered = async {
+            f.meta
+                .handle
+                .wait_for_requests(|requests| {
+                    insights_answered(requests, second)
+                        && insights_answered(requests, third)
+                        && refused(requests)
+                })
+                .await;
+            f.meta.handle.release_insights();
+        };
+        let (run, ()) = tokio::join!(
+            core.sync_integration(&session, ads, "test-worker"),
+            later_answered
+        );
+        run.unwrap()
+    };
+    let run = run.await;
+    assert_eq!(run.outcome, SyncOutcome::Failed);
+    assert_eq!(run.error_code.as_deref(), Some("PROVIDER_TOKEN_EXPIRED"));
+    // Every window before the refused one is stored, every day once, and the checkpoint is
+    // the last of them.
+    let through = fourth - chrono::Duration::days(1);
+    let before_it = meta_rows_between(&f.meta, token, first, through).await;
+    assert!(before_it > 0);
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        before_it as i64
+    );
+    assert_eq!(run.counts["insights"], before_it as i64);
+    let cursor = f
+        .env
+        .store()
+        .cursor(session.tenant_id(), ads, "insights")
+        .await
+        .unwrap()
+        .expect("a checkpoint");
+    let cursor: serde_json::Value = serde_json::from_str(&cursor).unwrap();
+    assert_eq!(cursor["through"], through.to_string());
+
+    // Graph answers again: the next run goes on from that checkpoint (less the lookback) and
+    // ends with every day of the backfill once.
+    f.meta.handle.answer_refused_insights();
+    let resumed = core
+        .sync_integration(&session, ads, "test-worker")
+        .await
+        .unwrap();
+    assert_eq!(
+        resumed.outcome,
+        SyncOutcome::Succeeded,
+        "{:?}",
+        resumed.error
+    );
+    let expected = meta_rows_between(&f.meta, token, first, meta_today()).await;
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+    assert!(resumed.counts["insights"] < expected as i64);
+    assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
+}
+
 /// The transactions the insights of `integration` were written in.
 async fn insights_transactions(f: &Fixture, integration: Uuid) -> i64 {
     let tenant = f.session.tenant_id();
@@ -1118,6 +1211,7 @@ on_both_stores!(
     stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync,
     insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_resumes_exactly,
     insights_windows_already_waiting_are_stored_together_in_one_transaction,
+    a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_and_checkpointed,
     a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once,
     a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly,
     usage_near_graphs_limit_sends_insights_windows_one_at_a_time,

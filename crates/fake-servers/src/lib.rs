@@ -186,6 +186,8 @@ pub(crate) struct Stats {
     /// ad id, only the requests whose ad filter lets that ad through (one slice of the window).
     insights_held: Mutex<Option<(chrono::NaiveDate, Option<String>)>>,
     insights_released: tokio::sync::Notify,
+    /// Graph insights requests for the window starting this day are refused (`None`: none are).
+    insights_refused: Mutex<Option<chrono::NaiveDate>>,
     /// Wakes whoever waits for the log to show something.
     recorded: tokio::sync::Notify,
     /// The earliest day each token has asked insights from.
@@ -276,6 +278,13 @@ impl Stats {
             .unwrap_or(day)
     }
 
+    /// Whether insights of the window starting `since` are to be refused.
+    pub(crate) fn insights_refused(&self, since: chrono::NaiveDate) -> bool {
+        self.insights_refused
+            .lock()
+            .is_ok_and(|refused| *refused == Some(since))
+    }
+
     /// Waits while insights of the window starting `since` are held back; `asks_for` says
     /// whether the request's ad filter lets an ad through.
     pub(crate) async fn insights_turn(
@@ -364,6 +373,22 @@ impl FakeHandle {
     pub fn hold_insights_slice(&self, since: chrono::NaiveDate, ad_id: &str) {
         if let Ok(mut held) = self.stats.insights_held.lock() {
             *held = Some((since, Some(ad_id.to_owned())));
+        }
+    }
+
+    /// Refuses Graph's insights of the window starting `since`, as for a token that expired
+    /// just then (400 code 190 subcode 463: not worth a retry), until
+    /// [`FakeHandle::answer_refused_insights`]; every other window is answered.
+    pub fn refuse_insights_from(&self, since: chrono::NaiveDate) {
+        if let Ok(mut refused) = self.stats.insights_refused.lock() {
+            *refused = Some(since);
+        }
+    }
+
+    /// Answers the window [`FakeHandle::refuse_insights_from`] refused, from now on.
+    pub fn answer_refused_insights(&self) {
+        if let Ok(mut refused) = self.stats.insights_refused.lock() {
+            *refused = None;
         }
     }
 

@@ -506,6 +506,15 @@ async fn answer(
                     "(#100) Invalid time_range",
                 );
             };
+            if s.stats.insights_refused(since) {
+                return graph_error(
+                    StatusCode::BAD_REQUEST,
+                    190,
+                    Some(463),
+                    "Error validating access token: Session has expired on Wednesday, \
+                     25-Nov-26 04:00:00 PST.",
+                );
+            }
             // The token expires while a sync reads its windows of insights: only the earliest
             // window asked for is answered, whatever order windows sent side by side arrive in.
             if scenario == "meta-expires-mid-sync" && since > s.stats.earliest(&token, since) {
