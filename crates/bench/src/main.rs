@@ -11,6 +11,7 @@
 //! printed, never asserted: this is not a test.
 
 mod copy;
+mod cpu;
 mod fetch;
 mod setup;
 mod sqlite_insert;
@@ -284,6 +285,7 @@ struct Measure {
     what: &'static str,
     rows: u64,
     took: Duration,
+    cpu: Option<cpu::CpuUse>,
 }
 
 impl Measure {
@@ -292,6 +294,14 @@ impl Measure {
             what,
             rows: rows.try_into().unwrap_or(0),
             took,
+            cpu: None,
+        }
+    }
+
+    fn with_cpu(self, cpu: cpu::CpuUse) -> Self {
+        Self {
+            cpu: Some(cpu),
+            ..self
         }
     }
 
@@ -306,6 +316,17 @@ async fn timed<T>(
     let started = Instant::now();
     let value = future.await?;
     Ok((value, started.elapsed()))
+}
+
+/// Like [`timed`], with the CPU time this process and the bench database's backends spent.
+async fn measured<T>(
+    bench: &Bench,
+    future: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<(T, Duration, cpu::CpuUse)> {
+    let pool = bench.store.postgres().ok().map(|store| store.pool());
+    let before = cpu::Snapshot::take(pool).await;
+    let (value, took) = timed(future).await?;
+    Ok((value, took, before.spent(pool).await))
 }
 
 async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result<()> {
@@ -337,18 +358,19 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     let orders = copy::fixture_orders(&pancake)?;
     let mut order_lines = Vec::new();
     let (tenant, id) = bench.fresh_tenant("copy-orders", false).await?;
-    let (copied, took, what) = match &bench.store {
+    let (copied, took, cpu, what) = match &bench.store {
         BenchStore::Postgres(store) => {
-            let (copied, took) = timed(copy::copy_orders(store, tenant, id, &orders)).await?;
-            (copied, took, "orders: COPY (ceiling)")
+            let (copied, took, cpu) =
+                measured(&bench, copy::copy_orders(store, tenant, id, &orders)).await?;
+            (copied, took, cpu, "orders: COPY (ceiling)")
         }
         BenchStore::Sqlite(store) => {
             let inserting = sqlite_insert::insert_orders(store, tenant, id, &orders);
-            let (inserted, took) = timed(inserting).await?;
-            (inserted, took, "orders: INSERT loop (ceiling)")
+            let (inserted, took, cpu) = measured(&bench, inserting).await?;
+            (inserted, took, cpu, "orders: INSERT loop (ceiling)")
         }
     };
-    order_lines.push(Measure::new(what, copied, took));
+    order_lines.push(Measure::new(what, copied, took).with_cpu(cpu));
     // The engine as it was, one transaction per answer, before the engine as it is (so the
     // fuller table is the one the engine as it is writes into).
     let paged = Bench::start(
@@ -371,19 +393,20 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     drop(paged);
     let id = bench.pancake_integration(&bench.session, true).await?;
     last_run.take();
-    let (_, took) = timed(bench.sync(id)).await?;
+    let (_, took, cpu) = measured(&bench, bench.sync(id)).await?;
     let order_figures = last_run.take().unwrap_or_default();
     let synced = bench
         .stored(bench.session.tenant_id(), id, SyncedTable::PancakeOrders)
         .await?;
-    order_lines.push(Measure::new("orders: engine sync", synced, took));
+    order_lines.push(Measure::new("orders: engine sync", synced, took).with_cpu(cpu));
     order_lines.push(per_answer);
     let (tenant, id) = bench.fresh_tenant("write-orders", false).await?;
     let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, &orders, page);
-    let (written, took) = timed(writing).await?;
-    order_lines.push(Measure::new("orders: write path only", written, took));
-    let (fetched, took) = timed(fetch::orders(&bench.pancake.base_url, &settings)).await?;
-    order_lines.push(Measure::new("orders: fetch only, no DB", fetched, took));
+    let (written, took, cpu) = measured(&bench, writing).await?;
+    order_lines.push(Measure::new("orders: write path only", written, took).with_cpu(cpu));
+    let fetching = fetch::orders(&bench.pancake.base_url, &settings);
+    let (fetched, took, cpu) = measured(&bench, fetching).await?;
+    order_lines.push(Measure::new("orders: fetch only, no DB", fetched, took).with_cpu(cpu));
     if args.diagnose {
         diagnose_orders(&bench, &orders, page, &mut order_lines).await?;
     }
@@ -393,57 +416,66 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     let rows = copy::fixture_insights(&meta)?;
     let mut insight_lines = Vec::new();
     let (tenant, id) = bench.fresh_tenant("copy-insights", true).await?;
-    let (copied, took, what) = match &bench.store {
+    let (copied, took, cpu, what) = match &bench.store {
         BenchStore::Postgres(store) => {
-            let (copied, took) = timed(copy::copy_insights(store, tenant, id, &rows)).await?;
-            (copied, took, "insights: COPY (ceiling)")
+            let (copied, took, cpu) =
+                measured(&bench, copy::copy_insights(store, tenant, id, &rows)).await?;
+            (copied, took, cpu, "insights: COPY (ceiling)")
         }
         BenchStore::Sqlite(store) => {
             let inserting = sqlite_insert::insert_insights(store, tenant, id, &rows);
-            let (inserted, took) = timed(inserting).await?;
-            (inserted, took, "insights: INSERT loop (ceiling)")
+            let (inserted, took, cpu) = measured(&bench, inserting).await?;
+            (inserted, took, cpu, "insights: INSERT loop (ceiling)")
         }
     };
-    insight_lines.push(Measure::new(what, copied, took));
+    insight_lines.push(Measure::new(what, copied, took).with_cpu(cpu));
     let id = bench.meta_integration(&bench.session, true).await?;
-    let (_, took) = timed(bench.sync(id)).await?;
+    let (_, took, cpu) = measured(&bench, bench.sync(id)).await?;
     let synced = bench
         .stored(bench.session.tenant_id(), id, SyncedTable::MetaAdInsights)
         .await?;
-    insight_lines.push(Measure::new("insights: engine sync", synced, took));
+    insight_lines.push(Measure::new("insights: engine sync", synced, took).with_cpu(cpu));
     let (tenant, id) = bench.fresh_tenant("write-insights", true).await?;
     let writing =
         copy::write_path_insights(bench.store.sync_store(), tenant, id, &rows, window_rows);
-    let (written, took) = timed(writing).await?;
-    insight_lines.push(Measure::new("insights: write path only", written, took));
-    let (fetched, took) = timed(fetch::insights(&bench.meta.base_url, &settings)).await?;
-    insight_lines.push(Measure::new("insights: fetch only, no DB", fetched, took));
+    let (written, took, cpu) = measured(&bench, writing).await?;
+    insight_lines.push(Measure::new("insights: write path only", written, took).with_cpu(cpu));
+    let fetching = fetch::insights(&bench.meta.base_url, &settings);
+    let (fetched, took, cpu) = measured(&bench, fetching).await?;
+    insight_lines.push(Measure::new("insights: fetch only, no DB", fetched, took).with_cpu(cpu));
     if args.diagnose {
         diagnose_insights(&bench, &rows, window_rows, &mut insight_lines).await?;
     }
 
     println!(
-        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>9} |",
+        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>9} | {:>9} | {:>9} |",
         "run",
         "rows",
         "seconds",
         "rows/s",
-        format!("of {ceiling}")
+        format!("of {ceiling}"),
+        "CPU here",
+        "CPU in PG"
     );
     println!(
-        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->11}|",
-        ":", ":", ":", ":", ":"
+        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->11}|{:->11}|{:->11}|",
+        ":", ":", ":", ":", ":", ":", ":"
     );
     for lines in [&order_lines, &insight_lines] {
         let ceiling = lines[0].rate();
         for line in lines.iter() {
+            let seconds = |cpu: Option<Duration>| {
+                cpu.map_or_else(|| "–".to_owned(), |cpu| format!("{:.2}", cpu.as_secs_f64()))
+            };
             println!(
-                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>9} |",
+                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>9} | {:>9} | {:>9} |",
                 line.what,
                 line.rows,
                 line.took.as_secs_f64(),
                 thousands(line.rate()),
                 format!("{:.0} %", 100.0 * line.rate() / ceiling),
+                seconds(line.cpu.map(|cpu| cpu.process)),
+                seconds(line.cpu.and_then(|cpu| cpu.postgres)),
             );
         }
     }
@@ -460,7 +492,8 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
          transaction: the same with one transaction per answer, as before; write path only: the \
          same rows from memory through the store's `write_batch`, one transaction per page of \
          {page} orders or {window_rows} insights rows; fetch only: the engine's requests with \
-         the real clients, parsed and dropped.)\n\
+         the real clients, parsed and dropped; CPU here: CPU seconds of this process, the fakes \
+         included; CPU in PG: of the bench database's PostgreSQL backends.)\n\
          engine, orders: peak concurrency limit {}, throttled {}",
         settings.orders_per_transaction, order_figures.peak_concurrency, order_figures.throttled
     );
