@@ -1,19 +1,29 @@
 //! CPU time a part of the bench took, on both sides of the socket: this process (the engine,
 //! the clients, and the fakes, which run in-process) and the PostgreSQL backends serving the
-//! bench database. With the wall time it says whether a run waited or computed: CPU seconds
-//! near twice the wall seconds on a 2-core machine mean the cores, not the overlap, bound it.
+//! bench database; and how long those backends were ready to run but waited for a core. With
+//! the wall time it says whether a run waited or computed: CPU seconds near twice the wall
+//! seconds on a 2-core machine, or backends waiting for a core about as long as they ran, mean
+//! the cores bound it, not the overlap.
 //!
-//! Read from Linux's `/proc/<pid>/task/<tid>/schedstat` (nanoseconds on a CPU, per thread), so
+//! Read from Linux's `/proc/<pid>/task/<tid>/schedstat` (nanoseconds on a CPU, then
+//! nanoseconds waiting on a run queue, per thread), so
 //! PostgreSQL must run on this host; a thread or backend that ends within the part is missed
 //! (tokio's blocking threads live 10 s idle, the pool's connections for minutes).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+/// Nanoseconds run and nanoseconds waited for a core.
+#[derive(Debug, Clone, Copy, Default)]
+struct Times {
+    ran: u64,
+    waited: u64,
+}
+
 /// CPU time so far of every live thread of each process watched.
 pub struct Snapshot {
-    own: u64,
-    backends: HashMap<i32, u64>,
+    own: Times,
+    backends: HashMap<i32, Times>,
 }
 
 /// The CPU time spent between two snapshots.
@@ -22,19 +32,21 @@ pub struct CpuUse {
     pub process: Duration,
     /// `None`: no PostgreSQL backend could be read (another host, or SQLite).
     pub postgres: Option<Duration>,
+    /// How long the backends were ready to run but waited for a core.
+    pub postgres_waited: Option<Duration>,
 }
 
-/// Nanoseconds on a CPU of every live thread of `pid` ("self" for this process).
-fn process_ns(pid: &str) -> Option<u64> {
+/// The times of every live thread of `pid` ("self" for this process), summed.
+fn process_times(pid: &str) -> Option<Times> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let mut total = 0;
+    let mut total = Times::default();
     for task in tasks.flatten() {
         let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        total += stat
+        let mut fields = stat
             .split_whitespace()
-            .next()
-            .and_then(|ns| ns.parse::<u64>().ok())
-            .unwrap_or(0);
+            .map(|ns| ns.parse::<u64>().unwrap_or(0));
+        total.ran += fields.next().unwrap_or(0);
+        total.waited += fields.next().unwrap_or(0);
     }
     Some(total)
 }
@@ -54,10 +66,10 @@ impl Snapshot {
         let backends = backend_pids(pool)
             .await
             .into_iter()
-            .filter_map(|pid| Some((pid, process_ns(&pid.to_string())?)))
+            .filter_map(|pid| Some((pid, process_times(&pid.to_string())?)))
             .collect();
         Self {
-            own: process_ns("self").unwrap_or(0),
+            own: process_times("self").unwrap_or_default(),
             backends,
         }
     }
@@ -65,15 +77,23 @@ impl Snapshot {
     /// What was spent since `self`; backends that started since count from zero.
     pub async fn spent(&self, pool: Option<&sqlx::PgPool>) -> CpuUse {
         let now = Self::take(pool).await;
-        let postgres = (!now.backends.is_empty()).then(|| {
-            now.backends
-                .iter()
-                .map(|(pid, ns)| ns.saturating_sub(self.backends.get(pid).copied().unwrap_or(0)))
-                .sum::<u64>()
-        });
+        let backends = |time: fn(&Times) -> u64| {
+            (!now.backends.is_empty()).then(|| {
+                let ns = now
+                    .backends
+                    .iter()
+                    .map(|(pid, times)| {
+                        let before = self.backends.get(pid).map_or(0, time);
+                        time(times).saturating_sub(before)
+                    })
+                    .sum::<u64>();
+                Duration::from_nanos(ns)
+            })
+        };
         CpuUse {
-            process: Duration::from_nanos(now.own.saturating_sub(self.own)),
-            postgres: postgres.map(Duration::from_nanos),
+            process: Duration::from_nanos(now.own.ran.saturating_sub(self.own.ran)),
+            postgres: backends(|times| times.ran),
+            postgres_waited: backends(|times| times.waited),
         }
     }
 }

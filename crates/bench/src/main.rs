@@ -448,18 +448,19 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     }
 
     println!(
-        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>9} | {:>9} | {:>9} |",
+        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>9} | {:>9} | {:>9} | {:>9} |",
         "run",
         "rows",
         "seconds",
         "rows/s",
         format!("of {ceiling}"),
         "CPU here",
-        "CPU in PG"
+        "CPU in PG",
+        "PG waited"
     );
     println!(
-        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->11}|{:->11}|{:->11}|",
-        ":", ":", ":", ":", ":", ":", ":"
+        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->11}|{:->11}|{:->11}|{:->11}|",
+        ":", ":", ":", ":", ":", ":", ":", ":"
     );
     for lines in [&order_lines, &insight_lines] {
         let ceiling = lines[0].rate();
@@ -468,7 +469,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
                 cpu.map_or_else(|| "–".to_owned(), |cpu| format!("{:.2}", cpu.as_secs_f64()))
             };
             println!(
-                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>9} | {:>9} | {:>9} |",
+                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>9} | {:>9} | {:>9} | {:>9} |",
                 line.what,
                 line.rows,
                 line.took.as_secs_f64(),
@@ -476,6 +477,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
                 format!("{:.0} %", 100.0 * line.rate() / ceiling),
                 seconds(line.cpu.map(|cpu| cpu.process)),
                 seconds(line.cpu.and_then(|cpu| cpu.postgres)),
+                seconds(line.cpu.and_then(|cpu| cpu.postgres_waited)),
             );
         }
     }
@@ -493,7 +495,8 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
          same rows from memory through the store's `write_batch`, one transaction per page of \
          {page} orders or {window_rows} insights rows; fetch only: the engine's requests with \
          the real clients, parsed and dropped; CPU here: CPU seconds of this process, the fakes \
-         included; CPU in PG: of the bench database's PostgreSQL backends.)\n\
+         included; CPU in PG: of the bench database's PostgreSQL backends; PG waited: how long \
+         those backends were ready to run but waited for a core.)\n\
          engine, orders: peak concurrency limit {}, throttled {}",
         settings.orders_per_transaction, order_figures.peak_concurrency, order_figures.throttled
     );
@@ -603,12 +606,8 @@ async fn diagnose_insights(
     let big = window_rows * 10;
     let store = bench.store.postgres()?;
     let writing = copy::write_path_insights(store, tenant, id, rows, big);
-    let (written, took) = timed(writing).await?;
-    lines.push(Measure::new(
-        "insights: write path, 10× windows",
-        written,
-        took,
-    ));
+    let (written, took, cpu) = measured(bench, writing).await?;
+    lines.push(Measure::new("insights: write path, 10× windows", written, took).with_cpu(cpu));
 
     let (tenant, id) = bench.fresh_tenant("insights-no-trigger", true).await?;
     copy::set_touch_trigger(store, "meta_ad_insights", false).await?;
