@@ -1,6 +1,6 @@
 //! CPU time a part of the bench took, on both sides of the socket: this process (the engine,
-//! the clients, and the fakes, which run in-process) and the PostgreSQL backends serving the
-//! bench database; and how long those backends were ready to run but waited for a core. With
+//! the clients, and the fakes, which run in-process on threads of their own, counted apart too)
+//! and the PostgreSQL backends serving the bench database; and how long those backends were ready to run but waited for a core. With
 //! the wall time it says whether a run waited or computed: CPU seconds near twice the wall
 //! seconds on a 2-core machine, or backends waiting for a core about as long as they ran, mean
 //! the cores bound it, not the overlap.
@@ -23,6 +23,7 @@ struct Times {
 /// CPU time so far of every live thread of each process watched.
 pub struct Snapshot {
     own: Times,
+    fakes: Times,
     backends: HashMap<i32, Times>,
 }
 
@@ -30,6 +31,9 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Copy)]
 pub struct CpuUse {
     pub process: Duration,
+    /// Of `process`, the fakes' threads (`setup::FAKE_THREAD`): the JSON a real API makes on
+    /// its own machines.
+    pub fakes: Duration,
     /// `None`: no PostgreSQL backend could be read (another host, or SQLite).
     pub postgres: Option<Duration>,
     /// How long the backends were ready to run but waited for a core.
@@ -38,9 +42,18 @@ pub struct CpuUse {
 
 /// The times of every live thread of `pid` ("self" for this process), summed.
 fn process_times(pid: &str) -> Option<Times> {
+    threads_times(pid, |_| true)
+}
+
+/// The times of the live threads of `pid` whose name `keep` accepts, summed.
+fn threads_times(pid: &str, keep: impl Fn(&str) -> bool) -> Option<Times> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
     let mut total = Times::default();
     for task in tasks.flatten() {
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !keep(name.trim_end()) {
+            continue;
+        }
         let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
         let mut fields = stat
             .split_whitespace()
@@ -70,6 +83,8 @@ impl Snapshot {
             .collect();
         Self {
             own: process_times("self").unwrap_or_default(),
+            fakes: threads_times("self", |name| name == crate::setup::FAKE_THREAD)
+                .unwrap_or_default(),
             backends,
         }
     }
@@ -92,6 +107,7 @@ impl Snapshot {
         };
         CpuUse {
             process: Duration::from_nanos(now.own.ran.saturating_sub(self.own.ran)),
+            fakes: Duration::from_nanos(now.fakes.ran.saturating_sub(self.fakes.ran)),
             postgres: backends(|times| times.ran),
             postgres_waited: backends(|times| times.waited),
         }

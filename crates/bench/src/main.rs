@@ -81,6 +81,10 @@ struct Args {
     /// Delays added to every Graph answer in the `meta-windows` scenario, in milliseconds.
     #[arg(long, value_delimiter = ',', default_values_t = [0, 100])]
     meta_latencies_ms: Vec<u64>,
+    /// Orders the engine stores together in one transaction at most (the engine's
+    /// `orders_per_transaction`), from the answers already waiting.
+    #[arg(long, default_value_t = SyncSettings::default().orders_per_transaction)]
+    orders_per_transaction: usize,
     /// Also run the write path with one thing changed at a time (bigger transactions, no row
     /// trigger, no items JSON, two writers) and the fake's and the client's JSON work without
     /// HTTP, to see where the time goes.
@@ -276,6 +280,7 @@ fn settings(order_days: u32, meta_days: u32, page_size: u32, args: &Args) -> Syn
         order_page_size: page_size,
         meta_backfill_days: i64::from(meta_days) + 2,
         max_concurrency: args.max_concurrency,
+        orders_per_transaction: args.orders_per_transaction.max(1),
         ..SyncSettings::default()
     }
 }
@@ -407,6 +412,14 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     let fetching = fetch::orders(&bench.pancake.base_url, &settings);
     let (fetched, took, cpu) = measured(&bench, fetching).await?;
     order_lines.push(Measure::new("orders: fetch only, no DB", fetched, took).with_cpu(cpu));
+    // The write path in the engine's own transactions (answers joined up to
+    // `orders_per_transaction`), beside the one-page transactions above.
+    let (tenant, id) = bench.fresh_tenant("write-orders-joined", false).await?;
+    let joined = settings.orders_per_transaction;
+    let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, &orders, joined);
+    let (written, took, cpu) = measured(&bench, writing).await?;
+    order_lines
+        .push(Measure::new("orders: write path, engine's batches", written, took).with_cpu(cpu));
     if args.diagnose {
         diagnose_orders(&bench, &orders, page, &mut order_lines).await?;
     }
@@ -448,19 +461,20 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     }
 
     println!(
-        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>9} | {:>9} | {:>9} | {:>9} |",
+        "\n| {:<38} | {:>7} | {:>7} | {:>8} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} |",
         "run",
         "rows",
         "seconds",
         "rows/s",
         format!("of {ceiling}"),
         "CPU here",
+        "of fakes",
         "CPU in PG",
         "PG waited"
     );
     println!(
-        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->11}|{:->11}|{:->11}|{:->11}|",
-        ":", ":", ":", ":", ":", ":", ":", ":"
+        "|{:-<40}|{:->9}|{:->9}|{:->10}|{:->11}|{:->11}|{:->11}|{:->11}|{:->11}|",
+        ":", ":", ":", ":", ":", ":", ":", ":", ":"
     );
     for lines in [&order_lines, &insight_lines] {
         let ceiling = lines[0].rate();
@@ -469,13 +483,14 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
                 cpu.map_or_else(|| "–".to_owned(), |cpu| format!("{:.2}", cpu.as_secs_f64()))
             };
             println!(
-                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>9} | {:>9} | {:>9} | {:>9} |",
+                "| {:<38} | {:>7} | {:>7.2} | {:>8} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} |",
                 line.what,
                 line.rows,
                 line.took.as_secs_f64(),
                 thousands(line.rate()),
                 format!("{:.0} %", 100.0 * line.rate() / ceiling),
                 seconds(line.cpu.map(|cpu| cpu.process)),
+                seconds(line.cpu.map(|cpu| cpu.fakes)),
                 seconds(line.cpu.and_then(|cpu| cpu.postgres)),
                 seconds(line.cpu.and_then(|cpu| cpu.postgres_waited)),
             );
@@ -494,11 +509,15 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
          transaction: the same with one transaction per answer, as before; write path only: the \
          same rows from memory through the store's `write_batch`, one transaction per page of \
          {page} orders or {window_rows} insights rows; fetch only: the engine's requests with \
-         the real clients, parsed and dropped; CPU here: CPU seconds of this process, the fakes \
-         included; CPU in PG: of the bench database's PostgreSQL backends; PG waited: how long \
+         the real clients, parsed and dropped; the engine's batches: the write path, {} orders a \
+         transaction; CPU here: CPU seconds of this process, the fakes included; of fakes: of \
+         that, the fakes' threads (a real API's share); CPU in PG: of the bench database's PostgreSQL backends; PG waited: how long \
          those backends were ready to run but waited for a core.)\n\
          engine, orders: peak concurrency limit {}, throttled {}",
-        settings.orders_per_transaction, order_figures.peak_concurrency, order_figures.throttled
+        settings.orders_per_transaction,
+        settings.orders_per_transaction,
+        order_figures.peak_concurrency,
+        order_figures.throttled
     );
     Ok(())
 }

@@ -25,6 +25,26 @@ pub const PANCAKE_KEY: &str = "one-shop:bench";
 pub const META_TOKEN: &str = "meta-one-account:bench";
 pub const AD_ACCOUNT: &str = "act_1234567890";
 
+/// The fakes serve from a runtime of their own, on threads named [`FAKE_THREAD`], so that
+/// their CPU is told apart from the engine's (`cpu.rs`): a real Pancake or Graph API does this
+/// work on machines of its own, here it shares the two cores with the engine and PostgreSQL.
+static FAKE_RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> =
+    std::sync::LazyLock::new(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .thread_name(FAKE_THREAD)
+            .enable_all()
+            .build()
+            .expect("the fakes' runtime starts")
+    });
+pub const FAKE_THREAD: &str = "fake-server";
+
+/// Runs `start` (a fake's start-up) on the fakes' runtime, where the server it spawns stays.
+async fn on_fake_runtime<T: Send + 'static>(
+    start: impl std::future::Future<Output = std::io::Result<T>> + Send + 'static,
+) -> anyhow::Result<T> {
+    Ok(FAKE_RUNTIME.spawn(start).await??)
+}
+
 /// Where a scenario's core keeps its data.
 #[derive(Clone, Debug)]
 pub enum Target {
@@ -77,8 +97,8 @@ impl Bench {
         settings: SyncSettings,
         label: &str,
     ) -> anyhow::Result<Self> {
-        let pancake = start_pancake(pancake_config.clone()).await?;
-        let meta = start_meta(meta_config).await?;
+        let pancake = on_fake_runtime(start_pancake(pancake_config.clone())).await?;
+        let meta = on_fake_runtime(start_meta(meta_config)).await?;
         let providers = HttpProviders {
             pancake: PancakeClient::new(&pancake.base_url, HttpSettings::default())?,
             meta: MetaClient::new(&meta.base_url, "v27.0", HttpSettings::default())?,
