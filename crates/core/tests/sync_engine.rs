@@ -943,6 +943,65 @@ async fn the_limit_a_storm_taught_is_kept_for_the_next_runs_of_that_key_and_not_
     assert!(fresh["learned"]["ceiling"].is_null(), "{fresh}");
 }
 
+async fn pancakes_rate_limit_is_met_in_one_burst_on_a_first_backfill_and_never_once_learned(
+    backend: Backend,
+) {
+    // Instant answers: the first backfill outruns four requests a second at once and meets
+    // the limit; what it learns must keep it, and the next run, under the limit from then on.
+    const PER_SECOND: u32 = 4;
+    let f = fixture_with(
+        backend,
+        FakeConfig {
+            orders_per_shop: 300,
+            rate_limit_per_sec: Some(PER_SECOND),
+            retry_after_secs: 1,
+            ..fake_config()
+        },
+    )
+    .await;
+    let shop = f.pancake("one-shop:paced").await;
+    let sync = || async {
+        let run = f
+            .env
+            .core
+            .sync_integration(&f.session, shop, "test-worker")
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+        f.count(shop, SyncedTable::PancakeOrders).await
+    };
+    assert_eq!(sync().await, 300);
+    let first = f.pancake.handle.status_count(429);
+    assert!(first > 0, "the first backfill met the limit");
+    // The requests out when the first 429 came, and no more: after it, none went before the
+    // provider's second was over, and no second (and a sixteenth) held more than it showed.
+    // Unpaced, the same backfill met a burst of 429s in every second it lasted.
+    assert!(
+        first <= settings().max_concurrency,
+        "{first} 429s on the first backfill"
+    );
+    let learned = learned_limit(&f, shop).await;
+    // What the 429 showed: the starts before it, fewer if two out at once arrived the other
+    // way round, never more.
+    let per_second = learned["learned"]["perSecond"].as_u64().expect("a rate");
+    assert!(
+        (2..=u64::from(PER_SECOND)).contains(&per_second),
+        "{learned}"
+    );
+    let orders_pages = f.pancake.handle.path_count("/orders");
+
+    // The next run, later (in a second of the provider's of its own), starts paced at what
+    // was learned: not a single 429.
+    f.pancake.handle.end_rate_limit_second();
+    assert_eq!(sync().await, 300);
+    assert!(f.pancake.handle.path_count("/orders") > orders_pages);
+    assert_eq!(
+        f.pancake.handle.status_count(429),
+        first,
+        "none on the next run"
+    );
+}
+
 async fn a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect(backend: Backend) {
     let f = fixture(backend).await;
     let ads = f.meta("meta-expires-mid-sync:t1").await;
@@ -1204,6 +1263,7 @@ on_both_stores!(
     a_sync_stopped_mid_way_resumes_without_losing_or_doubling_rows,
     a_429_storm_slows_the_sync_down_but_loses_nothing,
     the_limit_a_storm_taught_is_kept_for_the_next_runs_of_that_key_and_not_a_new_one,
+    pancakes_rate_limit_is_met_in_one_burst_on_a_first_backfill_and_never_once_learned,
     a_credential_that_dies_mid_sync_sets_error_and_asks_to_reconnect,
     two_workers_racing_for_one_integration_run_it_once,
     only_enabled_integrations_have_a_schedule,

@@ -350,6 +350,15 @@ impl FakeHandle {
         }
     }
 
+    /// Ends the second the rate limit is counting now, as the time between two scheduled
+    /// syncs would: a test's next run starts with the limit's count at zero instead of in the
+    /// second the last run ended in.
+    pub fn end_rate_limit_second(&self) {
+        if let Ok(mut window) = self.stats.window.lock() {
+            *window = None;
+        }
+    }
+
     /// Answers the order pages held back, and all later ones.
     pub fn release_order_pages(&self) {
         if let Ok(mut order_pages) = self.stats.order_pages.lock() {

@@ -229,6 +229,7 @@ impl RunContext<'_> {
             attempt += 1;
             let slot = self.limit.acquire().await;
             let started = Instant::now();
+            let start = slot.started();
             let slow_downs_before = slow_downs();
             let result = request().await;
             drop(slot);
@@ -249,7 +250,7 @@ impl RunContext<'_> {
             let backoff = settings.retry_backoff * 2u32.saturating_pow(attempt.min(6) - 1);
             let wait = match &err {
                 ProviderError::RateLimited { retry_after, .. } => {
-                    self.limit.throttle();
+                    self.limit.refused(start);
                     retry_after.unwrap_or(backoff).max(backoff)
                 }
                 _ => backoff,
@@ -267,6 +268,8 @@ impl RunContext<'_> {
     /// Starts the limit from what earlier runs with these credentials learned, and keeps what
     /// this run learns under their name (see [`RunContext::remember_limit`]).
     async fn adopt_remembered_limit(&self, sealed_credentials: &str) -> Result<(), RunFailure> {
+        // Pancake counts requests a second per key: starts are paced once a 429 shows how many.
+        self.limit.pace_starts();
         let owner = credentials_digest(sealed_credentials);
         let remembered: Option<RememberedLimit> = self.load_cursor(LIMIT_STREAM).await?;
         if let Some(learned) = remembered

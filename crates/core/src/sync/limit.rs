@@ -7,12 +7,24 @@
 //! under the ceiling is held for `patience` clean rounds before one probe goes above it, and
 //! every probe that meets a 429 doubles the patience. What a run learned ([`Learned`]) is kept
 //! by the engine for the next run with the same key and shop.
+//!
+//! A limit on requests *in flight* cannot keep a provider that counts requests *a second* happy:
+//! four out at 500 ms is eight a second on average, but scheduling bunches them, and a ninth
+//! now and then lands in one of the provider's seconds. So a limit that paces (Pancake's) also
+//! counts request *starts* once a 429 has shown the rate: the starts in the second before the
+//! refused one, less the refused one, are what the provider let through, and from then on no
+//! span of a second and a sixteenth holds more starts than that (a sliding-window log: bursts
+//! are allowed, so a reader that went quiet for a moment catches up, but no provider second can
+//! see one too many even if the scheduling delays some requests by up to that sixteenth). The
+//! rate is never raised within a run, and is kept with the rest of [`Learned`].
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 /// Latency this many times the best seen counts as congestion.
 const SLOW_FACTOR: u32 = 4;
@@ -25,6 +37,15 @@ const FIRST_PATIENCE: u32 = 16;
 /// The most clean rounds between two probes (a probe that fails doubles the wait).
 const MAX_PATIENCE: u32 = 256;
 
+/// The span a provider counts requests over, as Pancake's 429s behave.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+/// The span paced starts are counted over: the provider's second and the room for what the
+/// scheduling of two busy cores may delay one request more than another by on its way.
+const PACED_SPAN: Duration = Duration::from_millis(1000 + 1000 / 16);
+/// A 429 with fewer starts than this in the second before it is not about requests a second
+/// (a longer window, a storm): it teaches no rate.
+const FEWEST_STARTS_FOR_A_RATE: usize = 3;
+
 /// What a run learned of a provider's limit, kept for the next run with the same credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,6 +56,82 @@ pub struct Learned {
     pub ceiling: Option<usize>,
     /// Clean rounds just under the ceiling before the next probe above it.
     pub patience: u32,
+    /// Request starts a second the provider's 429s showed it allows (`None`: no pacing; also
+    /// what limits learned before pacing existed read back as).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_second: Option<u32>,
+}
+
+/// Keeps request starts to `per_second` in any span of [`PACED_SPAN`] (see the module's doc),
+/// and remembers the starts of the last such span to learn the rate from a 429.
+#[derive(Debug, Default)]
+struct Pace {
+    /// Only a limit told to pace learns a rate (Meta's slow-downs are not about seconds).
+    enabled: bool,
+    /// Starts the provider allows a second (`None`: unpaced).
+    per_second: Option<usize>,
+    /// Starts (reserved ones included) of the last span, oldest first.
+    recent: VecDeque<Instant>,
+}
+
+impl Pace {
+    /// Reserves the next start, at `now` or as soon after as the pacing allows.
+    fn reserve(&mut self, now: Instant) -> Instant {
+        if !self.enabled {
+            return now;
+        }
+        while self
+            .recent
+            .front()
+            .is_some_and(|&at| now.saturating_duration_since(at) >= PACED_SPAN)
+        {
+            self.recent.pop_front();
+        }
+        let mut start = self.recent.back().map_or(now, |&last| last.max(now));
+        if let Some(per_second) = self.per_second {
+            // With this start, the span before it holds `per_second` starts, no more.
+            if let Some(&nth) = self
+                .recent
+                .len()
+                .checked_sub(per_second)
+                .map(|i| &self.recent[i])
+            {
+                start = start.max(nth + PACED_SPAN);
+            }
+        }
+        self.recent.push_back(start);
+        start
+    }
+
+    /// The request started at `refused` met a 429 (a new signal, not one of a burst): the
+    /// starts of the second before it, less the refused one, are what the provider allows;
+    /// already paced, one fewer than that.
+    fn refused(&mut self, refused: Instant) {
+        if !self.enabled {
+            return;
+        }
+        let per_second = match self.per_second {
+            Some(per_second) => per_second - 1,
+            None => {
+                let started = self
+                    .recent
+                    .iter()
+                    .filter(|&&at| at <= refused && refused.duration_since(at) < RATE_WINDOW)
+                    .count();
+                if started < FEWEST_STARTS_FOR_A_RATE {
+                    return;
+                }
+                started - 1
+            }
+        };
+        self.pace_at(per_second);
+    }
+
+    fn pace_at(&mut self, per_second: usize) {
+        let per_second = per_second.max(1);
+        tracing::debug!(per_second, "pacing request starts");
+        self.per_second = Some(per_second);
+    }
 }
 
 pub struct AdaptiveLimit {
@@ -54,7 +151,7 @@ struct State {
     best: Option<Duration>,
     peak: usize,
     /// When the limit was last cut: one burst of 429s is one signal, not many.
-    last_cut: Option<std::time::Instant>,
+    last_cut: Option<Instant>,
     /// See [`Learned`]; `safe` is 0 until a round ran clean.
     safe: usize,
     ceiling: Option<usize>,
@@ -68,12 +165,21 @@ struct State {
     /// throughout (a limit the work fills now and then proves nothing of the provider).
     in_flight: usize,
     fewest_in_round: usize,
+    pace: Pace,
 }
 
 /// A slot for one request; returned (or swallowed, if the limit shrank) on drop.
 pub struct Slot<'a> {
     permit: Option<OwnedSemaphorePermit>,
     owner: &'a AdaptiveLimit,
+    started: Instant,
+}
+
+impl Slot<'_> {
+    /// When the request may start (and, once [`AdaptiveLimit::acquire`] returned, did).
+    pub fn started(&self) -> Instant {
+        self.started
+    }
 }
 
 impl Drop for Slot<'_> {
@@ -111,6 +217,7 @@ impl AdaptiveLimit {
                 proven_rounds: 0,
                 in_flight: 0,
                 fewest_in_round: usize::MAX,
+                pace: Pace::default(),
             }),
             throttled: AtomicU64::new(0),
         }
@@ -123,14 +230,32 @@ impl AdaptiveLimit {
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        {
+        let started = {
             let mut state = self.state.lock().expect("limit lock");
             state.in_flight += 1;
+            state.pace.reserve(Instant::now())
+        };
+        // Waited with the slot held, so a start the pacing put off cannot be overtaken; an
+        // unpaced start does not even yield (a timer is a millisecond at least).
+        if started > Instant::now() {
+            tokio::time::sleep_until(started).await;
         }
         Slot {
             permit: Some(permit),
             owner: self,
+            started,
         }
+    }
+
+    /// Makes this limit pace request starts once a 429 shows the provider's rate (see the
+    /// module's doc): for a provider that counts requests a second, as Pancake does.
+    pub fn pace_starts(&self) {
+        self.state.lock().expect("limit lock").pace.enabled = true;
+    }
+
+    /// Starts a second the pacing keeps to (`None`: none).
+    pub fn per_second(&self) -> Option<usize> {
+        self.state.lock().expect("limit lock").pace.per_second
     }
 
     /// Starts from what an earlier run learned: at its safe level (within this limit's ceiling),
@@ -141,6 +266,9 @@ impl AdaptiveLimit {
         state.safe = learned.safe.min(state.max);
         state.ceiling = learned.ceiling;
         state.patience = learned.patience.clamp(1, MAX_PATIENCE);
+        if let Some(per_second) = learned.per_second.filter(|_| state.pace.enabled) {
+            state.pace.pace_at(per_second as usize);
+        }
         state.held_rounds = 0;
         state.clean_in_round = 0;
         if start > state.limit {
@@ -160,6 +288,7 @@ impl AdaptiveLimit {
             safe: state.safe.max(state.min),
             ceiling: state.ceiling,
             patience: state.patience,
+            per_second: state.pace.per_second.map(|n| n as u32),
         })
     }
 
@@ -243,8 +372,19 @@ impl AdaptiveLimit {
         self.permits.add_permits(by - cancelled);
     }
 
-    /// The provider said to slow down (429, Meta's usage limits).
+    /// The provider said to slow down (Meta's usage limits; a 429 whose request's start is
+    /// not known).
     pub fn throttle(&self) {
+        self.slow_down(None);
+    }
+
+    /// The request started at `started` (its slot's [`Slot::started`]) met a 429: as
+    /// [`Self::throttle`], and a pacing limit learns the rate from it.
+    pub fn refused(&self, started: Instant) {
+        self.slow_down(Some(started));
+    }
+
+    fn slow_down(&self, refused: Option<Instant>) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
         let mut state = self.state.lock().expect("limit lock");
         let round = state
@@ -253,6 +393,9 @@ impl AdaptiveLimit {
             .max(Duration::from_millis(250));
         if state.last_cut.is_some_and(|at| at.elapsed() < round) {
             return;
+        }
+        if let Some(refused) = refused {
+            state.pace.refused(refused);
         }
         let met = state.limit;
         let probing = state.ceiling.is_some();
@@ -277,7 +420,7 @@ impl AdaptiveLimit {
     fn shrink_to(&self, state: &mut State, target: usize) {
         state.clean_in_round = 0;
         state.proven_rounds = 0;
-        state.last_cut = Some(std::time::Instant::now());
+        state.last_cut = Some(Instant::now());
         if target >= state.limit {
             return;
         }
@@ -385,7 +528,8 @@ mod tests {
             Some(Learned {
                 safe: 4,
                 ceiling: Some(5),
-                patience: FIRST_PATIENCE
+                patience: FIRST_PATIENCE,
+                per_second: None,
             })
         );
         clean_rounds(&limit, 1).await;
@@ -411,7 +555,8 @@ mod tests {
             Some(Learned {
                 safe: 5,
                 ceiling: Some(6),
-                patience: FIRST_PATIENCE * 2
+                patience: FIRST_PATIENCE * 2,
+                per_second: None,
             })
         );
     }
@@ -428,7 +573,8 @@ mod tests {
             Some(Learned {
                 safe: 4,
                 ceiling: Some(8),
-                patience: FIRST_PATIENCE
+                patience: FIRST_PATIENCE,
+                per_second: None,
             })
         );
     }
@@ -440,6 +586,7 @@ mod tests {
             safe: 2,
             ceiling: Some(4),
             patience: 1,
+            per_second: None,
         });
         // One request out at a time: the limit still grows under the ceiling, as before.
         for _ in 0..20 {
@@ -464,6 +611,7 @@ mod tests {
             safe: 4,
             ceiling: Some(5),
             patience: 3,
+            per_second: None,
         });
         assert_eq!(limit.limit(), 4);
         let slots: Vec<_> = futures::future::join_all((0..4).map(|_| limit.acquire())).await;
@@ -479,6 +627,7 @@ mod tests {
             safe: 9,
             ceiling: None,
             patience: 3,
+            per_second: None,
         });
         assert_eq!(capped.limit(), 3);
     }
@@ -489,5 +638,195 @@ mod tests {
         limit.succeeded(Duration::from_millis(100));
         limit.succeeded(Duration::from_millis(900));
         assert_eq!(limit.limit(), 6);
+    }
+    /// A provider that counts requests per second as the Pancake fake does: a second starts at
+    /// the first request after the last one ended, and refuses what comes above `per_second`.
+    struct FixedWindow {
+        per_second: u32,
+        window: Option<(Instant, u32)>,
+    }
+
+    impl FixedWindow {
+        fn new(per_second: u32) -> Self {
+            Self {
+                per_second,
+                window: None,
+            }
+        }
+
+        fn refuses(&mut self, arrival: Instant) -> bool {
+            match &mut self.window {
+                Some((start, count)) if arrival.duration_since(*start) < RATE_WINDOW => {
+                    *count += 1;
+                    *count > self.per_second
+                }
+                _ => {
+                    self.window = Some((arrival, 1));
+                    false
+                }
+            }
+        }
+    }
+
+    /// `n` requests that all want to start at once go through `pace`, each arriving up to
+    /// `late` after its start (a fixed spread standing for the scheduling): how many the
+    /// provider refuses.
+    fn refusals(pace: &mut Pace, provider: &mut FixedWindow, n: u32, late: Duration) -> usize {
+        let now = Instant::now();
+        let mut arrivals: Vec<Instant> = (0..n)
+            .map(|i| pace.reserve(now) + late.mul_f64(f64::from((i * 7) % 11) / 10.0))
+            .collect();
+        arrivals.sort();
+        arrivals
+            .into_iter()
+            .filter(|&at| provider.refuses(at))
+            .count()
+    }
+
+    fn paced_at(per_second: usize) -> Pace {
+        let mut pace = Pace {
+            enabled: true,
+            ..Pace::default()
+        };
+        pace.pace_at(per_second);
+        pace
+    }
+
+    #[test]
+    fn paced_starts_meet_no_429_from_a_per_second_limit_even_when_the_scheduling_delays_some() {
+        let late = PACED_SPAN - RATE_WINDOW;
+        let mut pace = paced_at(8);
+        assert_eq!(refusals(&mut pace, &mut FixedWindow::new(8), 200, late), 0);
+        // Eight a second, in bursts: 200 starts take 25 spans.
+        let last = pace.recent.back().copied().unwrap();
+        let first = last - PACED_SPAN * 24;
+        assert!(pace.recent.iter().all(|&at| at >= first));
+        // One start too many a second, and the same spread meets 429s.
+        let mut pace = paced_at(9);
+        assert!(refusals(&mut pace, &mut FixedWindow::new(8), 200, late) > 0);
+        // Unpaced, the provider refuses all but the first second's eight.
+        let mut unpaced = Pace {
+            enabled: true,
+            ..Pace::default()
+        };
+        assert_eq!(
+            refusals(&mut unpaced, &mut FixedWindow::new(8), 20, late),
+            12
+        );
+    }
+
+    #[test]
+    fn the_first_429_teaches_the_starts_of_the_second_before_it_and_holds_the_next_past_it() {
+        let mut pace = Pace {
+            enabled: true,
+            ..Pace::default()
+        };
+        let t0 = Instant::now();
+        // Unpaced, ten starts 100 ms apart; the provider let eight through, refused the ninth.
+        let starts: Vec<Instant> = (0..10)
+            .map(|i| pace.reserve(t0 + Duration::from_millis(100 * i)))
+            .collect();
+        assert_eq!(starts[9], t0 + Duration::from_millis(900), "not paced yet");
+        pace.refused(starts[8]);
+        assert_eq!(pace.per_second, Some(8));
+        // The provider's second that refused it began with the first of the eight at the
+        // latest: nothing starts before it is over.
+        let next = pace.reserve(starts[9]);
+        assert!(next >= starts[0] + RATE_WINDOW, "{:?}", next - t0);
+        // And no span of a second (and the room) holds more than eight.
+        let later: Vec<Instant> = (0..40).map(|_| pace.reserve(starts[9])).collect();
+        for (i, &at) in later.iter().enumerate().skip(8) {
+            assert!(
+                at >= later[i - 8] + PACED_SPAN,
+                "start {i} at {:?}",
+                at - t0
+            );
+        }
+    }
+
+    #[test]
+    fn a_429_with_few_starts_before_it_teaches_no_rate_nor_holds_the_starts() {
+        let mut pace = Pace {
+            enabled: true,
+            ..Pace::default()
+        };
+        let t0 = Instant::now();
+        pace.reserve(t0);
+        let refused = pace.reserve(t0 + Duration::from_millis(10));
+        pace.refused(refused);
+        assert_eq!(
+            pace.per_second, None,
+            "two starts a second say nothing of a rate"
+        );
+        assert_eq!(pace.reserve(refused), refused, "not held");
+    }
+
+    /// The starts of `n` requests that all want to go now, without waiting on the pacing.
+    fn starts(limit: &AdaptiveLimit, n: usize) -> Vec<Instant> {
+        let now = Instant::now();
+        let mut state = limit.state.lock().unwrap();
+        (0..n).map(|_| state.pace.reserve(now)).collect()
+    }
+
+    #[tokio::test]
+    async fn a_pacing_limit_lowers_its_rate_once_per_burst_of_429s_and_keeps_it_for_the_next_run() {
+        let limit = AdaptiveLimit::new(4, 12);
+        limit.pace_starts();
+        let started = starts(&limit, 9);
+        limit.refused(started[8]);
+        assert_eq!(limit.per_second(), Some(8));
+        assert_eq!(limit.limit(), 2, "the 429 also cuts the requests in flight");
+        // Its neighbours in the same burst are one signal.
+        limit.refused(started[7]);
+        assert_eq!(limit.per_second(), Some(8));
+        assert_eq!(limit.throttled(), 2);
+        // Paced, a 429 all the same (a provider's limit gone down): one fewer a second.
+        round_passes(&limit);
+        let paced = starts(&limit, 9);
+        limit.refused(paced[8]);
+        assert_eq!(limit.per_second(), Some(7));
+        let learned = limit.learned().unwrap();
+        assert_eq!(learned.per_second, Some(7));
+
+        let next_run = AdaptiveLimit::new(2, 12);
+        next_run.pace_starts();
+        next_run.adopt(learned);
+        assert_eq!(next_run.per_second(), Some(7));
+        assert_eq!(next_run.learned().unwrap().per_second, Some(7));
+        let first = starts(&next_run, 15);
+        assert_eq!(first[6], first[0], "seven at once");
+        assert!(first[7] >= first[0] + PACED_SPAN, "the eighth waits");
+    }
+
+    #[tokio::test]
+    async fn a_limit_not_told_to_pace_learns_no_rate_and_ignores_one_learned() {
+        // Meta's slow-downs are not about seconds.
+        let limit = AdaptiveLimit::new(4, 12);
+        let started = starts(&limit, 9);
+        limit.refused(started[8]);
+        assert_eq!(limit.limit(), 2, "the 429 still cuts the limit");
+        assert_eq!(limit.per_second(), None);
+        assert_eq!(limit.learned().unwrap().per_second, None);
+        limit.adopt(Learned {
+            safe: 4,
+            ceiling: Some(5),
+            patience: 3,
+            per_second: Some(8),
+        });
+        assert_eq!(limit.per_second(), None);
+    }
+
+    #[test]
+    fn a_limit_learned_before_pacing_existed_reads_back_unpaced() {
+        let stored = r#"{"safe":4,"ceiling":5,"patience":16}"#;
+        let learned: Learned = serde_json::from_str(stored).unwrap();
+        assert_eq!(learned.per_second, None);
+        assert_eq!(learned.safe, 4);
+        let paced = Learned {
+            per_second: Some(8),
+            ..learned
+        };
+        let text = serde_json::to_string(&paced).unwrap();
+        assert!(text.contains(r#""perSecond":8"#), "{text}");
     }
 }
