@@ -624,6 +624,112 @@ async fn a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_a
     assert_eq!(f.count(ads, SyncedTable::MetaAds).await, 12);
 }
 
+/// Another writer holding the store: the checkpoints' table locked (PostgreSQL; every batch
+/// writes its checkpoint) or the file's write lock taken (SQLite), until [`let_writes_go`]. A
+/// storer's transaction waits behind it.
+enum WritesHeld {
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+}
+
+async fn hold_writes(f: &Fixture) -> WritesHeld {
+    match f.env.backend {
+        Backend::Postgres => {
+            let mut tx = f.env.pg_tenant_tx(f.session.tenant_id()).await;
+            sqlx::query("LOCK TABLE sync_cursors IN SHARE MODE")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            WritesHeld::Postgres(tx)
+        }
+        Backend::Sqlite => {
+            let pool = f.env.sqlite.as_ref().unwrap().pool();
+            let mut connection = pool.acquire().await.unwrap();
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut *connection)
+                .await
+                .unwrap();
+            WritesHeld::Sqlite(connection)
+        }
+    }
+}
+
+async fn let_writes_go(held: WritesHeld) {
+    match held {
+        WritesHeld::Postgres(tx) => tx.rollback().await.unwrap(),
+        WritesHeld::Sqlite(mut connection) => {
+            sqlx::query("ROLLBACK")
+                .execute(&mut *connection)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn while_the_storer_is_behind_the_reader_keeps_one_window_out(backend: Backend) {
+    let mut f = fixture_with(
+        backend,
+        FakeConfig {
+            // Windows sent together are out together.
+            latency: Duration::from_millis(20),
+            ..fake_config()
+        },
+    )
+    .await;
+    // Twenty windows of a week, and from the start as many requests out as the ceiling allows.
+    f.env.core.set_sync_settings(SyncSettings {
+        meta_backfill_days: 140,
+        initial_concurrency: 6,
+        ..settings()
+    });
+    let token = "meta-one-account:storer-behind";
+    let ads = f.meta(token).await;
+    let window = chrono::Duration::days(settings().meta_window_days);
+    let first = meta_today() - chrono::Duration::days(139);
+    let nth = |n: i32| first + window * (n - 1);
+    // Graph sits on the first window while the five after it are answered: the reader is
+    // wide while the storer waits for its first window.
+    f.meta.handle.hold_insights_from(first);
+    let core = &f.env.core;
+    let session = f.session.clone();
+    let observed = async {
+        f.meta
+            .handle
+            .wait_for_requests(|requests| (2..=6).all(|n| insights_answered(requests, nth(n))))
+            .await;
+        // Another writer holds the store: the storer, once it has the first window, is stuck
+        // writing it, with the windows after it coming in behind.
+        let held = hold_writes(&f).await;
+        f.meta.handle.release_insights();
+        f.meta
+            .handle
+            .wait_for_requests(|requests| insights_answered(requests, first))
+            .await;
+        f.meta.handle.recount_insights_in_flight();
+        f.meta
+            .handle
+            .wait_for_requests(|requests| insights_answered(requests, nth(8)))
+            .await;
+        let most = f.meta.handle.most_insights_in_flight();
+        let_writes_go(held).await;
+        most
+    };
+    let (run, most) = tokio::join!(
+        core.sync_integration(&session, ads, "test-worker"),
+        observed
+    );
+    let run = run.unwrap();
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    // Windows 7 and 8 went out while the storer was behind: one at a time (six at once
+    // would only have taken cores from the database).
+    assert_eq!(most, 1, "windows out at once while the storer was behind");
+    let expected = meta_rows_between(&f.meta, token, first, meta_today()).await;
+    assert_eq!(
+        f.count(ads, SyncedTable::MetaAdInsights).await,
+        expected as i64
+    );
+}
+
 /// The transactions the insights of `integration` were written in.
 async fn insights_transactions(f: &Fixture, integration: Uuid) -> i64 {
     let tenant = f.session.tenant_id();
@@ -1272,6 +1378,7 @@ on_both_stores!(
     insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_resumes_exactly,
     insights_windows_already_waiting_are_stored_together_in_one_transaction,
     a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_and_checkpointed,
+    while_the_storer_is_behind_the_reader_keeps_one_window_out,
     a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once,
     a_window_whose_last_slice_is_out_is_not_stored_so_a_cut_resumes_exactly,
     usage_near_graphs_limit_sends_insights_windows_one_at_a_time,

@@ -437,6 +437,17 @@ impl FakeHandle {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Starts counting [`FakeHandle::most_insights_in_flight`] afresh from the requests out now.
+    pub fn recount_insights_in_flight(&self) {
+        let now = self
+            .stats
+            .insights_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst);
+        self.stats
+            .insights_most_in_flight
+            .store(now, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Number of requests so far.
     pub fn request_count(&self) -> usize {
         self.requests().len()

@@ -70,11 +70,13 @@ async fn handle(
         pairs.extend(url::form_urlencoded::parse(&body).into_owned());
     }
     let insights = uri.path().ends_with("/insights");
-    let _in_flight = insights.then(|| InFlight::enter(&s.stats));
+    let in_flight = insights.then(|| InFlight::enter(&s.stats));
     let mut response = answer(&s, &method, uri.path(), &pairs, &headers).await;
     if scenario_of(&pairs, &headers) == Some("meta-oversized") {
         response = crate::padded(response, s.config.oversized_body_bytes).await;
     }
+    // No longer out once the log shows it answered.
+    drop(in_flight);
     s.stats.record_answered(&method, &uri, &headers, &response);
     response
 }

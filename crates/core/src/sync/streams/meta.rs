@@ -1,6 +1,7 @@
 //! Meta Ads: daily insights per ad, by day windows in the ad account's time zone.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
@@ -66,39 +67,63 @@ pub(in crate::sync) async fn sync_insights(
     // after the last window stored and never skips one still in flight.
     let ahead = settings.max_concurrency.max(1);
     let (windows_tx, mut windows_rx) = tokio::sync::mpsc::channel(ahead);
+    // While the storer is writing, or has windows waiting, more windows out at once cannot
+    // make the run quicker (the storer is the slower side) and only take cores from the
+    // database: the reader then keeps one window out (its slices still side by side), and
+    // goes wide again when the storer, done with a transaction, waits for it. A slow Graph
+    // keeps the storer waiting, so its windows still go side by side.
+    let storer_busy = AtomicBool::new(false);
+    let storer_waits = tokio::sync::Notify::new();
+    let fetch_window = |(since, until): (NaiveDate, NaiveDate)| {
+        let currency = &account.currency;
+        let slices = slices.iter().map(move |ads| {
+            let query = InsightsQuery {
+                ads: ads.clone(),
+                ..InsightsQuery::new(ad_account_id, since, until, currency)
+            };
+            async move {
+                ctx.call_watching(slow_downs, || client.insights(token, &query))
+                    .await
+            }
+        });
+        async move {
+            let result = futures::future::try_join_all(slices)
+                .await
+                .map(|slices| slices.into_iter().flatten().collect::<Vec<_>>());
+            (until, result)
+        }
+    };
     let fetcher = async {
         // Owned here, so the channel closes when fetching ends.
         let windows_tx = windows_tx;
-        let mut fetched = futures::stream::iter(windows)
-            .map(|(since, until)| {
-                let currency = &account.currency;
-                let slices = slices.iter().map(move |ads| {
-                    let query = InsightsQuery {
-                        ads: ads.clone(),
-                        ..InsightsQuery::new(ad_account_id, since, until, currency)
-                    };
-                    async move {
-                        ctx.call_watching(slow_downs, || client.insights(token, &query))
-                            .await
-                    }
-                });
-                async move {
-                    let result = futures::future::try_join_all(slices)
-                        .await
-                        .map(|slices| slices.into_iter().flatten().collect::<Vec<_>>());
-                    (until, result)
+        let mut windows = windows.into_iter();
+        let mut fetched = futures::stream::FuturesOrdered::new();
+        loop {
+            let storer_waiting = !storer_busy.load(Ordering::Acquire)
+                && windows_tx.capacity() == windows_tx.max_capacity();
+            let most = if storer_waiting { ahead } else { 1 };
+            while fetched.len() < most {
+                match windows.next() {
+                    Some(window) => fetched.push_back(fetch_window(window)),
+                    None => break,
                 }
-            })
-            .buffered(ahead);
-        while let Some((until, result)) = fetched.next().await {
-            let failed = result.is_err();
-            if windows_tx.send((until, result)).await.is_err() || failed {
-                return;
+            }
+            let waits = storer_waits.notified();
+            tokio::select! {
+                next = fetched.next() => {
+                    let Some((until, result)) = next else { return };
+                    let failed = result.is_err();
+                    if windows_tx.send((until, result)).await.is_err() || failed {
+                        return;
+                    }
+                }
+                () = waits => {}
             }
         }
     };
     let storer = async {
         while let Some((until, result)) = windows_rx.recv().await {
+            storer_busy.store(true, Ordering::Release);
             let mut rows = result?;
             let mut through = until;
             // Windows already waiting join this one in the same transaction: they come in
@@ -138,6 +163,8 @@ pub(in crate::sync) async fn sync_insights(
             if let Some(failure) = failed {
                 return Err(failure.into());
             }
+            storer_busy.store(false, Ordering::Release);
+            storer_waits.notify_one();
         }
         Ok::<(), RunFailure>(())
     };
