@@ -531,6 +531,141 @@ async fn insights_windows_already_waiting_are_stored_together_in_one_transaction
     );
 }
 
+/// Answers that came in while the store was busy wait for the next transaction, up to its
+/// `orders_per_transaction`, not just one per request in flight: with two requests at a time and
+/// pages of 25, a store held up for a while finds every later page waiting and takes them all in
+/// one transaction, instead of the reader stopping after two or three pages.
+async fn orders_answered_while_the_store_is_busy_wait_and_go_in_together(backend: Backend) {
+    let mut f = fixture(backend).await;
+    f.env.core.set_sync_settings(SyncSettings {
+        initial_concurrency: 2,
+        max_concurrency: 2,
+        ..settings()
+    });
+    let shop = f.pancake("one-shop:busy-store").await;
+    let order_pages = |requests: &[RecordedRequest]| {
+        requests
+            .iter()
+            .filter(|r| r.path.ends_with("/orders") && r.status == 200)
+            .count()
+    };
+    let core = &f.env.core;
+    let session = f.session.clone();
+    let run = async {
+        let hold_the_store = async {
+            f.pancake
+                .handle
+                .wait_for_requests(|requests| order_pages(requests) >= 1)
+                .await;
+            let held = StoreHeld::take(&f.env).await;
+            let answered_before = order_pages(&f.pancake.handle.requests());
+            // Pages of 25 and 450 orders: well over 12 pages are left. Before, at most the
+            // channel's two and one blocked on sending were answered past a busy store.
+            let kept_reading = tokio::time::timeout(
+                Duration::from_secs(8),
+                f.pancake
+                    .handle
+                    .wait_for_requests(|requests| order_pages(requests) >= answered_before + 12),
+            )
+            .await;
+            held.release().await;
+            assert!(
+                kept_reading.is_ok(),
+                "the reader stopped while the store was busy: {} order pages answered, {} \
+                 before the store was held",
+                order_pages(&f.pancake.handle.requests()),
+                answered_before
+            );
+        };
+        let (run, ()) = tokio::join!(
+            core.sync_integration(&session, shop, "test-worker"),
+            hold_the_store
+        );
+        run.unwrap()
+    };
+    let run = run.await;
+    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    assert_eq!(
+        f.count(shop, SyncedTable::PancakeOrders).await,
+        i64::from(ORDERS)
+    );
+    // The twelve pages or more that waited went in one transaction (at most 1,000 orders).
+    let largest = orders_per_transaction_stored(&f, shop).await;
+    assert!(
+        largest >= 12 * 25 - 50,
+        "the largest transaction stored {largest} orders"
+    );
+}
+
+/// Holds the store's writes up: a lock on the orders table (PostgreSQL) or the database's
+/// write lock (SQLite), taken from a connection of the test's own.
+enum StoreHeld {
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+}
+
+impl StoreHeld {
+    async fn take(env: &TestEnv) -> Self {
+        match env.backend {
+            Backend::Postgres => {
+                let mut tx = env.pg.as_ref().unwrap().pool().begin().await.unwrap();
+                sqlx::query("LOCK TABLE pancake_orders IN EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                Self::Postgres(tx)
+            }
+            Backend::Sqlite => {
+                let mut conn = env.sqlite.as_ref().unwrap().pool().acquire().await.unwrap();
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                Self::Sqlite(conn)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Self::Postgres(tx) => tx.rollback().await.unwrap(),
+            Self::Sqlite(mut conn) => {
+                sqlx::query("ROLLBACK").execute(&mut *conn).await.unwrap();
+            }
+        }
+    }
+}
+
+/// The most orders of `integration` written in one transaction (rows of one transaction share
+/// its id on PostgreSQL, its row version on SQLite).
+async fn orders_per_transaction_stored(f: &Fixture, integration: Uuid) -> i64 {
+    let tenant = f.session.tenant_id();
+    match f.env.backend {
+        Backend::Postgres => {
+            let mut tx = f.env.pg_tenant_tx(tenant).await;
+            let largest = sqlx::query_scalar(
+                "SELECT max(n) FROM (SELECT count(*) AS n FROM pancake_orders \
+                 WHERE integration_id = $1 GROUP BY write_xid) AS t",
+            )
+            .bind(integration)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            tx.rollback().await.unwrap();
+            largest
+        }
+        Backend::Sqlite => sqlx::query_scalar(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM pancake_orders \
+             WHERE tenant_id = ? AND integration_id = ? GROUP BY row_version)",
+        )
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+        .fetch_one(f.env.sqlite.as_ref().unwrap().pool())
+        .await
+        .unwrap(),
+    }
+}
+
 async fn a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_and_checkpointed(
     backend: Backend,
 ) {
@@ -1377,6 +1512,7 @@ on_both_stores!(
     stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync,
     insights_windows_go_out_side_by_side_yet_are_stored_in_order_so_a_cut_resumes_exactly,
     insights_windows_already_waiting_are_stored_together_in_one_transaction,
+    orders_answered_while_the_store_is_busy_wait_and_go_in_together,
     a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_and_checkpointed,
     while_the_storer_is_behind_the_reader_keeps_one_window_out,
     a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once,

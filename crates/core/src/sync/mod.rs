@@ -175,7 +175,8 @@ pub struct SyncSettings {
     pub order_page_size: u32,
     /// Answers already waiting are stored together up to this many orders, so a transaction's
     /// fixed cost (round trips, commit, checkpoint) is paid once for several pages (1: one
-    /// transaction per answer).
+    /// transaction per answer). As many answers as this takes may wait while a transaction is
+    /// stored (at least one per request in flight).
     pub orders_per_transaction: usize,
     pub variation_page_size: u32,
     /// Days of insights the first Meta sync reads.
@@ -211,7 +212,7 @@ impl Default for SyncSettings {
             order_window: chrono::Duration::days(7),
             order_overlap: chrono::Duration::minutes(30),
             order_page_size: 100,
-            orders_per_transaction: 1_000,
+            orders_per_transaction: 5_000,
             variation_page_size: 100,
             meta_backfill_days: 90,
             meta_lookback_days: 28,

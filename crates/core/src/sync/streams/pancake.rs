@@ -116,8 +116,16 @@ pub(in crate::sync) async fn sync_orders(
                 span_length,
             )
         });
-        let (batches_tx, mut batches_rx) =
-            tokio::sync::mpsc::channel(settings.max_concurrency.max(1));
+        // While a transaction is being stored, the reader goes on: as many answers as the next
+        // transaction takes may wait (at least one per request in flight), so the next one is
+        // full rather than one or two pages. A store slower than the fetch then pays its fixed
+        // costs once per `orders_per_transaction` orders, not once per couple of pages.
+        let waiting = settings
+            .orders_per_transaction
+            .div_ceil(settings.order_page_size.max(1) as usize)
+            .max(settings.max_concurrency)
+            .max(1);
+        let (batches_tx, mut batches_rx) = tokio::sync::mpsc::channel(waiting);
         let reader = WindowReader {
             ctx,
             client,
@@ -497,8 +505,13 @@ impl WindowReader<'_> {
                         return;
                     }
                 };
+            // The store never writes an order's raw JSON: not held while the batch waits.
+            let mut orders = page.data;
+            for order in &mut orders {
+                order.raw = serde_json::Value::Null;
+            }
             let batch = OrdersBatch {
-                orders: page.data,
+                orders,
                 checkpoint: self.checkpoint(&parts),
                 more_pages,
             };
