@@ -2,7 +2,7 @@
 # What each of pancake_orders' costs takes, server-side only: the same 100,000 orders (made by
 # PostgreSQL itself, about 330 bytes of items JSON each) written into the real table and into
 # copies of it with one thing taken away (the secondary indexes, the row trigger, row-level
-# security, the foreign key, jsonb), with `COPY` and with the store's upsert
+# security, the foreign key, jsonb, the items themselves: every order with `[]`), with `COPY` and with the store's upsert
 # (`INSERT ... ON CONFLICT ... DO UPDATE ... WHERE` the newer `updated_at`) from a table already
 # on the server, 1,000 rows a statement and transaction. Then the store's own statement shape
 # (15 arrays unnested) at 1,000 and at 100 rows a transaction with the checkpoint, as
@@ -91,7 +91,9 @@ VACUUM ANALYZE arrays;
 DO \$\$
 DECLARE v text;
 BEGIN
-  FOREACH v IN ARRAY ARRAY['no_indexes', 'no_trigger', 'no_rls', 'no_foreign_key', 'json_items']
+  -- empty_items: the real table's every cost, written with items '[]' (the payload's share).
+  FOREACH v IN ARRAY ARRAY['no_indexes', 'no_trigger', 'no_rls', 'no_foreign_key', 'json_items',
+                           'empty_items']
   LOOP
     EXECUTE format('CREATE TABLE %I (LIKE pancake_orders INCLUDING ALL)', v);
     IF v <> 'no_foreign_key' THEN
@@ -120,6 +122,10 @@ SQL
 psql "$url" -qc "\\copy (SELECT '$tenant', '$integration', 1, order_id, status, inserted_at, \
 updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, page_id, \
 utm_source, utm_campaign, received_at_shop, items FROM src ORDER BY order_id) TO '$work/orders.txt'"
+psql "$url" -qc "\\copy (SELECT '$tenant', '$integration', 1, order_id, status, inserted_at, \
+updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, page_id, \
+utm_source, utm_campaign, received_at_shop, '[]' FROM src ORDER BY order_id) \
+TO '$work/orders-empty-items.txt'"
 
 begin="BEGIN; SELECT set_config('app.tenant_id', '$tenant', true) \\g /dev/null"
 upsert_tail() {
@@ -136,12 +142,16 @@ OR excluded.updated_at >= $1.updated_at"
 
 # script TABLE METHOD: the SQL of one run.
 script() {
-    local table=$1 method=$2 chunks size
+    local table=$1 method=$2 chunks size file=orders.txt items=items
+    if [ "$table" = empty_items ]; then
+        file=orders-empty-items.txt
+        items="'[]'"
+    fi
     case $method in
     copy)
         echo "$begin"
         echo "ALTER TABLE $table NO FORCE ROW LEVEL SECURITY;"
-        echo "\\copy $table ($cols) FROM '$work/orders.txt'"
+        echo "\\copy $table ($cols) FROM '$work/$file'"
         echo "ALTER TABLE $table FORCE ROW LEVEL SECURITY; COMMIT;"
         ;;
     upsert | insert)
@@ -149,7 +159,7 @@ script() {
             echo "$begin"
             echo "INSERT INTO $table ($cols) SELECT '$tenant', '$integration', 1, order_id, \
 status, inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, ad_id, \
-page_id, utm_source, utm_campaign, received_at_shop, items::jsonb FROM src WHERE chunk = $chunk"
+page_id, utm_source, utm_campaign, received_at_shop, $items::jsonb FROM src WHERE chunk = $chunk"
             if [ "$method" = upsert ]; then upsert_tail "$table"; fi
             echo "; COMMIT;"
         done
@@ -195,7 +205,7 @@ run() {
     echo "$ended - $started" | bc
 }
 
-tables=(pancake_orders no_indexes no_trigger no_rls no_foreign_key json_items bare)
+tables=(pancake_orders no_indexes no_trigger no_rls no_foreign_key json_items empty_items bare)
 declare -A took
 echo "uptime before: $(uptime)"
 for round in $(seq 1 "$rounds"); do
