@@ -549,6 +549,9 @@ async fn orders_answered_while_the_store_is_busy_wait_and_go_in_together(backend
             .filter(|r| r.path.ends_with("/orders") && r.status == 200)
             .count()
     };
+    // The first page is answered, the later ones wait at the fake until the store is held: the
+    // reader cannot run ahead while the lock is being taken.
+    f.pancake.handle.hold_order_pages_after(1);
     let core = &f.env.core;
     let session = f.session.clone();
     let run = async {
@@ -559,6 +562,7 @@ async fn orders_answered_while_the_store_is_busy_wait_and_go_in_together(backend
                 .await;
             let held = StoreHeld::take(&f.env).await;
             let answered_before = order_pages(&f.pancake.handle.requests());
+            f.pancake.handle.release_order_pages();
             // Pages of 25 and 450 orders: well over 12 pages are left. Before, at most the
             // channel's two and one blocked on sending were answered past a busy store.
             let kept_reading = tokio::time::timeout(
