@@ -16,7 +16,10 @@
 //! span of a second and a sixteenth holds more starts than that (a sliding-window log: bursts
 //! are allowed, so a reader that went quiet for a moment catches up, but no provider second can
 //! see one too many even if the scheduling delays some requests by up to that sixteenth). The
-//! rate is never raised within a run, and is kept with the rest of [`Learned`].
+//! rate is kept with the rest of [`Learned`]. It is raised gently, as the limit in flight is: by
+//! one, once the run has been held back by it for `patience` rounds of [`RATE_ROUND_SECONDS`]
+//! without a 429 (so a rate learned one too low, or a provider that raised its limit, is found
+//! again), and a raise that meets a 429 goes back and doubles the patience.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +48,8 @@ const PACED_SPAN: Duration = Duration::from_millis(1000 + 1000 / 16);
 /// A 429 with fewer starts than this in the second before it is not about requests a second
 /// (a longer window, a storm): it teaches no rate.
 const FEWEST_STARTS_FOR_A_RATE: usize = 3;
+/// Seconds bound by the pacing that count as one clean round towards a raise of the rate.
+const RATE_ROUND_SECONDS: u64 = 2;
 
 /// What a run learned of a provider's limit, kept for the next run with the same credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -72,6 +77,12 @@ struct Pace {
     per_second: Option<usize>,
     /// Starts (reserved ones included) of the last span, oldest first.
     recent: VecDeque<Instant>,
+    /// The limit's patience (see [`Learned`]); 0: the rate is never raised.
+    patience: u32,
+    /// Starts the pacing held back since the rate last changed, with no 429.
+    held: u64,
+    /// The rate was raised and has not yet run a round clean at the new level.
+    probing: bool,
 }
 
 impl Pace {
@@ -98,18 +109,39 @@ impl Pace {
             {
                 start = start.max(nth + PACED_SPAN);
             }
+            if start > now {
+                self.held_back(per_second);
+            }
         }
         self.recent.push_back(start);
         start
     }
 
+    /// One more start waited for the rate: after `patience` rounds of it, one more a second.
+    fn held_back(&mut self, per_second: usize) {
+        self.held += 1;
+        let round = RATE_ROUND_SECONDS * per_second as u64;
+        if self.patience > 0 && self.held >= u64::from(self.patience) * round {
+            tracing::debug!(
+                per_second = per_second + 1,
+                "probing one more start a second"
+            );
+            self.per_second = Some(per_second + 1);
+            self.held = 0;
+            self.probing = true;
+        } else if self.probing && self.held >= round {
+            self.probing = false;
+        }
+    }
+
     /// The request started at `refused` met a 429 (a new signal, not one of a burst): the
     /// starts of the second before it, less the refused one, are what the provider allows;
-    /// already paced, one fewer than that.
-    fn refused(&mut self, refused: Instant) {
+    /// already paced, one fewer than that. True when that undoes a raise (a failed probe).
+    fn refused(&mut self, refused: Instant) -> bool {
         if !self.enabled {
-            return;
+            return false;
         }
+        let failed_probe = self.probing;
         let per_second = match self.per_second {
             Some(per_second) => per_second - 1,
             None => {
@@ -119,18 +151,21 @@ impl Pace {
                     .filter(|&&at| at <= refused && refused.duration_since(at) < RATE_WINDOW)
                     .count();
                 if started < FEWEST_STARTS_FOR_A_RATE {
-                    return;
+                    return false;
                 }
                 started - 1
             }
         };
         self.pace_at(per_second);
+        failed_probe
     }
 
     fn pace_at(&mut self, per_second: usize) {
         let per_second = per_second.max(1);
         tracing::debug!(per_second, "pacing request starts");
         self.per_second = Some(per_second);
+        self.held = 0;
+        self.probing = false;
     }
 }
 
@@ -250,7 +285,9 @@ impl AdaptiveLimit {
     /// Makes this limit pace request starts once a 429 shows the provider's rate (see the
     /// module's doc): for a provider that counts requests a second, as Pancake does.
     pub fn pace_starts(&self) {
-        self.state.lock().expect("limit lock").pace.enabled = true;
+        let mut state = self.state.lock().expect("limit lock");
+        state.pace.enabled = true;
+        state.pace.patience = state.patience;
     }
 
     /// Starts a second the pacing keeps to (`None`: none).
@@ -266,8 +303,11 @@ impl AdaptiveLimit {
         state.safe = learned.safe.min(state.max);
         state.ceiling = learned.ceiling;
         state.patience = learned.patience.clamp(1, MAX_PATIENCE);
-        if let Some(per_second) = learned.per_second.filter(|_| state.pace.enabled) {
-            state.pace.pace_at(per_second as usize);
+        if state.pace.enabled {
+            state.pace.patience = state.patience;
+            if let Some(per_second) = learned.per_second {
+                state.pace.pace_at(per_second as usize);
+            }
         }
         state.held_rounds = 0;
         state.clean_in_round = 0;
@@ -394,9 +434,8 @@ impl AdaptiveLimit {
         if state.last_cut.is_some_and(|at| at.elapsed() < round) {
             return;
         }
-        if let Some(refused) = refused {
-            state.pace.refused(refused);
-        }
+        let failed_rate_probe = refused.is_some_and(|refused| state.pace.refused(refused));
+        let patience = state.patience;
         let met = state.limit;
         let probing = state.ceiling.is_some();
         state.ceiling = Some(state.ceiling.map_or(met, |ceiling| ceiling.min(met)));
@@ -413,6 +452,12 @@ impl AdaptiveLimit {
             state.safe = half.min(state.safe);
             half
         };
+        if failed_rate_probe && state.patience == patience {
+            state.patience = (state.patience * 2).min(MAX_PATIENCE);
+        }
+        if state.pace.enabled {
+            state.pace.patience = state.patience;
+        }
         let target = target.max(state.min);
         self.shrink_to(&mut state, target);
     }
@@ -796,6 +841,67 @@ mod tests {
         let first = starts(&next_run, 15);
         assert_eq!(first[6], first[0], "seven at once");
         assert!(first[7] >= first[0] + PACED_SPAN, "the eighth waits");
+    }
+
+    #[test]
+    fn a_rate_that_held_the_run_back_for_its_patience_is_raised_by_one_and_a_raise_met_by_a_429_goes_back(
+    ) {
+        let mut pace = paced_at(7);
+        pace.patience = 1;
+        let mut provider = FixedWindow::new(8);
+        // Seven go at once; the next fourteen (one round of two seconds at seven) are held back.
+        assert_eq!(
+            refusals(&mut pace, &mut provider, 7 + 13, Duration::ZERO),
+            0
+        );
+        assert_eq!(pace.per_second, Some(7), "not yet: thirteen held back");
+        assert_eq!(refusals(&mut pace, &mut provider, 1, Duration::ZERO), 0);
+        assert_eq!(
+            pace.per_second,
+            Some(8),
+            "a rate learned one too low is found again"
+        );
+        assert!(pace.probing);
+        // Eight a second is what the provider allows: a round of it runs clean, and after the
+        // patience one more is tried, which the provider refuses.
+        assert_eq!(refusals(&mut pace, &mut provider, 16, Duration::ZERO), 0);
+        assert_eq!(pace.per_second, Some(9));
+        let refused = (0..20)
+            .map(|_| pace.reserve(Instant::now()))
+            .find(|&at| provider.refuses(at))
+            .expect("nine a second meet the provider's eight");
+        assert!(pace.refused(refused), "a failed probe");
+        assert_eq!(pace.per_second, Some(8));
+        assert!(!pace.probing);
+        // A 429 at a rate that was not a raise is no failed probe.
+        assert!(!paced_at(8).refused(Instant::now()));
+        // Without a patience (a pace not told it), the rate is never raised.
+        let mut fixed = paced_at(7);
+        refusals(&mut fixed, &mut FixedWindow::new(8), 200, Duration::ZERO);
+        assert_eq!(fixed.per_second, Some(7));
+    }
+
+    #[tokio::test]
+    async fn a_raise_of_the_rate_that_meets_a_429_doubles_the_patience_kept_for_the_next_run() {
+        let limit = AdaptiveLimit::new(2, 12);
+        limit.pace_starts();
+        limit.adopt(Learned {
+            safe: 4,
+            ceiling: Some(5),
+            patience: 1,
+            per_second: Some(8),
+        });
+        let started = starts(&limit, 8 + 16);
+        assert_eq!(
+            limit.per_second(),
+            Some(9),
+            "raised after one round held back"
+        );
+        limit.refused(*started.last().unwrap());
+        assert_eq!(limit.per_second(), Some(8));
+        let learned = limit.learned().unwrap();
+        assert_eq!(learned.per_second, Some(8));
+        assert_eq!(learned.patience, 2, "the next raise waits twice as long");
     }
 
     #[tokio::test]
