@@ -355,12 +355,17 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
 
   /** Dismisses the toasts earlier steps left, so a picture of a section shows all of it. */
   const dismissToasts = async () => {
-    const close = () => browser.$$(`//*[@role='region'][@aria-label='Notifications']//button[@aria-label='Dismiss notification']`);
-    for (const dismiss of await close()) await dismiss.click();
-    await browser.waitUntil(async () => (await close()).length === 0, {
-      timeout: UI_TIMEOUT,
-      timeoutMsg: 'the toasts did not go when dismissed',
-    });
+    // One at a time, found afresh: each one dismissed (or timed out) re-renders the others.
+    const first = () => browser.$(`//*[@role='region'][@aria-label='Notifications']//button[@aria-label='Dismiss notification']`);
+    await browser.waitUntil(
+      async () => {
+        const dismiss = first();
+        if (!(await dismiss.isExisting())) return true;
+        await dismiss.click().catch(() => undefined); // gone on its own in between
+        return false;
+      },
+      { timeout: UI_TIMEOUT, interval: 100, timeoutMsg: 'the toasts did not go when dismissed' },
+    );
   };
 
   // Accessible selectors (webdriverio's `aria/` finds by aria-label, <label for>, or own text).
