@@ -12,7 +12,7 @@ use integrations_core::gateway::HttpProviders;
 use integrations_core::store::{ClaimScope, SyncedTable};
 use integrations_core::{
     Credentials, ErrorCode, IntegrationConfig, IntegrationStatus, IntegrationUpdate,
-    NewIntegration, Session, SyncOutcome, SyncSettings,
+    NewIntegration, Session, SyncOutcome, SyncRun, SyncSettings,
 };
 use integrations_fake_servers::{start_meta, FakeConfig, FakeMeta, FakePancake, RecordedRequest};
 use integrations_providers::{HttpSettings, InsightsQuery, MetaClient};
@@ -85,6 +85,18 @@ async fn fixture(backend: Backend) -> Fixture {
 }
 
 impl Fixture {
+    /// Syncs `integration` once as the test worker; the run must succeed.
+    async fn sync_succeeded(&self, integration: Uuid) -> SyncRun {
+        let run = self
+            .env
+            .core
+            .sync_integration(&self.session, integration, "test-worker")
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+        run
+    }
+
     async fn pancake(&self, key: &str) -> Uuid {
         let created = self
             .env
@@ -249,8 +261,6 @@ fn insights_answered(requests: &[RecordedRequest], since: chrono::NaiveDate) -> 
         .any(|r| r.path.ends_with("/insights") && r.status == 200 && r.query.contains(&since))
 }
 
-impl Fixture {}
-
 /// Settings that cut the fake account's 12 ads into slices of 5: two of 5, one of 2, and the
 /// rest (every ad but those 12, so none here).
 fn sliced(settings: SyncSettings) -> SyncSettings {
@@ -312,13 +322,7 @@ async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
     let ads = f.meta("meta-one-account:exact").await;
     let mut progress = f.env.core.subscribe_sync();
 
-    let run = f
-        .env
-        .core
-        .sync_integration(&f.session, shop, "test-worker")
-        .await
-        .unwrap();
-    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    let run = f.sync_succeeded(shop).await;
     assert_eq!(
         f.count(shop, SyncedTable::PancakeOrders).await,
         i64::from(ORDERS)
@@ -373,13 +377,7 @@ async fn every_order_and_insight_is_stored_exactly_once(backend: Backend) {
     );
 
     // Meta: every ad-day of the backfill, once, with exact money.
-    let run = f
-        .env
-        .core
-        .sync_integration(&f.session, ads, "test-worker")
-        .await
-        .unwrap();
-    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    f.sync_succeeded(ads).await;
     let expected = f.meta_rows_expected("meta-one-account:exact").await;
     assert!(expected > 0);
     assert_eq!(
@@ -919,13 +917,7 @@ async fn a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_sto
     }));
     let token = "meta-one-account:slices";
     let ads = f.meta(token).await;
-    let run = f
-        .env
-        .core
-        .sync_integration(&f.session, ads, "test-worker")
-        .await
-        .unwrap();
-    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    let run = f.sync_succeeded(ads).await;
     assert!(f.meta.handle.most_insights_in_flight() >= 2);
 
     // Three slices of the listed ads, apart, and one for every ad but those.
@@ -1032,13 +1024,7 @@ async fn windows_go_one_at_a_time_for(backend: Backend, token: &str) {
         ..settings()
     });
     let ads = f.meta(token).await;
-    let run = f
-        .env
-        .core
-        .sync_integration(&f.session, ads, "test-worker")
-        .await
-        .unwrap();
-    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    f.sync_succeeded(ads).await;
     // Every answer cut the engine's limit as a 429 would, so from two requests out at first
     // it went down to one: the slices went one by one.
     assert!(meta_slow_downs(&f).await > 0);
@@ -1073,13 +1059,7 @@ async fn graphs_request_limit_slows_the_insights_down_but_loses_nothing(backend:
     });
     let token = "meta-one-account:limited";
     let ads = f.meta(token).await;
-    let run = f
-        .env
-        .core
-        .sync_integration(&f.session, ads, "test-worker")
-        .await
-        .unwrap();
-    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    f.sync_succeeded(ads).await;
     // Graph's "(#4) Application request limit reached" answers came, cut the engine's limit
     // and were waited out.
     assert!(f.meta.handle.status_count(400) > 0, "the limit was met");
@@ -1104,13 +1084,7 @@ async fn a_429_storm_slows_the_sync_down_but_loses_nothing(backend: Backend) {
     )
     .await;
     let shop = f.pancake("storm:t1").await;
-    let run = f
-        .env
-        .core
-        .sync_integration(&f.session, shop, "test-worker")
-        .await
-        .unwrap();
-    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    f.sync_succeeded(shop).await;
     assert_eq!(f.pancake.handle.status_count(429), 7, "the storm happened");
     assert_eq!(
         f.count(shop, SyncedTable::PancakeOrders).await,
@@ -1143,13 +1117,7 @@ async fn the_limit_a_storm_taught_is_kept_for_the_next_runs_of_that_key_and_not_
     .await;
     let shop = f.pancake("storm:remembered").await;
     let sync = || async {
-        let run = f
-            .env
-            .core
-            .sync_integration(&f.session, shop, "test-worker")
-            .await
-            .unwrap();
-        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+        f.sync_succeeded(shop).await;
     };
     sync().await;
     let taught = learned_limit(&f, shop).await;
@@ -1208,13 +1176,7 @@ async fn pancakes_rate_limit_is_met_in_one_burst_on_a_first_backfill_and_never_o
     .await;
     let shop = f.pancake("one-shop:paced").await;
     let sync = || async {
-        let run = f
-            .env
-            .core
-            .sync_integration(&f.session, shop, "test-worker")
-            .await
-            .unwrap();
-        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+        f.sync_succeeded(shop).await;
         f.count(shop, SyncedTable::PancakeOrders).await
     };
     assert_eq!(sync().await, 300);
@@ -1396,13 +1358,7 @@ async fn an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit(ba
     let shop = f.pancake("one-shop:edit").await;
     let opened = f.env.core.get_integration(&f.session, shop).await.unwrap();
     assert!(opened.last_sync_at.is_none());
-    let run = f
-        .env
-        .core
-        .sync_integration(&f.session, shop, "test-worker")
-        .await
-        .unwrap();
-    assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+    f.sync_succeeded(shop).await;
     let synced = f.env.core.get_integration(&f.session, shop).await.unwrap();
     assert_eq!(synced.status, IntegrationStatus::Active);
     assert!(synced.last_sync_at.is_some());
@@ -1489,13 +1445,7 @@ async fn stock_of_a_warehouse_removed_in_pancake_is_gone_after_the_next_sync(bac
     let shop = f.pancake("one-shop:warehouse").await;
     let tenant = f.session.tenant_id();
     let sync = || async {
-        let run = f
-            .env
-            .core
-            .sync_integration(&f.session, shop, "test-worker")
-            .await
-            .unwrap();
-        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+        f.sync_succeeded(shop).await;
     };
     sync().await;
     let before = f.env.synced_rows(tenant, shop, "pancake_stock", LINE).await;

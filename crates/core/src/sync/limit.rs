@@ -728,11 +728,16 @@ mod tests {
             .count()
     }
 
-    fn paced_at(per_second: usize) -> Pace {
-        let mut pace = Pace {
+    /// A pace told to pace, with no rate yet.
+    fn unpaced() -> Pace {
+        Pace {
             enabled: true,
             ..Pace::default()
-        };
+        }
+    }
+
+    fn paced_at(per_second: usize) -> Pace {
+        let mut pace = unpaced();
         pace.pace_at(per_second);
         pace
     }
@@ -750,10 +755,7 @@ mod tests {
         let mut pace = paced_at(9);
         assert!(refusals(&mut pace, &mut FixedWindow::new(8), 200, late) > 0);
         // Unpaced, the provider refuses all but the first second's eight.
-        let mut unpaced = Pace {
-            enabled: true,
-            ..Pace::default()
-        };
+        let mut unpaced = unpaced();
         assert_eq!(
             refusals(&mut unpaced, &mut FixedWindow::new(8), 20, late),
             12
@@ -762,10 +764,7 @@ mod tests {
 
     #[test]
     fn the_first_429_teaches_the_starts_of_the_second_before_it_and_holds_the_next_past_it() {
-        let mut pace = Pace {
-            enabled: true,
-            ..Pace::default()
-        };
+        let mut pace = unpaced();
         let t0 = Instant::now();
         // Unpaced, ten starts 100 ms apart; the provider let eight through, refused the ninth.
         let starts: Vec<Instant> = (0..10)
@@ -791,10 +790,7 @@ mod tests {
 
     #[test]
     fn a_429_with_few_starts_before_it_teaches_no_rate_nor_holds_the_starts() {
-        let mut pace = Pace {
-            enabled: true,
-            ..Pace::default()
-        };
+        let mut pace = unpaced();
         let t0 = Instant::now();
         pace.reserve(t0);
         let refused = pace.reserve(t0 + Duration::from_millis(10));
