@@ -55,6 +55,10 @@ pub use report::{
     InsightAggregate, OrderAggregate, OrderFilter, OwnedInsightAggregate, ReportStore, SpendShare,
     COUNTED_STATUSES, NO_STORE_OWNER, REVENUE_SQL, UNASSIGNED_OWNER, WHOLE_SHARE,
 };
+/// The SQLite write path's plain inserts and their binds: the bench's ceiling writes rows the
+/// same way, without the conflict clauses.
+#[doc(hidden)]
+pub use sqlite::rows as sqlite_rows;
 pub use sqlite::SqliteStore;
 pub use sync::{order_items_json, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
 

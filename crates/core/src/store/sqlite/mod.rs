@@ -17,7 +17,7 @@ mod jobs;
 mod keys;
 mod outbox;
 mod report;
-mod rows;
+pub mod rows;
 mod sync;
 
 use std::path::Path;

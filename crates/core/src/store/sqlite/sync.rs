@@ -7,7 +7,10 @@ use sqlx::sqlite::SqliteArguments;
 use sqlx::Sqlite;
 use uuid::Uuid;
 
-use super::rows::{write_checkpoint, write_insights, write_orders, write_variations};
+use super::rows::{
+    begin_batch, bind_order, execute_each, write_checkpoint, write_insights, write_variations,
+    ORDER_UPSERT,
+};
 use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
@@ -131,23 +134,23 @@ impl SyncStore for SqliteStore {
         batch: SyncBatch<'_>,
         checkpoint: Option<(&str, &str)>,
     ) -> StoreResult<usize> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
+        let (mut tx, stamp) = begin_batch(self, tenant, integration).await?;
         let written = match batch {
             SyncBatch::Orders { shop_id, orders } => {
-                write_orders(&mut tx, tenant, integration, version, shop_id, orders).await?
+                execute_each(&mut tx, ORDER_UPSERT, orders, |query, order| {
+                    bind_order(query, &stamp, shop_id, order)
+                })
+                .await?
             }
             SyncBatch::Variations {
                 shop_id,
                 variations,
-            } => {
-                write_variations(&mut tx, tenant, integration, version, shop_id, variations).await?
-            }
+            } => write_variations(&mut tx, &stamp, shop_id, variations).await?,
             SyncBatch::Insights { currency, rows } => {
-                write_insights(&mut tx, tenant, integration, version, currency, rows).await?
+                write_insights(&mut tx, &stamp, currency, rows).await?
             }
         };
-        write_checkpoint(&mut tx, tenant, integration, checkpoint).await?;
+        write_checkpoint(&mut tx, &stamp, checkpoint).await?;
         tx.commit().await?;
         Ok(written)
     }
