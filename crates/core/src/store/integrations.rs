@@ -7,6 +7,24 @@ use super::decode::DbUuid;
 use super::StoreResult;
 use crate::domain::{IntegrationId, IntegrationStatus, Provider, TenantId};
 
+/// The fields an insert and an edit both write, `description` to `last_error`, in table order
+/// (after `name`, and after `provider` on insert), bound alike in both dialects. A macro, so it
+/// serves `query` and each statement's typed `query_as`.
+macro_rules! bind_edited_fields {
+    ($query:expr, $record:expr) => {
+        $query
+            .bind(&$record.description)
+            .bind(&$record.credentials)
+            .bind(&$record.credentials_hint)
+            .bind(&$record.config)
+            .bind(&$record.external_id)
+            .bind($record.status.as_str())
+            .bind($record.enabled)
+            .bind(&$record.last_error)
+    };
+}
+pub(super) use bind_edited_fields;
+
 /// An integration row as stored: ciphertext, never plaintext credentials.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IntegrationRecord {

@@ -4,29 +4,13 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use crate::domain::{IntegrationId, TenantId};
+use crate::store::integrations::bind_edited_fields;
 use crate::store::{IntegrationRecord, IntegrationStore, StoreError, StoreResult, SyncOutcome};
 
 pub(super) const INTEGRATION_COLUMNS: &str =
     "tenant_id, id, name, provider, description, credentials, \
      credentials_hint, config::text AS config, external_id, status, enabled, last_error, \
      created_at, updated_at, last_sync_at, row_version, edit_version";
-
-/// The fields an insert and an edit both write, `description` to `last_error`, in table order
-/// (after `name`, and after `provider` on insert). A macro, so it serves each statement's
-/// typed `query_as`.
-macro_rules! bind_edited_fields {
-    ($query:expr, $record:expr) => {
-        $query
-            .bind(&$record.description)
-            .bind(&$record.credentials)
-            .bind(&$record.credentials_hint)
-            .bind(&$record.config)
-            .bind(&$record.external_id)
-            .bind($record.status.as_str())
-            .bind($record.enabled)
-            .bind(&$record.last_error)
-    };
-}
 
 #[async_trait]
 impl IntegrationStore for PostgresStore {

@@ -6,19 +6,14 @@
 /// An integration's `tenant_id` to `last_error` (?1 to ?12).
 macro_rules! bind_integration_columns {
     ($query:expr, $record:expr) => {
-        $query
-            .bind($record.tenant_id.to_string())
-            .bind($record.id.to_string())
-            .bind(&$record.name)
-            .bind($record.provider.as_str())
-            .bind(&$record.description)
-            .bind(&$record.credentials)
-            .bind(&$record.credentials_hint)
-            .bind(&$record.config)
-            .bind(&$record.external_id)
-            .bind($record.status.as_str())
-            .bind($record.enabled)
-            .bind(&$record.last_error)
+        $crate::store::integrations::bind_edited_fields!(
+            $query
+                .bind($record.tenant_id.to_string())
+                .bind($record.id.to_string())
+                .bind(&$record.name)
+                .bind($record.provider.as_str()),
+            $record
+        )
     };
 }
 

@@ -5,6 +5,7 @@ use chrono::Utc;
 
 use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
+use crate::store::integrations::bind_edited_fields;
 use crate::store::{
     commit_or_stale, IntegrationRecord, IntegrationStore, StoreResult, SyncOutcome,
 };
@@ -70,31 +71,23 @@ impl IntegrationStore for SqliteStore {
     ) -> StoreResult<IntegrationRecord> {
         let mut tx = self.begin().await?;
         let version = next_row_version(&mut tx).await?;
-        let row = sqlx::query_as(&format!(
+        let sql = format!(
             "UPDATE integrations SET name = ?1, description = ?2, credentials = ?3, \
              credentials_hint = ?4, config = ?5, external_id = ?6, status = ?7, enabled = ?8, \
              last_error = ?9, last_sync_at = ?10, updated_at = ?11, row_version = ?12, \
              edit_version = edit_version + 1 \
              WHERE tenant_id = ?13 AND id = ?14 AND edit_version = ?15 \
              RETURNING {INTEGRATION_COLUMNS}"
-        ))
-        .bind(&record.name)
-        .bind(&record.description)
-        .bind(&record.credentials)
-        .bind(&record.credentials_hint)
-        .bind(&record.config)
-        .bind(&record.external_id)
-        .bind(record.status.as_str())
-        .bind(record.enabled)
-        .bind(&record.last_error)
-        .bind(record.last_sync_at.map(ts))
-        .bind(ts(Utc::now()))
-        .bind(version)
-        .bind(record.tenant_id.to_string())
-        .bind(record.id.to_string())
-        .bind(expected_version)
-        .fetch_optional(&mut *tx)
-        .await?;
+        );
+        let row = bind_edited_fields!(sqlx::query_as(&sql).bind(&record.name), record)
+            .bind(record.last_sync_at.map(ts))
+            .bind(ts(Utc::now()))
+            .bind(version)
+            .bind(record.tenant_id.to_string())
+            .bind(record.id.to_string())
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await?;
         commit_or_stale(tx, row).await
     }
 
