@@ -6,10 +6,25 @@
 use std::collections::BTreeMap;
 
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgTypeInfo, PgValueRef};
-use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Postgres, Sqlite, Type};
+use sqlx::postgres::PgValueRef;
+use sqlx::sqlite::SqliteValueRef;
+use sqlx::{Database, Decode, Postgres, Sqlite, Type};
 use uuid::Uuid;
+
+/// Gives a column wrapper the SQL type of what a dialect stores it as.
+macro_rules! stored_as {
+    ($wrapper:ty, $db:ty, $stored:ty) => {
+        impl Type<$db> for $wrapper {
+            fn type_info() -> <$db as Database>::TypeInfo {
+                <$stored as Type<$db>>::type_info()
+            }
+
+            fn compatible(ty: &<$db as Database>::TypeInfo) -> bool {
+                <$stored as Type<$db>>::compatible(ty)
+            }
+        }
+    };
+}
 
 /// An id column: `#[sqlx(try_from = "DbUuid")]` on a `Uuid` field.
 pub struct DbUuid(Uuid);
@@ -20,29 +35,12 @@ impl From<DbUuid> for Uuid {
     }
 }
 
-impl Type<Postgres> for DbUuid {
-    fn type_info() -> PgTypeInfo {
-        <Uuid as Type<Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <Uuid as Type<Postgres>>::compatible(ty)
-    }
-}
+stored_as!(DbUuid, Postgres, Uuid);
+stored_as!(DbUuid, Sqlite, &str);
 
 impl<'r> Decode<'r, Postgres> for DbUuid {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         Ok(Self(<Uuid as Decode<Postgres>>::decode(value)?))
-    }
-}
-
-impl Type<Sqlite> for DbUuid {
-    fn type_info() -> SqliteTypeInfo {
-        <&str as Type<Sqlite>>::type_info()
-    }
-
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <&str as Type<Sqlite>>::compatible(ty)
     }
 }
 
@@ -65,30 +63,13 @@ impl From<DbCounts> for BTreeMap<String, i64> {
     }
 }
 
-impl Type<Postgres> for DbCounts {
-    fn type_info() -> PgTypeInfo {
-        <serde_json::Value as Type<Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <serde_json::Value as Type<Postgres>>::compatible(ty)
-    }
-}
+stored_as!(DbCounts, Postgres, serde_json::Value);
+stored_as!(DbCounts, Sqlite, &str);
 
 impl<'r> Decode<'r, Postgres> for DbCounts {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         let json = <serde_json::Value as Decode<Postgres>>::decode(value)?;
         Ok(Self(serde_json::from_value(json).unwrap_or_default()))
-    }
-}
-
-impl Type<Sqlite> for DbCounts {
-    fn type_info() -> SqliteTypeInfo {
-        <&str as Type<Sqlite>>::type_info()
-    }
-
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <&str as Type<Sqlite>>::compatible(ty)
     }
 }
 
