@@ -13,7 +13,8 @@ use crate::store::{
     SpendAssignmentRecord, StoreResult, TenantRecord, UserRecord, MIRRORED_SYNC_TABLES,
 };
 
-const MIRRORED_TABLES: &[&str] = &[
+/// The mirrored tables a tenant's rows are in (by `tenant_id`), children before parents.
+const TENANT_TABLES: [&str; 8] = [
     "alerts",
     "alert_settings",
     "spend_assignments",
@@ -21,9 +22,7 @@ const MIRRORED_TABLES: &[&str] = &[
     "tenant_keys",
     "refresh_tokens",
     "users",
-    "tenants",
     "mirror_state",
-    "login_throttle",
 ];
 
 /// The mirror's copy of its workspace, as the server has it (a pull, or a sign-in).
@@ -217,11 +216,13 @@ impl SqliteStore {
         let wiped = match current.as_deref() {
             Some(same) if same == server => false,
             previous => {
-                for table in
-                    MIRRORED_TABLES
-                        .iter()
-                        .chain(&["outbox", "session_outbox", "alert_outbox"])
-                {
+                for table in TENANT_TABLES.iter().chain(&[
+                    "tenants",
+                    "login_throttle",
+                    "outbox",
+                    "session_outbox",
+                    "alert_outbox",
+                ]) {
                     sqlx::query(&format!("DELETE FROM {table}"))
                         .execute(&mut *tx)
                         .await?;
@@ -419,16 +420,7 @@ impl SqliteStore {
     pub async fn remember_user(&self, tenant: &TenantRecord, user: &UserRecord) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
-        for table in [
-            "alerts",
-            "alert_settings",
-            "spend_assignments",
-            "integrations",
-            "tenant_keys",
-            "refresh_tokens",
-            "users",
-            "mirror_state",
-        ] {
+        for table in TENANT_TABLES {
             sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id <> ?"))
                 .bind(tenant.id.to_string())
                 .execute(&mut *tx)
