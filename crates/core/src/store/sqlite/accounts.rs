@@ -42,11 +42,9 @@ impl AccountStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         next_row_version(&mut tx).await?;
-        sqlx::query("INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?)")
-            .bind(tenant.id.to_string())
-            .bind(&tenant.name)
-            .bind(ts(tenant.created_at))
-            .bind(&tenant.time_zone)
+        const INSERT_TENANT: &str =
+            "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?)";
+        bind_tenant_columns!(sqlx::query(INSERT_TENANT), tenant)
             .execute(&mut *tx)
             .await?;
         sqlx::query(

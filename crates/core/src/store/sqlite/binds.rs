@@ -43,3 +43,14 @@ macro_rules! bind_assignment_columns {
             .bind(&$record.changed_by)
     };
 }
+
+/// A workspace's `id` to `time_zone`, all its columns.
+macro_rules! bind_tenant_columns {
+    ($query:expr, $tenant:expr) => {
+        $query
+            .bind($tenant.id.to_string())
+            .bind(&$tenant.name)
+            .bind(ts($tenant.created_at))
+            .bind(&$tenant.time_zone)
+    };
+}

@@ -30,16 +30,12 @@ async fn upsert_tenant_copy(
     tx: &mut Transaction<'static, Sqlite>,
     tenant: &TenantRecord,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO tenants (id, name, created_at, time_zone) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone",
-    )
-    .bind(tenant.id.to_string())
-    .bind(&tenant.name)
-    .bind(ts(tenant.created_at))
-    .bind(&tenant.time_zone)
-    .execute(&mut **tx)
-    .await?;
+    const UPSERT: &str = "INSERT INTO tenants (id, name, created_at, time_zone) \
+         VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone";
+    bind_tenant_columns!(sqlx::query(UPSERT), tenant)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
