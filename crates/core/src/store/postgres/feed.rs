@@ -33,42 +33,43 @@ impl PostgresStore {
                  AND (row_version > $2 OR write_xid >= $3::bigint::text::xid8)"
             )
         };
+        // What every `since` statement binds: the tenant and the cursor.
+        macro_rules! bind_since {
+            ($query:expr) => {
+                $query
+                    .bind(tenant)
+                    .bind(cursor.last_version)
+                    .bind(cursor.horizon)
+            };
+        }
         let integrations: Vec<IntegrationRecord> =
-            sqlx::query_as(&since("integrations", INTEGRATION_COLUMNS))
-                .bind(tenant)
-                .bind(cursor.last_version)
-                .bind(cursor.horizon)
+            bind_since!(sqlx::query_as(&since("integrations", INTEGRATION_COLUMNS)))
                 .fetch_all(&mut *tx)
                 .await?;
-        let spend_assignments: Vec<SpendAssignmentRecord> =
-            sqlx::query_as(&since("spend_assignments", ASSIGNMENT_COLUMNS))
-                .bind(tenant)
-                .bind(cursor.last_version)
-                .bind(cursor.horizon)
-                .fetch_all(&mut *tx)
-                .await?;
-        let alert_rows = sqlx::query(&since("alerts", &format!("{ALERT_COLUMNS}, row_version")))
-            .bind(tenant)
-            .bind(cursor.last_version)
-            .bind(cursor.horizon)
-            .fetch_all(&mut *tx)
-            .await?;
-        let alert_settings: Option<(String, i64)> =
-            sqlx::query_as(&since("alert_settings", "settings, row_version"))
-                .bind(tenant)
-                .bind(cursor.last_version)
-                .bind(cursor.horizon)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let spend_assignments: Vec<SpendAssignmentRecord> = bind_since!(sqlx::query_as(&since(
+            "spend_assignments",
+            ASSIGNMENT_COLUMNS
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        let alert_rows = bind_since!(sqlx::query(&since(
+            "alerts",
+            &format!("{ALERT_COLUMNS}, row_version")
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        let alert_settings: Option<(String, i64)> = bind_since!(sqlx::query_as(&since(
+            "alert_settings",
+            "settings, row_version"
+        )))
+        .fetch_optional(&mut *tx)
+        .await?;
         let mut max_synced = cursor.last_version;
-        let run_rows = sqlx::query(&since(
+        let run_rows = bind_since!(sqlx::query(&since(
             "sync_runs",
             "tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, counts, \
              error, error_code, worker, row_version",
-        ))
-        .bind(tenant)
-        .bind(cursor.last_version)
-        .bind(cursor.horizon)
+        )))
         .fetch_all(&mut *tx)
         .await?;
         let mut synced = Vec::new();
@@ -87,13 +88,10 @@ impl PostgresStore {
                     format!("'{name}', {value}")
                 })
                 .collect();
-            let rows: Vec<(serde_json::Value, i64)> = sqlx::query_as(&since(
+            let rows: Vec<(serde_json::Value, i64)> = bind_since!(sqlx::query_as(&since(
                 table,
                 &format!("jsonb_build_object({}), row_version", fields.join(", ")),
-            ))
-            .bind(tenant)
-            .bind(cursor.last_version)
-            .bind(cursor.horizon)
+            )))
             .fetch_all(&mut *tx)
             .await?;
             for (row, version) in rows {
@@ -101,13 +99,10 @@ impl PostgresStore {
                 max_synced = max_synced.max(version);
             }
         }
-        let tombstones = sqlx::query(&format!(
+        let tombstones = bind_since!(sqlx::query(&format!(
             "{} AND table_name IN ('integrations', 'sync_runs')",
             since("tombstones", "table_name, row_id, row_version")
-        ))
-        .bind(tenant)
-        .bind(cursor.last_version)
-        .bind(cursor.horizon)
+        )))
         .fetch_all(&mut *tx)
         .await?;
         let mut last_version = max_synced;
