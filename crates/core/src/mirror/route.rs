@@ -44,14 +44,21 @@ impl SharedStore {
     }
 }
 
-/// The server's answer when it is asked (`$ask`) and answers, else the mirror's.
-macro_rules! server_or_mirror {
-    ($self:ident, $ask:expr, $method:ident($($arg:expr),*)) => {{
+/// The server's answer when it is asked (`$ask`) and answers, else `$otherwise`.
+macro_rules! server_or {
+    ($self:ident, $ask:expr, $method:ident($($arg:expr),*), $otherwise:expr) => {{
         match $self.ask_server($ask, |server| server.$method($($arg),*)).await {
             Some(answer) => answer,
-            None => $self.mirror.$method($($arg),*).await,
+            None => $otherwise,
         }
     }};
+}
+
+/// The server's answer when it is asked (`$ask`) and answers, else the mirror's.
+macro_rules! server_or_mirror {
+    ($self:ident, $ask:expr, $method:ident($($arg:expr),*)) => {
+        server_or!($self, $ask, $method($($arg),*), $self.mirror.$method($($arg),*).await)
+    };
 }
 
 /// Reads: the server while online, the mirror otherwise (and when the server just failed).
@@ -72,13 +79,14 @@ macro_rules! server_first {
 
 /// Writes that only the server may take.
 macro_rules! server_only {
-    ($self:ident, $method:ident($($arg:expr),*)) => {{
-        let reachable = $self.mode() != LinkMode::Offline;
-        $self
-            .ask_server(reachable, |server| server.$method($($arg),*))
-            .await
-            .unwrap_or(Err(StoreError::Offline))
-    }};
+    ($self:ident, $method:ident($($arg:expr),*)) => {
+        server_or!(
+            $self,
+            $self.mode() != LinkMode::Offline,
+            $method($($arg),*),
+            Err(StoreError::Offline)
+        )
+    };
 }
 
 /// A trait's routing table: each method's signature and the rule that sends it (`read`,
@@ -205,17 +213,13 @@ impl SharedStore {
     ) -> StoreResult<()> {
         // Revoke locally too: a session ended offline must not come back from the mirror.
         self.mirror.revoke_refresh_family(tenant, family).await?;
-        let reachable = self.mode() != LinkMode::Offline;
-        match self
-            .ask_server(reachable, |server| {
-                server.revoke_refresh_family(tenant, family)
-            })
-            .await
-        {
-            Some(answer) => answer,
-            // Offline: the server revokes it when it answers again.
-            None => self.queue_revocation(tenant, family).await,
-        }
+        // Offline: the server revokes it when it answers again.
+        server_or!(
+            self,
+            self.mode() != LinkMode::Offline,
+            revoke_refresh_family(tenant, family),
+            self.queue_revocation(tenant, family).await
+        )
     }
 
     async fn mirror_signed_in_user(&self, user: &UserRecord) -> StoreResult<()> {
@@ -258,14 +262,12 @@ route! {
 #[async_trait]
 impl IntegrationStore for SharedStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        let online = self.mode() == LinkMode::Online;
-        match self
-            .ask_server(online, |server| server.list_integrations(tenant))
-            .await
-        {
-            Some(answer) => answer,
-            None => self.overlaid(tenant).await,
-        }
+        server_or!(
+            self,
+            self.mode() == LinkMode::Online,
+            list_integrations(tenant),
+            self.overlaid(tenant).await
+        )
     }
 
     async fn get_integration(
@@ -273,18 +275,16 @@ impl IntegrationStore for SharedStore {
         tenant: TenantId,
         id: IntegrationId,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        let reachable = self.mode() != LinkMode::Offline;
-        match self
-            .ask_server(reachable, |server| server.get_integration(tenant, id))
-            .await
-        {
-            Some(answer) => answer,
-            None => Ok(self
+        server_or!(
+            self,
+            self.mode() != LinkMode::Offline,
+            get_integration(tenant, id),
+            Ok(self
                 .overlaid(tenant)
                 .await?
                 .into_iter()
-                .find(|record| record.id == id)),
-        }
+                .find(|record| record.id == id))
+        )
     }
 
     async fn insert_integration(
@@ -475,16 +475,14 @@ impl SharedStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<AlertRecord>> {
-        let reachable = self.mode() != LinkMode::Offline;
-        match self
-            .ask_server(reachable, |server| server.dismiss_alert(tenant, id, at))
-            .await
-        {
-            Some(answer) => answer,
-            // Not reachable: whether a dismissal landed is then unknown; queued, it is applied
-            // once (a second dismissal keeps the first time).
-            None => self.queue_dismissal(tenant, id, at).await,
-        }
+        // Not reachable: whether a dismissal landed is then unknown; queued, it is applied once
+        // (a second dismissal keeps the first time).
+        server_or!(
+            self,
+            self.mode() != LinkMode::Offline,
+            dismiss_alert(tenant, id, at),
+            self.queue_dismissal(tenant, id, at).await
+        )
     }
 
     async fn queued_or_stored_alert_settings(
@@ -502,16 +500,12 @@ impl SharedStore {
         tenant: TenantId,
         settings: &str,
     ) -> StoreResult<()> {
-        let reachable = self.mode() != LinkMode::Offline;
-        match self
-            .ask_server(reachable, |server| {
-                server.set_alert_settings(tenant, settings)
-            })
-            .await
-        {
-            Some(answer) => answer,
-            None => self.queue_alert_settings(tenant, settings).await,
-        }
+        server_or!(
+            self,
+            self.mode() != LinkMode::Offline,
+            set_alert_settings(tenant, settings),
+            self.queue_alert_settings(tenant, settings).await
+        )
     }
 }
 
