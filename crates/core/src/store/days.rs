@@ -124,13 +124,13 @@ mod tests {
         text.parse().unwrap()
     }
 
+    fn plan(zone: Tz, from: &str, to: &str) -> DayPlan {
+        DayPlan::new(zone, date(from), date(to))
+    }
+
     #[test]
     fn vietnam_is_one_span_at_seven_hours() {
-        let plan = DayPlan::new(
-            chrono_tz::Asia::Ho_Chi_Minh,
-            date("2026-11-01"),
-            date("2026-11-30"),
-        );
+        let plan = plan(chrono_tz::Asia::Ho_Chi_Minh, "2026-11-01", "2026-11-30");
         assert_eq!(plan.start.to_rfc3339(), "2026-10-31T17:00:00+00:00");
         assert_eq!(plan.end.to_rfc3339(), "2026-11-30T17:00:00+00:00");
         assert_eq!(
@@ -149,11 +149,7 @@ mod tests {
     #[test]
     fn a_daylight_saving_day_is_named_outright() {
         // New York springs forward on 2026-03-08: that day is 23 hours long.
-        let plan = DayPlan::new(
-            chrono_tz::America::New_York,
-            date("2026-03-07"),
-            date("2026-03-09"),
-        );
+        let plan = plan(chrono_tz::America::New_York, "2026-03-07", "2026-03-09");
         assert_eq!(
             plan.spans.iter().map(|s| s.day).collect::<Vec<_>>(),
             vec![
