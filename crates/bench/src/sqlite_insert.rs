@@ -3,8 +3,7 @@
 //! the same tables (indexes and all) the engine writes, with one row version for all of it.
 
 use integrations_core::store::sqlite_rows::{
-    begin_batch, bind_ad, bind_insight, bind_order, execute_each, AD_INSERT, INSIGHT_INSERT,
-    ORDER_INSERT,
+    begin_batch, execute_each, AD_INSERT, INSIGHT_INSERT, ORDER_INSERT,
 };
 use integrations_core::store::SqliteStore;
 use integrations_providers::{AdInsightRow, PancakeOrder};
@@ -21,7 +20,7 @@ pub async fn insert_orders(
 ) -> anyhow::Result<u64> {
     let (mut tx, stamp) = begin_batch(store, tenant, integration).await?;
     let inserted = execute_each(&mut tx, ORDER_INSERT, orders, |query, order| {
-        bind_order(query, &stamp, SHOP_ID, order)
+        stamp.bind_order(query, SHOP_ID, order)
     })
     .await?;
     tx.commit().await?;
@@ -42,11 +41,11 @@ pub async fn insert_insights(
         ads.insert(row.ad_id.as_str(), row);
     }
     execute_each(&mut tx, AD_INSERT, ads.into_values(), |query, row| {
-        bind_ad(query, &stamp, row)
+        stamp.bind_ad(query, row)
     })
     .await?;
     let inserted = execute_each(&mut tx, INSIGHT_INSERT, rows, |query, row| {
-        bind_insight(query, &stamp, "VND", row)
+        stamp.bind_insight(query, "VND", row)
     })
     .await?;
     tx.commit().await?;

@@ -39,11 +39,11 @@ macro_rules! insight_insert {
     };
 }
 
-/// An order's row; [`bind_order`] binds its values.
+/// An order's row; [`Stamp::bind_order`] binds its values.
 pub const ORDER_INSERT: &str = order_insert!();
-/// An ad's row; [`bind_ad`] binds its values.
+/// An ad's row; [`Stamp::bind_ad`] binds its values.
 pub const AD_INSERT: &str = ad_insert!();
-/// A daily insights row; [`bind_insight`] binds its values.
+/// A daily insights row; [`Stamp::bind_insight`] binds its values.
 pub const INSIGHT_INSERT: &str = insight_insert!();
 
 type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
@@ -59,6 +59,78 @@ impl Stamp {
     /// Binds the `tenant_id` and `integration_id` every synced row starts with.
     fn bind_owner<'q>(&'q self, query: SqliteQuery<'q>) -> SqliteQuery<'q> {
         query.bind(&self.tenant).bind(&self.integration)
+    }
+
+    /// Binds a synced row: its owner (`tenant_id`, `integration_id`) first, then the row's own
+    /// columns (`columns`), then its `row_version`.
+    fn bind_row<'q>(
+        &'q self,
+        query: SqliteQuery<'q>,
+        columns: impl FnOnce(SqliteQuery<'q>) -> SqliteQuery<'q>,
+    ) -> SqliteQuery<'q> {
+        columns(self.bind_owner(query)).bind(self.version)
+    }
+
+    /// Binds an order's row in [`ORDER_INSERT`]'s order.
+    pub fn bind_order<'q>(
+        &'q self,
+        query: SqliteQuery<'q>,
+        shop_id: i64,
+        order: &'q PancakeOrder,
+    ) -> SqliteQuery<'q> {
+        self.bind_row(query, |query| {
+            query
+                .bind(shop_id)
+                .bind(order.id)
+                .bind(order.status)
+                .bind(order.inserted_at.map(ts))
+                .bind(order.updated_at.map(ts))
+                .bind(order.total_price)
+                .bind(order.total_discount)
+                .bind(order.shipping_fee)
+                .bind(order.cod)
+                .bind(&order.order_currency)
+                .bind(&order.ad_id)
+                .bind(&order.page_id)
+                .bind(&order.utm_source)
+                .bind(&order.utm_campaign)
+                .bind(order.received_at_shop)
+                .bind(order_items_json(order))
+        })
+    }
+
+    /// Binds the ad an insights row names, in [`AD_INSERT`]'s order.
+    pub fn bind_ad<'q>(&'q self, query: SqliteQuery<'q>, row: &'q AdInsightRow) -> SqliteQuery<'q> {
+        self.bind_row(query, |query| {
+            query
+                .bind(&row.ad_id)
+                .bind(&row.ad_name)
+                .bind(&row.adset_id)
+                .bind(&row.adset_name)
+                .bind(&row.campaign_id)
+                .bind(&row.campaign_name)
+        })
+    }
+
+    /// Binds an insights row in [`INSIGHT_INSERT`]'s order.
+    pub fn bind_insight<'q>(
+        &'q self,
+        query: SqliteQuery<'q>,
+        currency: &'q str,
+        row: &'q AdInsightRow,
+    ) -> SqliteQuery<'q> {
+        self.bind_row(query, |query| {
+            query
+                .bind(&row.ad_id)
+                .bind(row.date_start.format("%Y-%m-%d").to_string())
+                .bind(currency)
+                .bind(row.spend_minor)
+                .bind(row.impressions)
+                .bind(row.clicks)
+                .bind(row.reach)
+                .bind(row.purchases)
+                .bind(row.purchase_value_minor)
+        })
     }
 }
 
@@ -94,72 +166,6 @@ pub async fn execute_each<'q, R: Sync + 'q>(
             .rows_affected() as usize;
     }
     Ok(changed)
-}
-
-/// Binds an order's columns in [`ORDER_INSERT`]'s order.
-pub fn bind_order<'q>(
-    query: SqliteQuery<'q>,
-    stamp: &'q Stamp,
-    shop_id: i64,
-    order: &'q PancakeOrder,
-) -> SqliteQuery<'q> {
-    stamp
-        .bind_owner(query)
-        .bind(shop_id)
-        .bind(order.id)
-        .bind(order.status)
-        .bind(order.inserted_at.map(ts))
-        .bind(order.updated_at.map(ts))
-        .bind(order.total_price)
-        .bind(order.total_discount)
-        .bind(order.shipping_fee)
-        .bind(order.cod)
-        .bind(&order.order_currency)
-        .bind(&order.ad_id)
-        .bind(&order.page_id)
-        .bind(&order.utm_source)
-        .bind(&order.utm_campaign)
-        .bind(order.received_at_shop)
-        .bind(order_items_json(order))
-        .bind(stamp.version)
-}
-
-/// Binds the ad an insights row names, in [`AD_INSERT`]'s order.
-pub fn bind_ad<'q>(
-    query: SqliteQuery<'q>,
-    stamp: &'q Stamp,
-    row: &'q AdInsightRow,
-) -> SqliteQuery<'q> {
-    stamp
-        .bind_owner(query)
-        .bind(&row.ad_id)
-        .bind(&row.ad_name)
-        .bind(&row.adset_id)
-        .bind(&row.adset_name)
-        .bind(&row.campaign_id)
-        .bind(&row.campaign_name)
-        .bind(stamp.version)
-}
-
-/// Binds an insights row in [`INSIGHT_INSERT`]'s order.
-pub fn bind_insight<'q>(
-    query: SqliteQuery<'q>,
-    stamp: &'q Stamp,
-    currency: &'q str,
-    row: &'q AdInsightRow,
-) -> SqliteQuery<'q> {
-    stamp
-        .bind_owner(query)
-        .bind(&row.ad_id)
-        .bind(row.date_start.format("%Y-%m-%d").to_string())
-        .bind(currency)
-        .bind(row.spend_minor)
-        .bind(row.impressions)
-        .bind(row.clicks)
-        .bind(row.reach)
-        .bind(row.purchases)
-        .bind(row.purchase_value_minor)
-        .bind(stamp.version)
 }
 
 /// Orders, keeping the newer version of each (a late page must not undo a fresher one).
@@ -286,9 +292,9 @@ pub(super) async fn write_insights(
             }
         }
     }
-    execute_each(tx, AD_UPSERT, ads, |query, row| bind_ad(query, stamp, row)).await?;
+    execute_each(tx, AD_UPSERT, ads, |query, row| stamp.bind_ad(query, row)).await?;
     execute_each(tx, INSIGHT_UPSERT, rows, |query, row| {
-        bind_insight(query, stamp, currency, row)
+        stamp.bind_insight(query, currency, row)
     })
     .await
 }

@@ -8,8 +8,7 @@ use sqlx::Sqlite;
 use uuid::Uuid;
 
 use super::rows::{
-    begin_batch, bind_order, execute_each, write_checkpoint, write_insights, write_variations,
-    ORDER_UPSERT,
+    begin_batch, execute_each, write_checkpoint, write_insights, write_variations, ORDER_UPSERT,
 };
 use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
@@ -138,7 +137,7 @@ impl SyncStore for SqliteStore {
         let written = match batch {
             SyncBatch::Orders { shop_id, orders } => {
                 execute_each(&mut tx, ORDER_UPSERT, orders, |query, order| {
-                    bind_order(query, &stamp, shop_id, order)
+                    stamp.bind_order(query, shop_id, order)
                 })
                 .await?
             }
