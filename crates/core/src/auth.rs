@@ -69,20 +69,12 @@ impl Session {
 
 /// The tokens handed to a client after sign-in or refresh. Secret: no `Serialize`, no `Debug`
 /// that shows them. The CLI keeps them in a user-only file; the desktop app keeps them in memory.
+#[derive(Debug)]
 pub struct TokenPair {
     pub access_token: SecretString,
     pub refresh_token: SecretString,
     pub access_expires_at: DateTime<Utc>,
     pub refresh_expires_at: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("access_expires_at", &self.access_expires_at)
-            .field("refresh_expires_at", &self.refresh_expires_at)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -109,20 +101,12 @@ pub(crate) struct RefreshClaims {
 
 /// Signing keys and lifetimes, from `JWT_SECRET`, `JWT_EXPIRATION`, `REFRESH_TOKEN_SECRET`,
 /// `REFRESH_TOKEN_EXPIRATION`.
+#[derive(Debug)]
 pub struct TokenConfig {
     pub access_secret: SecretBox<Vec<u8>>,
     pub refresh_secret: SecretBox<Vec<u8>>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
-}
-
-impl std::fmt::Debug for TokenConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenConfig")
-            .field("access_ttl", &self.access_ttl)
-            .field("refresh_ttl", &self.refresh_ttl)
-            .finish_non_exhaustive()
-    }
 }
 
 pub(crate) struct TokenIssuer {

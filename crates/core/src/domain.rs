@@ -474,7 +474,7 @@ pub struct IntegrationUpdate {
 /// An edit as the UI sends it: the provider's secret and id as plain fields, checked against
 /// the integration's provider by [`crate::Core::update_from_patch`]. `description: null` clears
 /// it; an absent field is left as it is.
-#[derive(Default, Deserialize, TS)]
+#[derive(Debug, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[ts(export)]
 pub struct IntegrationPatch {
@@ -492,19 +492,6 @@ pub struct IntegrationPatch {
     pub ad_account_id: Option<String>,
     #[ts(optional, type = "number")]
     pub expected_version: Option<i64>,
-}
-
-impl std::fmt::Debug for IntegrationPatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntegrationPatch")
-            .field("name", &self.name)
-            .field("description", &self.description)
-            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
-            .field("shop_id", &self.shop_id)
-            .field("ad_account_id", &self.ad_account_id)
-            .field("expected_version", &self.expected_version)
-            .finish()
-    }
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, via `default`).
