@@ -69,6 +69,7 @@ impl Session {
 
 /// The tokens handed to a client after sign-in or refresh. Secret: no `Serialize`, no `Debug`
 /// that shows them. The CLI keeps them in a user-only file; the desktop app keeps them in memory.
+#[derive(Debug)]
 pub struct TokenPair {
     pub access_token: SecretString,
     pub refresh_token: SecretString,
@@ -76,24 +77,13 @@ pub struct TokenPair {
     pub refresh_expires_at: DateTime<Utc>,
 }
 
-impl std::fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("access_expires_at", &self.access_expires_at)
-            .field("refresh_expires_at", &self.refresh_expires_at)
-            .finish_non_exhaustive()
-    }
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 struct AccessClaims {
     sub: UserId,
     tid: TenantId,
     email: String,
-    typ: String,
-    iat: i64,
-    exp: i64,
-    jti: Uuid,
+    #[serde(flatten)]
+    stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,28 +91,40 @@ pub(crate) struct RefreshClaims {
     pub sub: UserId,
     pub tid: TenantId,
     pub fam: Uuid,
+    #[serde(flatten)]
+    pub stamp: Stamp,
+}
+
+/// The claims every token ends with: its kind, when it was issued and expires, and an id of its
+/// own. Flattened, so a token's claims read as they always have (`typ`, `iat`, `exp`, `jti`
+/// last).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Stamp {
     pub typ: String,
     pub iat: i64,
     pub exp: i64,
     pub jti: Uuid,
 }
 
+impl Stamp {
+    fn new(typ: &str, issued_at: DateTime<Utc>, expires_at: DateTime<Utc>) -> Self {
+        Self {
+            typ: typ.to_owned(),
+            iat: issued_at.timestamp(),
+            exp: expires_at.timestamp(),
+            jti: Uuid::new_v4(),
+        }
+    }
+}
+
 /// Signing keys and lifetimes, from `JWT_SECRET`, `JWT_EXPIRATION`, `REFRESH_TOKEN_SECRET`,
 /// `REFRESH_TOKEN_EXPIRATION`.
+#[derive(Debug)]
 pub struct TokenConfig {
     pub access_secret: SecretBox<Vec<u8>>,
     pub refresh_secret: SecretBox<Vec<u8>>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
-}
-
-impl std::fmt::Debug for TokenConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenConfig")
-            .field("access_ttl", &self.access_ttl)
-            .field("refresh_ttl", &self.refresh_ttl)
-            .finish_non_exhaustive()
-    }
 }
 
 pub(crate) struct TokenIssuer {
@@ -176,65 +178,56 @@ impl TokenIssuer {
         Self { config }
     }
 
-    pub(crate) fn issue_access(
+    /// A new pair for `user`, its refresh token one of the sign-in `family`.
+    pub(crate) fn issue(
         &self,
         user: UserId,
         tenant: TenantId,
         email: &str,
+        family: Uuid,
         now: DateTime<Utc>,
-    ) -> (SecretString, DateTime<Utc>) {
+    ) -> TokenPair {
         // JWT times are whole seconds; the session must say exactly what the token says.
         let now = now.trunc_subsecs(0);
-        let expires_at = now + self.config.access_ttl;
-        let claims = AccessClaims {
+        let access_expires_at = now + self.config.access_ttl;
+        let refresh_expires_at = now + self.config.refresh_ttl;
+        let access = AccessClaims {
             sub: user,
             tid: tenant,
             email: email.to_owned(),
-            typ: "access".into(),
-            iat: now.timestamp(),
-            exp: expires_at.timestamp(),
-            jti: Uuid::new_v4(),
+            stamp: Stamp::new("access", now, access_expires_at),
         };
-        (sign(&claims, &self.config.access_secret), expires_at)
-    }
-
-    pub(crate) fn issue_refresh(
-        &self,
-        user: UserId,
-        tenant: TenantId,
-        family: Uuid,
-        now: DateTime<Utc>,
-    ) -> (SecretString, DateTime<Utc>) {
-        let now = now.trunc_subsecs(0);
-        let expires_at = now + self.config.refresh_ttl;
-        let claims = RefreshClaims {
+        let refresh = RefreshClaims {
             sub: user,
             tid: tenant,
             fam: family,
-            typ: "refresh".into(),
-            iat: now.timestamp(),
-            exp: expires_at.timestamp(),
-            jti: Uuid::new_v4(),
+            stamp: Stamp::new("refresh", now, refresh_expires_at),
         };
-        (sign(&claims, &self.config.refresh_secret), expires_at)
+        TokenPair {
+            access_token: sign(&access, &self.config.access_secret),
+            refresh_token: sign(&refresh, &self.config.refresh_secret),
+            access_expires_at,
+            refresh_expires_at,
+        }
     }
 
     pub(crate) fn verify_access(&self, token: &SecretString) -> CoreResult<Session> {
         let claims: AccessClaims = verify(token, &self.config.access_secret)?;
-        if claims.typ != "access" {
+        if claims.stamp.typ != "access" {
             return Err(invalid_session());
         }
         Ok(Session {
             user_id: claims.sub,
             tenant_id: claims.tid,
             email: claims.email,
-            expires_at: DateTime::from_timestamp(claims.exp, 0).ok_or_else(invalid_session)?,
+            expires_at: DateTime::from_timestamp(claims.stamp.exp, 0)
+                .ok_or_else(invalid_session)?,
         })
     }
 
     pub(crate) fn verify_refresh(&self, token: &SecretString) -> CoreResult<RefreshClaims> {
         let claims: RefreshClaims = verify(token, &self.config.refresh_secret)?;
-        if claims.typ != "refresh" {
+        if claims.stamp.typ != "refresh" {
             return Err(invalid_session());
         }
         Ok(claims)
@@ -387,11 +380,18 @@ mod tests {
         })
     }
 
+    /// Tokens of a new user of a new workspace, issued at `at`.
+    fn anyone_tokens(issuer: &TokenIssuer, at: DateTime<Utc>) -> TokenPair {
+        issuer.issue(Uuid::new_v4(), Uuid::new_v4(), "a@b.vn", Uuid::new_v4(), at)
+    }
+
     #[test]
     fn a_fresh_access_token_verifies_to_its_session() {
         let issuer = issuer(b"access-secret-for-tests");
         let (user, tenant) = (Uuid::new_v4(), Uuid::new_v4());
-        let (token, _) = issuer.issue_access(user, tenant, "chu@shop.vn", Utc::now());
+        let token = issuer
+            .issue(user, tenant, "chu@shop.vn", Uuid::new_v4(), Utc::now())
+            .access_token;
         let session = issuer.verify_access(&token).unwrap();
         assert_eq!(session.tenant_id(), tenant);
         assert_eq!(session.user_id(), user);
@@ -401,20 +401,14 @@ mod tests {
     fn an_expired_access_token_is_refused() {
         let issuer = issuer(b"access-secret-for-tests");
         let two_hours_ago = Utc::now() - chrono::Duration::hours(2);
-        let (token, _) =
-            issuer.issue_access(Uuid::new_v4(), Uuid::new_v4(), "a@b.vn", two_hours_ago);
+        let token = anyone_tokens(&issuer, two_hours_ago).access_token;
         let err = issuer.verify_access(&token).unwrap_err();
         assert!(err.to_string().contains("expired"), "{err}");
     }
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
-        let (token, _) = issuer(b"someone-elses-secret").issue_access(
-            Uuid::new_v4(),
-            Uuid::new_v4(),
-            "a@b.vn",
-            Utc::now(),
-        );
+        let token = anyone_tokens(&issuer(b"someone-elses-secret"), Utc::now()).access_token;
         assert!(issuer(b"access-secret-for-tests")
             .verify_access(&token)
             .is_err());
@@ -423,7 +417,7 @@ mod tests {
     #[test]
     fn a_tampered_token_is_refused() {
         let issuer = issuer(b"access-secret-for-tests");
-        let (token, _) = issuer.issue_access(Uuid::new_v4(), Uuid::new_v4(), "a@b.vn", Utc::now());
+        let token = anyone_tokens(&issuer, Utc::now()).access_token;
         let parts: Vec<&str> = token.expose_secret().split('.').collect();
         let mut claims: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
@@ -463,8 +457,7 @@ mod tests {
             access_ttl: DEFAULT_ACCESS_TTL,
             refresh_ttl: DEFAULT_REFRESH_TTL,
         });
-        let (refresh, _) =
-            issuer.issue_refresh(Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Utc::now());
+        let refresh = anyone_tokens(&issuer, Utc::now()).refresh_token;
         assert!(issuer.verify_access(&refresh).is_err());
     }
 

@@ -28,22 +28,62 @@ pub const SIGN_UP_REFUSED: &str = "A workspace cannot be created with this email
 pub const META_ADS_EXISTS: &str =
     "Integration with provider META_ADS already exists for this tenant";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[ts(export)]
-pub enum Provider {
-    MetaAds,
-    PancakePos,
+/// An enum kept as text (in the database, on the command line): each variant is declared once
+/// with its text, which serves `as_str` and reading it back (`FromStr`, and `TryFrom<String>`
+/// for stored rows); any other text is refused with the `unknown` message.
+macro_rules! stored_as_text {
+    (
+        $(#[$attr:meta])*
+        pub enum $name:ident { $($variant:ident = $text:literal),+ $(,)? }
+        unknown: |$other:ident| $message:expr
+    ) => {
+        $(#[$attr])*
+        pub enum $name {
+            $($variant,)+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = CoreError;
+
+            fn from_str(value: &str) -> CoreResult<Self> {
+                match value {
+                    $($text => Ok(Self::$variant),)+
+                    $other => Err(CoreError::validation($message)),
+                }
+            }
+        }
+
+        /// For reading the stored text.
+        impl TryFrom<String> for $name {
+            type Error = CoreError;
+
+            fn try_from(value: String) -> CoreResult<Self> {
+                value.parse()
+            }
+        }
+    };
+}
+
+stored_as_text! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    #[ts(export)]
+    pub enum Provider {
+        MetaAds = "META_ADS",
+        PancakePos = "PANCAKE_POS",
+    }
+    unknown: |other| format!("Unknown provider \"{other}\". Use META_ADS or PANCAKE_POS.")
 }
 
 impl Provider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MetaAds => "META_ADS",
-            Self::PancakePos => "PANCAKE_POS",
-        }
-    }
-
     pub fn display_name(self) -> &'static str {
         match self {
             Self::MetaAds => "Meta Ads",
@@ -61,73 +101,17 @@ impl Provider {
     }
 }
 
-impl std::str::FromStr for Provider {
-    type Err = CoreError;
-
-    fn from_str(value: &str) -> CoreResult<Self> {
-        match value {
-            "META_ADS" => Ok(Self::MetaAds),
-            "PANCAKE_POS" => Ok(Self::PancakePos),
-            other => Err(CoreError::validation(format!(
-                "Unknown provider \"{other}\". Use META_ADS or PANCAKE_POS."
-            ))),
-        }
+stored_as_text! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    #[ts(export)]
+    pub enum IntegrationStatus {
+        Pending = "PENDING",
+        Active = "ACTIVE",
+        Error = "ERROR",
+        Disabled = "DISABLED",
     }
-}
-
-/// For reading the stored text.
-impl TryFrom<String> for Provider {
-    type Error = CoreError;
-
-    fn try_from(value: String) -> CoreResult<Self> {
-        value.parse()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[ts(export)]
-pub enum IntegrationStatus {
-    Pending,
-    Active,
-    Error,
-    Disabled,
-}
-
-impl IntegrationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Active => "ACTIVE",
-            Self::Error => "ERROR",
-            Self::Disabled => "DISABLED",
-        }
-    }
-}
-
-impl std::str::FromStr for IntegrationStatus {
-    type Err = CoreError;
-
-    fn from_str(value: &str) -> CoreResult<Self> {
-        match value {
-            "PENDING" => Ok(Self::Pending),
-            "ACTIVE" => Ok(Self::Active),
-            "ERROR" => Ok(Self::Error),
-            "DISABLED" => Ok(Self::Disabled),
-            other => Err(CoreError::validation(format!(
-                "Unknown status \"{other}\"."
-            ))),
-        }
-    }
-}
-
-/// For reading the stored text.
-impl TryFrom<String> for IntegrationStatus {
-    type Error = CoreError;
-
-    fn try_from(value: String) -> CoreResult<Self> {
-        value.parse()
-    }
+    unknown: |other| format!("Unknown status \"{other}\".")
 }
 
 /// Provider-specific, non-secret configuration. Serialized untagged, so the JSON is exactly the
@@ -474,7 +458,7 @@ pub struct IntegrationUpdate {
 /// An edit as the UI sends it: the provider's secret and id as plain fields, checked against
 /// the integration's provider by [`crate::Core::update_from_patch`]. `description: null` clears
 /// it; an absent field is left as it is.
-#[derive(Default, Deserialize, TS)]
+#[derive(Debug, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[ts(export)]
 pub struct IntegrationPatch {
@@ -492,19 +476,6 @@ pub struct IntegrationPatch {
     pub ad_account_id: Option<String>,
     #[ts(optional, type = "number")]
     pub expected_version: Option<i64>,
-}
-
-impl std::fmt::Debug for IntegrationPatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntegrationPatch")
-            .field("name", &self.name)
-            .field("description", &self.description)
-            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
-            .field("shop_id", &self.shop_id)
-            .field("ad_account_id", &self.ad_account_id)
-            .field("expected_version", &self.expected_version)
-            .finish()
-    }
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, via `default`).

@@ -138,6 +138,14 @@ impl CoreError {
         ))
     }
 
+    /// The app's data directory could not be made: the user's to fix, so it says which one.
+    pub(crate) fn data_dir(dir: &std::path::Path, cause: &std::io::Error) -> Self {
+        Self::Configuration(format!(
+            "Cannot create the data directory {}: {cause}",
+            dir.display()
+        ))
+    }
+
     /// Logs the real cause (which may be an SQL or crypto error) and returns the safe error.
     pub(crate) fn internal(context: &str, cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(context, %cause, "internal error");

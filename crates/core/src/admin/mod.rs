@@ -51,20 +51,12 @@ pub struct InitOptions {
 }
 
 /// A workspace's access, as issued: give `code` to the workspace's owner.
+#[derive(Debug)]
 pub struct IssuedAccess {
     pub workspace_id: TenantId,
     pub name: String,
     pub role: String,
     pub code: SecretString,
-}
-
-impl std::fmt::Debug for IssuedAccess {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedAccess")
-            .field("workspace_id", &self.workspace_id)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
 }
 
 pub struct InitReport {

@@ -149,7 +149,7 @@ impl SharedStore {
         let server = self.ready().await?;
         for (seq, tenant, kind, alert, settings, at) in entries {
             let Ok(tenant) = Uuid::parse_str(&tenant) else {
-                self.drop_alert_entry(seq).await?;
+                self.drop_outbox_entry("alert_outbox", seq).await?;
                 continue;
             };
             match (kind.as_str(), alert, settings) {
@@ -170,18 +170,9 @@ impl SharedStore {
                 }
                 _ => {}
             }
-            self.drop_alert_entry(seq).await?;
+            self.drop_outbox_entry("alert_outbox", seq).await?;
         }
         self.bump();
-        Ok(())
-    }
-
-    async fn drop_alert_entry(&self, seq: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM alert_outbox WHERE seq = ?")
-            .bind(seq)
-            .execute(self.mirror.pool())
-            .await
-            .map_err(sqlite_err)?;
         Ok(())
     }
 }

@@ -35,7 +35,7 @@ pub use types::{
 };
 
 use crate::domain::TenantId;
-use crate::store::{PostgresStore, SqliteStore, StoreResult};
+use crate::store::{PostgresStore, SqliteStore, StoreError, StoreResult};
 
 pub struct SharedStore {
     server: PostgresStore,
@@ -90,5 +90,16 @@ impl SharedStore {
 
     pub fn server(&self) -> &PostgresStore {
         &self.server
+    }
+
+    /// Removes an entry the server has taken from one of the mirror's outboxes
+    /// (`session_outbox`, `alert_outbox`).
+    async fn drop_outbox_entry(&self, outbox: &'static str, seq: i64) -> StoreResult<()> {
+        sqlx::query(&format!("DELETE FROM {outbox} WHERE seq = ?"))
+            .bind(seq)
+            .execute(self.mirror.pool())
+            .await
+            .map_err(|err| StoreError::Database(format!("{}: {err}", outbox.replace('_', " "))))?;
+        Ok(())
     }
 }

@@ -105,7 +105,7 @@ impl SharedStore {
         for (seq, tenant, family, kind, used, successor) in entries {
             let (Ok(tenant), Ok(family)) = (Uuid::parse_str(&tenant), Uuid::parse_str(&family))
             else {
-                self.drop_session_entry(seq).await?;
+                self.drop_outbox_entry("session_outbox", seq).await?;
                 continue;
             };
             if kind == "rotate" {
@@ -114,7 +114,7 @@ impl SharedStore {
             } else {
                 self.revoke_everywhere(tenant, family).await?;
             }
-            self.drop_session_entry(seq).await?;
+            self.drop_outbox_entry("session_outbox", seq).await?;
         }
         Ok(())
     }
@@ -158,15 +158,6 @@ impl SharedStore {
             tracing::warn!(%family, "a refresh made offline met a token spent or revoked on the server; ending the session");
             self.revoke_everywhere(tenant, family).await?;
         }
-        Ok(())
-    }
-
-    async fn drop_session_entry(&self, seq: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM session_outbox WHERE seq = ?")
-            .bind(seq)
-            .execute(self.mirror.pool())
-            .await
-            .map_err(sqlite_err)?;
         Ok(())
     }
 

@@ -22,6 +22,19 @@ pub struct SignedIn {
     pub tokens: TokenPair,
 }
 
+/// What a sign-in or refresh hands back: the session the new access token stands for.
+fn signed_in(user: &UserRecord, tokens: TokenPair) -> SignedIn {
+    SignedIn {
+        session: auth::session_for(
+            user.id,
+            user.tenant_id,
+            &user.email,
+            tokens.access_expires_at,
+        ),
+        tokens,
+    }
+}
+
 /// Who is signed in (`current_account`), for the UI's header and the CLI.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
@@ -128,38 +141,32 @@ impl Core {
     }
 
     async fn issue(&self, user: &UserRecord, family: Uuid) -> CoreResult<SignedIn> {
-        let now = Utc::now();
-        let (access_token, access_expires_at) =
-            self.tokens
-                .issue_access(user.id, user.tenant_id, &user.email, now);
-        let (refresh_token, refresh_expires_at) =
-            self.tokens
-                .issue_refresh(user.id, user.tenant_id, family, now);
+        let (tokens, record) = self.new_tokens(user, family);
         if let Err(err) = self.store.remember_signed_in(user).await {
             // Signing in worked; only offline sign-in later will not. Not worth failing for.
             tracing::warn!(error = %err, "could not keep the user for offline sign-in");
         }
-        self.store
-            .insert_refresh_token(&RefreshTokenRecord {
-                id: Uuid::new_v4(),
-                tenant_id: user.tenant_id,
-                user_id: user.id,
-                family_id: family,
-                token_hash: sha256_hex(refresh_token.expose_secret()),
-                expires_at: refresh_expires_at,
-                used_at: None,
-                revoked_at: None,
-            })
-            .await?;
-        Ok(SignedIn {
-            session: auth::session_for(user.id, user.tenant_id, &user.email, access_expires_at),
-            tokens: TokenPair {
-                access_token,
-                refresh_token,
-                access_expires_at,
-                refresh_expires_at,
-            },
-        })
+        self.store.insert_refresh_token(&record).await?;
+        Ok(signed_in(user, tokens))
+    }
+
+    /// A new token pair for `user` in the sign-in `family`, with the record that keeps its
+    /// refresh token (by hash).
+    fn new_tokens(&self, user: &UserRecord, family: Uuid) -> (TokenPair, RefreshTokenRecord) {
+        let tokens = self
+            .tokens
+            .issue(user.id, user.tenant_id, &user.email, family, Utc::now());
+        let record = RefreshTokenRecord {
+            id: Uuid::new_v4(),
+            tenant_id: user.tenant_id,
+            user_id: user.id,
+            family_id: family,
+            token_hash: sha256_hex(tokens.refresh_token.expose_secret()),
+            expires_at: tokens.refresh_expires_at,
+            used_at: None,
+            revoked_at: None,
+        };
+        (tokens, record)
     }
 
     /// Trades a refresh token for a new pair. The old token is spent; presenting a spent or
@@ -191,23 +198,7 @@ impl Core {
             .get_user(record.tenant_id, record.user_id)
             .await?
             .ok_or_else(ended)?;
-        let now = Utc::now();
-        let (access_token, access_expires_at) =
-            self.tokens
-                .issue_access(user.id, user.tenant_id, &user.email, now);
-        let (new_refresh, refresh_expires_at) =
-            self.tokens
-                .issue_refresh(user.id, user.tenant_id, record.family_id, now);
-        let successor = RefreshTokenRecord {
-            id: Uuid::new_v4(),
-            tenant_id: user.tenant_id,
-            user_id: user.id,
-            family_id: record.family_id,
-            token_hash: sha256_hex(new_refresh.expose_secret()),
-            expires_at: refresh_expires_at,
-            used_at: None,
-            revoked_at: None,
-        };
+        let (tokens, successor) = self.new_tokens(&user, record.family_id);
         let rotated = self.store.rotate_refresh_token(&record, &successor).await?;
         if !rotated {
             // Someone spent it between our read and our write: that is a reuse too.
@@ -216,15 +207,7 @@ impl Core {
                 .await?;
             return Err(ended());
         }
-        Ok(SignedIn {
-            session: auth::session_for(user.id, user.tenant_id, &user.email, access_expires_at),
-            tokens: TokenPair {
-                access_token,
-                refresh_token: new_refresh,
-                access_expires_at,
-                refresh_expires_at,
-            },
-        })
+        Ok(signed_in(&user, tokens))
     }
 
     /// Revokes the refresh token's whole family. Signing out twice is not an error.

@@ -525,9 +525,14 @@ async fn run_streams(
                 reconnect: false,
             })?;
             ctx.adopt_remembered_limit(&record.credentials).await?;
+            let shop = pancake::Shop {
+                client: &clients.pancake,
+                api_key,
+                id: shop_id,
+            };
             let synced = async {
-                pancake::sync_orders(ctx, &clients.pancake, api_key, shop_id).await?;
-                pancake::sync_variations(ctx, &clients.pancake, api_key, shop_id).await
+                pancake::sync_orders(ctx, shop).await?;
+                pancake::sync_variations(ctx, shop).await
             }
             .await;
             // A run that gave up on a storm of 429s has learned the most.

@@ -38,7 +38,7 @@ impl std::fmt::Display for ServerAddress {
 }
 
 /// A parsed connection code.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ConnectionCode {
     pub server: ServerAddress,
     pub role: String,
@@ -49,15 +49,6 @@ pub struct ConnectionCode {
     pub tls: Option<TlsMode>,
     /// PEM, for a server whose certificate no public authority signed.
     pub ca_certificate: Option<String>,
-}
-
-impl std::fmt::Debug for ConnectionCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionCode")
-            .field("server", &self.server)
-            .field("workspace_id", &self.workspace_id)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Serialize, Deserialize)]

@@ -119,12 +119,8 @@ pub fn save(
     workspace_name: &str,
     use_keychain: bool,
 ) -> CoreResult<JoinedWorkspace> {
-    crate::private_fs::create_dir_all(data_dir).map_err(|err| {
-        CoreError::Configuration(format!(
-            "Cannot create the data directory {}: {err}",
-            data_dir.display()
-        ))
-    })?;
+    crate::private_fs::create_dir_all(data_dir)
+        .map_err(|err| CoreError::data_dir(data_dir, &err))?;
     let previous = joined(data_dir).ok().flatten();
     let same_place = previous
         .as_ref()

@@ -48,6 +48,14 @@ struct PagesCursor {
     next_page: Option<u32>,
 }
 
+/// The shop a run reads, and how it reaches it.
+#[derive(Clone, Copy)]
+pub(in crate::sync) struct Shop<'a> {
+    pub client: &'a PancakeClient,
+    pub api_key: &'a SecretString,
+    pub id: i64,
+}
+
 const SECOND: Duration = Duration::seconds(1);
 
 /// Passes over one crowded second before the run gives up on it (the next run tries again).
@@ -76,9 +84,7 @@ fn whole_second(t: DateTime<Utc>) -> DateTime<Utc> {
 /// answer is stored with the spans still unread, so a run stopped at any point resumes there.
 pub(in crate::sync) async fn sync_orders(
     ctx: &RunContext<'_>,
-    client: &PancakeClient,
-    api_key: &SecretString,
-    shop_id: i64,
+    shop: Shop<'_>,
 ) -> Result<(), RunFailure> {
     const STREAM: &str = "orders";
     let settings = ctx.settings();
@@ -128,9 +134,7 @@ pub(in crate::sync) async fn sync_orders(
         let (batches_tx, mut batches_rx) = tokio::sync::mpsc::channel(waiting);
         let reader = WindowReader {
             ctx,
-            client,
-            api_key,
-            shop_id,
+            shop,
             watermark: cursor.watermark,
             window: window.clone(),
             page_size: settings.order_page_size.max(1),
@@ -161,7 +165,7 @@ pub(in crate::sync) async fn sync_orders(
                     .store(
                         STREAM,
                         SyncBatch::Orders {
-                            shop_id,
+                            shop_id: shop.id,
                             orders: &batch.orders,
                         },
                         &batch.checkpoint,
@@ -193,7 +197,7 @@ pub(in crate::sync) async fn sync_orders(
         ctx.store(
             STREAM,
             SyncBatch::Orders {
-                shop_id,
+                shop_id: shop.id,
                 orders: &[],
             },
             &cursor,
@@ -395,9 +399,7 @@ fn cut(span: Span, parts: usize) -> Vec<Span> {
 
 struct WindowReader<'a> {
     ctx: &'a RunContext<'a>,
-    client: &'a PancakeClient,
-    api_key: &'a SecretString,
-    shop_id: i64,
+    shop: Shop<'a>,
     watermark: Option<DateTime<Utc>>,
     window: OrdersWindow,
     page_size: u32,
@@ -427,7 +429,11 @@ impl WindowReader<'_> {
         let query = self.query(span, page);
         let result = self
             .ctx
-            .call(|| self.client.orders_page(self.api_key, self.shop_id, &query))
+            .call(|| {
+                self.shop
+                    .client
+                    .orders_page(self.shop.api_key, self.shop.id, &query)
+            })
             .await;
         (part, ask, result)
     }
@@ -666,9 +672,7 @@ impl WindowReader<'_> {
 /// The catalogue with stock per warehouse: a full pass each run, resumable by page.
 pub(in crate::sync) async fn sync_variations(
     ctx: &RunContext<'_>,
-    client: &PancakeClient,
-    api_key: &SecretString,
-    shop_id: i64,
+    shop: Shop<'_>,
 ) -> Result<(), RunFailure> {
     const STREAM: &str = "variations";
     let cursor: PagesCursor = ctx.load_cursor(STREAM).await?;
@@ -676,7 +680,10 @@ pub(in crate::sync) async fn sync_variations(
     let size = ctx.settings().variation_page_size;
     loop {
         let rows = ctx
-            .call(|| client.variations_page(api_key, shop_id, page, size))
+            .call(|| {
+                shop.client
+                    .variations_page(shop.api_key, shop.id, page, size)
+            })
             .await?;
         // An empty page ends the pass whatever the page count says.
         let more = rows.has_more() && !rows.data.is_empty();
@@ -687,7 +694,7 @@ pub(in crate::sync) async fn sync_variations(
             .store(
                 STREAM,
                 SyncBatch::Variations {
-                    shop_id,
+                    shop_id: shop.id,
                     variations: &rows.data,
                 },
                 &checkpoint,
