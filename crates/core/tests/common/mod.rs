@@ -18,7 +18,8 @@ use integrations_core::analytics::{ReportGrouping, ReportQuery};
 use integrations_core::store::{PostgresStore, SqliteStore, Store, SyncBatch, SyncStore};
 use integrations_core::{
     ConnectionCheck, Core, CoreConfig, Credentials, DiscoveredAdAccount, DiscoveredShop,
-    IntegrationConfig, ProviderFailure, ProviderGateway, Session,
+    IntegrationConfig, NewIntegration, ProviderFailure, ProviderGateway, Session, SyncOutcome,
+    SyncRun,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use integrations_providers::{AdInsightRow, HttpSettings, MetaClient, PancakeClient, PancakeOrder};
@@ -183,35 +184,60 @@ pub fn assert_no_privilege(err: &sqlx::Error, what: &str) {
     assert_eq!(sql_state(err).as_deref(), Some("42501"), "{what}: {err}");
 }
 
-/// A Pancake store to create (no description), with its API key.
-pub fn new_pancake(name: &str, shop_id: &str, key: &str) -> integrations_core::NewIntegration {
-    integrations_core::NewIntegration {
+/// An integration to create (no description).
+pub fn new_integration(
+    name: &str,
+    credentials: Credentials,
+    config: IntegrationConfig,
+) -> NewIntegration {
+    NewIntegration {
         name: name.into(),
         description: None,
-        credentials: Credentials::pancake(SecretString::from(key)),
-        config: pancake(shop_id),
+        credentials,
+        config,
     }
 }
 
+/// A Pancake store to create (no description), with its API key.
+pub fn new_pancake(name: &str, shop_id: &str, key: &str) -> NewIntegration {
+    new_integration(
+        name,
+        Credentials::pancake(SecretString::from(key)),
+        pancake(shop_id),
+    )
+}
+
 /// `integration` with a description.
-pub fn described(
-    integration: integrations_core::NewIntegration,
-    description: &str,
-) -> integrations_core::NewIntegration {
-    integrations_core::NewIntegration {
+pub fn described(integration: NewIntegration, description: &str) -> NewIntegration {
+    NewIntegration {
         description: Some(description.into()),
         ..integration
     }
 }
 
 /// A Meta ad account to create (no description), with its token.
-pub fn new_meta(name: &str, ad_account_id: &str, token: &str) -> integrations_core::NewIntegration {
-    integrations_core::NewIntegration {
-        name: name.into(),
-        description: None,
-        credentials: Credentials::meta(SecretString::from(token)),
-        config: meta_ads(ad_account_id),
-    }
+pub fn new_meta(name: &str, ad_account_id: &str, token: &str) -> NewIntegration {
+    new_integration(
+        name,
+        Credentials::meta(SecretString::from(token)),
+        meta_ads(ad_account_id),
+    )
+}
+
+/// `update` (made on a version older than `kept`'s) is refused as a stale edit, and `kept`, the
+/// integration as last saved, is stored still.
+pub async fn assert_stale_edit_loses_nothing(
+    core: &Core,
+    session: &Session,
+    kept: &integrations_core::Integration,
+    update: integrations_core::IntegrationUpdate,
+) {
+    let err = core
+        .update_integration(session, kept.id, update)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), integrations_core::ErrorCode::StaleEdit);
+    assert_eq!(&core.get_integration(session, kept.id).await.unwrap(), kept);
 }
 
 /// A Pancake POS store's configuration.
@@ -363,18 +389,37 @@ impl TestEnv {
         config: IntegrationConfig,
     ) -> uuid::Uuid {
         self.core
-            .create_integration(
-                session,
-                integrations_core::NewIntegration {
-                    name: name.into(),
-                    description: None,
-                    credentials,
-                    config,
-                },
-            )
+            .create_integration(session, new_integration(name, credentials, config))
             .await
             .unwrap()
             .id
+    }
+
+    /// Creates an integration and enables it (only enabled integrations sync); returns its id.
+    pub async fn create_enabled_integration(
+        &self,
+        session: &Session,
+        integration: NewIntegration,
+    ) -> uuid::Uuid {
+        let id = self
+            .core
+            .create_integration(session, integration)
+            .await
+            .unwrap()
+            .id;
+        self.core.enable_integration(session, id).await.unwrap();
+        id
+    }
+
+    /// Syncs `integration` once as the test worker; the run must succeed.
+    pub async fn sync_succeeded(&self, session: &Session, integration: uuid::Uuid) -> SyncRun {
+        let run = self
+            .core
+            .sync_integration(session, integration, "test-worker")
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+        run
     }
 
     /// Creates each named integration with credentials no test calls with, in order.
