@@ -5,6 +5,7 @@
 
 pub mod databases;
 pub mod own_postgres;
+pub mod report_rows;
 
 pub use databases::{drop_database_and_roles, fresh_postgres_url};
 
@@ -14,7 +15,7 @@ use async_trait::async_trait;
 use integrations_core::analytics::assignment::{
     AssignmentChoice, Campaign, CampaignAssignment, StoreShare,
 };
-use integrations_core::analytics::{ReportGrouping, ReportQuery};
+use integrations_core::analytics::{Report, ReportGrouping, ReportQuery, ReportRowKind};
 use integrations_core::store::{PostgresStore, SqliteStore, Store, SyncBatch, SyncStore};
 use integrations_core::{
     ConnectionCheck, Core, CoreConfig, Credentials, DiscoveredAdAccount, DiscoveredShop,
