@@ -897,12 +897,7 @@ fn revoke_on_server_and_wait_for_the_mirror(app: &App<MockRuntime>, url: &str, a
             .unwrap();
         let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
         // As the app's own connections do: the workspace chosen for the transaction.
-        let mut tx = server.pool().begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = common::tenant_tx(server.pool(), tenant).await;
         let families: Vec<uuid::Uuid> = sqlx::query_scalar(
             "SELECT DISTINCT family_id FROM refresh_tokens WHERE tenant_id = $1",
         )

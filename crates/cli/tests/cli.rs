@@ -8,8 +8,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::{
-    create_workspace_args, drop_shared_database, fresh_shared_database, own_postgres, Cli, MASTER,
-    PASSWORD,
+    create_workspace_args, drop_shared_database, fresh_shared_database, own_postgres,
+    owner_connection, Cli, MASTER, PASSWORD,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeHandle};
 
@@ -879,12 +879,7 @@ async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
 
     // The dead process's lease runs out (made to, not waited for); the next run resumes.
     pancake.handle.release_order_pages();
-    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    // The test role owns the schema: a trusted session that may ask to see every workspace.
-    sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let mut conn = owner_connection(&url).await;
     sqlx::query("UPDATE sync_jobs SET lease_until = now() - interval '1 hour'")
         .execute(&mut conn)
         .await
@@ -1434,11 +1429,7 @@ async fn the_operator_unlocks_an_account_someone_else_made_wait_by_failing_its_s
     }
     // The stranger kept at it for an hour: the count as the server then holds it (each wait
     // served buys one more failure; waiting it out here would take that hour).
-    let mut owner_db = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
-        .execute(&mut owner_db)
-        .await
-        .unwrap();
+    let mut owner_db = owner_connection(&url).await;
     let kept = sqlx::query(
         "UPDATE login_throttle SET failures = 20, last_failure_at = now() \
          WHERE email_hash = $1 AND failures = $2",

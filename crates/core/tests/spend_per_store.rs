@@ -666,13 +666,7 @@ async fn the_database_refuses_shares_that_do_not_add_up(backend: Backend) {
     for shares in bad {
         let result = match backend {
             Backend::Postgres => {
-                let pool = f.env.pg.as_ref().unwrap().pool();
-                let mut tx = pool.begin().await.unwrap();
-                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-                    .bind(tenant.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+                let mut tx = f.env.pg_tenant_tx(tenant).await;
                 sqlx::query(
                     "INSERT INTO spend_assignments (tenant_id, campaign_id, shares) \
                      VALUES ($1, 'c1', $2::jsonb)",

@@ -319,6 +319,21 @@ pub fn report_query(by: ReportGrouping, store: Option<uuid::Uuid>) -> ReportQuer
     }
 }
 
+/// A transaction on `pool` as the workspace `tenant`, as the app's own connections choose it:
+/// row-level security applies.
+pub async fn tenant_tx(
+    pool: &sqlx::PgPool,
+    tenant: impl ToString,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}
+
 /// One app (or CLI) installation in shared mode: its own data directory, hence its own mirror.
 pub async fn shared_client(url: &str, data_dir: &std::path::Path, master_key: &str) -> Core {
     let mut config = CoreConfig::standalone(data_dir.to_path_buf());
@@ -617,13 +632,7 @@ impl TestEnv {
         &self,
         tenant: uuid::Uuid,
     ) -> sqlx::Transaction<'static, sqlx::Postgres> {
-        let mut tx = self.pg.as_ref().unwrap().pool().begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx
+        tenant_tx(self.pg.as_ref().unwrap().pool(), tenant).await
     }
 
     /// Runs raw SQL as the tenant (for tests that tamper with stored rows).
