@@ -252,30 +252,11 @@ impl integrations_core::ProviderGateway for HeldGateway {
 }
 
 async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Backend) {
-    use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
-    let config = FakeConfig {
-        orders_per_shop: 10,
-        days: 3,
-        ..FakeConfig::default()
-    };
-    let pancake_server = start_pancake(config.clone()).await.unwrap();
-    let meta_server = start_meta(config).await.unwrap();
+    let (pancake_server, meta_server) = common::start_fakes(common::a_little_data()).await;
     let (called_tx, mut called_rx) = tokio::sync::mpsc::unbounded_channel();
     let (release_tx, release_rx) = tokio::sync::mpsc::unbounded_channel();
     let gateway = HeldGateway {
-        inner: integrations_core::gateway::HttpProviders {
-            pancake: integrations_providers::PancakeClient::new(
-                &pancake_server.base_url,
-                common::fast_http(),
-            )
-            .unwrap(),
-            meta: integrations_providers::MetaClient::new(
-                &meta_server.base_url,
-                "v27.0",
-                common::fast_http(),
-            )
-            .unwrap(),
-        },
+        inner: common::clients_for(&pancake_server, &meta_server, common::fast_http()),
         called: called_tx,
         release: tokio::sync::Mutex::new(release_rx),
     };

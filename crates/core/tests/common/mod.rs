@@ -86,16 +86,17 @@ pub fn fast_http() -> HttpSettings {
     }
 }
 
+/// Ten orders a shop over three days: enough for the tests that only need some data.
+pub fn a_little_data() -> FakeConfig {
+    FakeConfig {
+        orders_per_shop: 10,
+        days: 3,
+        ..FakeConfig::default()
+    }
+}
+
 pub async fn with_fakes(backend: Backend) -> WithFakes {
-    with_fake_config(
-        backend,
-        FakeConfig {
-            orders_per_shop: 10,
-            days: 3,
-            ..FakeConfig::default()
-        },
-    )
-    .await
+    with_fake_config(backend, a_little_data()).await
 }
 
 /// [`with_fakes`] with fakes that serve `config` (their data, latency, failures).
@@ -121,6 +122,12 @@ pub fn data_up_to_now() -> FakeConfig {
     }
 }
 
+/// The fake Pancake and Graph servers, both serving `config`.
+pub async fn start_fakes(config: FakeConfig) -> (FakePancake, FakeMeta) {
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    (pancake, start_meta(config).await.unwrap())
+}
+
 /// The fake Pancake and Graph servers serving `config`, and the real clients pointed at them.
 pub async fn fake_providers(
     config: FakeConfig,
@@ -129,21 +136,29 @@ pub async fn fake_providers(
     FakeMeta,
     Arc<integrations_core::gateway::HttpProviders>,
 ) {
-    let pancake = start_pancake(config.clone()).await.unwrap();
-    let meta = start_meta(config).await.unwrap();
+    let (pancake, meta) = start_fakes(config).await;
     let providers = providers_for(&pancake, &meta);
     (pancake, meta, providers)
 }
 
-/// The real clients pointed at these fake servers.
+/// The real clients, with `http`, pointed at these fake servers.
+pub fn clients_for(
+    pancake: &FakePancake,
+    meta: &FakeMeta,
+    http: HttpSettings,
+) -> integrations_core::gateway::HttpProviders {
+    integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, http.clone()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", http).unwrap(),
+    }
+}
+
+/// The real clients pointed at these fake servers, retrying at once.
 pub fn providers_for(
     pancake: &FakePancake,
     meta: &FakeMeta,
 ) -> Arc<integrations_core::gateway::HttpProviders> {
-    Arc::new(integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    })
+    Arc::new(clients_for(pancake, meta, fast_http()))
 }
 
 /// A joined installation's core, reopened as the app does after `join`, online.
