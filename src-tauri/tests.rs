@@ -231,23 +231,9 @@ fn app_with_fakes(
     integrations_fake_servers::FakePancake,
     integrations_fake_servers::FakeMeta,
 ) {
-    use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
-    use integrations_providers::{HttpSettings, MetaClient, PancakeClient};
-    let config = FakeConfig {
-        orders_per_shop: 10,
-        days: 3,
-        ..FakeConfig::default()
-    };
-    let (pancake, meta) = tauri::async_runtime::block_on(async {
-        (
-            start_pancake(config.clone()).await.unwrap(),
-            start_meta(config).await.unwrap(),
-        )
-    });
-    let providers = integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, HttpSettings::default()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", HttpSettings::default()).unwrap(),
-    };
+    let (pancake, meta) =
+        tauri::async_runtime::block_on(common::start_fakes(common::a_little_data()));
+    let providers = common::clients_for(&pancake, &meta, Default::default());
     let mut core_config = CoreConfig::standalone(dir.0.clone());
     core_config.use_keychain = false;
     let state =
@@ -897,12 +883,7 @@ fn revoke_on_server_and_wait_for_the_mirror(app: &App<MockRuntime>, url: &str, a
             .unwrap();
         let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
         // As the app's own connections do: the workspace chosen for the transaction.
-        let mut tx = server.pool().begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = common::tenant_tx(server.pool(), tenant).await;
         let families: Vec<uuid::Uuid> = sqlx::query_scalar(
             "SELECT DISTINCT family_id FROM refresh_tokens WHERE tenant_id = $1",
         )
@@ -1239,19 +1220,7 @@ fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secr
             url: server.server_url.clone(),
         };
         config.master_key = Some(SecretString::from(server.master.to_base64().to_string()));
-        let providers = integrations_core::gateway::HttpProviders {
-            pancake: integrations_providers::PancakeClient::new(
-                &pancake.base_url,
-                Default::default(),
-            )
-            .unwrap(),
-            meta: integrations_providers::MetaClient::new(
-                &meta.base_url,
-                "v27.0",
-                Default::default(),
-            )
-            .unwrap(),
-        };
+        let providers = common::clients_for(&pancake, &meta, Default::default());
         let host = config.open(std::sync::Arc::new(providers)).await.unwrap();
         let order = json!({
             "id": 4242, "shop_id": shop, "status": 1,

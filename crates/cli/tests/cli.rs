@@ -8,8 +8,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::{
-    create_workspace_args, drop_shared_database, fresh_shared_database, own_postgres, Cli, MASTER,
-    PASSWORD,
+    create_workspace_args, drop_shared_database, fresh_shared_database, own_postgres,
+    owner_connection, Cli, MASTER, PASSWORD,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeHandle};
 
@@ -45,17 +45,27 @@ impl Cli {
 
     /// Creates the test's workspace and signs in; answers the account as JSON.
     fn sign_up(&self) -> Value {
-        self.ok_json(
-            &[
-                "--json",
-                "sign-up",
-                "--tenant",
-                "Shop thời trang",
-                "--email",
-                "chu@shop.vn",
-            ],
-            Some(PASSWORD),
-        )
+        self.sign_up_as("Shop thời trang", "chu@shop.vn")
+    }
+
+    /// Creates workspace `tenant` owned by `email` and signs in; answers the account as JSON.
+    fn sign_up_as(&self, tenant: &str, email: &str) -> Value {
+        let args = ["--json", "sign-up", "--tenant", tenant, "--email", email];
+        self.ok_json(&args, Some(PASSWORD))
+    }
+
+    /// Runs `worker --once`, which must succeed; answers the runs it printed, one a line.
+    fn worker_once(&self) -> Vec<Value> {
+        let output = self.run(&["--json", "worker", "--once"], None);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
     }
 
     fn assert_no_secret_leaked(&self) {
@@ -69,17 +79,22 @@ impl Cli {
     }
 }
 
+/// `create` of a Pancake store.
 fn create_pancake<'a>(shop: &'a str, name: &'a str) -> Vec<&'a str> {
-    vec![
-        "--json",
-        "create",
-        "--provider",
-        "PANCAKE_POS",
-        "--shop-id",
-        shop,
-        "--name",
-        name,
-    ]
+    create(["PANCAKE_POS", "--shop-id", shop], Some(name))
+}
+
+/// `create` of a Meta ad account, named `name` if one is given.
+fn create_meta<'a>(ad_account: &'a str, name: Option<&'a str>) -> Vec<&'a str> {
+    create(["META_ADS", "--ad-account-id", ad_account], name)
+}
+
+fn create<'a>([provider, id_flag, id]: [&'a str; 3], name: Option<&'a str>) -> Vec<&'a str> {
+    let mut args = vec!["--json", "create", "--provider", provider, id_flag, id];
+    if let Some(name) = name {
+        args.extend(["--name", name]);
+    }
+    args
 }
 
 async fn full_flow(cli: Cli) {
@@ -227,14 +242,7 @@ async fn full_flow(cli: Cli) {
         "CONFLICT",
     );
     cli.ok_json(
-        &[
-            "--json",
-            "create",
-            "--provider",
-            "META_ADS",
-            "--ad-account-id",
-            "act_1234567890",
-        ],
+        &create_meta("act_1234567890", None),
         Some("meta-one-account"),
     );
     let meta_again = cli.fails(
@@ -602,17 +610,7 @@ fn a_bad_master_key_is_a_configuration_error() {
 async fn create_without_an_id_discovers_names_and_asks_when_there_are_several() {
     let (envs, _pancake, _meta) = fake_envs().await;
     let cli = Cli::new(envs);
-    cli.ok_json(
-        &[
-            "--json",
-            "sign-up",
-            "--tenant",
-            "Shop",
-            "--email",
-            "a@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    cli.sign_up_as("Shop", "a@shop.vn");
 
     let one = cli.ok_json(
         &["--json", "create", "--provider", "PANCAKE_POS"],
@@ -699,17 +697,7 @@ async fn an_unreachable_pancake_is_a_provider_error_not_a_crash() {
         "PANCAKE_POS_BASE_URL".into(),
         format!("http://127.0.0.1:{port}/api/v1"),
     )]);
-    cli.ok_json(
-        &[
-            "--json",
-            "sign-up",
-            "--tenant",
-            "Shop",
-            "--email",
-            "a@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    cli.sign_up_as("Shop", "a@shop.vn");
     let err = cli.fails(
         &["create", "--provider", "PANCAKE_POS"],
         Some(SECRET_KEY),
@@ -755,17 +743,7 @@ fn a_refused_refresh_ends_the_stored_session() {
 #[test]
 fn commands_run_at_once_after_the_access_token_lapsed_all_keep_the_session() {
     let cli = Cli::new(vec![]);
-    cli.ok_json(
-        &[
-            "--json",
-            "sign-up",
-            "--tenant",
-            "Shop",
-            "--email",
-            "a@shop.vn",
-        ],
-        Some(PASSWORD),
-    );
+    cli.sign_up_as("Shop", "a@shop.vn");
     // An access token that no longer verifies: every command must refresh first.
     let session_file = cli.data_dir.path().join("cli-session.json");
     let mut stored: Value =
@@ -879,12 +857,7 @@ async fn a_sync_killed_with_sigkill_resumes_with_exact_counts() {
 
     // The dead process's lease runs out (made to, not waited for); the next run resumes.
     pancake.handle.release_order_pages();
-    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    // The test role owns the schema: a trusted session that may ask to see every workspace.
-    sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let mut conn = owner_connection(&url).await;
     sqlx::query("UPDATE sync_jobs SET lease_until = now() - interval '1 hour'")
         .execute(&mut conn)
         .await
@@ -930,16 +903,7 @@ async fn the_worker_syncs_due_enabled_integrations() {
     let on_id = on["id"].as_str().unwrap().to_owned();
     cli.ok_json(&["--json", "enable", &on_id], None);
 
-    let output = cli.run(&["--json", "worker", "--once"], None);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let runs: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let runs = cli.worker_once();
     assert_eq!(runs.len(), 1, "only the enabled integration ran");
     assert_eq!(runs[0]["integrationId"], on["id"]);
     assert_eq!(runs[0]["outcome"], "SUCCEEDED");
@@ -968,16 +932,7 @@ async fn report_prints_the_table_the_json_and_the_csv() {
     let shop = cli.ok_json(&create_pancake("101", "Cửa hàng Hà Nội"), Some(SECRET_KEY));
     let shop_id: uuid::Uuid = shop["id"].as_str().unwrap().parse().unwrap();
     let ads = cli.ok_json(
-        &[
-            "--json",
-            "create",
-            "--provider",
-            "META_ADS",
-            "--ad-account-id",
-            "act_1234567890",
-            "--name",
-            "Quảng cáo Meta",
-        ],
+        &create_meta("act_1234567890", Some("Quảng cáo Meta")),
         Some("EAAB-SECRET-KEY-DO-NOT-LEAK-9"),
     );
     let ads_id: uuid::Uuid = ads["id"].as_str().unwrap().parse().unwrap();
@@ -1370,16 +1325,7 @@ async fn alerts_lists_what_a_sync_found_and_dismiss_keeps_it_in_the_history() {
     assert_eq!(empty["alerts"], serde_json::json!([]));
     assert_eq!(empty["unread"], 0);
     let ads = cli.ok_json(
-        &[
-            "--json",
-            "create",
-            "--provider",
-            "META_ADS",
-            "--ad-account-id",
-            "act_1234567890",
-            "--name",
-            "Quảng cáo Meta",
-        ],
+        &create_meta("act_1234567890", Some("Quảng cáo Meta")),
         Some("meta-expires-soon:SECRET-KEY-DO-NOT-LEAK-7"),
     );
     let id = ads["id"].as_str().unwrap();
@@ -1434,11 +1380,7 @@ async fn the_operator_unlocks_an_account_someone_else_made_wait_by_failing_its_s
     }
     // The stranger kept at it for an hour: the count as the server then holds it (each wait
     // served buys one more failure; waiting it out here would take that hour).
-    let mut owner_db = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
-        .execute(&mut owner_db)
-        .await
-        .unwrap();
+    let mut owner_db = owner_connection(&url).await;
     let kept = sqlx::query(
         "UPDATE login_throttle SET failures = 20, last_failure_at = now() \
          WHERE email_hash = $1 AND failures = $2",
@@ -1594,16 +1536,7 @@ async fn a_client_joins_with_a_code_works_in_its_workspace_and_leaves() {
         fakes[0].clone(),
         fakes[1].clone(),
     ]);
-    let output = worker.run(&["--json", "worker", "--once"], None);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let runs: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let runs = worker.worker_once();
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["integrationId"], created["id"]);
     assert_eq!(runs[0]["outcome"], "SUCCEEDED");

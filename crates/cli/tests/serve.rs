@@ -183,12 +183,7 @@ impl Setup {
 
     /// A connection as the schema owner that sees every workspace's rows.
     async fn owner_connection(&self) -> sqlx::PgConnection {
-        let mut conn = sqlx::PgConnection::connect(&self.owner_url).await.unwrap();
-        sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn
+        common::owner_connection(&self.owner_url).await
     }
 
     /// Waits until `sql` counts a row; past `deadline`, fails saying what `never` happened.

@@ -40,15 +40,27 @@ fn pancake(shop: &str) -> NewIntegration {
     new_pancake("Shop thời trang", shop, &format!("key-{shop}-0123456789"))
 }
 
-async fn role_exists(role: &str) -> bool {
-    let mut conn = PgConnection::connect(&common::databases::test_database_url())
-        .await
-        .unwrap();
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-        .bind(role)
+/// The one value `sql` returns with `$1` bound to `arg`, on a connection of its own to `url`.
+async fn scalar_on<T>(url: &str, sql: &str, arg: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    let mut conn = PgConnection::connect(url).await.unwrap();
+    sqlx::query_scalar(sql)
+        .bind(arg)
         .fetch_one(&mut conn)
         .await
         .unwrap()
+}
+
+/// The count `sql` returns on `conn`.
+async fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(conn).await.unwrap()
+}
+
+async fn role_exists(role: &str) -> bool {
+    let sql = "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)";
+    scalar_on(&common::databases::test_database_url(), sql, role).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,12 +135,8 @@ async fn bad_input_to_create_workspace_saves_nothing() {
 }
 
 async fn count_roles(server: &SharedServer) -> i64 {
-    let mut conn = PgConnection::connect(&server.url).await.unwrap();
-    sqlx::query_scalar("SELECT count(*) FROM pg_roles WHERE rolname LIKE $1 || '\\_%'")
-        .bind(&server.database)
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
+    let sql = "SELECT count(*) FROM pg_roles WHERE rolname LIKE $1 || '\\_%'";
+    scalar_on(&server.url, sql, &server.database).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -222,11 +230,7 @@ async fn a_revoked_workspace_cannot_log_in_and_its_open_sessions_end() {
     let mut conn = connect(&ConnectionCode::parse(&back.code).unwrap())
         .await
         .unwrap();
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(users, 1);
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM users").await, 1);
     conn.close().await.unwrap();
     server.cleanup().await;
 }
@@ -309,30 +313,19 @@ async fn the_server_role_sees_every_workspace_when_it_asks_and_cannot_change_who
     assert!(url.contains(&format!("{}_server", server.database)));
     let mut conn = PgConnection::connect(&url).await.unwrap();
     // Like every trusted session it sees nothing until it names a tenant or asks for all.
-    let none: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(none, 0);
+    let tenants = "SELECT count(*) FROM tenants";
+    assert_eq!(count(&mut conn, tenants).await, 0);
     sqlx::query("SELECT set_config('app.tenant_id', $1, false)")
         .bind(a.workspace_id.to_string())
         .execute(&mut conn)
         .await
         .unwrap();
-    let one: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(one, 1);
+    assert_eq!(count(&mut conn, tenants).await, 1);
     sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
         .execute(&mut conn)
         .await
         .unwrap();
-    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(all, 2);
+    assert_eq!(count(&mut conn, tenants).await, 2);
     assert_each_refused(
         &mut conn,
         &[

@@ -32,8 +32,8 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{
-    meta_ads, pancake, store_shares, unused_credentials, write_insights, write_orders, Backend,
-    TestEnv,
+    meta_ads, new_integration, pancake, store_shares, unused_credentials, write_insights,
+    write_orders, Backend, TestEnv,
 };
 use integrations_core::alerts::{Alert, AlertDetails, AlertRule, AlertSettings};
 use integrations_core::analytics::{ReportGrouping, ReportQuery};
@@ -85,12 +85,9 @@ async fn create(
     credentials: Credentials,
     config: IntegrationConfig,
 ) -> Uuid {
-    let id = env
-        .create_integration(session, name, credentials, config)
-        .await;
     // Only enabled integrations sync, and only they are watched.
-    env.core.enable_integration(session, id).await.unwrap();
-    id
+    let integration = new_integration(name, credentials, config);
+    env.create_enabled_integration(session, integration).await
 }
 
 async fn fixture(backend: Backend) -> Fixture {
@@ -745,17 +742,7 @@ async fn a_sync_that_learns_of_an_expiring_token_sends_its_alert_once(backend: B
     )
     .await;
     for _ in 0..2 {
-        let run = f
-            .env
-            .core
-            .sync_integration(&f.session, ads, "test-worker")
-            .await
-            .unwrap();
-        assert_eq!(
-            run.outcome,
-            integrations_core::SyncOutcome::Succeeded,
-            "{run:?}"
-        );
+        f.env.sync_succeeded(&f.session, ads).await;
     }
     let first = events.try_recv().expect("the alert was sent");
     assert_eq!(first.alert.rule, AlertRule::TokenExpiring);

@@ -3,9 +3,12 @@
 
 mod common;
 
-use common::{with_fakes, Backend};
+use common::{with_fakes, Backend, WithFakes};
 use integrations_core::service::META_ADS_EXISTS;
-use integrations_core::{ConnectOutcome, ErrorCode, Integration, IntegrationConfig};
+use integrations_core::Provider::{self, MetaAds, PancakePos};
+use integrations_core::{
+    ConnectOutcome, CoreError, CoreResult, ErrorCode, Integration, IntegrationConfig,
+};
 use secrecy::SecretString;
 
 fn created(outcome: ConnectOutcome) -> Integration {
@@ -17,6 +20,45 @@ fn created(outcome: ConnectOutcome) -> Integration {
 
 fn key(text: &str) -> SecretString {
     SecretString::from(text)
+}
+
+/// Connects `secret` (a Pancake API key or a Meta token) as the wizard does, with no
+/// description; `choice` is the shop or ad account picked, if any.
+async fn connect(
+    f: &WithFakes,
+    provider: Provider,
+    secret: &str,
+    choice: Option<&str>,
+) -> CoreResult<ConnectOutcome> {
+    let (core, session) = (&f.env.core, &f.session);
+    match provider {
+        PancakePos => {
+            core.connect_pancake(session, key(secret), None, choice)
+                .await
+        }
+        MetaAds => core.connect_meta(session, key(secret), None, choice).await,
+    }
+}
+
+/// Connecting `secret` is refused with the provider's answer `provider_code`; answers the error.
+async fn assert_refused_as(
+    f: &WithFakes,
+    provider: Provider,
+    secret: &str,
+    choice: Option<&str>,
+    provider_code: &str,
+) -> CoreError {
+    let err = connect(f, provider, secret, choice).await.unwrap_err();
+    assert_eq!(
+        err.payload().provider_code.as_deref(),
+        Some(provider_code),
+        "{secret}: {err}"
+    );
+    err
+}
+
+async fn integrations(f: &WithFakes) -> Vec<Integration> {
+    f.env.core.list_integrations(&f.session).await.unwrap()
 }
 
 async fn one_shop_is_created_at_once_and_named_after_the_shop(backend: Backend) {
@@ -42,29 +84,15 @@ async fn one_shop_is_created_at_once_and_named_after_the_shop(backend: Backend) 
     );
     assert_eq!(integration.description.as_deref(), Some("Cửa hàng chính"));
     // The same key again: the only shop is already connected.
-    let err = f
-        .env
-        .core
-        .connect_pancake(&f.session, key("one-shop"), None, None)
-        .await
-        .unwrap_err();
+    let err = connect(&f, PancakePos, "one-shop", None).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
     assert!(err.to_string().contains("already connected"), "{err}");
 }
 
 async fn several_shops_are_offered_with_connected_ones_marked(backend: Backend) {
     let f = with_fakes(backend).await;
-    f.env
-        .core
-        .connect_pancake(&f.session, key("one-shop"), None, None)
-        .await
-        .unwrap();
-    let outcome = f
-        .env
-        .core
-        .connect_pancake(&f.session, key("three-shops"), None, None)
-        .await
-        .unwrap();
+    connect(&f, PancakePos, "one-shop", None).await.unwrap();
+    let outcome = connect(&f, PancakePos, "three-shops", None).await.unwrap();
     let ConnectOutcome::ChooseShop { shops } = outcome else {
         panic!("expected a choice")
     };
@@ -75,50 +103,22 @@ async fn several_shops_are_offered_with_connected_ones_marked(backend: Backend) 
     );
     let connected: Vec<bool> = shops.iter().map(|shop| shop.already_connected).collect();
     assert_eq!(connected, [true, false, false]);
-    assert!(
-        f.env
-            .core
-            .list_integrations(&f.session)
-            .await
-            .unwrap()
-            .len()
-            == 1,
-        "nothing created yet"
-    );
+    assert!(integrations(&f).await.len() == 1, "nothing created yet");
 
-    let chosen = f
-        .env
-        .core
-        .connect_pancake(&f.session, key("three-shops"), None, Some("7012345"))
+    let chosen = connect(&f, PancakePos, "three-shops", Some("7012345"))
         .await
         .unwrap();
     assert_eq!(created(chosen).name, "Mỹ phẩm Hà Nội");
-    let refused = f
-        .env
-        .core
-        .connect_pancake(&f.session, key("three-shops"), None, Some("6036602"))
+    let refused = connect(&f, PancakePos, "three-shops", Some("6036602"))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Conflict);
-    let unreachable = f
-        .env
-        .core
-        .connect_pancake(&f.session, key("three-shops"), None, Some("999"))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        unreachable.payload().provider_code.as_deref(),
-        Some("PROVIDER_SHOP_NOT_REACHABLE")
-    );
-    f.env
-        .core
-        .connect_pancake(&f.session, key("three-shops"), None, Some("8024680"))
+    let unreachable = "PROVIDER_SHOP_NOT_REACHABLE";
+    assert_refused_as(&f, PancakePos, "three-shops", Some("999"), unreachable).await;
+    connect(&f, PancakePos, "three-shops", Some("8024680"))
         .await
         .unwrap();
-    let all = f
-        .env
-        .core
-        .connect_pancake(&f.session, key("three-shops"), None, None)
+    let all = connect(&f, PancakePos, "three-shops", None)
         .await
         .unwrap_err();
     assert!(all.to_string().contains("All 3 stores"), "{all}");
@@ -135,40 +135,18 @@ async fn keys_that_reach_nothing_get_their_own_messages_and_store_nothing(backen
         ("endless", "PROVIDER_RESPONSE_TOO_LARGE"),
     ];
     for (api_key, expected) in cases {
-        let err = f
-            .env
-            .core
-            .connect_pancake(&f.session, key(api_key), None, None)
-            .await
-            .unwrap_err();
+        let err = assert_refused_as(&f, PancakePos, api_key, None, expected).await;
         assert_eq!(err.code(), ErrorCode::ProviderError, "{api_key}: {err}");
-        assert_eq!(
-            err.payload().provider_code.as_deref(),
-            Some(expected),
-            "{api_key}: {err}"
-        );
     }
-    let invalid = f
-        .env
-        .core
-        .connect_pancake(&f.session, key("has space"), None, None)
-        .await;
+    let invalid = connect(&f, PancakePos, "has space", None).await;
     assert_eq!(invalid.unwrap_err().code(), ErrorCode::Validation);
-    assert!(f
-        .env
-        .core
-        .list_integrations(&f.session)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(integrations(&f).await.is_empty());
 }
 
 async fn meta_discovery_creates_one_and_refuses_a_second_before_calling_meta(backend: Backend) {
     let f = with_fakes(backend).await;
     let integration = created(
-        f.env
-            .core
-            .connect_meta(&f.session, key("meta-one-account"), None, None)
+        connect(&f, MetaAds, "meta-one-account", None)
             .await
             .unwrap(),
     );
@@ -179,10 +157,7 @@ async fn meta_discovery_creates_one_and_refuses_a_second_before_calling_meta(bac
         }
     );
     let calls = f.meta.handle.request_count();
-    let err = f
-        .env
-        .core
-        .connect_meta(&f.session, key("meta-many-accounts"), None, None)
+    let err = connect(&f, MetaAds, "meta-many-accounts", None)
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), META_ADS_EXISTS);
@@ -195,10 +170,7 @@ async fn meta_discovery_creates_one_and_refuses_a_second_before_calling_meta(bac
 
 async fn many_ad_accounts_across_pages_are_offered(backend: Backend) {
     let f = with_fakes(backend).await;
-    let outcome = f
-        .env
-        .core
-        .connect_meta(&f.session, key("meta-many-accounts"), None, None)
+    let outcome = connect(&f, MetaAds, "meta-many-accounts", None)
         .await
         .unwrap();
     let ConnectOutcome::ChooseAdAccount { accounts } = outcome else {
@@ -206,10 +178,7 @@ async fn many_ad_accounts_across_pages_are_offered(backend: Backend) {
     };
     assert_eq!(accounts.len(), 57);
     let pick = accounts[30].id.clone();
-    let chosen = f
-        .env
-        .core
-        .connect_meta(&f.session, key("meta-many-accounts"), None, Some(&pick))
+    let chosen = connect(&f, MetaAds, "meta-many-accounts", Some(&pick))
         .await
         .unwrap();
     assert_eq!(
@@ -226,35 +195,11 @@ async fn meta_tokens_that_reach_nothing_say_why(backend: Backend) {
         ("meta-no-accounts", "PROVIDER_NO_AD_ACCOUNTS"),
         ("meta-expired", "PROVIDER_TOKEN_EXPIRED"),
     ] {
-        let err = f
-            .env
-            .core
-            .connect_meta(&f.session, key(token), None, None)
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.payload().provider_code.as_deref(),
-            Some(expected),
-            "{token}: {err}"
-        );
+        assert_refused_as(&f, MetaAds, token, None, expected).await;
     }
-    let other = f
-        .env
-        .core
-        .connect_meta(&f.session, key("meta-one-account"), None, Some("act_42"))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        other.payload().provider_code.as_deref(),
-        Some("PROVIDER_ACCOUNT_NOT_REACHABLE")
-    );
-    assert!(f
-        .env
-        .core
-        .list_integrations(&f.session)
-        .await
-        .unwrap()
-        .is_empty());
+    let other = "PROVIDER_ACCOUNT_NOT_REACHABLE";
+    assert_refused_as(&f, MetaAds, "meta-one-account", Some("act_42"), other).await;
+    assert!(integrations(&f).await.is_empty());
 }
 
 on_both_stores!(

@@ -3,30 +3,62 @@
 
 mod common;
 
-use common::{new_meta, new_pancake, with_fakes, Backend};
+use common::{new_meta, new_pancake, with_fakes, Backend, WithFakes};
 use integrations_core::{
-    Credentials, IntegrationConfig, IntegrationStatus, IntegrationUpdate, NewIntegration,
+    ConnectionTestResult, Credentials, IntegrationConfig, IntegrationStatus, IntegrationUpdate,
+    NewIntegration,
 };
 use secrecy::SecretString;
+use uuid::Uuid;
 
 fn pancake(key: &str, shop: &str) -> NewIntegration {
     new_pancake("Shop thời trang", shop, key)
 }
 
+/// Creates `integration` in the fixture's workspace; answers its id.
+async fn create(f: &WithFakes, integration: NewIntegration) -> Uuid {
+    f.env
+        .core
+        .create_integration(&f.session, integration)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn test(f: &WithFakes, id: Uuid) -> ConnectionTestResult {
+    f.env.core.test_connection(&f.session, id).await.unwrap()
+}
+
+/// Creates `integration` and tests its connection at once.
+async fn create_and_test(f: &WithFakes, integration: NewIntegration) -> ConnectionTestResult {
+    let id = create(f, integration).await;
+    test(f, id).await
+}
+
+/// Creates `integration` and tests it: the provider answers `provider_code`, and the integration
+/// is in error.
+async fn create_and_fail(
+    f: &WithFakes,
+    integration: NewIntegration,
+    provider_code: &str,
+) -> ConnectionTestResult {
+    let result = create_and_test(f, integration).await;
+    assert_eq!(result.provider_code.as_deref(), Some(provider_code));
+    assert_eq!(result.integration.status, IntegrationStatus::Error);
+    result
+}
+
+/// The edit that replaces a Pancake store's API key.
+fn replace_pancake_key(key: &str) -> IntegrationUpdate {
+    IntegrationUpdate {
+        credentials: Some(Credentials::pancake(SecretString::from(key))),
+        ..Default::default()
+    }
+}
+
 async fn a_passing_test_sets_active(backend: Backend) {
     let f = with_fakes(backend).await;
-    let created = f
-        .env
-        .core
-        .create_integration(&f.session, pancake("one-shop", "6036602"))
-        .await
-        .unwrap();
-    let result = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
+    let result = create_and_test(&f, pancake("one-shop", "6036602")).await;
     assert!(result.success, "{}", result.message);
     assert!(
         result.message.contains("Shop thời trang"),
@@ -41,24 +73,8 @@ async fn a_passing_test_sets_active(backend: Backend) {
 async fn a_rejected_key_sets_error_with_a_safe_message(backend: Backend) {
     let f = with_fakes(backend).await;
     let key = "rejected:SECRET-KEY-DO-NOT-LEAK-1234";
-    let created = f
-        .env
-        .core
-        .create_integration(&f.session, pancake(key, "6036602"))
-        .await
-        .unwrap();
-    let result = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
+    let result = create_and_fail(&f, pancake(key, "6036602"), "PROVIDER_AUTH_REJECTED").await;
     assert!(!result.success);
-    assert_eq!(
-        result.provider_code.as_deref(),
-        Some("PROVIDER_AUTH_REJECTED")
-    );
-    assert_eq!(result.integration.status, IntegrationStatus::Error);
     let last_error = result.integration.last_error.clone().unwrap();
     assert!(last_error.contains("rejected"), "{last_error}");
     let json = serde_json::to_string(&result).unwrap();
@@ -75,40 +91,15 @@ async fn a_rejected_key_sets_error_with_a_safe_message(backend: Backend) {
 
 async fn a_shop_the_key_cannot_reach_is_named(backend: Backend) {
     let f = with_fakes(backend).await;
-    let created = f
-        .env
-        .core
-        .create_integration(&f.session, pancake("one-shop", "42"))
-        .await
-        .unwrap();
-    let result = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
-    assert_eq!(
-        result.provider_code.as_deref(),
-        Some("PROVIDER_SHOP_NOT_REACHABLE")
-    );
+    let unreachable = "PROVIDER_SHOP_NOT_REACHABLE";
+    let result = create_and_fail(&f, pancake("one-shop", "42"), unreachable).await;
     assert!(result.message.contains("42"), "{}", result.message);
-    assert_eq!(result.integration.status, IntegrationStatus::Error);
 }
 
 async fn fixing_the_key_clears_the_error_after_a_new_test(backend: Backend) {
     let f = with_fakes(backend).await;
-    let created = f
-        .env
-        .core
-        .create_integration(&f.session, pancake("no-shops", "6036602"))
-        .await
-        .unwrap();
-    let failed = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
+    let id = create(&f, pancake("no-shops", "6036602")).await;
+    let failed = test(&f, id).await;
     assert_eq!(
         failed.provider_code.as_deref(),
         Some("PROVIDER_NO_SHOP_ACCESS")
@@ -116,90 +107,42 @@ async fn fixing_the_key_clears_the_error_after_a_new_test(backend: Backend) {
     let updated = f
         .env
         .core
-        .update_integration(
-            &f.session,
-            created.id,
-            IntegrationUpdate {
-                credentials: Some(Credentials::pancake(SecretString::from("three-shops"))),
-                ..Default::default()
-            },
-        )
+        .update_integration(&f.session, id, replace_pancake_key("three-shops"))
         .await
         .unwrap();
     assert_eq!(updated.status, IntegrationStatus::Pending);
     assert_eq!(updated.last_error, None);
-    let passed = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
+    let passed = test(&f, id).await;
     assert_eq!(passed.integration.status, IntegrationStatus::Active);
 }
 
 async fn a_disabled_integration_stays_disabled_whatever_the_test_says(backend: Backend) {
     let f = with_fakes(backend).await;
-    let created = f
-        .env
-        .core
-        .create_integration(&f.session, pancake("one-shop", "6036602"))
-        .await
-        .unwrap();
+    let id = create(&f, pancake("one-shop", "6036602")).await;
     f.env
         .core
-        .disable_integration(&f.session, created.id)
+        .disable_integration(&f.session, id)
         .await
         .unwrap();
-    let result = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
+    let result = test(&f, id).await;
     assert!(result.success);
     assert_eq!(result.integration.status, IntegrationStatus::Disabled);
 }
 
 async fn an_expired_meta_token_asks_to_reconnect(backend: Backend) {
     let f = with_fakes(backend).await;
-    let created = f
-        .env
-        .core
-        .create_integration(&f.session, meta("meta-expired", "act_1234567890"))
-        .await
-        .unwrap();
-    let result = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
-    assert_eq!(
-        result.provider_code.as_deref(),
-        Some("PROVIDER_TOKEN_EXPIRED")
-    );
+    let expired = meta("meta-expired", "act_1234567890");
+    let result = create_and_fail(&f, expired, "PROVIDER_TOKEN_EXPIRED").await;
     assert!(
         result.message.to_lowercase().contains("reconnect"),
         "{}",
         result.message
     );
-    assert_eq!(result.integration.status, IntegrationStatus::Error);
 }
 
 async fn an_active_meta_account_passes(backend: Backend) {
     let f = with_fakes(backend).await;
-    let created = f
-        .env
-        .core
-        .create_integration(&f.session, meta("meta-one-account", "1234567890"))
-        .await
-        .unwrap();
-    let result = f
-        .env
-        .core
-        .test_connection(&f.session, created.id)
-        .await
-        .unwrap();
+    let result = create_and_test(&f, meta("meta-one-account", "1234567890")).await;
     assert!(result.success, "{}", result.message);
     assert_eq!(result.integration.status, IntegrationStatus::Active);
 }
@@ -252,30 +195,11 @@ impl integrations_core::ProviderGateway for HeldGateway {
 }
 
 async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Backend) {
-    use integrations_fake_servers::{start_meta, start_pancake, FakeConfig};
-    let config = FakeConfig {
-        orders_per_shop: 10,
-        days: 3,
-        ..FakeConfig::default()
-    };
-    let pancake_server = start_pancake(config.clone()).await.unwrap();
-    let meta_server = start_meta(config).await.unwrap();
+    let (pancake_server, meta_server) = common::start_fakes(common::a_little_data()).await;
     let (called_tx, mut called_rx) = tokio::sync::mpsc::unbounded_channel();
     let (release_tx, release_rx) = tokio::sync::mpsc::unbounded_channel();
     let gateway = HeldGateway {
-        inner: integrations_core::gateway::HttpProviders {
-            pancake: integrations_providers::PancakeClient::new(
-                &pancake_server.base_url,
-                common::fast_http(),
-            )
-            .unwrap(),
-            meta: integrations_providers::MetaClient::new(
-                &meta_server.base_url,
-                "v27.0",
-                common::fast_http(),
-            )
-            .unwrap(),
-        },
+        inner: common::clients_for(&pancake_server, &meta_server, common::fast_http()),
         called: called_tx,
         release: tokio::sync::Mutex::new(release_rx),
     };
@@ -301,14 +225,7 @@ async fn a_test_result_does_not_judge_credentials_replaced_meanwhile(backend: Ba
     };
     called_rx.recv().await.unwrap();
     env.core
-        .update_integration(
-            &session,
-            created.id,
-            IntegrationUpdate {
-                credentials: Some(Credentials::pancake(SecretString::from("one-shop"))),
-                ..Default::default()
-            },
-        )
+        .update_integration(&session, created.id, replace_pancake_key("one-shop"))
         .await
         .unwrap();
     release_tx.send(()).unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::shared_client;
-use common::{described, new_meta, new_pancake, own_postgres::OwnPostgres};
+use common::{described, new_meta, new_pancake, own_postgres::OwnPostgres, tenant_tx};
 use integrations_core::store::prelude::*;
 use integrations_core::store::{PostgresStore, PullCursor};
 use integrations_core::{
@@ -466,12 +466,7 @@ async fn a_row_committed_after_a_later_version_was_pulled_is_not_skipped() {
     assert_eq!(first.integrations.len(), 2);
 
     // A transaction draws a version for `early` and stays open...
-    let mut slow = store.pool().begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *slow)
-        .await
-        .unwrap();
+    let mut slow = tenant_tx(store.pool(), tenant).await;
     sqlx::query("UPDATE integrations SET name = 'Chậm' WHERE id = $1")
         .bind(early.id)
         .execute(&mut *slow)
@@ -847,12 +842,7 @@ async fn stock_of_a_removed_warehouse_leaves_the_mirror_with_the_next_pull() {
         .fetch_all(mirror.pool())
         .await
         .unwrap();
-        let mut tx = server.pool().begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(&tenant)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = tenant_tx(server.pool(), &tenant).await;
         let on_server: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT variation_id, warehouse_id, remain_quantity FROM pancake_stock \
              WHERE integration_id = $1 ORDER BY 1, 2",

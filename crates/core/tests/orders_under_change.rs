@@ -13,11 +13,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{query_number, with_fake_config, Backend, WithFakes};
+use common::{pancake, query_number, with_fake_config, Backend, WithFakes};
 use integrations_core::store::{SyncBatch, SyncedTable};
-use integrations_core::{
-    Credentials, IntegrationConfig, NewIntegration, Session, SyncOutcome, SyncRun, SyncSettings,
-};
+use integrations_core::{Credentials, Session, SyncOutcome, SyncRun, SyncSettings};
 use integrations_fake_servers::{FakeConfig, OrderChurn};
 use integrations_providers::PancakeOrder;
 use secrecy::SecretString;
@@ -63,23 +61,14 @@ struct Shop {
 }
 
 async fn integration(f: &WithFakes, session: &Session, key: &str) -> Uuid {
-    let created = f
-        .env
-        .core
+    f.env
         .create_integration(
             session,
-            NewIntegration {
-                name: "Shop thời trang".into(),
-                description: None,
-                credentials: Credentials::pancake(SecretString::from(key)),
-                config: IntegrationConfig::PancakePos {
-                    shop_id: SHOP.to_string(),
-                },
-            },
+            "Shop thời trang",
+            Credentials::pancake(SecretString::from(key)),
+            pancake(&SHOP.to_string()),
         )
         .await
-        .unwrap();
-    created.id
 }
 
 async fn busy_shop(backend: Backend, churn: OrderChurn, key: &str) -> Shop {
@@ -104,15 +93,7 @@ async fn busy_shop(backend: Backend, churn: OrderChurn, key: &str) -> Shop {
 
 impl Shop {
     async fn sync(&self) -> SyncRun {
-        let run = self
-            .f
-            .env
-            .core
-            .sync_integration(&self.f.session, self.id, "test-worker")
-            .await
-            .unwrap();
-        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
-        run
+        self.f.env.sync_succeeded(&self.f.session, self.id).await
     }
 
     /// The orders the fake holds now, parsed as the client parses them.
@@ -298,21 +279,31 @@ impl Shop {
     }
 }
 
-async fn orders_changing_while_they_are_read_are_stored_exactly_as_the_fake_has_them(
+/// A busy shop whose first sync saw twelve rounds of changes land (it makes far more than
+/// twelve requests): the orders it did not change are stored exactly.
+async fn shop_changed_during_its_first_sync(
     backend: Backend,
-) {
-    // Twelve rounds of changes land during the first sync (it makes far more than twelve
-    // requests). Edits move orders past the sync's end, so only the next sync can read them.
-    let shop = busy_shop(
-        backend,
-        busy(12, chrono::Duration::zero()),
-        "changing-orders:exact",
-    )
-    .await;
+    clock_lag: chrono::Duration,
+    key: &str,
+) -> Shop {
+    let shop = busy_shop(backend, busy(12, clock_lag), key).await;
     let before = shop.snapshot();
     shop.sync().await;
     shop.assert_the_shop_changed(12);
     shop.assert_untouched_orders_stored_exactly(&before).await;
+    shop
+}
+
+async fn orders_changing_while_they_are_read_are_stored_exactly_as_the_fake_has_them(
+    backend: Backend,
+) {
+    // Edits move orders past the first sync's end, so only the next sync can read them.
+    let shop = shop_changed_during_its_first_sync(
+        backend,
+        chrono::Duration::zero(),
+        "changing-orders:exact",
+    )
+    .await;
     assert!(
         shop.crowded_second_pages() > 0,
         "the bulk edit's second was paged on its own"
@@ -326,17 +317,12 @@ async fn orders_changing_while_they_are_read_are_stored_exactly_as_the_fake_has_
 async fn changes_that_land_inside_the_window_being_read_are_stored_exactly(backend: Backend) {
     // The fake's clock is ten minutes behind: edits and new orders land inside the last window
     // while it is read, before or after the reader's place in it.
-    let shop = busy_shop(
+    let shop = shop_changed_during_its_first_sync(
         backend,
-        busy(12, chrono::Duration::minutes(10)),
+        chrono::Duration::minutes(10),
         "changing-orders:lagging",
     )
     .await;
-    let before = shop.snapshot();
-    shop.sync().await;
-    shop.assert_the_shop_changed(12);
-    shop.assert_untouched_orders_stored_exactly(&before).await;
-
     shop.let_the_last_change_second_pass().await;
     shop.sync().await;
     shop.assert_stored_orders_equal_the_fakes().await;

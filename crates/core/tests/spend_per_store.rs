@@ -42,6 +42,7 @@
 
 mod common;
 
+use common::report_rows::kind_key_spend_revenue;
 use common::{
     meta_ads, pancake, report_query as query, store_shares as shares, write_insights, write_orders,
     Backend, TestEnv,
@@ -311,20 +312,8 @@ async fn an_ad_set_decides_for_itself(backend: Backend) {
     );
     // HN by campaign: its part of c1, and its own orders from c1's ads; its order from no ad.
     let hn = f.report(query(ReportGrouping::Campaign, Some(f.hn))).await;
-    let rows: Vec<(ReportRowKind, &str, i64, i64)> = hn
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                r.kind,
-                r.key.as_str(),
-                r.metrics.spend_minor,
-                r.metrics.revenue_minor,
-            )
-        })
-        .collect();
     assert_eq!(
-        rows,
+        kind_key_spend_revenue(&hn),
         [
             (ReportRowKind::Campaign, "c1", 49_995, 600_000),
             (ReportRowKind::NoAd, "", 0, 100_000),
@@ -677,13 +666,7 @@ async fn the_database_refuses_shares_that_do_not_add_up(backend: Backend) {
     for shares in bad {
         let result = match backend {
             Backend::Postgres => {
-                let pool = f.env.pg.as_ref().unwrap().pool();
-                let mut tx = pool.begin().await.unwrap();
-                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-                    .bind(tenant.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+                let mut tx = f.env.pg_tenant_tx(tenant).await;
                 sqlx::query(
                     "INSERT INTO spend_assignments (tenant_id, campaign_id, shares) \
                      VALUES ($1, 'c1', $2::jsonb)",

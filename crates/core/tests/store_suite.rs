@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{described, new_meta, new_pancake, Backend, TestEnv};
+use common::{assert_stale_edit_loses_nothing, described, new_meta, new_pancake, Backend, TestEnv};
 use integrations_core::auth::{login_delay_secs, FREE_LOGIN_FAILURES, MAX_LOGIN_DELAY_SECS};
 use integrations_core::clock::ManualClock;
 use integrations_core::service::META_ADS_EXISTS;
@@ -331,27 +331,12 @@ async fn a_stale_edit_is_refused_and_loses_nothing(backend: Backend) {
         )
         .await
         .unwrap();
-    let err = env
-        .core
-        .update_integration(
-            &session,
-            created.id,
-            IntegrationUpdate {
-                name: Some("Edited from a stale screen".into()),
-                expected_version: Some(created.version),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::StaleEdit);
-    assert_eq!(
-        env.core
-            .get_integration(&session, created.id)
-            .await
-            .unwrap(),
-        first_edit
-    );
+    let stale = IntegrationUpdate {
+        name: Some("Edited from a stale screen".into()),
+        expected_version: Some(created.version),
+        ..Default::default()
+    };
+    assert_stale_edit_loses_nothing(&env.core, &session, &first_edit, stale).await;
 }
 
 async fn changing_credentials_reseals_them_and_asks_for_a_new_test(backend: Backend) {

@@ -7,12 +7,14 @@ mod common;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{fake_providers, fast_http, query_number, Backend, TestEnv};
+use common::{
+    assert_stale_edit_loses_nothing, fake_providers, fast_http, new_meta, new_pancake,
+    query_number, Backend, TestEnv,
+};
 use integrations_core::gateway::HttpProviders;
 use integrations_core::store::{ClaimScope, SyncedTable};
 use integrations_core::{
-    Credentials, ErrorCode, IntegrationConfig, IntegrationStatus, IntegrationUpdate,
-    NewIntegration, Session, SyncOutcome, SyncRun, SyncSettings,
+    Credentials, IntegrationStatus, IntegrationUpdate, Session, SyncOutcome, SyncRun, SyncSettings,
 };
 use integrations_fake_servers::{start_meta, FakeConfig, FakeMeta, FakePancake, RecordedRequest};
 use integrations_providers::{HttpSettings, InsightsQuery, MetaClient};
@@ -87,64 +89,21 @@ async fn fixture(backend: Backend) -> Fixture {
 impl Fixture {
     /// Syncs `integration` once as the test worker; the run must succeed.
     async fn sync_succeeded(&self, integration: Uuid) -> SyncRun {
-        let run = self
-            .env
-            .core
-            .sync_integration(&self.session, integration, "test-worker")
-            .await
-            .unwrap();
-        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
-        run
+        self.env.sync_succeeded(&self.session, integration).await
     }
 
     async fn pancake(&self, key: &str) -> Uuid {
-        let created = self
-            .env
-            .core
-            .create_integration(
-                &self.session,
-                NewIntegration {
-                    name: "Shop thời trang".into(),
-                    description: None,
-                    credentials: Credentials::pancake(SecretString::from(key)),
-                    config: IntegrationConfig::PancakePos {
-                        shop_id: "6036602".into(),
-                    },
-                },
-            )
-            .await
-            .unwrap();
+        let shop = new_pancake("Shop thời trang", "6036602", key);
         self.env
-            .core
-            .enable_integration(&self.session, created.id)
+            .create_enabled_integration(&self.session, shop)
             .await
-            .unwrap();
-        created.id
     }
 
     async fn meta(&self, token: &str) -> Uuid {
-        let created = self
-            .env
-            .core
-            .create_integration(
-                &self.session,
-                NewIntegration {
-                    name: "Quảng cáo Meta".into(),
-                    description: None,
-                    credentials: Credentials::meta(SecretString::from(token)),
-                    config: IntegrationConfig::MetaAds {
-                        ad_account_id: "act_1234567890".into(),
-                    },
-                },
-            )
-            .await
-            .unwrap();
+        let ads = new_meta("Quảng cáo Meta", "act_1234567890", token);
         self.env
-            .core
-            .enable_integration(&self.session, created.id)
+            .create_enabled_integration(&self.session, ads)
             .await
-            .unwrap();
-        created.id
     }
 
     async fn count(&self, id: Uuid, table: SyncedTable) -> i64 {
@@ -1385,25 +1344,12 @@ async fn an_edit_opened_before_a_sync_finished_saves_but_not_over_a_real_edit(ba
     assert_eq!(saved.status, IntegrationStatus::Active);
 
     // Someone else's edit in between: the same dialog is now stale, and nothing is lost.
-    let err = f
-        .env
-        .core
-        .update_integration(
-            &f.session,
-            shop,
-            IntegrationUpdate {
-                description: Some(Some("Cửa hàng chính".into())),
-                expected_version: Some(opened.version),
-                ..IntegrationUpdate::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::StaleEdit);
-    assert_eq!(
-        f.env.core.get_integration(&f.session, shop).await.unwrap(),
-        saved
-    );
+    let stale = IntegrationUpdate {
+        description: Some(Some("Cửa hàng chính".into())),
+        expected_version: Some(opened.version),
+        ..IntegrationUpdate::default()
+    };
+    assert_stale_edit_loses_nothing(&f.env.core, &f.session, &saved, stale).await;
 
     // A run that fails (the token dies mid-way) records its error, and is no edit either.
     one_window_at_a_time(&mut f);

@@ -8,7 +8,7 @@
 mod common;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use common::{unused_credentials, Backend, TestEnv};
+use common::{tenant_tx, unused_credentials, Backend, TestEnv};
 use integrations_core::store::{StoreError, SyncBatch, SyncStore};
 use integrations_core::{IntegrationConfig, Session};
 use integrations_providers::{AdInsightRow, PancakeOrder};
@@ -281,12 +281,7 @@ async fn awkward_text_nulls_large_amounts_and_time_zones_come_back_from_postgres
         .unwrap();
 
     let pool = env.pg.as_ref().unwrap().pool();
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(session.tenant_id().to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = tenant_tx(pool, session.tenant_id()).await;
     // A session in another zone reads the same instants.
     sqlx::query("SET LOCAL TimeZone = 'America/New_York'")
         .execute(&mut *tx)
@@ -410,14 +405,8 @@ async fn a_workspace_role_writes_its_own_rows_and_cannot_write_another_workspace
         .await;
     assert!(refused.is_err(), "B's rows from A's role: {refused:?}");
     let b_rows: i64 = {
-        let mut owner = <sqlx::PgConnection as sqlx::Connection>::connect(&server.url)
-            .await
-            .unwrap();
         // The owner's view across workspaces (row-level security is forced on the owner too).
-        sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
-            .execute(&mut owner)
-            .await
-            .unwrap();
+        let mut owner = common::databases::owner_connection(&server.url).await;
         let a_rows: i64 =
             sqlx::query_scalar("SELECT count(*) FROM pancake_orders WHERE tenant_id = $1")
                 .bind(a.1.tenant_id())

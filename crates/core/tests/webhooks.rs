@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{new_pancake, open_joined, providers_for, SharedServer};
+use common::{new_pancake, open_joined, providers_for, tenant_tx, SharedServer};
 use integrations_core::webhook::{DeliveryOutcome, SECRET_HEADER};
 use integrations_core::{Core, CoreConfig, Session, WebhookRejection, WebhookSetup};
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
@@ -449,12 +449,7 @@ fn product(updated_at: &str, price: i64, warehouses: Option<&[(&str, i64)]>) -> 
 /// The variation as stored: (name, price, total remain, updated_at) and its lines by warehouse.
 async fn variation_row(f: &Fixture) -> (String, i64, i64, String, Vec<(String, i64)>) {
     let owner = sqlx::PgPool::connect(&f.server.url).await.unwrap();
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(f.a.session.tenant_id().to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = tenant_tx(&owner, f.a.session.tenant_id()).await;
     let (name, price, remain, updated): (String, i64, i64, String) = sqlx::query_as(
         "SELECT product_name, retail_price, remain_quantity, updated_at::text \
          FROM pancake_variations WHERE variation_id = 'v-7'",

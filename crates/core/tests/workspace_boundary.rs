@@ -179,12 +179,7 @@ impl World {
 
     /// The schema owner's view, across workspaces.
     async fn owner(&self) -> PgConnection {
-        let mut conn = PgConnection::connect(&self.server.url).await.unwrap();
-        sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn
+        common::databases::owner_connection(&self.server.url).await
     }
 
     /// What must never show through A's role: B's identity, and the server's secrets (the

@@ -13,6 +13,8 @@ pub mod own_postgres;
 /// Drops a database [`fresh_shared_database`] made and the roles `admin init` made for it
 /// (their names start with the database's name).
 pub use databases::drop_database_and_roles as drop_shared_database;
+/// A connection as the schema owner that sees every workspace's rows.
+pub use databases::owner_connection;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

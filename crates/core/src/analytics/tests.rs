@@ -1,5 +1,9 @@
 use super::*;
 
+#[path = "../../tests/common/report_rows.rs"]
+mod report_rows;
+use report_rows::kind_key_spend_revenue;
+
 fn query(by: ReportGrouping) -> ReportQuery {
     ReportQuery {
         from: "2026-11-01".parse().unwrap(),
@@ -29,6 +33,12 @@ fn insight(key: &str, spend: i64, value: i64) -> InsightAggregate {
         purchases: 1,
         purchase_value_minor: value,
     }
+}
+
+/// `insight`'s figures, spent in US dollars (the shop sells in đồng).
+fn in_usd(mut insight: InsightAggregate) -> InsightAggregate {
+    insight.currency = "USD".into();
+    insight
 }
 
 fn ad(id: &str, campaign: &str) -> AdRecord {
@@ -107,20 +117,8 @@ fn campaigns_gather_their_ads_and_unknown_and_missing_ads_have_rows_of_their_own
         orders(None, 999_000, 4),
     ];
     let report = build(&query(ReportGrouping::Campaign), &sales, &insights, &ads);
-    let rows: Vec<(ReportRowKind, &str, i64, i64)> = report
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                r.kind,
-                r.key.as_str(),
-                r.metrics.spend_minor,
-                r.metrics.revenue_minor,
-            )
-        })
-        .collect();
     assert_eq!(
-        rows,
+        kind_key_spend_revenue(&report),
         [
             (ReportRowKind::Campaign, "c2", 300_000, 0),
             (ReportRowKind::Campaign, "c1", 150_000, 300_000),
@@ -152,8 +150,7 @@ fn campaigns_gather_their_ads_and_unknown_and_missing_ads_have_rows_of_their_own
 
 #[test]
 fn spend_and_sales_in_different_currencies_get_no_pos_roas_and_a_warning() {
-    let mut spend = insight("2026-11-01", 1_000, 0);
-    spend.currency = "USD".into();
+    let spend = in_usd(insight("2026-11-01", 1_000, 0));
     let mut q = query(ReportGrouping::Day);
     q.store = Some(uuid::Uuid::nil());
     let report = build(&q, &[orders(Some("2026-11-01"), 500_000, 1)], &[spend], &[]);
@@ -170,8 +167,7 @@ fn spend_and_sales_in_different_currencies_get_no_pos_roas_and_a_warning() {
 
 #[test]
 fn the_csv_starts_with_a_bom_and_keeps_vietnamese_and_exact_money() {
-    let mut spend = insight("a1", 12_345, 0);
-    spend.currency = "USD".into();
+    let spend = in_usd(insight("a1", 12_345, 0));
     let report = build(
         &query(ReportGrouping::Ad),
         &[orders(Some("a1"), 1_234_567, 2), orders(None, 5, 1)],
@@ -252,8 +248,7 @@ fn exports_never_overwrite_each_other() {
 
 #[test]
 fn spend_in_several_currencies_gets_no_roas_and_orders_without_one_take_the_accounts() {
-    let mut usd = insight("2026-11-01", 1_000, 5_000);
-    usd.currency = "USD".into();
+    let usd = in_usd(insight("2026-11-01", 1_000, 5_000));
     let report = build(
         &query(ReportGrouping::Day),
         &[orders(Some("2026-11-01"), 500_000, 1)],

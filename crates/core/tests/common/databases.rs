@@ -1,5 +1,5 @@
-//! Databases of their own on the test server (`TEST_DATABASE_URL`), made and dropped: for the
-//! core's tests and, included by path, the CLI's.
+//! Databases of their own on the test server (`TEST_DATABASE_URL`), made, looked into and
+//! dropped: for the core's tests and, included by path, the CLI's.
 
 use sqlx::Connection;
 
@@ -26,6 +26,17 @@ pub async fn fresh_postgres_url() -> String {
     admin.close().await.ok();
     let (base, _) = admin_url.rsplit_once('/').expect("URL has a database name");
     format!("{base}/{name}")
+}
+
+/// A connection to `url` as the schema owner (the test role) that sees every workspace's rows:
+/// row-level security is forced on the owner too, but the owner is trusted to ask for them all.
+pub async fn owner_connection(url: &str) -> sqlx::PgConnection {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query("SELECT set_config('app.all_tenants', 'on', false)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
 }
 
 /// Drops a test database and every role named after it.

@@ -5,6 +5,7 @@
 
 pub mod databases;
 pub mod own_postgres;
+pub mod report_rows;
 
 pub use databases::{drop_database_and_roles, fresh_postgres_url};
 
@@ -14,11 +15,12 @@ use async_trait::async_trait;
 use integrations_core::analytics::assignment::{
     AssignmentChoice, Campaign, CampaignAssignment, StoreShare,
 };
-use integrations_core::analytics::{ReportGrouping, ReportQuery};
+use integrations_core::analytics::{Report, ReportGrouping, ReportQuery, ReportRowKind};
 use integrations_core::store::{PostgresStore, SqliteStore, Store, SyncBatch, SyncStore};
 use integrations_core::{
     ConnectionCheck, Core, CoreConfig, Credentials, DiscoveredAdAccount, DiscoveredShop,
-    IntegrationConfig, ProviderFailure, ProviderGateway, Session,
+    IntegrationConfig, NewIntegration, ProviderFailure, ProviderGateway, Session, SyncOutcome,
+    SyncRun,
 };
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
 use integrations_providers::{AdInsightRow, HttpSettings, MetaClient, PancakeClient, PancakeOrder};
@@ -84,16 +86,17 @@ pub fn fast_http() -> HttpSettings {
     }
 }
 
+/// Ten orders a shop over three days: enough for the tests that only need some data.
+pub fn a_little_data() -> FakeConfig {
+    FakeConfig {
+        orders_per_shop: 10,
+        days: 3,
+        ..FakeConfig::default()
+    }
+}
+
 pub async fn with_fakes(backend: Backend) -> WithFakes {
-    with_fake_config(
-        backend,
-        FakeConfig {
-            orders_per_shop: 10,
-            days: 3,
-            ..FakeConfig::default()
-        },
-    )
-    .await
+    with_fake_config(backend, a_little_data()).await
 }
 
 /// [`with_fakes`] with fakes that serve `config` (their data, latency, failures).
@@ -119,6 +122,12 @@ pub fn data_up_to_now() -> FakeConfig {
     }
 }
 
+/// The fake Pancake and Graph servers, both serving `config`.
+pub async fn start_fakes(config: FakeConfig) -> (FakePancake, FakeMeta) {
+    let pancake = start_pancake(config.clone()).await.unwrap();
+    (pancake, start_meta(config).await.unwrap())
+}
+
 /// The fake Pancake and Graph servers serving `config`, and the real clients pointed at them.
 pub async fn fake_providers(
     config: FakeConfig,
@@ -127,21 +136,29 @@ pub async fn fake_providers(
     FakeMeta,
     Arc<integrations_core::gateway::HttpProviders>,
 ) {
-    let pancake = start_pancake(config.clone()).await.unwrap();
-    let meta = start_meta(config).await.unwrap();
+    let (pancake, meta) = start_fakes(config).await;
     let providers = providers_for(&pancake, &meta);
     (pancake, meta, providers)
 }
 
-/// The real clients pointed at these fake servers.
+/// The real clients, with `http`, pointed at these fake servers.
+pub fn clients_for(
+    pancake: &FakePancake,
+    meta: &FakeMeta,
+    http: HttpSettings,
+) -> integrations_core::gateway::HttpProviders {
+    integrations_core::gateway::HttpProviders {
+        pancake: PancakeClient::new(&pancake.base_url, http.clone()).unwrap(),
+        meta: MetaClient::new(&meta.base_url, "v27.0", http).unwrap(),
+    }
+}
+
+/// The real clients pointed at these fake servers, retrying at once.
 pub fn providers_for(
     pancake: &FakePancake,
     meta: &FakeMeta,
 ) -> Arc<integrations_core::gateway::HttpProviders> {
-    Arc::new(integrations_core::gateway::HttpProviders {
-        pancake: PancakeClient::new(&pancake.base_url, fast_http()).unwrap(),
-        meta: MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap(),
-    })
+    Arc::new(clients_for(pancake, meta, fast_http()))
 }
 
 /// A joined installation's core, reopened as the app does after `join`, online.
@@ -183,35 +200,60 @@ pub fn assert_no_privilege(err: &sqlx::Error, what: &str) {
     assert_eq!(sql_state(err).as_deref(), Some("42501"), "{what}: {err}");
 }
 
-/// A Pancake store to create (no description), with its API key.
-pub fn new_pancake(name: &str, shop_id: &str, key: &str) -> integrations_core::NewIntegration {
-    integrations_core::NewIntegration {
+/// An integration to create (no description).
+pub fn new_integration(
+    name: &str,
+    credentials: Credentials,
+    config: IntegrationConfig,
+) -> NewIntegration {
+    NewIntegration {
         name: name.into(),
         description: None,
-        credentials: Credentials::pancake(SecretString::from(key)),
-        config: pancake(shop_id),
+        credentials,
+        config,
     }
 }
 
+/// A Pancake store to create (no description), with its API key.
+pub fn new_pancake(name: &str, shop_id: &str, key: &str) -> NewIntegration {
+    new_integration(
+        name,
+        Credentials::pancake(SecretString::from(key)),
+        pancake(shop_id),
+    )
+}
+
 /// `integration` with a description.
-pub fn described(
-    integration: integrations_core::NewIntegration,
-    description: &str,
-) -> integrations_core::NewIntegration {
-    integrations_core::NewIntegration {
+pub fn described(integration: NewIntegration, description: &str) -> NewIntegration {
+    NewIntegration {
         description: Some(description.into()),
         ..integration
     }
 }
 
 /// A Meta ad account to create (no description), with its token.
-pub fn new_meta(name: &str, ad_account_id: &str, token: &str) -> integrations_core::NewIntegration {
-    integrations_core::NewIntegration {
-        name: name.into(),
-        description: None,
-        credentials: Credentials::meta(SecretString::from(token)),
-        config: meta_ads(ad_account_id),
-    }
+pub fn new_meta(name: &str, ad_account_id: &str, token: &str) -> NewIntegration {
+    new_integration(
+        name,
+        Credentials::meta(SecretString::from(token)),
+        meta_ads(ad_account_id),
+    )
+}
+
+/// `update` (made on a version older than `kept`'s) is refused as a stale edit, and `kept`, the
+/// integration as last saved, is stored still.
+pub async fn assert_stale_edit_loses_nothing(
+    core: &Core,
+    session: &Session,
+    kept: &integrations_core::Integration,
+    update: integrations_core::IntegrationUpdate,
+) {
+    let err = core
+        .update_integration(session, kept.id, update)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), integrations_core::ErrorCode::StaleEdit);
+    assert_eq!(&core.get_integration(session, kept.id).await.unwrap(), kept);
 }
 
 /// A Pancake POS store's configuration.
@@ -292,6 +334,21 @@ pub fn report_query(by: ReportGrouping, store: Option<uuid::Uuid>) -> ReportQuer
     }
 }
 
+/// A transaction on `pool` as the workspace `tenant`, as the app's own connections choose it:
+/// row-level security applies.
+pub async fn tenant_tx(
+    pool: &sqlx::PgPool,
+    tenant: impl ToString,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}
+
 /// One app (or CLI) installation in shared mode: its own data directory, hence its own mirror.
 pub async fn shared_client(url: &str, data_dir: &std::path::Path, master_key: &str) -> Core {
     let mut config = CoreConfig::standalone(data_dir.to_path_buf());
@@ -363,18 +420,37 @@ impl TestEnv {
         config: IntegrationConfig,
     ) -> uuid::Uuid {
         self.core
-            .create_integration(
-                session,
-                integrations_core::NewIntegration {
-                    name: name.into(),
-                    description: None,
-                    credentials,
-                    config,
-                },
-            )
+            .create_integration(session, new_integration(name, credentials, config))
             .await
             .unwrap()
             .id
+    }
+
+    /// Creates an integration and enables it (only enabled integrations sync); returns its id.
+    pub async fn create_enabled_integration(
+        &self,
+        session: &Session,
+        integration: NewIntegration,
+    ) -> uuid::Uuid {
+        let id = self
+            .core
+            .create_integration(session, integration)
+            .await
+            .unwrap()
+            .id;
+        self.core.enable_integration(session, id).await.unwrap();
+        id
+    }
+
+    /// Syncs `integration` once as the test worker; the run must succeed.
+    pub async fn sync_succeeded(&self, session: &Session, integration: uuid::Uuid) -> SyncRun {
+        let run = self
+            .core
+            .sync_integration(session, integration, "test-worker")
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, SyncOutcome::Succeeded, "{:?}", run.error);
+        run
     }
 
     /// Creates each named integration with credentials no test calls with, in order.
@@ -571,13 +647,7 @@ impl TestEnv {
         &self,
         tenant: uuid::Uuid,
     ) -> sqlx::Transaction<'static, sqlx::Postgres> {
-        let mut tx = self.pg.as_ref().unwrap().pool().begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx
+        tenant_tx(self.pg.as_ref().unwrap().pool(), tenant).await
     }
 
     /// Runs raw SQL as the tenant (for tests that tamper with stored rows).
