@@ -301,7 +301,7 @@ pub fn icon_rgba(state: TrayState) -> (Vec<u8>, u32, u32) {
 use std::collections::HashSet;
 
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{Menu, MenuId, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
@@ -338,44 +338,36 @@ fn menu_action(id: &str) -> MenuAction {
 fn build_menu<R: Runtime>(app: &AppHandle<R>, model: &TrayModel) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
     if let Some(label) = &model.alerts_label {
-        menu.append(&MenuItem::with_id(app, ALERTS, label, true, None::<&str>)?)?;
+        menu.append(&item(app, ALERTS, label, true)?)?;
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
-    for item in &model.items {
-        menu.append(&MenuItem::with_id(
-            app,
-            format!("integration:{}", item.integration_id),
-            &item.label,
-            true,
-            None::<&str>,
-        )?)?;
+    for entry in &model.items {
+        let id = format!("integration:{}", entry.integration_id);
+        menu.append(&item(app, id, &entry.label, true)?)?;
     }
     if !model.items.is_empty() {
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
-    menu.append(&MenuItem::with_id(
+    menu.append(&item(
         app,
         SYNC_ALL,
         &model.sync_all_label,
         model.sync_all_enabled,
-        None::<&str>,
     )?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        OPEN,
-        &model.open_label,
-        true,
-        None::<&str>,
-    )?)?;
+    menu.append(&item(app, OPEN, &model.open_label, true)?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        QUIT,
-        &model.quit_label,
-        true,
-        None::<&str>,
-    )?)?;
+    menu.append(&item(app, QUIT, &model.quit_label, true)?)?;
     Ok(menu)
+}
+
+/// A menu item without an accelerator.
+fn item<R: Runtime>(
+    app: &AppHandle<R>,
+    id: impl Into<MenuId>,
+    label: &str,
+    enabled: bool,
+) -> tauri::Result<MenuItem<R>> {
+    MenuItem::with_id(app, id, label, enabled, None::<&str>)
 }
 
 fn icon(model: &TrayModel) -> Image<'static> {
@@ -595,6 +587,19 @@ mod tests {
         tray_model(Some(list), activity, LinkMode::Online, None, locale, now())
     }
 
+    /// Offline, with data as of 25/11 01:05 UTC.
+    fn offline_model(list: &[Integration], locale: Locale) -> TrayModel {
+        let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 1, 5, 0).unwrap();
+        tray_model(
+            Some(list),
+            &[],
+            LinkMode::Offline,
+            Some(as_of),
+            locale,
+            now(),
+        )
+    }
+
     fn running(integration: &Integration, done: u32, total: u32) -> SyncProgress {
         SyncProgress {
             integration_id: integration.id,
@@ -659,15 +664,7 @@ mod tests {
             "Shop thời trang — Active · synced 10:42"
         );
 
-        let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 1, 5, 0).unwrap();
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Offline,
-            Some(as_of),
-            los_angeles,
-            now(),
-        );
+        let model = offline_model(&list, los_angeles);
         assert_eq!(
             model.tooltip,
             "Integration Manager — offline, data as of 24/11 17:05"
@@ -784,15 +781,7 @@ mod tests {
             IntegrationStatus::Error,
             None,
         )];
-        let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 1, 5, 0).unwrap();
-        let model = tray_model(
-            Some(&list),
-            &[],
-            LinkMode::Offline,
-            Some(as_of),
-            vietnam(Language::Vi),
-            now(),
-        );
+        let model = offline_model(&list, vietnam(Language::Vi));
         assert_eq!(model.state, TrayState::Offline);
         assert_eq!(
             model.tooltip,

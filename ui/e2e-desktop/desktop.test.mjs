@@ -380,6 +380,10 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
   const toastWith = (text) =>
     browser.$(`//*[@role='region'][@aria-label='Notifications']//p[contains(normalize-space(), ${xpathString(text)})]`);
 
+  /** Waits for the switch `toggle` to be on (`checked`) or off; `timeoutMsg` says what failed. */
+  const waitChecked = (toggle, checked, timeoutMsg) =>
+    browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === String(checked), { timeout: UI_TIMEOUT, timeoutMsg });
+
   /**
    * Waits for `element`'s text to be `expected` (as it is, or with its line breaks and runs of
    * white space read as one space); the failure names the last text seen, not the first.
@@ -596,10 +600,7 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     assert.equal(await toggle.getAttribute('aria-checked'), 'false', 'created switched off');
     await toggle.click();
     await toastWith(`Enabled “${SECOND_SHOP}”.`).waitForDisplayed({ timeout: UI_TIMEOUT });
-    await browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === 'true', {
-      timeout: UI_TIMEOUT,
-      timeoutMsg: 'the switch did not turn on',
-    });
+    await waitChecked(toggle, true, 'the switch did not turn on');
     await waitText(statusIn(SECOND_SHOP), 'Pending', `status of ${SECOND_SHOP}`);
   });
 
@@ -615,10 +616,7 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     const toggle = byLabel(`Enabled: ${SECOND_SHOP}`);
     await toggle.click();
     await toastWith(`Disabled “${SECOND_SHOP}”.`).waitForDisplayed({ timeout: UI_TIMEOUT });
-    await browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === 'false', {
-      timeout: UI_TIMEOUT,
-      timeoutMsg: 'the switch is still on',
-    });
+    await waitChecked(toggle, false, 'the switch is still on');
     await waitText(statusIn(SECOND_SHOP), 'Disabled', `status of ${SECOND_SHOP}`);
     assert.equal(await statusIn(FIRST_SHOP).getText(), 'Pending', 'the other store is untouched');
     await screenshot('disabled');
@@ -722,18 +720,12 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     // scrolls it (the window's top edge), the header would take the click.
     await toggle.scrollIntoView({ block: 'center' });
     await toggle.click();
-    await browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === 'true', {
-      timeout: UI_TIMEOUT,
-      timeoutMsg: 'the switch did not turn on',
-    });
+    await waitChecked(toggle, true, 'the switch did not turn on');
     const entry = readFileSync(paths.autostart, 'utf8');
     assert.ok(entry.includes(`Exec=${APP} --autostart`), entry);
 
     await toggle.click();
-    await browser.waitUntil(async () => (await toggle.getAttribute('aria-checked')) === 'false', {
-      timeout: UI_TIMEOUT,
-      timeoutMsg: 'the switch did not turn off',
-    });
+    await waitChecked(toggle, false, 'the switch did not turn off');
     assert.equal(existsSync(paths.autostart), false, 'turning it off removes the entry');
   });
 

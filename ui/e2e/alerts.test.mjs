@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, closeClean, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness, vietnamView } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -125,12 +125,7 @@ describe('Alerts, in English', () => {
 
 describe('Alerts in Vietnamese', () => {
   it('reads in Vietnamese, with đồng (screenshot for the docs)', async () => {
-    const { page, problems } = await openSignedIn(harness.browser, {
-      seed: seed({ prefs: prefs('vi') }),
-      timezoneId: VIETNAM,
-      viewport: { width: 1280, height: 900 },
-      fixedTime: NOW,
-    });
+    const { page, problems } = await openSignedIn(harness.browser, vietnamView(seed({ prefs: prefs('vi') }), 900, NOW));
     await role(page, 'navigation', 'Trang').getByRole('button', { name: /^Cảnh báo/ }).click();
     await role(page, 'heading', 'Cảnh báo').waitFor();
     const open = role(page, 'region', 'Cần chú ý').getByTestId('alert');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, closeClean, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness, vietnamView } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -226,12 +226,7 @@ describe('Analytics offline', () => {
 
 describe('Analytics in Vietnamese', () => {
   it('reads in Vietnamese, with đồng and comma decimals (screenshot for the docs)', async () => {
-    const { page, problems } = await openSignedIn(harness.browser, {
-      seed: seed({ prefs: prefs('vi') }),
-      timezoneId: VIETNAM,
-      viewport: { width: 1280, height: 800 },
-      fixedTime: NOW,
-    });
+    const { page, problems } = await openSignedIn(harness.browser, vietnamView(seed({ prefs: prefs('vi') }), 800, NOW));
     await role(page, 'button', 'Phân tích').click();
     await role(page, 'heading', 'Phân tích').waitFor();
     await role(page, 'radio', '7 ngày qua').check();

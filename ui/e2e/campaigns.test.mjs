@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, closeClean, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openApp, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness, vietnamView } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -34,7 +34,7 @@ describe('Spend per store, in English', () => {
   let problems;
   signedInSuite(
     harness,
-    { seed: seed({ prefs: prefs() }), timezoneId: VIETNAM, viewport: { width: 1280, height: 900 }, fixedTime: NOW },
+    vietnamView(seed({ prefs: prefs() }), 900, NOW),
     (opened) => ({ page, problems } = opened),
   );
 
@@ -189,18 +189,17 @@ describe('Campaigns offline', () => {
 
 describe('Campaigns in Vietnamese', () => {
   it('reads in Vietnamese (screenshot for the docs)', async () => {
-    const { page, problems } = await openSignedIn(harness.browser, {
-      seed: seed({
+    const { page, problems } = await openSignedIn(harness.browser, vietnamView(
+      seed({
         prefs: prefs('vi'),
         assignments: [
           { campaignId: '120200000002', shares: [{ store: 'Cửa hàng Hà Nội', percent: 70 }, { store: 'Cửa hàng Sài Gòn', percent: 30 }] },
           { campaignId: '120200000001', adsetId: '120230000102', shares: [{ store: 'Cửa hàng Sài Gòn', percent: 100 }] },
         ],
       }),
-      timezoneId: VIETNAM,
-      viewport: { width: 1280, height: 900 },
-      fixedTime: NOW,
-    });
+      900,
+      NOW,
+    ));
     await role(page, 'navigation', 'Trang').getByRole('button', { name: 'Chiến dịch', exact: true }).click();
     await role(page, 'heading', 'Chiến dịch').waitFor();
     await role(page, 'radio', 'Tất cả chiến dịch (3)').check();

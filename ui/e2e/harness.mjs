@@ -183,6 +183,9 @@ export function useHarness() {
 
 export const VIETNAM = 'Asia/Ho_Chi_Minh';
 
+/** `openApp`'s options for a page 1280 pixels wide and `height` high in Vietnam's time zone, the clock stopped at `fixedTime` when given (the size of the docs' screenshots). */
+export const vietnamView = (seed, height, fixedTime) => ({ seed, timezoneId: VIETNAM, viewport: { width: 1280, height }, fixedTime });
+
 /** What the app kept from the owner's last session: language, theme and the email to sign in with. */
 export const prefs = (language = 'en', theme = 'light') => ({ language, theme, lastEmail: owner.email });
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, closeClean, eventually, fourIntegrations, openApp, openSignedIn, prefs, role, row, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, closeClean, eventually, fourIntegrations, openApp, openSignedIn, prefs, role, row, shot, signedIn, signedInSuite, useHarness, vietnamView } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -157,8 +157,8 @@ describe('offline and back', () => {
 
 describe('offline, in Vietnamese', () => {
   it('shows the banner, the queued change and a conflict to settle (screenshot for the docs)', async () => {
-    const { page, problems } = await openApp(harness.browser, {
-      seed: seed({
+    const { page, problems } = await openApp(harness.browser, vietnamView(
+      seed({
         link: 'OFFLINE',
         prefs: prefs('vi'),
         conflicts: [
@@ -166,9 +166,8 @@ describe('offline, in Vietnamese', () => {
             server: { description: 'Đã đổi kho sang Thủ Đức', enabled: true }, queuedAt: '2025-06-02T07:55:00Z' },
         ],
       }),
-      timezoneId: VIETNAM,
-      viewport: { width: 1280, height: 800 },
-    });
+      800,
+    ));
     const banner = page.getByTestId('connectivity');
     await banner.getByText(/^Ngoại tuyến — dữ liệu tính đến 15:15\s2 thg 6, 2025$/).waitFor();
     await role(page, 'switch', 'Bật: Mỹ phẩm Hà Nội').click();

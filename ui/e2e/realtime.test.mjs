@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, closeClean, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, openSignedIn, prefs, publishShot, role, shot, signedIn, signedInSuite, useHarness, vietnamView } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -141,12 +141,7 @@ describe('Real-time orders where they cannot be turned on', () => {
 
 describe('Real-time orders in Vietnamese', () => {
   it('reads in Vietnamese (screenshot for the docs)', async () => {
-    const { page, problems } = await openSignedIn(harness.browser, {
-      seed: seed({ prefs: prefs('vi') }),
-      timezoneId: VIETNAM,
-      viewport: { width: 1280, height: 1000 },
-      fixedTime: NOW,
-    });
+    const { page, problems } = await openSignedIn(harness.browser, vietnamView(seed({ prefs: prefs('vi') }), 1000, NOW));
     await role(page, 'button', `Chỉnh sửa ${HANOI}`).click();
     const toggle = role(page, 'switch', `Nhận đơn hàng theo thời gian thực: ${HANOI}`);
     await toggle.click();

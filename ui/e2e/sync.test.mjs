@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { VIETNAM, calls, closeClean, eventually, fake, fourIntegrations, openApp, openSignedIn, prefs, publishShot, role, row, shot, signedIn, signedInSuite, useHarness } from './harness.mjs';
+import { VIETNAM, calls, closeClean, eventually, fake, fourIntegrations, openApp, openSignedIn, prefs, publishShot, role, row, shot, signedIn, signedInSuite, useHarness, vietnamView } from './harness.mjs';
 
 const harness = useHarness();
 
@@ -240,11 +240,7 @@ describe('offline', () => {
 
 describe('in Vietnamese', () => {
   it('shows a run in progress and the history dialog (screenshot for the docs)', async () => {
-    const { page, problems } = await openSignedIn(harness.browser, {
-      seed: seed({ runs: seededRuns, prefs: prefs('vi') }),
-      timezoneId: VIETNAM,
-      viewport: { width: 1280, height: 800 },
-    });
+    const { page, problems } = await openSignedIn(harness.browser, vietnamView(seed({ runs: seededRuns, prefs: prefs('vi') }), 800));
     // The run stops after two pages of orders, so the picture always shows it half way.
     await fake(page, 'holdSyncs', 2);
     await role(page, 'button', 'Đồng bộ ngay: Shop thời trang').click();

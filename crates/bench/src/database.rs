@@ -50,13 +50,9 @@ impl Database {
     /// ones ended. Returns the connections ended.
     pub async fn cut_off(&self) -> anyhow::Result<u64> {
         let mut admin = sqlx::PgConnection::connect(&self.admin_url).await?;
-        sqlx::query(&format!(
-            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS false",
-            self.name
-        ))
-        .execute(&mut admin)
-        .await
-        .context("refusing connections to the bench database")?;
+        self.allow_connections(&mut admin, false)
+            .await
+            .context("refusing connections to the bench database")?;
         let ended: i64 = sqlx::query_scalar(
             "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
              WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -72,14 +68,24 @@ impl Database {
     /// Lets connections in again after [`Self::cut_off`].
     pub async fn reopen(&self) -> anyhow::Result<()> {
         let mut admin = sqlx::PgConnection::connect(&self.admin_url).await?;
+        self.allow_connections(&mut admin, true)
+            .await
+            .context("letting connections to the bench database in again")?;
+        admin.close().await.ok();
+        Ok(())
+    }
+
+    async fn allow_connections(
+        &self,
+        admin: &mut sqlx::PgConnection,
+        allow: bool,
+    ) -> sqlx::Result<()> {
         sqlx::query(&format!(
-            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true",
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {allow}",
             self.name
         ))
-        .execute(&mut admin)
-        .await
-        .context("letting connections to the bench database in again")?;
-        admin.close().await.ok();
+        .execute(admin)
+        .await?;
         Ok(())
     }
 

@@ -21,13 +21,15 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use clap::{Parser, ValueEnum};
-use integrations_core::store::SyncedTable;
+use integrations_core::store::{PostgresStore, SqliteStore, SyncStore, SyncedTable};
 use integrations_core::SyncSettings;
 use integrations_fake_servers::{FakeConfig, FakeHandle};
+use integrations_providers::{AdInsightRow, PancakeOrder};
 use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer as _;
+use uuid::Uuid;
 
 use integrations_bench::database::Database;
 use setup::{Bench, BenchStore, EngineFigures, LastRun, Target};
@@ -219,8 +221,7 @@ async fn run(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Result
 /// from the file rather than assumed.
 async fn print_machine_sqlite(parent: &std::path::Path) -> anyhow::Result<()> {
     let dir = tempfile::tempdir_in(parent)?;
-    let store =
-        integrations_core::store::SqliteStore::open(&dir.path().join("settings.db")).await?;
+    let store = SqliteStore::open(&dir.path().join("settings.db")).await?;
     let (version, journal, synchronous): (String, String, i64) = sqlx::query_as(
         "SELECT sqlite_version(), (SELECT journal_mode FROM pragma_journal_mode), \
          (SELECT synchronous FROM pragma_synchronous)",
@@ -245,7 +246,7 @@ async fn print_machine_sqlite(parent: &std::path::Path) -> anyhow::Result<()> {
 }
 
 async fn print_machine(url: &str) -> anyhow::Result<()> {
-    let store = integrations_core::store::PostgresStore::connect(url).await?;
+    let store = PostgresStore::connect(url).await?;
     let (version, commit): (String, String) = sqlx::query_as(
         "SELECT current_setting('server_version'), current_setting('synchronous_commit')",
     )
@@ -315,6 +316,21 @@ impl Measure {
     }
 }
 
+/// "Sync now" of `id`, timed: how long it took, the engine's end-of-run figures, and the rows
+/// `table` holds after it.
+async fn timed_sync(
+    bench: &Bench,
+    last_run: &LastRun,
+    id: Uuid,
+    table: SyncedTable,
+) -> anyhow::Result<(Duration, EngineFigures, i64)> {
+    last_run.take();
+    let (_, took) = timed(bench.sync(id)).await?;
+    let figures = last_run.take().unwrap_or_default();
+    let rows = bench.stored(bench.session.tenant_id(), id, table).await?;
+    Ok((took, figures, rows))
+}
+
 async fn timed<T>(
     future: impl std::future::Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<(T, Duration)> {
@@ -361,21 +377,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
 
     // Orders. The ceiling goes first, into the emptier table: the ratio errs against the engine.
     let orders = copy::fixture_orders(&pancake)?;
-    let mut order_lines = Vec::new();
-    let (tenant, id) = bench.fresh_tenant("copy-orders", false).await?;
-    let (copied, took, cpu, what) = match &bench.store {
-        BenchStore::Postgres(store) => {
-            let (copied, took, cpu) =
-                measured(&bench, copy::copy_orders(store, tenant, id, &orders)).await?;
-            (copied, took, cpu, "orders: COPY (ceiling)")
-        }
-        BenchStore::Sqlite(store) => {
-            let inserting = sqlite_insert::insert_orders(store, tenant, id, &orders);
-            let (inserted, took, cpu) = measured(&bench, inserting).await?;
-            (inserted, took, cpu, "orders: INSERT loop (ceiling)")
-        }
-    };
-    order_lines.push(Measure::new(what, copied, took).with_cpu(cpu));
+    let mut order_lines = vec![measure_ceiling(&bench, Rows::Orders(&orders)).await?];
     // The engine as it was, one transaction per answer, before the engine as it is (so the
     // fuller table is the one the engine as it is writes into).
     let paged = Bench::start(
@@ -427,21 +429,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
 
     // Insights.
     let rows = copy::fixture_insights(&meta)?;
-    let mut insight_lines = Vec::new();
-    let (tenant, id) = bench.fresh_tenant("copy-insights", true).await?;
-    let (copied, took, cpu, what) = match &bench.store {
-        BenchStore::Postgres(store) => {
-            let (copied, took, cpu) =
-                measured(&bench, copy::copy_insights(store, tenant, id, &rows)).await?;
-            (copied, took, cpu, "insights: COPY (ceiling)")
-        }
-        BenchStore::Sqlite(store) => {
-            let inserting = sqlite_insert::insert_insights(store, tenant, id, &rows);
-            let (inserted, took, cpu) = measured(&bench, inserting).await?;
-            (inserted, took, cpu, "insights: INSERT loop (ceiling)")
-        }
-    };
-    insight_lines.push(Measure::new(what, copied, took).with_cpu(cpu));
+    let mut insight_lines = vec![measure_ceiling(&bench, Rows::Insights(&rows)).await?];
     let id = bench.meta_integration(&bench.session, true).await?;
     let (_, took, cpu) = measured(&bench, bench.sync(id)).await?;
     let synced = bench
@@ -457,7 +445,14 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     let (fetched, took, cpu) = measured(&bench, fetching).await?;
     insight_lines.push(Measure::new("insights: fetch only, no DB", fetched, took).with_cpu(cpu));
     if args.diagnose {
-        diagnose_insights(&bench, &rows, window_rows, &mut insight_lines).await?;
+        let (tenant, id) = bench.fresh_tenant("insights-big", true).await?;
+        let store = bench.store.postgres()?;
+        let writing = copy::write_path_insights(store, tenant, id, &rows, window_rows * 10);
+        let (written, took, cpu) = measured(&bench, writing).await?;
+        let line = Measure::new("insights: write path, 10× windows", written, took);
+        insight_lines.push(line.with_cpu(cpu));
+        let insights = Rows::Insights(&rows);
+        without_touch_trigger(&bench, insights, window_rows, &mut insight_lines).await?;
     }
 
     println!(
@@ -526,7 +521,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
 /// items JSON, two writers at once.
 async fn diagnose_orders(
     bench: &Bench,
-    orders: &[integrations_providers::PancakeOrder],
+    orders: &[PancakeOrder],
     page: usize,
     lines: &mut Vec<Measure>,
 ) -> anyhow::Result<()> {
@@ -542,22 +537,12 @@ async fn diagnose_orders(
         lines.push(Measure::new(what, written, took));
     }
 
-    let (tenant, id) = bench.fresh_tenant("orders-no-trigger", false).await?;
+    without_touch_trigger(bench, Rows::Orders(orders), page, lines).await?;
     let store = bench.store.postgres()?;
-    copy::set_touch_trigger(store, "pancake_orders", false).await?;
-    let writing = copy::write_path_orders(store, tenant, id, orders, page);
-    let result = timed(writing).await;
-    copy::set_touch_trigger(store, "pancake_orders", true).await?;
-    let (written, took) = result?;
-    lines.push(Measure::new(
-        "orders: write path, no row trigger",
-        written,
-        took,
-    ));
 
     let bare: Vec<_> = orders
         .iter()
-        .map(|order| integrations_providers::PancakeOrder {
+        .map(|order| PancakeOrder {
             items: Vec::new(),
             ..order.clone()
         })
@@ -590,7 +575,7 @@ async fn diagnose_orders(
     let mut parsed = 0;
     for body in &bodies {
         let value: serde_json::Value = serde_json::from_str(body)?;
-        integrations_providers::PancakeOrder::from_value(value).map_err(anyhow::Error::msg)?;
+        PancakeOrder::from_value(value).map_err(anyhow::Error::msg)?;
         parsed += 1;
     }
     lines.push(Measure::new(
@@ -615,31 +600,101 @@ async fn diagnose_orders(
     Ok(())
 }
 
-async fn diagnose_insights(
+/// The write path of `rows` in batches of `batch` with the synced table's row trigger off.
+async fn without_touch_trigger(
     bench: &Bench,
-    rows: &[integrations_providers::AdInsightRow],
-    window_rows: usize,
+    rows: Rows<'_>,
+    batch: usize,
     lines: &mut Vec<Measure>,
 ) -> anyhow::Result<()> {
-    let (tenant, id) = bench.fresh_tenant("insights-big", true).await?;
-    let big = window_rows * 10;
+    let label = rows.pick("orders-no-trigger", "insights-no-trigger");
+    let (tenant, id) = bench.fresh_tenant(label, rows.is_meta()).await?;
     let store = bench.store.postgres()?;
-    let writing = copy::write_path_insights(store, tenant, id, rows, big);
-    let (written, took, cpu) = measured(bench, writing).await?;
-    lines.push(Measure::new("insights: write path, 10× windows", written, took).with_cpu(cpu));
-
-    let (tenant, id) = bench.fresh_tenant("insights-no-trigger", true).await?;
-    copy::set_touch_trigger(store, "meta_ad_insights", false).await?;
-    let writing = copy::write_path_insights(store, tenant, id, rows, window_rows);
+    let table = rows.pick("pancake_orders", "meta_ad_insights");
+    copy::set_touch_trigger(store, table, false).await?;
+    let writing = rows.write_path(store, tenant, id, batch);
     let result = timed(writing).await;
-    copy::set_touch_trigger(store, "meta_ad_insights", true).await?;
+    copy::set_touch_trigger(store, table, true).await?;
     let (written, took) = result?;
-    lines.push(Measure::new(
+    let what = rows.pick(
+        "orders: write path, no row trigger",
         "insights: write path, no row trigger",
-        written,
-        took,
-    ));
+    );
+    lines.push(Measure::new(what, written, took));
     Ok(())
+}
+
+/// The ceiling of `rows` in a new workspace: one `COPY` into PostgreSQL, an `INSERT` loop into
+/// SQLite.
+async fn measure_ceiling(bench: &Bench, rows: Rows<'_>) -> anyhow::Result<Measure> {
+    let label = rows.pick("copy-orders", "copy-insights");
+    let (tenant, id) = bench.fresh_tenant(label, rows.is_meta()).await?;
+    let (copied, took, cpu, what) = match &bench.store {
+        BenchStore::Postgres(store) => {
+            let (copied, took, cpu) = measured(bench, rows.copy(store, tenant, id)).await?;
+            let what = rows.pick("orders: COPY (ceiling)", "insights: COPY (ceiling)");
+            (copied, took, cpu, what)
+        }
+        BenchStore::Sqlite(store) => {
+            let (inserted, took, cpu) = measured(bench, rows.insert(store, tenant, id)).await?;
+            let what = rows.pick(
+                "orders: INSERT loop (ceiling)",
+                "insights: INSERT loop (ceiling)",
+            );
+            (inserted, took, cpu, what)
+        }
+    };
+    Ok(Measure::new(what, copied, took).with_cpu(cpu))
+}
+
+/// The rows of one synced stream, written past the engine.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    Orders(&'a [PancakeOrder]),
+    Insights(&'a [AdInsightRow]),
+}
+
+impl Rows<'_> {
+    /// `orders` for orders, `insights` for insights.
+    fn pick<T>(self, orders: T, insights: T) -> T {
+        match self {
+            Rows::Orders(_) => orders,
+            Rows::Insights(_) => insights,
+        }
+    }
+
+    /// Whether the rows are a Meta integration's.
+    fn is_meta(self) -> bool {
+        self.pick(false, true)
+    }
+
+    async fn copy(self, store: &PostgresStore, tenant: Uuid, id: Uuid) -> anyhow::Result<u64> {
+        match self {
+            Rows::Orders(orders) => copy::copy_orders(store, tenant, id, orders).await,
+            Rows::Insights(rows) => copy::copy_insights(store, tenant, id, rows).await,
+        }
+    }
+
+    async fn insert(self, store: &SqliteStore, tenant: Uuid, id: Uuid) -> anyhow::Result<u64> {
+        match self {
+            Rows::Orders(orders) => sqlite_insert::insert_orders(store, tenant, id, orders).await,
+            Rows::Insights(rows) => sqlite_insert::insert_insights(store, tenant, id, rows).await,
+        }
+    }
+
+    /// The engine's write path alone, in pages of `batch` orders or windows of `batch` rows.
+    async fn write_path(
+        self,
+        store: &dyn SyncStore,
+        tenant: Uuid,
+        id: Uuid,
+        batch: usize,
+    ) -> anyhow::Result<usize> {
+        match self {
+            Rows::Orders(orders) => copy::write_path_orders(store, tenant, id, orders, batch).await,
+            Rows::Insights(rows) => copy::write_path_insights(store, tenant, id, rows, batch).await,
+        }
+    }
 }
 
 /// Requests a fake answered, by kind, since `before`.
@@ -697,23 +752,16 @@ async fn slow(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Resul
             bench.forget_all_but_the_limit(id).await?;
         }
         let before = bench.pancake.handle.request_count();
-        last_run.take();
-        let (_, took) = timed(bench.sync(id)).await?;
-        let figures = last_run.take().unwrap_or_default();
-        let rows = bench
-            .stored(bench.session.tenant_id(), id, SyncedTable::PancakeOrders)
-            .await?;
+        let (took, figures, rows) =
+            timed_sync(&bench, last_run, id, SyncedTable::PancakeOrders).await?;
         let seen = answers(&bench.pancake.handle, 429, before);
         lines.push((stream, rows, seen, took, figures));
     }
 
     let id = bench.meta_integration(&bench.session, true).await?;
     let before = bench.meta.handle.request_count();
-    let (_, took) = timed(bench.sync(id)).await?;
-    let figures = last_run.take().unwrap_or_default();
-    let rows = bench
-        .stored(bench.session.tenant_id(), id, SyncedTable::MetaAdInsights)
-        .await?;
+    let (took, figures, rows) =
+        timed_sync(&bench, last_run, id, SyncedTable::MetaAdInsights).await?;
     // The Graph fake says "slow down" as Meta does: 400 with code 4, not 429.
     let seen = answers(&bench.meta.handle, 400, before);
     lines.push(("insights", rows, seen, took, figures));
@@ -820,12 +868,8 @@ async fn meta_windows(args: &Args, target: &Target, last_run: &LastRun) -> anyho
             let label = format!("meta-windows-{latency_ms}-{max_concurrency}-{ads_per_slice}");
             let bench = Bench::start(target, fake(0, 1), meta_config, settings, &label).await?;
             let id = bench.meta_integration(&bench.session, true).await?;
-            last_run.take();
-            let (_, took) = timed(bench.sync(id)).await?;
-            let figures = last_run.take().unwrap_or_default();
-            let rows = bench
-                .stored(bench.session.tenant_id(), id, SyncedTable::MetaAdInsights)
-                .await?;
+            let (took, figures, rows) =
+                timed_sync(&bench, last_run, id, SyncedTable::MetaAdInsights).await?;
             let answers = bench.meta.handle.status_count(200);
             runs.push((rows, answers, took, figures.peak_concurrency));
         }

@@ -17,7 +17,7 @@ use integrations_core::{
     Credentials, IntegrationStatus, IntegrationUpdate, Session, SyncOutcome, SyncRun, SyncSettings,
 };
 use integrations_fake_servers::{start_meta, FakeConfig, FakeMeta, FakePancake, RecordedRequest};
-use integrations_providers::{HttpSettings, InsightsQuery, MetaClient};
+use integrations_providers::{HttpSettings, InsightsFlow, InsightsQuery, MetaClient};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -143,9 +143,10 @@ async fn meta_rows_between(
 ) -> usize {
     let client = MetaClient::new(&meta.base_url, "v27.0", fast_http()).unwrap();
     client
-        .insights_sync(
+        .insights_with(
             &SecretString::from(token),
             &InsightsQuery::new("act_1234567890", since, until, "VND"),
+            InsightsFlow::Sync,
         )
         .await
         .unwrap()

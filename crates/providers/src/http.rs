@@ -237,10 +237,13 @@ pub(crate) enum Verdict<T> {
 
 /// When the retry loop may send a request again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resend {
-    /// Whenever the verdict says so (idempotent requests).
+pub(crate) enum Resend {
+    /// Whenever the verdict says so (idempotent requests: GET, PUT).
     Always,
-    /// Only when the previous attempt surely never reached the server (a connect error).
+    /// Only when the previous attempt surely never reached the server (a connect error): for
+    /// a request that must not be repeated once it may have reached the server (a POST that
+    /// creates something). Any answer, a timeout or a connection lost mid-way is final, even
+    /// when it would otherwise be retried.
     OnlyIfNotSent,
 }
 
@@ -295,39 +298,15 @@ impl HttpCore {
 
     /// Send the request built by `make` until `interpret` accepts or rejects an answer, or the
     /// attempts run out. `label` names the call in logs and must hold no secret (a method and
-    /// a path without query); `kind` sets the body cap. For idempotent requests only (GET).
+    /// a path without query); `kind` sets the body cap; `resend` says whether a request that
+    /// may have reached the server can be sent again.
     pub async fn execute<T>(
         &self,
         label: &str,
         kind: BodyKind,
-        make: impl Fn() -> reqwest::RequestBuilder,
-        interpret: impl Fn(RawResponse) -> Verdict<T>,
-    ) -> ProviderResult<T> {
-        self.run(label, kind, make, interpret, Resend::Always).await
-    }
-
-    /// Like [`Self::execute`] for a request that must not be repeated once it may have reached
-    /// the server (a POST that creates something): it is resent only after a connect error,
-    /// when nothing was sent. Any answer, a timeout or a connection lost mid-way is final,
-    /// even when it would otherwise be retried.
-    pub async fn execute_unrepeatable<T>(
-        &self,
-        label: &str,
-        kind: BodyKind,
-        make: impl Fn() -> reqwest::RequestBuilder,
-        interpret: impl Fn(RawResponse) -> Verdict<T>,
-    ) -> ProviderResult<T> {
-        self.run(label, kind, make, interpret, Resend::OnlyIfNotSent)
-            .await
-    }
-
-    async fn run<T>(
-        &self,
-        label: &str,
-        kind: BodyKind,
-        make: impl Fn() -> reqwest::RequestBuilder,
-        interpret: impl Fn(RawResponse) -> Verdict<T>,
         resend: Resend,
+        make: impl Fn() -> reqwest::RequestBuilder,
+        interpret: impl Fn(RawResponse) -> Verdict<T>,
     ) -> ProviderResult<T> {
         let max = self.settings.max_attempts.max(1);
         let mut attempt = 0;

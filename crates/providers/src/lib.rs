@@ -21,8 +21,8 @@ mod values;
 pub use error::{Provider, ProviderError, ProviderResult};
 pub use http::{BodyKind, BodyLimits, HttpSettings, RecordingSleeper, Sleeper, TokioSleeper};
 pub use meta::{
-    account_status_name, normalize_ad_account_id, AdAccount, AdInsightRow, AdSlice, InsightsQuery,
-    MetaClient, ReportPolling, Usage, META_DEFAULT_BASE_URL, META_DEFAULT_VERSION,
+    account_status_name, normalize_ad_account_id, AdAccount, AdInsightRow, AdSlice, InsightsFlow,
+    InsightsQuery, MetaClient, ReportPolling, Usage, META_DEFAULT_BASE_URL, META_DEFAULT_VERSION,
 };
 pub use pancake::{
     InventoryMovement, OrderTimeField, OrdersQuery, Page, PancakeClient, PancakeOrder,

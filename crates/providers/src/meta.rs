@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::error::{scrubbed_of, Provider, ProviderError, ProviderResult};
 use crate::http::{
-    off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
+    off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Resend, Verdict,
 };
 use crate::values::{as_i64, currency_exponent, decimal_to_minor_units, i64_at, str_at};
 
@@ -357,6 +357,17 @@ impl Default for ReportPolling {
     }
 }
 
+/// How [`MetaClient::insights_with`] fetches the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsightsFlow {
+    /// `GET /act_<id>/insights`, following cursors.
+    Sync,
+    /// The async report flow: `POST /act_<id>/insights` → `report_run_id`, poll `GET /<id>`
+    /// until `Job Completed` (`Job Failed` / `Job Skipped` are errors), then page
+    /// `GET /<id>/insights`.
+    Async,
+}
+
 /// What a call is about, to name the right error.
 #[derive(Clone, Copy)]
 enum Ctx<'a> {
@@ -631,73 +642,55 @@ impl MetaClient {
         token: &SecretString,
         query: &InsightsQuery,
     ) -> ProviderResult<Vec<AdInsightRow>> {
-        if query.days() > self.polling.async_threshold_days {
-            self.insights_async(token, query).await
+        let flow = if query.days() > self.polling.async_threshold_days {
+            InsightsFlow::Async
         } else {
-            self.insights_sync(token, query).await
-        }
+            InsightsFlow::Sync
+        };
+        self.insights_with(token, query, flow).await
     }
 
-    /// Daily insights per ad by `GET /act_<id>/insights`, following cursors.
-    #[tracing::instrument(skip_all, fields(days = query.days()))]
-    pub async fn insights_sync(
+    /// Daily insights per ad over the range, by the given flow.
+    #[tracing::instrument(skip_all, fields(days = query.days(), ?flow))]
+    pub async fn insights_with(
         &self,
         token: &SecretString,
         query: &InsightsQuery,
+        flow: InsightsFlow,
     ) -> ProviderResult<Vec<AdInsightRow>> {
         let id = normalize_ad_account_id(&query.ad_account_id);
         scrubbed_of(token, async {
             let mut url = self.url(&[&id, "insights"])?;
             url.query_pairs_mut().extend_pairs(query.params());
-            let rows = self
-                .get_all(token, url, Ctx::Account(&id), BodyKind::Page)
-                .await?;
-            let currency = query.currency.clone();
-            off_thread(move || parse_rows(rows, &currency)).await
-        })
-        .await
-    }
-
-    /// Daily insights per ad by the async report flow: `POST /act_<id>/insights` →
-    /// `report_run_id`, poll `GET /<id>` until `Job Completed` (`Job Failed` / `Job Skipped`
-    /// are errors), then page `GET /<id>/insights`.
-    #[tracing::instrument(skip_all, fields(days = query.days()))]
-    pub async fn insights_async(
-        &self,
-        token: &SecretString,
-        query: &InsightsQuery,
-    ) -> ProviderResult<Vec<AdInsightRow>> {
-        let id = normalize_ad_account_id(&query.ad_account_id);
-        scrubbed_of(token, async {
-            let mut url = self.url(&[&id, "insights"])?;
-            url.query_pairs_mut().extend_pairs(query.params());
-            let label = format!("POST {}", url.path());
-            let ctx = Ctx::Account(&id);
-            // Not idempotent: every POST that reaches Meta starts a report job, so it is
-            // resent only when the connection could not even be opened.
-            let started = self
-                .http
-                .execute_unrepeatable(
-                    &label,
-                    BodyKind::Small,
-                    || {
-                        self.http
-                            .client
-                            .post(url.clone())
-                            .bearer_auth(token.expose_secret())
-                    },
-                    |raw| self.interpret(raw, ctx, token.expose_secret()),
-                )
-                .await?;
-            let run_id = str_at(&started, "report_run_id")
-                .ok_or_else(|| malformed("the report request returned no `report_run_id`"))?;
-            self.wait_for_report(token, &run_id).await?;
-            let mut url = self.url(&[&run_id, "insights"])?;
-            url.query_pairs_mut()
-                .append_pair("limit", &query.limit.max(1).to_string());
-            let rows = self
-                .get_all(token, url, Ctx::General, BodyKind::Page)
-                .await?;
+            let rows = match flow {
+                InsightsFlow::Sync => {
+                    self.get_all(token, url, Ctx::Account(&id), BodyKind::Page)
+                        .await?
+                }
+                InsightsFlow::Async => {
+                    // Not idempotent: every POST that reaches Meta starts a report job, so it
+                    // is resent only when the connection could not even be opened.
+                    let started = self
+                        .send(
+                            reqwest::Method::POST,
+                            Resend::OnlyIfNotSent,
+                            token,
+                            &url,
+                            Ctx::Account(&id),
+                            BodyKind::Small,
+                        )
+                        .await?;
+                    let run_id = str_at(&started, "report_run_id").ok_or_else(|| {
+                        malformed("the report request returned no `report_run_id`")
+                    })?;
+                    self.wait_for_report(token, &run_id).await?;
+                    let mut url = self.url(&[&run_id, "insights"])?;
+                    url.query_pairs_mut()
+                        .append_pair("limit", &query.limit.max(1).to_string());
+                    self.get_all(token, url, Ctx::General, BodyKind::Page)
+                        .await?
+                }
+            };
             let currency = query.currency.clone();
             off_thread(move || parse_rows(rows, &currency)).await
         })
@@ -757,17 +750,31 @@ impl MetaClient {
         ctx: Ctx<'_>,
         kind: BodyKind,
     ) -> ProviderResult<Value> {
-        let label = format!("GET {}", url.path());
+        self.send(reqwest::Method::GET, Resend::Always, token, url, ctx, kind)
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        resend: Resend,
+        token: &SecretString,
+        url: &Url,
+        ctx: Ctx<'_>,
+        kind: BodyKind,
+    ) -> ProviderResult<Value> {
+        let label = format!("{method} {}", url.path());
         self.http
             .execute(
                 &label,
                 kind,
+                resend,
                 // The one place the token is exposed: the Authorization header (reqwest marks
                 // it sensitive).
                 || {
                     self.http
                         .client
-                        .get(url.clone())
+                        .request(method.clone(), url.clone())
                         .bearer_auth(token.expose_secret())
                 },
                 |raw| self.interpret(raw, ctx, token.expose_secret()),
@@ -939,16 +946,6 @@ impl MetaClient {
                     wait: regain,
                 }
             }
-            1 | 2 => {
-                return Verdict::Retry {
-                    error: ProviderError::Upstream {
-                        provider: M,
-                        status: Some(status.as_u16()),
-                        detail: message.unwrap_or_else(|| "a temporary Meta error".into()),
-                    },
-                    wait: None,
-                }
-            }
             10 | 200..=299 => ProviderError::PermissionDenied {
                 provider: M,
                 detail: message.unwrap_or_else(|| "ads_read is needed".into()),
@@ -962,7 +959,8 @@ impl MetaClient {
                     detail: message,
                 }
             }
-            _ if is_transient || status.is_server_error() => {
+            // 1 and 2 are Meta's codes for an unknown or temporary failure.
+            _ if matches!(code, 1 | 2) || is_transient || status.is_server_error() => {
                 return Verdict::Retry {
                     error: ProviderError::Upstream {
                         provider: M,

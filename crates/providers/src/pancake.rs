@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::error::{scrubbed_of, Provider, ProviderError, ProviderResult};
 use crate::http::{
-    off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Verdict,
+    off_thread, retry_after, BodyKind, HttpCore, HttpSettings, RawResponse, Resend, Verdict,
 };
 use crate::values::{as_i64, bool_at, i64_at, str_at, time_at};
 
@@ -553,25 +553,16 @@ impl PancakeClient {
             }),
         };
         let body = serde_json::json!({ "shop": shop });
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            .map_err(|()| ProviderError::InvalidConfig {
-                detail: "the Pancake POS base URL cannot hold a path".into(),
-            })?
-            .pop_if_empty()
-            .extend(["shops", &shop_id.to_string()]);
-        let label = format!("PUT {}", url.path());
-        let make = || {
-            let mut u = url.clone();
-            u.query_pairs_mut()
-                .append_pair("api_key", api_key.expose_secret());
-            self.http.client.put(u).json(&body)
-        };
+        let url = self.url(&["shops", &shop_id.to_string()])?;
         let result = self
-            .http
-            .execute(&label, BodyKind::Small, make, |raw| {
-                interpret(raw, Some(shop_id), api_key.expose_secret())
-            })
+            .send(
+                reqwest::Method::PUT,
+                api_key,
+                &url,
+                Some(&body),
+                Some(shop_id),
+                BodyKind::Small,
+            )
             .await;
         result.map(|_| ()).map_err(|err| {
             let err = err.scrub_secret(api_key.expose_secret());
@@ -796,6 +787,14 @@ impl PancakeClient {
         shop_id: Option<i64>,
         kind: BodyKind,
     ) -> ProviderResult<Value> {
+        let mut url = self.url(path)?;
+        url.query_pairs_mut().extend_pairs(params);
+        self.send(reqwest::Method::GET, api_key, &url, None, shop_id, kind)
+            .await
+    }
+
+    /// `base/<path segments>`, without query.
+    fn url(&self, path: &[&str]) -> ProviderResult<Url> {
         let mut url = self.base.clone();
         url.path_segments_mut()
             .map_err(|()| ProviderError::InvalidConfig {
@@ -803,19 +802,36 @@ impl PancakeClient {
             })?
             .pop_if_empty()
             .extend(path);
-        url.query_pairs_mut().extend_pairs(params);
+        Ok(url)
+    }
+
+    /// `method url&api_key=…` (with `body` as JSON) with retries; returns the checked body.
+    /// Pancake's requests (GET, PUT) are all idempotent, so any of them may be resent.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        api_key: &SecretString,
+        url: &Url,
+        body: Option<&Value>,
+        shop_id: Option<i64>,
+        kind: BodyKind,
+    ) -> ProviderResult<Value> {
         // The log label is the path only: the query will carry the key.
-        let label = format!("GET {}", url.path());
+        let label = format!("{method} {}", url.path());
         // The one place the key is exposed: appended to the query of a URL that is only
         // handed to reqwest.
         let make = || {
             let mut u = url.clone();
             u.query_pairs_mut()
                 .append_pair("api_key", api_key.expose_secret());
-            self.http.client.get(u)
+            let request = self.http.client.request(method.clone(), u);
+            match body {
+                Some(body) => request.json(body),
+                None => request,
+            }
         };
         self.http
-            .execute(&label, kind, make, |raw| {
+            .execute(&label, kind, Resend::Always, make, |raw| {
                 interpret(raw, shop_id, api_key.expose_secret())
             })
             .await

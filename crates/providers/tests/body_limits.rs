@@ -7,7 +7,7 @@ mod common;
 use common::{fast_settings, key, pancake_with, small_config};
 use integrations_fake_servers::{start_meta, FakeConfig};
 use integrations_providers::{
-    BodyLimits, HttpSettings, InsightsQuery, MetaClient, OrdersQuery, ProviderError,
+    BodyLimits, HttpSettings, InsightsFlow, InsightsQuery, MetaClient, OrdersQuery, ProviderError,
 };
 
 const KIB: u64 = 1024;
@@ -130,6 +130,9 @@ async fn an_endless_graph_stream_and_an_oversized_graph_answer_are_refused() {
         chrono::NaiveDate::from_ymd_opt(2026, 6, 3).unwrap(),
         "VND",
     );
-    let rows = client.insights_sync(&t, &query).await.unwrap();
+    let rows = client
+        .insights_with(&t, &query, InsightsFlow::Sync)
+        .await
+        .unwrap();
     assert!(!rows.is_empty());
 }

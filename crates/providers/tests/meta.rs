@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use common::{closed_port, fast_settings, key, meta};
 use integrations_fake_servers::{data::ads, start_meta};
-use integrations_providers::{InsightsQuery, MetaClient, ProviderError, ReportPolling};
+use integrations_providers::{
+    InsightsFlow, InsightsQuery, MetaClient, ProviderError, ReportPolling,
+};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -331,7 +333,7 @@ async fn next_links_on_another_origin_are_rebuilt_from_the_cursor() {
     let mut q = vnd_insights("2026-06-01", "2026-06-05");
     q.limit = 7;
     let rows = client
-        .insights_sync(&key("meta-one-account"), &q)
+        .insights_with(&key("meta-one-account"), &q, InsightsFlow::Sync)
         .await
         .unwrap();
     assert_eq!(rows.len(), 5 * ads().len());
@@ -359,7 +361,7 @@ async fn a_report_post_that_fails_with_500_is_not_sent_twice() {
     let (fake, client, sleeper) = meta().await;
     let q = vnd_insights("2026-04-02", "2026-06-30");
     let err = client
-        .insights_async(&key("meta-report-500-once"), &q)
+        .insights_with(&key("meta-report-500-once"), &q, InsightsFlow::Async)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
@@ -395,7 +397,7 @@ async fn a_report_post_that_cannot_connect_is_retried() {
     let client = MetaClient::new(format!("http://127.0.0.1:{port}"), "v27.0", settings).unwrap();
     let q = vnd_insights("2026-04-02", "2026-06-30");
     let err = client
-        .insights_async(&key("meta-one-account"), &q)
+        .insights_with(&key("meta-one-account"), &q, InsightsFlow::Async)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "PROVIDER_UNREACHABLE");

@@ -24,6 +24,11 @@ import type {
 
 export type FakeBackend = { [K in keyof Backend]: Mock<Backend[K]> };
 
+/** A maker of test values: fresh `defaults()`, with what a test overrides. */
+function fixture<T>(defaults: () => T): (overrides?: Partial<T>) => T {
+  return (overrides = {}) => ({ ...defaults(), ...overrides });
+}
+
 export const account: Account = {
   tenantId: 't-1',
   tenantName: 'Shop thời trang',
@@ -57,7 +62,7 @@ export const newerVersion: AvailableUpdate = {
 export const defaultPreferences: Preferences = { language: 'en', theme: 'light', lastEmail: null };
 
 let serial = 0;
-export function integration(overrides: Partial<Integration> = {}): Integration {
+export const integration = fixture<Integration>(() => {
   serial += 1;
   return {
     id: `i-${serial}`,
@@ -74,87 +79,69 @@ export function integration(overrides: Partial<Integration> = {}): Integration {
     updatedAt: '2025-01-01T00:00:00Z',
     lastSyncAt: null,
     version: 1,
-    ...overrides,
   };
-}
+});
 
 /** Shared mode's answer to `connectivity_status`; standalone unless overridden. */
-export function connectivity(overrides: Partial<Connectivity> = {}): Connectivity {
-  return { mode: 'STANDALONE', mirrorAsOf: null, dataVersion: 0, pending: [], conflicts: [], ...overrides };
-}
+export const connectivity = fixture<Connectivity>(() => ({ mode: 'STANDALONE', mirrorAsOf: null, dataVersion: 0, pending: [], conflicts: [] }));
 
 /** One progress event of `sync_activity`; running unless `outcome` is given. */
-export function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {
-  return {
-    integrationId: 'i-1',
-    runId: 'run-1',
-    integrationName: 'Shop thời trang',
-    stream: 'orders',
-    records: 0,
-    done: 0,
-    total: 0,
-    outcome: null,
-    error: null,
-    errorCode: null,
-    ...overrides,
-  };
-}
+export const progress = fixture<SyncProgress>(() => ({
+  integrationId: 'i-1',
+  runId: 'run-1',
+  integrationName: 'Shop thời trang',
+  stream: 'orders',
+  records: 0,
+  done: 0,
+  total: 0,
+  outcome: null,
+  error: null,
+  errorCode: null,
+}));
 
 /** One finished run of `sync_history`. */
-export function syncRun(overrides: Partial<SyncRun> = {}): SyncRun {
-  return {
-    id: 'run-1',
-    integrationId: 'i-1',
-    trigger: 'SCHEDULE',
-    outcome: 'SUCCEEDED',
-    startedAt: '2025-06-02T07:00:00Z',
-    finishedAt: '2025-06-02T07:01:12Z',
-    counts: { orders: 450, variations: 30, stock: 60 },
-    error: null,
-    errorCode: null,
-    ...overrides,
-  };
-}
+export const syncRun = fixture<SyncRun>(() => ({
+  id: 'run-1',
+  integrationId: 'i-1',
+  trigger: 'SCHEDULE',
+  outcome: 'SUCCEEDED',
+  startedAt: '2025-06-02T07:00:00Z',
+  finishedAt: '2025-06-02T07:01:12Z',
+  counts: { orders: 450, variations: 30, stock: 60 },
+  error: null,
+  errorCode: null,
+}));
 
-export function schedule(overrides: Partial<SyncSchedule> = {}): SyncSchedule {
-  return {
-    integrationId: 'i-1',
-    intervalMinutes: 60,
-    nextRunAt: '2025-06-02T08:00:00Z',
-    requested: false,
-    running: false,
-    ...overrides,
-  };
-}
+export const schedule = fixture<SyncSchedule>(() => ({
+  integrationId: 'i-1',
+  intervalMinutes: 60,
+  nextRunAt: '2025-06-02T08:00:00Z',
+  requested: false,
+  running: false,
+}));
 
 /** A campaign on the Campaigns page; unassigned, with no ad sets, unless overridden. */
-export function campaign(overrides: Partial<Campaign> = {}): Campaign {
-  return {
-    campaignId: '120200000001',
-    name: 'Khuyến mãi Tết',
-    assignment: assignment(),
-    suggestion: null,
-    sales: [],
-    spendMinor: 1_250_000,
-    spendCurrency: 'VND',
-    spendExponent: 0,
-    adSets: [],
-    ...overrides,
-  };
-}
+export const campaign = fixture<Campaign>(() => ({
+  campaignId: '120200000001',
+  name: 'Khuyến mãi Tết',
+  assignment: assignment(),
+  suggestion: null,
+  sales: [],
+  spendMinor: 1_250_000,
+  spendCurrency: 'VND',
+  spendExponent: 0,
+  adSets: [],
+}));
 
 /** A decision as the core answers it; never decided unless overridden. */
-export function assignment(overrides: Partial<Assignment> = {}): Assignment {
-  return {
-    state: 'unassigned',
-    shares: [],
-    version: 0,
-    decidedAt: null,
-    reassignedAt: null,
-    changedBy: null,
-    ...overrides,
-  };
-}
+export const assignment = fixture<Assignment>(() => ({
+  state: 'unassigned',
+  shares: [],
+  version: 0,
+  decidedAt: null,
+  reassignedAt: null,
+  changedBy: null,
+}));
 
 function unmocked(name: string) {
   return () => Promise.reject(new Error(`backend.${name} is not mocked in this test`));
@@ -266,27 +253,24 @@ export const defaultAlertSettings: AlertSettings = {
 };
 
 /** A spend spike on 2026-11-19, open, not dismissed, unless overridden. */
-export function alert(overrides: Partial<Alert> = {}): Alert {
-  return {
-    id: 'a-1',
+export const alert = fixture<Alert>(() => ({
+  id: 'a-1',
+  rule: 'SPEND_SPIKE',
+  subject: '2026-11-19',
+  integrationId: null,
+  integrationName: null,
+  firedAt: '2026-11-20T05:00:00Z',
+  clearedAt: null,
+  dismissedAt: null,
+  details: {
     rule: 'SPEND_SPIKE',
-    subject: '2026-11-19',
-    integrationId: null,
-    integrationName: null,
-    firedAt: '2026-11-20T05:00:00Z',
-    clearedAt: null,
-    dismissedAt: null,
-    details: {
-      rule: 'SPEND_SPIKE',
-      day: '2026-11-19',
-      currency: 'VND',
-      exponent: 0,
-      spendMinor: 2_500_000,
-      medianMinor: 1_100_000,
-      thresholdPercent: 200,
-    },
-    report: { from: '2026-11-05', to: '2026-11-19' },
-    computedOffline: false,
-    ...overrides,
-  };
-}
+    day: '2026-11-19',
+    currency: 'VND',
+    exponent: 0,
+    spendMinor: 2_500_000,
+    medianMinor: 1_100_000,
+    thresholdPercent: 200,
+  },
+  report: { from: '2026-11-05', to: '2026-11-19' },
+  computedOffline: false,
+}));

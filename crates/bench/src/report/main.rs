@@ -256,15 +256,7 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
         }
         Some(started.elapsed())
     };
-    let mut orders = 0;
-    for &store in &stores {
-        orders += server
-            .synced_count(tenant, store, SyncedTable::PancakeOrders)
-            .await?;
-    }
-    let insights = server
-        .synced_count(tenant, meta, SyncedTable::MetaAdInsights)
-        .await?;
+    let (orders, insights) = row_counts(&server, tenant, &stores, meta).await?;
     println!(
         "fixture: {} stores, {} ads in {} campaigns, {} days ({} to {}, Asia/Ho_Chi_Minh); \
          {} orders ({} a store a day), {} insights rows; generated in {:.1} s",
@@ -317,15 +309,7 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
         .path()
         .join(integrations_core::config::mirror_file_name(&database.url)?);
     let mirror = SqliteStore::open(&mirror_file).await?;
-    let mut mirrored_orders = 0;
-    for &store in &stores {
-        mirrored_orders += mirror
-            .synced_count(tenant, store, SyncedTable::PancakeOrders)
-            .await?;
-    }
-    let mirrored_insights = mirror
-        .synced_count(tenant, meta, SyncedTable::MetaAdInsights)
-        .await?;
+    let (mirrored_orders, mirrored_insights) = row_counts(&mirror, tenant, &stores, meta).await?;
     let size = std::fs::metadata(&mirror_file).map_or(0, |m| m.len());
     println!(
         "\nmirror: the core's first pull took {:.1} s: {} orders, {} insights rows in a {:.0} MB \
@@ -437,6 +421,25 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
         shapes.len()
     );
     Ok(())
+}
+
+/// The orders of all `stores` and the insights rows of `meta` that `store` holds.
+async fn row_counts(
+    store: &dyn SyncStore,
+    tenant: Uuid,
+    stores: &[Uuid],
+    meta: Uuid,
+) -> anyhow::Result<(i64, i64)> {
+    let mut orders = 0;
+    for &integration in stores {
+        orders += store
+            .synced_count(tenant, integration, SyncedTable::PancakeOrders)
+            .await?;
+    }
+    let insights = store
+        .synced_count(tenant, meta, SyncedTable::MetaAdInsights)
+        .await?;
+    Ok((orders, insights))
 }
 
 /// Assigns the fixture's campaigns in a fixed pattern; says what it did.
