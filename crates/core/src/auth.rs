@@ -386,6 +386,23 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_token_and_no_signing_secret() {
+        let issuer = issuer(b"access-secret-for-tests");
+        let tokens = anyone_tokens(&issuer, Utc::now());
+        let shown = format!("{tokens:?} {:?}", issuer.config);
+        for secret in [
+            tokens.access_token.expose_secret(),
+            tokens.refresh_token.expose_secret(),
+            "access-secret-for-tests",
+            "refresh-secret-for-tests",
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        // Secrets are bytes there: their numbers must not show either.
+        assert!(!shown.contains(&format!("{:?}", b"access-secret-for-tests")));
+    }
+
+    #[test]
     fn a_fresh_access_token_verifies_to_its_session() {
         let issuer = issuer(b"access-secret-for-tests");
         let (user, tenant) = (Uuid::new_v4(), Uuid::new_v4());

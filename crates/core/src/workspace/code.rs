@@ -242,6 +242,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_neither_the_password_nor_the_workspace_key() {
+        let code = sample();
+        let shown = format!("{code:?}");
+        assert!(!shown.contains("PASSWORD-SECRET-123"), "{shown}");
+        assert!(!shown.contains(code.encode().expose_secret()), "{shown}");
+        assert!(shown.contains("WorkspaceKey([REDACTED])"), "{shown}");
+    }
+
+    #[test]
     fn a_code_reads_back_whole_even_when_wrapped_over_lines() {
         let code = sample();
         let text = code.encode();
