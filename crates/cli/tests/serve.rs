@@ -401,6 +401,18 @@ async fn sigterm_finishes_the_request_in_flight_and_hands_back_the_sync_lease() 
     let (head, tail) = body.split_at(body.len() / 2);
     stream.write_all(head.as_bytes()).unwrap();
     stream.flush().unwrap();
+    // The signal must find the request in flight, not the connection still waiting to be
+    // taken (a shutdown closes those): the delivery's transaction has read the endpoint and
+    // holds its lock until the body is stored. Locks are visible to any role, unlike queries.
+    setup
+        .wait_for_a_row(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+             WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND c.relname = 'webhook_endpoints' AND l.granted",
+            deadline,
+            "the server never began the delivery",
+        )
+        .await;
     server.terminate();
     server.wait_for_log("finishing requests in flight");
     stream.write_all(tail.as_bytes()).unwrap();
