@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from '../backend';
 import { SyncContext, syncState } from '../sync';
@@ -35,6 +35,14 @@ function open(
 }
 
 describe('SyncHistoryDialog', () => {
+  // The next run is shown as a time when it is today and with its date otherwise; a clock in
+  // the morning keeps "in half an hour" and "in 150 minutes" today whenever the suite runs.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(2026, 2, 2, 9, 0));
+  });
+  afterEach(() => vi.useRealTimers());
+
   it('shows the schedule and the runs: started, duration, trigger, outcome, counts per stream, error', async () => {
     const next = inHalfAnHour();
     api.syncSchedule.mockResolvedValue(schedule({ integrationId: 'shop-1', nextRunAt: next }));
