@@ -25,16 +25,11 @@ impl AlertStore for PostgresStore {
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND cleared_at IS NULL \
-                 ORDER BY fired_at DESC, id"
-            ))
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND cleared_at IS NULL \
+             ORDER BY fired_at DESC, id"
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
@@ -165,16 +160,9 @@ impl AlertStore for PostgresStore {
     }
 
     async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(
-                "SELECT integration_id, expires_at, checked_at FROM meta_tokens \
-                 WHERE tenant_id = $1",
-            )
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql =
+            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = $1";
+        self.tenant_rows(sql, tenant).await
     }
 
     async fn record_token_expiry(

@@ -15,16 +15,11 @@ pub(super) const INTEGRATION_COLUMNS: &str =
 #[async_trait]
 impl IntegrationStore for PostgresStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 \
-                 ORDER BY created_at, id"
-            ))
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql = format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 \
+             ORDER BY created_at, id"
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn get_integration(

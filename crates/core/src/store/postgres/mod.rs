@@ -24,8 +24,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::error::DatabaseError;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{FromRow, PgConnection, Postgres, Transaction};
 
 use super::{Constraint, Store, StoreError, StoreResult};
 use crate::domain::TenantId;
@@ -156,6 +156,17 @@ impl PostgresStore {
         let out = work(&mut tx).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// Every row a SELECT finds whose one parameter is the tenant.
+    async fn tenant_rows<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(sql).bind(tenant).fetch_all(&mut *tx).await
+        })
+        .await
     }
 
     /// One unit of work across every tenant, in its own transaction (see

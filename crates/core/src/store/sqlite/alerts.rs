@@ -22,13 +22,11 @@ impl AlertStore for SqliteStore {
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = ? AND cleared_at IS NULL \
              ORDER BY fired_at DESC, id"
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
@@ -154,12 +152,9 @@ impl AlertStore for SqliteStore {
     }
 
     async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = ?",
-        )
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        let sql =
+            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = ?";
+        self.tenant_rows(sql, tenant).await
     }
 
     async fn record_token_expiry(

@@ -16,13 +16,11 @@ pub(super) const ASSIGNMENT_COLUMNS: &str = "tenant_id, campaign_id, adset_id, s
 #[async_trait]
 impl AssignmentStore for SqliteStore {
     async fn spend_assignments(&self, tenant: TenantId) -> StoreResult<Vec<SpendAssignmentRecord>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM spend_assignments WHERE tenant_id = ? \
              ORDER BY campaign_id, adset_id"
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn put_spend_assignment(
@@ -61,16 +59,14 @@ impl AssignmentStore for SqliteStore {
     }
 
     async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT ad_id, integration_id AS store, count(*) AS orders, \
                     sum({REVENUE_SQL}) AS revenue_minor \
              FROM pancake_orders \
              WHERE tenant_id = ? AND ad_id IS NOT NULL AND {} \
              GROUP BY ad_id, integration_id",
             counted_status_sql()
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 }

@@ -18,13 +18,11 @@ pub(super) const INTEGRATION_COLUMNS: &str =
 #[async_trait]
 impl IntegrationStore for SqliteStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? \
              ORDER BY created_at, id"
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn get_integration(

@@ -26,11 +26,13 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::error::DatabaseError;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{FromRow, Sqlite, Transaction};
 
 use super::{Constraint, Store, StoreError, StoreResult};
+use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -119,6 +121,17 @@ impl SqliteStore {
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Every row a SELECT finds whose one parameter is the tenant.
+    async fn tenant_rows<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql)
+            .bind(tenant.to_string())
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 
