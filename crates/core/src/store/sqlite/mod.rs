@@ -36,6 +36,8 @@ use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
