@@ -119,12 +119,9 @@ impl IntegrationStore for SqliteStore {
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
-        let deleted = sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
+        let statement = sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
             .bind(tenant.to_string())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(deleted == 1)
+            .bind(id.to_string());
+        self.changed_one(statement).await
     }
 }

@@ -4,10 +4,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteQuery, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::jobs::ClaimedRow;
 use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreResult};
+
+/// A statement on one integration's job, which `?1` and `?2` name (its tenant and integration).
+fn on_job(sql: &str, tenant: TenantId, integration: IntegrationId) -> SqliteQuery<'_> {
+    sqlx::query(sql)
+        .bind(tenant.to_string())
+        .bind(integration.to_string())
+}
 
 #[async_trait]
 impl JobStore for SqliteStore {
@@ -50,7 +57,7 @@ impl JobStore for SqliteStore {
         run: Uuid,
         until: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let updated = sqlx::query(
+        let statement = sqlx::query(
             "UPDATE sync_jobs SET lease_until = ?4, run_id = ?5 \
              WHERE tenant_id = ?1 AND integration_id = ?2 AND claimed_by = ?3",
         )
@@ -58,11 +65,8 @@ impl JobStore for SqliteStore {
         .bind(job.integration_id.to_string())
         .bind(worker)
         .bind(ts(until))
-        .bind(run.to_string())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+        .bind(run.to_string());
+        self.changed_one(statement).await
     }
 
     async fn release_job(
@@ -91,16 +95,13 @@ impl JobStore for SqliteStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<bool> {
-        let updated = sqlx::query(
-            "UPDATE sync_jobs SET requested_at = ? WHERE tenant_id = ? AND integration_id = ?",
+        let statement = on_job(
+            "UPDATE sync_jobs SET requested_at = ?3 WHERE tenant_id = ?1 AND integration_id = ?2",
+            tenant,
+            integration,
         )
-        .bind(ts(Utc::now()))
-        .bind(tenant.to_string())
-        .bind(integration.to_string())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+        .bind(ts(Utc::now()));
+        self.changed_one(statement).await
     }
 
     async fn set_sync_interval(
@@ -114,18 +115,15 @@ impl JobStore for SqliteStore {
         };
         let next = info.next_run_at - chrono::Duration::minutes(info.interval_minutes.into())
             + chrono::Duration::minutes(minutes.into());
-        let updated = sqlx::query(
-            "UPDATE sync_jobs SET interval_minutes = ?, next_run_at = ? \
-             WHERE tenant_id = ? AND integration_id = ?",
+        let statement = on_job(
+            "UPDATE sync_jobs SET interval_minutes = ?3, next_run_at = ?4 \
+             WHERE tenant_id = ?1 AND integration_id = ?2",
+            tenant,
+            integration,
         )
         .bind(minutes)
-        .bind(ts(next))
-        .bind(tenant.to_string())
-        .bind(integration.to_string())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+        .bind(ts(next));
+        self.changed_one(statement).await
     }
 
     async fn job_info(

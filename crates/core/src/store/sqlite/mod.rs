@@ -125,6 +125,12 @@ impl SqliteStore {
         Ok(self.pool.begin().await?)
     }
 
+    /// Runs one statement on its own; whether it changed exactly one row (the row it names was
+    /// there).
+    async fn changed_one(&self, statement: SqliteQuery<'_>) -> StoreResult<bool> {
+        Ok(statement.execute(&self.pool).await?.rows_affected() == 1)
+    }
+
     /// Every row a SELECT finds whose one parameter is the tenant.
     async fn tenant_rows<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Vec<T>>
     where
