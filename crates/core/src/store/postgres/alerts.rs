@@ -33,24 +33,19 @@ impl AlertStore for PostgresStore {
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
-        self.as_tenant(alert.tenant_id, async |tx| {
-            sqlx::query(
-                "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, \
-                 details) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (tenant_id, rule, subject) WHERE cleared_at IS NULL DO NOTHING",
-            )
-            .bind(alert.tenant_id)
-            .bind(alert.id)
-            .bind(&alert.rule)
-            .bind(&alert.subject)
-            .bind(alert.integration_id)
-            .bind(alert.fired_at)
-            .bind(&alert.details)
-            .execute(&mut *tx)
-            .await
-            .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query(
+            "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, \
+             details) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (tenant_id, rule, subject) WHERE cleared_at IS NULL DO NOTHING",
+        )
+        .bind(alert.tenant_id)
+        .bind(alert.id)
+        .bind(&alert.rule)
+        .bind(&alert.subject)
+        .bind(alert.integration_id)
+        .bind(alert.fired_at)
+        .bind(&alert.details);
+        self.changed_one(alert.tenant_id, statement).await
     }
 
     async fn clear_alert(
@@ -59,19 +54,14 @@ impl AlertStore for PostgresStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "UPDATE alerts SET cleared_at = $3 \
-                 WHERE tenant_id = $1 AND id = $2 AND cleared_at IS NULL",
-            )
-            .bind(tenant)
-            .bind(id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE alerts SET cleared_at = $3 \
+             WHERE tenant_id = $1 AND id = $2 AND cleared_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(at);
+        self.changed_one(tenant, statement).await
     }
 
     async fn dismiss_alert(
@@ -105,18 +95,13 @@ impl AlertStore for PostgresStore {
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "INSERT INTO alert_settings (tenant_id, settings) VALUES ($1, $2) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings",
-            )
-            .bind(tenant)
-            .bind(settings)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "INSERT INTO alert_settings (tenant_id, settings) VALUES ($1, $2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings",
+        )
+        .bind(tenant)
+        .bind(settings);
+        self.execute_as(tenant, statement).await
     }
 
     async fn last_order_at(
@@ -172,20 +157,15 @@ impl AlertStore for PostgresStore {
         expires_at: Option<DateTime<Utc>>,
         checked_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, integration_id) DO UPDATE \
-                 SET expires_at = excluded.expires_at, checked_at = excluded.checked_at",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .bind(expires_at)
-            .bind(checked_at)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, integration_id) DO UPDATE \
+             SET expires_at = excluded.expires_at, checked_at = excluded.checked_at",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(expires_at)
+        .bind(checked_at);
+        self.execute_as(tenant, statement).await
     }
 }

@@ -119,14 +119,9 @@ impl IntegrationStore for PostgresStore {
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id);
+        self.changed_one(tenant, statement).await
     }
 }

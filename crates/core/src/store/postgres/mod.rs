@@ -32,6 +32,8 @@ use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
@@ -156,6 +158,23 @@ impl PostgresStore {
         let out = work(&mut tx).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// One statement as the tenant, in its own transaction.
+    async fn execute_as(&self, tenant: TenantId, statement: PgQuery<'_>) -> StoreResult<()> {
+        self.as_tenant(tenant, async |tx| {
+            statement.execute(&mut *tx).await.map(drop)
+        })
+        .await
+    }
+
+    /// One statement as the tenant, in its own transaction; whether it changed exactly one row
+    /// (the row it names was there).
+    async fn changed_one(&self, tenant: TenantId, statement: PgQuery<'_>) -> StoreResult<bool> {
+        self.as_tenant(tenant, async |tx| {
+            Ok(statement.execute(&mut *tx).await?.rows_affected() == 1)
+        })
+        .await
     }
 
     /// Every row a SELECT finds whose one parameter is the tenant.
