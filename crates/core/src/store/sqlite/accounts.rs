@@ -76,14 +76,13 @@ impl AccountStore for SqliteStore {
     }
 
     async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        next_row_version(&mut tx).await?;
-        sqlx::query("UPDATE tenants SET time_zone = ? WHERE id = ?")
-            .bind(time_zone)
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx.commit().await?)
+        self.write_one(|_| {
+            sqlx::query("UPDATE tenants SET time_zone = ? WHERE id = ?")
+                .bind(time_zone)
+                .bind(tenant.to_string())
+        })
+        .await?;
+        Ok(())
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {

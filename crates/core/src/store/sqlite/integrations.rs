@@ -95,27 +95,25 @@ impl IntegrationStore for SqliteStore {
         id: IntegrationId,
         outcome: &SyncOutcome,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        let row = sqlx::query_as(&format!(
+        let sql = format!(
             "UPDATE integrations SET last_sync_at = COALESCE(?1, last_sync_at), \
              last_error = ?2, \
              status = CASE WHEN status = 'DISABLED' OR ?3 IS NULL THEN status ELSE ?3 END, \
              updated_at = ?4, row_version = ?5 \
              WHERE tenant_id = ?6 AND id = ?7 \
              RETURNING {INTEGRATION_COLUMNS}"
-        ))
-        .bind(outcome.synced_at.map(ts))
-        .bind(&outcome.last_error)
-        .bind(outcome.status.map(|status| status.as_str()))
-        .bind(ts(Utc::now()))
-        .bind(version)
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        );
+        self.write_returning(|version| {
+            sqlx::query_as(&sql)
+                .bind(outcome.synced_at.map(ts))
+                .bind(&outcome.last_error)
+                .bind(outcome.status.map(|status| status.as_str()))
+                .bind(ts(Utc::now()))
+                .bind(version)
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+        })
+        .await
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {

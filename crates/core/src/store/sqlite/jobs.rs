@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{next_row_version, ts, SqliteQuery, SqliteStore};
+use super::{ts, SqliteQuery, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::jobs::ClaimedRow;
 use crate::store::{ClaimScope, ClaimedJob, JobInfo, JobStore, StoreResult};
@@ -25,28 +25,27 @@ impl JobStore for SqliteStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Option<ClaimedJob>> {
-        let mut tx = self.begin().await?;
-        next_row_version(&mut tx).await?;
-        let row: Option<ClaimedRow> = sqlx::query_as(
-            "UPDATE sync_jobs SET claimed_by = ?1, lease_until = ?5 \
-             WHERE rowid = ( \
-                SELECT rowid FROM sync_jobs \
-                WHERE (lease_until IS NULL OR lease_until < ?2) \
-                  AND (?3 IS NULL OR tenant_id = ?3) \
-                  AND (?4 IS NULL OR integration_id = ?4) \
-                  AND (?4 IS NOT NULL OR next_run_at <= ?2 OR requested_at IS NOT NULL) \
-                ORDER BY requested_at IS NULL, requested_at, next_run_at LIMIT 1) \
-             RETURNING tenant_id, integration_id, interval_minutes, \
-                       requested_at IS NOT NULL AS requested, run_id",
-        )
-        .bind(worker)
-        .bind(ts(now))
-        .bind(scope.tenant.map(|t| t.to_string()))
-        .bind(scope.integration.map(|i| i.to_string()))
-        .bind(ts(lease_until))
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        let row: Option<ClaimedRow> = self
+            .write_returning(|_| {
+                sqlx::query_as(
+                    "UPDATE sync_jobs SET claimed_by = ?1, lease_until = ?5 \
+                     WHERE rowid = ( \
+                        SELECT rowid FROM sync_jobs \
+                        WHERE (lease_until IS NULL OR lease_until < ?2) \
+                          AND (?3 IS NULL OR tenant_id = ?3) \
+                          AND (?4 IS NULL OR integration_id = ?4) \
+                          AND (?4 IS NOT NULL OR next_run_at <= ?2 OR requested_at IS NOT NULL) \
+                        ORDER BY requested_at IS NULL, requested_at, next_run_at LIMIT 1) \
+                     RETURNING tenant_id, integration_id, interval_minutes, \
+                               requested_at IS NOT NULL AS requested, run_id",
+                )
+                .bind(worker)
+                .bind(ts(now))
+                .bind(scope.tenant.map(|t| t.to_string()))
+                .bind(scope.integration.map(|i| i.to_string()))
+                .bind(ts(lease_until))
+            })
+            .await?;
         Ok(row.map(|row| row.claimed_at(now)))
     }
 

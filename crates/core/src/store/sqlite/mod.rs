@@ -37,6 +37,7 @@ use crate::domain::TenantId;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type SqliteQueryAs<'q, T> = sqlx::query::QueryAs<'q, Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -123,6 +124,35 @@ impl SqliteStore {
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// One statement in a write transaction of its own: it first takes the next row version
+    /// (and with it the write lock), which the statement is given to stamp its rows with. How
+    /// many rows it changed.
+    async fn write_one<'q>(
+        &self,
+        statement: impl FnOnce(i64) -> SqliteQuery<'q> + Send,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let changed = statement(version).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// [`Self::write_one`] for a statement that returns the row it wrote (`None`: it wrote none).
+    async fn write_returning<'q, T>(
+        &self,
+        statement: impl FnOnce(i64) -> SqliteQueryAs<'q, T> + Send,
+    ) -> StoreResult<Option<T>>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = statement(version).fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// Runs one statement on its own; whether it changed exactly one row (the row it names was
