@@ -6,9 +6,7 @@ use chrono::Utc;
 use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::integrations::bind_edited_fields;
-use crate::store::{
-    commit_or_stale, IntegrationRecord, IntegrationStore, StoreResult, SyncOutcome,
-};
+use crate::store::{IntegrationRecord, IntegrationStore, StoreResult, SyncOutcome};
 
 pub(super) const INTEGRATION_COLUMNS: &str =
     "tenant_id, id, name, provider, description, credentials, \
@@ -67,8 +65,6 @@ impl IntegrationStore for SqliteStore {
         record: &IntegrationRecord,
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
         let sql = format!(
             "UPDATE integrations SET name = ?1, description = ?2, credentials = ?3, \
              credentials_hint = ?4, config = ?5, external_id = ?6, status = ?7, enabled = ?8, \
@@ -77,16 +73,16 @@ impl IntegrationStore for SqliteStore {
              WHERE tenant_id = ?13 AND id = ?14 AND edit_version = ?15 \
              RETURNING {INTEGRATION_COLUMNS}"
         );
-        let row = bind_edited_fields!(sqlx::query_as(&sql).bind(&record.name), record)
-            .bind(record.last_sync_at.map(ts))
-            .bind(ts(Utc::now()))
-            .bind(version)
-            .bind(record.tenant_id.to_string())
-            .bind(record.id.to_string())
-            .bind(expected_version)
-            .fetch_optional(&mut *tx)
-            .await?;
-        commit_or_stale(tx, row).await
+        self.write_or_stale(|version| {
+            bind_edited_fields!(sqlx::query_as(&sql).bind(&record.name), record)
+                .bind(record.last_sync_at.map(ts))
+                .bind(ts(Utc::now()))
+                .bind(version)
+                .bind(record.tenant_id.to_string())
+                .bind(record.id.to_string())
+                .bind(expected_version)
+        })
+        .await
     }
 
     async fn record_sync_outcome(

@@ -31,7 +31,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{FromRow, Sqlite, Transaction};
 
-use super::{Constraint, Store, StoreError, StoreResult};
+use super::{commit_or_stale, Constraint, Store, StoreError, StoreResult};
 use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -153,6 +153,21 @@ impl SqliteStore {
         let row = statement(version).fetch_optional(&mut *tx).await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// [`Self::write_returning`] for an edit made on a version read earlier: no row means the row
+    /// changed since it was read ([`StoreError::Stale`], nothing kept).
+    async fn write_or_stale<'q, T>(
+        &self,
+        statement: impl FnOnce(i64) -> SqliteQueryAs<'q, T> + Send,
+    ) -> StoreResult<T>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = statement(version).fetch_optional(&mut *tx).await?;
+        commit_or_stale(tx, row).await
     }
 
     /// Runs one statement on its own; whether it changed exactly one row (the row it names was
