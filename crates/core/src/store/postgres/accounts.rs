@@ -84,15 +84,10 @@ impl AccountStore for PostgresStore {
     }
 
     async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1")
-                .bind(tenant)
-                .bind(time_zone)
-                .execute(&mut *tx)
-                .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1")
+            .bind(tenant)
+            .bind(time_zone);
+        self.execute_as(tenant, statement).await
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -172,18 +167,13 @@ impl AccountStore for PostgresStore {
     }
 
     async fn revoke_refresh_family(&self, tenant: TenantId, family: Uuid) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 \
-                 AND family_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(tenant)
-            .bind(family)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 \
+             AND family_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(family);
+        self.execute_as(tenant, statement).await
     }
 
     async fn reserve_login_attempt(

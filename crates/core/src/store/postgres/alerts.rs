@@ -25,37 +25,27 @@ impl AlertStore for PostgresStore {
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND cleared_at IS NULL \
-                 ORDER BY fired_at DESC, id"
-            ))
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND cleared_at IS NULL \
+             ORDER BY fired_at DESC, id"
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
-        self.as_tenant(alert.tenant_id, async |tx| {
-            sqlx::query(
-                "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, \
-                 details) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (tenant_id, rule, subject) WHERE cleared_at IS NULL DO NOTHING",
-            )
-            .bind(alert.tenant_id)
-            .bind(alert.id)
-            .bind(&alert.rule)
-            .bind(&alert.subject)
-            .bind(alert.integration_id)
-            .bind(alert.fired_at)
-            .bind(&alert.details)
-            .execute(&mut *tx)
-            .await
-            .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query(
+            "INSERT INTO alerts (tenant_id, id, rule, subject, integration_id, fired_at, \
+             details) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (tenant_id, rule, subject) WHERE cleared_at IS NULL DO NOTHING",
+        )
+        .bind(alert.tenant_id)
+        .bind(alert.id)
+        .bind(&alert.rule)
+        .bind(&alert.subject)
+        .bind(alert.integration_id)
+        .bind(alert.fired_at)
+        .bind(&alert.details);
+        self.changed_one(alert.tenant_id, statement).await
     }
 
     async fn clear_alert(
@@ -64,19 +54,14 @@ impl AlertStore for PostgresStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "UPDATE alerts SET cleared_at = $3 \
-                 WHERE tenant_id = $1 AND id = $2 AND cleared_at IS NULL",
-            )
-            .bind(tenant)
-            .bind(id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE alerts SET cleared_at = $3 \
+             WHERE tenant_id = $1 AND id = $2 AND cleared_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(at);
+        self.changed_one(tenant, statement).await
     }
 
     async fn dismiss_alert(
@@ -110,18 +95,13 @@ impl AlertStore for PostgresStore {
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "INSERT INTO alert_settings (tenant_id, settings) VALUES ($1, $2) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings",
-            )
-            .bind(tenant)
-            .bind(settings)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "INSERT INTO alert_settings (tenant_id, settings) VALUES ($1, $2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings",
+        )
+        .bind(tenant)
+        .bind(settings);
+        self.execute_as(tenant, statement).await
     }
 
     async fn last_order_at(
@@ -165,16 +145,9 @@ impl AlertStore for PostgresStore {
     }
 
     async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(
-                "SELECT integration_id, expires_at, checked_at FROM meta_tokens \
-                 WHERE tenant_id = $1",
-            )
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql =
+            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = $1";
+        self.tenant_rows(sql, tenant).await
     }
 
     async fn record_token_expiry(
@@ -184,20 +157,15 @@ impl AlertStore for PostgresStore {
         expires_at: Option<DateTime<Utc>>,
         checked_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, integration_id) DO UPDATE \
-                 SET expires_at = excluded.expires_at, checked_at = excluded.checked_at",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .bind(expires_at)
-            .bind(checked_at)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, integration_id) DO UPDATE \
+             SET expires_at = excluded.expires_at, checked_at = excluded.checked_at",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(expires_at)
+        .bind(checked_at);
+        self.execute_as(tenant, statement).await
     }
 }

@@ -15,16 +15,11 @@ pub(super) const ASSIGNMENT_COLUMNS: &str = "tenant_id, campaign_id, adset_id, \
 #[async_trait]
 impl AssignmentStore for PostgresStore {
     async fn spend_assignments(&self, tenant: TenantId) -> StoreResult<Vec<SpendAssignmentRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT {ASSIGNMENT_COLUMNS} FROM spend_assignments WHERE tenant_id = $1 \
-                 ORDER BY campaign_id, adset_id"
-            ))
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql = format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM spend_assignments WHERE tenant_id = $1 \
+             ORDER BY campaign_id, adset_id"
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn put_spend_assignment(
@@ -67,19 +62,14 @@ impl AssignmentStore for PostgresStore {
     }
 
     async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT ad_id, integration_id AS store, count(*) AS orders, \
-                        sum({REVENUE_SQL})::bigint AS revenue_minor \
-                 FROM pancake_orders \
-                 WHERE tenant_id = $1 AND ad_id IS NOT NULL AND {} \
-                 GROUP BY ad_id, integration_id",
-                counted_status_sql()
-            ))
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql = format!(
+            "SELECT ad_id, integration_id AS store, count(*) AS orders, \
+                    sum({REVENUE_SQL})::bigint AS revenue_minor \
+             FROM pancake_orders \
+             WHERE tenant_id = $1 AND ad_id IS NOT NULL AND {} \
+             GROUP BY ad_id, integration_id",
+            counted_status_sql()
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 }

@@ -15,16 +15,11 @@ pub(super) const INTEGRATION_COLUMNS: &str =
 #[async_trait]
 impl IntegrationStore for PostgresStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 \
-                 ORDER BY created_at, id"
-            ))
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql = format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 \
+             ORDER BY created_at, id"
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn get_integration(
@@ -124,14 +119,9 @@ impl IntegrationStore for PostgresStore {
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id);
+        self.changed_one(tenant, statement).await
     }
 }

@@ -56,21 +56,16 @@ impl JobStore for PostgresStore {
         run: Uuid,
         until: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.as_tenant(job.tenant_id, async |tx| {
-            sqlx::query(
-                "UPDATE sync_jobs SET lease_until = $4, run_id = $5 \
-                 WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
-            )
-            .bind(job.tenant_id)
-            .bind(job.integration_id)
-            .bind(worker)
-            .bind(until)
-            .bind(run)
-            .execute(&mut *tx)
-            .await
-            .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE sync_jobs SET lease_until = $4, run_id = $5 \
+             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+        )
+        .bind(job.tenant_id)
+        .bind(job.integration_id)
+        .bind(worker)
+        .bind(until)
+        .bind(run);
+        self.changed_one(job.tenant_id, statement).await
     }
 
     async fn release_job(
@@ -79,23 +74,18 @@ impl JobStore for PostgresStore {
         worker: &str,
         next_run_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.as_tenant(job.tenant_id, async |tx| {
-            sqlx::query(
-                "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
-                 requested_at = CASE WHEN requested_at > $5 THEN requested_at END, \
-                 next_run_at = $4 \
-                 WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
-            )
-            .bind(job.tenant_id)
-            .bind(job.integration_id)
-            .bind(worker)
-            .bind(next_run_at)
-            .bind(job.claimed_at)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE sync_jobs SET claimed_by = NULL, lease_until = NULL, run_id = NULL, \
+             requested_at = CASE WHEN requested_at > $5 THEN requested_at END, \
+             next_run_at = $4 \
+             WHERE tenant_id = $1 AND integration_id = $2 AND claimed_by = $3",
+        )
+        .bind(job.tenant_id)
+        .bind(job.integration_id)
+        .bind(worker)
+        .bind(next_run_at)
+        .bind(job.claimed_at);
+        self.execute_as(job.tenant_id, statement).await
     }
 
     async fn request_sync(
@@ -103,18 +93,13 @@ impl JobStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<bool> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "UPDATE sync_jobs SET requested_at = now() \
-                 WHERE tenant_id = $1 AND integration_id = $2",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .execute(&mut *tx)
-            .await
-            .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE sync_jobs SET requested_at = now() \
+             WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration);
+        self.changed_one(tenant, statement).await
     }
 
     async fn set_sync_interval(
@@ -123,21 +108,16 @@ impl JobStore for PostgresStore {
         integration: IntegrationId,
         minutes: i32,
     ) -> StoreResult<bool> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "UPDATE sync_jobs SET next_run_at = next_run_at \
-                 - make_interval(mins => interval_minutes) + make_interval(mins => $3), \
-                 interval_minutes = $3 \
-                 WHERE tenant_id = $1 AND integration_id = $2",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .bind(minutes)
-            .execute(&mut *tx)
-            .await
-            .map(|done| done.rows_affected() == 1)
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE sync_jobs SET next_run_at = next_run_at \
+             - make_interval(mins => interval_minutes) + make_interval(mins => $3), \
+             interval_minutes = $3 \
+             WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(minutes);
+        self.changed_one(tenant, statement).await
     }
 
     async fn job_info(

@@ -24,13 +24,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::error::DatabaseError;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{FromRow, PgConnection, Postgres, Transaction};
 
 use super::{Constraint, Store, StoreError, StoreResult};
 use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -156,6 +158,34 @@ impl PostgresStore {
         let out = work(&mut tx).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// One statement as the tenant, in its own transaction.
+    async fn execute_as(&self, tenant: TenantId, statement: PgQuery<'_>) -> StoreResult<()> {
+        self.as_tenant(tenant, async |tx| {
+            statement.execute(&mut *tx).await.map(drop)
+        })
+        .await
+    }
+
+    /// One statement as the tenant, in its own transaction; whether it changed exactly one row
+    /// (the row it names was there).
+    async fn changed_one(&self, tenant: TenantId, statement: PgQuery<'_>) -> StoreResult<bool> {
+        self.as_tenant(tenant, async |tx| {
+            Ok(statement.execute(&mut *tx).await?.rows_affected() == 1)
+        })
+        .await
+    }
+
+    /// Every row a SELECT finds whose one parameter is the tenant.
+    async fn tenant_rows<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_as(sql).bind(tenant).fetch_all(&mut *tx).await
+        })
+        .await
     }
 
     /// One unit of work across every tenant, in its own transaction (see

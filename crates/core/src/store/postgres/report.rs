@@ -107,16 +107,8 @@ impl ReportStore for PostgresStore {
     }
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(
-                "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name \
-                 FROM meta_ads \
-                 WHERE tenant_id = $1",
-            )
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await
-        })
-        .await
+        let sql = "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name \
+                   FROM meta_ads WHERE tenant_id = $1";
+        self.tenant_rows(sql, tenant).await
     }
 }

@@ -11,8 +11,7 @@ use crate::store::{StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable
 #[async_trait]
 impl SyncStore for PostgresStore {
     async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(run.tenant_id).await?;
-        sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, started_at, \
              finished_at, counts, error, error_code, worker) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -27,15 +26,12 @@ impl SyncStore for PostgresStore {
         .bind(serde_json::to_value(&run.counts).unwrap_or_default())
         .bind(&run.error)
         .bind(&run.error_code)
-        .bind(&run.worker)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        .bind(&run.worker);
+        self.execute_as(run.tenant_id, statement).await
     }
 
     async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(run.tenant_id).await?;
-        sqlx::query(
+        let statement = sqlx::query(
             "UPDATE sync_runs SET outcome = $3, finished_at = $4, counts = $5, error = $6, \
              error_code = $7 WHERE tenant_id = $1 AND id = $2",
         )
@@ -45,25 +41,20 @@ impl SyncStore for PostgresStore {
         .bind(run.finished_at)
         .bind(serde_json::to_value(&run.counts).unwrap_or_default())
         .bind(&run.error)
-        .bind(&run.error_code)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        .bind(&run.error_code);
+        self.execute_as(run.tenant_id, statement).await
     }
 
     async fn interrupt_run(&self, tenant: TenantId, run: Uuid) -> StoreResult<()> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        sqlx::query(
+        let statement = sqlx::query(
             "UPDATE sync_runs SET outcome = 'INTERRUPTED', finished_at = now(), \
              error = 'The sync stopped before it finished (the app or worker was closed); the \
              next run resumed from the last saved point.' \
              WHERE tenant_id = $1 AND id = $2 AND outcome = 'RUNNING'",
         )
         .bind(tenant)
-        .bind(run)
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx.commit().await?)
+        .bind(run);
+        self.execute_as(tenant, statement).await
     }
 
     async fn runs(

@@ -153,20 +153,15 @@ impl PostgresStore {
         integration: IntegrationId,
         url: Option<&str>,
     ) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "UPDATE webhook_endpoints SET registered_url = $3, \
-                 registered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END \
-                 WHERE tenant_id = $1 AND integration_id = $2",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .bind(url)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "UPDATE webhook_endpoints SET registered_url = $3, \
+             registered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END \
+             WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(url);
+        self.execute_as(tenant, statement).await
     }
 
     /// Removes the endpoint: deliveries to it are then refused as for an unknown integration.
@@ -175,17 +170,12 @@ impl PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<()> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query(
-                "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
+        let statement = sqlx::query(
+            "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration);
+        self.execute_as(tenant, statement).await
     }
 
     /// The latest deliveries to an integration, newest first.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
-use super::{next_row_version, parse_ts, ts, SqliteStore};
+use super::{next_row_version, parse_ts, ts, SqliteQuery, SqliteStore};
 use crate::domain::{TenantId, UserId};
 use crate::store::accounts::settle_login_attempt;
 use crate::store::{
@@ -33,6 +33,17 @@ async fn insert_refresh(
     Ok(())
 }
 
+/// Binds a user's `tenant_id`, `id`, `email`, `password_hash` and `created_at` (the statement
+/// sets the role): sign-up writes the owner so, the mirror a user who signed in.
+pub(super) fn bind_user<'q>(query: SqliteQuery<'q>, user: &'q UserRecord) -> SqliteQuery<'q> {
+    query
+        .bind(user.tenant_id.to_string())
+        .bind(user.id.to_string())
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(ts(user.created_at))
+}
+
 #[async_trait]
 impl AccountStore for SqliteStore {
     async fn create_tenant_with_owner(
@@ -47,17 +58,11 @@ impl AccountStore for SqliteStore {
         bind_tenant_columns!(sqlx::query(INSERT_TENANT), tenant)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
-             VALUES (?, ?, ?, ?, 'OWNER', ?)",
-        )
-        .bind(owner.tenant_id.to_string())
-        .bind(owner.id.to_string())
-        .bind(&owner.email)
-        .bind(&owner.password_hash)
-        .bind(ts(owner.created_at))
-        .execute(&mut *tx)
-        .await?;
+        const INSERT_OWNER: &str = "INSERT INTO users (tenant_id, id, email, password_hash, \
+             role, created_at) VALUES (?, ?, ?, ?, 'OWNER', ?)";
+        bind_user(sqlx::query(INSERT_OWNER), owner)
+            .execute(&mut *tx)
+            .await?;
         Ok(tx.commit().await?)
     }
 
@@ -71,14 +76,13 @@ impl AccountStore for SqliteStore {
     }
 
     async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        next_row_version(&mut tx).await?;
-        sqlx::query("UPDATE tenants SET time_zone = ? WHERE id = ?")
-            .bind(time_zone)
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx.commit().await?)
+        self.write_one(|_| {
+            sqlx::query("UPDATE tenants SET time_zone = ? WHERE id = ?")
+                .bind(time_zone)
+                .bind(tenant.to_string())
+        })
+        .await?;
+        Ok(())
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{next_row_version, ts, SqliteStore};
+use super::{ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::alerts::ALERT_COLUMNS;
 use crate::store::{AlertRecord, AlertStore, StoreResult, TokenExpiryRecord};
@@ -22,29 +22,25 @@ impl AlertStore for SqliteStore {
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = ? AND cleared_at IS NULL \
              ORDER BY fired_at DESC, id"
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn fire_alert(&self, alert: &AlertRecord) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
         // The partial unique index refuses a second open episode; OR IGNORE makes that "not
         // fired" rather than an error.
         const INSERT: &str = "INSERT OR IGNORE INTO alerts (tenant_id, id, rule, subject, \
              integration_id, fired_at, details, row_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-        let fired = bind_alert_columns!(sqlx::query(INSERT), alert)
-            .bind(&alert.details)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
+        let fired = self
+            .write_one(|version| {
+                bind_alert_columns!(sqlx::query(INSERT), alert)
+                    .bind(&alert.details)
+                    .bind(version)
+            })
+            .await?;
         Ok(fired == 1)
     }
 
@@ -54,20 +50,18 @@ impl AlertStore for SqliteStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        let cleared = sqlx::query(
-            "UPDATE alerts SET cleared_at = ?, row_version = ? \
-             WHERE tenant_id = ? AND id = ? AND cleared_at IS NULL",
-        )
-        .bind(ts(at))
-        .bind(version)
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
+        let cleared = self
+            .write_one(|version| {
+                sqlx::query(
+                    "UPDATE alerts SET cleared_at = ?, row_version = ? \
+                     WHERE tenant_id = ? AND id = ? AND cleared_at IS NULL",
+                )
+                .bind(ts(at))
+                .bind(version)
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+            })
+            .await?;
         Ok(cleared == 1)
     }
 
@@ -77,20 +71,18 @@ impl AlertStore for SqliteStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<AlertRecord>> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        let row = sqlx::query_as(&format!(
+        let sql = format!(
             "UPDATE alerts SET dismissed_at = coalesce(dismissed_at, ?), row_version = ? \
              WHERE tenant_id = ? AND id = ? RETURNING {ALERT_COLUMNS}"
-        ))
-        .bind(ts(at))
-        .bind(version)
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        );
+        self.write_returning(|version| {
+            sqlx::query_as(&sql)
+                .bind(ts(at))
+                .bind(version)
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+        })
+        .await
     }
 
     async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
@@ -103,19 +95,18 @@ impl AlertStore for SqliteStore {
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        sqlx::query(
-            "INSERT INTO alert_settings (tenant_id, settings, row_version) VALUES (?, ?, ?) \
-             ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, \
-             row_version = excluded.row_version",
-        )
-        .bind(tenant.to_string())
-        .bind(settings)
-        .bind(version)
-        .execute(&mut *tx)
+        self.write_one(|version| {
+            sqlx::query(
+                "INSERT INTO alert_settings (tenant_id, settings, row_version) VALUES (?, ?, ?) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, \
+                 row_version = excluded.row_version",
+            )
+            .bind(tenant.to_string())
+            .bind(settings)
+            .bind(version)
+        })
         .await?;
-        Ok(tx.commit().await?)
+        Ok(())
     }
 
     async fn last_order_at(
@@ -154,12 +145,9 @@ impl AlertStore for SqliteStore {
     }
 
     async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = ?",
-        )
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        let sql =
+            "SELECT integration_id, expires_at, checked_at FROM meta_tokens WHERE tenant_id = ?";
+        self.tenant_rows(sql, tenant).await
     }
 
     async fn record_token_expiry(
@@ -169,21 +157,20 @@ impl AlertStore for SqliteStore {
         expires_at: Option<DateTime<Utc>>,
         checked_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        sqlx::query(
-            "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at, \
-             row_version) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, integration_id) \
-             DO UPDATE SET expires_at = excluded.expires_at, checked_at = excluded.checked_at, \
-             row_version = excluded.row_version",
-        )
-        .bind(tenant.to_string())
-        .bind(integration.to_string())
-        .bind(expires_at.map(ts))
-        .bind(ts(checked_at))
-        .bind(version)
-        .execute(&mut *tx)
+        self.write_one(|version| {
+            sqlx::query(
+                "INSERT INTO meta_tokens (tenant_id, integration_id, expires_at, checked_at, \
+                 row_version) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, integration_id) \
+                 DO UPDATE SET expires_at = excluded.expires_at, checked_at = excluded.checked_at, \
+                 row_version = excluded.row_version",
+            )
+            .bind(tenant.to_string())
+            .bind(integration.to_string())
+            .bind(expires_at.map(ts))
+            .bind(ts(checked_at))
+            .bind(version)
+        })
         .await?;
-        Ok(tx.commit().await?)
+        Ok(())
     }
 }

@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{next_row_version, ts, SqliteStore};
+use super::{ts, SqliteStore};
 use crate::domain::TenantId;
 use crate::store::{
-    commit_or_stale, counted_status_sql, AdStoreSales, AssignmentStore, SpendAssignmentRecord,
-    StoreResult, REVENUE_SQL,
+    counted_status_sql, AdStoreSales, AssignmentStore, SpendAssignmentRecord, StoreResult,
+    REVENUE_SQL,
 };
 
 pub(super) const ASSIGNMENT_COLUMNS: &str = "tenant_id, campaign_id, adset_id, shares, \
@@ -16,13 +16,11 @@ pub(super) const ASSIGNMENT_COLUMNS: &str = "tenant_id, campaign_id, adset_id, s
 #[async_trait]
 impl AssignmentStore for SqliteStore {
     async fn spend_assignments(&self, tenant: TenantId) -> StoreResult<Vec<SpendAssignmentRecord>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM spend_assignments WHERE tenant_id = ? \
              ORDER BY campaign_id, adset_id"
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn put_spend_assignment(
@@ -30,9 +28,6 @@ impl AssignmentStore for SqliteStore {
         record: &SpendAssignmentRecord,
         expected_version: i64,
     ) -> StoreResult<SpendAssignmentRecord> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        let now = ts(Utc::now());
         let sql = if expected_version == 0 {
             format!(
                 "INSERT INTO spend_assignments (tenant_id, campaign_id, adset_id, shares, \
@@ -50,27 +45,28 @@ impl AssignmentStore for SqliteStore {
                  RETURNING {ASSIGNMENT_COLUMNS}"
             )
         };
-        let mut query = bind_assignment_columns!(sqlx::query_as(&sql), record)
-            .bind(&now)
-            .bind(version);
-        if expected_version != 0 {
-            query = query.bind(expected_version);
-        }
-        let row = query.fetch_optional(&mut *tx).await?;
-        commit_or_stale(tx, row).await
+        self.write_or_stale(|version| {
+            let query = bind_assignment_columns!(sqlx::query_as(&sql), record)
+                .bind(ts(Utc::now()))
+                .bind(version);
+            if expected_version == 0 {
+                query
+            } else {
+                query.bind(expected_version)
+            }
+        })
+        .await
     }
 
     async fn ad_sales_by_store(&self, tenant: TenantId) -> StoreResult<Vec<AdStoreSales>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT ad_id, integration_id AS store, count(*) AS orders, \
                     sum({REVENUE_SQL}) AS revenue_minor \
              FROM pancake_orders \
              WHERE tenant_id = ? AND ad_id IS NOT NULL AND {} \
              GROUP BY ad_id, integration_id",
             counted_status_sql()
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::accounts::bind_user;
 use super::sync::bind_run;
 use super::{next_row_version, parse_ts, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
@@ -433,18 +434,12 @@ impl SqliteStore {
             .bind(user.id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) \
-             VALUES (?, ?, ?, ?, 'OWNER', ?) ON CONFLICT (tenant_id, id) DO UPDATE SET \
-             email = excluded.email, password_hash = excluded.password_hash",
-        )
-        .bind(user.tenant_id.to_string())
-        .bind(user.id.to_string())
-        .bind(&user.email)
-        .bind(&user.password_hash)
-        .bind(ts(user.created_at))
-        .execute(&mut *tx)
-        .await?;
+        const UPSERT_USER: &str = "INSERT INTO users (tenant_id, id, email, password_hash, \
+             role, created_at) VALUES (?, ?, ?, ?, 'OWNER', ?) ON CONFLICT (tenant_id, id) \
+             DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash";
+        bind_user(sqlx::query(UPSERT_USER), user)
+            .execute(&mut *tx)
+            .await?;
         Ok(tx.commit().await?)
     }
 }

@@ -6,9 +6,7 @@ use chrono::Utc;
 use super::{next_row_version, ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::integrations::bind_edited_fields;
-use crate::store::{
-    commit_or_stale, IntegrationRecord, IntegrationStore, StoreResult, SyncOutcome,
-};
+use crate::store::{IntegrationRecord, IntegrationStore, StoreResult, SyncOutcome};
 
 pub(super) const INTEGRATION_COLUMNS: &str =
     "tenant_id, id, name, provider, description, credentials, \
@@ -18,13 +16,11 @@ pub(super) const INTEGRATION_COLUMNS: &str =
 #[async_trait]
 impl IntegrationStore for SqliteStore {
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<IntegrationRecord>> {
-        Ok(sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = ? \
              ORDER BY created_at, id"
-        ))
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        );
+        self.tenant_rows(&sql, tenant).await
     }
 
     async fn get_integration(
@@ -69,8 +65,6 @@ impl IntegrationStore for SqliteStore {
         record: &IntegrationRecord,
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
         let sql = format!(
             "UPDATE integrations SET name = ?1, description = ?2, credentials = ?3, \
              credentials_hint = ?4, config = ?5, external_id = ?6, status = ?7, enabled = ?8, \
@@ -79,16 +73,16 @@ impl IntegrationStore for SqliteStore {
              WHERE tenant_id = ?13 AND id = ?14 AND edit_version = ?15 \
              RETURNING {INTEGRATION_COLUMNS}"
         );
-        let row = bind_edited_fields!(sqlx::query_as(&sql).bind(&record.name), record)
-            .bind(record.last_sync_at.map(ts))
-            .bind(ts(Utc::now()))
-            .bind(version)
-            .bind(record.tenant_id.to_string())
-            .bind(record.id.to_string())
-            .bind(expected_version)
-            .fetch_optional(&mut *tx)
-            .await?;
-        commit_or_stale(tx, row).await
+        self.write_or_stale(|version| {
+            bind_edited_fields!(sqlx::query_as(&sql).bind(&record.name), record)
+                .bind(record.last_sync_at.map(ts))
+                .bind(ts(Utc::now()))
+                .bind(version)
+                .bind(record.tenant_id.to_string())
+                .bind(record.id.to_string())
+                .bind(expected_version)
+        })
+        .await
     }
 
     async fn record_sync_outcome(
@@ -97,36 +91,31 @@ impl IntegrationStore for SqliteStore {
         id: IntegrationId,
         outcome: &SyncOutcome,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        let row = sqlx::query_as(&format!(
+        let sql = format!(
             "UPDATE integrations SET last_sync_at = COALESCE(?1, last_sync_at), \
              last_error = ?2, \
              status = CASE WHEN status = 'DISABLED' OR ?3 IS NULL THEN status ELSE ?3 END, \
              updated_at = ?4, row_version = ?5 \
              WHERE tenant_id = ?6 AND id = ?7 \
              RETURNING {INTEGRATION_COLUMNS}"
-        ))
-        .bind(outcome.synced_at.map(ts))
-        .bind(&outcome.last_error)
-        .bind(outcome.status.map(|status| status.as_str()))
-        .bind(ts(Utc::now()))
-        .bind(version)
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        );
+        self.write_returning(|version| {
+            sqlx::query_as(&sql)
+                .bind(outcome.synced_at.map(ts))
+                .bind(&outcome.last_error)
+                .bind(outcome.status.map(|status| status.as_str()))
+                .bind(ts(Utc::now()))
+                .bind(version)
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+        })
+        .await
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {
-        let deleted = sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
+        let statement = sqlx::query("DELETE FROM integrations WHERE tenant_id = ? AND id = ?")
             .bind(tenant.to_string())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(deleted == 1)
+            .bind(id.to_string());
+        self.changed_one(statement).await
     }
 }

@@ -30,13 +30,9 @@ async fn insert_key<'e>(
 #[async_trait]
 impl KeyStore for SqliteStore {
     async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
-             WHERE tenant_id = ? ORDER BY version",
-        )
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        let sql = "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
+                   WHERE tenant_id = ? ORDER BY version";
+        self.tenant_rows(sql, tenant).await
     }
 
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {

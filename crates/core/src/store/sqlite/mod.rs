@@ -26,13 +26,18 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::error::DatabaseError;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{FromRow, Sqlite, Transaction};
 
-use super::{Constraint, Store, StoreError, StoreResult};
+use super::{commit_or_stale, Constraint, Store, StoreError, StoreResult};
+use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type SqliteQueryAs<'q, T> = sqlx::query::QueryAs<'q, Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -119,6 +124,67 @@ impl SqliteStore {
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// One statement in a write transaction of its own: it first takes the next row version
+    /// (and with it the write lock), which the statement is given to stamp its rows with. How
+    /// many rows it changed.
+    async fn write_one<'q>(
+        &self,
+        statement: impl FnOnce(i64) -> SqliteQuery<'q> + Send,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let changed = statement(version).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// [`Self::write_one`] for a statement that returns the row it wrote (`None`: it wrote none).
+    async fn write_returning<'q, T>(
+        &self,
+        statement: impl FnOnce(i64) -> SqliteQueryAs<'q, T> + Send,
+    ) -> StoreResult<Option<T>>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = statement(version).fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Self::write_returning`] for an edit made on a version read earlier: no row means the row
+    /// changed since it was read ([`StoreError::Stale`], nothing kept).
+    async fn write_or_stale<'q, T>(
+        &self,
+        statement: impl FnOnce(i64) -> SqliteQueryAs<'q, T> + Send,
+    ) -> StoreResult<T>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let mut tx = self.begin().await?;
+        let version = next_row_version(&mut tx).await?;
+        let row = statement(version).fetch_optional(&mut *tx).await?;
+        commit_or_stale(tx, row).await
+    }
+
+    /// Runs one statement on its own; whether it changed exactly one row (the row it names was
+    /// there).
+    async fn changed_one(&self, statement: SqliteQuery<'_>) -> StoreResult<bool> {
+        Ok(statement.execute(&self.pool).await?.rows_affected() == 1)
+    }
+
+    /// Every row a SELECT finds whose one parameter is the tenant.
+    async fn tenant_rows<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql)
+            .bind(tenant.to_string())
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 

@@ -90,12 +90,8 @@ impl ReportStore for SqliteStore {
     }
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name FROM meta_ads \
-             WHERE tenant_id = ?",
-        )
-        .bind(tenant.to_string())
-        .fetch_all(&self.pool)
-        .await?)
+        let sql = "SELECT ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name \
+                   FROM meta_ads WHERE tenant_id = ?";
+        self.tenant_rows(sql, tenant).await
     }
 }

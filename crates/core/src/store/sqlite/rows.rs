@@ -4,11 +4,9 @@
 
 use chrono::Utc;
 use integrations_providers::{AdInsightRow, PancakeOrder};
-use sqlx::query::Query;
-use sqlx::sqlite::SqliteArguments;
 use sqlx::{Sqlite, Transaction};
 
-use super::{next_row_version, ts, SqliteStore};
+use super::{next_row_version, ts, SqliteQuery, SqliteStore};
 use crate::store::{order_items_json, StoreResult};
 
 // Each table's plain insert, written once: the write path below adds its conflict clause, and
@@ -45,8 +43,6 @@ pub const ORDER_INSERT: &str = order_insert!();
 pub const AD_INSERT: &str = ad_insert!();
 /// A daily insights row; [`Stamp::bind_insight`] binds its values.
 pub const INSIGHT_INSERT: &str = insight_insert!();
-
-type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 
 /// Whose rows a batch writes and the row version they carry, as SQLite holds them (ids as text).
 pub struct Stamp {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::rows::{
     begin_batch, execute_each, write_checkpoint, write_insights, write_variations, ORDER_UPSERT,
 };
-use super::{next_row_version, ts, SqliteStore};
+use super::{ts, SqliteStore};
 use crate::domain::{IntegrationId, TenantId};
 use crate::store::{StoreResult, SyncBatch, SyncRunRecord, SyncStore, SyncedTable};
 
@@ -37,58 +37,55 @@ pub(super) fn bind_run<'q>(
 #[async_trait]
 impl SyncStore for SqliteStore {
     async fn insert_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        bind_run(
-            sqlx::query(
-                "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, \
-                 started_at, finished_at, counts, error, error_code, worker, row_version) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ),
-            run,
-        )
-        .bind(version)
-        .execute(&mut *tx)
+        self.write_one(|version| {
+            bind_run(
+                sqlx::query(
+                    "INSERT INTO sync_runs (tenant_id, id, integration_id, trigger, outcome, \
+                     started_at, finished_at, counts, error, error_code, worker, row_version) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ),
+                run,
+            )
+            .bind(version)
+        })
         .await?;
-        Ok(tx.commit().await?)
+        Ok(())
     }
 
     async fn update_run(&self, run: &SyncRunRecord) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        sqlx::query(
-            "UPDATE sync_runs SET outcome = ?, finished_at = ?, counts = ?, error = ?, \
-             error_code = ?, row_version = ? WHERE tenant_id = ? AND id = ?",
-        )
-        .bind(&run.outcome)
-        .bind(run.finished_at.map(ts))
-        .bind(serde_json::to_string(&run.counts).unwrap_or_default())
-        .bind(&run.error)
-        .bind(&run.error_code)
-        .bind(version)
-        .bind(run.tenant_id.to_string())
-        .bind(run.id.to_string())
-        .execute(&mut *tx)
+        self.write_one(|version| {
+            sqlx::query(
+                "UPDATE sync_runs SET outcome = ?, finished_at = ?, counts = ?, error = ?, \
+                 error_code = ?, row_version = ? WHERE tenant_id = ? AND id = ?",
+            )
+            .bind(&run.outcome)
+            .bind(run.finished_at.map(ts))
+            .bind(serde_json::to_string(&run.counts).unwrap_or_default())
+            .bind(&run.error)
+            .bind(&run.error_code)
+            .bind(version)
+            .bind(run.tenant_id.to_string())
+            .bind(run.id.to_string())
+        })
         .await?;
-        Ok(tx.commit().await?)
+        Ok(())
     }
 
     async fn interrupt_run(&self, tenant: TenantId, run: Uuid) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let version = next_row_version(&mut tx).await?;
-        sqlx::query(
-            "UPDATE sync_runs SET outcome = 'INTERRUPTED', finished_at = ?, row_version = ?, \
-             error = 'The sync stopped before it finished (the app or worker was closed); the \
-             next run resumed from the last saved point.' \
-             WHERE tenant_id = ? AND id = ? AND outcome = 'RUNNING'",
-        )
-        .bind(ts(Utc::now()))
-        .bind(version)
-        .bind(tenant.to_string())
-        .bind(run.to_string())
-        .execute(&mut *tx)
+        self.write_one(|version| {
+            sqlx::query(
+                "UPDATE sync_runs SET outcome = 'INTERRUPTED', finished_at = ?, row_version = ?, \
+                 error = 'The sync stopped before it finished (the app or worker was closed); the \
+                 next run resumed from the last saved point.' \
+                 WHERE tenant_id = ? AND id = ? AND outcome = 'RUNNING'",
+            )
+            .bind(ts(Utc::now()))
+            .bind(version)
+            .bind(tenant.to_string())
+            .bind(run.to_string())
+        })
         .await?;
-        Ok(tx.commit().await?)
+        Ok(())
     }
 
     async fn runs(
