@@ -636,7 +636,8 @@ async fn measure_ceiling(bench: &Bench, rows: Rows<'_>) -> anyhow::Result<Measur
             (copied, took, cpu, what)
         }
         BenchStore::Sqlite(store) => {
-            let (inserted, took, cpu) = measured(bench, rows.insert(store, tenant, id)).await?;
+            let (inserted, took, cpu) =
+                measured(bench, sqlite_insert::insert(store, tenant, id, rows)).await?;
             let what = rows.pick(
                 "orders: INSERT loop (ceiling)",
                 "insights: INSERT loop (ceiling)",
@@ -672,13 +673,6 @@ impl Rows<'_> {
         match self {
             Rows::Orders(orders) => copy::copy_orders(store, tenant, id, orders).await,
             Rows::Insights(rows) => copy::copy_insights(store, tenant, id, rows).await,
-        }
-    }
-
-    async fn insert(self, store: &SqliteStore, tenant: Uuid, id: Uuid) -> anyhow::Result<u64> {
-        match self {
-            Rows::Orders(orders) => sqlite_insert::insert_orders(store, tenant, id, orders).await,
-            Rows::Insights(rows) => sqlite_insert::insert_insights(store, tenant, id, rows).await,
         }
     }
 

@@ -149,36 +149,38 @@ impl Bench {
         session: &Session,
         enabled: bool,
     ) -> anyhow::Result<Uuid> {
-        let new = NewIntegration {
-            name: "Shop thời trang".into(),
-            description: None,
-            credentials: Credentials::pancake(SecretString::from(PANCAKE_KEY)),
-            config: IntegrationConfig::PancakePos {
-                shop_id: SHOP_ID.to_string(),
-            },
+        let credentials = Credentials::pancake(SecretString::from(PANCAKE_KEY));
+        let config = IntegrationConfig::PancakePos {
+            shop_id: SHOP_ID.to_string(),
         };
-        self.integration(session, new, enabled).await
+        self.integration(session, "Shop thời trang", credentials, config, enabled)
+            .await
     }
 
     /// A Meta Ads integration of `session`'s workspace for the fake ad account.
     pub async fn meta_integration(&self, session: &Session, enabled: bool) -> anyhow::Result<Uuid> {
-        let new = NewIntegration {
-            name: "Quảng cáo Meta".into(),
-            description: None,
-            credentials: Credentials::meta(SecretString::from(META_TOKEN)),
-            config: IntegrationConfig::MetaAds {
-                ad_account_id: AD_ACCOUNT.into(),
-            },
+        let credentials = Credentials::meta(SecretString::from(META_TOKEN));
+        let config = IntegrationConfig::MetaAds {
+            ad_account_id: AD_ACCOUNT.into(),
         };
-        self.integration(session, new, enabled).await
+        self.integration(session, "Quảng cáo Meta", credentials, config, enabled)
+            .await
     }
 
     async fn integration(
         &self,
         session: &Session,
-        new: NewIntegration,
+        name: &str,
+        credentials: Credentials,
+        config: IntegrationConfig,
         enabled: bool,
     ) -> anyhow::Result<Uuid> {
+        let new = NewIntegration {
+            name: name.into(),
+            description: None,
+            credentials,
+            config,
+        };
         let created = self.core.create_integration(session, new).await?;
         if enabled {
             self.core.enable_integration(session, created.id).await?;

@@ -277,7 +277,7 @@ impl CoreConfig {
             },
         };
         crate::private_fs::create_dir_all(&self.data_dir)
-            .map_err(|err| CoreError::data_dir(&self.data_dir, &err))?;
+            .map_err(CoreError::data_dir(&self.data_dir))?;
         let text = zeroize::Zeroizing::new(serde_json::to_vec(&saved).expect("settings serialize"));
         master_key::write_private(&self.data_dir.join(DATABASE_SETTINGS_FILE), &text)
     }
@@ -339,7 +339,7 @@ impl CoreConfig {
         let (master, source) = self.master_key()?;
         tracing::info!(mode = self.mode(), key_source = ?source, "opening core");
         crate::private_fs::create_dir_all(&self.data_dir)
-            .map_err(|err| CoreError::data_dir(&self.data_dir, &err))?;
+            .map_err(CoreError::data_dir(&self.data_dir))?;
         let tokens = self.token_config(|purpose| master.derive(purpose));
         match &self.database {
             DatabaseTarget::Sqlite { path } => {
@@ -376,7 +376,7 @@ impl CoreConfig {
         let code = &code;
         tracing::info!(server = %code.server, "opening core as a workspace's client");
         crate::private_fs::create_dir_all(&self.data_dir)
-            .map_err(|err| CoreError::data_dir(&self.data_dir, &err))?;
+            .map_err(CoreError::data_dir(&self.data_dir))?;
         let tokens = self.token_config(|purpose| code.workspace_key.derive(purpose));
         let fingerprint = mirror_fingerprint(&code.server.to_string(), code.workspace_id);
         let shared = SharedStore::open(

@@ -139,11 +139,14 @@ impl CoreError {
     }
 
     /// The app's data directory could not be made: the user's to fix, so it says which one.
-    pub(crate) fn data_dir(dir: &std::path::Path, cause: &std::io::Error) -> Self {
-        Self::Configuration(format!(
-            "Cannot create the data directory {}: {cause}",
-            dir.display()
-        ))
+    /// For `map_err` after creating `dir`.
+    pub(crate) fn data_dir(dir: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |cause| {
+            Self::Configuration(format!(
+                "Cannot create the data directory {}: {cause}",
+                dir.display()
+            ))
+        }
     }
 
     /// Logs the real cause (which may be an SQL or crypto error) and returns the safe error.

@@ -38,8 +38,7 @@ pub fn load_or_create(
     database: &Path,
     use_keychain: bool,
 ) -> CoreResult<LoadedMasterKey> {
-    crate::private_fs::create_dir_all(data_dir)
-        .map_err(|err| CoreError::data_dir(data_dir, &err))?;
+    crate::private_fs::create_dir_all(data_dir).map_err(CoreError::data_dir(data_dir))?;
     let location_path = data_dir.join(LOCATION_FILE);
     let recorded = fs::read_to_string(&location_path)
         .ok()

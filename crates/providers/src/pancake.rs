@@ -607,7 +607,7 @@ impl PancakeClient {
             shop_id,
             &path,
             &params,
-            query,
+            (query.page_number, query.page_size),
             PancakeOrder::from_value,
         )
         .await
@@ -632,17 +632,12 @@ impl PancakeClient {
             "products".to_owned(),
             "variations".into(),
         ];
-        let asked = OrdersQuery {
-            page_number,
-            page_size,
-            ..OrdersQuery::default()
-        };
         self.page(
             api_key,
             shop_id,
             &path,
             &params,
-            &asked,
+            (page_number, page_size),
             PancakeVariation::from_value,
         )
         .await
@@ -671,17 +666,12 @@ impl PancakeClient {
             shop_id.to_string(),
             "inventory_histories".to_owned(),
         ];
-        let asked = OrdersQuery {
-            page_number: page,
-            page_size,
-            ..OrdersQuery::default()
-        };
         self.page(
             api_key,
             shop_id,
             &path,
             &params,
-            &asked,
+            (page, page_size),
             InventoryMovement::from_value,
         )
         .await
@@ -725,13 +715,15 @@ impl PancakeClient {
         .await
     }
 
+    /// One page of `path`; the page number and size asked for stand in where the answer leaves
+    /// its own out.
     async fn page<T: Send + 'static>(
         &self,
         api_key: &SecretString,
         shop_id: i64,
         path: &[String],
         params: &[(String, String)],
-        asked: &OrdersQuery,
+        (asked_number, asked_size): (u32, u32),
         parse: fn(Value) -> Result<T, String>,
     ) -> ProviderResult<Page<T>> {
         scrubbed_of(api_key, async {
@@ -743,12 +735,12 @@ impl PancakeClient {
                 .get("page_number")
                 .and_then(as_i64)
                 .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(asked.page_number);
+                .unwrap_or(asked_number);
             let page_size = body
                 .get("page_size")
                 .and_then(as_i64)
                 .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(asked.page_size);
+                .unwrap_or(asked_size);
             let total_entries = body
                 .get("total_entries")
                 .and_then(as_i64)

@@ -119,8 +119,7 @@ pub fn save(
     workspace_name: &str,
     use_keychain: bool,
 ) -> CoreResult<JoinedWorkspace> {
-    crate::private_fs::create_dir_all(data_dir)
-        .map_err(|err| CoreError::data_dir(data_dir, &err))?;
+    crate::private_fs::create_dir_all(data_dir).map_err(CoreError::data_dir(data_dir))?;
     let previous = joined(data_dir).ok().flatten();
     let same_place = previous
         .as_ref()
