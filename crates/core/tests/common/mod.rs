@@ -340,9 +340,25 @@ pub async fn tenant_tx(
     pool: &sqlx::PgPool,
     tenant: impl ToString,
 ) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    tx_setting(pool, "app.tenant_id", &tenant.to_string()).await
+}
+
+/// A transaction on `pool` that sees every workspace's rows: the test role owns the schema, a
+/// trusted session, and may ask for them all.
+pub async fn all_tenants_tx(pool: &sqlx::PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    tx_setting(pool, "app.all_tenants", "on").await
+}
+
+/// A transaction on `pool` with the session variable `name` set for its length only.
+async fn tx_setting(
+    pool: &sqlx::PgPool,
+    name: &str,
+    value: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
+    sqlx::query("SELECT set_config($1, $2, true)")
+        .bind(name)
+        .bind(value)
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -725,13 +741,8 @@ pub async fn expire_leases(env: &TestEnv) {
     let past = chrono::Utc::now() - chrono::Duration::hours(1);
     match env.backend {
         Backend::Postgres => {
-            // The test role owns the schema, a trusted session: it sees every workspace's jobs
-            // when it asks to.
-            let mut tx = env.pg.as_ref().unwrap().pool().begin().await.unwrap();
-            sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            // Every workspace's jobs.
+            let mut tx = all_tenants_tx(env.pg.as_ref().unwrap().pool()).await;
             sqlx::query("UPDATE sync_jobs SET lease_until = $1 WHERE lease_until IS NOT NULL")
                 .bind(past)
                 .execute(&mut *tx)
