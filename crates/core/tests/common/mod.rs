@@ -184,8 +184,9 @@ pub fn sql_state(err: &sqlx::Error) -> Option<String> {
 }
 
 /// Each statement is refused on `conn` for want of privilege (SQLSTATE 42501).
-pub async fn assert_each_refused(conn: &mut sqlx::PgConnection, statements: &[&str]) {
+pub async fn assert_each_refused(conn: &mut sqlx::PgConnection, statements: &[impl AsRef<str>]) {
     for statement in statements {
+        let statement = statement.as_ref();
         let err = sqlx::query(statement)
             .execute(&mut *conn)
             .await
