@@ -18,7 +18,7 @@ use integrations_core::analytics::assignment::{
 use integrations_core::analytics::{Report, ReportGrouping, ReportQuery, ReportRowKind};
 use integrations_core::store::{PostgresStore, SqliteStore, Store, SyncBatch, SyncStore};
 use integrations_core::{
-    ConnectionCheck, Core, CoreConfig, Credentials, DiscoveredAdAccount, DiscoveredShop,
+    ConnectionCheck, Core, CoreConfig, CoreError, Credentials, DiscoveredAdAccount, DiscoveredShop,
     IntegrationConfig, NewIntegration, ProviderFailure, ProviderGateway, Session, SyncOutcome,
     SyncRun,
 };
@@ -193,6 +193,13 @@ pub async fn assert_each_refused(conn: &mut sqlx::PgConnection, statements: &[im
             .unwrap_err();
         assert_no_privilege(&err, statement);
     }
+}
+
+/// A sign-in `core` must refuse: its error.
+pub async fn refused_sign_in(core: &Core, email: &str, password: &str) -> CoreError {
+    core.sign_in(email, &SecretString::from(password))
+        .await
+        .unwrap_err()
 }
 
 /// The error is a refusal for want of privilege (SQLSTATE 42501); `what` was refused.
