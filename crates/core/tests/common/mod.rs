@@ -625,45 +625,66 @@ impl TestEnv {
                 .collect::<Vec<_>>()
                 .join(" || '|' || ")
         };
-        let rows: Vec<(String, String)> = match self.backend {
+        let (columns, cast): (_, &dyn Fn(&str) -> String) = match self.backend {
+            Backend::Postgres => (
+                pg_columns(self.pg.as_ref().unwrap().pool(), table).await,
+                &|name| format!("{name}::text"),
+            ),
+            Backend::Sqlite => (
+                sqlite_columns(self.sqlite.as_ref().unwrap().pool(), table).await,
+                &|name| format!("CAST({name} AS TEXT)"),
+            ),
+        };
+        let select = format!(
+            "SELECT {}, {} FROM {table}",
+            cast(key),
+            row_text(columns, cast)
+        );
+        let rows: Vec<(String, String)> = self
+            .integration_rows(
+                tenant,
+                integration,
+                &format!("{select} WHERE integration_id = $1"),
+                &format!("{select} WHERE tenant_id = ? AND integration_id = ?"),
+            )
+            .await;
+        rows.into_iter().collect()
+    }
+
+    /// Rows about `integration`, read as the workspace `tenant`: `postgres` binds the
+    /// integration (in a transaction as the workspace, so row-level security applies),
+    /// `sqlite` the tenant and then the integration.
+    pub async fn integration_rows<T>(
+        &self,
+        tenant: uuid::Uuid,
+        integration: uuid::Uuid,
+        postgres: &str,
+        sqlite: &str,
+    ) -> Vec<T>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        match self.backend {
             Backend::Postgres => {
                 let mut tx = self.pg_tenant_tx(tenant).await;
-                let columns: Vec<(String,)> = sqlx::query_as(
-                    "SELECT column_name::text FROM information_schema.columns \
-                     WHERE table_name = $1 AND table_schema = current_schema() \
-                     ORDER BY ordinal_position",
-                )
-                .bind(table)
-                .fetch_all(&mut *tx)
-                .await
-                .unwrap();
-                let text = row_text(columns, &|name| format!("{name}::text"));
-                let rows = sqlx::query_as(&format!(
-                    "SELECT {key}::text, {text} FROM {table} WHERE integration_id = $1"
-                ))
-                .bind(integration)
-                .fetch_all(&mut *tx)
-                .await
-                .unwrap();
+                let rows = sqlx::query_as(postgres)
+                    .bind(integration)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .unwrap();
                 tx.rollback().await.unwrap();
                 rows
             }
-            Backend::Sqlite => {
-                let pool = self.sqlite.as_ref().unwrap().pool();
-                let columns = sqlite_columns(pool, table).await;
-                let text = row_text(columns, &|name| format!("CAST({name} AS TEXT)"));
-                sqlx::query_as(&format!(
-                    "SELECT CAST({key} AS TEXT), {text} FROM {table} \
-                     WHERE tenant_id = ? AND integration_id = ?"
-                ))
+            Backend::Sqlite => sqlx::query_as(sqlite)
                 .bind(tenant.to_string())
                 .bind(integration.to_string())
-                .fetch_all(pool)
+                .fetch_all(self.sqlite.as_ref().unwrap().pool())
                 .await
-                .unwrap()
-            }
-        };
-        rows.into_iter().collect()
+                .unwrap(),
+        }
     }
 
     /// A transaction on the PostgreSQL database as `tenant`, so row-level security applies.
@@ -690,6 +711,19 @@ impl TestEnv {
             }
         }
     }
+}
+
+/// The columns of a PostgreSQL table, in their declared order.
+async fn pg_columns(pool: &sqlx::PgPool, table: &str) -> Vec<(String,)> {
+    sqlx::query_as(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_name = $1 AND table_schema = current_schema() \
+         ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }
 
 /// The columns of a SQLite table, in their declared order.
