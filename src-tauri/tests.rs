@@ -68,6 +68,54 @@ fn sign_up(window: &WebviewWindow<MockRuntime>) -> Value {
     .expect("sign up succeeds")
 }
 
+/// An app on its own database with the owner signed up.
+fn signed_up_app(dir: &TempDir) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let (app, window) = app_on(dir, None);
+    sign_up(&window);
+    (app, window)
+}
+
+/// An app switched to shared mode on the server at `url` with a new master key; what
+/// `configure_database` answered.
+fn app_on_server(
+    dir: &TempDir,
+    url: &str,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>, Value) {
+    let (app, window) = app_on(dir, None);
+    let key = integrations_core::crypto::MasterKey::generate().to_base64();
+    let args = json!({ "postgresUrl": url, "masterKey": key.as_str() });
+    let status = call(&window, "configure_database", args).unwrap();
+    (app, window, status)
+}
+
+/// The integrations the signed-in workspace lists.
+fn integrations(window: &WebviewWindow<MockRuntime>) -> Value {
+    call(window, "list_integrations", json!({})).unwrap()
+}
+
+/// Connects the Pancake store of the fakes' "one-shop" key; what the command answered.
+fn connect_one_shop(window: &WebviewWindow<MockRuntime>) -> Value {
+    call(
+        window,
+        "connect_pancake",
+        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
+    )
+    .unwrap()
+}
+
+/// Turns real-time orders of the store `id` on or off.
+fn set_realtime_orders(
+    window: &WebviewWindow<MockRuntime>,
+    id: &str,
+    enabled: bool,
+) -> Result<Value, Value> {
+    call(
+        window,
+        "set_realtime_orders",
+        json!({ "id": id, "enabled": enabled }),
+    )
+}
+
 #[test]
 fn signing_up_returns_the_account_without_any_secret_and_lists_no_integrations() {
     let dir = TempDir::new();
@@ -88,10 +136,7 @@ fn signing_up_returns_the_account_without_any_secret_and_lists_no_integrations()
         call(&window, "current_account", json!({})).unwrap(),
         account
     );
-    assert_eq!(
-        call(&window, "list_integrations", json!({})).unwrap(),
-        json!([])
-    );
+    assert_eq!(integrations(&window), json!([]));
 }
 
 #[test]
@@ -130,10 +175,7 @@ fn signing_out_ends_the_session_and_signing_in_starts_a_new_one() {
 
     let right = json!({ "email": "chu@shop.vn", "password": PASSWORD });
     assert_eq!(call(&window, "sign_in", right).unwrap(), account);
-    assert_eq!(
-        call(&window, "list_integrations", json!({})).unwrap(),
-        json!([])
-    );
+    assert_eq!(integrations(&window), json!([]));
 }
 
 #[test]
@@ -144,10 +186,7 @@ fn an_access_token_about_to_expire_is_refreshed_before_the_command_runs() {
     sign_up(&window);
 
     for _ in 0..3 {
-        assert_eq!(
-            call(&window, "list_integrations", json!({})).unwrap(),
-            json!([])
-        );
+        assert_eq!(integrations(&window), json!([]));
     }
     let state = app.state::<AppState>();
     let session = tauri::async_runtime::block_on(state.session()).expect("still signed in");
@@ -252,12 +291,7 @@ fn every_integration_operation_runs_through_the_command_layer_without_echoing_se
     sign_up(&window);
     let mut transcript = String::new();
 
-    let one = call(
-        &window,
-        "connect_pancake",
-        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
-    )
-    .unwrap();
+    let one = connect_one_shop(&window);
     assert_eq!(one["outcome"], "created");
     assert_eq!(one["integration"]["name"], "Shop thời trang");
     let id = one["integration"]["id"].as_str().unwrap().to_owned();
@@ -323,7 +357,7 @@ fn every_integration_operation_runs_through_the_command_layer_without_echoing_se
     call(&window, "delete_integration", json!({ "id": id })).unwrap();
     let gone = call(&window, "get_integration", json!({ "id": id })).unwrap_err();
     assert_eq!(gone["code"], "NOT_FOUND");
-    let listed = call(&window, "list_integrations", json!({})).unwrap();
+    let listed = integrations(&window);
     assert_eq!(listed.as_array().unwrap().len(), 2);
     transcript.push_str(&listed.to_string());
 
@@ -338,8 +372,7 @@ fn every_integration_operation_runs_through_the_command_layer_without_echoing_se
 #[test]
 fn preferences_round_trip_and_remember_the_last_email() {
     let dir = TempDir::new();
-    let (_app, window) = app_on(&dir, None);
-    sign_up(&window);
+    let (_app, window) = signed_up_app(&dir);
     let saved = call(
         &window,
         "set_preferences",
@@ -384,10 +417,7 @@ fn a_database_that_cannot_be_opened_is_refused_and_changes_nothing() {
     // Still on the embedded database, still signed in.
     let status = call(&window, "app_status", json!({})).unwrap();
     assert_eq!(status["mode"], "standalone");
-    assert_eq!(
-        call(&window, "list_integrations", json!({})).unwrap(),
-        json!([])
-    );
+    assert_eq!(integrations(&window), json!([]));
     let bad = json!({ "postgresUrl": "mysql://x", "masterKey": null });
     assert_eq!(
         call(&window, "configure_database", bad).unwrap_err()["code"],
@@ -408,8 +438,7 @@ use common::own_postgres;
 #[test]
 fn standalone_is_never_offline_and_has_no_conflicts() {
     let dir = TempDir::new();
-    let (_app, window) = app_on(&dir, None);
-    sign_up(&window);
+    let (_app, window) = signed_up_app(&dir);
     let status = call(&window, "connectivity_status", json!({})).unwrap();
     assert_eq!(status["mode"], "STANDALONE");
     assert_eq!(status["pending"], json!([]));
@@ -432,10 +461,7 @@ fn offline_the_commands_serve_the_mirror_queue_edits_and_refuse_the_rest() {
 
     let pg = tauri::async_runtime::block_on(own_postgres::OwnPostgres::start());
     let dir = TempDir::new();
-    let (app, window) = app_on(&dir, None);
-    let key = integrations_core::crypto::MasterKey::generate().to_base64();
-    let args = json!({ "postgresUrl": pg.url(), "masterKey": key.as_str() });
-    let status = call(&window, "configure_database", args).unwrap();
+    let (app, window, status) = app_on_server(&dir, &pg.url());
     assert_eq!(status["mode"], "shared");
     sign_up(&window);
 
@@ -479,7 +505,7 @@ fn offline_the_commands_serve_the_mirror_queue_edits_and_refuse_the_rest() {
     let offline = call(&window, "connectivity_status", json!({})).unwrap();
     assert_eq!(offline["mode"], "OFFLINE");
     assert!(offline["mirrorAsOf"].is_string());
-    let listed = call(&window, "list_integrations", json!({})).unwrap();
+    let listed = integrations(&window);
     assert_eq!(listed[0]["name"], "Shop thời trang");
     let refused = call(&window, "delete_integration", json!({ "id": id })).unwrap_err();
     assert_eq!(refused["code"], "OFFLINE");
@@ -559,8 +585,7 @@ fn the_report_and_its_csv_export_run_through_the_command_layer() {
 #[test]
 fn campaign_assignments_run_through_the_command_layer() {
     let dir = TempDir::new();
-    let (_app, window) = app_on(&dir, None);
-    sign_up(&window);
+    let (_app, window) = signed_up_app(&dir);
     assert_eq!(
         call(&window, "list_campaigns", json!({})).unwrap(),
         json!([])
@@ -694,12 +719,7 @@ fn joining_with_a_code_works_and_syncs_in_the_workspace_and_leaving_leaves_no_tr
     .unwrap();
     assert_eq!(account["tenantName"], "Shop thời trang");
     assert_eq!(account["tenantId"], access.workspace_id.to_string());
-    let connected = call(
-        &window,
-        "connect_pancake",
-        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
-    )
-    .unwrap();
+    let connected = connect_one_shop(&window);
     let id = connected["integration"]["id"].as_str().unwrap().to_owned();
     call(&window, "enable_integration", json!({ "id": id })).unwrap();
     call(&window, "sync_now", json!({ "id": id })).unwrap();
@@ -921,6 +941,17 @@ fn revoke_on_server_and_wait_for_the_mirror(app: &App<MockRuntime>, url: &str, a
     });
 }
 
+/// An app in shared mode on a fresh database of the test server (its URL), with the owner
+/// signed up there (the account).
+fn signed_up_on_a_fresh_server(
+    dir: &TempDir,
+) -> (String, App<MockRuntime>, WebviewWindow<MockRuntime>, Value) {
+    let url = tauri::async_runtime::block_on(common::fresh_postgres_url());
+    let (app, window, _) = app_on_server(dir, &url);
+    let account = sign_up(&window);
+    (url, app, window, account)
+}
+
 /// What the window's scheduler syncs now: the signed-in workspace, or nothing.
 fn scheduled(app: &App<MockRuntime>) -> Option<uuid::Uuid> {
     let scope = *app.state::<AppState>().signed_in_tenant().borrow();
@@ -932,17 +963,9 @@ fn scheduled(app: &App<MockRuntime>) -> Option<uuid::Uuid> {
 /// syncing for it.
 #[test]
 fn a_session_ended_on_the_server_signs_the_window_out_at_its_next_command() {
-    let url = tauri::async_runtime::block_on(common::fresh_postgres_url());
     let dir = TempDir::new();
-    let (app, window) = app_on(&dir, None);
-    let key = integrations_core::crypto::MasterKey::generate().to_base64();
-    let args = json!({ "postgresUrl": url, "masterKey": key.as_str() });
-    call(&window, "configure_database", args).unwrap();
-    let account = sign_up(&window);
-    assert_eq!(
-        call(&window, "list_integrations", json!({})).unwrap(),
-        json!([])
-    );
+    let (url, app, window, account) = signed_up_on_a_fresh_server(&dir);
+    assert_eq!(integrations(&window), json!([]));
     assert!(scheduled(&app).is_some());
 
     revoke_on_server_and_wait_for_the_mirror(&app, &url, &account);
@@ -965,13 +988,8 @@ fn a_session_ended_on_the_server_signs_the_window_out_at_its_next_command() {
 /// pollers (sync activity) find nobody signed in, which shows the sign-in screen.
 #[test]
 fn a_session_ended_on_the_server_stops_the_scheduler_without_waiting_for_a_command() {
-    let url = tauri::async_runtime::block_on(common::fresh_postgres_url());
     let dir = TempDir::new();
-    let (app, window) = app_on(&dir, None);
-    let key = integrations_core::crypto::MasterKey::generate().to_base64();
-    let args = json!({ "postgresUrl": url, "masterKey": key.as_str() });
-    call(&window, "configure_database", args).unwrap();
-    let account = sign_up(&window);
+    let (url, app, window, account) = signed_up_on_a_fresh_server(&dir);
     let tenant: uuid::Uuid = account["tenantId"].as_str().unwrap().parse().unwrap();
     assert_eq!(scheduled(&app), Some(tenant));
     super::end_sessions_ended_elsewhere(app.handle().clone());
@@ -1059,8 +1077,7 @@ fn failing_integration(
 #[test]
 fn each_alert_reaches_the_notification_sink_once_and_only_the_signed_in_workspace_s() {
     let dir = TempDir::new();
-    let (app, window) = app_on(&dir, None);
-    sign_up(&window);
+    let (app, window) = signed_up_app(&dir);
     let state = app.state::<AppState>();
     let core = tauri::async_runtime::block_on(state.core()).unwrap();
     let session = tauri::async_runtime::block_on(state.session()).unwrap();
@@ -1147,12 +1164,7 @@ fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secr
         json!({ "email": "chu@shop.vn", "password": "mật khẩu 123" }),
     )
     .unwrap();
-    let connected = call(
-        &window,
-        "connect_pancake",
-        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
-    )
-    .unwrap();
+    let connected = connect_one_shop(&window);
     let id = connected["integration"]["id"].as_str().unwrap().to_owned();
     let shop: i64 = connected["integration"]["config"]["shopId"]
         .as_str()
@@ -1164,12 +1176,7 @@ fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secr
     // Before the operator sets the server's public address, there is nothing to turn on.
     let before = call(&window, "realtime_orders", json!({ "id": id })).unwrap();
     assert_eq!(before["available"], false, "{before}");
-    let refused = call(
-        &window,
-        "set_realtime_orders",
-        json!({ "id": id, "enabled": true }),
-    )
-    .unwrap_err();
+    let refused = set_realtime_orders(&window, &id, true).unwrap_err();
     assert_eq!(refused["code"], "CONFIGURATION", "{refused}");
     assert!(pancake.webhook(shop).is_none(), "nothing reached Pancake");
 
@@ -1190,12 +1197,7 @@ fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secr
         json!([])
     );
 
-    let on = call(
-        &window,
-        "set_realtime_orders",
-        json!({ "id": id, "enabled": true }),
-    )
-    .unwrap();
+    let on = set_realtime_orders(&window, &id, true).unwrap();
     transcript.push_str(&on.to_string());
     let url = format!("https://hooks.shop.vn/webhooks/pancake/{id}");
     assert_eq!(on["enabled"], true, "{on}");
@@ -1285,12 +1287,7 @@ fn real_time_orders_register_with_pancake_and_their_deliveries_show_without_secr
     .unwrap();
     assert_eq!(one.as_array().unwrap().len(), 1);
 
-    let unregistered = call(
-        &window,
-        "set_realtime_orders",
-        json!({ "id": id, "enabled": false }),
-    )
-    .unwrap();
+    let unregistered = set_realtime_orders(&window, &id, false).unwrap();
     transcript.push_str(&unregistered.to_string());
     assert_eq!(unregistered["enabled"], false, "{unregistered}");
     assert_eq!(unregistered["url"], Value::Null);
@@ -1317,22 +1314,12 @@ fn on_a_computer_on_its_own_real_time_orders_are_unavailable_and_the_log_says_wh
     let dir = TempDir::new();
     let (_app, window, _pancake, _meta) = app_with_fakes(&dir);
     sign_up(&window);
-    let connected = call(
-        &window,
-        "connect_pancake",
-        json!({ "apiKey": "one-shop:SECRET-KEY-1234", "description": null, "shopId": null }),
-    )
-    .unwrap();
+    let connected = connect_one_shop(&window);
     let id = connected["integration"]["id"].as_str().unwrap().to_owned();
     let status = call(&window, "realtime_orders", json!({ "id": id })).unwrap();
     assert_eq!(status["available"], false, "{status}");
     assert_eq!(status["enabled"], false, "{status}");
-    let err = call(
-        &window,
-        "set_realtime_orders",
-        json!({ "id": id, "enabled": true }),
-    )
-    .unwrap_err();
+    let err = set_realtime_orders(&window, &id, true).unwrap_err();
     assert_eq!(err["code"], "CONFIGURATION", "{err}");
     let err = call(&window, "webhook_deliveries", json!({ "id": id })).unwrap_err();
     assert_eq!(err["code"], "CONFIGURATION", "{err}");

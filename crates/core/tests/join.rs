@@ -7,7 +7,9 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{data_up_to_now, fake_providers, new_pancake, open_joined, SharedServer};
+use common::{
+    data_up_to_now, fake_providers, new_pancake, open_joined, refused_sign_in, SharedServer,
+};
 use integrations_core::crypto::WorkspaceKey;
 use integrations_core::workspace::ConnectionCode;
 use integrations_core::{CoreConfig, DatabaseTarget, ErrorCode, LinkMode};
@@ -133,10 +135,7 @@ async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sea
         .await
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Validation);
-    let stranger = client
-        .sign_in("chu.b@bimat.vn", &SecretString::from(PASSWORD))
-        .await
-        .unwrap_err();
+    let stranger = refused_sign_in(&client, "chu.b@bimat.vn", PASSWORD).await;
     assert_eq!(stranger.code(), ErrorCode::Unauthenticated);
     let session = client
         .sign_in("chu@shop.vn", &SecretString::from(PASSWORD))

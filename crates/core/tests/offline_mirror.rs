@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::shared_client;
 use common::{described, new_meta, new_pancake, own_postgres::OwnPostgres, tenant_tx};
+use common::{refused_sign_in, shared_client};
 use integrations_core::store::prelude::*;
 use integrations_core::store::{PostgresStore, PullCursor};
 use integrations_core::{
@@ -212,15 +212,9 @@ async fn offline_review_and_queued_edits_survive_a_restart_and_reach_the_server(
         "the mirror is shown at once on start"
     );
     assert_eq!(a.check_link().await, LinkMode::Offline);
-    let wrong = a
-        .sign_in(EMAIL, &SecretString::from("sai mật khẩu"))
-        .await
-        .unwrap_err();
+    let wrong = refused_sign_in(&a, EMAIL, "sai mật khẩu").await;
     assert_eq!(wrong.code(), ErrorCode::Unauthenticated);
-    let unknown = a
-        .sign_in("khac@shop.vn", &SecretString::from(PASSWORD))
-        .await
-        .unwrap_err();
+    let unknown = refused_sign_in(&a, "khac@shop.vn", PASSWORD).await;
     // An email the mirror does not know reads exactly like a wrong password.
     assert_eq!(unknown.payload(), wrong.payload());
     assert_eq!(

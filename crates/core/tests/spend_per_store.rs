@@ -217,24 +217,44 @@ impl Fixture {
     fn store_row(&self, store: Uuid, spend: i64, value: i64) -> (ReportRowKind, String, i64, i64) {
         (ReportRowKind::Store, store.to_string(), spend, value)
     }
+
+    /// The report by store is the three stores in the order given, each (store, spend, Meta
+    /// value), then the unassigned row's (spend, Meta value).
+    async fn assert_by_store(&self, stores: [(Uuid, i64, i64); 3], (spend, value): (i64, i64)) {
+        let mut expected: Vec<_> = stores
+            .into_iter()
+            .map(|(store, spend, value)| self.store_row(store, spend, value))
+            .collect();
+        expected.push(special(ReportRowKind::Unassigned, spend, value));
+        assert_eq!(self.by_store().await, expected);
+    }
 }
 
-fn special(kind: ReportRowKind, spend: i64) -> (ReportRowKind, String, i64, i64) {
-    (kind, String::new(), spend, 0)
+fn special(kind: ReportRowKind, spend: i64, value: i64) -> (ReportRowKind, String, i64, i64) {
+    (kind, String::new(), spend, value)
+}
+
+/// The report's warnings that a campaign was reassigned.
+fn reassignments(report: &Report) -> Vec<&ReportWarning> {
+    report
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, ReportWarning::Reassigned { .. }))
+        .collect()
 }
 
 async fn a_campaign_split_three_ways_loses_no_dong(backend: Backend) {
     let f = fixture(backend).await;
     f.assign_thirds().await;
-    assert_eq!(
-        f.by_store().await,
+    f.assert_by_store(
         [
-            f.store_row(f.sg, 259_994, 209_988),
-            f.store_row(f.dn, 60_013, 120_024),
-            f.store_row(f.hn, 59_994, 119_988),
-            special(ReportRowKind::Unassigned, 10_000),
-        ]
-    );
+            (f.sg, 259_994, 209_988),
+            (f.dn, 60_013, 120_024),
+            (f.hn, 59_994, 119_988),
+        ],
+        (10_000, 0),
+    )
+    .await;
     // Each store's report alone: the same spend, its own sales, ROAS of its own.
     let dn = f.report(query(ReportGrouping::Day, Some(f.dn))).await;
     let days: Vec<i64> = dn.rows.iter().map(|r| r.metrics.spend_minor).collect();
@@ -301,15 +321,15 @@ async fn an_ad_set_decides_for_itself(backend: Backend) {
         .find(|s| s.adset_id == "s2")
         .unwrap();
     assert_eq!(s2.assignment.state, AssignmentState::Stores);
-    assert_eq!(
-        f.by_store().await,
+    f.assert_by_store(
         [
-            f.store_row(f.sg, 249_995, 99_990 + 90_000),
-            f.store_row(f.dn, 80_011, 100_020 + 60_000),
-            f.store_row(f.hn, 49_995, 99_990),
-            special(ReportRowKind::Unassigned, 10_000),
-        ]
-    );
+            (f.sg, 249_995, 99_990 + 90_000),
+            (f.dn, 80_011, 100_020 + 60_000),
+            (f.hn, 49_995, 99_990),
+        ],
+        (10_000, 0),
+    )
+    .await;
     // HN by campaign: its part of c1, and its own orders from c1's ads; its order from no ad.
     let hn = f.report(query(ReportGrouping::Campaign, Some(f.hn))).await;
     assert_eq!(
@@ -334,10 +354,7 @@ async fn a_reassignment_changes_past_reports_and_says_so(backend: Backend) {
         .unwrap();
     let before = f.report(query(ReportGrouping::Day, Some(f.hn))).await;
     assert!(
-        !before
-            .warnings
-            .iter()
-            .any(|w| matches!(w, ReportWarning::Reassigned { .. })),
+        reassignments(&before).is_empty(),
         "first decisions are not reassignments: {:?}",
         before.warnings
     );
@@ -356,22 +373,18 @@ async fn a_reassignment_changes_past_reports_and_says_so(backend: Backend) {
         campaign.assignment.changed_by.as_deref(),
         Some("chu@chuoi.vn")
     );
-    assert_eq!(
-        f.by_store().await,
+    f.assert_by_store(
         [
-            f.store_row(f.sg, 275_000, 150_000 + 90_000),
-            f.store_row(f.hn, 75_001, 150_000),
-            f.store_row(f.dn, 30_000, 60_000),
-            special(ReportRowKind::Unassigned, 10_000),
-        ]
-    );
+            (f.sg, 275_000, 150_000 + 90_000),
+            (f.hn, 75_001, 150_000),
+            (f.dn, 30_000, 60_000),
+        ],
+        (10_000, 0),
+    )
+    .await;
     let after = f.report(query(ReportGrouping::Day, Some(f.hn))).await;
     assert_eq!(after.totals.spend_minor, 75_001, "past days moved too");
-    let reassigned: Vec<&ReportWarning> = after
-        .warnings
-        .iter()
-        .filter(|w| matches!(w, ReportWarning::Reassigned { .. }))
-        .collect();
+    let reassigned = reassignments(&after);
     assert_eq!(
         reassigned,
         [&ReportWarning::Reassigned {
@@ -395,36 +408,17 @@ async fn a_reassignment_changes_past_reports_and_says_so(backend: Backend) {
     };
     f.env.exec_as_tenant(f.session.tenant_id(), &sql).await;
     let later = f.report(query(ReportGrouping::Day, Some(f.hn))).await;
-    assert!(
-        !later
-            .warnings
-            .iter()
-            .any(|w| matches!(w, ReportWarning::Reassigned { .. })),
-        "{:?}",
-        later.warnings
-    );
+    assert!(reassignments(&later).is_empty(), "{:?}", later.warnings);
 }
 
 async fn spend_of_no_store_is_never_hidden(backend: Backend) {
     let f = fixture(backend).await;
     // Nothing assigned: every đồng is unassigned, one store's report has no spend and says why.
-    assert_eq!(
-        f.by_store().await,
-        [
-            f.store_row(f.hn, 0, 0),
-            f.store_row(f.sg, 0, 0),
-            f.store_row(f.dn, 0, 0),
-            special(ReportRowKind::Unassigned, 390_001),
-        ]
-        .into_iter()
-        .map(|mut row| {
-            if row.0 == ReportRowKind::Unassigned {
-                row.3 = 450_000;
-            }
-            row
-        })
-        .collect::<Vec<_>>()
-    );
+    f.assert_by_store(
+        [(f.hn, 0, 0), (f.sg, 0, 0), (f.dn, 0, 0)],
+        (390_001, 450_000),
+    )
+    .await;
     let hn = f.report(query(ReportGrouping::Day, Some(f.hn))).await;
     assert_eq!(hn.totals.spend_minor, 0);
     assert_eq!(hn.totals.roas_pos, None);
@@ -444,7 +438,10 @@ async fn spend_of_no_store_is_never_hidden(backend: Backend) {
         .await
         .unwrap();
     let rows = f.by_store().await;
-    assert_eq!(rows.last(), Some(&special(ReportRowKind::NoStore, 10_000)));
+    assert_eq!(
+        rows.last(),
+        Some(&special(ReportRowKind::NoStore, 10_000, 0))
+    );
     assert!(!rows.iter().any(|r| r.0 == ReportRowKind::Unassigned));
     let hn = f.report(query(ReportGrouping::Day, Some(f.hn))).await;
     assert!(hn.warnings.is_empty(), "{:?}", hn.warnings);
@@ -546,25 +543,23 @@ async fn suggestions_come_from_the_orders(backend: Backend) {
 
 async fn an_edit_on_an_old_version_is_refused(backend: Backend) {
     let f = fixture(backend).await;
-    let edit = |version: Option<i64>, choice: AssignmentChoice| CampaignAssignment {
-        campaign_id: "c2".into(),
-        adset_id: None,
-        choice,
-        expected_version: version,
+    // c2 as decided on a computer that saw `version` (None: whatever is stored).
+    let assign = |version: Option<i64>, choice: AssignmentChoice| {
+        f.env.core.assign_campaign(
+            &f.session,
+            CampaignAssignment {
+                campaign_id: "c2".into(),
+                adset_id: None,
+                choice,
+                expected_version: version,
+            },
+        )
     };
-    let first = f
-        .env
-        .core
-        .assign_campaign(&f.session, edit(Some(0), shares(&[(f.sg, 10_000)])))
-        .await
-        .unwrap();
+    let first = assign(Some(0), shares(&[(f.sg, 10_000)])).await.unwrap();
     let version = first.assignment.version;
     assert!(version > 0);
     // Another computer decided on what it saw before: refused, nothing changed.
-    let err = f
-        .env
-        .core
-        .assign_campaign(&f.session, edit(Some(0), shares(&[(f.hn, 10_000)])))
+    let err = assign(Some(0), shares(&[(f.hn, 10_000)]))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::StaleEdit);
@@ -572,21 +567,13 @@ async fn an_edit_on_an_old_version_is_refused(backend: Backend) {
     let now = f.env.core.list_campaigns(&f.session).await.unwrap();
     assert_eq!(now[0].assignment.shares[0].store, f.sg);
     assert_eq!(now[0].assignment.version, version);
-    let second = f
-        .env
-        .core
-        .assign_campaign(&f.session, edit(Some(version), AssignmentChoice::NoStore))
+    let second = assign(Some(version), AssignmentChoice::NoStore)
         .await
         .unwrap();
     assert!(second.assignment.version > version);
     assert_eq!(second.assignment.state, AssignmentState::NoStore);
     // The same decision again writes nothing.
-    let same = f
-        .env
-        .core
-        .assign_campaign(&f.session, edit(None, AssignmentChoice::NoStore))
-        .await
-        .unwrap();
+    let same = assign(None, AssignmentChoice::NoStore).await.unwrap();
     assert_eq!(same.assignment.version, second.assignment.version);
 }
 

@@ -603,31 +603,18 @@ impl StoreHeld {
 /// The most orders of `integration` written in one transaction (rows of one transaction share
 /// its id on PostgreSQL, its row version on SQLite).
 async fn orders_per_transaction_stored(f: &Fixture, integration: Uuid) -> i64 {
-    let tenant = f.session.tenant_id();
-    match f.env.backend {
-        Backend::Postgres => {
-            let mut tx = f.env.pg_tenant_tx(tenant).await;
-            let largest = sqlx::query_scalar(
-                "SELECT max(n) FROM (SELECT count(*) AS n FROM pancake_orders \
-                 WHERE integration_id = $1 GROUP BY write_xid) AS t",
-            )
-            .bind(integration)
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
-            tx.rollback().await.unwrap();
-            largest
-        }
-        Backend::Sqlite => sqlx::query_scalar(
+    let largest: Vec<(i64,)> = f
+        .env
+        .integration_rows(
+            f.session.tenant_id(),
+            integration,
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM pancake_orders \
+             WHERE integration_id = $1 GROUP BY write_xid) AS t",
             "SELECT max(n) FROM (SELECT count(*) AS n FROM pancake_orders \
              WHERE tenant_id = ? AND integration_id = ? GROUP BY row_version)",
         )
-        .bind(tenant.to_string())
-        .bind(integration.to_string())
-        .fetch_one(f.env.sqlite.as_ref().unwrap().pool())
-        .await
-        .unwrap(),
-    }
+        .await;
+    largest[0].0
 }
 
 async fn a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_and_checkpointed(
@@ -831,31 +818,18 @@ async fn while_the_storer_is_behind_the_reader_keeps_one_window_out(backend: Bac
 
 /// The transactions the insights of `integration` were written in.
 async fn insights_transactions(f: &Fixture, integration: Uuid) -> i64 {
-    let tenant = f.session.tenant_id();
-    match f.env.backend {
-        Backend::Postgres => {
-            let mut tx = f.env.pg_tenant_tx(tenant).await;
-            let count = sqlx::query_scalar(
-                "SELECT count(DISTINCT write_xid::text) FROM meta_ad_insights \
-                 WHERE integration_id = $1",
-            )
-            .bind(integration)
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
-            tx.rollback().await.unwrap();
-            count
-        }
-        Backend::Sqlite => sqlx::query_scalar(
+    let count: Vec<(i64,)> = f
+        .env
+        .integration_rows(
+            f.session.tenant_id(),
+            integration,
+            "SELECT count(DISTINCT write_xid::text) FROM meta_ad_insights \
+             WHERE integration_id = $1",
             "SELECT count(DISTINCT row_version) FROM meta_ad_insights \
              WHERE tenant_id = ? AND integration_id = ?",
         )
-        .bind(tenant.to_string())
-        .bind(integration.to_string())
-        .fetch_one(f.env.sqlite.as_ref().unwrap().pool())
-        .await
-        .unwrap(),
-    }
+        .await;
+    count[0].0
 }
 
 async fn a_windows_ads_go_out_in_slices_side_by_side_and_every_day_and_ad_is_stored_once(

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{new_pancake, open_joined, providers_for, tenant_tx, SharedServer};
+use common::{all_tenants_tx, new_pancake, open_joined, providers_for, tenant_tx, SharedServer};
+use integrations_core::store::webhooks::DeliveryRecord;
 use integrations_core::webhook::{DeliveryOutcome, SECRET_HEADER};
 use integrations_core::{Core, CoreConfig, Session, WebhookRejection, WebhookSetup};
 use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
@@ -38,6 +39,14 @@ impl Client {
     async fn webhook_setup(&self) -> WebhookSetup {
         self.core
             .webhook_setup(&self.session, self.shop)
+            .await
+            .unwrap()
+    }
+
+    /// The newest `limit` lines of the store's delivery log, as its own client reads them.
+    async fn webhook_log(&self, limit: i64) -> Vec<DeliveryRecord> {
+        self.core
+            .webhook_deliveries(&self.session, self.shop, limit)
             .await
             .unwrap()
     }
@@ -136,14 +145,21 @@ impl Fixture {
         }
     }
 
+    /// A delivery to `client`'s own store, authenticated with the secret its setup gave.
+    async fn deliver_to(
+        &self,
+        client: &Client,
+        secret: &SecretString,
+        body: &[u8],
+    ) -> Result<DeliveryOutcome, &'static str> {
+        self.deliver(client.shop, secret.expose_secret(), body)
+            .await
+    }
+
     /// Rows of a table in one workspace, as the schema owner sees them (every column as text).
     async fn rows(&self, table: &str, tenant: &Client) -> Vec<String> {
         let owner = sqlx::PgPool::connect(&self.server.url).await.unwrap();
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = all_tenants_tx(&owner).await;
         let rows: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT row_to_json(t)::text FROM {table} t WHERE tenant_id = $1 ORDER BY 1"
         ))
@@ -240,22 +256,17 @@ async fn orders_and_stock_are_upserted_by_key_and_late_or_repeated_deliveries_ch
     assert_eq!(orders.len(), 1, "{orders:?}");
     assert!(orders[0].contains("\"total_price\":120000"), "{orders:?}");
 
-    assert_eq!(
-        deliver(stock("v-1", "w-1", 12, "2026-03-01T10:00:00")).await,
-        Ok(DeliveryOutcome::Stored)
-    );
-    assert_eq!(
-        deliver(stock("v-1", "w-2", 5, "2026-03-01T10:00:00")).await,
-        Ok(DeliveryOutcome::Stored)
-    );
-    assert_eq!(
-        deliver(stock("v-1", "w-1", 11, "2026-03-01T10:05:00")).await,
-        Ok(DeliveryOutcome::Stored)
-    );
-    assert_eq!(
-        deliver(stock("v-1", "w-1", 40, "2026-03-01T09:00:00")).await,
-        Ok(DeliveryOutcome::Unchanged)
-    );
+    for (warehouse, remain, at, outcome) in [
+        ("w-1", 12, "2026-03-01T10:00:00", DeliveryOutcome::Stored),
+        ("w-2", 5, "2026-03-01T10:00:00", DeliveryOutcome::Stored),
+        ("w-1", 11, "2026-03-01T10:05:00", DeliveryOutcome::Stored),
+        ("w-1", 40, "2026-03-01T09:00:00", DeliveryOutcome::Unchanged),
+    ] {
+        assert_eq!(
+            deliver(stock("v-1", warehouse, remain, at)).await,
+            Ok(outcome)
+        );
+    }
     let lines = f.rows("pancake_stock", &f.a).await;
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines.iter().any(|l| l.contains("\"warehouse_id\":\"w-1\"") && l.contains("\"remain_quantity\":11")), "{lines:?}");
@@ -336,11 +347,7 @@ async fn bad_deliveries_are_refused_change_nothing_and_are_logged_without_secret
         f.deliver(f.a.shop, &secret, &good).await,
         Ok(DeliveryOutcome::Stored)
     );
-    let log =
-        f.a.core
-            .webhook_deliveries(&f.a.session, f.a.shop, 50)
-            .await
-            .unwrap();
+    let log = f.a.webhook_log(50).await;
     let outcomes: Vec<&str> = log.iter().rev().map(|d| d.outcome.as_str()).collect();
     // The bad secret's line is written in the background by the HTTP layer, not here; the
     // core's refusals are logged as they happen.
@@ -376,12 +383,8 @@ async fn a_delivery_for_one_workspace_never_touches_another_and_reaches_its_clie
     let b_secret = f.b.webhook_setup().await.secret;
     // Both stores have the same shop id: only the endpoint decides whose rows a delivery writes.
     assert_eq!(
-        f.deliver(
-            f.a.shop,
-            a_secret.expose_secret(),
-            &order(42, "2026-03-01T10:00:00Z", 70_000)
-        )
-        .await,
+        f.deliver_to(&f.a, &a_secret, &order(42, "2026-03-01T10:00:00Z", 70_000))
+            .await,
         Ok(DeliveryOutcome::Stored)
     );
     assert_eq!(f.rows("pancake_orders", &f.a).await.len(), 1);
@@ -397,12 +400,8 @@ async fn a_delivery_for_one_workspace_never_touches_another_and_reaches_its_clie
             .await;
     assert!(seen.is_err() || seen.unwrap().is_empty());
     assert_eq!(
-        f.deliver(
-            f.b.shop,
-            b_secret.expose_secret(),
-            &order(42, "2026-03-01T09:00:00Z", 1)
-        )
-        .await,
+        f.deliver_to(&f.b, &b_secret, &order(42, "2026-03-01T09:00:00Z", 1))
+            .await,
         Ok(DeliveryOutcome::Stored),
         "B's own order 42 is another row"
     );
@@ -473,7 +472,7 @@ async fn variation_row(f: &Fixture) -> (String, i64, i64, String, Vec<(String, i
 async fn a_product_delivery_writes_its_variations_as_a_sync_would_and_a_late_one_changes_nothing() {
     let f = fixture().await;
     let secret = f.a.webhook_setup().await.secret;
-    let deliver = |body: Vec<u8>| f.deliver(f.a.shop, secret.expose_secret(), body.leak());
+    let deliver = |body: Vec<u8>| f.deliver_to(&f.a, &secret, body.leak());
 
     assert_eq!(
         deliver(product(
@@ -540,11 +539,7 @@ async fn a_product_delivery_writes_its_variations_as_a_sync_would_and_a_late_one
         deliver(bare.to_string().into_bytes()).await,
         Ok(DeliveryOutcome::Ignored)
     );
-    let log =
-        f.a.core
-            .webhook_deliveries(&f.a.session, f.a.shop, 10)
-            .await
-            .unwrap();
+    let log = f.a.webhook_log(10).await;
     assert_eq!(
         log.iter()
             .rev()
@@ -593,18 +588,13 @@ async fn refusals_fill_at_most_their_hourly_share_of_a_workspace_s_log() {
     assert_eq!(logged, limit);
     // Refusals after an authentication count against the same share.
     assert_eq!(
-        f.deliver(f.a.shop, secret.expose_secret(), b"not json")
-            .await,
+        f.deliver_to(&f.a, &secret, b"not json").await,
         Ok(DeliveryOutcome::NotJson)
     );
     // Deliveries taken are always logged.
     assert_eq!(
-        f.deliver(
-            f.a.shop,
-            secret.expose_secret(),
-            &order(9, "2026-03-01T10:00:00Z", 1)
-        )
-        .await,
+        f.deliver_to(&f.a, &secret, &order(9, "2026-03-01T10:00:00Z", 1))
+            .await,
         Ok(DeliveryOutcome::Stored)
     );
     let lines = f.rows("webhook_deliveries", &f.a).await;
@@ -645,11 +635,7 @@ async fn an_accepted_delivery_is_one_transaction_from_the_lookup_to_the_log_line
             .unwrap(),
         DeliveryOutcome::Stored
     );
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = all_tenants_tx(&owner).await;
     // now() is the transaction's start: the log line was written in the lookup's transaction,
     // and with the order (the same xmin).
     let (received, log_xmin): (String, String) = sqlx::query_as(
@@ -666,14 +652,7 @@ async fn an_accepted_delivery_is_one_transaction_from_the_lookup_to_the_log_line
     tx.commit().await.unwrap();
     assert_eq!(received, open[0]);
     assert_eq!(log_xmin, order_xmin);
-    let still_open: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_stat_activity \
-         WHERE datname = current_database() AND state = 'idle in transaction'",
-    )
-    .fetch_one(&owner)
-    .await
-    .unwrap();
-    assert_eq!(still_open, 0);
+    assert_eq!(transactions_left_open(&owner).await, 0);
 
     // Refused before its body (an unknown integration), a delivery's transaction is rolled
     // back at once, not left open holding its locks until its connection's next use.
@@ -685,17 +664,7 @@ async fn an_accepted_delivery_is_one_transaction_from_the_lookup_to_the_log_line
         Err(WebhookRejection::Unknown)
     ));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let open: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND state = 'idle in transaction'",
-        )
-        .fetch_one(&owner)
-        .await
-        .unwrap();
-        if open == 0 {
-            break;
-        }
+    while transactions_left_open(&owner).await > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "the unknown delivery's transaction stays open"
@@ -704,4 +673,15 @@ async fn an_accepted_delivery_is_one_transaction_from_the_lookup_to_the_log_line
     }
     owner.close().await;
     f.cleanup().await;
+}
+
+/// How many sessions of the server's database sit in a transaction, waiting.
+async fn transactions_left_open(owner: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND state = 'idle in transaction'",
+    )
+    .fetch_one(owner)
+    .await
+    .unwrap()
 }

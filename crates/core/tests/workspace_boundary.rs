@@ -199,11 +199,31 @@ impl World {
         ]
     }
 
-    async fn cleanup(self) {
+    /// Drops the server's database and roles, once the test's `connections` to it are closed
+    /// (a database in use cannot be dropped).
+    async fn cleanup(self, connections: impl IntoIterator<Item = PgConnection>) {
+        connections.into_iter().for_each(drop);
         let World { server, core, .. } = self;
         drop(core);
         server.cleanup().await;
     }
+}
+
+/// The world, and a connection as A's role.
+async fn world_and_a() -> (World, PgConnection) {
+    let world = world().await;
+    let a = world.connect(&world.a).await;
+    (world, a)
+}
+
+/// Sets `variable` to `value` for the rest of the session, as any client may.
+async fn set_session_wide(conn: &mut PgConnection, variable: &str, value: &str) {
+    sqlx::query("SELECT set_config($1, $2, false)")
+        .bind(variable)
+        .bind(value)
+        .execute(conn)
+        .await
+        .unwrap();
 }
 
 /// Every table of the schema, from the catalogue.
@@ -338,8 +358,7 @@ async fn every_table_has_row_level_security_forced_and_a_tenant_policy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_role_reads_nothing_of_another_workspace_whatever_it_sets() {
-    let world = world().await;
-    let mut a = world.connect(&world.a).await;
+    let (world, mut a) = world_and_a().await;
     let plain = sweep(&mut a, &world, "plain").await;
     assert!(
         plain["integrations"] >= 2,
@@ -386,26 +405,17 @@ async fn a_workspace_role_reads_nothing_of_another_workspace_whatever_it_sets() 
     ];
     for value in &values {
         for variable in &variables {
-            // Session-wide, as a client would.
-            sqlx::query("SELECT set_config($1, $2, false)")
-                .bind(variable)
-                .bind(value)
-                .execute(&mut a)
-                .await
-                .unwrap();
+            set_session_wide(&mut a, variable, value).await;
         }
         let seen = sweep(&mut a, &world, &format!("every app.* = {value}")).await;
         assert_eq!(seen, plain, "setting variables changed what A sees");
     }
-    drop(a);
-    drop(owner);
-    world.cleanup().await;
+    world.cleanup([a, owner]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_role_cannot_become_another_role() {
-    let world = world().await;
-    let mut a = world.connect(&world.a).await;
+    let (world, mut a) = world_and_a().await;
     let prefix = &world.server.database;
     let owner_role = "integrations_test";
     for target in [
@@ -414,14 +424,15 @@ async fn a_workspace_role_cannot_become_another_role() {
         owner_role.to_owned(),
         "postgres".to_owned(),
     ] {
-        for statement in [
-            format!("SET ROLE \"{target}\""),
-            format!("SET SESSION AUTHORIZATION \"{target}\""),
-            format!("SET LOCAL ROLE \"{target}\""),
-        ] {
-            let err = sqlx::query(&statement).execute(&mut a).await.unwrap_err();
-            assert_no_privilege(&err, &statement);
-        }
+        assert_each_refused(
+            &mut a,
+            &[
+                format!("SET ROLE \"{target}\""),
+                format!("SET SESSION AUTHORIZATION \"{target}\""),
+                format!("SET LOCAL ROLE \"{target}\""),
+            ],
+        )
+        .await;
     }
     // The group it belongs to may be set, and changes nothing: the policies ask who logged in.
     let plain = sweep(&mut a, &world, "plain").await;
@@ -495,8 +506,7 @@ async fn a_workspace_role_cannot_become_another_role() {
         .await
         .unwrap_err();
     assert_eq!(sql_state(&err).as_deref(), Some("42501"), "{err}");
-    drop(a);
-    world.cleanup().await;
+    world.cleanup([a]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -519,25 +529,21 @@ async fn a_workspace_role_cannot_insert_update_or_delete_another_workspaces_rows
                 ("app.all_tenants", "on".to_owned()),
                 ("app.login_email", world.b.email.clone()),
             ] {
-                sqlx::query("SELECT set_config($1, $2, false)")
-                    .bind(variable)
-                    .bind(value)
-                    .execute(&mut a)
-                    .await
-                    .unwrap();
+                set_session_wide(&mut a, variable, &value).await;
             }
         }
         for table in &all_tables {
             let table = table.clone();
             let Some(column) = tenant_column(&mut owner, &table).await else {
-                for statement in [
-                    format!("UPDATE \"{table}\" SET singleton = singleton"),
-                    format!("DELETE FROM \"{table}\""),
-                    format!("INSERT INTO \"{table}\" DEFAULT VALUES"),
-                ] {
-                    let err = sqlx::query(&statement).execute(&mut a).await.unwrap_err();
-                    assert_no_privilege(&err, &statement);
-                }
+                assert_each_refused(
+                    &mut a,
+                    &[
+                        format!("UPDATE \"{table}\" SET singleton = singleton"),
+                        format!("DELETE FROM \"{table}\""),
+                        format!("INSERT INTO \"{table}\" DEFAULT VALUES"),
+                    ],
+                )
+                .await;
                 continue;
             };
             // A row that is B's: refused by the policy's WITH CHECK (or by a missing privilege)
@@ -581,15 +587,12 @@ async fn a_workspace_role_cannot_insert_update_or_delete_another_workspaces_rows
         }
     }
     assert_eq!(b_counts(&world).await, before, "B's rows changed");
-    drop(a);
-    drop(owner);
-    world.cleanup().await;
+    world.cleanup([a, owner]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_function_a_workspace_role_can_call_answers_for_its_own_workspace_only() {
-    let world = world().await;
-    let mut a = world.connect(&world.a).await;
+    let (world, mut a) = world_and_a().await;
     let functions = sqlx::query(
         "SELECT p.oid::regprocedure::text AS signature, p.proname::text AS name, \
                 p.prorettype::regtype::text AS returns, p.prosecdef AS definer, \
@@ -656,14 +659,12 @@ async fn every_function_a_workspace_role_can_call_answers_for_its_own_workspace_
         .await
         .unwrap();
     assert!(!everything);
-    drop(a);
-    world.cleanup().await;
+    world.cleanup([a]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn b_s_wrapped_keys_stay_shut_to_everything_a_s_client_holds() {
-    let world = world().await;
-    let mut a = world.connect(&world.a).await;
+    let (world, mut a) = world_and_a().await;
     let b = world.b.session.tenant_id();
     // Through A's role, B's keys are not even visible.
     let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_keys WHERE tenant_id = $1")
@@ -740,9 +741,7 @@ async fn b_s_wrapped_keys_stay_shut_to_everything_a_s_client_holds() {
         stats, 0,
         "pg_stats shows values of row-level-secured tables"
     );
-    drop(a);
-    drop(owner);
-    world.cleanup().await;
+    world.cleanup([a, owner]).await;
 }
 
 fn sha2_of(text: &str) -> [u8; 32] {

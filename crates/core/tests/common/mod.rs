@@ -18,7 +18,7 @@ use integrations_core::analytics::assignment::{
 use integrations_core::analytics::{Report, ReportGrouping, ReportQuery, ReportRowKind};
 use integrations_core::store::{PostgresStore, SqliteStore, Store, SyncBatch, SyncStore};
 use integrations_core::{
-    ConnectionCheck, Core, CoreConfig, Credentials, DiscoveredAdAccount, DiscoveredShop,
+    ConnectionCheck, Core, CoreConfig, CoreError, Credentials, DiscoveredAdAccount, DiscoveredShop,
     IntegrationConfig, NewIntegration, ProviderFailure, ProviderGateway, Session, SyncOutcome,
     SyncRun,
 };
@@ -184,14 +184,22 @@ pub fn sql_state(err: &sqlx::Error) -> Option<String> {
 }
 
 /// Each statement is refused on `conn` for want of privilege (SQLSTATE 42501).
-pub async fn assert_each_refused(conn: &mut sqlx::PgConnection, statements: &[&str]) {
+pub async fn assert_each_refused(conn: &mut sqlx::PgConnection, statements: &[impl AsRef<str>]) {
     for statement in statements {
+        let statement = statement.as_ref();
         let err = sqlx::query(statement)
             .execute(&mut *conn)
             .await
             .unwrap_err();
         assert_no_privilege(&err, statement);
     }
+}
+
+/// A sign-in `core` must refuse: its error.
+pub async fn refused_sign_in(core: &Core, email: &str, password: &str) -> CoreError {
+    core.sign_in(email, &SecretString::from(password))
+        .await
+        .unwrap_err()
 }
 
 /// The error is a refusal for want of privilege (SQLSTATE 42501); `what` was refused.
@@ -340,9 +348,25 @@ pub async fn tenant_tx(
     pool: &sqlx::PgPool,
     tenant: impl ToString,
 ) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    tx_setting(pool, "app.tenant_id", &tenant.to_string()).await
+}
+
+/// A transaction on `pool` that sees every workspace's rows: the test role owns the schema, a
+/// trusted session, and may ask for them all.
+pub async fn all_tenants_tx(pool: &sqlx::PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    tx_setting(pool, "app.all_tenants", "on").await
+}
+
+/// A transaction on `pool` with the session variable `name` set for its length only.
+async fn tx_setting(
+    pool: &sqlx::PgPool,
+    name: &str,
+    value: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
+    sqlx::query("SELECT set_config($1, $2, true)")
+        .bind(name)
+        .bind(value)
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -601,45 +625,66 @@ impl TestEnv {
                 .collect::<Vec<_>>()
                 .join(" || '|' || ")
         };
-        let rows: Vec<(String, String)> = match self.backend {
+        let (columns, cast): (_, &dyn Fn(&str) -> String) = match self.backend {
+            Backend::Postgres => (
+                pg_columns(self.pg.as_ref().unwrap().pool(), table).await,
+                &|name| format!("{name}::text"),
+            ),
+            Backend::Sqlite => (
+                sqlite_columns(self.sqlite.as_ref().unwrap().pool(), table).await,
+                &|name| format!("CAST({name} AS TEXT)"),
+            ),
+        };
+        let select = format!(
+            "SELECT {}, {} FROM {table}",
+            cast(key),
+            row_text(columns, cast)
+        );
+        let rows: Vec<(String, String)> = self
+            .integration_rows(
+                tenant,
+                integration,
+                &format!("{select} WHERE integration_id = $1"),
+                &format!("{select} WHERE tenant_id = ? AND integration_id = ?"),
+            )
+            .await;
+        rows.into_iter().collect()
+    }
+
+    /// Rows about `integration`, read as the workspace `tenant`: `postgres` binds the
+    /// integration (in a transaction as the workspace, so row-level security applies),
+    /// `sqlite` the tenant and then the integration.
+    pub async fn integration_rows<T>(
+        &self,
+        tenant: uuid::Uuid,
+        integration: uuid::Uuid,
+        postgres: &str,
+        sqlite: &str,
+    ) -> Vec<T>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        match self.backend {
             Backend::Postgres => {
                 let mut tx = self.pg_tenant_tx(tenant).await;
-                let columns: Vec<(String,)> = sqlx::query_as(
-                    "SELECT column_name::text FROM information_schema.columns \
-                     WHERE table_name = $1 AND table_schema = current_schema() \
-                     ORDER BY ordinal_position",
-                )
-                .bind(table)
-                .fetch_all(&mut *tx)
-                .await
-                .unwrap();
-                let text = row_text(columns, &|name| format!("{name}::text"));
-                let rows = sqlx::query_as(&format!(
-                    "SELECT {key}::text, {text} FROM {table} WHERE integration_id = $1"
-                ))
-                .bind(integration)
-                .fetch_all(&mut *tx)
-                .await
-                .unwrap();
+                let rows = sqlx::query_as(postgres)
+                    .bind(integration)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .unwrap();
                 tx.rollback().await.unwrap();
                 rows
             }
-            Backend::Sqlite => {
-                let pool = self.sqlite.as_ref().unwrap().pool();
-                let columns = sqlite_columns(pool, table).await;
-                let text = row_text(columns, &|name| format!("CAST({name} AS TEXT)"));
-                sqlx::query_as(&format!(
-                    "SELECT CAST({key} AS TEXT), {text} FROM {table} \
-                     WHERE tenant_id = ? AND integration_id = ?"
-                ))
+            Backend::Sqlite => sqlx::query_as(sqlite)
                 .bind(tenant.to_string())
                 .bind(integration.to_string())
-                .fetch_all(pool)
+                .fetch_all(self.sqlite.as_ref().unwrap().pool())
                 .await
-                .unwrap()
-            }
-        };
-        rows.into_iter().collect()
+                .unwrap(),
+        }
     }
 
     /// A transaction on the PostgreSQL database as `tenant`, so row-level security applies.
@@ -666,6 +711,19 @@ impl TestEnv {
             }
         }
     }
+}
+
+/// The columns of a PostgreSQL table, in their declared order.
+async fn pg_columns(pool: &sqlx::PgPool, table: &str) -> Vec<(String,)> {
+    sqlx::query_as(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_name = $1 AND table_schema = current_schema() \
+         ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }
 
 /// The columns of a SQLite table, in their declared order.
@@ -725,13 +783,8 @@ pub async fn expire_leases(env: &TestEnv) {
     let past = chrono::Utc::now() - chrono::Duration::hours(1);
     match env.backend {
         Backend::Postgres => {
-            // The test role owns the schema, a trusted session: it sees every workspace's jobs
-            // when it asks to.
-            let mut tx = env.pg.as_ref().unwrap().pool().begin().await.unwrap();
-            sqlx::query("SELECT set_config('app.all_tenants', 'on', true)")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            // Every workspace's jobs.
+            let mut tx = all_tenants_tx(env.pg.as_ref().unwrap().pool()).await;
             sqlx::query("UPDATE sync_jobs SET lease_until = $1 WHERE lease_until IS NOT NULL")
                 .bind(past)
                 .execute(&mut *tx)
