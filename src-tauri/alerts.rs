@@ -94,8 +94,17 @@ fn money(minor: i64, exponent: u32, currency: &str) -> String {
 
 /// The notification's title and body: what happened, with its numbers.
 pub fn notification_text(alert: &Alert, language: Language) -> (String, String) {
+    let [vi, en] = texts(alert);
+    if language == Language::Vi {
+        vi
+    } else {
+        en
+    }
+}
+
+/// The title and body in Vietnamese, then in English.
+fn texts(alert: &Alert) -> [(String, String); 2] {
     let name = alert.integration_name.clone().unwrap_or_default();
-    let vi = language == Language::Vi;
     match &alert.details {
         AlertDetails::SpendSpike {
             day,
@@ -110,17 +119,16 @@ pub fn notification_text(alert: &Alert, language: Language) -> (String, String) 
                 money(*median_minor, *exponent, currency),
             );
             let day = day.format("%d/%m");
-            if vi {
+            [
                 (
                     format!("Chi tiêu quảng cáo tăng vọt ngày {day}"),
                     format!("Đã chi {spend}, trung vị 14 ngày trước là {median}."),
-                )
-            } else {
+                ),
                 (
                     format!("Ad spend spiked on {day}"),
                     format!("{spend} spent; the median of the 14 days before is {median}."),
-                )
-            }
+                ),
+            ]
         }
         AlertDetails::RoasDrop {
             roas,
@@ -131,41 +139,43 @@ pub fn notification_text(alert: &Alert, language: Language) -> (String, String) 
                 .map(|r| format!("{r:.2}"))
                 .unwrap_or_else(|| "–".into());
             // A store's own ROAS (its assigned campaigns' spend) is titled with the store.
-            let title = match (alert.integration_name.as_deref(), vi) {
-                (Some(store), true) => format!("ROAS (POS) 7 ngày của {store} giảm"),
-                (Some(store), false) => format!("7-day ROAS (POS) of {store} dropped"),
-                (None, true) => "ROAS (POS) 7 ngày giảm".into(),
-                (None, false) => "7-day ROAS (POS) dropped".into(),
+            let (vi_title, en_title) = match alert.integration_name.as_deref() {
+                Some(store) => (
+                    format!("ROAS (POS) 7 ngày của {store} giảm"),
+                    format!("7-day ROAS (POS) of {store} dropped"),
+                ),
+                None => (
+                    "ROAS (POS) 7 ngày giảm".into(),
+                    "7-day ROAS (POS) dropped".into(),
+                ),
             };
-            if vi {
+            [
                 (
-                    title,
+                    vi_title,
                     format!("ROAS tuần qua {roas:.2}, tuần trước {before}."),
-                )
-            } else {
+                ),
                 (
-                    title,
+                    en_title,
                     format!("ROAS {roas:.2} over the last 7 days; {before} the week before."),
-                )
-            }
+                ),
+            ]
         }
         AlertDetails::StoreQuiet { quiet_minutes, .. } => {
             let (hours, minutes) = (quiet_minutes / 60, quiet_minutes % 60);
-            if vi {
+            [
                 (
                     format!("{name} vắng đơn bất thường"),
                     format!(
                         "Không có đơn nào trong {hours} giờ {minutes} phút, vào giờ thường có đơn."
                     ),
-                )
-            } else {
+                ),
                 (
                     format!("{name} has gone quiet"),
                     format!(
                         "No order for {hours} h {minutes} min, at a time that usually has orders."
                     ),
-                )
-            }
+                ),
+            ]
         }
         AlertDetails::SyncFailing {
             failing_since,
@@ -174,25 +184,21 @@ pub fn notification_text(alert: &Alert, language: Language) -> (String, String) 
         } => {
             let since = failing_since.format("%d/%m %H:%M UTC");
             let error = last_error.clone().unwrap_or_default();
-            if vi {
-                (format!("{name} đồng bộ thất bại từ {since}"), error)
-            } else {
-                (format!("{name}: syncs failing since {since}"), error)
-            }
+            [
+                (format!("{name} đồng bộ thất bại từ {since}"), error.clone()),
+                (format!("{name}: syncs failing since {since}"), error),
+            ]
         }
-        AlertDetails::TokenExpiring { days_left, .. } => {
-            if vi {
-                (
-                    format!("Mã truy cập Meta của {name} sắp hết hạn"),
-                    format!("Còn {days_left} ngày. Hãy kết nối lại với mã mới."),
-                )
-            } else {
-                (
-                    format!("The Meta token of {name} expires soon"),
-                    format!("{days_left} days left. Reconnect with a new token."),
-                )
-            }
-        }
+        AlertDetails::TokenExpiring { days_left, .. } => [
+            (
+                format!("Mã truy cập Meta của {name} sắp hết hạn"),
+                format!("Còn {days_left} ngày. Hãy kết nối lại với mã mới."),
+            ),
+            (
+                format!("The Meta token of {name} expires soon"),
+                format!("{days_left} days left. Reconnect with a new token."),
+            ),
+        ],
     }
 }
 

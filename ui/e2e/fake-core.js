@@ -153,6 +153,14 @@ function installFakeCore(seed) {
   };
   const mine = () => state.integrations.filter((i) => i.tenantId === account().tenantId);
   const find = (id) => mine().find((i) => i.id === id) || fail('NOT_FOUND', 'The integration no longer exists.');
+  /**
+   * What a connect call settles on: the one asked for (VALIDATION, saying `unknown`, if it is not
+   * offered), the only one offered, or null when there are several to choose from.
+   */
+  const chosenOf = (offered, wantedId, unknown) => {
+    if (wantedId !== null) return offered.find((o) => o.id === wantedId) || fail('VALIDATION', unknown);
+    return offered.length > 1 ? null : offered[0];
+  };
   const pub = (i) => {
     const copy = Object.assign({}, i);
     delete copy.secret;
@@ -381,21 +389,25 @@ function installFakeCore(seed) {
 
   // ---- Analytics -------------------------------------------------------------------------------
 
-  /** The synced Meta ads: daily spend (VND, before the day's wobble), CTR, conversion, basket. */
-  const REPORT_ADS = [
-    { adId: '120210000101', adName: 'Áo dài Tết – video 15s', campaignId: '120200000001', campaignName: 'Khuyến mãi Tết',
-      adsetId: '120230000101', adsetName: 'Nữ 25–40, Hà Nội',
-      spend: 1450000, ctr: 0.024, cvr: 0.026, basket: 690000 },
-    { adId: '120210000102', adName: 'Combo quà Tết – carousel', campaignId: '120200000001', campaignName: 'Khuyến mãi Tết',
-      adsetId: '120230000102', adsetName: 'Quà Tết toàn quốc',
-      spend: 980000, ctr: 0.019, cvr: 0.022, basket: 540000 },
-    { adId: '120210000201', adName: 'Giày thể thao giảm 50%', campaignId: '120200000002', campaignName: 'Xả kho cuối năm',
-      adsetId: '120230000201', adsetName: 'Xả kho – mọi người',
-      spend: 760000, ctr: 0.027, cvr: 0.02, basket: 390000 },
-    { adId: '120210000301', adName: 'Video giới thiệu cửa hàng', campaignId: '120200000003', campaignName: 'Nhận diện thương hiệu',
-      adsetId: '120230000301', adsetName: 'Video – rộng',
-      spend: 420000, ctr: 0.011, cvr: 0.005, basket: 450000 },
+  /** The synced Meta ads by campaign: daily spend (VND, before the day's wobble), CTR, conversion, basket. */
+  const REPORT_CAMPAIGNS = [
+    { campaignId: '120200000001', campaignName: 'Khuyến mãi Tết', ads: [
+      { adId: '120210000101', adName: 'Áo dài Tết – video 15s', adsetId: '120230000101', adsetName: 'Nữ 25–40, Hà Nội',
+        spend: 1450000, ctr: 0.024, cvr: 0.026, basket: 690000 },
+      { adId: '120210000102', adName: 'Combo quà Tết – carousel', adsetId: '120230000102', adsetName: 'Quà Tết toàn quốc',
+        spend: 980000, ctr: 0.019, cvr: 0.022, basket: 540000 },
+    ] },
+    { campaignId: '120200000002', campaignName: 'Xả kho cuối năm', ads: [
+      { adId: '120210000201', adName: 'Giày thể thao giảm 50%', adsetId: '120230000201', adsetName: 'Xả kho – mọi người',
+        spend: 760000, ctr: 0.027, cvr: 0.02, basket: 390000 },
+    ] },
+    { campaignId: '120200000003', campaignName: 'Nhận diện thương hiệu', ads: [
+      { adId: '120210000301', adName: 'Video giới thiệu cửa hàng', adsetId: '120230000301', adsetName: 'Video – rộng',
+        spend: 420000, ctr: 0.011, cvr: 0.005, basket: 450000 },
+    ] },
   ];
+  /** Each ad with its campaign's id and name, in the order above. */
+  const REPORT_ADS = REPORT_CAMPAIGNS.flatMap(({ ads, ...campaign }) => ads.map((ad) => ({ ...ad, ...campaign })));
   /** An ad id some orders carry that is not among the synced ads (an old account's). */
   const UNKNOWN_AD = '120219999001';
   const REPORT_HISTORY_DAYS = 120;
@@ -885,13 +897,8 @@ function installFakeCore(seed) {
       if (!shops) fail('PROVIDER_ERROR', 'Invalid API response: the key has no access to any shop.', 'PROVIDER_INVALID_RESPONSE');
       const connected = (id) => mine().some((i) => i.provider === 'PANCAKE_POS' && i.config.shopId === id);
       const choices = shops.map((s) => ({ id: s.id, name: s.name, avatarUrl: 'https://statics.pancake.vn/' + s.id + '.png', alreadyConnected: connected(s.id) }));
-      let shop;
-      if (shopId === null) {
-        if (shops.length > 1) return { outcome: 'chooseShop', shops: choices };
-        shop = shops[0];
-      } else {
-        shop = shops.find((s) => s.id === shopId) || fail('VALIDATION', 'This API key has no access to that shop.');
-      }
+      const shop = chosenOf(shops, shopId, 'This API key has no access to that shop.');
+      if (shop === null) return { outcome: 'chooseShop', shops: choices };
       if (connected(shop.id)) fail('CONFLICT', 'This store is already connected.');
       return { outcome: 'created', integration: pub(create('PANCAKE_POS', shop.name, description, { shopId: shop.id }, apiKey)) };
     },
@@ -903,13 +910,8 @@ function installFakeCore(seed) {
         fail('PROVIDER_ERROR', 'Meta rejected the access token (it may have expired). Create a new token and try again.', 'PROVIDER_AUTH_REJECTED');
       const accounts = ACCOUNTS[accessToken] || fail('PROVIDER_ERROR', 'This token has no ad accounts.', 'PROVIDER_INVALID_RESPONSE');
       const choices = accounts.map((a) => Object.assign({ alreadyConnected: false }, a));
-      let chosen;
-      if (adAccountId === null) {
-        if (accounts.length > 1) return { outcome: 'chooseAdAccount', accounts: choices };
-        chosen = accounts[0];
-      } else {
-        chosen = accounts.find((a) => a.id === adAccountId) || fail('VALIDATION', 'This token has no access to that ad account.');
-      }
+      const chosen = chosenOf(accounts, adAccountId, 'This token has no access to that ad account.');
+      if (chosen === null) return { outcome: 'chooseAdAccount', accounts: choices };
       return { outcome: 'created', integration: pub(create('META_ADS', chosen.name, description, { adAccountId: chosen.id }, accessToken)) };
     },
     update_integration: ({ id, update }) => {
