@@ -24,7 +24,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::error::DatabaseError;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{FromRow, PgConnection, Postgres, Transaction};
 
 use super::{Constraint, Store, StoreError, StoreResult};
@@ -32,7 +32,8 @@ use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+type PgQueryAs<'q, T> = sqlx::query::QueryAs<'q, Postgres, T, PgArguments>;
 
 #[derive(Clone)]
 pub struct PostgresStore {
