@@ -76,11 +76,8 @@ impl AlertStore for PostgresStore {
     }
 
     async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        let statement =
-            sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = $1")
-                .bind(tenant);
-        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
-            .await
+        let sql = "SELECT settings FROM alert_settings WHERE tenant_id = $1";
+        self.tenant_value(sql, tenant).await
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {

@@ -87,10 +87,7 @@ impl KeyStore for PostgresStore {
     }
 
     async fn workspace_escrow(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        let statement =
-            sqlx::query_scalar("SELECT escrowed_key FROM workspace_access WHERE tenant_id = $1")
-                .bind(tenant);
-        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
-            .await
+        let sql = "SELECT escrowed_key FROM workspace_access WHERE tenant_id = $1";
+        self.tenant_value(sql, tenant).await
     }
 }

@@ -195,6 +195,21 @@ impl PostgresStore {
         .await
     }
 
+    /// The one value a SELECT finds whose one parameter is the tenant, if it finds a row.
+    async fn tenant_value<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Option<T>>
+    where
+        T: Send + Unpin,
+        (T,): for<'r> FromRow<'r, PgRow>,
+    {
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_scalar(sql)
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await
+        })
+        .await
+    }
+
     /// One unit of work across every tenant, in its own transaction (see
     /// [`Self::all_tenants_tx`]).
     async fn across_tenants<T>(
