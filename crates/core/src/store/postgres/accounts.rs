@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
-use super::{set_local, PostgresStore};
+use super::{commit_after, PgQueryAs, PostgresStore};
 use crate::domain::{TenantId, UserId};
 use crate::store::accounts::settle_login_attempt;
 use crate::store::{
@@ -33,16 +33,8 @@ async fn insert_refresh(
 }
 
 /// The tenant's own record (also read by the mirror feed).
-pub(super) async fn select_tenant(
-    tx: &mut Transaction<'static, Postgres>,
-    tenant: TenantId,
-) -> StoreResult<Option<TenantRecord>> {
-    Ok(
-        sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1")
-            .bind(tenant)
-            .fetch_optional(&mut **tx)
-            .await?,
-    )
+pub(super) fn select_tenant(tenant: TenantId) -> PgQueryAs<'static, TenantRecord> {
+    sqlx::query_as("SELECT id, name, created_at, time_zone FROM tenants WHERE id = $1").bind(tenant)
 }
 
 #[async_trait]
@@ -77,10 +69,10 @@ impl AccountStore for PostgresStore {
     }
 
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<TenantRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let row = select_tenant(&mut tx, tenant).await?;
-        tx.commit().await?;
-        Ok(row)
+        self.as_tenant(tenant, async |tx| {
+            select_tenant(tenant).fetch_optional(tx).await
+        })
+        .await
     }
 
     async fn set_tenant_time_zone(&self, tenant: TenantId, time_zone: &str) -> StoreResult<()> {
@@ -92,31 +84,24 @@ impl AccountStore for PostgresStore {
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         let normalized = email.trim().to_lowercase();
-        let mut tx = self.begin().await?;
-        set_local(&mut tx, "app.login_email", &normalized).await?;
-        let row = sqlx::query_as(
+        let statement = sqlx::query_as(
             "SELECT id, tenant_id, email, password_hash, created_at FROM users \
              WHERE lower(email) = $1",
         )
-        .bind(&normalized)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        .bind(&normalized);
+        let tx = self.tx_with("app.login_email", &normalized).await?;
+        commit_after(tx, async |tx| statement.fetch_optional(tx).await).await
     }
 
     async fn get_user(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<UserRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(
-                "SELECT id, tenant_id, email, password_hash, created_at FROM users \
-                 WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant)
-            .bind(user)
-            .fetch_optional(&mut *tx)
+        let statement = sqlx::query_as(
+            "SELECT id, tenant_id, email, password_hash, created_at FROM users \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(user);
+        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
             .await
-        })
-        .await
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
@@ -129,17 +114,13 @@ impl AccountStore for PostgresStore {
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<RefreshTokenRecord>> {
-        let mut tx = self.begin().await?;
-        set_local(&mut tx, "app.refresh_token_hash", token_hash).await?;
-        let row = sqlx::query_as(
+        let statement = sqlx::query_as(
             "SELECT id, tenant_id, user_id, family_id, token_hash, expires_at, used_at, \
              revoked_at FROM refresh_tokens WHERE token_hash = $1",
         )
-        .bind(token_hash)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        .bind(token_hash);
+        let tx = self.tx_with("app.refresh_token_hash", token_hash).await?;
+        commit_after(tx, async |tx| statement.fetch_optional(tx).await).await
     }
 
     async fn rotate_refresh_token(

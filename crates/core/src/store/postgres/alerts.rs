@@ -11,17 +11,13 @@ use crate::store::{AlertRecord, AlertStore, StoreResult, TokenExpiryRecord};
 #[async_trait]
 impl AlertStore for PostgresStore {
     async fn alerts(&self, tenant: TenantId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 \
-                 ORDER BY fired_at DESC, id LIMIT $2"
-            ))
-            .bind(tenant)
-            .bind(limit)
-            .fetch_all(&mut *tx)
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 \
+             ORDER BY fired_at DESC, id LIMIT $2"
+        );
+        let statement = sqlx::query_as(&sql).bind(tenant).bind(limit);
+        self.as_tenant(tenant, async |tx| statement.fetch_all(tx).await)
             .await
-        })
-        .await
     }
 
     async fn open_alerts(&self, tenant: TenantId) -> StoreResult<Vec<AlertRecord>> {
@@ -70,28 +66,18 @@ impl AlertStore for PostgresStore {
         id: uuid::Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<AlertRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "UPDATE alerts SET dismissed_at = coalesce(dismissed_at, $3) \
-                 WHERE tenant_id = $1 AND id = $2 RETURNING {ALERT_COLUMNS}"
-            ))
-            .bind(tenant)
-            .bind(id)
-            .bind(at)
-            .fetch_optional(&mut *tx)
+        let sql = format!(
+            "UPDATE alerts SET dismissed_at = coalesce(dismissed_at, $3) \
+             WHERE tenant_id = $1 AND id = $2 RETURNING {ALERT_COLUMNS}"
+        );
+        let statement = sqlx::query_as(&sql).bind(tenant).bind(id).bind(at);
+        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
             .await
-        })
-        .await
     }
 
     async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = $1")
-                .bind(tenant)
-                .fetch_optional(&mut *tx)
-                .await
-        })
-        .await
+        let sql = "SELECT settings FROM alert_settings WHERE tenant_id = $1";
+        self.tenant_value(sql, tenant).await
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {
@@ -109,17 +95,14 @@ impl AlertStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_scalar(
-                "SELECT max(inserted_at) FROM pancake_orders \
-                 WHERE tenant_id = $1 AND integration_id = $2",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .fetch_one(&mut *tx)
+        let statement = sqlx::query_scalar(
+            "SELECT max(inserted_at) FROM pancake_orders \
+             WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration);
+        self.as_tenant(tenant, async |tx| statement.fetch_one(tx).await)
             .await
-        })
-        .await
     }
 
     async fn orders_between(
@@ -129,19 +112,16 @@ impl AlertStore for PostgresStore {
         after: DateTime<Utc>,
         through: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_scalar(
-                "SELECT count(*) FROM pancake_orders WHERE tenant_id = $1 AND integration_id = $2 \
-                 AND inserted_at > $3 AND inserted_at <= $4",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .bind(after)
-            .bind(through)
-            .fetch_one(&mut *tx)
+        let statement = sqlx::query_scalar(
+            "SELECT count(*) FROM pancake_orders WHERE tenant_id = $1 AND integration_id = $2 \
+             AND inserted_at > $3 AND inserted_at <= $4",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(after)
+        .bind(through);
+        self.as_tenant(tenant, async |tx| statement.fetch_one(tx).await)
             .await
-        })
-        .await
     }
 
     async fn token_expiries(&self, tenant: TenantId) -> StoreResult<Vec<TokenExpiryRecord>> {

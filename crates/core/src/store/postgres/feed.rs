@@ -138,8 +138,8 @@ impl PostgresStore {
             last_version = last_version.max(*version);
         }
         // Small and rarely changed: sent whole every time.
-        let tenant_record = select_tenant(&mut tx, tenant).await?;
-        let keys = select_keys(&mut tx, tenant).await?;
+        let tenant_record = select_tenant(tenant).fetch_optional(&mut *tx).await?;
+        let keys = select_keys(tenant).fetch_all(&mut *tx).await?;
         tx.commit().await?;
         Ok(Changes {
             tenant: tenant_record,

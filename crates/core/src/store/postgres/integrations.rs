@@ -27,16 +27,12 @@ impl IntegrationStore for PostgresStore {
         tenant: TenantId,
         id: IntegrationId,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2"
-            ))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&mut *tx)
+        let sql = format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2"
+        );
+        let statement = sqlx::query_as(&sql).bind(tenant).bind(id);
+        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
             .await
-        })
-        .await
     }
 
     async fn insert_integration(
@@ -70,7 +66,6 @@ impl IntegrationStore for PostgresStore {
         record: &IntegrationRecord,
         expected_version: i64,
     ) -> StoreResult<IntegrationRecord> {
-        let mut tx = self.tenant_tx(record.tenant_id).await?;
         let sql = format!(
             "UPDATE integrations SET name = $3, description = $4, credentials = $5, \
              credentials_hint = $6, config = $7::jsonb, external_id = $8, status = $9, \
@@ -83,13 +78,14 @@ impl IntegrationStore for PostgresStore {
             .bind(record.tenant_id)
             .bind(record.id)
             .bind(&record.name);
-        let row = bind_edited_fields!(query, record)
+        let statement = bind_edited_fields!(query, record)
             .bind(record.last_sync_at)
-            .bind(expected_version)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        row.ok_or(StoreError::Stale)
+            .bind(expected_version);
+        self.as_tenant(record.tenant_id, async |tx| {
+            statement.fetch_optional(tx).await
+        })
+        .await?
+        .ok_or(StoreError::Stale)
     }
 
     async fn record_sync_outcome(
@@ -98,24 +94,22 @@ impl IntegrationStore for PostgresStore {
         id: IntegrationId,
         outcome: &SyncOutcome,
     ) -> StoreResult<Option<IntegrationRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&format!(
-                "UPDATE integrations SET last_sync_at = COALESCE($3, last_sync_at), \
-                 last_error = $4, \
-                 status = CASE WHEN status = 'DISABLED' OR $5::text IS NULL THEN status \
-                 ELSE $5 END \
-                 WHERE tenant_id = $1 AND id = $2 \
-                 RETURNING {INTEGRATION_COLUMNS}"
-            ))
+        let sql = format!(
+            "UPDATE integrations SET last_sync_at = COALESCE($3, last_sync_at), \
+             last_error = $4, \
+             status = CASE WHEN status = 'DISABLED' OR $5::text IS NULL THEN status \
+             ELSE $5 END \
+             WHERE tenant_id = $1 AND id = $2 \
+             RETURNING {INTEGRATION_COLUMNS}"
+        );
+        let statement = sqlx::query_as(&sql)
             .bind(tenant)
             .bind(id)
             .bind(outcome.synced_at)
             .bind(&outcome.last_error)
-            .bind(outcome.status.map(|status| status.as_str()))
-            .fetch_optional(&mut *tx)
+            .bind(outcome.status.map(|status| status.as_str()));
+        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
             .await
-        })
-        .await
     }
 
     async fn delete_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<bool> {

@@ -125,16 +125,13 @@ impl JobStore for PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<JobInfo>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(
-                "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
-                 FROM sync_jobs WHERE tenant_id = $1 AND integration_id = $2",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .fetch_optional(&mut *tx)
+        let statement = sqlx::query_as(
+            "SELECT interval_minutes, next_run_at, requested_at, claimed_by, lease_until \
+             FROM sync_jobs WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration);
+        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
             .await
-        })
-        .await
     }
 }

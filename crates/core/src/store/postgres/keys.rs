@@ -3,22 +3,17 @@
 use async_trait::async_trait;
 use sqlx::{Postgres, Transaction};
 
-use super::PostgresStore;
+use super::{PgQueryAs, PostgresStore};
 use crate::domain::TenantId;
 use crate::store::{KeyStore, Reencryption, StoreError, StoreResult, TenantKeyRecord};
 
 /// The tenant's keys, oldest first (also read by the mirror feed).
-pub(super) async fn select_keys(
-    tx: &mut Transaction<'static, Postgres>,
-    tenant: TenantId,
-) -> StoreResult<Vec<TenantKeyRecord>> {
-    Ok(sqlx::query_as(
+pub(super) fn select_keys(tenant: TenantId) -> PgQueryAs<'static, TenantKeyRecord> {
+    sqlx::query_as(
         "SELECT version, wrapped_key, workspace_wrapped_key FROM tenant_keys \
          WHERE tenant_id = $1 ORDER BY version",
     )
     .bind(tenant)
-    .fetch_all(&mut **tx)
-    .await?)
 }
 
 async fn insert_key(
@@ -42,10 +37,8 @@ async fn insert_key(
 #[async_trait]
 impl KeyStore for PostgresStore {
     async fn tenant_keys(&self, tenant: TenantId) -> StoreResult<Vec<TenantKeyRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let keys = select_keys(&mut tx, tenant).await?;
-        tx.commit().await?;
-        Ok(keys)
+        self.as_tenant(tenant, async |tx| select_keys(tenant).fetch_all(tx).await)
+            .await
     }
 
     async fn insert_tenant_key(&self, tenant: TenantId, key: &TenantKeyRecord) -> StoreResult<()> {
@@ -94,12 +87,7 @@ impl KeyStore for PostgresStore {
     }
 
     async fn workspace_escrow(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_scalar("SELECT escrowed_key FROM workspace_access WHERE tenant_id = $1")
-                .bind(tenant)
-                .fetch_optional(&mut *tx)
-                .await
-        })
-        .await
+        let sql = "SELECT escrowed_key FROM workspace_access WHERE tenant_id = $1";
+        self.tenant_value(sql, tenant).await
     }
 }

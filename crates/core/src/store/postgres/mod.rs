@@ -24,7 +24,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::error::DatabaseError;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{FromRow, PgConnection, Postgres, Transaction};
 
 use super::{Constraint, Store, StoreError, StoreResult};
@@ -32,7 +32,8 @@ use crate::domain::TenantId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+type PgQueryAs<'q, T> = sqlx::query::QueryAs<'q, Postgres, T, PgArguments>;
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -141,23 +142,29 @@ impl PostgresStore {
         Ok(self.pool.begin().await?)
     }
 
-    async fn tenant_tx(&self, tenant: TenantId) -> StoreResult<Transaction<'static, Postgres>> {
+    /// A transaction with one of the settings the row-level policies read (see
+    /// `migrations/postgres`) set for it alone.
+    async fn tx_with(
+        &self,
+        setting: &str,
+        value: &str,
+    ) -> StoreResult<Transaction<'static, Postgres>> {
         let mut tx = self.begin().await?;
-        set_local(&mut tx, "app.tenant_id", &tenant.to_string()).await?;
+        set_local(&mut tx, setting, value).await?;
         Ok(tx)
     }
 
-    /// One unit of work as the tenant, in its own transaction: begin, set the tenant, run,
-    /// commit. A failed step rolls back (the transaction is dropped uncommitted).
+    async fn tenant_tx(&self, tenant: TenantId) -> StoreResult<Transaction<'static, Postgres>> {
+        self.tx_with("app.tenant_id", &tenant.to_string()).await
+    }
+
+    /// One unit of work as the tenant, in its own transaction.
     async fn as_tenant<T>(
         &self,
         tenant: TenantId,
         work: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
     ) -> StoreResult<T> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let out = work(&mut tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        commit_after(self.tenant_tx(tenant).await?, work).await
     }
 
     /// One statement as the tenant, in its own transaction.
@@ -188,25 +195,46 @@ impl PostgresStore {
         .await
     }
 
+    /// The one value a SELECT finds whose one parameter is the tenant, if it finds a row.
+    async fn tenant_value<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Option<T>>
+    where
+        T: Send + Unpin,
+        (T,): for<'r> FromRow<'r, PgRow>,
+    {
+        self.as_tenant(tenant, async |tx| {
+            sqlx::query_scalar(sql)
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await
+        })
+        .await
+    }
+
     /// One unit of work across every tenant, in its own transaction (see
     /// [`Self::all_tenants_tx`]).
     async fn across_tenants<T>(
         &self,
         work: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
     ) -> StoreResult<T> {
-        let mut tx = self.all_tenants_tx().await?;
-        let out = work(&mut tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        commit_after(self.all_tenants_tx().await?, work).await
     }
 
     /// A transaction that sees every tenant: only the schema owner's and the server role's
     /// sessions can (see `app_all_tenants()`); a workspace role still sees its own rows only.
     async fn all_tenants_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        let mut tx = self.begin().await?;
-        set_local(&mut tx, "app.all_tenants", "on").await?;
-        Ok(tx)
+        self.tx_with("app.all_tenants", "on").await
     }
+}
+
+/// Runs one unit of work in the transaction, then commits it. A failed step rolls back (the
+/// transaction is dropped uncommitted).
+async fn commit_after<T>(
+    mut tx: Transaction<'static, Postgres>,
+    work: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
+) -> StoreResult<T> {
+    let out = work(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
 async fn set_local(

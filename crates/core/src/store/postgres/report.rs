@@ -39,16 +39,13 @@ impl ReportStore for PostgresStore {
              GROUP BY {group}, currency",
             counted_status_sql()
         );
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&sql)
-                .bind(tenant)
-                .bind(filter.days.start)
-                .bind(filter.days.end)
-                .bind(filter.store)
-                .fetch_all(&mut *tx)
-                .await
-        })
-        .await
+        let statement = sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(filter.days.start)
+            .bind(filter.days.end)
+            .bind(filter.store);
+        self.as_tenant(tenant, async |tx| statement.fetch_all(tx).await)
+            .await
     }
 
     async fn report_insights(
@@ -73,15 +70,9 @@ impl ReportStore for PostgresStore {
              WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 \
              GROUP BY {group}, currency"
         );
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&sql)
-                .bind(tenant)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&mut *tx)
-                .await
-        })
-        .await
+        let statement = sqlx::query_as(&sql).bind(tenant).bind(from).bind(to);
+        self.as_tenant(tenant, async |tx| statement.fetch_all(tx).await)
+            .await
     }
 
     async fn report_split_insights(
@@ -93,17 +84,15 @@ impl ReportStore for PostgresStore {
         shares: &[SpendShare],
         owner: Option<&str>,
     ) -> StoreResult<Vec<OwnedInsightAggregate>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(&split_insights_sql(Dialect::Postgres, key))
-                .bind(tenant)
-                .bind(from)
-                .bind(to)
-                .bind(shares_json(shares))
-                .bind(owner)
-                .fetch_all(&mut *tx)
-                .await
-        })
-        .await
+        let sql = split_insights_sql(Dialect::Postgres, key);
+        let statement = sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(from)
+            .bind(to)
+            .bind(shares_json(shares))
+            .bind(owner);
+        self.as_tenant(tenant, async |tx| statement.fetch_all(tx).await)
+            .await
     }
 
     async fn report_ads(&self, tenant: TenantId) -> StoreResult<Vec<AdRecord>> {

@@ -63,19 +63,16 @@ impl SyncStore for PostgresStore {
         integration: IntegrationId,
         limit: i64,
     ) -> StoreResult<Vec<SyncRunRecord>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let runs = sqlx::query_as(
+        let statement = sqlx::query_as(
             "SELECT tenant_id, id, integration_id, trigger, outcome, started_at, finished_at, \
              counts, error, error_code, worker FROM sync_runs \
              WHERE tenant_id = $1 AND integration_id = $2 ORDER BY started_at DESC, id LIMIT $3",
         )
         .bind(tenant)
         .bind(integration)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(runs)
+        .bind(limit);
+        self.as_tenant(tenant, async |tx| statement.fetch_all(tx).await)
+            .await
     }
 
     async fn cursor(
@@ -84,18 +81,15 @@ impl SyncStore for PostgresStore {
         integration: IntegrationId,
         stream: &str,
     ) -> StoreResult<Option<String>> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let cursor: Option<String> = sqlx::query_scalar(
+        let statement = sqlx::query_scalar(
             "SELECT cursor::text FROM sync_cursors \
              WHERE tenant_id = $1 AND integration_id = $2 AND stream = $3",
         )
         .bind(tenant)
         .bind(integration)
-        .bind(stream)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(cursor)
+        .bind(stream);
+        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
+            .await
     }
 
     async fn write_batch(
@@ -129,16 +123,12 @@ impl SyncStore for PostgresStore {
         integration: IntegrationId,
         table: SyncedTable,
     ) -> StoreResult<i64> {
-        let mut tx = self.tenant_tx(tenant).await?;
-        let count: i64 = sqlx::query_scalar(&format!(
+        let sql = format!(
             "SELECT count(*) FROM {} WHERE tenant_id = $1 AND integration_id = $2",
             table.name()
-        ))
-        .bind(tenant)
-        .bind(integration)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(count)
+        );
+        let statement = sqlx::query_scalar(&sql).bind(tenant).bind(integration);
+        self.as_tenant(tenant, async |tx| statement.fetch_one(tx).await)
+            .await
     }
 }

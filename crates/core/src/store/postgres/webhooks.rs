@@ -101,17 +101,14 @@ impl PostgresStore {
         tenant: TenantId,
         integration: IntegrationId,
     ) -> StoreResult<Option<WebhookEndpointRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(
-                "SELECT tenant_id, integration_id, secret_sealed, registered_url, registered_at, \
-                 created_at FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .fetch_optional(&mut *tx)
+        let statement = sqlx::query_as(
+            "SELECT tenant_id, integration_id, secret_sealed, registered_url, registered_at, \
+             created_at FROM webhook_endpoints WHERE tenant_id = $1 AND integration_id = $2",
+        )
+        .bind(tenant)
+        .bind(integration);
+        self.as_tenant(tenant, async |tx| statement.fetch_optional(tx).await)
             .await
-        })
-        .await
     }
 
     /// Creates the endpoint unless it exists; returns the one stored (a concurrent creation
@@ -185,19 +182,16 @@ impl PostgresStore {
         integration: IntegrationId,
         limit: i64,
     ) -> StoreResult<Vec<DeliveryRecord>> {
-        self.as_tenant(tenant, async |tx| {
-            sqlx::query_as(
-                "SELECT integration_id, received_at, kind, outcome, size_bytes, reference \
-                 FROM webhook_deliveries WHERE tenant_id = $1 AND integration_id = $2 \
-                 ORDER BY received_at DESC, id DESC LIMIT $3",
-            )
-            .bind(tenant)
-            .bind(integration)
-            .bind(limit)
-            .fetch_all(&mut *tx)
+        let statement = sqlx::query_as(
+            "SELECT integration_id, received_at, kind, outcome, size_bytes, reference \
+             FROM webhook_deliveries WHERE tenant_id = $1 AND integration_id = $2 \
+             ORDER BY received_at DESC, id DESC LIMIT $3",
+        )
+        .bind(tenant)
+        .bind(integration)
+        .bind(limit);
+        self.as_tenant(tenant, async |tx| statement.fetch_all(tx).await)
             .await
-        })
-        .await
     }
 
     /// Forgets deliveries older than `before`, in every workspace (the server's housekeeping).

@@ -86,12 +86,8 @@ impl AlertStore for SqliteStore {
     }
 
     async fn alert_settings(&self, tenant: TenantId) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT settings FROM alert_settings WHERE tenant_id = ?")
-                .bind(tenant.to_string())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        let sql = "SELECT settings FROM alert_settings WHERE tenant_id = ?";
+        self.tenant_value(sql, tenant).await
     }
 
     async fn set_alert_settings(&self, tenant: TenantId, settings: &str) -> StoreResult<()> {

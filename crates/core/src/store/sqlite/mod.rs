@@ -186,6 +186,18 @@ impl SqliteStore {
             .fetch_all(&self.pool)
             .await?)
     }
+
+    /// The one value a SELECT finds whose one parameter is the tenant, if it finds a row.
+    async fn tenant_value<T>(&self, sql: &str, tenant: TenantId) -> StoreResult<Option<T>>
+    where
+        T: Send + Unpin,
+        (T,): for<'r> FromRow<'r, SqliteRow>,
+    {
+        Ok(sqlx::query_scalar(sql)
+            .bind(tenant.to_string())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
 }
 
 impl Store for SqliteStore {
