@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +17,21 @@ const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 export const uiDir = join(here, '..');
 export const screenshotDir = join(here, 'screenshots');
-const PORT = 4173;
-export const baseUrl = `http://127.0.0.1:${PORT}/`;
+// Set by startHarness: a port the system picks, so that suites of two checkouts (or a suite and a
+// `vite preview` someone left running) can run at once instead of one failing on a taken port.
+let baseUrl;
+
+/** A loopback port nothing listens on now (vite's --strictPort fails loudly if it is taken since). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 // mocks.js has no imports and one trailing `export {...}`: without it, it runs as a plain script.
 const mocks = readFileSync(require.resolve('@tauri-apps/api/mocks').replace(/\.cjs$/, '.js'), 'utf8').replace(
@@ -46,9 +60,11 @@ export async function startHarness() {
   if (!existsSync(join(uiDir, 'dist', 'index.html')))
     throw new Error('ui/dist is missing: run `npm run build` before `npm run test:e2e`.');
   mkdirSync(screenshotDir, { recursive: true });
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}/`;
   const server = spawn(
     process.execPath,
-    [join(uiDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
+    [join(uiDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
     { cwd: uiDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let serverLog = '';
