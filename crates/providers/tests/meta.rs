@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use common::{closed_port, fast_settings, key, meta};
-use integrations_fake_servers::{data::ads, start_meta};
+use integrations_fake_servers::{data::ads, start_meta, FakeMeta};
 use integrations_providers::{
-    InsightsFlow, InsightsQuery, MetaClient, ProviderError, ReportPolling,
+    AdAccount, InsightsFlow, InsightsQuery, MetaClient, ProviderError, RecordingSleeper,
+    ReportPolling,
 };
 
 fn day(s: &str) -> NaiveDate {
@@ -20,13 +21,25 @@ fn vnd_insights(from: &str, to: &str) -> InsightsQuery {
     InsightsQuery::new("act_1234567890", day(from), day(to), "VND")
 }
 
+/// A fresh fake Graph API and the ad accounts it lets `token` discover; the fake for what the
+/// test checks after.
+async fn discovered(token: &str) -> (FakeMeta, Vec<AdAccount>) {
+    let (fake, client, _) = meta().await;
+    let accounts = client.discover_ad_accounts(&key(token)).await.unwrap();
+    (fake, accounts)
+}
+
+/// A fresh fake Graph API and the ad account its connection test of `account` with `token`
+/// returns; the fake and the client's sleeper for what the test checks after.
+async fn connected(token: &str, account: &str) -> (FakeMeta, AdAccount, RecordingSleeper) {
+    let (fake, client, sleeper) = meta().await;
+    let account = client.test_connection(&key(token), account).await.unwrap();
+    (fake, account, sleeper)
+}
+
 #[tokio::test]
 async fn one_account_is_discovered_with_its_fields_and_the_token_only_in_the_header() {
-    let (fake, client, _) = meta().await;
-    let accounts = client
-        .discover_ad_accounts(&key("meta-one-account:tok-81"))
-        .await
-        .unwrap();
+    let (fake, accounts) = discovered("meta-one-account:tok-81").await;
     assert_eq!(accounts.len(), 1);
     let a = &accounts[0];
     assert_eq!(
@@ -47,11 +60,7 @@ async fn one_account_is_discovered_with_its_fields_and_the_token_only_in_the_hea
 
 #[tokio::test]
 async fn many_accounts_are_discovered_across_pages() {
-    let (fake, client, _) = meta().await;
-    let accounts = client
-        .discover_ad_accounts(&key("meta-many-accounts"))
-        .await
-        .unwrap();
+    let (fake, accounts) = discovered("meta-many-accounts").await;
     assert_eq!(accounts.len(), 57);
     assert_eq!(
         fake.handle.request_count(),
@@ -70,95 +79,107 @@ async fn many_accounts_are_discovered_across_pages() {
 
 #[tokio::test]
 async fn no_accounts_gives_an_empty_list() {
-    let (_fake, client, _) = meta().await;
-    assert!(client
-        .discover_ad_accounts(&key("meta-no-accounts"))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(discovered("meta-no-accounts").await.1.is_empty());
 }
 
-#[tokio::test]
-async fn an_expired_token_asks_to_reconnect_and_is_not_retried() {
-    let (fake, client, _) = meta().await;
-    let err = client
-        .test_connection(&key("meta-expired"), "act_1234567890")
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_TOKEN_EXPIRED");
-    assert!(err.is_auth_failure());
-    assert_eq!(
-        err.to_string(),
-        "The Meta access token has expired or was revoked. Reconnect Meta Ads with a new token."
-    );
-    assert_eq!(fake.handle.request_count(), 1);
-}
-
-#[tokio::test]
-async fn an_unparseable_token_is_rejected() {
-    let (_fake, client, _) = meta().await;
-    let err = client
-        .discover_ad_accounts(&key("garbage"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_AUTH_REJECTED");
-}
-
-#[tokio::test]
-async fn a_disabled_account_is_named_in_the_message() {
-    let (_fake, client, _) = meta().await;
-    let err = client
-        .test_connection(&key("meta-disabled-account"), "2222222222")
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_ACCOUNT_INACTIVE");
-    assert_eq!(
-        err.to_string(),
-        "The ad account act_2222222222 is DISABLED (account_status 2); only ACTIVE accounts \
-         deliver ads."
-    );
+refused! { meta;
+    an_expired_token_asks_to_reconnect_and_is_not_retried:
+        test_connection("meta-expired", "act_1234567890") => "PROVIDER_TOKEN_EXPIRED",
+        |err, fake, _| {
+            assert!(err.is_auth_failure());
+            assert_eq!(
+                err.to_string(),
+                "The Meta access token has expired or was revoked. Reconnect Meta Ads with a new \
+                 token."
+            );
+            assert_eq!(fake.handle.request_count(), 1);
+        };
+    an_unparseable_token_is_rejected:
+        discover_ad_accounts("garbage") => "PROVIDER_AUTH_REJECTED";
+    a_disabled_account_is_named_in_the_message:
+        test_connection("meta-disabled-account", "2222222222") => "PROVIDER_ACCOUNT_INACTIVE",
+        |err, _, _| {
+            assert_eq!(
+                err.to_string(),
+                "The ad account act_2222222222 is DISABLED (account_status 2); only ACTIVE \
+                 accounts deliver ads."
+            );
+        };
+    an_unshared_account_is_not_reachable:
+        test_connection("meta-one-account", "act_999") => "PROVIDER_ACCOUNT_NOT_REACHABLE",
+        |err, _, _| assert!(err.to_string().contains("act_999"));
+    server_errors_exhaust_the_attempts:
+        discover_ad_accounts("meta-server-error") => "PROVIDER_UPSTREAM_ERROR",
+        |_, fake, sleeper| {
+            assert_eq!(fake.handle.status_count(500), 3);
+            assert_eq!(sleeper.slept().len(), 2);
+        };
+    a_malformed_graph_answer_is_reported:
+        discover_ad_accounts("meta-malformed") => "PROVIDER_MALFORMED_RESPONSE";
+    a_failed_report_job_is_an_error:
+        insights("meta-report-fails", &vnd_insights("2026-01-01", "2026-06-30"))
+            => "PROVIDER_UPSTREAM_ERROR",
+        |err, _, _| assert!(err.to_string().contains("Job Failed"));
+    a_next_link_that_repeats_without_cursors_stops_with_a_malformed_error:
+        discover_ad_accounts("meta-paging-loop") => "PROVIDER_MALFORMED_RESPONSE",
+        |err, fake, _| {
+            assert!(err.to_string().contains("repeated"), "{err}");
+            assert_eq!(
+                fake.handle.request_count(),
+                2,
+                "the first page, then the repeated link once"
+            );
+        };
+    a_report_post_that_fails_with_500_is_not_sent_twice:
+        insights_with(
+            "meta-report-500-once",
+            &vnd_insights("2026-04-02", "2026-06-30"),
+            InsightsFlow::Async
+        ) => "PROVIDER_UPSTREAM_ERROR",
+        |err, fake, sleeper| {
+            assert!(
+                matches!(
+                    err,
+                    ProviderError::Upstream {
+                        status: Some(500),
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(
+                err.is_transient(),
+                "the caller may run the sync again later"
+            );
+            let posts = fake
+                .handle
+                .requests()
+                .iter()
+                .filter(|r| r.method == "POST")
+                .count();
+            assert_eq!(posts, 1, "a report POST that reached Meta is never resent");
+            assert_eq!(fake.handle.request_count(), 1, "no poll without a run id");
+            assert!(sleeper.slept().is_empty(), "no retry backoff");
+        };
 }
 
 #[tokio::test]
 async fn a_grace_period_account_connects_with_a_warning() {
-    let (_fake, client, _) = meta().await;
-    let a = client
-        .test_connection(&key("meta-grace-period"), "act_3333333333")
-        .await
-        .unwrap();
+    let (_, a, _) = connected("meta-grace-period", "act_3333333333").await;
     assert_eq!(a.status_name(), "IN_GRACE_PERIOD");
     assert!(a.status_warning().unwrap().contains("payment"));
 }
 
 #[tokio::test]
-async fn an_unshared_account_is_not_reachable() {
-    let (_fake, client, _) = meta().await;
-    let err = client
-        .test_connection(&key("meta-one-account"), "act_999")
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_ACCOUNT_NOT_REACHABLE");
-    assert!(err.to_string().contains("act_999"));
-}
-
-#[tokio::test]
 async fn test_connection_accepts_an_active_account() {
-    let (_fake, client, _) = meta().await;
-    let a = client
-        .test_connection(&key("meta-one-account"), "act_1234567890")
-        .await
-        .unwrap();
+    let (_, a, _) = connected("meta-one-account", "act_1234567890").await;
     assert_eq!(a.status_name(), "ACTIVE");
     assert!(a.status_warning().is_none());
 }
 
 #[tokio::test]
 async fn a_rate_limit_waits_for_the_regain_time_then_succeeds() {
-    let (fake, client, sleeper) = meta().await;
-    let a = client
-        .test_connection(&key("meta-rate-limited-then-ok"), "act_1234567890")
-        .await
-        .unwrap();
+    let (fake, a, sleeper) = connected("meta-rate-limited-then-ok", "act_1234567890").await;
     assert_eq!(a.account_status, 1);
     assert_eq!(fake.handle.status_count(400), 1);
     assert_eq!(fake.handle.status_count(200), 1);
@@ -201,28 +222,6 @@ async fn the_apps_high_usage_says_slow_down_to_every_ad_account() {
     client.ad_account(&t, "act_1234567890").await.unwrap();
     assert_eq!(client.high_usage_answers_of("act_1234567890"), 1);
     assert_eq!(client.high_usage_answers_of("act_5555555555"), 1);
-}
-
-#[tokio::test]
-async fn server_errors_exhaust_the_attempts() {
-    let (fake, client, sleeper) = meta().await;
-    let err = client
-        .discover_ad_accounts(&key("meta-server-error"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
-    assert_eq!(fake.handle.status_count(500), 3);
-    assert_eq!(sleeper.slept().len(), 2);
-}
-
-#[tokio::test]
-async fn a_malformed_graph_answer_is_reported() {
-    let (_fake, client, _) = meta().await;
-    let err = client
-        .discover_ad_accounts(&key("meta-malformed"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_MALFORMED_RESPONSE");
 }
 
 #[tokio::test]
@@ -311,18 +310,6 @@ async fn long_ranges_use_the_async_report_flow() {
 }
 
 #[tokio::test]
-async fn a_failed_report_job_is_an_error() {
-    let (_fake, client, _) = meta().await;
-    let q = vnd_insights("2026-01-01", "2026-06-30");
-    let err = client
-        .insights(&key("meta-report-fails"), &q)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
-    assert!(err.to_string().contains("Job Failed"));
-}
-
-#[tokio::test]
 async fn next_links_on_another_origin_are_rebuilt_from_the_cursor() {
     let fake = start_meta(common::small_config()).await.unwrap();
     // The fake writes next links with 127.0.0.1; the client is configured with localhost,
@@ -338,56 +325,6 @@ async fn next_links_on_another_origin_are_rebuilt_from_the_cursor() {
         .unwrap();
     assert_eq!(rows.len(), 5 * ads().len());
     assert_eq!(fake.handle.request_count(), rows.len().div_ceil(7));
-}
-
-#[tokio::test]
-async fn a_next_link_that_repeats_without_cursors_stops_with_a_malformed_error() {
-    let (fake, client, _) = meta().await;
-    let err = client
-        .discover_ad_accounts(&key("meta-paging-loop"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_MALFORMED_RESPONSE");
-    assert!(err.to_string().contains("repeated"), "{err}");
-    assert_eq!(
-        fake.handle.request_count(),
-        2,
-        "the first page, then the repeated link once"
-    );
-}
-
-#[tokio::test]
-async fn a_report_post_that_fails_with_500_is_not_sent_twice() {
-    let (fake, client, sleeper) = meta().await;
-    let q = vnd_insights("2026-04-02", "2026-06-30");
-    let err = client
-        .insights_with(&key("meta-report-500-once"), &q, InsightsFlow::Async)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
-    assert!(
-        matches!(
-            err,
-            ProviderError::Upstream {
-                status: Some(500),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        err.is_transient(),
-        "the caller may run the sync again later"
-    );
-    let posts = fake
-        .handle
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .count();
-    assert_eq!(posts, 1, "a report POST that reached Meta is never resent");
-    assert_eq!(fake.handle.request_count(), 1, "no poll without a run id");
-    assert!(sleeper.slept().is_empty(), "no retry backoff");
 }
 
 #[tokio::test]

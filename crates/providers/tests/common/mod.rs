@@ -64,3 +64,26 @@ pub async fn closed_port() -> u16 {
     drop(l);
     port
 }
+
+/// One `#[tokio::test]` per row, each on a fresh fake and its client from `fixture` (`meta` or
+/// `pancake`): the client's `call`, with the row's scenario token as the key, must fail with the
+/// row's error code. A row's closure-like block, if any, then checks the error, the fake and the
+/// recording sleeper it names.
+#[macro_export]
+macro_rules! refused {
+    ($fixture:ident; $(
+        $name:ident: $call:ident($token:literal $(, $arg:expr)*) => $code:literal
+        $(, |$err:tt, $fake:tt, $sleeper:tt| $then:expr)?;
+    )+) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let (_fake, client, _sleeper) = $crate::common::$fixture().await;
+            let err = client
+                .$call(&$crate::common::key($token) $(, $arg)*)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), $code);
+            $(let ($err, $fake, $sleeper) = (err, _fake, _sleeper); $then;)?
+        }
+    )+};
+}
