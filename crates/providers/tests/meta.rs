@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use common::{closed_port, fast_settings, key, meta};
+use common::{assert_fault, assert_retried_once, closed_port, fast_settings, key, meta};
 use integrations_fake_servers::{data::ads, start_meta, FakeMeta};
 use integrations_providers::{
     AdAccount, InsightsFlow, InsightsQuery, MetaClient, ProviderError, RecordingSleeper,
@@ -122,14 +122,13 @@ refused! { meta;
         |err, _, _| assert!(err.to_string().contains("Job Failed"));
     a_next_link_that_repeats_without_cursors_stops_with_a_malformed_error:
         discover_ad_accounts("meta-paging-loop") => "PROVIDER_MALFORMED_RESPONSE",
-        |err, fake, _| {
-            assert!(err.to_string().contains("repeated"), "{err}");
-            assert_eq!(
-                fake.handle.request_count(),
-                2,
-                "the first page, then the repeated link once"
-            );
-        };
+        |err, fake, _| assert_fault(
+            &err,
+            "repeated",
+            &fake.handle,
+            2,
+            "the first page, then the repeated link once",
+        );
     a_report_post_that_fails_with_500_is_not_sent_twice:
         insights_with(
             "meta-report-500-once",
@@ -181,12 +180,13 @@ async fn test_connection_accepts_an_active_account() {
 async fn a_rate_limit_waits_for_the_regain_time_then_succeeds() {
     let (fake, a, sleeper) = connected("meta-rate-limited-then-ok", "act_1234567890").await;
     assert_eq!(a.account_status, 1);
-    assert_eq!(fake.handle.status_count(400), 1);
-    assert_eq!(fake.handle.status_count(200), 1);
-    assert_eq!(
-        sleeper.slept(),
-        [Duration::from_secs(60)],
-        "estimated_time_to_regain_access=1"
+    let regain = Duration::from_secs(60);
+    assert_retried_once(
+        &fake.handle,
+        400,
+        &sleeper,
+        regain,
+        "estimated_time_to_regain_access=1",
     );
 }
 

@@ -6,16 +6,43 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use common::{closed_port, fast_settings, key, pancake, pancake_with, small_config};
-use integrations_fake_servers::FakeConfig;
-use integrations_providers::{
-    HttpSettings, OrderTimeField, OrdersQuery, PancakeClient, ProviderError,
+use common::{
+    assert_fault, assert_retried_once, closed_port, fast_settings, key, pancake, pancake_with,
+    small_config,
 };
+use integrations_fake_servers::{FakeConfig, FakePancake};
+use integrations_providers::{
+    HttpSettings, OrderTimeField, OrdersQuery, Page, PancakeClient, PancakeOrder, PancakeShop,
+    ProviderError, RecordingSleeper,
+};
+
+/// A fresh fake Pancake POS and the shops it lets `api_key` discover; the fake and the client's
+/// sleeper for what the test checks after.
+async fn discovered(api_key: &str) -> (FakePancake, Vec<PancakeShop>, RecordingSleeper) {
+    let (fake, client, sleeper) = pancake().await;
+    let shops = client.discover_shops(&key(api_key)).await.unwrap();
+    (fake, shops, sleeper)
+}
+
+/// The orders `query` selects of the one-shop key's shop.
+async fn one_shop_orders(client: &PancakeClient, query: &OrdersQuery) -> Page<PancakeOrder> {
+    client
+        .orders_page(&key("one-shop"), 6036602, query)
+        .await
+        .unwrap()
+}
+
+/// A fresh fake Pancake POS and the shop its connection test of `shop` with `api_key` returns;
+/// the fake for what the test checks after.
+async fn connected(api_key: &str, shop: i64) -> (FakePancake, PancakeShop) {
+    let (fake, client, _) = pancake().await;
+    let shop = client.test_connection(&key(api_key), shop).await.unwrap();
+    (fake, shop)
+}
 
 #[tokio::test]
 async fn discovering_one_shop_returns_its_vietnamese_name_exactly() {
-    let (fake, client, _) = pancake().await;
-    let shops = client.discover_shops(&key("one-shop")).await.unwrap();
+    let (fake, shops, _) = discovered("one-shop").await;
     assert_eq!(shops.len(), 1);
     assert_eq!(shops[0].id, 6036602);
     assert_eq!(shops[0].name, "Shop thời trang");
@@ -25,8 +52,7 @@ async fn discovering_one_shop_returns_its_vietnamese_name_exactly() {
 
 #[tokio::test]
 async fn discovering_three_shops_keeps_every_name() {
-    let (_fake, client, _) = pancake().await;
-    let shops = client.discover_shops(&key("three-shops")).await.unwrap();
+    let (_, shops, _) = discovered("three-shops").await;
     let names: Vec<&str> = shops.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
@@ -63,49 +89,70 @@ async fn a_key_without_shops_is_told_it_has_no_shop_access() {
     assert!(err.to_string().contains("has no access to any shop"));
 }
 
-#[tokio::test]
-async fn rejected_key_gets_a_clear_message() {
-    let (fake, client, _) = pancake().await;
-    let err = client
-        .test_connection(&key("rejected"), 6036602)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_AUTH_REJECTED");
-    assert!(err.is_auth_failure());
-    assert_eq!(
-        err.to_string(),
-        "Pancake POS rejected the API key. Check that it was copied in full and has not been \
-         deleted in Pancake POS (Settings → Advanced → Third-party connection)."
-    );
-    assert_eq!(
-        fake.handle.request_count(),
-        1,
-        "an auth failure is not retried"
-    );
-    assert_eq!(fake.handle.status_count(403), 1);
-}
-
-#[tokio::test]
-async fn a_shop_missing_from_the_list_is_not_reachable() {
-    let (_fake, client, _) = pancake().await;
-    let err = client
-        .test_connection(&key("one-shop"), 999)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_SHOP_NOT_REACHABLE");
-    assert_eq!(
-        err.to_string(),
-        "The store 999 is not reachable with this API key."
-    );
+refused! { pancake;
+    rejected_key_gets_a_clear_message:
+        test_connection("rejected", 6036602) => "PROVIDER_AUTH_REJECTED",
+        |err, fake, _| {
+            assert!(err.is_auth_failure());
+            assert_eq!(
+                err.to_string(),
+                "Pancake POS rejected the API key. Check that it was copied in full and has not \
+                 been deleted in Pancake POS (Settings → Advanced → Third-party connection)."
+            );
+            assert_eq!(
+                fake.handle.request_count(),
+                1,
+                "an auth failure is not retried"
+            );
+            assert_eq!(fake.handle.status_count(403), 1);
+        };
+    a_shop_missing_from_the_list_is_not_reachable:
+        test_connection("one-shop", 999) => "PROVIDER_SHOP_NOT_REACHABLE",
+        |err, _, _| assert_eq!(
+            err.to_string(),
+            "The store 999 is not reachable with this API key."
+        );
+    persistent_rate_limits_end_in_a_rate_limited_error:
+        discover_shops("rate-limited") => "PROVIDER_RATE_LIMITED",
+        |_, fake, sleeper| {
+            assert_eq!(fake.handle.status_count(429), 3);
+            assert_eq!(sleeper.slept(), [Duration::from_secs(1); 2]);
+        };
+    server_errors_exhaust_the_attempts_and_give_a_typed_error:
+        discover_shops("server-error") => "PROVIDER_UPSTREAM_ERROR",
+        |err, fake, sleeper| {
+            assert!(matches!(
+                err,
+                ProviderError::Upstream {
+                    status: Some(500),
+                    ..
+                }
+            ));
+            assert_eq!(fake.handle.status_count(500), 3);
+            let waits = sleeper.slept();
+            assert_eq!(waits.len(), 2);
+            assert!(
+                waits.iter().all(|w| *w <= Duration::from_millis(5)),
+                "{waits:?}"
+            );
+        };
+    malformed_json_is_a_malformed_response_and_is_not_retried:
+        discover_shops("malformed") => "PROVIDER_MALFORMED_RESPONSE",
+        |err, fake, _| assert_fault(&err, "invalid JSON", &fake.handle, 1, "not retried");
+    a_truncated_body_is_a_malformed_response_after_retries:
+        discover_shops("truncated") => "PROVIDER_MALFORMED_RESPONSE",
+        |err, fake, _|
+            assert_fault(&err, "cut off", &fake.handle, 3, "a cut connection is worth retrying");
+    success_false_with_http_200_is_still_a_failure:
+        discover_shops("success-false-200") => "PROVIDER_AUTH_REJECTED",
+        |_, fake, _| assert_eq!(fake.handle.status_count(200), 1);
+    an_unknown_shop_on_a_shop_endpoint_is_not_reachable:
+        orders_page("one-shop", 7012345, &OrdersQuery::default()) => "PROVIDER_SHOP_NOT_REACHABLE";
 }
 
 #[tokio::test]
 async fn test_connection_returns_the_shop_when_it_is_listed() {
-    let (_fake, client, _) = pancake().await;
-    let shop = client
-        .test_connection(&key("three-shops"), 7012345)
-        .await
-        .unwrap();
+    let (_, shop) = connected("three-shops", 7012345).await;
     assert_eq!(shop.name, "Mỹ phẩm Hà Nội");
 }
 
@@ -146,18 +193,15 @@ async fn a_slow_server_times_out_with_a_typed_error() {
 
 #[tokio::test]
 async fn rate_limited_once_then_ok_retries_after_the_requested_wait() {
-    let (fake, client, sleeper) = pancake().await;
-    let shops = client
-        .discover_shops(&key("rate-limited-then-ok"))
-        .await
-        .unwrap();
+    let (fake, shops, sleeper) = discovered("rate-limited-then-ok").await;
     assert_eq!(shops[0].name, "Shop thời trang");
-    assert_eq!(fake.handle.status_count(429), 1);
-    assert_eq!(fake.handle.status_count(200), 1);
-    assert_eq!(
-        sleeper.slept(),
-        [Duration::from_secs(1)],
-        "Retry-After: 1 honoured"
+    let retry_after = Duration::from_secs(1);
+    assert_retried_once(
+        &fake.handle,
+        429,
+        &sleeper,
+        retry_after,
+        "Retry-After: 1 honoured",
     );
 }
 
@@ -180,83 +224,10 @@ async fn a_rate_limit_that_outlasts_the_allowed_wait_is_returned_with_its_wait()
 }
 
 #[tokio::test]
-async fn persistent_rate_limits_end_in_a_rate_limited_error() {
-    let (fake, client, sleeper) = pancake().await;
-    let err = client
-        .discover_shops(&key("rate-limited"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_RATE_LIMITED");
-    assert_eq!(fake.handle.status_count(429), 3);
-    assert_eq!(sleeper.slept(), [Duration::from_secs(1); 2]);
-}
-
-#[tokio::test]
-async fn server_errors_exhaust_the_attempts_and_give_a_typed_error() {
-    let (fake, client, sleeper) = pancake().await;
-    let err = client
-        .discover_shops(&key("server-error"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_UPSTREAM_ERROR");
-    assert!(matches!(
-        err,
-        ProviderError::Upstream {
-            status: Some(500),
-            ..
-        }
-    ));
-    assert_eq!(fake.handle.status_count(500), 3);
-    let waits = sleeper.slept();
-    assert_eq!(waits.len(), 2);
-    assert!(
-        waits.iter().all(|w| *w <= Duration::from_millis(5)),
-        "{waits:?}"
-    );
-}
-
-#[tokio::test]
 async fn a_server_error_then_success_recovers() {
-    let (fake, client, _) = pancake().await;
-    let shop = client
-        .test_connection(&key("server-error-then-ok"), 6036602)
-        .await
-        .unwrap();
+    let (fake, shop) = connected("server-error-then-ok", 6036602).await;
     assert_eq!(shop.name, "Shop thời trang");
     assert_eq!(fake.handle.status_count(500), 1);
-    assert_eq!(fake.handle.status_count(200), 1);
-}
-
-#[tokio::test]
-async fn malformed_json_is_a_malformed_response_and_is_not_retried() {
-    let (fake, client, _) = pancake().await;
-    let err = client.discover_shops(&key("malformed")).await.unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_MALFORMED_RESPONSE");
-    assert!(err.to_string().contains("invalid JSON"), "{err}");
-    assert_eq!(fake.handle.request_count(), 1);
-}
-
-#[tokio::test]
-async fn a_truncated_body_is_a_malformed_response_after_retries() {
-    let (fake, client, _) = pancake().await;
-    let err = client.discover_shops(&key("truncated")).await.unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_MALFORMED_RESPONSE");
-    assert!(err.to_string().contains("cut off"), "{err}");
-    assert_eq!(
-        fake.handle.request_count(),
-        3,
-        "a cut connection is worth retrying"
-    );
-}
-
-#[tokio::test]
-async fn success_false_with_http_200_is_still_a_failure() {
-    let (fake, client, _) = pancake().await;
-    let err = client
-        .discover_shops(&key("success-false-200"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "PROVIDER_AUTH_REJECTED");
     assert_eq!(fake.handle.status_count(200), 1);
 }
 
@@ -274,21 +245,8 @@ async fn a_missing_permission_on_shop_endpoints_is_permission_denied() {
 }
 
 #[tokio::test]
-async fn an_unknown_shop_on_a_shop_endpoint_is_not_reachable() {
-    let (_fake, client, _) = pancake().await;
-    let err = client
-        .orders_page(&key("one-shop"), 7012345, &OrdersQuery::default())
-        .await;
-    assert_eq!(err.unwrap_err().code(), "PROVIDER_SHOP_NOT_REACHABLE");
-}
-
-#[tokio::test]
 async fn the_key_travels_only_in_the_query_string() {
-    let (fake, client, _) = pancake().await;
-    client
-        .discover_shops(&key("one-shop:unique-key-77"))
-        .await
-        .unwrap();
+    let (fake, _, _) = discovered("one-shop:unique-key-77").await;
     assert!(fake
         .handle
         .seen_in_query("api_key=one-shop%3Aunique-key-77"));
@@ -306,10 +264,7 @@ async fn orders_are_paged_typed_and_filtered_by_the_updated_at_window() {
         page_size: 50,
         ..OrdersQuery::default()
     };
-    let page = client
-        .orders_page(&key("one-shop"), 6036602, &query)
-        .await
-        .unwrap();
+    let page = one_shop_orders(&client, &query).await;
     assert_eq!(page.page_number, 1);
     assert_eq!(page.data.len(), 50);
     let total = page.total_entries.unwrap();
@@ -335,10 +290,7 @@ async fn orders_are_paged_typed_and_filtered_by_the_updated_at_window() {
             .is_some_and(|n| n.split(' ').count() == 3));
     }
     query.page_number = 2;
-    let page2 = client
-        .orders_page(&key("one-shop"), 6036602, &query)
-        .await
-        .unwrap();
+    let page2 = one_shop_orders(&client, &query).await;
     let ids1: HashSet<i64> = page.data.iter().map(|o| o.id).collect();
     assert!(page2.data.iter().all(|o| !ids1.contains(&o.id)));
 }
@@ -360,10 +312,7 @@ async fn paging_an_inserted_at_window_returns_each_order_once() {
     let mut statuses = HashSet::new();
     let mut expected = None;
     loop {
-        let page = client
-            .orders_page(&key("one-shop"), 6036602, &query)
-            .await
-            .unwrap();
+        let page = one_shop_orders(&client, &query).await;
         expected = expected.or(page.total_entries);
         for o in &page.data {
             assert!(seen.insert(o.id), "order {} twice", o.id);
@@ -390,10 +339,7 @@ async fn orders_of_the_ads_shop_carry_meta_ad_ids() {
         page_size: 200,
         ..OrdersQuery::default()
     };
-    let page = client
-        .orders_page(&key("one-shop"), 6036602, &query)
-        .await
-        .unwrap();
+    let page = one_shop_orders(&client, &query).await;
     let with_ads = page.data.iter().filter(|o| o.ad_id.is_some()).count();
     assert!(with_ads > 20 && with_ads < 150, "{with_ads}");
     assert!(page

@@ -4,8 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use integrations_fake_servers::{start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake};
-use integrations_providers::{HttpSettings, MetaClient, PancakeClient, RecordingSleeper};
+use integrations_fake_servers::{
+    start_meta, start_pancake, FakeConfig, FakeHandle, FakeMeta, FakePancake,
+};
+use integrations_providers::{
+    HttpSettings, MetaClient, PancakeClient, ProviderError, RecordingSleeper,
+};
 use secrecy::SecretString;
 
 /// Fast settings: three attempts, a recording sleeper (no real waits), short timeouts.
@@ -53,6 +57,33 @@ pub async fn meta() -> (FakeMeta, MetaClient, RecordingSleeper) {
 
 pub fn key(s: &str) -> SecretString {
     SecretString::from(s.to_owned())
+}
+
+/// The error names what was wrong with the fake's answer (`fault`), and the fake was asked
+/// `requests` times: `why` that many.
+pub fn assert_fault(
+    err: &ProviderError,
+    fault: &str,
+    handle: &FakeHandle,
+    requests: usize,
+    why: &str,
+) {
+    assert!(err.to_string().contains(fault), "{err}");
+    assert_eq!(handle.request_count(), requests, "{why}");
+}
+
+/// The fake answered `status` once, the client waited as told (`wait`, for `why`) and asked
+/// again, and the fake answered 200 once.
+pub fn assert_retried_once(
+    handle: &FakeHandle,
+    status: u16,
+    sleeper: &RecordingSleeper,
+    wait: Duration,
+    why: &str,
+) {
+    assert_eq!(handle.status_count(status), 1);
+    assert_eq!(handle.status_count(200), 1);
+    assert_eq!(sleeper.slept(), [wait], "{why}");
 }
 
 /// A local port with nothing listening.
