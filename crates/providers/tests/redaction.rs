@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::{closed_port, fast_settings, key, pancake_with, small_config};
 use integrations_fake_servers::{start_meta, FakeConfig};
-use integrations_providers::{HttpSettings, MetaClient, OrdersQuery, PancakeClient};
+use integrations_providers::{HttpSettings, MetaClient, OrdersQuery, PancakeClient, ProviderError};
+use secrecy::SecretString;
 
 const SECRET: &str = "SECRET-KEY-DO-NOT-LEAK-1234";
 
@@ -26,7 +27,7 @@ impl Write for Buffer {
     }
 }
 
-fn assert_clean(what: &str, err: &integrations_providers::ProviderError) {
+fn assert_clean(what: &str, err: &ProviderError) {
     let display = err.to_string();
     let debug = format!("{err:?}");
     assert!(
@@ -49,12 +50,27 @@ fn secret_fragment(text: &str, secret: &str) -> Option<String> {
         .find(|w| text.contains(w.as_str()))
 }
 
-fn assert_no_fragment(what: &str, err: &integrations_providers::ProviderError, secret: &str) {
+fn assert_no_fragment(what: &str, err: &ProviderError, secret: &str) {
     for text in [err.to_string(), format!("{err:?}")] {
         if let Some(f) = secret_fragment(&text, secret) {
             panic!("{what}: `{f}` of the secret survives in: {text}");
         }
     }
+}
+
+/// Provokes each scenario's error with the secret in the scenario's key (`call` gets both) and
+/// checks that none shows the secret; the errors' codes.
+async fn clean_errors(
+    scenarios: &[&str],
+    call: impl AsyncFn(&str, &SecretString) -> ProviderError,
+) -> Vec<&'static str> {
+    let mut codes = Vec::new();
+    for scenario in scenarios {
+        let err = call(scenario, &key(&format!("{scenario}:{SECRET}"))).await;
+        assert_clean(scenario, &err);
+        codes.push(err.code());
+    }
+    codes
 }
 
 #[tokio::test]
@@ -109,8 +125,7 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
     };
     let (settings, sleeper) = fast_settings();
     let (fake, client, _) = pancake_with(config.clone(), (settings.clone(), sleeper)).await;
-    let mut codes = Vec::new();
-    for scenario in [
+    let pancake_scenarios = [
         "rejected",
         "no-shops",
         "rate-limited",
@@ -122,19 +137,16 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
         "no-permission",
         "oversized",
         "endless",
-    ] {
-        let k = key(&format!("{scenario}:{SECRET}"));
-        let err = match scenario {
-            "one-shop" => client.test_connection(&k, 1).await.unwrap_err(),
-            "no-permission" => client
-                .orders_page(&k, 6036602, &OrdersQuery::default())
-                .await
-                .unwrap_err(),
-            _ => client.test_connection(&k, 6036602).await.unwrap_err(),
-        };
-        assert_clean(scenario, &err);
-        codes.push(err.code());
-    }
+    ];
+    let mut codes = clean_errors(&pancake_scenarios, async |scenario, k| match scenario {
+        "one-shop" => client.test_connection(k, 1).await.unwrap_err(),
+        "no-permission" => client
+            .orders_page(k, 6036602, &OrdersQuery::default())
+            .await
+            .unwrap_err(),
+        _ => client.test_connection(k, 6036602).await.unwrap_err(),
+    })
+    .await;
     // The fake did receive the key: the test really exercised it.
     assert!(fake.handle.seen_in_query(SECRET));
 
@@ -167,7 +179,7 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
 
     let meta = start_meta(small_config()).await.unwrap();
     let client = MetaClient::new(&meta.base_url, "v27.0", settings.clone()).unwrap();
-    for scenario in [
+    let meta_scenarios = [
         "meta-expired",
         "meta-disabled-account",
         "meta-server-error",
@@ -177,10 +189,10 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
         "meta-one-account",
         "meta-oversized",
         "meta-endless",
-    ] {
-        let t = key(&format!("{scenario}:{SECRET}"));
-        let err = match scenario {
-            "meta-disabled-account" => client.test_connection(&t, "2222222222").await,
+    ];
+    let meta_codes = clean_errors(&meta_scenarios, async |scenario, t| {
+        match scenario {
+            "meta-disabled-account" => client.test_connection(t, "2222222222").await,
             "meta-report-fails" => {
                 let q = integrations_providers::InsightsQuery::new(
                     "act_1234567890",
@@ -188,15 +200,15 @@ async fn no_error_or_log_line_ever_contains_the_key_or_token() {
                     chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
                     "VND",
                 );
-                client.insights(&t, &q).await.map(|_| unreachable!())
+                client.insights(t, &q).await.map(|_| unreachable!())
             }
-            "meta-one-account" => client.test_connection(&t, "act_42").await,
-            _ => client.test_connection(&t, "act_1234567890").await,
+            "meta-one-account" => client.test_connection(t, "act_42").await,
+            _ => client.test_connection(t, "act_1234567890").await,
         }
-        .unwrap_err();
-        assert_clean(scenario, &err);
-        codes.push(err.code());
-    }
+        .unwrap_err()
+    })
+    .await;
+    codes.extend(meta_codes);
     let old = MetaClient::new(&meta.base_url, "v18.0", settings).unwrap();
     let err = old.discover_ad_accounts(&key(SECRET)).await.unwrap_err();
     assert_clean("version", &err);
