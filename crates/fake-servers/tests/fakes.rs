@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 
 use chrono::Utc;
 use integrations_fake_servers::{
-    echo_message, start_meta, start_pancake, FakeConfig, FakeMeta, OrderChurn, ECHO_OFFSET,
+    echo_message, start_meta, start_pancake, FakeConfig, FakeMeta, FakePancake, OrderChurn,
+    ECHO_OFFSET,
 };
 use serde_json::Value;
 
@@ -19,13 +20,18 @@ async fn get(url: &str, bearer: Option<&str>) -> (u16, Value) {
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// A GET of `path` (from `/shops` on) on the fake Pancake POS, as [`get`] answers it.
+async fn pancake_get(fake: &FakePancake, path: &str) -> (u16, Value) {
+    get(&format!("{}{path}", fake.base_url), None).await
+}
+
 #[tokio::test]
 async fn two_servers_with_the_same_seed_serve_the_same_orders() {
     let a = start_pancake(FakeConfig::default()).await.unwrap();
     let b = start_pancake(FakeConfig::default()).await.unwrap();
     let path = "/shops/6036602/orders?api_key=one-shop&page_size=40&page_number=3";
-    let (sa, pa) = get(&format!("{}{path}", a.base_url), None).await;
-    let (_, pb) = get(&format!("{}{path}", b.base_url), None).await;
+    let (sa, pa) = pancake_get(&a, path).await;
+    let (_, pb) = pancake_get(&b, path).await;
     assert_eq!(sa, 200);
     assert_eq!(pa, pb);
     assert_eq!(pa["data"].as_array().unwrap().len(), 40);
@@ -39,15 +45,11 @@ async fn two_servers_with_the_same_seed_serve_the_same_orders() {
 #[tokio::test]
 async fn pancake_errors_use_the_documented_envelopes() {
     let f = start_pancake(FakeConfig::default()).await.unwrap();
-    let (s, body) = get(&format!("{}/shops?api_key=nope", f.base_url), None).await;
+    let (s, body) = pancake_get(&f, "/shops?api_key=nope").await;
     assert_eq!((s, body["error_code"].as_i64()), (403, Some(105)));
-    let (s, body) = get(&format!("{}/shops?api_key=rate-limited", f.base_url), None).await;
+    let (s, body) = pancake_get(&f, "/shops?api_key=rate-limited").await;
     assert_eq!((s, body["error_code"].as_i64()), (429, Some(106)));
-    let (s, body) = get(
-        &format!("{}/shops?api_key=success-false-200", f.base_url),
-        None,
-    )
-    .await;
+    let (s, body) = pancake_get(&f, "/shops?api_key=success-false-200").await;
     assert_eq!((s, body["success"].as_bool()), (200, Some(false)));
     assert_eq!(f.handle.status_count(403), 1);
 }
@@ -81,7 +83,7 @@ async fn echo_scenarios_quote_the_credential_from_the_offset() {
     assert!(m.is_ascii());
 
     let p = start_pancake(FakeConfig::default()).await.unwrap();
-    let (s, body) = get(&format!("{}/shops?api_key=echo-key:k1", p.base_url), None).await;
+    let (s, body) = pancake_get(&p, "/shops?api_key=echo-key:k1").await;
     assert_eq!((s, body["success"].as_bool()), (400, Some(false)));
     let msg = body["message"].as_str().unwrap();
     assert_eq!(msg.find("echo-key:k1"), Some(ECHO_OFFSET));
@@ -131,7 +133,7 @@ async fn a_request_rate_above_the_limit_is_answered_429() {
     };
     let f = start_pancake(config).await.unwrap();
     for _ in 0..6 {
-        get(&format!("{}/shops?api_key=one-shop", f.base_url), None).await;
+        pancake_get(&f, "/shops?api_key=one-shop").await;
     }
     assert!(f.handle.status_count(429) >= 2);
 }
@@ -146,19 +148,13 @@ fn churning(churn: OrderChurn) -> FakeConfig {
     }
 }
 
-/// Page `page` (size 20) of the shop's orders by update time, oldest change first.
-fn by_update(
-    base: &str,
-    key: &str,
-    page: u32,
-    window: Option<(i64, i64)>,
-    removed: bool,
-) -> String {
+/// The path of page `page` (size 20) of the shop's orders by update time, oldest change first.
+fn by_update(key: &str, page: u32, window: Option<(i64, i64)>, removed: bool) -> String {
     let window = window.map_or(String::new(), |(start, end)| {
         format!("&updateStatus=updated_at&startDateTime={start}&endDateTime={end}")
     });
     format!(
-        "{base}/shops/6036602/orders?api_key={key}&page_size=20&page_number={page}\
+        "/shops/6036602/orders?api_key={key}&page_size=20&page_number={page}\
          &option_sort=last_updated_order_asc&include_removed={}{window}",
         u8::from(removed)
     )
@@ -194,15 +190,15 @@ async fn an_order_edited_on_a_read_page_lets_the_next_row_slide_onto_that_page()
     let window = Some((config.start().timestamp(), end));
     let f = start_pancake(config).await.unwrap();
     // The list before any change: the same fixture under a key that never changes it.
-    let (_, still) = get(&by_update(&f.base_url, "one-shop", 1, window, true), None).await;
-    let (_, still2) = get(&by_update(&f.base_url, "one-shop", 2, window, true), None).await;
+    let (_, still) = pancake_get(&f, &by_update("one-shop", 1, window, true)).await;
+    let (_, still2) = pancake_get(&f, &by_update("one-shop", 2, window, true)).await;
     let key = "changing-orders:moving";
 
-    let (_, first) = get(&by_update(&f.base_url, key, 1, window, true), None).await;
+    let (_, first) = pancake_get(&f, &by_update(key, 1, window, true)).await;
     assert_eq!(ids(&first), ids(&still));
     // The first row was edited after that answer: it left the window (its update is "now"), and
     // the row that was first on page 2 is now last on page 1.
-    let (_, again) = get(&by_update(&f.base_url, key, 1, window, true), None).await;
+    let (_, again) = pancake_get(&f, &by_update(key, 1, window, true)).await;
     let mut expected = ids(&still)[1..].to_vec();
     expected.push(ids(&still2)[0]);
     assert_eq!(ids(&again), expected);
@@ -236,13 +232,13 @@ async fn a_deleted_order_leaves_the_default_list_and_shows_as_removed_with_inclu
     .await
     .unwrap();
     let key = "changing-orders:deleting";
-    let (_, before) = get(&by_update(&f.base_url, "one-shop", 1, None, false), None).await;
-    let (_, page1) = get(&by_update(&f.base_url, key, 1, None, true), None).await;
-    get(&by_update(&f.base_url, key, 2, None, true), None).await;
+    let (_, before) = pancake_get(&f, &by_update("one-shop", 1, None, false)).await;
+    let (_, page1) = pancake_get(&f, &by_update(key, 1, None, true)).await;
+    pancake_get(&f, &by_update(key, 2, None, true)).await;
     // The round after the second answer deleted an order of the first page: it moved to the end
     // (its update is the newest) as status 7, and left the default list.
-    let (_, all) = get(&by_update(&f.base_url, key, 10, None, true), None).await;
-    let (_, default) = get(&by_update(&f.base_url, key, 1, None, false), None).await;
+    let (_, all) = pancake_get(&f, &by_update(key, 10, None, true)).await;
+    let (_, default) = pancake_get(&f, &by_update(key, 1, None, false)).await;
     assert_eq!(all["total_entries"], page1["total_entries"]);
     let last = all["data"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["status"], 7);
@@ -264,7 +260,7 @@ async fn a_bulk_edit_puts_many_orders_on_one_second() {
     let at = (config.end_time - chrono::Duration::days(2)).timestamp();
     let f = start_pancake(config).await.unwrap();
     let key = "changing-orders:bulk";
-    let (_, page) = get(&by_update(&f.base_url, key, 3, Some((at, at)), true), None).await;
+    let (_, page) = pancake_get(&f, &by_update(key, 3, Some((at, at)), true)).await;
     assert_eq!(page["total_entries"], 45);
     assert_eq!(ids(&page).len(), 5);
     let edited: Vec<Value> = f
@@ -280,12 +276,8 @@ async fn a_bulk_edit_puts_many_orders_on_one_second() {
 #[tokio::test]
 async fn a_removed_warehouse_leaves_the_stock_lines_and_the_warehouse_list() {
     let f = start_pancake(FakeConfig::default()).await.unwrap();
-    let variations = format!(
-        "{}/shops/6036602/products/variations?api_key=one-shop&page_size=5",
-        f.base_url
-    );
-    let warehouses = format!("{}/shops/6036602/warehouses?api_key=one-shop", f.base_url);
-    let (_, before) = get(&variations, None).await;
+    let variations = "/shops/6036602/products/variations?api_key=one-shop&page_size=5";
+    let (_, before) = pancake_get(&f, variations).await;
     let stock = before["data"][0]["variations_warehouses"]
         .as_array()
         .unwrap()
@@ -294,14 +286,14 @@ async fn a_removed_warehouse_leaves_the_stock_lines_and_the_warehouse_list() {
     let gone = stock[1]["warehouse_id"].as_str().unwrap();
 
     f.remove_warehouse(gone);
-    let (_, after) = get(&variations, None).await;
+    let (_, after) = pancake_get(&f, variations).await;
     for variation in after["data"].as_array().unwrap() {
         let lines = variation["variations_warehouses"].as_array().unwrap();
         assert_eq!(lines.len(), 1);
         assert_ne!(lines[0]["warehouse_id"], gone);
         assert_eq!(variation["remain_quantity"], lines[0]["remain_quantity"]);
     }
-    let (_, list) = get(&warehouses, None).await;
+    let (_, list) = pancake_get(&f, "/shops/6036602/warehouses?api_key=one-shop").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
 }
 
