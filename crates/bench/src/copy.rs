@@ -1,20 +1,19 @@
 //! The ceiling: the rows the engine syncs, built straight from the fakes' data, written with one
-//! raw `COPY ... FROM STDIN` per table in one transaction. And the engine's own write path
-//! (`write_batch`, one transaction per page) fed from memory, without any HTTP.
-//!
-//! `COPY FROM` is refused on tables with row-level security in force, so the transaction that
-//! sets the tenant also lifts `FORCE ROW LEVEL SECURITY` (the bench's role owns the tables) and
-//! puts it back before it commits; triggers and indexes work as for the engine.
+//! raw `COPY ... FROM STDIN` per table in one transaction (see [`integrations_bench::tables`]).
+//! And the engine's own write path (`write_batch`, one transaction per page) fed from memory,
+//! without any HTTP.
 
-use integrations_bench::copy_text::Line;
+use std::borrow::Cow;
+
+use integrations_bench::tables::{AdRow, Figures, InsightRow, OrderRow, TenantCopy};
 use integrations_core::store::{PostgresStore, SyncBatch, SyncStore};
 use integrations_fake_servers::data;
 use integrations_fake_servers::FakeConfig;
 use integrations_providers::{AdInsightRow, PancakeOrder};
-use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::setup::SHOP_ID;
+use crate::Rows;
 
 /// Every order of the fake shop (removed ones too, as the engine asks for them), as the
 /// client parses them; the raw JSON is dropped (it is not stored).
@@ -46,6 +45,77 @@ pub fn fixture_insights(config: &FakeConfig) -> anyhow::Result<Vec<AdInsightRow>
         day = day.succ_opt().unwrap_or(day + chrono::Duration::days(1));
     }
     Ok(rows)
+}
+
+impl Rows<'_> {
+    /// The ceiling: one `COPY` of the rows in one transaction (for insights, the ads they name
+    /// first, into `meta_ads`). Returns the orders or insights rows copied.
+    pub async fn copy(
+        self,
+        store: &PostgresStore,
+        tenant: Uuid,
+        integration: Uuid,
+    ) -> anyhow::Result<u64> {
+        let integration = integration.to_string();
+        let mut copy = TenantCopy::begin(store.pool(), tenant).await?;
+        let copied = match self {
+            Rows::Orders(orders) => {
+                copy.rows(orders.iter().map(|order| OrderRow {
+                    integration_id: &integration,
+                    shop_id: SHOP_ID,
+                    order_id: order.id,
+                    status: order.status,
+                    inserted_at: order.inserted_at,
+                    updated_at: order.updated_at,
+                    total_price: order.total_price,
+                    total_discount: order.total_discount,
+                    shipping_fee: order.shipping_fee,
+                    cod: order.cod,
+                    currency: order.order_currency.as_deref(),
+                    ad_id: order.ad_id.as_deref(),
+                    page_id: order.page_id.as_deref(),
+                    utm_source: order.utm_source.as_deref(),
+                    utm_campaign: order.utm_campaign.as_deref(),
+                    received_at_shop: order.received_at_shop,
+                    items: Cow::Owned(integrations_core::store::order_items_json(order)),
+                }))
+                .await?
+            }
+            Rows::Insights(rows) => {
+                let mut ads = std::collections::BTreeMap::new();
+                for row in rows {
+                    ads.insert(row.ad_id.as_str(), row);
+                }
+                copy.rows(ads.into_iter().map(|(ad_id, row)| AdRow {
+                    integration_id: &integration,
+                    ad_id,
+                    ad_name: row.ad_name.as_deref(),
+                    adset_id: row.adset_id.as_deref(),
+                    adset_name: row.adset_name.as_deref(),
+                    campaign_id: row.campaign_id.as_deref(),
+                    campaign_name: row.campaign_name.as_deref(),
+                }))
+                .await?;
+                copy.rows(rows.iter().map(|row| InsightRow {
+                    integration_id: &integration,
+                    currency: "VND",
+                    ad_id: &row.ad_id,
+                    day: row.date_start,
+                    figures: Figures {
+                        spend_minor: row.spend_minor,
+                        impressions: row.impressions,
+                        clicks: row.clicks,
+                        reach: row.reach,
+                        purchases: row.purchases,
+                        purchase_value_minor: row.purchase_value_minor,
+                    },
+                }))
+                .await?
+            }
+        };
+        copy.commit().await?;
+        Ok(copied)
+    }
 }
 
 /// The engine's write path alone: `write_batch` per page of `page_size`, each with a checkpoint,
@@ -118,148 +188,5 @@ pub async fn set_touch_trigger(
     ))
     .execute(store.pool())
     .await?;
-    Ok(())
-}
-
-/// `COPY pancake_orders` of all `orders` in one transaction. Returns the rows copied.
-pub async fn copy_orders(
-    store: &PostgresStore,
-    tenant: Uuid,
-    integration: Uuid,
-    orders: &[PancakeOrder],
-) -> anyhow::Result<u64> {
-    let mut tx = tenant_tx(store, tenant, "pancake_orders").await?;
-    let mut copy = tx
-        .copy_in_raw(
-            "COPY pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
-             inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, currency, \
-             ad_id, page_id, utm_source, utm_campaign, received_at_shop, items) FROM STDIN",
-        )
-        .await?;
-    let (tenant, integration) = (tenant.to_string(), integration.to_string());
-    let mut line = Line::default();
-    for order in orders {
-        line.text(&tenant);
-        line.text(&integration);
-        line.value(SHOP_ID);
-        line.value(order.id);
-        line.value(order.status as i32);
-        line.time(order.inserted_at);
-        line.time(order.updated_at);
-        line.value(order.total_price);
-        line.value(order.total_discount);
-        line.value(order.shipping_fee);
-        line.value(order.cod);
-        line.opt_text(order.order_currency.as_deref());
-        line.opt_text(order.ad_id.as_deref());
-        line.opt_text(order.page_id.as_deref());
-        line.opt_text(order.utm_source.as_deref());
-        line.opt_text(order.utm_campaign.as_deref());
-        match order.received_at_shop {
-            Some(at_shop) => line.value(if at_shop { "t" } else { "f" }),
-            None => line.null(),
-        }
-        line.text(&integrations_core::store::order_items_json(order));
-        line.end_into(&mut copy).await?;
-    }
-    let copied = line.finish(copy).await?;
-    finish(tx, "pancake_orders").await?;
-    Ok(copied)
-}
-
-/// `COPY meta_ads` (the ads named by the rows) and `COPY meta_ad_insights` in one transaction.
-/// Returns the insights rows copied.
-pub async fn copy_insights(
-    store: &PostgresStore,
-    tenant: Uuid,
-    integration: Uuid,
-    rows: &[AdInsightRow],
-) -> anyhow::Result<u64> {
-    let mut tx = tenant_tx(store, tenant, "meta_ad_insights").await?;
-    lift_force(&mut tx, "meta_ads").await?;
-    let (tenant, integration) = (tenant.to_string(), integration.to_string());
-
-    let mut ads = std::collections::BTreeMap::new();
-    for row in rows {
-        ads.insert(row.ad_id.as_str(), row);
-    }
-    let mut line = Line::default();
-    for (ad_id, row) in ads {
-        line.text(&tenant);
-        line.text(&integration);
-        line.text(ad_id);
-        line.opt_text(row.ad_name.as_deref());
-        line.opt_text(row.adset_id.as_deref());
-        line.opt_text(row.adset_name.as_deref());
-        line.opt_text(row.campaign_id.as_deref());
-        line.opt_text(row.campaign_name.as_deref());
-        line.end();
-    }
-    let copy = tx
-        .copy_in_raw(
-            "COPY meta_ads (tenant_id, integration_id, ad_id, ad_name, adset_id, adset_name, \
-             campaign_id, campaign_name) FROM STDIN",
-        )
-        .await?;
-    line.finish(copy).await?;
-
-    let mut copy = tx
-        .copy_in_raw(
-            "COPY meta_ad_insights (tenant_id, integration_id, currency, ad_id, day, spend_minor, \
-             impressions, clicks, reach, purchases, purchase_value_minor) FROM STDIN",
-        )
-        .await?;
-    for row in rows {
-        line.text(&tenant);
-        line.text(&integration);
-        line.value("VND");
-        line.text(&row.ad_id);
-        line.day(row.date_start);
-        line.value(row.spend_minor);
-        line.value(row.impressions);
-        line.value(row.clicks);
-        line.value(row.reach);
-        line.value(row.purchases);
-        line.value(row.purchase_value_minor);
-        line.end_into(&mut copy).await?;
-    }
-    let copied = line.finish(copy).await?;
-    restore_force(&mut tx, "meta_ads").await?;
-    finish(tx, "meta_ad_insights").await?;
-    Ok(copied)
-}
-
-/// A transaction as the tenant (`app.tenant_id`, as the store sets it), with `table` open to COPY.
-async fn tenant_tx(
-    store: &PostgresStore,
-    tenant: Uuid,
-    table: &str,
-) -> anyhow::Result<Transaction<'static, Postgres>> {
-    let mut tx = store.pool().begin().await?;
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await?;
-    lift_force(&mut tx, table).await?;
-    Ok(tx)
-}
-
-async fn finish(mut tx: Transaction<'static, Postgres>, table: &str) -> anyhow::Result<()> {
-    restore_force(&mut tx, table).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn lift_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> anyhow::Result<()> {
-    sqlx::query(&format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-async fn restore_force(tx: &mut Transaction<'static, Postgres>, table: &str) -> anyhow::Result<()> {
-    sqlx::query(&format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }

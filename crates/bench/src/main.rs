@@ -669,13 +669,6 @@ impl Rows<'_> {
         self.pick(false, true)
     }
 
-    async fn copy(self, store: &PostgresStore, tenant: Uuid, id: Uuid) -> anyhow::Result<u64> {
-        match self {
-            Rows::Orders(orders) => copy::copy_orders(store, tenant, id, orders).await,
-            Rows::Insights(rows) => copy::copy_insights(store, tenant, id, rows).await,
-        }
-    }
-
     /// The engine's write path alone, in pages of `batch` orders or windows of `batch` rows.
     async fn write_path(
         self,

@@ -3,8 +3,10 @@
 //! and orders every day in every store. Deterministic (a fixed seed), so two runs load the same
 //! rows; written to PostgreSQL with one `COPY` per table in one transaction.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use integrations_bench::copy_text::Line;
+use integrations_bench::tables::{AdRow, Figures, InsightRow, OrderRow, TenantCopy};
 use integrations_core::analytics::DEFAULT_TIME_ZONE;
 use integrations_core::store::PostgresStore;
 use integrations_core::store::COUNTED_STATUSES;
@@ -101,12 +103,7 @@ pub struct Ad {
 pub struct Insight {
     pub ad: usize,
     pub day: NaiveDate,
-    pub spend_minor: i64,
-    pub impressions: i64,
-    pub clicks: i64,
-    pub reach: i64,
-    pub purchases: i64,
-    pub purchase_value_minor: i64,
+    pub figures: Figures,
 }
 
 pub struct Order {
@@ -227,12 +224,14 @@ impl Fixture {
                 insights.push(Insight {
                     ad,
                     day,
-                    spend_minor,
-                    impressions,
-                    clicks,
-                    reach: impressions * rng.range(55, 90) / 100,
-                    purchases,
-                    purchase_value_minor: purchases * rng.range(150_000, 600_000),
+                    figures: Figures {
+                        spend_minor,
+                        impressions,
+                        clicks,
+                        reach: impressions * rng.range(55, 90) / 100,
+                        purchases,
+                        purchase_value_minor: purchases * rng.range(150_000, 600_000),
+                    },
                 });
             }
             day += Duration::days(1);
@@ -313,13 +312,16 @@ impl Fixture {
         let (revenue, orders) = counted.fold((0, 0), |(revenue, orders), order| {
             (revenue + order.revenue(), orders + 1)
         });
-        let spend = self.insights.iter().map(|row| row.spend_minor).sum();
+        let spend = self
+            .insights
+            .iter()
+            .map(|row| row.figures.spend_minor)
+            .sum();
         (revenue, orders, spend)
     }
 
     /// Writes everything for `tenant`: ads and insights under `meta`, the orders of store `i`
-    /// under `stores[i]`. One transaction, `COPY` per table; the bench's role owns the tables,
-    /// so it lifts `FORCE ROW LEVEL SECURITY` (which refuses `COPY FROM`) for the transaction.
+    /// under `stores[i]`. One transaction, `COPY` per table.
     pub async fn copy_into(
         &self,
         store: &PostgresStore,
@@ -327,110 +329,51 @@ impl Fixture {
         stores: &[Uuid],
         meta: Uuid,
     ) -> anyhow::Result<()> {
-        const TABLES: [&str; 3] = ["meta_ads", "meta_ad_insights", "pancake_orders"];
-        let mut tx = store.pool().begin().await?;
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await?;
-        for table in TABLES {
-            sqlx::query(&format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        let tenant_text = tenant.to_string();
-        let meta_text = meta.to_string();
-        let store_texts: Vec<String> = stores.iter().map(Uuid::to_string).collect();
-        let mut line = Line::default();
-
-        let copy = tx
-            .copy_in_raw(
-                "COPY meta_ads (tenant_id, integration_id, ad_id, ad_name, adset_id, adset_name, \
-                 campaign_id, campaign_name) FROM STDIN",
-            )
-            .await?;
-        for ad in &self.ads {
-            line.text(&tenant_text);
-            line.text(&meta_text);
-            line.text(&ad.ad_id);
-            line.text(&ad.ad_name);
-            line.text(&ad.adset_id);
-            line.text(&ad.adset_name);
-            line.text(&ad.campaign_id);
-            line.text(&ad.campaign_name);
-            line.end();
-        }
-        line.finish(copy).await?;
-
-        let mut copy = tx
-            .copy_in_raw(
-                "COPY meta_ad_insights (tenant_id, integration_id, currency, ad_id, day, \
-                 spend_minor, impressions, clicks, reach, purchases, purchase_value_minor) \
-                 FROM STDIN",
-            )
-            .await?;
-        for row in &self.insights {
-            line.text(&tenant_text);
-            line.text(&meta_text);
-            line.value("VND");
-            line.text(&self.ads[row.ad].ad_id);
-            line.day(row.day);
-            line.value(row.spend_minor);
-            line.value(row.impressions);
-            line.value(row.clicks);
-            line.value(row.reach);
-            line.value(row.purchases);
-            line.value(row.purchase_value_minor);
-            line.end_into(&mut copy).await?;
-        }
-        line.finish(copy).await?;
-
-        let mut copy = tx
-            .copy_in_raw(
-                "COPY pancake_orders (tenant_id, integration_id, shop_id, order_id, status, \
-                 inserted_at, updated_at, total_price, total_discount, shipping_fee, cod, \
-                 currency, ad_id, page_id, utm_source, utm_campaign, received_at_shop, items) \
-                 FROM STDIN",
-            )
-            .await?;
-        for order in &self.orders {
-            line.text(&tenant_text);
-            line.text(&store_texts[order.store]);
-            line.value(FIRST_SHOP_ID + order.store as i64);
-            line.value(order.order_id);
-            line.value(order.status);
-            line.time(Some(order.inserted_at));
-            line.time(Some(order.updated_at));
-            line.value(order.total_price);
-            line.value(order.total_discount);
-            line.value(order.shipping_fee);
-            line.value(order.cod);
-            line.value("VND");
-            line.opt_text(order.ad_id.as_deref());
-            match order.ad_id {
-                Some(_) => {
-                    line.value("1064830460000000");
-                    line.value("facebook");
-                }
-                None => {
-                    line.null();
-                    line.null();
-                }
+        let meta = meta.to_string();
+        let stores: Vec<String> = stores.iter().map(Uuid::to_string).collect();
+        let mut copy = TenantCopy::begin(store.pool(), tenant).await?;
+        copy.rows(self.ads.iter().map(|ad| AdRow {
+            integration_id: &meta,
+            ad_id: &ad.ad_id,
+            ad_name: Some(&ad.ad_name),
+            adset_id: Some(&ad.adset_id),
+            adset_name: Some(&ad.adset_name),
+            campaign_id: Some(&ad.campaign_id),
+            campaign_name: Some(&ad.campaign_name),
+        }))
+        .await?;
+        copy.rows(self.insights.iter().map(|row| InsightRow {
+            integration_id: &meta,
+            currency: "VND",
+            ad_id: &self.ads[row.ad].ad_id,
+            day: row.day,
+            figures: row.figures,
+        }))
+        .await?;
+        copy.rows(self.orders.iter().map(|order| {
+            let ad_id = order.ad_id.as_deref();
+            OrderRow {
+                integration_id: &stores[order.store],
+                shop_id: FIRST_SHOP_ID + order.store as i64,
+                order_id: order.order_id,
+                status: order.status,
+                inserted_at: Some(order.inserted_at),
+                updated_at: Some(order.updated_at),
+                total_price: order.total_price,
+                total_discount: order.total_discount,
+                shipping_fee: order.shipping_fee,
+                cod: order.cod,
+                currency: Some("VND"),
+                ad_id,
+                page_id: ad_id.map(|_| "1064830460000000"),
+                utm_source: ad_id.map(|_| "facebook"),
+                utm_campaign: None,
+                received_at_shop: Some(order.order_id % 10 == 0),
+                items: Cow::Borrowed("[]"),
             }
-            line.null();
-            line.value(if order.order_id % 10 == 0 { "t" } else { "f" });
-            line.value("[]");
-            line.end_into(&mut copy).await?;
-        }
-        line.finish(copy).await?;
-
-        for table in TABLES {
-            sqlx::query(&format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        }))
+        .await?;
+        copy.commit().await
     }
 }
 
