@@ -116,63 +116,55 @@ impl Rows<'_> {
         copy.commit().await?;
         Ok(copied)
     }
-}
 
-/// The engine's write path alone: `write_batch` per page of `page_size`, each with a checkpoint,
-/// one after the other. Returns the rows written.
-pub async fn write_path_orders(
-    store: &dyn SyncStore,
-    tenant: Uuid,
-    integration: Uuid,
-    orders: &[PancakeOrder],
-    page_size: usize,
-) -> anyhow::Result<usize> {
-    let mut written = 0;
-    for (page, rows) in orders.chunks(page_size.max(1)).enumerate() {
-        let cursor = format!(
-            r#"{{"watermark":null,"window":{{"nextPage":{}}}}}"#,
-            page + 2
-        );
-        written += store
-            .write_batch(
-                tenant,
-                integration,
-                SyncBatch::Orders {
-                    shop_id: SHOP_ID,
-                    orders: rows,
-                },
-                Some(("orders", &cursor)),
-            )
-            .await?;
+    /// The engine's write path alone: one `write_batch` per page of `page_size` orders or
+    /// window of `page_size` insights rows, each with the checkpoint the engine saves with it,
+    /// one after the other. Returns the rows written.
+    pub async fn write_path(
+        self,
+        store: &dyn SyncStore,
+        tenant: Uuid,
+        integration: Uuid,
+        page_size: usize,
+    ) -> anyhow::Result<usize> {
+        let page_size = page_size.max(1);
+        let pages: Vec<(SyncBatch<'_>, &str, String)> = match self {
+            Rows::Orders(orders) => orders
+                .chunks(page_size)
+                .enumerate()
+                .map(|(page, orders)| {
+                    let batch = SyncBatch::Orders {
+                        shop_id: SHOP_ID,
+                        orders,
+                    };
+                    let cursor = format!(
+                        r#"{{"watermark":null,"window":{{"nextPage":{}}}}}"#,
+                        page + 2
+                    );
+                    (batch, "orders", cursor)
+                })
+                .collect(),
+            Rows::Insights(rows) => rows
+                .chunks(page_size)
+                .map(|window| {
+                    let through = window.last().map(|row| row.date_start);
+                    let batch = SyncBatch::Insights {
+                        currency: "VND",
+                        rows: window,
+                    };
+                    let cursor = serde_json::json!({ "through": through }).to_string();
+                    (batch, "insights", cursor)
+                })
+                .collect(),
+        };
+        let mut written = 0;
+        for (batch, stream, cursor) in pages {
+            written += store
+                .write_batch(tenant, integration, batch, Some((stream, &cursor)))
+                .await?;
+        }
+        Ok(written)
     }
-    Ok(written)
-}
-
-/// The engine's write path alone for insights, in windows of `window_rows` rows.
-pub async fn write_path_insights(
-    store: &dyn SyncStore,
-    tenant: Uuid,
-    integration: Uuid,
-    rows: &[AdInsightRow],
-    window_rows: usize,
-) -> anyhow::Result<usize> {
-    let mut written = 0;
-    for window in rows.chunks(window_rows.max(1)) {
-        let through = window.last().map(|row| row.date_start);
-        let cursor = serde_json::json!({ "through": through }).to_string();
-        written += store
-            .write_batch(
-                tenant,
-                integration,
-                SyncBatch::Insights {
-                    currency: "VND",
-                    rows: window,
-                },
-                Some(("insights", &cursor)),
-            )
-            .await?;
-    }
-    Ok(written)
 }
 
 /// Turns the row-version trigger (`<table>_touch`) of a synced table off or on again: for

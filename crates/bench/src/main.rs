@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use clap::{Parser, ValueEnum};
-use integrations_core::store::{PostgresStore, SqliteStore, SyncStore, SyncedTable};
+use integrations_core::store::{PostgresStore, SqliteStore, SyncedTable};
 use integrations_core::SyncSettings;
 use integrations_fake_servers::{FakeConfig, FakeHandle};
 use integrations_providers::{AdInsightRow, PancakeOrder};
@@ -408,7 +408,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     order_lines.push(Measure::new("orders: engine sync", synced, took).with_cpu(cpu));
     order_lines.push(per_answer);
     let (tenant, id) = bench.fresh_tenant("write-orders", false).await?;
-    let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, &orders, page);
+    let writing = Rows::Orders(&orders).write_path(bench.store.sync_store(), tenant, id, page);
     let (written, took, cpu) = measured(&bench, writing).await?;
     order_lines.push(Measure::new("orders: write path only", written, took).with_cpu(cpu));
     let fetching = fetch::orders(&bench.pancake.base_url, &settings);
@@ -418,7 +418,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     // `orders_per_transaction`), beside the one-page transactions above.
     let (tenant, id) = bench.fresh_tenant("write-orders-joined", false).await?;
     let joined = settings.orders_per_transaction;
-    let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, &orders, joined);
+    let writing = Rows::Orders(&orders).write_path(bench.store.sync_store(), tenant, id, joined);
     let (written, took, cpu) = measured(&bench, writing).await?;
     order_lines
         .push(Measure::new("orders: write path, engine's batches", written, took).with_cpu(cpu));
@@ -438,7 +438,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     insight_lines.push(Measure::new("insights: engine sync", synced, took).with_cpu(cpu));
     let (tenant, id) = bench.fresh_tenant("write-insights", true).await?;
     let writing =
-        copy::write_path_insights(bench.store.sync_store(), tenant, id, &rows, window_rows);
+        Rows::Insights(&rows).write_path(bench.store.sync_store(), tenant, id, window_rows);
     let (written, took, cpu) = measured(&bench, writing).await?;
     insight_lines.push(Measure::new("insights: write path only", written, took).with_cpu(cpu));
     let fetching = fetch::insights(&bench.meta.base_url, &settings);
@@ -447,7 +447,7 @@ async fn instant(args: &Args, target: &Target, last_run: &LastRun) -> anyhow::Re
     if args.diagnose {
         let (tenant, id) = bench.fresh_tenant("insights-big", true).await?;
         let store = bench.store.postgres()?;
-        let writing = copy::write_path_insights(store, tenant, id, &rows, window_rows * 10);
+        let writing = Rows::Insights(&rows).write_path(store, tenant, id, window_rows * 10);
         let (written, took, cpu) = measured(&bench, writing).await?;
         let line = Measure::new("insights: write path, 10× windows", written, took);
         insight_lines.push(line.with_cpu(cpu));
@@ -527,7 +527,7 @@ async fn diagnose_orders(
 ) -> anyhow::Result<()> {
     for size in [1_000, 10_000] {
         let (tenant, id) = bench.fresh_tenant(&format!("orders-{size}"), false).await?;
-        let writing = copy::write_path_orders(bench.store.sync_store(), tenant, id, orders, size);
+        let writing = Rows::Orders(orders).write_path(bench.store.sync_store(), tenant, id, size);
         let (written, took) = timed(writing).await?;
         let what = if size == 1_000 {
             "orders: write path, pages of 1,000"
@@ -548,7 +548,7 @@ async fn diagnose_orders(
         })
         .collect();
     let (tenant, id) = bench.fresh_tenant("orders-no-items", false).await?;
-    let writing = copy::write_path_orders(store, tenant, id, &bare, page);
+    let writing = Rows::Orders(&bare).write_path(store, tenant, id, page);
     let (written, took) = timed(writing).await?;
     lines.push(Measure::new(
         "orders: write path, items '[]'",
@@ -590,8 +590,8 @@ async fn diagnose_orders(
     let (tenant_b, id_b) = bench.fresh_tenant("orders-writer-b", false).await?;
     let (both, took) = timed(async {
         let (a, b) = tokio::join!(
-            copy::write_path_orders(store, tenant_a, id_a, first, page),
-            copy::write_path_orders(store, tenant_b, id_b, second, page),
+            Rows::Orders(first).write_path(store, tenant_a, id_a, page),
+            Rows::Orders(second).write_path(store, tenant_b, id_b, page),
         );
         Ok(a? + b?)
     })
@@ -667,20 +667,6 @@ impl Rows<'_> {
     /// Whether the rows are a Meta integration's.
     fn is_meta(self) -> bool {
         self.pick(false, true)
-    }
-
-    /// The engine's write path alone, in pages of `batch` orders or windows of `batch` rows.
-    async fn write_path(
-        self,
-        store: &dyn SyncStore,
-        tenant: Uuid,
-        id: Uuid,
-        batch: usize,
-    ) -> anyhow::Result<usize> {
-        match self {
-            Rows::Orders(orders) => copy::write_path_orders(store, tenant, id, orders, batch).await,
-            Rows::Insights(rows) => copy::write_path_insights(store, tenant, id, rows, batch).await,
-        }
     }
 }
 
