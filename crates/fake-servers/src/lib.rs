@@ -606,6 +606,50 @@ pub struct FakeMeta {
     pub handle: FakeHandle,
 }
 
+/// A request as a fake answers it: what it was sent, with the query's pairs parsed.
+pub(crate) struct Request<'a> {
+    pub method: &'a axum::http::Method,
+    pub path: &'a str,
+    pub pairs: Vec<(String, String)>,
+    pub headers: &'a axum::http::HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// A fake server's behaviour. [`router`] gives it every request and logs each one with the
+/// status it was answered with.
+pub(crate) trait Fake: Send + Sync + 'static {
+    fn stats(&self) -> &Stats;
+
+    fn respond(
+        &self,
+        request: Request<'_>,
+    ) -> impl std::future::Future<Output = axum::response::Response> + Send;
+}
+
+pub(crate) fn router<F: Fake>(fake: Arc<F>) -> axum::Router {
+    axum::Router::new().fallback(handle::<F>).with_state(fake)
+}
+
+async fn handle<F: Fake>(
+    axum::extract::State(fake): axum::extract::State<Arc<F>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+) -> axum::response::Response {
+    let request = Request {
+        method: &method,
+        path: uri.path(),
+        pairs: query_pairs(uri.query().unwrap_or("")),
+        headers: &headers,
+        body: &body,
+    };
+    let response = fake.respond(request).await;
+    fake.stats()
+        .record_answered(&method, &uri, &headers, &response);
+    response
+}
+
 async fn serve(
     bind: SocketAddr,
     make: impl FnOnce(String, Arc<Stats>) -> axum::Router,
@@ -641,7 +685,7 @@ pub async fn start_pancake(config: FakeConfig) -> std::io::Result<FakePancake> {
     let (origin, handle) = serve(bind, |_, stats| {
         let shared = Arc::new(pancake::State::new(config, stats));
         state = Some(shared.clone());
-        pancake::router(shared)
+        router(shared)
     })
     .await?;
     Ok(FakePancake {
@@ -655,7 +699,7 @@ pub async fn start_pancake(config: FakeConfig) -> std::io::Result<FakePancake> {
 pub async fn start_meta(config: FakeConfig) -> std::io::Result<FakeMeta> {
     let bind = config.bind;
     let (origin, handle) = serve(bind, |origin, stats| {
-        meta::router(Arc::new(meta::State {
+        router(Arc::new(meta::State {
             config,
             stats,
             origin,

@@ -4,17 +4,14 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-use axum::extract::State as AxState;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use base64::Engine;
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::data::{self, AD_ACCOUNT_ID};
-use crate::{param, query_pairs, FakeConfig, Stats};
+use crate::{param, Fake, FakeConfig, Request, Stats};
 
 const SUPPORTED_VERSIONS: [&str; 3] = ["v25.0", "v26.0", "v27.0"];
 
@@ -53,32 +50,26 @@ impl Drop for InFlight<'_> {
     }
 }
 
-pub(crate) fn router(state: Arc<State>) -> Router {
-    Router::new().fallback(handle).with_state(state)
-}
+impl Fake for State {
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
 
-async fn handle(
-    AxState(s): AxState<Arc<State>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let query = uri.query().unwrap_or("").to_owned();
-    let mut pairs = query_pairs(&query);
-    if method == Method::POST {
-        pairs.extend(url::form_urlencoded::parse(&body).into_owned());
+    async fn respond(&self, mut request: Request<'_>) -> Response {
+        if *request.method == Method::POST {
+            let form = url::form_urlencoded::parse(request.body).into_owned();
+            request.pairs.extend(form);
+        }
+        let (pairs, headers) = (&request.pairs, request.headers);
+        let insights = request.path.ends_with("/insights");
+        // Counted out until this returns, padding included: the log records it only after.
+        let _in_flight = insights.then(|| InFlight::enter(&self.stats));
+        let response = answer(self, request.method, request.path, pairs, headers).await;
+        if scenario_of(pairs, headers) == Some("meta-oversized") {
+            return crate::padded(response, self.config.oversized_body_bytes).await;
+        }
+        response
     }
-    let insights = uri.path().ends_with("/insights");
-    let in_flight = insights.then(|| InFlight::enter(&s.stats));
-    let mut response = answer(&s, &method, uri.path(), &pairs, &headers).await;
-    if scenario_of(&pairs, &headers) == Some("meta-oversized") {
-        response = crate::padded(response, s.config.oversized_body_bytes).await;
-    }
-    // No longer out once the log shows it answered.
-    drop(in_flight);
-    s.stats.record_answered(&method, &uri, &headers, &response);
-    response
 }
 
 /// The scenario part of the request's token, wherever it was sent.

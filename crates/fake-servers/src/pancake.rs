@@ -4,16 +4,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::State as AxState;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use crate::churn::Book;
 use crate::data::{self, ShopDef, SHOPS};
-use crate::{param, query_pairs, FakeConfig, Stats};
+use crate::{param, Fake, FakeConfig, Request, Stats};
 
 pub(crate) struct State {
     pub config: FakeConfig,
@@ -50,25 +48,19 @@ impl State {
     }
 }
 
-pub(crate) fn router(state: Arc<State>) -> Router {
-    Router::new().fallback(handle).with_state(state)
-}
-
-async fn handle(
-    AxState(s): AxState<Arc<State>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let query = uri.query().unwrap_or("").to_owned();
-    let mut response = answer(&s, &method, uri.path(), &query, &body).await;
-    let pairs = query_pairs(&query);
-    if param(&pairs, "api_key").is_some_and(|key| key.split(':').next() == Some("oversized")) {
-        response = crate::padded(response, s.config.oversized_body_bytes).await;
+impl Fake for State {
+    fn stats(&self) -> &Stats {
+        &self.stats
     }
-    s.stats.record_answered(&method, &uri, &headers, &response);
-    response
+
+    async fn respond(&self, request: Request<'_>) -> Response {
+        let pairs = &request.pairs;
+        let response = answer(self, request.method, request.path, pairs, request.body).await;
+        if param(pairs, "api_key").is_some_and(|key| key.split(':').next() == Some("oversized")) {
+            return crate::padded(response, self.config.oversized_body_bytes).await;
+        }
+        response
+    }
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
@@ -123,10 +115,15 @@ fn shops_body(shops: &[ShopDef], under: &str) -> Value {
     body
 }
 
-async fn answer(s: &State, method: &Method, path: &str, query: &str, body: &[u8]) -> Response {
+async fn answer(
+    s: &State,
+    method: &Method,
+    path: &str,
+    pairs: &[(String, String)],
+    body: &[u8],
+) -> Response {
     let cfg = &s.config;
-    let pairs = query_pairs(query);
-    let Some(key) = param(&pairs, "api_key").map(str::to_owned) else {
+    let Some(key) = param(pairs, "api_key").map(str::to_owned) else {
         return json_response(
             StatusCode::OK,
             json!({"success": false, "message": "Missing access_token", "error_code": 101}),
@@ -267,7 +264,7 @@ async fn answer(s: &State, method: &Method, path: &str, query: &str, body: &[u8]
                     json!({"success": false, "message": "Insufficient permissions", "permission": "ql_donhang"}),
                 );
             }
-            shop_route(s, &key, scenario == "changing-orders", *shop, tail, &pairs)
+            shop_route(s, &key, scenario == "changing-orders", *shop, tail, pairs)
         }
         _ => not_found("not_found"),
     }

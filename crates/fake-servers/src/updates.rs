@@ -5,13 +5,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State as AxState;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use serde_json::Value;
 
-use crate::{serve, FakeHandle, Stats};
+use crate::{router, serve, Fake, FakeHandle, Request, Stats};
 
 #[derive(Default)]
 struct Served {
@@ -81,7 +79,7 @@ pub async fn start_updates() -> std::io::Result<FakeUpdates> {
             served: for_router,
             stats,
         });
-        Router::new().fallback(handle_request).with_state(state)
+        router(state)
     })
     .await?;
     Ok(FakeUpdates {
@@ -91,17 +89,14 @@ pub async fn start_updates() -> std::io::Result<FakeUpdates> {
     })
 }
 
-async fn handle_request(
-    AxState(state): AxState<Arc<State>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let response = answer(&state, uri.path());
-    state
-        .stats
-        .record_answered(&method, &uri, &headers, &response);
-    response
+impl Fake for State {
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    async fn respond(&self, request: Request<'_>) -> Response {
+        answer(self, request.path)
+    }
 }
 
 fn answer(state: &State, path: &str) -> Response {
