@@ -30,6 +30,13 @@ pub trait Columns {
 /// A table's row (its columns after `tenant_id`, which the transaction fills).
 pub trait Table: Columns {
     const NAME: &'static str;
+
+    fn copy_statement() -> String {
+        let mut columns = vec!["tenant_id"];
+        // A struct of columns names its own; the name given for the whole row goes unused.
+        Self::names(Self::NAME, &mut columns);
+        format!("COPY {} ({}) FROM STDIN", Self::NAME, columns.join(", "))
+    }
 }
 
 /// Declares a struct whose fields are columns (named as the table names them, in its order) and
@@ -45,10 +52,10 @@ macro_rules! columns {
         columns!(@struct [$(#[$attr])*] $name [] $fields);
     };
     (@struct [$($attrs:tt)*] $name:ident [$($generics:tt)*]
-        { $($(#[$field_doc:meta])* $column:ident: $type:ty,)* }) => {
+        { $($(#[$field_attr:meta])* $column:ident: $type:ty,)* }) => {
         $($attrs)*
         pub struct $name $($generics)* {
-            $($(#[$field_doc])* pub $column: $type,)*
+            $($(#[$field_attr])* pub $column: $type,)*
         }
 
         impl $($generics)* Columns for $name $($generics)* {
@@ -197,11 +204,8 @@ impl TenantCopy {
         &mut self,
         rows: impl IntoIterator<Item = R>,
     ) -> anyhow::Result<u64> {
-        let mut columns = vec!["tenant_id"];
-        R::names(R::NAME, &mut columns);
-        let statement = format!("COPY {} ({}) FROM STDIN", R::NAME, columns.join(", "));
         self.force_row_security(R::NAME, false).await?;
-        let mut copy = self.tx.copy_in_raw(&statement).await?;
+        let mut copy = self.tx.copy_in_raw(&R::copy_statement()).await?;
         for row in rows {
             self.line.text(&self.tenant);
             row.put(&mut self.line);
