@@ -20,7 +20,7 @@
 // → (after the updates, when offered) a shared workspace made with `integrations admin` on the
 // test PostgreSQL (TEST_DATABASE_URL), a store added to it by a colleague's CLI, then the app
 // started fresh joins it with the code pasted on the first-run screen, signs in, lists that
-// store, and leaves it from Settings.
+// store, and leaves it from Settings (back on a first-run card with no empty band in it).
 //
 // About must name the build `integration-manager --version` (the app binary driven) prints;
 // with E2E_CLI set (scripts/desktop-e2e.sh sets it), `integrations --version` the same version.
@@ -501,6 +501,16 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     execFileSync('/usr/bin/python3', [join(here, 'x11-window.py'), action, 'Integration Manager', '15'], {
       env: appEnv,
       stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  /**
+   * The empty band under the first-run card's storage choice, in px: none is expected. A card
+   * rendered into a window already shown is laid out once, and WebKitGTK made a fieldset that is
+   * an item of a flex column a legend taller then (a gap above Continue).
+   */
+  const bandUnderStorageChoice = () =>
+    browser.execute(() => {
+      const choice = document.querySelector('main form fieldset');
+      return choice.getBoundingClientRect().bottom - choice.lastElementChild.getBoundingClientRect().bottom;
     });
   const appLogText = () => (existsSync(paths.appLog) ? readFileSync(paths.appLog, 'utf8') : '');
 
@@ -1026,6 +1036,8 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     await dialog.$(`.//button[normalize-space()='Leave this workspace']`).click();
 
     await heading('Welcome to Integration Manager').waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'leaving did not return to the first-run screen' });
+    const band = await bandUnderStorageChoice();
+    assert.ok(band < 1, `an empty band of ${band} px under the storage choice`);
     const left = readdirSync(paths.joined).filter((name) => name.startsWith('workspace') || name.startsWith('mirror'));
     assert.deepEqual(left, [], 'leaving removes the code and the local copy');
     await screenshot('left');

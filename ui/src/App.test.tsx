@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Root } from './App';
 import { BackendError } from './backend';
 import { account, connectivity, integration, progress, readyStatus } from './test/fakeBackend';
+import { expectNoFieldsetInFlexColumn } from './test/layout';
 import { api } from './test/render';
 
 /** Lets `ms` pass on the fake clock (tests that poll turn it on): timers due fire, promises settle. */
@@ -45,6 +46,15 @@ describe('App', () => {
     expect(screen.getByTestId('workspace-name')).toHaveTextContent('Shop thời trang');
     expect(screen.getByText('chu@shop.vn')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
+  });
+
+  it('lays the first-run choice out so that no empty band opens under it when the page is reloaded', async () => {
+    startFirstRun();
+    // The page reloaded into a shown window (reopened from the tray) lays it out once: as an
+    // item of a flex column, WebKitGTK made it a legend taller, a gap above Continue.
+    const choice = await screen.findByRole('group', { name: 'Where to keep your data' });
+    expect(choice.parentElement).toHaveClass('stack');
+    expectNoFieldsetInFlexColumn();
   });
 
   const CODE = 'imc1.eyJzZXJ2ZXIiOiJkYi5zaG9wLnZuIn0.QUJDREVGR0hJ';

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from '../backend';
 import { integration } from '../test/fakeBackend';
+import { expectNoFieldsetInFlexColumn } from '../test/layout';
 import { api, renderWithProviders } from '../test/render';
 import { ConnectWizard } from './ConnectWizard';
 
@@ -48,6 +49,7 @@ describe('ConnectWizard (Pancake POS)', () => {
     await user.click(screen.getByRole('button', { name: 'Create Integration' }));
 
     expect(await screen.findByRole('group', { name: 'Choose a shop' })).toBeInTheDocument();
+    expectNoFieldsetInFlexColumn();
     const connected = screen.getByRole('radio', { name: /Shop thời trang/ });
     expect(connected).toBeDisabled();
     expect(connected.closest('label')).toHaveTextContent('Already connected');

@@ -103,7 +103,7 @@ export function ConnectWizard({ provider, onDone, onCancel }: Props) {
         </ol>
       </div>
 
-      <form className="card flex flex-col gap-5 p-6" onSubmit={onSubmit} aria-label={isMeta ? t('wizard.titleMeta') : t('wizard.titlePancake')}>
+      <form className="card stack gap-5 p-6" onSubmit={onSubmit} aria-label={isMeta ? t('wizard.titleMeta') : t('wizard.titlePancake')}>
         {!choices ? (
           <>
             <p className="m-0 text-sm text-muted">{isMeta ? t('wizard.leadMeta') : t('wizard.leadPancake')}</p>

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from '../backend';
 import { integration } from '../test/fakeBackend';
+import { expectNoFieldsetInFlexColumn } from '../test/layout';
 import { api, renderWithProviders } from '../test/render';
 import { EditIntegration } from './EditIntegration';
 
@@ -34,6 +35,7 @@ describe('EditIntegration', () => {
     expect(secret).toHaveAttribute('type', 'password');
     expect(secret).toHaveValue('');
     expect(screen.getByLabelText('Shop ID')).toHaveValue('101');
+    expectNoFieldsetInFlexColumn();
     for (const input of document.querySelectorAll('input')) expect(input.value).not.toContain('a1b2');
   });
 

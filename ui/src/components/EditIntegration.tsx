@@ -167,7 +167,7 @@ export function EditIntegration({ id, onDone, onCancel }: Props) {
           {t(`provider.${integration.provider}`)} · {t('edit.version', { version: integration.version })}
         </p>
       </div>
-      <form className="card flex flex-col gap-5 p-6" onSubmit={onSubmit} aria-label={t('edit.title')}>
+      <form className="card stack gap-5 p-6" onSubmit={onSubmit} aria-label={t('edit.title')}>
         <Field label={t('edit.name')} required value={form.name} onChange={set('name')} />
         <Field label={t('edit.description')} optional value={form.description} onChange={set('description')} />
 

@@ -90,7 +90,7 @@ export function FirstRunScreen({ onConfigured, corner }: { onConfigured: (status
     <WelcomeCard corner={corner}>
       <h2 className="mt-0 mb-1 text-lg">{t('firstRun.title')}</h2>
       <p className="mt-0 mb-5 text-sm text-muted">{t('firstRun.lead')}</p>
-      <form onSubmit={onSubmit} className="flex flex-col gap-4" aria-label={t('firstRun.storage')}>
+      <form onSubmit={onSubmit} className="stack gap-4" aria-label={t('firstRun.storage')}>
         <fieldset className="m-0 flex flex-col gap-2 border-0 p-0">
           <legend className="label mb-2">{t('firstRun.storage')}</legend>
           {option('embedded', t('firstRun.embedded'), t('firstRun.embeddedHint'))}

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { BackendError } from '../backend';
 import { account } from '../test/fakeBackend';
+import { expectNoFieldsetInFlexColumn } from '../test/layout';
 import { api, renderWithProviders } from '../test/render';
 import { COMMON_TIME_ZONES, SettingsPage, timeZoneOptions } from './SettingsPage';
 
@@ -12,6 +13,7 @@ describe('SettingsPage', () => {
     const user = userEvent.setup();
     renderWithProviders(<SettingsPage onBack={vi.fn()} />);
     expect(screen.getByRole('heading', { name: 'Settings' })).toBeInTheDocument();
+    expectNoFieldsetInFlexColumn();
     await user.click(screen.getByRole('radio', { name: 'Tiếng Việt' }));
     expect(screen.getByRole('heading', { name: 'Cài đặt' })).toBeInTheDocument();
     expect(screen.getByRole('group', { name: 'Ngôn ngữ' })).toBeInTheDocument();

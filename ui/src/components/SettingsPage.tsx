@@ -136,7 +136,7 @@ export function SettingsPanel({ status }: { status?: AppStatus | null }) {
   ).map(([value, key]) => ({ value, label: t(key) }));
 
   return (
-    <div className="flex flex-col gap-6">
+    <div className="stack gap-6">
       <Segmented
         legend={t('settings.language')}
         name="language"

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 import { BackendError } from '../../backend';
 import { assignment, campaign, integration } from '../../test/fakeBackend';
+import { expectNoFieldsetInFlexColumn } from '../../test/layout';
 import { api, renderWithProviders } from '../../test/render';
 import type { Campaign } from '../../types';
 import { CampaignsPage } from './CampaignsPage';
@@ -130,6 +131,7 @@ describe('CampaignsPage', () => {
     const set = screen.getByRole('group', { name: 'Actions for Quà Tết' });
     await user.click(within(set).getByRole('button', { name: 'Assign separately…' }));
     const form = screen.getByRole('form', { name: 'Stores of Quà Tết' });
+    expectNoFieldsetInFlexColumn(form);
     await user.selectOptions(within(form).getByLabelText('Store 1'), 'Cửa hàng Sài Gòn');
     await user.click(within(form).getByRole('button', { name: 'Save' }));
     expect(api.assignCampaign).toHaveBeenLastCalledWith({

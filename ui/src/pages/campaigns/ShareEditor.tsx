@@ -54,7 +54,7 @@ export function ShareEditor({
 
   return (
     <form
-      className="share-editor flex flex-col gap-3 rounded-xl border border-line bg-subtle px-4 py-3"
+      className="share-editor stack gap-3 rounded-xl border border-line bg-subtle px-4 py-3"
       aria-label={t('campaigns.editor.label', { name })}
       onSubmit={(event) => {
         event.preventDefault();
