@@ -724,34 +724,22 @@ async fn a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_a
     let first = meta_today() - chrono::Duration::days(27);
     let (second, third, fourth) = (first + window, first + window * 2, first + window * 3);
     assert!(fourth <= meta_today(), "the backfill has four windows");
-    // Graph sits on the first window while the second and the third are answered and the
-    // fourth refused for good: the first comes in with two answered windows and a failure
+    // Graph sits on the first window until the run holds the second and the third and the
+    // fourth's refusal (for good): the first comes in with two windows and a failure waiting
     // behind it.
     f.meta.handle.hold_insights_from(first);
     f.meta.handle.refuse_insights_from(fourth);
     let core = &f.env.core;
     let session = f.session.clone();
-    let refused = |requests: &[RecordedRequest]| {
-        let since = format!("%22since%22%3A%22{fourth}%22");
-        requests
-            .iter()
-            .any(|r| r.path.ends_with("/insights") && r.status == 400 && r.query.contains(&since))
-    };
+    let in_hand = WindowsInHand::default();
     let run = async {
-        let later_answered = async {
-            f.meta
-                .handle
-                .wait_for_requests(|requests| {
-                    insights_answered(requests, second)
-                        && insights_answered(requests, third)
-                        && refused(requests)
-                })
-                .await;
+        let later_in_hand = async {
+            in_hand.wait_for(&[second, third, fourth]).await;
             f.meta.handle.release_insights();
         };
         let (run, ()) = tokio::join!(
-            core.sync_integration(&session, ads, "test-worker"),
-            later_answered
+            in_hand.watch(core.sync_integration(&session, ads, "test-worker")),
+            later_in_hand
         );
         run.unwrap()
     };
