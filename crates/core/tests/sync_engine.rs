@@ -4,6 +4,10 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -19,6 +23,7 @@ use integrations_core::{
 use integrations_fake_servers::{start_meta, FakeConfig, FakeMeta, FakePancake, RecordedRequest};
 use integrations_providers::{HttpSettings, InsightsFlow, InsightsQuery, MetaClient};
 use secrecy::SecretString;
+use tracing::instrument::WithSubscriber;
 use uuid::Uuid;
 
 const ORDERS: u32 = 450;
@@ -66,6 +71,7 @@ async fn fixture_with_meta_http(
     config: FakeConfig,
     meta_http: HttpSettings,
 ) -> Fixture {
+    WindowsInHand::before_any_run();
     let (pancake, meta, providers) = fake_providers(config).await;
     let providers = std::sync::Arc::new(HttpProviders {
         pancake: providers.pancake.with_settings(fast_http()).unwrap(),
@@ -219,6 +225,95 @@ fn insights_answered(requests: &[RecordedRequest], since: chrono::NaiveDate) -> 
     requests
         .iter()
         .any(|r| r.path.ends_with("/insights") && r.status == 200 && r.query.contains(&since))
+}
+
+/// The insights windows a run has in hand (read, waiting for the storer), as its "insights
+/// window in hand" events tell: Graph having answered a window is not the run having read the
+/// answer, which under load may still be on its way when the test acts on Graph's log.
+#[derive(Clone, Default)]
+struct WindowsInHand(Arc<InHand>);
+
+#[derive(Default)]
+struct InHand {
+    /// The first day of each window in hand.
+    since: Mutex<BTreeSet<String>>,
+    arrived: tokio::sync::Notify,
+}
+
+impl WindowsInHand {
+    /// Makes the runs' "window in hand" events wanted, before any run of these tests starts.
+    /// Tracing caches whether an event is wanted where it is first reached, asking only that
+    /// thread's subscriber while there is one subscriber or none: another test's run (with no
+    /// subscriber of its own) reaching it first while a watched run's is the only one would
+    /// cache "never" for every run (tokio-rs/tracing#3611), and the watched run's test would
+    /// wait for good. A global subscriber that wants the same events (and tells no one) makes
+    /// every answer "always".
+    fn before_any_run() {
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            tracing::subscriber::set_global_default(Self::default())
+                .expect("no other global subscriber in these tests");
+        });
+    }
+
+    /// `run`, with its events told to this.
+    fn watch<F: Future>(&self, run: F) -> impl Future<Output = F::Output> {
+        run.with_subscriber(self.clone())
+    }
+
+    /// Waits until the run holds the windows starting on each of `days`. The run tells of a
+    /// window in the poll that puts it in its queue, and nothing the test does on hearing of it
+    /// reaches the run before that poll has ended: the window is waiting there.
+    async fn wait_for(&self, days: &[chrono::NaiveDate]) {
+        loop {
+            // Made before the check, so a window arriving between the two is not missed.
+            let arrived = self.0.arrived.notified();
+            let held =
+                |day: &chrono::NaiveDate| self.0.since.lock().unwrap().contains(&day.to_string());
+            if days.iter().all(held) {
+                return;
+            }
+            arrived.await;
+        }
+    }
+}
+
+impl tracing::Subscriber for WindowsInHand {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.is_event() && metadata.target().starts_with("integrations_core::sync")
+    }
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        #[derive(Default)]
+        struct Fields {
+            message: String,
+            since: String,
+        }
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn Debug) {
+                match field.name() {
+                    "message" => self.message = format!("{value:?}"),
+                    "since" => self.since = format!("{value:?}"),
+                    _ => {}
+                }
+            }
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if fields.message == "insights window in hand" {
+            self.0.since.lock().unwrap().insert(fields.since);
+            self.0.arrived.notify_waiters();
+        }
+    }
+
+    // Spans are not enabled: none is ever made.
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// Settings that cut the fake account's 12 ads into slices of 5: two of 5, one of 2, and the
@@ -448,24 +543,20 @@ async fn insights_windows_already_waiting_are_stored_together_in_one_transaction
     let first = meta_backfill_start();
     let (second, third) = (first + window, first + window * 2);
     assert!(third <= meta_today(), "the backfill has three windows");
-    // Graph sits on the first window until the two later ones are answered: all three are
+    // Graph sits on the first window until the run holds the two later ones: all three are
     // out side by side (six at once), and the later two wait in order behind the first.
     f.meta.handle.hold_insights_from(first);
     let core = &f.env.core;
     let session = f.session.clone();
+    let in_hand = WindowsInHand::default();
     let run = async {
-        let later_answered = async {
-            f.meta
-                .handle
-                .wait_for_requests(|requests| {
-                    insights_answered(requests, second) && insights_answered(requests, third)
-                })
-                .await;
+        let later_in_hand = async {
+            in_hand.wait_for(&[second, third]).await;
             f.meta.handle.release_insights();
         };
         let (run, ()) = tokio::join!(
-            core.sync_integration(&session, ads, "test-worker"),
-            later_answered
+            in_hand.watch(core.sync_integration(&session, ads, "test-worker")),
+            later_in_hand
         );
         run.unwrap()
     };
@@ -479,9 +570,8 @@ async fn insights_windows_already_waiting_are_stored_together_in_one_transaction
     );
     assert_eq!(run.counts["insights"], expected as i64);
     // Rows written in one transaction share its id (PostgreSQL) or row version (SQLite). The
-    // later two windows were answered before the first was let go: they are waiting when the
-    // first comes in, or at the latest once it is stored, and go in together (one
-    // transaction per window stores three).
+    // later two windows were in the run's hands before the first was let go: they are waiting
+    // when the first comes in, and go in with it (one transaction per window stores three).
     let transactions = insights_transactions(&f, ads).await;
     assert!(
         transactions < 3,
@@ -553,7 +643,9 @@ async fn orders_answered_while_the_store_is_busy_wait_and_go_in_together(backend
     );
     // The pages that waited went in together: more than the old channel ever let wait (two to
     // four pages). Not all twelve: when the store is let go, the last pages the fake answered
-    // may still be being parsed, and the storer takes what is waiting (seen: 245 orders).
+    // may still be being parsed, and the storer takes what is waiting (seen: 245 orders). All
+    // but the last two are read, though: with two requests out at most, a request goes out
+    // only once the run has read all but two of the answers before it.
     let largest = orders_per_transaction_stored(&f, shop).await;
     assert!(
         largest >= 5 * 25,
@@ -634,34 +726,22 @@ async fn a_window_failing_behind_waiting_windows_leaves_those_before_it_stored_a
     let first = meta_today() - chrono::Duration::days(27);
     let (second, third, fourth) = (first + window, first + window * 2, first + window * 3);
     assert!(fourth <= meta_today(), "the backfill has four windows");
-    // Graph sits on the first window while the second and the third are answered and the
-    // fourth refused for good: the first comes in with two answered windows and a failure
+    // Graph sits on the first window until the run holds the second and the third and the
+    // fourth's refusal (for good): the first comes in with two windows and a failure waiting
     // behind it.
     f.meta.handle.hold_insights_from(first);
     f.meta.handle.refuse_insights_from(fourth);
     let core = &f.env.core;
     let session = f.session.clone();
-    let refused = |requests: &[RecordedRequest]| {
-        let since = format!("%22since%22%3A%22{fourth}%22");
-        requests
-            .iter()
-            .any(|r| r.path.ends_with("/insights") && r.status == 400 && r.query.contains(&since))
-    };
+    let in_hand = WindowsInHand::default();
     let run = async {
-        let later_answered = async {
-            f.meta
-                .handle
-                .wait_for_requests(|requests| {
-                    insights_answered(requests, second)
-                        && insights_answered(requests, third)
-                        && refused(requests)
-                })
-                .await;
+        let later_in_hand = async {
+            in_hand.wait_for(&[second, third, fourth]).await;
             f.meta.handle.release_insights();
         };
         let (run, ()) = tokio::join!(
-            core.sync_integration(&session, ads, "test-worker"),
-            later_answered
+            in_hand.watch(core.sync_integration(&session, ads, "test-worker")),
+            later_in_hand
         );
         run.unwrap()
     };

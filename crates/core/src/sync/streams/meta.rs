@@ -90,6 +90,10 @@ pub(in crate::sync) async fn sync_insights(
             let result = futures::future::try_join_all(slices)
                 .await
                 .map(|slices| slices.into_iter().flatten().collect::<Vec<_>>());
+            // The one sign outside the run that a window is in its hands (Graph having answered
+            // is not the answer read): tests that hold a window back wait for it before letting
+            // that one go. A disabled event costs a check of its level.
+            tracing::debug!(%since, "insights window in hand");
             (until, result)
         }
     };
