@@ -44,8 +44,8 @@ pub struct AppState {
     /// window still opens on failure, and every command answers with this payload.
     core: RwLock<OpenedCore>,
     config: RwLock<Option<CoreConfig>>,
-    /// Decided before the core first opened (opening creates the embedded database file);
-    /// cleared once a database is chosen.
+    /// Whether the first-run question stands (see [`CoreConfig::is_first_run`]); cleared once
+    /// a database is chosen.
     first_run: RwLock<bool>,
     /// Kept to open another database; unset for states built around a ready core (tests).
     providers: std::sync::OnceLock<Arc<dyn ProviderGateway>>,
@@ -151,7 +151,7 @@ impl AppState {
         match inputs {
             Err(err) => *self.core.write().await = Err(err.payload()),
             Ok((config, providers)) => {
-                let first_run = config.is_first_run();
+                let first_run = config.is_first_run().await;
                 let opened = config
                     .open(providers.clone())
                     .await
@@ -278,12 +278,9 @@ impl AppState {
         self.take_session().await;
         config.leave()?;
         let next = config.reloaded();
-        // The embedded database file exists from the app's first start, chosen or not: unless
-        // its use was chosen here, the first-run choice comes back (to join another workspace).
-        let first_run = !next
-            .data_dir
-            .join(integrations_core::config::DATABASE_SETTINGS_FILE)
-            .exists();
+        // Unless this computer's own database was chosen (or holds a workspace), the first-run
+        // choice comes back (to join another workspace).
+        let first_run = next.is_first_run().await;
         let providers = self.providers.get().cloned().ok_or_else(|| {
             CoreError::Configuration("The database cannot be changed in this window.".into())
         })?;

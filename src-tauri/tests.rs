@@ -431,6 +431,38 @@ fn a_database_that_cannot_be_opened_is_refused_and_changes_nothing() {
     assert!(dir.0.join("database.json").exists());
 }
 
+/// What a start of the app on `dir` shows first: the first-run question or not.
+fn first_run_at_start(dir: &TempDir) -> Value {
+    let (_app, window) = app_on(dir, None);
+    call(&window, "app_status", json!({})).unwrap()["firstRun"].clone()
+}
+
+/// The app quit on the first-run screen (not closed to the tray) has answered nothing: the next
+/// start asks again, although the first one opened the embedded database. Choosing it ends the
+/// question; so does a workspace made in it before any choice was saved.
+#[test]
+fn quitting_on_the_first_run_screen_asks_again_until_a_database_is_chosen() {
+    let dir = TempDir::new();
+    assert_eq!(first_run_at_start(&dir), true);
+    assert!(dir.0.join("integrations.db").exists());
+    assert_eq!(first_run_at_start(&dir), true);
+    {
+        let (_app, window) = app_on(&dir, None);
+        let embedded = json!({ "postgresUrl": null, "masterKey": null });
+        let status = call(&window, "configure_database", embedded).unwrap();
+        assert_eq!(status["firstRun"], false);
+    }
+    assert_eq!(first_run_at_start(&dir), false);
+
+    let earlier_install = TempDir::new();
+    {
+        let (_app, window) = app_on(&earlier_install, None);
+        sign_up(&window);
+    }
+    assert!(!earlier_install.0.join("database.json").exists());
+    assert_eq!(first_run_at_start(&earlier_install), false);
+}
+
 #[path = "../crates/core/tests/common/mod.rs"]
 mod common;
 use common::own_postgres;

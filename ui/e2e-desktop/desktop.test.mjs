@@ -998,6 +998,24 @@ describe('desktop app (WebDriver)', { timeout: 10 * 60_000 }, () => {
     browser = await openSession();
 
     await heading('Welcome to Integration Manager').waitForDisplayed({ timeout: UI_TIMEOUT, timeoutMsg: 'no first-run screen' });
+    // Quitting here answers nothing, though this start opened the embedded database: the next
+    // start asks again (a second instance would only hand over to a first one still running).
+    await browser.deleteSession().catch(() => undefined);
+    const quit = async () => {
+      const deadline = Date.now() + 10_000;
+      while (appProcesses(APP, paths.joined).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      return appProcesses(APP, paths.joined).length === 0;
+    };
+    if (!(await quit())) {
+      for (const pid of appProcesses(APP, paths.joined)) process.kill(pid, 'SIGTERM');
+      assert.ok(await quit(), 'the app quit');
+    }
+    assert.ok(existsSync(join(paths.joined, 'integrations.db')), 'the first start opened the embedded database');
+    browser = await openSession();
+    await heading('Welcome to Integration Manager').waitForDisplayed({
+      timeout: UI_TIMEOUT,
+      timeoutMsg: 'quitting on the first-run screen skipped it at the next start',
+    });
     const joinChoice = browser.$(`//label[.//span[normalize-space()='Join a shared workspace']]//input[@type='radio']`);
     await joinChoice.click();
     await byLabel('Connection code').setValue(shared.code);

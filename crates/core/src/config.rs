@@ -168,13 +168,27 @@ impl CoreConfig {
         self
     }
 
-    /// True before anyone chose a database here: no `DATABASE_URL`, no saved choice and no
-    /// embedded database file yet. The app then asks embedded-or-shared first.
-    pub fn is_first_run(&self) -> bool {
-        !self.database_from_env
-            && !stored::is_joined(&self.data_dir)
-            && !self.data_dir.join(DATABASE_SETTINGS_FILE).exists()
-            && !self.data_dir.join(DATABASE_FILE).exists()
+    /// True before anyone chose a database here: no `DATABASE_URL`, no saved choice, no joined
+    /// workspace and no workspace in the embedded database. The app then asks embedded-or-shared
+    /// first. The app opens the embedded database on its first start, before that question is
+    /// answered (and the user may quit there), so the file alone is no choice; a workspace in it
+    /// is one (made without the question: by the CLI on this data directory, or before the
+    /// choice was saved). A database that cannot be read counts as chosen too: whatever it
+    /// holds must not be set aside for another database.
+    pub async fn is_first_run(&self) -> bool {
+        if self.database_from_env
+            || stored::is_joined(&self.data_dir)
+            || self.data_dir.join(DATABASE_SETTINGS_FILE).exists()
+        {
+            return false;
+        }
+        match SqliteStore::holds_workspace(&self.data_dir.join(DATABASE_FILE)).await {
+            Ok(holds) => !holds,
+            Err(err) => {
+                tracing::warn!(error = %err, "the embedded database could not be read: taken as chosen");
+                false
+            }
+        }
     }
 
     /// Applies the database saved by [`Self::save_database_choice`], unless the environment
@@ -531,11 +545,11 @@ fn open_err(err: StoreError) -> CoreError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_database_chosen_in_the_app_is_saved_privately_and_used_next_time() {
+    #[tokio::test]
+    async fn a_database_chosen_in_the_app_is_saved_privately_and_used_next_time() {
         let dir = tempfile::tempdir().unwrap();
         let config = CoreConfig::standalone(dir.path().to_path_buf());
-        assert!(config.is_first_run());
+        assert!(config.is_first_run().await);
         let shared = config
             .with_database_choice(
                 Some(SecretString::from(
@@ -554,7 +568,7 @@ mod tests {
         assert!(!format!("{shared:?}").contains("SECRET-PW"));
 
         let mut next_start = CoreConfig::standalone(dir.path().to_path_buf());
-        assert!(!next_start.is_first_run());
+        assert!(!next_start.is_first_run().await);
         next_start.apply_saved_database().unwrap();
         assert_eq!(next_start.mode(), "shared");
         assert_eq!(
@@ -571,6 +585,85 @@ mod tests {
         let mut third = CoreConfig::standalone(dir.path().to_path_buf());
         third.apply_saved_database().unwrap();
         assert_eq!(third.mode(), "standalone");
+    }
+
+    /// A start of the desktop app on `dir`: whether it asks the first-run question, and the
+    /// core it opens on the embedded database meanwhile (it does, chosen or not).
+    async fn app_start(dir: &std::path::Path) -> (bool, Core) {
+        let config = CoreConfig::standalone(dir.to_path_buf());
+        let first_run = config.is_first_run().await;
+        let core = config
+            .open(crate::gateway_from_env().unwrap())
+            .await
+            .unwrap();
+        (first_run, core)
+    }
+
+    #[tokio::test]
+    async fn quitting_before_answering_the_first_run_question_asks_it_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first_run, core) = app_start(dir.path()).await;
+        assert!(first_run);
+        drop(core);
+        assert!(dir.path().join(DATABASE_FILE).exists());
+
+        let (first_run, core) = app_start(dir.path()).await;
+        assert!(first_run, "quitting on the question is no answer to it");
+        // "Continue with the embedded database".
+        CoreConfig::standalone(dir.path().to_path_buf())
+            .with_database_choice(None, None)
+            .unwrap()
+            .save_database_choice()
+            .unwrap();
+        drop(core);
+
+        let (first_run, _core) = app_start(dir.path()).await;
+        assert!(!first_run);
+    }
+
+    /// A profile from before: a workspace in the embedded database, no saved choice. It keeps
+    /// its database, and its key (a database with data never gets a new one).
+    #[tokio::test]
+    async fn an_embedded_database_holding_a_workspace_counts_as_chosen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, core) = app_start(dir.path()).await;
+        core.sign_up(
+            "Shop thời trang",
+            "chu@shop.vn",
+            &SecretString::from("mật khẩu đủ dài 123"),
+        )
+        .await
+        .unwrap();
+        drop(core);
+        assert!(!dir.path().join(DATABASE_SETTINGS_FILE).exists());
+
+        let (first_run, core) = app_start(dir.path()).await;
+        assert!(!first_run);
+        drop(core);
+        std::fs::remove_file(dir.path().join("master.key")).unwrap();
+        std::fs::remove_file(dir.path().join("master-key.location")).unwrap();
+        let config = CoreConfig::standalone(dir.path().to_path_buf());
+        assert!(!config.is_first_run().await);
+        let refused = config
+            .open(crate::gateway_from_env().unwrap())
+            .await
+            .err()
+            .unwrap();
+        assert!(refused.to_string().contains("missing"), "{refused}");
+        assert!(!dir.path().join("master.key").exists());
+    }
+
+    #[tokio::test]
+    async fn an_embedded_database_that_cannot_be_read_counts_as_chosen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        std::fs::write(&path, b"not a database, but someone's file").unwrap();
+        let config = CoreConfig::standalone(dir.path().to_path_buf());
+        assert!(!config.is_first_run().await);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"not a database, but someone's file"
+        );
     }
 
     #[test]

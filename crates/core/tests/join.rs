@@ -124,7 +124,7 @@ async fn a_joined_client_works_in_its_workspace_and_the_server_opens_what_it_sea
     let client_config = config.reloaded();
     assert!(matches!(client_config.database, DatabaseTarget::Workspace));
     assert_eq!(client_config.mode(), "shared");
-    assert!(!client_config.is_first_run());
+    assert!(!client_config.is_first_run().await);
     let (_pancake, _meta, providers) = fake_providers(data_up_to_now()).await;
     let client = client_config.open(providers.clone()).await.unwrap();
     assert_eq!(client.check_link().await, LinkMode::Online);

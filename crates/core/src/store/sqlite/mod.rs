@@ -29,7 +29,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::{Connection, FromRow, Sqlite, SqliteConnection, Transaction};
 
 use super::{commit_or_stale, Constraint, Store, StoreError, StoreResult};
 use crate::domain::TenantId;
@@ -116,6 +116,33 @@ impl SqliteStore {
             .await
             .map_err(|err| StoreError::Migration(err.to_string()))?;
         Ok(Self { pool })
+    }
+
+    /// Whether the database file at `path` holds a workspace, read-only: the file is never
+    /// created, migrated or changed here. No file, or one without the schema yet, holds none.
+    pub async fn holds_workspace(path: &Path) -> StoreResult<bool> {
+        let unavailable = |err: &dyn std::fmt::Display| {
+            StoreError::Unavailable(format!("{}: {err}", path.display()))
+        };
+        if !path.try_exists().map_err(|err| unavailable(&err))? {
+            return Ok(false);
+        }
+        let options = SqliteConnectOptions::new().filename(path).read_only(true);
+        let mut connection = SqliteConnection::connect_with(&options)
+            .await
+            .map_err(|err| unavailable(&err))?;
+        let has_tenants: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tenants')",
+        )
+        .fetch_one(&mut connection)
+        .await?;
+        let holds = has_tenants
+            && sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants)")
+                .fetch_one(&mut connection)
+                .await?;
+        // What was read stands; a failure to close a read-only connection changes nothing.
+        let _ = connection.close().await;
+        Ok(holds)
     }
 
     pub fn pool(&self) -> &SqlitePool {
