@@ -3,6 +3,7 @@
 //! per kind of endpoint, and the transport-error mapping that strips URLs out of reqwest
 //! errors.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -121,7 +122,8 @@ pub struct HttpSettings {
     /// the call with [`ProviderError::RateLimited`] carrying the wait.
     pub max_retry_wait: Duration,
     /// Meta usage percentage (any of `call_count`, `total_cputime`, `total_time`,
-    /// `acc_id_util_pct`) at or above which the client pauses before its next request.
+    /// `acc_id_util_pct`) at or above which the client pauses before its next request (its
+    /// next for that ad account, when the usage was one account's).
     pub high_usage_percent: f64,
     /// The pause used when usage is high but Meta gave no regain time.
     pub high_usage_pause: Duration,
@@ -259,9 +261,18 @@ pub(crate) struct HttpCore {
     pub client: reqwest::Client,
     pub settings: HttpSettings,
     pub provider: Provider,
-    /// A pause requested by a previous answer (Meta usage headers), applied before the next
-    /// request.
-    pending_pause: Mutex<Option<Duration>>,
+    /// Pauses requested by previous answers (Meta usage headers), see [`PendingPauses`].
+    pending_pauses: Mutex<PendingPauses>,
+}
+
+/// Pauses requested by previous answers, each taken by the first request it holds back: the
+/// one for every request is taken by whichever goes next (Meta's app usage limits every call
+/// of the app), a scope's only by the next request in that scope (an ad account's usage limits
+/// that account's calls alone, so one busy account must not delay another's).
+#[derive(Default)]
+struct PendingPauses {
+    every: Option<Duration>,
+    scoped: HashMap<String, Duration>,
 }
 
 impl HttpCore {
@@ -281,30 +292,40 @@ impl HttpCore {
             client,
             settings,
             provider,
-            pending_pause: Mutex::new(None),
+            pending_pauses: Mutex::default(),
         })
     }
 
-    /// Ask for a pause before the next request (the longest requested pause wins).
-    pub fn request_pause(&self, pause: Duration) {
-        if let Ok(mut p) = self.pending_pause.lock() {
-            *p = Some(p.map_or(pause, |old| old.max(pause)));
+    /// Ask for a pause before the next request in `scope`, or before the next request of all
+    /// when `scope` is `None` (the longest requested pause wins).
+    pub fn request_pause(&self, pause: Duration, scope: Option<&str>) {
+        if let Ok(mut pending) = self.pending_pauses.lock() {
+            let slot = match scope {
+                None => pending.every.get_or_insert(pause),
+                Some(scope) => pending.scoped.entry(scope.to_owned()).or_insert(pause),
+            };
+            *slot = (*slot).max(pause);
         }
     }
 
-    fn take_pause(&self) -> Option<Duration> {
-        self.pending_pause.lock().ok().and_then(|mut p| p.take())
+    /// The pause a request in `scope` takes: the one for every request and its scope's.
+    fn take_pause(&self, scope: Option<&str>) -> Option<Duration> {
+        let mut pending = self.pending_pauses.lock().ok()?;
+        let own = scope.and_then(|scope| pending.scoped.remove(scope));
+        pending.every.take().into_iter().chain(own).max()
     }
 
     /// Send the request built by `make` until `interpret` accepts or rejects an answer, or the
     /// attempts run out. `label` names the call in logs and must hold no secret (a method and
     /// a path without query); `kind` sets the body cap; `resend` says whether a request that
-    /// may have reached the server can be sent again.
+    /// may have reached the server can be sent again; `scope` is whose pauses it takes (see
+    /// [`PendingPauses`]).
     pub async fn execute<T>(
         &self,
         label: &str,
         kind: BodyKind,
         resend: Resend,
+        scope: Option<&str>,
         make: impl Fn() -> reqwest::RequestBuilder,
         interpret: impl Fn(RawResponse) -> Verdict<T>,
     ) -> ProviderResult<T> {
@@ -312,7 +333,7 @@ impl HttpCore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if let Some(pause) = self.take_pause() {
+            if let Some(pause) = self.take_pause(scope) {
                 let pause = pause.min(self.settings.max_retry_wait);
                 tracing::info!(
                     provider = %self.provider, request = label, pause_ms = pause.as_millis() as u64,

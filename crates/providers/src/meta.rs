@@ -375,6 +375,16 @@ enum Ctx<'a> {
     Account(&'a str),
 }
 
+impl<'a> Ctx<'a> {
+    /// The ad account the call is about, if any.
+    fn account(self) -> Option<&'a str> {
+        match self {
+            Ctx::General => None,
+            Ctx::Account(id) => Some(id),
+        }
+    }
+}
+
 /// Client for one Graph API origin and version. Holds no token.
 pub struct MetaClient {
     base: Url,
@@ -486,7 +496,8 @@ impl MetaClient {
     /// How many good answers so far said usage is near Graph's limit (or asked to wait before
     /// regaining access): a caller running requests side by side reads it before and after a
     /// call to know it should send fewer at once. The client's own pause before its next
-    /// request slows one request, not the others in flight.
+    /// request (that account's next, for one account's usage) slows one request, not the others
+    /// in flight.
     pub fn high_usage_answers(&self) -> u64 {
         let accounts: u64 = self
             .high_usage
@@ -769,6 +780,7 @@ impl MetaClient {
                 &label,
                 kind,
                 resend,
+                ctx.account(),
                 // The one place the token is exposed: the Authorization header (reqwest marks
                 // it sensitive).
                 || {
@@ -869,17 +881,21 @@ impl MetaClient {
         if status.is_success() && envelope.is_none() {
             if let Some(pause) = usage.pause(&self.http.settings) {
                 let app_wide = usage.app_percent >= self.http.settings.high_usage_percent;
-                match ctx {
-                    Ctx::Account(id) if !app_wide => {
+                // Whose usage it was: one ad account's holds back that account's runs and its
+                // next request only; the app's (or an answer about no one account) every run,
+                // and whichever request goes next.
+                let account = ctx.account().filter(|_| !app_wide);
+                match account {
+                    Some(id) => {
                         if let Ok(mut accounts) = self.high_usage.accounts.lock() {
                             *accounts.entry(id.to_owned()).or_default() += 1;
                         }
                     }
-                    _ => {
+                    None => {
                         self.high_usage.app.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                self.http.request_pause(pause);
+                self.http.request_pause(pause, account);
             }
             return match parsed {
                 Ok(body) => Verdict::Done(body),

@@ -823,7 +823,7 @@ impl PancakeClient {
             }
         };
         self.http
-            .execute(&label, kind, Resend::Always, make, |raw| {
+            .execute(&label, kind, Resend::Always, None, make, |raw| {
                 interpret(raw, shop_id, api_key.expose_secret())
             })
             .await

@@ -214,6 +214,57 @@ async fn one_busy_ad_account_says_slow_down_to_its_own_runs_and_not_to_the_other
     assert_eq!(client.high_usage_answers(), 2);
 }
 
+/// With `token`, a request for act_1234567890, whose answer asks for a pause, then one for
+/// act_5555555555: that second request's outcome, the client and the waits it took before it
+/// (and the fake, kept running for the next requests).
+async fn another_account_after_a_high_usage_answer(
+    token: &str,
+) -> (
+    Result<AdAccount, ProviderError>,
+    MetaClient,
+    RecordingSleeper,
+    FakeMeta,
+) {
+    let (fake, client, sleeper) = meta().await;
+    client
+        .ad_account(&key(token), "act_1234567890")
+        .await
+        .unwrap();
+    let other = client.ad_account(&key(token), "act_5555555555").await;
+    (other, client, sleeper, fake)
+}
+
+#[tokio::test]
+async fn one_busy_ad_accounts_pause_holds_back_its_own_next_request_and_not_the_others() {
+    // act_1234567890's own usage is at 95 %, the app's at 3 %.
+    let (other, client, sleeper, _fake) =
+        another_account_after_a_high_usage_answer("meta-busy-account").await;
+    other.unwrap();
+    assert!(
+        sleeper.slept().is_empty(),
+        "the quiet account's request waited for the busy one's pause"
+    );
+    client
+        .ad_account(&key("meta-busy-account"), "1234567890")
+        .await
+        .unwrap();
+    assert_eq!(sleeper.slept(), [Duration::from_secs(10)]);
+}
+
+#[tokio::test]
+async fn the_apps_high_usage_pauses_the_next_request_whatever_its_ad_account() {
+    // Every header at 95 %, the app's included; this token reaches act_1234567890 alone, so
+    // the other account's request is refused, after the app's pause.
+    let (other, _client, sleeper, _fake) =
+        another_account_after_a_high_usage_answer("meta-high-usage").await;
+    let err = other.unwrap_err();
+    assert!(
+        matches!(err, ProviderError::AccountNotReachable { .. }),
+        "{err}"
+    );
+    assert_eq!(sleeper.slept(), [Duration::from_secs(10)]);
+}
+
 #[tokio::test]
 async fn the_apps_high_usage_says_slow_down_to_every_ad_account() {
     let (_fake, client, _sleeper) = meta().await;
