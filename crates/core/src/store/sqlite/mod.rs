@@ -119,7 +119,9 @@ impl SqliteStore {
     }
 
     /// Whether the database file at `path` holds a workspace, read-only: the file is never
-    /// created, migrated or changed here. No file, or one without the schema yet, holds none.
+    /// created, migrated or written here (a database in WAL mode gets its empty `-wal` and `-shm`
+    /// files beside it, as any open of it does). No file, or one without the schema yet, holds
+    /// none.
     pub async fn holds_workspace(path: &Path) -> StoreResult<bool> {
         let unavailable = |err: &dyn std::fmt::Display| {
             StoreError::Unavailable(format!("{}: {err}", path.display()))
